@@ -1,0 +1,54 @@
+# Two commands for a newcomer: `make run` and `make test`. Everything else is a helper.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+# The CPU torch wheel lies in /opt/wheels on our machines; constraints.txt pins it so pip
+# can never fall back to PyPI's multi-GB CUDA build.
+PIP_INSTALL := $(BIN)/python -m pip install --quiet -c constraints.txt $(if $(wildcard /opt/wheels),--find-links /opt/wheels)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test install install-test chromium db ingest bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt
+	$(PIP_INSTALL) -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(PIP_INSTALL) -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+db: install
+	$(BIN)/kb db upgrade
+
+ingest: db
+	$(BIN)/kb ingest
+
+run: ingest
+	$(BIN)/kb serve --host $(HOST) --port $(PORT)
+
+# Browser tests drive Debian's Chromium; Playwright's own browser download is never used.
+chromium:
+	@test -x /usr/bin/chromium || { \
+	  echo "installing Debian's chromium package for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
+	@test -x /usr/bin/chromium
+
+test: install-test chromium
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
+
+bench: install-test
+	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/pages.py
+	$(BIN)/python bench/search.py
+	$(BIN)/python bench/writes.py
+	$(BIN)/python bench/demos.py
+
+clean:
+	rm -rf $(VENV) var tests/artifacts
