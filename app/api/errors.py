@@ -1,0 +1,129 @@
+"""One error envelope everywhere: {"error": {"code", "message", "details"?}}.
+
+HTML pages get the same information rendered as a Korean error page.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+STATUS_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "rate_limited",
+    500: "internal_error",
+    503: "unavailable",
+}
+
+KOREAN_MESSAGES = {
+    400: "요청이 올바르지 않습니다.",
+    401: "로그인이 필요합니다.",
+    403: "권한이 없습니다.",
+    404: "찾을 수 없습니다.",
+    405: "허용되지 않는 메서드입니다.",
+    409: "요청이 현재 상태와 충돌합니다.",
+    413: "요청이 너무 큽니다.",
+    422: "입력값이 올바르지 않습니다.",
+    429: "요청이 너무 많습니다. 잠시 후 다시 시도해 주세요.",
+    500: "서버 오류가 발생했습니다.",
+}
+
+
+class AppError(Exception):
+    """Raised by services; turned into the envelope (API) or an error page (HTML)."""
+
+    def __init__(
+        self,
+        status_code: int,
+        message: str | None = None,
+        *,
+        code: str | None = None,
+        details: Any = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message or KOREAN_MESSAGES.get(status_code, ""))
+        self.status_code = status_code
+        self.message = message or KOREAN_MESSAGES.get(status_code, "오류가 발생했습니다.")
+        self.code = code or STATUS_CODES.get(status_code, "error")
+        self.details = details
+        self.headers = headers or {}
+
+
+def envelope(code: str, message: str, details: Any = None) -> dict:
+    body: dict[str, Any] = {"code": code, "message": message}
+    if details is not None:
+        body["details"] = details
+    return {"error": body}
+
+
+def wants_html(request: Request) -> bool:
+    if request.url.path.startswith("/api/"):
+        return False
+    return "text/html" in request.headers.get("accept", "")
+
+
+def _validation_details(exc: RequestValidationError) -> list[dict]:
+    details = []
+    for err in exc.errors():
+        loc = [str(part) for part in err.get("loc", ()) if part not in ("body", "query", "path")]
+        item = {"field": ".".join(loc) or None, "message": err.get("msg", ""), "type": err.get("type", "")}
+        ctx = err.get("ctx") or {}
+        for bound in ("ge", "gt", "le", "lt", "min_length", "max_length"):
+            if bound in ctx:
+                item[bound] = ctx[bound] if isinstance(ctx[bound], (int, float, str)) else str(ctx[bound])
+        details.append(item)
+    return details
+
+
+def error_response(request: Request, status_code: int, code: str, message: str, details: Any = None,
+                   headers: dict[str, str] | None = None):
+    if wants_html(request):
+        templates = getattr(request.app.state, "templates", None)
+        if templates is not None:
+            return templates.TemplateResponse(
+                request,
+                "pages/error.html",
+                {"status_code": status_code, "code": code, "message": message, "details": details},
+                status_code=status_code,
+                headers=headers,
+            )
+    return JSONResponse(envelope(code, message, details), status_code=status_code, headers=headers)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(AppError)
+    async def _app_error(request: Request, exc: AppError):
+        return error_response(request, exc.status_code, exc.code, exc.message, exc.details, exc.headers)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException):
+        message = exc.detail if isinstance(exc.detail, str) and exc.detail and exc.detail not in (
+            "Not Found", "Method Not Allowed") else KOREAN_MESSAGES.get(exc.status_code, "오류가 발생했습니다.")
+        return error_response(request, exc.status_code, STATUS_CODES.get(exc.status_code, "error"), message,
+                              headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(request: Request, exc: RequestValidationError):
+        details = _validation_details(exc)
+        fields = ", ".join(d["field"] for d in details if d["field"])
+        message = KOREAN_MESSAGES[422] + (f" ({fields})" if fields else "")
+        return error_response(request, 422, "validation_error", message, details)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception):
+        import logging
+
+        logging.getLogger("app").exception("unhandled error on %s", request.url.path)
+        return error_response(request, 500, "internal_error", KOREAN_MESSAGES[500])

@@ -1,0 +1,150 @@
+"""Public schemas: the JSON contract of API v1 (pinned by tests). Pages render the same objects."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+
+class SourceRef(BaseModel):
+    path: str | None = Field(None, description="content 폴더 기준 원본 파일 경로 (`/` 구분)")
+    line: int | None = Field(None, description="원본 파일의 줄 번호 (1부터)")
+
+
+class CollectionPublic(BaseModel):
+    slug: str
+    title: str
+    kind: str = Field(description="nodes(노드) | weeks(주차) | interview(면접) | general(일반)")
+    source_path: str | None
+    question_count: int
+    answered_count: int
+    unanswered_count: int
+    url: str
+
+
+class SectionPublic(BaseModel):
+    id: int
+    title: str | None
+    intro_html: str = ""
+    question_ids: list[int] = []
+
+
+class CollectionDetail(CollectionPublic):
+    intro_html: str
+    notes_html: str
+    sections: list[SectionPublic]
+
+
+class QuestionSummary(BaseModel):
+    id: int
+    label: str | None
+    title: str
+    author: str | None
+    answered: bool
+    answer_count: int
+    plus_one_count: int = 0
+    parent_id: int | None
+    collection: str
+    source: SourceRef
+    origin: str
+    last_activity_at: datetime
+    url: str
+
+
+class Page(BaseModel):
+    items: list
+    total: int
+    page: int
+    per_page: int
+
+
+class QuestionPage(Page):
+    items: list[QuestionSummary]
+
+
+class ReactionPublic(BaseModel):
+    kind: str
+    emoji: str
+    author: str | None
+    count: int = 1
+
+
+class AnswerNode(BaseModel):
+    id: int
+    author: str | None
+    body_html: str
+    body_md: str
+    origin: str
+    source: SourceRef
+    vote_score: int
+    accepted: bool = False
+    created_at: datetime
+    updated_at: datetime
+    deleted: bool = False
+    reactions: list[ReactionPublic] = []
+    replies: list["AnswerNode"] = []
+
+
+class ReferencePublic(BaseModel):
+    title: str
+    url: str
+
+
+class QuestionLink(BaseModel):
+    id: int
+    label: str | None
+    title: str
+    answered: bool = False
+    url: str
+
+
+class CollectionRef(BaseModel):
+    slug: str
+    title: str
+    kind: str
+    url: str
+
+
+class DemoLinkPublic(BaseModel):
+    slug: str
+    title: str
+    params: dict
+    url: str
+
+
+class QuestionDetail(BaseModel):
+    id: int
+    label: str | None
+    title: str
+    author: str | None
+    body_html: str
+    body_md: str
+    page_ref: str | None
+    answered: bool
+    answer_count: int
+    plus_one_count: int
+    accepted_answer_id: int | None
+    origin: str
+    collection: CollectionRef
+    section: str | None
+    source: SourceRef
+    parent: QuestionLink | None
+    children: list[QuestionLink]
+    previous: QuestionLink | None
+    next: QuestionLink | None
+    answers: list[AnswerNode]
+    reactions: list[ReactionPublic]
+    references: list[ReferencePublic]
+    demos: list[DemoLinkPublic] = []
+    related: list[QuestionLink] = []
+    created_at: datetime
+    updated_at: datetime
+    last_activity_at: datetime
+    url: str
+
+
+class AuthorPublic(BaseModel):
+    name: str
+    question_count: int
+    answer_count: int

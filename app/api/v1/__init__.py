@@ -1,0 +1,8 @@
+"""JSON API v1. Each area has its own router module; this list is the only place they meet."""
+
+from fastapi import APIRouter
+
+from app.api.v1 import content
+
+router = APIRouter(prefix="/api/v1")
+router.include_router(content.router)

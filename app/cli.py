@@ -1,0 +1,119 @@
+"""`kb`: the command line. Each subcommand parses its arguments and calls one function."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from app.config import Settings
+
+
+def _cmd_db_upgrade(args, settings: Settings) -> int:
+    from app.db.migrate import upgrade
+
+    upgrade(settings.database_url, args.revision)
+    print(f"데이터베이스를 {args.revision} 버전으로 올렸습니다: {settings.database_url}")
+    return 0
+
+
+def _print_ingest_summary(summary) -> None:
+    for result in summary.files:
+        if result.status == "unchanged":
+            print(f"= {result.source_path}: 변경 없음")
+            continue
+        if result.status == "removed":
+            print(f"- {result.source_path}: 파일이 사라져 질문을 정리했습니다")
+            continue
+        if result.status == "failed":
+            where = f":{result.error.line}" if result.error.line else ""
+            print(f"! {result.source_path}{where}: 실패 — {result.error.message}")
+            continue
+        print(
+            f"+ {result.source_path}: 질문 {result.questions}개 (답변됨 {result.answered}, 미답변 {result.unanswered})"
+        )
+        for report in result.reports:
+            where = f"{result.source_path}:{report.line}" if report.line else result.source_path
+            snippet = f" «{report.text[:60]}»" if report.text else ""
+            print(f"    [{report.kind}] {where} {report.message}{snippet}")
+    for problem in summary.demo_link_problems:
+        print(f"! demos.toml:{problem.line or '?'}: {problem.message}")
+    totals = summary.to_dict()["totals"]
+    print(
+        f"합계: 파일 {totals['files']}개 — 새로 불러옴 {totals['ingested']}, 변경 없음 {totals['unchanged']},"
+        f" 실패 {totals['failed']}, 삭제 {totals['removed']}"
+    )
+
+
+def _cmd_ingest(args, settings: Settings) -> int:
+    from app.db.engine import make_engine
+    from app.ingest.loader import ingest_directory
+
+    content_dir = Path(args.dir) if args.dir else settings.content_dir
+    if not content_dir.is_dir():
+        print(f"content 폴더가 없습니다: {content_dir}", file=sys.stderr)
+        return 2
+    engine = make_engine(settings.database_url)
+    try:
+        summary = ingest_directory(engine, content_dir, force=args.force, workers=args.workers)
+    finally:
+        engine.dispose()
+    if args.json:
+        print(json.dumps(summary.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        _print_ingest_summary(summary)
+    return 1 if summary.failed or summary.demo_link_problems else 0
+
+
+def _cmd_serve(args, settings: Settings) -> int:
+    import uvicorn
+
+    uvicorn.run(
+        "app.main:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
+        log_level=args.log_level, access_log=args.access_log,
+    )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kb", description="질문창고 관리 도구")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    db = commands.add_parser("db", help="데이터베이스 스키마").add_subparsers(dest="db_command", required=True)
+    upgrade = db.add_parser("upgrade", help="alembic upgrade (기본: head)")
+    upgrade.add_argument("revision", nargs="?", default="head")
+    upgrade.set_defaults(handler=_cmd_db_upgrade)
+
+    ingest = commands.add_parser("ingest", help="content 폴더의 Markdown을 불러옵니다")
+    ingest.add_argument("dir", nargs="?", help="content 폴더 (기본: KB_CONTENT_DIR 또는 content/)")
+    ingest.add_argument("--json", action="store_true", help="기계가 읽을 JSON으로 출력")
+    ingest.add_argument("--force", action="store_true", help="바뀌지 않은 파일도 다시 불러옵니다")
+    ingest.add_argument("--workers", type=int, default=None, help="준비 단계 프로세스 수 (기본: CPU 수)")
+    ingest.set_defaults(handler=_cmd_ingest)
+
+    serve = commands.add_parser("serve", help="웹 서버 실행")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--log-level", default="info")
+    serve.add_argument("--no-access-log", dest="access_log", action="store_false")
+    serve.set_defaults(handler=_cmd_serve)
+
+    for register in _area_commands():
+        register(commands)
+    return parser
+
+
+def _area_commands():
+    """Subcommands owned by other areas (demos, search, export) register themselves here."""
+    return []
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.handler(args, Settings.from_env())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

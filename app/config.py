@@ -1,0 +1,53 @@
+"""Settings: one object built from the environment, passed explicitly (no module globals)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    return int(raw) if raw not in (None, "") else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = f"sqlite:///{PROJECT_ROOT / 'var' / 'kb.sqlite3'}"
+    content_dir: Path = PROJECT_ROOT / "content"
+    templates_dir: Path = PROJECT_ROOT / "templates"
+    static_dir: Path = PROJECT_ROOT / "static"
+    secret_key: str = "dev-only-secret-change-me"
+    base_url: str = "http://127.0.0.1:8000"
+    # Demo runner: torch lives in these worker processes, never in the web process.
+    demo_workers: int = 1
+    demo_queue_size: int = 4
+    demo_time_limit_s: float = 60.0
+    demo_threads_per_worker: int = 1
+    # Writes
+    rate_limit_posts_per_minute: int = 20
+    rate_limit_logins_per_minute: int = 10
+    testing: bool = False
+    extra: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls) -> "Settings":
+        defaults = cls()
+        return cls(
+            database_url=os.environ.get("KB_DATABASE_URL", defaults.database_url),
+            content_dir=Path(os.environ.get("KB_CONTENT_DIR", defaults.content_dir)),
+            secret_key=os.environ.get("KB_SECRET_KEY", defaults.secret_key),
+            base_url=os.environ.get("KB_BASE_URL", defaults.base_url),
+            demo_workers=_env_int("KB_DEMO_WORKERS", defaults.demo_workers),
+            demo_queue_size=_env_int("KB_DEMO_QUEUE_SIZE", defaults.demo_queue_size),
+            demo_time_limit_s=float(os.environ.get("KB_DEMO_TIME_LIMIT_S", defaults.demo_time_limit_s)),
+            demo_threads_per_worker=_env_int("KB_DEMO_THREADS", defaults.demo_threads_per_worker),
+            rate_limit_posts_per_minute=_env_int("KB_RATE_POSTS_PER_MIN", defaults.rate_limit_posts_per_minute),
+            rate_limit_logins_per_minute=_env_int("KB_RATE_LOGINS_PER_MIN", defaults.rate_limit_logins_per_minute),
+        )
+
+    def with_overrides(self, **changes) -> "Settings":
+        return replace(self, **changes)

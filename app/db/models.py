@@ -1,0 +1,239 @@
+"""Tables. Alembic owns the schema (migrations/); these models must match it (a test checks).
+
+Model families follow the FastAPI full-stack template: the table class here, the public API
+schemas in app/api/schemas.py. Ingested rows keep their source file and line; posted rows
+(origin "posted") belong to an account and are never touched by ingest.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+ORIGIN_INGESTED = "ingested"
+ORIGIN_POSTED = "posted"
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+class Collection(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    slug: str = Field(index=True, unique=True)
+    title: str
+    kind: str  # nodes | weeks | interview | general
+    source_path: str | None = Field(default=None, unique=True)  # relative to the content dir, "/"-separated
+    content_hash: str | None = None
+    intro_md: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    intro_html: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    notes_md: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    notes_html: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    origin: str = ORIGIN_INGESTED
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Section(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    collection_id: int = Field(foreign_key="collection.id", index=True, ondelete="CASCADE")
+    position: int
+    title: str | None = None
+    source_line: int | None = None
+    intro_md: str = ""
+    intro_html: str = ""
+
+
+class User(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(index=True, unique=True)
+    display_name: str
+    password_hash: str
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Question(SQLModel, table=True):
+    __table_args__ = (
+        UniqueConstraint("collection_id", "fingerprint", name="uq_question_fingerprint"),
+        Index("ix_question_collection_position", "collection_id", "position"),
+        Index("ix_question_answered_activity", "answered", "last_activity_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    collection_id: int = Field(foreign_key="collection.id", ondelete="CASCADE")
+    section_id: int | None = Field(default=None, foreign_key="section.id", index=True, ondelete="SET NULL")
+    parent_id: int | None = Field(default=None, foreign_key="question.id", index=True, ondelete="SET NULL")
+    label: str | None = None
+    title: str
+    body_md: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    body_html: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    author: str | None = Field(default=None, index=True)  # ingested: a name; posted: the account's display name
+    user_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    page_ref: str | None = None
+    source_line: int | None = None
+    position: int = 0  # source order within the collection; posted questions come after
+    origin: str = Field(default=ORIGIN_INGESTED, index=True)
+    # Ingested rows are matched across re-ingests by this key so their ids stay stable.
+    fingerprint: str | None = None
+    # Denormalised counters, kept by the loader and the write services (lists never count rows).
+    answer_count: int = 0
+    answered: bool = False
+    plus_one_count: int = 0
+    accepted_answer_id: int | None = None
+    last_activity_at: datetime = Field(default_factory=utcnow)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    deleted_at: datetime | None = None  # soft delete (posted)
+    retired_at: datetime | None = None  # ingested row gone from its file but kept for posted rows hanging on it
+
+
+class Answer(SQLModel, table=True):
+    __table_args__ = (
+        UniqueConstraint("question_id", "fingerprint", name="uq_answer_fingerprint"),
+        Index("ix_answer_question_position", "question_id", "position"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    question_id: int = Field(foreign_key="question.id", ondelete="CASCADE")
+    parent_id: int | None = Field(default=None, foreign_key="answer.id", index=True, ondelete="CASCADE")
+    author: str | None = None
+    user_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    body_md: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    body_html: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    source_line: int | None = None
+    position: int = 0
+    origin: str = Field(default=ORIGIN_INGESTED, index=True)
+    fingerprint: str | None = None
+    vote_score: int = 0
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    deleted_at: datetime | None = None
+    retired_at: datetime | None = None
+
+
+class Reaction(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    question_id: int | None = Field(default=None, foreign_key="question.id", index=True, ondelete="CASCADE")
+    answer_id: int | None = Field(default=None, foreign_key="answer.id", index=True, ondelete="CASCADE")
+    kind: str  # emoji | plus_one
+    emoji: str
+    author: str | None = None
+    source_line: int | None = None
+    origin: str = ORIGIN_INGESTED
+
+
+class Reference(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    question_id: int = Field(foreign_key="question.id", index=True, ondelete="CASCADE")
+    position: int
+    title: str
+    url: str
+    source_line: int | None = None
+
+
+class IngestReport(SQLModel, table=True):
+    """What ingest could not place (or chose to skip), with file and line; replaced per file."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    source_path: str = Field(index=True)
+    line: int | None = None
+    kind: str  # unplaced | boilerplate | missing_image | error | demo_link
+    message: str
+    text: str = ""
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+# --- accounts and writing -------------------------------------------------------------------
+
+
+class LoginSession(SQLModel, table=True):
+    id: str = Field(primary_key=True)  # sha256 of the cookie token
+    user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    csrf_token: str
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+
+
+class ApiToken(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    name: str
+    token_hash: str = Field(index=True, unique=True)
+    prefix: str  # first characters, shown on the settings page
+    created_at: datetime = Field(default_factory=utcnow)
+    last_used_at: datetime | None = None
+    revoked_at: datetime | None = None
+
+
+class Vote(SQLModel, table=True):
+    __table_args__ = (
+        UniqueConstraint("user_id", "question_id", name="uq_vote_user_question"),
+        UniqueConstraint("user_id", "answer_id", name="uq_vote_user_answer"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    question_id: int | None = Field(default=None, foreign_key="question.id", index=True, ondelete="CASCADE")
+    answer_id: int | None = Field(default=None, foreign_key="answer.id", index=True, ondelete="CASCADE")
+    value: int = 1
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Revision(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    question_id: int | None = Field(default=None, foreign_key="question.id", index=True, ondelete="CASCADE")
+    answer_id: int | None = Field(default=None, foreign_key="answer.id", index=True, ondelete="CASCADE")
+    user_id: int | None = Field(default=None, foreign_key="user.id")
+    title: str | None = None
+    body_md: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class IdempotencyKey(SQLModel, table=True):
+    """A repeated submit with the same key answers with the first result instead of a second row."""
+
+    key: str = Field(primary_key=True)  # f"{user_id}:{client key}"
+    user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    status_code: int
+    location: str | None = None
+    response_json: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+# --- live experiments ------------------------------------------------------------------------
+
+
+class DemoRun(SQLModel, table=True):
+    id: str = Field(primary_key=True)  # short random id used in permalinks
+    demo_slug: str = Field(index=True)
+    demo_version: str = "1"
+    params_json: str = Field(default="{}", sa_column=Column(Text, nullable=False, server_default="{}"))
+    seed: int = 0
+    device_requested: str = "auto"
+    device_used: str | None = None
+    device_name: str | None = None
+    torch_version: str | None = None
+    status: str = Field(default="queued", index=True)  # queued | running | succeeded | failed | timed_out
+    cache_key: str = Field(index=True)
+    cached_from: str | None = None  # id of the run whose result this one reused
+    progress_json: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    result_json: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    error: str | None = None
+    wall_ms: float | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+
+
+class DemoLink(SQLModel, table=True):
+    """Which demo explains which question, with preset parameters (from content/demos.toml)."""
+
+    __table_args__ = (UniqueConstraint("question_id", "demo_slug", name="uq_demo_link"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    question_id: int = Field(foreign_key="question.id", index=True, ondelete="CASCADE")
+    demo_slug: str = Field(index=True)
+    params_json: str = "{}"
+    position: int = 0

@@ -1,0 +1,196 @@
+"""Reads of the knowledge model: collections, questions, answers and what hangs on them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from app.db.models import (
+    Answer,
+    Collection,
+    DemoLink,
+    Question,
+    Reaction,
+    Reference,
+    Section,
+)
+
+QUESTION_SORTS = {
+    "source": (Question.collection_id, Question.position, Question.id),
+    "newest": (Question.created_at.desc(), Question.id.desc()),
+    "activity": (Question.last_activity_at.desc(), Question.id.desc()),
+    "answers": (Question.answer_count.desc(), Question.id),
+    "plus_ones": (Question.plus_one_count.desc(), Question.id),
+}
+
+
+def visible_questions():
+    """Questions a reader can see: not soft-deleted and still present in their source."""
+    return select(Question).where(Question.deleted_at.is_(None), Question.retired_at.is_(None))
+
+
+def list_collections(session: Session) -> list[tuple[Collection, int, int]]:
+    counts = (
+        select(
+            Question.collection_id,
+            func.count(Question.id),
+            func.coalesce(func.sum(Question.answered), 0),
+        )
+        .where(Question.deleted_at.is_(None), Question.retired_at.is_(None))
+        .group_by(Question.collection_id)
+        .subquery()
+    )
+    rows = session.exec(
+        select(Collection, counts.c[1], counts.c[2])
+        .join(counts, counts.c.collection_id == Collection.id, isouter=True)
+        .order_by(Collection.kind, Collection.title)
+    ).all()
+    return [(c, int(total or 0), int(answered or 0)) for c, total, answered in rows]
+
+
+def get_collection(session: Session, slug: str) -> Collection | None:
+    return session.exec(select(Collection).where(Collection.slug == slug)).first()
+
+
+def collection_question_counts(session: Session, collection_id: int) -> tuple[int, int]:
+    total, answered = session.exec(
+        select(func.count(Question.id), func.coalesce(func.sum(Question.answered), 0)).where(
+            Question.collection_id == collection_id, Question.deleted_at.is_(None), Question.retired_at.is_(None)
+        )
+    ).one()
+    return int(total), int(answered)
+
+
+def list_sections(session: Session, collection_id: int) -> Sequence[Section]:
+    return session.exec(
+        select(Section).where(Section.collection_id == collection_id).order_by(Section.position)
+    ).all()
+
+
+def filter_questions(
+    *,
+    collection_id: int | None = None,
+    answered: bool | None = None,
+    author: str | None = None,
+    parent_id: int | None = None,
+    top_level_only: bool = False,
+):
+    query = visible_questions()
+    if collection_id is not None:
+        query = query.where(Question.collection_id == collection_id)
+    if answered is not None:
+        query = query.where(Question.answered == answered)
+    if author:
+        query = query.where(Question.author == author)
+    if parent_id is not None:
+        query = query.where(Question.parent_id == parent_id)
+    elif top_level_only:
+        query = query.where(Question.parent_id.is_(None))
+    return query
+
+
+def page_questions(session: Session, query, *, sort: str, limit: int, offset: int) -> tuple[list[Question], int]:
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    rows = session.exec(query.order_by(*QUESTION_SORTS[sort]).limit(limit).offset(offset)).all()
+    return list(rows), int(total)
+
+
+def get_question(session: Session, question_id: int) -> Question | None:
+    question = session.get(Question, question_id)
+    if question is None or question.deleted_at is not None:
+        return None
+    return question
+
+
+def get_questions(session: Session, ids: Sequence[int]) -> dict[int, Question]:
+    if not ids:
+        return {}
+    rows = session.exec(select(Question).where(Question.id.in_(list(ids)))).all()
+    return {q.id: q for q in rows}
+
+
+def collection_slugs(session: Session, collection_ids: Sequence[int]) -> dict[int, tuple[str, str | None]]:
+    if not collection_ids:
+        return {}
+    rows = session.exec(
+        select(Collection.id, Collection.slug, Collection.source_path).where(Collection.id.in_(set(collection_ids)))
+    ).all()
+    return {cid: (slug, path) for cid, slug, path in rows}
+
+
+def question_answers(session: Session, question_id: int) -> Sequence[Answer]:
+    return session.exec(
+        select(Answer)
+        .where(Answer.question_id == question_id)
+        .order_by(Answer.position, Answer.id)
+    ).all()
+
+
+def reactions_for(session: Session, question_id: int, answer_ids: Sequence[int]) -> Sequence[Reaction]:
+    condition = Reaction.question_id == question_id
+    if answer_ids:
+        condition = condition | Reaction.answer_id.in_(list(answer_ids))
+    return session.exec(select(Reaction).where(condition).order_by(Reaction.id)).all()
+
+
+def question_references(session: Session, question_id: int) -> Sequence[Reference]:
+    return session.exec(
+        select(Reference).where(Reference.question_id == question_id).order_by(Reference.position)
+    ).all()
+
+
+def child_questions(session: Session, question_id: int) -> Sequence[Question]:
+    return session.exec(
+        visible_questions().where(Question.parent_id == question_id).order_by(Question.position, Question.id)
+    ).all()
+
+
+def neighbour_questions(session: Session, question: Question) -> tuple[Question | None, Question | None]:
+    base = visible_questions().where(Question.collection_id == question.collection_id)
+    previous = session.exec(
+        base.where(
+            (Question.position < question.position)
+            | ((Question.position == question.position) & (Question.id < question.id))
+        ).order_by(Question.position.desc(), Question.id.desc()).limit(1)
+    ).first()
+    following = session.exec(
+        base.where(
+            (Question.position > question.position)
+            | ((Question.position == question.position) & (Question.id > question.id))
+        ).order_by(Question.position, Question.id).limit(1)
+    ).first()
+    return previous, following
+
+
+def demo_links_for(session: Session, question_id: int) -> Sequence[DemoLink]:
+    return session.exec(
+        select(DemoLink).where(DemoLink.question_id == question_id).order_by(DemoLink.position, DemoLink.id)
+    ).all()
+
+
+def list_authors(session: Session) -> list[tuple[str, int, int]]:
+    question_counts = dict(
+        session.exec(
+            select(Question.author, func.count(Question.id))
+            .where(Question.author.is_not(None), Question.deleted_at.is_(None), Question.retired_at.is_(None))
+            .group_by(Question.author)
+        ).all()
+    )
+    answer_counts = dict(
+        session.exec(
+            select(Answer.author, func.count(Answer.id))
+            .where(Answer.author.is_not(None), Answer.deleted_at.is_(None), Answer.retired_at.is_(None))
+            .group_by(Answer.author)
+        ).all()
+    )
+    names = sorted(set(question_counts) | set(answer_counts))
+    return [(name, int(question_counts.get(name, 0)), int(answer_counts.get(name, 0))) for name in names]
+
+
+def latest_change(session: Session) -> tuple:
+    """A cheap fingerprint of the whole database state, for ETags on pages and lists."""
+    return session.exec(
+        select(func.max(Question.updated_at), func.max(Question.last_activity_at), func.count(Question.id))
+    ).one()

@@ -1,0 +1,260 @@
+"""Writes done by ingest. Raw driver SQL on the caller's Connection: ingest inserts tens of
+thousands of rows and the ORM's per-row overhead would dominate. Every function runs inside the
+caller's per-file transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy.engine import Connection
+
+from app.db.models import utcnow
+
+
+def db_time(value: datetime | None = None) -> str:
+    """The text form SQLAlchemy's SQLite DateTime type reads back."""
+    return (value or utcnow()).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def collection_hashes(conn: Connection) -> dict[str, str | None]:
+    rows = conn.exec_driver_sql("SELECT source_path, content_hash FROM collection WHERE source_path IS NOT NULL")
+    return {path: digest for path, digest in rows}
+
+
+def find_collection(conn: Connection, source_path: str) -> tuple[int, str] | None:
+    row = conn.exec_driver_sql("SELECT id, slug FROM collection WHERE source_path = ?", (source_path,)).first()
+    return (row[0], row[1]) if row else None
+
+
+def slug_taken(conn: Connection, slug: str) -> bool:
+    return conn.exec_driver_sql("SELECT 1 FROM collection WHERE slug = ?", (slug,)).first() is not None
+
+
+def insert_collection(conn: Connection, *, slug: str, title: str, kind: str, source_path: str, content_hash: str,
+                      intro_md: str, intro_html: str, notes_md: str, notes_html: str) -> int:
+    now = db_time()
+    result = conn.exec_driver_sql(
+        "INSERT INTO collection (slug, title, kind, source_path, content_hash, intro_md, intro_html, notes_md,"
+        " notes_html, origin, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?, 'ingested', ?, ?)",
+        (slug, title, kind, source_path, content_hash, intro_md, intro_html, notes_md, notes_html, now, now),
+    )
+    return result.lastrowid
+
+
+def update_collection(conn: Connection, collection_id: int, *, title: str, kind: str, content_hash: str,
+                      intro_md: str, intro_html: str, notes_md: str, notes_html: str) -> None:
+    conn.exec_driver_sql(
+        "UPDATE collection SET title=?, kind=?, content_hash=?, intro_md=?, intro_html=?, notes_md=?, notes_html=?,"
+        " updated_at=? WHERE id=?",
+        (title, kind, content_hash, intro_md, intro_html, notes_md, notes_html, db_time(), collection_id),
+    )
+
+
+def replace_sections(conn: Connection, collection_id: int, sections: Sequence[tuple]) -> list[int]:
+    """sections: (title, line, intro_md, intro_html). Returns the new ids in order."""
+    conn.exec_driver_sql("DELETE FROM section WHERE collection_id = ?", (collection_id,))
+    ids = []
+    for position, (title, line, intro_md, intro_html) in enumerate(sections):
+        result = conn.exec_driver_sql(
+            "INSERT INTO section (collection_id, position, title, source_line, intro_md, intro_html)"
+            " VALUES (?,?,?,?,?,?)",
+            (collection_id, position, title, line, intro_md, intro_html),
+        )
+        ids.append(result.lastrowid)
+    return ids
+
+
+def ingested_questions(conn: Connection, collection_id: int) -> list[tuple[int, str, str | None]]:
+    """(id, fingerprint, label) of the collection's ingested questions, retired ones included."""
+    rows = conn.exec_driver_sql(
+        "SELECT id, fingerprint, label FROM question WHERE collection_id = ? AND origin = 'ingested'",
+        (collection_id,),
+    )
+    return [tuple(row) for row in rows]
+
+
+QUESTION_COLUMNS = (
+    "section_id", "label", "title", "body_md", "body_html", "author", "page_ref", "source_line", "position",
+    "fingerprint",
+)
+
+
+def insert_question(conn: Connection, collection_id: int, values: Sequence) -> int:
+    now = db_time()
+    result = conn.exec_driver_sql(
+        f"INSERT INTO question (collection_id, {', '.join(QUESTION_COLUMNS)}, origin, answer_count, answered,"
+        " plus_one_count, last_activity_at, created_at, updated_at)"
+        f" VALUES (?, {', '.join('?' * len(QUESTION_COLUMNS))}, 'ingested', 0, 0, 0, ?, ?, ?)",
+        (collection_id, *values, now, now, now),
+    )
+    return result.lastrowid
+
+
+def update_question(conn: Connection, question_id: int, values: Sequence) -> None:
+    assignments = ", ".join(f"{column}=?" for column in QUESTION_COLUMNS)
+    conn.exec_driver_sql(
+        f"UPDATE question SET {assignments}, retired_at=NULL, updated_at=? WHERE id=?",
+        (*values, db_time(), question_id),
+    )
+
+
+def set_question_parents(conn: Connection, pairs: Iterable[tuple[int | None, int]]) -> None:
+    for parent_id, question_id in pairs:
+        conn.exec_driver_sql("UPDATE question SET parent_id=? WHERE id=?", (parent_id, question_id))
+
+
+def questions_with_posted_rows(conn: Connection, question_ids: Sequence[int]) -> set[int]:
+    if not question_ids:
+        return set()
+    marks = ",".join("?" * len(question_ids))
+    rows = conn.exec_driver_sql(
+        f"SELECT DISTINCT question_id FROM answer WHERE origin = 'posted' AND question_id IN ({marks})"
+        f" UNION SELECT DISTINCT question_id FROM vote WHERE question_id IN ({marks})",
+        (*question_ids, *question_ids),
+    )
+    return {row[0] for row in rows}
+
+
+def retire_questions(conn: Connection, question_ids: Sequence[int]) -> None:
+    now = db_time()
+    for question_id in question_ids:
+        conn.exec_driver_sql(
+            "UPDATE question SET retired_at=?, section_id=NULL, updated_at=? WHERE id=?", (now, now, question_id)
+        )
+
+
+def delete_questions(conn: Connection, question_ids: Sequence[int]) -> None:
+    for question_id in question_ids:
+        conn.exec_driver_sql("DELETE FROM question WHERE id=?", (question_id,))
+
+
+def ingested_answers(conn: Connection, question_id: int) -> list[tuple[int, str]]:
+    rows = conn.exec_driver_sql(
+        "SELECT id, fingerprint FROM answer WHERE question_id = ? AND origin = 'ingested'", (question_id,)
+    )
+    return [tuple(row) for row in rows]
+
+
+ANSWER_COLUMNS = ("parent_id", "author", "body_md", "body_html", "source_line", "position", "fingerprint")
+
+
+def insert_answer(conn: Connection, question_id: int, values: Sequence) -> int:
+    now = db_time()
+    result = conn.exec_driver_sql(
+        f"INSERT INTO answer (question_id, {', '.join(ANSWER_COLUMNS)}, origin, vote_score, created_at, updated_at)"
+        f" VALUES (?, {', '.join('?' * len(ANSWER_COLUMNS))}, 'ingested', 0, ?, ?)",
+        (question_id, *values, now, now),
+    )
+    return result.lastrowid
+
+
+def update_answer(conn: Connection, answer_id: int, values: Sequence) -> None:
+    assignments = ", ".join(f"{column}=?" for column in ANSWER_COLUMNS)
+    conn.exec_driver_sql(
+        f"UPDATE answer SET {assignments}, retired_at=NULL, updated_at=? WHERE id=?", (*values, db_time(), answer_id)
+    )
+
+
+def answers_with_posted_descendants(conn: Connection, answer_ids: Sequence[int]) -> set[int]:
+    if not answer_ids:
+        return set()
+    marks = ",".join("?" * len(answer_ids))
+    rows = conn.exec_driver_sql(
+        "WITH RECURSIVE tree(root, id) AS ("
+        f" SELECT id, id FROM answer WHERE id IN ({marks})"
+        " UNION ALL SELECT tree.root, answer.id FROM answer JOIN tree ON answer.parent_id = tree.id)"
+        " SELECT DISTINCT tree.root FROM tree JOIN answer ON answer.id = tree.id WHERE answer.origin = 'posted'",
+        tuple(answer_ids),
+    )
+    return {row[0] for row in rows}
+
+
+def retire_answers(conn: Connection, answer_ids: Sequence[int]) -> None:
+    now = db_time()
+    for answer_id in answer_ids:
+        conn.exec_driver_sql("UPDATE answer SET retired_at=?, updated_at=? WHERE id=?", (now, now, answer_id))
+
+
+def delete_answers(conn: Connection, answer_ids: Sequence[int]) -> None:
+    for answer_id in answer_ids:
+        conn.exec_driver_sql("DELETE FROM answer WHERE id=?", (answer_id,))
+
+
+def replace_ingested_reactions(conn: Connection, question_ids: Sequence[int], rows: Sequence[tuple]) -> None:
+    """rows: (question_id | None, answer_id | None, kind, emoji, author, line)."""
+    for question_id in question_ids:
+        conn.exec_driver_sql(
+            "DELETE FROM reaction WHERE origin = 'ingested' AND (question_id = ? OR answer_id IN"
+            " (SELECT id FROM answer WHERE question_id = ?))",
+            (question_id, question_id),
+        )
+    for row in rows:
+        conn.exec_driver_sql(
+            "INSERT INTO reaction (question_id, answer_id, kind, emoji, author, source_line, origin)"
+            " VALUES (?,?,?,?,?,?, 'ingested')",
+            row,
+        )
+
+
+def replace_references(conn: Connection, question_ids: Sequence[int], rows: Sequence[tuple]) -> None:
+    """rows: (question_id, position, title, url, line)."""
+    for question_id in question_ids:
+        conn.exec_driver_sql("DELETE FROM reference WHERE question_id = ?", (question_id,))
+    for row in rows:
+        conn.exec_driver_sql(
+            "INSERT INTO reference (question_id, position, title, url, source_line) VALUES (?,?,?,?,?)", row
+        )
+
+
+def replace_reports(conn: Connection, source_path: str, rows: Sequence[tuple]) -> None:
+    """rows: (line, kind, message, text)."""
+    conn.exec_driver_sql("DELETE FROM ingestreport WHERE source_path = ?", (source_path,))
+    now = db_time()
+    for line, kind, message, text in rows:
+        conn.exec_driver_sql(
+            "INSERT INTO ingestreport (source_path, line, kind, message, text, created_at) VALUES (?,?,?,?,?,?)",
+            (source_path, line, kind, message, text, now),
+        )
+
+
+def refresh_question_counters(conn: Connection, *, collection_id: int | None = None,
+                              question_ids: Sequence[int] | None = None) -> None:
+    """Recompute the denormalised counters that lists read, from the rows themselves.
+
+    Shared by ingest and the write services so both count the same way: an answer counts when it
+    is neither deleted nor retired; +1s are ingested "2222" reactions plus account votes.
+    """
+    if collection_id is not None:
+        where, params = "collection_id = ?", (collection_id,)
+    elif question_ids:
+        where, params = f"id IN ({','.join('?' * len(question_ids))})", tuple(question_ids)
+    else:
+        return
+    conn.exec_driver_sql(
+        "UPDATE question SET"
+        " answer_count = (SELECT count(*) FROM answer a WHERE a.question_id = question.id"
+        "   AND a.deleted_at IS NULL AND a.retired_at IS NULL),"
+        " plus_one_count = (SELECT count(*) FROM reaction r WHERE r.question_id = question.id AND r.kind = 'plus_one')"
+        "   + (SELECT count(*) FROM vote v WHERE v.question_id = question.id),"
+        " last_activity_at = max(question.created_at, coalesce((SELECT max(a.updated_at) FROM answer a"
+        "   WHERE a.question_id = question.id AND a.deleted_at IS NULL), question.created_at))"
+        f" WHERE {where}",
+        params,
+    )
+    conn.exec_driver_sql(f"UPDATE question SET answered = (answer_count > 0) WHERE {where}", params)
+
+
+def collections_without_files(conn: Connection, present: set[str]) -> list[tuple[int, str]]:
+    rows = conn.exec_driver_sql("SELECT id, source_path FROM collection WHERE origin = 'ingested'")
+    return [(cid, path) for cid, path in rows if path is not None and path not in present]
+
+
+def delete_collection_if_empty(conn: Connection, collection_id: int) -> bool:
+    remaining = conn.exec_driver_sql(
+        "SELECT count(*) FROM question WHERE collection_id = ?", (collection_id,)
+    ).scalar_one()
+    if remaining:
+        return False
+    conn.exec_driver_sql("DELETE FROM collection WHERE id = ?", (collection_id,))
+    return True

@@ -1,0 +1,45 @@
+"""create_app(settings) -> FastAPI: the only place that wires things together.
+
+Importing this module does no work: no database is opened and torch is never imported here.
+"""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from app.api import errors
+from app.api import v1 as api_v1
+from app.config import Settings
+from app.db.engine import make_engine
+from app.web import pages as web_pages
+from app.web.templating import make_templates
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings.from_env()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        yield
+        app.state.engine.dispose()
+
+    app = FastAPI(
+        title="질문창고 API",
+        version="1",
+        description="딥러닝 질문과 답변 지식창고의 JSON API입니다. 모든 오류는 `{\"error\": {\"code\", \"message\"}}` 형태로 돌아옵니다.",
+        docs_url=None,  # served by app.web.pages with the vendored Swagger UI (no CDN)
+        redoc_url=None,
+        openapi_url="/api/v1/openapi.json",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.engine = make_engine(settings.database_url)
+    app.state.templates = make_templates(settings)
+    errors.install_error_handlers(app)
+    app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
+    app.include_router(api_v1.router)
+    app.include_router(web_pages.router)
+    return app

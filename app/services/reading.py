@@ -1,0 +1,232 @@
+"""Read use cases. Each function feeds both an HTML page and its JSON twin (Datasette's habit)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from sqlmodel import Session
+
+from app.api.errors import AppError
+from app.api.schemas import (
+    AnswerNode,
+    AuthorPublic,
+    CollectionDetail,
+    CollectionPublic,
+    CollectionRef,
+    QuestionDetail,
+    QuestionLink,
+    QuestionPage,
+    QuestionSummary,
+    ReactionPublic,
+    ReferencePublic,
+    SectionPublic,
+    SourceRef,
+)
+from app.db import queries
+from app.db.models import Answer, Collection, Question, Reaction
+from app.db.queries import content
+
+MAX_PER_PAGE = 100
+
+
+def question_url(question_id: int) -> str:
+    return f"/questions/{question_id}"
+
+
+def collection_url(slug: str) -> str:
+    return f"/collections/{slug}"
+
+
+def _collection_public(collection: Collection, total: int, answered: int) -> CollectionPublic:
+    return CollectionPublic(
+        slug=collection.slug,
+        title=collection.title,
+        kind=collection.kind,
+        source_path=collection.source_path,
+        question_count=total,
+        answered_count=answered,
+        unanswered_count=total - answered,
+        url=collection_url(collection.slug),
+    )
+
+
+def list_collections(session: Session) -> list[CollectionPublic]:
+    return [_collection_public(c, total, answered) for c, total, answered in content.list_collections(session)]
+
+
+def get_collection_or_404(session: Session, slug: str) -> Collection:
+    collection = content.get_collection(session, slug)
+    if collection is None:
+        raise AppError(404, f"'{slug}' 모음을 찾을 수 없습니다.")
+    return collection
+
+
+def collection_detail(session: Session, slug: str) -> CollectionDetail:
+    collection = get_collection_or_404(session, slug)
+    total, answered = content.collection_question_counts(session, collection.id)
+    sections = content.list_sections(session, collection.id)
+    questions, _ = content.page_questions(
+        session, content.filter_questions(collection_id=collection.id), sort="source", limit=100_000, offset=0
+    )
+    by_section: dict[int | None, list[int]] = defaultdict(list)
+    for question in questions:
+        by_section[question.section_id].append(question.id)
+    section_items = [
+        SectionPublic(id=s.id, title=s.title, intro_html=s.intro_html, question_ids=by_section.get(s.id, []))
+        for s in sections
+    ]
+    public = _collection_public(collection, total, answered)
+    return CollectionDetail(
+        **public.model_dump(), intro_html=collection.intro_html, notes_html=collection.notes_html, sections=section_items
+    )
+
+
+def question_summaries(session: Session, questions: list[Question]) -> list[QuestionSummary]:
+    collections = content.collection_slugs(session, [q.collection_id for q in questions])
+    items = []
+    for q in questions:
+        slug, path = collections.get(q.collection_id, ("", None))
+        items.append(
+            QuestionSummary(
+                id=q.id,
+                label=q.label,
+                title=q.title,
+                author=q.author,
+                answered=q.answered,
+                answer_count=q.answer_count,
+                plus_one_count=q.plus_one_count,
+                parent_id=q.parent_id,
+                collection=slug,
+                source=SourceRef(path=path if q.origin == "ingested" else None, line=q.source_line),
+                origin=q.origin,
+                last_activity_at=q.last_activity_at,
+                url=question_url(q.id),
+            )
+        )
+    return items
+
+
+def list_questions(
+    session: Session,
+    *,
+    collection: str | None = None,
+    status: str | None = None,
+    author: str | None = None,
+    parent: int | None = None,
+    sort: str | None = None,
+    page: int = 1,
+    per_page: int = 20,
+) -> QuestionPage:
+    collection_id = get_collection_or_404(session, collection).id if collection else None
+    answered = {"answered": True, "unanswered": False, None: None, "all": None}[status]
+    effective_sort = sort or ("source" if collection else "activity")
+    query = content.filter_questions(collection_id=collection_id, answered=answered, author=author, parent_id=parent)
+    rows, total = content.page_questions(
+        session, query, sort=effective_sort, limit=per_page, offset=(page - 1) * per_page
+    )
+    return QuestionPage(items=question_summaries(session, rows), total=total, page=page, per_page=per_page)
+
+
+def _link(question: Question | None) -> QuestionLink | None:
+    if question is None:
+        return None
+    return QuestionLink(
+        id=question.id, label=question.label, title=question.title, answered=question.answered,
+        url=question_url(question.id),
+    )
+
+
+def _group_reactions(reactions: list[Reaction]) -> list[ReactionPublic]:
+    grouped: dict[tuple[str, str, str | None], int] = {}
+    for reaction in reactions:
+        key = (reaction.kind, reaction.emoji, reaction.author)
+        grouped[key] = grouped.get(key, 0) + 1
+    return [ReactionPublic(kind=k, emoji=e, author=a, count=n) for (k, e, a), n in grouped.items()]
+
+
+def _answer_tree(answers: list[Answer], reactions: list[Reaction], accepted_id: int | None,
+                 source_path: str | None) -> list[AnswerNode]:
+    by_answer: dict[int, list[Reaction]] = defaultdict(list)
+    for reaction in reactions:
+        if reaction.answer_id is not None:
+            by_answer[reaction.answer_id].append(reaction)
+    nodes: dict[int, AnswerNode] = {}
+    children: dict[int | None, list[int]] = defaultdict(list)
+    for answer in answers:
+        deleted = answer.deleted_at is not None
+        nodes[answer.id] = AnswerNode(
+            id=answer.id,
+            author=None if deleted else answer.author,
+            body_html="" if deleted else answer.body_html,
+            body_md="" if deleted else answer.body_md,
+            origin=answer.origin,
+            source=SourceRef(path=source_path if answer.origin == "ingested" else None, line=answer.source_line),
+            vote_score=answer.vote_score,
+            accepted=answer.id == accepted_id,
+            created_at=answer.created_at,
+            updated_at=answer.updated_at,
+            deleted=deleted,
+            reactions=_group_reactions(by_answer.get(answer.id, [])),
+        )
+        children[answer.parent_id if answer.parent_id in nodes or answer.parent_id is None else None].append(answer.id)
+
+    def build(node_id: int) -> AnswerNode | None:
+        node = nodes[node_id]
+        node.replies = [child for child in (build(c) for c in children.get(node_id, [])) if child is not None]
+        if node.deleted and not node.replies:
+            return None  # a deleted leaf has nothing left to show
+        return node
+
+    return [node for node in (build(i) for i in children.get(None, [])) if node is not None]
+
+
+def get_question_or_404(session: Session, question_id: int) -> Question:
+    question = content.get_question(session, question_id)
+    if question is None:
+        raise AppError(404, f"{question_id}번 질문을 찾을 수 없습니다.")
+    return question
+
+
+def question_detail(session: Session, question_id: int) -> QuestionDetail:
+    question = get_question_or_404(session, question_id)
+    collection = session.get(Collection, question.collection_id)
+    section = session.get(queries.content.Section, question.section_id) if question.section_id else None
+    answers = list(content.question_answers(session, question.id))
+    reactions = list(content.reactions_for(session, question.id, [a.id for a in answers]))
+    parent = content.get_question(session, question.parent_id) if question.parent_id else None
+    previous, following = content.neighbour_questions(session, question)
+    source_path = collection.source_path if question.origin == "ingested" else None
+    return QuestionDetail(
+        id=question.id,
+        label=question.label,
+        title=question.title,
+        author=question.author,
+        body_html=question.body_html,
+        body_md=question.body_md,
+        page_ref=question.page_ref,
+        answered=question.answered,
+        answer_count=question.answer_count,
+        plus_one_count=question.plus_one_count,
+        accepted_answer_id=question.accepted_answer_id,
+        origin=question.origin,
+        collection=CollectionRef(
+            slug=collection.slug, title=collection.title, kind=collection.kind, url=collection_url(collection.slug)
+        ),
+        section=section.title if section else None,
+        source=SourceRef(path=source_path, line=question.source_line),
+        parent=_link(parent),
+        children=[_link(c) for c in content.child_questions(session, question.id)],
+        previous=_link(previous),
+        next=_link(following),
+        answers=_answer_tree(answers, reactions, question.accepted_answer_id, collection.source_path),
+        reactions=_group_reactions([r for r in reactions if r.answer_id is None]),
+        references=[ReferencePublic(title=r.title, url=r.url) for r in content.question_references(session, question.id)],
+        created_at=question.created_at,
+        updated_at=question.updated_at,
+        last_activity_at=question.last_activity_at,
+        url=question_url(question.id),
+    )
+
+
+def list_authors(session: Session) -> list[AuthorPublic]:
+    return [AuthorPublic(name=n, question_count=q, answer_count=a) for n, q, a in content.list_authors(session)]
