@@ -1,0 +1,162 @@
+"""Ingest benchmark (issue 3).
+
+Measures, in one run on this machine:
+  1. ingest of the four seeds into an empty database;
+  2. ingest of 10,000 generated files of the three shapes (goal: <= 30 s on 2 cores);
+  3. re-ingest of the unchanged 10,000 files, as a ratio to (2) (goal: >= 10x faster).
+Generated text is built from the seeds' own sentences so parsing and rendering cost is realistic.
+Writes bench/results/ingest.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import re
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from app.db.engine import make_engine  # noqa: E402
+from app.db.migrate import upgrade  # noqa: E402
+from app.ingest.loader import ingest_directory  # noqa: E402
+
+NAMES = ["태하", "민규", "서연", "호재", "청", "혜지", "세연", "소현", "재용", "김산"]
+
+
+def sentence_pools(content_dir: Path) -> tuple[list[str], list[str]]:
+    questions, statements = [], []
+    for path in content_dir.rglob("*.md"):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            line = re.sub(r"^[\s>*#\-–→•o0-9.)]+", "", line).strip()
+            line = re.sub(r"<[^>]+>|!\[[^\]]*\]\([^)]*\)|`", "", line).strip()
+            if len(line) < 12 or not re.search(r"[가-힣]", line):
+                continue
+            (questions if line.endswith("?") else statements).append(line[:240])
+    return questions, statements
+
+
+def make_nodes(rng, questions, statements, n) -> str:
+    out = [f"스터디 노드 모음 {n}\n"]
+    for section in range(1, 4):
+        out.append(f"## 노드 {section:02}")
+        for _ in range(rng.randint(1, 2)):
+            out.append(f"{rng.choice(questions)} ({rng.choice(NAMES)})\n")
+            for _ in range(rng.randint(1, 3)):
+                out.append(f"-> {rng.choice(statements)} ({rng.choice(NAMES)})\n")
+                if rng.random() < 0.3:
+                    out.append(f"   -> {rng.choice(statements)}\n")
+        out.append("")
+    return "\n".join(out)
+
+
+def make_weeks(rng, questions, statements, n) -> str:
+    out = [f"# 스터디 {n}주차\n"]
+    for lecture in range(1, 3):
+        out.append(f"## Lecture {lecture}\n")
+        for _ in range(rng.randint(2, 3)):
+            out.append(f"#### ✅ `{rng.choice(NAMES)}` `p{rng.randint(1, 99)}` {rng.choice(questions)}\n")
+            out.extend(f"{rng.choice(statements)}\n" for _ in range(rng.randint(1, 3)))
+    return "\n".join(out)
+
+
+def make_interview(rng, questions, statements, n) -> str:
+    out = []
+    for number in range(1, 4):
+        for label in (f"#{number}", f"#{number}-1"):
+            out.append(f"## {label}\n\n#### {rng.choice(questions)}\n")
+            if rng.random() < 0.85:
+                out.extend(f"{rng.choice(statements)}\n" for _ in range(rng.randint(1, 3)))
+                if rng.random() < 0.3:
+                    out.append("<!-- $y = \\sigma(Wx + b)$ --> <img src=\"https://render.githubusercontent.com/render/math?math=y\">\n")
+            out.append("#### References\n")
+            out.append(f"- [{rng.choice(statements)[:40]} - blog](https://example.org/{n}/{number})\n\n---\n")
+    return "\n".join(out)
+
+
+def generate(target: Path, count: int, seed: int = 7) -> None:
+    rng = random.Random(seed)
+    questions, statements = sentence_pools(ROOT / "content")
+    makers = {"nodes": make_nodes, "weeks": make_weeks, "interview": make_interview}
+    for kind in makers:
+        (target / kind).mkdir(parents=True, exist_ok=True)
+    kinds = list(makers)
+    for i in range(count):
+        kind = kinds[i % 3]
+        (target / kind / f"gen-{i:05}.md").write_text(makers[kind](rng, questions, statements, i), encoding="utf-8")
+
+
+def timed_ingest(db_url: str, content: Path, **kwargs) -> tuple[float, dict]:
+    engine = make_engine(db_url)
+    start = time.perf_counter()
+    summary = ingest_directory(engine, content, **kwargs)
+    elapsed = time.perf_counter() - start
+    engine.dispose()
+    totals = summary.to_dict()["totals"]
+    return elapsed, totals
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--files", type=int, default=10_000)
+    parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "ingest.json"))
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="kb-bench-ingest-"))
+    try:
+        seeds_db = f"sqlite:///{work / 'seeds.sqlite3'}"
+        upgrade(seeds_db)
+        seeds_s, seeds_totals = timed_ingest(seeds_db, ROOT / "content", workers=1)
+
+        generated = work / "content"
+        t0 = time.perf_counter()
+        generate(generated, args.files)
+        generate_s = time.perf_counter() - t0
+
+        db_url = f"sqlite:///{work / 'generated.sqlite3'}"
+        upgrade(db_url)
+        first_s, first_totals = timed_ingest(db_url, generated)
+        again_s, again_totals = timed_ingest(db_url, generated)
+        db_bytes = sum(p.stat().st_size for p in work.glob("generated.sqlite3*"))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    ratio = first_s / again_s if again_s else float("inf")
+    result = {
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "seeds": {"seconds": round(seeds_s, 3), "questions": seeds_totals["questions"], "files": seeds_totals["files"]},
+        "generated": {
+            "files": args.files,
+            "generate_seconds": round(generate_s, 2),
+            "first_ingest_seconds": round(first_s, 2),
+            "questions": first_totals["questions"],
+            "failed": first_totals["failed"],
+            "files_per_second": round(args.files / first_s, 1),
+            "database_bytes": db_bytes,
+        },
+        "reingest_unchanged": {
+            "seconds": round(again_s, 3),
+            "unchanged_files": again_totals["unchanged"],
+            "speedup_vs_first_ingest": round(ratio, 1),
+        },
+        "goals": {
+            "first_ingest_le_30s": first_s <= 30.0,
+            "reingest_ge_10x_faster": ratio >= 10.0,
+        },
+    }
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps(result, ensure_ascii=False, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
