@@ -30,6 +30,7 @@ class Settings:
     # Writes
     rate_limit_posts_per_minute: int = 20
     rate_limit_logins_per_minute: int = 10
+    rate_limit_ip_posts_per_minute: int = 60  # all accounts behind one address together
     testing: bool = False
     extra: dict = field(default_factory=dict)
 
@@ -47,6 +48,7 @@ class Settings:
             demo_threads_per_worker=_env_int("KB_DEMO_THREADS", defaults.demo_threads_per_worker),
             rate_limit_posts_per_minute=_env_int("KB_RATE_POSTS_PER_MIN", defaults.rate_limit_posts_per_minute),
             rate_limit_logins_per_minute=_env_int("KB_RATE_LOGINS_PER_MIN", defaults.rate_limit_logins_per_minute),
+            rate_limit_ip_posts_per_minute=_env_int("KB_RATE_IP_POSTS_PER_MIN", defaults.rate_limit_ip_posts_per_minute),
         )
 
     def with_overrides(self, **changes) -> "Settings":

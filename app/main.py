@@ -14,7 +14,10 @@ from app.api import errors
 from app.api import v1 as api_v1
 from app.config import Settings
 from app.db.engine import make_engine
+from app.web import accounts as web_accounts
 from app.web import pages as web_pages
+from app.web import writes as web_writes
+from app.web.auth import install_auth
 from app.web.templating import make_templates
 
 
@@ -39,7 +42,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = make_engine(settings.database_url)
     app.state.templates = make_templates(settings)
     errors.install_error_handlers(app)
+    install_auth(app)  # session user, CSRF token, request size cap, rate limiter
     app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
     app.include_router(api_v1.router)
     app.include_router(web_pages.router)
+    app.include_router(web_accounts.router)
+    app.include_router(web_writes.router)
     return app

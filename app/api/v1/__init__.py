@@ -2,7 +2,9 @@
 
 from fastapi import APIRouter
 
-from app.api.v1 import content
+from app.api.v1 import auth, content, writes
 
 router = APIRouter(prefix="/api/v1")
 router.include_router(content.router)
+router.include_router(writes.router)
+router.include_router(auth.router)

@@ -1,0 +1,140 @@
+"""Write API: ask, answer, reply, edit, delete, vote, accept, preview. Thin: parse, call a service."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Path, Request, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from app.api.deps import SessionDep
+from app.services import posting, voting
+from app.services.limits import BODY_MAX, check_body, clean_text
+from app.web.auth import ApiUser, limit_posts
+
+router = APIRouter(tags=["쓰기"])
+
+ERRORS = {code: {"description": f"`{{\"error\": {{...}}}}` ({code})"} for code in (401, 403, 404, 409, 413, 422, 429)}
+IdPath = Annotated[int, Path(ge=1, le=2**62)]
+IdemHeader = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200,
+                                          description="같은 키로 다시 보내면 글을 새로 만들지 않고 첫 결과를 돌려줍니다.")]
+
+
+class QuestionCreate(BaseModel):
+    title: str = Field(description="제목 (3~200자)")
+    body: str = Field(description=f"본문 Markdown (최대 {BODY_MAX:,}자)")
+    collection: str | None = Field(default=None, max_length=200, description="모음 slug (없으면 general)")
+
+
+class QuestionUpdate(BaseModel):
+    title: str | None = None
+    body: str | None = None
+
+
+class AnswerCreate(BaseModel):
+    body: str = Field(description=f"본문 Markdown (최대 {BODY_MAX:,}자)")
+
+
+class AcceptRequest(BaseModel):
+    answer_id: int | None = Field(default=None, ge=1, description="채택할 답변 id (null이면 채택 취소)")
+
+
+class PreviewRequest(BaseModel):
+    body: str
+
+
+def created(result: posting.WriteResult) -> JSONResponse:
+    headers = {"Location": result.location}
+    if result.replayed:
+        headers["Idempotent-Replayed"] = "true"
+    return JSONResponse(result.payload, status_code=result.status_code, headers=headers)
+
+
+@router.post("/questions", status_code=201, summary="질문하기", responses=ERRORS)
+def create_question(request: Request, session: SessionDep, user: ApiUser, data: QuestionCreate,
+                    idempotency_key: IdemHeader = None):
+    limit_posts(request, user)
+    return created(posting.create_question(session, user, title=data.title, body=data.body,
+                                           collection=data.collection, idempotency_key=idempotency_key))
+
+
+@router.post("/questions/{question_id}/answers", status_code=201, summary="답변하기", responses=ERRORS)
+def create_answer(request: Request, session: SessionDep, user: ApiUser, question_id: IdPath, data: AnswerCreate,
+                  idempotency_key: IdemHeader = None):
+    limit_posts(request, user)
+    return created(posting.create_answer(session, user, question_id=question_id, body=data.body,
+                                         idempotency_key=idempotency_key))
+
+
+@router.post("/answers/{answer_id}/replies", status_code=201, summary="답글 달기", responses=ERRORS)
+def create_reply(request: Request, session: SessionDep, user: ApiUser, answer_id: IdPath, data: AnswerCreate,
+                 idempotency_key: IdemHeader = None):
+    limit_posts(request, user)
+    return created(posting.create_answer(session, user, parent_answer_id=answer_id, body=data.body,
+                                         idempotency_key=idempotency_key))
+
+
+@router.get("/answers/{answer_id}", summary="답변 하나", responses=ERRORS)
+def get_answer(session: SessionDep, answer_id: IdPath):
+    return posting.answer_payload(posting.live_answer(session, answer_id))
+
+
+@router.patch("/questions/{question_id}", summary="내 질문 고치기", responses=ERRORS)
+def edit_question(session: SessionDep, user: ApiUser, question_id: IdPath, data: QuestionUpdate):
+    return posting.edit_question(session, user, question_id, title=data.title, body=data.body)
+
+
+@router.delete("/questions/{question_id}", status_code=204, summary="내 질문 지우기", responses=ERRORS)
+def delete_question(session: SessionDep, user: ApiUser, question_id: IdPath):
+    posting.delete_question(session, user, question_id)
+    return Response(status_code=204)
+
+
+@router.patch("/answers/{answer_id}", summary="내 답변 고치기", responses=ERRORS)
+def edit_answer(session: SessionDep, user: ApiUser, answer_id: IdPath, data: AnswerCreate):
+    return posting.edit_answer(session, user, answer_id, body=data.body)
+
+
+@router.delete("/answers/{answer_id}", status_code=204, summary="내 답변 지우기", responses=ERRORS)
+def delete_answer(session: SessionDep, user: ApiUser, answer_id: IdPath):
+    posting.delete_answer(session, user, answer_id)
+    return Response(status_code=204)
+
+
+@router.post("/questions/{question_id}/votes", status_code=201, summary="나도 궁금해요 (+1)", responses=ERRORS)
+def vote_question(session: SessionDep, user: ApiUser, question_id: IdPath):
+    result = voting.vote_question(session, user, question_id)
+    return JSONResponse(result, status_code=201, headers={"Location": f"/api/v1/questions/{question_id}"})
+
+
+@router.delete("/questions/{question_id}/votes", summary="+1 취소", responses=ERRORS)
+def unvote_question(session: SessionDep, user: ApiUser, question_id: IdPath):
+    return voting.unvote_question(session, user, question_id)
+
+
+@router.post("/answers/{answer_id}/votes", status_code=201, summary="답변 추천", responses=ERRORS)
+def vote_answer(session: SessionDep, user: ApiUser, answer_id: IdPath):
+    result = voting.vote_answer(session, user, answer_id)
+    return JSONResponse(result, status_code=201, headers={"Location": f"/api/v1/answers/{answer_id}"})
+
+
+@router.delete("/answers/{answer_id}/votes", summary="추천 취소", responses=ERRORS)
+def unvote_answer(session: SessionDep, user: ApiUser, answer_id: IdPath):
+    return voting.unvote_answer(session, user, answer_id)
+
+
+@router.post("/questions/{question_id}/accept", summary="답변 채택 (질문한 사람만)", responses=ERRORS)
+def accept_answer(session: SessionDep, user: ApiUser, question_id: IdPath, data: AcceptRequest):
+    return voting.accept_answer(session, user, question_id, data.answer_id)
+
+
+@router.get("/questions/{question_id}/revisions", summary="질문 수정 이력", responses=ERRORS)
+def question_revisions(session: SessionDep, question_id: IdPath):
+    return [{"number": r.number, "author": r.author, "created_at": r.created_at, "title": r.title}
+            for r in posting.revisions(session, question_id=question_id)]
+
+
+@router.post("/preview", summary="Markdown 미리보기 (수식 포함, 저장하지 않음)", responses=ERRORS)
+def preview(data: PreviewRequest):
+    return {"html": posting.render(check_body(clean_text(data.body), required=False))}

@@ -1,0 +1,162 @@
+"""Accounts: sign up, log in, log out, server-side sessions, API tokens.
+
+Passwords are hashed with argon2 (pwdlib). A login session is a random cookie token; the
+database keeps only its sha256, so a stolen database cannot be replayed as cookies. API tokens
+work the same way (sha256 stored, a short prefix shown on the settings page).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+import unicodedata
+from datetime import timedelta
+
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from app.api.errors import AppError
+from app.db.models import ApiToken, LoginSession, User
+from app.services.limits import now_utc
+
+SESSION_COOKIE = "kb_session"
+ANON_COOKIE = "kb_anon"
+SESSION_DAYS = 14
+TOKEN_PREFIX = "kbt_"
+USERNAME_RE = re.compile(r"^[a-z0-9_][a-z0-9_.-]{2,31}$")
+PASSWORD_MIN, PASSWORD_MAX = 8, 256
+
+_hashers: dict[bool, PasswordHash] = {}
+
+
+def password_hasher(testing: bool) -> PasswordHash:
+    """argon2id; tests use cheap parameters so the suite stays fast."""
+    if testing not in _hashers:
+        hasher = Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1) if testing else Argon2Hasher()
+        _hashers[testing] = PasswordHash((hasher,))
+    return _hashers[testing]
+
+
+def sha256(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def clean_display_name(raw: str) -> str:
+    name = unicodedata.normalize("NFC", raw or "")
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip()
+    return name
+
+
+def sign_up(session: Session, *, username: str, password: str, display_name: str | None, testing: bool) -> User:
+    username = (username or "").strip().lower()
+    if not USERNAME_RE.match(username):
+        raise AppError(422, "아이디는 영문 소문자·숫자·_.- 3~32자입니다.", details=[{"field": "username"}])
+    if not (PASSWORD_MIN <= len(password or "") <= PASSWORD_MAX):
+        raise AppError(422, f"비밀번호는 {PASSWORD_MIN}~{PASSWORD_MAX}자입니다.", details=[{"field": "password"}])
+    name = clean_display_name(display_name or "") or username
+    if len(name) > 50:
+        raise AppError(422, "표시 이름은 50자 이하입니다.", details=[{"field": "display_name"}])
+    user = User(username=username, display_name=name, created_at=now_utc(), password_hash=password_hasher(testing).hash(password))
+    session.add(user)
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise AppError(409, "이미 사용 중인 아이디입니다.", code="username_taken") from None
+    session.refresh(user)
+    return user
+
+
+def authenticate(session: Session, *, username: str, password: str, testing: bool) -> User:
+    user = session.exec(select(User).where(User.username == (username or "").strip().lower())).first()
+    hasher = password_hasher(testing)
+    if user is None:
+        hasher.hash(password or "x")  # same cost either way: no username probing by timing
+        raise AppError(401, "아이디 또는 비밀번호가 올바르지 않습니다.", code="invalid_credentials")
+    valid, new_hash = hasher.verify_and_update(password or "", user.password_hash)
+    if not valid:
+        raise AppError(401, "아이디 또는 비밀번호가 올바르지 않습니다.", code="invalid_credentials")
+    if new_hash:
+        user.password_hash = new_hash
+        session.add(user)
+        session.commit()
+    return user
+
+
+def start_session(session: Session, user: User) -> tuple[str, LoginSession]:
+    """Returns the cookie token (shown once) and the stored row (which holds only its hash)."""
+    token = secrets.token_urlsafe(32)
+    row = LoginSession(id=sha256(token), user_id=user.id, csrf_token=secrets.token_urlsafe(32), created_at=now_utc(),
+                       expires_at=now_utc() + timedelta(days=SESSION_DAYS))
+    session.add(row)
+    session.commit()
+    return token, row
+
+
+def end_session(session: Session, token: str | None) -> None:
+    if not token:
+        return
+    row = session.get(LoginSession, sha256(token))
+    if row is not None:
+        session.delete(row)
+        session.commit()
+
+
+def user_for_session(session: Session, token: str | None) -> tuple[User, LoginSession] | None:
+    if not token or len(token) > 200:
+        return None
+    row = session.get(LoginSession, sha256(token))
+    if row is None or row.expires_at < now_utc():
+        return None
+    user = session.get(User, row.user_id)
+    return (user, row) if user is not None else None
+
+
+def anonymous_csrf(secret_key: str, anon_token: str) -> str:
+    """CSRF token for forms shown before login (sign up, log in): bound to the anonymous cookie."""
+    return hashlib.sha256(f"{secret_key}:csrf:{anon_token}".encode()).hexdigest()
+
+
+# --- API tokens -------------------------------------------------------------------------------
+
+
+def create_api_token(session: Session, user: User, name: str) -> tuple[str, ApiToken]:
+    name = clean_display_name(name)[:100] or "토큰"
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    row = ApiToken(user_id=user.id, name=name, token_hash=sha256(token), prefix=token[:10], created_at=now_utc())
+    session.add(row)
+    session.commit()
+    session.refresh(row)
+    return token, row
+
+
+def list_api_tokens(session: Session, user: User) -> list[ApiToken]:
+    return list(session.exec(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())))
+
+
+def revoke_api_token(session: Session, user: User, token_id: int) -> ApiToken:
+    row = session.get(ApiToken, token_id)
+    if row is None or row.user_id != user.id:
+        raise AppError(404, "토큰을 찾을 수 없습니다.")
+    if row.revoked_at is None:
+        row.revoked_at = now_utc()
+        session.add(row)
+        session.commit()
+    return row
+
+
+def user_for_api_token(session: Session, token: str) -> User | None:
+    if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
+        return None
+    row = session.exec(select(ApiToken).where(ApiToken.token_hash == sha256(token))).first()
+    if row is None or row.revoked_at is not None:
+        return None
+    now = now_utc()
+    if row.last_used_at is None or (now - row.last_used_at) > timedelta(minutes=5):
+        row.last_used_at = now  # throttled: a token in heavy use does not write on every request
+        session.add(row)
+        session.commit()
+    return session.get(User, row.user_id)

@@ -1,0 +1,343 @@
+"""Posting: ask, answer, reply, edit (with revisions), soft delete.
+
+Every write is one SQLite transaction started with BEGIN IMMEDIATE, so concurrent writers queue
+on the busy timeout instead of failing halfway; the idempotency record is written in the same
+transaction as the post, so a repeated submit returns the first result and never a second row.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from app.api.errors import AppError
+from app.db.models import (ORIGIN_POSTED, Answer, Collection, IdempotencyKey, Question, Revision, User)
+from app.services.limits import now_utc
+from app.db.queries.ingest import refresh_question_counters
+from app.services.limits import check_body, check_title, clean_text, clean_title
+
+GENERAL_SLUG = "general"
+POSTED_POSITION_BASE = 1_000_000  # posted rows sort after every ingested row
+
+
+@dataclass
+class WriteResult:
+    """What a write answers with: the API turns it into JSON + Location, a form into a redirect."""
+
+    status_code: int
+    location: str
+    page_url: str
+    payload: dict[str, Any] = field(default_factory=dict)
+    replayed: bool = False
+
+
+def render(markdown: str) -> str:
+    """Same renderer as ingest (math included), sanitised; stored at write time."""
+    if not markdown.strip():
+        return ""
+    try:
+        from app.render import render_markdown
+    except ImportError:  # renderer not installed yet: escaped text is still safe
+        import html
+
+        return "<p>" + html.escape(markdown).replace("\n", "<br>\n") + "</p>"
+    return render_markdown(markdown, image_exists=lambda _src: False)
+
+
+def reindex(session: Session, question_ids: list[int]) -> None:
+    try:
+        from app.search.index import reindex_question
+    except ImportError:
+        return
+    for question_id in question_ids:
+        reindex_question(session, question_id)
+
+
+@contextmanager
+def write_transaction(session: Session):
+    """BEGIN IMMEDIATE ... COMMIT on the session's connection; rollback on any error."""
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        raw = connection.connection.dbapi_connection
+        if raw.in_transaction:
+            session.commit()
+            connection = session.connection()
+            raw = connection.connection.dbapi_connection
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    try:
+        yield connection
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+
+
+# --- idempotency ----------------------------------------------------------------------------
+
+
+def _idem_key(user: User, scope: str, key: str | None) -> str | None:
+    if not key:
+        return None
+    key = key.strip()
+    if not (1 <= len(key) <= 200) or not key.isprintable():
+        raise AppError(422, "Idempotency-Key는 1~200자의 출력 가능한 문자여야 합니다.",
+                       details=[{"field": "Idempotency-Key"}])
+    return f"{user.id}:{scope}:{key}"
+
+
+def _recall(session: Session, key: str | None) -> WriteResult | None:
+    if key is None:
+        return None
+    row = session.get(IdempotencyKey, key)
+    if row is None:
+        return None
+    data = json.loads(row.response_json or "{}")
+    return WriteResult(row.status_code, row.location or "", data.get("page_url", ""), data.get("payload", {}),
+                       replayed=True)
+
+
+def _remember(session: Session, key: str | None, user: User, result: WriteResult) -> None:
+    if key is None:
+        return
+    session.add(IdempotencyKey(key=key, user_id=user.id, created_at=now_utc(), status_code=result.status_code, location=result.location,
+                               response_json=json.dumps({"page_url": result.page_url, "payload": result.payload},
+                                                        ensure_ascii=False, default=str)))
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+def question_page(question_id: int) -> str:
+    return f"/questions/{question_id}"
+
+
+def answer_page(question_id: int, answer_id: int) -> str:
+    return f"/questions/{question_id}#answer-{answer_id}"
+
+
+def question_payload(question: Question, collection: Collection) -> dict:
+    return {
+        "id": question.id, "title": question.title, "body_md": question.body_md, "body_html": question.body_html,
+        "author": question.author, "origin": question.origin, "collection": collection.slug,
+        "created_at": question.created_at.isoformat(), "updated_at": question.updated_at.isoformat(),
+        "deleted": question.deleted_at is not None,
+        "url": question_page(question.id), "api_url": f"/api/v1/questions/{question.id}",
+    }
+
+
+def answer_payload(answer: Answer) -> dict:
+    deleted = answer.deleted_at is not None
+    return {
+        "id": answer.id, "question_id": answer.question_id, "parent_id": answer.parent_id,
+        "body_md": "" if deleted else answer.body_md, "body_html": "" if deleted else answer.body_html,
+        "author": None if deleted else answer.author, "origin": answer.origin, "vote_score": answer.vote_score,
+        "created_at": answer.created_at.isoformat(), "updated_at": answer.updated_at.isoformat(),
+        "deleted": deleted, "url": answer_page(answer.question_id, answer.id), "api_url": f"/api/v1/answers/{answer.id}",
+    }
+
+
+def live_question(session: Session, question_id: int) -> Question:
+    question = session.get(Question, question_id)
+    if question is None or question.deleted_at is not None:
+        raise AppError(404, f"{question_id}번 질문을 찾을 수 없습니다.")
+    return question
+
+
+def live_answer(session: Session, answer_id: int) -> Answer:
+    answer = session.get(Answer, answer_id)
+    if answer is None or answer.deleted_at is not None or answer.retired_at is not None:
+        raise AppError(404, f"{answer_id}번 답변을 찾을 수 없습니다.")
+    live_question(session, answer.question_id)
+    return answer
+
+
+def _collection_for(session: Session, slug: str | None) -> Collection:
+    slug = (slug or GENERAL_SLUG).strip()
+    collection = session.exec(select(Collection).where(Collection.slug == slug)).first()
+    if collection is not None:
+        return collection
+    if slug != GENERAL_SLUG:
+        raise AppError(404, f"'{slug}' 모음을 찾을 수 없습니다.", details=[{"field": "collection"}])
+    now = now_utc()
+    collection = Collection(slug=GENERAL_SLUG, title="일반 질문", kind="general", source_path=None,
+                            origin=ORIGIN_POSTED, created_at=now, updated_at=now)
+    session.add(collection)
+    session.flush()
+    return collection
+
+
+def _next_question_position(session: Session, collection_id: int) -> int:
+    top = session.exec(select(func.max(Question.position)).where(Question.collection_id == collection_id)).one()
+    return max(POSTED_POSITION_BASE, (top or 0) + 1)
+
+
+def _next_answer_position(session: Session, question_id: int) -> int:
+    top = session.exec(select(func.max(Answer.position)).where(Answer.question_id == question_id)).one()
+    return max(POSTED_POSITION_BASE, (top or 0) + 1)
+
+
+def _finish(session: Session, question_ids: list[int]) -> None:
+    session.flush()
+    refresh_question_counters(session.connection(), question_ids=question_ids)
+    session.expire_all()  # the counters were written by SQL behind the ORM's back
+    reindex(session, question_ids)
+
+
+# --- use cases ------------------------------------------------------------------------------
+
+
+def create_question(session: Session, user: User, *, title: str, body: str, collection: str | None = None,
+                    idempotency_key: str | None = None) -> WriteResult:
+    title, body = check_title(clean_title(title)), check_body(clean_text(body))
+    key = _idem_key(user, "question", idempotency_key)
+    body_html = render(body)  # outside the lock: rendering is the slow part
+    with write_transaction(session):
+        if (earlier := _recall(session, key)) is not None:
+            return earlier
+        target = _collection_for(session, collection)
+        now = now_utc()
+        question = Question(collection_id=target.id, title=title, body_md=body, body_html=body_html,
+                            author=user.display_name, user_id=user.id, origin=ORIGIN_POSTED,
+                            position=_next_question_position(session, target.id),
+                            created_at=now, updated_at=now, last_activity_at=now)
+        session.add(question)
+        session.flush()
+        session.add(Revision(question_id=question.id, user_id=user.id, title=title, body_md=body, created_at=now))
+        _finish(session, [question.id])
+        session.refresh(question)
+        result = WriteResult(201, f"/api/v1/questions/{question.id}", question_page(question.id),
+                             question_payload(question, target))
+        _remember(session, key, user, result)
+    return result
+
+
+def create_answer(session: Session, user: User, *, question_id: int | None = None, parent_answer_id: int | None = None,
+                  body: str, idempotency_key: str | None = None) -> WriteResult:
+    """An answer to a question, or (with parent_answer_id) a nested reply to an answer."""
+    body = check_body(clean_text(body))
+    key = _idem_key(user, f"reply{parent_answer_id}" if parent_answer_id else f"answer{question_id}", idempotency_key)
+    body_html = render(body)
+    with write_transaction(session):
+        if (earlier := _recall(session, key)) is not None:
+            return earlier
+        if parent_answer_id is not None:
+            parent = live_answer(session, parent_answer_id)
+            question_id = parent.question_id
+        else:
+            live_question(session, question_id)
+        now = now_utc()
+        answer = Answer(question_id=question_id, parent_id=parent_answer_id, author=user.display_name,
+                        user_id=user.id, body_md=body, body_html=body_html, origin=ORIGIN_POSTED,
+                        position=_next_answer_position(session, question_id), created_at=now, updated_at=now)
+        session.add(answer)
+        session.flush()
+        session.add(Revision(answer_id=answer.id, user_id=user.id, body_md=body, created_at=now))
+        _finish(session, [question_id])
+        result = WriteResult(201, f"/api/v1/answers/{answer.id}", answer_page(question_id, answer.id),
+                             answer_payload(answer))
+        _remember(session, key, user, result)
+    return result
+
+
+def _owned(item: Question | Answer, user: User) -> None:
+    if item.user_id is None or item.user_id != user.id:
+        raise AppError(403, "내가 쓴 글만 고치거나 지울 수 있습니다.", code="not_owner")
+
+
+def edit_question(session: Session, user: User, question_id: int, *, title: str | None, body: str | None) -> dict:
+    question = live_question(session, question_id)
+    _owned(question, user)
+    new_title = check_title(clean_title(title)) if title is not None else question.title
+    new_body = check_body(clean_text(body)) if body is not None else question.body_md
+    body_html = render(new_body) if new_body != question.body_md else question.body_html
+    with write_transaction(session):
+        question = live_question(session, question_id)
+        if (new_title, new_body) != (question.title, question.body_md):
+            now = now_utc()
+            question.title, question.body_md, question.body_html, question.updated_at = new_title, new_body, body_html, now
+            session.add(question)
+            session.add(Revision(question_id=question.id, user_id=user.id, title=new_title, body_md=new_body,
+                                 created_at=now))
+            _finish(session, [question.id])
+        payload = question_payload(question, session.get(Collection, question.collection_id))
+    return payload
+
+
+def edit_answer(session: Session, user: User, answer_id: int, *, body: str) -> dict:
+    answer = live_answer(session, answer_id)
+    _owned(answer, user)
+    new_body = check_body(clean_text(body))
+    body_html = render(new_body)
+    with write_transaction(session):
+        answer = live_answer(session, answer_id)
+        if new_body != answer.body_md:
+            now = now_utc()
+            answer.body_md, answer.body_html, answer.updated_at = new_body, body_html, now
+            session.add(answer)
+            session.add(Revision(answer_id=answer.id, user_id=user.id, body_md=new_body, created_at=now))
+            _finish(session, [answer.question_id])
+        payload = answer_payload(answer)
+    return payload
+
+
+def delete_question(session: Session, user: User, question_id: int) -> None:
+    with write_transaction(session):
+        question = live_question(session, question_id)
+        _owned(question, user)
+        question.deleted_at = now_utc()
+        session.add(question)
+        _finish(session, [question.id])
+
+
+def delete_answer(session: Session, user: User, answer_id: int) -> int:
+    with write_transaction(session):
+        answer = live_answer(session, answer_id)
+        _owned(answer, user)
+        answer.deleted_at = now_utc()
+        session.add(answer)
+        question = session.get(Question, answer.question_id)
+        if question.accepted_answer_id == answer.id:
+            question.accepted_answer_id = None
+            session.add(question)
+        _finish(session, [answer.question_id])
+        return answer.question_id
+
+
+# --- revisions ------------------------------------------------------------------------------
+
+
+@dataclass
+class RevisionView:
+    id: int
+    number: int
+    author: str | None
+    created_at: Any
+    title: str | None
+    diff_html: str
+
+
+def revisions(session: Session, *, question_id: int | None = None, answer_id: int | None = None) -> list[RevisionView]:
+    """Oldest first; each with an HTML side-by-side diff (difflib, escaped) against the one before."""
+    if question_id is not None:
+        live_question(session, question_id)
+        rows = session.exec(select(Revision).where(Revision.question_id == question_id).order_by(Revision.id)).all()
+    else:
+        live_answer(session, answer_id)
+        rows = session.exec(select(Revision).where(Revision.answer_id == answer_id).order_by(Revision.id)).all()
+    names = {u.id: u.display_name for u in session.exec(select(User).where(
+        User.id.in_({r.user_id for r in rows if r.user_id is not None})))}
+    views, before = [], None
+    for number, row in enumerate(rows, start=1):
+        text = (f"# {row.title}\n\n" if row.title else "") + row.body_md
+        previous = before if before is not None else ""
+        diff = difflib.HtmlDiff(tabsize=4, wrapcolumn=70).make_table(
+            previous.splitlines(), text.splitlines(), "이전", f"{number}판", context=True, numlines=2)
+        views.append(RevisionView(row.id, number, names.get(row.user_id), row.created_at, row.title, diff))
+        before = text
+    return views

@@ -1,0 +1,100 @@
+"""Votes: +1 a question ("나도 궁금해요"), upvote an answer, the asker accepts an answer.
+
+One vote per account per item (unique constraints); voting twice is a 409, never a double count.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, func, select
+
+from app.api.errors import AppError
+from app.db.models import Answer, Question, User, Vote
+from app.services.limits import now_utc
+from app.services.posting import _finish, live_answer, live_question, write_transaction
+
+
+def _vote_row(session: Session, user: User, *, question_id: int | None = None, answer_id: int | None = None):
+    query = select(Vote).where(Vote.user_id == user.id)
+    query = query.where(Vote.question_id == question_id) if question_id else query.where(Vote.answer_id == answer_id)
+    return session.exec(query).first()
+
+
+def _refresh_answer_score(session: Session, answer: Answer) -> None:
+    session.flush()
+    answer.vote_score = session.exec(select(func.count()).select_from(Vote).where(Vote.answer_id == answer.id)).one()
+    session.add(answer)
+
+
+def vote_question(session: Session, user: User, question_id: int) -> dict:
+    try:
+        with write_transaction(session):
+            question = live_question(session, question_id)
+            if question.user_id == user.id:
+                raise AppError(403, "내 질문에는 '나도 궁금해요'를 누를 수 없습니다.", code="own_post")
+            if _vote_row(session, user, question_id=question_id) is not None:
+                raise AppError(409, "이미 '나도 궁금해요'를 눌렀습니다.", code="already_voted")
+            session.add(Vote(user_id=user.id, question_id=question_id, created_at=now_utc()))
+            _finish(session, [question_id])
+            count = session.get(Question, question_id).plus_one_count
+    except IntegrityError:
+        raise AppError(409, "이미 '나도 궁금해요'를 눌렀습니다.", code="already_voted") from None
+    return {"question_id": question_id, "plus_one_count": count, "voted": True}
+
+
+def unvote_question(session: Session, user: User, question_id: int) -> dict:
+    with write_transaction(session):
+        live_question(session, question_id)
+        row = _vote_row(session, user, question_id=question_id)
+        if row is None:
+            raise AppError(404, "누른 '나도 궁금해요'가 없습니다.")
+        session.delete(row)
+        _finish(session, [question_id])
+        count = session.get(Question, question_id).plus_one_count
+    return {"question_id": question_id, "plus_one_count": count, "voted": False}
+
+
+def vote_answer(session: Session, user: User, answer_id: int) -> dict:
+    try:
+        with write_transaction(session):
+            answer = live_answer(session, answer_id)
+            if answer.user_id == user.id:
+                raise AppError(403, "내 답변에는 추천할 수 없습니다.", code="own_post")
+            if _vote_row(session, user, answer_id=answer_id) is not None:
+                raise AppError(409, "이미 추천했습니다.", code="already_voted")
+            session.add(Vote(user_id=user.id, answer_id=answer_id, created_at=now_utc()))
+            _refresh_answer_score(session, answer)
+            _finish(session, [answer.question_id])
+            score = answer.vote_score
+    except IntegrityError:
+        raise AppError(409, "이미 추천했습니다.", code="already_voted") from None
+    return {"answer_id": answer_id, "vote_score": score, "voted": True}
+
+
+def unvote_answer(session: Session, user: User, answer_id: int) -> dict:
+    with write_transaction(session):
+        answer = live_answer(session, answer_id)
+        row = _vote_row(session, user, answer_id=answer_id)
+        if row is None:
+            raise AppError(404, "추천한 적이 없습니다.")
+        session.delete(row)
+        _refresh_answer_score(session, answer)
+        _finish(session, [answer.question_id])
+        score = answer.vote_score
+    return {"answer_id": answer_id, "vote_score": score, "voted": False}
+
+
+def accept_answer(session: Session, user: User, question_id: int, answer_id: int | None) -> dict:
+    """The asker marks one answer as accepted (answer_id None clears it)."""
+    with write_transaction(session):
+        question = live_question(session, question_id)
+        if question.user_id is None or question.user_id != user.id:
+            raise AppError(403, "질문한 사람만 답변을 채택할 수 있습니다.", code="not_owner")
+        if answer_id is not None:
+            answer = live_answer(session, answer_id)
+            if answer.question_id != question_id:
+                raise AppError(422, "이 질문의 답변이 아닙니다.", details=[{"field": "answer_id"}])
+        question.accepted_answer_id = answer_id
+        session.add(question)
+        _finish(session, [question_id])
+    return {"question_id": question_id, "accepted_answer_id": answer_id}

@@ -1,0 +1,154 @@
+"""Who is asking: session cookie -> request.state.user, CSRF tokens, API bearer tokens, rate limits.
+
+install_auth(app) adds one middleware that, for every request:
+  * refuses bodies over MAX_REQUEST_BYTES (413, before anything reads them);
+  * sets request.state.user (User or None) and request.state.csrf_token, so any template can
+    show login state and put the token in its forms. Logged in, the token is per login session
+    (stored server-side); anonymous, it is derived from an HttpOnly "kb_anon" cookie, so the
+    login and sign-up forms are protected too.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, Request
+from jinja2 import pass_context
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
+
+from app.api.deps import SessionDep
+from app.api.errors import AppError, error_response
+from app.db.models import Answer, Question, User
+from app.services import accounts
+from app.services.limits import MAX_REQUEST_BYTES, RateLimiter
+
+UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def _resolve_cookie_user(engine, token: str | None):
+    with Session(engine) as session:
+        found = accounts.user_for_session(session, token)
+        if found is None:
+            return None, None
+        user, row = found
+        session.expunge(user)
+        return user, row.csrf_token
+
+
+def cookie_kwargs(request: Request) -> dict:
+    return {"httponly": True, "samesite": "lax", "secure": request.url.scheme == "https", "path": "/"}
+
+
+def _template_helpers(app: FastAPI) -> None:
+    """owns(kind, id): does the logged-in user own this post? new_form_token(): a one-time form id."""
+
+    @pass_context
+    def owns(context, kind: str, item_id: int) -> bool:
+        user = getattr(context["request"].state, "user", None)
+        if user is None:
+            return False
+        model = Question if kind == "question" else Answer
+        with Session(app.state.engine) as session:
+            item = session.get(model, item_id)
+            return item is not None and item.user_id == user.id
+
+    env = app.state.templates.env
+    env.globals["owns"] = owns
+    env.globals["new_form_token"] = lambda: secrets.token_urlsafe(16)
+
+
+def install_auth(app: FastAPI) -> None:
+    app.state.rate_limiter = RateLimiter()
+    _template_helpers(app)
+
+    @app.middleware("http")
+    async def _auth_middleware(request: Request, call_next):
+        length = request.headers.get("content-length")
+        if request.method in UNSAFE_METHODS and length is not None:
+            if not length.isdigit() or int(length) > MAX_REQUEST_BYTES:
+                return error_response(request, 413, "payload_too_large",
+                                      f"요청 본문은 {MAX_REQUEST_BYTES // 1024}KiB 이하여야 합니다.")
+        token = request.cookies.get(accounts.SESSION_COOKIE)
+        user, csrf = (await run_in_threadpool(_resolve_cookie_user, request.app.state.engine, token)
+                      if token else (None, None))
+        new_anon = None
+        if user is None:
+            anon = request.cookies.get(accounts.ANON_COOKIE)
+            if not anon or len(anon) > 100:
+                anon = new_anon = secrets.token_urlsafe(24)
+            csrf = accounts.anonymous_csrf(request.app.state.settings.secret_key, anon)
+        request.state.user = user
+        request.state.csrf_token = csrf
+        response = await call_next(request)
+        if new_anon and not request.url.path.startswith(("/api/", "/static/")):
+            response.set_cookie(accounts.ANON_COOKIE, new_anon, max_age=7 * 24 * 3600, **cookie_kwargs(request))
+        return response
+
+
+# --- dependencies ---------------------------------------------------------------------------
+
+
+async def check_csrf(request: Request) -> None:
+    """HTML forms: the posted csrf_token (or X-CSRF-Token header, for htmx) must match."""
+    sent = request.headers.get("x-csrf-token")
+    if sent is None and "form" in request.headers.get("content-type", ""):
+        sent = (await request.form()).get("csrf_token")
+    expected = getattr(request.state, "csrf_token", None)
+    if not sent or not expected or not secrets.compare_digest(str(sent), expected):
+        raise AppError(403, "보안 토큰(CSRF)이 없거나 맞지 않습니다. 페이지를 새로 고친 뒤 다시 시도해 주세요.",
+                       code="csrf_failed")
+
+
+def html_user(request: Request) -> User:
+    user = getattr(request.state, "user", None)
+    if user is None:
+        raise AppError(401, "로그인이 필요합니다.", code="login_required")
+    return user
+
+
+def api_user(request: Request, session: SessionDep) -> User:
+    """API: `Authorization: Bearer kbt_...`, or the browser session plus an X-CSRF-Token header."""
+    header = request.headers.get("authorization", "")
+    if header:
+        scheme, _, token = header.partition(" ")
+        user = accounts.user_for_api_token(session, token.strip()) if scheme.lower() == "bearer" else None
+        if user is None:
+            raise AppError(401, "API 토큰이 올바르지 않거나 폐기되었습니다.", code="invalid_token",
+                           headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+        return user
+    user = getattr(request.state, "user", None)
+    if user is None:
+        raise AppError(401, "로그인이 필요합니다. `Authorization: Bearer <토큰>` 헤더를 보내 주세요.",
+                       code="unauthorized", headers={"WWW-Authenticate": "Bearer"})
+    if request.method in UNSAFE_METHODS:
+        sent = request.headers.get("x-csrf-token", "")
+        if not secrets.compare_digest(sent, request.state.csrf_token or ""):
+            raise AppError(403, "쿠키로 로그인한 요청에는 X-CSRF-Token 헤더가 필요합니다.", code="csrf_failed")
+    return user
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def limit_posts(request: Request, user: User) -> None:
+    settings = request.app.state.settings
+    request.app.state.rate_limiter.hit([
+        (f"post:user:{user.id}", settings.rate_limit_posts_per_minute),
+        (f"post:ip:{client_ip(request)}", settings.rate_limit_ip_posts_per_minute),
+    ])
+
+
+def limit_logins(request: Request, username: str) -> None:
+    settings = request.app.state.settings
+    request.app.state.rate_limiter.hit([
+        (f"login:ip:{client_ip(request)}", settings.rate_limit_logins_per_minute),
+        (f"login:user:{(username or '').strip().lower()[:64]}", settings.rate_limit_logins_per_minute),
+    ])
+
+
+ApiUser = Annotated[User, Depends(api_user)]
+HtmlUser = Annotated[User, Depends(html_user)]
+Csrf = Depends(check_csrf)

@@ -1,0 +1,194 @@
+"""Writing pages: ask, answer, reply, edit, delete, vote, accept, preview, revisions.
+
+Forms post here with a CSRF token and a one-time form token (the idempotency key for a double
+click). A rejected form is shown again with what the user typed, so nothing is lost.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from app.api.deps import SessionDep
+from app.api.errors import AppError
+from app.services import posting, reading, voting
+from app.services.limits import check_body, clean_text
+from app.web.auth import Csrf, HtmlUser, limit_posts
+
+router = APIRouter(include_in_schema=False)
+
+Title = Annotated[str, Form(max_length=2000)]
+Body = Annotated[str, Form(max_length=100_000)]
+FormToken = Annotated[str, Form(max_length=200)]
+
+
+def render(request: Request, template: str, context: dict, status_code: int = 200) -> HTMLResponse:
+    context.setdefault("form_token", secrets.token_urlsafe(16))
+    return request.app.state.templates.TemplateResponse(request, template, context, status_code=status_code)
+
+
+def redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def _rejected(exc: AppError) -> bool:
+    return exc.status_code in (413, 422, 429)
+
+
+@router.get("/ask", response_class=HTMLResponse)
+def ask_form(request: Request, session: SessionDep, user: HtmlUser, collection: str = posting.GENERAL_SLUG):
+    return render(request, "writes/ask.html", {"collections": reading.list_collections(session),
+                                               "collection": collection, "title": "", "body": ""})
+
+
+@router.post("/ask", dependencies=[Csrf])
+def ask(request: Request, session: SessionDep, user: HtmlUser, title: Title, body: Body, form_token: FormToken,
+        collection: Annotated[str, Form(max_length=200)] = posting.GENERAL_SLUG):
+    try:
+        limit_posts(request, user)
+        result = posting.create_question(session, user, title=title, body=body, collection=collection,
+                                         idempotency_key=f"form:{form_token}")
+    except AppError as exc:
+        if not _rejected(exc):
+            raise
+        return render(request, "writes/ask.html", {
+            "collections": reading.list_collections(session), "collection": collection, "title": title,
+            "body": body, "error": exc.message}, status_code=exc.status_code)
+    return redirect(result.page_url)
+
+
+def _answer_or_reply(request, session, user, body, form_token, *, question_id=None, parent_answer_id=None):
+    try:
+        limit_posts(request, user)
+        result = posting.create_answer(session, user, question_id=question_id, parent_answer_id=parent_answer_id,
+                                       body=body, idempotency_key=f"form:{form_token}")
+    except AppError as exc:
+        if not _rejected(exc):
+            raise
+        return render(request, "writes/answer_retry.html", {
+            "question_id": question_id, "parent_answer_id": parent_answer_id, "body": body, "error": exc.message},
+            status_code=exc.status_code)
+    return redirect(result.page_url)
+
+
+@router.post("/questions/{question_id}/answers", dependencies=[Csrf])
+def answer(request: Request, session: SessionDep, user: HtmlUser, question_id: int, body: Body, form_token: FormToken):
+    return _answer_or_reply(request, session, user, body, form_token, question_id=question_id)
+
+
+@router.post("/answers/{answer_id}/replies", dependencies=[Csrf])
+def reply(request: Request, session: SessionDep, user: HtmlUser, answer_id: int, body: Body, form_token: FormToken):
+    return _answer_or_reply(request, session, user, body, form_token, parent_answer_id=answer_id)
+
+
+@router.get("/questions/{question_id}/edit", response_class=HTMLResponse)
+def edit_question_form(request: Request, session: SessionDep, user: HtmlUser, question_id: int):
+    question = posting.live_question(session, question_id)
+    if question.user_id != user.id:
+        raise AppError(403, "내가 쓴 글만 고칠 수 있습니다.", code="not_owner")
+    return render(request, "writes/edit.html", {"kind": "question", "item_id": question_id, "title": question.title,
+                                                "body": question.body_md, "back": posting.question_page(question_id)})
+
+
+@router.post("/questions/{question_id}/edit", dependencies=[Csrf])
+def edit_question(request: Request, session: SessionDep, user: HtmlUser, question_id: int, title: Title, body: Body):
+    try:
+        posting.edit_question(session, user, question_id, title=title, body=body)
+    except AppError as exc:
+        if not _rejected(exc):
+            raise
+        return render(request, "writes/edit.html", {"kind": "question", "item_id": question_id, "title": title,
+                                                    "body": body, "error": exc.message,
+                                                    "back": posting.question_page(question_id)},
+                      status_code=exc.status_code)
+    return redirect(posting.question_page(question_id))
+
+
+@router.get("/answers/{answer_id}/edit", response_class=HTMLResponse)
+def edit_answer_form(request: Request, session: SessionDep, user: HtmlUser, answer_id: int):
+    answer = posting.live_answer(session, answer_id)
+    if answer.user_id != user.id:
+        raise AppError(403, "내가 쓴 글만 고칠 수 있습니다.", code="not_owner")
+    return render(request, "writes/edit.html", {"kind": "answer", "item_id": answer_id, "body": answer.body_md,
+                                                "back": posting.answer_page(answer.question_id, answer_id)})
+
+
+@router.post("/answers/{answer_id}/edit", dependencies=[Csrf])
+def edit_answer(request: Request, session: SessionDep, user: HtmlUser, answer_id: int, body: Body):
+    try:
+        payload = posting.edit_answer(session, user, answer_id, body=body)
+    except AppError as exc:
+        if not _rejected(exc):
+            raise
+        return render(request, "writes/edit.html", {"kind": "answer", "item_id": answer_id, "body": body,
+                                                    "error": exc.message, "back": "/"}, status_code=exc.status_code)
+    return redirect(payload["url"])
+
+
+@router.post("/questions/{question_id}/delete", dependencies=[Csrf])
+def delete_question(session: SessionDep, user: HtmlUser, question_id: int):
+    posting.delete_question(session, user, question_id)
+    return redirect("/")
+
+
+@router.post("/answers/{answer_id}/delete", dependencies=[Csrf])
+def delete_answer(session: SessionDep, user: HtmlUser, answer_id: int):
+    question_id = posting.delete_answer(session, user, answer_id)
+    return redirect(posting.question_page(question_id))
+
+
+@router.post("/questions/{question_id}/vote", dependencies=[Csrf])
+def toggle_question_vote(session: SessionDep, user: HtmlUser, question_id: int):
+    try:
+        voting.vote_question(session, user, question_id)
+    except AppError as exc:
+        if exc.code != "already_voted":
+            raise
+        voting.unvote_question(session, user, question_id)
+    return redirect(posting.question_page(question_id))
+
+
+@router.post("/answers/{answer_id}/vote", dependencies=[Csrf])
+def toggle_answer_vote(session: SessionDep, user: HtmlUser, answer_id: int):
+    try:
+        result = voting.vote_answer(session, user, answer_id)
+    except AppError as exc:
+        if exc.code != "already_voted":
+            raise
+        result = voting.unvote_answer(session, user, answer_id)
+    answer = posting.live_answer(session, result["answer_id"])
+    return redirect(posting.answer_page(answer.question_id, answer_id))
+
+
+@router.post("/questions/{question_id}/accept", dependencies=[Csrf])
+def accept(session: SessionDep, user: HtmlUser, question_id: int, answer_id: Annotated[int, Form(ge=0)]):
+    voting.accept_answer(session, user, question_id, answer_id or None)
+    return redirect(posting.question_page(question_id))
+
+
+@router.post("/preview", dependencies=[Csrf], response_class=HTMLResponse)
+def preview(request: Request, user: HtmlUser, body: Body = ""):
+    try:
+        html = posting.render(check_body(clean_text(body), required=False))
+        error = None
+    except AppError as exc:
+        html, error = "", exc.message
+    return render(request, "writes/_preview.html", {"html": html, "error": error})
+
+
+@router.get("/questions/{question_id}/revisions", response_class=HTMLResponse)
+def question_revisions(request: Request, session: SessionDep, question_id: int):
+    return render(request, "writes/revisions.html", {
+        "revisions": posting.revisions(session, question_id=question_id),
+        "back": posting.question_page(question_id), "heading": f"질문 {question_id}번 수정 이력"})
+
+
+@router.get("/answers/{answer_id}/revisions", response_class=HTMLResponse)
+def answer_revisions(request: Request, session: SessionDep, answer_id: int):
+    answer = posting.live_answer(session, answer_id)
+    return render(request, "writes/revisions.html", {
+        "revisions": posting.revisions(session, answer_id=answer_id),
+        "back": posting.answer_page(answer.question_id, answer_id), "heading": f"답변 {answer_id}번 수정 이력"})

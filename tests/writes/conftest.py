@@ -1,0 +1,41 @@
+"""Fixtures for the writing tests: an app, fresh clients, two logged-in accounts."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.writes.helpers import Account
+
+
+@pytest.fixture
+def app(settings):
+    from app.main import create_app
+
+    return create_app(settings)
+
+
+@pytest.fixture
+def client_factory(app):
+    from fastapi.testclient import TestClient
+
+    clients = []
+
+    def make():
+        client = TestClient(app)
+        client.__enter__()
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        client.__exit__(None, None, None)
+
+
+@pytest.fixture
+def alice(client_factory):
+    return Account(client_factory, "alice")
+
+
+@pytest.fixture
+def bob(client_factory):
+    return Account(client_factory, "bob")

@@ -1,0 +1,70 @@
+"""Limits: title/body lengths, normalisation, request size, rate limits with Retry-After."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+
+from app.services.limits import BODY_MAX, MAX_REQUEST_BYTES, clean_text
+
+
+def post(account, **data):
+    return account.client.post("/api/v1/questions", json={"title": "제목입니다", "body": "본문", **data},
+                               headers=account.headers)
+
+
+@pytest.mark.parametrize("title,ok", [("ab", False), ("abc", True), ("가" * 200, True), ("가" * 201, False),
+                                      ("  a\u0000b  ", False), ("   ", False)])
+def test_title_length(alice, title, ok):
+    response = post(alice, title=title)
+    assert response.status_code == (201 if ok else 422), response.text
+    if not ok:
+        assert response.json()["error"]["code"] == "validation_error"
+
+
+def test_body_length(alice):
+    assert post(alice, body="가" * BODY_MAX).status_code == 201
+    too_long = post(alice, body="가" * (BODY_MAX + 1))
+    assert too_long.status_code == 422 and too_long.json()["error"]["details"][0]["max_length"] == BODY_MAX
+    assert post(alice, body=" \n ").status_code == 422
+
+
+def test_request_size_cap_is_413(alice):
+    response = post(alice, body="a" * (MAX_REQUEST_BYTES + 10))
+    assert response.status_code == 413 and response.json()["error"]["code"] == "payload_too_large"
+
+
+def test_nfc_and_control_characters(alice):
+    decomposed = unicodedata.normalize("NFD", "한글 제목")
+    created = post(alice, title=decomposed, body="줄\r\n바꿈\t탭\x00널\x07벨\u202e뒤집기").json()
+    assert created["title"] == "한글 제목"
+    assert created["body_md"] == "줄\n바꿈\t탭널벨뒤집기"
+    assert clean_text("a\x1bb\x7fc\x85d") == "abcd"
+
+
+def test_post_rate_limit_per_account(alice, app):
+    app.state.settings = app.state.settings.with_overrides(rate_limit_posts_per_minute=3)
+    codes = [post(alice, title=f"질문 {i}번").status_code for i in range(4)]
+    assert codes == [201, 201, 201, 429]
+    limited = post(alice, title="하나 더")
+    assert limited.json()["error"]["code"] == "rate_limited"
+    assert int(limited.headers["retry-after"]) >= 1
+
+
+def test_post_rate_limit_per_ip(alice, bob, app):
+    app.state.settings = app.state.settings.with_overrides(rate_limit_ip_posts_per_minute=2)
+    assert post(alice).status_code == 201
+    assert post(bob).status_code == 201
+    assert post(bob).status_code == 429  # same address, another account
+
+
+def test_login_rate_limit(client_factory, app):
+    from tests.writes.helpers import csrf_from
+
+    client = client_factory()
+    app.state.settings = app.state.settings.with_overrides(rate_limit_logins_per_minute=3)
+    csrf = csrf_from(client.get("/login").text)
+    codes = [client.post("/login", data={"username": "nobody", "password": "wrong-pass", "csrf_token": csrf}).status_code
+             for _ in range(4)]
+    assert codes == [401, 401, 401, 429]
