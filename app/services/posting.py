@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -59,9 +60,21 @@ def reindex(session: Session, question_ids: list[int]) -> None:
         reindex_question(session, question_id)
 
 
+_WRITE_LOCK = threading.Lock()
+
+
 @contextmanager
 def write_transaction(session: Session):
-    """BEGIN IMMEDIATE ... COMMIT on the session's connection; rollback on any error."""
+    """BEGIN IMMEDIATE ... COMMIT on the session's connection; rollback on any error.
+
+    Writers in this process queue on a lock (woken at once) rather than on SQLite's busy handler
+    (which polls with growing sleeps); other processes (ingest) still meet the busy timeout.
+    """
+    with _WRITE_LOCK:
+        yield from _write_transaction(session)
+
+
+def _write_transaction(session: Session):
     connection = session.connection()
     if connection.dialect.name == "sqlite":
         raw = connection.connection.dbapi_connection
