@@ -1,0 +1,263 @@
+"""SQL of the search index (tables made by migration 0002). Every function takes a Connection.
+
+Writes are called inside the caller's transaction (the loader's per-file transaction, a write
+service's session). MATCH expressions come only from app.search.query, which quotes every token.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy.engine import Connection
+
+# bm25 column weights: a match in the title counts most, then the question body, then answers.
+TITLE_WEIGHT = 10.0
+BODY_WEIGHT = 3.0
+ANSWERS_WEIGHT = 1.0
+# Scores are negative (lower is better); an answered question's score is multiplied by this.
+ANSWERED_BOOST = 1.3
+
+_CHUNK = 500  # ids per IN (...) list
+
+
+def _chunks(values: Sequence, size: int = _CHUNK):
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
+def _marks(count: int) -> str:
+    return ",".join("?" * count)
+
+
+# --- writes ------------------------------------------------------------------------------
+
+
+def write_search_docs(conn: Connection, items: list[tuple[int, object]]) -> None:
+    """Replace the indexed document of each (question_id, SearchDoc)."""
+    if not items:
+        return
+    delete_search_docs(conn, [question_id for question_id, _ in items])
+    conn.exec_driver_sql(
+        "INSERT INTO search_index (rowid, title, body, answers) VALUES (?, ?, ?, ?)",
+        [(qid, doc.title_terms, doc.body_terms, doc.answers_terms) for qid, doc in items],
+    )
+    conn.exec_driver_sql(
+        "INSERT INTO search_text (question_id, title, body, answers) VALUES (?, ?, ?, ?)",
+        [(qid, doc.title_text, doc.body_text, doc.answers_text) for qid, doc in items],
+    )
+
+
+def delete_search_docs(conn: Connection, question_ids: list[int]) -> None:
+    ids = sorted(set(question_ids))
+    for chunk in _chunks(ids):
+        marks = _marks(len(chunk))
+        conn.exec_driver_sql(f"DELETE FROM search_index WHERE rowid IN ({marks})", tuple(chunk))
+        conn.exec_driver_sql(f"DELETE FROM search_text WHERE question_id IN ({marks})", tuple(chunk))
+
+
+def clear_search_index(conn: Connection) -> None:
+    conn.exec_driver_sql("DELETE FROM search_index")
+    conn.exec_driver_sql("DELETE FROM search_text")
+
+
+def optimize_search_index(conn: Connection) -> None:
+    """Merge the FTS5 b-trees into one (after a bulk rebuild): smaller and faster to query."""
+    conn.exec_driver_sql("INSERT INTO search_index (search_index) VALUES ('optimize')")
+
+
+def indexed_count(conn: Connection) -> int:
+    return conn.exec_driver_sql("SELECT count(*) FROM search_text").scalar_one()
+
+
+# --- what reindexing reads ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QuestionSource:
+    id: int
+    title: str
+    body_html: str
+    answer_htmls: list[str]
+
+
+def visible_question_ids(conn: Connection, after_id: int = 0, limit: int = 1000) -> list[int]:
+    return list(conn.exec_driver_sql(
+        "SELECT id FROM question WHERE id > ? AND deleted_at IS NULL AND retired_at IS NULL ORDER BY id LIMIT ?",
+        (after_id, limit),
+    ).scalars())
+
+
+def question_sources(conn: Connection, question_ids: Sequence[int]) -> list[QuestionSource]:
+    """Title, body and visible answers of these questions (deleted or retired ones are left out)."""
+    if not question_ids:
+        return []
+    marks = _marks(len(question_ids))
+    rows = conn.exec_driver_sql(
+        f"SELECT id, title, body_html FROM question WHERE id IN ({marks})"
+        " AND deleted_at IS NULL AND retired_at IS NULL ORDER BY id",
+        tuple(question_ids),
+    ).all()
+    answers: dict[int, list[str]] = {}
+    for question_id, body_html in conn.exec_driver_sql(
+        f"SELECT question_id, body_html FROM answer WHERE question_id IN ({marks})"
+        " AND deleted_at IS NULL AND retired_at IS NULL ORDER BY question_id, position, id",
+        tuple(question_ids),
+    ):
+        answers.setdefault(question_id, []).append(body_html or "")
+    return [QuestionSource(qid, title or "", body or "", answers.get(qid, [])) for qid, title, body in rows]
+
+
+# --- reads ---------------------------------------------------------------------------------
+
+
+def known_terms(conn: Connection, tokens: Iterable[str]) -> set[str]:
+    """The tokens that occur in the index (vocabulary lookups, one query)."""
+    found: set[str] = set()
+    values = sorted(set(tokens))
+    for chunk in _chunks(values):
+        found.update(conn.exec_driver_sql(
+            f"SELECT term FROM search_vocab WHERE term IN ({_marks(len(chunk))})", tuple(chunk)
+        ).scalars())
+    return found
+
+
+def document_frequencies(conn: Connection, tokens: Iterable[str]) -> dict[str, int]:
+    values = sorted(set(tokens))
+    found: dict[str, int] = {}
+    for chunk in _chunks(values):
+        found.update(conn.exec_driver_sql(
+            f"SELECT term, doc FROM search_vocab WHERE term IN ({_marks(len(chunk))})", tuple(chunk)
+        ).all())
+    return found
+
+
+def indexed_document_count(conn: Connection) -> int:
+    return conn.exec_driver_sql("SELECT count(*) FROM search_index").scalar_one()
+
+
+@dataclass(frozen=True)
+class Hit:
+    question_id: int
+    title: str
+    collection_id: int
+    answered: bool
+    score: float  # higher is better
+
+
+def _filters(collection_id: int | None, answered: bool | None, exclude_id: int | None) -> tuple[str, list]:
+    sql, params = "", []
+    if collection_id is not None:
+        sql += " AND q.collection_id = ?"
+        params.append(collection_id)
+    if answered is not None:
+        sql += " AND q.answered = ?"
+        params.append(1 if answered else 0)
+    if exclude_id is not None:
+        sql += " AND q.id != ?"
+        params.append(exclude_id)
+    return sql, params
+
+
+def search(
+    conn: Connection,
+    match: str,
+    *,
+    collection_id: int | None = None,
+    answered: bool | None = None,
+    exclude_id: int | None = None,
+    limit: int = 20,
+    offset: int = 0,
+    count: bool = True,
+) -> tuple[list[Hit], int]:
+    """Ranked hits for an FTS5 expression (built by app.search.query) and the total matching."""
+    where, params = _filters(collection_id, answered, exclude_id)
+    total_sql = "count(*) OVER ()" if count else "0"
+    rows = conn.exec_driver_sql(
+        f"WITH hits AS MATERIALIZED (SELECT q.id AS id, q.title AS title, q.collection_id AS collection_id,"
+        " q.answered AS answered, "
+        f"bm25(search_index, {TITLE_WEIGHT}, {BODY_WEIGHT}, {ANSWERS_WEIGHT})"
+        f" * (CASE WHEN q.answered THEN {ANSWERED_BOOST} ELSE 1.0 END) AS score "
+        "FROM search_index JOIN question AS q ON q.id = search_index.rowid "
+        "WHERE search_index MATCH ? AND q.deleted_at IS NULL AND q.retired_at IS NULL"
+        f"{where}) SELECT id, title, collection_id, answered, score, {total_sql} FROM hits "
+        "ORDER BY score, id LIMIT ? OFFSET ?",
+        (match, *params, limit, offset),
+    ).all()
+    hits = [Hit(r[0], r[1], r[2], bool(r[3]), round(-r[4], 4)) for r in rows]
+    if rows and count:
+        return hits, rows[0][5]
+    if not count or offset == 0:
+        return hits, len(hits)
+    total = conn.exec_driver_sql(
+        "SELECT count(*) FROM search_index JOIN question AS q ON q.id = search_index.rowid "
+        f"WHERE search_index MATCH ? AND q.deleted_at IS NULL AND q.retired_at IS NULL{where}",
+        (match, *params),
+    ).scalar_one()
+    return hits, total
+
+
+def search_texts(conn: Connection, question_ids: Sequence[int]) -> dict[int, tuple[str, str, str]]:
+    if not question_ids:
+        return {}
+    rows = conn.exec_driver_sql(
+        f"SELECT question_id, title, body, answers FROM search_text WHERE question_id IN ({_marks(len(question_ids))})",
+        tuple(question_ids),
+    )
+    return {r[0]: (r[1], r[2], r[3]) for r in rows}
+
+
+def collection_ids(conn: Connection, slugs: Iterable[str] = ()) -> dict[str, int]:
+    slugs = list(slugs)
+    if not slugs:
+        return {}
+    rows = conn.exec_driver_sql(
+        f"SELECT slug, id FROM collection WHERE slug IN ({_marks(len(slugs))})", tuple(slugs)
+    )
+    return {slug: cid for slug, cid in rows}
+
+
+def collection_slugs(conn: Connection, ids: Iterable[int]) -> dict[int, tuple[str, str]]:
+    ids = sorted(set(ids))
+    if not ids:
+        return {}
+    rows = conn.exec_driver_sql(f"SELECT id, slug, title FROM collection WHERE id IN ({_marks(len(ids))})", tuple(ids))
+    return {cid: (slug, title) for cid, slug, title in rows}
+
+
+def all_collections(conn: Connection) -> list[tuple[str, str]]:
+    return list(conn.exec_driver_sql("SELECT slug, title FROM collection ORDER BY kind, title").all())
+
+
+# --- related questions --------------------------------------------------------------------
+
+
+def indexed_terms(conn: Connection, question_id: int) -> tuple[str, str] | None:
+    """The stored title and body tokens of one question (what its related questions share)."""
+    row = conn.exec_driver_sql(
+        "SELECT title, body FROM search_index WHERE rowid = ?", (question_id,)
+    ).first()
+    return None if row is None else (row[0] or "", row[1] or "")
+
+
+def same_demo_question_ids(conn: Connection, question_id: int, limit: int) -> list[int]:
+    return list(conn.exec_driver_sql(
+        "SELECT other.question_id FROM demolink AS mine "
+        "JOIN demolink AS other ON other.demo_slug = mine.demo_slug AND other.question_id != mine.question_id "
+        "JOIN question AS q ON q.id = other.question_id "
+        "WHERE mine.question_id = ? AND q.deleted_at IS NULL AND q.retired_at IS NULL "
+        "GROUP BY other.question_id ORDER BY min(other.position), other.question_id LIMIT ?",
+        (question_id, limit),
+    ).scalars())
+
+
+def question_links(conn: Connection, question_ids: Sequence[int]) -> dict[int, tuple[str | None, str, bool]]:
+    """id → (label, title, answered) for the visible ones among these questions."""
+    if not question_ids:
+        return {}
+    rows = conn.exec_driver_sql(
+        f"SELECT id, label, title, answered FROM question WHERE id IN ({_marks(len(question_ids))})"
+        " AND deleted_at IS NULL AND retired_at IS NULL",
+        tuple(question_ids),
+    )
+    return {r[0]: (r[1], r[2], bool(r[3])) for r in rows}

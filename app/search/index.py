@@ -1,0 +1,100 @@
+"""Keeping the index in step with the database outside ingest: one question, or everything.
+
+The ingest loader writes search documents itself (app.ingest.loader → write_search_docs). The
+write services call `reindex_question` after a question or one of its answers changes; `kb search
+reindex` calls `reindex_all` after the term dictionary changed or the index was lost.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+from sqlmodel import Session
+
+from app.db.queries import search as queries
+from app.search import analyze
+from app.search.analyze import SearchDoc, build_search_doc, build_search_docs
+from app.search.query import analyse_light
+from app.search.terms import default_dictionary
+from app.search.text import display_text
+
+BATCH = 500
+
+_TAG = re.compile(r"<[^>]+>")
+
+
+def extract_text(body_html: str) -> str:
+    """Plain text of rendered HTML (app.render's, or a tag stripper until that exists)."""
+    try:
+        from app.render import extract_text as render_extract_text
+    except ImportError:
+        return html.unescape(_TAG.sub(" ", body_html or ""))
+    return render_extract_text(body_html or "")
+
+
+def _texts(source: queries.QuestionSource) -> tuple[str, str, str]:
+    return (
+        source.title,
+        extract_text(source.body_html),
+        "\n".join(extract_text(answer) for answer in source.answer_htmls),
+    )
+
+
+def light_search_doc(title: str, body_text: str, answers_text: str, known) -> SearchDoc:
+    """A search document made without Kiwi (web process): dictionary terms and known stems."""
+    dictionary = default_dictionary()
+    clip = analyze._clip
+    title, body_text, answers_text = clip(title or ""), clip(body_text or ""), clip(answers_text or "")
+    return SearchDoc(
+        title_terms=" ".join(analyse_light(title, dictionary, known)),
+        body_terms=" ".join(analyse_light(body_text, dictionary, known)),
+        answers_terms=" ".join(analyse_light(answers_text, dictionary, known)),
+        title_text=display_text(title),
+        body_text=display_text(body_text),
+        answers_text=display_text(answers_text),
+    )
+
+
+def reindex_question(session: Session, question_id: int, *, use_kiwi: bool | None = None) -> bool:
+    """Rewrite one question's search document (or remove it if the question is gone or hidden).
+
+    Call it in the same session/transaction as the change, after flushing it. In the web process
+    Kiwi is not loaded, so the document is made by the light analyser (dictionary terms and stems
+    the index already knows); `kb search reindex` later redoes it with Kiwi. Returns whether the
+    question is indexed now.
+    """
+    conn = session.connection()
+    sources = queries.question_sources(conn, [question_id])
+    if not sources:
+        queries.delete_search_docs(conn, [question_id])
+        return False
+    use_kiwi = analyze.kiwi_loaded() if use_kiwi is None else use_kiwi
+    texts = _texts(sources[0])
+    if use_kiwi:
+        doc = build_search_doc(*texts)
+    else:
+        doc = light_search_doc(*texts, known=lambda tokens: queries.known_terms(conn, tokens))
+    queries.write_search_docs(conn, [(question_id, doc)])
+    return True
+
+
+def reindex_all(session: Session, *, workers: int = 1, progress=None) -> int:
+    """Rebuild the whole index from the database with Kiwi; returns how many questions it holds."""
+    conn = session.connection()
+    queries.clear_search_index(conn)
+    total, after = 0, 0
+    while True:
+        ids = queries.visible_question_ids(conn, after, BATCH)
+        if not ids:
+            break
+        sources = queries.question_sources(conn, ids)
+        docs = build_search_docs([_texts(s) for s in sources], workers=workers)
+        queries.write_search_docs(conn, [(s.id, doc) for s, doc in zip(sources, docs)])
+        total += len(sources)
+        after = ids[-1]
+        if progress is not None:
+            progress(total)
+    queries.optimize_search_index(conn)
+    session.commit()
+    return total

@@ -1,0 +1,292 @@
+"""Query-time analysis: what the user typed → terms the index knows → a safe FTS5 expression.
+
+No Kiwi here (the web process stays light). Instead the analysis is guided by the index's own
+vocabulary, which Kiwi built: for each word we try the word, then the word with a particle or
+ending stripped (정규화가 → 정규화, 테스트할 → 테스트, 동작해 → 동작), longest stem first, and
+keep the first one the index (or the term dictionary) knows. A word the index does not know at
+all cannot match anything, so dropping it loses nothing; it is kept aside for "did you mean".
+
+User text never reaches MATCH: the expression is built only from tokens that are quoted and
+escaped here, joined by OR; FTS5 operators typed by the user are just words.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from app.search.analyze import STOPWORDS
+from app.search.terms import TermDictionary, compact
+from app.search.text import is_hangul, normalise
+
+MAX_QUERY_CHARS = 300  # longer input is cut here (a 1,000-character paste still searches)
+MAX_TERMS = 16
+MIN_PREFIX = 2
+
+# Words that make a sentence a question but say nothing about its topic.
+QUESTION_WORDS = frozenset(
+    """
+    왜 어떻게 무엇 무엇인가 무엇인가요 무엇인지 뭐 뭔가 뭔가요 뭘까 뭘까요 뭐지 뭐야 뭐예요 뭔지 어떤 어떠한 무슨 언제 어디 누가
+    얼마나 정말 진짜 그냥 좀 잘 더 가장 많이 너무 혹시 그리고 그러면 근데 그런데 하지만 또 또는 및 등 대해 대해서 대한
+    있나요 있는지 있을까 있을까요 없나요 되나요 하나요 할까요 인가요 일까요 건가요 걸까요 맞나요 알려주세요 궁금합니다
+    """.split()
+)
+
+# Particles and endings that may follow a noun in a query, longest first.
+_SUFFIXES = sorted(
+    set(
+        """
+        이 가 은 는 을 를 의 에 에서 에게 한테 께 로 으로 와 과 도 만 까지 부터 보다 처럼 마다 이나 나 이란 란 이라는 라는
+        이라고 라고 이랑 랑 에는 에서는 으로는 로는 에도 에서도 으로도 로도 에서의 으로의 로의 와의 과의 에의 이라 라 이며 며
+        이고 인 인가 인가요 인지 일까 일까요 이야 야 이에요 예요 입니다 이다 들 들이 들을 들은 들의 뿐 밖에 대로 요 이요
+        이란게 란게 이란건 란건 이라서 라서 이면 면 이랑은 에선 에서만 만으로 으로서 로서 으로써 로써 같은 같이
+        """.split()
+    ),
+    key=len,
+    reverse=True,
+)
+_SUFFIX_SET = frozenset(_SUFFIXES)
+# Where a 하다/되다/시키다 verb or an adjective ending starts after its noun.
+_VERBAL_STARTS = ("하", "한", "할", "함", "해", "했", "합", "되", "된", "될", "됨", "돼", "됐", "시키", "시킨", "시켜", "스럽", "스러운", "적인", "적으로", "적")
+
+_WORD = re.compile(r"[가-힣]+|[a-z0-9]+")
+
+
+@dataclass(frozen=True)
+class QueryTerm:
+    """One thing the user asked about. A document matches it if it holds any of `tokens`."""
+
+    tokens: tuple[str, ...]
+    surface: str  # the words as typed (normalised), for highlighting and "did you mean"
+    concept: str | None = None  # term-dictionary id
+    prefix: bool = False  # the word still being typed: tokens are prefixes
+
+
+@dataclass(frozen=True)
+class ParsedQuery:
+    text: str
+    terms: tuple[QueryTerm, ...]
+    unknown: tuple[str, ...]  # words that the index and the dictionary do not know
+
+    @property
+    def empty(self) -> bool:
+        return not self.terms
+
+    def match_expression(self) -> str | None:
+        """FTS5 MATCH text: quoted tokens joined by OR (None when there is nothing to search)."""
+        parts: list[str] = []
+        seen: set[tuple[str, bool]] = set()
+        for term in self.terms:
+            for token in term.tokens:
+                if (token, term.prefix) in seen:
+                    continue
+                seen.add((token, term.prefix))
+                parts.append(quote(token) + ("*" if term.prefix else ""))
+        return " OR ".join(parts) if parts else None
+
+    def tokens(self) -> list[str]:
+        return [token for term in self.terms for token in term.tokens]
+
+
+def quote(token: str) -> str:
+    """An FTS5 string literal: the token in double quotes, inner quotes doubled."""
+    return '"' + token.replace('"', '""') + '"'
+
+
+def _stems(word: str) -> list[str]:
+    """The word and its plausible noun stems, longest first."""
+    stems = [word]
+    for cut in range(len(word) - 1, 0, -1):
+        stem, rest = word[:cut], word[cut:]
+        if rest in _SUFFIX_SET or rest.startswith(_VERBAL_STARTS):
+            stems.append(stem)
+    return stems
+
+
+def _splits(stem: str) -> list[tuple[str, str]]:
+    """Two-noun readings of a compound typed without its space (학습시간 → 학습 + 시간)."""
+    return [(stem[:cut], stem[cut:]) for cut in range(2, len(stem) - 1)]
+
+
+def parse_query(
+    text: str,
+    dictionary: TermDictionary,
+    known: Callable[[Iterable[str]], set[str]],
+    *,
+    prefix_last: bool = False,
+) -> ParsedQuery:
+    """Analyse a query. `known(tokens)` returns the subset of tokens present in the index."""
+    raw = (text or "")[:MAX_QUERY_CHARS]
+    norm = normalise(raw)
+    typing = prefix_last and bool(raw) and not raw[-1].isspace()
+    terms: list[QueryTerm] = []
+    matches = dictionary.find(norm)
+    for match in matches:
+        terms.append(QueryTerm((match.term_id,), norm[match.start:match.end], match.term_id))
+
+    words: list[tuple[int, str]] = []
+    covered = [(m.start, m.end) for m in matches]
+    for found in _WORD.finditer(norm):
+        start, end = found.span()
+        pieces = [(start, end)]
+        for c_start, c_end in covered:
+            pieces = [
+                part
+                for s, e in pieces
+                for part in ((s, min(e, c_start)), (max(s, c_end), e))
+                if part[0] < part[1]
+            ] if any(s < c_end and c_start < e for s, e in pieces) else pieces
+        for s, e in pieces:
+            word = norm[s:e]
+            glued_to_term = any(c_end == s for _, c_end in covered) or (
+                s > 0 and norm[s - 1].isascii() and norm[s - 1].isalnum()
+            )
+            if glued_to_term and (word in _SUFFIX_SET or word.startswith(_VERBAL_STARTS)):
+                continue  # the particle or ending after a dictionary term: 드롭아웃[은]
+            words.append((s, word))
+
+    candidates: set[str] = set()
+    plans: list[tuple[int, str, list[str], list[tuple[str, str]]]] = []
+    for start, word in words:
+        if word in QUESTION_WORDS or word in STOPWORDS or (len(word) == 1 and word.isdigit()):
+            continue
+        if is_hangul(word[0]):
+            stems = [s for s in _stems(word) if len(s) >= 2 or dictionary.lookup(s)]
+            splits = [pair for s in stems for pair in _splits(s)]
+        else:
+            stems, splits = [word], []
+        candidates.update(stems)
+        candidates.update(piece for pair in splits for piece in pair)
+        plans.append((start, word, stems, splits))
+    present = known(sorted(candidates)) if candidates else set()
+
+    unknown: list[str] = []
+    last_start = words[-1][0] if words else -1
+    for start, word, stems, splits in plans:
+        is_last = typing and start == last_start and norm.endswith(word)
+        if is_last and len(word) >= MIN_PREFIX:
+            concepts = dictionary.concepts_starting_with(word)
+            stem = next((s for s in stems if s in present), stems[-1] if stems else word)
+            terms.append(QueryTerm((stem,), word, prefix=True))
+            for concept in concepts:
+                terms.append(QueryTerm((concept,), word, concept))
+            continue
+        chosen = None
+        for stem in stems:
+            concept = dictionary.lookup(stem)
+            if concept is not None:
+                chosen = QueryTerm((concept,), word, concept)
+                break
+            if stem in present and stem not in STOPWORDS and stem not in QUESTION_WORDS:
+                chosen = QueryTerm((stem,), word)
+                break
+        if chosen is not None:
+            terms.append(chosen)
+            continue
+        pair = next(((a, b) for a, b in splits if _usable(a, present, dictionary) and _usable(b, present, dictionary)), None)
+        if pair is not None:
+            for piece in pair:
+                concept = dictionary.lookup(piece)
+                terms.append(QueryTerm((concept or piece,), piece, concept))
+            continue
+        unknown.append(word)
+
+    unique: list[QueryTerm] = []
+    seen_tokens: set[tuple[tuple[str, ...], bool]] = set()
+    for term in terms:
+        key = (term.tokens, term.prefix)
+        if key not in seen_tokens:
+            seen_tokens.add(key)
+            unique.append(term)
+    return ParsedQuery(norm, tuple(unique[:MAX_TERMS]), tuple(unknown))
+
+
+def _usable(piece: str, present: set[str], dictionary: TermDictionary) -> bool:
+    if piece in STOPWORDS or piece in QUESTION_WORDS:
+        return False
+    return piece in present or dictionary.lookup(piece) is not None
+
+
+def corrected_query(parsed: ParsedQuery, dictionary: TermDictionary) -> str | None:
+    """The query with each unknown word respelled as the dictionary term it most likely meant."""
+    text = parsed.text
+    changed = False
+    for word in parsed.unknown:
+        stems = _stems(word) if is_hangul(word[0]) else [word]
+        for stem in stems:
+            if len(stem) < (2 if is_hangul(stem[0]) else 4):
+                continue
+            term = dictionary.nearest(stem)
+            if term is not None:
+                text = text.replace(stem, term.label, 1)
+                changed = True
+                break
+    return text if changed else None
+
+
+def compact_key(text: str) -> str:
+    return compact(normalise(text))
+
+
+_VERBAL_ENDINGS = ("다", "요", "고", "는데", "지만", "면", "서", "게", "지", "죠", "니다", "네", "까", "음", "함", "됨", "임")
+
+
+def analyse_light(text: str, dictionary: TermDictionary, known: Callable[[Iterable[str]], set[str]]) -> list[str]:
+    """Index tokens without Kiwi, for documents written in the web process.
+
+    Dictionary terms (with their broader concepts), English words, and for each Korean word the
+    longest stem the index already knows, else the word minus its particle. Less precise than
+    Kiwi; `kb search reindex` replaces these documents.
+    """
+    norm = normalise(text)
+    if not norm:
+        return []
+    found: list[tuple[int, str]] = []
+    matches = dictionary.find(norm)
+    for match in matches:
+        found.extend((match.start, t) for t in dictionary.expand(match.term_id))
+    covered = [(m.start, m.end) for m in matches]
+    words: list[tuple[int, str, bool]] = []
+    for hit in _WORD.finditer(norm):
+        start, end = hit.span()
+        if any(s < end and start < e for s, e in covered):
+            inside = [(max(start, e), end) for s, e in covered if s < end and start < e]
+            start, end = inside[-1]
+            if start >= end:
+                continue
+            glued = True
+        else:
+            glued = start > 0 and norm[start - 1].isascii() and norm[start - 1].isalnum()
+        words.append((start, norm[start:end], glued))
+    stems_of = {word: _stems(word) if is_hangul(word[0]) else [word] for _, word, _ in words}
+    present = known({s for stems in stems_of.values() for s in stems if len(s) >= 2})
+    for start, word, glued in words:
+        if word in STOPWORDS or (len(word) == 1 and word.isdigit()):
+            continue
+        if not is_hangul(word[0]):
+            concept = dictionary.lookup(word)
+            found.extend((start, t) for t in (dictionary.expand(concept) if concept else (word,)))
+            continue
+        if glued and (word in _SUFFIX_SET or word.startswith(_VERBAL_STARTS)):
+            continue
+        token = None
+        for stem in stems_of[word]:
+            concept = dictionary.lookup(stem)
+            if concept is not None:
+                found.extend((start, t) for t in dictionary.expand(concept))
+                token = concept
+                break
+            if stem in present and len(stem) >= 2:
+                token = stem
+                break
+        if token is None:
+            josa = next((s for s in _SUFFIXES if word.endswith(s) and len(word) - len(s) >= 2), None)
+            if josa is not None:
+                token = word[: -len(josa)]
+            elif not word.endswith(_VERBAL_ENDINGS) and len(word) >= 2:
+                token = word
+        if token is not None and token not in STOPWORDS and token not in QUESTION_WORDS and dictionary.lookup(token) is None:
+            found.append((start, token))
+    found.sort(key=lambda item: item[0])
+    return [token for _, token in found]

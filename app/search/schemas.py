@@ -1,0 +1,28 @@
+"""Public schemas of search (the JSON contract of /api/v1/search, pinned by tests)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class SearchHit(BaseModel):
+    question_id: int
+    title: str
+    title_html: str = Field(description="제목 (HTML 이스케이프, 찾은 낱말은 <mark>)")
+    collection: str = Field(description="모음 slug")
+    answered: bool
+    snippet: str = Field(description="본문이나 답변에서 찾은 부분 (HTML 이스케이프, 찾은 낱말은 <mark>)")
+    score: float = Field(description="관련도 (클수록 관련이 큼; BM25에 제목 가중치와 답변 여부 가산)")
+    url: str
+
+
+class SearchResults(BaseModel):
+    query: str
+    items: list[SearchHit]
+    total: int = Field(description="필터를 적용한 전체 결과 수")
+    limit: int
+    offset: int
+    took_ms: float
+    did_you_mean: str | None = Field(
+        None, description="사전에 있는 용어로 고친 검색어 (그 검색어로 결과가 있을 때만)"
+    )

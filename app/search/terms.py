@@ -1,0 +1,296 @@
+"""The term dictionary (content/search/terms.tsv): every way of writing a concept → one id.
+
+Indexing and querying both replace a matched variant by its concept id, so 드롭아웃, dropout and
+drop-out are one token in the index. Matching is spacing-insensitive (it runs on the text with
+separators removed) but keeps word boundaries where they matter: an English variant only matches
+a whole word ("GD" not inside "SGD"), a two-syllable Korean variant only at the start of a word
+("로그" not inside "블로그"), and a one-syllable variant only as a whole analysed token.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from app.config import PROJECT_ROOT
+from app.search.text import SEPARATORS, is_ascii_alnum, is_hangul, normalise
+
+TERMS_FILE = Path("search") / "terms.tsv"
+
+
+class TermDictionaryError(ValueError):
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(f"terms.tsv:{line}: {message}")
+        self.line = line
+
+
+@dataclass(frozen=True)
+class Term:
+    id: str
+    label: str
+    variants: tuple[str, ...]
+    broader: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TermMatch:
+    start: int  # offsets in the normalised text
+    end: int
+    term_id: str
+
+
+@dataclass(frozen=True)
+class _Key:
+    term_id: str
+    gaps: frozenset[int] = field(default_factory=frozenset)  # positions where a variant had a separator
+    word_start: bool = False  # short Korean variant: must start a word
+
+
+def compact(text: str) -> str:
+    return "".join(ch for ch in text if ch not in SEPARATORS)
+
+
+def _key_of(variant: str) -> tuple[str, frozenset[int]]:
+    chars: list[str] = []
+    gaps: set[int] = set()
+    for ch in normalise(variant):
+        if ch in SEPARATORS:
+            if chars:
+                gaps.add(len(chars))
+        else:
+            chars.append(ch)
+    return "".join(chars), frozenset(gaps)
+
+
+class TermDictionary:
+    def __init__(self, terms: list[Term]) -> None:
+        self.terms: dict[str, Term] = {}
+        self._exact: dict[str, str] = {}
+        self._surface: dict[str, _Key] = {}
+        for term in terms:
+            self.terms[term.id] = term
+        for term in terms:
+            for variant in (term.label, *term.variants):
+                key, gaps = _key_of(variant)
+                if not key:
+                    continue
+                owner = self._exact.setdefault(key, term.id)
+                if owner != term.id:
+                    raise ValueError(f"'{variant}' belongs to both '{owner}' and '{term.id}'")
+                if len(key) == 1 and is_hangul(key):
+                    continue  # one syllable: whole analysed tokens only
+                previous = self._surface.get(key)
+                gaps = gaps | previous.gaps if previous else gaps
+                word_start = len(key) <= 2 and all(is_hangul(ch) for ch in key)
+                self._surface[key] = _Key(term.id, gaps, word_start)
+        lengths: dict[str, set[int]] = {}
+        for key in self._surface:
+            lengths.setdefault(key[0], set()).add(len(key))
+        self._lengths = {first: tuple(sorted(ls, reverse=True)) for first, ls in lengths.items()}
+        self._expanded: dict[str, tuple[str, ...]] = {}
+
+    # --- loading --------------------------------------------------------------------------
+
+    @classmethod
+    def parse(cls, text: str) -> "TermDictionary":
+        terms: list[Term] = []
+        seen_lines: dict[str, int] = {}
+        owners: dict[str, tuple[str, int]] = {}
+        for number, raw in enumerate(text.splitlines(), start=1):
+            line = raw.strip()
+            if not line or line.startswith("#"):
+                continue
+            cells = [c.strip() for c in raw.split("\t") if c.strip()]
+            if len(cells) < 2:
+                raise TermDictionaryError(number, "id와 대표 표기가 탭으로 나뉘어 있어야 합니다")
+            term_id = cells[0]
+            if not term_id.replace("_", "").isalnum() or not term_id.isascii() or term_id != term_id.lower():
+                raise TermDictionaryError(number, f"id '{term_id}'는 영문 소문자, 숫자, _만 쓸 수 있습니다")
+            if term_id in seen_lines:
+                raise TermDictionaryError(number, f"id '{term_id}'가 {seen_lines[term_id]}번째 줄에도 있습니다")
+            seen_lines[term_id] = number
+            broader = tuple(c[1:].strip() for c in cells[1:] if c.startswith(">"))
+            variants = [c for c in cells[1:] if not c.startswith(">")]
+            if not variants:
+                raise TermDictionaryError(number, "대표 표기가 없습니다")
+            for variant in variants:
+                key, _ = _key_of(variant)
+                owner = owners.setdefault(key, (term_id, number))
+                if owner[0] != term_id:
+                    raise TermDictionaryError(
+                        number, f"표기 '{variant}'가 {owner[1]}번째 줄 '{owner[0]}'에도 있습니다"
+                    )
+            terms.append(Term(term_id, variants[0], tuple(variants[1:]), broader))
+        for term in terms:
+            for parent in term.broader:
+                if parent not in seen_lines:
+                    raise TermDictionaryError(seen_lines[term.id], f"상위 개념 '{parent}'가 사전에 없습니다")
+        try:
+            dictionary = cls(terms)
+        except ValueError as exc:
+            raise TermDictionaryError(0, str(exc)) from exc
+        for term in terms:
+            dictionary.expand(term.id)  # rejects cycles early
+        return dictionary
+
+    @classmethod
+    def load(cls, path: Path) -> "TermDictionary":
+        return cls.parse(Path(path).read_text(encoding="utf-8"))
+
+    # --- lookups --------------------------------------------------------------------------
+
+    def lookup(self, word: str) -> str | None:
+        """The concept id of a whole word (already normalised), or None."""
+        return self._exact.get(compact(word))
+
+    def label(self, term_id: str) -> str:
+        term = self.terms.get(term_id)
+        return term.label if term else term_id
+
+    def expand(self, term_id: str) -> tuple[str, ...]:
+        """The id and every broader concept above it (what the index stores for a match)."""
+        cached = self._expanded.get(term_id)
+        if cached is not None:
+            return cached
+        result: list[str] = []
+        stack, path = [term_id], set()
+        while stack:
+            current = stack.pop()
+            if current in result:
+                continue
+            result.append(current)
+            term = self.terms.get(current)
+            if term is None:
+                continue
+            if len(result) > 32 or current in path:
+                raise TermDictionaryError(0, f"상위 개념이 순환합니다: {term_id}")
+            path.add(current)
+            stack.extend(reversed(term.broader))
+        self._expanded[term_id] = tuple(result)
+        return self._expanded[term_id]
+
+    def concepts_starting_with(self, word: str, limit: int = 5) -> list[str]:
+        """Concepts with a variant that starts with `word` (the word being typed)."""
+        key = compact(normalise(word))
+        if len(key) < 2:
+            return []
+        found: list[str] = []
+        for candidate in sorted(k for k in self._exact if k.startswith(key)):
+            term_id = self._exact[candidate]
+            if term_id not in found:
+                found.append(term_id)
+                if len(found) == limit:
+                    break
+        return found
+
+    def surfaces(self, term_id: str) -> list[str]:
+        term = self.terms.get(term_id)
+        return [] if term is None else [term.label, *term.variants]
+
+    def find(self, text: str) -> list[TermMatch]:
+        """Leftmost-longest variant matches in `text` (which must come from normalise())."""
+        chars: list[str] = []
+        pos: list[int] = []
+        for index, ch in enumerate(text):
+            if ch not in SEPARATORS:
+                chars.append(ch)
+                pos.append(index)
+        squeezed = "".join(chars)
+        n = len(squeezed)
+        matches: list[TermMatch] = []
+        i = 0
+        while i < n:
+            found = 0
+            for length in self._lengths.get(squeezed[i], ()):
+                if i + length > n:
+                    continue
+                key = squeezed[i : i + length]
+                info = self._surface.get(key)
+                if info is not None and self._accept(info, key, text, pos, i, length):
+                    matches.append(TermMatch(pos[i], pos[i + length - 1] + 1, info.term_id))
+                    found = length
+                    break
+            i += found or 1
+        return matches
+
+    @staticmethod
+    def _accept(info: _Key, key: str, text: str, pos: list[int], i: int, length: int) -> bool:
+        start, end = pos[i], pos[i + length - 1] + 1
+        before = text[start - 1] if start > 0 else ""
+        after = text[end] if end < len(text) else ""
+        if before and is_ascii_alnum(key[0]) and is_ascii_alnum(before):
+            return False
+        if before and info.word_start and is_hangul(before):
+            return False
+        if after and is_ascii_alnum(key[-1]) and is_ascii_alnum(after):
+            return False
+        for j in range(1, length):
+            if pos[i + j] != pos[i + j - 1] + 1 and j not in info.gaps:
+                if is_ascii_alnum(key[j - 1]) and is_ascii_alnum(key[j]):
+                    return False  # "in it" is not "init"
+        return True
+
+    # --- "did you mean" -------------------------------------------------------------------
+
+    def nearest(self, word: str) -> Term | None:
+        """The concept whose variant is within a small edit distance of `word` (jamo level)."""
+        key = compact(normalise(word))
+        if len(key) < 2 or key in self._exact:
+            return None
+        target = _jamo(key)
+        limit = 1 if len(target) <= 6 else 2
+        best: tuple[int, int, str] | None = None
+        for candidate, term_id in self._exact.items():
+            spelled = _jamo(candidate)
+            if abs(len(spelled) - len(target)) > limit:
+                continue
+            distance = _levenshtein(target, spelled, limit)
+            if distance <= limit and (best is None or (distance, -len(spelled)) < best[:2]):
+                best = (distance, -len(spelled), term_id)
+        return self.terms[best[2]] if best else None
+
+
+def _jamo(text: str) -> str:
+    out = []
+    for ch in text:
+        code = ord(ch) - 0xAC00
+        if 0 <= code < 11172:
+            out.append(chr(0x1100 + code // 588))
+            out.append(chr(0x1161 + (code % 588) // 28))
+            if code % 28:
+                out.append(chr(0x11A7 + code % 28))
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _levenshtein(a: str, b: str, limit: int) -> int:
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, start=1):
+        current = [i]
+        for j, cb in enumerate(b, start=1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        if min(current) > limit:
+            return limit + 1
+        previous = current
+    return previous[-1]
+
+
+def terms_path() -> Path:
+    content_dir = os.environ.get("KB_CONTENT_DIR")
+    if content_dir and (Path(content_dir) / TERMS_FILE).is_file():
+        return Path(content_dir) / TERMS_FILE
+    return PROJECT_ROOT / "content" / TERMS_FILE
+
+
+@lru_cache(maxsize=4)
+def _load_cached(path: str, mtime_ns: int) -> TermDictionary:
+    return TermDictionary.load(Path(path))
+
+
+def default_dictionary() -> TermDictionary:
+    """The dictionary file, loaded once per process (and again if the file changes)."""
+    path = terms_path()
+    return _load_cached(str(path), path.stat().st_mtime_ns)

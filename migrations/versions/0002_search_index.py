@@ -1,0 +1,47 @@
+"""Search index: an FTS5 table of analysed terms per question, its vocabulary, and display text.
+
+The FTS5 tables are not SQLModel models (virtual tables cannot be); app.db.migrate.include_object
+hides every `search_*` table from the schema comparison. The index starts empty: `kb ingest`
+fills it for ingested questions, `kb search reindex` rebuilds it from the database.
+
+- search_index: rowid = question.id; columns hold space-separated tokens made by
+  app.search.analyze (term-dictionary ids, Kiwi noun stems, English words). `unicode61` splits them
+  on spaces; `_` is a token character so concept ids like batch_normalization stay one token.
+  detail=column: ranking needs which column a term is in, not its positions (no phrase queries),
+  which keeps the index about a third smaller.
+- search_vocab: fts5vocab over it, the query analyser's "does the index know this stem?".
+- search_text: the plain text of title, body and answers, for highlighted snippets.
+
+Revision ID: 0002
+Revises: 0001
+"""
+
+from alembic import op
+
+revision = "0002"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.execute(
+        "CREATE VIRTUAL TABLE search_index USING fts5("
+        "title, body, answers, "
+        "tokenize = \"unicode61 remove_diacritics 0 tokenchars '_'\", "
+        "detail = column)"
+    )
+    op.execute("CREATE VIRTUAL TABLE search_vocab USING fts5vocab(search_index, row)")
+    op.execute(
+        "CREATE TABLE search_text ("
+        "question_id INTEGER PRIMARY KEY, "
+        "title TEXT NOT NULL DEFAULT '', "
+        "body TEXT NOT NULL DEFAULT '', "
+        "answers TEXT NOT NULL DEFAULT '')"
+    )
+
+
+def downgrade() -> None:
+    op.execute("DROP TABLE IF EXISTS search_text")
+    op.execute("DROP TABLE IF EXISTS search_vocab")
+    op.execute("DROP TABLE IF EXISTS search_index")

@@ -1,0 +1,112 @@
+"""Search fixtures: a migrated temporary database holding tests/search/sample_content.py,
+indexed with Kiwi once per session and copied for each test."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import datetime, timezone
+import sqlite3
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from app.db.engine import make_engine
+from app.db.models import Answer, Collection, DemoLink, Question
+from app.search.index import reindex_all
+from app.search.terms import default_dictionary
+from tests.search.sample_content import DELETED, DEMO_LINKS, QUESTIONS
+
+
+def now() -> datetime:
+    # The models' default factory gives naive datetimes, which sqlmodel's UTCDateTime refuses on
+    # ORM inserts; the loader writes with SQL so never meets it. Timestamps are given explicitly.
+    return datetime.now(timezone.utc)
+
+
+def insert_sample_content(engine) -> dict[str, int]:
+    """Insert the sample questions as rows (no Markdown parsing involved); key → question id."""
+    ids: dict[str, int] = {}
+    stamps = dict(created_at=now(), updated_at=now())
+    with Session(engine) as session:
+        collections: dict[str, Collection] = {}
+        for position, (key, (slug, title, body, answers)) in enumerate(QUESTIONS.items()):
+            if slug not in collections:
+                collections[slug] = Collection(slug=slug, title=f"{slug} 모음", kind="general", source_path=None,
+                                               **stamps)
+                session.add(collections[slug])
+                session.flush()
+            question = Question(
+                collection_id=collections[slug].id, title=title, body_md=body, body_html=f"<p>{_escape(body)}</p>",
+                position=position, answered=bool(answers), answer_count=len(answers),
+                deleted_at=now() if key in DELETED else None, last_activity_at=now(), **stamps,
+            )
+            session.add(question)
+            session.flush()
+            ids[key] = question.id
+            for index, answer in enumerate(answers):
+                session.add(Answer(question_id=question.id, body_md=answer, body_html=f"<p>{_escape(answer)}</p>",
+                                   position=index, **stamps))
+        for demo, keys in DEMO_LINKS.items():
+            for index, key in enumerate(keys):
+                session.add(DemoLink(question_id=ids[key], demo_slug=demo, position=index))
+        session.commit()
+    return ids
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+@pytest.fixture(scope="session")
+def sample_template(tmp_path_factory, migrated_template) -> tuple[Path, dict[str, int]]:
+    path = tmp_path_factory.mktemp("search") / "sample.sqlite3"
+    shutil.copy(migrated_template, path)
+    engine = make_engine(f"sqlite:///{path}")
+    ids = insert_sample_content(engine)
+    with Session(engine) as session:
+        reindex_all(session)
+    engine.dispose()
+    connection = sqlite3.connect(path)
+    connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    connection.close()
+    return path, ids
+
+
+@pytest.fixture
+def sample_ids(sample_template) -> dict[str, int]:
+    return sample_template[1]
+
+
+@pytest.fixture
+def sample_settings(tmp_path, sample_template, settings):
+    db_path = tmp_path / "search.sqlite3"
+    shutil.copy(sample_template[0], db_path)
+    return settings.with_overrides(database_url=f"sqlite:///{db_path}")
+
+
+@pytest.fixture
+def sample_engine(sample_settings):
+    engine = make_engine(sample_settings.database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def sample_session(sample_engine):
+    with Session(sample_engine) as session:
+        yield session
+
+
+@pytest.fixture
+def sample_client(sample_settings):
+    from app.main import create_app
+
+    with TestClient(create_app(sample_settings)) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def dictionary():
+    return default_dictionary()

@@ -1,0 +1,44 @@
+"""Index-time analysis with Kiwi: the tokens a question is found by."""
+
+from __future__ import annotations
+
+import pickle
+import unicodedata
+
+from app.search.analyze import SearchDoc, analyse, build_search_doc, build_search_docs
+
+
+def test_search_doc_is_a_picklable_value():
+    doc = build_search_doc("드롭아웃의 효과", "본문", "답변")
+    assert isinstance(doc, SearchDoc)
+    assert pickle.loads(pickle.dumps(doc)) == doc
+
+
+def test_particles_and_endings_are_stripped():
+    assert analyse("배치 정규화가 과적합을 막는 이유") == ["batch_normalization", "normalization", "overfitting"]
+    assert analyse("드롭아웃은 테스트할 때 어떻게 동작해") == ["dropout", "regularization", "test", "operation"]
+
+
+def test_korean_and_english_spellings_index_the_same_tokens():
+    assert analyse("드롭아웃") == analyse("dropout") == analyse("Drop-out")
+    assert analyse("배치정규화") == analyse("Batch Normalization") == analyse("BN")
+
+
+def test_nouns_outside_the_dictionary_come_from_kiwi():
+    tokens = analyse("블로그에는 필요성이 있다고 합니다")
+    assert "블로그" in tokens and "필요성" in tokens  # -성 glued back onto its noun
+
+
+def test_unicode_forms_and_width_are_normalised():
+    assert analyse(unicodedata.normalize("NFD", "드롭아웃 비율")) == analyse("드롭아웃 비율")
+    assert analyse("ＲｅＬＵ") == analyse("relu")
+
+
+def test_display_text_keeps_case_and_is_nfc():
+    doc = build_search_doc(unicodedata.normalize("NFD", "ReLU의  단점"), "", "")
+    assert doc.title_text == "ReLU의 단점"
+
+
+def test_batch_analysis_matches_one_by_one():
+    items = [("배치 정규화가 과적합을 막는 이유", "드롭아웃은 테스트할 때", "ReLU"), ("", "", "")]
+    assert build_search_docs(items, workers=2) == [build_search_doc(*item) for item in items]

@@ -1,0 +1,78 @@
+"""Query analysis without Kiwi, and the MATCH expression it builds."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from app.search.query import corrected_query, parse_query
+
+VOCABULARY = {"정규화", "테스트", "구조", "학습", "시간", "블로그", "부근", "필요성"}
+
+
+def known(tokens):
+    return {t for t in tokens if t in VOCABULARY}
+
+
+def tokens(dictionary, text, **kwargs):
+    return [t for term in parse_query(text, dictionary, known, **kwargs).terms for t in term.tokens]
+
+
+def test_particles_endings_and_question_words_are_dropped(dictionary):
+    assert tokens(dictionary, "배치 정규화가 과적합을 막는 이유") == ["batch_normalization", "overfitting"]
+    assert tokens(dictionary, "드롭아웃은 테스트할 때 어떻게 동작해") == ["dropout", "test", "operation"]
+    assert tokens(dictionary, "정규화가") == ["normalization"]
+
+
+def test_stems_are_kept_only_if_the_index_knows_them(dictionary):
+    parsed = parse_query("블로그에는 없는 낱말들", dictionary, known)
+    assert [t.tokens for t in parsed.terms] == [("블로그",)]
+    assert "없는" in parsed.unknown
+
+
+def test_compound_typed_without_space_is_split_into_known_nouns(dictionary):
+    assert tokens(dictionary, "모델구조는") == ["model", "구조"]
+
+
+def test_short_terms(dictionary):
+    assert tokens(dictionary, "편향") == ["bias"]
+    assert tokens(dictionary, "노드") == ["node"]
+    assert tokens(dictionary, "BN") == ["batch_normalization"]
+    assert tokens(dictionary, "GD") == ["gradient_descent"]
+    assert tokens(dictionary, "L1") == ["l1_regularization"]
+
+
+HOSTILE = [
+    "", "   ", '"', '""', "'", "*", "-", "^", ":", "(", ")", "()", "NEAR", "NEAR(a b)", "AND", "OR", "NOT",
+    "a AND", "OR b", '"dropout" AND (NEAR -*', "title:relu", "{title body}: x", "드롭아웃*", "-드롭아웃",
+    "x" * 1000, "드롭아웃 " * 200, "\x00\x01", "😀", "%_", "\\", "'; DROP TABLE question; --",
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_match_expression_is_only_quoted_tokens(dictionary, text):
+    expression = parse_query(text, dictionary, known).match_expression()
+    if expression is None:
+        return
+    # "tok" [*] (OR "tok" [*])* and nothing else; inner quotes doubled
+    assert re.fullmatch(r'"(?:[^"]|"")+"\*?(?: OR "(?:[^"]|"")+"\*?)*', expression), expression
+
+
+def test_long_queries_are_cut(dictionary):
+    parsed = parse_query("드롭아웃 배치 정규화 " * 300, dictionary, known)
+    assert 0 < len(parsed.terms) <= 16
+
+
+def test_last_word_is_a_prefix_while_typing(dictionary):
+    parsed = parse_query("배치 정규", dictionary, known, prefix_last=True)
+    assert '"정규"*' in parsed.match_expression()
+    assert "normalization" in parsed.match_expression()  # dictionary terms starting with 정규
+    parsed = parse_query("드롭아", dictionary, known, prefix_last=True)
+    assert '"dropout"' in parsed.match_expression()
+
+
+def test_did_you_mean_respells_unknown_words(dictionary):
+    assert corrected_query(parse_query("드롭아욷", dictionary, known), dictionary) == "드롭아웃"
+    assert corrected_query(parse_query("드롭아욷은 효과", dictionary, known), dictionary) == "드롭아웃은 효과"
+    assert corrected_query(parse_query("드롭아웃", dictionary, known), dictionary) is None

@@ -1,0 +1,57 @@
+"""Related questions on a question page: same demo first, then shared terms, across collections."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+from app.search.related import related_questions
+
+
+def names(ids, links):
+    by_id = {v: k for k, v in ids.items()}
+    return [by_id[link.id] for link in links]
+
+
+def test_same_demo_comes_first_then_shared_terms(sample_session, sample_ids):
+    related = names(sample_ids, related_questions(sample_session, sample_ids["dropout_effect"]))
+    assert related[0] == "cnn_stride"  # shares the dropout-sandbox demo
+    assert "dropout_test_time" in related  # another collection, same subject
+    assert "dropout_effect" not in related and "deleted" not in related
+
+
+def test_related_across_collections_by_terms(sample_session, sample_ids):
+    related = names(sample_ids, related_questions(sample_session, sample_ids["bn_overfitting"]))
+    assert {"bn_inference", "bn_position"} & set(related)
+
+
+def test_related_is_fast(sample_session, sample_ids):
+    related_questions(sample_session, sample_ids["saddle"])
+    started = time.perf_counter()
+    for _ in range(20):
+        related_questions(sample_session, sample_ids["saddle"])
+    assert (time.perf_counter() - started) / 20 < 0.01
+
+
+def test_question_api_carries_related(sample_client, sample_ids):
+    body = sample_client.get(f"/api/v1/questions/{sample_ids['dropout_test_time']}").json()
+    assert any(link["id"] == sample_ids["dropout_effect"] for link in body["related"])
+
+
+def test_web_process_never_loads_kiwi(sample_settings, sample_ids):
+    script = f"""
+import sys
+from fastapi.testclient import TestClient
+from app.config import Settings
+from app.main import create_app
+settings = Settings(database_url={sample_settings.database_url!r})
+with TestClient(create_app(settings)) as client:
+    assert client.get('/api/v1/search', params={{'q': '드롭아웃은 테스트할 때'}}).json()['items']
+    assert client.get('/search/suggest', params={{'q': '배치 정'}}).status_code == 200
+    assert client.get('/api/v1/questions/{sample_ids['saddle']}').status_code == 200
+print('kiwipiepy' in sys.modules)
+"""
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"

@@ -1,0 +1,96 @@
+"""The term dictionary file and its matching rules."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+
+from app.search.terms import TermDictionary, TermDictionaryError, terms_path
+from app.search.text import normalise
+
+
+def found(dictionary, text: str) -> list[str]:
+    return [m.term_id for m in dictionary.find(normalise(text))]
+
+
+def test_shipped_dictionary_loads_and_covers_a_few_hundred_terms(dictionary):
+    assert terms_path().name == "terms.tsv"
+    assert len(dictionary.terms) >= 300
+    TermDictionary.load(terms_path())  # parses cleanly: no duplicate variant, no unknown broader id
+
+
+@pytest.mark.parametrize(
+    "variants",
+    [
+        ("드롭아웃", "dropout", "Drop-out", "드랍아웃"),
+        ("배치 정규화", "batch normalization", "BN", "batchnorm", "배치정규화"),
+        ("렐루", "ReLU"),
+        ("시그모이드", "sigmoid"),
+        ("안장점", "saddle point"),
+        ("로컬 미니마", "local minima", "지역 최솟값"),
+        ("학습률", "learning rate", "LR"),
+        ("과적합", "overfitting", "과대적합", "오버피팅"),
+        ("스냅샷", "snapshot"),
+        ("가중치 초기화", "weight initialization", "가중치초기화"),
+        ("전이 학습", "transfer learning", "전이학습"),
+        ("모멘텀", "momentum"),
+    ],
+)
+def test_every_spelling_of_a_concept_is_one_term(dictionary, variants):
+    ids = {tuple(found(dictionary, v)) for v in variants}
+    assert len(ids) == 1 and len(next(iter(ids))) == 1, ids
+
+
+def test_english_variants_match_whole_words_only(dictionary):
+    assert found(dictionary, "SGD와 GD") == ["sgd", "gradient_descent"]
+    assert found(dictionary, "dropouts") == []
+    assert found(dictionary, "in it") == []  # not "init"
+
+
+def test_two_syllable_korean_variants_start_a_word(dictionary):
+    assert found(dictionary, "블로그에 올림") == []  # 로그 (log) is not inside 블로그
+    assert found(dictionary, "로그를 씌운다") == ["logarithm"]
+    assert found(dictionary, "비편향 추정") == ["unbiased_estimation"]  # not 편향 (bias)
+
+
+def test_particles_after_a_term_do_not_matter(dictionary):
+    assert found(dictionary, "과적합을") == found(dictionary, "과적합은") == ["overfitting"]
+    assert found(dictionary, "BN을 적용") == ["batch_normalization"]
+
+
+def test_spacing_width_and_unicode_forms_do_not_matter(dictionary):
+    expected = ["batch_normalization"]
+    assert found(dictionary, "배 치 정 규 화") == expected
+    assert found(dictionary, "ＢＮ") == expected
+    assert found(dictionary, unicodedata.normalize("NFD", "배치 정규화")) == expected
+
+
+def test_longest_variant_wins(dictionary):
+    assert found(dictionary, "확률적 경사 하강법") == ["sgd"]
+    assert found(dictionary, "leaky relu") == ["leaky_relu"]
+
+
+def test_broader_concepts_are_expanded(dictionary):
+    assert dictionary.expand("batch_normalization") == ("batch_normalization", "normalization")
+    assert "gradient_descent" in dictionary.expand("sgd")
+
+
+def test_nearest_term_fixes_small_typos(dictionary):
+    assert dictionary.nearest("드롭아욷").id == "dropout"
+    assert dictionary.nearest("dropuot").id == "dropout"
+    assert dictionary.nearest("전혀다른말") is None
+
+
+def test_one_syllable_variant_only_matches_a_whole_token(dictionary):
+    assert dictionary.lookup("뜻") == "meaning"
+    assert found(dictionary, "뜻밖에") == []
+
+
+def test_bad_files_are_reported_with_their_line():
+    with pytest.raises(TermDictionaryError, match=":3:"):
+        TermDictionary.parse("# comment\nrelu\t렐루\nsigmoid\t렐루\n")
+    with pytest.raises(TermDictionaryError, match="상위 개념"):
+        TermDictionary.parse("relu\t렐루\t>activation\n")
+    with pytest.raises(TermDictionaryError):
+        TermDictionary.parse("Bad Id\t표기\n")
