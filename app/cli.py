@@ -107,7 +107,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _area_commands():
     """Subcommands owned by other areas (demos, search, export) register themselves here."""
-    return []
+    from app.search.commands import add_commands as search_commands
+
+    return [search_commands]
 
 
 def main(argv: list[str] | None = None) -> int:

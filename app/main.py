@@ -16,6 +16,7 @@ from app.config import Settings
 from app.db.engine import make_engine
 from app.web import accounts as web_accounts
 from app.web import pages as web_pages
+from app.web import search as web_search
 from app.web import writes as web_writes
 from app.web.auth import install_auth
 from app.web.templating import make_templates
@@ -46,6 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
     app.include_router(api_v1.router)
     app.include_router(web_pages.router)
+    app.include_router(web_search.router)
     app.include_router(web_accounts.router)
     app.include_router(web_writes.router)
     return app

@@ -2,9 +2,10 @@
 
 from fastapi import APIRouter
 
-from app.api.v1 import auth, content, writes
+from app.api.v1 import auth, content, search, writes
 
 router = APIRouter(prefix="/api/v1")
 router.include_router(content.router)
+router.include_router(search.router)
 router.include_router(writes.router)
 router.include_router(auth.router)
