@@ -1,0 +1,99 @@
+"""The contract between the demo engine and each experiment module.
+
+An experiment is one module in ``app.demos.experiments`` that defines ``DEMO = DemoSpec(...)``.
+This file and every experiment's module level import no torch: the web process reads titles,
+parameter schemas and links from here, and only worker processes call ``run`` (which imports
+torch inside). The pattern follows pytorch/examples and d2l: small, seeded, synthetic data, and a
+conclusion computed from the numbers the run measured.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class DemoParams(BaseModel):
+    """Base of every experiment's parameter model: frozen, no unknown fields, bounds on each field.
+
+    Subclasses declare fields with ``Field(default, ge=..., le=..., description="한국어 설명")``;
+    the JSON schema of the subclass is what the API serves and the form renders.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Citation(BaseModel):
+    authors: str
+    year: int
+    title: str
+    url: str | None = None
+
+
+class Series(BaseModel):
+    name: str
+    x: list[float]
+    y: list[float | None]  # None where a value is undefined (a diverged run, a log of zero)
+
+
+class Chart(BaseModel):
+    key: str  # stable id within the result, e.g. "grad_norm"
+    title: str
+    x_label: str
+    y_label: str
+    log_x: bool = False
+    log_y: bool = False
+    series: list[Series] = Field(default_factory=list)
+
+
+class Table(BaseModel):
+    columns: list[str]
+    rows: list[list[str | float | int | bool | None]]
+
+
+class DemoResult(BaseModel):
+    charts: list[Chart]
+    table: Table
+    # Korean, written from `metrics`: a sentence that would read differently had the numbers differed.
+    conclusion: str
+    # The headline numbers the conclusion was computed from; tests check the claim on these.
+    metrics: dict[str, float]
+
+
+class Progress(Protocol):
+    """Reports how far a run is. ``charts`` are the partial series so far (they replace earlier ones)."""
+
+    def __call__(self, fraction: float, message: str = "", charts: list[Chart] | None = None) -> None: ...
+
+
+def no_progress(fraction: float, message: str = "", charts: list[Chart] | None = None) -> None:
+    """A Progress that drops every report (tests and the CLI without --verbose)."""
+
+
+@dataclass(frozen=True)
+class QuestionRef:
+    """A question the demo explains, as people name it: "면접 #12-1", "4주차 p15", "노드 08"."""
+
+    where: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class DemoSpec:
+    slug: str  # URL id, lowercase-with-dashes, unique
+    title: str  # Korean
+    summary: str  # Korean, one or two sentences: the claim the demo tests
+    params: type[DemoParams]
+    # The smallest parameters that still show the claim; the test suite runs every demo with these.
+    smallest: DemoParams
+    # run(params, device, progress) -> DemoResult. ``device`` is a torch.device chosen by the engine;
+    # the engine seeds torch/numpy/random before calling it. Import torch inside, never at module level.
+    run: Any
+    questions: tuple[QuestionRef, ...] = ()
+    citations: tuple[Citation, ...] = ()
+    # Bump when the code changes what a run measures: cached results of older versions are not reused.
+    version: str = "1"
+    # True where the demo is about GPU behaviour and says so in its conclusion when run on a CPU.
+    gpu_aware: bool = False
