@@ -19,6 +19,7 @@ from app.web import pages as web_pages
 from app.web import search as web_search
 from app.web import writes as web_writes
 from app.web.auth import install_auth
+from app.web.caching import install_conditional_get
 from app.web.templating import make_templates
 
 
@@ -28,6 +29,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         yield
+        app.state.data_version.close()
         app.state.engine.dispose()
 
     app = FastAPI(
@@ -43,6 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = make_engine(settings.database_url)
     app.state.templates = make_templates(settings)
     errors.install_error_handlers(app)
+    install_conditional_get(app)  # ETag/304 + response cache for reads; inside auth, which says who asks
     install_auth(app)  # session user, CSRF token, request size cap, rate limiter
     app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
     app.include_router(api_v1.router)
