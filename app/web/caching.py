@@ -132,8 +132,6 @@ def _etag(token: str, path: str, query: bytes) -> str:
 
 
 def _etag_matches(header: str, etag: str) -> bool:
-    if header.strip() == "*":
-        return True
     return any(candidate.strip().removeprefix("W/") == etag for candidate in header.split(","))
 
 
@@ -202,6 +200,10 @@ class ConditionalGet:
                 await _send_entry(send, entry, _replace(entry.headers, [(b"cache-control", NO_STORE)]))
                 return
             self.cache.put(token, key, entry)
+        if if_none_match is not None and if_none_match.strip() == "*":  # "any current representation": there is one
+            await send({"type": "http.response.start", "status": 304, "headers": validators})
+            await send({"type": "http.response.body", "body": b""})
+            return
         await _send_entry(send, entry, _replace(entry.headers, validators))
 
     async def _render(self, scope: Scope, receive: Receive) -> Entry:
