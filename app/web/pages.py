@@ -68,6 +68,11 @@ def pager(result, path: str, default_per_page: int, **params) -> Pager:
                  params={**params, "per_page": per_page})
 
 
+def collection_titles(session) -> dict[str, str]:
+    """slug -> title, for lists that name each question's collection."""
+    return {c.slug: c.title for c in reading.list_collections(session)}
+
+
 @dataclass
 class SectionGroup:
     section: SectionPublic | None
@@ -106,6 +111,7 @@ def home(request: Request, session: SessionDep):
         kinds.setdefault(collection.kind, []).append(collection)
     return render(request, "reading/home.html", {
         "collections": collections, "kinds": kinds, "answered": answered, "unanswered": unanswered,
+        "collection_titles": {c.slug: c.title for c in collections},
         "canonical_url": canonical(request, "/"), "json_url": "/api/v1/collections",
     })
 
@@ -151,6 +157,7 @@ def _question_list(request: Request, session, *, path: str, heading: str, status
     filters = dict(collection=collection, author=author, sort=sort) | ({} if fixed else {"status": status})
     return render(request, "reading/questions.html", {
         "heading": heading, "result": result, "status": status, "sort": sort, "fixed_status": fixed,
+        "collection_titles": collection_titles(session),
         "collection": collection, "author": author, "pager": pager(result, path, 20, **filters),
         "sort_urls": {value: with_query(path, **{**filters, "sort": value}) for value in SORT_NAMES},
         "status_urls": {value: with_query(path, **{**filters, "status": value}) for value in (None, "answered", "unanswered")},
@@ -215,7 +222,7 @@ def author_page(
     author = reading.author_detail(session, name, page=page, per_page=per_page)
     longer = author.questions if author.questions.total >= author.answers.total else author.answers
     return render(request, "reading/author.html", {
-        "author": author, "pager": pager(longer, author.url, 20),
+        "author": author, "pager": pager(longer, author.url, 20), "collection_titles": collection_titles(session),
         "canonical_url": canonical(request, author.url, page=page),
         "json_url": with_query(f"/api/v1{author.url}", page=page, per_page=None if per_page == 20 else per_page),
     })
