@@ -16,6 +16,9 @@ from app.services import reading
 
 router = APIRouter(tags=["읽기"])
 
+CONDITIONAL = ("\n\n모든 읽기 응답에는 `ETag`와 `Last-Modified`가 붙습니다. `If-None-Match`(또는 `If-Modified-Since`)로 "
+               "다시 물으면 그 사이에 바뀐 것이 없을 때 본문 없이 `304`를 돌려줍니다.")
+
 ENVELOPE = "오류 봉투 `{\"error\": {\"code\", \"message\", \"details\"?}}`"
 NOT_FOUND = {404: {"description": f"찾을 수 없음 — {ENVELOPE}"}}
 BAD_INPUT = {422: {"description": f"입력값 오류 (어느 필드가 어떤 범위를 벗어났는지 `details`에) — {ENVELOPE}"}}
@@ -82,3 +85,7 @@ def get_author(
 ):
     """한 사람의 질문과 답변(각각 한 페이지, 같은 `page`/`per_page`)."""
     return reading.author_detail(session, name, page=page, per_page=per_page)
+
+
+for _route in router.routes:  # every read route answers conditional requests (app/web/caching.py)
+    _route.description += CONDITIONAL
