@@ -157,6 +157,7 @@ def _csrf_token(scope: Scope) -> str | None:
 
 
 NO_STORE = b"private, no-store"
+NOT_MODIFIED = Entry(304, [], b"")
 
 
 class ConditionalGet:
@@ -188,8 +189,7 @@ class ConditionalGet:
         if (if_none_match is not None and _etag_matches(if_none_match, etag)) or (
                 if_none_match is None and "if-modified-since" in headers
                 and _not_modified_since(headers["if-modified-since"], seen_at)):
-            await send({"type": "http.response.start", "status": 304, "headers": validators})
-            await send({"type": "http.response.body", "body": b""})
+            await _send_entry(send, NOT_MODIFIED, validators)
             return
 
         key = f"{path}?{scope['query_string'].decode('latin-1')}"
@@ -201,8 +201,7 @@ class ConditionalGet:
                 return
             self.cache.put(token, key, entry)
         if if_none_match is not None and if_none_match.strip() == "*":  # "any current representation": there is one
-            await send({"type": "http.response.start", "status": 304, "headers": validators})
-            await send({"type": "http.response.body", "body": b""})
+            await _send_entry(send, NOT_MODIFIED, validators)
             return
         await _send_entry(send, entry, _replace(entry.headers, validators))
 

@@ -31,9 +31,7 @@ def reader(app):
         yield client
 
 
-@pytest.fixture
-def client_factory(app):
-    """More clients on the same app (separate cookie jars: different people)."""
+def _clients_of(app):
     clients = []
 
     def make():
@@ -43,5 +41,20 @@ def client_factory(app):
         return client
 
     yield make
-    for client in clients:
+    for client in reversed(clients):
         client.__exit__(None, None, None)
+
+
+@pytest.fixture
+def client_factory(app):
+    """More clients on the same app (separate cookie jars: different people)."""
+    yield from _clients_of(app)
+
+
+@pytest.fixture
+def seeded_factory(seeded_settings):
+    """Clients on one app over the ingested seeds (post limits raised: some tests post a lot)."""
+    from app.main import create_app
+
+    settings = seeded_settings.with_overrides(rate_limit_posts_per_minute=10_000, rate_limit_ip_posts_per_minute=10_000)
+    yield from _clients_of(create_app(settings))
