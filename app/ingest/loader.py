@@ -26,6 +26,7 @@ from app.db.queries import ingest as q
 from app.ingest.document import ParsedAnswer, ParsedDocument
 from app.ingest.parsers import PARSERS, parse_document
 from app.render import extract_text, render_markdown
+from app.services.media import image_resolver
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 CONTENT_SUFFIXES = {".md", ".markdown", ".txt"}
@@ -184,23 +185,6 @@ def _decode(data: bytes) -> tuple[str | None, FileReport | None]:
         return None, FileReport(line, "error", f"UTF-8이 아닌 바이트가 {line}번째 줄에 있습니다.{hint}")
 
 
-def _image_checker(file_path: Path, content_dir: Path):
-    def exists(src: str) -> bool:
-        target = src.split("#", 1)[0].split("?", 1)[0].strip()
-        if not target:
-            return False
-        candidate = (content_dir / target.lstrip("/")) if target.startswith("/") else (file_path.parent / target)
-        try:
-            resolved = candidate.resolve()
-            # A content file may only point inside the content folder.
-            resolved.relative_to(content_dir.resolve())
-        except (OSError, ValueError):
-            return False
-        return resolved.is_file()
-
-    return exists
-
-
 def _flatten_answers(answers: list[ParsedAnswer], question_fp: str, render) -> list[PreparedAnswer]:
     flat: list[PreparedAnswer] = []
     seen: Counter[str] = Counter()
@@ -262,10 +246,10 @@ def prepare_file(path: Path, source_path: str, kind: str, content_dir: Path, kno
         return PreparedFile(source_path, kind, content_hash, error=FileReport(
             getattr(exc, "line", None), "error", f"구문 분석에 실패했습니다: {type(exc).__name__}: {exc}"))
 
-    image_exists = _image_checker(path, content_dir)
+    resolve_image = image_resolver(path, content_dir)
 
     def render(markdown: str) -> str:
-        return render_markdown(markdown, image_exists=image_exists) if markdown.strip() else ""
+        return render_markdown(markdown, resolve_image=resolve_image) if markdown.strip() else ""
 
     prepared = PreparedFile(
         source_path=source_path,
@@ -282,7 +266,7 @@ def prepare_file(path: Path, source_path: str, kind: str, content_dir: Path, kno
         kind_name = "boilerplate" if "boilerplate" in item.reason.lower() else "unplaced"
         prepared.reports.append(FileReport(item.line, kind_name, item.reason, item.text[:500]))
     for image in document.images:
-        if image.is_local and not image_exists(image.src):
+        if image.is_local and resolve_image(image.src) is None:
             prepared.reports.append(FileReport(image.line, "missing_image", f"이미지 파일이 없습니다: {image.src}", image.alt))
 
     fingerprints = _question_fingerprints(document)
