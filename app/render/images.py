@@ -14,6 +14,7 @@ from app.render.math import latex_to_html, math_image_latex
 ImageResolver = Callable[[str], "str | None"]
 
 MISSING_LABEL = "이미지 없음"
+MEDIA_PREFIX = "/media/"  # where local images are served (app/web/media.py)
 
 
 def is_external(src: str) -> bool:

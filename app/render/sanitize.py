@@ -12,6 +12,8 @@ import re
 import nh3
 from pygments.token import STANDARD_TYPES
 
+from app.render.images import MEDIA_PREFIX
+
 HTML_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "caption", "code", "dd", "del", "details", "div", "dl", "dt",
     "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "input", "ins", "kbd", "li", "mark",
@@ -77,6 +79,12 @@ def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
     if attribute == "id":
         # Ids only as the footnote plugin writes them: no clobbering of the page's own ids.
         return value if _FOOTNOTE_ID.fullmatch(value) else None
+    if attribute == "src" and tag == "img":
+        # Images come from the web or from our /media/ route (the renderer resolved them);
+        # any other relative src (markup the renderer did not see as an image) would be a
+        # broken image or a request to an arbitrary path of this site.
+        lowered = value.strip().lower()
+        return value if lowered.startswith(("http://", "https://", "//", MEDIA_PREFIX)) else None
     return value
 
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote, unquote
 
-MEDIA_PREFIX = "/media/"
+from app.render.images import MEDIA_PREFIX
+
 MEDIA_TYPES = {
     ".png": "image/png",
     ".jpg": "image/jpeg",
