@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
+from urllib.parse import unquote
 
 from app.render.math import latex_to_html, math_image_latex
 
@@ -26,13 +27,21 @@ def _has_scheme(src: str) -> bool:
     return ":" in head
 
 
-def missing_image_html(alt: str) -> str:
+def _file_name(src: str) -> str:
+    name = src.split("#", 1)[0].split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+    return unquote(name)[:120] if not src.lower().startswith("data:") else ""
+
+
+def missing_image_html(alt: str, src: str = "") -> str:
     alt = " ".join(alt.split())
-    label = f"{MISSING_LABEL}: {alt}" if alt else MISSING_LABEL
-    shown = f' <span class="image-missing-alt">{html.escape(alt)}</span>' if alt else ""
+    # Without alt text the file name is the only hint of what the picture showed (shown, but
+    # kept out of the search text: "2021-05-01-16-15-42.png" is no word anyone searches for).
+    shown, css_class = (alt, "image-missing-alt") if alt else (_file_name(src), "image-missing-file")
+    label = f"{MISSING_LABEL}: {shown}" if shown else MISSING_LABEL
+    detail = f' <span class="{css_class}">{html.escape(shown)}</span>' if shown else ""
     return (
         f'<span class="image-missing" role="img" aria-label="{html.escape(label)}">'
-        f'<span class="image-missing-label">{MISSING_LABEL}</span>{shown}</span>'
+        f'<span class="image-missing-label">{MISSING_LABEL}</span>{detail}</span>'
     )
 
 
@@ -54,8 +63,8 @@ def image_html(src: str, alt: str, resolve_image: ImageResolver | None,
             return latex_to_html(latex, False)
         return _img_tag(src, alt, extra)
     if not src or _has_scheme(src) or resolve_image is None:
-        return missing_image_html(alt)
+        return missing_image_html(alt, src)
     url = resolve_image(src)
     if url is None:
-        return missing_image_html(alt)
+        return missing_image_html(alt, src)
     return _img_tag(url, alt, extra)

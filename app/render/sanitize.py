@@ -54,7 +54,7 @@ ATTRIBUTES: dict[str, set[str]] = {
 ALLOWED_CLASSES: dict[str, set[str]] = {
     # Pygments token classes (short names) inside highlighted code.
     "span": {name for name in STANDARD_TYPES.values() if name}
-    | {"image-missing", "image-missing-label", "image-missing-alt", "math-display"},
+    | {"image-missing", "image-missing-label", "image-missing-alt", "image-missing-file", "math-display"},
     "div": {"highlight", "math-block"},
     "code": {"math-source"},
     "p": {"math-line"},

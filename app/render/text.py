@@ -1,8 +1,8 @@
 """Plain text of rendered HTML, for the search index.
 
 Works on what render_markdown produced (sanitised, well-formed), so a few exact patterns are
-enough: formulas read as their LaTeX source, the placeholder's fixed label is left out (it would
-make every page with a missing image match "이미지"), block boundaries become spaces and inline
+enough: formulas read as their LaTeX source, the placeholder's fixed label and file name are left
+out (the label would make every page with a missing image match "이미지"), block boundaries become spaces and inline
 tags vanish without splitting words ("<strong>딥</strong>러닝" -> "딥러닝").
 """
 
@@ -13,7 +13,7 @@ import re
 
 _MATH = re.compile(r"<math\b[^>]*>(.*?)</math>", re.S)
 _ANNOTATION = re.compile(r'<annotation encoding="application/x-tex">(.*?)</annotation>', re.S)
-_MISSING_LABEL = re.compile(r'<span class="image-missing-label">[^<]*</span>')
+_MISSING_LABEL = re.compile(r'<span class="image-missing-(?:label|file)">[^<]*</span>')
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
 _BLOCK_TAG = re.compile(
     r"</?(?:p|div|br|hr|li|ul|ol|dl|dt|dd|tr|td|th|table|thead|tbody|tfoot|caption|h[1-6]|pre|blockquote"

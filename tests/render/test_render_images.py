@@ -52,9 +52,12 @@ def test_data_and_other_scheme_images_are_placeholders():
     assert html.count('class="image-missing"') == 2 and "<img" not in html
 
 
-def test_image_without_alt_still_says_what_is_missing():
-    html = render_markdown("![](/images/none.png)")
-    assert 'aria-label="이미지 없음"' in html and "image-missing-alt" not in html
+def test_image_without_alt_names_the_missing_file():
+    html = render_markdown("![](/images/sally/2021-05-01.png) <img src='../images/%ED%95%9C.png'> ![](data:image/png;base64,AA)")
+    assert 'aria-label="이미지 없음: 2021-05-01.png"' in html
+    assert '<span class="image-missing-file">한.png</span>' in html
+    assert 'aria-label="이미지 없음"' in html  # a data: URL has no file name to show
+    assert "image-missing-alt" not in html
 
 
 def test_resolver_receives_the_src_as_written():

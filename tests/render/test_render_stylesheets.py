@@ -29,7 +29,7 @@ def test_pygments_css_uses_classes_only_and_covers_emitted_tokens():
 
 def test_render_css_styles_every_renderer_class():
     css = (CSS / "render.css").read_text(encoding="utf-8")
-    for name in ("rendered", "image-missing", "image-missing-label", "image-missing-alt", "math-source", "math-block",
+    for name in ("rendered", "image-missing", "image-missing-label", "image-missing-alt", "image-missing-file", "math-source", "math-block",
                  "task-list-item"):
         assert f".{name}" in css
     assert "image-missing" in ALLOWED_CLASSES["span"]

@@ -22,7 +22,7 @@ def test_fallback_math_reads_as_its_source():
 
 
 def test_missing_image_gives_its_alt_text_only():
-    text = extract_text(render_markdown("앞 ![손실 곡선](/images/none.png) 뒤"))
+    text = extract_text(render_markdown("앞 ![손실 곡선](/images/none.png) 뒤 ![](/images/2021-05-01.png)"))
     assert text == "앞 손실 곡선 뒤"
 
 
