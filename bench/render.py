@@ -6,7 +6,8 @@ In one run on this machine, for the same texts:
   - ours split into the pieces ingest really renders (one call per question/answer-sized chunk),
     because per-call overhead matters when 10,000 files become ~100,000 small bodies;
   - where the time goes: nh3 alone on our HTML, and extract_text;
-  - linear time: the seeds joined into one document, 1x and 8x long, per KB.
+  - linear time: the seeds joined into one document, 1x and 8x long, per KB;
+  - hostile posts (unclosed comments and tags, bracket runs, ...) against plain markdown-it-py.
 Reports ms per KB of Markdown and the ratio ours/baseline. Writes bench/results/render.json.
 """
 
@@ -124,6 +125,28 @@ def main() -> int:
         scaling[f"x{factor}_ms_per_kb"] = round(seconds * 1000 / (len(doc.encode("utf-8")) / 1024), 4)
     scaling["x8_over_x1"] = round(scaling["x8_ms_per_kb"] / scaling["x1_ms_per_kb"], 2)
 
+    # Hostile posts: per KB, ours against markdown-it-py with the same block syntax (table,
+    # strikethrough) but no plugins, no raw-HTML pass, no sanitising. A large ratio here would be
+    # super-linear work of ours (an unclosed "<!--" repeated was 6 s for 100 KB before the fix).
+    gfm_md = MarkdownIt("commonmark").enable(["table", "strikethrough"])
+    hostile = {
+        "unclosed_comments": "<!-- " * 20000,
+        "unclosed_img_tags": "<img " * 20000,
+        "comment_math_pairs": "<!-- $x$ --> <img src='https://render.githubusercontent.com/render/math?math=x'> " * 3000,
+        "dollar_pairs": "$a$ " * 20000,
+        "emphasis_runs": "*a " * 30000,
+        "open_brackets": "[" * 30000,
+        "many_footnotes": "".join(f"a[^{i}] " for i in range(3000)) + "\n\n" + "".join(f"[^{i}]: n\n" for i in range(3000)),
+        "bare_urls": "https://example.com/x " * 5000,
+    }
+    hostile_result = {}
+    for name, text in hostile.items():
+        size_kb = len(text.encode("utf-8")) / 1024
+        ours_s = best_of(3, lambda: render_markdown(text))
+        base_s = best_of(3, lambda: gfm_md.render(text))
+        hostile_result[name] = {"kb": round(size_kb, 1), "ours_ms_per_kb": round(ours_s * 1000 / size_kb, 3),
+                                "ratio_vs_plain": round(ours_s / base_s, 2)}
+
     def per_kb(seconds: float) -> float:
         return round(seconds * 1000 / kb, 4)
 
@@ -144,6 +167,7 @@ def main() -> int:
             "pieces": round(results["ours_pieces"] / results["baseline_pieces"], 2),
         },
         "linear_scaling_one_document": scaling,
+        "hostile_inputs": hostile_result,
         "share_of_ours_whole": {
             "sanitise": round(results["sanitise_only"] / results["ours_whole"], 3),
             "plain_markdown_it": round(results["baseline_whole"] / results["ours_whole"], 3),

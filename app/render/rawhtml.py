@@ -22,7 +22,10 @@ from markdown_it.token import Token
 from app.render.images import ImageResolver, image_html
 from app.render.math import is_math_image, latex_to_html
 
-_PIECE = re.compile(r"<!--(?P<comment>.*?)-->|(?P<img><img\b(?:[^>\"']|\"[^\"]*\"|'[^']*')*>)", re.S | re.I)
+_PIECE_START = re.compile(r"<!--|<img\b", re.I)
+# Possessive: each try is linear; the window below keeps many unclosed "<img" linear overall.
+_IMG_TAG = re.compile(r"""<img\b(?:[^>"']++|"[^"]*+"|'[^']*+')*+>""", re.I)
+MAX_IMG_TAG_CHARS = 8192
 _COMMENT_MATH = re.compile(r"\s*(?:\$\$(?P<display>.+?)\$\$|\$(?P<inline>[^$]+?)\$)\s*", re.S)
 _ATTR = re.compile(r"""([^\s"'<>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?""")
 _KEPT_IMG_ATTRS = ("title", "width", "height", "align")
@@ -107,14 +110,24 @@ def transform_block(fragment: str, resolve_image: ImageResolver | None) -> str:
         return fragment
     pieces: list[_Piece] = []
     position = 0
-    for match in _PIECE.finditer(fragment):
-        if match.start() > position:
-            pieces.append(_Piece("text", fragment[position:match.start()]))
-        if match.group("img") is not None:
-            pieces.append(_img_piece(match.group("img"), resolve_image))
+    for start in _PIECE_START.finditer(fragment):
+        at = start.start()
+        if at < position:
+            continue  # inside a comment or tag already taken
+        if start.group(0) == "<!--":
+            end = fragment.find("-->", at + 4)
+            if end == -1:
+                break  # an unclosed comment hides the rest; the sanitiser drops it
+            piece, stop = _comment_piece(fragment[at + 4:end]), end + 3
         else:
-            pieces.append(_comment_piece(match.group("comment")))
-        position = match.end()
+            tag = _IMG_TAG.match(fragment[at:at + MAX_IMG_TAG_CHARS])
+            if tag is None:
+                continue  # not a complete tag: left to the sanitiser
+            piece, stop = _img_piece(tag.group(0), resolve_image), at + tag.end()
+        if at > position:
+            pieces.append(_Piece("text", fragment[position:at]))
+        pieces.append(piece)
+        position = stop
     if position < len(fragment):
         pieces.append(_Piece("text", fragment[position:]))
     _settle_math_images(pieces, resolve_image)
