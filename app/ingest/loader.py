@@ -26,6 +26,7 @@ from app.db.queries import ingest as q
 from app.ingest.document import ParsedAnswer, ParsedDocument
 from app.ingest.parsers import PARSERS, parse_document
 from app.render import extract_text, render_markdown
+from app.render.version import renderer_fingerprint
 from app.services.media import image_resolver
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -161,6 +162,11 @@ def discover(content_dir: Path) -> list[tuple[Path, str, str]]:
 # --- stage 1: pure preparation -----------------------------------------------------------------
 
 
+def file_hash(data: bytes) -> str:
+    """What decides whether a file is "unchanged": its bytes and the renderer that made its HTML."""
+    return hashlib.sha256(renderer_fingerprint().encode() + b"\0" + data).hexdigest()
+
+
 def _normalise(text: str) -> str:
     return re.sub(r"\s+", " ", unicodedata.normalize("NFC", text)).strip().lower()
 
@@ -234,7 +240,7 @@ def prepare_file(path: Path, source_path: str, kind: str, content_dir: Path, kno
         data = path.read_bytes()
     except OSError as exc:
         return PreparedFile(source_path, kind, "", error=FileReport(None, "error", f"파일을 읽을 수 없습니다: {exc}"))
-    content_hash = hashlib.sha256(data).hexdigest()
+    content_hash = file_hash(data)
     if content_hash == known_hash:
         return PreparedFile(source_path, kind, content_hash, unchanged=True)
     text, problem = _decode(data)
@@ -494,7 +500,7 @@ def ingest_directory(engine: Engine, content_dir: Path, *, force: bool = False, 
         # Hash check first in this process: an unchanged tree never pays for worker start-up.
         changed_jobs = []
         for job in jobs:
-            digest = hashlib.sha256(job[0].read_bytes()).hexdigest() if job[4] is not None else None
+            digest = file_hash(job[0].read_bytes()) if job[4] is not None else None
             if digest is not None and digest == job[4]:
                 summary.files.append(FileResult(job[1], "unchanged"))
             else:
