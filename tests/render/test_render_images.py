@@ -64,3 +64,11 @@ def test_resolver_receives_the_src_as_written():
     seen: list[str] = []
     render_markdown("![a](img/0.png) <img src='../images/b.png'>", resolve_image=lambda src: seen.append(src))
     assert sorted(seen) == ["../images/b.png", "img/0.png"]
+
+
+def test_posted_markdown_cannot_point_at_server_files():
+    from app.services.posting import render
+
+    html = render("![내 그림](/images/sally/2021-05-01-02-44-22.png) ![외부](https://example.com/a.png)")
+    assert 'aria-label="이미지 없음: 내 그림"' in html and "/media/" not in html
+    assert 'src="https://example.com/a.png"' in html
