@@ -10,6 +10,15 @@ import pytest
 from tests.browser.support import no_horizontal_scroll, screenshot
 
 INTERVIEW = "면접"
+# A transparent 1x1 GIF: what an external image "loads" as on this offline test machine.
+BLANK_GIF = bytes.fromhex("47494638396101000100800000000000ffffff21f90401000000002c00000000010001000002024401003b")
+
+
+def offline_world(page, base: str) -> None:
+    """The test machine reaches nothing outside: answer requests to other hosts (images that content
+    links, e.g. the Eraser banner) with a blank image, so that a console error means our own page broke."""
+    page.route(lambda url: not url.startswith(base),
+               lambda route: route.fulfill(status=200, content_type="image/gif", body=BLANK_GIF))
 
 
 def open_page(page, url: str) -> None:
@@ -26,6 +35,7 @@ def check_layout(page, name: str) -> None:
 
 
 def walk(page, base: str, width: str) -> None:
+    offline_world(page, base)
     open_page(page, base + "/")
     check_layout(page, f"reading-{width}-1-home")
     assert page.locator("h2", has_text=INTERVIEW).count() == 1
@@ -76,6 +86,7 @@ def test_every_reading_page_fits_and_has_no_script_errors(live_server, request, 
 
     browser_page = request.getfixturevalue("page" if width == "desktop" else "phone_page")
     base = live_server.url
+    offline_world(browser_page, base)
     collections = httpx.get(f"{base}/api/v1/collections").json()
     paths = ["/", "/unanswered", "/questions", "/authors", "/docs", "/search?q=%EB%B0%B0%EC%B9%98"]
     paths += [c["url"] for c in collections]
