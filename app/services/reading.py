@@ -147,7 +147,8 @@ def list_questions(
     return QuestionPage(items=question_summaries(session, rows), total=total, page=page, per_page=per_page)
 
 
-def _link(question: Question | None) -> QuestionLink | None:
+def _link(question) -> QuestionLink | None:
+    """A Question, or a row of content.LINK_COLUMNS."""
     if question is None:
         return None
     return QuestionLink(
@@ -213,7 +214,7 @@ def question_detail(session: Session, question_id: int) -> QuestionDetail:
     section = session.get(queries.content.Section, question.section_id) if question.section_id else None
     answers = list(content.question_answers(session, question.id))
     reactions = list(content.reactions_for(session, question.id, [a.id for a in answers]))
-    parent = content.get_question(session, question.parent_id) if question.parent_id else None
+    parent = content.question_link(session, question.parent_id) if question.parent_id else None
     previous, following = content.neighbour_questions(session, question)
     source_path = collection.source_path if question.origin == "ingested" else None
     return QuestionDetail(

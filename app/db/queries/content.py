@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Integer, cast, func
+from sqlalchemy import Integer, cast, func, tuple_
 from sqlmodel import Session, select
 
 from app.db.models import (
@@ -152,25 +152,35 @@ def question_references(session: Session, question_id: int) -> Sequence[Referenc
     ).all()
 
 
-def child_questions(session: Session, question_id: int) -> Sequence[Question]:
+LINK_COLUMNS = (Question.id, Question.label, Question.title, Question.answered)
+
+
+def _visible_links():
+    """Just what a link to a question shows: its rows' Markdown and HTML bodies stay on disk."""
+    return select(*LINK_COLUMNS).where(Question.deleted_at.is_(None), Question.retired_at.is_(None))
+
+
+def question_link(session: Session, question_id: int):
+    """Like get_question, a retired row still has its page (posted replies hang on it)."""
+    return session.exec(select(*LINK_COLUMNS).where(Question.id == question_id, Question.deleted_at.is_(None))).first()
+
+
+def child_questions(session: Session, question_id: int):
     return session.exec(
-        visible_questions().where(Question.parent_id == question_id).order_by(Question.position, Question.id)
+        _visible_links().where(Question.parent_id == question_id).order_by(Question.position, Question.id)
     ).all()
 
 
-def neighbour_questions(session: Session, question: Question) -> tuple[Question | None, Question | None]:
-    base = visible_questions().where(Question.collection_id == question.collection_id)
+def neighbour_questions(session: Session, question: Question):
+    """The questions just before and after this one in its collection's source order (or None)."""
+    here = tuple_(Question.position, Question.id)
+    base = _visible_links().where(Question.collection_id == question.collection_id)
     previous = session.exec(
-        base.where(
-            (Question.position < question.position)
-            | ((Question.position == question.position) & (Question.id < question.id))
-        ).order_by(Question.position.desc(), Question.id.desc()).limit(1)
+        base.where(here < tuple_(question.position, question.id))
+        .order_by(Question.position.desc(), Question.id.desc()).limit(1)
     ).first()
     following = session.exec(
-        base.where(
-            (Question.position > question.position)
-            | ((Question.position == question.position) & (Question.id > question.id))
-        ).order_by(Question.position, Question.id).limit(1)
+        base.where(here > tuple_(question.position, question.id)).order_by(Question.position, Question.id).limit(1)
     ).first()
     return previous, following
 
