@@ -103,3 +103,16 @@ def test_every_reading_page_fits_and_has_no_script_errors(live_server, request, 
             screenshot(browser_page, f"too-wide-{width}-{path.strip('/').replace('/', '-') or 'home'}")
     assert too_wide == []
     assert browser_page.errors == []
+
+
+def test_api_docs_render_offline(live_server, page):
+    """Swagger UI comes from static/vendor: with no network it still draws every read endpoint."""
+    requested = []
+    page.on("request", lambda req: requested.append(req.url))
+    open_page(page, live_server.url + "/docs")
+    page.wait_for_selector(".opblock-summary-path", timeout=30_000)
+    paths = page.locator(".opblock-summary-path").all_inner_texts()
+    assert "/api/v1/questions/{question_id}" in [p.replace("\u200b", "") for p in paths]
+    assert all(url.startswith(live_server.url) for url in requested), requested
+    screenshot(page, "reading-desktop-5-docs")
+    assert page.errors == []
