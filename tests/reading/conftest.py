@@ -6,6 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.db.engine import make_engine
+from tests.conftest import clients_of
 from tests.reading.sample import SampleIds, insert_sample
 
 
@@ -31,24 +32,10 @@ def reader(app):
         yield client
 
 
-def _clients_of(app):
-    clients = []
-
-    def make():
-        client = TestClient(app)
-        client.__enter__()
-        clients.append(client)
-        return client
-
-    yield make
-    for client in reversed(clients):
-        client.__exit__(None, None, None)
-
-
 @pytest.fixture
 def client_factory(app):
     """More clients on the same app (separate cookie jars: different people)."""
-    yield from _clients_of(app)
+    yield from clients_of(app)
 
 
 @pytest.fixture
@@ -57,4 +44,4 @@ def seeded_factory(seeded_settings):
     from app.main import create_app
 
     settings = seeded_settings.with_overrides(rate_limit_posts_per_minute=10_000, rate_limit_ip_posts_per_minute=10_000)
-    yield from _clients_of(create_app(settings))
+    yield from clients_of(create_app(settings))
