@@ -1,0 +1,143 @@
+"""Claims of the generalisation / regularisation / training-practice / systems demos, checked from numbers.
+
+Each demo runs at its SMALLEST parameters on CPU (seeded as the engine seeds it), and the claim it
+stands for is asserted on its deterministic metrics; timing metrics are never asserted on. Every
+conclusion must quote what was measured, and change when the measurement changes.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Literal, get_origin
+
+import pytest
+from pydantic import ValidationError
+
+from app.demos.base import DemoResult, no_progress
+from app.demos.registry import get_demo
+
+pytestmark = pytest.mark.slow
+
+SLUGS = [
+    "capacity-overfitting",
+]
+
+
+def run(slug: str, seed: int = 0, **overrides) -> DemoResult:
+    import torch
+
+    demo = get_demo(slug)
+    params = demo.smallest.model_copy(update=overrides) if overrides else demo.smallest
+    params = demo.params.model_validate(params.model_dump())
+    torch.manual_seed(seed)
+    return demo.run(params, torch.device("cpu"), no_progress)
+
+
+@cache
+def smallest(slug: str) -> DemoResult:
+    return run(slug)
+
+
+def deterministic(slug: str, metrics: dict[str, float]) -> dict[str, float]:
+    timing = set(get_demo(slug).timing_metrics)
+    return {k: v for k, v in metrics.items() if k not in timing}
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_result_is_well_formed_and_same_seed_gives_same_numbers(slug):
+    first = smallest(slug)
+    assert 1 <= len(first.charts) <= 3
+    assert first.table.rows and first.conclusion
+    for name in get_demo(slug).timing_metrics:
+        assert name in first.metrics
+    again = run(slug)
+    assert deterministic(slug, again.metrics) == deterministic(slug, first.metrics)
+    assert again.conclusion == first.conclusion or get_demo(slug).timing_metrics
+
+
+def _just_outside(limit, below: bool):
+    step = 1 if isinstance(limit, int) else max(abs(limit) * 0.5, 1e-3)
+    return limit - step if below else limit + step
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_params_reject_values_outside_their_bounds(slug):
+    model = get_demo(slug).params
+    checked = 0
+    for name, field in model.model_fields.items():
+        if get_origin(field.annotation) is Literal:
+            with pytest.raises(ValidationError):
+                model(**{name: "no-such-choice"})
+            checked += 1
+            continue
+        for bound in field.metadata:
+            for attr, value in (
+                ("ge", lambda v: _just_outside(v, below=True)), ("le", lambda v: _just_outside(v, below=False)),
+                ("gt", lambda v: v), ("lt", lambda v: v),
+            ):
+                limit = getattr(bound, attr, None)
+                if limit is not None:
+                    with pytest.raises(ValidationError):
+                        model(**{name: value(limit)})
+                    checked += 1
+    assert checked >= len(model.model_fields)
+    with pytest.raises(ValidationError):
+        model(unknown_field=1)
+
+
+# capacity-overfitting ------------------------------------------------------------------------------
+
+
+def test_capacity_train_error_keeps_falling_while_validation_turns_up():
+    m = smallest("capacity-overfitting").metrics
+    assert m["train_mse_at_max"] < m["train_mse_at_best"]
+    assert m["best_capacity"] < m["max_capacity"]
+    assert m["val_mse_at_max"] > 2 * m["val_mse_at_best"]
+
+
+def test_capacity_choosing_on_the_test_set_overstates_performance():
+    m = smallest("capacity-overfitting").metrics
+    # The test score of the test-selected model is optimistic against fresh data; the
+    # validation-selected model's test score is not (much) off.
+    assert m["test_selected_fresh_mse"] > 1.05 * m["test_selected_reported_mse"]
+    assert m["test_selected_optimism"] > m["val_selected_optimism"]
+
+
+def test_capacity_epochs_axis_shows_early_stopping():
+    m = run("capacity-overfitting", capacity_axis="epochs").metrics
+    assert m["train_mse_at_max"] < m["train_mse_at_best"]
+    assert m["val_mse_at_max"] > 1.2 * m["val_mse_at_best"]
+    assert m["best_capacity"] < m["max_capacity"]
+
+
+def test_capacity_conclusion_quotes_numbers_and_says_so_when_no_overfitting():
+    result = smallest("capacity-overfitting")
+    m = result.metrics
+    assert f"{m['val_mse_at_best']:.3g}" in result.conclusion
+    assert f"{m['test_selected_fresh_mse']:.3g}" in result.conclusion
+    assert "다시 오르지 않았습니다" not in result.conclusion
+    plenty = run("capacity-overfitting", n_train=200, noise=0.05, max_degree=8)
+    assert "다시 오르지 않았습니다" in plenty.conclusion
+    assert f"{plenty.metrics['val_mse_at_max']:.3g}" in plenty.conclusion
+
+
+# links ----------------------------------------------------------------------------------------------
+
+
+def test_every_demo_of_this_batch_is_linked_and_each_link_is_valid():
+    import tomllib
+
+    from app.config import PROJECT_ROOT
+
+    content = PROJECT_ROOT / "content"
+    links = tomllib.loads((content / "demos.toml").read_text(encoding="utf-8"))["link"]
+    ours = [link for link in links if link["demo"] in SLUGS]
+    assert {link["demo"] for link in ours} == set(SLUGS)
+    seen = set()
+    for link in ours:
+        demo = get_demo(link["demo"])
+        assert (content / link["file"]).is_file(), link
+        demo.params.model_validate(link.get("params", {}))
+        key = (link["demo"], link["file"], link["question"])
+        assert key not in seen, f"linked twice: {key}"
+        seen.add(key)
