@@ -44,3 +44,19 @@ def random_split(n: int, sizes: list[int], device: Any) -> list[Any]:
         parts.append(order[start:start + size])
         start += size
     return parts
+
+
+def place_on_canvas(inputs: Any, canvas: int, rows: Any, cols: Any) -> Any:
+    """Each 8×8 digit pasted at its own (row, col) offset on a blank canvas: shape (n, canvas, canvas)."""
+    import torch
+
+    n = inputs.shape[0]
+    images = inputs.reshape(n, DIGIT_SIDE, DIGIT_SIDE)
+    out = torch.zeros(n, canvas, canvas, dtype=images.dtype, device=images.device)
+    # One slice assignment per distinct offset rather than one per image.
+    for row in range(canvas - DIGIT_SIDE + 1):
+        for col in range(canvas - DIGIT_SIDE + 1):
+            chosen = ((rows == row) & (cols == col)).nonzero().flatten()
+            if len(chosen):
+                out[chosen, row:row + DIGIT_SIDE, col:col + DIGIT_SIDE] = images[chosen]
+    return out

@@ -24,6 +24,7 @@ SLUGS = [
     "batchnorm",
     "dropout",
     "snapshot-ensemble",
+    "transfer-learning",
 ]
 
 
@@ -255,6 +256,28 @@ def test_snapshot_ensemble_conclusion_matches_the_comparison():
         assert f"{m['single_cosine_nll']:.3g}" in result.conclusion
         both = m["ensemble_nll"] < min(m["final_snapshot_nll"], m["single_cosine_nll"])
         assert ("둘보다 잘 맞았습니다" in result.conclusion) == both
+
+
+# transfer-learning ----------------------------------------------------------------------------------
+
+
+def test_transfer_low_learning_rate_keeps_features_and_wins_with_little_data():
+    m = smallest("transfer-learning").metrics
+    assert m["pretrain_accuracy"] > 0.9
+    assert m["accuracy_low"] > m["accuracy_high"] + 0.05
+    assert m["accuracy_low"] > m["accuracy_scratch"] + 0.05
+    assert m["feature_drift_frozen"] == 0
+    assert m["feature_drift_high"] > 5 * m["feature_drift_low"]
+    assert m["sweep_low_at_1"] > m["sweep_scratch_at_1"]
+
+
+def test_transfer_conclusion_matches_the_ranking():
+    for result in (smallest("transfer-learning"), run("transfer-learning", high_learning_rate=0.1, steps=40)):
+        m = result.metrics
+        assert f"{m['accuracy_high']:.1%}" in result.conclusion
+        assert f"{m['accuracy_scratch']:.1%}" in result.conclusion
+        low_best = m["accuracy_low"] > max(m["accuracy_high"], m["accuracy_scratch"])
+        assert ("작은 학습률이 가장 좋았습니다" in result.conclusion) == low_best
 
 
 # links ----------------------------------------------------------------------------------------------
