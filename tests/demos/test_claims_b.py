@@ -277,7 +277,7 @@ def test_transfer_conclusion_matches_the_ranking():
         assert f"{m['accuracy_high']:.1%}" in result.conclusion
         assert f"{m['accuracy_scratch']:.1%}" in result.conclusion
         low_best = m["accuracy_low"] > max(m["accuracy_high"], m["accuracy_scratch"])
-        assert ("작은 학습률이 가장 좋았습니다" in result.conclusion) == low_best
+        assert ("작은 학습률이 큰 학습률이나 처음부터 학습보다 나았습니다" in result.conclusion) == low_best
 
 
 # links ----------------------------------------------------------------------------------------------

@@ -175,7 +175,7 @@ def _conclusion(params: Params, m: dict[str, float]) -> str:
     )
     if low > high and low > scratch:
         text += (
-            f" 작은 학습률이 가장 좋았습니다: 첫 층 가중치가 {m['feature_drift_low']:.1%}만 바뀌어 사전학습한 특징이 "
+            f" 작은 학습률이 큰 학습률이나 처음부터 학습보다 나았습니다: 첫 층 가중치가 {m['feature_drift_low']:.1%}만 바뀌어 사전학습한 특징이 "
             f"남았습니다. 큰 학습률은 첫 층을 {m['feature_drift_high']:.0%} 바꿨고, "
         )
         text += ("그 특징이 지워져 처음부터 학습한 것과 다를 바 없어졌습니다: 적은 레이블로는 다시 배울 수 없습니다."
