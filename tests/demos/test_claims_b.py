@@ -25,6 +25,7 @@ SLUGS = [
     "dropout",
     "snapshot-ensemble",
     "transfer-learning",
+    "mlp-vs-cnn",
 ]
 
 
@@ -278,6 +279,33 @@ def test_transfer_conclusion_matches_the_ranking():
         assert f"{m['accuracy_scratch']:.1%}" in result.conclusion
         low_best = m["accuracy_low"] > max(m["accuracy_high"], m["accuracy_scratch"])
         assert ("작은 학습률이 큰 학습률이나 처음부터 학습보다 나았습니다" in result.conclusion) == low_best
+
+
+# mlp-vs-cnn -----------------------------------------------------------------------------------------
+
+
+def test_cnn_recognises_digits_at_unseen_positions_and_mlps_do_not():
+    m = smallest("mlp-vs-cnn").metrics
+    assert abs(m["params_cnn"] - m["params_mlp"]) < 0.05 * m["params_cnn"]  # a fair size match
+    assert m["params_mlp_large"] > 10 * m["params_cnn"]
+    assert m["seen_accuracy_mlp_large"] > 0.7  # the MLPs did learn the positions they saw
+    assert m["unseen_accuracy_cnn"] > 0.7
+    assert m["unseen_accuracy_mlp"] < 0.3 and m["unseen_accuracy_mlp_large"] < 0.3
+    assert m["unseen_accuracy_cnn"] > 0.8 * m["seen_accuracy_cnn"]
+
+
+def test_mlp_vs_cnn_conclusion_quotes_the_accuracies():
+    result = smallest("mlp-vs-cnn")
+    m = result.metrics
+    for key in ("unseen_accuracy_cnn", "unseen_accuracy_mlp", "unseen_accuracy_mlp_large"):
+        assert f"{m[key]:.1%}" in result.conclusion
+    cnn_ahead = m["unseen_accuracy_cnn"] > max(m["unseen_accuracy_mlp"], m["unseen_accuracy_mlp_large"]) + 0.1
+    assert ("차이가 크지 않았습니다" in result.conclusion) == (not cnn_ahead)
+
+
+def test_mlp_vs_cnn_params_need_positions_left_unseen():
+    with pytest.raises(ValidationError):
+        get_demo("mlp-vs-cnn").params(canvas=10, train_span=3)
 
 
 # links ----------------------------------------------------------------------------------------------
