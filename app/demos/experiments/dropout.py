@@ -22,7 +22,7 @@ from app.demos.base import Chart, Citation, DemoParams, DemoResult, DemoSpec, Qu
 from app.demos.datasets import DIGIT_CLASSES, digits, random_split
 
 PROBE_EXAMPLES = 32
-VALIDATION_SIZE = 500
+VALIDATION_SIZE = 300
 FIT_TARGET_LOSS = 0.05  # "fits the training set": eval-mode training loss at or below this
 
 
