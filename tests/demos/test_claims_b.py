@@ -63,6 +63,22 @@ def test_result_is_well_formed_and_same_seed_gives_same_numbers(slug):
     assert again.conclusion == first.conclusion or get_demo(slug).timing_metrics
 
 
+def test_listing_these_demos_imports_neither_torch_nor_sklearn():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from app.demos.registry import get_demo; "
+        f"specs = [get_demo(s) for s in {SLUGS!r}]; "
+        "assert all(specs); [s.params.model_json_schema() for s in specs]; "
+        "print(sorted(m for m in ('torch', 'sklearn') if m in sys.modules))"
+    )
+    from app.config import PROJECT_ROOT
+
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=PROJECT_ROOT)
+    assert out.stdout.strip() == "[]"
+
+
 def _just_outside(limit, below: bool):
     step = 1 if isinstance(limit, int) else max(abs(limit) * 0.5, 1e-3)
     return limit - step if below else limit + step

@@ -153,7 +153,8 @@ def run(params: Params, device, progress) -> DemoResult:
 
     x = [float(s) for s, _, _ in sweep]
     series = [
-        Series(name="추정: 가중치+기울기+옵티마이저 상태", x=x, y=[e["param_bytes"] * 2 + e["optimizer_state_bytes"] for _, e, _ in sweep]),
+        Series(name="추정: 가중치+기울기+옵티마이저 상태", x=x,
+               y=[e["param_bytes"] * 2 + e["optimizer_state_bytes"] for _, e, _ in sweep]),
         Series(name="추정: 저장된 활성값", x=x, y=[float(e["activation_bytes"]) for _, e, _ in sweep]),
         Series(name="측정: autograd가 저장한 활성값", x=x, y=[m["saved_activation_bytes"] for _, _, m in sweep]),
         Series(name="추정 합계", x=x, y=[float(e["total_bytes"]) for _, e, _ in sweep]),
@@ -170,7 +171,8 @@ def run(params: Params, device, progress) -> DemoResult:
     rows = [
         ["가중치", mb(est["param_bytes"]), mb(measured["param_bytes"])],
         ["기울기", mb(est["grad_bytes"]), mb(measured["grad_bytes"])],
-        [f"옵티마이저 상태 ({OPTIMIZER_NAMES[params.optimizer]})", mb(est["optimizer_state_bytes"]), mb(measured["optimizer_state_bytes"])],
+        [f"옵티마이저 상태 ({OPTIMIZER_NAMES[params.optimizer]})", mb(est["optimizer_state_bytes"]),
+         mb(measured["optimizer_state_bytes"])],
         [f"저장된 활성값 (배치 {params.batch_size})", mb(est["activation_bytes"]), mb(measured["saved_activation_bytes"])],
         ["합계", mb(est["total_bytes"]), mb(measured_total)],
         ["어림식: 모델 + 데이터×배치", mb(est["naive_bytes"]), None],
@@ -190,7 +192,8 @@ def _conclusion(params: Params, m: dict[str, float], device) -> str:
     parts = [
         f"파라미터 {int(m['parameter_count']):,}개인 MLP를 배치 {params.batch_size}, {OPTIMIZER_NAMES[params.optimizer]} "
         f"학습에 필요한 메모리 추정은 가중치 {mb('estimate_param_bytes')} + 기울기 {mb('estimate_grad_bytes')} + 옵티마이저 상태 "
-        f"{mb('estimate_optimizer_state_bytes')} + 활성값 {mb('estimate_activation_bytes')} = {mb('estimate_total_bytes')}입니다."
+        f"{mb('estimate_optimizer_state_bytes')} + 활성값 {mb('estimate_activation_bytes')} = "
+        f"{mb('estimate_total_bytes')}입니다."
     ]
     ratio = m["activation_measured_over_estimate"]
     parts.append(

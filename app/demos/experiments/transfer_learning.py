@@ -187,7 +187,8 @@ def _conclusion(params: Params, m: dict[str, float]) -> str:
         )
     else:
         text += " 이번 설정에서는 사전학습이 처음부터 학습보다 낫지 않았습니다."
-    gain_small, gain_large = m["sweep_low_at_1"] - m["sweep_scratch_at_1"], m["sweep_low_at_50"] - m["sweep_scratch_at_50"]
+    gain_small = m["sweep_low_at_1"] - m["sweep_scratch_at_1"]
+    gain_large = m["sweep_low_at_50"] - m["sweep_scratch_at_50"]
     text += (
         f" 사전학습의 이득은 레이블이 적을수록 큽니다: 클래스당 1개일 때 {gain_small * 100:+.1f}%p "
         f"({m['sweep_low_at_1']:.1%} 대 {m['sweep_scratch_at_1']:.1%}), 50개일 때 {gain_large * 100:+.1f}%p."
