@@ -10,6 +10,11 @@ from collections.abc import Callable
 from typing import Any
 
 
+def log_spaced_steps(total: int, points: int) -> list[int]:
+    """About ``points`` step numbers from 1 to ``total``, evenly spaced on a log axis (for curves)."""
+    return sorted({round(total ** (i / (points - 1))) for i in range(points)})
+
+
 def accuracy(model: Any, inputs: Any, labels: Any) -> float:
     """Fraction classified correctly, in whatever mode (train/eval) the caller left the model."""
     import torch

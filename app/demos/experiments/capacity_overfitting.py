@@ -15,6 +15,7 @@ from typing import Literal
 from pydantic import Field
 
 from app.demos.base import Chart, Citation, DemoParams, DemoResult, DemoSpec, QuestionRef, Series, Table
+from app.demos.training import log_spaced_steps
 
 FRESH_SIZE = 2000  # the "real world" the test set is meant to stand for
 CURVE_POINTS = 60
@@ -162,8 +163,7 @@ def _epoch_curves(torch, sets, params: Params, device, progress):
     weights = torch.zeros(params.repeats, params.max_degree + 1, dtype=design.dtype, device=device,
                           requires_grad=True)
     optimizer = torch.optim.Adam([weights], lr=0.05)
-    marks = sorted({int(round(v)) for v in torch.logspace(0, torch.log10(torch.tensor(float(params.epochs))).item(),
-                                                            CURVE_POINTS).tolist()})
+    marks = log_spaced_steps(params.epochs, CURVE_POINTS)
     axis, curves = [], {"train": [], "val": [], "test": []}
     for epoch in range(1, params.epochs + 1):
         optimizer.zero_grad(set_to_none=True)

@@ -14,8 +14,10 @@ from __future__ import annotations
 from pydantic import Field, model_validator
 
 from app.demos.base import Chart, Citation, DemoParams, DemoResult, DemoSpec, QuestionRef, Series, Table
+from app.demos.training import log_spaced_steps
 
 TEST_SIZE = 2000
+CURVE_POINTS = 50
 SMALL_WEIGHT = 1e-2  # "small" for counting near-zero weights
 METHODS = (("none", "규제 없음"), ("l2", "L2"), ("l1", "L1"))
 
@@ -56,8 +58,7 @@ def run(params: Params, device, progress) -> DemoResult:
     weights = torch.zeros(len(METHODS), d, device=device, requires_grad=True)
     bias = torch.zeros(len(METHODS), 1, device=device, requires_grad=True)
     lr, lam = params.learning_rate, params.strength
-    marks = sorted({int(round(v)) for v in torch.logspace(0, torch.log10(torch.tensor(float(params.steps))).item(),
-                                                            50).tolist()})
+    marks = log_spaced_steps(params.steps, CURVE_POINTS)
     norm_curve: list[list[float]] = []
     for step in range(1, params.steps + 1):
         logits = weights @ train_x.T + bias

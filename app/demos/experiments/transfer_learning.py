@@ -53,7 +53,7 @@ def _body(torch, hidden: int):
 def run(params: Params, device, progress) -> DemoResult:
     import torch
 
-    from app.demos.training import fit_classifier
+    from app.demos.training import accuracy, fit_classifier
 
     digit_inputs, labels = digits(device)
     n, spread = len(labels), CANVAS - DIGIT_SIDE + 1
@@ -68,7 +68,7 @@ def run(params: Params, device, progress) -> DemoResult:
     source_model = torch.nn.Sequential(body, torch.nn.Linear(params.hidden, len(SOURCE_CLASSES))).to(device)
     fit_classifier(source_model, source_x, source_y, optimizer=torch.optim.Adam(source_model.parameters(), lr=3e-3),
                    steps=PRETRAIN_STEPS, batch_size=64)
-    source_accuracy = _accuracy(torch, source_model, source_x, source_y)
+    source_accuracy = accuracy(source_model, source_x, source_y)
     pretrained = copy.deepcopy(body.state_dict())
     progress(0.2, "0–4 숫자로 사전학습을 마쳤습니다")
 
@@ -97,13 +97,13 @@ def run(params: Params, device, progress) -> DemoResult:
 
         def record(step: int, loss: float) -> None:
             if curve is not None and (step + 1) % CURVE_EVERY == 0:
-                curve.append(_accuracy(torch, model, test_x, test_y))
+                curve.append(accuracy(model, test_x, test_y))
 
         train_x, train_y = labelled(k)
         fit_classifier(model, train_x, train_y, optimizer=optimizer, steps=params.steps, after_step=record)
         first_layer = new_body[0].weight.detach()
         drift = ((first_layer - pretrained["0.weight"]).norm() / pretrained["0.weight"].norm()).item()
-        return _accuracy(torch, model, test_x, test_y), drift
+        return accuracy(model, test_x, test_y), drift
 
     metrics: dict[str, float] = {}
     curves: dict[str, list[float]] = {}
@@ -111,11 +111,11 @@ def run(params: Params, device, progress) -> DemoResult:
     for i, (variant, label) in enumerate(VARIANTS):
         torch.set_rng_state(init_state)  # the same fresh head for every variant
         curves[variant] = []
-        accuracy, drift = fine_tune(variant, params.labelled_per_class, curves[variant])
-        metrics[f"accuracy_{variant}"] = accuracy
+        held_out_accuracy, drift = fine_tune(variant, params.labelled_per_class, curves[variant])
+        metrics[f"accuracy_{variant}"] = held_out_accuracy
         if variant != "scratch":
             metrics[f"feature_drift_{variant}"] = drift
-        progress(0.2 + 0.1 * (i + 1), f"{label}: 정확도 {accuracy:.1%}", [_curve_chart(curves, params)])
+        progress(0.2 + 0.1 * (i + 1), f"{label}: 정확도 {held_out_accuracy:.1%}", [_curve_chart(curves, params)])
 
     sweep: dict[str, list[float]] = {"low": [], "scratch": []}
     for j, k in enumerate(DATA_SWEEP):
@@ -148,11 +148,6 @@ def run(params: Params, device, progress) -> DemoResult:
     )
     progress(1.0, "완료", charts)
     return DemoResult(charts=charts, table=table, conclusion=_conclusion(params, metrics), metrics=metrics)
-
-
-def _accuracy(torch, model, x, y) -> float:
-    with torch.no_grad():
-        return (model(x).argmax(1) == y).float().mean().item()
 
 
 def _curve_chart(curves: dict[str, list[float]], params: Params) -> Chart:
