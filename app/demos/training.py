@@ -56,7 +56,8 @@ def fit_classifier(
         if batch_size is None or batch_size >= n:
             batch_inputs, batch_labels = inputs, labels
         else:
-            index = torch.randint(0, n, (batch_size,), device=inputs.device)
+            # Drawn on the CPU generator, which the caller can save and restore to replay the same batches.
+            index = torch.randint(0, n, (batch_size,)).to(inputs.device)
             batch_inputs, batch_labels = inputs[index], labels[index]
         optimizer.zero_grad(set_to_none=True)
         loss = torch.nn.functional.cross_entropy(model(batch_inputs), batch_labels)

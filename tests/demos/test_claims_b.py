@@ -7,6 +7,7 @@ conclusion must quote what was measured, and change when the measurement changes
 
 from __future__ import annotations
 
+import math
 from functools import cache
 from typing import Literal, get_origin
 
@@ -58,6 +59,17 @@ def test_result_is_well_formed_and_same_seed_gives_same_numbers(slug):
     first = smallest(slug)
     assert 1 <= len(first.charts) <= 3
     assert first.table.rows and first.conclusion
+    for chart in first.charts:
+        assert chart.series
+        for series in chart.series:
+            assert len(series.x) == len(series.y) > 0, (chart.key, series.name)
+            values = [v for v in series.y if v is not None]
+            assert all(math.isfinite(v) for v in values + series.x), (chart.key, series.name)
+            if chart.log_y:
+                assert all(v > 0 for v in values), (chart.key, series.name)
+            if chart.log_x:
+                assert all(v > 0 for v in series.x), (chart.key, series.name)
+    assert all(math.isfinite(v) for v in first.metrics.values())
     again = run(slug)
     assert deterministic(slug, again.metrics) == deterministic(slug, first.metrics)
     assert again.conclusion == first.conclusion or get_demo(slug).timing_metrics

@@ -70,11 +70,26 @@ def _optimizer(torch, params: Params, model):
 
 
 def _measure(torch, params: Params, batch_size: int, device) -> dict[str, float]:
-    """One training step, counting what autograd saved and what the step left behind."""
+    """A steady-state training step, counting what autograd saved and what the step left behind.
+
+    One step runs first so that the optimiser's state exists, as it does for every step but the
+    first; then gradients are released (``set_to_none``) and the measured step begins.
+    """
+    cuda = device.type == "cuda"
+    # Whatever else lives on the device (nothing, in a worker of its own) is not this step's memory.
+    baseline = torch.cuda.memory_allocated(device) if cuda else 0
     model = _network(torch, params).to(device)
     optimizer = _optimizer(torch, params, model)
     inputs = torch.randn(batch_size, params.input_dim, device=device)
     targets = torch.randint(0, CLASSES, (batch_size,), device=device)
+
+    def train_step():
+        optimizer.zero_grad(set_to_none=True)
+        with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
+            loss = torch.nn.functional.cross_entropy(model(inputs), targets)
+        loss.backward()
+        optimizer.step()
+
     parameter_storages = {p.untyped_storage().data_ptr() for p in model.parameters()}
     saved: dict[int, int] = {}
 
@@ -84,19 +99,15 @@ def _measure(torch, params: Params, batch_size: int, device) -> dict[str, float]
             saved[storage.data_ptr()] = storage.nbytes()
         return tensor
 
-    cuda = device.type == "cuda"
+    train_step()
+    optimizer.zero_grad(set_to_none=True)
+    saved.clear()
     if cuda:
         torch.cuda.synchronize(device)
         torch.cuda.reset_peak_memory_stats(device)
-        before = torch.cuda.memory_allocated(device)
-    optimizer.zero_grad(set_to_none=True)
-    with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
-        loss = torch.nn.functional.cross_entropy(model(inputs), targets)
-    saved_bytes = sum(saved.values())
-    loss.backward()
-    optimizer.step()
+    train_step()
     result = {
-        "saved_activation_bytes": float(saved_bytes),
+        "saved_activation_bytes": float(sum(saved.values())),
         "grad_bytes": float(sum(p.grad.numel() * p.grad.element_size() for p in model.parameters())),
         "optimizer_state_bytes": float(sum(
             value.numel() * value.element_size()
@@ -107,9 +118,9 @@ def _measure(torch, params: Params, batch_size: int, device) -> dict[str, float]
     }
     if cuda:
         torch.cuda.synchronize(device)
-        # The step's own peak above what was resident before it (weights and the batch).
-        result["cuda_peak_bytes"] = float(torch.cuda.max_memory_allocated(device) - before
-                                          + result["param_bytes"])
+        batch_bytes = inputs.numel() * inputs.element_size() + targets.numel() * targets.element_size()
+        # The step's peak, less the batch itself (the estimate counts the model's memory, not the input's).
+        result["cuda_peak_bytes"] = float(torch.cuda.max_memory_allocated(device) - baseline - batch_bytes)
     return result
 
 
@@ -212,9 +223,12 @@ def _conclusion(params: Params, m: dict[str, float], device) -> str:
         f"GPU당 {mb('per_gpu_two_gpus_bytes')}입니다 (한 GPU면 {mb('estimate_total_bytes')})."
     )
     if device.type == "cuda":
+        ratio = m["cuda_peak_over_estimate"]
         parts.append(
-            f" 이 GPU에서 잰 학습 한 스텝의 할당 최고치는 {mb('cuda_peak_bytes')}로 추정의 "
-            f"{m['cuda_peak_over_estimate']:.2f}배입니다 (matmul 작업 공간과 옵티마이저의 임시 텐서 때문에 더 큽니다)."
+            f" 이 GPU에서 잰 학습 한 스텝의 할당 최고치는 {mb('cuda_peak_bytes')}로 추정의 {ratio:.2f}배입니다"
+            + (": 행렬곱 작업 공간과 옵티마이저의 임시 텐서만큼 더 큽니다." if ratio > 1.05 else
+               ": 역전파가 진행되며 활성값이 풀리는 동안 기울기가 채워져, 모두가 한꺼번에 살아 있지는 않기 때문입니다."
+               if ratio < 0.95 else ": 추정과 거의 같습니다.")
         )
     else:
         parts.append(

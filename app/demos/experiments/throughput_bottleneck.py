@@ -126,7 +126,9 @@ def run(params: Params, device, progress) -> DemoResult:
     metrics["slowdown_slow"] = metrics["samples_per_s_memory"] / metrics["samples_per_s_slow"]
     metrics["prefetch_speedup"] = metrics["samples_per_s_prefetch"] / metrics["samples_per_s_slow"]
     if device.type == "cuda":
-        cpu = _train(torch, params, torch.device("cpu"), ((x.cpu(), y.cpu()) for x, y in in_memory()))
+        cpu_batches = ((storage_x[i * params.batch_size:(i + 1) * params.batch_size],
+                        storage_y[i * params.batch_size:(i + 1) * params.batch_size]) for i in range(params.batches))
+        cpu = _train(torch, params, torch.device("cpu"), cpu_batches)
         metrics["samples_per_s_cpu_compute"] = cpu["samples_per_s"]
         metrics["gpu_over_cpu"] = metrics["samples_per_s_memory"] / cpu["samples_per_s"]
     progress(0.9, "측정을 마쳤습니다")
