@@ -46,7 +46,7 @@ app = FastAPI()
 
 
 @app.get("/bare")
-def bare():
+async def bare():  # async: no threadpool hop, the fastest plain FastAPI route (the strictest baseline)
     return {"ok": True}
 '''
 
