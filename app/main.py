@@ -51,8 +51,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = make_engine(settings.database_url)
     app.state.templates = make_templates(settings)
     errors.install_error_handlers(app)
-    install_conditional_get(app)  # ETag/304 + response cache for reads; inside auth, which says who asks
     install_auth(app)  # session user, CSRF token, request size cap, rate limiter
+    install_conditional_get(app)  # ETag/304 + response cache for reads, outside auth: a hit skips it
     app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
     app.include_router(api_v1.router)
     app.include_router(web_pages.router)

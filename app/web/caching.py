@@ -14,10 +14,13 @@ ETag = hash(process nonce, data version, path, query). The nonce is there becaus
 again in a new process: an ETag from before a restart, or from another worker, simply misses (one full
 response), it can never match stale content. Last-Modified is when this process first saw the version.
 
-Per-user content is never shared or revalidated: a page rendered for a signed-in user, or one that
-embeds the request's CSRF token, gets `Cache-Control: private, no-store` and no validator — its forms
-carry one-time tokens (idempotency keys) that must not come back from a cache, and it must never reach
-another user. Every other HTML response of the app that sets no policy of its own gets the same.
+This middleware sits outside the auth middleware, so a hit or a 304 skips the session lookup too. A
+request carrying a session cookie always has its page rendered (the auth middleware inside decides who
+it is). Per-user content is never shared or revalidated: a page rendered for a signed-in user, or one
+that embeds the request's CSRF token, gets `Cache-Control: private, no-store` and no validator — its
+forms carry one-time tokens (idempotency keys) that must not come back from a cache, and it must never
+reach another user. The anonymous cookie handed to a first-time visitor goes to that visitor only.
+Every other HTML response of the app that sets no policy of its own gets `private, no-store` too.
 Anonymous reading pages are `private, no-cache` (revalidate each time; the same URL looks different
 once signed in); anonymous read API responses are `public, no-cache`.
 """
@@ -37,9 +40,11 @@ from email.utils import format_datetime, parsedate_to_datetime
 from fastapi import FastAPI
 from sqlalchemy.engine import Engine
 from starlette.datastructures import Headers, MutableHeaders
+from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.db.queries.content import data_version
+from app.services.accounts import ANON_COOKIE, SESSION_COOKIE
 
 # The reading routes whose response depends only on the database, the path and the query (and on who
 # is asking, handled below). Anything else is passed through untouched.
@@ -147,21 +152,13 @@ def _not_modified_since(header: str, seen_at: datetime) -> bool:
     return seen_at <= since
 
 
-def _is_signed_in(scope: Scope) -> bool:
-    state = scope.get("state") or {}
-    return state.get("user") is not None
-
-
-def _csrf_token(scope: Scope) -> str | None:
-    return (scope.get("state") or {}).get("csrf_token")
-
-
 NO_STORE = b"private, no-store"
 NOT_MODIFIED = Entry(304, [], b"")
 
 
 class ConditionalGet:
-    """Pure ASGI middleware (no per-request task or stream, unlike BaseHTTPMiddleware)."""
+    """Pure ASGI middleware, the outermost of the app's own: a cache hit or a 304 costs no route, no
+    session lookup and no per-request task (BaseHTTPMiddleware's), only the data version read."""
 
     def __init__(self, app: ASGIApp, versions: DataVersion, cache: ResponseCache) -> None:
         self.app, self.versions, self.cache = app, versions, cache
@@ -171,35 +168,39 @@ class ConditionalGet:
             await self.app(scope, receive, send)
             return
         path = scope["path"]
-        headers = Headers(scope=scope)
-        if (scope["method"] != "GET" or not self.versions.enabled or not CACHEABLE.match(path)
-                or (not path.startswith("/api/") and _is_signed_in(scope))):
+        if scope["method"] != "GET" or not self.versions.enabled or not CACHEABLE.match(path):
             await self.app(scope, receive, _default_no_store(send))
             return
 
+        headers = Headers(scope=scope)
         api = path.startswith("/api/")
+        has_session = SESSION_COOKIE in cookie_parser(headers.get("cookie", ""))
         token, seen_at = self.versions.current()
         etag = _etag(token, path, scope["query_string"])
-        personal = api and ("authorization" in headers or _is_signed_in(scope))
+        personal = api and ("authorization" in headers or has_session)
         policy = b"private, no-cache" if (personal or not api) else b"public, no-cache"
         validators = [(b"etag", etag.encode()), (b"last-modified", format_datetime(seen_at, usegmt=True).encode()),
                       (b"cache-control", policy)] + ([] if api else [(b"vary", b"Cookie")])
+        # A page for someone who may be signed in is rendered for them (the auth middleware inside says).
+        reusable = api or not has_session
 
         if_none_match = headers.get("if-none-match")
-        if (if_none_match is not None and _etag_matches(if_none_match, etag)) or (
+        if reusable and ((if_none_match is not None and _etag_matches(if_none_match, etag)) or (
                 if_none_match is None and "if-modified-since" in headers
-                and _not_modified_since(headers["if-modified-since"], seen_at)):
+                and _not_modified_since(headers["if-modified-since"], seen_at))):
             await _send_entry(send, NOT_MODIFIED, validators)
             return
 
         key = f"{path}?{scope['query_string'].decode('latin-1')}"
-        entry = self.cache.get(token, key)
+        entry = self.cache.get(token, key) if reusable else None
         if entry is None:
-            entry = await self._render(scope, receive)
-            if not self._shareable(scope, entry):
-                await _send_entry(send, entry, _replace(entry.headers, [(b"cache-control", NO_STORE)]))
+            rendered = await self._render(scope, receive)
+            entry = self._shareable(scope, rendered, api)
+            if entry is None:
+                await _send_entry(send, rendered, _replace(rendered.headers, [(b"cache-control", NO_STORE)]))
                 return
             self.cache.put(token, key, entry)
+            validators += [(n, v) for n, v in rendered.headers if n.lower() == b"set-cookie"]  # this reader's own
         if if_none_match is not None and if_none_match.strip() == "*":  # "any current representation": there is one
             await _send_entry(send, NOT_MODIFIED, validators)
             return
@@ -220,14 +221,29 @@ class ConditionalGet:
         assert start is not None
         return Entry(start["status"], list(start.get("headers", [])), b"".join(chunks))
 
-    def _shareable(self, scope: Scope, entry: Entry) -> bool:
-        """A plain 200 with no cookie of its own and no trace of the requester's CSRF token."""
+    def _shareable(self, scope: Scope, entry: Entry, api: bool) -> Entry | None:
+        """The entry to keep for everyone, or None: only a plain 200, rendered for nobody in
+        particular (no signed-in user, no trace of the requester's CSRF token, no cookie but the
+        anonymous one the auth middleware hands a first-time visitor, which stays theirs)."""
         if entry.status != 200 or len(entry.body) > MAX_BODY:
-            return False
-        if any(name.lower() in (b"set-cookie", b"cache-control") for name, _ in entry.headers):
-            return False
-        csrf = _csrf_token(scope)
-        return not csrf or csrf.encode() not in entry.body
+            return None
+        state = scope.get("state") or {}
+        if not api and state.get("user") is not None:
+            return None
+        csrf = state.get("csrf_token")
+        if csrf and csrf.encode() in entry.body:
+            return None
+        kept = []
+        for name, value in entry.headers:
+            lowered = name.lower()
+            if lowered == b"cache-control":
+                return None  # the route chose its own policy
+            if lowered == b"set-cookie":
+                if not value.startswith(ANON_COOKIE.encode() + b"="):
+                    return None
+                continue
+            kept.append((name, value))
+        return Entry(entry.status, kept, entry.body)
 
 
 def _replace(headers: list[tuple[bytes, bytes]], extra: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
@@ -254,7 +270,7 @@ def _default_no_store(send: Send) -> Send:
 
 
 def install_conditional_get(app: FastAPI) -> None:
-    """Call before install_auth: the auth middleware must run first (outside) to tell who is asking."""
+    """Call after install_auth, so that this middleware runs first (outside it): a hit needs no session."""
     app.state.data_version = DataVersion(app.state.engine)
     app.state.response_cache = ResponseCache()
     app.add_middleware(ConditionalGet, versions=app.state.data_version, cache=app.state.response_cache)

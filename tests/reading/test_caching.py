@@ -143,3 +143,24 @@ def test_cached_bytes_equal_fresh_bytes(reader, settings, sample):
         fresh = fresh_client.get(f"/questions/{sample.parent}", headers=HTML)
     assert cached[0].content == cached[1].content == fresh.content
     assert cached[0].headers["etag"] == cached[1].headers["etag"] != fresh.headers["etag"]  # another process
+
+
+def test_a_first_visitors_cookie_is_not_handed_to_the_next(client_factory, sample):
+    first, second = client_factory(), client_factory()
+    one = first.get(f"/questions/{sample.parent}", headers=HTML)
+    assert "kb_anon=" in one.headers.get("set-cookie", "")  # rendered: the auth middleware met a new visitor
+    two = second.get(f"/questions/{sample.parent}", headers=HTML)  # served from the cache
+    assert two.content == one.content and two.headers["etag"] == one.headers["etag"]
+    assert one.headers["set-cookie"] not in two.headers.get("set-cookie", "")
+
+
+def test_a_session_cookie_always_gets_its_own_render(reader, client_factory, sample):
+    alice = Account(client_factory, "alice")
+    etag = reader.get(f"/questions/{sample.parent}", headers=HTML).headers["etag"]  # current for anyone
+    page = alice.client.get(f"/questions/{sample.parent}", headers={**HTML, "If-None-Match": etag})
+    assert page.status_code == 200 and "alice" in page.text
+    stale = client_factory()
+    stale.cookies.set("kb_session", "expired-or-forged")
+    response = stale.get(f"/questions/{sample.parent}", headers=HTML)
+    assert response.status_code == 200 and "로그아웃" not in response.text  # treated as anonymous
+    assert response.headers["cache-control"] == "private, no-cache"
