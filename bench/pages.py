@@ -115,12 +115,13 @@ def run_wrk(url: str, seconds: int, script: Path | None = None) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=8, help="length of one wrk run")
-    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds; the median is reported")
+    parser.add_argument("--rounds", type=int, default=5, help="alternating rounds; the median is reported")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "pages.json"))
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is missing: `make wrk` (apt-get install wrk)")
 
+    load_at_start = os.getloadavg()
     workdir = Path(tempfile.mkdtemp(prefix="kb-bench-pages-"))
     db_path = workdir / "kb.sqlite3"
     env = {**os.environ, "KB_DATABASE_URL": f"sqlite:///{db_path}", "KB_CONTENT_DIR": str(ROOT / "content"),
@@ -181,6 +182,7 @@ def main() -> None:
     result = {
         "benchmark": "pages",
         "machine": {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count(),
+                    "load_average_at_start": load_at_start,
                     "load_average_at_end": os.getloadavg()},
         "setup": {"server": "uvicorn 1 worker, --no-access-log, same flags for the app and the bare endpoint",
                   "load": f"wrk -t1 -c{CONNECTIONS} -d{args.seconds}s --latency, {args.rounds} alternating rounds, median",
