@@ -123,3 +123,13 @@ def test_parenthesised_phrases_are_not_mistaken_for_authors():
     question = nodes.parse(text, "nodes/x.md").questions()[0]
     assert question.author is None and question.body_md.endswith("(비선형 구간과의 차이)")
     assert question.answers[0].author is None
+
+
+def test_images_and_code_blocks_join_what_they_follow_and_reactions_can_name_who():
+    question = parse_sample("nodes_code_and_images_join_what_they_follow.md").questions()[0]
+    assert question.author == "가람"  # full-width parentheses
+    assert question.body_md.endswith("![모양 그림](img/nchw.png)")
+    code_answer, arrow_answer = question.answers
+    assert code_answer.body_md.endswith("x.mean(dim=(0, 2, 3))\n```")
+    assert (arrow_answer.author, arrow_answer.line) == ("보라", 12)  # "→" is an arrow too
+    assert [(r.emoji, r.author) for r in arrow_answer.reactions] == [("👍", "가람")]

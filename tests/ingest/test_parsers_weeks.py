@@ -104,3 +104,11 @@ def test_numbered_questions_without_a_list_open_their_own_answers():
 def test_similarity_ignores_spacing_and_punctuation_and_rejects_other_questions():
     assert weeks.similarity("비편향 추정이 필요없다는 뜻이 무엇인가?", "비편향추정이 필요 없다는 뜻이 무엇인가") > 0.9
     assert weeks.similarity("1x1 합성곱은 무슨 역할을 하나?", "스킵 연결이 있으면 왜 더 깊게 쌓을 수 있나") < 0.6
+
+
+def test_answer_headers_written_as_headings_still_point_at_their_questions():
+    document = parse_sample("weeks_answer_headers_as_headings.md")
+    assert document.layout == "b"
+    assert [(q.label, [a.line for a in q.answers]) for q in document.questions()] == [("1", [8]), ("2", [12])]
+    # The header's own wording ("…관계") is kept with the answer rather than dropped.
+    assert document.questions()[1].answers[0].body_md.startswith("**배치 크기와 일반화 관계**")

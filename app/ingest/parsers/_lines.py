@@ -155,7 +155,7 @@ def visible_text(text: str) -> str:
 # commas or sentence endings and never match.
 _NAME = re.compile(r"[가-힣]{1,5}|[A-Za-z][A-Za-z0-9_.'-]{0,14}(?: [A-Za-z][A-Za-z0-9_.'-]{0,14})?")
 ARROW = r"(?:-{1,2}>|→|⇒|=>|➡️?|➜|↳)"
-_TRAILING_PAREN_NAME = re.compile(r"\(\s*`?([^()`]{1,32}?)`?\s*\)\s*$")
+_TRAILING_PAREN_NAME = re.compile(r"[(（]\s*`?([^()（）`]{1,32}?)`?\s*[)）]\s*$")
 _TRAILING_ARROW_NAME = re.compile(r"(?:^|\s)" + ARROW + r"\s*`?([^\s`()]{1,32}(?: [^\s`()]{1,16})?)`?\s*$")
 _AUTHOR_LINE = re.compile(r"\s*[(（]\s*`?([^()（）`]{1,32}?)`?\s*[)）]\s*$")
 _PLUS_ONE_TAIL = re.compile(r"\s*" + ARROW + r"\s*(?:2{3,}|\+1)\s*(?:\(\s*([^()]{1,32}?)\s*\))?\s*$")

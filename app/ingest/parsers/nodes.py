@@ -57,11 +57,14 @@ _NOT_NAMES = {
     "url", "link", "source", "ref", "warning", "info", "summary",
 }
 _ANSWER_WORDS = {"a", "답", "답변", "정답"}
+# A paragraph that is only an image, a code block or a block of HTML shows something; it belongs to
+# whatever it follows rather than asking or answering on its own.
+_ATTACHMENT = re.compile(r"(?:!\[[^\]]*\]\([^)]*\)\s*)+$|<(?!!--)[a-zA-Z/][^>]*>(?:.*>)?\s*$")
 
 
 @dataclass
 class _Block:
-    kind: str  # text | bullet | reply | named | author | reaction | plus_one
+    kind: str  # text | bullet | reply | named | author | reaction | plus_one | attachment
     lines: list[Line]
     indent: int = 0
     head: str = ""  # the first line's content without its marker
@@ -94,9 +97,10 @@ def _classify(line: Line) -> _Block | None:
     reply = _REPLY.match(text)
     if reply:
         content = reply.group(1).strip()
-        emoji = emoji_only(content)
+        bare, reactor = split_author(content)
+        emoji = emoji_only(bare)
         if emoji:
-            return _Block("reaction", [line], line.indent, head=emoji)
+            return _Block("reaction", [line], line.indent, head=emoji, name=reactor)
         return _Block("reply", [line], line.indent, head=content)
     named = _NAMED_REPLY.match(text)
     if named and "://" not in named.group(1):
@@ -106,9 +110,12 @@ def _classify(line: Line) -> _Block | None:
         name = clean_name(word)
         if name and word.lower() not in _NOT_NAMES:
             return _Block("named", [line], line.indent, head=named.group(2), name=name)
-    emoji = emoji_only(text)
+    bare, reactor = split_author(text)
+    emoji = emoji_only(bare)
     if emoji:
-        return _Block("reaction", [line], line.indent, head=emoji)
+        return _Block("reaction", [line], line.indent, head=emoji, name=reactor)
+    if _ATTACHMENT.match(text):
+        return _Block("attachment", [line], line.indent, head=text)
     bullet = _BULLET.match(text)
     if bullet:
         head = bullet.group(1) if text[0] in "-*+" else text
@@ -128,7 +135,7 @@ def _blocks(lines: list[Line], unplaced: list[UnplacedLine]) -> list[_Block]:
             continue
         if line.in_fence:
             if open_block is None:
-                open_block = _Block("text", [line], line.indent, head=line.text.strip())
+                open_block = _Block("attachment", [line], line.indent, head=line.text.strip())
                 blocks.append(open_block)
             else:
                 open_block.lines.append(line)
@@ -139,12 +146,12 @@ def _blocks(lines: list[Line], unplaced: list[UnplacedLine]) -> list[_Block]:
             continue
         block = _classify(line)
         if block is None:
-            if open_block is not None and open_block.kind in ("text", "bullet", "reply", "named"):
+            if open_block is not None and open_block.kind in ("text", "bullet", "reply", "named", "attachment"):
                 open_block.lines.append(line)
                 continue
             block = _Block("text", [line], line.indent, head=line.stripped)
         blocks.append(block)
-        open_block = block if block.kind in ("text", "bullet", "reply", "named") else None
+        open_block = block if block.kind in ("text", "bullet", "reply", "named", "attachment") else None
     return blocks
 
 
@@ -274,12 +281,19 @@ class _Section:
         self.stack.append((block.indent, answer))
         self.last_target = answer
 
+    def _on_attachment(self, block: _Block) -> None:
+        """An image, code block or HTML block joins the question or reply it follows."""
+        if self.gathering is not None or self.pending or self.last_target is None:
+            self._on_text(block)
+            return
+        self.last_target.body_md = f"{self.last_target.body_md}\n\n{block.body()}".strip()
+
     def _on_reaction(self, block: _Block) -> None:
         self._question_for_reply()
         if self.last_target is None:
             self.unplaced.append(UnplacedLine(block.first, block.lines[0].stripped, "반응(이모지)을 붙일 질문이나 답글이 없습니다"))
             return
-        self.last_target.reactions.append(ParsedReaction("emoji", block.head, None, block.first))
+        self.last_target.reactions.append(ParsedReaction("emoji", block.head, block.name, block.first))
 
     def _on_plus_one(self, block: _Block) -> None:
         question = self._question_for_reply()

@@ -388,7 +388,8 @@ def _split_arrow(text: str) -> tuple[str, str, str]:
 
 def _header(line: Line, matcher: _Matcher, labels: LabelBook, section: ParsedSection) -> _Block | None:
     """The answer block (or new question) a line opens, if it is a header at all."""
-    text, _, inline = _split_arrow(line.stripped)
+    found = heading(line)
+    text, _, inline = _split_arrow(found[1] if found else line.stripped)
     q_marker = _Q_MARKER.match(text)
     if q_marker:
         target = matcher.resolve(None, q_marker.group(2))
