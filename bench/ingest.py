@@ -49,16 +49,30 @@ def make_nodes(rng, questions, statements, n) -> str:
     for section in range(1, 4):
         out.append(f"## 노드 {section:02}")
         for _ in range(rng.randint(1, 2)):
-            out.append(f"{rng.choice(questions)} ({rng.choice(NAMES)})\n")
+            if rng.random() < 0.2:  # an author line gathering two paragraphs
+                out.append(f"( {rng.choice(NAMES)} )\n\n{rng.choice(statements)}\n\n{rng.choice(questions)}\n")
+            else:
+                out.append(f"{rng.choice(questions)} ({rng.choice(NAMES)})\n")
+            if rng.random() < 0.2:
+                out.append(f"2222({rng.choice(NAMES)})\n")
             for _ in range(rng.randint(1, 3)):
                 out.append(f"-> {rng.choice(statements)} ({rng.choice(NAMES)})\n")
                 if rng.random() < 0.3:
                     out.append(f"   -> {rng.choice(statements)}\n")
+                if rng.random() < 0.2:
+                    out.append("-> 👍\n")
+            if rng.random() < 0.2:
+                out.append(f"{rng.choice(NAMES)} : {rng.choice(statements)}\n")
         out.append("")
     return "\n".join(out)
 
 
 def make_weeks(rng, questions, statements, n) -> str:
+    return (make_weeks_headings if n % 2 else make_weeks_numbered)(rng, questions, statements, n)
+
+
+def make_weeks_headings(rng, questions, statements, n) -> str:
+    """Layout (a): lecture sections and question headings."""
     out = [f"# 스터디 {n}주차\n"]
     for lecture in range(1, 3):
         out.append(f"## Lecture {lecture}\n")
@@ -68,17 +82,43 @@ def make_weeks(rng, questions, statements, n) -> str:
     return "\n".join(out)
 
 
+def make_weeks_numbered(rng, questions, statements, n) -> str:
+    """Layout (b): a numbered list, then answers with shuffled, merged and missing numbers."""
+    asked = rng.sample(questions, 6)
+    out = [f"{n}주차 question\n"]
+    out.extend(f"- {i}. {q}" for i, q in enumerate(asked, start=1))
+    out.append("")
+    order = list(range(1, 7))
+    rng.shuffle(order)
+    for position, number in enumerate(order[:4]):
+        shown = number if rng.random() < 0.6 else position + 1  # a wrong number: matched by text
+        out.append(f"{shown}. {asked[number - 1]}\n")
+        out.extend(f"- {rng.choice(statements)}" for _ in range(rng.randint(1, 3)))
+        out.append("")
+    a, b = order[4], order[5]
+    out.append(f"- {a}. {asked[a - 1]} {b}. {asked[b - 1]}")
+    out.append(f"- {rng.choice(statements)}\n- {rng.choice(statements)}\n")
+    out.append(f"Q1) {rng.choice(statements)[:30]}\n\n{rng.choice(questions)}\n\n• {rng.choice(statements)}\n")
+    return "\n".join(out)
+
+
 def make_interview(rng, questions, statements, n) -> str:
-    out = []
+    out = ["## 📝 Table of Contents\n"]
+    titles = {}
     for number in range(1, 4):
         for label in (f"#{number}", f"#{number}-1"):
-            out.append(f"## {label}\n\n#### {rng.choice(questions)}\n")
-            if rng.random() < 0.85:
-                out.extend(f"{rng.choice(statements)}\n" for _ in range(rng.randint(1, 3)))
-                if rng.random() < 0.3:
-                    out.append("<!-- $y = \\sigma(Wx + b)$ --> <img src=\"https://render.githubusercontent.com/render/math?math=y\">\n")
-            out.append("#### References\n")
-            out.append(f"- [{rng.choice(statements)[:40]} - blog](https://example.org/{n}/{number})\n\n---\n")
+            titles[label] = rng.choice(questions)
+            indent = "  " if "-" in label else ""
+            out.append(f"{indent}- [{titles[label]}]({label})")
+    out.append("\n---\n")
+    for label, title in titles.items():
+        out.append(f"## {label}\n\n#### {title}\n")
+        if rng.random() < 0.85:
+            out.extend(f"{rng.choice(statements)}\n" for _ in range(rng.randint(1, 3)))
+            if rng.random() < 0.3:
+                out.append("<!-- $y = \\sigma(Wx + b)$ --> <img src=\"https://render.githubusercontent.com/render/math?math=y\">\n")
+        out.append("#### References\n")
+        out.append(f"- [{rng.choice(statements)[:40]} - blog](https://example.org/{n}/{label[1:]})\n\n---\n")
     return "\n".join(out)
 
 

@@ -17,12 +17,14 @@ from app.ingest.parsers._lines import heading, split_lines
 from app.ingest.parsers.interview import REFERENCES_HEADING
 
 _WORD = re.compile(r"[^\W_]+")
+_EMPHASIS = re.compile(r"[*_`~]")
 _PLUS_ONE_MARK = re.compile(r"2{3,}")
 _ANSWER_MARK = re.compile(r"\s*(?:[-*+]\s+)?(?:A|답|답변|정답)\s*[:：]\s", re.I)
 
 
 def words(text: str) -> list[str]:
-    return _WORD.findall(text.lower())
+    # Emphasis and code marks are markup; dropping them on both sides keeps "**굵게**가" one word.
+    return _WORD.findall(_EMPHASIS.sub("", text.lower()))
 
 
 def _answer_texts(answers: list[ParsedAnswer]) -> Iterator[str]:

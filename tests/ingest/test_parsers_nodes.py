@@ -133,3 +133,10 @@ def test_images_and_code_blocks_join_what_they_follow_and_reactions_can_name_who
     assert code_answer.body_md.endswith("x.mean(dim=(0, 2, 3))\n```")
     assert (arrow_answer.author, arrow_answer.line) == ("보라", 12)  # "→" is an arrow too
     assert [(r.emoji, r.author) for r in arrow_answer.reactions] == [("👍", "가람")]
+
+
+def test_a_term_with_a_colon_is_not_a_reply_unless_the_word_signs_something_elsewhere():
+    section = {s.title: s for s in parse_sample("nodes_name_colon_reply.md").sections}["노드 7"]
+    (question,) = section.questions
+    assert "Label smoothing: 정답 확률을" in question.body_md  # a term being explained, not a person
+    assert [(a.author, a.line) for a in question.answers] == [("도윤", 15)]  # "도윤:" signs the question above

@@ -33,9 +33,15 @@ class Link:
 
 def links_in(text: str) -> list[Link]:
     """Markdown links (inline and autolinks) in one line, with their visible text."""
+    return read_inline(text)[1]
+
+
+def read_inline(text: str) -> tuple[str, list[Link]]:
+    """The line as a reader sees it (markup gone, link texts kept) and the links in it."""
     if "](" not in text and "<" not in text:
-        return []
+        return text, []
     found: list[Link] = []
+    visible: list[str] = []
     current: list[str] | None = None
     href = ""
     for token in _inline.parseInline(text)[0].children or []:
@@ -44,9 +50,13 @@ def links_in(text: str) -> list[Link]:
         elif token.type == "link_close" and current is not None:
             found.append(Link("".join(current).strip(), href.strip()))
             current = None
-        elif current is not None and token.type in ("text", "code_inline", "image"):
-            current.append(token.content)
-    return found
+        elif token.type in ("text", "code_inline", "image", "html_inline"):
+            visible.append(token.content)
+            if current is not None and token.type != "html_inline":
+                current.append(token.content)
+        elif token.type in ("softbreak", "hardbreak"):
+            visible.append(" ")
+    return "".join(visible), found
 
 
 def bare_urls(text: str) -> list[str]:

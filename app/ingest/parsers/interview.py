@@ -30,11 +30,12 @@ from app.ingest.parsers._lines import (
     split_lines,
     strip_trailing_rules,
 )
-from app.ingest.parsers._links import bare_urls, comment_math, images_in, links_in, settle
+from app.ingest.parsers._links import bare_urls, comment_math, images_in, links_in, read_inline, settle
 
 KIND = "interview"
 
 _LABEL = re.compile(r"#\s?(\d{1,4}(?:\s?-\s?\d{1,4})*)(?![\w-])\s*[.:)]?\s*(.*)$")
+_LIST_MARKER = re.compile(r"\s*(?:[-*+]|\d{1,3}[.)])\s+")
 REFERENCES_HEADING = re.compile(
     r"(?i)(?:references?|reference links?|참고\s*(?:자료|문헌|링크|사이트)?|출처|관련\s*링크)\s*:?"
 )
@@ -142,13 +143,18 @@ def _question(heading_line: Line, label: str, heading_rest: str, level: int, blo
 
 
 def _reference(line: Line, references: list[ParsedReference], document: ParsedDocument) -> None:
-    links = links_in(line.text)
+    visible, links = read_inline(_LIST_MARKER.sub("", line.text, count=1))
+    if len(links) == 1:
+        # Words outside the link ("강의 노트: [슬라이드](…)", a stray "[") still name the reference.
+        title = visible.strip() or links[0].text
+        references.append(ParsedReference(title=title or links[0].url, url=links[0].url, line=line.number))
+        return
     if links:
         references.extend(ParsedReference(title=link.text or link.url, url=link.url, line=line.number) for link in links)
         return
     urls = bare_urls(line.text)
     if urls:
-        text = line.stripped.lstrip("-*+ ").strip()
+        text = _LIST_MARKER.sub("", line.text, count=1).strip()
         for url in urls:
             title = text.replace(url, "").strip(" -:|") or url
             references.append(ParsedReference(title=title, url=url, line=line.number))

@@ -49,7 +49,7 @@ KIND = "nodes"
 _REPLY = re.compile(r"(?:[-*+]\s+)?" + ARROW + r"\s?(.*)$")
 _LINK_REPLY = re.compile(r"\[\s*" + ARROW + r"\s*(.*?)\]\((.*)$")
 _BULLET = re.compile(r"(?:[-*+]|\d{1,3}[.)])\s+(.*)$")
-_NAMED_REPLY = re.compile(r"(?:[-*+]\s+)?([^\s:：]{1,15}(?: [^\s:：]{1,15})?)\s*[:：]\s+(\S.*)$")
+_NAMED_REPLY = re.compile(r"(?:[-*+]\s+)?([^\s:：]{1,15}(?: [^\s:：]{1,15})?)(\s*)[:：]\s+(\S.*)$")
 # Words that look like "name :" but introduce a note or mark a Q/A rather than name a person.
 _NOT_NAMES = {
     "q", "a", "질문", "답", "답변", "참고", "참조", "예", "예시", "결론", "요약", "정리", "주의", "추가", "note",
@@ -82,7 +82,7 @@ class _Block:
         return "\n".join([self.head, *rest]).strip()
 
 
-def _classify(line: Line) -> _Block | None:
+def _classify(line: Line, known_authors: set[str]) -> _Block | None:
     """The block a line starts, or None when it continues the open block."""
     text = line.stripped
     standalone_author = author_line(text)
@@ -106,10 +106,12 @@ def _classify(line: Line) -> _Block | None:
     if named and "://" not in named.group(1):
         word = named.group(1).strip()
         if word.lower() in _ANSWER_WORDS:
-            return _Block("reply", [line], line.indent, head=named.group(2))
+            return _Block("reply", [line], line.indent, head=named.group(3))
         name = clean_name(word)
-        if name and word.lower() not in _NOT_NAMES:
-            return _Block("named", [line], line.indent, head=named.group(2), name=name)
+        # "남철 : …" (spaced colon) names a person; "Dropout: …" is a term being explained unless the
+        # word also signs a question or reply somewhere in the file.
+        if name and word.lower() not in _NOT_NAMES and (named.group(2) or name in known_authors):
+            return _Block("named", [line], line.indent, head=named.group(3), name=name)
     bare, reactor = split_author(text)
     emoji = emoji_only(bare)
     if emoji:
@@ -126,7 +128,19 @@ def _classify(line: Line) -> _Block | None:
     return None
 
 
-def _blocks(lines: list[Line], unplaced: list[UnplacedLine]) -> list[_Block]:
+def _known_authors(lines: list[Line]) -> set[str]:
+    """Names that sign something in the file: "(name)" lines, "… (name)" and "… -> name" endings."""
+    names: set[str] = set()
+    for line in lines:
+        if line.blank or line.in_fence or ("(" not in line.text and "）" not in line.text and ">" not in line.text):
+            continue
+        name = author_line(line.stripped) or split_author(line.stripped)[1]
+        if name:
+            names.add(name)
+    return names
+
+
+def _blocks(lines: list[Line], unplaced: list[UnplacedLine], known_authors: set[str]) -> list[_Block]:
     blocks: list[_Block] = []
     open_block: _Block | None = None
     for line in lines:
@@ -144,7 +158,7 @@ def _blocks(lines: list[Line], unplaced: list[UnplacedLine]) -> list[_Block]:
         if reason:
             unplaced.append(UnplacedLine(line.number, line.stripped, reason))
             continue
-        block = _classify(line)
+        block = _classify(line, known_authors)
         if block is None:
             if open_block is not None and open_block.kind in ("text", "bullet", "reply", "named", "attachment"):
                 open_block.lines.append(line)
@@ -346,10 +360,11 @@ def parse(text: str, source_path: str) -> ParsedDocument:
         body = [ln for k, ln in enumerate(lines) if k != title_index]
         spans = [(0, 0, None, body[0].number if body else 1)] if any(not ln.blank for ln in body) else []
     labels = LabelBook()
+    known_authors = _known_authors(lines)
     for ordinal, (begin, end, title, line_number) in enumerate(spans, start=1):
         section_lines = lines[begin:end] if title is not None else [ln for k, ln in enumerate(lines) if k != title_index]
         builder = _Section(document.unplaced)
-        for block in _blocks(section_lines, document.unplaced):
+        for block in _blocks(section_lines, document.unplaced, known_authors):
             builder.feed(block)
         builder.finish()
         prefix = number_in(title) or (f"{ordinal:02}" if title is not None else None)

@@ -394,7 +394,7 @@ def _header(line: Line, matcher: _Matcher, labels: LabelBook, section: ParsedSec
     if q_marker:
         target = matcher.resolve(None, q_marker.group(2))
         if target is not None:
-            return _Block([target], line, inline, _extra_words(q_marker.group(2), [target]))
+            return _Block([target], line, inline, _extra_words(text, [target]))
         return _new_question(line, text, inline, None, matcher, labels, section)
 
     segments = _segments(text)
@@ -433,7 +433,7 @@ def _segments(text: str) -> list[tuple[int, str]]:
 def _extra_words(header_text: str, targets: list[ParsedQuestion]) -> str:
     """The header as written when it says more than the questions it points at (kept with the answer)."""
     known = {w for t in targets for w in _WORD.findall(t.title.lower())}
-    header_words = [w for w in _WORD.findall(header_text.lower()) if not w.isdigit()]
+    header_words = _WORD.findall(header_text.lower())
     return header_text.strip() if any(w not in known for w in header_words) else ""
 
 
