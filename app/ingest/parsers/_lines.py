@@ -10,6 +10,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from app.ingest.document import UnplacedLine
+
 TAB_WIDTH = 4
 
 # Characters that look like a space (or nothing) but are not ASCII space. Seen in files exported from
@@ -142,6 +144,18 @@ def boilerplate_reason(line: Line, *, preamble: bool) -> str | None:
     if preamble and text.startswith("<") and ("<a " in text or "<img" in text) and not _TAG.sub("", text).strip():
         return "boilerplate: 보이는 글자가 없는 배너/배지 HTML (편집기 링크)"
     return None
+
+
+def drop_boilerplate(lines: list[Line], unplaced: list[UnplacedLine], *, preamble: bool = False) -> list[Line]:
+    """The lines that are content; boilerplate lines are reported in ``unplaced`` instead."""
+    kept = []
+    for line in lines:
+        reason = boilerplate_reason(line, preamble=preamble)
+        if reason:
+            unplaced.append(UnplacedLine(line.number, line.stripped, reason))
+        else:
+            kept.append(line)
+    return kept
 
 
 def visible_text(text: str) -> str:

@@ -24,6 +24,7 @@ from app.ingest.parsers._lines import (
     LabelBook,
     Line,
     boilerplate_reason,
+    drop_boilerplate,
     heading,
     is_rule,
     join_lines,
@@ -71,7 +72,7 @@ def parse(text: str, source_path: str) -> ParsedDocument:
     preamble = [ln for i, ln in enumerate(lines[:first_question]) if i != title_index]
     toc_titles = {label: link.text for ln in preamble for link in links_in(ln.text)
                   if (label := link.url.strip()).startswith("#")}
-    document.intro_md = join_lines(strip_trailing_rules(_keep(preamble, document, preamble=True)))
+    document.intro_md = join_lines(strip_trailing_rules(drop_boilerplate(preamble, document.unplaced, preamble=True)))
 
     section = ParsedSection(title=None, line=lines[first_question].number if question_at else 1)
     labels = LabelBook()
@@ -83,24 +84,13 @@ def parse(text: str, source_path: str) -> ParsedDocument:
             if section.questions or section.title is not None:
                 document.sections.append(section)
             section = ParsedSection(title=breaks[start], line=lines[start].number)
-            section.intro_md = join_lines(strip_trailing_rules(_keep(block, document)))
+            section.intro_md = join_lines(strip_trailing_rules(drop_boilerplate(block, document.unplaced)))
             continue
         level, (label, heading_rest) = question_at[start]
         section.questions.append(_question(lines[start], label, heading_rest, level, block, toc_titles, labels, document))
     if section.questions or section.title is not None:
         document.sections.append(section)
     return settle(document)
-
-
-def _keep(lines: list[Line], document: ParsedDocument, *, preamble: bool = False) -> list[Line]:
-    kept = []
-    for line in lines:
-        reason = boilerplate_reason(line, preamble=preamble)
-        if reason:
-            document.unplaced.append(UnplacedLine(line.number, line.stripped, reason))
-        else:
-            kept.append(line)
-    return kept
 
 
 def _question(heading_line: Line, label: str, heading_rest: str, level: int, block: list[Line],
@@ -134,7 +124,7 @@ def _question(heading_line: Line, label: str, heading_rest: str, level: int, blo
         label=labels.take(label), title=title, body_md=title, author=None, line=heading_line.number,
         parent_label=_parent_of(label), references=references,
     )
-    kept = strip_trailing_rules(_keep(answer_lines, document))
+    kept = strip_trailing_rules(drop_boilerplate(answer_lines, document.unplaced))
     body = join_lines(kept)
     if body:
         question.answers.append(ParsedAnswer(body_md=body, author=None, line=next(ln.number for ln in kept if not ln.blank)))
@@ -159,7 +149,5 @@ def _reference(line: Line, references: list[ParsedReference], document: ParsedDo
             title = text.replace(url, "").strip(" -:|") or url
             references.append(ParsedReference(title=title, url=url, line=line.number))
         return
-    if boilerplate_reason(line, preamble=False):
-        document.unplaced.append(UnplacedLine(line.number, line.stripped, boilerplate_reason(line, preamble=False)))
-        return
-    document.unplaced.append(UnplacedLine(line.number, line.stripped, "참고 자료 목록 아래에 있지만 링크가 없는 줄"))
+    reason = boilerplate_reason(line, preamble=False) or "참고 자료 목록 아래에 있지만 링크가 없는 줄"
+    document.unplaced.append(UnplacedLine(line.number, line.stripped, reason))

@@ -32,6 +32,7 @@ from app.ingest.parsers._lines import (
     author_line,
     boilerplate_reason,
     clean_name,
+    drop_boilerplate,
     emoji_only,
     first_line,
     heading,
@@ -343,26 +344,18 @@ def parse(text: str, source_path: str) -> ParsedDocument:
     starts = [(i, t) for i, level, t in headings if level == section_level and i != title_index]
 
     preamble_end = starts[0][0] if starts else 0
-    intro: list[Line] = []
-    for index, line in enumerate(lines[:preamble_end]):
-        if index == title_index:
-            continue
-        reason = boilerplate_reason(line, preamble=True)
-        if reason:
-            document.unplaced.append(UnplacedLine(line.number, line.stripped, reason))
-        else:
-            intro.append(line)
-    document.intro_md = join_lines(intro)
+    preamble = [ln for index, ln in enumerate(lines[:preamble_end]) if index != title_index]
+    document.intro_md = join_lines(drop_boilerplate(preamble, document.unplaced, preamble=True))
 
-    spans = [(i + 1, starts[n + 1][0] if n + 1 < len(starts) else len(lines), title, lines[i].number)
-             for n, (i, title) in enumerate(starts)]
-    if not starts:
+    if starts:
+        bounds = [i for i, _ in starts] + [len(lines)]
+        sections = [(title, lines[i].number, lines[i + 1:bounds[n + 1]]) for n, (i, title) in enumerate(starts)]
+    else:  # no section headings: the whole file is one untitled section
         body = [ln for k, ln in enumerate(lines) if k != title_index]
-        spans = [(0, 0, None, body[0].number if body else 1)] if any(not ln.blank for ln in body) else []
+        sections = [(None, next(ln.number for ln in body if not ln.blank), body)] if any(not ln.blank for ln in body) else []
     labels = LabelBook()
     known_authors = _known_authors(lines)
-    for ordinal, (begin, end, title, line_number) in enumerate(spans, start=1):
-        section_lines = lines[begin:end] if title is not None else [ln for k, ln in enumerate(lines) if k != title_index]
+    for ordinal, (title, line_number, section_lines) in enumerate(sections, start=1):
         builder = _Section(document.unplaced)
         for block in _blocks(section_lines, document.unplaced, known_authors):
             builder.feed(block)

@@ -15,13 +15,14 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
-from app.ingest.document import ParsedAnswer, ParsedDocument, ParsedQuestion, ParsedSection, UnplacedLine
+from app.ingest.document import ParsedAnswer, ParsedDocument, ParsedQuestion, ParsedSection
 from app.ingest.parsers._lines import (
     ARROW,
     LabelBook,
     Line,
     asks,
     boilerplate_reason,
+    drop_boilerplate,
     clean_name,
     heading,
     join_lines,
@@ -49,17 +50,6 @@ def parse(text: str, source_path: str) -> ParsedDocument:
     for question in document.questions():
         question.math = comment_math(question.body_md) + [m for a in question.answers for m in comment_math(a.body_md)]
     return settle(document)
-
-
-def _drop_boilerplate(lines: list[Line], document: ParsedDocument, *, preamble: bool = False) -> list[Line]:
-    kept = []
-    for line in lines:
-        reason = boilerplate_reason(line, preamble=preamble)
-        if reason:
-            document.unplaced.append(UnplacedLine(line.number, line.stripped, reason))
-        else:
-            kept.append(line)
-    return kept
 
 
 # --- layout (a): question headings -------------------------------------------------------------
@@ -136,7 +126,7 @@ def _parse_heading_layout(lines: list[Line], headings, question_level: int, docu
     def close_question() -> None:
         nonlocal question, answer_lines
         if question is not None:
-            body = join_lines(strip_trailing_rules(_drop_boilerplate(answer_lines, document)))
+            body = join_lines(strip_trailing_rules(drop_boilerplate(answer_lines, document.unplaced)))
             if body:
                 first = next(ln.number for ln in answer_lines if not ln.blank)
                 question.answers.append(ParsedAnswer(body_md=body, author=None, line=first))
@@ -145,7 +135,7 @@ def _parse_heading_layout(lines: list[Line], headings, question_level: int, docu
     def close_section_intro() -> None:
         nonlocal section_lines
         if section is not None and section_lines:
-            section.intro_md = join_lines(strip_trailing_rules(_drop_boilerplate(section_lines, document)))
+            section.intro_md = join_lines(strip_trailing_rules(drop_boilerplate(section_lines, document.unplaced)))
         section_lines = []
 
     for index, line in enumerate(lines):
@@ -182,7 +172,7 @@ def _parse_heading_layout(lines: list[Line], headings, question_level: int, docu
             intro.append(line)
     close_question()
     close_section_intro()
-    document.intro_md = join_lines(strip_trailing_rules(_drop_boilerplate(intro, document, preamble=True)))
+    document.intro_md = join_lines(strip_trailing_rules(drop_boilerplate(intro, document.unplaced, preamble=True)))
 
 
 # --- layout (b): numbered list, then answers that point back at it -----------------------------
@@ -319,8 +309,8 @@ def _parse_list_layout(lines: list[Line], headings, document: ParsedDocument) ->
     if not found:
         # Without a list, numbered or marked questions in the text itself open their answers.
         list_start = list_end = title_index + 1 if title_index is not None else 0
-    document.intro_md = join_lines(_drop_boilerplate(
-        [ln for i, ln in enumerate(lines[:list_start]) if i != title_index], document, preamble=True))
+    document.intro_md = join_lines(drop_boilerplate(
+        [ln for i, ln in enumerate(lines[:list_start]) if i != title_index], document.unplaced, preamble=True))
 
     section = ParsedSection(title=None, line=1)
     labels = LabelBook()
@@ -338,7 +328,7 @@ def _parse_list_layout(lines: list[Line], headings, document: ParsedDocument) ->
     notes: list[Line] = []
     blocks: list[_Block] = []
     current: _Block | None = None
-    for line in _drop_boilerplate(lines[list_end:], document):
+    for line in drop_boilerplate(lines[list_end:], document.unplaced):
         header = None if line.in_fence or line.blank else _header(line, matcher, labels, section)
         if header is not None:
             current = header
