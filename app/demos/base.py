@@ -97,3 +97,6 @@ class DemoSpec:
     version: str = "1"
     # True where the demo is about GPU behaviour and says so in its conclusion when run on a CPU.
     gpu_aware: bool = False
+    # Metrics that are wall-clock or memory readings of this machine: they differ run to run, so
+    # determinism checks skip them and tests never assert on them (bench/ measures speed).
+    timing_metrics: tuple[str, ...] = ()
