@@ -140,9 +140,9 @@ def boilerplate_reason(line: Line, *, preamble: bool) -> str | None:
     text = line.stripped
     match = _COMMENT_ONLY.match(text)
     if match and "$" not in match.group(1):
-        return "boilerplate: 화면에 보이지 않는 HTML 주석 (내보내기 도구가 남긴 줄)"
+        return "화면에 보이지 않는 HTML 주석, 내보내기 도구가 남긴 줄 (boilerplate)"
     if preamble and text.startswith("<") and ("<a " in text or "<img" in text) and not _TAG.sub("", text).strip():
-        return "boilerplate: 보이는 글자가 없는 배너/배지 HTML (편집기 링크)"
+        return "보이는 글자가 없는 배너/배지 HTML, 편집기 링크 (boilerplate)"
     return None
 
 
