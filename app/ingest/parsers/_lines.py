@@ -16,10 +16,8 @@ TAB_WIDTH = 4
 
 # Characters that look like a space (or nothing) but are not ASCII space. Seen in files exported from
 # word processors and chat tools; they break indentation and end-of-line matching.
-_SPACE_LIKE = str.maketrans({
-    "\u00a0": " ", "\u2007": " ", "\u202f": " ", "\u3000": " ", "\u2002": " ", "\u2003": " ", "\u2009": " ",
-    "\u200b": None, "\u2060": None, "\ufeff": None,
-})
+_SPACE_LIKE = re.compile("[\u00a0\u2002\u2003\u2007\u2009\u202f\u3000]")
+_INVISIBLE = re.compile("[\u200b\u2060\ufeff]")
 _NEWLINE = re.compile(r"\r\n|\r|\n")
 
 
@@ -41,7 +39,12 @@ class Line:
 
 def normalise(text: str) -> str:
     """NFC (NFD Hangul from macOS breaks every regex below) and space-like characters folded."""
-    return unicodedata.normalize("NFC", text).translate(_SPACE_LIKE)
+    text = unicodedata.normalize("NFC", text)
+    if _SPACE_LIKE.search(text):
+        text = _SPACE_LIKE.sub(" ", text)
+    if _INVISIBLE.search(text):
+        text = _INVISIBLE.sub("", text)
+    return text
 
 
 def split_lines(text: str) -> list[Line]:

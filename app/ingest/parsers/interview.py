@@ -70,8 +70,7 @@ def parse(text: str, source_path: str) -> ParsedDocument:
     breaks = {i: t for i, level, t in headings
               if question_level is not None and level <= question_level and i not in question_at and i > first_question}
     preamble = [ln for i, ln in enumerate(lines[:first_question]) if i != title_index]
-    toc_titles = {label: link.text for ln in preamble for link in links_in(ln.text)
-                  if (label := link.url.strip()).startswith("#")}
+    toc = _TableOfContents(preamble)
     document.intro_md = join_lines(strip_trailing_rules(drop_boilerplate(preamble, document.unplaced, preamble=True)))
 
     section = ParsedSection(title=None, line=lines[first_question].number if question_at else 1)
@@ -87,14 +86,28 @@ def parse(text: str, source_path: str) -> ParsedDocument:
             section.intro_md = join_lines(strip_trailing_rules(drop_boilerplate(block, document.unplaced)))
             continue
         level, (label, heading_rest) = question_at[start]
-        section.questions.append(_question(lines[start], label, heading_rest, level, block, toc_titles, labels, document))
+        section.questions.append(_question(lines[start], label, heading_rest, level, block, toc, labels, document))
     if section.questions or section.title is not None:
         document.sections.append(section)
     return settle(document)
 
 
+class _TableOfContents:
+    """`[title](#N)` entries before the first question, read only when a question has no title."""
+
+    def __init__(self, lines: list[Line]) -> None:
+        self._lines = lines
+        self._titles: dict[str, str] | None = None
+
+    def title_of(self, label: str) -> str:
+        if self._titles is None:
+            self._titles = {link.url.strip(): link.text for line in self._lines for link in links_in(line.text)
+                            if link.url.strip().startswith("#")}
+        return self._titles.get(label, "")
+
+
 def _question(heading_line: Line, label: str, heading_rest: str, level: int, block: list[Line],
-              toc_titles: dict[str, str], labels: LabelBook, document: ParsedDocument) -> ParsedQuestion:
+              toc: _TableOfContents, labels: LabelBook, document: ParsedDocument) -> ParsedQuestion:
     title = heading_rest
     body_start = 0
     first = next((k for k, ln in enumerate(block) if not ln.blank), None)
@@ -103,7 +116,7 @@ def _question(heading_line: Line, label: str, heading_rest: str, level: int, blo
         if found and found[0] > level and not REFERENCES_HEADING.fullmatch(found[1]):
             title = " ".join(part for part in (heading_rest, found[1]) if part)
             body_start = first + 1
-    title = title or toc_titles.get(label, "") or label
+    title = title or toc.title_of(label) or label
 
     answer_lines: list[Line] = []
     references: list[ParsedReference] = []
