@@ -3,7 +3,7 @@
 A line counts as placed when each of its words appears in the document's output (questions, answers,
 replies, reactions, references, intros, notes) or when the parser reported its number as unplaced.
 Markup that carries structure rather than text is the only thing allowed to vanish: the "2222" of a
-"+1" mark (kept as a reaction), an "A:" that marks a line as an answer, and an interview's "References"
+"+1" mark (kept as a reaction), an "A:" / "A." that marks a line as an answer, and an interview's "References"
 heading (its links are the references).
 """
 
@@ -19,7 +19,7 @@ from app.ingest.parsers.interview import REFERENCES_HEADING
 _WORD = re.compile(r"[^\W_]+")
 _EMPHASIS = re.compile(r"[*_`~]")
 _PLUS_ONE_MARK = re.compile(r"2{3,}")
-_ANSWER_MARK = re.compile(r"\s*(?:[-*+]\s+)?(?:A|답|답변|정답)\s*[:：]\s", re.I)
+_ANSWER_MARK = re.compile(r"^\s*(?:[-*+]\s+)?(?:A|답|답변|정답)\s*[:：.)]\s", re.I)
 
 
 def words(text: str) -> list[str]:

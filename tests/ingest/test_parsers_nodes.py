@@ -140,3 +140,10 @@ def test_a_term_with_a_colon_is_not_a_reply_unless_the_word_signs_something_else
     (question,) = section.questions
     assert "Label smoothing: 정답 확률을" in question.body_md  # a term being explained, not a person
     assert [(a.author, a.line) for a in question.answers] == [("도윤", 15)]  # "도윤:" signs the question above
+
+
+def test_a_marked_line_answers_the_q_marked_question_before_it():
+    document = parse_sample("nodes_q_and_a_marks.md")
+    assert [(q.author, [(a.line, a.body_md[:6]) for a in q.answers]) for q in document.questions()] == [
+        ("도현", [(3, "이상치에 덜")]), ("지민", [(7, "작은 오차에")]),
+    ]

@@ -38,9 +38,14 @@ def test_answer_runs_to_the_next_heading_of_the_same_or_higher_level():
 def test_a_heading_without_a_check_mark_is_still_a_question():
     document = parse_sample("weeks_heading_without_check.md")
     assert [(q.label, q.author, bool(q.answers)) for q in document.questions()] == [
-        ("14-1", "지원", True), ("14-2", "민서", True), ("14-3", "유나", True),
+        ("14-1", "지원", True), ("14-2", "민서", True), ("14-3", "유나", True), ("14-4", "가람", True),
     ]
     assert document.questions()[2].title == "왜 디코더에는 마스킹이 필요한가"
+
+
+def test_several_page_refs_are_kept_together_and_never_taken_for_a_name():
+    question = parse_sample("weeks_heading_without_check.md").questions()[3]
+    assert (question.author, question.page_ref, question.title) == ("가람", "p31, p33", "GRU는 LSTM과 무엇이 다른가?")
 
 
 def test_questions_outside_any_lecture_are_numbered_by_ordinal():

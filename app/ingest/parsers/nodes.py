@@ -58,6 +58,7 @@ _NOT_NAMES = {
     "url", "link", "source", "ref", "warning", "info", "summary",
 }
 _ANSWER_WORDS = {"a", "답", "답변", "정답"}
+_ANSWER_MARK = re.compile(r"(?:[-*+]\s+)?(?:A|답변?|정답)\s*[.)]\s+(\S.*)$")  # "A. …" answers like "-> …"
 # A paragraph that is only an image, a code block or a block of HTML shows something; it belongs to
 # whatever it follows rather than asking or answering on its own.
 _ATTACHMENT = re.compile(r"(?:!\[[^\]]*\]\([^)]*\)\s*)+$|<(?!!--)[a-zA-Z/][^>]*>(?:.*>)?\s*$")
@@ -103,6 +104,9 @@ def _classify(line: Line, known_authors: set[str]) -> _Block | None:
         if emoji:
             return _Block("reaction", [line], line.indent, head=emoji, name=reactor)
         return _Block("reply", [line], line.indent, head=content)
+    marked = _ANSWER_MARK.match(text)
+    if marked:
+        return _Block("reply", [line], line.indent, head=marked.group(1))
     named = _NAMED_REPLY.match(text)
     if named and "://" not in named.group(1):
         word = named.group(1).strip()

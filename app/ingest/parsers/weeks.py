@@ -55,7 +55,7 @@ def parse(text: str, source_path: str) -> ParsedDocument:
 # --- layout (a): question headings -------------------------------------------------------------
 
 _CHECK = re.compile(r"(?:✅|☑️?|✔️?|✓|🟢|⭕|❎|❌|⬜|🔲|\[[ xX]\])\s*")
-_META = re.compile(r"`([^`]+)`\s*")
+_META = re.compile(r"`([^`]+)`[\s,/·]*")
 _PAGE_REF = re.compile(
     r"(?i)(?:pp?\.?\s*\d+(?:\s*[-~–,]\s*\d+)*|\d+(?:\s*[-~–]\s*\d+)?\s*(?:p|pp|쪽|페이지|page)|(?:page|slide|슬라이드|장)\s*\d+)"
 )
@@ -77,8 +77,8 @@ def _read_question_heading(text: str) -> _QuestionHeading:
     authors, page_ref, extra = [], None, []
     while (meta := _META.match(rest)) is not None:
         token = meta.group(1).strip()
-        if page_ref is None and _PAGE_REF.fullmatch(token):
-            page_ref = token
+        if _PAGE_REF.fullmatch(token):
+            page_ref = f"{page_ref}, {token}" if page_ref else token
         elif (name := clean_name(token)) is not None:
             authors.append(name)
         else:
