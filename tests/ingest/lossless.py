@@ -1,14 +1,17 @@
 """The lossless check: every non-blank source line ends up somewhere in a parsed document.
 
 A line counts as placed when each of its words appears in the document's output (questions, answers,
-replies, reactions, references, intros, notes) or when the parser reported its number as unplaced.
+replies, reactions, references, intros, notes), or begins a word there (Korean particles glue onto
+words: "관계" in "관계인가"), or when the parser reported its number as unplaced.
 Markup that carries structure rather than text is the only thing allowed to vanish: the "2222" of a
-"+1" mark (kept as a reaction), an "A:" / "A." that marks a line as an answer, and an interview's "References"
-heading (its links are the references).
+"+1" mark (kept as a reaction), an "A:" / "A." that marks a line as an answer, the "번" of a "2, 3번"
+answer header (the numbers are the labels it points at), and an interview's "References" heading
+(its links are the references).
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterator
 
@@ -19,6 +22,7 @@ from app.ingest.parsers.interview import REFERENCES_HEADING
 _WORD = re.compile(r"[^\W_]+")
 _EMPHASIS = re.compile(r"[*_`~]")
 _PLUS_ONE_MARK = re.compile(r"2{3,}")
+_COUNTER = re.compile(r"(?<=\d)번")
 _ANSWER_MARK = re.compile(r"^\s*(?:[-*+]\s+)?(?:A|답|답변|정답)\s*[:：.)]\s", re.I)
 
 
@@ -66,9 +70,16 @@ def plus_one_lines(document: ParsedDocument) -> set[int]:
     return lines
 
 
+def _starts_a_word(word: str, stems: list[str]) -> bool:
+    """Whether some output word begins with `word`: a header that says "관계" points at "관계인가"."""
+    at = bisect.bisect_left(stems, word)
+    return at < len(stems) and stems[at].startswith(word)
+
+
 def missing_lines(text: str, document: ParsedDocument) -> list[tuple[int, str, list[str]]]:
     """(line number, line, words found nowhere in the output) for every line the parser lost."""
     known = set(words("\n".join(output_texts(document))))
+    stems = sorted(known)
     unplaced = {item.line for item in document.unplaced}
     plus_ones = plus_one_lines(document)
     lost = []
@@ -78,10 +89,10 @@ def missing_lines(text: str, document: ParsedDocument) -> list[tuple[int, str, l
         found = heading(line)
         if document.kind == "interview" and found and REFERENCES_HEADING.fullmatch(found[1]):
             continue
-        line_words = words(_ANSWER_MARK.sub("", line.text, count=1))
+        line_words = words(_COUNTER.sub("", _ANSWER_MARK.sub("", line.text, count=1)))
         if line.number in plus_ones:
             line_words = [w for w in line_words if not _PLUS_ONE_MARK.fullmatch(w)]
-        missing = [w for w in line_words if w not in known]
+        missing = [w for w in line_words if w not in known and not _starts_a_word(w, stems)]
         if missing:
             lost.append((line.number, line.text, missing))
     return lost

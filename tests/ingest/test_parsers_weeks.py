@@ -115,5 +115,14 @@ def test_answer_headers_written_as_headings_still_point_at_their_questions():
     document = parse_sample("weeks_answer_headers_as_headings.md")
     assert document.layout == "b"
     assert [(q.label, [a.line for a in q.answers]) for q in document.questions()] == [("1", [8]), ("2", [12])]
-    # The header's own wording ("…관계") is kept with the answer rather than dropped.
-    assert document.questions()[1].answers[0].body_md.startswith("**배치 크기와 일반화 관계**")
+    # "2) 배치 크기와 일반화 관계" only shortens question 2; a header that adds words keeps them.
+    assert document.questions()[1].answers[0].body_md.startswith("작은 배치가")
+
+
+def test_korean_counted_headers_point_at_one_or_several_questions():
+    document = parse_sample("weeks_counted_headers.md")
+    assert document.notes_md == "## 답변"
+    assert [(q.label, [a.line for a in q.answers]) for q in document.questions()] == [
+        ("1", [11]), ("2", [14]), ("3", [15]), ("4", [18]),
+    ]
+    assert document.questions()[0].answers[0].body_md == "- self-attention은 순서를 모르기 때문에 위치 정보를 더해 준다"

@@ -178,6 +178,8 @@ def _parse_heading_layout(lines: list[Line], headings, question_level: int, docu
 # --- layout (b): numbered list, then answers that point back at it -----------------------------
 
 _NUMBERED = re.compile(r"\s*(?:[-*+•]\s+)?(\d{1,3})[.)]\s+(\S.*)$")
+# "1번 …", "**2, 3번**": Korean "number N", alone or for several questions at once.
+_COUNTED = re.compile(r"\s*(?:[-*+•]\s+)?[*_]{0,2}((?:\d{1,3}\s*번?\s*[,~·&]\s*)*\d{1,3})\s*번[*_]{0,2}(?![가-힣])\s*(.*)$")
 _NUMBER_ONLY = re.compile(r"\s*(?:[-*+•]\s+)?(\d{1,3})[.)]$")  # "6." alone: the answer to question 6
 _SEGMENT = re.compile(r"(?:^|(?<=\s))(?:[-*+•]\s+)?(\d{1,3})[.)]\s+")
 _Q_MARKER = re.compile(r"\s*(?:[-*+•]\s+)?(?:Q|질문)\s?(\d{1,3})\s*[.):：]\s*(\S.*)$", re.I)
@@ -407,10 +409,15 @@ def _header(line: Line, matcher: _Matcher, labels: LabelBook, section: ParsedSec
 
 
 def _segments(text: str) -> list[tuple[int, str]]:
-    """"- 3. A 4. B" -> [(3, "A"), (4, "B")]; [] when the line is not numbered."""
+    """"- 3. A 4. B" -> [(3, "A"), (4, "B")], "**2, 3번**" -> [(2, ""), (3, "")]; [] when not numbered."""
     alone = _NUMBER_ONLY.match(text)
     if alone:
         return [(int(alone.group(1)), "")]
+    counted = _COUNTED.match(text)
+    if counted:
+        numbers = [int(n) for n in re.findall(r"\d+", counted.group(1))]
+        rest = counted.group(2).strip()
+        return [(numbers[0], rest)] if len(numbers) == 1 else [(n, "") for n in numbers]
     if not _NUMBERED.match(text):
         return []
     marks = list(_SEGMENT.finditer(text))
@@ -422,9 +429,10 @@ def _segments(text: str) -> list[tuple[int, str]]:
 
 def _extra_words(header_text: str, targets: list[ParsedQuestion]) -> str:
     """The header as written when it says more than the questions it points at (kept with the answer)."""
-    known = {w for t in targets for w in _WORD.findall(t.title.lower())}
-    header_words = _WORD.findall(header_text.lower())
-    return header_text.strip() if any(w not in known for w in header_words) else ""
+    known = [w for t in targets for w in _WORD.findall(t.title.lower())]
+    # A word is known when a title word starts with it: Korean particles glue on ("encoding이", "관계인가").
+    said_more = any(not any(k.startswith(w) for k in known) for w in _WORD.findall(header_text.lower()))
+    return header_text.strip() if said_more else ""
 
 
 def _new_question(line: Line, title: str, inline: str, number: int | None, matcher: _Matcher,
