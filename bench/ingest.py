@@ -153,6 +153,42 @@ def timed_parse(content: Path) -> float:
     return time.perf_counter() - start
 
 
+def large_text(kind: str, size: int, rng, questions, statements) -> str:
+    """One file of about `size` bytes: many sections/questions of the shape, nothing repeated verbatim."""
+    parts, total, n = [], 0, 0
+    while total < size:
+        if kind == "weeks-numbered":
+            asked = [f"{rng.choice(questions)} ({n}-{i})" for i in range(1, 200)]
+            block = "\n".join([f"- {i}. {q}" for i, q in enumerate(asked, start=1)] + [""] + [
+                f"{rng.randint(1, 199)}. {q}\n\n- {rng.choice(statements)}\n" for q in rng.sample(asked, len(asked))
+            ])
+        else:
+            block = {"nodes": make_nodes, "weeks": make_weeks_headings, "interview": make_interview}[kind](
+                rng, questions, statements, n)
+        parts.append(block)
+        total += len(block.encode("utf-8"))
+        n += 1
+    return "\n\n".join(parts)
+
+
+def parse_growth(rng, questions, statements) -> dict:
+    """Parse time of a 0.5 MB and a 5 MB file per shape: 10x the text should take about 10x the time."""
+    result = {}
+    for kind in ("nodes", "weeks", "weeks-numbered", "interview"):
+        timings = {}
+        for size in (500_000, 5_000_000):
+            text = large_text(kind, size, rng, questions, statements)
+            start = time.perf_counter()
+            parse_document(kind.split("-")[0], text, f"{kind}.md")
+            timings[size] = time.perf_counter() - start
+        result[kind] = {
+            "seconds_0_5_mb": round(timings[500_000], 3),
+            "seconds_5_mb": round(timings[5_000_000], 3),
+            "growth_for_10x_text": round(timings[5_000_000] / timings[500_000], 1),
+        }
+    return result
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--files", type=int, default=10_000)
@@ -186,6 +222,8 @@ def main() -> int:
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
+    pool_rng = random.Random(11)
+    growth = parse_growth(pool_rng, *sentence_pools(ROOT / "content"))
     ratio = first_s / again_s if again_s else float("inf")
     result = {
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
@@ -207,6 +245,7 @@ def main() -> int:
             "unchanged_files": again_totals["unchanged"],
             "speedup_vs_first_ingest": round(ratio, 1),
         },
+        "parse_large_files": growth,
         "goals": {
             "first_ingest_le_30s": first_s <= 30.0,
             "reingest_ge_10x_faster": ratio >= 10.0,

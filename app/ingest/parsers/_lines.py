@@ -300,12 +300,14 @@ class LabelBook:
 
     def __init__(self) -> None:
         self._used: set[str] = set()
+        self._repeats: dict[str, int] = {}  # label -> suffix tried last, so repeats cost O(1) each
 
     def take(self, label: str) -> str:
-        candidate, n = label, 1
+        candidate, n = label, self._repeats.get(label, 1)
         while candidate in self._used:
             n += 1
             candidate = f"{label}~{n}"
+        self._repeats[label] = n
         self._used.add(candidate)
         return candidate
 

@@ -177,33 +177,56 @@ def _parse_heading_layout(lines: list[Line], headings, question_level: int, docu
 
 # --- layout (b): numbered list, then answers that point back at it -----------------------------
 
-_NUMBERED = re.compile(r"\s*(?:[-*+•]\s+)?(\d{1,3})[.)]\s+(\S.*)$")
+_NUMBERED = re.compile(r"\s*(?:[-*+•]\s+)?(\d{1,4})[.)]\s+(\S.*)$")
 # "1번 …", "**2, 3번**": Korean "number N", alone or for several questions at once.
 _COUNTED = re.compile(r"\s*(?:[-*+•]\s+)?[*_]{0,2}((?:\d{1,3}\s*번?\s*[,~·&]\s*)*\d{1,3})\s*번[*_]{0,2}(?![가-힣])\s*(.*)$")
-_NUMBER_ONLY = re.compile(r"\s*(?:[-*+•]\s+)?(\d{1,3})[.)]$")  # "6." alone: the answer to question 6
-_SEGMENT = re.compile(r"(?:^|(?<=\s))(?:[-*+•]\s+)?(\d{1,3})[.)]\s+")
-_Q_MARKER = re.compile(r"\s*(?:[-*+•]\s+)?(?:Q|질문)\s?(\d{1,3})\s*[.):：]\s*(\S.*)$", re.I)
+_NUMBER_ONLY = re.compile(r"\s*(?:[-*+•]\s+)?(\d{1,4})[.)]$")  # "6." alone: the answer to question 6
+_SEGMENT = re.compile(r"(?:^|(?<=\s))(?:[-*+•]\s+)?(\d{1,4})[.)]\s+")
+_Q_MARKER = re.compile(r"\s*(?:[-*+•]\s+)?(?:Q|질문)\s?(\d{1,4})\s*[.):：]\s*(\S.*)$", re.I)
 _BULLET = re.compile(r"\s*(?:[-*+•]|o(?=\s))\s+(\S.*)$")
 _ARROW_SPLIT = re.compile(r"\s+" + ARROW + r"\s*")
 _WORD = re.compile(r"[0-9A-Za-z가-힣]+")
 _SIMILAR = 0.6
+_COMPARE_ALL = 64  # up to this many questions, compare a header with each of them
 _CANDIDATES = 8
-_COMMON_WORD = 200  # a word in more questions than this says nothing about which one is meant
+_COMMON_PAIR = 200  # a character pair in more questions than this says nothing about which one is meant
 
 
 def _squash(text: str) -> str:
     return "".join(_WORD.findall(text.lower()))
 
 
+def _pairs(text: str) -> set[str]:
+    squashed = _squash(text)
+    return {squashed[i:i + 2] for i in range(len(squashed) - 1)}
+
+
 def similarity(a: str, b: str) -> float:
     """How alike two question texts are (0..1), ignoring spacing, case and punctuation."""
-    sa, sb = _squash(a), _squash(b)
-    if not sa or not sb:
-        return 0.0
-    short, long_ = sorted((sa, sb), key=len)
-    if len(short) >= 6 and short in long_:
-        return max(0.9, len(short) / len(long_))
-    return SequenceMatcher(None, sa, sb, autojunk=False).ratio()
+    return _Similar(a).to(_squash(b))
+
+
+class _Similar:
+    """Scores one text against many: difflib keeps its index of the fixed side (as in
+    get_close_matches) and the cheap upper bounds skip most full comparisons."""
+
+    def __init__(self, text: str) -> None:
+        self.squashed = _squash(text)
+        self._matcher = SequenceMatcher(None, autojunk=False)
+        self._matcher.set_seq2(self.squashed)
+
+    def to(self, other_squashed: str, at_least: float = 0.0) -> float:
+        mine = self.squashed
+        if not mine or not other_squashed:
+            return 0.0
+        short, long_ = sorted((mine, other_squashed), key=len)
+        if len(short) >= 6 and short in long_:
+            return max(0.9, len(short) / len(long_))
+        matcher = self._matcher
+        matcher.set_seq1(other_squashed)
+        if matcher.real_quick_ratio() < at_least or matcher.quick_ratio() < at_least:
+            return 0.0
+        return matcher.ratio()
 
 
 @dataclass
@@ -250,12 +273,16 @@ def _find_question_list(lines: list[Line], start: int, stop: int) -> tuple[int, 
 class _Matcher:
     """Finds the question an answer header means: by its number when the text agrees, else by text.
 
-    Candidates come from a word index so that matching stays linear-ish on very long files.
+    On long files, candidates come from an index of character pairs (Korean particles change whole
+    words, not pairs), so matching stays near-linear instead of comparing every header with every
+    question.
     """
 
     def __init__(self) -> None:
         self.by_number: dict[int, ParsedQuestion] = {}
         self.questions: list[ParsedQuestion] = []
+        self._squashed: list[str] = []
+        self._position: dict[int, int] = {}  # id(question) -> position
         self._index: dict[str, list[int]] = defaultdict(list)
 
     def add(self, question: ParsedQuestion, number: int | None) -> None:
@@ -263,26 +290,34 @@ class _Matcher:
             self.by_number[number] = question
         position = len(self.questions)
         self.questions.append(question)
-        for word in set(_WORD.findall(question.title.lower())):
-            self._index[word].append(position)
+        self._squashed.append(_squash(question.title))
+        self._position[id(question)] = position
+        for pair in _pairs(question.title):
+            self._index[pair].append(position)
 
     def resolve(self, number: int | None, text: str) -> ParsedQuestion | None:
         numbered = self.by_number.get(number) if number is not None else None
-        if not _squash(text):
+        header = _Similar(text)
+        if not header.squashed:
             return numbered
-        if numbered is not None and similarity(text, numbered.title) >= _SIMILAR:
+        if numbered is not None and header.to(self._squashed[self._position[id(numbered)]], _SIMILAR) >= _SIMILAR:
             return numbered
-        votes: Counter[int] = Counter()
-        for word in set(_WORD.findall(text.lower())):
-            postings = self._index.get(word, ())
-            if len(postings) <= _COMMON_WORD:
-                votes.update(postings)
         best, best_score = None, _SIMILAR
-        for position, _ in votes.most_common(_CANDIDATES):
-            score = similarity(text, self.questions[position].title)
+        for position in self._candidates(text):
+            score = header.to(self._squashed[position], best_score)
             if score >= best_score:
                 best, best_score = self.questions[position], score
         return best
+
+    def _candidates(self, text: str) -> list[int]:
+        if len(self.questions) <= _COMPARE_ALL:
+            return list(range(len(self.questions)))
+        votes: Counter[int] = Counter()
+        for pair in _pairs(text):
+            postings = self._index.get(pair, ())
+            if len(postings) <= _COMMON_PAIR:
+                votes.update(postings)
+        return [position for position, _ in votes.most_common(_CANDIDATES)]
 
     def next_number(self) -> int:
         return max(self.by_number, default=0) + 1
