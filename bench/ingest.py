@@ -178,9 +178,12 @@ def parse_growth(rng, questions, statements) -> dict:
         timings = {}
         for size in (500_000, 5_000_000):
             text = large_text(kind, size, rng, questions, statements)
-            start = time.perf_counter()
-            parse_document(kind.split("-")[0], text, f"{kind}.md")
-            timings[size] = time.perf_counter() - start
+            runs = []
+            for _ in range(3):  # the best of three: other work on a shared machine only adds time
+                start = time.perf_counter()
+                parse_document(kind.split("-")[0], text, f"{kind}.md")
+                runs.append(time.perf_counter() - start)
+            timings[size] = min(runs)
         result[kind] = {
             "seconds_0_5_mb": round(timings[500_000], 3),
             "seconds_5_mb": round(timings[5_000_000], 3),
