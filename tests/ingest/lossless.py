@@ -16,8 +16,8 @@ import re
 from collections.abc import Iterator
 
 from app.ingest.document import ParsedAnswer, ParsedDocument
-from app.ingest.parsers._lines import heading, split_lines
-from app.ingest.parsers.interview import REFERENCES_HEADING
+from app.ingest.parsers._lines import split_lines
+from app.ingest.parsers.interview import references_marker
 
 _WORD = re.compile(r"[^\W_]+")
 _EMPHASIS = re.compile(r"[*_`~]")
@@ -86,8 +86,7 @@ def missing_lines(text: str, document: ParsedDocument) -> list[tuple[int, str, l
     for line in split_lines(text):
         if line.blank or line.number in unplaced:
             continue
-        found = heading(line)
-        if document.kind == "interview" and found and REFERENCES_HEADING.fullmatch(found[1]):
+        if document.kind == "interview" and references_marker(line) is not None:
             continue
         line_words = words(_COUNTER.sub("", _ANSWER_MARK.sub("", line.text, count=1)))
         if line.number in plus_ones:

@@ -79,3 +79,9 @@ def test_images_are_recorded_with_their_lines_local_or_not():
         ("https://example.org/figures/stride.png", 13, False),
     ]
     assert document.images[0].alt == "출력 크기 공식"
+
+
+def test_a_bold_references_line_opens_the_reference_list_too():
+    question = by_label(parse_sample("interview_references.md"))["#9"]
+    assert [a.body_md for a in question.answers] == ["Leslie Smith가 2015년에 제안했다."]
+    assert [r.url for r in question.references] == ["https://arxiv.org/abs/1506.01186"]

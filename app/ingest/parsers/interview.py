@@ -37,9 +37,19 @@ KIND = "interview"
 
 _LABEL = re.compile(r"#\s?(\d{1,4}(?:\s?-\s?\d{1,4})*)(?![\w-])\s*[.:)]?\s*(.*)$")
 _LIST_MARKER = re.compile(r"\s*(?:[-*+]|\d{1,3}[.)])\s+")
-REFERENCES_HEADING = re.compile(
-    r"(?i)(?:references?|reference links?|참고\s*(?:자료|문헌|링크|사이트)?|출처|관련\s*링크)\s*:?"
-)
+_REFERENCES_WORDS = r"(?:references?|reference links?|참고\s*(?:자료|문헌|링크|사이트)?|출처|관련\s*링크)\s*:?"
+REFERENCES_HEADING = re.compile("(?i)" + _REFERENCES_WORDS)
+_REFERENCES_LINE = re.compile(r"(?i)\s*([*_]{1,2})" + _REFERENCES_WORDS + r"\1\s*:?\s*")  # "**References**"
+_ANY_HEADING = 7  # a references block opened by a bold line ends at any heading
+
+
+def references_marker(line: Line) -> int | None:
+    """The level a references block opened by this line runs to: a "References" heading, or a line
+    that is only "**References**"; None for any other line."""
+    found = heading(line)
+    if found:
+        return found[0] if REFERENCES_HEADING.fullmatch(found[1]) else None
+    return _ANY_HEADING if not line.in_fence and _REFERENCES_LINE.fullmatch(line.text) else None
 
 
 def _label_of(text: str) -> tuple[str, str] | None:
@@ -122,10 +132,11 @@ def _question(heading_line: Line, label: str, heading_rest: str, level: int, blo
     references: list[ParsedReference] = []
     references_level: int | None = None
     for line in block[body_start:]:
-        found = heading(line)
-        if found and REFERENCES_HEADING.fullmatch(found[1]):
-            references_level = found[0]
+        opens = references_marker(line)
+        if opens is not None:
+            references_level = opens
             continue
+        found = heading(line)
         if references_level is not None and found and found[0] <= references_level:
             references_level = None  # a new heading ends the reference list; its text is answer again
         if references_level is None:
