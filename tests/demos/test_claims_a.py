@@ -1,0 +1,113 @@
+"""Claims of the activation and optimisation demos, checked from the numbers each run measured.
+
+Every demo runs at its SMALLEST parameters on CPU, seeded the way the engine seeds it; the claim it
+stands for is asserted on its deterministic metrics (timing metrics are never asserted on). Each
+conclusion must quote what was measured and read differently when the measurement differs.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Literal, get_origin
+
+import pytest
+from pydantic import ValidationError
+
+from app.demos.base import DemoResult, no_progress
+from app.demos.registry import get_demo
+
+pytestmark = pytest.mark.slow
+
+SLUGS = [
+    "zero-centred-outputs",
+]
+
+
+def run(slug: str, seed: int = 0, **overrides) -> DemoResult:
+    import torch
+
+    demo = get_demo(slug)
+    params = demo.params.model_validate({**demo.smallest.model_dump(), **overrides})
+    torch.manual_seed(seed)
+    return demo.run(params, torch.device("cpu"), no_progress)
+
+
+@cache
+def smallest(slug: str) -> DemoResult:
+    return run(slug)
+
+
+def deterministic(slug: str, metrics: dict[str, float]) -> dict[str, float]:
+    timing = set(get_demo(slug).timing_metrics)
+    return {name: value for name, value in metrics.items() if name not in timing}
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_result_is_well_formed_and_the_same_seed_gives_the_same_numbers(slug):
+    first = smallest(slug)
+    assert 1 <= len(first.charts) <= 3
+    assert all(chart.series for chart in first.charts)
+    assert first.table.rows and first.conclusion
+    assert set(get_demo(slug).timing_metrics) <= set(first.metrics)
+    again = run(slug)
+    assert deterministic(slug, again.metrics) == deterministic(slug, first.metrics)
+    if not get_demo(slug).timing_metrics:
+        assert again.conclusion == first.conclusion
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_params_reject_values_outside_their_bounds(slug):
+    model = get_demo(slug).params
+    checked = 0
+    for name, field in model.model_fields.items():
+        if get_origin(field.annotation) is Literal:
+            with pytest.raises(ValidationError):
+                model(**{name: "no-such-choice"})
+            checked += 1
+            continue
+        for bound in field.metadata:
+            low, high = getattr(bound, "ge", None), getattr(bound, "le", None)
+            if low is not None:
+                with pytest.raises(ValidationError):
+                    model(**{name: low - 1 if isinstance(low, int) else low - max(abs(low) * 0.5, 1e-3)})
+                checked += 1
+            if high is not None:
+                with pytest.raises(ValidationError):
+                    model(**{name: high + 1 if isinstance(high, int) else high * 2 + 1})
+                checked += 1
+    assert checked >= len(model.model_fields)
+    with pytest.raises(ValidationError):
+        model(no_such_field=1)
+
+
+# zero-centred-outputs ------------------------------------------------------------------------------
+
+
+def test_all_positive_inputs_make_every_single_example_update_share_one_sign():
+    m = smallest("zero-centred-outputs").metrics
+    assert m["same_sign_fraction_sigmoid"] == 1.0
+    assert m["same_sign_fraction_relu"] == 1.0
+    assert m["same_sign_fraction_tanh"] < 0.75
+    assert m["same_sign_fraction_sigmoid_centred"] < 0.75
+
+
+def test_zero_centred_inputs_reach_a_mixed_sign_target_sooner_and_straighter():
+    m = smallest("zero-centred-outputs").metrics
+    assert m["reached_sigmoid"] == 1.0 and m["reached_tanh"] == 1.0
+    assert m["steps_to_target_sigmoid"] > 4 * m["steps_to_target_tanh"]
+    assert m["steps_to_target_sigmoid"] > 4 * m["steps_to_target_sigmoid_centred"]
+    assert m["path_ratio_sigmoid"] > 2 * m["path_ratio_tanh"]
+    assert m["condition_sigmoid"] > 5 * m["condition_tanh"]
+
+
+def test_zero_centred_conclusion_follows_the_numbers():
+    result = smallest("zero-centred-outputs")
+    m = result.metrics
+    assert f"{int(m['steps_to_target_sigmoid'])}스텝" in result.conclusion
+    assert f"{m['condition_sigmoid']:.1f}" in result.conclusion
+    assert "부호가 모두 같을 수밖에" in result.conclusion
+    batched = run("zero-centred-outputs", batch_size=16)
+    assert batched.metrics["same_sign_fraction_sigmoid"] < 1.0
+    assert "부호가 모두 같을 수밖에" not in batched.conclusion
+    same = run("zero-centred-outputs", target="same")
+    assert "목표 방향과 맞습니다" in same.conclusion
