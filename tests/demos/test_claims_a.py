@@ -21,6 +21,7 @@ pytestmark = pytest.mark.slow
 SLUGS = [
     "zero-centred-outputs",
     "nonlinearity",
+    "dying-relu",
 ]
 
 
@@ -140,3 +141,34 @@ def test_nonlinearity_conclusion_quotes_the_errors_and_reports_the_sigmoid_tange
     sigmoid = run("nonlinearity", activation="sigmoid")
     assert 0.0 < sigmoid.metrics["tangent_gap_unit_interval"] < 0.02  # |σ(z) − (½ + z/4)| ≤ 0.019 on (−1, 1)
     assert f"{sigmoid.metrics['curved_fraction']:.0%}" in sigmoid.conclusion
+
+
+# dying-relu ----------------------------------------------------------------------------------------
+
+
+def test_a_high_learning_rate_kills_relu_units_for_good():
+    m = smallest("dying-relu").metrics
+    assert m["dead_relu_3"] >= 0.2  # the largest learning rate
+    assert m["dead_relu_0"] == 0.0  # the smallest
+    assert m["early_dead_relu"] > 0
+    assert m["revived_relu"] == 0
+    assert m["early_dead_weight_change_relu"] == 0.0  # zero gradient: their weights never moved again
+
+
+def test_leaky_relu_units_in_the_same_place_still_learn_and_come_back():
+    m = smallest("dying-relu").metrics
+    assert m["early_dead_leaky"] > 0
+    assert m["revived_leaky"] > 0
+    assert m["early_dead_weight_change_leaky"] > 0.0
+    assert m["dead_leaky_3"] < m["dead_relu_3"]
+
+
+def test_dying_relu_conclusion_follows_the_numbers():
+    result = smallest("dying-relu")
+    m = result.metrics
+    assert f"{m['dead_relu_3']:.0%}" in result.conclusion
+    assert f"유닛 {int(m['early_dead_relu'])}개 중" in result.conclusion
+    assert "전혀 움직이지 않았습니다" in result.conclusion
+    gentle = run("dying-relu", max_learning_rate=0.5)
+    assert gentle.metrics["dead_relu_3"] < 0.05
+    assert "거의 죽지 않았습니다" in gentle.conclusion
