@@ -22,6 +22,7 @@ SLUGS = [
     "zero-centred-outputs",
     "nonlinearity",
     "dying-relu",
+    "bias",
 ]
 
 
@@ -172,3 +173,30 @@ def test_dying_relu_conclusion_follows_the_numbers():
     gentle = run("dying-relu", max_learning_rate=0.5)
     assert gentle.metrics["dead_relu_3"] < 0.05
     assert "거의 죽지 않았습니다" in gentle.conclusion
+
+
+# bias ----------------------------------------------------------------------------------------------
+
+
+def test_without_a_bias_a_unit_cannot_move_its_step_off_the_origin():
+    m = smallest("bias").metrics
+    assert m["output_at_0_unit_no_bias"] == 0.5  # σ(w·0) whatever w is
+    assert abs(m["learned_shift"] - 2.0) < 0.1  # the default target's centre
+    assert m["mse_unit_no_bias"] > 100 * m["mse_unit_bias"]
+
+
+def test_a_relu_network_without_biases_passes_through_the_origin():
+    m = smallest("bias").metrics
+    assert m["output_at_0_net_no_bias"] == 0.0
+    assert m["mse_net_no_bias"] > 10 * m["mse_net_bias"]
+
+
+def test_bias_conclusion_follows_the_numbers():
+    result = smallest("bias")
+    m = result.metrics
+    assert f"{m['mse_unit_no_bias']:.2g}" in result.conclusion
+    assert f"x = {m['learned_shift']:.3g}" in result.conclusion
+    centred = run("bias", shift=0.0)
+    assert centred.metrics["mse_unit_no_bias"] < 2 * centred.metrics["mse_unit_bias"] + 1e-6
+    assert "옮길 필요가 없기 때문" in centred.conclusion
+    assert "옮길 필요가 없기 때문" not in result.conclusion

@@ -147,7 +147,7 @@ def _conclusion(params: Params, m: dict[str, float], early_step: int) -> str:
     relu_hi, relu_lo, leaky_hi = m[f"dead_relu_{top}"], m["dead_relu_0"], m[f"dead_leaky_{top}"]
     if relu_hi >= 0.05 and relu_hi > relu_lo + 0.03:
         dying = (
-            f"학습률 {hi_lr:g}로 학습한 ReLU 망은 은닉 유닛의 {relu_hi:.0%}가 모든 학습 예제에서 0을 내는 죽은 유닛이 "
+            f"학습률 {hi_lr:g}에서 학습한 ReLU 망은 은닉 유닛의 {relu_hi:.0%}가 모든 학습 예제에서 0을 내는 죽은 유닛이 "
             f"되었고, 학습률 {lo_lr:g}에서는 {relu_lo:.0%}였습니다: 큰 스텝이 유닛을 음수 쪽으로 밀어 넣습니다."
         )
     elif relu_hi >= 0.05:

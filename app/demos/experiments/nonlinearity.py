@@ -177,7 +177,7 @@ def _tangent(activation: str, z):
 
 def _conclusion(params: Params, m: dict[str, float], activation_name: str) -> str:
     stack = (
-        f"활성화 없이 선형 층 {params.depth}개를 쌓은 망의 오차는 {m['linear_stack_mse']:.4g}로, 직선 하나의 "
+        f"활성화 없이 선형 층 {params.depth}개를 쌓은 망의 오차는 {m['linear_stack_mse']:.4g}이고, 직선 하나의 "
         f"최소제곱 오차 {m['best_line_mse']:.4g}의 {m['linear_stack_vs_line']:.3f}배입니다. "
         f"가중치 행렬을 곱해 얻은 기울기·절편 하나가 망의 출력과 최대 {m['collapse_gap']:.1e}만큼만 달라, "
         f"몇 층을 쌓든 결국 직선 하나입니다."
@@ -193,8 +193,8 @@ def _conclusion(params: Params, m: dict[str, float], activation_name: str) -> st
         )
     elif m["line_vs_widest"] >= 10:
         bend = (
-            f" {activation_name} 유닛을 넣으면 {widest}유닛에서 오차가 {m['widest_mse']:.3g}로 직선보다 "
-            f"{m['line_vs_widest']:.0f}배 작아졌지만, 유닛 수에 따라 꾸준히 줄지는 않았습니다 "
+            f" {activation_name} 유닛을 넣으면 {widest}유닛에서 직선보다 {m['line_vs_widest']:.0f}배 작은 오차 "
+            f"{m['widest_mse']:.3g}에 이르렀지만, 유닛 수에 따라 꾸준히 줄지는 않았습니다 "
             f"({narrowest}유닛 {m['narrowest_mse']:.3g}). 학습 스텝을 늘려 보세요."
         )
     else:

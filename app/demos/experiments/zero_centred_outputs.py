@@ -150,7 +150,7 @@ def _plain(value: float) -> str:
 
 def _steps(m: dict[str, float], key: str) -> str:
     steps = int(m[f"steps_to_target_{key}"])
-    return f"{steps}스텝" if m[f"reached_{key}"] else f"{steps}스텝 안에 도달하지 못함"
+    return f"{steps}스텝" if m[f"reached_{key}"] else f"{steps}스텝 넘게"
 
 
 def _conclusion(params: Params, m: dict[str, float]) -> str:
@@ -181,7 +181,7 @@ def _conclusion(params: Params, m: dict[str, float]) -> str:
         verdict = (
             f" 시그모이드 입력은 tanh 입력보다 {sig_steps / tanh_steps:.1f}배 "
             f"{'넘게 ' if not m['reached_sigmoid'] else ''}오래 걸렸습니다: 입력 평균이 E[hhᵀ]에 큰 고유값을 더해 "
-            f"조건수가 {m['condition_sigmoid']:.1f} (tanh {m['condition_tanh']:.1f})가 되기 때문입니다."
+            f"조건수가 커지기 때문입니다 (시그모이드 {m['condition_sigmoid']:.1f}, tanh {m['condition_tanh']:.1f})."
         )
     centred = (
         f" 시그모이드에서 0.5만 뺀 입력은 {_steps(m, 'sigmoid_centred')}이 걸려, 느린 원인이 곡선 모양이 아니라 "
@@ -191,7 +191,7 @@ def _conclusion(params: Params, m: dict[str, float]) -> str:
     )
     relu_ratio = m["steps_to_target_relu"] / tanh_steps
     relu = (
-        f" ReLU 출력도 평균이 {_plain(m['input_mean_relu'])}로 0 중심이 아니어서 (편향 이동) 조건수가 "
+        f" ReLU 출력도 평균이 {_plain(m['input_mean_relu'])}인, 0 중심이 아닌 입력이라 (편향 이동) 조건수가 "
         f"{m['condition_relu']:.1f}이고 tanh보다 {relu_ratio:.1f}배 걸렸습니다."
         if relu_ratio > 1.3 else
         f" ReLU 출력은 평균이 {_plain(m['input_mean_relu'])}이지만 이번에는 tanh와 비슷했습니다 ({relu_ratio:.1f}배)."
