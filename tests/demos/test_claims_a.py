@@ -24,6 +24,7 @@ SLUGS = [
     "dying-relu",
     "bias",
     "weight-init",
+    "feature-scaling",
 ]
 
 
@@ -232,3 +233,31 @@ def test_weight_init_conclusion_follows_the_numbers():
     narrow = run("weight-init", width=16, depth=30)
     assert narrow.metrics["last_std_relu_he"] < 0.3 * narrow.metrics["first_std_relu_he"]
     assert "He도 출력의 표준편차를 지키지 못했습니다" in narrow.conclusion
+
+
+# feature-scaling -----------------------------------------------------------------------------------
+
+
+def test_unscaled_features_make_an_ill_conditioned_bowl_that_standardising_rounds_off():
+    m = smallest("feature-scaling").metrics
+    assert m["condition_raw"] > 20 * m["condition_scaled"]
+    assert m["condition_scaled"] < 5
+
+
+def test_gradient_descent_needs_far_more_steps_or_diverges_without_scaling():
+    m = smallest("feature-scaling").metrics
+    assert m["converged_raw"] == 1.0 and m["converged_scaled"] == 1.0
+    assert m["steps_raw"] > 10 * m["steps_scaled"]
+    assert m["diverged_raw_at_scaled_lr"] == 1.0
+    assert m["diverged_scaled"] == 0.0
+
+
+def test_feature_scaling_conclusion_follows_the_numbers():
+    result = smallest("feature-scaling")
+    m = result.metrics
+    assert f"κ = {m['condition_raw']:.4g}" in result.conclusion
+    assert f"{int(m['steps_raw'])}스텝" in result.conclusion
+    assert "발산했습니다" in result.conclusion
+    alike = run("feature-scaling", scale_ratio=1.0, correlation=0.0)
+    assert alike.metrics["diverged_raw_at_scaled_lr"] == 0.0
+    assert "차이가 크지 않았습니다" in alike.conclusion and "발산하지 않았습니다" in alike.conclusion
