@@ -34,8 +34,13 @@ def run(slug: str, seed: int = 0, **overrides) -> DemoResult:
 
     demo = get_demo(slug)
     params = demo.params.model_validate({**demo.smallest.model_dump(), **overrides})
-    torch.manual_seed(seed)
-    return demo.run(params, torch.device("cpu"), no_progress)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # as the engine's workers run by default
+    try:
+        torch.manual_seed(seed)
+        return demo.run(params, torch.device("cpu"), no_progress)
+    finally:
+        torch.set_num_threads(threads)
 
 
 @cache

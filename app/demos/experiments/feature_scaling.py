@@ -61,7 +61,11 @@ def run(params: Params, device, progress) -> DemoResult:
     features = torch.stack([raw, raw, scaled])  # (runs, n, 2)
     goals = torch.stack([targets, targets, centred_targets])  # (runs, n)
     rates = torch.tensor([lr_raw, lr_scaled, lr_scaled], device=device)
-    optimum = torch.linalg.lstsq(features, goals.unsqueeze(-1)).solution.squeeze(-1)  # (runs, 2)
+    # Normal equations in float64 rather than lstsq: LAPACK's least squares may take a different path
+    # with the number of threads, and the same seed must give the same numbers.
+    gram = features.double().transpose(1, 2) @ features.double()
+    moments = features.double().transpose(1, 2) @ goals.double().unsqueeze(-1)
+    optimum = torch.linalg.solve(gram, moments).squeeze(-1).float()  # (runs, 2)
 
     def loss(w):
         return 0.5 * ((features @ w.unsqueeze(-1)).squeeze(-1) - goals).pow(2).mean(dim=1)

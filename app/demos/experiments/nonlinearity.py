@@ -61,7 +61,10 @@ def run(params: Params, device, progress) -> DemoResult:
 
     # The least-squares line: the best any composition of linear maps can do.
     design = torch.cat([inputs, torch.ones_like(inputs)], dim=1)
-    line = design @ torch.linalg.lstsq(design, y).solution
+    # Normal equations in float64 rather than lstsq: LAPACK's least squares may take a different path
+    # with the number of threads, and the same seed must give the same numbers.
+    design64 = design.double()
+    line = (design64 @ torch.linalg.solve(design64.T @ design64, design64.T @ y.double())).float()
     best_line_mse = (line - y).pow(2).mean().item()
 
     layers = [nn.Linear(1 if i == 0 else LINEAR_WIDTH, LINEAR_WIDTH) for i in range(params.depth - 1)]
