@@ -27,6 +27,7 @@ SLUGS = [
     "feature-scaling",
     "optimizers",
     "batch-size-noise",
+    "bce-vs-mse",
 ]
 
 
@@ -343,3 +344,31 @@ def test_batch_size_conclusion_follows_the_numbers():
     assert gentle.metrics["best_batch_by_epoch"] == 1.0
     assert "더 작은 학습률이 필요합니다" not in gentle.conclusion
     assert "뚜렷이 앞서지 않았습니다" in gentle.conclusion
+
+
+# bce-vs-mse ----------------------------------------------------------------------------------------
+
+
+def test_mse_gradient_vanishes_at_a_confidently_wrong_sigmoid_while_bce_does_not():
+    m = smallest("bce-vs-mse").metrics
+    assert m["grad_bce_at_wrong"] > 0.99  # |p − y| with p = σ(−8) ≈ 0.0003
+    assert m["gradient_ratio"] > 1000  # 1 / (2·p(1 − p)) ≈ 1490
+    assert m["grad_mse_at_wrong"] < 1e-3
+
+
+def test_bce_recovers_from_a_wrong_start_that_mse_cannot_leave():
+    m = smallest("bce-vs-mse").metrics
+    assert m["start_accuracy_bce"] < 0.1
+    assert m["reached_bce"] == 1.0 and m["steps_to_target_bce"] <= 20
+    assert m["final_accuracy_mse"] < 0.5
+    assert m["final_mse_bce"] < m["final_mse_mse"] / 10
+
+
+def test_bce_vs_mse_conclusion_follows_the_numbers():
+    result = smallest("bce-vs-mse")
+    m = result.metrics
+    assert f"{m['gradient_ratio']:,.0f}배 작습니다" in result.conclusion
+    assert f"{m['final_mse_mse']:.3g}" in result.conclusion
+    neutral = run("bce-vs-mse", init_scale=0.0, wrong_logit=-1.0)
+    assert neutral.metrics["gradient_ratio"] < 10
+    assert "차이가 크지 않습니다" in neutral.conclusion and "차이가 크지 않았습니다" in neutral.conclusion
