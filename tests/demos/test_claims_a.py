@@ -28,6 +28,7 @@ SLUGS = [
     "optimizers",
     "batch-size-noise",
     "bce-vs-mse",
+    "exp-vs-relu-cost",
 ]
 
 
@@ -372,3 +373,38 @@ def test_bce_vs_mse_conclusion_follows_the_numbers():
     neutral = run("bce-vs-mse", init_scale=0.0, wrong_logit=-1.0)
     assert neutral.metrics["gradient_ratio"] < 10
     assert "차이가 크지 않습니다" in neutral.conclusion and "차이가 크지 않았습니다" in neutral.conclusion
+
+
+# exp-vs-relu-cost ----------------------------------------------------------------------------------
+
+
+def test_exp_results_are_subnormal_only_for_very_negative_inputs_never_near_zero():
+    m = smallest("exp-vs-relu-cost").metrics
+    assert m["subnormal_fraction_near_zero"] == 0.0 and m["zero_fraction_near_zero"] == 0.0
+    assert m["subnormal_fraction_ordinary"] == 0.0
+    assert m["subnormal_fraction_to_subnormal"] == 1.0
+    assert m["zero_fraction_to_zero"] == 1.0
+    assert m["subnormal_threshold"] == pytest.approx(-87.34, abs=0.01)  # ln(1.18e-38)
+    assert m["zero_threshold"] == pytest.approx(-103.28, abs=0.01)  # ln(2⁻¹⁴⁹)
+
+
+def test_exp_cost_conclusion_names_the_device_and_quotes_what_it_measured():
+    demo = get_demo("exp-vs-relu-cost")
+    result = smallest("exp-vs-relu-cost")
+    m = result.metrics
+    assert all(name in m for name in demo.timing_metrics)
+    assert result.conclusion.startswith("CPU ")
+    assert f"{m['ratio_exp_to_relu']:.1f}배" in result.conclusion
+    assert "flush_denormal)을 켠 상태" not in result.conclusion
+
+
+def test_flush_denormal_turns_the_subnormal_results_into_zeros_for_that_run_only():
+    import torch
+
+    flushed = run("exp-vs-relu-cost", flush_denormal="on")
+    if not flushed.metrics["flush_denormal_applied"]:
+        pytest.skip("this CPU cannot flush subnormals")
+    assert flushed.metrics["subnormal_fraction_to_subnormal"] == 0.0
+    assert flushed.metrics["zero_fraction_to_subnormal"] == 1.0
+    assert "flush_denormal)을 켠 상태" in flushed.conclusion
+    assert torch.exp(torch.tensor([-95.0])).item() > 0.0  # the switch was put back afterwards
