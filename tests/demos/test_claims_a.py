@@ -7,91 +7,12 @@ conclusion must quote what was measured and read differently when the measuremen
 
 from __future__ import annotations
 
-from functools import cache
-from typing import Literal, get_origin
-
 import pytest
-from pydantic import ValidationError
 
-from app.demos.base import DemoResult, no_progress
 from app.demos.registry import get_demo
+from tests.demos.support import run, smallest
 
 pytestmark = pytest.mark.slow
-
-SLUGS = [
-    "zero-centred-outputs",
-    "nonlinearity",
-    "dying-relu",
-    "bias",
-    "weight-init",
-    "feature-scaling",
-    "optimizers",
-    "batch-size-noise",
-    "bce-vs-mse",
-    "exp-vs-relu-cost",
-]
-
-
-def run(slug: str, seed: int = 0, **overrides) -> DemoResult:
-    import torch
-
-    demo = get_demo(slug)
-    params = demo.params.model_validate({**demo.smallest.model_dump(), **overrides})
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # as the engine's workers run by default
-    try:
-        torch.manual_seed(seed)
-        return demo.run(params, torch.device("cpu"), no_progress)
-    finally:
-        torch.set_num_threads(threads)
-
-
-@cache
-def smallest(slug: str) -> DemoResult:
-    return run(slug)
-
-
-def deterministic(slug: str, metrics: dict[str, float]) -> dict[str, float]:
-    timing = set(get_demo(slug).timing_metrics)
-    return {name: value for name, value in metrics.items() if name not in timing}
-
-
-@pytest.mark.parametrize("slug", SLUGS)
-def test_result_is_well_formed_and_the_same_seed_gives_the_same_numbers(slug):
-    first = smallest(slug)
-    assert 1 <= len(first.charts) <= 3
-    assert all(chart.series for chart in first.charts)
-    assert first.table.rows and first.conclusion
-    assert set(get_demo(slug).timing_metrics) <= set(first.metrics)
-    again = run(slug)
-    assert deterministic(slug, again.metrics) == deterministic(slug, first.metrics)
-    if not get_demo(slug).timing_metrics:
-        assert again.conclusion == first.conclusion
-
-
-@pytest.mark.parametrize("slug", SLUGS)
-def test_params_reject_values_outside_their_bounds(slug):
-    model = get_demo(slug).params
-    checked = 0
-    for name, field in model.model_fields.items():
-        if get_origin(field.annotation) is Literal:
-            with pytest.raises(ValidationError):
-                model(**{name: "no-such-choice"})
-            checked += 1
-            continue
-        for bound in field.metadata:
-            low, high = getattr(bound, "ge", None), getattr(bound, "le", None)
-            if low is not None:
-                with pytest.raises(ValidationError):
-                    model(**{name: low - 1 if isinstance(low, int) else low - max(abs(low) * 0.5, 1e-3)})
-                checked += 1
-            if high is not None:
-                with pytest.raises(ValidationError):
-                    model(**{name: high + 1 if isinstance(high, int) else high * 2 + 1})
-                checked += 1
-    assert checked >= len(model.model_fields)
-    with pytest.raises(ValidationError):
-        model(no_such_field=1)
 
 
 # zero-centred-outputs ------------------------------------------------------------------------------

@@ -134,7 +134,8 @@ def run(params: Params, device, progress) -> DemoResult:
         Chart(
             key="loss_by_step", title="업데이트 횟수에 따른 학습 손실", x_label="스텝", y_label="교차 엔트로피",
             log_x=True,
-            series=[Series(name=label(b), x=by_step[b][0], y=by_step[b][1]) for b in batches],
+            # Step 0 has no place on a log axis: the curves start at the first recorded step.
+            series=[Series(name=label(b), x=by_step[b][0][1:], y=by_step[b][1][1:]) for b in batches],
         ),
     ]
     table = Table(
@@ -178,7 +179,8 @@ def _conclusion(params: Params, m: dict[str, float], batches: list[int]) -> str:
     best = int(m["best_batch_by_epoch"])
     if best != n:
         text += (
-            f" {'하지만' if big_batch_ahead else '한편'} 같은 {params.epochs}에폭(같은 계산량) 뒤에는 배치 {best}의 손실이 가장 낮았고 ({final[best]:.3g}), "
+            f" {'하지만' if big_batch_ahead else '한편'} 같은 {params.epochs}에폭(같은 계산량) 뒤에는 "
+            f"배치 {best}의 손실이 가장 낮았고 ({final[best]:.3g}), "
             f"전체 배치는 업데이트를 {params.epochs}번밖에 못 해 {final[n]:.3g}에 머물렀습니다."
         )
     else:
@@ -210,7 +212,8 @@ DEMO = DemoSpec(
     ),
     citations=(
         Citation(authors="Bottou, Curtis & Nocedal", year=2018,
-                 title="Optimization Methods for Large-Scale Machine Learning", url="https://doi.org/10.1137/16M1080173"),
+                 title="Optimization Methods for Large-Scale Machine Learning",
+                 url="https://doi.org/10.1137/16M1080173"),
         Citation(authors="Keskar, Mudigere, Nocedal, Smelyanskiy & Tang", year=2017,
                  title="On Large-Batch Training for Deep Learning: Generalization Gap and Sharp Minima",
                  url="https://arxiv.org/abs/1609.04836"),

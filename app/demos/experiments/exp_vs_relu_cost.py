@@ -142,7 +142,8 @@ def run(params: Params, device, progress) -> DemoResult:
         Chart(
             key="activations", title="보통 입력 [−5, 5]에서 활성화별 원소당 시간", x_label="활성화 (순서)",
             y_label="ns / 원소", log_y=True,
-            series=[Series(name=label, x=[float(i + 1)], y=[activation_ns[key]]) for i, (key, label) in enumerate(ACTIVATIONS)],
+            series=[Series(name=label, x=[float(i + 1)], y=[activation_ns[key]])
+                    for i, (key, label) in enumerate(ACTIVATIONS)],
         ),
     ]
     relu = activation_ns["relu"]

@@ -18,6 +18,7 @@ import math
 from pydantic import Field
 
 from app.demos.base import Chart, Citation, DemoParams, DemoResult, DemoSpec, QuestionRef, Series, Table
+from app.demos.training import log_spaced_steps
 
 N_SAMPLES = 256
 NOISE = 0.1
@@ -76,7 +77,7 @@ def run(params: Params, device, progress) -> DemoResult:
     active = torch.ones(len(RUNS), dtype=torch.bool, device=device)
     converged_at: list[int | None] = [None] * len(RUNS)
     diverged_at: list[int | None] = [None] * len(RUNS)
-    marks = _log_marks(params.max_steps, MAX_PATH_POINTS)
+    marks = set(log_spaced_steps(params.max_steps, MAX_PATH_POINTS))
     gap_curve: list[list[float | None]] = [[1.0] * len(RUNS)]
     curve_steps = [0.0]
     paths: list[list[list[float]]] = [[[0.0, 0.0]] for _ in RUNS]
@@ -125,7 +126,8 @@ def run(params: Params, device, progress) -> DemoResult:
         Chart(
             key="loss", title="줄일 수 있는 손실 중 남은 비율", x_label="스텝", y_label="(L − L*) / (L₀ − L*)",
             log_y=True,
-            series=[Series(name=label, x=curve_steps, y=[row[i] for row in gap_curve]) for i, (_, label) in enumerate(RUNS)],
+            series=[Series(name=label, x=curve_steps, y=[row[i] for row in gap_curve])
+                    for i, (_, label) in enumerate(RUNS)],
         ),
         Chart(
             key="path", title="가중치 경로 (각 좌표를 최적값으로 나눈 값, 1·1이 최적)", x_label="w₁ / w₁*",
@@ -142,10 +144,6 @@ def run(params: Params, device, progress) -> DemoResult:
     )
     progress(1.0, "완료", charts)
     return DemoResult(charts=charts, table=table, conclusion=_conclusion(params, metrics), metrics=metrics)
-
-
-def _log_marks(last: int, count: int) -> set[int]:
-    return {max(1, round(last ** (k / (count - 1)))) for k in range(count)}
 
 
 def _outcome(m: dict[str, float], key: str) -> str:

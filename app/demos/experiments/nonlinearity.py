@@ -84,7 +84,8 @@ def run(params: Params, device, progress) -> DemoResult:
         magnitude = torch.empty(sum(counts), 1, device=device).uniform_(1.0, 8.0)
         first.weight.copy_((torch.randint(0, 2, (sum(counts), 1), device=device) * 2.0 - 1.0) * magnitude)
         first.bias.copy_(-first.weight.squeeze(1) * torch.empty(sum(counts), device=device).uniform_(-1, 1))
-    out_weight = nn.Parameter(torch.randn(sum(counts), device=device) / torch.tensor(counts, device=device)[owner].sqrt())
+    fan_in = torch.tensor(counts, device=device)[owner]  # each unit's network width
+    out_weight = nn.Parameter(torch.randn(sum(counts), device=device) / fan_in.sqrt())
     out_bias = nn.Parameter(torch.zeros(len(counts), device=device))
     act = {"relu": torch.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid}[params.activation]
 

@@ -170,7 +170,8 @@ def run(params: Params, device, progress) -> DemoResult:
     rows = []
     for key, label in OPTIMIZERS:
         lr = params.sgd_lr if key in ("sgd", "momentum", "nesterov") else params.adaptive_lr
-        row = [label, lr, _arrival(metrics, key), int(metrics[f"bounces_{key}"]), float(f"{metrics[f'final_gap_{key}']:.3g}")]
+        row = [label, lr, _arrival(metrics, key), int(metrics[f"bounces_{key}"]),
+               float(f"{metrics[f'final_gap_{key}']:.3g}")]
         if params.surface == "saddle":
             row.insert(3, int(metrics[f"escape_step_{key}"]) if metrics[f"escaped_{key}"] else "탈출 못 함")
         rows.append(row)
@@ -261,7 +262,8 @@ def _ravine_story(params: Params, m: dict[str, float]) -> str:
         )
     else:
         text += f" 이번 설정에서는 모멘텀이 SGD보다 크게 빠르지 않았습니다 ({_steps(m, 'momentum', n)} 대 {_steps(m, 'sgd', n)})."
-    if not m["diverged_nesterov"] and not m["diverged_momentum"] and m["bounces_nesterov"] <= 0.75 * m["bounces_momentum"]:
+    calmer = m["bounces_nesterov"] <= 0.75 * m["bounces_momentum"]
+    if not m["diverged_nesterov"] and not m["diverged_momentum"] and calmer:
         text += (
             f" 네스테로프는 한 발 앞에서 기울기를 재어 튕김을 {int(m['bounces_nesterov'])}번으로 줄였습니다 "
             f"({_steps(m, 'nesterov', n)})."

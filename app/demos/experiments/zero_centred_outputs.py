@@ -127,7 +127,8 @@ def run(params: Params, device, progress) -> DemoResult:
         ),
         Chart(
             key="distance", title="목표까지의 거리 ‖w − w*‖", x_label="스텝", y_label="‖w − w*‖", log_y=True,
-            series=[Series(name=label, x=x_steps, y=[row[i] for row in distance_curve])
+            # Exactly on w* the distance is 0, which a log axis cannot show: those points are left out.
+            series=[Series(name=label, x=x_steps, y=[row[i] or None for row in distance_curve])
                     for i, (_, label) in enumerate(INPUTS)],
         ),
     ]
