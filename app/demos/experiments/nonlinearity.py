@@ -36,7 +36,7 @@ class Params(DemoParams):
     depth: int = Field(8, ge=1, le=32, description="활성화 없는 선형 층을 몇 개 쌓을지")
     activation: Literal["relu", "tanh", "sigmoid"] = Field("relu", description="비선형 망의 은닉 활성화 함수")
     max_units: int = Field(64, ge=4, le=256, description="비선형 망의 최대 은닉 유닛 수 (2, 4, 8, …, 이 값까지)")
-    steps: int = Field(1500, ge=100, le=10000, description="Adam 학습 스텝 수")
+    steps: int = Field(1000, ge=100, le=10000, description="Adam 학습 스텝 수")
 
 
 SMALLEST = Params(depth=4, max_units=32, steps=600)
