@@ -202,24 +202,22 @@ def _stability_limit(key: str, rho: float) -> float:
 
 
 def _conclusion(params: Params, m: dict[str, float]) -> str:
-    n = params.steps
     if params.surface == "saddle":
         text = _saddle_story(params, m)
     else:
         text = _ravine_story(params, m)
-    for key in ("sgd", "momentum", "nesterov"):
+    for key, subject in (("sgd", "SGD는"), ("momentum", "모멘텀은"), ("nesterov", "네스테로프는")):
         if m[f"diverged_{key}"]:
             text += (
-                f" {_name(key)}는 학습률({params.sgd_lr:g})이 가파른 방향에서 견딜 수 있는 한계"
+                f" {subject} 학습률({params.sgd_lr:g})이 가파른 방향에서 견딜 수 있는 한계"
                 f"({_stability_limit(key, params.momentum):.3g})를 넘어 발산했습니다."
             )
     if m["first_step_rmsprop"] > 3 * params.adaptive_lr and not m["diverged_rmsprop"]:
         text += (
             f" RMSProp의 첫 스텝은 {m['first_step_rmsprop']:.2g}만큼 움직였습니다 (학습률 {params.adaptive_lr:g}의 "
             f"{m['first_step_rmsprop'] / params.adaptive_lr:.0f}배): 기울기 제곱의 지수가중이동평균이 0에서 출발해 처음에는 "
-            f"너무 작기 때문이고, Adam은 이 치우침을 보정해 첫 스텝이 {m['first_step_adam']:.2g}였습니다."
+            f"너무 작기 때문이고, Adam은 이 치우침을 보정해 첫 스텝 크기가 {m['first_step_adam']:.2g}에 그쳤습니다."
         )
-    del n
     return text
 
 
@@ -314,7 +312,7 @@ def _saddle_story(params: Params, m: dict[str, float]) -> str:
     if m["escaped_adagrad"]:
         text += (
             f" AdaGrad는 x 방향 기울기 제곱의 합이 작아 보폭이 커서 {escape('adagrad')} 만에 벗어났지만, "
-            + (f"쌓인 합 때문에 보폭이 줄어 최소점까지는 {_steps(m, 'adagrad', n)}이 걸렸습니다."
+            + (f"쌓인 합 때문에 보폭이 줄어 최소점까지는 {_steps(m, 'adagrad', n)} 걸렸습니다."
                if m["arrived_adagrad"] else
                f"쌓인 합 때문에 보폭이 줄어 {n}스텝 안에 최소점에 닿지 못했습니다 (남은 손실 {m['final_gap_adagrad']:.2g}).")
         )

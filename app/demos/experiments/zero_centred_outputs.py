@@ -166,7 +166,7 @@ def _conclusion(params: Params, m: dict[str, float]) -> str:
     race = (
         f" 목표 w*까지 {REACHED:.0%} 이내로 가는 데 시그모이드 입력은 {_steps(m, 'sigmoid')} "
         f"(경로 길이가 직선 거리의 {m['path_ratio_sigmoid']:.1f}배), tanh 입력은 {_steps(m, 'tanh')} "
-        f"({m['path_ratio_tanh']:.1f}배), ReLU 입력은 {_steps(m, 'relu')}이 걸렸습니다."
+        f"({m['path_ratio_tanh']:.1f}배), ReLU 입력은 {_steps(m, 'relu')} 걸렸습니다."
     )
     if params.target == "same":
         verdict = (
@@ -185,15 +185,15 @@ def _conclusion(params: Params, m: dict[str, float]) -> str:
             f"조건수가 커지기 때문입니다 (시그모이드 {m['condition_sigmoid']:.1f}, tanh {m['condition_tanh']:.1f})."
         )
     centred = (
-        f" 시그모이드에서 0.5만 뺀 입력은 {_steps(m, 'sigmoid_centred')}이 걸려, 느린 원인이 곡선 모양이 아니라 "
+        f" 시그모이드에서 0.5만 뺀 입력은 {_steps(m, 'sigmoid_centred')} 걸려, 느린 원인이 곡선 모양이 아니라 "
         f"평균이 0이 아닌 데 있음을 보여 줍니다."
         if m["reached_sigmoid_centred"] and m["steps_to_target_sigmoid_centred"] * 2 <= sig_steps
-        else f" 시그모이드에서 0.5만 뺀 입력은 {_steps(m, 'sigmoid_centred')}이 걸렸습니다."
+        else f" 시그모이드에서 0.5만 뺀 입력은 {_steps(m, 'sigmoid_centred')} 걸렸습니다."
     )
     relu_ratio = m["steps_to_target_relu"] / tanh_steps
     relu = (
         f" ReLU 출력도 평균이 {_plain(m['input_mean_relu'])}인, 0 중심이 아닌 입력이라 (편향 이동) 조건수가 "
-        f"{m['condition_relu']:.1f}이고 tanh보다 {relu_ratio:.1f}배 걸렸습니다."
+        f"{m['condition_relu']:.1f}이고 tanh보다 {relu_ratio:.1f}배 오래 걸렸습니다."
         if relu_ratio > 1.3 else
         f" ReLU 출력은 평균이 {_plain(m['input_mean_relu'])}이지만 이번에는 tanh와 비슷했습니다 ({relu_ratio:.1f}배)."
     )
