@@ -92,8 +92,9 @@ def run(params: Params, device, progress) -> DemoResult:
     with torch.no_grad():
         accuracy = (forward(inputs).argmax(dim=2) == labels).float().mean(dim=1).tolist()
         moved = (w1 - early_w1).abs().amax(dim=1)  # (copies, units): largest change of each unit's weights
-    loss_finite = [bool(torch.isfinite(t).all()) for t in w1]
+    finite = [bool(torch.isfinite(t).all()) for t in w1]
 
+    # Metric names end in the learning rate's rank: 0 is the smallest (max/8), 3 the largest.
     metrics: dict[str, float] = {}
     rows = []
     for i, (kind, label, _, lr) in enumerate(models):
@@ -108,7 +109,7 @@ def run(params: Params, device, progress) -> DemoResult:
         metrics[f"early_dead_weight_change_{kind}_{rank}"] = moved[i][early].max().item() if n_early else 0.0
         rows.append([label, lr, f"{metrics[f'dead_{kind}_{rank}']:.0%}", n_early, revived,
                      f"{metrics[f'early_dead_weight_change_{kind}_{rank}']:.3g}" if n_early else "—",
-                     round(accuracy[i], 3) if loss_finite[i] else "발산"])
+                     round(accuracy[i], 3) if finite[i] else "발산"])
     top = len(lrs) - 1
     for kind, _, _ in kinds:
         metrics[f"early_dead_{kind}"] = sum(metrics[f"early_dead_{kind}_{r}"] for r in range(len(lrs)))
