@@ -15,11 +15,11 @@ import pytest
 from pydantic import ValidationError
 
 from app.config import PROJECT_ROOT
-from app.demos.base import DemoResult, no_progress
+from app.demos.base import Chart, DemoResult, Progress, no_progress
 from app.demos.registry import get_demo
 
 
-def run(slug: str, seed: int = 0, **overrides) -> DemoResult:
+def run(slug: str, seed: int = 0, progress: Progress = no_progress, **overrides) -> DemoResult:
     """Run a demo at SMALLEST (changed by ``overrides``) on one CPU thread, seeded as the engine seeds."""
     import torch
 
@@ -29,7 +29,7 @@ def run(slug: str, seed: int = 0, **overrides) -> DemoResult:
     torch.set_num_threads(1)  # as the engine's workers run; tiny ops only slow down with more threads
     try:
         torch.manual_seed(seed)
-        return demo.run(params, torch.device("cpu"), no_progress)
+        return demo.run(params, torch.device("cpu"), progress)
     finally:
         torch.set_num_threads(threads)
 
@@ -59,9 +59,19 @@ def check_well_formed_and_seeded(slug: str) -> None:
             if chart.log_x:
                 assert all(v > 0 for v in series.x), (chart.key, series.name)
     assert all(math.isfinite(v) for v in first.metrics.values())
-    again = run(slug)
+    reports: list[tuple[float, str, list[Chart] | None]] = []
+    again = run(slug, progress=lambda fraction, message="", charts=None: reports.append((fraction, message, charts)))
     assert deterministic(slug, again.metrics) == deterministic(slug, first.metrics)
     assert again.conclusion == first.conclusion or get_demo(slug).timing_metrics
+    # What the engine streams to the page: fractions that only grow and end at 1, partial charts
+    # that are the final charts in the making.
+    fractions = [fraction for fraction, _, _ in reports]
+    assert fractions and fractions[-1] == 1.0
+    assert all(0.0 <= a <= b <= 1.0 for a, b in zip([0.0] + fractions, fractions))
+    final_keys = {chart.key for chart in again.charts}
+    for _, message, charts in reports:
+        assert isinstance(message, str)
+        assert {chart.key for chart in charts or []} <= final_keys
 
 
 def _just_outside(limit, below: bool):

@@ -61,7 +61,13 @@ def run(params: Params, device, progress) -> DemoResult:
         batch_means = (ranks < b).float() @ per_example / b
         measured.append((batch_means - full).pow(2).sum(dim=1).mean().item())
         theory.append(sigma2 / b * (n - b) / (n - 1))
-    progress(0.1, "기울기 분산 측정 완료")
+    variance_chart = Chart(
+        key="variance", title="미니배치 기울기의 분산 E‖g_B − g‖²", x_label="배치 크기 B", y_label="분산",
+        log_x=True, log_y=True,
+        series=[Series(name="측정", x=[float(b) for b in sizes], y=measured),
+                Series(name="이론 σ²/B·(N−B)/(N−1)", x=[float(b) for b in sizes], y=theory)],
+    )
+    progress(0.1, "기울기 분산 측정 완료", [variance_chart])
     small = [i for i, b in enumerate(sizes) if b <= n // 16]  # away from the without-replacement bend
     slope = _slope([math.log(sizes[i]) for i in small], [math.log(measured[i]) for i in small])
 
@@ -69,6 +75,24 @@ def run(params: Params, device, progress) -> DemoResult:
         return F.cross_entropy(with_bias @ w, labels).item()
 
     batches = [b for b in TRAIN_BATCHES if b < n] + [n]
+
+    def label(b: int) -> str:
+        return f"전체 배치 ({b})" if b == n else f"배치 {b}"
+
+    def epoch_chart(trained: list[int]) -> Chart:
+        return Chart(
+            key="loss_by_epoch", title="에폭(데이터를 본 횟수)에 따른 학습 손실", x_label="에폭", y_label="교차 엔트로피",
+            series=[Series(name=label(b), x=by_epoch[b][0], y=by_epoch[b][1]) for b in trained],
+        )
+
+    def step_chart(trained: list[int]) -> Chart:
+        return Chart(
+            key="loss_by_step", title="업데이트 횟수에 따른 학습 손실", x_label="스텝", y_label="교차 엔트로피",
+            log_x=True,
+            # Step 0 has no place on a log axis: the curves start at the first recorded step.
+            series=[Series(name=label(b), x=by_step[b][0][1:], y=by_step[b][1][1:]) for b in trained],
+        )
+
     start_loss = train_loss(torch.zeros(N_FEATURES + 1, N_CLASSES, device=device))
     by_epoch: dict[int, tuple[list[float], list[float]]] = {}
     by_step: dict[int, tuple[list[float], list[float]]] = {}
@@ -97,7 +121,9 @@ def run(params: Params, device, progress) -> DemoResult:
         final_loss[b] = losses[-1]
         by_epoch[b] = (epochs_x, losses)
         by_step[b] = (steps_x, losses)
-        progress(0.1 + 0.9 * (done + 1) / len(batches), f"배치 크기 {b} 학습 완료")
+        trained = batches[: done + 1]
+        progress(0.1 + 0.9 * (done + 1) / len(batches), f"배치 크기 {b} 학습 완료",
+                 [variance_chart, epoch_chart(trained), step_chart(trained)])
 
     metrics: dict[str, float] = {
         "variance_slope": slope,
@@ -117,27 +143,7 @@ def run(params: Params, device, progress) -> DemoResult:
     best = min(batches, key=lambda b: final_loss[b])
     metrics["best_batch_by_epoch"] = float(best)
 
-    def label(b: int) -> str:
-        return f"전체 배치 ({b})" if b == n else f"배치 {b}"
-
-    charts = [
-        Chart(
-            key="variance", title="미니배치 기울기의 분산 E‖g_B − g‖²", x_label="배치 크기 B", y_label="분산",
-            log_x=True, log_y=True,
-            series=[Series(name="측정", x=[float(b) for b in sizes], y=measured),
-                    Series(name="이론 σ²/B·(N−B)/(N−1)", x=[float(b) for b in sizes], y=theory)],
-        ),
-        Chart(
-            key="loss_by_epoch", title="에폭(데이터를 본 횟수)에 따른 학습 손실", x_label="에폭", y_label="교차 엔트로피",
-            series=[Series(name=label(b), x=by_epoch[b][0], y=by_epoch[b][1]) for b in batches],
-        ),
-        Chart(
-            key="loss_by_step", title="업데이트 횟수에 따른 학습 손실", x_label="스텝", y_label="교차 엔트로피",
-            log_x=True,
-            # Step 0 has no place on a log axis: the curves start at the first recorded step.
-            series=[Series(name=label(b), x=by_step[b][0][1:], y=by_step[b][1][1:]) for b in batches],
-        ),
-    ]
+    charts = [variance_chart, epoch_chart(batches), step_chart(batches)]
     table = Table(
         columns=["배치 크기", "에폭당 스텝", f"{common_step}스텝 뒤 손실", f"{params.epochs}에폭 뒤 손실"],
         rows=[[label(b), n // b, round(loss_at_step[b], 4), round(final_loss[b], 4)] for b in batches],

@@ -65,6 +65,12 @@ def run(params: Params, device, progress) -> DemoResult:
         model.to(device)
     optimizer = torch.optim.Adam([p for m in models.values() for p in m.parameters()], lr=LEARNING_RATE,
                                  foreach=True)
+    def loss_chart() -> Chart:
+        return Chart(
+            key="loss", title="학습 손실", x_label="스텝", y_label="평균제곱오차", log_y=True,
+            series=[Series(name=label, x=curve_steps, y=curves[key]) for key, label in MODELS],
+        )
+
     record_every = max(params.steps // 100, 1)
     curve_steps: list[float] = []
     curves: dict[str, list[float]] = {key: [] for key in models}
@@ -78,7 +84,7 @@ def run(params: Params, device, progress) -> DemoResult:
             for key, loss in losses.items():
                 curves[key].append(loss.item())
         if step % 250 == 0:
-            progress(step / params.steps, f"{step}/{params.steps} 스텝")
+            progress(step / params.steps, f"{step}/{params.steps} 스텝", [loss_chart()])
 
     with torch.no_grad():
         fitted = {key: model(x).squeeze(1) for key, model in models.items()}
@@ -101,10 +107,7 @@ def run(params: Params, device, progress) -> DemoResult:
             series=[Series(name="정답", x=xs, y=y.squeeze(1).tolist())]
             + [Series(name=label, x=xs, y=fitted[key].tolist()) for key, label in MODELS],
         ),
-        Chart(
-            key="loss", title="학습 손실", x_label="스텝", y_label="평균제곱오차", log_y=True,
-            series=[Series(name=label, x=curve_steps, y=curves[key]) for key, label in MODELS],
-        ),
+        loss_chart(),
     ]
     table = Table(
         columns=["모델", "평균제곱오차", "x = 0에서의 출력"],

@@ -67,6 +67,14 @@ def run(params: Params, device, progress) -> DemoResult:
         with torch.no_grad():
             return (pre_activation(inputs) <= 0).all(dim=1)  # (copies, units)
 
+    def dead_chart() -> Chart:
+        return Chart(
+            key="dead", title="죽은 유닛 비율 (모든 학습 예제에서 출력 0)", x_label="스텝", y_label="죽은 유닛 비율",
+            series=[Series(name=f"{label} lr={lr:g}", x=[float(s) for s in checked_steps],
+                           y=[row[i] for row in dead_curve])
+                    for i, (_, label, _, lr) in enumerate(models)],
+        )
+
     check_every = max(params.steps // 60, 1)
     early_step = max(int(params.steps * EARLY_FRACTION), 1)
     checked_steps, dead_curve = [0], [dead_units().float().mean(dim=1).tolist()]
@@ -86,13 +94,14 @@ def run(params: Params, device, progress) -> DemoResult:
             checked_steps.append(step)
             dead_curve.append(dead_units().float().mean(dim=1).tolist())
         if step % 100 == 0:
-            progress(step / params.steps, f"{step}/{params.steps} 스텝")
+            progress(step / params.steps, f"{step}/{params.steps} 스텝", [dead_chart()])
 
     final_dead = dead_units()
     with torch.no_grad():
         accuracy = (forward(inputs).argmax(dim=2) == labels).float().mean(dim=1).tolist()
         moved = (w1 - early_w1).abs().amax(dim=1)  # (copies, units): largest change of each unit's weights
-    finite = [bool(torch.isfinite(t).all()) for t in w1]
+    # A copy whose weights blew up (the largest rate with tiny batches) has no dead units to speak of.
+    finite = [bool(torch.isfinite(w).all() and torch.isfinite(v).all()) for w, v in zip(w1, w2)]
 
     # Metric names end in the learning rate's rank: 0 is the smallest (max/8), 3 the largest.
     metrics: dict[str, float] = {}
@@ -106,7 +115,9 @@ def run(params: Params, device, progress) -> DemoResult:
         metrics[f"accuracy_{kind}_{rank}"] = accuracy[i]
         metrics[f"early_dead_{kind}_{rank}"] = float(n_early)
         metrics[f"revived_{kind}_{rank}"] = float(revived)
-        metrics[f"early_dead_weight_change_{kind}_{rank}"] = moved[i][early].max().item() if n_early else 0.0
+        metrics[f"early_dead_weight_change_{kind}_{rank}"] = (
+            moved[i][early].max().item() if n_early and finite[i] else 0.0)
+        metrics[f"diverged_{kind}_{rank}"] = 0.0 if finite[i] else 1.0
         rows.append([label, lr, f"{metrics[f'dead_{kind}_{rank}']:.0%}", n_early, revived,
                      f"{metrics[f'early_dead_weight_change_{kind}_{rank}']:.3g}" if n_early else "—",
                      round(accuracy[i], 3) if finite[i] else "발산"])
@@ -119,13 +130,8 @@ def run(params: Params, device, progress) -> DemoResult:
     metrics["max_learning_rate"] = lrs[top]
     metrics["min_learning_rate"] = lrs[0]
 
-    xs = [float(s) for s in checked_steps]
     charts = [
-        Chart(
-            key="dead", title="죽은 유닛 비율 (모든 학습 예제에서 출력 0)", x_label="스텝", y_label="죽은 유닛 비율",
-            series=[Series(name=f"{label} lr={lr:g}", x=xs, y=[row[i] for row in dead_curve])
-                    for i, (_, label, _, lr) in enumerate(models)],
-        ),
+        dead_chart(),
         Chart(
             key="dead_vs_lr", title="학습 끝의 죽은 유닛 비율", x_label="학습률", y_label="죽은 유닛 비율", log_x=True,
             series=[Series(name=label, x=lrs, y=[metrics[f"dead_{kind}_{r}"] for r in range(len(lrs))])
@@ -166,24 +172,30 @@ def _conclusion(params: Params, m: dict[str, float], early_step: int) -> str:
     if early_relu:
         change = m["early_dead_weight_change_relu"]
         stay = (
-            f" {early_step}스텝에 죽어 있던 ReLU 유닛 {early_relu}개 중 끝까지 되살아난 것은 {revived_relu}개이고, "
+            f" 네 학습률을 합쳐 {early_step}스텝에 죽어 있던 ReLU 유닛 {early_relu}개 중 끝까지 되살아난 것은 "
+            f"{revived_relu}개이고, "
             + ("그 유닛들의 가중치는 그 뒤로 전혀 움직이지 않았습니다 (변화 0): 기울기가 정확히 0이라 한 번 죽으면 "
                "그대로입니다." if change == 0 else
                f"그 유닛들의 가중치는 그 뒤로 최대 {change:.3g}만큼 움직였습니다.")
         )
     else:
-        stay = f" {early_step}스텝에 죽어 있던 ReLU 유닛은 없었습니다."
+        stay = f" 네 학습률 모두 {early_step}스텝에 죽어 있던 ReLU 유닛은 없었습니다."
     if early_leaky:
         leaky = (
-            f" LeakyReLU(음수 쪽 기울기 {params.negative_slope:g})는 같은 학습률 {hi_lr:g}에서 {leaky_hi:.0%}가 모든 예제에서 "
-            f"음수 구간에 있었지만, 그 구간에서도 기울기가 남아 {early_step}스텝에 그랬던 유닛 {early_leaky}개 중 "
-            f"{revived_leaky}개가 되살아났고 가중치가 최대 {m['early_dead_weight_change_leaky']:.3g}만큼 움직였습니다."
+            f" LeakyReLU(음수 쪽 기울기 {params.negative_slope:g})는 같은 학습률 {hi_lr:g}에서 {leaky_hi:.0%}가 모든 "
+            f"예제에서 음수 구간에 있었지만, 그 구간에서도 기울기가 남아, 네 학습률을 합쳐 {early_step}스텝에 그랬던 유닛 "
+            f"{early_leaky}개 중 {revived_leaky}개가 되살아났고 가중치가 최대 {m['early_dead_weight_change_leaky']:.3g}만큼 움직였습니다."
         )
     else:
         leaky = (
             f" LeakyReLU(음수 쪽 기울기 {params.negative_slope:g})는 {early_step}스텝에 음수 구간에 갇힌 유닛이 없었고, "
             f"학습률 {hi_lr:g}에서 끝의 비율도 {leaky_hi:.0%}입니다."
         )
+    diverged = [f"{'ReLU' if kind == 'relu' else 'LeakyReLU'} 학습률 {params.max_learning_rate * fraction:g}"
+                for kind in ("relu", "leaky") for rank, fraction in enumerate(LR_FRACTIONS)
+                if m[f"diverged_{kind}_{rank}"]]
+    if diverged:
+        dying += f" ({', '.join(diverged)}의 학습은 발산해 그 망의 수치는 뜻이 없습니다.)"
     return dying + stay + leaky
 
 

@@ -81,6 +81,22 @@ def run(params: Params, device, progress) -> DemoResult:
     gap_curve: list[list[float | None]] = [[1.0] * len(RUNS)]
     curve_steps = [0.0]
     paths: list[list[list[float]]] = [[[0.0, 0.0]] for _ in RUNS]
+    def loss_chart() -> Chart:
+        return Chart(
+            key="loss", title="줄일 수 있는 손실 중 남은 비율", x_label="스텝", y_label="(L − L*) / (L₀ − L*)",
+            log_y=True,
+            series=[Series(name=label, x=curve_steps, y=[row[i] for row in gap_curve])
+                    for i, (_, label) in enumerate(RUNS)],
+        )
+
+    def path_chart() -> Chart:
+        return Chart(
+            key="path", title="가중치 경로 (각 좌표를 최적값으로 나눈 값, 1·1이 최적)", x_label="w₁ / w₁*",
+            y_label="w₂ / w₂*",
+            series=[Series(name=label, x=[p[0] for p in paths[i]], y=[p[1] for p in paths[i]])
+                    for i, (key, label) in enumerate(RUNS) if key != "raw_at_scaled_lr"],
+        )
+
     for step in range(1, params.max_steps + 1):
         residual = (features @ weights.unsqueeze(-1)).squeeze(-1) - goals
         gradient = (features * residual.unsqueeze(-1)).mean(dim=1)
@@ -107,7 +123,7 @@ def run(params: Params, device, progress) -> DemoResult:
         if not bool(active.any()):
             break
         if step % 1000 == 0:
-            progress(step / params.max_steps, f"{step}/{params.max_steps} 스텝")
+            progress(step / params.max_steps, f"{step}/{params.max_steps} 스텝", [loss_chart(), path_chart()])
 
     metrics: dict[str, float] = {
         "condition_raw": (eig_raw[-1] / eig_raw[0]).item(),
@@ -122,20 +138,7 @@ def run(params: Params, device, progress) -> DemoResult:
         metrics[f"steps_{key}"] = float(converged_at[i] or diverged_at[i] or params.max_steps)
         metrics[f"diverged_{key}"] = 1.0 if diverged_at[i] else 0.0
 
-    charts = [
-        Chart(
-            key="loss", title="줄일 수 있는 손실 중 남은 비율", x_label="스텝", y_label="(L − L*) / (L₀ − L*)",
-            log_y=True,
-            series=[Series(name=label, x=curve_steps, y=[row[i] for row in gap_curve])
-                    for i, (_, label) in enumerate(RUNS)],
-        ),
-        Chart(
-            key="path", title="가중치 경로 (각 좌표를 최적값으로 나눈 값, 1·1이 최적)", x_label="w₁ / w₁*",
-            y_label="w₂ / w₂*",
-            series=[Series(name=label, x=[p[0] for p in paths[i]], y=[p[1] for p in paths[i]])
-                    for i, (key, label) in enumerate(RUNS) if key != "raw_at_scaled_lr"],
-        ),
-    ]
+    charts = [loss_chart(), path_chart()]
     table = Table(
         columns=["실행", "λ_max", "λ_min", "조건수 κ", "학습률", "결과"],
         rows=[[label, float(f"{e[-1].item():.4g}"), float(f"{e[0].item():.4g}"),

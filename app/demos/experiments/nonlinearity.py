@@ -36,7 +36,7 @@ class Params(DemoParams):
     depth: int = Field(8, ge=1, le=32, description="활성화 없는 선형 층을 몇 개 쌓을지")
     activation: Literal["relu", "tanh", "sigmoid"] = Field("relu", description="비선형 망의 은닉 활성화 함수")
     max_units: int = Field(64, ge=4, le=256, description="비선형 망의 최대 은닉 유닛 수 (2, 4, 8, …, 이 값까지)")
-    steps: int = Field(1000, ge=100, le=10000, description="Adam 학습 스텝 수")
+    steps: int = Field(1000, ge=100, le=4000, description="Adam 학습 스텝 수")
 
 
 SMALLEST = Params(depth=4, max_units=32, steps=600)
@@ -96,14 +96,42 @@ def run(params: Params, device, progress) -> DemoResult:
                                  lr=LEARNING_RATE, foreach=True)
     # Annealing to zero lets each fit settle instead of ending wherever Adam's last steps jittered to.
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, params.steps)
+    shown = sorted({0, len(counts) // 2, len(counts) - 1})[:CURVE_WIDTHS_SHOWN]
+    xs = x.squeeze(1).tolist()
+    activation_name = {"relu": "ReLU", "tanh": "tanh", "sigmoid": "시그모이드"}[params.activation]
+
+    def fit_chart(stack_out, wide_out) -> Chart:
+        return Chart(
+            key="fit", title=f"맞춘 곡선: {label}", x_label="x", y_label="y",
+            series=[Series(name="정답", x=xs, y=y.squeeze(1).tolist()),
+                    Series(name=f"선형 층 {params.depth}개", x=xs, y=stack_out.squeeze(1).tolist())]
+            + [Series(name=f"{activation_name} {counts[i]}유닛", x=xs, y=wide_out[:, i].tolist()) for i in shown],
+        )
+
+    def mse_chart(stack_mse: float, wide_mse: list[float]) -> Chart:
+        units = [float(c) for c in counts]
+        return Chart(
+            key="mse", title="은닉 유닛 수에 따른 오차", x_label="은닉 유닛 수", y_label="평균제곱오차",
+            log_x=True, log_y=True,
+            series=[
+                Series(name=f"{activation_name} 망", x=units, y=wide_mse),
+                Series(name=f"선형 층 {params.depth}개", x=units, y=[stack_mse] * len(counts)),
+                Series(name="최소제곱 직선", x=units, y=[best_line_mse] * len(counts)),
+            ],
+        )
+
     for step in range(1, params.steps + 1):
         optimizer.zero_grad(set_to_none=True)
-        loss = (stack(inputs) - y).pow(2).mean() + (wide(inputs) - y).pow(2).mean(dim=0).sum()
+        stack_out, wide_out = stack(inputs), wide(inputs)
+        stack_loss, wide_losses = (stack_out - y).pow(2).mean(), (wide_out - y).pow(2).mean(dim=0)
+        loss = stack_loss + wide_losses.sum()
         loss.backward()
         optimizer.step()
         schedule.step()
-        if step % 250 == 0:
-            progress(step / params.steps, f"{step}/{params.steps} 스텝")
+        if step % 250 == 0:  # the fits as they were at the start of this step
+            partial = [fit_chart(stack_out.detach(), wide_out.detach()),
+                       mse_chart(stack_loss.item(), wide_losses.tolist())]
+            progress(step / params.steps, f"{step}/{params.steps} 스텝", partial)
 
     with torch.no_grad():
         stack_out, wide_out = stack(inputs), wide(inputs)
@@ -142,26 +170,7 @@ def run(params: Params, device, progress) -> DemoResult:
         metrics["tangent_gap_unit_interval"] = gap_unit
         metrics["activation_range"] = (act(unit[-1:]) - act(unit[:1])).item()
 
-    shown = sorted({0, len(counts) // 2, len(counts) - 1})[:CURVE_WIDTHS_SHOWN]
-    xs = x.squeeze(1).tolist()
-    activation_name = {"relu": "ReLU", "tanh": "tanh", "sigmoid": "시그모이드"}[params.activation]
-    charts = [
-        Chart(
-            key="fit", title=f"맞춘 곡선: {label}", x_label="x", y_label="y",
-            series=[Series(name="정답", x=xs, y=y.squeeze(1).tolist()),
-                    Series(name=f"선형 층 {params.depth}개", x=xs, y=stack_out.squeeze(1).tolist())]
-            + [Series(name=f"{activation_name} {counts[i]}유닛", x=xs, y=wide_out[:, i].tolist()) for i in shown],
-        ),
-        Chart(
-            key="mse", title="은닉 유닛 수에 따른 오차", x_label="은닉 유닛 수", y_label="평균제곱오차",
-            log_x=True, log_y=True,
-            series=[
-                Series(name=f"{activation_name} 망", x=[float(c) for c in counts], y=wide_mse),
-                Series(name=f"선형 층 {params.depth}개", x=[float(c) for c in counts], y=[stack_mse] * len(counts)),
-                Series(name="최소제곱 직선", x=[float(c) for c in counts], y=[best_line_mse] * len(counts)),
-            ],
-        ),
-    ]
+    charts = [fit_chart(stack_out, wide_out), mse_chart(stack_mse, wide_mse)]
     stack_params = sum(p.numel() for p in stack.parameters())
     table = Table(
         columns=["모델", "파라미터 수", "평균제곱오차"],

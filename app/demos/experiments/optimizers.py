@@ -48,7 +48,8 @@ class Params(DemoParams):
     condition: float = Field(50.0, ge=2.0, le=1000.0, description="가파른 방향과 완만한 방향의 곡률 비 κ")
     rotation_degrees: float = Field(0.0, ge=0.0, le=90.0, description="곡면을 좌표축에 대해 돌리는 각도 (기울어진 타원)")
     sgd_lr: float = Field(1.2, ge=0.01, le=2.5, description="SGD·모멘텀·네스테로프 학습률 (가파른 방향 곡률이 1, 2를 넘으면 SGD 발산)")
-    momentum: float = Field(0.9, ge=0.0, le=0.99, description="모멘텀·네스테로프의 ρ (속도에 곱하는 값)")
+    # torch's Nesterov needs ρ > 0 (at 0 both are plain SGD).
+    momentum: float = Field(0.9, ge=0.05, le=0.99, description="모멘텀·네스테로프의 ρ (속도에 곱하는 값)")
     adaptive_lr: float = Field(0.1, ge=0.001, le=1.0, description="AdaGrad·RMSProp·Adam 학습률 (한 스텝에 움직이는 대략의 거리)")
     steps: int = Field(300, ge=20, le=3000, description="스텝 수")
 
@@ -98,6 +99,25 @@ def run(params: Params, device, progress) -> DemoResult:
     diverged: dict[str, int | None] = dict.fromkeys(point)
     step_lengths: dict[str, list[float]] = {key: [] for key in point}
     across_signs: dict[str, list[float]] = {key: [] for key in point}
+    surface_name = "골짜기" if params.surface == "ravine" else "안장점"
+    minima = [[0.0, 0.0]] if params.surface == "ravine" else [[-1.0, 0.0], [1.0, 0.0]]
+    minima = [(rotation.T @ torch.tensor(m, device=device)).tolist() for m in minima]
+
+    def path_chart() -> Chart:
+        return Chart(
+            key="path", title=f"{surface_name}에서의 경로 (κ = {kappa:g})", x_label="x (첫째 좌표)", y_label="y (둘째 좌표)",
+            series=[Series(name=label, x=[p[0] for p in paths[key]], y=[p[1] for p in paths[key]])
+                    for key, label in OPTIMIZERS]
+            + [Series(name="최소점", x=[m[0] for m in minima], y=[m[1] for m in minima])],
+        )
+
+    def loss_chart() -> Chart:
+        return Chart(
+            key="loss", title="남은 손실 (f − f*) / (f₀ − f*)", x_label="스텝", y_label="남은 손실 비율", log_y=True,
+            series=[Series(name=label, x=[float(s) for s in range(len(gaps[key]))], y=gaps[key])
+                    for key, label in OPTIMIZERS],
+        )
+
     for step in range(1, params.steps + 1):
         for key, optimizer in optimizers.items():
             if diverged[key] is not None:
@@ -126,7 +146,7 @@ def run(params: Params, device, progress) -> DemoResult:
             if escaped[key] is None and abs(along) > ESCAPED:
                 escaped[key] = step
         if step % 100 == 0:
-            progress(step / params.steps, f"{step}/{params.steps} 스텝")
+            progress(step / params.steps, f"{step}/{params.steps} 스텝", [path_chart(), loss_chart()])
 
     metrics: dict[str, float] = {}
     floor = BOUNCE_FLOOR * abs(STARTS[params.surface][1])
@@ -148,22 +168,7 @@ def run(params: Params, device, progress) -> DemoResult:
     if len(lengths) >= 10:
         metrics["adagrad_step_shrink"] = sum(lengths[-5:]) / max(sum(lengths[:5]), 1e-30)
 
-    xs = [float(s) for s in range(params.steps + 1)]
-    surface_name = "골짜기" if params.surface == "ravine" else "안장점"
-    minima = [[0.0, 0.0]] if params.surface == "ravine" else [[-1.0, 0.0], [1.0, 0.0]]
-    minima = [(rotation.T @ torch.tensor(m, device=device)).tolist() for m in minima]
-    charts = [
-        Chart(
-            key="path", title=f"{surface_name}에서의 경로 (κ = {kappa:g})", x_label="x (첫째 좌표)", y_label="y (둘째 좌표)",
-            series=[Series(name=label, x=[p[0] for p in paths[key]], y=[p[1] for p in paths[key]])
-                    for key, label in OPTIMIZERS]
-            + [Series(name="최소점", x=[m[0] for m in minima], y=[m[1] for m in minima])],
-        ),
-        Chart(
-            key="loss", title="남은 손실 (f − f*) / (f₀ − f*)", x_label="스텝", y_label="남은 손실 비율", log_y=True,
-            series=[Series(name=label, x=xs[: len(gaps[key])], y=gaps[key]) for key, label in OPTIMIZERS],
-        ),
-    ]
+    charts = [path_chart(), loss_chart()]
     columns = ["옵티마이저", "학습률", f"도착 스텝 (남은 손실 ≤ {TOLERANCE:g})", "골짜기 벽 사이 튕김", "마지막 남은 손실"]
     if params.surface == "saddle":
         columns.insert(3, f"탈출 스텝 (|x| > {ESCAPED:g})")

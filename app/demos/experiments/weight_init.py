@@ -13,6 +13,8 @@ each initialisation ends up with.
 
 from __future__ import annotations
 
+import math
+
 from pydantic import Field
 
 from app.demos.base import Chart, Citation, DemoParams, DemoResult, DemoSpec, QuestionRef, Series, Table
@@ -58,58 +60,71 @@ def run(params: Params, device, progress) -> DemoResult:
 
     act_fn = {"tanh": torch.tanh, "relu": torch.relu}
     inputs = torch.randn(N_SAMPLES, params.width, device=device)
-    stds: dict[tuple[str, str], list[float]] = {}
+    # std per layer; None from the layer where float32 overflowed on (a deep ReLU net with large weights)
+    stds: dict[tuple[str, str], list[float | None]] = {}
     saturated: dict[str, float] = {}
     weight_std: dict[str, float] = {}
-    total = len(SCHEMES) * len(ACTIVATIONS)
-    for i, (activation, _) in enumerate(ACTIVATIONS):
-        for j, (scheme, _) in enumerate(SCHEMES):
+    layers = [float(k) for k in range(1, params.depth + 1)]
+
+    def std_chart(activation: str, label: str) -> Chart:
+        return Chart(
+            key=f"std_{activation}", title=f"{label}: 층별 출력의 표준편차", x_label="층", y_label="표준편차",
+            log_y=True,
+            # 0 has no logarithm: an all-zero layer is left out of the log chart (the table shows it).
+            series=[Series(name=scheme_label, x=layers, y=[s if s else None for s in stds[(activation, scheme)]])
+                    for scheme, scheme_label in SCHEMES],
+        )
+
+    for i, (activation, label) in enumerate(ACTIVATIONS):
+        for scheme, _ in SCHEMES:
             weight = torch.empty(params.width, params.width, device=device)
             h, per_layer = inputs, []
             with torch.no_grad():
                 for _ in range(params.depth):
                     _init(torch, weight, scheme, params.small_std)
                     h = act_fn[activation](h @ weight.T)
-                    per_layer.append(h.std().item())
+                    spread = h.double().std().item()  # float64: the squares of large outputs overflow float32
+                    if not math.isfinite(spread):
+                        break
+                    per_layer.append(spread)
                 if activation == "tanh":
                     saturated[scheme] = (h.abs() > SATURATED).float().mean().item()
                 if activation == "relu":
                     weight_std[scheme] = weight.std().item()
-            stds[(activation, scheme)] = per_layer
-            progress((i * len(SCHEMES) + j + 1) / (total + 1), f"{activation} · {scheme}")
+            stds[(activation, scheme)] = per_layer + [None] * (params.depth - len(per_layer))
+        progress((i + 1) / (len(ACTIVATIONS) + 1), f"{label} 순전파 완료",
+                 [std_chart(a, name) for a, name in ACTIVATIONS[: i + 1]])
 
     distinct, final_loss = _symmetry(torch, params, device)
 
     metrics: dict[str, float] = {}
     for (activation, scheme), per_layer in stds.items():
-        metrics[f"first_std_{activation}_{scheme}"] = per_layer[0]
-        metrics[f"last_std_{activation}_{scheme}"] = per_layer[-1]
+        finite = [s for s in per_layer if s is not None]
+        metrics[f"first_std_{activation}_{scheme}"] = finite[0] if finite else math.inf
+        metrics[f"last_std_{activation}_{scheme}"] = finite[-1] if finite else math.inf
+        # The layer from which float32 overflowed (0: it never did); the last std above is the last finite one.
+        metrics[f"overflow_layer_{activation}_{scheme}"] = float(len(finite) + 1 if len(finite) < params.depth else 0)
     for scheme, _ in SCHEMES:
         metrics[f"saturated_tanh_{scheme}"] = saturated[scheme]
         metrics[f"weight_std_{scheme}"] = weight_std[scheme]
         metrics[f"distinct_units_{scheme}"] = float(distinct[scheme])
         metrics[f"trained_loss_{scheme}"] = final_loss[scheme]
 
-    layers = [float(k) for k in range(1, params.depth + 1)]
-    charts = [
-        Chart(
-            key=f"std_{activation}", title=f"{label}: 층별 출력의 표준편차", x_label="층", y_label="표준편차",
-            log_y=True,
-            # 0 has no logarithm: an all-zero layer is left out of the log chart (the table shows it).
-            series=[Series(name=scheme_label, x=layers, y=[s if s > 0 else None for s in stds[(activation, scheme)]])
-                    for scheme, scheme_label in SCHEMES],
-        )
-        for activation, label in ACTIVATIONS
-    ]
+    charts = [std_chart(activation, label) for activation, label in ACTIVATIONS]
     table = Table(
         columns=["초기화", "가중치 표준편차", "tanh 마지막 층 std", "tanh 포화 비율 (|a|>0.99)", "ReLU 마지막 층 std",
                  f"학습 {SYMMETRY_STEPS}스텝 뒤 서로 다른 유닛 수 (/{SYMMETRY_WIDTH})"],
-        rows=[[label, float(f"{weight_std[scheme]:.3g}"), float(f"{stds[('tanh', scheme)][-1]:.3g}"),
-               f"{saturated[scheme]:.0%}", float(f"{stds[('relu', scheme)][-1]:.3g}"), distinct[scheme]]
+        rows=[[label, float(f"{weight_std[scheme]:.3g}"), _last_std(metrics, "tanh", scheme),
+               f"{saturated[scheme]:.0%}", _last_std(metrics, "relu", scheme), distinct[scheme]]
               for scheme, label in SCHEMES],
     )
     progress(1.0, "완료", charts)
     return DemoResult(charts=charts, table=table, conclusion=_conclusion(params, metrics), metrics=metrics)
+
+
+def _last_std(m: dict[str, float], activation: str, scheme: str) -> float | str:
+    overflow = int(m[f"overflow_layer_{activation}_{scheme}"])
+    return f"{overflow}층에서 float32 넘침" if overflow else float(f"{m[f'last_std_{activation}_{scheme}']:.3g}")
 
 
 def _symmetry(torch, params: Params, device) -> tuple[dict[str, int], dict[str, float]]:
@@ -162,10 +177,14 @@ def _conclusion(params: Params, m: dict[str, float]) -> str:
         f" 표준편차 {params.small_std:g}의 작은 가중치는 신호를 층마다 줄여 마지막 층에서 tanh {small_tanh:.2g}, "
         f"ReLU {small_relu:.2g}까지 작아졌고"
     )
-    large_relu = m["last_std_relu_large"]
+    large_relu, overflow = m["last_std_relu_large"], int(m["overflow_layer_relu_large"])
+    grown = (
+        f"{overflow - 1}층에서 {large_relu:.3g}까지 키운 뒤 {overflow}층에서 float32의 범위(약 3.4e38)를 넘겼습니다"
+        if overflow else f"{large_relu:.3g}까지 키웠습니다"
+    )
     parts.append(
         f", 표준편차 1의 큰 가중치는 tanh 출력의 {m['saturated_tanh_large']:.0%}를 ±1 근처(포화, 기울기 거의 0)로 "
-        f"밀어 넣고 ReLU 출력은 {large_relu:.3g}까지 키웠습니다."
+        f"밀어 넣고 ReLU 출력은 {grown}."
         if large_relu > 100 else
         f", 표준편차 1의 큰 가중치는 tanh 출력의 {m['saturated_tanh_large']:.0%}를 포화시켰습니다 (ReLU {large_relu:.3g})."
     )
