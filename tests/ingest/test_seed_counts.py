@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import tomllib
+
 import pytest
 
 from app.ingest.parsers import parse_document
@@ -151,3 +153,13 @@ def test_nodes_boilerplate_and_intro():
 def test_seed_labels_are_unique(path):
     labels = [q.label for q in parse_seed(path).questions()]
     assert len(labels) == len(set(labels))
+
+
+def test_every_demo_link_names_a_label_the_parsers_produce():
+    links = tomllib.loads((CONTENT_DIR / "demos.toml").read_text(encoding="utf-8"))["link"]
+    labels: dict[str, set[str]] = {}
+    for link in links:
+        if link["file"] not in labels:
+            labels[link["file"]] = {q.label for q in parse_seed(link["file"]).questions()}
+    assert [(link["file"], link["question"]) for link in links if link["question"] not in labels[link["file"]]] == []
+    assert links
