@@ -1,4 +1,4 @@
-"""Bad input on the read API and its HTML twins: 404/405/422 in the one envelope, never a 500."""
+"""Bad input on the read API and its HTML twins: 404/405/422 in the one envelope, never a 500; a real failure is a 500 envelope."""
 
 from __future__ import annotations
 
@@ -84,3 +84,20 @@ def test_errors_are_not_cached_or_validated(reader):
     assert "etag" not in response.headers
     again = reader.get("/api/v1/questions/999999", headers={"If-None-Match": "*"})
     assert again.status_code == 404
+
+
+def test_an_unexpected_failure_is_a_500_envelope_not_a_traceback(app, sample, monkeypatch):
+    from fastapi.testclient import TestClient
+
+    from app.services import reading
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(reading, "question_detail", broken)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        error = assert_envelope(client.get(f"/api/v1/questions/{sample.parent}"), 500, "internal_error")
+        assert "database went away" not in error["message"]
+        assert_envelope(client.get(f"/questions/{sample.parent}"), 500, "internal_error")  # the twin, asked for JSON
+        page = client.get(f"/questions/{sample.parent}", headers=HTML)
+        assert page.status_code == 500 and "서버 오류" in page.text and "Traceback" not in page.text
