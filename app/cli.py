@@ -108,8 +108,9 @@ def build_parser() -> argparse.ArgumentParser:
 def _area_commands():
     """Subcommands owned by other areas (demos, search, export) register themselves here."""
     from app.search.commands import add_commands as search_commands
+    from app.services.export_cli import add_commands as export_commands
 
-    return [search_commands]
+    return [search_commands, export_commands]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -58,7 +58,7 @@ def make_accounts(database_url: str, count: int) -> list[str]:
     with Session(engine) as session:
         for i in range(count):
             user = accounts.sign_up(session, username=f"bench{i:02d}", password="bench-password",
-                                    display_name=f"벤치{i:02d}", testing=True)
+                                    display_name=f"bench{i:02d}", testing=True)
             tokens.append(accounts.create_api_token(session, user, "bench")[0])
     engine.dispose()
     return tokens

@@ -20,6 +20,7 @@ from sqlmodel import Session, select
 
 from app.api.errors import AppError
 from app.db.models import ApiToken, LoginSession, User
+from app.services import export_shapes
 from app.services.limits import now_utc
 
 SESSION_COOKIE = "kb_session"
@@ -50,6 +51,12 @@ def clean_display_name(raw: str) -> str:
     return name
 
 
+def is_author_name(name: str) -> bool:
+    """A display name must read as an author in the content shapes (`(민규)`, `민규 : …`), or
+    `kb export` would write posts whose author no longer reads back."""
+    return export_shapes.reads_back_as_author(name)
+
+
 def sign_up(session: Session, *, username: str, password: str, display_name: str | None, testing: bool) -> User:
     username = (username or "").strip().lower()
     if not USERNAME_RE.match(username):
@@ -57,8 +64,9 @@ def sign_up(session: Session, *, username: str, password: str, display_name: str
     if not (PASSWORD_MIN <= len(password or "") <= PASSWORD_MAX):
         raise AppError(422, f"비밀번호는 {PASSWORD_MIN}~{PASSWORD_MAX}자입니다.", details=[{"field": "password"}])
     name = clean_display_name(display_name or "") or username
-    if len(name) > 50:
-        raise AppError(422, "표시 이름은 50자 이하입니다.", details=[{"field": "display_name"}])
+    if not is_author_name(name):
+        raise AppError(422, "표시 이름은 공백 없는 한글 1~5자(예: 민규)나 영문 이름 두 단어까지(예: MK, Jane Doe)입니다.",
+                       details=[{"field": "display_name"}])
     user = User(username=username, display_name=name, created_at=now_utc(), password_hash=password_hasher(testing).hash(password))
     session.add(user)
     try:
