@@ -16,10 +16,11 @@ from datetime import timedelta
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from app.api.errors import AppError
 from app.db.models import ApiToken, LoginSession, User
+from app.db.queries import writes as queries
 from app.services import export_shapes
 from app.services.limits import now_utc
 
@@ -79,7 +80,7 @@ def sign_up(session: Session, *, username: str, password: str, display_name: str
 
 
 def authenticate(session: Session, *, username: str, password: str, testing: bool) -> User:
-    user = session.exec(select(User).where(User.username == (username or "").strip().lower())).first()
+    user = queries.user_by_username(session, (username or "").strip().lower())
     hasher = password_hasher(testing)
     if user is None:
         hasher.hash(password or "x")  # same cost either way: no username probing by timing
@@ -142,7 +143,7 @@ def create_api_token(session: Session, user: User, name: str) -> tuple[str, ApiT
 
 
 def list_api_tokens(session: Session, user: User) -> list[ApiToken]:
-    return list(session.exec(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())))
+    return queries.api_tokens_of(session, user.id)
 
 
 def revoke_api_token(session: Session, user: User, token_id: int) -> ApiToken:
@@ -159,7 +160,7 @@ def revoke_api_token(session: Session, user: User, token_id: int) -> ApiToken:
 def user_for_api_token(session: Session, token: str) -> User | None:
     if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None
-    row = session.exec(select(ApiToken).where(ApiToken.token_hash == sha256(token))).first()
+    row = queries.api_token_by_hash(session, sha256(token))
     if row is None or row.revoked_at is not None:
         return None
     now = now_utc()
