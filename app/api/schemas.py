@@ -209,6 +209,7 @@ class RevisionPublic(BaseModel):
 class RevisionHistory(BaseModel):
     kind: str = Field(description="question | answer")
     id: int
+    title: str = Field(description="질문의 지금 제목 (답변이면 그 답변이 달린 질문의 제목)")
     url: str
     json_url: str
     revisions: list[RevisionPublic] = Field(description="오래된 판부터")

@@ -86,7 +86,8 @@ def _as_text(title: str | None, body_md: str) -> str:
     return (f"# {title}\n\n" if title else "") + body_md
 
 
-def _history(rows, names: dict[int, str], url: str, json_url: str, kind: str, item_id: int) -> RevisionHistory:
+def _history(rows, names: dict[int, str], url: str, json_url: str, kind: str, item_id: int,
+             title: str) -> RevisionHistory:
     revisions: list[RevisionPublic] = []
     before = ""
     for number, row in enumerate(rows, start=1):
@@ -97,14 +98,14 @@ def _history(rows, names: dict[int, str], url: str, json_url: str, kind: str, it
             body_md=row.body_md, added=sum(1 for line in changes if line.kind == "add"),
             removed=sum(1 for line in changes if line.kind == "del"), changes=changes))
         before = text
-    return RevisionHistory(kind=kind, id=item_id, url=url, json_url=json_url, revisions=revisions)
+    return RevisionHistory(kind=kind, id=item_id, title=title, url=url, json_url=json_url, revisions=revisions)
 
 
 def question_history(session: Session, question_id: int) -> RevisionHistory:
-    live_question(session, question_id)
+    question = live_question(session, question_id)
     rows = queries.question_revisions(session, question_id)
     return _history(rows, queries.display_names(session, {r.user_id for r in rows}), question_page(question_id),
-                    f"/api/v1/questions/{question_id}/revisions", "question", question_id)
+                    f"/api/v1/questions/{question_id}/revisions", "question", question_id, question.title)
 
 
 def answer_history(session: Session, answer_id: int) -> RevisionHistory:
@@ -112,4 +113,4 @@ def answer_history(session: Session, answer_id: int) -> RevisionHistory:
     rows = queries.answer_revisions(session, answer_id)
     return _history(rows, queries.display_names(session, {r.user_id for r in rows}),
                     answer_page(answer.question_id, answer_id), f"/api/v1/answers/{answer_id}/revisions",
-                    "answer", answer_id)
+                    "answer", answer_id, live_question(session, answer.question_id).title)

@@ -93,6 +93,9 @@ def accept_answer(session: Session, user: User, question_id: int, answer_id: int
             answer = live_answer(session, answer_id)
             if answer.question_id != question_id:
                 raise AppError(422, "이 질문의 답변이 아닙니다.", details=[{"field": "answer_id"}])
+            if answer.parent_id is not None:
+                raise AppError(422, "답글은 채택할 수 없습니다. 질문에 단 답변을 채택해 주세요.",
+                               details=[{"field": "answer_id"}])
         question.accepted_answer_id = answer_id
         session.add(question)
         _finish(session, [question_id])

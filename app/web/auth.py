@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import secrets
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import Depends, FastAPI, Request
+from fastapi.responses import RedirectResponse
 from jinja2 import pass_context
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
@@ -63,6 +65,12 @@ def install_auth(app: FastAPI) -> None:
     app.state.rate_limiter = RateLimiter()
     _template_helpers(app)
 
+    @app.exception_handler(LoginRequired)
+    async def _to_login(request: Request, exc: LoginRequired):
+        if request.method in ("GET", "HEAD"):
+            return RedirectResponse(login_url(request), status_code=303)
+        return error_response(request, exc.status_code, exc.code, exc.message)
+
     @app.middleware("http")
     async def _auth_middleware(request: Request, call_next):
         length = request.headers.get("content-length")
@@ -101,11 +109,23 @@ async def check_csrf(request: Request) -> None:
                        code="csrf_failed")
 
 
+class LoginRequired(AppError):
+    """A page that needs an account: a browser asking for it is sent to log in, and back after."""
+
+    def __init__(self) -> None:
+        super().__init__(401, "로그인이 필요합니다.", code="login_required")
+
+
 def html_user(request: Request) -> User:
     user = getattr(request.state, "user", None)
     if user is None:
-        raise AppError(401, "로그인이 필요합니다.", code="login_required")
+        raise LoginRequired()
     return user
+
+
+def login_url(request: Request) -> str:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return f"/login?{urlencode({'next': target})}"
 
 
 def api_user(request: Request, session: SessionDep) -> User:

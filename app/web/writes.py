@@ -189,11 +189,11 @@ def preview(request: Request, user: HtmlUser, body: Body = ""):
 def question_revisions(request: Request, session: SessionDep, question_id: int):
     history = revisions.question_history(session, question_id)
     return render(request, "writes/revisions.html", {"history": history, "json_url": history.json_url,
-                                                      "heading": f"질문 {question_id}번 수정 이력"})
+                                                      "heading": "질문 수정 이력"})
 
 
 @router.get("/answers/{answer_id}/revisions", response_class=HTMLResponse)
 def answer_revisions(request: Request, session: SessionDep, answer_id: int):
     history = revisions.answer_history(session, answer_id)
     return render(request, "writes/revisions.html", {"history": history, "json_url": history.json_url,
-                                                      "heading": f"답변 {answer_id}번 수정 이력"})
+                                                      "heading": "답변 수정 이력"})

@@ -133,6 +133,10 @@ def test_votes_and_accept(alice, bob):
     assert accepted.status_code == 200
     detail = alice.client.get(f"/api/v1/questions/{question['id']}").json()
     assert detail["accepted_answer_id"] == answer["id"] and detail["plus_one_count"] == 1
+    reply = alice.client.post(f"/api/v1/answers/{answer['id']}/replies", json={"body": "답글"}, headers=alice.headers)
+    not_an_answer = alice.client.post(f"/api/v1/questions/{question['id']}/accept", json={"answer_id": reply.json()["id"]},
+                                      headers=alice.headers)
+    assert not_an_answer.status_code == 422 and error_code(not_an_answer) == "validation_error"
     other = alice.ask(title="다른 질문입니다")
     wrong = alice.client.post(f"/api/v1/questions/{other['id']}/accept", json={"answer_id": answer["id"]},
                               headers=alice.headers)
