@@ -142,6 +142,6 @@ def answer_revisions(session: SessionDep, answer_id: IdPath):
     return revisions.answer_history(session, answer_id)
 
 
-@router.post("/preview", summary="Markdown 미리보기 (수식 포함, 저장하지 않음)", responses=ERRORS)
-def preview(data: PreviewRequest):
+@router.post("/preview", summary="Markdown 미리보기 (수식 포함, 저장하지 않음; 글을 쓸 수 있는 계정만)", responses=ERRORS)
+def preview(user: ApiUser, data: PreviewRequest):
     return {"html": posting.render(check_body(clean_text(data.body), required=False))}
