@@ -14,7 +14,9 @@ from app.api import errors
 from app.api import v1 as api_v1
 from app.config import Settings
 from app.db.engine import make_engine
+from app.demos.engine import DemoEngine
 from app.web import accounts as web_accounts
+from app.web import demos as web_demos
 from app.web import pages as web_pages
 from app.web import search as web_search
 from app.web import writes as web_writes
@@ -28,6 +30,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         yield
+        app.state.demo_engine.shutdown()  # stops the worker processes, if a run ever started them
         app.state.engine.dispose()
 
     app = FastAPI(
@@ -42,6 +45,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = make_engine(settings.database_url)
     app.state.templates = make_templates(settings)
+    app.state.demo_engine = DemoEngine(settings, app.state.engine)  # its worker pool starts with the first run
     errors.install_error_handlers(app)
     install_auth(app)  # session user, CSRF token, request size cap, rate limiter
     app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
@@ -50,4 +54,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web_search.router)
     app.include_router(web_accounts.router)
     app.include_router(web_writes.router)
+    app.include_router(web_demos.router)
     return app

@@ -25,6 +25,7 @@ from app.api.schemas import (
 from app.db import queries
 from app.db.models import Answer, Collection, Question, Reaction
 from app.db.queries import content
+from app.demos.service import question_demo_links
 from app.search.related import related_questions
 
 MAX_PER_PAGE = 100
@@ -222,6 +223,7 @@ def question_detail(session: Session, question_id: int) -> QuestionDetail:
         answers=_answer_tree(answers, reactions, question.accepted_answer_id, collection.source_path),
         reactions=_group_reactions([r for r in reactions if r.answer_id is None]),
         references=[ReferencePublic(title=r.title, url=r.url) for r in content.question_references(session, question.id)],
+        demos=question_demo_links(session, question.id),
         related=related_questions(session, question.id),
         created_at=question.created_at,
         updated_at=question.updated_at,

@@ -1,0 +1,97 @@
+"""Every registered demo, run in this process at its `smallest` params on CPU: the result has the
+shape the pages and the API rely on, and the measured numbers show the demo's claim."""
+
+from __future__ import annotations
+
+import math
+import re
+
+import pytest
+
+from app.demos.base import DemoResult, DemoSpec
+from app.demos.execute import execute
+from app.demos.registry import all_demos
+
+HANGUL = re.compile(r"[가-힣]")
+DEMOS = all_demos()
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.reports: list[tuple[float, str, list | None]] = []
+
+    def __call__(self, fraction, message="", charts=None) -> None:
+        self.reports.append((fraction, message, charts))
+
+
+@pytest.fixture(scope="module", params=DEMOS, ids=lambda spec: spec.slug)
+def smallest_run(request):
+    import torch
+
+    torch.set_num_threads(1)
+    spec: DemoSpec = request.param
+    recorder = Recorder()
+    execution = execute(spec, spec.smallest, "cpu", seed=0, progress=recorder)
+    return spec, execution, recorder
+
+
+def test_there_are_demos():
+    assert DEMOS, "no experiment module in app/demos/experiments"
+
+
+def test_result_has_the_shape_pages_rely_on(smallest_run):
+    spec, execution, _ = smallest_run
+    result = execution.result
+    assert isinstance(result, DemoResult)
+    assert result.charts, f"{spec.slug}: no chart"
+    keys = [chart.key for chart in result.charts]
+    assert len(keys) == len(set(keys)), f"{spec.slug}: chart keys repeat"
+    for chart in result.charts:
+        assert chart.series, f"{spec.slug}/{chart.key}: no series"
+        for series in chart.series:
+            assert len(series.x) == len(series.y) > 0, f"{spec.slug}/{chart.key}/{series.name}: x and y differ"
+            assert all(math.isfinite(x) for x in series.x)
+            assert all(y is None or math.isfinite(y) for y in series.y)
+            if chart.log_y:
+                assert all(y is None or y > 0 for y in series.y), f"{spec.slug}/{chart.key}: log axis needs y > 0"
+    assert result.table.columns
+    for row in result.table.rows:
+        assert len(row) == len(result.table.columns), f"{spec.slug}: a table row has the wrong length"
+    assert result.conclusion.strip() and HANGUL.search(result.conclusion), f"{spec.slug}: conclusion not Korean"
+    assert result.metrics, f"{spec.slug}: no metrics"
+    assert all(math.isfinite(v) for v in result.metrics.values()), f"{spec.slug}: metrics not finite"
+    assert execution.device == "cpu" and execution.torch_version and execution.wall_ms > 0
+
+
+def test_the_numbers_show_the_claim(smallest_run):
+    spec, execution, _ = smallest_run
+    assert spec.claim is not None, f"{spec.slug}: DemoSpec.claim is missing (claim(metrics) -> None | reason)"
+    assert spec.claim(execution.result.metrics) is None, spec.claim(execution.result.metrics)
+
+
+def test_progress_reports_are_well_formed(smallest_run):
+    spec, _, recorder = smallest_run
+    fractions = [fraction for fraction, _, _ in recorder.reports]
+    assert all(0.0 <= f <= 1.0 for f in fractions), f"{spec.slug}: progress outside [0, 1]"
+    assert fractions == sorted(fractions), f"{spec.slug}: progress went backwards"
+    for _, _, charts in recorder.reports:
+        for chart in charts or []:
+            for series in chart.series:
+                assert len(series.x) == len(series.y)
+
+
+def test_the_description_is_korean_and_complete(smallest_run):
+    spec, _, _ = smallest_run
+    assert HANGUL.search(spec.title) and HANGUL.search(spec.summary)
+    assert spec.questions, f"{spec.slug}: which questions does it explain?"
+    fields = spec.params.model_json_schema()["properties"]
+    for name, field in fields.items():
+        assert HANGUL.search(field.get("description", "")), f"{spec.slug}.{name}: needs a Korean description"
+    spec.params()  # the defaults are valid
+
+
+def test_same_seed_same_numbers_in_process(smallest_run):
+    spec, execution, _ = smallest_run
+    again = execute(spec, spec.smallest, "cpu", seed=0)
+    assert again.result.metrics == execution.result.metrics
+    assert again.result.charts == execution.result.charts
