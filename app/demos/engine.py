@@ -86,7 +86,7 @@ class DemoEngine:
             return self._runner
 
     @property
-    def started(self) -> bool:
+    def runner_started(self) -> bool:
         return self._runner is not None
 
     def probe(self) -> DeviceProbe:

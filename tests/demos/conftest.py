@@ -1,7 +1,7 @@
 """Fixtures for the demo tests: an app whose demo pool has one worker, and a way to wait for a run.
 
 The pool starts with the first run (a fresh interpreter importing torch: a few seconds), so the
-API tests share one app per module. Every app is closed through its lifespan and the tests check
+API and page tests share one app. Every app is closed through its lifespan and the tests check
 that no worker process is left behind.
 """
 
@@ -42,9 +42,11 @@ def running_app(settings: Settings) -> Iterator[TestClient]:
     """A TestClient with the app's lifespan; on the way out, no demo worker may be left running."""
     from app.main import create_app
 
+    before = {p.pid for p in workers_left()}  # another app's pool (the shared one) may be running
     with TestClient(create_app(settings)) as client:
         yield client
-    assert workers_left() == [], "the app's lifespan left demo workers running"
+    left = [p for p in workers_left() if p.pid not in before]
+    assert left == [], "the app's lifespan left demo workers running"
 
 
 def wait_for_run(client: TestClient, run_id: str, timeout_s: float = 90.0) -> dict:
@@ -58,9 +60,9 @@ def wait_for_run(client: TestClient, run_id: str, timeout_s: float = 90.0) -> di
         time.sleep(0.05)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def pool_client(tmp_path_factory, migrated_template) -> Iterator[TestClient]:
-    """One app per module: 1 worker, room for 1 waiting run, a 20 s time limit."""
+    """One app for the API and page tests: 1 worker, room for 1 waiting run, a 20 s time limit."""
     db_path = tmp_path_factory.mktemp("demo-pool") / "kb.sqlite3"
     shutil.copy(migrated_template, db_path)
     with running_app(demo_settings(db_path)) as client:

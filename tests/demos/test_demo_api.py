@@ -39,7 +39,9 @@ def test_a_run_is_queued_then_stored_with_where_it_ran(pool_client):
     assert response.headers["location"] == f"/api/v1/runs/{queued['id']}"
     run = wait_for_run(pool_client, queued["id"])
     assert run["status"] == "succeeded", run["error"]
-    assert run["device"] == "cpu" and run["device_requested"] == "auto"
+    gpu = pool_client.app.state.demo_engine.probe().cuda
+    assert run["device"] == ("cuda" if gpu else "cpu") and run["device_requested"] == "auto"
+    assert run["device_name"]  # the GPU's name, or the CPU model
     assert run["torch_version"].startswith("2.") and run["seed"] == 11 and run["wall_ms"] > 0
     assert run["result"]["metrics"]["sigmoid_to_relu_first_layer_ratio"] < 1e-2
     assert run["params"]["depth"] == 6 and run["params"]["width"] == 32
@@ -62,11 +64,12 @@ def test_a_repeat_answers_at_once_from_the_cache(pool_client):
     assert repeat["status"] == "succeeded"  # in the POST answer itself: nothing was queued
     assert repeat["cached"] and repeat["cached_from"] == original["id"] and repeat["id"] != original["id"]
     assert repeat["result"] == original["result"]
-    assert repeat["wall_ms"] == original["wall_ms"] and repeat["device"] == "cpu"
+    assert repeat["wall_ms"] == original["wall_ms"] and repeat["device"] == original["device"]
     permalink = pool_client.get(f"/api/v1/runs/{repeat['id']}").json()
     assert permalink["result"] == original["result"]
-    # auto resolves to cpu here, so it is the same cache entry; key order does not matter either
-    assert start(pool_client, params=dict(reversed(list(SMALL.items()))), seed=21, device="cpu").json()["cached"]
+    # the key is the resolved device (auto is cpu or cuda), and the order of params does not matter
+    device = original["device"]
+    assert start(pool_client, params=dict(reversed(list(SMALL.items()))), seed=21, device=device).json()["cached"]
 
 
 def test_events_stream_progress_then_the_result(pool_client):
@@ -122,13 +125,19 @@ def test_a_missing_body_runs_the_defaults_as_a_cacheable_run(pool_client):
     assert run["status"] == "succeeded" and run["params"]["depth"] == 20 and run["seed"] == 0
 
 
-def test_cuda_on_a_machine_without_a_gpu_is_a_korean_422(pool_client):
-    response = pool_client.post(f"/api/v1/demos/{SLUG}/runs", json={"device": "cuda"})
-    assert response.status_code == 422
-    error = response.json()["error"]
-    assert error["code"] == "device_unavailable"
-    assert re.search("[가-힣]", error["message"]) and "CUDA" in error["message"]
-    assert error["details"][0]["field"] == "device"
+def test_cuda_is_refused_in_korean_without_a_gpu_and_used_with_one(pool_client):
+    response = pool_client.post(f"/api/v1/demos/{SLUG}/runs", json={"device": "cuda", "params": SMALL})
+    if not pool_client.app.state.demo_engine.probe().cuda:
+        assert response.status_code == 422
+        error = response.json()["error"]
+        assert error["code"] == "device_unavailable"
+        assert re.search("[가-힣]", error["message"]) and "CUDA" in error["message"]
+        assert error["details"][0]["field"] == "device"
+        return
+    # on a machine with a GPU (checked where one is lent): it runs there and records which GPU
+    assert response.status_code == 202
+    run = wait_for_run(pool_client, response.json()["id"])
+    assert run["status"] == "succeeded" and run["device"] == "cuda" and run["device_name"]
 
 
 def test_unknown_demo_and_run_are_404_envelopes(pool_client):
