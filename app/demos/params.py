@@ -34,6 +34,15 @@ class ParamField:
     nullable: bool = False
 
     @property
+    def short_label(self) -> str:
+        """The label up to its first explanation: "가중치 초기화 (matched는 …)" -> "가중치 초기화"."""
+        for mark in (" (", ":", ","):
+            head = self.label.split(mark, 1)[0].strip()
+            if head and head != self.label:
+                return head
+        return self.label
+
+    @property
     def step(self) -> str:
         return "1" if self.kind == "integer" else "any"
 

@@ -121,7 +121,7 @@ def run_page(run_id: str, request: Request, engine: DemoEngineDep):
     run = service.run_detail(engine, run_id)
     spec = service.get_spec_or_404(run.demo_slug)
     fields = {f.name: f for f in param_fields(spec.params)}
-    params_shown = [(fields[name].label if name in fields else name, name, display_value(value))
+    params_shown = [(fields[name].short_label if name in fields else name, name, display_value(value))
                     for name, value in run.params.items()]
     return render(request, "demos/run.html", {
         "run": run, "demo": spec, "params_shown": params_shown, "status_names": STATUS_NAMES,

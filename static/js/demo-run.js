@@ -38,6 +38,22 @@
     return tables.length === 1 ? tables[0] : uPlot.join(tables);
   }
 
+  // A log axis: label powers of ten only ("1e-12"), and past eight decades only every n-th one.
+  function exponentOf(v) {
+    var exponent = Math.round(Math.log10(v));
+    return Math.abs(v / Math.pow(10, exponent) - 1) < 1e-6 ? exponent : null;
+  }
+
+  function logTicks(u, splits) {
+    var decades = splits.filter(function (v) { return exponentOf(v) !== null; }).length;
+    var step = Math.max(1, Math.ceil(decades / 8));
+    return splits.map(function (v) {
+      var exponent = exponentOf(v);
+      if (exponent === null || exponent % step !== 0) return "";
+      return Math.abs(exponent) >= 3 ? "1e" + exponent : String(Math.pow(10, exponent));
+    });
+  }
+
   function options(chart, width) {
     var points = chart.series.every(function (s) { return s.x.length <= 40; });
     return {
@@ -47,16 +63,17 @@
         y: { distr: chart.log_y ? 3 : 1 },
       },
       axes: [
-        { label: chart.x_label, stroke: "#555" },
-        { label: chart.y_label, stroke: "#555", size: 70,
-          values: function (u, splits) { return splits.map(formatNumber); } },
+        { label: chart.x_label, stroke: "#555",
+          values: chart.log_x ? logTicks : function (u, splits) { return splits.map(formatNumber); } },
+        { label: chart.y_label, stroke: "#555", size: 64,
+          values: chart.log_y ? logTicks : function (u, splits) { return splits.map(formatNumber); } },
       ],
       series: [{ label: chart.x_label, value: function (u, v) { return formatNumber(v); } }].concat(
         chart.series.map(function (s, i) {
           return { label: s.name, stroke: PALETTE[i % PALETTE.length], width: 2, spanGaps: false,
                    points: { show: points }, value: function (u, v) { return formatNumber(v); } };
         })),
-      legend: { live: true },
+      legend: { live: false },
     };
   }
 

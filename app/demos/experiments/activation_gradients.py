@@ -33,8 +33,7 @@ class Params(DemoParams):
     batch_size: int = Field(128, ge=8, le=2048, description="미니배치 크기 (합성 데이터)")
     init: Literal["matched", "pytorch_default"] = Field(
         "matched",
-        description="가중치 초기화: matched는 sigmoid·tanh에 Xavier(Glorot), ReLU 계열에 He, "
-        "pytorch_default는 nn.Linear 기본값",
+        description="가중치 초기화 (matched: sigmoid·tanh는 Xavier, ReLU 계열은 He / pytorch_default: nn.Linear 기본값)",
     )
     trials: int = Field(3, ge=1, le=20, description="평균을 낼 독립 네트워크 수 (시드가 다른 초기화)")
 
@@ -119,31 +118,33 @@ def _conclusion(params: Params, metrics: dict[str, float]) -> str:
     sentences = []
     for activation in params.activations:
         name = ACTIVATION_NAMES[activation]
-        first = metrics[f"first_layer_grad_norm_{activation}"]
-        shrink = metrics[f"last_to_first_ratio_{activation}"]
+        first = _fmt(metrics[f"first_layer_grad_norm_{activation}"])
+        shrink = metrics[f"last_to_first_ratio_{activation}"]  # how many times smaller layer 1 is
         if shrink >= 100:
-            sentences.append(
-                f"{name}: 1층 기울기 노름이 {_fmt(first)}로 마지막 층보다 {shrink:.2g}배 작아 입력 쪽으로 갈수록 "
-                f"기울기가 사라집니다 (층마다 약 {shrink ** (1 / (params.depth - 1)):.2f}배씩 줄어듦)."
-            )
+            per_layer = shrink ** (1 / (params.depth - 1))
+            sentences.append(f"{name}: 입력 쪽으로 갈수록 기울기가 사라집니다 — 1층 노름 {first}, 마지막 층의 "
+                             f"1/{shrink:.2g} (층마다 약 {per_layer:.2f}배씩 줄어듦).")
         elif shrink >= 3:
-            sentences.append(f"{name}: 1층 기울기 노름 {_fmt(first)}, 마지막 층보다 {shrink:.2g}배 작아 조금 줄어듭니다.")
+            sentences.append(f"{name}: 1층 노름 {first}, 마지막 층의 1/{shrink:.2g}로 조금 줄어듭니다.")
         elif shrink <= 1 / 3:
-            sentences.append(f"{name}: 1층 기울기 노름 {_fmt(first)}, 마지막 층보다 {1 / shrink:.2g}배 커서 "
-                             f"입력 쪽으로 갈수록 기울기가 커집니다 (폭주 쪽).")
+            sentences.append(f"{name}: 1층 노름 {first}, 마지막 층의 {1 / shrink:.2g}배로 입력 쪽으로 갈수록 "
+                             f"커집니다 (폭주 쪽).")
         else:
-            sentences.append(f"{name}: 1층 기울기 노름 {_fmt(first)}, 마지막 층과 비슷한 크기로 ({shrink:.2g}배) "
-                             f"{params.depth}층을 지나도 기울기가 유지됩니다.")
+            sentences.append(f"{name}: 1층 노름 {first}, 마지막 층의 {1 / shrink:.2g}배로 {params.depth}층을 지나도 "
+                             f"기울기가 유지됩니다.")
     ratio = metrics.get("sigmoid_to_relu_first_layer_ratio")
-    if ratio is not None:
+    if ratio is not None:  # the headline goes first
         if ratio < 1e-2:
-            sentences.append(f"{params.depth}층 네트워크의 1층에서 sigmoid의 기울기는 ReLU의 {ratio:.1e}배, "
-                             f"즉 {math.log10(1 / ratio):.0f}자릿수 작습니다: 같은 학습률이면 앞쪽 층은 거의 배우지 못합니다.")
-        elif ratio < 1:
-            sentences.append(f"1층에서 sigmoid의 기울기는 ReLU의 {ratio:.2g}배로 작지만 자릿수 차이는 크지 않습니다 "
-                             f"(층을 늘리면 차이가 커집니다).")
+            headline = (f"{params.depth}층 네트워크의 1층에서 sigmoid의 기울기는 ReLU의 {ratio:.1e}배, 즉 "
+                        f"{math.log10(1 / ratio):.0f}자릿수 작습니다: 같은 학습률이면 앞쪽 층은 거의 배우지 못합니다.")
+        elif ratio < 0.5:
+            headline = (f"1층에서 sigmoid의 기울기는 ReLU의 {ratio:.2g}배(약 1/{1 / ratio:.0f})입니다. "
+                        f"층을 늘리면 차이가 더 벌어집니다.")
+        elif ratio < 2:
+            headline = f"이 설정에서는 1층에서 sigmoid와 ReLU의 기울기가 비슷합니다 ({ratio:.2g}배)."
         else:
-            sentences.append(f"이 설정에서는 1층에서 sigmoid의 기울기가 ReLU의 {ratio:.2g}배로 오히려 크거나 같습니다.")
+            headline = f"이 설정에서는 1층에서 sigmoid의 기울기가 ReLU의 {ratio:.2g}배로 오히려 큽니다."
+        sentences.insert(0, headline)
     return " ".join(sentences)
 
 
