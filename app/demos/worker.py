@@ -14,11 +14,15 @@ Module level imports nothing heavy: the parent imports this module only to name 
 from __future__ import annotations
 
 import json
+import os
 import signal
 import time
 import traceback
 
 PROGRESS_INTERVAL_S = 0.1  # the pipe and the page need no more than ten updates a second
+# Demo runs are batch work: on a small machine the scheduler should give the web process (readers'
+# pages) the CPU first. Ten steps of nice leaves runs most of the idle CPU.
+WORKER_NICENESS = 10
 
 
 def send(conn, message) -> None:
@@ -73,6 +77,10 @@ def _run_job(conn, job: dict) -> None:
 def worker_main(conn, threads: int) -> None:
     # Ctrl-C in a terminal reaches the whole process group; the parent decides when workers stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        os.nice(WORKER_NICENESS)
+    except (AttributeError, OSError):  # not on this platform, or not allowed: run at normal priority
+        pass
     try:
         import torch
 
