@@ -248,7 +248,8 @@ def main() -> int:
         port = free_port()
         env = {**os.environ, "KB_DATABASE_URL": database_url, "KB_CONTENT_DIR": str(ROOT / "content"),
                "KB_DEMO_WORKERS": "2", "KB_DEMO_THREADS": "1", "KB_DEMO_QUEUE_SIZE": "8",
-               "KB_DEMO_TIME_LIMIT_S": "300"}
+               "KB_DEMO_TIME_LIMIT_S": "300",
+               "KB_RATE_DEMO_RUNS_PER_MIN": "100000"}
         server = start_server(env, port)
         base = f"http://127.0.0.1:{port}"
         with httpx.Client(base_url=base, timeout=300) as client:

@@ -12,7 +12,7 @@ from starlette.datastructures import ImmutableMultiDict
 
 from app.api.deps import SessionDep
 from app.api.errors import AppError
-from app.api.v1.demos import DemoEngineDep
+from app.api.v1.demos import DemoEngineDep, RunLimit
 from app.demos import service
 from app.demos.execute import DEFAULT_SEED, DEVICES, MAX_SEED
 from app.demos.params import ParamsInvalid, coerce_strings, display_value, param_fields, validate_params
@@ -88,7 +88,7 @@ def demo_page(slug: str, request: Request, session: SessionDep, engine: DemoEngi
     return _demo_page(request, session, engine, slug, values, errors, query.get("seed", DEFAULT_SEED), device)
 
 
-@router.post("/demos/{slug}/runs", dependencies=[Csrf])
+@router.post("/demos/{slug}/runs", dependencies=[Csrf, RunLimit])
 async def submit_run_form(slug: str, request: Request, session: SessionDep, engine: DemoEngineDep):
     spec = service.get_spec_or_404(slug)
     form = await request.form()

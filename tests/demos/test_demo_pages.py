@@ -119,3 +119,19 @@ def test_unknown_pages_are_korean_404s(pool_client):
     for url in ("/demos/nope", "/runs/nope"):
         response = pool_client.get(url, headers=HTML)
         assert response.status_code == 404 and "찾을 수 없습니다" in response.text
+
+
+def test_runs_are_rate_limited_per_address(tmp_path, migrated_template):
+    import shutil
+
+    from tests.demos.conftest import demo_settings, running_app
+
+    shutil.copy(migrated_template, tmp_path / "kb.sqlite3")
+    with running_app(demo_settings(tmp_path / "kb.sqlite3", rate_limit_demo_runs_per_minute=2)) as client:
+        bad = {"params": {"depth": 999}}  # refused by validation: no worker is needed to count requests
+        assert [client.post(f"/api/v1/demos/{SLUG}/runs", json=bad).status_code for _ in range(2)] == [422, 422]
+        limited = client.post(f"/api/v1/demos/{SLUG}/runs", json=bad)
+        assert limited.status_code == 429 and int(limited.headers["retry-after"]) >= 1
+        form = {**SMALL_FORM, "csrf_token": csrf_token(client)}
+        assert client.post(f"/demos/{SLUG}/runs", data=form, headers=HTML).status_code == 429
+        assert not client.app.state.demo_engine.runner_started

@@ -12,6 +12,7 @@ from app.api.deps import SessionDep
 from app.demos import service
 from app.demos.engine import DemoEngine
 from app.demos.schemas import DemoDetail, DemoSummary, RunPublic, RunRequest
+from app.web.auth import client_ip
 
 router = APIRouter(tags=["실험"])
 
@@ -23,7 +24,14 @@ def get_demo_engine(request: Request) -> DemoEngine:
     return request.app.state.demo_engine
 
 
+def limit_runs(request: Request) -> None:
+    """Runs per address per minute (API and form together); 429 with Retry-After past it."""
+    request.app.state.rate_limiter.hit([
+        (f"demo-run:ip:{client_ip(request)}", request.app.state.settings.rate_limit_demo_runs_per_minute)])
+
+
 DemoEngineDep = Annotated[DemoEngine, Depends(get_demo_engine)]
+RunLimit = Depends(limit_runs)
 RunId = Annotated[str, Path(max_length=64)]
 
 
@@ -38,7 +46,8 @@ def demo_detail(slug: str, session: SessionDep):
     return service.demo_detail(session, slug)
 
 
-@router.post("/demos/{slug}/runs", response_model=RunPublic, status_code=202, summary="실험 실행", responses=ERRORS)
+@router.post("/demos/{slug}/runs", response_model=RunPublic, status_code=202, summary="실험 실행", responses=ERRORS,
+             dependencies=[RunLimit])
 def start_run(slug: str, engine: DemoEngineDep, body: Annotated[RunRequest | None, Body()] = None):
     """`params`, `device`, `seed`는 모두 생략할 수 있습니다 (기본값, `auto`, 0). 같은 실험·매개변수·시드·장치의
     결과가 이미 있으면 바로 `succeeded`인 새 실행(`cached: true`)으로 답합니다. `Location`이 실행의 주소입니다."""
