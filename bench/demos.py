@@ -20,7 +20,6 @@ import json
 import os
 import platform
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -37,21 +36,11 @@ sys.path.insert(0, str(ROOT))
 
 from app.config import Settings  # noqa: E402
 from app.db.migrate import upgrade  # noqa: E402
+from bench.support import free_port, percentile, start_server  # noqa: E402
 
 PYTHON = sys.executable
 TERMINAL = {"succeeded", "failed", "timed_out"}
 GOALS = {"demo_wall_s": 3.0, "cached_repeat_ms": 20.0, "question_p99_ratio": 2.0, "web_rss_mb": 150.0}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return round(ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))], 2) if ordered else 0.0
 
 
 def in_process_walls(threads: int, rounds: int) -> dict[str, dict]:
@@ -107,21 +96,6 @@ def prepare_database(work: Path) -> tuple[str, str]:
     engine.dispose()
     reason = (done.stderr.strip().splitlines() or ["no output"])[-1][:200]
     return url, f"one stand-in question: kb ingest loaded none ({reason})"
-
-
-def start_server(env: dict, port: int) -> subprocess.Popen:
-    server = subprocess.Popen(
-        [PYTHON, "-m", "uvicorn", "app.main:create_app", "--factory", "--host", "127.0.0.1", "--port", str(port),
-         "--log-level", "warning", "--no-access-log"], cwd=ROOT, env=env)
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/v1/demos", timeout=1).status_code == 200:
-                return server
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    server.kill()
-    raise RuntimeError("uvicorn did not start")
 
 
 def wait_for(client: httpx.Client, run_id: str, timeout_s: float = 300) -> dict:
@@ -250,7 +224,7 @@ def main() -> int:
                "KB_DEMO_WORKERS": "2", "KB_DEMO_THREADS": "1", "KB_DEMO_QUEUE_SIZE": "8",
                "KB_DEMO_TIME_LIMIT_S": "300",
                "KB_RATE_DEMO_RUNS_PER_MIN": "100000"}
-        server = start_server(env, port)
+        server = start_server(env, port, "/api/v1/demos", timeout_s=60)
         base = f"http://127.0.0.1:{port}"
         with httpx.Client(base_url=base, timeout=300) as client:
             print("2. through the pool (2 workers x 1 thread) and the cached repeat", flush=True)

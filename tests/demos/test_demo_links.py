@@ -43,24 +43,22 @@ def question_id(session, label: str) -> int:
     return session.exec(select(Question.id).where(Question.label == label)).one()
 
 
+def link(question: str, params: str = "", *, demo: str = "activation-gradients", file: str = INTERVIEW) -> str:
+    """One [[link]] table of content/demos.toml."""
+    lines = ["[[link]]", f'demo = "{demo}"', f'file = "{file}"', f'question = "{question}"']
+    return "\n".join(lines + ([f"params = {params}"] if params else [])) + "\n\n"
+
+
+PRESET = '{ activations = ["sigmoid", "relu"], depth = 10 }'
+
+
 def write_links(tmp_path, text: str):
     (tmp_path / "demos.toml").write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
     return tmp_path
 
 
 def test_valid_links_replace_the_rows(db, tmp_path):
-    content = write_links(tmp_path, f'''
-        [[link]]
-        demo = "activation-gradients"
-        file = "{INTERVIEW}"
-        question = "#5"
-
-        [[link]]
-        demo = "activation-gradients"
-        file = "{INTERVIEW}"
-        question = "#12"
-        params = {{ activations = ["sigmoid", "relu"], depth = 10 }}
-    ''')
+    content = write_links(tmp_path, link("#5") + link("#12", PRESET))
     with Session(db) as session:
         session.add(DemoLink(question_id=question_id(session, "#12-1"), demo_slug="activation-gradients"))
         session.commit()
@@ -174,13 +172,7 @@ def test_the_shipped_links_file_names_real_demos_and_valid_presets(db):
 
 
 def test_question_detail_lists_its_demos_and_the_panel_renders_them(db, tmp_path, settings):
-    content = write_links(tmp_path, f'''
-        [[link]]
-        demo = "activation-gradients"
-        file = "{INTERVIEW}"
-        question = "#12"
-        params = {{ activations = ["sigmoid", "relu"], depth = 10 }}
-    ''')
+    content = write_links(tmp_path, link("#12", PRESET))
     with Session(db) as session:
         sync_demo_links(session, content)
         session.commit()
