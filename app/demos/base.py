@@ -97,9 +97,6 @@ class DemoSpec:
     version: str = "1"
     # True where the demo is about GPU behaviour and says so in its conclusion when run on a CPU.
     gpu_aware: bool = False
-    # claim(metrics) -> str | None: None when the measured numbers show what the demo claims, else a
-    # sentence saying what did not hold. The test suite calls it on the run at ``smallest`` params.
-    claim: Any = None
     # Metrics that are wall-clock or memory readings of this machine: they differ run to run, so
     # determinism checks skip them and tests never assert on them (bench/ measures speed).
     timing_metrics: tuple[str, ...] = ()

@@ -32,8 +32,6 @@ def _check(module_name: str, spec: object) -> DemoSpec:
         raise RegistryError(f"{module_name}: smallest must be an instance of its params model")
     if not callable(spec.run):
         raise RegistryError(f"{module_name}: run must be callable")
-    if spec.claim is not None and not callable(spec.claim):
-        raise RegistryError(f"{module_name}: claim must be callable or None")
     return spec
 
 

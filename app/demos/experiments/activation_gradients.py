@@ -190,17 +190,6 @@ def run(params: Params, device, progress: Progress) -> DemoResult:
                       metrics=metrics)
 
 
-def claim(metrics: dict[str, float]) -> str | None:
-    """The demo's claim, checked on the smallest run: sigmoid's first-layer gradient is orders of
-    magnitude below ReLU+He's, while ReLU keeps it within a small factor of its last layer."""
-    ratio = metrics["sigmoid_to_relu_first_layer_ratio"]
-    if ratio >= 1e-2:
-        return f"sigmoid/ReLU 1층 기울기 비가 {ratio:.2e}로 100배 이상 작지 않습니다"
-    if metrics["last_to_first_ratio_relu"] > 10:
-        return f"ReLU의 마지막 층/1층 비가 {metrics['last_to_first_ratio_relu']:.2f}로 기울기가 유지되지 않았습니다"
-    return None
-
-
 DEMO = DemoSpec(
     slug="activation-gradients",
     title="활성화 함수와 층별 기울기 흐름",
@@ -222,5 +211,4 @@ DEMO = DemoSpec(
                  title="Delving Deep into Rectifiers: Surpassing Human-Level Performance on ImageNet Classification",
                  url="https://arxiv.org/abs/1502.01852"),
     ),
-    claim=claim,
 )
