@@ -53,8 +53,8 @@ def test_result_has_the_shape_pages_rely_on(smallest_run):
             assert len(series.x) == len(series.y) > 0, f"{spec.slug}/{chart.key}/{series.name}: x and y differ"
             assert all(math.isfinite(x) for x in series.x)
             assert all(y is None or math.isfinite(y) for y in series.y)
-            if chart.log_y:
-                assert all(y is None or y > 0 for y in series.y), f"{spec.slug}/{chart.key}: log axis needs y > 0"
+            if chart.log_y:  # the page leaves out points a log axis cannot show; some must remain
+                assert any(y is not None and y > 0 for y in series.y), f"{spec.slug}/{chart.key}: nothing > 0"
     assert result.table.columns
     for row in result.table.rows:
         assert len(row) == len(result.table.columns), f"{spec.slug}: a table row has the wrong length"
