@@ -26,7 +26,7 @@ from app.services.limits import now_utc as utcnow
 from app.db.queries import demos as queries
 from app.demos.base import DemoParams, DemoSpec
 from app.demos.execute import DeviceProbe, resolve_device
-from app.demos.runner import Job, LocalPoolRunner, Outcome, Runner
+from app.demos.runner import Job, LocalPoolRunner, Outcome, Runner, RunnerUnavailable
 from app.services.posting import write_transaction
 
 PROGRESS_SAVE_INTERVAL_S = 0.5  # listeners get every report; the database one every half second
@@ -81,6 +81,8 @@ class DemoEngine:
     @property
     def runner(self) -> Runner:
         with self._lock:
+            if self._closed:  # a request arriving during shutdown must not start a fresh pool
+                raise RunnerUnavailable("서버가 종료되는 중입니다.")
             if self._runner is None:
                 self._runner = self._runner_factory(self)
             return self._runner
@@ -201,8 +203,9 @@ class DemoEngine:
             )
 
     def shutdown(self) -> None:
-        self._closed = True
-        runner, self._runner = self._runner, None
+        with self._lock:
+            self._closed = True
+            runner, self._runner = self._runner, None
         if runner is not None:
             runner.shutdown()
 

@@ -207,7 +207,7 @@ class LocalPoolRunner:
                 job = self._queue.get_nowait()
             except queue.Empty:
                 break
-            if job is not _STOP:
+            if job is not _STOP and job.run_id in self._inflight:  # not one cancelled while it waited
                 self._finish_unstarted(job.run_id, "서버가 종료되어 실행하지 못했습니다.")
         for _ in self._slots:
             self._queue.put(_STOP)
@@ -218,10 +218,6 @@ class LocalPoolRunner:
 
     def worker_pids(self) -> list[int]:
         return sorted(w.pid for w in list(self._workers.values()) if w.process.is_alive())
-
-    def pending(self) -> int:
-        with self._lock:
-            return len(self._inflight)
 
     # --- internals -------------------------------------------------------------------------------
 
