@@ -43,9 +43,9 @@ def demo_server(tmp_path, migrated_template):
     stop()
 
 
-def fill_form(page, *, depth: str, trials: str) -> None:
+def fill_form(page, *, depth: str, trials: str, width: str = "128") -> None:
     page.fill("#param-depth", depth)
-    page.fill("#param-width", "128")
+    page.fill("#param-width", width)
     page.fill("#param-batch_size", "64")
     page.fill("#param-trials", trials)
 
@@ -56,18 +56,23 @@ def test_run_a_demo_and_watch_the_chart_and_conclusion_appear(demo_server, page,
     expect(page.locator("h1")).to_have_text("활성화 함수와 층별 기울기 흐름")
     slider = page.locator('input[data-range-for="param-depth"]')
     expect(slider).to_be_visible()  # revealed by demo-form.js, kept in step with the number input
-    fill_form(page, depth="24", trials="4")
-    expect(slider).to_have_value("24")
+    fill_form(page, depth="40", trials="10", width="256")  # about a second of work: the chart grows meanwhile
+    expect(slider).to_have_value("40")
     screenshot(page, "demo-form-desktop")
     page.click("button.demo-button--primary")
     page.wait_for_url(re.compile(r"/runs/[\w-]+$"))
     expect(page.locator(".demo-chart canvas").first).to_be_visible(timeout=60_000)
+    seen_while_running = page.locator("#run-status").inner_text() == "실행 중"
     expect(page.locator("#run-conclusion")).to_contain_text("기울기", timeout=60_000)
     expect(page.locator("#run-status")).to_have_text("완료")
     expect(page.locator("#run-table tbody tr")).to_have_count(4)
     expect(page.locator(".demo-chart figcaption")).to_contain_text("층별 가중치 기울기 노름")
     legend = page.locator(".demo-chart .u-legend").inner_text()
     assert "Sigmoid" in legend and "LeakyReLU" in legend
+    # The chart was drawn from progress events before the result came (unless the machine was so
+    # quick that the run ended before the page connected; then the stored result drew it).
+    assert seen_while_running or page.evaluate("performance.getEntriesByType('resource')"
+                                               ".some(e => e.name.includes('/events'))")
     assert our_errors(page, failed) == []
     screenshot(page, "demo-run-desktop")
 

@@ -70,3 +70,11 @@ def test_bad_params_name_the_field(raw, field):
     with pytest.raises(ParamsInvalid) as caught:
         validate_params(Params, raw)
     assert caught.value.details[0]["field"].split(".")[0] == field
+
+
+def test_a_gradient_that_underflows_to_zero_is_reported_not_divided_by():
+    result = run(depth=60, activations=("sigmoid", "relu")).result
+    assert result.metrics["first_layer_grad_norm_sigmoid"] == 0.0
+    assert result.metrics["sigmoid_to_relu_first_layer_ratio"] == 0.0
+    assert "정확히 0이" in result.conclusion and "0으로 사라졌고" in result.conclusion
+    assert result.charts[0].series[0].y[0] is None  # nothing to draw on a log axis

@@ -120,7 +120,10 @@ def _conclusion(params: Params, metrics: dict[str, float]) -> str:
         name = ACTIVATION_NAMES[activation]
         first = _fmt(metrics[f"first_layer_grad_norm_{activation}"])
         shrink = metrics[f"last_to_first_ratio_{activation}"]  # how many times smaller layer 1 is
-        if shrink >= 100:
+        if metrics[f"first_layer_grad_norm_{activation}"] == 0:
+            sentences.append(f"{name}: 1층 기울기가 float32로 나타낼 수 있는 가장 작은 수보다도 작아져 정확히 0이 "
+                             f"되었습니다 — 기울기가 완전히 사라졌습니다.")
+        elif shrink >= 100:
             per_layer = shrink ** (1 / (params.depth - 1))
             sentences.append(f"{name}: 입력 쪽으로 갈수록 기울기가 사라집니다 — 1층 노름 {first}, 마지막 층의 "
                              f"1/{shrink:.2g} (층마다 약 {per_layer:.2f}배씩 줄어듦).")
@@ -134,7 +137,10 @@ def _conclusion(params: Params, metrics: dict[str, float]) -> str:
                              f"기울기가 유지됩니다.")
     ratio = metrics.get("sigmoid_to_relu_first_layer_ratio")
     if ratio is not None:  # the headline goes first
-        if ratio < 1e-2:
+        if ratio == 0:
+            headline = (f"{params.depth}층 네트워크의 1층에서 sigmoid의 기울기는 0으로 사라졌고 ReLU는 "
+                        f"{_fmt(metrics['first_layer_grad_norm_relu'])}입니다: 앞쪽 층은 전혀 배우지 못합니다.")
+        elif ratio < 1e-2:
             headline = (f"{params.depth}층 네트워크의 1층에서 sigmoid의 기울기는 ReLU의 {ratio:.1e}배, 즉 "
                         f"{math.log10(1 / ratio):.0f}자릿수 작습니다: 같은 학습률이면 앞쪽 층은 거의 배우지 못합니다.")
         elif ratio < 0.5:
