@@ -46,6 +46,7 @@ test: install-test chromium
 
 bench: install-test
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/render.py
 	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/search.py
 	$(BIN)/python bench/writes.py

@@ -17,6 +17,7 @@ from app.db.engine import make_engine
 from app.demos.engine import DemoEngine
 from app.web import accounts as web_accounts
 from app.web import demos as web_demos
+from app.web import media as web_media
 from app.web import pages as web_pages
 from app.web import search as web_search
 from app.web import writes as web_writes
@@ -55,4 +56,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web_accounts.router)
     app.include_router(web_writes.router)
     app.include_router(web_demos.router)
+    app.include_router(web_media.router)
     return app
