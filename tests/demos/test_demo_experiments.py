@@ -106,9 +106,3 @@ def test_same_seed_same_numbers_in_process(smallest_run):
     assert measured(spec, again.result.metrics) == measured(spec, execution.result.metrics)
     if not spec.timing_metrics:  # a demo that times things charts its timings too
         assert again.result.charts == execution.result.charts
-
-
-def test_timing_metrics_name_real_metrics(smallest_run):
-    spec, execution, _ = smallest_run
-    unknown = set(spec.timing_metrics) - set(execution.result.metrics)
-    assert not unknown, f"{spec.slug}: timing_metrics names metrics the result does not have: {unknown}"
