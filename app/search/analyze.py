@@ -147,9 +147,11 @@ def _clip(text: str) -> str:
 def build_search_doc(title: str, body_text: str, answers_text: str) -> SearchDoc:
     """The search document of one question from its plain texts. Pure; runs in worker processes."""
     title, body_text, answers_text = _clip(title or ""), _clip(body_text or ""), _clip(answers_text or "")
+    title_terms = " ".join(analyse(title))
     return SearchDoc(
-        title_terms=" ".join(analyse(title)),
-        body_terms=" ".join(analyse(body_text)),
+        title_terms=title_terms,
+        # Interview and lecture questions are their title: analyse the same text once.
+        body_terms=title_terms if normalise(body_text) == normalise(title) else " ".join(analyse(body_text)),
         answers_terms=" ".join(analyse(answers_text)),
         title_text=display_text(title),
         body_text=display_text(body_text),
