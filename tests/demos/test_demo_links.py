@@ -194,3 +194,26 @@ def test_question_detail_lists_its_demos_and_the_panel_renders_them(db, tmp_path
     assert 'name="activations" value="sigmoid"' in html and 'name="activations" value="relu"' in html
     assert 'name="depth" value="10"' in html and 'name="csrf_token" value="tok"' in html
     assert make_templates(settings).get_template("demos/_panel.html").render(question=plain, request=request).strip() == ""
+
+
+def test_ingesting_the_seeds_links_every_question_in_demos_toml(seeded_engine, seeded_client):
+    """End to end: `kb ingest` of content/ reports no link problem, stores one row per link, and the
+    question JSON lists the demo with its preset."""
+    import tomllib
+
+    from app.config import PROJECT_ROOT
+    from app.db.models import IngestReport
+
+    links = tomllib.loads((PROJECT_ROOT / "content" / "demos.toml").read_text(encoding="utf-8"))["link"]
+    with Session(seeded_engine) as session:
+        problems = session.exec(select(IngestReport).where(IngestReport.source_path == "demos.toml")).all()
+        assert [(p.line, p.message) for p in problems] == []
+        assert len(session.exec(select(DemoLink)).all()) == len(links)
+        interview = session.exec(select(Collection).where(Collection.source_path == INTERVIEW)).one()
+        question = session.exec(select(Question).where(Question.collection_id == interview.id,
+                                                       Question.label == "#12")).one()
+    detail = seeded_client.get(f"/api/v1/questions/{question.id}").json()
+    mine = [d for d in detail["demos"] if d["slug"] == "activation-gradients"]
+    assert mine == [{"slug": "activation-gradients", "title": "활성화 함수와 층별 기울기 흐름",
+                     "params": {"activations": ["sigmoid", "relu"]},
+                     "url": "/demos/activation-gradients?activations=sigmoid&activations=relu"}]
