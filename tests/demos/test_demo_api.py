@@ -152,6 +152,7 @@ def test_unknown_demo_and_run_are_404_envelopes(pool_client):
 
 def test_a_full_queue_answers_429_with_retry_after(pool_client):
     engine = pool_client.app.state.demo_engine
+    done_before = wait_for_run(pool_client, start(pool_client, params=SMALL, seed=45).json()["id"])
     running = start(pool_client, params=SLOW_PARAMS, seed=41).json()
     waiting = start(pool_client, params=SLOW_PARAMS, seed=42).json()
     try:
@@ -162,7 +163,7 @@ def test_a_full_queue_answers_429_with_retry_after(pool_client):
         assert int(refused.headers["retry-after"]) >= 1
         assert error["details"]["retry_after"] == int(refused.headers["retry-after"])
         # a refused request leaves no run behind; a cached answer needs no room in the queue
-        assert start(pool_client, params=SMALL, seed=21).json()["cached"]
+        assert start(pool_client, params=SMALL, seed=45).json()["cached_from"] == done_before["id"]
         # the same run already in flight is joined, not refused
         assert start(pool_client, params=SLOW_PARAMS, seed=42).json()["id"] == waiting["id"]
     finally:
