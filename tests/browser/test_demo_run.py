@@ -18,8 +18,14 @@ NOT_OURS = ("/static/css/app.css", "/static/css/pygments.css")
 
 def track_failures(page) -> list[str]:
     failed: list[str] = []
+
+    def on_failed(request) -> None:
+        # demo-run.js closes the event stream once the result is in: the browser calls that aborted.
+        if not (request.url.endswith("/events") and "ERR_ABORTED" in (request.failure or "")):
+            failed.append(f"{request.url} ({request.failure})")
+
     page.on("response", lambda r: failed.append(r.url) if r.status >= 400 else None)
-    page.on("requestfailed", lambda r: failed.append(r.url))
+    page.on("requestfailed", on_failed)
     return failed
 
 
@@ -107,3 +113,27 @@ def test_without_javascript_the_form_submits_and_the_result_appears_after_refres
         screenshot(page, "demo-run-nojs")
     finally:
         context.close()
+
+
+def test_the_question_page_panel_runs_its_preset(live_server, page, phone_page):
+    """Interview #12 links activation-gradients with sigmoid and ReLU: the panel's button runs that."""
+    import httpx
+
+    items = httpx.get(f"{live_server.url}/api/v1/questions", params={"per_page": 100, "collection": "deep-learning-interview"}).json()
+    question = next(q for q in items["items"] if q["label"] == "#12")
+    failed = track_failures(page)
+    page.goto(live_server.url + question["url"])
+    panel = page.locator("section.demo-panel")
+    expect(panel).to_contain_text("활성화 함수와 층별 기울기 흐름")
+    expect(panel).to_contain_text("activations=sigmoid, relu")
+    screenshot(page, "demo-panel-desktop")
+    panel.locator("li", has_text="활성화 함수와 층별 기울기 흐름").get_by_role("button", name="실행").click()
+    page.wait_for_url(re.compile(r"/runs/[\w-]+$"))
+    expect(page.locator("#run-conclusion")).to_contain_text("sigmoid", timeout=60_000)
+    expect(page.locator("#run-table tbody tr")).to_have_count(2)  # the preset: sigmoid and ReLU only
+    assert our_errors(page, failed) == []
+
+    phone_page.goto(live_server.url + question["url"])
+    expect(phone_page.locator("section.demo-panel")).to_be_visible()
+    assert no_horizontal_scroll(phone_page)
+    screenshot(phone_page, "demo-panel-phone")
