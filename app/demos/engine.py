@@ -29,7 +29,10 @@ from app.demos.execute import DeviceProbe, resolve_device
 from app.demos.runner import Job, LocalPoolRunner, Outcome, Runner, RunnerUnavailable
 from app.services.posting import write_transaction
 
-PROGRESS_SAVE_INTERVAL_S = 0.5  # listeners get every report; the database one every half second
+# Listeners get every report; the database one every few seconds and the last one with the result.
+# Every commit moves SQLite's data_version, which empties the reading pages' response cache, so a
+# run should commit rarely: a run of a few seconds commits three times (queued, running, done).
+PROGRESS_SAVE_INTERVAL_S = 5.0
 STALE_MARGIN_S = 120.0
 TERMINAL_STATUSES = ("succeeded", "failed", "timed_out")
 
@@ -249,6 +252,7 @@ class DemoEngine:
     # --- RunEvents: called by the runner from its threads -------------------------------------------
 
     def started(self, run_id: str) -> None:
+        self._progress_saved_at[run_id] = time.monotonic()
         with Session(self._db) as session, write_transaction(session):
             queries.mark_running(session, run_id, utcnow())
         self._publish(run_id, "status", {"status": "running"})
@@ -262,7 +266,7 @@ class DemoEngine:
         self._latest_progress[run_id] = report
         self._publish(run_id, "progress", report)
         now = time.monotonic()
-        if now - self._progress_saved_at.get(run_id, 0.0) >= PROGRESS_SAVE_INTERVAL_S:
+        if now - self._progress_saved_at.get(run_id, now) >= PROGRESS_SAVE_INTERVAL_S:
             self._progress_saved_at[run_id] = now
             with Session(self._db) as session, write_transaction(session):
                 queries.save_progress(session, run_id, _dumps(report))

@@ -103,10 +103,14 @@ def question_demo_links(session: Session, question_id: int) -> list[DemoLinkPubl
 # --- runs ---------------------------------------------------------------------------------------
 
 
-def run_public(run: DemoRun) -> RunPublic:
+def run_public(run: DemoRun, live_progress: dict | None = None) -> RunPublic:
+    """``live_progress``: this process's latest report of a run in flight, newer than the stored one."""
     spec = registry.get_demo(run.demo_slug)
     params = json.loads(run.params_json or "{}")
-    progress = RunProgress.model_validate_json(run.progress_json) if run.progress_json else None
+    if live_progress is not None and run.status not in TERMINAL_STATUSES:
+        progress = RunProgress.model_validate(live_progress)
+    else:
+        progress = RunProgress.model_validate_json(run.progress_json) if run.progress_json else None
     result = DemoResult.model_validate_json(run.result_json) if run.result_json else None
     return RunPublic(
         id=run.id, demo_slug=run.demo_slug, demo_title=spec.title if spec else run.demo_slug,
@@ -156,7 +160,7 @@ def get_run_or_404(engine: DemoEngine, run_id: str) -> DemoRun:
 
 
 def run_detail(engine: DemoEngine, run_id: str) -> RunPublic:
-    return run_public(get_run_or_404(engine, run_id))
+    return run_public(get_run_or_404(engine, run_id), engine.latest_progress(run_id))
 
 
 def recent_runs(engine: DemoEngine, slug: str, limit: int = 10) -> list[RunPublic]:

@@ -163,3 +163,20 @@ def test_params_in_the_key_are_canonical():
     assert cache_key("s", a, 0, "cpu", "1") == cache_key("s", b, 0, "cpu", "1")
     assert cache_key("s", a, 0, "cpu", "1") != cache_key("s", a, 0, "cpu", "2")
     assert cache_key("s", a, 0, "cpu", "1") != cache_key("s", a, 1, "cpu", "1")
+
+
+def test_progress_is_shown_live_but_committed_rarely(make_engine):
+    """Each commit empties the reading pages' response cache: a short run commits only queued,
+    running and done, while its page and JSON still show the latest report."""
+    from app.demos.service import run_detail
+
+    demo_engine, runner = make_engine(cuda=False)
+    run_id = demo_engine.submit(DEMO, DEMO.smallest, device="cpu", seed=0).run.id
+    runner.events.started(run_id)
+    runner.events.progress(run_id, 0.25, "1/4", None)
+    runner.events.progress(run_id, 0.75, "3/4", None)
+    assert demo_engine.get(run_id).progress_json == ""
+    shown = run_detail(demo_engine, run_id)
+    assert shown.status == "running" and shown.progress.fraction == 0.75 and shown.progress.message == "3/4"
+    runner.events.finished(run_id, Outcome("failed", error="x"))
+    assert '"fraction":0.75' in demo_engine.get(run_id).progress_json
