@@ -19,18 +19,25 @@
     if (value === null || value === undefined) return "";
     if (typeof value === "boolean") return value ? "예" : "아니오";
     if (typeof value !== "number") return String(value);
-    if (Number.isInteger(value)) return String(value);
+    if (Number.isInteger(value) && Math.abs(value) < 1e15) return String(value);
     var magnitude = Math.abs(value);
     if (magnitude !== 0 && (magnitude < 1e-3 || magnitude >= 1e5)) return value.toExponential(3);
     return String(Number(value.toPrecision(4)));
   }
 
+  // Log axes are drawn as log10 of the values on a linear scale, labelled in powers of ten: uPlot's
+  // own log scale loops without end once a range reaches far below 1e-16 (vanished gradients do).
+  function toAxis(value, log) {
+    if (value === null || value === undefined) return null;
+    if (!log) return value;
+    return value > 0 ? Math.log10(value) : null;
+  }
+
   // uPlot wants one shared x array per chart; series may sample different x values.
   function aligned(chart) {
     var tables = chart.series.map(function (s) {
-      var ys = s.y.map(function (v) { return v === null || (chart.log_y && v <= 0) ? null : v; });
-      var pairs = s.x.map(function (x, i) { return [x, ys[i]]; })
-        .filter(function (p) { return !(chart.log_x && p[0] <= 0); })
+      var pairs = s.x.map(function (x, i) { return [toAxis(x, chart.log_x), toAxis(s.y[i], chart.log_y)]; })
+        .filter(function (p) { return p[0] !== null; })
         .sort(function (a, b) { return a[0] - b[0]; });
       return [pairs.map(function (p) { return p[0]; }), pairs.map(function (p) { return p[1]; })];
     });
@@ -38,40 +45,46 @@
     return tables.length === 1 ? tables[0] : uPlot.join(tables);
   }
 
-  // A log axis: label powers of ten only ("1e-12"), and past eight decades only every n-th one.
-  function exponentOf(v) {
-    var exponent = Math.round(Math.log10(v));
-    return Math.abs(v / Math.pow(10, exponent) - 1) < 1e-6 ? exponent : null;
+  function powerOfTen(exponent) {
+    return exponent >= -2 && exponent <= 4 ? formatNumber(Math.pow(10, exponent)) : "1e" + exponent;
   }
 
-  function logTicks(u, splits) {
-    var decades = splits.filter(function (v) { return exponentOf(v) !== null; }).length;
-    var step = Math.max(1, Math.ceil(decades / 8));
-    return splits.map(function (v) {
-      var exponent = exponentOf(v);
-      if (exponent === null || exponent % step !== 0) return "";
-      return Math.abs(exponent) >= 3 ? "1e" + exponent : String(Math.pow(10, exponent));
-    });
+  // Whole exponents between the scale's ends, at most about eight of them.
+  function decadeSplits(u, axisIdx, min, max) {
+    var low = Math.ceil(min), high = Math.floor(max);
+    var step = Math.max(1, Math.ceil((high - low) / 8));
+    var splits = [];
+    for (var k = low; k <= high; k += step) splits.push(k);
+    return splits.length ? splits : [min];
+  }
+
+  function axis(label, log, extra) {
+    var options = { label: label, stroke: "#555" };
+    if (log) {
+      options.splits = decadeSplits;
+      options.values = function (u, splits) {
+        return splits.map(function (k) { return Number.isInteger(k) ? powerOfTen(k) : ""; });
+      };
+    } else {
+      options.values = function (u, splits) { return splits.map(formatNumber); };
+    }
+    return Object.assign(options, extra || {});
+  }
+
+  function shown(log) {
+    return function (u, v) { return v === null || v === undefined ? "" : formatNumber(log ? Math.pow(10, v) : v); };
   }
 
   function options(chart, width) {
     var points = chart.series.every(function (s) { return s.x.length <= 40; });
     return {
       width: width, height: HEIGHT,
-      scales: {
-        x: { time: false, distr: chart.log_x ? 3 : 1 },
-        y: { distr: chart.log_y ? 3 : 1 },
-      },
-      axes: [
-        { label: chart.x_label, stroke: "#555",
-          values: chart.log_x ? logTicks : function (u, splits) { return splits.map(formatNumber); } },
-        { label: chart.y_label, stroke: "#555", size: 64,
-          values: chart.log_y ? logTicks : function (u, splits) { return splits.map(formatNumber); } },
-      ],
-      series: [{ label: chart.x_label, value: function (u, v) { return formatNumber(v); } }].concat(
+      scales: { x: { time: false } },
+      axes: [axis(chart.x_label, chart.log_x), axis(chart.y_label, chart.log_y, { size: 64 })],
+      series: [{ label: chart.x_label, value: shown(chart.log_x) }].concat(
         chart.series.map(function (s, i) {
           return { label: s.name, stroke: PALETTE[i % PALETTE.length], width: 2, spanGaps: false,
-                   points: { show: points }, value: function (u, v) { return formatNumber(v); } };
+                   points: { show: points }, value: shown(chart.log_y) };
         })),
       legend: { live: false },
     };

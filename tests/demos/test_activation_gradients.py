@@ -78,3 +78,4 @@ def test_a_gradient_that_underflows_to_zero_is_reported_not_divided_by():
     assert result.metrics["sigmoid_to_relu_first_layer_ratio"] == 0.0
     assert "정확히 0이" in result.conclusion and "0으로 사라졌고" in result.conclusion
     assert result.charts[0].series[0].y[0] is None  # nothing to draw on a log axis
+    assert result.table.rows[0][4].startswith("> ")  # at least that many times smaller

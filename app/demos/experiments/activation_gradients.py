@@ -21,6 +21,7 @@ Activation = Literal["sigmoid", "tanh", "relu", "leaky_relu"]
 ACTIVATION_NAMES = {"sigmoid": "Sigmoid", "tanh": "Tanh", "relu": "ReLU", "leaky_relu": "LeakyReLU"}
 LEAKY_SLOPE = 0.01
 CLASSES = 10
+FLOAT32_TINIEST = 1.401298464324817e-45  # the smallest positive (subnormal) float32
 
 
 class Params(DemoParams):
@@ -177,13 +178,15 @@ def run(params: Params, device, progress: Progress) -> DemoResult:
     relu_first = curves["relu"][0] if "relu" in curves else None
     for activation, norms in curves.items():
         first, last = norms[0], norms[-1]
-        # A gradient that underflowed to exactly zero still vanished: compare with the smallest float.
-        ratio = last / max(first, 1e-300)
+        # A gradient that underflowed to exactly zero is at least this many times smaller: compare
+        # with the smallest positive float32.
+        ratio = last / max(first, FLOAT32_TINIEST)
         metrics[f"first_layer_grad_norm_{activation}"] = first
         metrics[f"last_layer_grad_norm_{activation}"] = last
         metrics[f"last_to_first_ratio_{activation}"] = ratio
         rows.append([
-            ACTIVATION_NAMES[activation], _init_label(activation, params.init), first, last, ratio,
+            ACTIVATION_NAMES[activation], _init_label(activation, params.init), first, last,
+            ratio if first > 0 else f"> {ratio:.3g}",
             first / relu_first if relu_first else None,
         ])
     if "sigmoid" in curves and relu_first:
