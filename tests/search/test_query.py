@@ -8,7 +8,7 @@ import pytest
 
 from app.search.query import corrected_query, parse_query
 
-VOCABULARY = {"정규화", "테스트", "구조", "학습", "시간", "블로그", "부근", "필요성"}
+VOCABULARY = {"정규화", "테스트", "구조", "학습", "시간", "블로그", "부근", "필요성", "놓치다", "쉽다", "낮추다", "뭉치다"}
 
 
 def known(tokens):
@@ -20,7 +20,7 @@ def tokens(dictionary, text, **kwargs):
 
 
 def test_particles_endings_and_question_words_are_dropped(dictionary):
-    assert tokens(dictionary, "배치 정규화가 과적합을 막는 이유") == ["batch_normalization", "overfitting"]
+    assert tokens(dictionary, "배치 정규화가 과적합을 막는 이유") == ["batch_normalization", "overfitting", "prevention"]
     assert tokens(dictionary, "드롭아웃은 테스트할 때 어떻게 동작해") == ["dropout", "test", "operation"]
     assert tokens(dictionary, "정규화가") == ["normalization"]
 
@@ -29,6 +29,21 @@ def test_stems_are_kept_only_if_the_index_knows_them(dictionary):
     parsed = parse_query("블로그에는 없는 낱말들", dictionary, known)
     assert [t.tokens for t in parsed.terms] == [("블로그",)]
     assert "없는" in parsed.unknown
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("관계를 놓칠까", ["놓치다"]), ("쉬워요", ["쉽다"]), ("lr을 낮춰야", ["learning_rate", "낮추다"]),
+        ("뭉쳐서", ["뭉치다"]), ("느려지는", ["speed"]), ("뭐가 달라", ["difference"]), ("늘어났어", ["increase"]), ("막았을 때", ["prevention"]),
+    ],
+)
+def test_conjugated_predicates_find_their_dictionary_form(dictionary, text, expected):
+    assert tokens(dictionary, text) == expected
+
+
+def test_a_noun_is_not_read_as_a_predicate(dictionary):
+    assert tokens(dictionary, "막대그래프") == []  # not 막다 (prevention): 대 is no ending
 
 
 def test_compound_typed_without_space_is_split_into_known_nouns(dictionary):

@@ -83,6 +83,17 @@ def test_title_matches_rank_above_body_matches(sample_session, sample_ids):
     assert top(sample_session, sample_ids, "체크포인트", 2) == ["title_match", "body_match"]
 
 
+def test_a_concept_itself_ranks_above_its_narrower_kinds(sample_session, sample_ids):
+    # the other title names dropout and L2 (both kinds of regularization), but not regularization
+    assert top(sample_session, sample_ids, "regularization이 뭐야", 1) == ["regularization_itself"]
+    assert top(sample_session, sample_ids, "규제", 2) == ["regularization_itself", "two_regularizers"]
+
+
+def test_questions_that_differ_only_in_their_verb(sample_session, sample_ids):
+    assert top(sample_session, sample_ids, "배치 크기를 줄였을 때", 1) == ["batch_shrink"]
+    assert top(sample_session, sample_ids, "배치 크기 키워도 돼?", 1) == ["batch_grow"]
+
+
 def test_answered_questions_rank_above_unanswered_twins(sample_session, sample_ids):
     assert top(sample_session, sample_ids, "쌍둥이 질문", 2) == ["twin_answered", "twin_unanswered"]
 

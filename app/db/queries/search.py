@@ -11,12 +11,16 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import Connection
 
-# bm25 column weights: a match in the title counts most, then the question body, then answers.
+# bm25 column weights: a match in the title counts most, then the question body, then answers;
+# a broader concept of a term (batch normalization → normalization) counts less than the term.
 TITLE_WEIGHT = 10.0
 BODY_WEIGHT = 3.0
 ANSWERS_WEIGHT = 1.0
+TITLE_BROADER_WEIGHT = 3.0
+TEXT_BROADER_WEIGHT = 0.5
+WEIGHTS = f"{TITLE_WEIGHT}, {BODY_WEIGHT}, {ANSWERS_WEIGHT}, {TITLE_BROADER_WEIGHT}, {TEXT_BROADER_WEIGHT}"
 # Scores are negative (lower is better); an answered question's score is multiplied by this.
-ANSWERED_BOOST = 1.3
+ANSWERED_BOOST = 1.15
 
 _CHUNK = 500  # ids per IN (...) list
 
@@ -39,8 +43,11 @@ def write_search_docs(conn: Connection, items: list[tuple[int, object]]) -> None
         return
     delete_search_docs(conn, [question_id for question_id, _ in items])
     conn.exec_driver_sql(
-        "INSERT INTO search_index (rowid, title, body, answers) VALUES (?, ?, ?, ?)",
-        [(qid, doc.title_terms, doc.body_terms, doc.answers_terms) for qid, doc in items],
+        "INSERT INTO search_index (rowid, title, body, answers, title_broader, text_broader) VALUES (?, ?, ?, ?, ?, ?)",
+        [
+            (qid, doc.title_terms, doc.body_terms, doc.answers_terms, doc.title_broader_terms, doc.text_broader_terms)
+            for qid, doc in items
+        ],
     )
     conn.exec_driver_sql(
         "INSERT INTO search_text (question_id, title, body, answers) VALUES (?, ?, ?, ?)",
@@ -176,7 +183,7 @@ def search(
     rows = conn.exec_driver_sql(
         f"WITH hits AS MATERIALIZED (SELECT q.id AS id, q.title AS title, q.collection_id AS collection_id,"
         " q.answered AS answered, "
-        f"bm25(search_index, {TITLE_WEIGHT}, {BODY_WEIGHT}, {ANSWERS_WEIGHT})"
+        f"bm25(search_index, {WEIGHTS})"
         f" * (CASE WHEN q.answered THEN {ANSWERED_BOOST} ELSE 1.0 END) AS score "
         "FROM search_index JOIN question AS q ON q.id = search_index.rowid "
         "WHERE search_index MATCH ? AND q.deleted_at IS NULL AND q.retired_at IS NULL"
