@@ -25,6 +25,15 @@ MAX_QUERY_CHARS = 300  # longer input is cut here (a 1,000-character paste still
 MAX_TERMS = 16
 MIN_PREFIX = 2
 
+# How much each kind of query term counts. bm25 sums over the phrases of the query, so a token
+# written twice in the MATCH expression counts twice: that is how terms get weights. A technical
+# term (dictionary concept, English word) says what the question is about; a plain Korean word or
+# an everyday concept (차이, 원리) says less; a concept one level above a typed term ("GPU" for
+# "GPU 사용률") finds near misses without outranking real matches.
+WEIGHT_TOPIC = 4
+WEIGHT_PLAIN = 2
+WEIGHT_BROADER = 1
+
 # Words that make a sentence a question but say nothing about its topic.
 QUESTION_WORDS = frozenset(
     """
@@ -62,6 +71,7 @@ class QueryTerm:
     surface: str  # the words as typed (normalised), for highlighting and "did you mean"
     concept: str | None = None  # term-dictionary id
     prefix: bool = False  # the word still being typed: tokens are prefixes
+    weight: int = WEIGHT_PLAIN
 
 
 @dataclass(frozen=True)
@@ -75,15 +85,15 @@ class ParsedQuery:
         return not self.terms
 
     def match_expression(self) -> str | None:
-        """FTS5 MATCH text: quoted tokens joined by OR (None when there is nothing to search)."""
-        parts: list[str] = []
-        seen: set[tuple[str, bool]] = set()
+        """FTS5 MATCH text: quoted tokens joined by OR, each repeated `weight` times (None when
+        there is nothing to search)."""
+        weights: dict[tuple[str, bool], int] = {}
         for term in self.terms:
             for token in term.tokens:
-                if (token, term.prefix) in seen:
-                    continue
-                seen.add((token, term.prefix))
-                parts.append(quote(token) + ("*" if term.prefix else ""))
+                key = (token, term.prefix)
+                weights[key] = max(weights.get(key, 0), term.weight)
+        parts = [quote(token) + ("*" if prefix else "") for (token, prefix), weight in weights.items()
+                 for _ in range(weight)]
         return " OR ".join(parts) if parts else None
 
     def tokens(self) -> list[str]:
@@ -124,7 +134,7 @@ def parse_query(
     terms: list[QueryTerm] = []
     matches = dictionary.find(norm)
     for match in matches:
-        terms.append(QueryTerm((match.term_id,), norm[match.start:match.end], match.term_id))
+        terms.append(_concept_term(match.term_id, norm[match.start:match.end], dictionary))
 
     words: list[tuple[int, str]] = []
     covered = [(m.start, m.end) for m in matches]
@@ -173,16 +183,16 @@ def parse_query(
             stem = next((s for s in stems if s in present), stems[-1] if stems else word)
             terms.append(QueryTerm((stem,), word, prefix=True))
             for concept in concepts:
-                terms.append(QueryTerm((concept,), word, concept))
+                terms.append(_concept_term(concept, word, dictionary))
             continue
         chosen = None
         for stem in stems:
             concept = dictionary.lookup(stem)
             if concept is not None:
-                chosen = QueryTerm((concept,), word, concept)
+                chosen = _concept_term(concept, word, dictionary)
                 break
             if stem in present and stem not in STOPWORDS and stem not in QUESTION_WORDS:
-                chosen = QueryTerm((stem,), word)
+                chosen = QueryTerm((stem,), word, weight=WEIGHT_TOPIC if stem.isascii() else WEIGHT_PLAIN)
                 break
         if chosen is None:
             chosen = _predicate(word, lemmas, present, dictionary)
@@ -193,18 +203,30 @@ def parse_query(
         if pair is not None:
             for piece in pair:
                 concept = dictionary.lookup(piece)
-                terms.append(QueryTerm((concept or piece,), piece, concept))
+                terms.append(_concept_term(concept, piece, dictionary) if concept else QueryTerm((piece,), piece))
             continue
         unknown.append(word)
 
-    unique: list[QueryTerm] = []
-    seen_tokens: set[tuple[tuple[str, ...], bool]] = set()
+    terms = _unique(terms)[:MAX_TERMS]
+    broader = [
+        QueryTerm((parent,), term.surface, parent, weight=WEIGHT_BROADER)
+        for term in terms if term.concept is not None and not term.prefix
+        for parent in dictionary.parents(term.concept)
+    ]
+    return ParsedQuery(norm, tuple(_unique(terms + broader)), tuple(unknown))
+
+
+def _unique(terms: list[QueryTerm]) -> list[QueryTerm]:
+    """One term per (tokens, prefix), the first seen; a broader duplicate never replaces a typed term."""
+    unique: dict[tuple[tuple[str, ...], bool], QueryTerm] = {}
     for term in terms:
-        key = (term.tokens, term.prefix)
-        if key not in seen_tokens:
-            seen_tokens.add(key)
-            unique.append(term)
-    return ParsedQuery(norm, tuple(unique[:MAX_TERMS]), tuple(unknown))
+        unique.setdefault((term.tokens, term.prefix), term)
+    return list(unique.values())
+
+
+def _concept_term(concept: str, surface: str, dictionary: TermDictionary) -> QueryTerm:
+    weight = WEIGHT_PLAIN if dictionary.is_general(concept) else WEIGHT_TOPIC
+    return QueryTerm((concept,), surface, concept, weight=weight)
 
 
 def _predicate(word: str, lemmas: list[str], present: set[str], dictionary: TermDictionary) -> QueryTerm | None:
@@ -212,7 +234,7 @@ def _predicate(word: str, lemmas: list[str], present: set[str], dictionary: Term
     for form in lemmas:
         concept = dictionary.lookup(form)
         if concept is not None:
-            return QueryTerm((concept,), word, concept)
+            return _concept_term(concept, word, dictionary)
         if form in present:
             return QueryTerm((form,), word)
     return None

@@ -18,6 +18,7 @@ from app.config import PROJECT_ROOT
 from app.search.text import SEPARATORS, is_ascii_alnum, is_hangul, normalise
 
 TERMS_FILE = Path("search") / "terms.tsv"
+GENERAL_FLAG = "general"
 
 
 class TermDictionaryError(ValueError):
@@ -32,6 +33,7 @@ class Term:
     label: str
     variants: tuple[str, ...]
     broader: tuple[str, ...] = ()
+    general: bool = False  # everyday vocabulary (차이, 원리, 좋다): ranks like a plain word, not a topic
 
 
 @dataclass(frozen=True)
@@ -112,7 +114,10 @@ class TermDictionary:
                 raise TermDictionaryError(number, f"id '{term_id}'가 {seen_lines[term_id]}번째 줄에도 있습니다")
             seen_lines[term_id] = number
             broader = tuple(c[1:].strip() for c in cells[1:] if c.startswith(">"))
-            variants = [c for c in cells[1:] if not c.startswith(">")]
+            flags = {c[1:].strip() for c in cells[1:] if c.startswith("@")}
+            if flags - {GENERAL_FLAG}:
+                raise TermDictionaryError(number, f"알 수 없는 표시 {sorted(flags - {GENERAL_FLAG})}: @{GENERAL_FLAG}만 쓸 수 있습니다")
+            variants = [c for c in cells[1:] if not c.startswith((">", "@"))]
             if not variants:
                 raise TermDictionaryError(number, "대표 표기가 없습니다")
             for variant in variants:
@@ -122,7 +127,7 @@ class TermDictionary:
                     raise TermDictionaryError(
                         number, f"표기 '{variant}'가 {owner[1]}번째 줄 '{owner[0]}'에도 있습니다"
                     )
-            terms.append(Term(term_id, variants[0], tuple(variants[1:]), broader))
+            terms.append(Term(term_id, variants[0], tuple(variants[1:]), broader, GENERAL_FLAG in flags))
         for term in terms:
             for parent in term.broader:
                 if parent not in seen_lines:
@@ -144,6 +149,15 @@ class TermDictionary:
     def lookup(self, word: str) -> str | None:
         """The concept id of a whole word (already normalised), or None."""
         return self._exact.get(compact(word))
+
+    def is_general(self, term_id: str) -> bool:
+        term = self.terms.get(term_id)
+        return term is not None and term.general
+
+    def parents(self, term_id: str) -> tuple[str, ...]:
+        """The concepts directly above this one."""
+        term = self.terms.get(term_id)
+        return () if term is None else term.broader
 
     def label(self, term_id: str) -> str:
         term = self.terms.get(term_id)

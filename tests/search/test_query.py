@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from app.search.query import corrected_query, parse_query
+from app.search.query import WEIGHT_BROADER, WEIGHT_PLAIN, WEIGHT_TOPIC, corrected_query, parse_query
 
 VOCABULARY = {"정규화", "테스트", "구조", "학습", "시간", "블로그", "부근", "필요성", "놓치다", "쉽다", "낮추다", "뭉치다"}
 
@@ -16,7 +16,23 @@ def known(tokens):
 
 
 def tokens(dictionary, text, **kwargs):
-    return [t for term in parse_query(text, dictionary, known, **kwargs).terms for t in term.tokens]
+    """The tokens of what was typed (not the broader concepts added to them)."""
+    terms = parse_query(text, dictionary, known, **kwargs).terms
+    return [t for term in terms if term.weight != WEIGHT_BROADER for t in term.tokens]
+
+
+def test_terms_are_weighted_by_kind_and_broader_concepts_are_added():
+    from app.search.terms import default_dictionary
+
+    parsed = parse_query("배치 정규화 구조 차이", default_dictionary(), known)
+    weights = {term.tokens[0]: term.weight for term in parsed.terms}
+    assert weights == {
+        "batch_normalization": WEIGHT_TOPIC, "difference": WEIGHT_PLAIN,  # an everyday concept
+        "구조": WEIGHT_PLAIN, "normalization": WEIGHT_BROADER,
+    }
+    expression = parsed.match_expression()
+    assert expression.count('"batch_normalization"') == WEIGHT_TOPIC
+    assert expression.count('"normalization"') == WEIGHT_BROADER
 
 
 def test_particles_endings_and_question_words_are_dropped(dictionary):
