@@ -12,6 +12,7 @@ from app.search.highlight import Highlighter
 from app.search.query import ParsedQuery, corrected_query, parse_query
 from app.search.schemas import SearchHit, SearchResults
 from app.search.terms import TermDictionary, default_dictionary
+from app.search.text import clean
 
 MAX_LIMIT = 50
 MAX_OFFSET = 10_000
@@ -70,7 +71,8 @@ def search_questions(
         if collection_id is None:
             raise AppError(404, f"'{collection}' 모음을 찾을 수 없습니다.")
     dictionary = default_dictionary()
-    parsed = parse(conn, q or "", dictionary)
+    q = clean(q or "")
+    parsed = parse(conn, q, dictionary)
     match = parsed.match_expression()
     rows, total = ([], 0)
     if match is not None:
@@ -80,7 +82,7 @@ def search_questions(
     did_you_mean = _did_you_mean(conn, parsed, dictionary)
     items = _hits(conn, parsed, dictionary, rows)
     return SearchResults(
-        query=(q or "").strip(), items=items, total=total, limit=limit, offset=offset,
+        query=q.strip(), items=items, total=total, limit=limit, offset=offset,
         took_ms=round((time.perf_counter() - started) * 1000, 2), did_you_mean=did_you_mean,
     )
 
@@ -99,7 +101,7 @@ def _did_you_mean(conn, parsed: ParsedQuery, dictionary: TermDictionary) -> str 
 
 def suggest_questions(session: Session, q: str | None, limit: int = 5) -> list[SearchHit]:
     """Existing questions similar to what is being typed (the last word may be unfinished)."""
-    text = (q or "")
+    text = clean(q or "")
     if len(text.strip()) < 2:
         return []
     conn = session.connection()

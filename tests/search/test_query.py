@@ -78,6 +78,7 @@ HOSTILE = [
     "", "   ", '"', '""', "'", "*", "-", "^", ":", "(", ")", "()", "NEAR", "NEAR(a b)", "AND", "OR", "NOT",
     "a AND", "OR b", '"dropout" AND (NEAR -*', "title:relu", "{title body}: x", "드롭아웃*", "-드롭아웃",
     "x" * 1000, "드롭아웃 " * 200, "\x00\x01", "😀", "%_", "\\", "'; DROP TABLE question; --",
+    "\ud800", "드롭\udfff아웃", "\x1b[31m드롭아웃", "\u200b\ufeff", "NEAR(\"드롭아웃\" \"배치\", 2)", "드롭아웃 -배치 +BN ^relu",
 ]
 
 
@@ -88,6 +89,11 @@ def test_match_expression_is_only_quoted_tokens(dictionary, text):
         return
     # "tok" [*] (OR "tok" [*])* and nothing else; inner quotes doubled
     assert re.fullmatch(r'"(?:[^"]|"")+"\*?(?: OR "(?:[^"]|"")+"\*?)*', expression), expression
+
+
+def test_invisible_and_control_characters_do_not_split_words(dictionary):
+    assert tokens(dictionary, "드롭\u200b아웃") == tokens(dictionary, "드롭\udfff아웃") == ["dropout"]
+    assert tokens(dictionary, "\x00드롭아웃\x1f배치정규화") == ["dropout", "batch_normalization"]
 
 
 def test_long_queries_are_cut(dictionary):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from urllib.parse import quote
 
 import pytest
 from sqlmodel import Session
@@ -197,11 +198,30 @@ def test_api_contract(sample_client):
     assert "<mark>" in body["items"][0]["snippet"] + body["items"][0]["title_html"]
 
 
+def raw_query(text: str) -> str:
+    """The query string a client sends for `text`, lone surrogates as the bytes they would be."""
+    return quote(text.encode("utf-8", "surrogatepass"), safe="")
+
+
 @pytest.mark.parametrize("text", HOSTILE)
-def test_api_never_fails_on_odd_queries(sample_client, text):
-    response = sample_client.get("/api/v1/search", params={"q": text})
+def test_service_never_fails_on_odd_queries(sample_session, text):
+    results = search_questions(sample_session, text)
+    results.model_dump_json()  # what the API sends must be encodable
+    assert isinstance(suggest_questions(sample_session, text), list)
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_api_and_pages_never_fail_on_odd_queries(sample_client, text):
+    response = sample_client.get(f"/api/v1/search?q={raw_query(text)}")
     assert response.status_code == 200, response.text
     assert isinstance(response.json()["items"], list)
+    assert sample_client.get(f"/search?q={raw_query(text)}").status_code == 200
+    assert sample_client.get(f"/search/suggest?q={raw_query(text)}").status_code == 200
+
+
+def test_overlong_queries_get_a_clear_4xx(sample_client):
+    response = sample_client.get("/api/v1/search", params={"q": "드" * 2001})
+    assert response.status_code == 422 and "error" in response.json()
 
 
 def test_api_rejects_bad_filters_with_the_envelope(sample_client):
@@ -225,3 +245,21 @@ def test_suggest_fragment(sample_client):
     assert fragment.status_code == 200 and "<html" not in fragment.text and "<mark>" in fragment.text
     assert sample_client.get("/search/suggest", params={"title": "배치정규"}).text.count("<li>") >= 1
     assert sample_client.get("/search/suggest", params={"q": ""}).text == ""
+
+
+@pytest.mark.parametrize("path, status", [("/", 200), ("/search?q=드롭아웃", 200), ("/login", 200), ("/signup", 200),
+                                          ("/no-such-page", 404)])
+def test_every_page_has_the_search_box(sample_client, path, status):
+    page = sample_client.get(path, headers={"accept": "text/html"})
+    assert page.status_code == status
+    assert '<form class="site-header__search" action="/search" method="get" role="search">' in page.text
+    assert 'name="q"' in page.text
+
+
+def test_search_page_collection_filter(sample_client, sample_ids):
+    page = sample_client.get("/search", params={"q": "드롭아웃", "collection": "interview"})
+    assert page.status_code == 200
+    assert f'href="/questions/{sample_ids["dropout_effect"]}"' in page.text
+    assert f'href="/questions/{sample_ids["dropout_test_time"]}"' not in page.text  # collection "study"
+    assert '<option value="interview" selected>' in page.text
+    assert sample_client.get("/search", params={"q": "드롭아웃", "collection": "nope"}).status_code == 404
