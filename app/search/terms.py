@@ -87,10 +87,9 @@ class TermDictionary:
                 gaps = gaps | previous.gaps if previous else gaps
                 word_start = len(key) <= 2 and all(is_hangul(ch) for ch in key)
                 self._surface[key] = _Key(term.id, gaps, word_start)
-        lengths: dict[str, set[int]] = {}
-        for key in self._surface:
-            lengths.setdefault(key[0], set()).add(len(key))
-        self._lengths = {first: tuple(sorted(ls, reverse=True)) for first, ls in lengths.items()}
+        # Every prefix of every surface key: scanning a position stops at the first character
+        # that no key continues with, which is usually the first or second one.
+        self._prefixes = {key[:end] for key in self._surface for end in range(1, len(key) + 1)}
         self._expanded: dict[str, tuple[str, ...]] = {}
 
     # --- loading --------------------------------------------------------------------------
@@ -213,15 +212,17 @@ class TermDictionary:
                 pos.append(index)
         squeezed = "".join(chars)
         n = len(squeezed)
+        prefixes, surface = self._prefixes, self._surface
         matches: list[TermMatch] = []
         i = 0
         while i < n:
             found = 0
-            for length in self._lengths.get(squeezed[i], ()):
-                if i + length > n:
-                    continue
+            end = i + 1
+            while end <= n and squeezed[i:end] in prefixes:
+                end += 1
+            for length in range(end - 1 - i, 0, -1):  # longest first
                 key = squeezed[i : i + length]
-                info = self._surface.get(key)
+                info = surface.get(key)
                 if info is not None and self._accept(info, key, text, pos, i, length):
                     matches.append(TermMatch(pos[i], pos[i + length - 1] + 1, info.term_id))
                     found = length
