@@ -12,7 +12,7 @@ from markupsafe import Markup, escape
 
 from app.search.query import ParsedQuery
 from app.search.terms import TermDictionary
-from app.search.text import SEPARATORS, is_ascii_alnum, normalise
+from app.search.text import SEPARATORS, is_ascii_alnum, is_hangul, normalise
 
 SNIPPET_CHARS = 160
 MAX_FORMS = 80
@@ -38,6 +38,8 @@ class Highlighter:
             for token in term.tokens:
                 if "_" not in token:
                     forms.add(token)
+                if term.concept is None and len(token) >= 3 and token.endswith("다") and is_hangul(token[0]):
+                    forms.add(token[:-1])  # a predicate's stem: 놓치다 marks 놓치지, 놓치는
             forms.add(term.surface)
         usable = [f for f in forms if len(f) >= 2 or (f and not f.isascii())]
         return cls(tuple(sorted(usable, key=len, reverse=True)[:MAX_FORMS]))

@@ -92,6 +92,8 @@ def test_a_concept_itself_ranks_above_its_narrower_kinds(sample_session, sample_
 
 def test_questions_that_differ_only_in_their_verb(sample_session, sample_ids):
     assert top(sample_session, sample_ids, "배치 크기를 줄였을 때", 1) == ["batch_shrink"]
+    hit = search_questions(sample_session, "배치 크기를 줄였을 때").items[0]
+    assert "<mark>줄이</mark>면" in hit.title_html
     assert top(sample_session, sample_ids, "배치 크기 키워도 돼?", 1) == ["batch_grow"]
 
 
