@@ -2,8 +2,8 @@
 
 No analysis happens here (so no Kiwi in the web process): the question's own stored tokens
 become the query. Tokens are weighted by how often the question uses them (a title token counts
-three times) over how many documents hold them, and the eight best become an OR query ranked by
-the same BM25 as search. Other collections are searched too.
+three times, an answer token a quarter) over how many documents hold them, and the eight best
+become an OR query ranked by the same BM25 as search. Other collections are searched too.
 """
 
 from __future__ import annotations
@@ -18,23 +18,25 @@ from app.db.queries import search as queries
 from app.search.query import quote
 
 MAX_QUERY_TOKENS = 8
-TITLE_REPEAT = 3
+# How much one occurrence of a token counts, by where the question holds it. The question itself
+# says what it is about; its answers only fill the list when that finds too few (a title whose
+# terms no other question has, like snapshot, still links its ensemble neighbours).
+QUESTION_WEIGHTS = {"title": 3.0, "title_broader": 1.0, "body": 1.0}
+WITH_ANSWERS_WEIGHTS = {**QUESTION_WEIGHTS, "answers": 0.25}
 
 
 def _link(question_id: int, label: str | None, title: str, answered: bool) -> QuestionLink:
     return QuestionLink(id=question_id, label=label, title=title, answered=answered, url=f"/questions/{question_id}")
 
 
-def related_match(conn, question_id: int) -> str | None:
+def related_match(conn, question_id: int, column_weights: dict[str, float] = QUESTION_WEIGHTS) -> str | None:
     stored = queries.indexed_terms(conn, question_id)
     if stored is None:
         return None
-    title, body = stored
     weights: Counter[str] = Counter()
-    for token in title.split():
-        weights[token] += TITLE_REPEAT
-    for token in body.split():
-        weights[token] += 1
+    for column, weight in column_weights.items():
+        for token in stored[column].split():
+            weights[token] += weight
     if not weights:
         return None
     frequencies = queries.document_frequencies(conn, weights)
@@ -50,8 +52,10 @@ def related_match(conn, question_id: int) -> str | None:
 def related_questions(session: Session, question_id: int, limit: int = 5) -> list[QuestionLink]:
     conn = session.connection()
     ids = queries.same_demo_question_ids(conn, question_id, limit)
-    if len(ids) < limit:
-        match = related_match(conn, question_id)
+    for column_weights in (QUESTION_WEIGHTS, WITH_ANSWERS_WEIGHTS):
+        if len(ids) >= limit:
+            break
+        match = related_match(conn, question_id, column_weights)
         if match is not None:
             hits, _ = queries.search(conn, match, exclude_id=question_id, limit=limit + len(ids), count=False)
             ids.extend(hit.question_id for hit in hits if hit.question_id not in ids)

@@ -46,3 +46,11 @@ print('kiwipiepy' in sys.modules)
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False"
+
+
+def test_answers_fill_the_list_when_the_question_alone_links_nothing(sample_session, sample_ids):
+    # "snapshot이 뭐지?" shares no title term with any other question; its answer is about saving
+    # the model during training, which the checkpoint questions are about too.
+    related = names(sample_ids, related_questions(sample_session, sample_ids["snapshot"]))
+    assert related and "snapshot" not in related
+    assert {"title_match", "body_match"} & set(related)

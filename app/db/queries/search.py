@@ -239,12 +239,14 @@ def all_collections(conn: Connection) -> list[tuple[str, str]]:
 # --- related questions --------------------------------------------------------------------
 
 
-def indexed_terms(conn: Connection, question_id: int) -> tuple[str, str] | None:
-    """The stored title and body tokens of one question (what its related questions share)."""
+def indexed_terms(conn: Connection, question_id: int) -> dict[str, str] | None:
+    """The stored tokens of one question by column (what its related questions share)."""
     row = conn.exec_driver_sql(
-        "SELECT title, body FROM search_index WHERE rowid = ?", (question_id,)
+        "SELECT title, body, answers, title_broader FROM search_index WHERE rowid = ?", (question_id,)
     ).first()
-    return None if row is None else (row[0] or "", row[1] or "")
+    if row is None:
+        return None
+    return dict(zip(("title", "body", "answers", "title_broader"), (value or "" for value in row)))
 
 
 def same_demo_question_ids(conn: Connection, question_id: int, limit: int) -> list[int]:
