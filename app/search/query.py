@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from app.search.analyze import STOPWORDS, Tokens, split_concepts
 from app.search.lemma import lemma_candidates
@@ -30,8 +30,8 @@ MIN_PREFIX = 2
 # term (dictionary concept, English word) says what the question is about; a plain Korean word or
 # an everyday concept (차이, 원리) says less; a concept one level above a typed term ("GPU" for
 # "GPU 사용률") finds near misses without outranking real matches.
-WEIGHT_TOPIC = 4
-WEIGHT_PLAIN = 2
+WEIGHT_TOPIC = 2
+WEIGHT_PLAIN = 1
 WEIGHT_BROADER = 1
 
 # Words that make a sentence a question but say nothing about its topic.
@@ -72,6 +72,7 @@ class QueryTerm:
     concept: str | None = None  # term-dictionary id
     prefix: bool = False  # the word still being typed: tokens are prefixes
     weight: int = WEIGHT_PLAIN
+    broader: tuple[str, ...] = ()  # the concepts directly above `concept`: a fallback match
 
 
 @dataclass(frozen=True)
@@ -89,9 +90,9 @@ class ParsedQuery:
         there is nothing to search)."""
         weights: dict[tuple[str, bool], int] = {}
         for term in self.terms:
-            for token in term.tokens:
+            for token, weight in [(t, term.weight) for t in term.tokens] + [(t, WEIGHT_BROADER) for t in term.broader]:
                 key = (token, term.prefix)
-                weights[key] = max(weights.get(key, 0), term.weight)
+                weights[key] = max(weights.get(key, 0), weight)
         parts = [quote(token) + ("*" if prefix else "") for (token, prefix), weight in weights.items()
                  for _ in range(weight)]
         return " OR ".join(parts) if parts else None
@@ -207,17 +208,15 @@ def parse_query(
             continue
         unknown.append(word)
 
-    terms = _unique(terms)[:MAX_TERMS]
-    broader = [
-        QueryTerm((parent,), term.surface, parent, weight=WEIGHT_BROADER)
-        for term in terms if term.concept is not None and not term.prefix
-        for parent in dictionary.parents(term.concept)
+    terms = [
+        replace(term, broader=dictionary.parents(term.concept)) if term.concept and not term.prefix else term
+        for term in _unique(terms)[:MAX_TERMS]
     ]
-    return ParsedQuery(norm, tuple(_unique(terms + broader)), tuple(unknown))
+    return ParsedQuery(norm, tuple(terms), tuple(unknown))
 
 
 def _unique(terms: list[QueryTerm]) -> list[QueryTerm]:
-    """One term per (tokens, prefix), the first seen; a broader duplicate never replaces a typed term."""
+    """One term per (tokens, prefix), the first seen."""
     unique: dict[tuple[tuple[str, ...], bool], QueryTerm] = {}
     for term in terms:
         unique.setdefault((term.tokens, term.prefix), term)

@@ -19,7 +19,8 @@ class SearchHit(BaseModel):
 class SearchResults(BaseModel):
     query: str
     items: list[SearchHit]
-    total: int = Field(description="필터를 적용한 전체 결과 수")
+    total: int = Field(description="필터를 적용한 전체 결과 수 (1,000개까지 셉니다)")
+    total_exact: bool = Field(True, description="false면 결과가 total(1,000)개보다 많습니다")
     limit: int
     offset: int
     took_ms: float

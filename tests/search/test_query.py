@@ -17,28 +17,22 @@ def known(tokens):
 
 def tokens(dictionary, text, **kwargs):
     """The tokens of what was typed (not the broader concepts added to them)."""
-    terms = parse_query(text, dictionary, known, **kwargs).terms
-    return [t for term in terms if term.weight != WEIGHT_BROADER for t in term.tokens]
+    return [t for term in parse_query(text, dictionary, known, **kwargs).terms for t in term.tokens]
 
 
-def test_terms_are_weighted_by_kind_and_broader_concepts_are_added():
+def test_terms_are_weighted_by_kind_and_carry_their_broader_concepts():
     from app.search.terms import default_dictionary
 
     parsed = parse_query("배치 정규화 구조 차이", default_dictionary(), known)
-    weights = {term.tokens[0]: term.weight for term in parsed.terms}
-    assert weights == {
+    terms = {term.tokens[0]: term for term in parsed.terms}
+    assert {token: term.weight for token, term in terms.items()} == {
         "batch_normalization": WEIGHT_TOPIC, "difference": WEIGHT_PLAIN,  # an everyday concept
-        "구조": WEIGHT_PLAIN, "normalization": WEIGHT_BROADER,
+        "구조": WEIGHT_PLAIN,
     }
+    assert terms["batch_normalization"].broader == ("normalization",)
     expression = parsed.match_expression()
     assert expression.count('"batch_normalization"') == WEIGHT_TOPIC
     assert expression.count('"normalization"') == WEIGHT_BROADER
-
-
-def test_particles_endings_and_question_words_are_dropped(dictionary):
-    assert tokens(dictionary, "배치 정규화가 과적합을 막는 이유") == ["batch_normalization", "overfitting", "prevention"]
-    assert tokens(dictionary, "드롭아웃은 테스트할 때 어떻게 동작해") == ["dropout", "test", "operation"]
-    assert tokens(dictionary, "정규화가") == ["normalization"]
 
 
 def test_stems_are_kept_only_if_the_index_knows_them(dictionary):

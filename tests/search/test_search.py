@@ -192,7 +192,8 @@ def test_api_contract(sample_client):
     response = sample_client.get("/api/v1/search", params={"q": "드롭아웃은 테스트할 때 어떻게 동작해"})
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == {"query", "items", "total", "limit", "offset", "took_ms", "did_you_mean"}
+    assert set(body) == {"query", "items", "total", "total_exact", "limit", "offset", "took_ms", "did_you_mean"}
+    assert body["total_exact"] is True
     assert set(body["items"][0]) == {
         "question_id", "title", "title_html", "collection", "answered", "snippet", "score", "url"
     }
