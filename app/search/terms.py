@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from app.config import PROJECT_ROOT
@@ -256,15 +256,35 @@ class TermDictionary:
             return None
         target = _jamo(key)
         limit = 1 if len(target) <= 6 else 2
+        spelled, by_deletion = self._spelled
+        candidates = {index for deleted in _deletions(target, limit) for index in by_deletion.get(deleted, ())}
         best: tuple[int, int, str] | None = None
-        for candidate, term_id in self._exact.items():
-            spelled = _jamo(candidate)
-            if abs(len(spelled) - len(target)) > limit:
-                continue
-            distance = _levenshtein(target, spelled, limit)
-            if distance <= limit and (best is None or (distance, -len(spelled)) < best[:2]):
-                best = (distance, -len(spelled), term_id)
+        for index in sorted(candidates):
+            variant, term_id = spelled[index]
+            distance = _levenshtein(target, variant, limit)
+            if distance <= limit and (best is None or (distance, -len(variant)) < best[:2]):
+                best = (distance, -len(variant), term_id)
         return self.terms[best[2]] if best else None
+
+    @cached_property
+    def _spelled(self) -> tuple[list[tuple[str, str]], dict[str, list[int]]]:
+        """Every variant in jamo, and an index from each string left after deleting up to two
+        jamo to the variants it came from: two strings within edit distance k leave a common
+        string after at most k deletions each, so a typo finds its candidates by lookup."""
+        spelled = [(_jamo(candidate), term_id) for candidate, term_id in sorted(self._exact.items())]
+        by_deletion: dict[str, list[int]] = {}
+        for index, (variant, _) in enumerate(spelled):
+            for deleted in _deletions(variant, 2):
+                by_deletion.setdefault(deleted, []).append(index)
+        return spelled, by_deletion
+
+
+def _deletions(text: str, depth: int) -> set[str]:
+    found, frontier = {text}, {text}
+    for _ in range(depth):
+        frontier = {item[:i] + item[i + 1:] for item in frontier for i in range(len(item))}
+        found |= frontier
+    return found
 
 
 def _jamo(text: str) -> str:
@@ -282,15 +302,23 @@ def _jamo(text: str) -> str:
 
 
 def _levenshtein(a: str, b: str, limit: int) -> int:
-    previous = list(range(len(b) + 1))
+    """Edit distance of a and b, or limit + 1 once it must exceed limit (only the diagonal band
+    |i - j| <= limit can hold a smaller distance, so only that band is computed)."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    far = limit + 1
+    previous = {j: j for j in range(0, min(len(b), limit) + 1)}
     for i, ca in enumerate(a, start=1):
-        current = [i]
-        for j, cb in enumerate(b, start=1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        if min(current) > limit:
-            return limit + 1
+        current = {i - limit - 1: far} if i - limit - 1 >= 0 else {}
+        if i <= limit:
+            current[0] = i
+        for j in range(max(1, i - limit), min(len(b), i + limit) + 1):
+            current[j] = min(previous.get(j, far) + 1, current.get(j - 1, far) + 1,
+                             previous.get(j - 1, far) + (ca != b[j - 1]))
+        if min(current.values()) > limit:
+            return far
         previous = current
-    return previous[-1]
+    return min(previous.get(len(b), far), far)
 
 
 def terms_path() -> Path:
