@@ -27,8 +27,9 @@ install-test: $(VENV)/.installed-test
 db: install
 	$(BIN)/kb db upgrade
 
+# A file that cannot be read is reported (file and line) and skipped; the server still starts.
 ingest: db
-	$(BIN)/kb ingest
+	$(BIN)/kb ingest || echo "일부 파일을 불러오지 못했습니다: 위 요약의 '!' 줄을 보세요."
 
 run: ingest
 	$(BIN)/kb serve --host $(HOST) --port $(PORT)
@@ -45,6 +46,7 @@ test: install-test chromium
 
 bench: install-test
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/render.py
 	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/search.py
 	$(BIN)/python bench/writes.py

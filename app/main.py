@@ -15,6 +15,7 @@ from app.api import v1 as api_v1
 from app.config import Settings
 from app.db.engine import make_engine
 from app.web import accounts as web_accounts
+from app.web import media as web_media
 from app.web import pages as web_pages
 from app.web import search as web_search
 from app.web import writes as web_writes
@@ -50,4 +51,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web_search.router)
     app.include_router(web_accounts.router)
     app.include_router(web_writes.router)
+    app.include_router(web_media.router)
     return app

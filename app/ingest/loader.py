@@ -26,6 +26,8 @@ from app.db.queries import ingest as q
 from app.ingest.document import ParsedAnswer, ParsedDocument
 from app.ingest.parsers import PARSERS, parse_document
 from app.render import extract_text, render_markdown
+from app.render.version import renderer_fingerprint
+from app.services.media import image_resolver
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 CONTENT_SUFFIXES = {".md", ".markdown", ".txt"}
@@ -160,6 +162,11 @@ def discover(content_dir: Path) -> list[tuple[Path, str, str]]:
 # --- stage 1: pure preparation -----------------------------------------------------------------
 
 
+def file_hash(data: bytes) -> str:
+    """What decides whether a file is "unchanged": its bytes and the renderer that made its HTML."""
+    return hashlib.sha256(renderer_fingerprint().encode() + b"\0" + data).hexdigest()
+
+
 def _normalise(text: str) -> str:
     return re.sub(r"\s+", " ", unicodedata.normalize("NFC", text)).strip().lower()
 
@@ -182,23 +189,6 @@ def _decode(data: bytes) -> tuple[str | None, FileReport | None]:
         except UnicodeDecodeError:
             pass
         return None, FileReport(line, "error", f"UTF-8이 아닌 바이트가 {line}번째 줄에 있습니다.{hint}")
-
-
-def _image_checker(file_path: Path, content_dir: Path):
-    def exists(src: str) -> bool:
-        target = src.split("#", 1)[0].split("?", 1)[0].strip()
-        if not target:
-            return False
-        candidate = (content_dir / target.lstrip("/")) if target.startswith("/") else (file_path.parent / target)
-        try:
-            resolved = candidate.resolve()
-            # A content file may only point inside the content folder.
-            resolved.relative_to(content_dir.resolve())
-        except (OSError, ValueError):
-            return False
-        return resolved.is_file()
-
-    return exists
 
 
 def _flatten_answers(answers: list[ParsedAnswer], question_fp: str, render) -> list[PreparedAnswer]:
@@ -250,7 +240,7 @@ def prepare_file(path: Path, source_path: str, kind: str, content_dir: Path, kno
         data = path.read_bytes()
     except OSError as exc:
         return PreparedFile(source_path, kind, "", error=FileReport(None, "error", f"파일을 읽을 수 없습니다: {exc}"))
-    content_hash = hashlib.sha256(data).hexdigest()
+    content_hash = file_hash(data)
     if content_hash == known_hash:
         return PreparedFile(source_path, kind, content_hash, unchanged=True)
     text, problem = _decode(data)
@@ -262,10 +252,10 @@ def prepare_file(path: Path, source_path: str, kind: str, content_dir: Path, kno
         return PreparedFile(source_path, kind, content_hash, error=FileReport(
             getattr(exc, "line", None), "error", f"구문 분석에 실패했습니다: {type(exc).__name__}: {exc}"))
 
-    image_exists = _image_checker(path, content_dir)
+    resolve_image = image_resolver(path, content_dir)
 
     def render(markdown: str) -> str:
-        return render_markdown(markdown, image_exists=image_exists) if markdown.strip() else ""
+        return render_markdown(markdown, resolve_image=resolve_image) if markdown.strip() else ""
 
     prepared = PreparedFile(
         source_path=source_path,
@@ -282,7 +272,7 @@ def prepare_file(path: Path, source_path: str, kind: str, content_dir: Path, kno
         kind_name = "boilerplate" if "boilerplate" in item.reason.lower() else "unplaced"
         prepared.reports.append(FileReport(item.line, kind_name, item.reason, item.text[:500]))
     for image in document.images:
-        if image.is_local and not image_exists(image.src):
+        if image.is_local and resolve_image(image.src) is None:
             prepared.reports.append(FileReport(image.line, "missing_image", f"이미지 파일이 없습니다: {image.src}", image.alt))
 
     fingerprints = _question_fingerprints(document)
@@ -510,7 +500,7 @@ def ingest_directory(engine: Engine, content_dir: Path, *, force: bool = False, 
         # Hash check first in this process: an unchanged tree never pays for worker start-up.
         changed_jobs = []
         for job in jobs:
-            digest = hashlib.sha256(job[0].read_bytes()).hexdigest() if job[4] is not None else None
+            digest = file_hash(job[0].read_bytes()) if job[4] is not None else None
             if digest is not None and digest == job[4]:
                 summary.files.append(FileResult(job[1], "unchanged"))
             else:

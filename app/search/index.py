@@ -7,29 +7,16 @@ reindex` calls `reindex_all` after the term dictionary changed or the index was 
 
 from __future__ import annotations
 
-import html
-import re
-
 from sqlmodel import Session
 
 from app.db.queries import search as queries
+from app.render import extract_text
 from app.search import analyze
 from app.search.analyze import SearchDoc, build_search_doc, build_search_docs
 from app.search.query import analyse_light
 from app.search.terms import default_dictionary
 
 BATCH = 500
-
-_TAG = re.compile(r"<[^>]+>")
-
-
-def extract_text(body_html: str) -> str:
-    """Plain text of rendered HTML (app.render's, or a tag stripper until that exists)."""
-    try:
-        from app.render import extract_text as render_extract_text
-    except ImportError:
-        return html.unescape(_TAG.sub(" ", body_html or ""))
-    return render_extract_text(body_html or "")
 
 
 def _texts(source: queries.QuestionSource) -> tuple[str, str, str]:

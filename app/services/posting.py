@@ -19,6 +19,7 @@ from sqlmodel import Session, select
 
 from app.api.errors import AppError
 from app.db.models import (ORIGIN_POSTED, Answer, Collection, IdempotencyKey, Question, Revision, User)
+from app.render import render_markdown
 from app.services.limits import now_utc
 from app.db.queries.ingest import refresh_question_counters
 from app.services.limits import check_body, check_title, clean_text, clean_title
@@ -40,15 +41,8 @@ class WriteResult:
 
 def render(markdown: str) -> str:
     """Same renderer as ingest (math included), sanitised; stored at write time."""
-    if not markdown.strip():
-        return ""
-    try:
-        from app.render import render_markdown
-    except ImportError:  # renderer not installed yet: escaped text is still safe
-        import html
-
-        return "<p>" + html.escape(markdown).replace("\n", "<br>\n") + "</p>"
-    return render_markdown(markdown, image_exists=lambda _src: False)
+    # No resolver: posted Markdown cannot point at server files, so a local image is a placeholder.
+    return render_markdown(markdown)
 
 
 def reindex(session: Session, question_ids: list[int]) -> None:

@@ -82,7 +82,7 @@ def install_auth(app: FastAPI) -> None:
         request.state.user = user
         request.state.csrf_token = csrf
         response = await call_next(request)
-        if new_anon and not request.url.path.startswith(("/api/", "/static/")):
+        if new_anon and not request.url.path.startswith(("/api/", "/static/", "/media/")):
             response.set_cookie(accounts.ANON_COOKIE, new_anon, max_age=7 * 24 * 3600, **cookie_kwargs(request))
         return response
 

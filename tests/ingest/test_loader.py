@@ -179,8 +179,7 @@ def test_a_failing_file_rolls_back_alone(engine, content, monkeypatch):
     with engine.connect() as conn:
         stored_hash = conn.execute(text(
             "SELECT content_hash FROM collection WHERE source_path='interview/deep-learning-interview.md'")).scalar()
-    import hashlib
-    assert stored_hash != hashlib.sha256((content / "interview/deep-learning-interview.md").read_bytes()).hexdigest()
+    assert stored_hash != loader.file_hash((content / "interview/deep-learning-interview.md").read_bytes())
 
 
 BAD_FILES = {

@@ -173,9 +173,5 @@ def test_concurrent_duplicate_submits_make_one_row(alice, app):
 
 def test_preview_renders_without_saving(alice):
     response = alice.client.post("/api/v1/preview", json={"body": "**굵게**"}, headers=alice.headers)
-    assert response.status_code == 200 and "굵게" in response.json()["html"]
-    try:
-        from app.render import render_markdown  # noqa: F401
-    except ImportError:
-        return  # renderer not installed yet: the escaped fallback is all there is
+    assert response.status_code == 200
     assert "<strong>굵게</strong>" in response.json()["html"]

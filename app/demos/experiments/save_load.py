@@ -1,0 +1,235 @@
+"""Saving and loading a model: what each kind of save brings back (노드 05-1, 05-2).
+
+A small MLP learns the digits; then it is saved and restored in the ways people do it, all in
+memory (``io.BytesIO``), nothing written to disk:
+- ``state_dict`` saved, the same code rebuilds the architecture and loads it: identical predictions;
+- the architecture alone as JSON (what Keras' ``to_json`` keeps): a freshly initialised model;
+- JSON config plus weights (the two-step save of a subclassed model): identical again;
+- weights loaded into code that builds a different architecture: an error, because a state_dict
+  holds tensors by name and shape, not the code that makes the model;
+- resuming training from model + optimizer state vs from the weights alone.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+
+from pydantic import Field
+
+from app.demos.base import Chart, DemoParams, DemoResult, DemoSpec, QuestionRef, Series, Table
+from app.demos.datasets import DIGIT_CLASSES, digits, random_split
+
+N_TRAIN = 1200
+
+
+class Params(DemoParams):
+    hidden: int = Field(64, ge=16, le=256, description="은닉층 너비")
+    train_steps: int = Field(200, ge=20, le=1000, description="저장 전 학습 스텝 수 (전체 배치, Adam)")
+    resume_steps: int = Field(60, ge=10, le=500, description="불러온 뒤 이어서 학습하는 스텝 수")
+    learning_rate: float = Field(0.01, ge=1e-4, le=0.1, description="Adam 학습률")
+
+
+SMALLEST = Params(train_steps=80, resume_steps=20)
+
+
+def build(torch, config: dict):
+    """The code that turns a config into a model: what a weights-only save still needs."""
+    sizes = config["layers"]
+    layers = []
+    for i, (fan_in, fan_out) in enumerate(zip(sizes, sizes[1:])):
+        layers.append(torch.nn.Linear(fan_in, fan_out))
+        if i < len(sizes) - 2:
+            layers.append(torch.nn.ReLU())
+    return torch.nn.Sequential(*layers)
+
+
+def _to_bytes(torch, obj) -> bytes:
+    buffer = io.BytesIO()
+    torch.save(obj, buffer)
+    return buffer.getvalue()
+
+
+def _from_bytes(torch, data: bytes):
+    # weights_only=True (the default since torch 2.6) loads tensors and plain containers only, never code.
+    return torch.load(io.BytesIO(data), weights_only=True)
+
+
+def run(params: Params, device, progress) -> DemoResult:
+    import torch
+
+    functional = torch.nn.functional
+    inputs, labels = digits(device)
+    train_i, test_i = random_split(len(labels), [N_TRAIN, len(labels) - N_TRAIN], device)
+    train_x, train_y, test_x, test_y = inputs[train_i], labels[train_i], inputs[test_i], labels[test_i]
+
+    config = {"layers": [64, params.hidden, params.hidden, DIGIT_CLASSES]}
+    model = build(torch, config).to(device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=params.learning_rate)
+
+    def step(net, opt) -> float:
+        opt.zero_grad(set_to_none=True)
+        loss = functional.cross_entropy(net(train_x), train_y)
+        loss.backward()
+        opt.step()
+        return loss.item()
+
+    for _ in range(params.train_steps):
+        step(model, optimizer)
+    model.eval()
+    progress(0.3, "학습한 모델을 저장합니다")
+
+    with torch.no_grad():
+        reference_logits = model(test_x)
+    reference_predictions = reference_logits.argmax(1)
+
+    def compare(other) -> tuple[float, float, float]:
+        """(accuracy, agreement with the saved model, largest logit difference)."""
+        with torch.no_grad():
+            logits = other.eval()(test_x)
+        return ((logits.argmax(1) == test_y).float().mean().item(),
+                (logits.argmax(1) == reference_predictions).float().mean().item(),
+                (logits - reference_logits).abs().max().item())
+
+    weights_blob = _to_bytes(torch, model.state_dict())
+    config_json = json.dumps(config)
+    checkpoint_blob = _to_bytes(torch, {"model": model.state_dict(), "optimizer": optimizer.state_dict()})
+
+    restored = build(torch, config).to(device)
+    restored.load_state_dict(_from_bytes(torch, weights_blob))
+    from_state_dict = compare(restored)
+
+    from_json_only = compare(build(torch, json.loads(config_json)).to(device))
+
+    rebuilt = build(torch, json.loads(config_json)).to(device)
+    rebuilt.load_state_dict(_from_bytes(torch, weights_blob))
+    from_json_and_weights = compare(rebuilt)
+
+    wrong_code = build(torch, {"layers": [64, 2 * params.hidden, DIGIT_CLASSES]}).to(device)
+    try:
+        wrong_code.load_state_dict(_from_bytes(torch, weights_blob))
+        mismatch_error = ""
+    except RuntimeError as error:  # "Error(s) in loading state_dict ... size mismatch / missing keys"
+        mismatch_error = str(error).splitlines()[0]
+    progress(0.6, "이어서 학습합니다")
+
+    # Resuming: the original keeps training; copies resume from the saved bytes.
+    full = build(torch, config).to(device)
+    full_optimizer = torch.optim.Adam(full.parameters(), lr=params.learning_rate)
+    saved = _from_bytes(torch, checkpoint_blob)
+    full.load_state_dict(saved["model"])
+    full_optimizer.load_state_dict(saved["optimizer"])
+    weights_only = build(torch, config).to(device)
+    weights_only.load_state_dict(_from_bytes(torch, weights_blob))
+    fresh_optimizer = torch.optim.Adam(weights_only.parameters(), lr=params.learning_rate)
+
+    curves = {"original": [], "full": [], "weights_only": []}
+    for net in (model, full, weights_only):
+        net.train()
+    for _ in range(params.resume_steps):
+        curves["original"].append(step(model, optimizer))
+        curves["full"].append(step(full, full_optimizer))
+        curves["weights_only"].append(step(weights_only, fresh_optimizer))
+
+    def largest_weight_gap(other) -> float:
+        return max((a - b).abs().max().item() for a, b in zip(model.parameters(), other.parameters()))
+
+    parameter_count = sum(p.numel() for p in model.parameters())
+    metrics = {
+        "accuracy_trained": (reference_predictions == test_y).float().mean().item(),
+        "accuracy_state_dict": from_state_dict[0],
+        "max_logit_diff_state_dict": from_state_dict[2],
+        "accuracy_json_only": from_json_only[0],
+        "agreement_json_only": from_json_only[1],
+        "accuracy_json_and_weights": from_json_and_weights[0],
+        "max_logit_diff_json_and_weights": from_json_and_weights[2],
+        "mismatch_raises": float(bool(mismatch_error)),
+        "resume_full_max_weight_diff": largest_weight_gap(full),
+        "resume_weights_only_max_weight_diff": largest_weight_gap(weights_only),
+        "resume_full_final_loss": curves["full"][-1],
+        "resume_weights_only_final_loss": curves["weights_only"][-1],
+        "resume_original_final_loss": curves["original"][-1],
+        # The loss after the first resumed update: a fresh Adam's first step moves every weight by about lr.
+        "resume_weights_only_peak_loss": max(curves["weights_only"][1:]),
+        "resume_original_peak_loss": max(curves["original"][1:]),
+        "parameter_count": float(parameter_count),
+        "weights_bytes": float(len(weights_blob)),
+        "checkpoint_bytes": float(len(checkpoint_blob)),
+        "config_bytes": float(len(config_json.encode())),
+    }
+    x = [float(params.train_steps + s + 1) for s in range(params.resume_steps)]
+    charts = [Chart(
+        key="resume", title="불러온 뒤 이어서 학습한 손실", x_label="누적 스텝", y_label="교차 엔트로피", log_y=True,
+        series=[Series(name="끊지 않고 계속 학습", x=x, y=curves["original"]),
+                Series(name="모델+옵티마이저 상태에서 재개", x=x, y=curves["full"]),
+                Series(name="가중치만 불러와 새 옵티마이저로 재개", x=x, y=curves["weights_only"])],
+    )]
+    table = Table(
+        columns=["저장한 것 → 불러오는 방법", "저장 크기 (바이트)", "테스트 정확도", "원래 모델과 예측 일치", "최대 로짓 차이"],
+        rows=[
+            ["state_dict → 같은 코드로 만든 모델에 load_state_dict", len(weights_blob),
+             round(from_state_dict[0], 4), round(from_state_dict[1], 4), from_state_dict[2]],
+            ["JSON 구성만 → 구성으로 모델 생성", len(config_json.encode()),
+             round(from_json_only[0], 4), round(from_json_only[1], 4), round(from_json_only[2], 4)],
+            ["JSON 구성 + state_dict → 생성 후 가중치 적재", len(config_json.encode()) + len(weights_blob),
+             round(from_json_and_weights[0], 4), round(from_json_and_weights[1], 4), from_json_and_weights[2]],
+            ["state_dict → 다른 구조의 코드", len(weights_blob), None, None,
+             mismatch_error or "오류 없이 적재됨"],
+            ["모델+옵티마이저 체크포인트 (이어서 학습용)", len(checkpoint_blob), None, None, None],
+        ],
+    )
+    progress(1.0, "완료", charts)
+    return DemoResult(charts=charts, table=table, conclusion=_conclusion(params, metrics), metrics=metrics)
+
+
+def _conclusion(params: Params, m: dict[str, float]) -> str:
+    parts = []
+    if m["max_logit_diff_state_dict"] == 0:
+        parts.append(
+            f"state_dict를 저장하고 같은 코드로 만든 모델에 불러오면 예측이 비트 단위로 같습니다 (최대 로짓 차이 0, "
+            f"정확도 {m['accuracy_state_dict']:.1%})."
+        )
+    else:
+        parts.append(f"state_dict를 불러온 모델의 로짓이 {m['max_logit_diff_state_dict']:.3g}만큼 달랐습니다.")
+    parts.append(
+        f" 구조만 담은 JSON({int(m['config_bytes'])}바이트)에서 다시 만든 모델은 새로 초기화된 가중치라 정확도가 "
+        f"{m['accuracy_json_only']:.1%}, 원래 예측과의 일치율이 {m['agreement_json_only']:.1%}입니다: "
+        f"JSON으로 저장한 뒤 예측이 안 되는 이유는 가중치({int(m['weights_bytes']):,}바이트)가 빠졌기 때문입니다."
+    )
+    if m["max_logit_diff_json_and_weights"] == 0:
+        parts.append(" JSON 구성과 가중치를 함께 저장하면 원래 모델이 그대로 돌아옵니다.")
+    if m["mismatch_raises"]:
+        parts.append(
+            " 가중치만 있고 구조를 만드는 코드가 다르면 load_state_dict가 오류를 냅니다: state_dict는 이름과 모양으로 "
+            "텐서만 담을 뿐 모델을 만드는 코드는 담지 않습니다 (서브클래싱 모델의 구조는 코드로 남겨야 합니다)."
+        )
+    if m["resume_full_max_weight_diff"] == 0 and m["resume_weights_only_max_weight_diff"] > 0:
+        parts.append(
+            f" 이어서 학습할 때는 옵티마이저 상태도 필요합니다: 모델+옵티마이저 체크포인트에서 재개하면 {params.resume_steps}스텝 "
+            f"뒤에도 끊지 않은 학습과 가중치가 똑같습니다. 가중치만 불러와 새 Adam으로 재개하면 모멘트가 0에서 다시 "
+            f"시작해 첫 갱신이 모든 가중치를 학습률만큼 움직이고, 손실이 최고 {m['resume_weights_only_peak_loss']:.3g}까지 "
+            f"튀며 (끊지 않은 학습은 최고 {m['resume_original_peak_loss']:.3g}) 가중치가 최대 "
+            f"{m['resume_weights_only_max_weight_diff']:.3g}만큼 달라집니다."
+        )
+    else:
+        parts.append(
+            f" 재개한 학습의 가중치 차이: 모델+옵티마이저 {m['resume_full_max_weight_diff']:.3g}, "
+            f"가중치만 {m['resume_weights_only_max_weight_diff']:.3g}."
+        )
+    return "".join(parts)
+
+
+DEMO = DemoSpec(
+    slug="save-load",
+    title="모델 저장과 불러오기: 무엇을 저장해야 예측이 돌아오나",
+    summary=(
+        "state_dict를 저장해 같은 코드로 불러오면 예측이 똑같고, 구조(JSON)만 저장하면 새로 초기화된 모델이 되며, "
+        "가중치만 있으면 구조를 만드는 코드가 필요합니다. 이어서 학습하려면 옵티마이저 상태도 저장해야 합니다."
+    ),
+    params=Params,
+    smallest=SMALLEST,
+    run=run,
+    questions=(QuestionRef("노드 05-1", "json으로 저장 후 예측이 안 됨"), QuestionRef("노드 05-2", "서브클래싱 모델은 가중치만")),
+    citations=(),
+    version="1",
+)

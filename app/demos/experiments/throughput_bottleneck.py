@@ -1,0 +1,282 @@
+"""Training throughput when the input pipeline is the bottleneck (면접 #20, #20-1).
+
+The same MLP is trained for the same number of batches from three input pipelines:
+- in memory: the whole (already preprocessed) dataset sits on the compute device, a batch is a slice;
+- slow: every batch is read with a waiting time (disk, network, decoding; simulated with a sleep of
+  the configured length) and then augmented sample by sample on the CPU, all in the training loop;
+- slow with prefetching: the same work in background worker threads that each keep batches ready,
+  as a DataLoader with ``num_workers`` does (threads here: the waiting overlaps, and the engine's
+  worker process should not fork more processes).
+Time spent waiting for the next batch versus computing is measured per batch; on CUDA the step is
+synchronised so the GPU's time is attributed honestly, and CPU and GPU compute throughput are
+compared. The sleep is a stand-in for I/O; the augmentation is real CPU work.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+
+from pydantic import Field
+
+from app.demos.base import Chart, DemoParams, DemoResult, DemoSpec, QuestionRef, Series, Table
+
+INPUT_DIM = 784
+CLASSES = 10
+PREFETCH_DEPTH = 2
+PIPELINES = (("memory", "메모리에 올려 둔 데이터"), ("slow", "느린 파이프라인"), ("prefetch", "느린 파이프라인 + 미리 읽기"))
+
+
+class Params(DemoParams):
+    batches: int = Field(30, ge=5, le=200, description="파이프라인마다 학습할 배치 수")
+    batch_size: int = Field(128, ge=8, le=1024, description="배치 크기")
+    width: int = Field(256, ge=32, le=2048, description="MLP 은닉층 너비 (은닉층 2개)")
+    load_delay_ms: float = Field(6.0, ge=0.0, le=50.0, description="배치 하나를 읽는 대기 시간 (디스크·디코딩 흉내, ms)")
+    augment_ops_per_sample: int = Field(2, ge=0, le=8, description="샘플마다 CPU에서 하는 증강 연산 수")
+    loader_workers: int = Field(2, ge=1, le=4, description="미리 읽기 파이프라인의 작업 스레드 수")
+
+
+SMALLEST = Params(batches=10, batch_size=64, width=128, load_delay_ms=4.0)
+
+
+def flops_per_batch(params: Params) -> int:
+    """Multiply-adds ×2, forward and backward (about twice the forward) of the MLP's matrix products."""
+    w = params.width
+    per_example = INPUT_DIM * w + w * w + w * CLASSES
+    return 2 * 3 * params.batch_size * per_example
+
+
+def run(params: Params, device, progress) -> DemoResult:
+    import torch
+
+    n = params.batches * params.batch_size
+    generator = torch.Generator().manual_seed(torch.initial_seed() % (2 ** 63))
+    storage_x = torch.rand(n, INPUT_DIM, generator=generator)  # "on disk": CPU, not yet preprocessed
+    storage_y = torch.randint(0, CLASSES, (n,), generator=generator)
+    device_x, device_y = storage_x.to(device), storage_y.to(device)
+
+    def read_batch(i: int, noise: torch.Generator):
+        if params.load_delay_ms:
+            time.sleep(params.load_delay_ms / 1000)  # waiting on storage: the CPU is idle, so is the model
+        rows = slice(i * params.batch_size, (i + 1) * params.batch_size)
+        samples = []
+        for sample in storage_x[rows]:  # per-sample augmentation, the usual transforms loop
+            for op in range(params.augment_ops_per_sample):
+                if op % 2 == 0:
+                    sample = sample.flip(0)
+                else:
+                    sample = (sample + 0.05 * torch.randn(sample.shape, generator=noise)).clamp_(0, 1)
+            samples.append(sample)
+        return torch.stack(samples).to(device), storage_y[rows].to(device)
+
+    def in_memory():
+        for i in range(params.batches):
+            rows = slice(i * params.batch_size, (i + 1) * params.batch_size)
+            yield device_x[rows], device_y[rows]
+
+    def slow():
+        noise = torch.Generator().manual_seed(1)
+        for i in range(params.batches):
+            yield read_batch(i, noise)
+
+    def prefetched():
+        # Worker j reads batches j, j+W, j+2W, ... into its own queue; reading the queues in turn keeps
+        # the batch order.
+        workers = params.loader_workers
+        ready = [queue.Queue(maxsize=PREFETCH_DEPTH) for _ in range(workers)]
+
+        def produce(j: int):
+            noise = torch.Generator().manual_seed(1 + j)  # a generator per thread: they are not thread-safe
+            for i in range(j, params.batches, workers):
+                ready[j].put(read_batch(i, noise))
+
+        threads = [threading.Thread(target=produce, args=(j,), daemon=True) for j in range(workers)]
+        for thread in threads:
+            thread.start()
+        for i in range(params.batches):
+            yield ready[i % workers].get()
+        for thread in threads:
+            thread.join()
+
+    _train(torch, params, device, (batch for batch, _ in zip(in_memory(), range(3))))  # warm-up, not timed
+    results = {}
+    sources = {"memory": in_memory, "slow": slow, "prefetch": prefetched}
+    for i, (key, label) in enumerate(PIPELINES):
+        results[key] = _train(torch, params, device, sources[key]())
+        progress(0.25 * (i + 1), f"{label}: {results[key]['samples_per_s']:,.0f} 샘플/초",
+                 [_timeline_chart(results)])
+
+    compute_ms = results["memory"]["compute_ms_per_batch"]
+    metrics = {
+        # Deterministic: what each batch asks for, and the cap the configured wait puts on throughput.
+        "batch_size": float(params.batch_size),
+        "flops_per_batch": float(flops_per_batch(params)),
+        "augment_ops_per_batch": float(params.batch_size * params.augment_ops_per_sample),
+        "configured_delay_ms_per_batch": params.load_delay_ms,
+        "delay_cap_samples_per_s": (1000 * params.batch_size / params.load_delay_ms) if params.load_delay_ms else 0.0,
+        "loader_workers": float(params.loader_workers),
+        "gpu_compared": float(device.type == "cuda"),
+    }
+    for key in sources:
+        metrics[f"samples_per_s_{key}"] = results[key]["samples_per_s"]
+        metrics[f"wait_fraction_{key}"] = results[key]["wait_fraction"]
+        metrics[f"wait_ms_per_batch_{key}"] = results[key]["wait_ms_per_batch"]
+    metrics["compute_ms_per_batch"] = compute_ms
+    metrics["slowdown_slow"] = metrics["samples_per_s_memory"] / metrics["samples_per_s_slow"]
+    metrics["prefetch_speedup"] = metrics["samples_per_s_prefetch"] / metrics["samples_per_s_slow"]
+    if device.type == "cuda":
+        cpu_batches = ((storage_x[i * params.batch_size:(i + 1) * params.batch_size],
+                        storage_y[i * params.batch_size:(i + 1) * params.batch_size]) for i in range(params.batches))
+        cpu = _train(torch, params, torch.device("cpu"), cpu_batches)
+        metrics["samples_per_s_cpu_compute"] = cpu["samples_per_s"]
+        metrics["gpu_over_cpu"] = metrics["samples_per_s_memory"] / cpu["samples_per_s"]
+    progress(0.9, "측정을 마쳤습니다")
+
+    charts = [_timeline_chart(results), Chart(
+        key="wait", title="배치마다 데이터를 기다린 시간", x_label="배치 번호", y_label="대기 시간 (ms)",
+        series=[Series(name=label, x=[float(i + 1) for i in range(params.batches)], y=results[key]["waits_ms"])
+                for key, label in PIPELINES],
+    )]
+    table = Table(
+        columns=["파이프라인", "샘플/초", "데이터 대기 비율", "배치당 대기 (ms)", "배치당 계산 (ms)"],
+        rows=[[label, round(results[k]["samples_per_s"], 1), round(results[k]["wait_fraction"], 3),
+               round(results[k]["wait_ms_per_batch"], 2), round(results[k]["compute_ms_per_batch"], 2)]
+              for k, label in PIPELINES],
+    )
+    gpu_name = torch.cuda.get_device_name(device) if device.type == "cuda" else None
+    progress(1.0, "완료", charts)
+    return DemoResult(charts=charts, table=table, conclusion=conclusion(params, metrics, device.type, gpu_name),
+                      metrics=metrics)
+
+
+def _train(torch, params: Params, device, batches) -> dict:
+    """Train one fresh MLP on the given batches, timing the wait for each batch apart from the step."""
+    nn = torch.nn
+    model = nn.Sequential(nn.Linear(INPUT_DIM, params.width), nn.ReLU(), nn.Linear(params.width, params.width),
+                          nn.ReLU(), nn.Linear(params.width, CLASSES)).to(device)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+    cuda = device.type == "cuda"
+    waits, computes, elapsed = [], [], []
+    started = time.perf_counter()
+    iterator = iter(batches)
+    while True:
+        before_wait = time.perf_counter()
+        try:
+            x, y = next(iterator)
+        except StopIteration:
+            break
+        before_compute = time.perf_counter()
+        optimizer.zero_grad(set_to_none=True)
+        torch.nn.functional.cross_entropy(model(x), y).backward()
+        optimizer.step()
+        if cuda:
+            torch.cuda.synchronize(device)  # the step is done only when the GPU is done
+        done = time.perf_counter()
+        waits.append(before_compute - before_wait)
+        computes.append(done - before_compute)
+        elapsed.append(done - started)
+    total = elapsed[-1]
+    return {
+        "samples_per_s": len(waits) * params.batch_size / total,
+        "wait_fraction": sum(waits) / total,
+        "wait_ms_per_batch": 1000 * sum(waits) / len(waits),
+        "compute_ms_per_batch": 1000 * sum(computes) / len(computes),
+        "waits_ms": [1000 * w for w in waits],
+        "elapsed_s": elapsed,
+        "samples_done": [float((i + 1) * params.batch_size) for i in range(len(elapsed))],
+    }
+
+
+def _timeline_chart(results: dict) -> Chart:
+    labels = dict(PIPELINES)
+    return Chart(
+        key="timeline", title="시간에 따라 학습한 샘플 수", x_label="경과 시간 (초)", y_label="학습한 샘플 수",
+        series=[Series(name=labels[k], x=r["elapsed_s"], y=r["samples_done"]) for k, r in results.items()],
+    )
+
+
+def _slow_pipeline_phrase(m: dict[str, float]) -> str:
+    delay, ops = m["configured_delay_ms_per_batch"], int(m["augment_ops_per_batch"] / m["batch_size"])
+    if delay and ops:
+        return f"배치마다 {delay:g}ms를 기다려 읽고 CPU에서 샘플마다 증강 {ops}번을 하면"
+    if delay:
+        return f"배치마다 {delay:g}ms를 기다려 읽으면"
+    if ops:
+        return f"CPU에서 샘플마다 증강 {ops}번을 하면"
+    return "학습 루프 안에서 CPU의 데이터를 배치마다 옮기면"
+
+
+def conclusion(params: Params, m: dict[str, float], device_type: str, gpu_name: str | None) -> str:
+    """Written from the measured numbers alone (kept separate so its branches can be tested)."""
+    where = f"GPU({gpu_name})" if device_type == "cuda" else "CPU"
+    parts = [
+        f"{where}에서 같은 MLP를 배치 {int(m['batch_size'])}개씩 학습했습니다. 데이터를 메모리에 올려 두면 "
+        f"{m['samples_per_s_memory']:,.0f} 샘플/초 (데이터 대기 {m['wait_fraction_memory']:.0%}), "
+        + _slow_pipeline_phrase(m)
+        + f" {m['samples_per_s_slow']:,.0f} 샘플/초입니다 (대기 {m['wait_fraction_slow']:.0%})."
+    ]
+    if m["wait_fraction_slow"] > 0.5:
+        parts.append(
+            f" 시간의 {m['wait_fraction_slow']:.0%} 동안 모델은 다음 배치를 기다리며 놀았습니다: 계산 장치가 아니라 "
+            f"입력 파이프라인이 병목이라, 사용률이 100%에 못 미치는 전형적인 이유입니다 (계산 자체는 배치당 "
+            f"{m['compute_ms_per_batch']:.1f}ms)."
+        )
+    else:
+        parts.append(
+            f" 이번 설정에서는 대기 비율이 {m['wait_fraction_slow']:.0%}로, 파이프라인보다 계산이 더 오래 걸렸습니다 "
+            f"(계산 배치당 {m['compute_ms_per_batch']:.1f}ms)."
+        )
+    if m["configured_delay_ms_per_batch"] > 0:
+        parts.append(
+            f" 한 줄로 읽으면 읽기 대기만으로도 처리량의 상한이 {m['delay_cap_samples_per_s']:,.0f} 샘플/초입니다 "
+            f"(배치 크기 ÷ 대기 시간); 작업자 {int(m['loader_workers'])}개가 나눠 읽으면 상한도 그만큼 올라갑니다."
+        )
+    workers = params.loader_workers
+    if m["prefetch_speedup"] > 1.2:
+        parts.append(
+            f" 작업 스레드 {workers}개가 미리 읽어 두면 {m['samples_per_s_prefetch']:,.0f} 샘플/초로 "
+            f"{m['prefetch_speedup']:.1f}배 빨라졌습니다 (대기 {m['wait_fraction_prefetch']:.0%}): DataLoader의 "
+            f"num_workers와 같은 원리로, 읽기를 기다리는 동안 계산이 겹칩니다."
+        )
+    elif m["configured_delay_ms_per_batch"] or m["augment_ops_per_batch"]:
+        parts.append(
+            f" 미리 읽기(작업 스레드 {workers}개)는 이번에 {m['prefetch_speedup']:.2f}배에 그쳤습니다: 증강 같은 CPU "
+            f"작업은 GIL과 코어를 나눠 쓰는 스레드로는 겹치지 않으니 프로세스 워커나 더 많은 코어가 필요합니다."
+        )
+    else:
+        parts.append(
+            f" 파이프라인에 느린 작업이 없어 미리 읽기로 얻을 것이 없었습니다 ({m['prefetch_speedup']:.2f}배)."
+        )
+    if device_type == "cuda":
+        parts.append(
+            f" 같은 계산을 CPU에서 하면 {m['samples_per_s_cpu_compute']:,.0f} 샘플/초로, GPU가 "
+            f"{m['gpu_over_cpu']:.1f}배 빨랐습니다."
+        )
+    else:
+        parts.append(" 이 실행은 CPU에서 했으므로 CPU와 GPU의 처리량 비교는 하지 않았습니다.")
+    parts.append(" 시간은 이 기기에서 잰 값이라 실행마다 조금씩 다릅니다.")
+    return "".join(parts)
+
+
+DEMO = DemoSpec(
+    slug="throughput-bottleneck",
+    title="학습 처리량과 입력 파이프라인 병목",
+    summary=(
+        "데이터를 읽고 전처리하는 파이프라인이 느리면 계산 장치는 다음 배치를 기다리며 놉니다. 메모리에 올린 데이터, "
+        "느린 파이프라인, 미리 읽기를 한 파이프라인의 처리량과 대기 비율을 잽니다."
+    ),
+    params=Params,
+    smallest=SMALLEST,
+    run=run,
+    questions=(QuestionRef("면접 #20", "GPU를 쓰면 좋은 이유"), QuestionRef("면접 #20-1", "GPU를 100% 쓰지 않는 이유")),
+    citations=(),
+    gpu_aware=True,
+    timing_metrics=(
+        "samples_per_s_memory", "samples_per_s_slow", "samples_per_s_prefetch",
+        "wait_fraction_memory", "wait_fraction_slow", "wait_fraction_prefetch",
+        "wait_ms_per_batch_memory", "wait_ms_per_batch_slow", "wait_ms_per_batch_prefetch",
+        "compute_ms_per_batch", "slowdown_slow", "prefetch_speedup", "samples_per_s_cpu_compute", "gpu_over_cpu",
+    ),
+    version="1",
+)

@@ -1,0 +1,61 @@
+"""Code blocks highlighted by Pygments with CSS classes only (static/css/pygments.css)."""
+
+from __future__ import annotations
+
+import html
+from functools import lru_cache
+
+import pygments
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexer import Lexer
+from pygments.lexers import get_lexer_by_name
+from pygments.util import ClassNotFound
+
+CSS_CLASS = "highlight"
+_FORMATTER = HtmlFormatter(cssclass=CSS_CLASS, nowrap=False)
+_PLAIN = {"", "text", "plain", "txt", "plaintext", "none", "output"}
+
+
+@lru_cache(maxsize=256)
+def _lexer(language: str) -> Lexer | None:
+    if language in _PLAIN:
+        return None
+    try:
+        return get_lexer_by_name(language, stripnl=False, ensurenl=True)
+    except ClassNotFound:
+        return None
+
+
+def code_block_html(code: str, info: str) -> str:
+    """A fenced block: highlighted when its language is known, plain escaped text otherwise.
+
+    No guessing for unlabeled blocks: guess_lexer is slow and often wrong on short snippets.
+    """
+    language = info.strip().split(maxsplit=1)[0].lower() if info.strip() else ""
+    lexer = _lexer(language[:40])
+    if lexer is None:
+        return f"<pre><code>{html.escape(code, quote=False)}</code></pre>\n"
+    return highlight(code, lexer, _FORMATTER)
+
+
+STYLE = "default"  # a light theme for a white page
+
+
+def stylesheet() -> str:
+    """The text of static/css/pygments.css (regenerate with `python -m app.render.highlight`)."""
+    header = (
+        f"/* Pygments {pygments.__version__}, style \"{STYLE}\", for code blocks rendered by app/render.\n"
+        "   Generated, do not edit: regenerate with\n"
+        "   .venv/bin/python -m app.render.highlight > static/css/pygments.css */\n"
+    )
+    formatter = HtmlFormatter(style=STYLE, cssclass=CSS_CLASS)
+    selector = f".{CSS_CLASS}"
+    # Background and token rules only: no line numbers are rendered, and Pygments' bare
+    # `pre { ... }` rule would restyle every <pre> on the page.
+    rules = formatter.get_background_style_defs(selector) + formatter.get_token_style_defs(selector)
+    return header + "\n".join(rules) + "\n"
+
+
+if __name__ == "__main__":
+    print(stylesheet(), end="")

@@ -1,0 +1,113 @@
+"""Markdown -> safe HTML: CommonMark plus tables, strikethrough, footnotes, task lists, bare URLs,
+Pygments code blocks, `$…$`/`$$…$$` and comment-hidden LaTeX as MathML, checked images.
+
+One MarkdownIt instance per process (building it costs more than rendering a post); it holds no
+per-call state, so threads may share it: what differs per call travels in `env`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from functools import lru_cache
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
+from markdown_it.token import Token
+from markdown_it.utils import EnvType, OptionsDict
+from mdit_py_plugins.dollarmath import dollarmath_plugin
+from mdit_py_plugins.footnote import footnote_plugin
+from mdit_py_plugins.tasklists import tasklists_plugin
+
+from app.render.highlight import code_block_html
+from app.render.images import ImageResolver, image_html
+from app.render.math import latex_to_html
+from app.render.rawhtml import transform_block, transform_inline
+from app.render.sanitize import sanitize_html
+
+_RESOLVER_KEY = "resolve_image"
+CONTAINER_CLASS = "rendered"
+
+
+def _raw_html_and_tables(state: StateCore) -> None:
+    """After inline parsing: shape raw HTML (comment LaTeX, images) and table alignment."""
+    resolve_image = state.env.get(_RESOLVER_KEY)
+    for token in state.tokens:
+        if token.type == "html_block":
+            token.content = transform_block(token.content, resolve_image)
+        elif token.type == "inline" and token.children:
+            transform_inline(token.children, resolve_image)
+        elif token.type in ("th_open", "td_open"):
+            # markdown-it aligns columns with style="text-align:…"; style is never allowed
+            # through the sanitiser, the align attribute is.
+            style = token.attrGet("style")
+            if style and style.startswith("text-align:"):
+                token.attrs.pop("style")
+                token.attrSet("align", style.split(":", 1)[1])
+
+
+def _render_image(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+    token = tokens[idx]
+    alt = self.renderInlineAsText(token.children or [], options, env)
+    extra = {"title": str(token.attrGet("title") or "")}
+    return image_html(str(token.attrGet("src") or ""), alt, env.get(_RESOLVER_KEY), extra)
+
+
+def _render_fence(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+    token = tokens[idx]
+    return code_block_html(token.content, token.info)
+
+
+def _render_math_inline(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+    return latex_to_html(tokens[idx].content, False)
+
+
+def _render_math_inline_double(self, tokens: Sequence[Token], idx: int, options: OptionsDict,
+                               env: EnvType) -> str:
+    # Still inside a paragraph: <math display="block"> is phrasing content, a <div> would not be.
+    return latex_to_html(tokens[idx].content, True)
+
+
+def _render_math_block(self, tokens: Sequence[Token], idx: int, options: OptionsDict, env: EnvType) -> str:
+    return f'<div class="math-block">{latex_to_html(tokens[idx].content, True)}</div>\n'
+
+
+@lru_cache(maxsize=1)
+def markdown_parser() -> MarkdownIt:
+    md = (
+        MarkdownIt("commonmark", {"linkify": True, "typographer": False})
+        .enable(["table", "strikethrough", "linkify"])
+        .use(footnote_plugin)
+        .use(tasklists_plugin)  # checkboxes stay disabled: a page is not a form
+        # No space inside the dollars and no digit right after the closing one (as GitHub and
+        # pandoc): "$5 and $10" stays text.
+        .use(dollarmath_plugin, allow_space=False, allow_digits=False, double_inline=True, allow_labels=False)
+    )
+    # Only URLs with a scheme are linkified: "main.py" or "torch.nn" must stay text.
+    md.linkify.set({"fuzzy_link": False})
+    md.core.ruler.push("raw_html_and_tables", _raw_html_and_tables)
+    md.add_render_rule("image", _render_image)
+    md.add_render_rule("fence", _render_fence)
+    md.add_render_rule("math_inline", _render_math_inline)
+    md.add_render_rule("math_inline_double", _render_math_inline_double)
+    md.add_render_rule("math_block", _render_math_block)
+    return md
+
+
+def render_markdown(markdown: str, *, resolve_image: ImageResolver | None = None) -> str:
+    """Safe HTML for `markdown`.
+
+    resolve_image(src) gets a local image's src as written and returns the public URL of the
+    existing file, or None when it is missing. Without a resolver every local image is missing
+    (posted Markdown cannot point at server files). External images stay, lazy-loaded.
+    """
+    if not markdown or not markdown.strip():
+        return ""
+    env = {
+        _RESOLVER_KEY: resolve_image,
+        # Footnote ids unique per text, so two rendered bodies on one page do not share "fn-1".
+        "docId": hashlib.blake2s(markdown.encode("utf-8", "surrogatepass"), digest_size=4).hexdigest(),
+    }
+    body = sanitize_html(markdown_parser().render(markdown, env))
+    # A known container, so render.css can style tables/images/code without touching the page.
+    return f'<div class="{CONTAINER_CLASS}">\n{body}</div>\n' if body.strip() else ""

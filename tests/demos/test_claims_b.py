@@ -1,0 +1,474 @@
+"""Claims of the generalisation / regularisation / training-practice / systems demos, checked from numbers.
+
+Each demo runs at its SMALLEST parameters on CPU (seeded as the engine seeds it), and the claim it
+stands for is asserted on its deterministic metrics; timing metrics are never asserted on. Every
+conclusion must quote what was measured, and change when the measurement changes.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import cache
+from typing import Literal, get_origin
+
+import pytest
+from pydantic import ValidationError
+
+from app.demos.base import DemoResult, no_progress
+from app.demos.registry import get_demo
+
+pytestmark = pytest.mark.slow
+
+SLUGS = [
+    "capacity-overfitting",
+    "l1-vs-l2",
+    "batchnorm",
+    "dropout",
+    "snapshot-ensemble",
+    "transfer-learning",
+    "mlp-vs-cnn",
+    "save-load",
+    "gpu-memory",
+    "throughput-bottleneck",
+]
+
+
+def run(slug: str, seed: int = 0, **overrides) -> DemoResult:
+    import torch
+
+    torch.set_num_threads(1)  # as the engine's workers run; tiny ops only slow down with more threads
+    demo = get_demo(slug)
+    params = demo.smallest.model_copy(update=overrides) if overrides else demo.smallest
+    params = demo.params.model_validate(params.model_dump())
+    torch.manual_seed(seed)
+    return demo.run(params, torch.device("cpu"), no_progress)
+
+
+@cache
+def smallest(slug: str) -> DemoResult:
+    return run(slug)
+
+
+def deterministic(slug: str, metrics: dict[str, float]) -> dict[str, float]:
+    timing = set(get_demo(slug).timing_metrics)
+    return {k: v for k, v in metrics.items() if k not in timing}
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_result_is_well_formed_and_same_seed_gives_same_numbers(slug):
+    first = smallest(slug)
+    assert 1 <= len(first.charts) <= 3
+    assert first.table.rows and first.conclusion
+    for chart in first.charts:
+        assert chart.series
+        for series in chart.series:
+            assert len(series.x) == len(series.y) > 0, (chart.key, series.name)
+            values = [v for v in series.y if v is not None]
+            assert all(math.isfinite(v) for v in values + series.x), (chart.key, series.name)
+            if chart.log_y:
+                assert all(v > 0 for v in values), (chart.key, series.name)
+            if chart.log_x:
+                assert all(v > 0 for v in series.x), (chart.key, series.name)
+    assert all(math.isfinite(v) for v in first.metrics.values())
+    again = run(slug)
+    assert deterministic(slug, again.metrics) == deterministic(slug, first.metrics)
+    assert again.conclusion == first.conclusion or get_demo(slug).timing_metrics
+
+
+def test_listing_these_demos_imports_neither_torch_nor_sklearn():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from app.demos.registry import get_demo; "
+        f"specs = [get_demo(s) for s in {SLUGS!r}]; "
+        "assert all(specs); [s.params.model_json_schema() for s in specs]; "
+        "print(sorted(m for m in ('torch', 'sklearn') if m in sys.modules))"
+    )
+    from app.config import PROJECT_ROOT
+
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=PROJECT_ROOT)
+    assert out.stdout.strip() == "[]"
+
+
+def _just_outside(limit, below: bool):
+    step = 1 if isinstance(limit, int) else max(abs(limit) * 0.5, 1e-3)
+    return limit - step if below else limit + step
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_params_reject_values_outside_their_bounds(slug):
+    model = get_demo(slug).params
+    checked = 0
+    for name, field in model.model_fields.items():
+        if get_origin(field.annotation) is Literal:
+            with pytest.raises(ValidationError):
+                model(**{name: "no-such-choice"})
+            checked += 1
+            continue
+        for bound in field.metadata:
+            for attr, value in (
+                ("ge", lambda v: _just_outside(v, below=True)), ("le", lambda v: _just_outside(v, below=False)),
+                ("gt", lambda v: v), ("lt", lambda v: v),
+            ):
+                limit = getattr(bound, attr, None)
+                if limit is not None:
+                    with pytest.raises(ValidationError):
+                        model(**{name: value(limit)})
+                    checked += 1
+    assert checked >= len(model.model_fields)
+    with pytest.raises(ValidationError):
+        model(unknown_field=1)
+
+
+# capacity-overfitting ------------------------------------------------------------------------------
+
+
+def test_capacity_train_error_keeps_falling_while_validation_turns_up():
+    m = smallest("capacity-overfitting").metrics
+    assert m["train_mse_at_max"] < m["train_mse_at_best"]
+    assert m["best_capacity"] < m["max_capacity"]
+    assert m["val_mse_at_max"] > 2 * m["val_mse_at_best"]
+
+
+def test_capacity_choosing_on_the_test_set_overstates_performance():
+    m = smallest("capacity-overfitting").metrics
+    # The test score of the test-selected model is optimistic against fresh data; the
+    # validation-selected model's test score is not (much) off.
+    assert m["test_selected_fresh_mse"] > 1.05 * m["test_selected_reported_mse"]
+    assert m["test_selected_optimism"] > m["val_selected_optimism"]
+
+
+def test_capacity_epochs_axis_shows_early_stopping():
+    m = run("capacity-overfitting", capacity_axis="epochs").metrics
+    assert m["train_mse_at_max"] < m["train_mse_at_best"]
+    assert m["val_mse_at_max"] > 1.2 * m["val_mse_at_best"]
+    assert m["best_capacity"] < m["max_capacity"]
+
+
+def test_capacity_conclusion_quotes_numbers_and_says_so_when_no_overfitting():
+    result = smallest("capacity-overfitting")
+    m = result.metrics
+    assert f"{m['val_mse_at_best']:.3g}" in result.conclusion
+    assert f"{m['test_selected_fresh_mse']:.3g}" in result.conclusion
+    assert "다시 오르지 않았습니다" not in result.conclusion
+    plenty = run("capacity-overfitting", n_train=200, noise=0.05, max_degree=8)
+    assert "다시 오르지 않았습니다" in plenty.conclusion
+    assert f"{plenty.metrics['val_mse_at_max']:.3g}" in plenty.conclusion
+
+
+# l1-vs-l2 -------------------------------------------------------------------------------------------
+
+
+def test_l1_gives_exact_zeros_where_l2_only_shrinks():
+    m = smallest("l1-vs-l2").metrics
+    assert m["zeros_l2"] == 0 and m["zeros_none"] == 0
+    assert m["zeros_l1"] >= m["n_useless"] / 2
+    assert m["zeros_among_useless_l1"] >= 0.9 * m["zeros_l1"]  # it drops the useless features
+    assert 0 < m["min_abs_l2"] < 0.05  # small, never zero
+    assert m["norm_l2"] < m["norm_none"]
+
+
+def test_without_a_penalty_the_weights_keep_growing():
+    m = smallest("l1-vs-l2").metrics
+    assert m["norm_growth_none"] > 1.05
+    assert m["norm_growth_l2"] < 1.01
+
+
+def test_l1_conclusion_follows_the_measured_sparsity():
+    result = smallest("l1-vs-l2")
+    m = result.metrics
+    assert f"{int(m['zeros_l1'])}개를 정확히 0으로" in result.conclusion
+    assert f"{m['norm_none']:.3g}" in result.conclusion
+    weak = run("l1-vs-l2", strength=1e-4)
+    assert weak.metrics["zeros_l1"] < m["zeros_l1"]
+    assert "(λ=0.0001)" in weak.conclusion and "압축됩니다" not in weak.conclusion
+
+
+def test_l1_params_reject_more_informative_features_than_features():
+    with pytest.raises(ValidationError):
+        get_demo("l1-vs-l2").params(n_features=5, n_informative=6)
+
+
+# batchnorm ------------------------------------------------------------------------------------------
+
+
+def test_batchnorm_trains_where_the_plain_net_fails_at_a_high_learning_rate():
+    m = smallest("batchnorm").metrics
+    assert m["diverged_before"] == 0 and m["test_accuracy_before"] > 0.85
+    assert m["diverged_plain"] == 1 or m["final_loss_plain"] > 3 * m["final_loss_before"]
+    assert m["test_accuracy_plain"] < m["test_accuracy_before"] - 0.3
+
+
+def test_batchnorm_in_train_mode_makes_predictions_depend_on_the_batch():
+    m = smallest("batchnorm").metrics
+    assert m["batch1_raises"] == 1
+    assert m["train_mode_accuracy_b2"] < m["test_accuracy_before"] - 0.2
+    assert m["train_mode_accuracy_b2"] < m["train_mode_accuracy_b16"] < m["train_mode_accuracy_b128"] + 0.01
+    assert m["train_mode_accuracy_sorted"] < m["test_accuracy_before"] - 0.3
+    assert m["changed_vs_eval_sorted"] > 0.5
+    assert m["running_mean_shift"] > 0.01
+
+
+def test_batchnorm_conclusion_follows_the_losses():
+    result = smallest("batchnorm")
+    m = result.metrics
+    assert f"{m['train_mode_accuracy_sorted']:.1%}" in result.conclusion
+    assert f"{m['final_loss_before']:.3g}" in result.conclusion
+    gentle = run("batchnorm", learning_rate=0.02)
+    assert gentle.metrics["diverged_plain"] == 0
+    assert "크게 돕지 않았습니다" in gentle.conclusion
+    assert f"{gentle.metrics['final_loss_plain']:.3g}" in gentle.conclusion
+
+
+# dropout --------------------------------------------------------------------------------------------
+
+
+def test_dropout_eval_output_is_the_expected_train_output():
+    m = smallest("dropout").metrics
+    # The Monte-Carlo mean closes in on the eval output like 1/sqrt(M) ...
+    assert m["rel_error_max_masks"] < 0.15 * m["rel_error_1_mask"]
+    assert -0.65 < m["error_slope"] < -0.35
+    # ... while dropout without the 1/(1-p) rescaling stays off by about p, however many masks.
+    assert m["rel_error_unscaled_max_masks"] > 10 * m["rel_error_max_masks"]
+
+
+def test_dropout_sub_network_ensemble_approaches_the_eval_prediction():
+    m = smallest("dropout").metrics
+    assert m["agreement_with_eval_max"] > max(0.95, m["agreement_with_eval_1"])
+    assert m["ensemble_accuracy_max"] >= m["ensemble_accuracy_1"]
+
+
+def test_dropout_narrows_the_overfitting_gap_and_costs_epochs():
+    m = smallest("dropout").metrics
+    assert m["loss_gap_dropout"] < m["loss_gap_plain"]
+    assert m["epochs_to_fit_plain"] < m["epochs_to_fit_dropout"]
+    params = get_demo("dropout").smallest
+    assert m["extra_elementwise_ops_per_step"] == 3 * 2 * params.n_train * params.hidden
+
+
+def test_dropout_conclusion_branches_on_the_measured_gap():
+    for result in (smallest("dropout"), run("dropout", drop_probability=0.05, epochs=100, max_masks=16)):
+        m = result.metrics
+        assert f"{m['loss_gap_plain']:.3g}" in result.conclusion
+        assert f"{m['rel_error_max_masks']:.3g}" in result.conclusion
+        narrowed = m["loss_gap_dropout"] < 0.9 * m["loss_gap_plain"]
+        assert ("과대적합을 줄이지 못했습니다" in result.conclusion) == (not narrowed)
+
+
+# snapshot-ensemble ----------------------------------------------------------------------------------
+
+
+def test_snapshot_ensemble_beats_its_final_snapshot_and_a_single_schedule():
+    m = smallest("snapshot-ensemble").metrics
+    assert m["ensemble_nll"] < m["final_snapshot_nll"]
+    assert m["ensemble_nll"] < m["single_cosine_nll"]
+    assert m["mean_pairwise_disagreement"] > 0.01  # the restarts did move the network
+    assert m["snapshots"] == get_demo("snapshot-ensemble").smallest.cycles
+
+
+def test_snapshot_ensemble_learning_rate_restarts_each_cycle():
+    result = smallest("snapshot-ensemble")
+    params = get_demo("snapshot-ensemble").smallest
+    rates = next(s for s in result.charts[0].series if s.name.startswith("코사인 재시작")).y
+    cycle = params.steps_per_cycle
+    assert len(rates) == params.cycles * cycle
+    for c in range(params.cycles):
+        assert rates[c * cycle] == pytest.approx(params.max_learning_rate)
+        assert rates[(c + 1) * cycle - 1] < 0.01 * params.max_learning_rate
+
+
+def test_snapshot_ensemble_conclusion_matches_the_comparison():
+    for result in (smallest("snapshot-ensemble"),
+                   run("snapshot-ensemble", max_learning_rate=0.3, weight_decay=0.001, cycles=3)):
+        m = result.metrics
+        assert f"{m['ensemble_nll']:.3g}" in result.conclusion
+        assert f"{m['single_cosine_nll']:.3g}" in result.conclusion
+        both = m["ensemble_nll"] < min(m["final_snapshot_nll"], m["single_cosine_nll"])
+        assert ("둘보다 잘 맞았습니다" in result.conclusion) == both
+
+
+# transfer-learning ----------------------------------------------------------------------------------
+
+
+def test_transfer_low_learning_rate_keeps_features_and_wins_with_little_data():
+    m = smallest("transfer-learning").metrics
+    assert m["pretrain_accuracy"] > 0.9
+    assert m["accuracy_low"] > m["accuracy_high"] + 0.05
+    assert m["accuracy_low"] > m["accuracy_scratch"] + 0.05
+    assert m["feature_drift_frozen"] == 0
+    assert m["feature_drift_high"] > 5 * m["feature_drift_low"]
+    assert m["sweep_low_at_1"] > m["sweep_scratch_at_1"]
+
+
+def test_transfer_conclusion_matches_the_ranking():
+    for result in (smallest("transfer-learning"), run("transfer-learning", high_learning_rate=0.1, steps=40)):
+        m = result.metrics
+        assert f"{m['accuracy_high']:.1%}" in result.conclusion
+        assert f"{m['accuracy_scratch']:.1%}" in result.conclusion
+        low_best = m["accuracy_low"] > max(m["accuracy_high"], m["accuracy_scratch"])
+        assert ("작은 학습률이 큰 학습률이나 처음부터 학습보다 나았습니다" in result.conclusion) == low_best
+
+
+# mlp-vs-cnn -----------------------------------------------------------------------------------------
+
+
+def test_cnn_recognises_digits_at_unseen_positions_and_mlps_do_not():
+    m = smallest("mlp-vs-cnn").metrics
+    assert abs(m["params_cnn"] - m["params_mlp"]) < 0.05 * m["params_cnn"]  # a fair size match
+    assert m["params_mlp_large"] > 10 * m["params_cnn"]
+    assert m["seen_accuracy_mlp_large"] > 0.7  # the MLPs did learn the positions they saw
+    assert m["unseen_accuracy_cnn"] > 0.7
+    assert m["unseen_accuracy_mlp"] < 0.3 and m["unseen_accuracy_mlp_large"] < 0.3
+    assert m["unseen_accuracy_cnn"] > 0.8 * m["seen_accuracy_cnn"]
+
+
+def test_mlp_vs_cnn_conclusion_quotes_the_accuracies():
+    result = smallest("mlp-vs-cnn")
+    m = result.metrics
+    for key in ("unseen_accuracy_cnn", "unseen_accuracy_mlp", "unseen_accuracy_mlp_large"):
+        assert f"{m[key]:.1%}" in result.conclusion
+    cnn_ahead = m["unseen_accuracy_cnn"] > max(m["unseen_accuracy_mlp"], m["unseen_accuracy_mlp_large"]) + 0.1
+    assert ("차이가 크지 않았습니다" in result.conclusion) == (not cnn_ahead)
+
+
+def test_mlp_vs_cnn_params_need_positions_left_unseen():
+    with pytest.raises(ValidationError):
+        get_demo("mlp-vs-cnn").params(canvas=10, train_span=3)
+
+
+# save-load ------------------------------------------------------------------------------------------
+
+
+def test_state_dict_round_trip_reproduces_predictions_exactly():
+    m = smallest("save-load").metrics
+    assert m["max_logit_diff_state_dict"] == 0
+    assert m["accuracy_state_dict"] == m["accuracy_trained"] > 0.9
+    assert m["max_logit_diff_json_and_weights"] == 0
+
+
+def test_architecture_only_save_gives_a_fresh_model_and_wrong_code_cannot_load_weights():
+    m = smallest("save-load").metrics
+    assert m["accuracy_json_only"] < 0.4 and m["agreement_json_only"] < 0.4
+    assert m["mismatch_raises"] == 1
+    assert m["config_bytes"] < 100 < m["weights_bytes"]
+
+
+def test_resuming_needs_the_optimizer_state():
+    m = smallest("save-load").metrics
+    assert m["resume_full_max_weight_diff"] == 0
+    assert m["resume_weights_only_max_weight_diff"] > 0
+    assert m["resume_weights_only_peak_loss"] > 10 * m["resume_original_peak_loss"]
+    # Adam keeps two moments per parameter: the full checkpoint is about three times the weights.
+    assert 2.5 * m["weights_bytes"] < m["checkpoint_bytes"] < 3.5 * m["weights_bytes"]
+
+
+def test_save_load_conclusion_quotes_the_numbers():
+    result = smallest("save-load")
+    m = result.metrics
+    assert f"{m['accuracy_json_only']:.1%}" in result.conclusion
+    assert f"{int(m['weights_bytes']):,}바이트" in result.conclusion
+    assert f"{m['resume_weights_only_peak_loss']:.3g}" in result.conclusion
+
+
+# gpu-memory -----------------------------------------------------------------------------------------
+
+
+def test_memory_estimate_matches_what_training_actually_holds():
+    from app.demos.experiments.gpu_memory import estimate
+
+    m = smallest("gpu-memory").metrics
+    params = get_demo("gpu-memory").smallest
+    assert m["measured_grad_bytes"] == m["estimate_grad_bytes"] == m["estimate_param_bytes"]
+    assert m["measured_optimizer_state_bytes"] == 2 * m["estimate_param_bytes"]  # Adam: two moments
+    assert 0.99 < m["activation_measured_over_estimate"] < 1.05
+    # Saved activations grow with the batch, the rest does not.
+    bigger = estimate(params, 4 * params.batch_size)
+    assert bigger["activation_bytes"] == 4 * m["estimate_activation_bytes"]
+    assert bigger["param_bytes"] == m["estimate_param_bytes"]
+
+
+def test_rule_of_thumb_underestimates_and_optimizer_choice_matters():
+    m = smallest("gpu-memory").metrics
+    assert m["measured_over_naive"] > 2
+    sgd = run("gpu-memory", optimizer="sgd").metrics
+    assert sgd["measured_optimizer_state_bytes"] == 0
+    assert sgd["measured_total_bytes"] < m["measured_total_bytes"]
+    assert m["estimate_param_bytes"] * 3 < m["per_gpu_two_gpus_bytes"] < m["estimate_total_bytes"]
+
+
+def test_gpu_memory_conclusion_says_where_it_was_measured():
+    result = smallest("gpu-memory")
+    m = result.metrics
+    assert "CPU에서 했습니다" in result.conclusion
+    assert "cuda_peak_bytes" not in m  # no GPU number is made up on a CPU
+    assert f"{m['measured_saved_activation_bytes'] / 1024 ** 2:.2f}MB" in result.conclusion
+    assert f"{m['activation_measured_over_estimate']:.2f}배" in result.conclusion
+
+
+# throughput-bottleneck ------------------------------------------------------------------------------
+
+
+def test_throughput_reports_its_work_and_timings():
+    from app.demos.experiments.throughput_bottleneck import INPUT_DIM, flops_per_batch
+
+    demo = get_demo("throughput-bottleneck")
+    result = smallest("throughput-bottleneck")
+    m, params = result.metrics, demo.smallest
+    w = params.width
+    assert m["flops_per_batch"] == flops_per_batch(params) == 6 * params.batch_size * (INPUT_DIM * w + w * w + w * 10)
+    assert m["augment_ops_per_batch"] == params.batch_size * params.augment_ops_per_sample
+    assert m["delay_cap_samples_per_s"] == pytest.approx(1000 * params.batch_size / params.load_delay_ms)
+    assert m["gpu_compared"] == 0
+    # Timing readings are reported (never asserted on: they are this machine's clock).
+    for name in ("samples_per_s_memory", "samples_per_s_slow", "samples_per_s_prefetch", "wait_fraction_slow"):
+        assert name in m and name in demo.timing_metrics
+    assert "CPU와 GPU의 처리량 비교는 하지 않았습니다" in result.conclusion
+
+
+def _throughput_metrics(**overrides) -> dict[str, float]:
+    base = {
+        "batch_size": 64.0, "flops_per_batch": 1.0, "augment_ops_per_batch": 128.0,
+        "configured_delay_ms_per_batch": 4.0, "delay_cap_samples_per_s": 16000.0, "loader_workers": 2.0,
+        "gpu_compared": 0.0, "samples_per_s_memory": 50000.0, "samples_per_s_slow": 9000.0,
+        "samples_per_s_prefetch": 18000.0, "wait_fraction_memory": 0.01, "wait_fraction_slow": 0.8,
+        "wait_fraction_prefetch": 0.4, "wait_ms_per_batch_memory": 0.01, "wait_ms_per_batch_slow": 5.0,
+        "wait_ms_per_batch_prefetch": 1.0, "compute_ms_per_batch": 1.2, "slowdown_slow": 5.6,
+        "prefetch_speedup": 2.0,
+    }
+    return base | overrides
+
+
+def test_throughput_conclusion_branches_on_the_measured_wait():
+    from app.demos.experiments.throughput_bottleneck import conclusion
+
+    params = get_demo("throughput-bottleneck").smallest
+    starved = conclusion(params, _throughput_metrics(), "cpu", None)
+    assert "80%" in starved and "병목" in starved and "2.0배 빨라졌습니다" in starved
+    busy = conclusion(params, _throughput_metrics(wait_fraction_slow=0.12, prefetch_speedup=1.05), "cpu", None)
+    assert "계산이 더 오래 걸렸습니다" in busy and "12%" in busy and "1.05배에 그쳤습니다" in busy
+    on_gpu = conclusion(params, _throughput_metrics(samples_per_s_cpu_compute=5000.0, gpu_over_cpu=10.0),
+                        "cuda", "NVIDIA H100")
+    assert "GPU(NVIDIA H100)" in on_gpu and "10.0배" in on_gpu and "비교는 하지 않았습니다" not in on_gpu
+
+
+# links ----------------------------------------------------------------------------------------------
+
+
+def test_every_demo_of_this_batch_is_linked_and_each_link_is_valid():
+    import tomllib
+
+    from app.config import PROJECT_ROOT
+
+    content = PROJECT_ROOT / "content"
+    links = tomllib.loads((content / "demos.toml").read_text(encoding="utf-8"))["link"]
+    ours = [link for link in links if link["demo"] in SLUGS]
+    assert {link["demo"] for link in ours} == set(SLUGS)
+    seen = set()
+    for link in ours:
+        demo = get_demo(link["demo"])
+        assert (content / link["file"]).is_file(), link
+        demo.params.model_validate(link.get("params", {}))
+        key = (link["demo"], link["file"], link["question"])
+        assert key not in seen, f"linked twice: {key}"
+        seen.add(key)

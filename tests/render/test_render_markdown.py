@@ -1,0 +1,113 @@
+"""Markdown features: CommonMark plus tables, strikethrough, footnotes, task lists, linkify, code."""
+
+from __future__ import annotations
+
+import re
+import threading
+
+from app.render import render_markdown
+
+
+def test_empty_input_renders_to_nothing():
+    assert render_markdown("") == ""
+    assert render_markdown("  \n\t") == ""
+
+
+def test_output_is_wrapped_in_the_rendered_container():
+    html = render_markdown("안녕")
+    assert html.startswith('<div class="rendered">') and html.rstrip().endswith("</div>")
+
+
+def test_table_with_alignment():
+    html = render_markdown("| 이름 | 값 |\n|:---|---:|\n| a | 1 |\n")
+    assert "<table>" in html and "<th align=\"left\">이름</th>" in html
+    assert '<td align="right">1</td>' in html
+    assert "style=" not in html
+
+
+def test_strikethrough():
+    assert "<s>틀림</s>" in render_markdown("~~틀림~~ 맞음")
+
+
+def test_footnotes_link_both_ways_with_ids_unique_per_text():
+    first = render_markdown("본문[^1]\n\n[^1]: 각주 내용")
+    second = render_markdown("다른 본문[^1]\n\n[^1]: 다른 각주")
+    ref = re.search(r'<a href="#(fn-[0-9a-f]+-1)" id="(fnref-[0-9a-f]+-1)">\[1\]</a>', first)
+    assert ref, first
+    assert f'<li id="{ref.group(1)}" class="footnote-item">' in first
+    assert f'href="#{ref.group(2)}" class="footnote-backref"' in first
+    assert ref.group(1) not in second  # two bodies on one page do not share footnote ids
+
+
+def test_task_list_checkboxes_are_disabled():
+    html = render_markdown("- [x] 끝\n- [ ] 할 일\n")
+    assert '<ul class="contains-task-list">' in html
+    assert html.count('class="task-list-item-checkbox"') == 2
+    assert html.count('disabled="disabled"') == 2
+    assert html.count("checked=") == 1
+
+
+def test_bare_urls_are_linkified_but_file_names_are_not():
+    html = render_markdown("참고: https://pytorch.org/docs 와 main.py, torch.nn")
+    assert '<a href="https://pytorch.org/docs" rel="noopener nofollow">https://pytorch.org/docs</a>' in html
+    assert "main.py" in html and 'href="http://main.py"' not in html
+    assert "torch.nn" in html and html.count("<a ") == 1
+
+
+def test_code_block_uses_pygments_classes_only():
+    html = render_markdown("```python\ndef f(x):\n    return x + 1\n```\n")
+    assert '<div class="highlight"><pre>' in html
+    assert '<span class="k">def</span>' in html and '<span class="nf">f</span>' in html
+    assert "style=" not in html and "<script" not in html
+
+
+def test_code_block_with_unknown_or_no_language_is_plain_escaped_text():
+    html = render_markdown("```nolanguage\n<b>x</b>\n```\n\n```\n<i>y</i>\n```\n")
+    assert html.count("<pre><code>") == 2
+    assert "&lt;b&gt;x&lt;/b&gt;" in html and "&lt;i&gt;y&lt;/i&gt;" in html
+
+
+def test_inline_code_and_emphasis():
+    html = render_markdown("**굵게** _기울임_ `torch.zeros(3)`")
+    assert "<strong>굵게</strong>" in html and "<em>기울임</em>" in html
+    assert "<code>torch.zeros(3)</code>" in html
+
+
+def test_harmless_content_html_is_kept():
+    html = render_markdown("<div align='center'>\n<small>작게</small><br/><u>밑줄</u> <strong>강조</strong>\n</div>\n\n"
+                           "<details><summary>정답 보기</summary>\n\n내용\n\n</details>")
+    assert '<div align="center">' in html and "<small>작게</small>" in html and "<br>" in html
+    assert "<u>밑줄</u>" in html and "<strong>강조</strong>" in html
+    assert "<details><summary>정답 보기</summary>" in html
+
+
+def test_plain_html_comments_vanish():
+    html = render_markdown("앞 <!-- 숨긴 메모 --> 뒤\n\n<!--- Eraser file: https://example.com --->\n")
+    assert "숨긴" not in html and "Eraser" not in html and "<!--" not in html
+
+
+def test_shared_parser_is_safe_across_threads():
+    # One MarkdownIt instance serves every thread; per-call state must not leak between calls.
+    results: dict[int, str] = {}
+
+    def work(n: int) -> None:
+        for _ in range(20):
+            html = render_markdown(f"값 {n}[^a] ![그림{n}](/images/{n}.png)\n\n[^a]: 각주 {n}",
+                                   resolve_image=(lambda src: "/media" + src) if n % 2 else None)
+            results[n] = html
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for n, html in results.items():
+        assert f"각주 {n}" in html
+        assert (f'src="/media/images/{n}.png"' in html) == bool(n % 2)
+        assert ("image-missing" in html) == (not n % 2)
+
+
+def test_big_and_broken_markdown_does_not_fail():
+    text = "[" * 5000 + "*" * 5000 + "\n" + "> " * 500 + "x\n" + "|a|\n|-|\n" * 200 + "$" * 1000
+    html = render_markdown(text)
+    assert html.startswith('<div class="rendered">')
