@@ -83,9 +83,9 @@ def clauses_for(parsed: ParsedQuery, frequencies: dict[str, int], documents: int
     return clauses[:MAX_CLAUSES]
 
 
-def token_clauses(weighted_tokens: Sequence[tuple[str, float]]) -> list[Clause]:
-    """Clauses from index tokens already weighted by the caller (related questions)."""
-    return [Clause((quote(token),), weight) for token, weight in weighted_tokens]
+def token_clauses(weighted_tokens: Sequence[tuple[str, float, int]]) -> list[Clause]:
+    """Clauses from index tokens the caller weighed: (token, importance, bm25 weight)."""
+    return [Clause((quote(token),), importance, weight) for token, importance, weight in weighted_tokens]
 
 
 def any_expression(clauses: Sequence[Clause], scoring: bool = False) -> str:

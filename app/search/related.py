@@ -16,7 +16,9 @@ from sqlmodel import Session
 
 from app.api.schemas import QuestionLink
 from app.db.queries import search as queries
+from app.search.query import WEIGHT_PLAIN, WEIGHT_TOPIC
 from app.search.ranking import rank, token_clauses
+from app.search.terms import TermDictionary, default_dictionary
 
 MAX_QUERY_TOKENS = 4  # they must all match for the first tier of results (see app.search.ranking)
 # How much one occurrence of a token counts, by where the question holds it. The question itself
@@ -30,8 +32,18 @@ def _link(question_id: int, label: str | None, title: str, answered: bool) -> Qu
     return QuestionLink(id=question_id, label=label, title=title, answered=answered, url=f"/questions/{question_id}")
 
 
-def related_tokens(conn, question_id: int, column_weights: dict[str, float] = QUESTION_WEIGHTS) -> list[tuple[str, float]]:
-    """The question's most telling index tokens, weighted: uses over how many documents hold them."""
+def _kind_weight(token: str, dictionary: TermDictionary) -> int:
+    """A technical term says what a question is about; an everyday word (작동 방식) does not."""
+    if token in dictionary.terms:
+        return WEIGHT_PLAIN if dictionary.is_general(token) else WEIGHT_TOPIC
+    return WEIGHT_TOPIC if token.isascii() else WEIGHT_PLAIN
+
+
+def related_tokens(
+    conn, question_id: int, column_weights: dict[str, float] = QUESTION_WEIGHTS
+) -> list[tuple[str, float, int]]:
+    """The question's most telling index tokens: (token, importance, kind weight), importance being
+    how much the question uses it, times its kind weight, over how many documents hold it."""
     stored = queries.indexed_terms(conn, question_id)
     if stored is None:
         return []
@@ -42,12 +54,14 @@ def related_tokens(conn, question_id: int, column_weights: dict[str, float] = QU
     if not weights:
         return []
     frequencies = queries.document_frequencies(conn, weights)
+    dictionary = default_dictionary()
     scored = [
-        (count / math.log(1 + frequencies[token]), token)
+        (count * _kind_weight(token, dictionary) / math.log(1 + frequencies[token]), token)
         for token, count in weights.items()
         if frequencies.get(token, 0) > 1  # a token only this question has links nothing
     ]
-    return [(token, weight) for weight, token in sorted(scored, reverse=True)[:MAX_QUERY_TOKENS]]
+    best = sorted(scored, reverse=True)[:MAX_QUERY_TOKENS]
+    return [(token, importance, _kind_weight(token, dictionary)) for importance, token in best]
 
 
 def related_questions(session: Session, question_id: int, limit: int = 5) -> list[QuestionLink]:
