@@ -15,6 +15,7 @@ from app.search.terms import TermDictionary
 from app.search.text import SEPARATORS, is_ascii_alnum, is_hangul, normalise
 
 SNIPPET_CHARS = 160
+SNIPPET_SCAN_CHARS = 4000
 MAX_FORMS = 80
 MAX_HITS_PER_FORM = 40
 
@@ -80,10 +81,11 @@ class Highlighter:
         return _render(text, self.spans(text), 0, len(text))
 
     def snippet(self, *texts: str, width: int = SNIPPET_CHARS) -> Markup:
-        """The `width` characters around the densest matches of the first text that has any."""
+        """The `width` characters around the densest matches of the first text that has any
+        (looked for in its first SNIPPET_SCAN_CHARS: a long answer's opening is enough)."""
         texts = tuple(t for t in texts if t)
         for text in texts:
-            spans = self.spans(text)
+            spans = self.spans(text[:SNIPPET_SCAN_CHARS])
             if spans:
                 start, end = _best_window(text, spans, width)
                 return _render(text, spans, start, end)
