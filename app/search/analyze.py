@@ -189,7 +189,10 @@ def _clip(text: str) -> str:
 def build_search_doc(title: str, body_text: str, answers_text: str) -> SearchDoc:
     """The search document of one question from its plain texts. Pure; runs in worker processes."""
     texts = (_clip(title or ""), _clip(body_text or ""), _clip(answers_text or ""))
-    return SearchDoc.from_tokens(*(analyse(text) for text in texts), texts=texts)
+    title_tokens = analyse(texts[0])
+    # Interview and lecture questions are their title: analyse the same text once.
+    body_tokens = title_tokens if normalise(texts[1]) == normalise(texts[0]) else analyse(texts[1])
+    return SearchDoc.from_tokens(title_tokens, body_tokens, analyse(texts[2]), texts=texts)
 
 
 def build_search_docs(items: Iterable[tuple[str, str, str]], workers: int = 0) -> list[SearchDoc]:
