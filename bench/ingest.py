@@ -28,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 from app.db.engine import make_engine  # noqa: E402
 from app.db.migrate import upgrade  # noqa: E402
 from app.ingest.loader import ingest_directory  # noqa: E402
+from app.ingest.parsers import parse_document  # noqa: E402
 
 NAMES = ["태하", "민규", "서연", "호재", "청", "혜지", "세연", "소현", "재용", "김산"]
 
@@ -49,16 +50,30 @@ def make_nodes(rng, questions, statements, n) -> str:
     for section in range(1, 4):
         out.append(f"## 노드 {section:02}")
         for _ in range(rng.randint(1, 2)):
-            out.append(f"{rng.choice(questions)} ({rng.choice(NAMES)})\n")
+            if rng.random() < 0.2:  # an author line gathering two paragraphs
+                out.append(f"( {rng.choice(NAMES)} )\n\n{rng.choice(statements)}\n\n{rng.choice(questions)}\n")
+            else:
+                out.append(f"{rng.choice(questions)} ({rng.choice(NAMES)})\n")
+            if rng.random() < 0.2:
+                out.append(f"2222({rng.choice(NAMES)})\n")
             for _ in range(rng.randint(1, 3)):
                 out.append(f"-> {rng.choice(statements)} ({rng.choice(NAMES)})\n")
                 if rng.random() < 0.3:
                     out.append(f"   -> {rng.choice(statements)}\n")
+                if rng.random() < 0.2:
+                    out.append("-> 👍\n")
+            if rng.random() < 0.2:
+                out.append(f"{rng.choice(NAMES)} : {rng.choice(statements)}\n")
         out.append("")
     return "\n".join(out)
 
 
 def make_weeks(rng, questions, statements, n) -> str:
+    return (make_weeks_headings if n % 2 else make_weeks_numbered)(rng, questions, statements, n)
+
+
+def make_weeks_headings(rng, questions, statements, n) -> str:
+    """Layout (a): lecture sections and question headings."""
     out = [f"# 스터디 {n}주차\n"]
     for lecture in range(1, 3):
         out.append(f"## Lecture {lecture}\n")
@@ -68,17 +83,43 @@ def make_weeks(rng, questions, statements, n) -> str:
     return "\n".join(out)
 
 
+def make_weeks_numbered(rng, questions, statements, n) -> str:
+    """Layout (b): a numbered list, then answers with shuffled, merged and missing numbers."""
+    asked = rng.sample(questions, 6)
+    out = [f"{n}주차 question\n"]
+    out.extend(f"- {i}. {q}" for i, q in enumerate(asked, start=1))
+    out.append("")
+    order = list(range(1, 7))
+    rng.shuffle(order)
+    for position, number in enumerate(order[:4]):
+        shown = number if rng.random() < 0.6 else position + 1  # a wrong number: matched by text
+        out.append(f"{shown}. {asked[number - 1]}\n")
+        out.extend(f"- {rng.choice(statements)}" for _ in range(rng.randint(1, 3)))
+        out.append("")
+    a, b = order[4], order[5]
+    out.append(f"- {a}. {asked[a - 1]} {b}. {asked[b - 1]}")
+    out.append(f"- {rng.choice(statements)}\n- {rng.choice(statements)}\n")
+    out.append(f"Q1) {rng.choice(statements)[:30]}\n\n{rng.choice(questions)}\n\n• {rng.choice(statements)}\n")
+    return "\n".join(out)
+
+
 def make_interview(rng, questions, statements, n) -> str:
-    out = []
+    out = ["## 📝 Table of Contents\n"]
+    titles = {}
     for number in range(1, 4):
         for label in (f"#{number}", f"#{number}-1"):
-            out.append(f"## {label}\n\n#### {rng.choice(questions)}\n")
-            if rng.random() < 0.85:
-                out.extend(f"{rng.choice(statements)}\n" for _ in range(rng.randint(1, 3)))
-                if rng.random() < 0.3:
-                    out.append("<!-- $y = \\sigma(Wx + b)$ --> <img src=\"https://render.githubusercontent.com/render/math?math=y\">\n")
-            out.append("#### References\n")
-            out.append(f"- [{rng.choice(statements)[:40]} - blog](https://example.org/{n}/{number})\n\n---\n")
+            titles[label] = rng.choice(questions)
+            indent = "  " if "-" in label else ""
+            out.append(f"{indent}- [{titles[label]}]({label})")
+    out.append("\n---\n")
+    for label, title in titles.items():
+        out.append(f"## {label}\n\n#### {title}\n")
+        if rng.random() < 0.85:
+            out.extend(f"{rng.choice(statements)}\n" for _ in range(rng.randint(1, 3)))
+            if rng.random() < 0.3:
+                out.append("<!-- $y = \\sigma(Wx + b)$ --> <img src=\"https://render.githubusercontent.com/render/math?math=y\">\n")
+        out.append("#### References\n")
+        out.append(f"- [{rng.choice(statements)[:40]} - blog](https://example.org/{n}/{label[1:]})\n\n---\n")
     return "\n".join(out)
 
 
@@ -104,6 +145,53 @@ def timed_ingest(db_url: str, content: Path, **kwargs) -> tuple[float, dict]:
     return elapsed, totals
 
 
+def timed_parse(content: Path) -> float:
+    files = [(path.parent.name, path.read_text(encoding="utf-8"), path.name) for path in sorted(content.rglob("*.md"))]
+    start = time.perf_counter()
+    for kind, text, name in files:
+        parse_document(kind, text, name)
+    return time.perf_counter() - start
+
+
+def large_text(kind: str, size: int, rng, questions, statements) -> str:
+    """One file of about `size` bytes: many sections/questions of the shape, nothing repeated verbatim."""
+    parts, total, n = [], 0, 0
+    while total < size:
+        if kind == "weeks-numbered":
+            asked = [f"{rng.choice(questions)} ({n}-{i})" for i in range(1, 200)]
+            block = "\n".join([f"- {i}. {q}" for i, q in enumerate(asked, start=1)] + [""] + [
+                f"{rng.randint(1, 199)}. {q}\n\n- {rng.choice(statements)}\n" for q in rng.sample(asked, len(asked))
+            ])
+        else:
+            block = {"nodes": make_nodes, "weeks": make_weeks_headings, "interview": make_interview}[kind](
+                rng, questions, statements, n)
+        parts.append(block)
+        total += len(block.encode("utf-8"))
+        n += 1
+    return "\n\n".join(parts)
+
+
+def parse_growth(rng, questions, statements) -> dict:
+    """Parse time of a 0.5 MB and a 5 MB file per shape: 10x the text should take about 10x the time."""
+    result = {}
+    for kind in ("nodes", "weeks", "weeks-numbered", "interview"):
+        timings = {}
+        for size in (500_000, 5_000_000):
+            text = large_text(kind, size, rng, questions, statements)
+            runs = []
+            for _ in range(3):  # the best of three: other work on a shared machine only adds time
+                start = time.perf_counter()
+                parse_document(kind.split("-")[0], text, f"{kind}.md")
+                runs.append(time.perf_counter() - start)
+            timings[size] = min(runs)
+        result[kind] = {
+            "seconds_0_5_mb": round(timings[500_000], 3),
+            "seconds_5_mb": round(timings[5_000_000], 3),
+            "growth_for_10x_text": round(timings[5_000_000] / timings[500_000], 1),
+        }
+    return result
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--files", type=int, default=10_000)
@@ -123,12 +211,22 @@ def main() -> int:
 
         db_url = f"sqlite:///{work / 'generated.sqlite3'}"
         upgrade(db_url)
+        load_before = os.getloadavg()[0]
         first_s, first_totals = timed_ingest(db_url, generated)
         again_s, again_totals = timed_ingest(db_url, generated)
         db_bytes = sum(p.stat().st_size for p in work.glob("generated.sqlite3*"))
+
+        # Where the time goes: the same files parsed only (one process), and ingested without
+        # building the search index (no Kiwi analysis) into a fresh database.
+        parse_s = timed_parse(generated)
+        plain_url = f"sqlite:///{work / 'no-search.sqlite3'}"
+        upgrade(plain_url)
+        plain_s, _ = timed_ingest(plain_url, generated, with_search=False)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
+    pool_rng = random.Random(11)
+    growth = parse_growth(pool_rng, *sentence_pools(ROOT / "content"))
     ratio = first_s / again_s if again_s else float("inf")
     result = {
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
@@ -140,6 +238,9 @@ def main() -> int:
             "questions": first_totals["questions"],
             "failed": first_totals["failed"],
             "files_per_second": round(args.files / first_s, 1),
+            "load_average_at_start": round(load_before, 2),  # other work on the machine skews wall time
+            "parse_only_seconds_one_process": round(parse_s, 2),
+            "first_ingest_without_search_index_seconds": round(plain_s, 2),
             "database_bytes": db_bytes,
         },
         "reingest_unchanged": {
@@ -147,6 +248,7 @@ def main() -> int:
             "unchanged_files": again_totals["unchanged"],
             "speedup_vs_first_ingest": round(ratio, 1),
         },
+        "parse_large_files": growth,
         "goals": {
             "first_ingest_le_30s": first_s <= 30.0,
             "reingest_ge_10x_faster": ratio >= 10.0,

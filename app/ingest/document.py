@@ -85,6 +85,7 @@ class UnplacedLine:
 class ParsedDocument:
     title: str
     kind: str  # "nodes" | "weeks" | "interview"
+    layout: str | None = None  # the variant of the shape the parser recognised, e.g. "a" / "b" for weeks
     intro_md: str = ""  # text before the first section that is not a question
     notes_md: str = ""  # the rest that could not be matched to a question (kept, shown on the collection)
     sections: list[ParsedSection] = field(default_factory=list)

@@ -7,118 +7,13 @@ conclusion must quote what was measured, and change when the measurement changes
 
 from __future__ import annotations
 
-import math
-from functools import cache
-from typing import Literal, get_origin
-
 import pytest
 from pydantic import ValidationError
 
-from app.demos.base import DemoResult, no_progress
 from app.demos.registry import get_demo
+from tests.demos.support import run, smallest
 
 pytestmark = pytest.mark.slow
-
-SLUGS = [
-    "capacity-overfitting",
-    "l1-vs-l2",
-    "batchnorm",
-    "dropout",
-    "snapshot-ensemble",
-    "transfer-learning",
-    "mlp-vs-cnn",
-    "save-load",
-    "gpu-memory",
-    "throughput-bottleneck",
-]
-
-
-def run(slug: str, seed: int = 0, **overrides) -> DemoResult:
-    import torch
-
-    torch.set_num_threads(1)  # as the engine's workers run; tiny ops only slow down with more threads
-    demo = get_demo(slug)
-    params = demo.smallest.model_copy(update=overrides) if overrides else demo.smallest
-    params = demo.params.model_validate(params.model_dump())
-    torch.manual_seed(seed)
-    return demo.run(params, torch.device("cpu"), no_progress)
-
-
-@cache
-def smallest(slug: str) -> DemoResult:
-    return run(slug)
-
-
-def deterministic(slug: str, metrics: dict[str, float]) -> dict[str, float]:
-    timing = set(get_demo(slug).timing_metrics)
-    return {k: v for k, v in metrics.items() if k not in timing}
-
-
-@pytest.mark.parametrize("slug", SLUGS)
-def test_result_is_well_formed_and_same_seed_gives_same_numbers(slug):
-    first = smallest(slug)
-    assert 1 <= len(first.charts) <= 3
-    assert first.table.rows and first.conclusion
-    for chart in first.charts:
-        assert chart.series
-        for series in chart.series:
-            assert len(series.x) == len(series.y) > 0, (chart.key, series.name)
-            values = [v for v in series.y if v is not None]
-            assert all(math.isfinite(v) for v in values + series.x), (chart.key, series.name)
-            if chart.log_y:
-                assert all(v > 0 for v in values), (chart.key, series.name)
-            if chart.log_x:
-                assert all(v > 0 for v in series.x), (chart.key, series.name)
-    assert all(math.isfinite(v) for v in first.metrics.values())
-    again = run(slug)
-    assert deterministic(slug, again.metrics) == deterministic(slug, first.metrics)
-    assert again.conclusion == first.conclusion or get_demo(slug).timing_metrics
-
-
-def test_listing_these_demos_imports_neither_torch_nor_sklearn():
-    import subprocess
-    import sys
-
-    code = (
-        "import sys; from app.demos.registry import get_demo; "
-        f"specs = [get_demo(s) for s in {SLUGS!r}]; "
-        "assert all(specs); [s.params.model_json_schema() for s in specs]; "
-        "print(sorted(m for m in ('torch', 'sklearn') if m in sys.modules))"
-    )
-    from app.config import PROJECT_ROOT
-
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=PROJECT_ROOT)
-    assert out.stdout.strip() == "[]"
-
-
-def _just_outside(limit, below: bool):
-    step = 1 if isinstance(limit, int) else max(abs(limit) * 0.5, 1e-3)
-    return limit - step if below else limit + step
-
-
-@pytest.mark.parametrize("slug", SLUGS)
-def test_params_reject_values_outside_their_bounds(slug):
-    model = get_demo(slug).params
-    checked = 0
-    for name, field in model.model_fields.items():
-        if get_origin(field.annotation) is Literal:
-            with pytest.raises(ValidationError):
-                model(**{name: "no-such-choice"})
-            checked += 1
-            continue
-        for bound in field.metadata:
-            for attr, value in (
-                ("ge", lambda v: _just_outside(v, below=True)), ("le", lambda v: _just_outside(v, below=False)),
-                ("gt", lambda v: v), ("lt", lambda v: v),
-            ):
-                limit = getattr(bound, attr, None)
-                if limit is not None:
-                    with pytest.raises(ValidationError):
-                        model(**{name: value(limit)})
-                    checked += 1
-    assert checked >= len(model.model_fields)
-    with pytest.raises(ValidationError):
-        model(unknown_field=1)
 
 
 # capacity-overfitting ------------------------------------------------------------------------------
@@ -450,25 +345,3 @@ def test_throughput_conclusion_branches_on_the_measured_wait():
     on_gpu = conclusion(params, _throughput_metrics(samples_per_s_cpu_compute=5000.0, gpu_over_cpu=10.0),
                         "cuda", "NVIDIA H100")
     assert "GPU(NVIDIA H100)" in on_gpu and "10.0배" in on_gpu and "비교는 하지 않았습니다" not in on_gpu
-
-
-# links ----------------------------------------------------------------------------------------------
-
-
-def test_every_demo_of_this_batch_is_linked_and_each_link_is_valid():
-    import tomllib
-
-    from app.config import PROJECT_ROOT
-
-    content = PROJECT_ROOT / "content"
-    links = tomllib.loads((content / "demos.toml").read_text(encoding="utf-8"))["link"]
-    ours = [link for link in links if link["demo"] in SLUGS]
-    assert {link["demo"] for link in ours} == set(SLUGS)
-    seen = set()
-    for link in ours:
-        demo = get_demo(link["demo"])
-        assert (content / link["file"]).is_file(), link
-        demo.params.model_validate(link.get("params", {}))
-        key = (link["demo"], link["file"], link["question"])
-        assert key not in seen, f"linked twice: {key}"
-        seen.add(key)

@@ -115,11 +115,12 @@ def test_reingest_unchanged_keeps_every_id_and_skips_files(engine, content):
 def test_editing_one_question_keeps_the_other_ids(engine, content):
     ingest_directory(engine, content, workers=1)
     path = content / "weeks" / "study-week-04-cs231n-lecture-7.md"
-    before = {label: _question_id(engine, "weeks/study-week-04-cs231n-lecture-7.md", label) for label in map(str, range(1, 19))}
+    labels = [f"7-{n}" for n in range(1, 19)]  # lecture 7, questions 1..18 (see the label convention)
+    before = {label: _question_id(engine, "weeks/study-week-04-cs231n-lecture-7.md", label) for label in labels}
     source = path.read_text(encoding="utf-8")
     path.write_text(source.replace("alpha는 하이퍼파라미터 learning rate를 말한다.", "alpha는 학습률(learning rate)이다."), encoding="utf-8")
     ingest_directory(engine, content, workers=1)
-    after = {label: _question_id(engine, "weeks/study-week-04-cs231n-lecture-7.md", label) for label in map(str, range(1, 19))}
+    after = {label: _question_id(engine, "weeks/study-week-04-cs231n-lecture-7.md", label) for label in labels}
     assert after == before
 
 
@@ -137,7 +138,7 @@ def _post_answer(engine, question_id: int, body: str) -> int:
 def test_posted_rows_survive_when_their_question_leaves_the_file(engine, content):
     ingest_directory(engine, content, workers=1)
     rel = "weeks/study-week-04-cs231n-lecture-7.md"
-    question_id = _question_id(engine, rel, "18")
+    question_id = _question_id(engine, rel, "7-18")
     answer_id = _post_answer(engine, question_id, "사용자가 남긴 답변")
     path = content / rel
     source = path.read_text(encoding="utf-8")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import func
+from sqlalchemy import Integer, cast, func
 from sqlmodel import Session, select
 
 from app.db.models import (
@@ -32,11 +32,12 @@ def visible_questions():
 
 
 def list_collections(session: Session) -> list[tuple[Collection, int, int]]:
+    # sum() of a Boolean column comes back typed Boolean (2 answered -> True -> 1): count as integers.
     counts = (
         select(
             Question.collection_id,
             func.count(Question.id),
-            func.coalesce(func.sum(Question.answered), 0),
+            func.coalesce(func.sum(cast(Question.answered, Integer)), 0),
         )
         .where(Question.deleted_at.is_(None), Question.retired_at.is_(None))
         .group_by(Question.collection_id)
@@ -56,7 +57,7 @@ def get_collection(session: Session, slug: str) -> Collection | None:
 
 def collection_question_counts(session: Session, collection_id: int) -> tuple[int, int]:
     total, answered = session.exec(
-        select(func.count(Question.id), func.coalesce(func.sum(Question.answered), 0)).where(
+        select(func.count(Question.id), func.coalesce(func.sum(cast(Question.answered, Integer)), 0)).where(
             Question.collection_id == collection_id, Question.deleted_at.is_(None), Question.retired_at.is_(None)
         )
     ).one()

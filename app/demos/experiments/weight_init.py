@@ -1,0 +1,239 @@
+"""Weight initialisation: activation spread per layer for zeros / small / large / Xavier / He (면접 #8; 노드 08-2).
+
+A batch of standard-normal inputs goes forward through a deep fully connected network (no biases)
+with tanh and with ReLU, initialised five ways, and the standard deviation of each layer's output is
+recorded. Each unit sums ``fan_in`` weighted inputs, so the output variance is about
+``fan_in · Var(w) · Var(input)``: Xavier (Glorot & Bengio 2010) picks ``Var(w) = 2/(fan_in + fan_out)``
+to keep it near 1 for tanh, He (He et al. 2015) ``2/fan_in`` to make up for ReLU zeroing half the
+inputs. Too small and the signal shrinks every layer; too large and tanh saturates at ±1 while ReLU
+grows without bound. All-zero weights make every unit of a layer compute the same thing, and training
+keeps them identical: a small network is trained for a few steps to count how many different units
+each initialisation ends up with.
+"""
+
+from __future__ import annotations
+
+import math
+
+from pydantic import Field
+
+from app.demos.base import Chart, Citation, DemoParams, DemoResult, DemoSpec, QuestionRef, Series, Table
+
+SCHEMES = (
+    ("zeros", "0으로 초기화"),
+    ("small", "작은 정규분포"),
+    ("large", "큰 정규분포 (표준편차 1)"),
+    ("xavier", "Xavier (Glorot)"),
+    ("he", "He (Kaiming)"),
+)
+ACTIVATIONS = (("tanh", "tanh"), ("relu", "ReLU"))
+N_SAMPLES = 512
+SATURATED = 0.99  # |tanh| above this passes almost no gradient (1 − 0.99² ≈ 0.02)
+SYMMETRY_WIDTH, SYMMETRY_DEPTH, SYMMETRY_STEPS, SYMMETRY_LR = 32, 3, 100, 0.05
+
+
+class Params(DemoParams):
+    depth: int = Field(10, ge=2, le=50, description="은닉층 수")
+    width: int = Field(256, ge=16, le=1024, description="은닉층 너비 (각 유닛의 입력 수)")
+    small_std: float = Field(0.01, ge=1e-4, le=0.1, description="'작은 정규분포'의 표준편차")
+
+
+SMALLEST = Params(depth=6, width=64)
+
+
+def _init(torch, weight, scheme: str, small_std: float) -> None:
+    init = torch.nn.init
+    if scheme == "zeros":
+        init.zeros_(weight)
+    elif scheme == "small":
+        init.normal_(weight, std=small_std)
+    elif scheme == "large":
+        init.normal_(weight, std=1.0)
+    elif scheme == "xavier":
+        init.xavier_normal_(weight)
+    else:
+        init.kaiming_normal_(weight, nonlinearity="relu")  # std √(2/fan_in), the same formula for both activations
+
+
+def run(params: Params, device, progress) -> DemoResult:
+    import torch
+
+    act_fn = {"tanh": torch.tanh, "relu": torch.relu}
+    inputs = torch.randn(N_SAMPLES, params.width, device=device)
+    # std per layer; None from the layer where float32 overflowed on (a deep ReLU net with large weights)
+    stds: dict[tuple[str, str], list[float | None]] = {}
+    saturated: dict[str, float] = {}
+    weight_std: dict[str, float] = {}
+    layers = [float(k) for k in range(1, params.depth + 1)]
+
+    def std_chart(activation: str, label: str) -> Chart:
+        return Chart(
+            key=f"std_{activation}", title=f"{label}: 층별 출력의 표준편차", x_label="층", y_label="표준편차",
+            log_y=True,
+            # 0 has no logarithm: an all-zero layer is left out of the log chart (the table shows it).
+            series=[Series(name=scheme_label, x=layers, y=[s if s else None for s in stds[(activation, scheme)]])
+                    for scheme, scheme_label in SCHEMES],
+        )
+
+    for i, (activation, label) in enumerate(ACTIVATIONS):
+        for scheme, _ in SCHEMES:
+            weight = torch.empty(params.width, params.width, device=device)
+            h, per_layer = inputs, []
+            with torch.no_grad():
+                for _ in range(params.depth):
+                    _init(torch, weight, scheme, params.small_std)
+                    h = act_fn[activation](h @ weight.T)
+                    spread = h.double().std().item()  # float64: the squares of large outputs overflow float32
+                    if not math.isfinite(spread):
+                        break
+                    per_layer.append(spread)
+                if activation == "tanh":
+                    saturated[scheme] = (h.abs() > SATURATED).float().mean().item()
+                if activation == "relu":
+                    weight_std[scheme] = weight.std().item()
+            stds[(activation, scheme)] = per_layer + [None] * (params.depth - len(per_layer))
+        progress((i + 1) / (len(ACTIVATIONS) + 1), f"{label} 순전파 완료",
+                 [std_chart(a, name) for a, name in ACTIVATIONS[: i + 1]])
+
+    distinct, final_loss = _symmetry(torch, params, device)
+
+    metrics: dict[str, float] = {}
+    for (activation, scheme), per_layer in stds.items():
+        finite = [s for s in per_layer if s is not None]
+        metrics[f"first_std_{activation}_{scheme}"] = finite[0] if finite else math.inf
+        metrics[f"last_std_{activation}_{scheme}"] = finite[-1] if finite else math.inf
+        # The layer from which float32 overflowed (0: it never did); the last std above is the last finite one.
+        metrics[f"overflow_layer_{activation}_{scheme}"] = float(len(finite) + 1 if len(finite) < params.depth else 0)
+    for scheme, _ in SCHEMES:
+        metrics[f"saturated_tanh_{scheme}"] = saturated[scheme]
+        metrics[f"weight_std_{scheme}"] = weight_std[scheme]
+        metrics[f"distinct_units_{scheme}"] = float(distinct[scheme])
+        metrics[f"trained_loss_{scheme}"] = final_loss[scheme]
+
+    charts = [std_chart(activation, label) for activation, label in ACTIVATIONS]
+    table = Table(
+        columns=["초기화", "가중치 표준편차", "tanh 마지막 층 std", "tanh 포화 비율 (|a|>0.99)", "ReLU 마지막 층 std",
+                 f"학습 {SYMMETRY_STEPS}스텝 뒤 서로 다른 유닛 수 (/{SYMMETRY_WIDTH})"],
+        rows=[[label, float(f"{weight_std[scheme]:.3g}"), _last_std(metrics, "tanh", scheme),
+               f"{saturated[scheme]:.0%}", _last_std(metrics, "relu", scheme), distinct[scheme]]
+              for scheme, label in SCHEMES],
+    )
+    progress(1.0, "완료", charts)
+    return DemoResult(charts=charts, table=table, conclusion=_conclusion(params, metrics), metrics=metrics)
+
+
+def _last_std(m: dict[str, float], activation: str, scheme: str) -> float | str:
+    overflow = int(m[f"overflow_layer_{activation}_{scheme}"])
+    return f"{overflow}층에서 float32 넘침" if overflow else float(f"{m[f'last_std_{activation}_{scheme}']:.3g}")
+
+
+def _symmetry(torch, params: Params, device) -> tuple[dict[str, int], dict[str, float]]:
+    """Train a small tanh network from each initialisation; count the first layer's distinct units."""
+    from torch import nn
+
+    inputs = torch.randn(256, 8, device=device)
+    targets = torch.sin(inputs @ torch.randn(8, 1, device=device))
+    distinct, final_loss = {}, {}
+    for scheme, _ in SCHEMES:
+        sizes = [8] + [SYMMETRY_WIDTH] * SYMMETRY_DEPTH
+        layers: list = []
+        for fan_in, fan_out in zip(sizes, sizes[1:]):
+            layers += [nn.Linear(fan_in, fan_out), nn.Tanh()]
+        model = nn.Sequential(*layers, nn.Linear(SYMMETRY_WIDTH, 1)).to(device)
+        for layer in model:
+            if isinstance(layer, nn.Linear):
+                _init(torch, layer.weight, scheme, params.small_std)
+                nn.init.zeros_(layer.bias)
+        optimizer = torch.optim.SGD(model.parameters(), lr=SYMMETRY_LR)
+        for _ in range(SYMMETRY_STEPS):
+            optimizer.zero_grad(set_to_none=True)
+            loss = (model(inputs) - targets).pow(2).mean()
+            loss.backward()
+            optimizer.step()
+        with torch.no_grad():
+            units = torch.cat([model[0].weight, model[0].bias.unsqueeze(1)], dim=1)
+            distinct[scheme] = int(torch.unique(units.round(decimals=6), dim=0).shape[0])
+            final_loss[scheme] = (model(inputs) - targets).pow(2).mean().item()
+    return distinct, final_loss
+
+
+def _conclusion(params: Params, m: dict[str, float]) -> str:
+    depth, width = params.depth, params.width
+    he, xavier_relu = m["last_std_relu_he"], m["last_std_relu_xavier"]
+    xavier_tanh = m["last_std_tanh_xavier"]
+    parts = [
+        f"{depth}층·너비 {width}에서 ReLU + He 초기화는 출력의 표준편차가 첫 층 {m['first_std_relu_he']:.3g}, "
+        f"마지막 층 {he:.3g}이고, tanh + Xavier는 첫 층 {m['first_std_tanh_xavier']:.3g}, 마지막 층 {xavier_tanh:.3g}입니다."
+    ]
+    if xavier_relu < 0.3 * m["first_std_relu_xavier"]:
+        parts.append(
+            f" ReLU에 Xavier를 쓰면 층마다 절반의 입력이 0이 되어 {m['first_std_relu_xavier']:.3g}에서 {xavier_relu:.3g}까지 "
+            f"줄어듭니다: He가 분산을 2배로 잡는 이유입니다."
+        )
+    else:
+        parts.append(f" ReLU + Xavier의 마지막 층 표준편차는 {xavier_relu:.3g}이고, 이번 깊이에서는 크게 줄지 않았습니다.")
+    small_tanh, small_relu = m["last_std_tanh_small"], m["last_std_relu_small"]
+    parts.append(
+        f" 표준편차 {params.small_std:g}의 작은 가중치는 신호를 층마다 줄여 마지막 층에서 tanh {small_tanh:.2g}, "
+        f"ReLU {small_relu:.2g}까지 작아졌고"
+    )
+    large_relu, overflow = m["last_std_relu_large"], int(m["overflow_layer_relu_large"])
+    grown = (
+        f"{overflow - 1}층에서 {large_relu:.3g}까지 키운 뒤 {overflow}층에서 float32의 범위(약 3.4e38)를 넘겼습니다"
+        if overflow else f"{large_relu:.3g}까지 키웠습니다"
+    )
+    parts.append(
+        f", 표준편차 1의 큰 가중치는 tanh 출력의 {m['saturated_tanh_large']:.0%}를 ±1 근처(포화, 기울기 거의 0)로 "
+        f"밀어 넣고 ReLU 출력은 {grown}."
+        if large_relu > 100 else
+        f", 표준편차 1의 큰 가중치는 tanh 출력의 {m['saturated_tanh_large']:.0%}를 포화시켰습니다 (ReLU {large_relu:.3g})."
+    )
+    if 0.3 <= he / m["first_std_relu_he"] <= 3:
+        parts.append(
+            f" He의 가중치 표준편차는 {m['weight_std_he']:.3g}밖에 안 되어 가중치가 0 근처에 몰려 있지만, 유닛마다 "
+            f"{width}개의 입력이 더해지므로 출력의 표준편차가 {depth}번째 층에서도 {he:.3g}입니다: 층이 넓을수록 "
+            f"가중치는 0 근처에 더 몰려야 출력의 크기가 유지됩니다."
+        )
+    else:
+        parts.append(
+            f" 이번에는 He도 출력의 표준편차를 지키지 못했습니다 (첫 층 {m['first_std_relu_he']:.3g} → 마지막 층 {he:.3g}): "
+            f"너비 {width}처럼 좁은 층에서는 무작위 가중치 때문에 층마다 흔들림이 커집니다."
+        )
+    zero_distinct, he_distinct = int(m["distinct_units_zeros"]), int(m["distinct_units_he"])
+    if zero_distinct == 1 and m["last_std_tanh_zeros"] == 0:
+        parts.append(
+            f" 0으로 초기화하면 층 출력이 모두 0이고, {SYMMETRY_STEPS}스텝 학습한 뒤에도 첫 층 {SYMMETRY_WIDTH}개 유닛이 "
+            f"모두 똑같았습니다 (서로 다른 유닛 {zero_distinct}개, He는 {he_distinct}개): 대칭이 깨지지 않습니다."
+        )
+    else:
+        parts.append(
+            f" 0으로 초기화한 망은 {SYMMETRY_STEPS}스텝 뒤 서로 다른 첫 층 유닛이 {zero_distinct}개였습니다 "
+            f"(He {he_distinct}개)."
+        )
+    return "".join(parts)
+
+
+DEMO = DemoSpec(
+    slug="weight-init",
+    title="가중치 초기화: 층마다 출력이 어떻게 퍼지는가",
+    summary=(
+        "깊은 망에서 가중치가 작으면 신호가 층마다 사라지고, 크면 tanh는 포화되고 ReLU는 폭발합니다. "
+        "Xavier(tanh)와 He(ReLU)는 층을 지나도 출력의 표준편차를 유지하고, 0 초기화는 모든 유닛을 똑같게 만듭니다."
+    ),
+    params=Params,
+    smallest=SMALLEST,
+    run=run,
+    questions=(
+        QuestionRef("면접 #8", "Weight Initialization 방법"),
+        QuestionRef("노드 08-2", "Xavier/He 초기화와 표준편차"),
+    ),
+    citations=(
+        Citation(authors="Glorot & Bengio", year=2010,
+                 title="Understanding the Difficulty of Training Deep Feedforward Neural Networks",
+                 url="https://proceedings.mlr.press/v9/glorot10a.html"),
+        Citation(authors="He, Zhang, Ren & Sun", year=2015,
+                 title="Delving Deep into Rectifiers: Surpassing Human-Level Performance on ImageNet Classification",
+                 url="https://arxiv.org/abs/1502.01852"),
+    ),
+    version="1",
+)

@@ -1,0 +1,373 @@
+"""Study-group thread notes ("nodes" shape): `## 노드 NN` sections of chat-like questions and replies.
+
+Structure, not wording, decides what a line is:
+- a question is a paragraph or a `- ` bullet (continuation lines stay in it); its author is "(name)" at
+  its end, "-> name" at its end, or a "( name )" line before it. Such an author line gathers the
+  paragraphs after it, up to the first reply, into one question.
+- `-> text` is a reply; a deeper-indented `-> text` replies to the reply above it; `name : text` is a
+  reply by that person; `-> 👍` (emoji alone) is a reaction; `2222(name)` / `+1` is "same question".
+- a paragraph that states rather than asks, right after a thread, is one more answer in that thread.
+- a paragraph that neither asks nor names an author is context: it joins the question that follows it,
+  becomes the question itself when replies follow it, or else stays in the section as text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from app.ingest.document import (
+    ParsedAnswer,
+    ParsedDocument,
+    ParsedQuestion,
+    ParsedReaction,
+    ParsedSection,
+    UnplacedLine,
+)
+from app.ingest.parsers._lines import (
+    ARROW,
+    LabelBook,
+    Line,
+    asks,
+    author_line,
+    boilerplate_reason,
+    clean_name,
+    drop_boilerplate,
+    emoji_only,
+    first_line,
+    heading,
+    join_lines,
+    number_in,
+    plus_one_line,
+    split_author,
+    split_lines,
+    split_plus_ones,
+)
+from app.ingest.parsers._links import comment_math, images_in, settle
+
+KIND = "nodes"
+
+_REPLY = re.compile(r"(?:[-*+]\s+)?" + ARROW + r"\s?(.*)$")
+_LINK_REPLY = re.compile(r"\[\s*" + ARROW + r"\s*(.*?)\]\((.*)$")
+_BULLET = re.compile(r"(?:[-*+]|\d{1,3}[.)])\s+(.*)$")
+_NAMED_REPLY = re.compile(r"(?:[-*+]\s+)?([^\s:：]{1,15}(?: [^\s:：]{1,15})?)(\s*)[:：]\s+(\S.*)$")
+# Words that look like "name :" but introduce a note or mark a Q/A rather than name a person.
+_NOT_NAMES = {
+    "q", "a", "질문", "답", "답변", "참고", "참조", "예", "예시", "결론", "요약", "정리", "주의", "추가", "note",
+    "todo", "링크", "출처", "코드", "식", "수식", "정답", "문제", "힌트", "tip", "팁", "ps", "p.s", "eg", "e.g", "ex",
+    "url", "link", "source", "ref", "warning", "info", "summary",
+}
+_ANSWER_WORDS = {"a", "답", "답변", "정답"}
+_ANSWER_MARK = re.compile(r"(?:[-*+]\s+)?(?:A|답변?|정답)\s*[.)]\s+(\S.*)$")  # "A. …" answers like "-> …"
+# A paragraph that is only an image, a code block or a block of HTML shows something; it belongs to
+# whatever it follows rather than asking or answering on its own.
+_ATTACHMENT = re.compile(r"(?:!\[[^\]]*\]\([^)]*\)\s*)+$|<(?!!--)[a-zA-Z/][^>]*>(?:.*>)?\s*$")
+
+
+@dataclass
+class _Block:
+    kind: str  # text | bullet | reply | named | author | reaction | plus_one | attachment
+    lines: list[Line]
+    indent: int = 0
+    head: str = ""  # the first line's content without its marker
+    name: str | None = None  # named reply / author line / plus-one author
+
+    @property
+    def first(self) -> int:
+        return self.lines[0].number
+
+    def body(self) -> str:
+        rest = [ln.text for ln in self.lines[1:]]
+        if rest:
+            common = min((len(t) - len(t.lstrip()) for t in rest if t.strip()), default=0)
+            rest = [t[common:] for t in rest]
+        return "\n".join([self.head, *rest]).strip()
+
+
+def _classify(line: Line, known_authors: set[str]) -> _Block | None:
+    """The block a line starts, or None when it continues the open block."""
+    text = line.stripped
+    standalone_author = author_line(text)
+    if standalone_author:
+        return _Block("author", [line], line.indent, name=standalone_author)
+    is_plus_one, plus_author = plus_one_line(text)
+    if is_plus_one:
+        return _Block("plus_one", [line], line.indent, name=plus_author)
+    link_reply = _LINK_REPLY.match(text)
+    if link_reply:
+        return _Block("reply", [line], line.indent, head=f"[{link_reply.group(1)}]({link_reply.group(2)}")
+    reply = _REPLY.match(text)
+    if reply:
+        content = reply.group(1).strip()
+        bare, reactor = split_author(content)
+        emoji = emoji_only(bare)
+        if emoji:
+            return _Block("reaction", [line], line.indent, head=emoji, name=reactor)
+        return _Block("reply", [line], line.indent, head=content)
+    marked = _ANSWER_MARK.match(text)
+    if marked:
+        return _Block("reply", [line], line.indent, head=marked.group(1))
+    named = _NAMED_REPLY.match(text)
+    if named and "://" not in named.group(1):
+        word = named.group(1).strip()
+        if word.lower() in _ANSWER_WORDS:
+            return _Block("reply", [line], line.indent, head=named.group(3))
+        name = clean_name(word)
+        # "남철 : …" (spaced colon) names a person; "Dropout: …" is a term being explained unless the
+        # word also signs a question or reply somewhere in the file.
+        if name and word.lower() not in _NOT_NAMES and (named.group(2) or name in known_authors):
+            return _Block("named", [line], line.indent, head=named.group(3), name=name)
+    bare, reactor = split_author(text)
+    emoji = emoji_only(bare)
+    if emoji:
+        return _Block("reaction", [line], line.indent, head=emoji, name=reactor)
+    if _ATTACHMENT.match(text):
+        return _Block("attachment", [line], line.indent, head=text)
+    bullet = _BULLET.match(text)
+    if bullet:
+        head = bullet.group(1) if text[0] in "-*+" else text
+        return _Block("bullet", [line], line.indent, head=head)
+    found = heading(line)
+    if found:
+        return _Block("text", [line], line.indent, head=found[1])
+    return None
+
+
+def _known_authors(lines: list[Line]) -> set[str]:
+    """Names that sign something in the file: "(name)" lines, "… (name)" and "… -> name" endings."""
+    names: set[str] = set()
+    for line in lines:
+        if line.blank or line.in_fence or ("(" not in line.text and "）" not in line.text and ">" not in line.text):
+            continue
+        name = author_line(line.stripped) or split_author(line.stripped)[1]
+        if name:
+            names.add(name)
+    return names
+
+
+def _blocks(lines: list[Line], unplaced: list[UnplacedLine], known_authors: set[str]) -> list[_Block]:
+    blocks: list[_Block] = []
+    open_block: _Block | None = None
+    for line in lines:
+        if line.blank and not line.in_fence:
+            open_block = None
+            continue
+        if line.in_fence:
+            if open_block is None:
+                open_block = _Block("attachment", [line], line.indent, head=line.text.strip())
+                blocks.append(open_block)
+            else:
+                open_block.lines.append(line)
+            continue
+        reason = boilerplate_reason(line, preamble=not blocks)
+        if reason:
+            unplaced.append(UnplacedLine(line.number, line.stripped, reason))
+            continue
+        block = _classify(line, known_authors)
+        if block is None:
+            if open_block is not None and open_block.kind in ("text", "bullet", "reply", "named", "attachment"):
+                open_block.lines.append(line)
+                continue
+            block = _Block("text", [line], line.indent, head=line.stripped)
+        blocks.append(block)
+        open_block = block if block.kind in ("text", "bullet", "reply", "named", "attachment") else None
+    return blocks
+
+
+@dataclass
+class _Section:
+    """Builds one section's questions from its blocks, in order."""
+
+    unplaced: list[UnplacedLine]
+    questions: list[ParsedQuestion] = field(default_factory=list)
+    intro: list[str] = field(default_factory=list)
+    current: ParsedQuestion | None = None
+    gathering: _Block | None = None  # the "( name )" line whose question is still collecting text
+    gathered: list[_Block] = field(default_factory=list)
+    pending: list[_Block] = field(default_factory=list)  # context paragraphs waiting for their question
+    stack: list[tuple[int, ParsedAnswer]] = field(default_factory=list)  # open replies, for nesting
+    last_target: ParsedAnswer | ParsedQuestion | None = None  # what a bare reaction reacts to
+
+    # --- questions ---------------------------------------------------------------------------
+
+    def _start_question(self, parts: list[_Block], author: str | None, line: int) -> ParsedQuestion:
+        texts, plus_ones, asking_title = [], [], None
+        for block in parts:
+            text, marks = split_plus_ones(block.body())
+            text, own_author = split_author(text)
+            author = author or own_author
+            plus_ones.extend((mark, block.first) for mark in marks)
+            if text:
+                texts.append(text)
+                if asking_title is None and asks(text):
+                    asking_title = first_line(text)
+        title = asking_title or (first_line(texts[0]) if texts else "")
+        question = ParsedQuestion(label="", title=title, body_md="\n\n".join(texts), author=author, line=line)
+        question.reactions.extend(ParsedReaction("plus_one", "+1", who, at) for who, at in plus_ones)
+        self.questions.append(question)
+        self.current, self.stack, self.last_target = question, [], question
+        return question
+
+    def _close_gathering(self) -> None:
+        if self.gathering is None:
+            return
+        author_block, parts = self.gathering, self.gathered
+        self.gathering, self.gathered = None, []
+        if parts:
+            self._start_question(parts, author_block.name, author_block.first)
+        else:
+            self.unplaced.append(UnplacedLine(
+                author_block.first, author_block.lines[0].stripped, "작성자 줄 뒤에 질문이 없습니다"))
+
+    def _flush_pending(self) -> None:
+        """Context that no question followed: more text of an unanswered question, else section text."""
+        if not self.pending:
+            return
+        texts = [b.body() for b in self.pending]
+        self.pending = []
+        if self.current is not None and not self.current.answers:
+            self.current.body_md = "\n\n".join([self.current.body_md, *texts]).strip()
+        else:
+            self.intro.extend(texts)
+
+    def _question_for_reply(self) -> ParsedQuestion | None:
+        """The question a reply answers. Context waiting for a question is more text of the open,
+        unanswered question if there is one; otherwise the replies make it a question of its own."""
+        self._close_gathering()
+        if self.pending:
+            if self.current is not None and not self.current.answers:
+                self._flush_pending()
+            else:
+                parts, self.pending = self.pending, []
+                self._start_question(parts, None, parts[0].first)
+        return self.current
+
+    # --- blocks ------------------------------------------------------------------------------
+
+    def feed(self, block: _Block) -> None:
+        handler = getattr(self, f"_on_{block.kind}")
+        handler(block)
+
+    def _on_author(self, block: _Block) -> None:
+        self._close_gathering()
+        self._flush_pending()
+        self.gathering, self.gathered = block, []
+
+    def _on_text(self, block: _Block) -> None:
+        if self.gathering is not None:
+            self.gathered.append(block)
+            return
+        text, marks = split_plus_ones(block.body())
+        text, author = split_author(text)
+        if self.current is not None and self.current.answers and not self.pending and not asks(text):
+            self._add_answer(block, text, author, top_level=True)
+            self.stack = []
+            return
+        if asks(text) or author or marks:
+            parts = [*self.pending, block]
+            self.pending = []
+            self._start_question(parts, None, parts[0].first)
+            return
+        self.pending.append(block)
+
+    _on_bullet = _on_text
+
+    def _on_reply(self, block: _Block) -> None:
+        text, author = split_author(block.body())
+        self._reply(block, text, block.name or author)
+
+    def _on_named(self, block: _Block) -> None:
+        self._reply(block, block.body(), block.name)
+
+    def _reply(self, block: _Block, text: str, author: str | None) -> None:
+        question = self._question_for_reply()
+        if question is None:
+            self.unplaced.append(UnplacedLine(block.first, block.lines[0].stripped, "질문보다 먼저 나온 답글이라 붙일 질문이 없습니다"))
+            return
+        if not text:
+            self.unplaced.append(UnplacedLine(block.first, block.lines[0].stripped, "내용이 없는 화살표 줄"))
+            return
+        self._add_answer(block, text, author, top_level=False)
+
+    def _add_answer(self, block: _Block, text: str, author: str | None, *, top_level: bool) -> None:
+        answer = ParsedAnswer(body_md=text, author=author, line=block.first)
+        while self.stack and self.stack[-1][0] >= block.indent:
+            self.stack.pop()
+        if self.stack and not top_level:
+            self.stack[-1][1].replies.append(answer)
+        else:
+            self.current.answers.append(answer)
+        self.stack.append((block.indent, answer))
+        self.last_target = answer
+
+    def _on_attachment(self, block: _Block) -> None:
+        """An image, code block or HTML block joins the question or reply it follows."""
+        if self.gathering is not None or self.pending or self.last_target is None:
+            self._on_text(block)
+            return
+        self.last_target.body_md = f"{self.last_target.body_md}\n\n{block.body()}".strip()
+
+    def _on_reaction(self, block: _Block) -> None:
+        self._question_for_reply()
+        if self.last_target is None:
+            self.unplaced.append(UnplacedLine(block.first, block.lines[0].stripped, "반응(이모지)을 붙일 질문이나 답글이 없습니다"))
+            return
+        self.last_target.reactions.append(ParsedReaction("emoji", block.head, block.name, block.first))
+
+    def _on_plus_one(self, block: _Block) -> None:
+        question = self._question_for_reply()
+        if question is None:
+            self.unplaced.append(UnplacedLine(block.first, block.lines[0].stripped, "'나도 궁금해요(2222)'를 붙일 질문이 없습니다"))
+            return
+        question.reactions.append(ParsedReaction("plus_one", "+1", block.name, block.first))
+
+    def finish(self) -> None:
+        self._close_gathering()
+        self._flush_pending()
+
+
+def _math_of(question: ParsedQuestion) -> list[str]:
+    found = comment_math(question.body_md)
+    todo = list(question.answers)
+    while todo:
+        answer = todo.pop(0)
+        found.extend(comment_math(answer.body_md))
+        todo.extend(answer.replies)
+    return found
+
+
+def parse(text: str, source_path: str) -> ParsedDocument:
+    lines = split_lines(text)
+    document = ParsedDocument(title="", kind=KIND, images=images_in(lines))
+    headings = [(i, *found) for i, line in enumerate(lines) if (found := heading(line))]
+    title_index = None
+    if headings and headings[0][1] == 1 and sum(1 for h in headings if h[1] == 1) == 1:
+        title_index = headings[0][0]
+        document.title = headings[0][2]
+    section_level = min((level for i, level, _ in headings if i != title_index), default=None)
+    starts = [(i, t) for i, level, t in headings if level == section_level and i != title_index]
+
+    preamble_end = starts[0][0] if starts else 0
+    preamble = [ln for index, ln in enumerate(lines[:preamble_end]) if index != title_index]
+    document.intro_md = join_lines(drop_boilerplate(preamble, document.unplaced, preamble=True))
+
+    if starts:
+        bounds = [i for i, _ in starts] + [len(lines)]
+        sections = [(title, lines[i].number, lines[i + 1:bounds[n + 1]]) for n, (i, title) in enumerate(starts)]
+    else:  # no section headings: the whole file is one untitled section
+        body = [ln for k, ln in enumerate(lines) if k != title_index]
+        sections = [(None, next(ln.number for ln in body if not ln.blank), body)] if any(not ln.blank for ln in body) else []
+    labels = LabelBook()
+    known_authors = _known_authors(lines)
+    for ordinal, (title, line_number, section_lines) in enumerate(sections, start=1):
+        builder = _Section(document.unplaced)
+        for block in _blocks(section_lines, document.unplaced, known_authors):
+            builder.feed(block)
+        builder.finish()
+        prefix = number_in(title) or (f"{ordinal:02}" if title is not None else None)
+        for n, question in enumerate(builder.questions, start=1):
+            question.label = labels.take(f"{prefix}-{n}" if prefix else str(n))
+            question.math = _math_of(question)
+        document.sections.append(ParsedSection(
+            title=title, line=line_number, intro_md="\n\n".join(builder.intro), questions=builder.questions))
+    return settle(document)

@@ -1,0 +1,529 @@
+"""Weekly study notes ("weeks" shape), in two layouts told apart by structure:
+
+(a) headings: `# 스터디 N주차`, `## Lecture N` sections, "#### ✅ `author` `p15` question" headings whose
+    answer is everything up to the next heading of the same or a higher level;
+(b) free layout: a numbered list of questions, then answer blocks that point back at them with wrong or
+    merged numbering (`- 3. … 4. …`), plus `Q1) …` and `- question?` lines that add questions. Answers
+    are matched by number where the text agrees and by text similarity where it does not; what matches
+    nothing is kept as the collection's notes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from difflib import SequenceMatcher
+
+from app.ingest.document import ParsedAnswer, ParsedDocument, ParsedQuestion, ParsedSection
+from app.ingest.parsers._lines import (
+    ARROW,
+    LabelBook,
+    Line,
+    asks,
+    boilerplate_reason,
+    drop_boilerplate,
+    clean_name,
+    heading,
+    join_lines,
+    number_in,
+    split_author,
+    split_lines,
+    strip_trailing_rules,
+)
+from app.ingest.parsers._links import comment_math, images_in, settle
+
+KIND = "weeks"
+
+
+def parse(text: str, source_path: str) -> ParsedDocument:
+    lines = split_lines(text)
+    headings = [(i, *found) for i, line in enumerate(lines) if (found := heading(line))]
+    question_level = _question_level(lines, headings)
+    document = ParsedDocument(title="", kind=KIND, images=images_in(lines))
+    if question_level is None:
+        document.layout = "b"
+        _parse_list_layout(lines, headings, document)
+    else:
+        document.layout = "a"
+        _parse_heading_layout(lines, headings, question_level, document)
+    for question in document.questions():
+        question.math = comment_math(question.body_md) + [m for a in question.answers for m in comment_math(a.body_md)]
+    return settle(document)
+
+
+# --- layout (a): question headings -------------------------------------------------------------
+
+_CHECK = re.compile(r"(?:✅|☑️?|✔️?|✓|🟢|⭕|❎|❌|⬜|🔲|\[[ xX]\])\s*")
+_META = re.compile(r"`([^`]+)`[\s,/·]*")
+_PAGE_REF = re.compile(
+    r"(?i)(?:pp?\.?\s*\d+(?:\s*[-~–,]\s*\d+)*|\d+(?:\s*[-~–]\s*\d+)?\s*(?:p|pp|쪽|페이지|page)|(?:page|slide|슬라이드|장)\s*\d+)"
+)
+
+
+@dataclass
+class _QuestionHeading:
+    title: str
+    author: str | None
+    page_ref: str | None
+    marked: bool  # ✅ or `meta` or asks: written as a question heading
+
+
+def _read_question_heading(text: str) -> _QuestionHeading:
+    rest, marked = text, False
+    check = _CHECK.match(rest)
+    if check:
+        rest, marked = rest[check.end():], True
+    authors, page_ref, extra = [], None, []
+    while (meta := _META.match(rest)) is not None:
+        token = meta.group(1).strip()
+        if _PAGE_REF.fullmatch(token):
+            page_ref = f"{page_ref}, {token}" if page_ref else token
+        elif (name := clean_name(token)) is not None:
+            authors.append(name)
+        else:
+            extra.append(meta.group(0).strip())
+        rest, marked = rest[meta.end():], True
+    title = " ".join([*extra, rest.strip()]).strip()
+    if not authors:
+        title, author = split_author(title)
+        authors = [author] if author else []
+    return _QuestionHeading(title, ", ".join(authors) or None, page_ref, marked or asks(title))
+
+
+def _question_level(lines: list[Line], headings: list[tuple[int, int, str]]) -> int | None:
+    """The heading level that holds questions, or None when the file is the free layout (b)."""
+    below = headings[1:] if headings and headings[0][1] == 1 else headings
+    marked = Counter(level for _, level, text in below if _read_question_heading(text).marked)
+    if marked:
+        level = min(marked, key=lambda lv: (-marked[lv], lv))
+    else:
+        levels = sorted({level for _, level, _ in below})
+        if len(levels) < 2:
+            return None
+        level = levels[1]
+    first_question = next(i for i, lv, _ in below if lv == level)
+    if not marked and all(line.blank or heading(line) for line in lines[first_question:]):
+        return None  # nothing but headings: no heading is shown to hold a question
+    if _find_question_list(lines, 0, first_question) is not None:
+        return None  # a numbered question list comes first: the headings are part of layout (b)
+    return level
+
+
+def _parse_heading_layout(lines: list[Line], headings, question_level: int, document: ParsedDocument) -> None:
+    title_index = headings[0][0] if headings and headings[0][1] == 1 else None
+    if title_index is not None:
+        document.title = headings[0][2]
+    by_index = {i: (level, text) for i, level, text in headings}
+    labels = LabelBook()
+    intro: list[Line] = []
+    section: ParsedSection | None = None
+    section_lines: list[Line] = []
+    question: ParsedQuestion | None = None
+    answer_lines: list[Line] = []
+    section_ordinal = 0
+
+    def close_question() -> None:
+        nonlocal question, answer_lines
+        if question is not None:
+            body = join_lines(strip_trailing_rules(drop_boilerplate(answer_lines, document.unplaced)))
+            if body:
+                first = next(ln.number for ln in answer_lines if not ln.blank)
+                question.answers.append(ParsedAnswer(body_md=body, author=None, line=first))
+        question, answer_lines = None, []
+
+    def close_section_intro() -> None:
+        nonlocal section_lines
+        if section is not None and section_lines:
+            section.intro_md = join_lines(strip_trailing_rules(drop_boilerplate(section_lines, document.unplaced)))
+        section_lines = []
+
+    for index, line in enumerate(lines):
+        found = by_index.get(index)
+        if index == title_index:
+            continue
+        if found and found[0] <= question_level:
+            close_question()
+            level, text = found
+            if level < question_level:
+                close_section_intro()
+                section_ordinal += 1
+                section = ParsedSection(title=text, line=line.number)
+                document.sections.append(section)
+                continue
+            if section is None:
+                section_ordinal += 1
+                section = ParsedSection(title=None, line=line.number)
+                document.sections.append(section)
+            close_section_intro()
+            meta = _read_question_heading(text)
+            prefix = number_in(section.title) or (f"{section_ordinal}" if section.title is not None else None)
+            ordinal = len(section.questions) + 1
+            question = ParsedQuestion(
+                label=labels.take(f"{prefix}-{ordinal}" if prefix else str(ordinal)),
+                title=meta.title, body_md=meta.title, author=meta.author, line=line.number, page_ref=meta.page_ref,
+            )
+            section.questions.append(question)
+        elif question is not None:
+            answer_lines.append(line)
+        elif section is not None:
+            section_lines.append(line)
+        else:
+            intro.append(line)
+    close_question()
+    close_section_intro()
+    document.intro_md = join_lines(strip_trailing_rules(drop_boilerplate(intro, document.unplaced, preamble=True)))
+
+
+# --- layout (b): numbered list, then answers that point back at it -----------------------------
+
+_NUMBERED = re.compile(r"\s*(?:[-*+•]\s+)?(\d{1,4})[.)]\s+(\S.*)$")
+# "1번 …", "**2, 3번**": Korean "number N", alone or for several questions at once.
+_COUNTED = re.compile(r"\s*(?:[-*+•]\s+)?[*_]{0,2}((?:\d{1,3}\s*번?\s*[,~·&]\s*)*\d{1,3})\s*번[*_]{0,2}(?![가-힣])\s*(.*)$")
+_NUMBER_ONLY = re.compile(r"\s*(?:[-*+•]\s+)?(\d{1,4})[.)]$")  # "6." alone: the answer to question 6
+_SEGMENT = re.compile(r"(?:^|(?<=\s))(?:[-*+•]\s+)?(\d{1,4})[.)]\s+")
+_Q_MARKER = re.compile(r"\s*(?:[-*+•]\s+)?(?:Q|질문)\s?(\d{1,4})\s*[.):：]\s*(\S.*)$", re.I)
+_BULLET = re.compile(r"\s*(?:[-*+•]|o(?=\s))\s+(\S.*)$")
+_ARROW_SPLIT = re.compile(r"\s+" + ARROW + r"\s*")
+_WORD = re.compile(r"[0-9A-Za-z가-힣]+")
+_SIMILAR = 0.6
+_COMPARE_ALL = 64  # up to this many questions, compare a header with each of them
+_CANDIDATES = 8
+_COMMON_PAIR = 200  # a character pair in more questions than this says nothing about which one is meant
+
+
+def _squash(text: str) -> str:
+    return "".join(_WORD.findall(text.lower()))
+
+
+def _pairs(text: str) -> set[str]:
+    squashed = _squash(text)
+    return {squashed[i:i + 2] for i in range(len(squashed) - 1)}
+
+
+def similarity(a: str, b: str) -> float:
+    """How alike two question texts are (0..1), ignoring spacing, case and punctuation."""
+    return _Similar(a).to(_squash(b))
+
+
+class _Similar:
+    """Scores one text against many: difflib keeps its index of the fixed side (as in
+    get_close_matches) and the cheap upper bounds skip most full comparisons."""
+
+    def __init__(self, text: str) -> None:
+        self.squashed = _squash(text)
+        self._matcher = SequenceMatcher(None, autojunk=False)
+        self._matcher.set_seq2(self.squashed)
+
+    def to(self, other_squashed: str, at_least: float = 0.0) -> float:
+        mine = self.squashed
+        if not mine or not other_squashed:
+            return 0.0
+        short, long_ = sorted((mine, other_squashed), key=len)
+        if len(short) >= 6 and short in long_:
+            return max(0.9, len(short) / len(long_))
+        matcher = self._matcher
+        matcher.set_seq1(other_squashed)
+        if matcher.real_quick_ratio() < at_least or matcher.quick_ratio() < at_least:
+            return 0.0
+        return matcher.ratio()
+
+
+@dataclass
+class _ListItem:
+    number: int
+    text: str
+    lines: list[Line]
+
+
+def _find_question_list(lines: list[Line], start: int, stop: int) -> tuple[int, int, list[_ListItem]] | None:
+    """The first run of at least two numbered items with rising numbers (blank lines and indented
+    continuations allowed)."""
+    index = start
+    while index < stop:
+        match = _NUMBERED.match(lines[index].text) if not lines[index].in_fence else None
+        if match is None:
+            index += 1
+            continue
+        items: list[_ListItem] = []
+        end = index
+        cursor = index
+        while cursor < stop:
+            line = lines[cursor]
+            item = _NUMBERED.match(line.text) if not line.in_fence else None
+            if item is not None and items and int(item.group(1)) <= items[-1].number:
+                break  # numbering starts again: the answers that follow the list have begun
+            if item is not None:
+                items.append(_ListItem(int(item.group(1)), item.group(2).strip(), [line]))
+                end = cursor + 1
+            elif line.blank:
+                pass
+            elif items and line.indent > items[-1].lines[0].indent:
+                items[-1].lines.append(line)
+                end = cursor + 1
+            else:
+                break
+            cursor += 1
+        if len(items) >= 2:
+            return index, end, items
+        index = end
+    return None
+
+
+class _Matcher:
+    """Finds the question an answer header means: by its number when the text agrees, else by text.
+
+    On long files, candidates come from an index of character pairs (Korean particles change whole
+    words, not pairs), so matching stays near-linear instead of comparing every header with every
+    question.
+    """
+
+    def __init__(self) -> None:
+        self.by_number: dict[int, ParsedQuestion] = {}
+        self.questions: list[ParsedQuestion] = []
+        self._squashed: list[str] = []
+        self._position: dict[int, int] = {}  # id(question) -> position
+        self._index: dict[str, list[int]] = defaultdict(list)
+
+    def add(self, question: ParsedQuestion, number: int | None) -> None:
+        if number is not None and number not in self.by_number:
+            self.by_number[number] = question
+        position = len(self.questions)
+        self.questions.append(question)
+        self._squashed.append(_squash(question.title))
+        self._position[id(question)] = position
+        for pair in _pairs(question.title):
+            self._index[pair].append(position)
+
+    def resolve(self, number: int | None, text: str) -> ParsedQuestion | None:
+        numbered = self.by_number.get(number) if number is not None else None
+        header = _Similar(text)
+        if not header.squashed:
+            return numbered
+        if numbered is not None and header.to(self._squashed[self._position[id(numbered)]], _SIMILAR) >= _SIMILAR:
+            return numbered
+        best, best_score = None, _SIMILAR
+        for position in self._candidates(text):
+            score = header.to(self._squashed[position], best_score)
+            if score >= best_score:
+                best, best_score = self.questions[position], score
+        return best
+
+    def _candidates(self, text: str) -> list[int]:
+        if len(self.questions) <= _COMPARE_ALL:
+            return list(range(len(self.questions)))
+        votes: Counter[int] = Counter()
+        for pair in _pairs(text):
+            postings = self._index.get(pair, ())
+            if len(postings) <= _COMMON_PAIR:
+                votes.update(postings)
+        return [position for position, _ in votes.most_common(_CANDIDATES)]
+
+    def next_number(self) -> int:
+        return max(self.by_number, default=0) + 1
+
+
+@dataclass
+class _Block:
+    """An answer block: the questions its header points at and the lines under it."""
+
+    targets: list[ParsedQuestion]
+    header: Line
+    inline: str = ""  # answer text on the header line itself, after an arrow
+    extra: str = ""  # header wording that the matched questions do not contain
+    lines: list[Line] = field(default_factory=list)
+    question_body: ParsedQuestion | None = None  # a new question still collecting its own text
+
+    @property
+    def collecting_body(self) -> bool:
+        return self.question_body is not None and not self.lines
+
+
+def _parse_list_layout(lines: list[Line], headings, document: ParsedDocument) -> None:
+    found = _find_question_list(lines, 0, len(lines))
+    list_start, list_end, items = found if found else (len(lines), 0, [])
+    title_index = _list_layout_title(lines, headings, list_start, document)
+    if not found:
+        # Without a list, numbered or marked questions in the text itself open their answers.
+        list_start = list_end = title_index + 1 if title_index is not None else 0
+    document.intro_md = join_lines(drop_boilerplate(
+        [ln for i, ln in enumerate(lines[:list_start]) if i != title_index], document.unplaced, preamble=True))
+
+    section = ParsedSection(title=None, line=1)
+    labels = LabelBook()
+    matcher = _Matcher()
+    for item in items:
+        question_text, _, inline = _split_arrow(item.text)
+        body = join_lines([Line(item.lines[0].number, question_text, 0), *item.lines[1:]])
+        question = ParsedQuestion(label=labels.take(str(item.number)), title=question_text, body_md=body,
+                                  author=None, line=item.lines[0].number)
+        if inline:
+            question.answers.append(ParsedAnswer(body_md=inline, author=None, line=item.lines[0].number))
+        section.questions.append(question)
+        matcher.add(question, item.number)
+
+    notes: list[Line] = []
+    blocks: list[_Block] = []
+    current: _Block | None = None
+    for line in drop_boilerplate(lines[list_end:], document.unplaced):
+        header = None if line.in_fence or line.blank else _header(line, matcher, labels, section)
+        if header is not None:
+            current = header
+            blocks.append(current)
+        elif current is None:
+            notes.append(line)
+        elif current.collecting_body and line.blank:
+            continue
+        elif current.collecting_body and not _BULLET.match(line.text) and asks(line.text):
+            # Asking lines right under a new question are its own text; an answer starts at the first
+            # bullet or statement.
+            question = current.question_body
+            question.body_md = f"{question.body_md}\n\n{line.stripped}"
+        else:
+            current.lines.append(line)
+    for block in blocks:
+        _attach_answers(block, notes, document)
+    document.notes_md = join_lines(strip_trailing_rules(notes))
+    if section.questions:
+        section.line = section.questions[0].line
+        document.sections.append(section)
+
+
+def _list_layout_title(lines: list[Line], headings, before: int, document: ParsedDocument) -> int | None:
+    """The title: a level-1 heading, else a short first line that is no question or list item."""
+    for index, level, text in headings:
+        if level == 1 and index < before:
+            document.title = text
+            return index
+    for index, line in enumerate(lines[:before]):
+        if line.blank or boilerplate_reason(line, preamble=True):
+            continue
+        text = line.stripped
+        if len(text) <= 80 and not asks(text) and not _NUMBERED.match(text) and not _BULLET.match(text):
+            document.title = text
+            return index
+        return None
+    return None
+
+
+def _split_arrow(text: str) -> tuple[str, str, str]:
+    parts = _ARROW_SPLIT.split(text, maxsplit=1)
+    if len(parts) == 2 and parts[0].strip():
+        return parts[0].strip(), "→", parts[1].strip()
+    return text.strip(), "", ""
+
+
+def _header(line: Line, matcher: _Matcher, labels: LabelBook, section: ParsedSection) -> _Block | None:
+    """The answer block (or new question) a line opens, if it is a header at all."""
+    found = heading(line)
+    text, _, inline = _split_arrow(found[1] if found else line.stripped)
+    q_marker = _Q_MARKER.match(text)
+    if q_marker:
+        target = matcher.resolve(None, q_marker.group(2))
+        if target is not None:
+            return _Block([target], line, inline, _extra_words(text, [target]))
+        return _new_question(line, text, inline, None, matcher, labels, section)
+
+    segments = _segments(text)
+    if segments:
+        targets = [matcher.resolve(number, words) for number, words in segments]
+        if all(t is not None for t in targets):
+            unique = list({id(t): t for t in targets}.values())
+            return _Block(unique, line, inline, _extra_words(" ".join(w for _, w in segments), unique))
+        if len(segments) == 1 and asks(segments[0][1]):
+            return _new_question(line, segments[0][1], inline, segments[0][0], matcher, labels, section)
+        return None
+
+    bullet = _BULLET.match(text)
+    if bullet and asks(bullet.group(1)):
+        target = matcher.resolve(None, bullet.group(1))
+        if target is not None:
+            return _Block([target], line, inline, _extra_words(bullet.group(1), [target]))
+        return _new_question(line, bullet.group(1).strip(), inline, None, matcher, labels, section)
+    return None
+
+
+def _segments(text: str) -> list[tuple[int, str]]:
+    """"- 3. A 4. B" -> [(3, "A"), (4, "B")], "**2, 3번**" -> [(2, ""), (3, "")]; [] when not numbered."""
+    alone = _NUMBER_ONLY.match(text)
+    if alone:
+        return [(int(alone.group(1)), "")]
+    counted = _COUNTED.match(text)
+    if counted:
+        numbers = [int(n) for n in re.findall(r"\d+", counted.group(1))]
+        rest = counted.group(2).strip()
+        return [(numbers[0], rest)] if len(numbers) == 1 else [(n, "") for n in numbers]
+    if not _NUMBERED.match(text):
+        return []
+    marks = list(_SEGMENT.finditer(text))
+    return [
+        (int(m.group(1)), text[m.end(): marks[k + 1].start() if k + 1 < len(marks) else len(text)].strip())
+        for k, m in enumerate(marks)
+    ]
+
+
+def _extra_words(header_text: str, targets: list[ParsedQuestion]) -> str:
+    """The header as written when it says more than the questions it points at (kept with the answer)."""
+    known = [w for t in targets for w in _WORD.findall(t.title.lower())]
+    # A word is known when a title word starts with it: Korean particles glue on ("encoding이", "관계인가").
+    said_more = any(not any(k.startswith(w) for k in known) for w in _WORD.findall(header_text.lower()))
+    return header_text.strip() if said_more else ""
+
+
+def _new_question(line: Line, title: str, inline: str, number: int | None, matcher: _Matcher,
+                  labels: LabelBook, section: ParsedSection) -> _Block:
+    if number is None or number in matcher.by_number:
+        number = matcher.next_number()
+    question = ParsedQuestion(label=labels.take(str(number)), title=title.strip(), body_md=title.strip(),
+                              author=None, line=line.number)
+    section.questions.append(question)
+    matcher.add(question, number)
+    return _Block([question], line, inline, question_body=question)
+
+
+def _answer_items(lines: list[Line]) -> list[list[Line]]:
+    """Top-level items of an answer block: each bullet with its continuation, or each paragraph."""
+    items: list[list[Line]] = []
+    base = min((ln.indent for ln in lines if not ln.blank), default=0)
+    for line in lines:
+        if line.blank:
+            if items and items[-1]:
+                items.append([])
+            continue
+        starts_item = line.indent <= base and bool(_BULLET.match(line.text))
+        if not items or starts_item or not items[-1]:
+            if items and not items[-1]:
+                items[-1].append(line)
+            else:
+                items.append([line])
+        else:
+            items[-1].append(line)
+    return [item for item in items if item]
+
+
+def _markdown(lines: list[Line]) -> str:
+    """Answer text with "•" bullets written as Markdown bullets so they render as a list."""
+    fixed = [Line(ln.number, re.sub(r"^(\s*)•\s*", r"\1- ", ln.text), ln.indent, ln.in_fence) for ln in lines]
+    return join_lines(strip_trailing_rules(fixed))
+
+
+def _attach_answers(block: _Block, notes: list[Line], document: ParsedDocument) -> None:
+    lines = strip_trailing_rules(block.lines)
+    inline = block.inline
+    if not lines and not inline:
+        if block.extra and block.question_body is None:
+            notes.append(block.header)  # a header with its own wording and nothing under it
+        return
+    first = block.header.number if inline else next(ln.number for ln in lines if not ln.blank)
+    lead = "\n\n".join(part for part in (f"**{block.extra}**" if block.extra else "", inline) if part)
+    if len(block.targets) > 1:
+        items = _answer_items(lines)
+        if len(items) == len(block.targets) and not inline:
+            for question, item in zip(block.targets, items):
+                body = "\n\n".join(p for p in (f"**{block.extra}**" if block.extra else "", _markdown(item)) if p)
+                question.answers.append(ParsedAnswer(body_md=body, author=None, line=item[0].number))
+            return
+    body = "\n\n".join(part for part in (lead, _markdown(lines)) if part)
+    for question in block.targets:
+        question.answers.append(ParsedAnswer(body_md=body, author=None, line=first))
+

@@ -1,0 +1,331 @@
+"""Claims of the activation and optimisation demos, checked from the numbers each run measured.
+
+Every demo runs at its SMALLEST parameters on CPU, seeded the way the engine seeds it; the claim it
+stands for is asserted on its deterministic metrics (timing metrics are never asserted on). Each
+conclusion must quote what was measured and read differently when the measurement differs.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from app.demos.registry import get_demo
+from tests.demos.support import run, smallest
+
+pytestmark = pytest.mark.slow
+
+
+# zero-centred-outputs ------------------------------------------------------------------------------
+
+
+def test_all_positive_inputs_make_every_single_example_update_share_one_sign():
+    m = smallest("zero-centred-outputs").metrics
+    assert m["same_sign_fraction_sigmoid"] == 1.0
+    assert m["same_sign_fraction_relu"] == 1.0
+    assert m["same_sign_fraction_tanh"] < 0.75
+    assert m["same_sign_fraction_sigmoid_centred"] < 0.75
+
+
+def test_zero_centred_inputs_reach_a_mixed_sign_target_sooner_and_straighter():
+    m = smallest("zero-centred-outputs").metrics
+    assert m["reached_sigmoid"] == 1.0 and m["reached_tanh"] == 1.0
+    assert m["steps_to_target_sigmoid"] > 4 * m["steps_to_target_tanh"]
+    assert m["steps_to_target_sigmoid"] > 4 * m["steps_to_target_sigmoid_centred"]
+    assert m["path_ratio_sigmoid"] > 2 * m["path_ratio_tanh"]
+    assert m["condition_sigmoid"] > 5 * m["condition_tanh"]
+
+
+def test_zero_centred_conclusion_follows_the_numbers():
+    result = smallest("zero-centred-outputs")
+    m = result.metrics
+    assert f"{int(m['steps_to_target_sigmoid'])}스텝" in result.conclusion
+    assert f"{m['condition_sigmoid']:.1f}" in result.conclusion
+    assert "부호가 모두 같을 수밖에" in result.conclusion
+    batched = run("zero-centred-outputs", batch_size=16)
+    assert batched.metrics["same_sign_fraction_sigmoid"] < 1.0
+    assert "부호가 모두 같을 수밖에" not in batched.conclusion
+    same = run("zero-centred-outputs", target="same")
+    assert "목표 방향과 맞습니다" in same.conclusion
+
+
+# nonlinearity --------------------------------------------------------------------------------------
+
+
+def test_a_deep_linear_stack_fits_no_better_than_one_line():
+    m = smallest("nonlinearity").metrics
+    assert m["linear_stack_mse"] >= m["best_line_mse"] * (1 - 1e-4)
+    assert m["linear_stack_vs_line"] < 1.01
+    assert m["collapse_gap"] < 1e-4  # the product of its matrices is the same function
+
+
+def test_relu_pieces_fit_the_curve_and_more_units_help():
+    m = smallest("nonlinearity").metrics
+    assert m["widest_mse"] * 10 < m["best_line_mse"]
+    assert m["widest_mse"] * 10 < m["narrowest_mse"]
+    assert 2 * m["improving_doublings"] >= m["n_networks"] - 1
+
+
+def test_nonlinearity_conclusion_quotes_the_errors_and_reports_the_sigmoid_tangent():
+    result = smallest("nonlinearity")
+    m = result.metrics
+    assert f"{m['best_line_mse']:.4g}" in result.conclusion
+    assert f"{m['widest_mse']:.3g}" in result.conclusion
+    assert "접선" not in result.conclusion
+    sigmoid = run("nonlinearity", activation="sigmoid")
+    assert 0.0 < sigmoid.metrics["tangent_gap_unit_interval"] < 0.02  # |σ(z) − (½ + z/4)| ≤ 0.019 on (−1, 1)
+    assert f"{sigmoid.metrics['curved_fraction']:.0%}" in sigmoid.conclusion
+
+
+# dying-relu ----------------------------------------------------------------------------------------
+
+
+def test_a_high_learning_rate_kills_relu_units_for_good():
+    m = smallest("dying-relu").metrics
+    assert m["dead_relu_3"] >= 0.2  # the largest learning rate
+    assert m["dead_relu_0"] == 0.0  # the smallest
+    assert m["early_dead_relu"] > 0
+    assert m["revived_relu"] == 0
+    assert m["early_dead_weight_change_relu"] == 0.0  # zero gradient: their weights never moved again
+
+
+def test_leaky_relu_units_in_the_same_place_still_learn_and_come_back():
+    m = smallest("dying-relu").metrics
+    assert m["early_dead_leaky"] > 0
+    assert m["revived_leaky"] > 0
+    assert m["early_dead_weight_change_leaky"] > 0.0
+    assert m["dead_leaky_3"] < m["dead_relu_3"]
+
+
+def test_dying_relu_conclusion_follows_the_numbers():
+    result = smallest("dying-relu")
+    m = result.metrics
+    assert f"{m['dead_relu_3']:.0%}" in result.conclusion
+    assert f"유닛 {int(m['early_dead_relu'])}개 중" in result.conclusion
+    assert "전혀 움직이지 않았습니다" in result.conclusion
+    gentle = run("dying-relu", max_learning_rate=0.5)
+    assert gentle.metrics["dead_relu_3"] < 0.05
+    assert "거의 죽지 않았습니다" in gentle.conclusion
+
+
+# bias ----------------------------------------------------------------------------------------------
+
+
+def test_without_a_bias_a_unit_cannot_move_its_step_off_the_origin():
+    m = smallest("bias").metrics
+    assert m["output_at_0_unit_no_bias"] == 0.5  # σ(w·0) whatever w is
+    assert abs(m["learned_shift"] - 2.0) < 0.1  # the default target's centre
+    assert m["mse_unit_no_bias"] > 100 * m["mse_unit_bias"]
+
+
+def test_a_relu_network_without_biases_passes_through_the_origin():
+    m = smallest("bias").metrics
+    assert m["output_at_0_net_no_bias"] == 0.0
+    assert m["mse_net_no_bias"] > 10 * m["mse_net_bias"]
+
+
+def test_bias_conclusion_follows_the_numbers():
+    result = smallest("bias")
+    m = result.metrics
+    assert f"{m['mse_unit_no_bias']:.2g}" in result.conclusion
+    assert f"x = {m['learned_shift']:.3g}" in result.conclusion
+    centred = run("bias", shift=0.0)
+    assert centred.metrics["mse_unit_no_bias"] < 2 * centred.metrics["mse_unit_bias"] + 1e-6
+    assert "옮길 필요가 없기 때문" in centred.conclusion
+    assert "옮길 필요가 없기 때문" not in result.conclusion
+
+
+# weight-init ---------------------------------------------------------------------------------------
+
+
+def test_he_and_xavier_keep_the_signal_while_small_and_large_weights_do_not():
+    m = smallest("weight-init").metrics
+    assert 0.3 < m["last_std_relu_he"] / m["first_std_relu_he"] < 3
+    assert m["last_std_tanh_xavier"] > 0.1
+    assert m["last_std_relu_xavier"] < 0.3 * m["first_std_relu_xavier"]  # ReLU halves the variance per layer
+    assert m["last_std_tanh_small"] < 1e-4 and m["last_std_relu_small"] < 1e-4
+    assert m["saturated_tanh_large"] > 0.5 and m["saturated_tanh_he"] < 0.05
+    assert m["last_std_relu_large"] > 1000
+
+
+def test_zero_initialisation_keeps_every_unit_identical_through_training():
+    m = smallest("weight-init").metrics
+    assert m["last_std_tanh_zeros"] == 0.0 and m["last_std_relu_zeros"] == 0.0
+    assert m["distinct_units_zeros"] == 1
+    assert m["distinct_units_he"] == m["distinct_units_xavier"] == 32
+
+
+def test_weight_init_conclusion_follows_the_numbers():
+    result = smallest("weight-init")
+    m = result.metrics
+    assert f"{m['last_std_relu_he']:.3g}" in result.conclusion
+    assert f"{m['weight_std_he']:.3g}밖에" in result.conclusion
+    assert "대칭이 깨지지 않습니다" in result.conclusion
+    narrow = run("weight-init", width=16, depth=30)
+    assert narrow.metrics["last_std_relu_he"] < 0.3 * narrow.metrics["first_std_relu_he"]
+    assert "He도 출력의 표준편차를 지키지 못했습니다" in narrow.conclusion
+
+
+# feature-scaling -----------------------------------------------------------------------------------
+
+
+def test_unscaled_features_make_an_ill_conditioned_bowl_that_standardising_rounds_off():
+    m = smallest("feature-scaling").metrics
+    assert m["condition_raw"] > 20 * m["condition_scaled"]
+    assert m["condition_scaled"] < 5
+
+
+def test_gradient_descent_needs_far_more_steps_or_diverges_without_scaling():
+    m = smallest("feature-scaling").metrics
+    assert m["converged_raw"] == 1.0 and m["converged_scaled"] == 1.0
+    assert m["steps_raw"] > 10 * m["steps_scaled"]
+    assert m["diverged_raw_at_scaled_lr"] == 1.0
+    assert m["diverged_scaled"] == 0.0
+
+
+def test_feature_scaling_conclusion_follows_the_numbers():
+    result = smallest("feature-scaling")
+    m = result.metrics
+    assert f"κ = {m['condition_raw']:.4g}" in result.conclusion
+    assert f"{int(m['steps_raw'])}스텝" in result.conclusion
+    assert "발산했습니다" in result.conclusion
+    alike = run("feature-scaling", scale_ratio=1.0, correlation=0.0)
+    assert alike.metrics["diverged_raw_at_scaled_lr"] == 0.0
+    assert "차이가 크지 않았습니다" in alike.conclusion and "발산하지 않았습니다" in alike.conclusion
+
+
+# optimizers ----------------------------------------------------------------------------------------
+
+
+def test_momentum_crosses_the_ravine_floor_faster_than_sgd_at_the_same_learning_rate():
+    m = smallest("optimizers").metrics
+    assert all(m[f"arrived_{key}"] for key in ("sgd", "momentum", "nesterov", "rmsprop", "adam"))
+    assert m["steps_to_arrive_momentum"] * 2 < m["steps_to_arrive_sgd"]
+    assert m["steps_to_arrive_nesterov"] < m["steps_to_arrive_momentum"]
+    assert m["steps_to_arrive_rmsprop"] < m["steps_to_arrive_sgd"]
+
+
+def test_adagrad_steps_shrink_and_rmsprop_starts_with_an_unbiased_jump():
+    m = smallest("optimizers").metrics
+    assert m["adagrad_step_shrink"] < 0.2 and m["arrived_adagrad"] == 0.0
+    # RMSProp's running average of g² starts at 0: first step ≈ lr/√(1 − α) = 10 × lr per coordinate.
+    assert m["first_step_rmsprop"] > 5 * m["first_step_adam"]
+
+
+def test_sgd_zig_zags_near_its_limit_and_nesterov_diverges_past_its_own():
+    m = run("optimizers", sgd_lr=1.8).metrics
+    assert m["bounces_sgd"] >= 10
+    assert m["diverged_nesterov"] == 1.0  # 2(1+ρ)/(1+2ρ) ≈ 1.36 < 1.8
+    assert m["diverged_sgd"] == 0.0 and m["diverged_momentum"] == 0.0
+
+
+def test_adaptive_steps_escape_a_saddle_before_sgd():
+    result = run("optimizers", surface="saddle", steps=300)
+    m = result.metrics
+    assert m["escaped_sgd"] and m["escaped_adam"]
+    assert m["escape_step_adam"] * 10 < m["escape_step_sgd"]
+    assert m["escape_step_momentum"] * 2 < m["escape_step_sgd"]
+    assert f"SGD {int(m['escape_step_sgd'])}스텝" in result.conclusion
+
+
+def test_optimizers_conclusion_follows_the_numbers():
+    result = smallest("optimizers")
+    m = result.metrics
+    assert f"SGD {int(m['steps_to_arrive_sgd'])}스텝" in result.conclusion
+    assert "좌표축과 나란할 때" in result.conclusion
+    rotated = run("optimizers", rotation_degrees=45.0)
+    assert rotated.metrics["steps_to_arrive_adam"] > m["steps_to_arrive_adam"]
+    assert "45° 돌려" in rotated.conclusion and "좌표축과 나란할 때" not in rotated.conclusion
+    too_fast = run("optimizers", sgd_lr=1.8)
+    assert "한계(1.36)를 넘어 발산" in too_fast.conclusion
+
+
+# batch-size-noise ----------------------------------------------------------------------------------
+
+
+def test_minibatch_gradient_variance_falls_like_one_over_b():
+    m = smallest("batch-size-noise").metrics
+    assert -1.15 < m["variance_slope"] < -0.85
+    assert m["theory_max_relative_error"] < 0.25
+    assert m["variance_b1"] > 40 * m["variance_b64"]
+
+
+def test_big_batches_win_per_step_and_small_batches_per_epoch():
+    m = smallest("batch-size-noise").metrics
+    assert m["loss_at_common_step_bfull"] < 0.8 * m["loss_at_common_step_b1"]
+    assert m["final_loss_b64"] < 0.8 * m["final_loss_bfull"]
+    assert m["best_batch_by_epoch"] not in (1.0, m["n_train"])
+
+
+def test_batch_size_conclusion_follows_the_numbers():
+    result = smallest("batch-size-noise")
+    m = result.metrics
+    assert f"{m['variance_slope']:.2f}" in result.conclusion
+    assert f"배치 {int(m['best_batch_by_epoch'])}의 손실이 가장 낮았고" in result.conclusion
+    assert "더 작은 학습률이 필요합니다" in result.conclusion
+    gentle = run("batch-size-noise", learning_rate=0.05)
+    assert gentle.metrics["best_batch_by_epoch"] == 1.0
+    assert "더 작은 학습률이 필요합니다" not in gentle.conclusion
+    assert "뚜렷이 앞서지 않았습니다" in gentle.conclusion
+
+
+# bce-vs-mse ----------------------------------------------------------------------------------------
+
+
+def test_mse_gradient_vanishes_at_a_confidently_wrong_sigmoid_while_bce_does_not():
+    m = smallest("bce-vs-mse").metrics
+    assert m["grad_bce_at_wrong"] > 0.99  # |p − y| with p = σ(−8) ≈ 0.0003
+    assert m["gradient_ratio"] > 1000  # 1 / (2·p(1 − p)) ≈ 1490
+    assert m["grad_mse_at_wrong"] < 1e-3
+
+
+def test_bce_recovers_from_a_wrong_start_that_mse_cannot_leave():
+    m = smallest("bce-vs-mse").metrics
+    assert m["start_accuracy_bce"] < 0.1
+    assert m["reached_bce"] == 1.0 and m["steps_to_target_bce"] <= 20
+    assert m["final_accuracy_mse"] < 0.5
+    assert m["final_mse_bce"] < m["final_mse_mse"] / 10
+
+
+def test_bce_vs_mse_conclusion_follows_the_numbers():
+    result = smallest("bce-vs-mse")
+    m = result.metrics
+    assert f"{m['gradient_ratio']:,.0f}배 작습니다" in result.conclusion
+    assert f"{m['final_mse_mse']:.3g}" in result.conclusion
+    neutral = run("bce-vs-mse", init_scale=0.0, wrong_logit=-1.0)
+    assert neutral.metrics["gradient_ratio"] < 10
+    assert "차이가 크지 않습니다" in neutral.conclusion and "차이가 크지 않았습니다" in neutral.conclusion
+
+
+# exp-vs-relu-cost ----------------------------------------------------------------------------------
+
+
+def test_exp_results_are_subnormal_only_for_very_negative_inputs_never_near_zero():
+    m = smallest("exp-vs-relu-cost").metrics
+    assert m["subnormal_fraction_near_zero"] == 0.0 and m["zero_fraction_near_zero"] == 0.0
+    assert m["subnormal_fraction_ordinary"] == 0.0
+    assert m["subnormal_fraction_to_subnormal"] == 1.0
+    assert m["zero_fraction_to_zero"] == 1.0
+    assert m["subnormal_threshold"] == pytest.approx(-87.34, abs=0.01)  # ln(1.18e-38)
+    assert m["zero_threshold"] == pytest.approx(-103.28, abs=0.01)  # ln(2⁻¹⁴⁹)
+
+
+def test_exp_cost_conclusion_names_the_device_and_quotes_what_it_measured():
+    demo = get_demo("exp-vs-relu-cost")
+    result = smallest("exp-vs-relu-cost")
+    m = result.metrics
+    assert all(name in m for name in demo.timing_metrics)
+    assert result.conclusion.startswith("CPU ")
+    assert f"{m['ratio_exp_to_relu']:.1f}배" in result.conclusion
+    assert "flush_denormal)을 켠 상태" not in result.conclusion
+
+
+def test_flush_denormal_turns_the_subnormal_results_into_zeros_for_that_run_only():
+    import torch
+
+    flushed = run("exp-vs-relu-cost", flush_denormal="on")
+    if not flushed.metrics["flush_denormal_applied"]:
+        pytest.skip("this CPU cannot flush subnormals")
+    assert flushed.metrics["subnormal_fraction_to_subnormal"] == 0.0
+    assert flushed.metrics["zero_fraction_to_subnormal"] == 1.0
+    assert "flush_denormal)을 켠 상태" in flushed.conclusion
+    assert torch.exp(torch.tensor([-95.0])).item() > 0.0  # the switch was put back afterwards

@@ -1,0 +1,36 @@
+"""Every registered demo, whichever batch wrote it: runs at SMALLEST, well-formed and seeded, bounded
+parameters, listed without torch, linked from at least one question. Claims live in test_claims_*.py.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from app.demos.registry import all_demos
+from tests.demos.support import (
+    check_every_demo_is_linked_and_each_link_is_valid,
+    check_listing_imports_neither_torch_nor_sklearn,
+    check_params_reject_values_outside_their_bounds,
+    check_well_formed_and_seeded,
+)
+
+SLUGS = [demo.slug for demo in all_demos()]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("slug", SLUGS)
+def test_result_is_well_formed_and_the_same_seed_gives_the_same_numbers(slug):
+    check_well_formed_and_seeded(slug)
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_params_reject_values_outside_their_bounds(slug):
+    check_params_reject_values_outside_their_bounds(slug)
+
+
+def test_listing_every_demo_imports_neither_torch_nor_sklearn():
+    check_listing_imports_neither_torch_nor_sklearn(SLUGS)
+
+
+def test_every_demo_is_linked_and_each_link_is_valid():
+    check_every_demo_is_linked_and_each_link_is_valid(SLUGS)
