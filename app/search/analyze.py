@@ -44,6 +44,7 @@ STOPWORDS = frozenset(
 )
 
 _ASCII_WORD = re.compile(r"[a-z0-9]+")
+_KOREAN_OR_CJK = re.compile("[\uac00-\ud7a3\u2e81-\U0010ffff]")
 
 
 @dataclass(frozen=True)
@@ -162,16 +163,19 @@ def split_concepts(found: list[tuple[int, str]], dictionary: TermDictionary) -> 
 def _tokens_from(norm: str, matches: Sequence[TermMatch], kiwi_tokens, dictionary: TermDictionary) -> Tokens:
     found: list[tuple[int, str]] = [(match.start, match.term_id) for match in matches]
     covered = [(m.start, m.end) for m in matches]
+    mask = bytearray(len(norm) + 1)  # 1 where a dictionary match covers the character
+    for start, end in covered:
+        mask[start:end] = b"\x01" * (end - start)
 
     def inside(start: int, end: int) -> bool:
-        return any(s < end and start < e for s, e in covered)
+        return mask.find(1, start, end) != -1
 
     cursor = 0
     for start, end in covered + [(len(norm), len(norm))]:
         _ascii_tokens(norm, cursor, start, found)
         cursor = end
     for start, end, form in _glue_nouns(kiwi_tokens):
-        if inside(start, end) or not any("\uac00" <= ch <= "\ud7a3" or ch > "\u2e80" for ch in form):
+        if inside(start, end) or not _KOREAN_OR_CJK.search(form):
             continue
         found.append((start, dictionary.lookup(form) or form))
     for token in kiwi_tokens:

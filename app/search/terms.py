@@ -204,20 +204,18 @@ class TermDictionary:
 
     def find(self, text: str) -> list[TermMatch]:
         """Leftmost-longest variant matches in `text` (which must come from normalise())."""
-        chars: list[str] = []
-        pos: list[int] = []
-        for index, ch in enumerate(text):
-            if ch not in SEPARATORS:
-                chars.append(ch)
-                pos.append(index)
-        squeezed = "".join(chars)
+        pos = [index for index, ch in enumerate(text) if ch not in SEPARATORS]
+        squeezed = "".join([text[index] for index in pos])
         n = len(squeezed)
         prefixes, surface = self._prefixes, self._surface
         matches: list[TermMatch] = []
         i = 0
         while i < n:
+            if squeezed[i] not in prefixes:  # most characters start no variant
+                i += 1
+                continue
             found = 0
-            end = i + 1
+            end = i + 2
             while end <= n and squeezed[i:end] in prefixes:
                 end += 1
             for length in range(end - 1 - i, 0, -1):  # longest first
