@@ -64,13 +64,16 @@ def _hits(conn, parsed: ParsedQuery, dictionary: TermDictionary, ranked: list[qu
     items = []
     for row in ranked:
         title, collection_id, answered = rows[row.question_id]
-        _, body, answers = texts.get(row.question_id, ("", "", ""))
+        indexed_title, body, answers = texts.get(row.question_id, ("", "", ""))
+        if body == indexed_title:  # a question that is only its title: show its answer instead
+            body = ""
         items.append(
             SearchHit(
                 question_id=row.question_id,
                 title=title,
                 title_html=str(highlighter.mark(title)),
                 collection=slugs.get(collection_id, ("", ""))[0],
+                collection_title=slugs.get(collection_id, ("", ""))[1],
                 answered=answered,
                 snippet=str(highlighter.snippet(body, answers)),
                 score=row.score,

@@ -195,7 +195,7 @@ def test_api_contract(sample_client):
     assert set(body) == {"query", "items", "total", "total_exact", "limit", "offset", "took_ms", "did_you_mean"}
     assert body["total_exact"] is True
     assert set(body["items"][0]) == {
-        "question_id", "title", "title_html", "collection", "answered", "snippet", "score", "url"
+        "question_id", "title", "title_html", "collection", "collection_title", "answered", "snippet", "score", "url"
     }
     assert body["items"][0]["score"] >= body["items"][-1]["score"]
     assert "<mark>" in body["items"][0]["snippet"] + body["items"][0]["title_html"]
