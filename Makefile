@@ -8,7 +8,7 @@ PIP_INSTALL := $(BIN)/python -m pip install --quiet -c constraints.txt $(if $(wi
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-test chromium db ingest bench clean
+.PHONY: run test install install-test chromium wrk db ingest bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,13 +38,19 @@ run: ingest
 chromium:
 	@test -x /usr/bin/chromium || { \
 	  echo "installing Debian's chromium package for the browser tests"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk fonts-noto-color-emoji >/dev/null; }
 	@test -x /usr/bin/chromium
 
 test: install-test chromium
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
-bench: install-test
+# bench/pages.py drives uvicorn with wrk (Debian's package): a C load generator leaves the CPU to the server.
+wrk:
+	@command -v wrk >/dev/null || { \
+	  echo "installing Debian's wrk package for bench/pages.py"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+
+bench: install-test wrk
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/render.py
 	$(BIN)/python bench/pages.py

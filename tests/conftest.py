@@ -83,6 +83,22 @@ def seeded_engine(seeded_settings):
     engine.dispose()
 
 
+def clients_of(app):
+    """A factory of TestClients on one app (each its own cookie jar: a different person), all
+    closed at the end; use as `yield from clients_of(app)` in a fixture."""
+    clients = []
+
+    def make():
+        client = TestClient(app)
+        client.__enter__()
+        clients.append(client)
+        return client
+
+    yield make
+    for client in reversed(clients):
+        client.__exit__(None, None, None)
+
+
 def _client(settings: Settings):
     from app.main import create_app
 

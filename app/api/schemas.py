@@ -34,6 +34,7 @@ class CollectionDetail(CollectionPublic):
     intro_html: str
     notes_html: str
     sections: list[SectionPublic]
+    questions: "QuestionPage" = Field(description="이 모음의 질문 한 페이지 (원본 순서, `status`로 거른 것)")
 
 
 class QuestionSummary(BaseModel):
@@ -148,3 +149,31 @@ class AuthorPublic(BaseModel):
     name: str
     question_count: int
     answer_count: int
+    url: str
+
+
+class AuthorPage(Page):
+    items: list[AuthorPublic]
+
+
+class AnswerRef(BaseModel):
+    """An answer in a list (an author's page): where it hangs and how it starts."""
+
+    id: int
+    question: QuestionLink
+    excerpt: str = Field(description="답변 앞부분 (일반 텍스트)")
+    is_reply: bool = Field(description="다른 답변에 단 답글인지")
+    created_at: datetime
+    url: str
+
+
+class AnswerRefPage(Page):
+    items: list[AnswerRef]
+
+
+class AuthorDetail(AuthorPublic):
+    questions: QuestionPage
+    answers: AnswerRefPage
+
+
+CollectionDetail.model_rebuild()

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import json
+import re
 from collections import defaultdict
+from urllib.parse import quote, urlencode
 
 from sqlmodel import Session
 
 from app.api.errors import AppError
 from app.api.schemas import (
     AnswerNode,
+    AnswerRef,
+    AnswerRefPage,
+    AuthorDetail,
+    AuthorPage,
     AuthorPublic,
     CollectionDetail,
     CollectionPublic,
     CollectionRef,
+    DemoLinkPublic,
     QuestionDetail,
     QuestionLink,
     QuestionPage,
@@ -28,6 +36,7 @@ from app.db.queries import content
 from app.search.related import related_questions
 
 MAX_PER_PAGE = 100
+EXCERPT_CHARS = 140
 
 
 def question_url(question_id: int) -> str:
@@ -36,6 +45,10 @@ def question_url(question_id: int) -> str:
 
 def collection_url(slug: str) -> str:
     return f"/collections/{slug}"
+
+
+def author_url(name: str) -> str:
+    return f"/authors/{quote(name, safe='')}"
 
 
 def _collection_public(collection: Collection, total: int, answered: int) -> CollectionPublic:
@@ -62,23 +75,26 @@ def get_collection_or_404(session: Session, slug: str) -> Collection:
     return collection
 
 
-def collection_detail(session: Session, slug: str) -> CollectionDetail:
+def collection_detail(
+    session: Session, slug: str, *, status: str | None = None, page: int = 1, per_page: int = 50
+) -> CollectionDetail:
+    """The collection's outline (sections in source order with all their question ids) and one page of
+    its questions in source order, filtered by answered state."""
     collection = get_collection_or_404(session, slug)
     total, answered = content.collection_question_counts(session, collection.id)
-    sections = content.list_sections(session, collection.id)
-    questions, _ = content.page_questions(
-        session, content.filter_questions(collection_id=collection.id), sort="source", limit=100_000, offset=0
-    )
     by_section: dict[int | None, list[int]] = defaultdict(list)
-    for question in questions:
-        by_section[question.section_id].append(question.id)
+    for question_id, section_id in content.section_question_ids(session, collection.id):
+        by_section[section_id].append(question_id)
     section_items = [
         SectionPublic(id=s.id, title=s.title, intro_html=s.intro_html, question_ids=by_section.get(s.id, []))
-        for s in sections
+        for s in content.list_sections(session, collection.id)
     ]
     public = _collection_public(collection, total, answered)
+    questions = list_questions(session, collection=slug, status=status, page=page, per_page=per_page,
+                               collection_row=collection)
     return CollectionDetail(
-        **public.model_dump(), intro_html=collection.intro_html, notes_html=collection.notes_html, sections=section_items
+        **public.model_dump(), intro_html=collection.intro_html, notes_html=collection.notes_html,
+        sections=section_items, questions=questions,
     )
 
 
@@ -117,8 +133,11 @@ def list_questions(
     sort: str | None = None,
     page: int = 1,
     per_page: int = 20,
+    collection_row: Collection | None = None,
 ) -> QuestionPage:
-    collection_id = get_collection_or_404(session, collection).id if collection else None
+    if collection_row is None and collection:
+        collection_row = get_collection_or_404(session, collection)
+    collection_id = collection_row.id if collection_row is not None else None
     answered = {"answered": True, "unanswered": False, None: None, "all": None}[status]
     effective_sort = sort or ("source" if collection else "activity")
     query = content.filter_questions(collection_id=collection_id, answered=answered, author=author, parent_id=parent)
@@ -128,7 +147,8 @@ def list_questions(
     return QuestionPage(items=question_summaries(session, rows), total=total, page=page, per_page=per_page)
 
 
-def _link(question: Question | None) -> QuestionLink | None:
+def _link(question) -> QuestionLink | None:
+    """A Question, or a row of content.LINK_COLUMNS."""
     if question is None:
         return None
     return QuestionLink(
@@ -194,7 +214,7 @@ def question_detail(session: Session, question_id: int) -> QuestionDetail:
     section = session.get(queries.content.Section, question.section_id) if question.section_id else None
     answers = list(content.question_answers(session, question.id))
     reactions = list(content.reactions_for(session, question.id, [a.id for a in answers]))
-    parent = content.get_question(session, question.parent_id) if question.parent_id else None
+    parent = content.question_link(session, question.parent_id) if question.parent_id else None
     previous, following = content.neighbour_questions(session, question)
     source_path = collection.source_path if question.origin == "ingested" else None
     return QuestionDetail(
@@ -222,6 +242,7 @@ def question_detail(session: Session, question_id: int) -> QuestionDetail:
         answers=_answer_tree(answers, reactions, question.accepted_answer_id, collection.source_path),
         reactions=_group_reactions([r for r in reactions if r.answer_id is None]),
         references=[ReferencePublic(title=r.title, url=r.url) for r in content.question_references(session, question.id)],
+        demos=demo_links(session, question.id),
         related=related_questions(session, question.id),
         created_at=question.created_at,
         updated_at=question.updated_at,
@@ -230,5 +251,60 @@ def question_detail(session: Session, question_id: int) -> QuestionDetail:
     )
 
 
-def list_authors(session: Session) -> list[AuthorPublic]:
-    return [AuthorPublic(name=n, question_count=q, answer_count=a) for n, q, a in content.list_authors(session)]
+def demo_links(session: Session, question_id: int) -> list[DemoLinkPublic]:
+    """The experiments linked to a question, each with its preset parameters in the demo page's URL."""
+    from app.demos.registry import get_demo  # lists experiment modules (never torch) on first use
+
+    links = []
+    for link in content.demo_links_for(session, question_id):
+        spec = get_demo(link.demo_slug)
+        if spec is None:  # a demo removed from the code after ingest linked it
+            continue
+        params = json.loads(link.params_json or "{}")
+        query = f"?{urlencode(params, doseq=True)}" if params else ""
+        links.append(DemoLinkPublic(slug=spec.slug, title=spec.title, params=params,
+                                    url=f"/demos/{spec.slug}{query}"))
+    return links
+
+
+def _author_public(name: str, questions: int, answers: int) -> AuthorPublic:
+    return AuthorPublic(name=name, question_count=questions, answer_count=answers, url=author_url(name))
+
+
+def list_authors(session: Session, *, page: int = 1, per_page: int = 50) -> AuthorPage:
+    authors = content.list_authors(session)
+    start = (page - 1) * per_page
+    return AuthorPage(
+        items=[_author_public(*row) for row in authors[start:start + per_page]],
+        total=len(authors), page=page, per_page=per_page,
+    )
+
+
+_SPACES = re.compile(r"\s+")
+
+
+def excerpt(markdown: str, limit: int = EXCERPT_CHARS) -> str:
+    text = _SPACES.sub(" ", markdown).strip()
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def author_detail(session: Session, name: str, *, page: int = 1, per_page: int = 20) -> AuthorDetail:
+    """One author's questions and answers (each list one page of the same size)."""
+    found = content.list_authors(session, name=name)
+    if not found:
+        raise AppError(404, f"'{name}' 님이 쓴 글을 찾을 수 없습니다.")
+    _, question_count, answer_count = found[0]
+    rows, total = content.author_answers(session, name, limit=per_page, offset=(page - 1) * per_page)
+    answers = [
+        AnswerRef(
+            id=answer.id, question=_link(question), excerpt=excerpt(answer.body_md),
+            is_reply=answer.parent_id is not None, created_at=answer.created_at,
+            url=f"{question_url(question.id)}#answer-{answer.id}",
+        )
+        for answer, question in rows
+    ]
+    return AuthorDetail(
+        **_author_public(name, question_count, answer_count).model_dump(),
+        questions=list_questions(session, author=name, page=page, per_page=per_page),
+        answers=AnswerRefPage(items=answers, total=total, page=page, per_page=per_page),
+    )

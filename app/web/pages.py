@@ -1,21 +1,241 @@
-"""HTML pages. Each page calls the same service function as its JSON twin and links to it."""
+"""Reading pages. Each page calls the same service function as its JSON twin, with the same
+parameters, and links to it (Datasette's habit); templates live in templates/reading/."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from dataclasses import dataclass, field
+from typing import Annotated
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 
 from app.api.deps import SessionDep
+from app.api.params import PageQuery, PerPageQuery, SortQuery, StatusQuery
+from app.api.schemas import CollectionDetail, QuestionSummary, SectionPublic
 from app.services import reading
 
 router = APIRouter(include_in_schema=False)
+
+HOME_LIST_SIZE = 8
+SWAGGER = "/static/vendor/swagger-ui"
 
 
 def render(request: Request, template: str, context: dict, status_code: int = 200) -> HTMLResponse:
     return request.app.state.templates.TemplateResponse(request, template, context, status_code=status_code)
 
 
+def with_query(path: str, **params) -> str:
+    """`path?k=v` with the parameters that differ from their defaults (None, "" and page 1 are dropped)."""
+    kept = {k: v for k, v in params.items() if v not in (None, "") and not (k == "page" and v == 1)}
+    return f"{path}?{urlencode(kept)}" if kept else path
+
+
+def canonical(request: Request, path: str, **params) -> str:
+    return request.app.state.settings.base_url.rstrip("/") + with_query(path, **params)
+
+
+@dataclass
+class Pager:
+    """Where a paginated list stands and the links around it (the same query with another page)."""
+
+    page: int
+    per_page: int
+    total: int
+    path: str
+    params: dict = field(default_factory=dict)
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    def url(self, page: int) -> str:
+        return with_query(self.path, **self.params, page=page)
+
+    @property
+    def first_item(self) -> int:
+        return (self.page - 1) * self.per_page + 1
+
+    @property
+    def beyond_end(self) -> bool:
+        return self.page > self.pages
+
+
+def pager(result, path: str, default_per_page: int, **params) -> Pager:
+    per_page = None if result.per_page == default_per_page else result.per_page
+    return Pager(page=result.page, per_page=result.per_page, total=result.total, path=path,
+                 params={**params, "per_page": per_page})
+
+
+def collection_titles(session) -> dict[str, str]:
+    """slug -> title, for lists that name each question's collection."""
+    return {c.slug: c.title for c in reading.list_collections(session)}
+
+
+@dataclass
+class SectionGroup:
+    section: SectionPublic | None
+    questions: list[QuestionSummary]
+
+
+def outline(detail: CollectionDetail, *, include_empty: bool) -> list[SectionGroup]:
+    """This page's questions grouped under their sections, in source order. Sections without any
+    question (an empty `## 노드 04`) are shown where they stand, when the list is not filtered."""
+    index = {section.id: i for i, section in enumerate(detail.sections)}
+    section_of = {qid: section for section in detail.sections for qid in section.question_ids}
+    groups: list[SectionGroup] = []
+    for item in detail.questions.items:
+        section = section_of.get(item.id)
+        if groups and groups[-1].section is section:
+            groups[-1].questions.append(item)
+        else:
+            groups.append(SectionGroup(section, [item]))
+    if include_empty and detail.sections:
+        shown = [index[g.section.id] for g in groups if g.section is not None]
+        last_page = detail.questions.page * detail.questions.per_page >= detail.questions.total
+        low = 0 if detail.questions.page == 1 else min(shown, default=len(detail.sections))
+        high = len(detail.sections) - 1 if last_page else max(shown, default=-1)
+        groups += [SectionGroup(s, []) for s in detail.sections[low:high + 1] if not s.question_ids]
+        groups.sort(key=lambda g: index[g.section.id] if g.section is not None else -1)
+    return groups
+
+
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, session: SessionDep):
     collections = reading.list_collections(session)
-    return render(request, "pages/home.html", {"collections": collections, "json_url": "/api/v1/collections"})
+    answered = reading.list_questions(session, status="answered", sort="activity", per_page=HOME_LIST_SIZE)
+    unanswered = reading.list_questions(session, status="unanswered", sort="activity", per_page=HOME_LIST_SIZE)
+    kinds: dict[str, list] = {}
+    for collection in collections:
+        kinds.setdefault(collection.kind, []).append(collection)
+    return render(request, "reading/home.html", {
+        "collections": collections, "kinds": kinds, "answered": answered, "unanswered": unanswered,
+        "collection_titles": {c.slug: c.title for c in collections},
+        "canonical_url": canonical(request, "/"), "json_url": "/api/v1/collections",
+    })
+
+
+@router.get("/collections/{slug}", response_class=HTMLResponse)
+def collection_page(
+    request: Request,
+    session: SessionDep,
+    slug: Annotated[str, Path(max_length=200)],
+    status: StatusQuery = None,
+    page: PageQuery = 1,
+    per_page: PerPageQuery = 50,
+):
+    detail = reading.collection_detail(session, slug, status=status, page=page, per_page=per_page)
+    status = None if status == "all" else status
+    path = reading.collection_url(slug)
+    return render(request, "reading/collection.html", {
+        "collection": detail, "status": status,
+        "groups": outline(detail, include_empty=status is None),
+        "pager": pager(detail.questions, path, 50, status=status),
+        "status_urls": {value: with_query(path, status=value) for value in (None, "answered", "unanswered")},
+        "canonical_url": canonical(request, path, status=status, page=page),
+        "json_url": with_query(f"/api/v1/collections/{slug}", status=status, page=page,
+                               per_page=None if per_page == 50 else per_page),
+    })
+
+
+@router.get("/questions/{question_id}", response_class=HTMLResponse)
+def question_page(request: Request, session: SessionDep, question_id: Annotated[int, Path(ge=1, le=2**62)]):
+    question = reading.question_detail(session, question_id)
+    return render(request, "reading/question.html", {
+        "question": question,
+        "canonical_url": canonical(request, question.url),
+        "json_url": f"/api/v1/questions/{question.id}",
+    })
+
+
+def _question_list(request: Request, session, *, path: str, heading: str, status, sort, page: int, per_page: int,
+                   collection: str | None = None, author: str | None = None) -> HTMLResponse:
+    result = reading.list_questions(session, collection=collection, status=status, author=author, sort=sort,
+                                    page=page, per_page=per_page)
+    fixed = path == "/unanswered"  # its status is the page itself
+    filters = dict(collection=collection, author=author, sort=sort) | ({} if fixed else {"status": status})
+    return render(request, "reading/questions.html", {
+        "heading": heading, "result": result, "status": status, "sort": sort, "fixed_status": fixed,
+        "collection_titles": collection_titles(session),
+        "collection": collection, "author": author, "pager": pager(result, path, 20, **filters),
+        "sort_urls": {value: with_query(path, **{**filters, "sort": value}) for value in SORT_NAMES},
+        "status_urls": {value: with_query(path, **{**filters, "status": value}) for value in (None, "answered", "unanswered")},
+        "sort_names": SORT_NAMES,
+        "canonical_url": canonical(request, path, **filters, page=page),
+        "json_url": with_query("/api/v1/questions", **{**filters, "status": status}, page=page,
+                               per_page=None if per_page == 20 else per_page),
+    })
+
+
+SORT_NAMES = {None: "기본", "activity": "최근 활동", "newest": "최근 질문", "answers": "답변 많은 순", "plus_ones": "+1 많은 순"}
+STATUS_HEADINGS = {None: "모든 질문", "all": "모든 질문", "answered": "답변된 질문", "unanswered": "미답변 질문"}
+
+
+@router.get("/questions", response_class=HTMLResponse)
+def questions_page(
+    request: Request,
+    session: SessionDep,
+    collection: Annotated[str | None, Query(max_length=200)] = None,
+    status: StatusQuery = None,
+    author: Annotated[str | None, Query(max_length=100)] = None,
+    sort: SortQuery = None,
+    page: PageQuery = 1,
+    per_page: PerPageQuery = 20,
+):
+    status = None if status == "all" else status
+    return _question_list(request, session, path="/questions", heading=STATUS_HEADINGS[status], status=status,
+                          sort=sort, page=page, per_page=per_page, collection=collection or None,
+                          author=author or None)
+
+
+@router.get("/unanswered", response_class=HTMLResponse)
+def unanswered_page(
+    request: Request,
+    session: SessionDep,
+    sort: SortQuery = None,
+    page: PageQuery = 1,
+    per_page: PerPageQuery = 20,
+):
+    return _question_list(request, session, path="/unanswered", heading="답을 기다리는 질문", status="unanswered",
+                          sort=sort, page=page, per_page=per_page)
+
+
+@router.get("/authors", response_class=HTMLResponse)
+def authors_page(request: Request, session: SessionDep, page: PageQuery = 1, per_page: PerPageQuery = 50):
+    result = reading.list_authors(session, page=page, per_page=per_page)
+    return render(request, "reading/authors.html", {
+        "result": result, "pager": pager(result, "/authors", 50),
+        "canonical_url": canonical(request, "/authors", page=page),
+        "json_url": with_query("/api/v1/authors", page=page, per_page=None if per_page == 50 else per_page),
+    })
+
+
+@router.get("/authors/{name}", response_class=HTMLResponse)
+def author_page(
+    request: Request,
+    session: SessionDep,
+    name: Annotated[str, Path(max_length=100)],
+    page: PageQuery = 1,
+    per_page: PerPageQuery = 20,
+):
+    author = reading.author_detail(session, name, page=page, per_page=per_page)
+    longer = author.questions if author.questions.total >= author.answers.total else author.answers
+    return render(request, "reading/author.html", {
+        "author": author, "pager": pager(longer, author.url, 20), "collection_titles": collection_titles(session),
+        "canonical_url": canonical(request, author.url, page=page),
+        "json_url": with_query(f"/api/v1{author.url}", page=page, per_page=None if per_page == 20 else per_page),
+    })
+
+
+@router.get("/docs", response_class=HTMLResponse)
+def api_docs(request: Request):
+    """Swagger UI from static/vendor/swagger-ui (FastAPI's default points at a CDN we cannot reach)."""
+    return get_swagger_ui_html(
+        openapi_url=request.app.openapi_url,
+        title="질문창고 API 문서",
+        swagger_js_url=f"{SWAGGER}/swagger-ui-bundle.js",
+        swagger_css_url=f"{SWAGGER}/swagger-ui.css",
+        swagger_favicon_url=f"{SWAGGER}/favicon-32x32.png",
+        swagger_ui_parameters={"defaultModelsExpandDepth": 0, "docExpansion": "list"},
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import clients_of
 from tests.writes.helpers import Account
 
 
@@ -16,19 +17,7 @@ def app(settings):
 
 @pytest.fixture
 def client_factory(app):
-    from fastapi.testclient import TestClient
-
-    clients = []
-
-    def make():
-        client = TestClient(app)
-        client.__enter__()
-        clients.append(client)
-        return client
-
-    yield make
-    for client in clients:
-        client.__exit__(None, None, None)
+    yield from clients_of(app)
 
 
 @pytest.fixture

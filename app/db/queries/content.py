@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Integer, cast, func
+from sqlalchemy import Integer, cast, func, tuple_
 from sqlmodel import Session, select
 
 from app.db.models import (
@@ -68,6 +68,16 @@ def list_sections(session: Session, collection_id: int) -> Sequence[Section]:
     return session.exec(
         select(Section).where(Section.collection_id == collection_id).order_by(Section.position)
     ).all()
+
+
+def section_question_ids(session: Session, collection_id: int) -> list[tuple[int, int | None]]:
+    """(question id, section id) of a collection's visible questions in source order: its outline."""
+    rows = session.exec(
+        select(Question.id, Question.section_id)
+        .where(Question.collection_id == collection_id, Question.deleted_at.is_(None), Question.retired_at.is_(None))
+        .order_by(Question.position, Question.id)
+    ).all()
+    return [(qid, section_id) for qid, section_id in rows]
 
 
 def filter_questions(
@@ -142,25 +152,35 @@ def question_references(session: Session, question_id: int) -> Sequence[Referenc
     ).all()
 
 
-def child_questions(session: Session, question_id: int) -> Sequence[Question]:
+LINK_COLUMNS = (Question.id, Question.label, Question.title, Question.answered)
+
+
+def _visible_links():
+    """Just what a link to a question shows: its rows' Markdown and HTML bodies stay on disk."""
+    return select(*LINK_COLUMNS).where(Question.deleted_at.is_(None), Question.retired_at.is_(None))
+
+
+def question_link(session: Session, question_id: int):
+    """Like get_question, a retired row still has its page (posted replies hang on it)."""
+    return session.exec(select(*LINK_COLUMNS).where(Question.id == question_id, Question.deleted_at.is_(None))).first()
+
+
+def child_questions(session: Session, question_id: int):
     return session.exec(
-        visible_questions().where(Question.parent_id == question_id).order_by(Question.position, Question.id)
+        _visible_links().where(Question.parent_id == question_id).order_by(Question.position, Question.id)
     ).all()
 
 
-def neighbour_questions(session: Session, question: Question) -> tuple[Question | None, Question | None]:
-    base = visible_questions().where(Question.collection_id == question.collection_id)
+def neighbour_questions(session: Session, question: Question):
+    """The questions just before and after this one in its collection's source order (or None)."""
+    here = tuple_(Question.position, Question.id)
+    base = _visible_links().where(Question.collection_id == question.collection_id)
     previous = session.exec(
-        base.where(
-            (Question.position < question.position)
-            | ((Question.position == question.position) & (Question.id < question.id))
-        ).order_by(Question.position.desc(), Question.id.desc()).limit(1)
+        base.where(here < tuple_(question.position, question.id))
+        .order_by(Question.position.desc(), Question.id.desc()).limit(1)
     ).first()
     following = session.exec(
-        base.where(
-            (Question.position > question.position)
-            | ((Question.position == question.position) & (Question.id > question.id))
-        ).order_by(Question.position, Question.id).limit(1)
+        base.where(here > tuple_(question.position, question.id)).order_by(Question.position, Question.id).limit(1)
     ).first()
     return previous, following
 
@@ -171,23 +191,51 @@ def demo_links_for(session: Session, question_id: int) -> Sequence[DemoLink]:
     ).all()
 
 
-def list_authors(session: Session) -> list[tuple[str, int, int]]:
-    question_counts = dict(
-        session.exec(
-            select(Question.author, func.count(Question.id))
-            .where(Question.author.is_not(None), Question.deleted_at.is_(None), Question.retired_at.is_(None))
-            .group_by(Question.author)
-        ).all()
+def list_authors(session: Session, name: str | None = None) -> list[tuple[str, int, int]]:
+    """(name, questions, answers) of everyone who wrote a visible post, by name; one name if given."""
+    questions = (
+        select(Question.author, func.count(Question.id))
+        .where(Question.author.is_not(None), Question.deleted_at.is_(None), Question.retired_at.is_(None))
+        .group_by(Question.author)
     )
-    answer_counts = dict(
-        session.exec(
-            select(Answer.author, func.count(Answer.id))
-            .where(Answer.author.is_not(None), Answer.deleted_at.is_(None), Answer.retired_at.is_(None))
-            .group_by(Answer.author)
-        ).all()
+    answers = (
+        select(Answer.author, func.count(Answer.id))
+        .join(Question, Question.id == Answer.question_id)
+        .where(Answer.author.is_not(None), Answer.deleted_at.is_(None), Answer.retired_at.is_(None),
+               Question.deleted_at.is_(None), Question.retired_at.is_(None))
+        .group_by(Answer.author)
     )
+    if name is not None:
+        questions = questions.where(Question.author == name)
+        answers = answers.where(Answer.author == name)
+    question_counts = dict(session.exec(questions).all())
+    answer_counts = dict(session.exec(answers).all())
     names = sorted(set(question_counts) | set(answer_counts))
-    return [(name, int(question_counts.get(name, 0)), int(answer_counts.get(name, 0))) for name in names]
+    return [(n, int(question_counts.get(n, 0)), int(answer_counts.get(n, 0))) for n in names]
+
+
+def author_answers(session: Session, name: str, *, limit: int, offset: int) -> tuple[list[tuple[Answer, Question]], int]:
+    """An author's visible answers and replies with their questions, newest first, then in source order."""
+    query = (
+        select(Answer, Question)
+        .join(Question, Question.id == Answer.question_id)
+        .where(
+            Answer.author == name, Answer.deleted_at.is_(None), Answer.retired_at.is_(None),
+            Question.deleted_at.is_(None), Question.retired_at.is_(None),
+        )
+    )
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    rows = session.exec(
+        query.order_by(Answer.created_at.desc(), Question.collection_id, Question.position, Answer.position, Answer.id)
+        .limit(limit).offset(offset)
+    ).all()
+    return [(answer, question) for answer, question in rows], int(total)
+
+
+def data_version(dbapi_connection) -> int:
+    """SQLite's counter that moves whenever ANY other connection (this process or another, e.g. a
+    `kb ingest`) commits to the file; read on one long-lived connection it is a free change detector."""
+    return dbapi_connection.execute("PRAGMA data_version").fetchone()[0]
 
 
 def latest_change(session: Session) -> tuple:

@@ -1,0 +1,21 @@
+"""Query parameters shared by the read API and its HTML twins, so both accept (and refuse) the same input."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import Query
+
+from app.services.reading import MAX_PER_PAGE
+
+PageQuery = Annotated[int, Query(ge=1, le=100_000, description="페이지 번호 (1부터)")]
+PerPageQuery = Annotated[int, Query(ge=1, le=MAX_PER_PAGE, description=f"한 페이지의 개수 (1~{MAX_PER_PAGE})")]
+StatusQuery = Annotated[
+    Literal["answered", "unanswered", "all"] | None,
+    Query(description="답변 여부: `answered`(답변됨), `unanswered`(미답변), `all`(전체)"),
+]
+SortQuery = Annotated[
+    Literal["source", "newest", "activity", "answers", "plus_ones"] | None,
+    Query(description="정렬: `source`(원본 순서), `newest`(최근 질문), `activity`(최근 활동), "
+                      "`answers`(답변 많은 순), `plus_ones`(+1 많은 순). 모음을 지정하면 기본은 `source`, 아니면 `activity`"),
+]
