@@ -86,3 +86,11 @@ def test_the_interview_dropout_answer_links_the_study_groups_dropout_threads(see
         related = {link.id for link in related_questions(session, ids[INTERVIEW_DROPOUT])}
         session.rollback()
     assert len({ids[key] for key in STUDY_DROPOUT} & related) >= 2
+
+
+def test_the_question_page_shows_its_related_questions(seeded_client, seeded_engine):
+    with Session(seeded_engine) as session:
+        ids = question_ids(session.connection())
+    page = seeded_client.get(f"/questions/{ids[INTERVIEW_DROPOUT]}", headers={"accept": "text/html"})
+    assert page.status_code == 200 and "관련 질문" in page.text
+    assert any(f'href="/questions/{ids[key]}"' in page.text.split("관련 질문", 1)[1] for key in STUDY_DROPOUT)
