@@ -142,7 +142,10 @@ def analyse(text: str, dictionary: TermDictionary | None = None, kiwi_tokens=Non
         return Tokens([], [])
     matches = dictionary.find(norm)
     if kiwi_tokens is None:
-        kiwi_tokens = _kiwi().tokenize(norm, z_coda=False, pretokenized=[(m.start, m.end, "NNP") for m in matches])
+        kiwi_tokens = []  # Kiwi's nouns and predicates are Korean: other text needs only the dictionary
+        if _KOREAN_OR_CJK.search(norm):
+            pretokenized = [(m.start, m.end, "NNP") for m in matches]
+            kiwi_tokens = _kiwi().tokenize(norm, z_coda=False, pretokenized=pretokenized)
     return _tokens_from(norm, matches, kiwi_tokens, dictionary)
 
 
