@@ -8,6 +8,7 @@ web process (auto → cuda, the cache key per device, the recorded GPU name) are
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -108,7 +109,10 @@ def test_reports_are_stored_and_published(make_engine):
         demo_engine.unsubscribe(run_id, queue)
         return seen
 
-    seen = asyncio.run(follow())
+    # A thread of its own: Playwright's sync API (browser tests in the same process) keeps a loop
+    # running on this one.
+    with ThreadPoolExecutor(1) as pool:
+        seen = pool.submit(asyncio.run, follow()).result(timeout=30)
     assert [name for name, _ in seen] == ["status", "progress", "done"]
     assert seen[1][1]["fraction"] == 0.5 and seen[1][1]["charts"][0]["key"] == "k"
     run = demo_engine.get(run_id)
