@@ -538,11 +538,9 @@ def _apply_prepared(engine: Engine, prepared: PreparedFile, write_search_docs, d
 
 
 def _sync_demo_links(engine: Engine, content_dir: Path) -> list[FileReport]:
-    try:
-        from app.demos.links import sync_demo_links
-    except ImportError:
-        return []
     from sqlmodel import Session
+
+    from app.demos.links import sync_demo_links
 
     with Session(engine) as session:
         problems = sync_demo_links(session, content_dir)
