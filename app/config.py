@@ -31,6 +31,7 @@ class Settings:
     rate_limit_posts_per_minute: int = 20
     rate_limit_logins_per_minute: int = 10
     rate_limit_ip_posts_per_minute: int = 60  # all accounts behind one address together
+    rate_limit_demo_runs_per_minute: int = 60  # per address; a cached repeat is cheap but still a stored run
     testing: bool = False
     extra: dict = field(default_factory=dict)
 
@@ -49,6 +50,8 @@ class Settings:
             rate_limit_posts_per_minute=_env_int("KB_RATE_POSTS_PER_MIN", defaults.rate_limit_posts_per_minute),
             rate_limit_logins_per_minute=_env_int("KB_RATE_LOGINS_PER_MIN", defaults.rate_limit_logins_per_minute),
             rate_limit_ip_posts_per_minute=_env_int("KB_RATE_IP_POSTS_PER_MIN", defaults.rate_limit_ip_posts_per_minute),
+            rate_limit_demo_runs_per_minute=_env_int("KB_RATE_DEMO_RUNS_PER_MIN",
+                                                     defaults.rate_limit_demo_runs_per_minute),
         )
 
     def with_overrides(self, **changes) -> "Settings":

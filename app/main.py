@@ -15,7 +15,9 @@ from app.api import errors
 from app.api import v1 as api_v1
 from app.config import Settings
 from app.db.engine import make_engine
+from app.demos.engine import DemoEngine
 from app.web import accounts as web_accounts
+from app.web import demos as web_demos
 from app.web import media as web_media
 from app.web import pages as web_pages
 from app.web import search as web_search
@@ -35,6 +37,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         gc.collect()
         gc.freeze()
         yield
+        app.state.demo_engine.shutdown()  # stops the worker processes, if a run ever started them
         app.state.data_version.close()
         app.state.engine.dispose()
 
@@ -50,6 +53,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = make_engine(settings.database_url)
     app.state.templates = make_templates(settings)
+    app.state.demo_engine = DemoEngine(settings, app.state.engine)  # its worker pool starts with the first run
     errors.install_error_handlers(app)
     install_auth(app)  # session user, CSRF token, request size cap, rate limiter
     install_conditional_get(app)  # ETag/304 + response cache for reads, outside auth: a hit skips it
@@ -59,5 +63,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web_search.router)
     app.include_router(web_accounts.router)
     app.include_router(web_writes.router)
+    app.include_router(web_demos.router)
     app.include_router(web_media.router)
     return app

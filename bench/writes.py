@@ -17,7 +17,6 @@ import json
 import os
 import platform
 import random
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -34,14 +33,9 @@ sys.path.insert(0, str(ROOT))
 
 from app.db.engine import make_engine  # noqa: E402
 from app.db.migrate import upgrade  # noqa: E402
+from bench.support import free_port, percentile, start_server  # noqa: E402
 
 PYTHON = sys.executable
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def run_kb(args: list[str], env: dict) -> subprocess.CompletedProcess:
@@ -62,21 +56,6 @@ def make_accounts(database_url: str, count: int) -> list[str]:
             tokens.append(accounts.create_api_token(session, user, "bench")[0])
     engine.dispose()
     return tokens
-
-
-def start_server(env: dict, port: int) -> subprocess.Popen:
-    server = subprocess.Popen(
-        [PYTHON, "-m", "uvicorn", "app.main:create_app", "--factory", "--host", "127.0.0.1", "--port", str(port),
-         "--log-level", "warning", "--no-access-log"], cwd=ROOT, env=env)
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/v1/collections", timeout=1).status_code == 200:
-                return server
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    server.kill()
-    raise RuntimeError("uvicorn did not start")
 
 
 def client_work(base: str, token: str, client_no: int, posts: int, run: str, seed_questions: list[int],
@@ -111,11 +90,6 @@ def client_work(base: str, token: str, client_no: int, posts: int, run: str, see
                             "location": location, "id": item_id, "attempt": attempt})
             if status == 201 and attempt == 0 or (status == 201 and item_id):
                 (mine_q if kind == "question" else mine_a).append(item_id)
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return round(ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))], 2) if ordered else 0.0
 
 
 def check_database(db_path: Path, records: list[dict], run: str) -> dict:

@@ -27,6 +27,7 @@ from app.ingest.document import ParsedAnswer, ParsedDocument
 from app.ingest.parsers import PARSERS, parse_document
 from app.render import extract_text, render_markdown
 from app.render.version import renderer_fingerprint
+from app.search.version import analyzer_fingerprint
 from app.services.media import image_resolver
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -163,8 +164,10 @@ def discover(content_dir: Path) -> list[tuple[Path, str, str]]:
 
 
 def file_hash(data: bytes) -> str:
-    """What decides whether a file is "unchanged": its bytes and the renderer that made its HTML."""
-    return hashlib.sha256(renderer_fingerprint().encode() + b"\0" + data).hexdigest()
+    """What decides whether a file is "unchanged": its bytes, the renderer that made its HTML and
+    the analysis (term dictionary included) that made its search documents."""
+    made_by = f"{renderer_fingerprint()}\0{analyzer_fingerprint()}".encode()
+    return hashlib.sha256(made_by + b"\0" + data).hexdigest()
 
 
 def _normalise(text: str) -> str:
@@ -535,11 +538,9 @@ def _apply_prepared(engine: Engine, prepared: PreparedFile, write_search_docs, d
 
 
 def _sync_demo_links(engine: Engine, content_dir: Path) -> list[FileReport]:
-    try:
-        from app.demos.links import sync_demo_links
-    except ImportError:
-        return []
     from sqlmodel import Session
+
+    from app.demos.links import sync_demo_links
 
     with Session(engine) as session:
         problems = sync_demo_links(session, content_dir)

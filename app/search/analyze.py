@@ -10,6 +10,8 @@ A document's tokens, per column, in text order:
 - Korean nouns from Kiwi (NNG, NNP, SH, XR), with a prefix (비-) or a derivational suffix
   (-화, -성, -률 …) glued back on, and mapped through the dictionary when the whole noun is a
   variant (so a one-syllable variant like 뜻 still canonicalises);
+- verbs and adjectives (VV, VA) in their dictionary form (막는 → 막다), except the light ones
+  (하다, 있다, 같다 …), mapped through the dictionary too (다르다 → difference);
 - English words and numbers as they are (lower case), minus one-digit numbers.
 """
 
@@ -21,6 +23,7 @@ import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from app.search.lemma import is_content_predicate, lemma
 from app.search.terms import TermDictionary, TermMatch, default_dictionary
 from app.search.text import display_text, normalise
 
@@ -41,11 +44,24 @@ STOPWORDS = frozenset(
 )
 
 _ASCII_WORD = re.compile(r"[a-z0-9]+")
+_KOREAN_OR_CJK = re.compile("[\uac00-\ud7a3\u2e81-\U0010ffff]")
+
+
+@dataclass(frozen=True)
+class Tokens:
+    """One column's tokens: what the text says, and the broader concepts above its terms."""
+
+    exact: list[str]
+    broader: list[str]
 
 
 @dataclass(frozen=True)
 class SearchDoc:
-    """What the index stores for one question: token strings per column, and the display text."""
+    """What the index stores for one question: token strings per column, and the display text.
+
+    Broader concepts get columns of their own (ranked lower): "정규화" should find a question
+    about batch normalization, but below one that is about normalization itself.
+    """
 
     title_terms: str
     body_terms: str
@@ -53,6 +69,21 @@ class SearchDoc:
     title_text: str
     body_text: str
     answers_text: str
+    title_broader_terms: str = ""
+    text_broader_terms: str = ""
+
+    @classmethod
+    def from_tokens(cls, title: Tokens, body: Tokens, answers: Tokens, texts: tuple[str, str, str]) -> "SearchDoc":
+        return cls(
+            title_terms=" ".join(title.exact),
+            body_terms=" ".join(body.exact),
+            answers_terms=" ".join(answers.exact),
+            title_text=display_text(texts[0]),
+            body_text=display_text(texts[1]),
+            answers_text=display_text(texts[2]),
+            title_broader_terms=" ".join(title.broader),
+            text_broader_terms=" ".join(body.broader + answers.broader),
+        )
 
 
 _local = threading.local()
@@ -103,41 +134,59 @@ def _glue_nouns(tokens) -> list[tuple[int, int, str]]:
     return [tuple(n) for n in nouns]
 
 
-def analyse(text: str, dictionary: TermDictionary | None = None, kiwi_tokens=None) -> list[str]:
+def analyse(text: str, dictionary: TermDictionary | None = None, kiwi_tokens=None) -> Tokens:
     """Index tokens of one column of text (normalised here)."""
     dictionary = dictionary or default_dictionary()
     norm = normalise(text)
     if not norm:
-        return []
+        return Tokens([], [])
     matches = dictionary.find(norm)
     if kiwi_tokens is None:
-        kiwi_tokens = _kiwi().tokenize(norm, z_coda=False, pretokenized=[(m.start, m.end, "NNP") for m in matches])
+        kiwi_tokens = []  # Kiwi's nouns and predicates are Korean: other text needs only the dictionary
+        if _KOREAN_OR_CJK.search(norm):
+            pretokenized = [(m.start, m.end, "NNP") for m in matches]
+            kiwi_tokens = _kiwi().tokenize(norm, z_coda=False, pretokenized=pretokenized)
     return _tokens_from(norm, matches, kiwi_tokens, dictionary)
 
 
-def _tokens_from(norm: str, matches: Sequence[TermMatch], kiwi_tokens, dictionary: TermDictionary) -> list[str]:
-    found: list[tuple[int, str]] = []
-    for match in matches:
-        found.extend((match.start, term_id) for term_id in dictionary.expand(match.term_id))
+def split_concepts(found: list[tuple[int, str]], dictionary: TermDictionary) -> Tokens:
+    """(position, token) pairs in any order → exact tokens in text order, and broader concepts."""
+    found.sort(key=lambda item: item[0])
+    exact: list[str] = []
+    broader: list[str] = []
+    for _, token in found:
+        if token in STOPWORDS:
+            continue
+        exact.append(token)
+        if token in dictionary.terms:
+            broader.extend(dictionary.expand(token)[1:])
+    return Tokens(exact, broader)
+
+
+def _tokens_from(norm: str, matches: Sequence[TermMatch], kiwi_tokens, dictionary: TermDictionary) -> Tokens:
+    found: list[tuple[int, str]] = [(match.start, match.term_id) for match in matches]
     covered = [(m.start, m.end) for m in matches]
+    mask = bytearray(len(norm) + 1)  # 1 where a dictionary match covers the character
+    for start, end in covered:
+        mask[start:end] = b"\x01" * (end - start)
 
     def inside(start: int, end: int) -> bool:
-        return any(s < end and start < e for s, e in covered)
+        return mask.find(1, start, end) != -1
 
     cursor = 0
     for start, end in covered + [(len(norm), len(norm))]:
         _ascii_tokens(norm, cursor, start, found)
         cursor = end
     for start, end, form in _glue_nouns(kiwi_tokens):
-        if inside(start, end) or not any("\uac00" <= ch <= "\ud7a3" or ch > "\u2e80" for ch in form):
+        if inside(start, end) or not _KOREAN_OR_CJK.search(form):
             continue
-        term_id = dictionary.lookup(form)
-        if term_id is not None:
-            found.extend((start, t) for t in dictionary.expand(term_id))
-        elif form not in STOPWORDS:
-            found.append((start, form))
-    found.sort(key=lambda item: item[0])
-    return [token for _, token in found if token not in STOPWORDS]
+        found.append((start, dictionary.lookup(form) or form))
+    for token in kiwi_tokens:
+        if not is_content_predicate(token.form, token.tag) or inside(token.start, token.start + token.len):
+            continue
+        form = lemma(token.form)
+        found.append((token.start, dictionary.lookup(form) or form))
+    return split_concepts(found, dictionary)
 
 
 def _clip(text: str) -> str:
@@ -146,17 +195,11 @@ def _clip(text: str) -> str:
 
 def build_search_doc(title: str, body_text: str, answers_text: str) -> SearchDoc:
     """The search document of one question from its plain texts. Pure; runs in worker processes."""
-    title, body_text, answers_text = _clip(title or ""), _clip(body_text or ""), _clip(answers_text or "")
-    title_terms = " ".join(analyse(title))
-    return SearchDoc(
-        title_terms=title_terms,
-        # Interview and lecture questions are their title: analyse the same text once.
-        body_terms=title_terms if normalise(body_text) == normalise(title) else " ".join(analyse(body_text)),
-        answers_terms=" ".join(analyse(answers_text)),
-        title_text=display_text(title),
-        body_text=display_text(body_text),
-        answers_text=display_text(answers_text),
-    )
+    texts = (_clip(title or ""), _clip(body_text or ""), _clip(answers_text or ""))
+    title_tokens = analyse(texts[0])
+    # Interview and lecture questions are their title: analyse the same text once.
+    body_tokens = title_tokens if normalise(texts[1]) == normalise(texts[0]) else analyse(texts[1])
+    return SearchDoc.from_tokens(title_tokens, body_tokens, analyse(texts[2]), texts=texts)
 
 
 def build_search_docs(items: Iterable[tuple[str, str, str]], workers: int = 0) -> list[SearchDoc]:
@@ -183,13 +226,7 @@ def build_search_docs(items: Iterable[tuple[str, str, str]], workers: int = 0) -
         texts, z_coda=False, pretokenized=lambda text, _it=iter(pretokenized): next(_it)
     )
     columns = [
-        " ".join(_tokens_from(norm, ms, tokens, dictionary)) if norm else ""
+        _tokens_from(norm, ms, tokens, dictionary) if norm else Tokens([], [])
         for norm, ms, tokens in zip(texts, matches, analysed)
     ]
-    return [
-        SearchDoc(
-            title_terms=columns[3 * i], body_terms=columns[3 * i + 1], answers_terms=columns[3 * i + 2],
-            title_text=display_text(t), body_text=display_text(b), answers_text=display_text(a),
-        )
-        for i, (t, b, a) in enumerate(items)
-    ]
+    return [SearchDoc.from_tokens(*columns[3 * i:3 * i + 3], texts=item) for i, item in enumerate(items)]

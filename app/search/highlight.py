@@ -12,9 +12,10 @@ from markupsafe import Markup, escape
 
 from app.search.query import ParsedQuery
 from app.search.terms import TermDictionary
-from app.search.text import SEPARATORS, is_ascii_alnum, normalise
+from app.search.text import SEPARATORS, is_ascii_alnum, is_hangul, normalise
 
 SNIPPET_CHARS = 160
+SNIPPET_SCAN_CHARS = 4000
 MAX_FORMS = 80
 MAX_HITS_PER_FORM = 40
 
@@ -38,6 +39,8 @@ class Highlighter:
             for token in term.tokens:
                 if "_" not in token:
                     forms.add(token)
+                if term.concept is None and len(token) >= 3 and token.endswith("다") and is_hangul(token[0]):
+                    forms.add(token[:-1])  # a predicate's stem: 놓치다 marks 놓치지, 놓치는
             forms.add(term.surface)
         usable = [f for f in forms if len(f) >= 2 or (f and not f.isascii())]
         return cls(tuple(sorted(usable, key=len, reverse=True)[:MAX_FORMS]))
@@ -78,10 +81,11 @@ class Highlighter:
         return _render(text, self.spans(text), 0, len(text))
 
     def snippet(self, *texts: str, width: int = SNIPPET_CHARS) -> Markup:
-        """The `width` characters around the densest matches of the first text that has any."""
+        """The `width` characters around the densest matches of the first text that has any
+        (looked for in its first SNIPPET_SCAN_CHARS: a long answer's opening is enough)."""
         texts = tuple(t for t in texts if t)
         for text in texts:
-            spans = self.spans(text)
+            spans = self.spans(text[:SNIPPET_SCAN_CHARS])
             if spans:
                 start, end = _best_window(text, spans, width)
                 return _render(text, spans, start, end)

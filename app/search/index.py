@@ -15,7 +15,6 @@ from app.search import analyze
 from app.search.analyze import SearchDoc, build_search_doc, build_search_docs
 from app.search.query import analyse_light
 from app.search.terms import default_dictionary
-from app.search.text import display_text
 
 BATCH = 500
 
@@ -31,16 +30,8 @@ def _texts(source: queries.QuestionSource) -> tuple[str, str, str]:
 def light_search_doc(title: str, body_text: str, answers_text: str, known) -> SearchDoc:
     """A search document made without Kiwi (web process): dictionary terms and known stems."""
     dictionary = default_dictionary()
-    clip = analyze._clip
-    title, body_text, answers_text = clip(title or ""), clip(body_text or ""), clip(answers_text or "")
-    return SearchDoc(
-        title_terms=" ".join(analyse_light(title, dictionary, known)),
-        body_terms=" ".join(analyse_light(body_text, dictionary, known)),
-        answers_terms=" ".join(analyse_light(answers_text, dictionary, known)),
-        title_text=display_text(title),
-        body_text=display_text(body_text),
-        answers_text=display_text(answers_text),
-    )
+    texts = tuple(analyze._clip(text or "") for text in (title, body_text, answers_text))
+    return SearchDoc.from_tokens(*(analyse_light(text, dictionary, known) for text in texts), texts=texts)
 
 
 def reindex_question(session: Session, question_id: int, *, use_kiwi: bool | None = None) -> bool:

@@ -14,15 +14,25 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from app.search.analyze import STOPWORDS
+from app.search.analyze import STOPWORDS, Tokens, split_concepts
+from app.search.lemma import lemma_candidates
 from app.search.terms import TermDictionary, compact
 from app.search.text import is_hangul, normalise
 
 MAX_QUERY_CHARS = 300  # longer input is cut here (a 1,000-character paste still searches)
 MAX_TERMS = 16
 MIN_PREFIX = 2
+
+# How much each kind of query term counts. bm25 sums over the phrases of the query, so a token
+# written twice in the MATCH expression counts twice: that is how terms get weights. A technical
+# term (dictionary concept, English word) says what the question is about; a plain Korean word or
+# an everyday concept (차이, 원리) says less; a concept one level above a typed term ("GPU" for
+# "GPU 사용률") finds near misses without outranking real matches.
+WEIGHT_TOPIC = 2
+WEIGHT_PLAIN = 1
+WEIGHT_BROADER = 1
 
 # Words that make a sentence a question but say nothing about its topic.
 QUESTION_WORDS = frozenset(
@@ -61,6 +71,8 @@ class QueryTerm:
     surface: str  # the words as typed (normalised), for highlighting and "did you mean"
     concept: str | None = None  # term-dictionary id
     prefix: bool = False  # the word still being typed: tokens are prefixes
+    weight: int = WEIGHT_PLAIN
+    broader: tuple[str, ...] = ()  # the concepts directly above `concept`: a fallback match
 
 
 @dataclass(frozen=True)
@@ -74,15 +86,15 @@ class ParsedQuery:
         return not self.terms
 
     def match_expression(self) -> str | None:
-        """FTS5 MATCH text: quoted tokens joined by OR (None when there is nothing to search)."""
-        parts: list[str] = []
-        seen: set[tuple[str, bool]] = set()
+        """FTS5 MATCH text: quoted tokens joined by OR, each repeated `weight` times (None when
+        there is nothing to search)."""
+        weights: dict[tuple[str, bool], int] = {}
         for term in self.terms:
-            for token in term.tokens:
-                if (token, term.prefix) in seen:
-                    continue
-                seen.add((token, term.prefix))
-                parts.append(quote(token) + ("*" if term.prefix else ""))
+            for token, weight in [(t, term.weight) for t in term.tokens] + [(t, WEIGHT_BROADER) for t in term.broader]:
+                key = (token, term.prefix)
+                weights[key] = max(weights.get(key, 0), weight)
+        parts = [quote(token) + ("*" if prefix else "") for (token, prefix), weight in weights.items()
+                 for _ in range(weight)]
         return " OR ".join(parts) if parts else None
 
     def tokens(self) -> list[str]:
@@ -123,7 +135,7 @@ def parse_query(
     terms: list[QueryTerm] = []
     matches = dictionary.find(norm)
     for match in matches:
-        terms.append(QueryTerm((match.term_id,), norm[match.start:match.end], match.term_id))
+        terms.append(_concept_term(match.term_id, norm[match.start:match.end], dictionary))
 
     words: list[tuple[int, str]] = []
     covered = [(m.start, m.end) for m in matches]
@@ -147,40 +159,44 @@ def parse_query(
             words.append((s, word))
 
     candidates: set[str] = set()
-    plans: list[tuple[int, str, list[str], list[tuple[str, str]]]] = []
+    plans: list[tuple[int, str, list[str], list[str], list[tuple[str, str]]]] = []
     for start, word in words:
         if word in QUESTION_WORDS or word in STOPWORDS or (len(word) == 1 and word.isdigit()):
             continue
         if is_hangul(word[0]):
             stems = [s for s in _stems(word) if len(s) >= 2 or dictionary.lookup(s)]
+            lemmas = lemma_candidates(word)
             splits = [pair for s in stems for pair in _splits(s)]
         else:
-            stems, splits = [word], []
+            stems, lemmas, splits = [word], [], []
         candidates.update(stems)
+        candidates.update(lemmas)
         candidates.update(piece for pair in splits for piece in pair)
-        plans.append((start, word, stems, splits))
+        plans.append((start, word, stems, lemmas, splits))
     present = known(sorted(candidates)) if candidates else set()
 
     unknown: list[str] = []
     last_start = words[-1][0] if words else -1
-    for start, word, stems, splits in plans:
+    for start, word, stems, lemmas, splits in plans:
         is_last = typing and start == last_start and norm.endswith(word)
         if is_last and len(word) >= MIN_PREFIX:
             concepts = dictionary.concepts_starting_with(word)
             stem = next((s for s in stems if s in present), stems[-1] if stems else word)
             terms.append(QueryTerm((stem,), word, prefix=True))
             for concept in concepts:
-                terms.append(QueryTerm((concept,), word, concept))
+                terms.append(_concept_term(concept, word, dictionary))
             continue
         chosen = None
         for stem in stems:
             concept = dictionary.lookup(stem)
             if concept is not None:
-                chosen = QueryTerm((concept,), word, concept)
+                chosen = _concept_term(concept, word, dictionary)
                 break
             if stem in present and stem not in STOPWORDS and stem not in QUESTION_WORDS:
-                chosen = QueryTerm((stem,), word)
+                chosen = QueryTerm((stem,), word, weight=WEIGHT_TOPIC if stem.isascii() else WEIGHT_PLAIN)
                 break
+        if chosen is None:
+            chosen = _predicate(word, lemmas, present, dictionary)
         if chosen is not None:
             terms.append(chosen)
             continue
@@ -188,18 +204,39 @@ def parse_query(
         if pair is not None:
             for piece in pair:
                 concept = dictionary.lookup(piece)
-                terms.append(QueryTerm((concept or piece,), piece, concept))
+                terms.append(_concept_term(concept, piece, dictionary) if concept else QueryTerm((piece,), piece))
             continue
         unknown.append(word)
 
-    unique: list[QueryTerm] = []
-    seen_tokens: set[tuple[tuple[str, ...], bool]] = set()
+    terms = [
+        replace(term, broader=dictionary.parents(term.concept)) if term.concept and not term.prefix else term
+        for term in _unique(terms)[:MAX_TERMS]
+    ]
+    return ParsedQuery(norm, tuple(terms), tuple(unknown))
+
+
+def _unique(terms: list[QueryTerm]) -> list[QueryTerm]:
+    """One term per (tokens, prefix), the first seen."""
+    unique: dict[tuple[tuple[str, ...], bool], QueryTerm] = {}
     for term in terms:
-        key = (term.tokens, term.prefix)
-        if key not in seen_tokens:
-            seen_tokens.add(key)
-            unique.append(term)
-    return ParsedQuery(norm, tuple(unique[:MAX_TERMS]), tuple(unknown))
+        unique.setdefault((term.tokens, term.prefix), term)
+    return list(unique.values())
+
+
+def _concept_term(concept: str, surface: str, dictionary: TermDictionary) -> QueryTerm:
+    weight = WEIGHT_PLAIN if dictionary.is_general(concept) else WEIGHT_TOPIC
+    return QueryTerm((concept,), surface, concept, weight=weight)
+
+
+def _predicate(word: str, lemmas: list[str], present: set[str], dictionary: TermDictionary) -> QueryTerm | None:
+    """The verb or adjective the word conjugates, if the index (or the dictionary) knows it."""
+    for form in lemmas:
+        concept = dictionary.lookup(form)
+        if concept is not None:
+            return _concept_term(concept, word, dictionary)
+        if form in present:
+            return QueryTerm((form,), word)
+    return None
 
 
 def _usable(piece: str, present: set[str], dictionary: TermDictionary) -> bool:
@@ -232,7 +269,7 @@ def compact_key(text: str) -> str:
 _VERBAL_ENDINGS = ("다", "요", "고", "는데", "지만", "면", "서", "게", "지", "죠", "니다", "네", "까", "음", "함", "됨", "임")
 
 
-def analyse_light(text: str, dictionary: TermDictionary, known: Callable[[Iterable[str]], set[str]]) -> list[str]:
+def analyse_light(text: str, dictionary: TermDictionary, known: Callable[[Iterable[str]], set[str]]) -> Tokens:
     """Index tokens without Kiwi, for documents written in the web process.
 
     Dictionary terms (with their broader concepts), English words, and for each Korean word the
@@ -241,11 +278,9 @@ def analyse_light(text: str, dictionary: TermDictionary, known: Callable[[Iterab
     """
     norm = normalise(text)
     if not norm:
-        return []
-    found: list[tuple[int, str]] = []
+        return Tokens([], [])
     matches = dictionary.find(norm)
-    for match in matches:
-        found.extend((match.start, t) for t in dictionary.expand(match.term_id))
+    found: list[tuple[int, str]] = [(match.start, match.term_id) for match in matches]
     covered = [(m.start, m.end) for m in matches]
     words: list[tuple[int, str, bool]] = []
     for hit in _WORD.finditer(norm):
@@ -260,33 +295,30 @@ def analyse_light(text: str, dictionary: TermDictionary, known: Callable[[Iterab
             glued = start > 0 and norm[start - 1].isascii() and norm[start - 1].isalnum()
         words.append((start, norm[start:end], glued))
     stems_of = {word: _stems(word) if is_hangul(word[0]) else [word] for _, word, _ in words}
-    present = known({s for stems in stems_of.values() for s in stems if len(s) >= 2})
+    lemmas_of = {word: lemma_candidates(word) for _, word, _ in words}
+    present = known(
+        {s for stems in stems_of.values() for s in stems if len(s) >= 2}
+        | {form for forms in lemmas_of.values() for form in forms}
+    )
     for start, word, glued in words:
         if word in STOPWORDS or (len(word) == 1 and word.isdigit()):
             continue
         if not is_hangul(word[0]):
-            concept = dictionary.lookup(word)
-            found.extend((start, t) for t in (dictionary.expand(concept) if concept else (word,)))
+            found.append((start, dictionary.lookup(word) or word))
             continue
         if glued and (word in _SUFFIX_SET or word.startswith(_VERBAL_STARTS)):
             continue
-        token = None
-        for stem in stems_of[word]:
-            concept = dictionary.lookup(stem)
-            if concept is not None:
-                found.extend((start, t) for t in dictionary.expand(concept))
-                token = concept
-                break
-            if stem in present and len(stem) >= 2:
-                token = stem
-                break
+        token = next((dictionary.lookup(s) or s for s in stems_of[word]
+                      if dictionary.lookup(s) or (s in present and len(s) >= 2)), None)
+        if token is None:
+            predicate = _predicate(word, lemmas_of[word], present, dictionary)
+            token = predicate.tokens[0] if predicate else None
         if token is None:
             josa = next((s for s in _SUFFIXES if word.endswith(s) and len(word) - len(s) >= 2), None)
             if josa is not None:
                 token = word[: -len(josa)]
             elif not word.endswith(_VERBAL_ENDINGS) and len(word) >= 2:
                 token = word
-        if token is not None and token not in STOPWORDS and token not in QUESTION_WORDS and dictionary.lookup(token) is None:
+        if token is not None and token not in STOPWORDS and token not in QUESTION_WORDS:
             found.append((start, token))
-    found.sort(key=lambda item: item[0])
-    return [token for _, token in found]
+    return split_concepts(found, dictionary)

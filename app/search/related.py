@@ -2,8 +2,9 @@
 
 No analysis happens here (so no Kiwi in the web process): the question's own stored tokens
 become the query. Tokens are weighted by how often the question uses them (a title token counts
-three times) over how many documents hold them, and the eight best become an OR query ranked by
-the same BM25 as search. Other collections are searched too.
+three times, an answer token a quarter) over how many documents hold them, and the four best
+are ranked like a search (questions sharing all four first, then three …). Other collections
+are searched too.
 """
 
 from __future__ import annotations
@@ -15,46 +16,63 @@ from sqlmodel import Session
 
 from app.api.schemas import QuestionLink
 from app.db.queries import search as queries
-from app.search.query import quote
+from app.search.query import WEIGHT_PLAIN, WEIGHT_TOPIC
+from app.search.ranking import rank, token_clauses
+from app.search.terms import TermDictionary, default_dictionary
 
-MAX_QUERY_TOKENS = 8
-TITLE_REPEAT = 3
+MAX_QUERY_TOKENS = 4  # they must all match for the first tier of results (see app.search.ranking)
+# How much one occurrence of a token counts, by where the question holds it. The question itself
+# says what it is about; its answers only fill the list when that finds too few (a title whose
+# terms no other question has, like snapshot, still links its ensemble neighbours).
+QUESTION_WEIGHTS = {"title": 3.0, "title_broader": 1.0, "body": 1.0}
+WITH_ANSWERS_WEIGHTS = {**QUESTION_WEIGHTS, "answers": 0.25}
 
 
 def _link(question_id: int, label: str | None, title: str, answered: bool) -> QuestionLink:
     return QuestionLink(id=question_id, label=label, title=title, answered=answered, url=f"/questions/{question_id}")
 
 
-def related_match(conn, question_id: int) -> str | None:
+def _kind_weight(token: str, dictionary: TermDictionary) -> int:
+    """A technical term says what a question is about; an everyday word (작동 방식) does not."""
+    if token in dictionary.terms:
+        return WEIGHT_PLAIN if dictionary.is_general(token) else WEIGHT_TOPIC
+    return WEIGHT_TOPIC if token.isascii() else WEIGHT_PLAIN
+
+
+def related_tokens(
+    conn, question_id: int, column_weights: dict[str, float] = QUESTION_WEIGHTS
+) -> list[tuple[str, float, int]]:
+    """The question's most telling index tokens: (token, importance, kind weight), importance being
+    how much the question uses it, times its kind weight, over how many documents hold it."""
     stored = queries.indexed_terms(conn, question_id)
     if stored is None:
-        return None
-    title, body = stored
+        return []
     weights: Counter[str] = Counter()
-    for token in title.split():
-        weights[token] += TITLE_REPEAT
-    for token in body.split():
-        weights[token] += 1
+    for column, weight in column_weights.items():
+        for token in stored[column].split():
+            weights[token] += weight
     if not weights:
-        return None
+        return []
     frequencies = queries.document_frequencies(conn, weights)
+    dictionary = default_dictionary()
     scored = [
-        (count / math.log(1 + frequencies[token]), token)
+        (count * _kind_weight(token, dictionary) / math.log(1 + frequencies[token]), token)
         for token, count in weights.items()
         if frequencies.get(token, 0) > 1  # a token only this question has links nothing
     ]
-    best = [token for _, token in sorted(scored, reverse=True)[:MAX_QUERY_TOKENS]]
-    return " OR ".join(quote(token) for token in best) or None
+    best = sorted(scored, reverse=True)[:MAX_QUERY_TOKENS]
+    return [(token, importance, _kind_weight(token, dictionary)) for importance, token in best]
 
 
 def related_questions(session: Session, question_id: int, limit: int = 5) -> list[QuestionLink]:
     conn = session.connection()
     ids = queries.same_demo_question_ids(conn, question_id, limit)
-    if len(ids) < limit:
-        match = related_match(conn, question_id)
-        if match is not None:
-            hits, _ = queries.search(conn, match, exclude_id=question_id, limit=limit + len(ids), count=False)
-            ids.extend(hit.question_id for hit in hits if hit.question_id not in ids)
+    for column_weights in (QUESTION_WEIGHTS, WITH_ANSWERS_WEIGHTS):
+        if len(ids) >= limit:
+            break
+        clauses = token_clauses(related_tokens(conn, question_id, column_weights))
+        hits, _ = rank(conn, clauses, limit=limit + len(ids) + 1)
+        ids.extend(hit.question_id for hit in hits if hit.question_id not in ids and hit.question_id != question_id)
     ids = ids[:limit]
     links = queries.question_links(conn, ids)
     return [_link(qid, *links[qid]) for qid in ids if qid in links]

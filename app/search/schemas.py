@@ -10,6 +10,7 @@ class SearchHit(BaseModel):
     title: str
     title_html: str = Field(description="제목 (HTML 이스케이프, 찾은 낱말은 <mark>)")
     collection: str = Field(description="모음 slug")
+    collection_title: str = Field("", description="모음 이름")
     answered: bool
     snippet: str = Field(description="본문이나 답변에서 찾은 부분 (HTML 이스케이프, 찾은 낱말은 <mark>)")
     score: float = Field(description="관련도 (클수록 관련이 큼; BM25에 제목 가중치와 답변 여부 가산)")
@@ -19,7 +20,8 @@ class SearchHit(BaseModel):
 class SearchResults(BaseModel):
     query: str
     items: list[SearchHit]
-    total: int = Field(description="필터를 적용한 전체 결과 수")
+    total: int = Field(description="필터를 적용한 전체 결과 수 (1,000개까지 셉니다)")
+    total_exact: bool = Field(True, description="false면 결과가 total(1,000)개보다 많습니다")
     limit: int
     offset: int
     took_ms: float

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 
 from sqlmodel import Session
 
 from app.api.errors import AppError
 from app.db.queries import search as queries
 from app.search.highlight import Highlighter
-from app.search.query import ParsedQuery, corrected_query, parse_query
+from app.search.query import ParsedQuery, corrected_query, parse_query, quote
+from app.search.ranking import FREQUENCY_CAP, clauses_for, rank
 from app.search.schemas import SearchHit, SearchResults
 from app.search.terms import TermDictionary, default_dictionary
+from app.search.text import clean
 
 MAX_LIMIT = 50
-MAX_OFFSET = 10_000
+TOTAL_CAP = 1000  # results are counted this far ("1,000개 이상"): counting costs a scan of every match
+MAX_OFFSET = TOTAL_CAP
 STATUSES = {"answered": True, "unanswered": False, "all": None, None: None, "": None}
 
 
@@ -22,24 +26,55 @@ def question_url(question_id: int) -> str:
     return f"/questions/{question_id}"
 
 
-def parse(conn, text: str, dictionary: TermDictionary, *, prefix_last: bool = False) -> ParsedQuery:
-    return parse_query(text, dictionary, lambda tokens: queries.known_terms(conn, tokens), prefix_last=prefix_last)
+class Vocabulary:
+    """How many documents hold each index token (up to FREQUENCY_CAP), looked up once per request."""
+
+    def __init__(self, conn) -> None:
+        self.conn = conn
+        self.frequencies: dict[str, int] = {}
+
+    def known(self, tokens: Iterable[str]) -> set[str]:
+        tokens = list(tokens)
+        missing = {quote(token): token for token in tokens if token not in self.frequencies}
+        if missing:
+            found = queries.capped_frequencies(self.conn, missing, FREQUENCY_CAP)
+            self.frequencies.update({token: found.get(phrase, 0) for phrase, token in missing.items()})
+        return {token for token in tokens if self.frequencies[token]}
+
+    def of(self, parsed: ParsedQuery) -> dict[str, int]:
+        self.known(token for term in parsed.terms if not term.prefix for token in (*term.tokens, *term.broader))
+        return self.frequencies
 
 
-def _hits(conn, parsed: ParsedQuery, dictionary: TermDictionary, rows: list[queries.Hit]) -> list[SearchHit]:
-    texts = queries.search_texts(conn, [row.question_id for row in rows])
-    slugs = queries.collection_slugs(conn, [row.collection_id for row in rows])
+def parse(vocabulary: Vocabulary, text: str, dictionary: TermDictionary, *, prefix_last: bool = False) -> ParsedQuery:
+    return parse_query(text, dictionary, vocabulary.known, prefix_last=prefix_last)
+
+
+def _ranked(vocabulary: Vocabulary, parsed: ParsedQuery, **kwargs) -> tuple[list[queries.Scored], int]:
+    documents = queries.indexed_question_upper_bound(vocabulary.conn)
+    return rank(vocabulary.conn, clauses_for(parsed, vocabulary.of(parsed), documents), **kwargs)
+
+
+def _hits(conn, parsed: ParsedQuery, dictionary: TermDictionary, ranked: list[queries.Scored]) -> list[SearchHit]:
+    ids = [row.question_id for row in ranked]
+    rows = queries.question_rows(conn, ids)
+    texts = queries.search_texts(conn, ids)
+    slugs = queries.collection_slugs(conn, [collection_id for _, collection_id, _ in rows.values()])
     highlighter = Highlighter.for_query(parsed, dictionary)
     items = []
-    for row in rows:
-        _, body, answers = texts.get(row.question_id, ("", "", ""))
+    for row in ranked:
+        title, collection_id, answered = rows[row.question_id]
+        indexed_title, body, answers = texts.get(row.question_id, ("", "", ""))
+        if body == indexed_title:  # a question that is only its title: show its answer instead
+            body = ""
         items.append(
             SearchHit(
                 question_id=row.question_id,
-                title=row.title,
-                title_html=str(highlighter.mark(row.title)),
-                collection=slugs.get(row.collection_id, ("", ""))[0],
-                answered=row.answered,
+                title=title,
+                title_html=str(highlighter.mark(title)),
+                collection=slugs.get(collection_id, ("", ""))[0],
+                collection_title=slugs.get(collection_id, ("", ""))[1],
+                answered=answered,
                 snippet=str(highlighter.snippet(body, answers)),
                 score=row.score,
                 url=question_url(row.question_id),
@@ -70,43 +105,41 @@ def search_questions(
         if collection_id is None:
             raise AppError(404, f"'{collection}' 모음을 찾을 수 없습니다.")
     dictionary = default_dictionary()
-    parsed = parse(conn, q or "", dictionary)
-    match = parsed.match_expression()
-    rows, total = ([], 0)
-    if match is not None:
-        rows, total = queries.search(
-            conn, match, collection_id=collection_id, answered=STATUSES[status], limit=limit, offset=offset
-        )
-    did_you_mean = _did_you_mean(conn, parsed, dictionary)
-    items = _hits(conn, parsed, dictionary, rows)
+    vocabulary = Vocabulary(conn)
+    q = clean(q or "")
+    parsed = parse(vocabulary, q, dictionary)
+    filters = queries.Filters(collection_id=collection_id, answered=STATUSES[status])
+    ranked, counted = _ranked(vocabulary, parsed, filters=filters, limit=limit, offset=offset,
+                              count_up_to=TOTAL_CAP + 1)
+    total = min(counted, TOTAL_CAP)
+    did_you_mean = _did_you_mean(vocabulary, parsed, dictionary) if total == 0 else None
+    items = _hits(conn, parsed, dictionary, ranked)
     return SearchResults(
-        query=(q or "").strip(), items=items, total=total, limit=limit, offset=offset,
+        query=q.strip(), items=items, total=total, total_exact=counted <= TOTAL_CAP, limit=limit, offset=offset,
         took_ms=round((time.perf_counter() - started) * 1000, 2), did_you_mean=did_you_mean,
     )
 
 
-def _did_you_mean(conn, parsed: ParsedQuery, dictionary: TermDictionary) -> str | None:
-    """The query with its unknown words spelled as dictionary terms, if that finds something."""
+def _did_you_mean(vocabulary: Vocabulary, parsed: ParsedQuery, dictionary: TermDictionary) -> str | None:
+    """For a query that finds nothing: its unknown words spelled as dictionary terms, if that
+    finds something. (With results, a word the index lacks is more often a plain word than a
+    typo: 종류 is one edit away from 증류.)"""
     correction = corrected_query(parsed, dictionary)
     if correction is None:
         return None
-    corrected = parse(conn, correction, dictionary)
-    match = corrected.match_expression()
-    if match is None or not queries.search(conn, match, limit=1, count=False)[0]:
-        return None
-    return correction
+    corrected = parse(vocabulary, correction, dictionary)
+    found, _ = _ranked(vocabulary, corrected, limit=1)
+    return correction if found else None
 
 
 def suggest_questions(session: Session, q: str | None, limit: int = 5) -> list[SearchHit]:
     """Existing questions similar to what is being typed (the last word may be unfinished)."""
-    text = (q or "")
+    text = clean(q or "")
     if len(text.strip()) < 2:
         return []
     conn = session.connection()
     dictionary = default_dictionary()
-    parsed = parse(conn, text, dictionary, prefix_last=True)
-    match = parsed.match_expression()
-    if match is None:
-        return []
-    rows, _ = queries.search(conn, match, limit=max(1, min(limit, 10)), count=False)
-    return _hits(conn, parsed, dictionary, rows)
+    vocabulary = Vocabulary(conn)
+    parsed = parse(vocabulary, text, dictionary, prefix_last=True)
+    ranked, _ = _ranked(vocabulary, parsed, limit=max(1, min(limit, 10)))
+    return _hits(conn, parsed, dictionary, ranked)

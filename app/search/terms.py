@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from app.config import PROJECT_ROOT
 from app.search.text import SEPARATORS, is_ascii_alnum, is_hangul, normalise
 
 TERMS_FILE = Path("search") / "terms.tsv"
+GENERAL_FLAG = "general"
 
 
 class TermDictionaryError(ValueError):
@@ -32,6 +33,7 @@ class Term:
     label: str
     variants: tuple[str, ...]
     broader: tuple[str, ...] = ()
+    general: bool = False  # everyday vocabulary (차이, 원리, 좋다): ranks like a plain word, not a topic
 
 
 @dataclass(frozen=True)
@@ -85,10 +87,9 @@ class TermDictionary:
                 gaps = gaps | previous.gaps if previous else gaps
                 word_start = len(key) <= 2 and all(is_hangul(ch) for ch in key)
                 self._surface[key] = _Key(term.id, gaps, word_start)
-        lengths: dict[str, set[int]] = {}
-        for key in self._surface:
-            lengths.setdefault(key[0], set()).add(len(key))
-        self._lengths = {first: tuple(sorted(ls, reverse=True)) for first, ls in lengths.items()}
+        # Every prefix of every surface key: scanning a position stops at the first character
+        # that no key continues with, which is usually the first or second one.
+        self._prefixes = {key[:end] for key in self._surface for end in range(1, len(key) + 1)}
         self._expanded: dict[str, tuple[str, ...]] = {}
 
     # --- loading --------------------------------------------------------------------------
@@ -112,7 +113,10 @@ class TermDictionary:
                 raise TermDictionaryError(number, f"id '{term_id}'가 {seen_lines[term_id]}번째 줄에도 있습니다")
             seen_lines[term_id] = number
             broader = tuple(c[1:].strip() for c in cells[1:] if c.startswith(">"))
-            variants = [c for c in cells[1:] if not c.startswith(">")]
+            flags = {c[1:].strip() for c in cells[1:] if c.startswith("@")}
+            if flags - {GENERAL_FLAG}:
+                raise TermDictionaryError(number, f"알 수 없는 표시 {sorted(flags - {GENERAL_FLAG})}: @{GENERAL_FLAG}만 쓸 수 있습니다")
+            variants = [c for c in cells[1:] if not c.startswith((">", "@"))]
             if not variants:
                 raise TermDictionaryError(number, "대표 표기가 없습니다")
             for variant in variants:
@@ -122,7 +126,7 @@ class TermDictionary:
                     raise TermDictionaryError(
                         number, f"표기 '{variant}'가 {owner[1]}번째 줄 '{owner[0]}'에도 있습니다"
                     )
-            terms.append(Term(term_id, variants[0], tuple(variants[1:]), broader))
+            terms.append(Term(term_id, variants[0], tuple(variants[1:]), broader, GENERAL_FLAG in flags))
         for term in terms:
             for parent in term.broader:
                 if parent not in seen_lines:
@@ -144,6 +148,15 @@ class TermDictionary:
     def lookup(self, word: str) -> str | None:
         """The concept id of a whole word (already normalised), or None."""
         return self._exact.get(compact(word))
+
+    def is_general(self, term_id: str) -> bool:
+        term = self.terms.get(term_id)
+        return term is not None and term.general
+
+    def parents(self, term_id: str) -> tuple[str, ...]:
+        """The concepts directly above this one."""
+        term = self.terms.get(term_id)
+        return () if term is None else term.broader
 
     def label(self, term_id: str) -> str:
         term = self.terms.get(term_id)
@@ -191,23 +204,23 @@ class TermDictionary:
 
     def find(self, text: str) -> list[TermMatch]:
         """Leftmost-longest variant matches in `text` (which must come from normalise())."""
-        chars: list[str] = []
-        pos: list[int] = []
-        for index, ch in enumerate(text):
-            if ch not in SEPARATORS:
-                chars.append(ch)
-                pos.append(index)
-        squeezed = "".join(chars)
+        pos = [index for index, ch in enumerate(text) if ch not in SEPARATORS]
+        squeezed = "".join([text[index] for index in pos])
         n = len(squeezed)
+        prefixes, surface = self._prefixes, self._surface
         matches: list[TermMatch] = []
         i = 0
         while i < n:
+            if squeezed[i] not in prefixes:  # most characters start no variant
+                i += 1
+                continue
             found = 0
-            for length in self._lengths.get(squeezed[i], ()):
-                if i + length > n:
-                    continue
+            end = i + 2
+            while end <= n and squeezed[i:end] in prefixes:
+                end += 1
+            for length in range(end - 1 - i, 0, -1):  # longest first
                 key = squeezed[i : i + length]
-                info = self._surface.get(key)
+                info = surface.get(key)
                 if info is not None and self._accept(info, key, text, pos, i, length):
                     matches.append(TermMatch(pos[i], pos[i + length - 1] + 1, info.term_id))
                     found = length
@@ -241,15 +254,35 @@ class TermDictionary:
             return None
         target = _jamo(key)
         limit = 1 if len(target) <= 6 else 2
+        spelled, by_deletion = self._spelled
+        candidates = {index for deleted in _deletions(target, limit) for index in by_deletion.get(deleted, ())}
         best: tuple[int, int, str] | None = None
-        for candidate, term_id in self._exact.items():
-            spelled = _jamo(candidate)
-            if abs(len(spelled) - len(target)) > limit:
-                continue
-            distance = _levenshtein(target, spelled, limit)
-            if distance <= limit and (best is None or (distance, -len(spelled)) < best[:2]):
-                best = (distance, -len(spelled), term_id)
+        for index in sorted(candidates):
+            variant, term_id = spelled[index]
+            distance = _levenshtein(target, variant, limit)
+            if distance <= limit and (best is None or (distance, -len(variant)) < best[:2]):
+                best = (distance, -len(variant), term_id)
         return self.terms[best[2]] if best else None
+
+    @cached_property
+    def _spelled(self) -> tuple[list[tuple[str, str]], dict[str, list[int]]]:
+        """Every variant in jamo, and an index from each string left after deleting up to two
+        jamo to the variants it came from: two strings within edit distance k leave a common
+        string after at most k deletions each, so a typo finds its candidates by lookup."""
+        spelled = [(_jamo(candidate), term_id) for candidate, term_id in sorted(self._exact.items())]
+        by_deletion: dict[str, list[int]] = {}
+        for index, (variant, _) in enumerate(spelled):
+            for deleted in _deletions(variant, 2):
+                by_deletion.setdefault(deleted, []).append(index)
+        return spelled, by_deletion
+
+
+def _deletions(text: str, depth: int) -> set[str]:
+    found, frontier = {text}, {text}
+    for _ in range(depth):
+        frontier = {item[:i] + item[i + 1:] for item in frontier for i in range(len(item))}
+        found |= frontier
+    return found
 
 
 def _jamo(text: str) -> str:
@@ -267,15 +300,23 @@ def _jamo(text: str) -> str:
 
 
 def _levenshtein(a: str, b: str, limit: int) -> int:
-    previous = list(range(len(b) + 1))
+    """Edit distance of a and b, or limit + 1 once it must exceed limit (only the diagonal band
+    |i - j| <= limit can hold a smaller distance, so only that band is computed)."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    far = limit + 1
+    previous = {j: j for j in range(0, min(len(b), limit) + 1)}
     for i, ca in enumerate(a, start=1):
-        current = [i]
-        for j, cb in enumerate(b, start=1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        if min(current) > limit:
-            return limit + 1
+        current = {i - limit - 1: far} if i - limit - 1 >= 0 else {}
+        if i <= limit:
+            current[0] = i
+        for j in range(max(1, i - limit), min(len(b), i + limit) + 1):
+            current[j] = min(previous.get(j, far) + 1, current.get(j - 1, far) + 1,
+                             previous.get(j - 1, far) + (ca != b[j - 1]))
+        if min(current.values()) > limit:
+            return far
         previous = current
-    return previous[-1]
+    return min(previous.get(len(b), far), far)
 
 
 def terms_path() -> Path:

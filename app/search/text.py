@@ -6,6 +6,15 @@ import re
 import unicodedata
 
 _SPACE = re.compile(r"\s+")
+# Control characters become spaces; format characters (zero-width space, BOM, soft hyphen) and
+# lone surrogates vanish, so "드롭\u200b아웃" is one word and nothing unencodable goes further.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_INVISIBLE = re.compile(r"[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\ud800-\udfff]")
+
+
+def clean(text: str) -> str:
+    """User text without control characters, invisible format characters and lone surrogates."""
+    return _INVISIBLE.sub("", _CONTROL.sub(" ", text))
 
 
 def normalise(text: str) -> str:
@@ -13,7 +22,7 @@ def normalise(text: str) -> str:
 
     Length can change (NFKC composes), so offsets into the result refer to the result only.
     """
-    return _SPACE.sub(" ", unicodedata.normalize("NFKC", text)).strip().lower()
+    return _SPACE.sub(" ", unicodedata.normalize("NFKC", clean(text))).strip().lower()
 
 
 def display_text(text: str) -> str:

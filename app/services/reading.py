@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections import defaultdict
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 from sqlmodel import Session
 
@@ -20,7 +19,6 @@ from app.api.schemas import (
     CollectionDetail,
     CollectionPublic,
     CollectionRef,
-    DemoLinkPublic,
     QuestionDetail,
     QuestionLink,
     QuestionPage,
@@ -33,6 +31,7 @@ from app.api.schemas import (
 from app.db import queries
 from app.db.models import Answer, Collection, Question, Reaction
 from app.db.queries import content
+from app.demos.service import question_demo_links
 from app.search.related import related_questions
 
 MAX_PER_PAGE = 100
@@ -242,7 +241,7 @@ def question_detail(session: Session, question_id: int) -> QuestionDetail:
         answers=_answer_tree(answers, reactions, question.accepted_answer_id, collection.source_path),
         reactions=_group_reactions([r for r in reactions if r.answer_id is None]),
         references=[ReferencePublic(title=r.title, url=r.url) for r in content.question_references(session, question.id)],
-        demos=demo_links(session, question.id),
+        demos=question_demo_links(session, question.id),
         related=related_questions(session, question.id),
         created_at=question.created_at,
         updated_at=question.updated_at,
@@ -256,22 +255,6 @@ def _newest_posted(answers: list[Answer]) -> int | None:
     """The answer or reply written or edited last on this site (ingested ones carry ingest times)."""
     posted = [a for a in answers if a.origin == "posted" and a.deleted_at is None]
     return max(posted, key=lambda a: (a.updated_at, a.id)).id if posted else None
-
-
-def demo_links(session: Session, question_id: int) -> list[DemoLinkPublic]:
-    """The experiments linked to a question, each with its preset parameters in the demo page's URL."""
-    from app.demos.registry import get_demo  # lists experiment modules (never torch) on first use
-
-    links = []
-    for link in content.demo_links_for(session, question_id):
-        spec = get_demo(link.demo_slug)
-        if spec is None:  # a demo removed from the code after ingest linked it
-            continue
-        params = json.loads(link.params_json or "{}")
-        query = f"?{urlencode(params, doseq=True)}" if params else ""
-        links.append(DemoLinkPublic(slug=spec.slug, title=spec.title, params=params,
-                                    url=f"/demos/{spec.slug}{query}"))
-    return links
 
 
 def _author_public(name: str, questions: int, answers: int) -> AuthorPublic:

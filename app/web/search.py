@@ -39,7 +39,7 @@ def search_page(
     q: Annotated[str, Query(max_length=2000)] = "",
     collection: Annotated[str | None, Query(max_length=200)] = None,
     status: Annotated[Literal["answered", "unanswered", "all", ""] | None, Query()] = None,
-    page: Annotated[int, Query(ge=1, le=500)] = 1,
+    page: Annotated[int, Query(ge=1, le=service.TOTAL_CAP // PER_PAGE)] = 1,
 ):
     collection = collection or None
     status = status or None

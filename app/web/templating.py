@@ -7,6 +7,7 @@ from datetime import datetime
 from fastapi.templating import Jinja2Templates
 
 from app.config import Settings
+from app.demos.params import display_value, param_pairs
 
 KIND_NAMES = {"nodes": "노드", "weeks": "주차", "interview": "면접", "general": "일반"}
 
@@ -25,4 +26,6 @@ def make_templates(settings: Settings) -> Jinja2Templates:
     env.globals["base_url"] = settings.base_url.rstrip("/")
     env.filters["datetime"] = format_datetime
     env.filters["kind_name"] = lambda kind: KIND_NAMES.get(kind, kind)
+    env.filters["demo_value"] = display_value  # parameter and result values on demo pages and panels
+    env.globals["demo_param_pairs"] = param_pairs  # hidden inputs that carry a preset to the run form
     return templates

@@ -5,10 +5,12 @@ bounded parameters, a light listing, valid links. The claim tests of each batch 
 from __future__ import annotations
 
 import math
+import re
 import subprocess
 import sys
 import tomllib
 from functools import cache
+from pathlib import Path
 from typing import Literal, get_origin
 
 import pytest
@@ -17,6 +19,9 @@ from pydantic import ValidationError
 from app.config import PROJECT_ROOT
 from app.demos.base import Chart, DemoResult, Progress, no_progress
 from app.demos.registry import get_demo
+
+
+HANGUL = re.compile(r"[가-힣]")
 
 
 def run(slug: str, seed: int = 0, progress: Progress = no_progress, **overrides) -> DemoResult:
@@ -47,7 +52,10 @@ def deterministic(slug: str, metrics: dict[str, float]) -> dict[str, float]:
 def check_well_formed_and_seeded(slug: str) -> None:
     first = smallest(slug)
     assert 1 <= len(first.charts) <= 3
+    assert len({chart.key for chart in first.charts}) == len(first.charts), "chart keys repeat"
     assert first.table.rows and first.conclusion
+    assert all(len(row) == len(first.table.columns) for row in first.table.rows), "a table row has the wrong length"
+    assert HANGUL.search(first.conclusion), "the conclusion is not Korean"
     for chart in first.charts:
         assert chart.series
         for series in chart.series:
@@ -127,3 +135,23 @@ def check_every_demo_is_linked_and_each_link_is_valid(slugs: list[str]) -> None:
         key = (link["demo"], link["file"], link["question"])
         assert key not in seen, f"linked twice: {key}"
         seen.add(key)
+
+
+def check_described_in_korean(slug: str) -> None:
+    """Title, summary and every parameter's description (the form's label) are Korean; the demo
+    names the questions it explains."""
+    demo = get_demo(slug)
+    assert HANGUL.search(demo.title) and HANGUL.search(demo.summary)
+    assert demo.questions, "which questions does it explain?"
+    for name, field in demo.params.model_json_schema()["properties"].items():
+        assert HANGUL.search(field.get("description", "")), f"{name}: needs a Korean description"
+
+
+def check_every_claim_is_tested(slugs: list[str]) -> None:
+    """Each demo's claim is asserted from its numbers in a test module of its own (test_claims_*.py
+    or test_<module>.py in this folder) that names its slug in quotes."""
+    here = Path(__file__).parent
+    shared = {"test_every_demo.py"} | {p.name for p in here.glob("test_demo_*.py")}
+    texts = [p.read_text(encoding="utf-8") for p in here.glob("test_*.py") if p.name not in shared]
+    unchecked = [slug for slug in slugs if not any(f'"{slug}"' in text for text in texts)]
+    assert unchecked == [], f"no claim test names these demos: {unchecked}"

@@ -8,6 +8,8 @@ import pytest
 
 from app.demos.registry import all_demos
 from tests.demos.support import (
+    check_described_in_korean,
+    check_every_claim_is_tested,
     check_every_demo_is_linked_and_each_link_is_valid,
     check_listing_imports_neither_torch_nor_sklearn,
     check_params_reject_values_outside_their_bounds,
@@ -34,3 +36,12 @@ def test_listing_every_demo_imports_neither_torch_nor_sklearn():
 
 def test_every_demo_is_linked_and_each_link_is_valid():
     check_every_demo_is_linked_and_each_link_is_valid(SLUGS)
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_described_in_korean(slug):
+    check_described_in_korean(slug)
+
+
+def test_every_claim_is_tested():
+    check_every_claim_is_tested(SLUGS)

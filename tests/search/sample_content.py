@@ -106,6 +106,18 @@ QUESTIONS: dict[str, tuple[str, str, str, list[str]]] = {
     "body_match": (
         "twins", "학습 도중 무엇을 남길까", "체크포인트 이야기가 본문에만 있습니다.", [],
     ),
+    "regularization_itself": (
+        "interview", "Regularization이란 무엇인가?", "", ["모델이 학습 데이터에 지나치게 맞추지 않도록 제약을 줍니다."],
+    ),
+    "two_regularizers": (
+        "study", "드롭아웃과 L2 규제를 함께 써도 되나요?", "", ["함께 써도 됩니다."],
+    ),
+    "batch_grow": (
+        "study", "배치 크기를 키우면 어떻게 되나요?", "", ["기울기 추정이 안정됩니다."],
+    ),
+    "batch_shrink": (
+        "study", "배치 크기를 줄이면 어떻게 되나요?", "", ["기울기 추정에 노이즈가 커집니다."],
+    ),
     "deleted": (
         "study", "삭제된 드롭아웃 질문", "이 질문은 지워졌습니다.", ["답"],
     ),

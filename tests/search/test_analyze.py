@@ -15,8 +15,24 @@ def test_search_doc_is_a_picklable_value():
 
 
 def test_particles_and_endings_are_stripped():
-    assert analyse("배치 정규화가 과적합을 막는 이유") == ["batch_normalization", "normalization", "overfitting"]
-    assert analyse("드롭아웃은 테스트할 때 어떻게 동작해") == ["dropout", "regularization", "test", "operation"]
+    tokens = analyse("배치 정규화가 과적합을 막는 이유")
+    assert tokens.exact == ["batch_normalization", "overfitting", "prevention"]  # 막는 → 막다 → prevention
+    assert analyse("드롭아웃은 테스트할 때 어떻게 동작해").exact == ["dropout", "test", "operation"]
+
+
+def test_broader_concepts_are_kept_apart_from_the_terms():
+    tokens = analyse("배치 정규화와 드롭아웃")
+    assert tokens.exact == ["batch_normalization", "dropout"]
+    assert tokens.broader == ["normalization", "regularization"]
+
+
+def test_verbs_and_adjectives_are_indexed_in_dictionary_form():
+    assert "늘어나다" not in analyse("학습 시간이 늘어나는 이유").exact  # 늘어나다 is a variant of increase
+    assert "increase" in analyse("학습 시간이 늘어나는 이유").exact
+    assert "놓치다" in analyse("중요한 관계를 놓칠 수 있다").exact
+    assert "낮추다" in analyse("학습률을 낮추는 이유").exact
+    light = analyse("그것이 있는지 없는지 하고 싶다").exact  # light predicates say nothing about a topic
+    assert not {"있다", "없다", "하다", "싶다"} & set(light)
 
 
 def test_korean_and_english_spellings_index_the_same_tokens():
@@ -25,7 +41,7 @@ def test_korean_and_english_spellings_index_the_same_tokens():
 
 
 def test_nouns_outside_the_dictionary_come_from_kiwi():
-    tokens = analyse("블로그에는 필요성이 있다고 합니다")
+    tokens = analyse("블로그에는 필요성이 있다고 합니다").exact
     assert "블로그" in tokens and "필요성" in tokens  # -성 glued back onto its noun
 
 

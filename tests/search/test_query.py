@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from app.search.query import corrected_query, parse_query
+from app.search.query import WEIGHT_BROADER, WEIGHT_PLAIN, WEIGHT_TOPIC, corrected_query, parse_query
 
-VOCABULARY = {"정규화", "테스트", "구조", "학습", "시간", "블로그", "부근", "필요성"}
+VOCABULARY = {"정규화", "테스트", "구조", "학습", "시간", "블로그", "부근", "필요성", "놓치다", "쉽다", "낮추다", "뭉치다"}
 
 
 def known(tokens):
@@ -16,19 +16,44 @@ def known(tokens):
 
 
 def tokens(dictionary, text, **kwargs):
+    """The tokens of what was typed (not the broader concepts added to them)."""
     return [t for term in parse_query(text, dictionary, known, **kwargs).terms for t in term.tokens]
 
 
-def test_particles_endings_and_question_words_are_dropped(dictionary):
-    assert tokens(dictionary, "배치 정규화가 과적합을 막는 이유") == ["batch_normalization", "overfitting"]
-    assert tokens(dictionary, "드롭아웃은 테스트할 때 어떻게 동작해") == ["dropout", "test", "operation"]
-    assert tokens(dictionary, "정규화가") == ["normalization"]
+def test_terms_are_weighted_by_kind_and_carry_their_broader_concepts():
+    from app.search.terms import default_dictionary
+
+    parsed = parse_query("배치 정규화 구조 차이", default_dictionary(), known)
+    terms = {term.tokens[0]: term for term in parsed.terms}
+    assert {token: term.weight for token, term in terms.items()} == {
+        "batch_normalization": WEIGHT_TOPIC, "difference": WEIGHT_PLAIN,  # an everyday concept
+        "구조": WEIGHT_PLAIN,
+    }
+    assert terms["batch_normalization"].broader == ("normalization",)
+    expression = parsed.match_expression()
+    assert expression.count('"batch_normalization"') == WEIGHT_TOPIC
+    assert expression.count('"normalization"') == WEIGHT_BROADER
 
 
 def test_stems_are_kept_only_if_the_index_knows_them(dictionary):
     parsed = parse_query("블로그에는 없는 낱말들", dictionary, known)
     assert [t.tokens for t in parsed.terms] == [("블로그",)]
     assert "없는" in parsed.unknown
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("관계를 놓칠까", ["놓치다"]), ("쉬워요", ["쉽다"]), ("lr을 낮춰야", ["learning_rate", "낮추다"]),
+        ("뭉쳐서", ["뭉치다"]), ("느려지는", ["speed"]), ("뭐가 달라", ["difference"]), ("늘어났어", ["increase"]), ("막았을 때", ["prevention"]),
+    ],
+)
+def test_conjugated_predicates_find_their_dictionary_form(dictionary, text, expected):
+    assert tokens(dictionary, text) == expected
+
+
+def test_a_noun_is_not_read_as_a_predicate(dictionary):
+    assert tokens(dictionary, "막대그래프") == []  # not 막다 (prevention): 대 is no ending
 
 
 def test_compound_typed_without_space_is_split_into_known_nouns(dictionary):
@@ -47,6 +72,7 @@ HOSTILE = [
     "", "   ", '"', '""', "'", "*", "-", "^", ":", "(", ")", "()", "NEAR", "NEAR(a b)", "AND", "OR", "NOT",
     "a AND", "OR b", '"dropout" AND (NEAR -*', "title:relu", "{title body}: x", "드롭아웃*", "-드롭아웃",
     "x" * 1000, "드롭아웃 " * 200, "\x00\x01", "😀", "%_", "\\", "'; DROP TABLE question; --",
+    "\ud800", "드롭\udfff아웃", "\x1b[31m드롭아웃", "\u200b\ufeff", "NEAR(\"드롭아웃\" \"배치\", 2)", "드롭아웃 -배치 +BN ^relu",
 ]
 
 
@@ -57,6 +83,11 @@ def test_match_expression_is_only_quoted_tokens(dictionary, text):
         return
     # "tok" [*] (OR "tok" [*])* and nothing else; inner quotes doubled
     assert re.fullmatch(r'"(?:[^"]|"")+"\*?(?: OR "(?:[^"]|"")+"\*?)*', expression), expression
+
+
+def test_invisible_and_control_characters_do_not_split_words(dictionary):
+    assert tokens(dictionary, "드롭\u200b아웃") == tokens(dictionary, "드롭\udfff아웃") == ["dropout"]
+    assert tokens(dictionary, "\x00드롭아웃\x1f배치정규화") == ["dropout", "batch_normalization"]
 
 
 def test_long_queries_are_cut(dictionary):

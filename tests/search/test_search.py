@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from urllib.parse import quote
 
 import pytest
 from sqlmodel import Session
@@ -81,6 +82,19 @@ def test_nfd_and_full_width_match_both_ways(sample_session, sample_ids):
 
 def test_title_matches_rank_above_body_matches(sample_session, sample_ids):
     assert top(sample_session, sample_ids, "체크포인트", 2) == ["title_match", "body_match"]
+
+
+def test_a_concept_itself_ranks_above_its_narrower_kinds(sample_session, sample_ids):
+    # the other title names dropout and L2 (both kinds of regularization), but not regularization
+    assert top(sample_session, sample_ids, "regularization이 뭐야", 1) == ["regularization_itself"]
+    assert top(sample_session, sample_ids, "규제", 2) == ["regularization_itself", "two_regularizers"]
+
+
+def test_questions_that_differ_only_in_their_verb(sample_session, sample_ids):
+    assert top(sample_session, sample_ids, "배치 크기를 줄였을 때", 1) == ["batch_shrink"]
+    hit = search_questions(sample_session, "배치 크기를 줄였을 때").items[0]
+    assert "<mark>줄이</mark>면" in hit.title_html
+    assert top(sample_session, sample_ids, "배치 크기 키워도 돼?", 1) == ["batch_grow"]
 
 
 def test_answered_questions_rank_above_unanswered_twins(sample_session, sample_ids):
@@ -178,19 +192,39 @@ def test_api_contract(sample_client):
     response = sample_client.get("/api/v1/search", params={"q": "드롭아웃은 테스트할 때 어떻게 동작해"})
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == {"query", "items", "total", "limit", "offset", "took_ms", "did_you_mean"}
+    assert set(body) == {"query", "items", "total", "total_exact", "limit", "offset", "took_ms", "did_you_mean"}
+    assert body["total_exact"] is True
     assert set(body["items"][0]) == {
-        "question_id", "title", "title_html", "collection", "answered", "snippet", "score", "url"
+        "question_id", "title", "title_html", "collection", "collection_title", "answered", "snippet", "score", "url"
     }
     assert body["items"][0]["score"] >= body["items"][-1]["score"]
     assert "<mark>" in body["items"][0]["snippet"] + body["items"][0]["title_html"]
 
 
+def raw_query(text: str) -> str:
+    """The query string a client sends for `text`, lone surrogates as the bytes they would be."""
+    return quote(text.encode("utf-8", "surrogatepass"), safe="")
+
+
 @pytest.mark.parametrize("text", HOSTILE)
-def test_api_never_fails_on_odd_queries(sample_client, text):
-    response = sample_client.get("/api/v1/search", params={"q": text})
+def test_service_never_fails_on_odd_queries(sample_session, text):
+    results = search_questions(sample_session, text)
+    results.model_dump_json()  # what the API sends must be encodable
+    assert isinstance(suggest_questions(sample_session, text), list)
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_api_and_pages_never_fail_on_odd_queries(sample_client, text):
+    response = sample_client.get(f"/api/v1/search?q={raw_query(text)}")
     assert response.status_code == 200, response.text
     assert isinstance(response.json()["items"], list)
+    assert sample_client.get(f"/search?q={raw_query(text)}").status_code == 200
+    assert sample_client.get(f"/search/suggest?q={raw_query(text)}").status_code == 200
+
+
+def test_overlong_queries_get_a_clear_4xx(sample_client):
+    response = sample_client.get("/api/v1/search", params={"q": "드" * 2001})
+    assert response.status_code == 422 and "error" in response.json()
 
 
 def test_api_rejects_bad_filters_with_the_envelope(sample_client):
@@ -214,3 +248,21 @@ def test_suggest_fragment(sample_client):
     assert fragment.status_code == 200 and "<html" not in fragment.text and "<mark>" in fragment.text
     assert sample_client.get("/search/suggest", params={"title": "배치정규"}).text.count("<li>") >= 1
     assert sample_client.get("/search/suggest", params={"q": ""}).text == ""
+
+
+@pytest.mark.parametrize("path, status", [("/", 200), ("/search?q=드롭아웃", 200), ("/login", 200), ("/signup", 200),
+                                          ("/no-such-page", 404)])
+def test_every_page_has_the_search_box(sample_client, path, status):
+    page = sample_client.get(path, headers={"accept": "text/html"})
+    assert page.status_code == status
+    assert '<form class="site-header__search" action="/search" method="get" role="search">' in page.text
+    assert 'name="q"' in page.text
+
+
+def test_search_page_collection_filter(sample_client, sample_ids):
+    page = sample_client.get("/search", params={"q": "드롭아웃", "collection": "interview"})
+    assert page.status_code == 200
+    assert f'href="/questions/{sample_ids["dropout_effect"]}"' in page.text
+    assert f'href="/questions/{sample_ids["dropout_test_time"]}"' not in page.text  # collection "study"
+    assert '<option value="interview" selected>' in page.text
+    assert sample_client.get("/search", params={"q": "드롭아웃", "collection": "nope"}).status_code == 404

@@ -94,3 +94,17 @@ def test_bad_files_are_reported_with_their_line():
         TermDictionary.parse("relu\t렐루\t>activation\n")
     with pytest.raises(TermDictionaryError):
         TermDictionary.parse("Bad Id\t표기\n")
+
+
+def test_everyday_vocabulary_is_flagged_general():
+    parsed = TermDictionary.parse("difference\t차이\tvs\t@general\nrelu\t렐루\tReLU\n")
+    assert parsed.is_general("difference") and not parsed.is_general("relu")
+    assert parsed.lookup("vs") == "difference" and parsed.lookup("@general") is None
+    with pytest.raises(TermDictionaryError, match="@general"):
+        TermDictionary.parse("relu\t렐루\t@topic\n")
+
+
+def test_shipped_dictionary_marks_only_everyday_words_general(dictionary):
+    general = {term_id for term_id in dictionary.terms if dictionary.is_general(term_id)}
+    assert {"difference", "meaning", "advantage"} <= general
+    assert not {"dropout", "batch_normalization", "gpu"} & general

@@ -11,12 +11,16 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import Connection
 
-# bm25 column weights: a match in the title counts most, then the question body, then answers.
+# bm25 column weights: a match in the title counts most, then the question body, then answers;
+# a broader concept of a term (batch normalization → normalization) counts less than the term.
 TITLE_WEIGHT = 10.0
 BODY_WEIGHT = 3.0
 ANSWERS_WEIGHT = 1.0
+TITLE_BROADER_WEIGHT = 3.0
+TEXT_BROADER_WEIGHT = 0.5
+WEIGHTS = f"{TITLE_WEIGHT}, {BODY_WEIGHT}, {ANSWERS_WEIGHT}, {TITLE_BROADER_WEIGHT}, {TEXT_BROADER_WEIGHT}"
 # Scores are negative (lower is better); an answered question's score is multiplied by this.
-ANSWERED_BOOST = 1.3
+ANSWERED_BOOST = 1.15
 
 _CHUNK = 500  # ids per IN (...) list
 
@@ -39,8 +43,11 @@ def write_search_docs(conn: Connection, items: list[tuple[int, object]]) -> None
         return
     delete_search_docs(conn, [question_id for question_id, _ in items])
     conn.exec_driver_sql(
-        "INSERT INTO search_index (rowid, title, body, answers) VALUES (?, ?, ?, ?)",
-        [(qid, doc.title_terms, doc.body_terms, doc.answers_terms) for qid, doc in items],
+        "INSERT INTO search_index (rowid, title, body, answers, title_broader, text_broader) VALUES (?, ?, ?, ?, ?, ?)",
+        [
+            (qid, doc.title_terms, doc.body_terms, doc.answers_terms, doc.title_broader_terms, doc.text_broader_terms)
+            for qid, doc in items
+        ],
     )
     conn.exec_driver_sql(
         "INSERT INTO search_text (question_id, title, body, answers) VALUES (?, ?, ?, ?)",
@@ -137,64 +144,108 @@ def indexed_document_count(conn: Connection) -> int:
 
 
 @dataclass(frozen=True)
-class Hit:
+class Filters:
+    collection_id: int | None = None
+    answered: bool | None = None
+
+    @property
+    def empty(self) -> bool:
+        return self.collection_id is None and self.answered is None
+
+
+NO_FILTERS = Filters()
+
+
+@dataclass(frozen=True)
+class Scored:
     question_id: int
-    title: str
-    collection_id: int
-    answered: bool
     score: float  # higher is better
 
 
-def _filters(collection_id: int | None, answered: bool | None, exclude_id: int | None) -> tuple[str, list]:
+def _where(filters: Filters) -> tuple[str, list]:
     sql, params = "", []
-    if collection_id is not None:
+    if filters.collection_id is not None:
         sql += " AND q.collection_id = ?"
-        params.append(collection_id)
-    if answered is not None:
+        params.append(filters.collection_id)
+    if filters.answered is not None:
         sql += " AND q.answered = ?"
-        params.append(1 if answered else 0)
-    if exclude_id is not None:
-        sql += " AND q.id != ?"
-        params.append(exclude_id)
+        params.append(1 if filters.answered else 0)
     return sql, params
 
 
-def search(
-    conn: Connection,
-    match: str,
-    *,
-    collection_id: int | None = None,
-    answered: bool | None = None,
-    exclude_id: int | None = None,
-    limit: int = 20,
-    offset: int = 0,
-    count: bool = True,
-) -> tuple[list[Hit], int]:
-    """Ranked hits for an FTS5 expression (built by app.search.query) and the total matching."""
-    where, params = _filters(collection_id, answered, exclude_id)
-    total_sql = "count(*) OVER ()" if count else "0"
-    rows = conn.exec_driver_sql(
-        f"WITH hits AS MATERIALIZED (SELECT q.id AS id, q.title AS title, q.collection_id AS collection_id,"
-        " q.answered AS answered, "
-        f"bm25(search_index, {TITLE_WEIGHT}, {BODY_WEIGHT}, {ANSWERS_WEIGHT})"
-        f" * (CASE WHEN q.answered THEN {ANSWERED_BOOST} ELSE 1.0 END) AS score "
-        "FROM search_index JOIN question AS q ON q.id = search_index.rowid "
-        "WHERE search_index MATCH ? AND q.deleted_at IS NULL AND q.retired_at IS NULL"
-        f"{where}) SELECT id, title, collection_id, answered, score, {total_sql} FROM hits "
-        "ORDER BY score, id LIMIT ? OFFSET ?",
-        (match, *params, limit, offset),
-    ).all()
-    hits = [Hit(r[0], r[1], r[2], bool(r[3]), round(-r[4], 4)) for r in rows]
-    if rows and count:
-        return hits, rows[0][5]
-    if not count or offset == 0:
-        return hits, len(hits)
-    total = conn.exec_driver_sql(
-        "SELECT count(*) FROM search_index JOIN question AS q ON q.id = search_index.rowid "
-        f"WHERE search_index MATCH ? AND q.deleted_at IS NULL AND q.retired_at IS NULL{where}",
+def count_matches(conn: Connection, match: str, filters: Filters = NO_FILTERS, *, at_most: int | None = None,
+                  rowids: tuple[int, int] | None = None) -> int:
+    """How many indexed questions match an FTS5 expression (built by app.search; no scoring),
+    counting no further than `at_most` (FTS5 counts at tens of nanoseconds a row: a cap keeps a
+    query that matches half the index cheap); `rowids` = (low exclusive, high inclusive)."""
+    where, params = _where(filters)
+    if rowids is not None:
+        where += " AND search_index.rowid > ? AND search_index.rowid <= ?"
+        params += list(rowids)
+    join = "" if filters.empty else " JOIN question AS q ON q.id = search_index.rowid"
+    limit = "" if at_most is None else f" LIMIT {int(at_most)}"
+    return conn.exec_driver_sql(
+        f"SELECT count(*) FROM (SELECT 1 FROM search_index{join} WHERE search_index MATCH ?{where}{limit})",
         (match, *params),
     ).scalar_one()
-    return hits, total
+
+
+def capped_frequencies(conn: Connection, phrases: Iterable[str], at_most: int) -> dict[str, int]:
+    """How many documents match each FTS5 phrase (quoted by app.search), counted no further than
+    `at_most`, in one statement. search_vocab gives exact counts but reads a token's whole doclist:
+    for a common concept a third of a millisecond that ranking does not need."""
+    values = sorted(set(phrases))
+    if not values:
+        return {}
+    one = "SELECT ?, (SELECT count(*) FROM (SELECT 1 FROM search_index WHERE search_index MATCH ? LIMIT ?))"
+    params = [p for phrase in values for p in (phrase, phrase, int(at_most))]
+    return dict(conn.exec_driver_sql(" UNION ALL ".join([one] * len(values)), tuple(params)).all())
+
+
+def rowid_at(conn: Connection, match: str, filters: Filters, position: int) -> int | None:
+    """The question id at `position` among the matches, newest (highest id) first."""
+    where, params = _where(filters)
+    join = "" if filters.empty else " JOIN question AS q ON q.id = search_index.rowid"
+    return conn.exec_driver_sql(
+        f"SELECT search_index.rowid FROM search_index{join} WHERE search_index MATCH ?{where}"
+        " ORDER BY search_index.rowid DESC LIMIT 1 OFFSET ?",
+        (match, *params, position),
+    ).scalar()
+
+
+def scored(
+    conn: Connection, match: str, filters: Filters = NO_FILTERS, *, limit: int = 20, offset: int = 0,
+    rowids: tuple[int, int] | None = None,
+) -> list[Scored]:
+    """Matches ranked by bm25 (column weights, answered boost), best first; `rowids` = (low, high]."""
+    where, params = _where(filters)
+    if rowids is not None:
+        where += " AND search_index.rowid > ? AND search_index.rowid <= ?"
+        params += list(rowids)
+    rows = conn.exec_driver_sql(
+        f"SELECT q.id, bm25(search_index, {WEIGHTS}) * (CASE WHEN q.answered THEN {ANSWERED_BOOST} ELSE 1.0 END)"
+        " AS score FROM search_index JOIN question AS q ON q.id = search_index.rowid"
+        f" WHERE search_index MATCH ? AND q.deleted_at IS NULL AND q.retired_at IS NULL{where}"
+        " ORDER BY score, q.id LIMIT ? OFFSET ?",
+        (match, *params, limit, offset),
+    ).all()
+    return [Scored(r[0], round(-r[1], 4)) for r in rows]
+
+
+def indexed_question_upper_bound(conn: Connection) -> int:
+    """The highest indexed question id: about the number of indexed questions, in O(log n)."""
+    return conn.exec_driver_sql("SELECT coalesce(max(question_id), 0) FROM search_text").scalar_one()
+
+
+def question_rows(conn: Connection, question_ids: Sequence[int]) -> dict[int, tuple[str, int, bool]]:
+    """id → (title, collection id, answered) for these questions."""
+    if not question_ids:
+        return {}
+    rows = conn.exec_driver_sql(
+        f"SELECT id, title, collection_id, answered FROM question WHERE id IN ({_marks(len(question_ids))})",
+        tuple(question_ids),
+    )
+    return {r[0]: (r[1], r[2], bool(r[3])) for r in rows}
 
 
 def search_texts(conn: Connection, question_ids: Sequence[int]) -> dict[int, tuple[str, str, str]]:
@@ -232,12 +283,14 @@ def all_collections(conn: Connection) -> list[tuple[str, str]]:
 # --- related questions --------------------------------------------------------------------
 
 
-def indexed_terms(conn: Connection, question_id: int) -> tuple[str, str] | None:
-    """The stored title and body tokens of one question (what its related questions share)."""
+def indexed_terms(conn: Connection, question_id: int) -> dict[str, str] | None:
+    """The stored tokens of one question by column (what its related questions share)."""
     row = conn.exec_driver_sql(
-        "SELECT title, body FROM search_index WHERE rowid = ?", (question_id,)
+        "SELECT title, body, answers, title_broader FROM search_index WHERE rowid = ?", (question_id,)
     ).first()
-    return None if row is None else (row[0] or "", row[1] or "")
+    if row is None:
+        return None
+    return dict(zip(("title", "body", "answers", "title_broader"), (value or "" for value in row)))
 
 
 def same_demo_question_ids(conn: Connection, question_id: int, limit: int) -> list[int]:

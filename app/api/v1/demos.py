@@ -1,0 +1,74 @@
+"""Demo API: the catalogue, starting runs, reading them back, following them live. Thin routes."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Depends, Path, Request
+from fastapi.responses import JSONResponse, StreamingResponse
+from starlette.concurrency import run_in_threadpool
+
+from app.api.deps import SessionDep
+from app.demos import service
+from app.demos.engine import DemoEngine
+from app.demos.schemas import DemoDetail, DemoSummary, RunPublic, RunRequest
+from app.web.auth import client_ip
+
+router = APIRouter(tags=["실험"])
+
+ERRORS = {404: {"description": "없는 실험 또는 실행"}, 422: {"description": "매개변수·device 오류 (필드와 범위)"},
+          429: {"description": "대기열이 가득 참 (`Retry-After`)"}}
+
+
+def get_demo_engine(request: Request) -> DemoEngine:
+    return request.app.state.demo_engine
+
+
+def limit_runs(request: Request) -> None:
+    """Runs per address per minute (API and form together); 429 with Retry-After past it."""
+    request.app.state.rate_limiter.hit([
+        (f"demo-run:ip:{client_ip(request)}", request.app.state.settings.rate_limit_demo_runs_per_minute)])
+
+
+DemoEngineDep = Annotated[DemoEngine, Depends(get_demo_engine)]
+RunLimit = Depends(limit_runs)
+RunId = Annotated[str, Path(max_length=64)]
+
+
+@router.get("/demos", response_model=list[DemoSummary], summary="실험 목록")
+def list_demos():
+    return service.list_demos()
+
+
+@router.get("/demos/{slug}", response_model=DemoDetail, summary="실험 하나: 매개변수 JSON 스키마, 질문, 인용",
+            responses=ERRORS)
+def demo_detail(slug: str, session: SessionDep):
+    return service.demo_detail(session, slug)
+
+
+@router.post("/demos/{slug}/runs", response_model=RunPublic, status_code=202, summary="실험 실행", responses=ERRORS,
+             dependencies=[RunLimit])
+def start_run(slug: str, engine: DemoEngineDep, body: Annotated[RunRequest | None, Body()] = None):
+    """`params`, `device`, `seed`는 모두 생략할 수 있습니다 (기본값, `auto`, 0). 같은 실험·매개변수·시드·장치의
+    결과가 이미 있으면 바로 `succeeded`인 새 실행(`cached: true`)으로 답합니다. `Location`이 실행의 주소입니다."""
+    submitted = service.start_run(engine, slug, body)
+    public = service.run_public(submitted.run)
+    return JSONResponse(public.model_dump(mode="json"), status_code=202, headers={"Location": public.api_url})
+
+
+@router.get("/runs/{run_id}", response_model=RunPublic, summary="실행 상태와 결과", responses=ERRORS)
+def get_run(run_id: RunId, engine: DemoEngineDep):
+    return service.run_detail(engine, run_id)
+
+
+@router.get("/runs/{run_id}/events", summary="실행 진행 상황 (server-sent events)", responses=ERRORS,
+            response_class=StreamingResponse)
+async def run_events(run_id: RunId, request: Request, engine: DemoEngineDep):
+    """`status`, `progress`(진행률, 메시지, 지금까지의 차트 계열), 마지막으로 `result`(GET /runs/{id}와 같은 본문)를
+    보내고 스트림을 닫습니다."""
+    await run_in_threadpool(service.get_run_or_404, engine, run_id)
+    return StreamingResponse(
+        service.run_events(engine, run_id, request.is_disconnected),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )

@@ -1,0 +1,119 @@
+"""SQL of the demo engine: runs (queue state, progress, results, the cache) and question↔demo links."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, or_, update
+from sqlmodel import Session, select
+
+from app.db.models import Collection, DemoLink, DemoRun, Question
+
+ACTIVE_STATUSES = ("queued", "running")
+
+
+# --- runs --------------------------------------------------------------------------------------
+
+
+def insert_run(session: Session, run: DemoRun) -> DemoRun:
+    session.add(run)
+    session.flush()
+    return run
+
+
+def get_run(session: Session, run_id: str) -> DemoRun | None:
+    return session.get(DemoRun, run_id)
+
+
+def delete_run(session: Session, run_id: str) -> None:
+    session.exec(delete(DemoRun).where(DemoRun.id == run_id))
+
+
+def mark_running(session: Session, run_id: str, started_at: datetime) -> None:
+    session.exec(
+        update(DemoRun).where(DemoRun.id == run_id, DemoRun.status == "queued")
+        .values(status="running", started_at=started_at)
+    )
+
+
+def save_progress(session: Session, run_id: str, progress_json: str) -> None:
+    session.exec(
+        update(DemoRun).where(DemoRun.id == run_id, DemoRun.status.in_(ACTIVE_STATUSES))
+        .values(progress_json=progress_json)
+    )
+
+
+def finish_run(session: Session, run_id: str, *, status: str, finished_at: datetime, result_json: str = "",
+               error: str | None = None, device_used: str | None = None, device_name: str | None = None,
+               torch_version: str | None = None, wall_ms: float | None = None,
+               progress_json: str | None = None) -> None:
+    values = dict(status=status, finished_at=finished_at, result_json=result_json, error=error)
+    if device_used is not None:
+        values.update(device_used=device_used, device_name=device_name, torch_version=torch_version, wall_ms=wall_ms)
+    if progress_json is not None:
+        values["progress_json"] = progress_json
+    # Only an active run finishes: a late report about a run already marked stale changes nothing.
+    session.exec(update(DemoRun).where(DemoRun.id == run_id, DemoRun.status.in_(ACTIVE_STATUSES)).values(**values))
+
+
+def find_cached(session: Session, cache_key: str) -> DemoRun | None:
+    """The newest run that computed this key itself (not a copy of another)."""
+    return session.exec(
+        select(DemoRun)
+        .where(DemoRun.cache_key == cache_key, DemoRun.status == "succeeded", DemoRun.cached_from.is_(None))
+        .order_by(DemoRun.finished_at.desc())
+        .limit(1)
+    ).first()
+
+
+def recent_runs(session: Session, slug: str, limit: int = 10) -> Sequence[DemoRun]:
+    return session.exec(
+        select(DemoRun).where(DemoRun.demo_slug == slug).order_by(DemoRun.created_at.desc()).limit(limit)
+    ).all()
+
+
+def fail_stale_runs(session: Session, *, running_before: datetime, queued_before: datetime, error: str,
+                    finished_at: datetime) -> int:
+    """Runs no live worker can still be on (a server that stopped without saying so)."""
+    result = session.exec(
+        update(DemoRun)
+        .where(or_(
+            (DemoRun.status == "running") & (DemoRun.started_at < running_before),
+            (DemoRun.status == "queued") & (DemoRun.created_at < queued_before),
+        ))
+        .values(status="failed", error=error, finished_at=finished_at)
+    )
+    return result.rowcount or 0
+
+
+# --- links -------------------------------------------------------------------------------------
+
+
+def visible_question_labels(session: Session, source_path: str) -> dict[str, int] | None:
+    """label -> question id for the visible questions of the file, or None when no such file was ingested."""
+    collection = session.exec(select(Collection).where(Collection.source_path == source_path)).first()
+    if collection is None:
+        return None
+    rows = session.exec(
+        select(Question.label, Question.id).where(
+            Question.collection_id == collection.id, Question.label.is_not(None),
+            Question.deleted_at.is_(None), Question.retired_at.is_(None),
+        )
+    ).all()
+    return {label: question_id for label, question_id in rows}
+
+
+def replace_demo_links(session: Session, links: Iterable[DemoLink]) -> None:
+    session.exec(delete(DemoLink))
+    session.add_all(list(links))
+    session.flush()
+
+
+def links_for_demo(session: Session, slug: str) -> Sequence[tuple[DemoLink, Question]]:
+    return session.exec(
+        select(DemoLink, Question)
+        .join(Question, Question.id == DemoLink.question_id)
+        .where(DemoLink.demo_slug == slug, Question.deleted_at.is_(None), Question.retired_at.is_(None))
+        .order_by(Question.collection_id, Question.position, Question.id)
+    ).all()

@@ -1,0 +1,121 @@
+"""`kb demo …` subcommands: list the experiments, run one in this process."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+
+def _cmd_list(args, settings) -> int:
+    from app.demos.registry import all_demos
+
+    demos = all_demos()
+    if args.json:
+        from app.demos.service import list_demos
+
+        print(json.dumps([d.model_dump(mode="json") for d in list_demos()], ensure_ascii=False, indent=2))
+        return 0
+    width = max((len(d.slug) for d in demos), default=0)
+    for spec in demos:
+        questions = ", ".join(q.where for q in spec.questions)
+        print(f"{spec.slug:<{width}}  {spec.title}" + (f"  [{questions}]" if questions else ""))
+    print(f"실험 {len(demos)}개")
+    return 0
+
+
+def _parse_param_args(pairs: list[str]) -> dict[str, list[str]] | str:
+    grouped: dict[str, list[str]] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            return f"--param은 이름=값 모양이어야 합니다: {pair!r}"
+        grouped.setdefault(name.strip(), []).append(value)
+    return grouped
+
+
+def _print_result(run: dict) -> None:
+    from app.demos.params import display_value
+
+    result = run["result"]
+    print(f"{run['demo_title']} — {run['device']}" + (f" ({run['device_name']})" if run["device_name"] else "")
+          + f", torch {run['torch_version']}, seed {run['seed']}, {run['wall_ms']:.0f} ms")
+    print()
+    columns = result["table"]["columns"]
+    rows = [[display_value(cell) for cell in row] for row in result["table"]["rows"]]
+    widths = [max(len(str(c)), *(len(r[i]) for r in rows)) if rows else len(str(c)) for i, c in enumerate(columns)]
+    print("  ".join(str(c).ljust(w) for c, w in zip(columns, widths)))
+    for row in rows:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)))
+    print()
+    print(result["conclusion"])
+
+
+def _cmd_run(args, settings) -> int:
+    from app.demos.execute import (MAX_SEED, DeviceUnavailable, execute, finite_json, probe_devices,
+                                   resolve_device)
+    from app.demos.params import ParamsInvalid, coerce_strings, validate_params
+    from app.demos.registry import all_demos, get_demo
+
+    spec = get_demo(args.slug)
+    if spec is None:
+        print(f"없는 실험입니다: {args.slug} (있는 실험: {', '.join(d.slug for d in all_demos())})", file=sys.stderr)
+        return 2
+    if not 0 <= args.seed <= MAX_SEED:
+        print(f"--seed는 0 이상 {MAX_SEED} 이하여야 합니다", file=sys.stderr)
+        return 2
+    grouped = _parse_param_args(args.param)
+    if isinstance(grouped, str):
+        print(grouped, file=sys.stderr)
+        return 2
+    try:
+        params = validate_params(spec.params, coerce_strings(spec.params, grouped))
+    except ParamsInvalid as exc:
+        for detail in exc.details:
+            print(f"! {detail['message']}", file=sys.stderr)
+        return 2
+    import torch
+
+    torch.set_num_threads(max(1, settings.demo_threads_per_worker if args.threads is None else args.threads))
+    try:
+        device = resolve_device(args.device, probe_devices().cuda)
+    except DeviceUnavailable as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+
+    def progress(fraction: float, message: str = "", charts=None) -> None:
+        if not args.json:
+            print(f"\r{fraction * 100:5.1f}% {message[:60]:<60}", end="", file=sys.stderr, flush=True)
+
+    execution = execute(spec, params, device, args.seed, progress)
+    if not args.json:
+        print("\r" + " " * 70 + "\r", end="", file=sys.stderr)
+    run = finite_json({
+        "demo_slug": spec.slug, "demo_title": spec.title, "demo_version": spec.version,
+        "params": params.model_dump(mode="json"), "seed": execution.seed, "device": execution.device,
+        "device_name": execution.device_name, "torch_version": execution.torch_version,
+        "wall_ms": execution.wall_ms, "result": execution.result.model_dump(mode="json"),
+    })
+    if args.json:
+        print(json.dumps(run, ensure_ascii=False, indent=2))
+    else:
+        _print_result(run)
+    return 0
+
+
+def add_commands(commands) -> None:
+    from app.demos.execute import DEFAULT_SEED, DEVICES
+
+    demo = commands.add_parser("demo", help="라이브 실험").add_subparsers(dest="demo_command", required=True)
+    listing = demo.add_parser("list", help="등록된 실험 목록")
+    listing.add_argument("--json", action="store_true", help="기계가 읽을 JSON으로 출력")
+    listing.set_defaults(handler=_cmd_list)
+
+    run = demo.add_parser("run", help="실험 하나를 이 프로세스에서 실행합니다 (웹 서버·DB 없이)")
+    run.add_argument("slug", help="실험 slug (kb demo list)")
+    run.add_argument("--param", action="append", default=[], metavar="이름=값",
+                     help="매개변수 (여러 번; 여러 값을 고르는 매개변수는 쉼표로: activations=sigmoid,relu)")
+    run.add_argument("--device", choices=DEVICES, default="auto", help="auto(기본): GPU가 있으면 cuda")
+    run.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"난수 시드 (기본 {DEFAULT_SEED})")
+    run.add_argument("--threads", type=int, default=None, help="torch 스레드 수 (기본: KB_DEMO_THREADS)")
+    run.add_argument("--json", action="store_true", help="결과 전체를 JSON으로 출력")
+    run.set_defaults(handler=_cmd_run)

@@ -1,0 +1,288 @@
+"""The demo engine of the web process: stores runs, answers repeats from the cache, hands new runs
+to a runner, and turns the runner's reports into stored progress and live events.
+
+It never imports torch. The runner (and its worker processes) starts with the first run or device
+question, and stops in the app's lifespan.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from app.config import Settings
+from app.db.models import DemoRun
+from app.services.limits import now_utc as utcnow
+from app.db.queries import demos as queries
+from app.demos.base import DemoParams, DemoSpec
+from app.demos.execute import DeviceProbe, resolve_device
+from app.demos.runner import Job, LocalPoolRunner, Outcome, Runner, RunnerUnavailable
+from app.services.posting import write_transaction
+
+# Listeners get every report; the database one every few seconds and the last one with the result.
+# Every commit moves SQLite's data_version, which empties the reading pages' response cache, so a
+# run should commit rarely: a run of a few seconds commits three times (queued, running, done).
+PROGRESS_SAVE_INTERVAL_S = 5.0
+STALE_MARGIN_S = 120.0
+TERMINAL_STATUSES = ("succeeded", "failed", "timed_out")
+
+
+def canonical_params(params: DemoParams) -> dict:
+    return json.loads(json.dumps(params.model_dump(mode="json"), sort_keys=True))
+
+
+def cache_key(slug: str, params: DemoParams, seed: int, device: str, version: str) -> str:
+    payload = json.dumps([slug, canonical_params(params), seed, device, version], sort_keys=True,
+                         separators=(",", ":"))
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def new_run_id() -> str:
+    return secrets.token_urlsafe(8)
+
+
+def _dumps(value) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+@dataclass(frozen=True)
+class Submitted:
+    run: DemoRun
+    how: str  # queued | cached (a copy of an earlier run's result) | joined (the same run already in flight)
+
+
+class DemoEngine:
+    def __init__(self, settings: Settings, db: Engine,
+                 runner_factory: Callable[["DemoEngine"], Runner] | None = None) -> None:
+        self.settings = settings
+        self._db = db
+        self._runner_factory = runner_factory or self._local_pool
+        self._runner: Runner | None = None
+        self._lock = threading.Lock()
+        self._submit_lock = threading.Lock()
+        self._active_by_key: dict[str, str] = {}
+        self._key_by_run: dict[str, str] = {}
+        self._latest_progress: dict[str, dict] = {}
+        self._progress_saved_at: dict[str, float] = {}
+        self._listeners: dict[str, set[tuple[asyncio.AbstractEventLoop, asyncio.Queue]]] = {}
+        self._closed = False
+
+    def _local_pool(self, events) -> Runner:
+        return LocalPoolRunner(events, workers=self.settings.demo_workers, queue_size=self.settings.demo_queue_size,
+                               threads=self.settings.demo_threads_per_worker)
+
+    @property
+    def runner(self) -> Runner:
+        with self._lock:
+            if self._closed:  # a request arriving during shutdown must not start a fresh pool
+                raise RunnerUnavailable("서버가 종료되는 중입니다.")
+            if self._runner is None:
+                self._runner = self._runner_factory(self)
+            return self._runner
+
+    @property
+    def runner_started(self) -> bool:
+        return self._runner is not None
+
+    def probe(self) -> DeviceProbe:
+        return self.runner.probe()
+
+    def resolve_device(self, requested: str) -> str:
+        """cpu needs no worker; auto and cuda ask the worker's probe (raises DeviceUnavailable)."""
+        if requested == "cpu":
+            return "cpu"
+        return resolve_device(requested, self.probe().cuda)
+
+    # --- runs -----------------------------------------------------------------------------------
+
+    def submit(self, spec: DemoSpec, params: DemoParams, *, device: str, seed: int,
+               use_cache: bool = True) -> Submitted:
+        """Store a run and start it, or answer from the cache (or join the same run in flight).
+
+        Raises QueueFull, DeviceUnavailable, RunnerUnavailable.
+        """
+        resolved = self.resolve_device(device)
+        key = cache_key(spec.slug, params, seed, resolved, spec.version)
+        params_json = _dumps(canonical_params(params))
+        with self._submit_lock:
+            with Session(self._db) as session:
+                active_id = self._active_by_key.get(key) if use_cache else None
+                if active_id is not None:
+                    run = queries.get_run(session, active_id)
+                    if run is not None and run.status not in TERMINAL_STATUSES:
+                        session.expunge(run)
+                        return Submitted(run, "joined")
+                cached = queries.find_cached(session, key) if use_cache else None
+                now = utcnow()
+                run = DemoRun(
+                    id=new_run_id(), demo_slug=spec.slug, demo_version=spec.version, params_json=params_json,
+                    seed=seed, device_requested=device, cache_key=key, created_at=now,
+                )
+                if cached is not None:
+                    run.status = "succeeded"
+                    run.cached_from = cached.id
+                    run.result_json = cached.result_json
+                    run.device_used, run.device_name = cached.device_used, cached.device_name
+                    run.torch_version, run.wall_ms = cached.torch_version, cached.wall_ms
+                    run.started_at = run.finished_at = now
+                    with write_transaction(session):
+                        queries.insert_run(session, run)
+                    session.refresh(run)
+                    session.expunge(run)
+                    return Submitted(run, "cached")
+                with write_transaction(session):
+                    queries.insert_run(session, run)
+                session.refresh(run)
+                session.expunge(run)
+            with self._lock:
+                self._active_by_key[key] = run.id
+                self._key_by_run[run.id] = key
+            job = Job(run_id=run.id, slug=spec.slug, params=canonical_params(params), seed=seed, device=resolved,
+                      time_limit_s=self.settings.demo_time_limit_s)
+            try:
+                self.runner.submit(job)
+            except Exception:
+                self._forget(run.id)
+                with Session(self._db) as session, write_transaction(session):
+                    queries.delete_run(session, run.id)  # refused, so never a run
+                raise
+        return Submitted(run, "queued")
+
+    def get(self, run_id: str) -> DemoRun | None:
+        with Session(self._db) as session:
+            run = queries.get_run(session, run_id)
+            if run is not None and run.status not in TERMINAL_STATUSES and self._looks_stale(run):
+                self.fail_stale_runs()
+                session.expire_all()
+                run = queries.get_run(session, run_id)
+            if run is not None:
+                session.expunge(run)
+            return run
+
+    def recent(self, slug: str, limit: int = 10) -> list[DemoRun]:
+        with Session(self._db) as session:
+            runs = list(queries.recent_runs(session, slug, limit))
+            if any(r.status not in TERMINAL_STATUSES and self._looks_stale(r) for r in runs):
+                self.fail_stale_runs()
+                session.expire_all()
+                runs = list(queries.recent_runs(session, slug, limit))
+            for run in runs:
+                session.expunge(run)
+            return runs
+
+    def cancel(self, run_id: str) -> bool:
+        return self._runner is not None and self._runner.cancel(run_id)
+
+    def _stale_bounds(self) -> tuple[timedelta, timedelta]:
+        limit = self.settings.demo_time_limit_s
+        capacity = self.settings.demo_workers + self.settings.demo_queue_size
+        return timedelta(seconds=limit + STALE_MARGIN_S), timedelta(seconds=capacity * limit + STALE_MARGIN_S)
+
+    def _looks_stale(self, run: DemoRun) -> bool:
+        running_for, queued_for = self._stale_bounds()
+        now = utcnow()
+        if run.status == "running":
+            return run.started_at is not None and run.started_at < now - running_for
+        return run.created_at < now - queued_for
+
+    def fail_stale_runs(self) -> int:
+        """A run still 'running' past any time limit belongs to a server that stopped without saying so."""
+        running_for, queued_for = self._stale_bounds()
+        now = utcnow()
+        with Session(self._db) as session, write_transaction(session):
+            return queries.fail_stale_runs(
+                session, running_before=now - running_for, queued_before=now - queued_for, finished_at=now,
+                error="서버가 다시 시작되어 실행이 중단되었습니다. 다시 실행해 주세요.",
+            )
+
+    def shutdown(self) -> None:
+        with self._lock:
+            self._closed = True
+            runner, self._runner = self._runner, None
+        if runner is not None:
+            runner.shutdown()
+
+    # --- live events --------------------------------------------------------------------------------
+
+    def subscribe(self, run_id: str) -> asyncio.Queue:
+        queue: asyncio.Queue = asyncio.Queue()
+        with self._lock:
+            self._listeners.setdefault(run_id, set()).add((asyncio.get_running_loop(), queue))
+        return queue
+
+    def unsubscribe(self, run_id: str, queue: asyncio.Queue) -> None:
+        with self._lock:
+            listeners = self._listeners.get(run_id)
+            if listeners is None:
+                return
+            listeners.difference_update({item for item in listeners if item[1] is queue})
+            if not listeners:
+                del self._listeners[run_id]
+
+    def latest_progress(self, run_id: str) -> dict | None:
+        return self._latest_progress.get(run_id)
+
+    def _publish(self, run_id: str, event: str, data: dict) -> None:
+        with self._lock:
+            listeners = list(self._listeners.get(run_id, ()))
+        for loop, queue in listeners:
+            try:
+                loop.call_soon_threadsafe(queue.put_nowait, (event, data))
+            except RuntimeError:  # that listener's loop has closed
+                pass
+
+    def _forget(self, run_id: str) -> None:
+        with self._lock:
+            key = self._key_by_run.pop(run_id, None)
+            if key is not None and self._active_by_key.get(key) == run_id:
+                del self._active_by_key[key]
+            self._latest_progress.pop(run_id, None)
+            self._progress_saved_at.pop(run_id, None)
+
+    # --- RunEvents: called by the runner from its threads -------------------------------------------
+
+    def started(self, run_id: str) -> None:
+        self._progress_saved_at[run_id] = time.monotonic()
+        with Session(self._db) as session, write_transaction(session):
+            queries.mark_running(session, run_id, utcnow())
+        self._publish(run_id, "status", {"status": "running"})
+
+    def progress(self, run_id: str, fraction: float, message: str, charts: list[dict] | None) -> None:
+        report = {"fraction": fraction, "message": message}
+        if charts is not None:
+            report["charts"] = charts
+        elif run_id in self._latest_progress:
+            report["charts"] = self._latest_progress[run_id].get("charts", [])
+        self._latest_progress[run_id] = report
+        self._publish(run_id, "progress", report)
+        now = time.monotonic()
+        if now - self._progress_saved_at.get(run_id, now) >= PROGRESS_SAVE_INTERVAL_S:
+            self._progress_saved_at[run_id] = now
+            with Session(self._db) as session, write_transaction(session):
+                queries.save_progress(session, run_id, _dumps(report))
+
+    def finished(self, run_id: str, outcome: Outcome) -> None:
+        meta = outcome.meta or {}
+        last = self._latest_progress.get(run_id)
+        try:
+            with Session(self._db) as session, write_transaction(session):
+                queries.finish_run(
+                    session, run_id, status=outcome.status, finished_at=utcnow(),
+                    result_json=_dumps(outcome.result) if outcome.result is not None else "",
+                    error=outcome.error, device_used=meta.get("device"), device_name=meta.get("device_name"),
+                    torch_version=meta.get("torch_version"), wall_ms=meta.get("wall_ms"),
+                    progress_json=_dumps(last) if last is not None else None,
+                )
+        finally:
+            self._forget(run_id)
+            self._publish(run_id, "done", {"status": outcome.status})

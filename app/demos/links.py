@@ -1,0 +1,148 @@
+"""content/demos.toml → DemoLink rows: which demo explains which question, with preset parameters.
+
+    [[link]]
+    demo = "activation-gradients"                  # a DemoSpec.slug
+    file = "interview/deep-learning-interview.md"  # relative to content/, "/"-separated
+    question = "#5"                                # the question's label in that file
+    params = { activations = ["sigmoid", "relu"] } # optional, validated against the demo's Params
+
+Every sync replaces all rows with the valid links; each invalid one is reported with its TOML line
+(an unknown demo, a file or question that is not there, a preset the demo refuses, a repeat).
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlmodel import Session
+
+from app.db.models import DemoLink
+from app.db.queries import demos as queries
+from app.demos import registry
+from app.demos.params import ParamsInvalid, validate_params
+
+LINKS_FILE = "demos.toml"
+KNOWN_KEYS = {"demo", "file", "question", "params"}
+_HEADER = re.compile(r"^\s*\[\[\s*link\s*\]\]\s*(#.*)?$")
+_TOML_LINE = re.compile(r"at line (\d+)")
+
+
+@dataclass(frozen=True)
+class LinkProblem:
+    line: int | None
+    message: str
+
+
+def _key_lines(lines: list[str]) -> list[dict[str, int]]:
+    """For each [[link]] header, in order: {"": header line, key: line of that key} (1-based)."""
+    tables: list[dict[str, int]] = []
+    current: dict[str, int] | None = None
+    for number, text in enumerate(lines, start=1):
+        stripped = text.strip()
+        if _HEADER.match(text):
+            current = {"": number}
+            tables.append(current)
+        elif stripped.startswith("["):
+            if current is not None and stripped.startswith("[link.params"):
+                current.setdefault("params", number)
+            else:
+                current = None  # another table ends this link's keys
+        elif current is not None and "=" in stripped and not stripped.startswith("#"):
+            current.setdefault(stripped.split("=", 1)[0].strip().strip("\"'"), number)
+    return tables
+
+
+def _suggest(slug: str) -> str:
+    close = difflib.get_close_matches(slug, [d.slug for d in registry.all_demos()], n=1)
+    return f" ('{close[0]}'을(를) 뜻했나요?)" if close else ""
+
+
+def read_links(path: Path) -> tuple[list[tuple[dict, dict[str, int]]], list[LinkProblem]]:
+    """The [[link]] tables with their key lines, or the reason the file could not be read."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        return [], [LinkProblem(None, f"{LINKS_FILE}는 UTF-8이어야 합니다.")]
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        found = _TOML_LINE.search(str(exc))
+        return [], [LinkProblem(int(found.group(1)) if found else None, f"TOML 문법 오류: {exc}")]
+    problems = [LinkProblem(None, f"알 수 없는 최상위 키 '{key}': [[link]] 표만 씁니다.") for key in data if key != "link"]
+    links = data.get("link", [])
+    if not isinstance(links, list):
+        return [], problems + [LinkProblem(None, "link는 [[link]] 표의 배열이어야 합니다.")]
+    lines = _key_lines(text.splitlines())
+    if len(lines) != len(links):  # written as `link = [...]`: no per-table lines to point at
+        lines = [{} for _ in links]
+    return list(zip(links, lines)), problems
+
+
+def sync_demo_links(session: Session, content_dir: Path) -> list[LinkProblem]:
+    """Replace every DemoLink row with the valid links of content/demos.toml; report the rest.
+
+    A missing file means no links. The caller commits.
+    """
+    path = Path(content_dir) / LINKS_FILE
+    if not path.is_file():
+        queries.replace_demo_links(session, [])
+        return []
+    entries, problems = read_links(path)
+    labels_by_file: dict[str, dict[str, int] | None] = {}
+    rows: list[DemoLink] = []
+    seen: dict[tuple[int, str], int | None] = {}
+    positions: dict[int, int] = {}
+    for entry, lines in entries:
+        header = lines.get("")
+
+        def report(key: str, message: str) -> None:
+            problems.append(LinkProblem(lines.get(key, header), message))
+
+        if not isinstance(entry, dict):
+            report("", "[[link]] 항목이 표가 아닙니다.")
+            continue
+        for key in sorted(set(entry) - KNOWN_KEYS):
+            report(key, f"알 수 없는 키 '{key}' (쓸 수 있는 키: demo, file, question, params)")
+        missing = [key for key in ("demo", "file", "question") if not isinstance(entry.get(key), str) or not entry[key]]
+        if missing:
+            report("", "필수 키가 없거나 문자열이 아닙니다: " + ", ".join(missing))
+            continue
+        slug, file, label = entry["demo"], entry["file"].strip().lstrip("./"), entry["question"].strip()
+        spec = registry.get_demo(slug)
+        if spec is None:
+            report("demo", f"없는 실험 '{slug}'{_suggest(slug)}")
+            continue
+        if file not in labels_by_file:
+            labels_by_file[file] = queries.visible_question_labels(session, file)
+        labels = labels_by_file[file]
+        if labels is None:
+            report("file", f"불러온 파일 중에 '{file}'이(가) 없습니다 (content/ 기준 경로)")
+            continue
+        question_id = labels.get(label)
+        if question_id is None:
+            report("question", f"'{file}'에 '{label}' 질문이 없습니다")
+            continue
+        preset = entry.get("params", {})
+        if not isinstance(preset, dict):
+            report("params", "params는 표여야 합니다 (예: params = { depth = 10 })")
+            continue
+        try:
+            validate_params(spec.params, preset)
+        except ParamsInvalid as exc:
+            report("params", f"'{slug}'의 params가 올바르지 않습니다: " + "; ".join(d["message"] for d in exc.details))
+            continue
+        if (question_id, slug) in seen:
+            first = seen[(question_id, slug)]
+            report("demo", f"'{file}' {label}에 '{slug}' 링크가 이미 있습니다" + (f" ({first}번째 줄)" if first else ""))
+            continue
+        seen[(question_id, slug)] = header
+        positions[question_id] = positions.get(question_id, -1) + 1
+        rows.append(DemoLink(question_id=question_id, demo_slug=slug, position=positions[question_id],
+                             params_json=json.dumps(preset, ensure_ascii=False, sort_keys=True)))
+    queries.replace_demo_links(session, rows)
+    return problems

@@ -1,0 +1,231 @@
+"""Demo use cases. Each function feeds both an HTML page and its JSON twin."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
+
+from app.api.errors import AppError
+from app.api.schemas import DemoLinkPublic
+from app.db.models import DemoRun
+from app.db.queries import content as content_queries
+from app.db.queries import demos as queries
+from app.demos import registry
+from app.demos.base import DemoResult, DemoSpec
+from app.demos.engine import TERMINAL_STATUSES, DemoEngine, Submitted, canonical_params
+from app.demos.execute import DEFAULT_SEED, DEVICES, DeviceUnavailable
+from app.demos.params import ParamsInvalid, query_string, validate_params
+from app.demos.runner import QueueFull, RunnerUnavailable
+from app.demos.schemas import (
+    DemoDetail,
+    DemoSummary,
+    LinkedQuestion,
+    QuestionRefPublic,
+    RunProgress,
+    RunPublic,
+    RunRequest,
+)
+
+EVENT_POLL_S = 1.0  # how often a stream re-reads the database when no live event comes
+KEEPALIVE_EVERY = 15  # polls between SSE comments that keep proxies from closing the stream
+
+
+def demo_url(slug: str) -> str:
+    return f"/demos/{slug}"
+
+
+def run_url(run_id: str) -> str:
+    return f"/runs/{run_id}"
+
+
+def prefilled_demo_url(slug: str, params: dict, **extra) -> str:
+    query = query_string(params, **extra)
+    return demo_url(slug) + (f"?{query}" if query else "")
+
+
+def get_spec_or_404(slug: str) -> DemoSpec:
+    spec = registry.get_demo(slug)
+    if spec is None:
+        raise AppError(404, f"'{slug}' 실험을 찾을 수 없습니다.", code="demo_not_found")
+    return spec
+
+
+def _summary(spec: DemoSpec) -> dict:
+    return dict(
+        slug=spec.slug, title=spec.title, summary=spec.summary, version=spec.version, gpu_aware=spec.gpu_aware,
+        questions=[QuestionRefPublic(where=q.where, note=q.note) for q in spec.questions],
+        citations=list(spec.citations), url=demo_url(spec.slug), api_url=f"/api/v1/demos/{spec.slug}",
+    )
+
+
+def list_demos() -> list[DemoSummary]:
+    return [DemoSummary(**_summary(spec)) for spec in registry.all_demos()]
+
+
+def demo_detail(session: Session, slug: str) -> DemoDetail:
+    spec = get_spec_or_404(slug)
+    linked = []
+    for link, question in queries.links_for_demo(session, slug):
+        params = json.loads(link.params_json or "{}")
+        linked.append(LinkedQuestion(
+            id=question.id, label=question.label, title=question.title, url=f"/questions/{question.id}",
+            params=params, demo_url=prefilled_demo_url(slug, params),
+        ))
+    return DemoDetail(
+        **_summary(spec),
+        params_schema=spec.params.model_json_schema(),
+        defaults=canonical_params(spec.params()),
+        smallest=canonical_params(spec.smallest),
+        devices=list(DEVICES),
+        default_seed=DEFAULT_SEED,
+        runs_url=f"/api/v1/demos/{slug}/runs",
+        linked_questions=linked,
+    )
+
+
+def question_demo_links(session: Session, question_id: int) -> list[DemoLinkPublic]:
+    """The demos panel of a question page (and `demos` of its JSON)."""
+    links = []
+    for link in content_queries.demo_links_for(session, question_id):
+        spec = registry.get_demo(link.demo_slug)
+        if spec is None:  # the module was removed since the last ingest
+            continue
+        params = json.loads(link.params_json or "{}")
+        links.append(DemoLinkPublic(slug=spec.slug, title=spec.title, params=params,
+                                    url=prefilled_demo_url(spec.slug, params)))
+    return links
+
+
+# --- runs ---------------------------------------------------------------------------------------
+
+
+def run_public(run: DemoRun, live_progress: dict | None = None) -> RunPublic:
+    """``live_progress``: this process's latest report of a run in flight, newer than the stored one."""
+    spec = registry.get_demo(run.demo_slug)
+    params = json.loads(run.params_json or "{}")
+    if live_progress is not None and run.status not in TERMINAL_STATUSES:
+        progress = RunProgress.model_validate(live_progress)
+    else:
+        progress = RunProgress.model_validate_json(run.progress_json) if run.progress_json else None
+    result = DemoResult.model_validate_json(run.result_json) if run.result_json else None
+    return RunPublic(
+        id=run.id, demo_slug=run.demo_slug, demo_title=spec.title if spec else run.demo_slug,
+        demo_version=run.demo_version, status=run.status, params=params, seed=run.seed,
+        device_requested=run.device_requested, device=run.device_used, device_name=run.device_name,
+        torch_version=run.torch_version, cached=run.cached_from is not None, cached_from=run.cached_from,
+        progress=progress, result=result, error=run.error, wall_ms=run.wall_ms, created_at=run.created_at,
+        started_at=run.started_at, finished_at=run.finished_at, url=run_url(run.id),
+        api_url=f"/api/v1/runs/{run.id}", events_url=f"/api/v1/runs/{run.id}/events",
+        reproduce_url=prefilled_demo_url(run.demo_slug, params, seed=run.seed, device=run.device_requested),
+    )
+
+
+def params_error(exc: ParamsInvalid, prefix: str = "params.") -> AppError:
+    details = [{**d, "field": f"{prefix}{d['field']}" if d.get("field") else d.get("field")} for d in exc.details]
+    return AppError(422, exc.message, code="invalid_params", details=details)
+
+
+def start_run(engine: DemoEngine, slug: str, request: RunRequest | None) -> Submitted:
+    """Validate, then store and queue a run (or answer from the cache). All refusals are AppErrors."""
+    spec = get_spec_or_404(slug)
+    request = request or RunRequest()
+    try:
+        params = validate_params(spec.params, request.params)
+    except ParamsInvalid as exc:
+        raise params_error(exc) from None
+    seed = DEFAULT_SEED if request.seed is None else request.seed
+    try:
+        return engine.submit(spec, params, device=request.device, seed=seed, use_cache=not request.fresh)
+    except DeviceUnavailable as exc:
+        raise AppError(422, str(exc), code="device_unavailable",
+                       details=[{"field": "device", "value": request.device, "allowed": ["auto", "cpu"],
+                                 "message": str(exc)}]) from None
+    except QueueFull as exc:
+        seconds = exc.retry_after_s
+        raise AppError(429, f"실험 대기열이 가득 찼습니다. {seconds}초 후에 다시 시도해 주세요.", code="queue_full",
+                       headers={"Retry-After": str(seconds)}, details={"retry_after": seconds}) from None
+    except RunnerUnavailable as exc:
+        raise AppError(503, f"실험 실행기를 쓸 수 없습니다: {exc}", code="runner_unavailable") from None
+
+
+def get_run_or_404(engine: DemoEngine, run_id: str) -> DemoRun:
+    run = engine.get(run_id) if len(run_id) <= 64 else None
+    if run is None:
+        raise AppError(404, f"'{run_id}' 실행을 찾을 수 없습니다.", code="run_not_found")
+    return run
+
+
+def run_detail(engine: DemoEngine, run_id: str) -> RunPublic:
+    return run_public(get_run_or_404(engine, run_id), engine.latest_progress(run_id))
+
+
+def recent_runs(engine: DemoEngine, slug: str, limit: int = 10) -> list[RunPublic]:
+    return [run_public(run) for run in engine.recent(slug, limit)]
+
+
+def _sse(event: str, data: dict | str) -> str:
+    payload = data if isinstance(data, str) else json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return f"event: {event}\ndata: {payload}\n\n"
+
+
+async def run_events(engine: DemoEngine, run_id: str,
+                     is_disconnected: Callable[[], Awaitable[bool]]) -> AsyncIterator[str]:
+    """Server-sent events: `status`, `progress` (fraction, message, partial charts), then `result`
+    (the whole run, as GET /api/v1/runs/{id} returns it), after which the stream ends.
+
+    Live reports come from this process's runner; a run being executed elsewhere (another web
+    process) is followed by re-reading the database.
+    """
+    queue = engine.subscribe(run_id)
+    try:
+        run = await run_in_threadpool(engine.get, run_id)
+        if run is None:
+            return
+        yield "retry: 2000\n\n"
+        yield _sse("status", {"status": run.status})
+        if run.status in TERMINAL_STATUSES:
+            yield _sse("result", run_public(run).model_dump_json())
+            return
+        shown_progress = engine.latest_progress(run_id) or (json.loads(run.progress_json) if run.progress_json else None)
+        if shown_progress:
+            yield _sse("progress", shown_progress)
+        shown_status, quiet_polls = run.status, 0
+        while True:
+            try:
+                event, data = await asyncio.wait_for(queue.get(), timeout=EVENT_POLL_S)
+            except asyncio.TimeoutError:
+                if await is_disconnected():
+                    return
+                run = await run_in_threadpool(engine.get, run_id)
+                if run is None:
+                    return
+                if run.status in TERMINAL_STATUSES:
+                    yield _sse("result", run_public(run).model_dump_json())
+                    return
+                if run.status != shown_status:
+                    shown_status = run.status
+                    yield _sse("status", {"status": run.status})
+                stored = json.loads(run.progress_json) if run.progress_json else None
+                if stored and stored != shown_progress and engine.latest_progress(run_id) is None:
+                    shown_progress = stored
+                    yield _sse("progress", stored)
+                quiet_polls += 1
+                if quiet_polls % KEEPALIVE_EVERY == 0:
+                    yield ": keepalive\n\n"
+                continue
+            if event == "done":
+                run = await run_in_threadpool(engine.get, run_id)
+                if run is not None:
+                    yield _sse("result", run_public(run).model_dump_json())
+                return
+            if event == "status":
+                shown_status = data["status"]
+            elif event == "progress":
+                shown_progress = data
+            yield _sse(event, data)
+    finally:
+        engine.unsubscribe(run_id, queue)

@@ -1,0 +1,103 @@
+"""The worker process: imports torch once, answers a device probe, then runs jobs from its pipe.
+
+Messages travel as JSON, never pickles: unpickling a torch object (even torch.__version__, a str
+subclass) would import torch into the web process. To the parent (JSON arrays):
+  ("ready", probe)                                   once, after torch is imported
+  ("fatal", message)                                 torch or the demos could not be loaded
+  ("progress", run_id, fraction, message, charts)    charts: list of Chart dicts or None
+  ("result", run_id, result, meta)                   result: DemoResult dict, meta: device, timing
+  ("error", run_id, message)                         the demo raised
+From the parent: a job object (see runner.Job.to_message) or null to stop.
+Module level imports nothing heavy: the parent imports this module only to name the target.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+import traceback
+
+PROGRESS_INTERVAL_S = 0.1  # the pipe and the page need no more than ten updates a second
+# Demo runs are batch work: on a small machine the scheduler should give the web process (readers'
+# pages) the CPU first. Ten steps of nice leaves runs most of the idle CPU.
+WORKER_NICENESS = 10
+
+
+def send(conn, message) -> None:
+    conn.send_bytes(json.dumps(message, ensure_ascii=False, allow_nan=False).encode())
+
+
+def receive(conn):
+    return json.loads(conn.recv_bytes())
+
+
+def _progress_sender(conn, run_id: str):
+    last_sent = [0.0]
+
+    def progress(fraction: float, message: str = "", charts=None) -> None:
+        now = time.monotonic()
+        if now - last_sent[0] < PROGRESS_INTERVAL_S and fraction < 1.0:
+            return
+        last_sent[0] = now
+        from app.demos.execute import finite_json
+
+        dumped = finite_json([c.model_dump(mode="json") for c in charts]) if charts else None
+        send(conn, ("progress", run_id, float(max(0.0, min(1.0, fraction))), str(message)[:200], dumped))
+
+    return progress
+
+
+def _run_job(conn, job: dict) -> None:
+    from app.demos.execute import execute, finite_json
+    from app.demos.registry import get_demo
+
+    run_id = job["run_id"]
+    try:
+        spec = get_demo(job["slug"])
+        if spec is None:
+            raise LookupError(f"unknown demo {job['slug']!r}")
+        params = spec.params.model_validate(job["params"])
+        execution = execute(spec, params, job["device"], job["seed"], _progress_sender(conn, run_id))
+    except Exception as exc:  # the demo's failure is the run's result, not the worker's death
+        summary = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+        send(conn, ("error", run_id, summary[:2000]))
+        return
+    meta = {
+        "device": execution.device, "device_name": execution.device_name,
+        "torch_version": execution.torch_version, "seed": execution.seed, "wall_ms": execution.wall_ms,
+    }
+    try:
+        send(conn, ("result", run_id, finite_json(execution.result.model_dump(mode="json")), meta))
+    except (TypeError, ValueError) as exc:  # a value JSON cannot carry
+        send(conn, ("error", run_id, f"결과를 JSON으로 바꾸지 못했습니다: {exc}"))
+
+
+def worker_main(conn, threads: int) -> None:
+    # Ctrl-C in a terminal reaches the whole process group; the parent decides when workers stop.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        os.nice(WORKER_NICENESS)
+    except (AttributeError, OSError):  # not on this platform, or not allowed: run at normal priority
+        pass
+    try:
+        import torch
+
+        torch.set_num_threads(max(1, threads))
+        from app.demos.execute import probe_devices
+        from app.demos.registry import all_demos
+
+        all_demos()  # import every experiment now, not during the first timed run
+        send(conn, ("ready", probe_devices().to_dict()))
+    except Exception as exc:
+        send(conn, ("fatal", f"{type(exc).__name__}: {exc}"))
+        return
+    while True:
+        try:
+            job = receive(conn)
+        except (EOFError, OSError):  # the parent is gone
+            return
+        if job is None:
+            return
+        _run_job(conn, job)

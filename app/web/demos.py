@@ -1,0 +1,131 @@
+"""Demo pages: the catalogue, a demo with its parameter form, a run (live with JavaScript, a
+self-refreshing page without). JSON twins: /api/v1/demos, /api/v1/demos/{slug}, /api/v1/runs/{id}.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from starlette.datastructures import ImmutableMultiDict
+
+from app.api.deps import SessionDep
+from app.api.errors import AppError
+from app.api.v1.demos import DemoEngineDep, RunLimit
+from app.demos import service
+from app.demos.execute import DEFAULT_SEED, DEVICES, MAX_SEED
+from app.demos.params import ParamsInvalid, coerce_strings, display_value, param_fields, validate_params
+from app.demos.schemas import RunRequest
+from app.web.auth import Csrf
+
+router = APIRouter(include_in_schema=False)
+
+FORM_MARKER = "_form"  # present when every field of the model was on the page (unticked boxes mean False)
+RESERVED = {"csrf_token", "seed", "device", FORM_MARKER}
+STATUS_NAMES = {"queued": "대기 중", "running": "실행 중", "succeeded": "완료", "failed": "실패", "timed_out": "시간 초과"}
+
+
+def render(request: Request, template: str, context: dict, status_code: int = 200) -> HTMLResponse:
+    return request.app.state.templates.TemplateResponse(request, template, context, status_code=status_code)
+
+
+def _param_values(spec, form: ImmutableMultiDict, *, full_form: bool) -> dict[str, Any]:
+    grouped: dict[str, list[str]] = {}
+    for name, value in form.multi_items():
+        if name not in RESERVED and isinstance(value, str):
+            grouped.setdefault(name, []).append(value)
+    return coerce_strings(spec.params, grouped, unchecked_is_false=full_form)
+
+
+def _form_context(spec, values: dict[str, Any], errors: list[dict], seed: Any, device: str) -> dict:
+    defaults = spec.params().model_dump(mode="json")
+    by_field: dict[str, list[str]] = {}
+    for error in errors:
+        name = (error.get("field") or "").split(".")[0]
+        by_field.setdefault(name, []).append(error["message"])
+    fields = []
+    for field in param_fields(spec.params):
+        value = values.get(field.name, defaults.get(field.name))
+        fields.append({"field": field, "value": value, "shown": display_value(value),
+                       "errors": by_field.pop(field.name, [])})
+    return {"fields": fields, "other_errors": [m for ms in by_field.values() for m in ms], "seed": seed,
+            "device": device, "devices": DEVICES, "max_seed": MAX_SEED, "form_marker": FORM_MARKER}
+
+
+def _demo_page(request: Request, session, engine, slug: str, values: dict, errors: list[dict], seed: Any,
+               device: str, status_code: int = 200) -> HTMLResponse:
+    detail = service.demo_detail(session, slug)
+    spec = service.get_spec_or_404(slug)
+    context = {
+        "demo": detail,
+        "json_url": detail.api_url,
+        "recent_runs": service.recent_runs(engine, slug, limit=8),
+        "status_names": STATUS_NAMES,
+        **_form_context(spec, values, errors, seed, device),
+    }
+    return render(request, "demos/demo.html", context, status_code=status_code)
+
+
+@router.get("/demos", response_class=HTMLResponse)
+def demo_index(request: Request):
+    return render(request, "demos/index.html", {"demos": service.list_demos(), "json_url": "/api/v1/demos"})
+
+
+@router.get("/demos/{slug}", response_class=HTMLResponse)
+def demo_page(slug: str, request: Request, session: SessionDep, engine: DemoEngineDep):
+    """A query string (a link from a question or a run's "다시 실행" link) fills the form in."""
+    spec = service.get_spec_or_404(slug)
+    query = request.query_params
+    values = _param_values(spec, query, full_form=False)
+    errors: list[dict] = []
+    if values:
+        try:
+            values = validate_params(spec.params, values).model_dump(mode="json")
+        except ParamsInvalid as exc:
+            errors = exc.details
+    device = query.get("device") if query.get("device") in DEVICES else "auto"
+    return _demo_page(request, session, engine, slug, values, errors, query.get("seed", DEFAULT_SEED), device)
+
+
+@router.post("/demos/{slug}/runs", dependencies=[Csrf, RunLimit])
+async def submit_run_form(slug: str, request: Request, session: SessionDep, engine: DemoEngineDep):
+    spec = service.get_spec_or_404(slug)
+    form = await request.form()
+    values = _param_values(spec, form, full_form=FORM_MARKER in form)
+    device = str(form.get("device") or "auto")
+    seed_text = str(form.get("seed") or "").strip()
+    errors: list[dict] = []
+    seed: int | None = None
+    if seed_text:
+        if seed_text.isdigit() and int(seed_text) <= MAX_SEED:
+            seed = int(seed_text)
+        else:
+            errors.append({"field": "seed", "message": f"시드는 0 이상 {MAX_SEED} 이하의 정수여야 합니다"})
+    if device not in DEVICES:
+        errors.append({"field": "device", "message": "장치는 auto, cpu, cuda 중 하나여야 합니다"})
+        device = "auto"
+    if not errors:
+        try:
+            submitted = service.start_run(engine, slug, RunRequest(params=values, device=device, seed=seed))
+            return RedirectResponse(service.run_url(submitted.run.id), status_code=303)
+        except AppError as exc:
+            if exc.status_code != 422:
+                raise
+            errors = [{**d, "field": (d.get("field") or "").removeprefix("params.")} for d in exc.details or []]
+    return _demo_page(request, session, engine, slug, values, errors, seed_text, device, status_code=422)
+
+
+@router.get("/runs/{run_id}", response_class=HTMLResponse)
+def run_page(run_id: str, request: Request, engine: DemoEngineDep):
+    run = service.run_detail(engine, run_id)
+    spec = service.get_spec_or_404(run.demo_slug)
+    fields = {f.name: f for f in param_fields(spec.params)}
+    params_shown = [(fields[name].short_label if name in fields else name, name, display_value(value))
+                    for name, value in run.params.items()]
+    return render(request, "demos/run.html", {
+        "run": run, "demo": spec, "params_shown": params_shown, "status_names": STATUS_NAMES,
+        "json_url": run.api_url, "canonical_url": run.url,
+        "live": run.status in ("queued", "running"),
+        "run_data": run.model_dump(mode="json"),
+    })
