@@ -297,18 +297,24 @@ def _question_lines(question: QuestionItem) -> list[str]:
     return lines
 
 
-def write_nodes(dump: FileDump) -> str:
+def _document(dump: FileDump, question_lines, *, rule_after_intro: bool = False) -> str:
+    """The skeleton every shape shares: `# title`, the intro, `## section` headings with their text,
+    and each question as `question_lines` writes it."""
     lines = [f"# {dump.title}", ""]
     if dump.intro_md.strip():
-        lines += [dump.intro_md, ""]
+        lines += [dump.intro_md, ""] + (["---", ""] if rule_after_intro else [])
     for section in dump.sections:
         if section.title is not None:
             lines += [f"## {section.title}", ""]
         if section.intro_md.strip():
             lines += [section.intro_md, ""]
         for question in section.questions:
-            lines += _question_lines(question)
+            lines += question_lines(question)
     return _tidy(lines)
+
+
+def write_nodes(dump: FileDump) -> str:
+    return _document(dump, _question_lines)
 
 
 # --- weeks ---------------------------------------------------------------------------------------
@@ -341,20 +347,15 @@ def write_weeks_headings(dump: FileDump) -> str:
     answers = [a.body_md for q in dump.questions() for a in q.answers]
     deepest = min((level for body in answers for level in _heading_levels(body)), default=7)
     level = 4 if deepest > 4 else max(3, deepest - 1)
-    lines = [f"# {dump.title}", ""]
-    if dump.intro_md.strip():
-        lines += [dump.intro_md, ""]
-    for section in dump.sections:
-        if section.title is not None:
-            lines += [f"## {section.title}", ""]
-        if section.intro_md.strip():
-            lines += [section.intro_md, ""]
-        for question in section.questions:
-            meta = _meta_tokens(question)
-            lines += [f"{'#' * level} ✅ {meta + ' ' if meta else ''}{question.title}", ""]
-            for answer in question.answers:
-                lines += [_demoted(answer.body_md, level), ""]
-    return _tidy(lines)
+
+    def question_lines(question: QuestionItem) -> list[str]:
+        meta = _meta_tokens(question)
+        lines = [f"{'#' * level} ✅ {meta + ' ' if meta else ''}{question.title}", ""]
+        for answer in question.answers:
+            lines += [_demoted(answer.body_md, level), ""]
+        return lines
+
+    return _document(dump, question_lines)
 
 
 def _weeks_list_kind(text: str) -> str | None:
@@ -404,27 +405,22 @@ def _link_target(url: str) -> str:
     return f"<{url}>" if re.search(r"[\s()<>]", url) else url
 
 
+def _interview_question_lines(question: QuestionItem) -> list[str]:
+    lines = [f"## {question.label}", ""]
+    if question.title and question.title != question.label:
+        lines += [f"#### {question.title}", ""]
+    for answer in question.answers:
+        lines += [_demoted(answer.body_md, 2), ""]
+    if question.references:
+        lines += ["#### References", ""]
+        lines += [f"- [{_link_text(title)}]({_link_target(url)})" for title, url in question.references]
+        lines.append("")
+    return lines
+
+
 def write_interview(dump: FileDump) -> str:
     """`## #N` headings, the title under each, the answer, then `#### References`."""
-    lines = [f"# {dump.title}", ""]
-    if dump.intro_md.strip():
-        lines += [dump.intro_md, "", "---", ""]
-    for section in dump.sections:
-        if section.title is not None:
-            lines += [f"## {section.title}", ""]
-            if section.intro_md.strip():
-                lines += [section.intro_md, ""]
-        for question in section.questions:
-            lines += [f"## {question.label}", ""]
-            if question.title and question.title != question.label:
-                lines += [f"#### {question.title}", ""]
-            for answer in question.answers:
-                lines += [_demoted(answer.body_md, 2), ""]
-            if question.references:
-                lines += ["#### References", ""]
-                lines += [f"- [{_link_text(title)}]({_link_target(url)})" for title, url in question.references]
-                lines.append("")
-    return _tidy(lines)
+    return _document(dump, _interview_question_lines, rule_after_intro=True)
 
 
 def _tidy(lines: list[str]) -> str:

@@ -16,7 +16,7 @@ import pytest
 from app.cli import main as kb
 from app.ingest.parsers import parse_document
 from app.services.export import POSTED_SECTION
-from tests.conftest import _settings_for, clients_of
+from tests.conftest import _settings_for
 from tests.writes.helpers import Account
 
 NODES = "deep-hankkeut-nodes"
@@ -94,15 +94,9 @@ def snapshot(db_path: Path) -> dict[str, list[Shape]]:
 
 
 @pytest.fixture
-def seeded_app(seeded_settings):
-    from app.main import create_app
-
-    return create_app(seeded_settings)
-
-
-@pytest.fixture
-def client_factory(seeded_app):
-    yield from clients_of(seeded_app)
+def settings(seeded_settings):
+    """The writing fixtures (app, client_factory) over the seeds."""
+    return seeded_settings
 
 
 @pytest.fixture
