@@ -17,6 +17,8 @@ with its shape's parser and compared with what was meant to be in it; a differen
 
 from __future__ import annotations
 
+import json
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -45,6 +47,7 @@ class ExportedFile:
 @dataclass
 class ExportSummary:
     files: list[ExportedFile] = field(default_factory=list)
+    demo_links: int = 0
 
     @property
     def problems(self) -> list[str]:
@@ -58,7 +61,8 @@ class ExportSummary:
             "files": [{"path": f.path, "kind": f.kind, "collection": f.collection, "questions": f.questions,
                        "answers": f.answers, "problems": f.problems} for f in self.files],
             "totals": {"files": len(self.files), "questions": sum(f.questions for f in self.files),
-                       "answers": sum(f.answers for f in self.files), "problems": len(self.problems)},
+                       "answers": sum(f.answers for f in self.files), "problems": len(self.problems),
+                       "demo_links": self.demo_links},
         }
 
 
@@ -284,10 +288,40 @@ def check(dump: FileDump, text: str) -> list[str]:
 # --- writing -----------------------------------------------------------------------------------
 
 
+def _toml_value(value) -> str:
+    """A demo preset value as TOML: strings, numbers, booleans and lists of them read the same as JSON."""
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items()) + " }"
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _toml_key(key: str) -> str:
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else json.dumps(key, ensure_ascii=False)
+
+
+def demo_links_toml(session: Session, paths: dict[int, str]) -> tuple[str, int]:
+    """content/demos.toml for the exported files: each link names the question's file and label."""
+    blocks = []
+    for collection_id, label, slug, params_json in queries.demo_links(session):
+        if collection_id not in paths:
+            continue
+        lines = ["[[link]]", f"demo = {_toml_value(slug)}", f"file = {_toml_value(paths[collection_id])}",
+                 f"question = {_toml_value(label)}"]
+        params = json.loads(params_json or "{}")
+        if params:
+            lines.append(f"params = {_toml_value(params)}")
+        blocks.append("\n".join(lines))
+    header = "# Which demo explains which question (written by `kb export`; format: README, 라이브 실험).\n\n"
+    return header + "\n\n".join(blocks) + "\n", len(blocks)
+
+
 def export_base(session: Session, out_dir: Path) -> ExportSummary:
     out_dir = Path(out_dir)
     summary = ExportSummary()
-    for item in plan(session):
+    plans = plan(session)
+    for item in plans:
         for dump in item.dumps:
             text = write(dump)
             target = out_dir / dump.path
@@ -297,6 +331,9 @@ def export_base(session: Session, out_dir: Path) -> ExportSummary:
             summary.files.append(ExportedFile(
                 path=dump.path, kind=dump.kind, collection=item.collection.slug, questions=len(questions),
                 answers=sum(_count(q.answers) for q in questions), problems=check(dump, text)))
+    text, summary.demo_links = demo_links_toml(session, {item.collection.id: item.dumps[0].path for item in plans})
+    if summary.demo_links:
+        (out_dir / "demos.toml").write_text(text, encoding="utf-8")
     return summary
 
 

@@ -93,6 +93,16 @@ def snapshot(db_path: Path) -> dict[str, list[Shape]]:
     return result
 
 
+def demo_links(db_path: Path) -> list[tuple]:
+    connection = sqlite3.connect(db_path)
+    try:
+        return connection.execute(
+            "SELECT c.slug, q.label, d.demo_slug, d.params_json FROM demolink d JOIN question q ON q.id = d.question_id"
+            " JOIN collection c ON c.id = q.collection_id ORDER BY d.position, d.id").fetchall()
+    finally:
+        connection.close()
+
+
 @pytest.fixture
 def settings(seeded_settings):
     """The writing fixtures (app, client_factory) over the seeds."""
@@ -201,6 +211,10 @@ def test_export_round_trip(people, seeded_settings, migrated_template, tmp_path,
         answered_after = sum(now.answered or bool(threads.get(now.label) and threads[now.label].answered)
                              for now in after[slug]) + sum(s.answered for s in companion_posted)
         assert answered_after == answered_before, slug
+
+    # demo links (question ↔ experiment with its preset) come back on the same questions
+    assert demo_links(fresh) == demo_links(Path(seeded_settings.database_url.removeprefix("sqlite:///")))
+    assert report["totals"]["demo_links"] == len(demo_links(fresh)) > 0
 
     # the posted author is the account's display name, in every shape
     general = {s.title: s for s in after["general"]}

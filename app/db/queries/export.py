@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from sqlmodel import Session, select
 
-from app.db.models import Answer, Collection, Question, Reaction, Reference, Section, User, Vote
+from app.db.models import Answer, Collection, DemoLink, Question, Reaction, Reference, Section, User, Vote
 
 
 def collections(session: Session) -> Sequence[Collection]:
@@ -76,3 +76,15 @@ def references(session: Session, collection_id: int) -> Sequence[Reference]:
         .where(Question.collection_id == collection_id)
         .order_by(Reference.question_id, Reference.position)
     ).all()
+
+
+def demo_links(session: Session) -> list[tuple[int, str, str, str]]:
+    """(collection id, question label, demo slug, params JSON) of every demo link on a labelled
+    question still in its file, in the order they were listed."""
+    rows = session.exec(
+        select(Question.collection_id, Question.label, DemoLink.demo_slug, DemoLink.params_json)
+        .join(Question, Question.id == DemoLink.question_id)
+        .where(Question.label.is_not(None), Question.deleted_at.is_(None), Question.retired_at.is_(None))
+        .order_by(DemoLink.position, DemoLink.id)
+    ).all()
+    return [tuple(row) for row in rows]
