@@ -19,16 +19,20 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from urllib.parse import unquote
 
 from sqlmodel import Session
 
 from app.db.models import ORIGIN_POSTED, Answer, Collection
 from app.db.queries import export as queries
 from app.ingest.parsers import parse_document
+from app.render.images import MEDIA_PREFIX
 from app.services.export_shapes import FileDump, QuestionItem, SectionItem, ThreadItem, write
+from app.services.media import image_resolver
 
 POSTED_SECTION = "이 사이트에서 올린 질문"
 COMPANION_SUFFIX = ".posted.md"
@@ -48,6 +52,7 @@ class ExportedFile:
 class ExportSummary:
     files: list[ExportedFile] = field(default_factory=list)
     demo_links: int = 0
+    images: int = 0
 
     @property
     def problems(self) -> list[str]:
@@ -62,7 +67,7 @@ class ExportSummary:
                        "answers": f.answers, "problems": f.problems} for f in self.files],
             "totals": {"files": len(self.files), "questions": sum(f.questions for f in self.files),
                        "answers": sum(f.answers for f in self.files), "problems": len(self.problems),
-                       "demo_links": self.demo_links},
+                       "demo_links": self.demo_links, "images": self.images},
         }
 
 
@@ -265,7 +270,10 @@ def _authors(items) -> list[str | None]:
 
 def check(dump: FileDump, text: str) -> list[str]:
     """Parse the written text with the shape's own parser; say where it differs from `dump`."""
-    document = parse_document(dump.kind, text, dump.path)
+    return _differences(dump, parse_document(dump.kind, text, dump.path))
+
+
+def _differences(dump: FileDump, document) -> list[str]:
     wanted, got = dump.questions(), document.questions()
     if len(wanted) != len(got):
         return [f"질문 {len(wanted)}개를 썼는데 {len(got)}개로 읽힙니다"]
@@ -317,7 +325,26 @@ def demo_links_toml(session: Session, paths: dict[int, str]) -> tuple[str, int]:
     return header + "\n\n".join(blocks) + "\n", len(blocks)
 
 
-def export_base(session: Session, out_dir: Path) -> ExportSummary:
+def _copy_images(document, dump: FileDump, content_dir: Path, out_dir: Path) -> int:
+    """The local images an exported file shows, copied from the content folder to the same place
+    under DIR (only files the site would serve: inside content/, an image suffix)."""
+    resolve = image_resolver(content_dir / dump.path, content_dir)
+    copied = 0
+    for image in document.images:
+        url = resolve(image.src) if image.is_local else None
+        if url is None:
+            continue
+        relative = unquote(url.removeprefix(MEDIA_PREFIX))
+        target = out_dir / relative
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(content_dir / relative, target)
+            copied += 1
+    return copied
+
+
+def export_base(session: Session, out_dir: Path, content_dir: Path | None = None) -> ExportSummary:
+    """Write every collection under `out_dir`; with `content_dir`, copy the images the files show."""
     out_dir = Path(out_dir)
     summary = ExportSummary()
     plans = plan(session)
@@ -327,10 +354,13 @@ def export_base(session: Session, out_dir: Path) -> ExportSummary:
             target = out_dir / dump.path
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, encoding="utf-8")
+            document = parse_document(dump.kind, text, dump.path)
+            if content_dir is not None and dump.path == item.collection.source_path:
+                summary.images += _copy_images(document, dump, Path(content_dir), out_dir)
             questions = dump.questions()
             summary.files.append(ExportedFile(
                 path=dump.path, kind=dump.kind, collection=item.collection.slug, questions=len(questions),
-                answers=sum(_count(q.answers) for q in questions), problems=check(dump, text)))
+                answers=sum(_count(q.answers) for q in questions), problems=_differences(dump, document)))
     text, summary.demo_links = demo_links_toml(session, {item.collection.id: item.dumps[0].path for item in plans})
     if summary.demo_links:
         (out_dir / "demos.toml").write_text(text, encoding="utf-8")

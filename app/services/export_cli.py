@@ -20,7 +20,7 @@ def _cmd_export(args, settings) -> int:
     engine = make_engine(settings.database_url)
     try:
         with Session(engine) as session:
-            summary = export_base(session, out_dir)
+            summary = export_base(session, out_dir, settings.content_dir)
     finally:
         engine.dispose()
     if args.json:
@@ -33,7 +33,8 @@ def _cmd_export(args, settings) -> int:
                 print(f"    다시 읽으면 달라짐: {problem}")
         totals = summary.to_dict()["totals"]
         print(f"합계: 파일 {totals['files']}개, 질문 {totals['questions']}개, 답변·답글 {totals['answers']}개,"
-              f" 실험 연결 {totals['demo_links']}개 → {out_dir} (다시 읽어 확인한 차이 {totals['problems']}개)")
+              f" 실험 연결 {totals['demo_links']}개, 이미지 {totals['images']}개 → {out_dir}"
+              f" (다시 읽어 확인한 차이 {totals['problems']}개)")
     return 1 if summary.problems else 0
 
 

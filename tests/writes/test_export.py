@@ -252,3 +252,32 @@ def test_export_refuses_a_folder_with_content(seeded_settings, tmp_path, monkeyp
     assert kb(["export", str(tmp_path)]) == 2
     assert "--overwrite" in capsys.readouterr().err
     assert kb(["export", str(tmp_path), "--overwrite"]) == 0
+
+
+def test_export_copies_the_images_its_files_show(engine, tmp_path):
+    """Local images a page shows travel with the export, so a re-import finds them."""
+    from sqlmodel import Session
+
+    from app.ingest.loader import ingest_directory
+    from app.services.export import export_base
+
+    content = tmp_path / "content"
+    (content / "nodes" / "img").mkdir(parents=True)
+    (content / "images").mkdir()
+    png = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+                        "1f15c4890000000d49444154789c6300010000050001a5f645400000000049454e44ae426082")
+    (content / "nodes" / "img" / "graph.png").write_bytes(png)
+    (content / "images" / "root.png").write_bytes(png)
+    (content / "nodes" / "thread.md").write_text(
+        "## 노드 01\n\n( 민규 )\n\n그래프가 왜 이런가요?\n\n![그래프](img/graph.png)\n\n"
+        "-> 이 그림을 보세요 (태하)\n\n![루트](/images/root.png)\n\n-> 없는 그림 ![x](img/none.png)\n", encoding="utf-8")
+    assert not ingest_directory(engine, content, workers=1, with_search=False).failed
+    out = tmp_path / "out"
+    with Session(engine) as session:
+        summary = export_base(session, out, content)
+    assert summary.images == 2 and not summary.problems
+    assert (out / "nodes" / "img" / "graph.png").read_bytes() == png and (out / "images" / "root.png").exists()
+    assert not (out / "nodes" / "img" / "none.png").exists()
+    again = ingest_directory(engine, out, workers=1, force=True, with_search=False)
+    missing = [r for f in again.files for r in f.reports if r.kind == "missing_image"]
+    assert [r.message for r in missing] == ["이미지 파일이 없습니다: img/none.png"]
