@@ -73,6 +73,7 @@ def test_login_rate_limit(client_factory, app):
 def test_a_chunked_body_over_the_cap_is_refused_unread():
     """No Content-Length (a chunked upload): the body is read only up to the cap, the app never runs."""
     import asyncio
+    import threading
 
     from app.web.auth import RequestSizeLimit
 
@@ -90,7 +91,11 @@ def test_a_chunked_body_over_the_cap_is_refused_unread():
 
     scope = {"type": "http", "method": "POST", "path": "/api/v1/questions", "headers": [], "query_string": b"",
              "state": {}}
-    asyncio.run(RequestSizeLimit(app, max_bytes=MAX_REQUEST_BYTES)(scope, receive, send))
+    # In its own thread: Playwright's sync API keeps an event loop running in this worker's main thread.
+    runner = threading.Thread(target=asyncio.run, args=(RequestSizeLimit(app, max_bytes=MAX_REQUEST_BYTES)(
+        scope, receive, send),))
+    runner.start()
+    runner.join()
     assert called == [] and len(pulled) == MAX_REQUEST_BYTES // (16 * 1024) + 1
     assert sent[0]["status"] == 413 and b"payload_too_large" in sent[1]["body"]
 
