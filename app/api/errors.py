@@ -5,6 +5,7 @@ HTML pages get the same information rendered as a Korean error page.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -68,6 +69,17 @@ def envelope(code: str, message: str, details: Any = None) -> dict:
     return {"error": body}
 
 
+class EnvelopeResponse(JSONResponse):
+    """Error details echo what the client sent; a lone surrogate in it ("\\ud800" is valid JSON) cannot be
+    encoded as UTF-8, so such a body falls back to ASCII escapes instead of turning a 422 into a 500."""
+
+    def render(self, content: Any) -> bytes:
+        try:
+            return super().render(content)
+        except UnicodeEncodeError:
+            return json.dumps(content, ensure_ascii=True, separators=(",", ":")).encode("ascii")
+
+
 def wants_html(request: Request) -> bool:
     if request.url.path.startswith("/api/"):
         return False
@@ -77,6 +89,10 @@ def wants_html(request: Request) -> bool:
 def _validation_details(exc: RequestValidationError) -> list[dict]:
     details = []
     for err in exc.errors():
+        if err.get("type") == "json_invalid":  # its loc is ("body", <character offset>), not a field
+            details.append({"field": None, "message": "요청 본문이 올바른 JSON이 아닙니다.", "type": "json_invalid",
+                            "position": (err.get("loc") or (None, None))[-1]})
+            continue
         loc = [str(part) for part in err.get("loc", ()) if part not in ("body", "query", "path")]
         item = {"field": ".".join(loc) or None, "message": err.get("msg", ""), "type": err.get("type", "")}
         ctx = err.get("ctx") or {}
@@ -99,7 +115,7 @@ def error_response(request: Request, status_code: int, code: str, message: str, 
                 status_code=status_code,
                 headers=headers,
             )
-    return JSONResponse(envelope(code, message, details), status_code=status_code, headers=headers)
+    return EnvelopeResponse(envelope(code, message, details), status_code=status_code, headers=headers)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -119,6 +135,7 @@ def install_error_handlers(app: FastAPI) -> None:
         details = _validation_details(exc)
         fields = ", ".join(d["field"] for d in details if d["field"])
         message = KOREAN_MESSAGES[422] + (f" ({fields})" if fields else "")
+        message = next((d["message"] for d in details if d["type"] == "json_invalid"), message)
         return error_response(request, 422, "validation_error", message, details)
 
     @app.exception_handler(Exception)

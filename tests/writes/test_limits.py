@@ -57,6 +57,15 @@ def test_lone_surrogates_are_stripped_not_a_500(alice):
     assert preview.status_code == 200 and "미리보기" in preview.json()["html"]
 
 
+def test_a_body_that_is_not_json_says_so(alice):
+    response = alice.client.post("/api/v1/questions", content=b'{"title": "x",', headers={
+        **alice.headers, "Content-Type": "application/json"})
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["message"] == "요청 본문이 올바른 JSON이 아닙니다."
+    assert error["details"] == [{"field": None, "message": error["message"], "type": "json_invalid", "position": 14}]
+
+
 def test_post_rate_limit_per_account(alice, app):
     app.state.settings = app.state.settings.with_overrides(rate_limit_posts_per_minute=3)
     codes = [post(alice, title=f"질문 {i}번").status_code for i in range(4)]
