@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 
 from fastapi.templating import Jinja2Templates
 
@@ -10,12 +10,16 @@ from app.config import Settings
 from app.demos.params import display_value, param_pairs
 
 KIND_NAMES = {"nodes": "노드", "weeks": "주차", "interview": "면접", "general": "일반"}
+# Times are stored in UTC; readers are in Korea, which has kept UTC+9 without daylight saving since 1988.
+KST = timezone(timedelta(hours=9), "KST")
 
 
 def format_datetime(value: datetime | None) -> str:
     if value is None:
         return ""
-    return value.strftime("%Y-%m-%d %H:%M")
+    if value.tzinfo is None:  # a naive value from the database is UTC (app.db.models.utcnow)
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(KST).strftime("%Y-%m-%d %H:%M")
 
 
 def make_templates(settings: Settings) -> Jinja2Templates:

@@ -171,3 +171,15 @@ def test_token_page_requires_login_and_shows_prefix_only(alice, client):
     assert client.get("/settings/tokens", follow_redirects=False).status_code == 303
     page = alice.client.get("/settings/tokens").text
     assert alice.token[:10] in page and alice.token not in page
+
+
+def test_pages_show_times_in_korean_time(alice):
+    """Stored in UTC, shown in KST: a Korean reader who posts at 16:35 must not read 07:35."""
+    from datetime import datetime, timedelta
+
+    created = alice.ask()
+    utc = datetime.fromisoformat(created["created_at"].replace("Z", "+00:00"))
+    page = alice.client.get(f"/questions/{created['id']}").text
+    shown = (utc + timedelta(hours=9)).strftime("%Y-%m-%d %H:%M")
+    assert f">{shown}</time>" in page
+    assert f">{utc.strftime('%Y-%m-%d %H:%M')}</time>" not in page
