@@ -50,6 +50,12 @@ def test_every_page_loads_the_stylesheets(reader, sample):
     assert reader.get("/static/css/app.css").status_code == 200
 
 
+def test_every_page_header_leads_to_the_demo_catalogue(reader, sample):
+    """The experiments were reachable only from a question's demo panel; the header links them everywhere."""
+    for path in ("/", "/questions/1", "/authors", "/unanswered"):
+        assert "/demos" in page(reader, path)[0].hrefs("실험")
+
+
 def test_question_page_thread(reader, sample):
     parsed, text = page(reader, f"/questions/{sample.parent}")
     answer, reply, nested = (f"answer-{i}" for i in (sample.answer, sample.reply, sample.nested_reply))
