@@ -12,7 +12,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 
 from app.api.deps import SessionDep
-from app.api.params import PageQuery, PerPageQuery, SortQuery, StatusQuery
+from app.api.params import IdPath, PageQuery, PerPageQuery, SortQuery, StatusQuery
 from app.api.schemas import CollectionDetail, QuestionSummary, SectionPublic
 from app.services import reading
 
@@ -140,7 +140,7 @@ def collection_page(
 
 
 @router.get("/questions/{question_id}", response_class=HTMLResponse)
-def question_page(request: Request, session: SessionDep, question_id: Annotated[int, Path(ge=1, le=2**62)]):
+def question_page(request: Request, session: SessionDep, question_id: IdPath):
     question = reading.question_detail(session, question_id)
     return render(request, "reading/question.html", {
         "question": question,
