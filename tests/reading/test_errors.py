@@ -45,6 +45,7 @@ def test_html_routes_answer_json_clients_with_the_envelope(reader, path):
     ("/api/v1/questions?status=maybe", "status"),
     ("/api/v1/questions?sort=random", "sort"),
     ("/api/v1/questions?parent=-1", "parent"),
+    ("/api/v1/questions?parent=99999999999999999999999", "parent"),  # past SQLite's 64-bit integers
     ("/api/v1/questions/0", "question_id"),
     ("/api/v1/questions/abc", "question_id"),
     ("/api/v1/questions/99999999999999999999999", "question_id"),

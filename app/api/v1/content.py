@@ -50,7 +50,7 @@ def list_questions(
     collection: Annotated[str | None, Query(max_length=200, description="모음 slug (지정하면 원본 순서)")] = None,
     status: StatusQuery = None,
     author: Annotated[str | None, Query(max_length=100, description="작성자 이름")] = None,
-    parent: Annotated[int | None, Query(ge=1, description="상위 질문 id (그 하위 질문만)")] = None,
+    parent: Annotated[int | None, Query(ge=1, le=MAX_ID, description="상위 질문 id (그 하위 질문만)")] = None,
     sort: SortQuery = None,
     page: PageQuery = 1,
     per_page: PerPageQuery = 20,
