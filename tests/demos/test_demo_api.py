@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.demos.conftest import PROGRESS_PARAMS, SLOW_PARAMS, SLUG, TERMINAL, wait_for_run, workers_left
+from tests.demos.conftest import PROGRESS_PARAMS, SLOW_PARAMS, SLUG, wait_for_run, workers_left
 
 pytestmark = pytest.mark.slow
 
