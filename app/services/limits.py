@@ -28,7 +28,9 @@ def clean_text(raw: str | None) -> str:
 
 
 def clean_title(raw: str | None) -> str:
-    return re.sub(r"\s+", " ", clean_text(raw)).strip()
+    # A zero-width space is invisible spacing: a title "반대로\u200b" looks like "반대로" (and the
+    # exported Markdown reads back without it), so it collapses with the other whitespace.
+    return re.sub(r"[\s\u200b]+", " ", clean_text(raw)).strip()
 
 
 def check_title(title: str) -> str:

@@ -57,6 +57,12 @@ def test_lone_surrogates_are_stripped_not_a_500(alice):
     assert preview.status_code == 200 and "미리보기" in preview.json()["html"]
 
 
+def test_zero_width_spaces_in_titles_collapse_like_spaces(alice):
+    created = post(alice, title="\u200b반대로\u200b\u200b 제목\u200b")
+    assert created.status_code == 201 and created.json()["title"] == "반대로 제목"
+    assert post(alice, title="\u200b\u200b\u200b").status_code == 422  # nothing visible is no title
+
+
 def test_a_body_that_is_not_json_says_so(alice):
     response = alice.client.post("/api/v1/questions", content=b'{"title": "x",', headers={
         **alice.headers, "Content-Type": "application/json"})
