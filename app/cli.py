@@ -66,9 +66,19 @@ def _cmd_ingest(args, settings: Settings) -> int:
     return 1 if summary.failed or summary.demo_link_problems else 0
 
 
+def served_base_url(host: str, port: int) -> str:
+    """Where `kb serve` listens, for absolute links (canonical, run share links) when KB_BASE_URL is unset."""
+    shown = "127.0.0.1" if host in ("", "0.0.0.0", "::") else host
+    return f"http://[{shown}]:{port}" if ":" in shown else f"http://{shown}:{port}"
+
+
 def _cmd_serve(args, settings: Settings) -> int:
+    import os
+
     import uvicorn
 
+    # create_app reads the environment in each worker: without this, `--port 8123` would share :8000 links.
+    os.environ.setdefault("KB_BASE_URL", served_base_url(args.host, args.port))
     uvicorn.run(
         "app.main:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
         log_level=args.log_level, access_log=args.access_log,

@@ -5,6 +5,7 @@ HTML pages get the same information rendered as a Korean error page.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -68,17 +69,69 @@ def envelope(code: str, message: str, details: Any = None) -> dict:
     return {"error": body}
 
 
+class EnvelopeResponse(JSONResponse):
+    """Error details echo what the client sent; a lone surrogate in it ("\\ud800" is valid JSON) cannot be
+    encoded as UTF-8, so such a body falls back to ASCII escapes instead of turning a 422 into a 500."""
+
+    def render(self, content: Any) -> bytes:
+        try:
+            return super().render(content)
+        except UnicodeEncodeError:
+            return json.dumps(content, ensure_ascii=True, separators=(",", ":")).encode("ascii")
+
+
 def wants_html(request: Request) -> bool:
     if request.url.path.startswith("/api/"):
         return False
     return "text/html" in request.headers.get("accept", "")
 
 
+# Pydantic's messages are English; the people reading them (also on the HTML error page) read Korean.
+KOREAN_VALIDATION = {
+    "missing": "값이 필요합니다.",
+    "int_parsing": "정수여야 합니다.",
+    "int_type": "정수여야 합니다.",
+    "int_from_float": "정수여야 합니다.",
+    "int_parsing_size": "너무 큰 정수입니다.",
+    "float_parsing": "숫자여야 합니다.",
+    "float_type": "숫자여야 합니다.",
+    "bool_parsing": "true 또는 false여야 합니다.",
+    "string_type": "문자열이어야 합니다.",
+    "list_type": "목록(배열)이어야 합니다.",
+    "dict_type": "JSON 객체여야 합니다.",
+    "model_attributes_type": "JSON 객체여야 합니다.",
+    "greater_than_equal": "{ge} 이상이어야 합니다.",
+    "greater_than": "{gt}보다 커야 합니다.",
+    "less_than_equal": "{le} 이하여야 합니다.",
+    "less_than": "{lt}보다 작아야 합니다.",
+    "string_too_short": "{min_length}자 이상이어야 합니다.",
+    "string_too_long": "{max_length}자 이하여야 합니다.",
+    "literal_error": "다음 중 하나여야 합니다: {expected}",
+    "enum": "다음 중 하나여야 합니다: {expected}",
+    "extra_forbidden": "알 수 없는 필드입니다.",
+}
+
+
+def _korean_message(err: dict) -> str:
+    template = KOREAN_VALIDATION.get(err.get("type", ""))
+    ctx = dict(err.get("ctx") or {})
+    if isinstance(ctx.get("expected"), str):  # "'a', 'b' or 'c'"
+        ctx["expected"] = ctx["expected"].replace(" or ", ", ")
+    try:
+        return template.format(**ctx) if template else err.get("msg", "")
+    except (KeyError, IndexError):
+        return err.get("msg", "")
+
+
 def _validation_details(exc: RequestValidationError) -> list[dict]:
     details = []
     for err in exc.errors():
+        if err.get("type") == "json_invalid":  # its loc is ("body", <character offset>), not a field
+            details.append({"field": None, "message": "요청 본문이 올바른 JSON이 아닙니다.", "type": "json_invalid",
+                            "position": (err.get("loc") or (None, None))[-1]})
+            continue
         loc = [str(part) for part in err.get("loc", ()) if part not in ("body", "query", "path")]
-        item = {"field": ".".join(loc) or None, "message": err.get("msg", ""), "type": err.get("type", "")}
+        item = {"field": ".".join(loc) or None, "message": _korean_message(err), "type": err.get("type", "")}
         ctx = err.get("ctx") or {}
         for bound in ("ge", "gt", "le", "lt", "min_length", "max_length"):
             if bound in ctx:
@@ -99,7 +152,7 @@ def error_response(request: Request, status_code: int, code: str, message: str, 
                 status_code=status_code,
                 headers=headers,
             )
-    return JSONResponse(envelope(code, message, details), status_code=status_code, headers=headers)
+    return EnvelopeResponse(envelope(code, message, details), status_code=status_code, headers=headers)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -119,6 +172,7 @@ def install_error_handlers(app: FastAPI) -> None:
         details = _validation_details(exc)
         fields = ", ".join(d["field"] for d in details if d["field"])
         message = KOREAN_MESSAGES[422] + (f" ({fields})" if fields else "")
+        message = next((d["message"] for d in details if d["type"] == "json_invalid"), message)
         return error_response(request, 422, "validation_error", message, details)
 
     @app.exception_handler(Exception)

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import Query
+from fastapi import Form, Path, Query
 
 from app.services.reading import MAX_PER_PAGE
 
+# SQLite integers are 64-bit: a larger id must be a 422, not an OverflowError (500) in the driver.
+MAX_ID = 2**62
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
+IdForm = Annotated[int, Form(ge=0, le=MAX_ID)]
 PageQuery = Annotated[int, Query(ge=1, le=100_000, description="페이지 번호 (1부터)")]
 PerPageQuery = Annotated[int, Query(ge=1, le=MAX_PER_PAGE, description=f"한 페이지의 개수 (1~{MAX_PER_PAGE})")]
 StatusQuery = Annotated[

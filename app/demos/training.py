@@ -23,13 +23,6 @@ def accuracy(model: Any, inputs: Any, labels: Any) -> float:
         return (model(inputs).argmax(dim=1) == labels).float().mean().item()
 
 
-def mean_cross_entropy(model: Any, inputs: Any, labels: Any) -> float:
-    import torch
-
-    with torch.no_grad():
-        return torch.nn.functional.cross_entropy(model(inputs), labels).item()
-
-
 def fit_classifier(
     model: Any,
     inputs: Any,

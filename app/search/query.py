@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 
 from app.search.analyze import STOPWORDS, Tokens, split_concepts
 from app.search.lemma import lemma_candidates
-from app.search.terms import TermDictionary, compact
+from app.search.terms import TermDictionary
 from app.search.text import is_hangul, normalise
 
 MAX_QUERY_CHARS = 300  # longer input is cut here (a 1,000-character paste still searches)
@@ -260,10 +260,6 @@ def corrected_query(parsed: ParsedQuery, dictionary: TermDictionary) -> str | No
                 changed = True
                 break
     return text if changed else None
-
-
-def compact_key(text: str) -> str:
-    return compact(normalise(text))
 
 
 _VERBAL_ENDINGS = ("다", "요", "고", "는데", "지만", "면", "서", "게", "지", "죠", "니다", "네", "까", "음", "함", "됨", "임")

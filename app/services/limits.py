@@ -16,8 +16,9 @@ TITLE_MIN, TITLE_MAX = 3, 200
 BODY_MAX = 20_000
 MAX_REQUEST_BYTES = 256 * 1024  # a 20,000-character Korean body, percent-encoded in a form, fits
 # Stripped: C0/C1 controls except tab and newline, and the invisible bidi overrides (U+202A-202E,
-# U+2066-2069) that can make text display differently from what it says; BOM too.
-_STRIP = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufeff]")
+# U+2066-2069) that can make text display differently from what it says; BOM too. Lone surrogates
+# (JSON allows "\ud800") cannot be encoded as UTF-8, so SQLite and the response would fail on them.
+_STRIP = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]")
 
 
 def clean_text(raw: str | None) -> str:
@@ -27,7 +28,9 @@ def clean_text(raw: str | None) -> str:
 
 
 def clean_title(raw: str | None) -> str:
-    return re.sub(r"\s+", " ", clean_text(raw)).strip()
+    # A zero-width space is invisible spacing: a title "반대로\u200b" looks like "반대로" (and the
+    # exported Markdown reads back without it), so it collapses with the other whitespace.
+    return re.sub(r"[\s\u200b]+", " ", clean_text(raw)).strip()
 
 
 def check_title(title: str) -> str:

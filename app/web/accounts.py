@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from app.api.deps import SessionDep, SettingsDep
 from app.api.errors import AppError
+from app.api.params import IdPath
 from app.services import accounts
 from app.web.auth import Csrf, HtmlUser, cookie_kwargs, limit_logins
 
@@ -96,6 +97,6 @@ def create_token(request: Request, session: SessionDep, user: HtmlUser, name: An
 
 
 @router.post("/settings/tokens/{token_id}/revoke", dependencies=[Csrf])
-def revoke_token(session: SessionDep, user: HtmlUser, token_id: int):
+def revoke_token(session: SessionDep, user: HtmlUser, token_id: IdPath):
     accounts.revoke_api_token(session, user, token_id)
     return RedirectResponse("/settings/tokens", status_code=303)

@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import RedirectResponse
+from fastapi.security import HTTPBearer
 from jinja2 import pass_context
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
@@ -29,6 +30,9 @@ from app.services import accounts
 from app.services.limits import MAX_REQUEST_BYTES, RateLimiter
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+# Declares the Bearer scheme in OpenAPI, so /docs shows "Authorize" and sends the token; api_user reads
+# the header itself (a cookie session is accepted too), hence auto_error=False.
+BEARER = HTTPBearer(auto_error=False, scheme_name="apiToken", description="설정 → API 토큰에서 만든 `kbt_…` 토큰")
 
 
 def _resolve_cookie_user(engine, token: str | None):
@@ -178,7 +182,7 @@ def login_url(request: Request) -> str:
     return f"/login?{urlencode({'next': target})}"
 
 
-def api_user(request: Request, session: SessionDep) -> User:
+def api_user(request: Request, session: SessionDep, _documented: Annotated[object, Depends(BEARER)] = None) -> User:
     """API: `Authorization: Bearer kbt_...`, or the browser session plus an X-CSRF-Token header."""
     header = request.headers.get("authorization", "")
     if header:

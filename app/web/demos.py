@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.datastructures import ImmutableMultiDict
 
@@ -18,16 +18,13 @@ from app.demos.execute import DEFAULT_SEED, DEVICES, MAX_SEED
 from app.demos.params import ParamsInvalid, coerce_strings, display_value, param_fields, validate_params
 from app.demos.schemas import RunRequest
 from app.web.auth import Csrf
+from app.web.templating import canonical, render
 
 router = APIRouter(include_in_schema=False)
 
 FORM_MARKER = "_form"  # present when every field of the model was on the page (unticked boxes mean False)
 RESERVED = {"csrf_token", "seed", "device", FORM_MARKER}
 STATUS_NAMES = {"queued": "대기 중", "running": "실행 중", "succeeded": "완료", "failed": "실패", "timed_out": "시간 초과"}
-
-
-def render(request: Request, template: str, context: dict, status_code: int = 200) -> HTMLResponse:
-    return request.app.state.templates.TemplateResponse(request, template, context, status_code=status_code)
 
 
 def _param_values(spec, form: ImmutableMultiDict, *, full_form: bool) -> dict[str, Any]:
@@ -60,6 +57,7 @@ def _demo_page(request: Request, session, engine, slug: str, values: dict, error
     context = {
         "demo": detail,
         "json_url": detail.api_url,
+        "canonical_url": canonical(request, detail.url),
         "recent_runs": service.recent_runs(engine, slug, limit=8),
         "status_names": STATUS_NAMES,
         **_form_context(spec, values, errors, seed, device),
@@ -69,7 +67,8 @@ def _demo_page(request: Request, session, engine, slug: str, values: dict, error
 
 @router.get("/demos", response_class=HTMLResponse)
 def demo_index(request: Request):
-    return render(request, "demos/index.html", {"demos": service.list_demos(), "json_url": "/api/v1/demos"})
+    return render(request, "demos/index.html", {"demos": service.list_demos(), "json_url": "/api/v1/demos",
+                                                "canonical_url": canonical(request, "/demos")})
 
 
 @router.get("/demos/{slug}", response_class=HTMLResponse)
@@ -125,7 +124,7 @@ def run_page(run_id: str, request: Request, engine: DemoEngineDep):
                     for name, value in run.params.items()]
     return render(request, "demos/run.html", {
         "run": run, "demo": spec, "params_shown": params_shown, "status_names": STATUS_NAMES,
-        "json_url": run.api_url, "canonical_url": run.url,
+        "json_url": run.api_url, "canonical_url": canonical(request, run.url),
         "live": run.status in ("queued", "running"),
         "run_data": run.model_dump(mode="json"),
     })

@@ -5,35 +5,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Annotated
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 
 from app.api.deps import SessionDep
-from app.api.params import PageQuery, PerPageQuery, SortQuery, StatusQuery
+from app.api.params import IdPath, PageQuery, PerPageQuery, SortQuery, StatusQuery
 from app.api.schemas import CollectionDetail, QuestionSummary, SectionPublic
 from app.services import reading
+from app.web.templating import canonical, render, with_query
 
 router = APIRouter(include_in_schema=False)
 
 HOME_LIST_SIZE = 8
 SWAGGER = "/static/vendor/swagger-ui"
-
-
-def render(request: Request, template: str, context: dict, status_code: int = 200) -> HTMLResponse:
-    return request.app.state.templates.TemplateResponse(request, template, context, status_code=status_code)
-
-
-def with_query(path: str, **params) -> str:
-    """`path?k=v` with the parameters that differ from their defaults (None, "" and page 1 are dropped)."""
-    kept = {k: v for k, v in params.items() if v not in (None, "") and not (k == "page" and v == 1)}
-    return f"{path}?{urlencode(kept)}" if kept else path
-
-
-def canonical(request: Request, path: str, **params) -> str:
-    return request.app.state.settings.base_url.rstrip("/") + with_query(path, **params)
 
 
 @dataclass
@@ -140,7 +126,7 @@ def collection_page(
 
 
 @router.get("/questions/{question_id}", response_class=HTMLResponse)
-def question_page(request: Request, session: SessionDep, question_id: Annotated[int, Path(ge=1, le=2**62)]):
+def question_page(request: Request, session: SessionDep, question_id: IdPath):
     question = reading.question_detail(session, question_id)
     return render(request, "reading/question.html", {
         "question": question,

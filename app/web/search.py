@@ -22,14 +22,11 @@ from fastapi.responses import HTMLResponse
 from app.api.deps import SessionDep
 from app.db.queries import search as queries
 from app.search import service
+from app.web.templating import canonical, with_query
 
 router = APIRouter(include_in_schema=False)
 
 PER_PAGE = 20
-
-
-def _page_url(path: str, **params) -> str:
-    return path + "?" + urlencode({k: v for k, v in params.items() if v not in (None, "", 1) or k == "q"})
 
 
 @router.get("/search", response_class=HTMLResponse)
@@ -56,9 +53,10 @@ def search_page(
         "collections": queries.all_collections(session.connection()),
         "page": page,
         "pages": pages,
-        "previous_url": _page_url("/search", **filters, page=page - 1) if page > 1 else None,
-        "next_url": _page_url("/search", **filters, page=page + 1) if page < pages else None,
-        "did_you_mean_url": _page_url("/search", **{**filters, "q": results.did_you_mean}) if results.did_you_mean else None,
+        "previous_url": with_query("/search", **filters, page=page - 1) if page > 1 else None,
+        "next_url": with_query("/search", **filters, page=page + 1) if page < pages else None,
+        "did_you_mean_url": with_query("/search", **{**filters, "q": results.did_you_mean}) if results.did_you_mean else None,
+        "canonical_url": canonical(request, "/search", **filters, page=page),
         "json_url": "/api/v1/search?" + urlencode(
             {k: v for k, v in {**filters, "limit": PER_PAGE, "offset": (page - 1) * PER_PAGE}.items() if v}
         ),

@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
+from urllib.parse import urlencode
 
+from fastapi import Request
+from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from app.config import Settings
 from app.demos.params import display_value, param_pairs
 
 KIND_NAMES = {"nodes": "노드", "weeks": "주차", "interview": "면접", "general": "일반"}
+# Times are stored in UTC; readers are in Korea, which has kept UTC+9 without daylight saving since 1988.
+KST = timezone(timedelta(hours=9), "KST")
 
 
 def format_datetime(value: datetime | None) -> str:
     if value is None:
         return ""
-    return value.strftime("%Y-%m-%d %H:%M")
+    if value.tzinfo is None:  # a naive value from the database is UTC (app.db.models.utcnow)
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(KST).strftime("%Y-%m-%d %H:%M")
 
 
 def make_templates(settings: Settings) -> Jinja2Templates:
@@ -23,9 +30,23 @@ def make_templates(settings: Settings) -> Jinja2Templates:
     env = templates.env
     env.globals["KIND_NAMES"] = KIND_NAMES
     env.globals["site_name"] = "질문창고"
-    env.globals["base_url"] = settings.base_url.rstrip("/")
     env.filters["datetime"] = format_datetime
     env.filters["kind_name"] = lambda kind: KIND_NAMES.get(kind, kind)
     env.filters["demo_value"] = display_value  # parameter and result values on demo pages and panels
     env.globals["demo_param_pairs"] = param_pairs  # hidden inputs that carry a preset to the run form
     return templates
+
+
+def render(request: Request, template: str, context: dict, status_code: int = 200) -> HTMLResponse:
+    return request.app.state.templates.TemplateResponse(request, template, context, status_code=status_code)
+
+
+def with_query(path: str, **params) -> str:
+    """`path?k=v` with the parameters that differ from their defaults (None, "" and page 1 are dropped)."""
+    kept = {k: v for k, v in params.items() if v not in (None, "") and not (k == "page" and v == 1)}
+    return f"{path}?{urlencode(kept)}" if kept else path
+
+
+def canonical(request: Request, path: str, **params) -> str:
+    """The page's absolute address under KB_BASE_URL, for <link rel="canonical"> and share links."""
+    return request.app.state.settings.base_url.rstrip("/") + with_query(path, **params)

@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from app.api.deps import SessionDep
 from app.api.errors import AppError
+from app.api.params import IdForm, IdPath
 from app.services import posting, reading, revisions, voting
 from app.services.limits import check_body, clean_text
 from app.web.auth import Csrf, HtmlUser, limit_posts
@@ -82,17 +83,17 @@ def _answer_or_reply(request, session, user, body, form_token, *, question_id=No
 
 
 @router.post("/questions/{question_id}/answers", dependencies=[Csrf])
-def answer(request: Request, session: SessionDep, user: HtmlUser, question_id: int, body: Body, form_token: FormToken):
+def answer(request: Request, session: SessionDep, user: HtmlUser, question_id: IdPath, body: Body, form_token: FormToken):
     return _answer_or_reply(request, session, user, body, form_token, question_id=question_id)
 
 
 @router.post("/answers/{answer_id}/replies", dependencies=[Csrf])
-def reply(request: Request, session: SessionDep, user: HtmlUser, answer_id: int, body: Body, form_token: FormToken):
+def reply(request: Request, session: SessionDep, user: HtmlUser, answer_id: IdPath, body: Body, form_token: FormToken):
     return _answer_or_reply(request, session, user, body, form_token, parent_answer_id=answer_id)
 
 
 @router.get("/questions/{question_id}/edit", response_class=HTMLResponse)
-def edit_question_form(request: Request, session: SessionDep, user: HtmlUser, question_id: int):
+def edit_question_form(request: Request, session: SessionDep, user: HtmlUser, question_id: IdPath):
     question = posting.live_question(session, question_id)
     if question.user_id != user.id:
         raise AppError(403, "내가 쓴 글만 고칠 수 있습니다.", code="not_owner")
@@ -101,7 +102,7 @@ def edit_question_form(request: Request, session: SessionDep, user: HtmlUser, qu
 
 
 @router.post("/questions/{question_id}/edit", dependencies=[Csrf])
-def edit_question(request: Request, session: SessionDep, user: HtmlUser, question_id: int, title: Title, body: Body):
+def edit_question(request: Request, session: SessionDep, user: HtmlUser, question_id: IdPath, title: Title, body: Body):
     try:
         posting.edit_question(session, user, question_id, title=title, body=body)
     except AppError as exc:
@@ -113,7 +114,7 @@ def edit_question(request: Request, session: SessionDep, user: HtmlUser, questio
 
 
 @router.get("/answers/{answer_id}/edit", response_class=HTMLResponse)
-def edit_answer_form(request: Request, session: SessionDep, user: HtmlUser, answer_id: int):
+def edit_answer_form(request: Request, session: SessionDep, user: HtmlUser, answer_id: IdPath):
     answer = posting.live_answer(session, answer_id)
     if answer.user_id != user.id:
         raise AppError(403, "내가 쓴 글만 고칠 수 있습니다.", code="not_owner")
@@ -122,7 +123,7 @@ def edit_answer_form(request: Request, session: SessionDep, user: HtmlUser, answ
 
 
 @router.post("/answers/{answer_id}/edit", dependencies=[Csrf])
-def edit_answer(request: Request, session: SessionDep, user: HtmlUser, answer_id: int, body: Body):
+def edit_answer(request: Request, session: SessionDep, user: HtmlUser, answer_id: IdPath, body: Body):
     try:
         payload = posting.edit_answer(session, user, answer_id, body=body)
     except AppError as exc:
@@ -135,19 +136,19 @@ def edit_answer(request: Request, session: SessionDep, user: HtmlUser, answer_id
 
 
 @router.post("/questions/{question_id}/delete", dependencies=[Csrf])
-def delete_question(session: SessionDep, user: HtmlUser, question_id: int):
+def delete_question(session: SessionDep, user: HtmlUser, question_id: IdPath):
     posting.delete_question(session, user, question_id)
     return redirect("/")
 
 
 @router.post("/answers/{answer_id}/delete", dependencies=[Csrf])
-def delete_answer(session: SessionDep, user: HtmlUser, answer_id: int):
+def delete_answer(session: SessionDep, user: HtmlUser, answer_id: IdPath):
     question_id = posting.delete_answer(session, user, answer_id)
     return redirect(posting.question_page(question_id))
 
 
 @router.post("/questions/{question_id}/vote", dependencies=[Csrf])
-def toggle_question_vote(session: SessionDep, user: HtmlUser, question_id: int):
+def toggle_question_vote(session: SessionDep, user: HtmlUser, question_id: IdPath):
     try:
         voting.vote_question(session, user, question_id)
     except AppError as exc:
@@ -158,7 +159,7 @@ def toggle_question_vote(session: SessionDep, user: HtmlUser, question_id: int):
 
 
 @router.post("/answers/{answer_id}/vote", dependencies=[Csrf])
-def toggle_answer_vote(session: SessionDep, user: HtmlUser, answer_id: int):
+def toggle_answer_vote(session: SessionDep, user: HtmlUser, answer_id: IdPath):
     try:
         result = voting.vote_answer(session, user, answer_id)
     except AppError as exc:
@@ -170,7 +171,7 @@ def toggle_answer_vote(session: SessionDep, user: HtmlUser, answer_id: int):
 
 
 @router.post("/questions/{question_id}/accept", dependencies=[Csrf])
-def accept(session: SessionDep, user: HtmlUser, question_id: int, answer_id: Annotated[int, Form(ge=0)]):
+def accept(session: SessionDep, user: HtmlUser, question_id: IdPath, answer_id: IdForm):
     voting.accept_answer(session, user, question_id, answer_id or None)
     return redirect(posting.question_page(question_id))
 
@@ -186,14 +187,14 @@ def preview(request: Request, user: HtmlUser, body: Body = ""):
 
 
 @router.get("/questions/{question_id}/revisions", response_class=HTMLResponse)
-def question_revisions(request: Request, session: SessionDep, question_id: int):
+def question_revisions(request: Request, session: SessionDep, question_id: IdPath):
     history = revisions.question_history(session, question_id)
     return render(request, "writes/revisions.html", {"history": history, "json_url": history.json_url,
                                                       "heading": "질문 수정 이력"})
 
 
 @router.get("/answers/{answer_id}/revisions", response_class=HTMLResponse)
-def answer_revisions(request: Request, session: SessionDep, answer_id: int):
+def answer_revisions(request: Request, session: SessionDep, answer_id: IdPath):
     history = revisions.answer_history(session, answer_id)
     return render(request, "writes/revisions.html", {"history": history, "json_url": history.json_url,
                                                       "heading": "답변 수정 이력"})

@@ -277,6 +277,8 @@ def test_memory_estimate_matches_what_training_actually_holds():
     assert m["measured_grad_bytes"] == m["estimate_grad_bytes"] == m["estimate_param_bytes"]
     assert m["measured_optimizer_state_bytes"] == 2 * m["estimate_param_bytes"]  # Adam: two moments
     assert 0.99 < m["activation_measured_over_estimate"] < 1.05
+    # Every saved tensor is in the formula, labels included; what is left is the loss's scalar or two.
+    assert 0 <= m["measured_saved_activation_bytes"] - m["estimate_activation_bytes"] <= 16
     # Saved activations grow with the batch, the rest does not.
     bigger = estimate(params, 4 * params.batch_size)
     assert bigger["activation_bytes"] == 4 * m["estimate_activation_bytes"]

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.demos.conftest import PROGRESS_PARAMS, SLOW_PARAMS, SLUG, TERMINAL, wait_for_run, workers_left
+from tests.demos.conftest import PROGRESS_PARAMS, SLOW_PARAMS, SLUG, wait_for_run, workers_left
 
 pytestmark = pytest.mark.slow
 
@@ -173,3 +173,12 @@ def test_a_full_queue_answers_429_with_retry_after(pool_client):
         assert run["status"] == "failed" and "취소" in run["error"]
     assert wait_for_run(pool_client, start(pool_client, params=SMALL, seed=44).json()["id"])["status"] == "succeeded"
     assert len(workers_left()) == 1
+
+
+def test_a_lone_surrogate_echoed_in_the_error_is_a_422_not_a_500(pool_client):
+    """The invalid value goes back in `details`; "\\ud800" cannot be UTF-8, so the envelope escapes it."""
+    response = pool_client.post(f"/api/v1/demos/{SLUG}/runs", content=b'{"params": {"init": "\\ud800"}}',
+                                headers={"Content-Type": "application/json"})
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert error["code"] == "invalid_params" and error["details"][0]["value"] == "\ud800"

@@ -27,6 +27,12 @@ def test_catalogue_lists_the_demo(pool_client):
     assert f'href="/demos/{SLUG}"' in html and "활성화 함수와 층별 기울기 흐름" in html and "면접 #5" in html
 
 
+def test_demo_pages_have_absolute_canonical_urls(pool_client):
+    base = pool_client.app.state.settings.base_url
+    for path in ("/demos", f"/demos/{SLUG}"):
+        assert f'<link rel="canonical" href="{base}{path}">' in pool_client.get(path, headers=HTML).text
+
+
 def test_form_is_built_from_the_schema(pool_client):
     response = pool_client.get(f"/demos/{SLUG}", headers=HTML)
     assert response.status_code == 200
@@ -78,7 +84,9 @@ def test_submit_without_javascript_then_the_page_refreshes_to_the_result(pool_cl
     assert status == "succeeded" and not live
     assert "결론" in html and "기울기가 사라집니다" in html
     assert "<td>Sigmoid</td>" in html and "<td>ReLU</td>" in html and "<td>Tanh</td>" not in html
-    assert 'id="run-permalink"' in html and run_url in html
+    base = pool_client.app.state.settings.base_url
+    assert f'<input id="run-permalink" class="demo-share__url" type="url" readonly value="{base}{run_url}">' in html
+    assert f'<link rel="canonical" href="{base}{run_url}">' in html
     assert "seed=71" in html  # the "다시 실행" link carries the seed
 
 

@@ -45,6 +45,7 @@ def test_html_routes_answer_json_clients_with_the_envelope(reader, path):
     ("/api/v1/questions?status=maybe", "status"),
     ("/api/v1/questions?sort=random", "sort"),
     ("/api/v1/questions?parent=-1", "parent"),
+    ("/api/v1/questions?parent=99999999999999999999999", "parent"),  # past SQLite's 64-bit integers
     ("/api/v1/questions/0", "question_id"),
     ("/api/v1/questions/abc", "question_id"),
     ("/api/v1/questions/99999999999999999999999", "question_id"),
@@ -57,6 +58,19 @@ def test_bad_parameters_are_422_naming_the_field(reader, path, field):
     error = assert_envelope(reader.get(path), 422, "validation_error")
     assert field in {detail["field"] for detail in error["details"]}
     assert field in error["message"]
+
+
+@pytest.mark.parametrize("path, message", [
+    ("/api/v1/questions/abc", "정수여야 합니다."),
+    ("/api/v1/questions?page=0", "1 이상이어야 합니다."),
+    ("/api/v1/questions?per_page=101", "100 이하여야 합니다."),
+    ("/api/v1/questions?status=maybe", "다음 중 하나여야 합니다: 'answered', 'unanswered', 'all'"),
+])
+def test_validation_details_are_in_korean(reader, path, message):
+    """The details are shown on the HTML error page too, where Pydantic's English does not belong."""
+    assert assert_envelope(reader.get(path), 422, "validation_error")["details"][0]["message"] == message
+    page = reader.get(path.replace("/api/v1", ""), headers=HTML)
+    assert page.status_code == 422 and message.replace("'", "&#39;") in page.text
 
 
 def test_422_details_carry_the_bounds(reader):

@@ -50,6 +50,12 @@ def test_every_page_loads_the_stylesheets(reader, sample):
     assert reader.get("/static/css/app.css").status_code == 200
 
 
+def test_every_page_header_leads_to_the_demo_catalogue(reader, sample):
+    """The experiments were reachable only from a question's demo panel; the header links them everywhere."""
+    for path in ("/", "/questions/1", "/authors", "/unanswered"):
+        assert "/demos" in page(reader, path)[0].hrefs("실험")
+
+
 def test_question_page_thread(reader, sample):
     parsed, text = page(reader, f"/questions/{sample.parent}")
     answer, reply, nested = (f"answer-{i}" for i in (sample.answer, sample.reply, sample.nested_reply))
@@ -151,3 +157,23 @@ def test_docs_work_offline(reader):
     assert detail["summary"] == "질문 상세" and "답변 트리" in detail["description"]
     assert set(spec["paths"]) >= {"/api/v1/collections", "/api/v1/collections/{slug}", "/api/v1/questions",
                                   "/api/v1/authors", "/api/v1/authors/{name}"}
+
+
+@pytest.mark.parametrize("host, expected", [
+    ("127.0.0.1", "http://127.0.0.1:8123"), ("0.0.0.0", "http://127.0.0.1:8123"), ("::1", "http://[::1]:8123"),
+    ("kb.example", "http://kb.example:8123"),
+])
+def test_kb_serve_links_to_the_port_it_listens_on(monkeypatch, host, expected):
+    """Canonical and run share links are absolute: `kb serve --port 8123` must not hand out :8000 links."""
+    import uvicorn
+
+    from app.cli import main
+    from app.config import Settings
+
+    monkeypatch.delenv("KB_BASE_URL", raising=False)
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: None)
+    assert main(["serve", "--host", host, "--port", "8123"]) == 0
+    assert Settings.from_env().base_url == expected
+    monkeypatch.setenv("KB_BASE_URL", "https://kb.example.org")
+    assert main(["serve", "--port", "8123"]) == 0
+    assert Settings.from_env().base_url == "https://kb.example.org"

@@ -238,6 +238,9 @@ def test_search_page_shows_highlights_filters_and_json_twin(sample_client):
     assert page.status_code == 200
     assert "<mark>" in page.text and 'href="/api/v1/search?' in page.text
     assert 'value="answered" checked' in page.text and 'value="배치 정규화"' in page.text
+    base = sample_client.app.state.settings.base_url
+    canonical = f'<link rel="canonical" href="{base}/search?q=%EB%B0%B0%EC%B9%98+%EC%A0%95%EA%B7%9C%ED%99%94&amp;status=answered">'
+    assert canonical in page.text
     typo = sample_client.get("/search", params={"q": "드롭아욷"})
     assert "이것을 찾으셨나요?" in typo.text and "드롭아웃" in typo.text
     assert sample_client.get("/search").status_code == 200

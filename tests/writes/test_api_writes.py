@@ -184,3 +184,16 @@ def test_preview_renders_without_saving(alice):
     response = alice.client.post("/api/v1/preview", json={"body": "**굵게**"}, headers=alice.headers)
     assert response.status_code == 200
     assert "<strong>굵게</strong>" in response.json()["html"]
+
+
+def test_openapi_declares_the_bearer_token_on_writes_only(client):
+    """/docs can only send a token ("Authorize") when the scheme is in the OpenAPI document."""
+    spec = client.get("/api/v1/openapi.json").json()
+    schemes = spec["components"]["securitySchemes"]
+    assert schemes == {"apiToken": {"type": "http", "scheme": "bearer", "description": schemes["apiToken"]["description"]}}
+    paths = spec["paths"]
+    for path, method in [("/api/v1/questions", "post"), ("/api/v1/answers/{answer_id}", "patch"),
+                         ("/api/v1/questions/{question_id}/accept", "post"), ("/api/v1/me", "get")]:
+        assert paths[path][method]["security"] == [{"apiToken": []}], (path, method)
+    for path, method in [("/api/v1/questions", "get"), ("/api/v1/search", "get"), ("/api/v1/demos/{slug}/runs", "post")]:
+        assert "security" not in paths[path][method], (path, method)

@@ -171,3 +171,36 @@ def test_token_page_requires_login_and_shows_prefix_only(alice, client):
     assert client.get("/settings/tokens", follow_redirects=False).status_code == 303
     page = alice.client.get("/settings/tokens").text
     assert alice.token[:10] in page and alice.token not in page
+
+
+def test_pages_show_times_in_korean_time(alice):
+    """Stored in UTC, shown in KST: a Korean reader who posts at 16:35 must not read 07:35."""
+    from datetime import datetime, timedelta
+
+    created = alice.ask()
+    utc = datetime.fromisoformat(created["created_at"].replace("Z", "+00:00"))
+    page = alice.client.get(f"/questions/{created['id']}").text
+    shown = (utc + timedelta(hours=9)).strftime("%Y-%m-%d %H:%M")
+    assert f">{shown}</time>" in page
+    assert f">{utc.strftime('%Y-%m-%d %H:%M')}</time>" not in page
+
+
+def test_ids_beyond_sqlite_integers_are_422_on_every_writing_page(alice):
+    """SQLite integers are 64-bit; the driver raised OverflowError (a 500) on the form routes' bare ints."""
+    big = "9" * 23
+    csrf = csrf_from(alice.client.get("/ask").text)
+    question_id = ask(alice.client)
+    requests = [("GET", f"/questions/{big}/edit"), ("GET", f"/answers/{big}/edit"),
+                ("GET", f"/questions/{big}/revisions"), ("GET", f"/answers/{big}/revisions"),
+                ("POST", f"/questions/{big}/answers"), ("POST", f"/answers/{big}/replies"),
+                ("POST", f"/questions/{big}/delete"), ("POST", f"/answers/{big}/delete"),
+                ("POST", f"/questions/{big}/vote"), ("POST", f"/answers/{big}/vote"),
+                ("POST", f"/questions/{big}/accept"), ("POST", f"/settings/tokens/{big}/revoke"),
+                ("POST", f"/questions/{question_id}/accept")]
+    for method, path in requests:
+        data = {"csrf_token": csrf, "body": "본문", "form_token": "t", "answer_id": big} if method == "POST" else None
+        response = alice.client.request(method, path, data=data, headers={"Accept": "text/html"})
+        assert response.status_code == 422, (path, response.status_code)
+    api = alice.client.post(f"/api/v1/questions/{question_id}/accept", json={"answer_id": int(big)},
+                            headers=alice.headers)
+    assert api.status_code == 422 and api.json()["error"]["details"][0]["field"] == "answer_id"

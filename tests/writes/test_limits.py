@@ -43,6 +43,35 @@ def test_nfc_and_control_characters(alice):
     assert clean_text("a\x1bb\x7fc\x85d") == "abcd"
 
 
+def test_lone_surrogates_are_stripped_not_a_500(alice):
+    """JSON may carry "\\udfff" alone; it cannot be stored as UTF-8, so it goes like a control character."""
+    raw = '{"title": "서로게이트 \\udfff 제목", "body": "본문 \\ud800 끝"}'.encode()
+    headers = {**alice.headers, "Content-Type": "application/json"}
+    created = alice.client.post("/api/v1/questions", content=raw, headers=headers)
+    assert created.status_code == 201, created.text
+    assert created.json()["title"] == "서로게이트 제목" and created.json()["body_md"] == "본문  끝"
+    answer = alice.client.post(f"/api/v1/questions/{created.json()['id']}/answers",
+                               content='{"body": "\\ud83d 답변"}'.encode(), headers=headers)
+    assert answer.status_code == 201 and answer.json()["body_md"] == " 답변"
+    preview = alice.client.post("/api/v1/preview", content='{"body": "미리\\udc00보기"}'.encode(), headers=headers)
+    assert preview.status_code == 200 and "미리보기" in preview.json()["html"]
+
+
+def test_zero_width_spaces_in_titles_collapse_like_spaces(alice):
+    created = post(alice, title="\u200b반대로\u200b\u200b 제목\u200b")
+    assert created.status_code == 201 and created.json()["title"] == "반대로 제목"
+    assert post(alice, title="\u200b\u200b\u200b").status_code == 422  # nothing visible is no title
+
+
+def test_a_body_that_is_not_json_says_so(alice):
+    response = alice.client.post("/api/v1/questions", content=b'{"title": "x",', headers={
+        **alice.headers, "Content-Type": "application/json"})
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["message"] == "요청 본문이 올바른 JSON이 아닙니다."
+    assert error["details"] == [{"field": None, "message": error["message"], "type": "json_invalid", "position": 14}]
+
+
 def test_post_rate_limit_per_account(alice, app):
     app.state.settings = app.state.settings.with_overrides(rate_limit_posts_per_minute=3)
     codes = [post(alice, title=f"질문 {i}번").status_code for i in range(4)]

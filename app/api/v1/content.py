@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from app.api.deps import SessionDep
-from app.api.params import PageQuery, PerPageQuery, SortQuery, StatusQuery
+from app.api.params import MAX_ID, PageQuery, PerPageQuery, SortQuery, StatusQuery
 from app.api.schemas import AuthorDetail, AuthorPage, CollectionDetail, CollectionPublic, QuestionDetail, QuestionPage
 from app.services import reading
 
@@ -50,7 +50,7 @@ def list_questions(
     collection: Annotated[str | None, Query(max_length=200, description="모음 slug (지정하면 원본 순서)")] = None,
     status: StatusQuery = None,
     author: Annotated[str | None, Query(max_length=100, description="작성자 이름")] = None,
-    parent: Annotated[int | None, Query(ge=1, description="상위 질문 id (그 하위 질문만)")] = None,
+    parent: Annotated[int | None, Query(ge=1, le=MAX_ID, description="상위 질문 id (그 하위 질문만)")] = None,
     sort: SortQuery = None,
     page: PageQuery = 1,
     per_page: PerPageQuery = 20,
@@ -64,7 +64,7 @@ def list_questions(
 
 @router.get("/questions/{question_id}", response_model=QuestionDetail, summary="질문 상세",
             responses={**NOT_FOUND, **BAD_INPUT})
-def get_question(session: SessionDep, question_id: Annotated[int, Path(ge=1, le=2**62, description="질문 id")]):
+def get_question(session: SessionDep, question_id: Annotated[int, Path(ge=1, le=MAX_ID, description="질문 id")]):
     """질문과 답변 트리(중첩 답글), 반응(👍, +1 같은 질문), 참고 문헌, 원본 파일과 줄, 상위·하위 질문,
     모음 안의 이전·다음 질문, 관련 질문, 연결된 실험(`demos`)."""
     return reading.question_detail(session, question_id)

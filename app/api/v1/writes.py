@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Request, Response
+from fastapi import APIRouter, Header, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from app.api.deps import SessionDep
+from app.api.params import MAX_ID, IdPath
 from app.api.schemas import RevisionHistory
 from app.services import posting, revisions, voting
 from app.services.limits import BODY_MAX, check_body, clean_text
@@ -17,7 +18,6 @@ from app.web.auth import ApiUser, limit_posts
 router = APIRouter(tags=["쓰기"])
 
 ERRORS = {code: {"description": f"`{{\"error\": {{...}}}}` ({code})"} for code in (401, 403, 404, 409, 413, 422, 429)}
-IdPath = Annotated[int, Path(ge=1, le=2**62)]
 IdemHeader = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200,
                                           description="같은 키로 다시 보내면 글을 새로 만들지 않고 첫 결과를 돌려줍니다.")]
 
@@ -38,7 +38,7 @@ class AnswerCreate(BaseModel):
 
 
 class AcceptRequest(BaseModel):
-    answer_id: int | None = Field(default=None, ge=1, description="채택할 답변 id (null이면 채택 취소)")
+    answer_id: int | None = Field(default=None, ge=1, le=MAX_ID, description="채택할 답변 id (null이면 채택 취소)")
 
 
 class PreviewRequest(BaseModel):

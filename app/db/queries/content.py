@@ -115,13 +115,6 @@ def get_question(session: Session, question_id: int) -> Question | None:
     return question
 
 
-def get_questions(session: Session, ids: Sequence[int]) -> dict[int, Question]:
-    if not ids:
-        return {}
-    rows = session.exec(select(Question).where(Question.id.in_(list(ids)))).all()
-    return {q.id: q for q in rows}
-
-
 def collection_slugs(session: Session, collection_ids: Sequence[int]) -> dict[int, tuple[str, str | None]]:
     if not collection_ids:
         return {}
@@ -236,10 +229,3 @@ def data_version(dbapi_connection) -> int:
     """SQLite's counter that moves whenever ANY other connection (this process or another, e.g. a
     `kb ingest`) commits to the file; read on one long-lived connection it is a free change detector."""
     return dbapi_connection.execute("PRAGMA data_version").fetchone()[0]
-
-
-def latest_change(session: Session) -> tuple:
-    """A cheap fingerprint of the whole database state, for ETags on pages and lists."""
-    return session.exec(
-        select(func.max(Question.updated_at), func.max(Question.last_activity_at), func.count(Question.id))
-    ).one()

@@ -139,10 +139,6 @@ def document_frequencies(conn: Connection, tokens: Iterable[str]) -> dict[str, i
     return found
 
 
-def indexed_document_count(conn: Connection) -> int:
-    return conn.exec_driver_sql("SELECT count(*) FROM search_index").scalar_one()
-
-
 @dataclass(frozen=True)
 class Filters:
     collection_id: int | None = None

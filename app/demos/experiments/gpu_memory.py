@@ -52,8 +52,9 @@ def estimate(params: Params, batch_size: int) -> dict[str, int]:
     count = d * w + w + (p.depth - 1) * (w * w + w) + w * CLASSES + CLASSES
     weights = FLOAT_BYTES * count
     # Saved for backward per example: the input (for the first layer's weight gradient), each ReLU's
-    # output (its own backward and the next layer's weight gradient share it), the log-softmax output.
-    activations = FLOAT_BYTES * batch_size * (d + p.depth * w + CLASSES)
+    # output (its own backward and the next layer's weight gradient share it), the log-softmax output,
+    # and the class label the loss keeps to pick its gradient.
+    activations = FLOAT_BYTES * batch_size * (d + p.depth * w + CLASSES) + LABEL_BYTES * batch_size
     state = STATE_COPIES[p.optimizer] * weights
     return {
         "parameter_count": count, "param_bytes": weights, "grad_bytes": weights, "optimizer_state_bytes": state,
@@ -258,5 +259,5 @@ DEMO = DemoSpec(
     ),
     gpu_aware=True,
     timing_metrics=("cuda_peak_bytes", "cuda_peak_over_estimate"),
-    version="1",
+    version="2",  # 2: the estimate counts the labels the loss saves
 )

@@ -161,10 +161,6 @@ def drop_boilerplate(lines: list[Line], unplaced: list[UnplacedLine], *, preambl
     return kept
 
 
-def visible_text(text: str) -> str:
-    return _TAG.sub("", text).strip()
-
-
 # --- authors, reactions ------------------------------------------------------------------------
 
 # A name as people write it in these notes: a Hangul name or nickname (1-5 syllables, no spaces), or a
