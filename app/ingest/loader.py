@@ -17,10 +17,11 @@ import re
 import unicodedata
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from app.db.queries import ingest as q
 from app.ingest.document import ParsedAnswer, ParsedDocument
@@ -33,6 +34,7 @@ from app.services.media import image_resolver
 MAX_FILE_BYTES = 5 * 1024 * 1024
 CONTENT_SUFFIXES = {".md", ".markdown", ".txt"}
 PARALLEL_THRESHOLD = 64  # below this, worker start-up costs more than it saves
+BULK_CHECKPOINT_PAGES = 10_000  # a WAL of up to ~40 MB while files are written (see _bulk_writes)
 
 
 @dataclass
@@ -373,8 +375,8 @@ def _apply_answers(conn, question_id: int, answers: list[PreparedAnswer], is_new
     return ids
 
 
-def apply_file(engine: Engine, prepared: PreparedFile, write_search_docs=None, delete_search_docs=None) -> FileResult:
-    with engine.begin() as conn:
+def apply_file(conn: Connection, prepared: PreparedFile, write_search_docs=None, delete_search_docs=None) -> FileResult:
+    with conn.begin():
         existing = q.find_collection(conn, prepared.source_path)
         collection_fields = dict(
             title=prepared.title, kind=prepared.kind, content_hash=prepared.content_hash,
@@ -391,7 +393,7 @@ def apply_file(engine: Engine, prepared: PreparedFile, write_search_docs=None, d
             collection_id = existing[0]
             q.update_collection(conn, collection_id, **collection_fields)
             old = q.ingested_questions(conn, collection_id)
-        section_ids = q.replace_sections(conn, collection_id, prepared.sections)
+        section_ids = q.replace_sections(conn, collection_id, prepared.sections, is_new=existing is None)
         matched = _match(old, prepared.questions)
 
         question_ids: list[int] = []
@@ -418,11 +420,11 @@ def apply_file(engine: Engine, prepared: PreparedFile, write_search_docs=None, d
             )
 
         by_label = {question.label: qid for question, qid in zip(prepared.questions, question_ids) if question.label}
-        q.set_question_parents(
-            conn,
-            [(by_label.get(question.parent_label) if question.parent_label else None, qid)
-             for question, qid in zip(prepared.questions, question_ids)],
-        )
+        parents = [(by_label.get(question.parent_label) if question.parent_label else None, qid)
+                   for question, qid in zip(prepared.questions, question_ids)]
+        # A question inserted just now has no parent yet; one kept from before may lose its own.
+        q.set_question_parents(conn, [(parent, qid) for position, (parent, qid) in enumerate(parents)
+                                      if parent is not None or position in matched])
         kept = set(question_ids)
         gone = [qid for qid, _, _ in old if qid not in kept]
         if gone:
@@ -431,8 +433,9 @@ def apply_file(engine: Engine, prepared: PreparedFile, write_search_docs=None, d
             q.delete_questions(conn, [g for g in gone if g not in keep])
             if delete_search_docs is not None:
                 delete_search_docs(conn, gone)
-        q.replace_ingested_reactions(conn, question_ids, reaction_rows)
-        q.replace_references(conn, question_ids, reference_rows)
+        kept_from_before = [question_ids[position] for position in sorted(matched)]
+        q.replace_ingested_reactions(conn, kept_from_before, reaction_rows)
+        q.replace_references(conn, kept_from_before, reference_rows)
         q.refresh_question_counters(conn, collection_id=collection_id)
         q.replace_reports(conn, prepared.source_path, [(r.line, r.kind, r.message, r.text) for r in prepared.reports])
         if write_search_docs is not None:
@@ -492,31 +495,32 @@ def ingest_directory(engine: Engine, content_dir: Path, *, force: bool = False, 
     build_search_doc = write_search_docs = delete_search_docs = None
     if with_search:
         build_search_doc, write_search_docs, delete_search_docs = _search_hooks()
-    with engine.connect() as conn:
-        known = {} if force else q.collection_hashes(conn)
-    jobs = [(path, rel, kind, content_dir, known.get(rel), with_search) for path, rel, kind in files]
-
     summary = IngestSummary()
     workers = workers if workers is not None else (os.cpu_count() or 1)
-    changed_jobs = jobs
-    if workers > 1 and len(jobs) >= PARALLEL_THRESHOLD:
-        # Hash check first in this process: an unchanged tree never pays for worker start-up.
-        changed_jobs = []
-        for job in jobs:
-            digest = file_hash(job[0].read_bytes()) if job[4] is not None else None
-            if digest is not None and digest == job[4]:
-                summary.files.append(FileResult(job[1], "unchanged"))
-            else:
-                changed_jobs.append(job)
-    if workers > 1 and len(changed_jobs) >= PARALLEL_THRESHOLD:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            prepared_iter = pool.map(_prepare_job, changed_jobs, chunksize=16)
-            for prepared in prepared_iter:
-                summary.files.append(_apply_prepared(engine, prepared, write_search_docs, delete_search_docs))
-    else:
-        for path, rel, kind, cdir, known_hash, _ in changed_jobs:
-            prepared = prepare_file(path, rel, kind, cdir, known_hash, build_search_doc)
-            summary.files.append(_apply_prepared(engine, prepared, write_search_docs, delete_search_docs))
+    # One connection writes every file, each in its own transaction.
+    with engine.connect() as conn, _bulk_writes(conn):
+        known = {} if force else q.collection_hashes(conn)
+        conn.commit()
+        jobs = [(path, rel, kind, content_dir, known.get(rel), with_search) for path, rel, kind in files]
+        changed_jobs = jobs
+        if workers > 1 and len(jobs) >= PARALLEL_THRESHOLD:
+            # Hash check first in this process: an unchanged tree never pays for worker start-up.
+            changed_jobs = []
+            for job in jobs:
+                digest = file_hash(job[0].read_bytes()) if job[4] is not None else None
+                if digest is not None and digest == job[4]:
+                    summary.files.append(FileResult(job[1], "unchanged"))
+                else:
+                    changed_jobs.append(job)
+        if workers > 1 and len(changed_jobs) >= PARALLEL_THRESHOLD:
+            with ProcessPoolExecutor(max_workers=workers) as pool:
+                prepared_iter = pool.map(_prepare_job, changed_jobs, chunksize=16)
+                for prepared in prepared_iter:
+                    summary.files.append(_apply_prepared(conn, prepared, write_search_docs, delete_search_docs))
+        else:
+            for path, rel, kind, cdir, known_hash, _ in changed_jobs:
+                prepared = prepare_file(path, rel, kind, cdir, known_hash, build_search_doc)
+                summary.files.append(_apply_prepared(conn, prepared, write_search_docs, delete_search_docs))
 
     summary.files.extend(_remove_missing(engine, {rel for _, rel, _ in files}, delete_search_docs))
     if sync_demo_links:
@@ -525,13 +529,30 @@ def ingest_directory(engine: Engine, content_dir: Path, *, force: bool = False, 
     return summary
 
 
-def _apply_prepared(engine: Engine, prepared: PreparedFile, write_search_docs, delete_search_docs) -> FileResult:
+@contextmanager
+def _bulk_writes(conn: Connection):
+    """Checkpoint the WAL every BULK_CHECKPOINT_PAGES pages while files are written, not every
+    1,000 (SQLite's default): per-file transactions commit thousands of times in a row, and the
+    checkpoints' fsyncs were most of the cost of a commit. A commit is as atomic as before; under
+    synchronous=NORMAL no commit is synced anyway, only checkpoints are."""
+    previous = q.wal_autocheckpoint(conn)
+    q.wal_autocheckpoint(conn, BULK_CHECKPOINT_PAGES)
+    conn.commit()
+    try:
+        yield
+    finally:
+        conn.rollback()  # whatever a failure left open
+        q.wal_autocheckpoint(conn, previous)
+        conn.commit()
+
+
+def _apply_prepared(conn: Connection, prepared: PreparedFile, write_search_docs, delete_search_docs) -> FileResult:
     if prepared.unchanged:
         return FileResult(prepared.source_path, "unchanged")
     if prepared.error is not None:
         return FileResult(prepared.source_path, "failed", error=prepared.error)
     try:
-        return apply_file(engine, prepared, write_search_docs, delete_search_docs)
+        return apply_file(conn, prepared, write_search_docs, delete_search_docs)
     except Exception as exc:  # the transaction rolled back; report and go on with the other files
         return FileResult(prepared.source_path, "failed", error=FileReport(
             None, "error", f"데이터베이스에 쓰지 못했습니다: {type(exc).__name__}: {exc}"))
