@@ -29,11 +29,17 @@ from app.render.sanitize import sanitize_html
 
 _RESOLVER_KEY = "resolve_image"
 CONTAINER_CLASS = "rendered"
-# One line of words and plain punctuation, starting with no digit or space and ending with no space,
-# is a single paragraph of text for CommonMark and for every extension enabled below: nothing in it
-# can open a block, markup, a link, an entity or a formula. Half of all answers are such lines;
+# ASCII characters that can open Markdown (a block, emphasis, code, a link, an entity, HTML, math, a
+# table cell, a bare URL) in CommonMark or in an extension enabled below, and control characters.
+_MARKUP_CHARS = r"""\x00-\x1f#$&*+\-/:;<=>@\[\\\]^_`{|}~\x7f"""
+# A printable line without them, starting with no digit or space (no list item, no indented code)
+# and ending with no space, is one paragraph of plain text. Half of all answers are such lines:
 # their HTML is known without running the parser (tests/render compare the two).
-_PLAIN_LINE = re.compile(r"[가-힣A-Za-z(\"'](?:[가-힣A-Za-z0-9 .,?!()'\"%]*[가-힣A-Za-z0-9.,?!()'\"%])?")
+_PLAIN_LINE = re.compile(rf"[^0-9 {_MARKUP_CHARS}](?:[^{_MARKUP_CHARS}]*[^ {_MARKUP_CHARS}])?")
+
+
+def is_plain_line(markdown: str) -> bool:
+    return _PLAIN_LINE.fullmatch(markdown) is not None and markdown.isprintable()
 
 
 def _raw_html_and_tables(state: StateCore) -> None:
@@ -110,7 +116,7 @@ def render_markdown(markdown: str, *, resolve_image: ImageResolver | None = None
     """
     if not markdown or not markdown.strip():
         return ""
-    if _PLAIN_LINE.fullmatch(markdown):
+    if is_plain_line(markdown):
         html = f"<p>{escapeHtml(markdown)}</p>\n"
     else:
         html = parse_and_render(markdown, resolve_image)
