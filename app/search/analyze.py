@@ -189,7 +189,10 @@ class WordAnalyser:
         cache = self._cache
         tokens = cache.get(key)
         if tokens is not None:
-            cache.move_to_end(key)
+            try:
+                cache.move_to_end(key)
+            except KeyError:  # another thread (a web worker re-indexing a post) evicted it just now
+                pass
             self.hits += 1
             return tokens
         self.misses += 1
