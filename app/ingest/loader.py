@@ -475,16 +475,17 @@ def _remove_missing(engine: Engine, present: set[str], delete_search_docs) -> li
 
 
 def _search_hooks():
-    """The search index is kept in sync inside the same per-file transaction."""
+    """The search index is kept in sync inside the same per-file transaction. The first hook
+    makes one file's search-document builder."""
     from app.db.queries.search import delete_search_docs, write_search_docs
-    from app.search.analyze import build_search_doc
+    from app.search.analyze import search_doc_builder
 
-    return build_search_doc, write_search_docs, delete_search_docs
+    return search_doc_builder, write_search_docs, delete_search_docs
 
 
 def _prepare_job(args):
     path, source_path, kind, content_dir, known_hash, with_search = args
-    build = _search_hooks()[0] if with_search else None
+    build = _search_hooks()[0]() if with_search else None
     return prepare_file(path, source_path, kind, content_dir, known_hash, build)
 
 
@@ -492,9 +493,9 @@ def ingest_directory(engine: Engine, content_dir: Path, *, force: bool = False, 
                      with_search: bool = True, sync_demo_links: bool = True) -> IngestSummary:
     content_dir = Path(content_dir)
     files = discover(content_dir)
-    build_search_doc = write_search_docs = delete_search_docs = None
+    search_doc_builder = write_search_docs = delete_search_docs = None
     if with_search:
-        build_search_doc, write_search_docs, delete_search_docs = _search_hooks()
+        search_doc_builder, write_search_docs, delete_search_docs = _search_hooks()
     summary = IngestSummary()
     workers = workers if workers is not None else (os.cpu_count() or 1)
     # One connection writes every file, each in its own transaction.
@@ -519,7 +520,8 @@ def ingest_directory(engine: Engine, content_dir: Path, *, force: bool = False, 
                     summary.files.append(_apply_prepared(conn, prepared, write_search_docs, delete_search_docs))
         else:
             for path, rel, kind, cdir, known_hash, _ in changed_jobs:
-                prepared = prepare_file(path, rel, kind, cdir, known_hash, build_search_doc)
+                build = search_doc_builder() if search_doc_builder is not None else None
+                prepared = prepare_file(path, rel, kind, cdir, known_hash, build)
                 summary.files.append(_apply_prepared(conn, prepared, write_search_docs, delete_search_docs))
 
     summary.files.extend(_remove_missing(engine, {rel for _, rel, _ in files}, delete_search_docs))

@@ -24,9 +24,9 @@ import re
 import threading
 import warnings
 from collections import OrderedDict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 
 from app.search.lemma import is_content_predicate, lemma
 from app.search.terms import TermDictionary, TermMatch, default_dictionary
@@ -278,8 +278,10 @@ def word_analyser(dictionary: TermDictionary) -> WordAnalyser:
 
 def analyse(text: str, dictionary: TermDictionary | None = None) -> Tokens:
     """Index tokens of one column of text (normalised here)."""
-    dictionary = dictionary or default_dictionary()
-    norm = normalise(text)
+    return _analyse_normalised(normalise(text), dictionary or default_dictionary())
+
+
+def _analyse_normalised(norm: str, dictionary: TermDictionary) -> Tokens:
     if not norm:
         return Tokens([], [])
     return word_analyser(dictionary).column(norm, dictionary.find(norm))
@@ -303,14 +305,22 @@ def _clip(text: str) -> str:
     return text[:MAX_TEXT_CHARS]
 
 
-def build_search_doc(title: str, body_text: str, answers_text: str) -> SearchDoc:
+def build_search_doc(title: str, body_text: str, answers_text: str,
+                     dictionary: TermDictionary | None = None) -> SearchDoc:
     """The search document of one question from its plain texts. Pure; runs in worker processes."""
-    dictionary = default_dictionary()
+    dictionary = dictionary or default_dictionary()
     texts = (_clip(title or ""), _clip(body_text or ""), _clip(answers_text or ""))
-    title_tokens = analyse(texts[0], dictionary)
+    norms = [normalise(text) for text in texts]
+    title_tokens = _analyse_normalised(norms[0], dictionary)
     # Interview and lecture questions are their title: analyse the same text once.
-    body_tokens = title_tokens if normalise(texts[1]) == normalise(texts[0]) else analyse(texts[1], dictionary)
-    return SearchDoc.from_tokens(title_tokens, body_tokens, analyse(texts[2], dictionary), texts=texts)
+    body_tokens = title_tokens if norms[1] == norms[0] else _analyse_normalised(norms[1], dictionary)
+    return SearchDoc.from_tokens(title_tokens, body_tokens, _analyse_normalised(norms[2], dictionary), texts=texts)
+
+
+def search_doc_builder() -> Callable[[str, str, str], SearchDoc]:
+    """build_search_doc with the term dictionary as it is now, looked up once (for one file's
+    questions) instead of once per question."""
+    return partial(build_search_doc, dictionary=default_dictionary())
 
 
 def build_search_docs(items: Iterable[tuple[str, str, str]], workers: int = 0) -> list[SearchDoc]:
