@@ -352,7 +352,7 @@ def _match(old: list[tuple[int, str, str | None]], new: list[PreparedQuestion]) 
     return matched
 
 
-def _apply_answers(conn, question_id: int, answers: list[PreparedAnswer], is_new: bool) -> list[int]:
+def _apply_answers(conn, question_id: int, answers: list[PreparedAnswer], is_new: bool, now: str) -> list[int]:
     old = [] if is_new else q.ingested_answers(conn, question_id)
     by_fp = {fp: aid for aid, fp in old}
     ids: list[int] = []
@@ -362,9 +362,9 @@ def _apply_answers(conn, question_id: int, answers: list[PreparedAnswer], is_new
         values = (parent_id, answer.author, answer.body_md, answer.body_html, answer.line, position, answer.fingerprint)
         answer_id = by_fp.get(answer.fingerprint)
         if answer_id is not None and answer_id not in kept:
-            q.update_answer(conn, answer_id, values)
+            q.update_answer(conn, answer_id, values, now)
         else:
-            answer_id = q.insert_answer(conn, question_id, values)
+            answer_id = q.insert_answer(conn, question_id, values, now)
         kept.add(answer_id)
         ids.append(answer_id)
     gone = [aid for aid, _ in old if aid not in kept]
@@ -377,6 +377,7 @@ def _apply_answers(conn, question_id: int, answers: list[PreparedAnswer], is_new
 
 def apply_file(conn: Connection, prepared: PreparedFile, write_search_docs=None, delete_search_docs=None) -> FileResult:
     with conn.begin():
+        now = q.db_time()  # one time for every row this transaction writes
         existing = q.find_collection(conn, prepared.source_path)
         collection_fields = dict(
             title=prepared.title, kind=prepared.kind, content_hash=prepared.content_hash,
@@ -407,11 +408,11 @@ def apply_file(conn: Connection, prepared: PreparedFile, write_search_docs=None,
             )
             question_id = matched.get(position)
             if question_id is None:
-                question_id = q.insert_question(conn, collection_id, values)
+                question_id = q.insert_question(conn, collection_id, values, now)
             else:
-                q.update_question(conn, question_id, values)
+                q.update_question(conn, question_id, values, now)
             question_ids.append(question_id)
-            answer_ids = _apply_answers(conn, question_id, question.answers, is_new=position not in matched)
+            answer_ids = _apply_answers(conn, question_id, question.answers, position not in matched, now)
             reaction_rows.extend((question_id, None, *r) for r in question.reactions)
             for answer, answer_id in zip(question.answers, answer_ids):
                 reaction_rows.extend((None, answer_id, *r) for r in answer.reactions)

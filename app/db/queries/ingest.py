@@ -83,8 +83,8 @@ QUESTION_COLUMNS = (
 )
 
 
-def insert_question(conn: Connection, collection_id: int, values: Sequence) -> int:
-    now = db_time()
+def insert_question(conn: Connection, collection_id: int, values: Sequence, now: str | None = None) -> int:
+    now = now or db_time()
     result = conn.exec_driver_sql(
         f"INSERT INTO question (collection_id, {', '.join(QUESTION_COLUMNS)}, origin, answer_count, answered,"
         " plus_one_count, last_activity_at, created_at, updated_at)"
@@ -94,11 +94,11 @@ def insert_question(conn: Connection, collection_id: int, values: Sequence) -> i
     return result.lastrowid
 
 
-def update_question(conn: Connection, question_id: int, values: Sequence) -> None:
+def update_question(conn: Connection, question_id: int, values: Sequence, now: str | None = None) -> None:
     assignments = ", ".join(f"{column}=?" for column in QUESTION_COLUMNS)
     conn.exec_driver_sql(
         f"UPDATE question SET {assignments}, retired_at=NULL, updated_at=? WHERE id=?",
-        (*values, db_time(), question_id),
+        (*values, now or db_time(), question_id),
     )
 
 
@@ -144,8 +144,8 @@ def ingested_answers(conn: Connection, question_id: int) -> list[tuple[int, str]
 ANSWER_COLUMNS = ("parent_id", "author", "body_md", "body_html", "source_line", "position", "fingerprint")
 
 
-def insert_answer(conn: Connection, question_id: int, values: Sequence) -> int:
-    now = db_time()
+def insert_answer(conn: Connection, question_id: int, values: Sequence, now: str | None = None) -> int:
+    now = now or db_time()
     result = conn.exec_driver_sql(
         f"INSERT INTO answer (question_id, {', '.join(ANSWER_COLUMNS)}, origin, vote_score, created_at, updated_at)"
         f" VALUES (?, {', '.join('?' * len(ANSWER_COLUMNS))}, 'ingested', 0, ?, ?)",
@@ -154,10 +154,10 @@ def insert_answer(conn: Connection, question_id: int, values: Sequence) -> int:
     return result.lastrowid
 
 
-def update_answer(conn: Connection, answer_id: int, values: Sequence) -> None:
+def update_answer(conn: Connection, answer_id: int, values: Sequence, now: str | None = None) -> None:
     assignments = ", ".join(f"{column}=?" for column in ANSWER_COLUMNS)
     conn.exec_driver_sql(
-        f"UPDATE answer SET {assignments}, retired_at=NULL, updated_at=? WHERE id=?", (*values, db_time(), answer_id)
+        f"UPDATE answer SET {assignments}, retired_at=NULL, updated_at=? WHERE id=?", (*values, now or db_time(), answer_id)
     )
 
 
