@@ -35,10 +35,11 @@ run: ingest
 	$(BIN)/kb serve --host $(HOST) --port $(PORT)
 
 # Browser tests drive Debian's Chromium; Playwright's own browser download is never used.
+BROWSER_PACKAGES := chromium fonts-noto-cjk fonts-noto-color-emoji
 chromium:
-	@test -x /usr/bin/chromium || { \
-	  echo "installing Debian's chromium package for the browser tests"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk fonts-noto-color-emoji >/dev/null; }
+	@dpkg -s $(BROWSER_PACKAGES) >/dev/null 2>&1 || { \
+	  echo "installing Debian's $(BROWSER_PACKAGES) for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(BROWSER_PACKAGES) >/dev/null; }
 	@test -x /usr/bin/chromium
 
 test: install-test chromium

@@ -109,8 +109,9 @@ def _area_commands():
     """Subcommands owned by other areas (demos, search, export) register themselves here."""
     from app.demos.commands import add_commands as demo_commands
     from app.search.commands import add_commands as search_commands
+    from app.services.export_cli import add_commands as export_commands
 
-    return [search_commands, demo_commands]
+    return [search_commands, demo_commands, export_commands]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -52,7 +52,7 @@ def make_accounts(database_url: str, count: int) -> list[str]:
     with Session(engine) as session:
         for i in range(count):
             user = accounts.sign_up(session, username=f"bench{i:02d}", password="bench-password",
-                                    display_name=f"벤치{i:02d}", testing=True)
+                                    display_name=f"bench{i:02d}", testing=True)
             tokens.append(accounts.create_api_token(session, user, "bench")[0])
     engine.dispose()
     return tokens
@@ -177,6 +177,7 @@ def main() -> int:
     server = start_server(env, port)
     base = f"http://127.0.0.1:{port}"
     runs, ingest_loops = [], []
+    load_at_start = os.getloadavg()
     try:
         runs.append(bench_run("quiet", base, tokens, args.posts, db_path, seed_questions))
         stop = threading.Event()
@@ -205,6 +206,9 @@ def main() -> int:
                                            "cpus": os.cpu_count()},
         "server": "uvicorn, 1 worker, SQLite WAL, BEGIN IMMEDIATE per write",
         "seed_ingest_rc": seeded.returncode, "seed_questions": len(seed_questions),
+        # The machine is shared: other work running beside the bench shows up here and in the latencies.
+        "load_average_1_5_15": {"start": [round(v, 2) for v in load_at_start],
+                                "end": [round(v, 2) for v in os.getloadavg()]},
         "runs": runs,
         "ok": all(r["errors_5xx"] == 0 and r["lost_rows"] == 0 and r["duplicated_rows"] == 0 and r["extra_rows"] == 0
                   for r in runs),

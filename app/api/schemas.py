@@ -142,6 +142,7 @@ class QuestionDetail(BaseModel):
     created_at: datetime
     updated_at: datetime
     last_activity_at: datetime
+    newest_answer_id: int | None = Field(None, description="이 사이트에서 가장 최근에 쓰거나 고친 답변·답글")
     url: str
 
 
@@ -177,3 +178,38 @@ class AuthorDetail(AuthorPublic):
 
 
 CollectionDetail.model_rebuild()
+
+
+# --- revisions (writing) -------------------------------------------------------------------------
+
+
+class DiffSegment(BaseModel):
+    text: str
+    changed: bool = Field(description="이 조각이 바뀐 글자인지 (추가된 줄에서는 넣은 것, 지운 줄에서는 뺀 것)")
+
+
+class DiffLine(BaseModel):
+    kind: str = Field(description="same(그대로) | add(추가) | del(삭제) | gap(생략된 같은 줄들)")
+    old_line: int | None = None
+    new_line: int | None = None
+    segments: list[DiffSegment]
+
+
+class RevisionPublic(BaseModel):
+    number: int = Field(description="몇 번째 판인지 (1 = 처음 쓴 글)")
+    author: str | None
+    created_at: datetime
+    title: str | None = Field(description="질문의 그때 제목 (답변은 null)")
+    body_md: str
+    added: int = Field(description="앞 판보다 늘어난 줄 수")
+    removed: int = Field(description="앞 판보다 줄어든 줄 수")
+    changes: list[DiffLine] = Field(description="앞 판과의 차이 (unified diff, 첫 판은 전체가 추가)")
+
+
+class RevisionHistory(BaseModel):
+    kind: str = Field(description="question | answer")
+    id: int
+    title: str = Field(description="질문의 지금 제목 (답변이면 그 답변이 달린 질문의 제목)")
+    url: str
+    json_url: str
+    revisions: list[RevisionPublic] = Field(description="오래된 판부터")

@@ -16,10 +16,12 @@ from datetime import timedelta
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from app.api.errors import AppError
 from app.db.models import ApiToken, LoginSession, User
+from app.db.queries import writes as queries
+from app.services import export_shapes
 from app.services.limits import now_utc
 
 SESSION_COOKIE = "kb_session"
@@ -50,6 +52,12 @@ def clean_display_name(raw: str) -> str:
     return name
 
 
+def is_author_name(name: str) -> bool:
+    """A display name must read as an author in the content shapes (`(민규)`, `민규 : …`), or
+    `kb export` would write posts whose author no longer reads back."""
+    return export_shapes.reads_back_as_author(name)
+
+
 def sign_up(session: Session, *, username: str, password: str, display_name: str | None, testing: bool) -> User:
     username = (username or "").strip().lower()
     if not USERNAME_RE.match(username):
@@ -57,8 +65,9 @@ def sign_up(session: Session, *, username: str, password: str, display_name: str
     if not (PASSWORD_MIN <= len(password or "") <= PASSWORD_MAX):
         raise AppError(422, f"비밀번호는 {PASSWORD_MIN}~{PASSWORD_MAX}자입니다.", details=[{"field": "password"}])
     name = clean_display_name(display_name or "") or username
-    if len(name) > 50:
-        raise AppError(422, "표시 이름은 50자 이하입니다.", details=[{"field": "display_name"}])
+    if not is_author_name(name):
+        raise AppError(422, "표시 이름은 공백 없는 한글 1~5자(예: 민규)나 영문 이름 두 단어까지(예: MK, Jane Doe)입니다.",
+                       details=[{"field": "display_name"}])
     user = User(username=username, display_name=name, created_at=now_utc(), password_hash=password_hasher(testing).hash(password))
     session.add(user)
     try:
@@ -71,7 +80,7 @@ def sign_up(session: Session, *, username: str, password: str, display_name: str
 
 
 def authenticate(session: Session, *, username: str, password: str, testing: bool) -> User:
-    user = session.exec(select(User).where(User.username == (username or "").strip().lower())).first()
+    user = queries.user_by_username(session, (username or "").strip().lower())
     hasher = password_hasher(testing)
     if user is None:
         hasher.hash(password or "x")  # same cost either way: no username probing by timing
@@ -134,7 +143,7 @@ def create_api_token(session: Session, user: User, name: str) -> tuple[str, ApiT
 
 
 def list_api_tokens(session: Session, user: User) -> list[ApiToken]:
-    return list(session.exec(select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())))
+    return queries.api_tokens_of(session, user.id)
 
 
 def revoke_api_token(session: Session, user: User, token_id: int) -> ApiToken:
@@ -151,7 +160,7 @@ def revoke_api_token(session: Session, user: User, token_id: int) -> ApiToken:
 def user_for_api_token(session: Session, token: str) -> User | None:
     if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None
-    row = session.exec(select(ApiToken).where(ApiToken.token_hash == sha256(token))).first()
+    row = queries.api_token_by_hash(session, sha256(token))
     if row is None or row.revoked_at is not None:
         return None
     now = now_utc()

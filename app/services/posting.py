@@ -7,22 +7,20 @@ transaction as the post, so a repeated submit returns the first result and never
 
 from __future__ import annotations
 
-import difflib
 import json
 import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from app.api.errors import AppError
-from app.db.models import (ORIGIN_POSTED, Answer, Collection, IdempotencyKey, Question, Revision, User)
-from app.render import render_markdown
-from app.services.limits import now_utc
+from app.db.models import ORIGIN_POSTED, Answer, Collection, IdempotencyKey, Question, Revision, User
+from app.db.queries import writes as queries
 from app.db.queries.ingest import refresh_question_counters
-from app.services.limits import check_body, check_title, clean_text, clean_title
+from app.render import render_markdown
+from app.services.limits import check_body, check_title, clean_text, clean_title, now_utc
 
 GENERAL_SLUG = "general"
 POSTED_POSITION_BASE = 1_000_000  # posted rows sort after every ingested row
@@ -166,7 +164,7 @@ def live_answer(session: Session, answer_id: int) -> Answer:
 
 def _collection_for(session: Session, slug: str | None) -> Collection:
     slug = (slug or GENERAL_SLUG).strip()
-    collection = session.exec(select(Collection).where(Collection.slug == slug)).first()
+    collection = queries.collection_by_slug(session, slug)
     if collection is not None:
         return collection
     if slug != GENERAL_SLUG:
@@ -180,12 +178,12 @@ def _collection_for(session: Session, slug: str | None) -> Collection:
 
 
 def _next_question_position(session: Session, collection_id: int) -> int:
-    top = session.exec(select(func.max(Question.position)).where(Question.collection_id == collection_id)).one()
+    top = queries.last_question_position(session, collection_id)
     return max(POSTED_POSITION_BASE, (top or 0) + 1)
 
 
 def _next_answer_position(session: Session, question_id: int) -> int:
-    top = session.exec(select(func.max(Answer.position)).where(Answer.question_id == question_id)).one()
+    top = queries.last_answer_position(session, question_id)
     return max(POSTED_POSITION_BASE, (top or 0) + 1)
 
 
@@ -314,37 +312,3 @@ def delete_answer(session: Session, user: User, answer_id: int) -> int:
             session.add(question)
         _finish(session, [answer.question_id])
         return answer.question_id
-
-
-# --- revisions ------------------------------------------------------------------------------
-
-
-@dataclass
-class RevisionView:
-    id: int
-    number: int
-    author: str | None
-    created_at: Any
-    title: str | None
-    diff_html: str
-
-
-def revisions(session: Session, *, question_id: int | None = None, answer_id: int | None = None) -> list[RevisionView]:
-    """Oldest first; each with an HTML side-by-side diff (difflib, escaped) against the one before."""
-    if question_id is not None:
-        live_question(session, question_id)
-        rows = session.exec(select(Revision).where(Revision.question_id == question_id).order_by(Revision.id)).all()
-    else:
-        live_answer(session, answer_id)
-        rows = session.exec(select(Revision).where(Revision.answer_id == answer_id).order_by(Revision.id)).all()
-    names = {u.id: u.display_name for u in session.exec(select(User).where(
-        User.id.in_({r.user_id for r in rows if r.user_id is not None})))}
-    views, before = [], None
-    for number, row in enumerate(rows, start=1):
-        text = (f"# {row.title}\n\n" if row.title else "") + row.body_md
-        previous = before if before is not None else ""
-        diff = difflib.HtmlDiff(tabsize=4, wrapcolumn=70).make_table(
-            previous.splitlines(), text.splitlines(), "이전", f"{number}판", context=True, numlines=2)
-        views.append(RevisionView(row.id, number, names.get(row.user_id), row.created_at, row.title, diff))
-        before = text
-    return views

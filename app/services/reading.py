@@ -246,8 +246,15 @@ def question_detail(session: Session, question_id: int) -> QuestionDetail:
         created_at=question.created_at,
         updated_at=question.updated_at,
         last_activity_at=question.last_activity_at,
+        newest_answer_id=_newest_posted(answers),
         url=question_url(question.id),
     )
+
+
+def _newest_posted(answers: list[Answer]) -> int | None:
+    """The answer or reply written or edited last on this site (ingested ones carry ingest times)."""
+    posted = [a for a in answers if a.origin == "posted" and a.deleted_at is None]
+    return max(posted, key=lambda a: (a.updated_at, a.id)).id if posted else None
 
 
 def _author_public(name: str, questions: int, answers: int) -> AuthorPublic:

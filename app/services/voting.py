@@ -6,23 +6,22 @@ One vote per account per item (unique constraints); voting twice is a 409, never
 from __future__ import annotations
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, func, select
+from sqlmodel import Session
 
 from app.api.errors import AppError
 from app.db.models import Answer, Question, User, Vote
+from app.db.queries import writes as queries
 from app.services.limits import now_utc
 from app.services.posting import _finish, live_answer, live_question, write_transaction
 
 
 def _vote_row(session: Session, user: User, *, question_id: int | None = None, answer_id: int | None = None):
-    query = select(Vote).where(Vote.user_id == user.id)
-    query = query.where(Vote.question_id == question_id) if question_id else query.where(Vote.answer_id == answer_id)
-    return session.exec(query).first()
+    return queries.vote_of(session, user.id, question_id=question_id, answer_id=answer_id)
 
 
 def _refresh_answer_score(session: Session, answer: Answer) -> None:
     session.flush()
-    answer.vote_score = session.exec(select(func.count()).select_from(Vote).where(Vote.answer_id == answer.id)).one()
+    answer.vote_score = queries.answer_vote_count(session, answer.id)
     session.add(answer)
 
 
@@ -94,6 +93,9 @@ def accept_answer(session: Session, user: User, question_id: int, answer_id: int
             answer = live_answer(session, answer_id)
             if answer.question_id != question_id:
                 raise AppError(422, "이 질문의 답변이 아닙니다.", details=[{"field": "answer_id"}])
+            if answer.parent_id is not None:
+                raise AppError(422, "답글은 채택할 수 없습니다. 질문에 단 답변을 채택해 주세요.",
+                               details=[{"field": "answer_id"}])
         question.accepted_answer_id = answer_id
         session.add(question)
         _finish(session, [question_id])

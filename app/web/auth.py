@@ -1,7 +1,7 @@
 """Who is asking: session cookie -> request.state.user, CSRF tokens, API bearer tokens, rate limits.
 
-install_auth(app) adds one middleware that, for every request:
-  * refuses bodies over MAX_REQUEST_BYTES (413, before anything reads them);
+install_auth(app) adds RequestSizeLimit (bodies over MAX_REQUEST_BYTES get 413 before the app reads
+them, chunked or not) and one middleware that, for every request:
   * sets request.state.user (User or None) and request.state.csrf_token, so any template can
     show login state and put the token in its forms. Logged in, the token is per login session
     (stored server-side); anonymous, it is derived from an HttpOnly "kb_anon" cookie, so the
@@ -12,11 +12,15 @@ from __future__ import annotations
 
 import secrets
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import Depends, FastAPI, Request
+from fastapi.responses import RedirectResponse
 from jinja2 import pass_context
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.api.deps import SessionDep
 from app.api.errors import AppError, error_response
@@ -63,13 +67,14 @@ def install_auth(app: FastAPI) -> None:
     app.state.rate_limiter = RateLimiter()
     _template_helpers(app)
 
+    @app.exception_handler(LoginRequired)
+    async def _to_login(request: Request, exc: LoginRequired):
+        if request.method in ("GET", "HEAD"):
+            return RedirectResponse(login_url(request), status_code=303)
+        return error_response(request, exc.status_code, exc.code, exc.message)
+
     @app.middleware("http")
     async def _auth_middleware(request: Request, call_next):
-        length = request.headers.get("content-length")
-        if request.method in UNSAFE_METHODS and length is not None:
-            if not length.isdigit() or int(length) > MAX_REQUEST_BYTES:
-                return error_response(request, 413, "payload_too_large",
-                                      f"요청 본문은 {MAX_REQUEST_BYTES // 1024}KiB 이하여야 합니다.")
         token = request.cookies.get(accounts.SESSION_COOKIE)
         user, csrf = (await run_in_threadpool(_resolve_cookie_user, request.app.state.engine, token)
                       if token else (None, None))
@@ -86,6 +91,59 @@ def install_auth(app: FastAPI) -> None:
             response.set_cookie(accounts.ANON_COOKIE, new_anon, max_age=7 * 24 * 3600, **cookie_kwargs(request))
         return response
 
+    app.add_middleware(RequestSizeLimit, max_bytes=MAX_REQUEST_BYTES)
+
+
+class RequestSizeLimit:
+    """Refuses a request body over `max_bytes` with 413 before the app reads any of it.
+
+    Content-Length alone cannot be trusted (a chunked upload has none), so the body is read here up
+    to the limit and handed on from memory; nothing past the limit is ever read.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app, self.max_bytes = app, max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in UNSAFE_METHODS:
+            await self.app(scope, receive, send)
+            return
+        length = Headers(scope=scope).get("content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
+            await self._refuse(scope, receive, send)
+            return
+        chunks, size = [], 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":  # the client went away: nothing to answer
+                return
+            chunks.append(message.get("body", b""))
+            size += len(chunks[-1])
+            if size > self.max_bytes:
+                await self._refuse(scope, receive, send)
+                return
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope)
+        request.state.user = None  # the error page's header reads it; nobody was looked up
+        request.state.csrf_token = None
+        response = error_response(request, 413, "payload_too_large",
+                                  f"요청 본문은 {self.max_bytes // 1024}KiB 이하여야 합니다.")
+        await response(scope, receive, send)
+
 
 # --- dependencies ---------------------------------------------------------------------------
 
@@ -101,11 +159,23 @@ async def check_csrf(request: Request) -> None:
                        code="csrf_failed")
 
 
+class LoginRequired(AppError):
+    """A page that needs an account: a browser asking for it is sent to log in, and back after."""
+
+    def __init__(self) -> None:
+        super().__init__(401, "로그인이 필요합니다.", code="login_required")
+
+
 def html_user(request: Request) -> User:
     user = getattr(request.state, "user", None)
     if user is None:
-        raise AppError(401, "로그인이 필요합니다.", code="login_required")
+        raise LoginRequired()
     return user
+
+
+def login_url(request: Request) -> str:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return f"/login?{urlencode({'next': target})}"
 
 
 def api_user(request: Request, session: SessionDep) -> User:

@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from app.api.deps import SessionDep
 from app.api.errors import AppError
-from app.services import posting, reading, voting
+from app.services import posting, reading, revisions, voting
 from app.services.limits import check_body, clean_text
 from app.web.auth import Csrf, HtmlUser, limit_posts
 
@@ -25,9 +25,17 @@ Body = Annotated[str, Form(max_length=100_000)]
 FormToken = Annotated[str, Form(max_length=200)]
 
 
-def render(request: Request, template: str, context: dict, status_code: int = 200) -> HTMLResponse:
+def render(request: Request, template: str, context: dict, status_code: int = 200,
+           headers: dict[str, str] | None = None) -> HTMLResponse:
     context.setdefault("form_token", secrets.token_urlsafe(16))
-    return request.app.state.templates.TemplateResponse(request, template, context, status_code=status_code)
+    return request.app.state.templates.TemplateResponse(request, template, context, status_code=status_code,
+                                                        headers=headers)
+
+
+def rejected(request: Request, template: str, context: dict, exc: AppError) -> HTMLResponse:
+    """The form again, with what was typed and why it was refused (and Retry-After on a 429)."""
+    return render(request, template, {**context, "error": exc.message}, status_code=exc.status_code,
+                  headers=exc.headers or None)
 
 
 def redirect(url: str) -> RedirectResponse:
@@ -54,9 +62,9 @@ def ask(request: Request, session: SessionDep, user: HtmlUser, title: Title, bod
     except AppError as exc:
         if not _rejected(exc):
             raise
-        return render(request, "writes/ask.html", {
+        return rejected(request, "writes/ask.html", {
             "collections": reading.list_collections(session), "collection": collection, "title": title,
-            "body": body, "error": exc.message}, status_code=exc.status_code)
+            "body": body}, exc)
     return redirect(result.page_url)
 
 
@@ -68,9 +76,8 @@ def _answer_or_reply(request, session, user, body, form_token, *, question_id=No
     except AppError as exc:
         if not _rejected(exc):
             raise
-        return render(request, "writes/answer_retry.html", {
-            "question_id": question_id, "parent_answer_id": parent_answer_id, "body": body, "error": exc.message},
-            status_code=exc.status_code)
+        return rejected(request, "writes/answer_retry.html", {
+            "question_id": question_id, "parent_answer_id": parent_answer_id, "body": body}, exc)
     return redirect(result.page_url)
 
 
@@ -100,10 +107,8 @@ def edit_question(request: Request, session: SessionDep, user: HtmlUser, questio
     except AppError as exc:
         if not _rejected(exc):
             raise
-        return render(request, "writes/edit.html", {"kind": "question", "item_id": question_id, "title": title,
-                                                    "body": body, "error": exc.message,
-                                                    "back": posting.question_page(question_id)},
-                      status_code=exc.status_code)
+        return rejected(request, "writes/edit.html", {"kind": "question", "item_id": question_id, "title": title,
+                                                      "body": body, "back": posting.question_page(question_id)}, exc)
     return redirect(posting.question_page(question_id))
 
 
@@ -123,8 +128,9 @@ def edit_answer(request: Request, session: SessionDep, user: HtmlUser, answer_id
     except AppError as exc:
         if not _rejected(exc):
             raise
-        return render(request, "writes/edit.html", {"kind": "answer", "item_id": answer_id, "body": body,
-                                                    "error": exc.message, "back": "/"}, status_code=exc.status_code)
+        answer = posting.live_answer(session, answer_id)
+        return rejected(request, "writes/edit.html", {"kind": "answer", "item_id": answer_id, "body": body,
+                                                      "back": posting.answer_page(answer.question_id, answer_id)}, exc)
     return redirect(payload["url"])
 
 
@@ -181,14 +187,13 @@ def preview(request: Request, user: HtmlUser, body: Body = ""):
 
 @router.get("/questions/{question_id}/revisions", response_class=HTMLResponse)
 def question_revisions(request: Request, session: SessionDep, question_id: int):
-    return render(request, "writes/revisions.html", {
-        "revisions": posting.revisions(session, question_id=question_id),
-        "back": posting.question_page(question_id), "heading": f"질문 {question_id}번 수정 이력"})
+    history = revisions.question_history(session, question_id)
+    return render(request, "writes/revisions.html", {"history": history, "json_url": history.json_url,
+                                                      "heading": "질문 수정 이력"})
 
 
 @router.get("/answers/{answer_id}/revisions", response_class=HTMLResponse)
 def answer_revisions(request: Request, session: SessionDep, answer_id: int):
-    answer = posting.live_answer(session, answer_id)
-    return render(request, "writes/revisions.html", {
-        "revisions": posting.revisions(session, answer_id=answer_id),
-        "back": posting.answer_page(answer.question_id, answer_id), "heading": f"답변 {answer_id}번 수정 이력"})
+    history = revisions.answer_history(session, answer_id)
+    return render(request, "writes/revisions.html", {"history": history, "json_url": history.json_url,
+                                                      "heading": "답변 수정 이력"})

@@ -70,3 +70,18 @@ def phone_page(browser):
     context, page = _new_page(browser, PHONE, is_mobile=True)
     yield page
     context.close()
+
+
+@pytest.fixture
+def new_page(browser):
+    """More pages, each in its own context (its own cookies: another person); phone=True for 375 px."""
+    contexts = []
+
+    def make(*, phone: bool = False):
+        context, page = _new_page(browser, PHONE if phone else DESKTOP, is_mobile=phone)
+        contexts.append(context)
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()

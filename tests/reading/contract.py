@@ -47,7 +47,8 @@ QUESTION_DETAIL = {
     "previous": nullable(QUESTION_LINK), "next": nullable(QUESTION_LINK), "answers": [ANSWER],
     "reactions": [REACTION], "references": [{"title": str, "url": str}],
     "demos": [{"slug": str, "title": str, "params": dict, "url": str}], "related": [QUESTION_LINK],
-    "created_at": iso_datetime, "updated_at": iso_datetime, "last_activity_at": iso_datetime, "url": str,
+    "created_at": iso_datetime, "updated_at": iso_datetime, "last_activity_at": iso_datetime,
+    "newest_answer_id": nullable(int), "url": str,
 }
 AUTHOR = {"name": str, "question_count": int, "answer_count": int, "url": str}
 AUTHOR_PAGE = {"items": [AUTHOR], "total": int, "page": int, "per_page": int}

@@ -93,10 +93,15 @@ def test_edit_and_delete_only_own_posts(alice, bob):
     edited = alice.client.patch(f"/api/v1/questions/{question['id']}", json={"title": "역전파가 뭔가요?", "body": "고친 본문"},
                                 headers=alice.headers)
     assert edited.status_code == 200 and edited.json()["title"] == "역전파가 뭔가요?"
-    revisions = alice.client.get(f"/api/v1/questions/{question['id']}/revisions").json()
+    history = alice.client.get(f"/api/v1/questions/{question['id']}/revisions").json()
+    revisions = history["revisions"]
     assert [r["number"] for r in revisions] == [1, 2] and revisions[1]["author"] == "alice"
+    assert revisions[1]["title"] == "역전파가 뭔가요?" and revisions[1]["body_md"] == "고친 본문"
+    kinds = [line["kind"] for line in revisions[1]["changes"]]
+    assert "add" in kinds and "del" in kinds
     page = alice.client.get(f"/questions/{question['id']}/revisions")
-    assert page.status_code == 200 and "diff_add" in page.text or "diff_chg" in page.text
+    assert page.status_code == 200 and "<ins>" in page.text and "<del>" in page.text
+    assert f'href="/api/v1/questions/{question["id"]}/revisions"' in page.text  # the JSON twin
 
     assert alice.client.delete(f"/api/v1/answers/{answer['id']}", headers=alice.headers).status_code == 204
     assert alice.client.get(f"/api/v1/answers/{answer['id']}").status_code == 404
@@ -128,6 +133,10 @@ def test_votes_and_accept(alice, bob):
     assert accepted.status_code == 200
     detail = alice.client.get(f"/api/v1/questions/{question['id']}").json()
     assert detail["accepted_answer_id"] == answer["id"] and detail["plus_one_count"] == 1
+    reply = alice.client.post(f"/api/v1/answers/{answer['id']}/replies", json={"body": "답글"}, headers=alice.headers)
+    not_an_answer = alice.client.post(f"/api/v1/questions/{question['id']}/accept", json={"answer_id": reply.json()["id"]},
+                                      headers=alice.headers)
+    assert not_an_answer.status_code == 422 and error_code(not_an_answer) == "validation_error"
     other = alice.ask(title="다른 질문입니다")
     wrong = alice.client.post(f"/api/v1/questions/{other['id']}/accept", json={"answer_id": answer["id"]},
                               headers=alice.headers)

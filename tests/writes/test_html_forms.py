@@ -44,7 +44,8 @@ def test_login_logout(client_factory):
     assert other.get("/ask").status_code == 200
     out = other.post("/logout", data=form_tokens(other, "/"), follow_redirects=False)
     assert out.status_code == 303
-    assert other.get("/ask").status_code == 401
+    after = other.get("/ask", follow_redirects=False)
+    assert after.status_code == 303 and after.headers["location"] == "/login?next=%2Fask"
 
 
 def test_duplicate_username_is_409(client_factory):
@@ -81,9 +82,17 @@ def test_csrf_rejected_on_every_form(alice, client_factory):
 
 
 def test_anonymous_gets_login_not_forms(client):
-    assert client.get("/ask").status_code == 401
+    for path in ("/ask", "/ask?collection=general", "/settings/tokens", "/questions/1/edit", "/answers/1/edit"):
+        response = client.get(path, follow_redirects=False)
+        assert response.status_code == 303 and response.headers["location"].startswith("/login?next=%2F"), path
+    login = client.get("/ask?collection=general")
+    assert login.status_code == 200 and 'name="next" value="/ask?collection=general"' in login.text
     response = client.post("/ask", data={"title": "제목", "body": "x"})
     assert response.status_code in (401, 403)
+    with_token = client.post("/ask", data={"title": "제목입니다", "body": "x", "form_token": "t",
+                                           "csrf_token": csrf_from(client.get("/login").text)})
+    assert with_token.status_code == 401  # a valid anonymous form token, still no account
+    assert client.get("/api/v1/me").status_code == 401  # the API answers, it does not redirect
 
 
 def test_ask_answer_reply_edit_vote_accept_through_forms(alice, bob):
@@ -159,6 +168,6 @@ def test_preview_fragment(alice):
 
 
 def test_token_page_requires_login_and_shows_prefix_only(alice, client):
-    assert client.get("/settings/tokens").status_code == 401
+    assert client.get("/settings/tokens", follow_redirects=False).status_code == 303
     page = alice.client.get("/settings/tokens").text
     assert alice.token[:10] in page and alice.token not in page

@@ -68,3 +68,52 @@ def test_login_rate_limit(client_factory, app):
     codes = [client.post("/login", data={"username": "nobody", "password": "wrong-pass", "csrf_token": csrf}).status_code
              for _ in range(4)]
     assert codes == [401, 401, 401, 429]
+
+
+def test_a_chunked_body_over_the_cap_is_refused_unread():
+    """No Content-Length (a chunked upload): the body is read only up to the cap, the app never runs."""
+    import asyncio
+    import threading
+
+    from app.web.auth import RequestSizeLimit
+
+    called, pulled, sent = [], [], []
+
+    async def app(scope, receive, send):
+        called.append((await receive())["body"])
+
+    async def receive():
+        pulled.append(1)
+        return {"type": "http.request", "body": b"a" * 16 * 1024, "more_body": True}  # never ends
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "method": "POST", "path": "/api/v1/questions", "headers": [], "query_string": b"",
+             "state": {}}
+    # In its own thread: Playwright's sync API keeps an event loop running in this worker's main thread.
+    runner = threading.Thread(target=asyncio.run, args=(RequestSizeLimit(app, max_bytes=MAX_REQUEST_BYTES)(
+        scope, receive, send),))
+    runner.start()
+    runner.join()
+    assert called == [] and len(pulled) == MAX_REQUEST_BYTES // (16 * 1024) + 1
+    assert sent[0]["status"] == 413 and b"payload_too_large" in sent[1]["body"]
+
+
+def test_chunked_bodies_through_the_app(alice, client_factory):
+    response = alice.client.post("/api/v1/questions", content=(b"a" * 16 * 1024 for _ in range(64)), headers={
+        **alice.headers, "Content-Type": "application/json"})
+    assert response.status_code == 413 and response.json()["error"]["code"] == "payload_too_large"
+    page = client_factory().post("/ask", content=(b"x" * 1024 for _ in range(400)), headers={
+        "Accept": "text/html", "Content-Type": "application/x-www-form-urlencoded"})
+    assert page.status_code == 413 and "KiB" in page.text and "<html" in page.text
+    parts = ['{"title": "조각조각'.encode(), '", "body": "본문"}'.encode()]
+    small = alice.client.post("/api/v1/questions", content=(part for part in parts),
+                              headers={**alice.headers, "Content-Type": "application/json"})
+    assert small.status_code == 201 and small.json()["title"] == "조각조각"
+
+
+def test_preview_needs_an_account(client, alice):
+    anonymous = client.post("/api/v1/preview", json={"body": "**x**"})
+    assert anonymous.status_code == 401 and anonymous.json()["error"]["code"] == "unauthorized"
+    assert alice.client.post("/api/v1/preview", json={"body": "**x**"}, headers=alice.headers).status_code == 200

@@ -9,7 +9,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from app.api.deps import SessionDep
-from app.services import posting, voting
+from app.api.schemas import RevisionHistory
+from app.services import posting, revisions, voting
 from app.services.limits import BODY_MAX, check_body, clean_text
 from app.web.auth import ApiUser, limit_posts
 
@@ -129,12 +130,18 @@ def accept_answer(session: SessionDep, user: ApiUser, question_id: IdPath, data:
     return voting.accept_answer(session, user, question_id, data.answer_id)
 
 
-@router.get("/questions/{question_id}/revisions", summary="질문 수정 이력", responses=ERRORS)
+@router.get("/questions/{question_id}/revisions", summary="질문 수정 이력 (누가, 언제, 앞 판과의 차이)",
+            response_model=RevisionHistory, responses=ERRORS)
 def question_revisions(session: SessionDep, question_id: IdPath):
-    return [{"number": r.number, "author": r.author, "created_at": r.created_at, "title": r.title}
-            for r in posting.revisions(session, question_id=question_id)]
+    return revisions.question_history(session, question_id)
 
 
-@router.post("/preview", summary="Markdown 미리보기 (수식 포함, 저장하지 않음)", responses=ERRORS)
-def preview(data: PreviewRequest):
+@router.get("/answers/{answer_id}/revisions", summary="답변 수정 이력 (누가, 언제, 앞 판과의 차이)",
+            response_model=RevisionHistory, responses=ERRORS)
+def answer_revisions(session: SessionDep, answer_id: IdPath):
+    return revisions.answer_history(session, answer_id)
+
+
+@router.post("/preview", summary="Markdown 미리보기 (수식 포함, 저장하지 않음; 글을 쓸 수 있는 계정만)", responses=ERRORS)
+def preview(user: ApiUser, data: PreviewRequest):
     return {"html": posting.render(check_body(clean_text(data.body), required=False))}

@@ -1,0 +1,61 @@
+"""Reads and small lookups of the writing area: accounts, tokens, votes, revisions, idempotency.
+
+The writes themselves go through the ORM session inside app.services.posting's transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from app.db.models import Answer, ApiToken, Collection, Question, Revision, User, Vote
+
+
+def user_by_username(session: Session, username: str) -> User | None:
+    return session.exec(select(User).where(User.username == username)).first()
+
+
+def api_token_by_hash(session: Session, token_hash: str) -> ApiToken | None:
+    return session.exec(select(ApiToken).where(ApiToken.token_hash == token_hash)).first()
+
+
+def api_tokens_of(session: Session, user_id: int) -> list[ApiToken]:
+    return list(session.exec(select(ApiToken).where(ApiToken.user_id == user_id).order_by(ApiToken.id.desc())))
+
+
+def collection_by_slug(session: Session, slug: str) -> Collection | None:
+    return session.exec(select(Collection).where(Collection.slug == slug)).first()
+
+
+def last_question_position(session: Session, collection_id: int) -> int | None:
+    return session.exec(select(func.max(Question.position)).where(Question.collection_id == collection_id)).one()
+
+
+def last_answer_position(session: Session, question_id: int) -> int | None:
+    return session.exec(select(func.max(Answer.position)).where(Answer.question_id == question_id)).one()
+
+
+def vote_of(session: Session, user_id: int, *, question_id: int | None = None, answer_id: int | None = None) -> Vote | None:
+    query = select(Vote).where(Vote.user_id == user_id)
+    query = query.where(Vote.question_id == question_id) if question_id else query.where(Vote.answer_id == answer_id)
+    return session.exec(query).first()
+
+
+def answer_vote_count(session: Session, answer_id: int) -> int:
+    return session.exec(select(func.count()).select_from(Vote).where(Vote.answer_id == answer_id)).one()
+
+
+def question_revisions(session: Session, question_id: int) -> Sequence[Revision]:
+    return session.exec(select(Revision).where(Revision.question_id == question_id).order_by(Revision.id)).all()
+
+
+def answer_revisions(session: Session, answer_id: int) -> Sequence[Revision]:
+    return session.exec(select(Revision).where(Revision.answer_id == answer_id).order_by(Revision.id)).all()
+
+
+def display_names(session: Session, user_ids: Iterable[int | None]) -> dict[int, str]:
+    ids = {i for i in user_ids if i is not None}
+    if not ids:
+        return {}
+    return {user.id: user.display_name for user in session.exec(select(User).where(User.id.in_(ids)))}
