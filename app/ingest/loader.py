@@ -17,10 +17,11 @@ import re
 import unicodedata
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from app.db.queries import ingest as q
 from app.ingest.document import ParsedAnswer, ParsedDocument
@@ -33,6 +34,7 @@ from app.services.media import image_resolver
 MAX_FILE_BYTES = 5 * 1024 * 1024
 CONTENT_SUFFIXES = {".md", ".markdown", ".txt"}
 PARALLEL_THRESHOLD = 64  # below this, worker start-up costs more than it saves
+BULK_CHECKPOINT_PAGES = 10_000  # a WAL of up to ~40 MB while files are written (see _bulk_writes)
 
 
 @dataclass
@@ -350,7 +352,7 @@ def _match(old: list[tuple[int, str, str | None]], new: list[PreparedQuestion]) 
     return matched
 
 
-def _apply_answers(conn, question_id: int, answers: list[PreparedAnswer], is_new: bool) -> list[int]:
+def _apply_answers(conn, question_id: int, answers: list[PreparedAnswer], is_new: bool, now: str) -> list[int]:
     old = [] if is_new else q.ingested_answers(conn, question_id)
     by_fp = {fp: aid for aid, fp in old}
     ids: list[int] = []
@@ -360,9 +362,9 @@ def _apply_answers(conn, question_id: int, answers: list[PreparedAnswer], is_new
         values = (parent_id, answer.author, answer.body_md, answer.body_html, answer.line, position, answer.fingerprint)
         answer_id = by_fp.get(answer.fingerprint)
         if answer_id is not None and answer_id not in kept:
-            q.update_answer(conn, answer_id, values)
+            q.update_answer(conn, answer_id, values, now)
         else:
-            answer_id = q.insert_answer(conn, question_id, values)
+            answer_id = q.insert_answer(conn, question_id, values, now)
         kept.add(answer_id)
         ids.append(answer_id)
     gone = [aid for aid, _ in old if aid not in kept]
@@ -373,8 +375,9 @@ def _apply_answers(conn, question_id: int, answers: list[PreparedAnswer], is_new
     return ids
 
 
-def apply_file(engine: Engine, prepared: PreparedFile, write_search_docs=None, delete_search_docs=None) -> FileResult:
-    with engine.begin() as conn:
+def apply_file(conn: Connection, prepared: PreparedFile, write_search_docs=None, delete_search_docs=None) -> FileResult:
+    with conn.begin():
+        now = q.db_time()  # one time for every row this transaction writes
         existing = q.find_collection(conn, prepared.source_path)
         collection_fields = dict(
             title=prepared.title, kind=prepared.kind, content_hash=prepared.content_hash,
@@ -391,7 +394,7 @@ def apply_file(engine: Engine, prepared: PreparedFile, write_search_docs=None, d
             collection_id = existing[0]
             q.update_collection(conn, collection_id, **collection_fields)
             old = q.ingested_questions(conn, collection_id)
-        section_ids = q.replace_sections(conn, collection_id, prepared.sections)
+        section_ids = q.replace_sections(conn, collection_id, prepared.sections, is_new=existing is None)
         matched = _match(old, prepared.questions)
 
         question_ids: list[int] = []
@@ -405,11 +408,11 @@ def apply_file(engine: Engine, prepared: PreparedFile, write_search_docs=None, d
             )
             question_id = matched.get(position)
             if question_id is None:
-                question_id = q.insert_question(conn, collection_id, values)
+                question_id = q.insert_question(conn, collection_id, values, now)
             else:
-                q.update_question(conn, question_id, values)
+                q.update_question(conn, question_id, values, now)
             question_ids.append(question_id)
-            answer_ids = _apply_answers(conn, question_id, question.answers, is_new=position not in matched)
+            answer_ids = _apply_answers(conn, question_id, question.answers, position not in matched, now)
             reaction_rows.extend((question_id, None, *r) for r in question.reactions)
             for answer, answer_id in zip(question.answers, answer_ids):
                 reaction_rows.extend((None, answer_id, *r) for r in answer.reactions)
@@ -418,11 +421,11 @@ def apply_file(engine: Engine, prepared: PreparedFile, write_search_docs=None, d
             )
 
         by_label = {question.label: qid for question, qid in zip(prepared.questions, question_ids) if question.label}
-        q.set_question_parents(
-            conn,
-            [(by_label.get(question.parent_label) if question.parent_label else None, qid)
-             for question, qid in zip(prepared.questions, question_ids)],
-        )
+        parents = [(by_label.get(question.parent_label) if question.parent_label else None, qid)
+                   for question, qid in zip(prepared.questions, question_ids)]
+        # A question inserted just now has no parent yet; one kept from before may lose its own.
+        q.set_question_parents(conn, [(parent, qid) for position, (parent, qid) in enumerate(parents)
+                                      if parent is not None or position in matched])
         kept = set(question_ids)
         gone = [qid for qid, _, _ in old if qid not in kept]
         if gone:
@@ -431,8 +434,9 @@ def apply_file(engine: Engine, prepared: PreparedFile, write_search_docs=None, d
             q.delete_questions(conn, [g for g in gone if g not in keep])
             if delete_search_docs is not None:
                 delete_search_docs(conn, gone)
-        q.replace_ingested_reactions(conn, question_ids, reaction_rows)
-        q.replace_references(conn, question_ids, reference_rows)
+        kept_from_before = [question_ids[position] for position in sorted(matched)]
+        q.replace_ingested_reactions(conn, kept_from_before, reaction_rows)
+        q.replace_references(conn, kept_from_before, reference_rows)
         q.refresh_question_counters(conn, collection_id=collection_id)
         q.replace_reports(conn, prepared.source_path, [(r.line, r.kind, r.message, r.text) for r in prepared.reports])
         if write_search_docs is not None:
@@ -472,16 +476,17 @@ def _remove_missing(engine: Engine, present: set[str], delete_search_docs) -> li
 
 
 def _search_hooks():
-    """The search index is kept in sync inside the same per-file transaction."""
+    """The search index is kept in sync inside the same per-file transaction. The first hook
+    makes one file's search-document builder."""
     from app.db.queries.search import delete_search_docs, write_search_docs
-    from app.search.analyze import build_search_doc
+    from app.search.analyze import search_doc_builder
 
-    return build_search_doc, write_search_docs, delete_search_docs
+    return search_doc_builder, write_search_docs, delete_search_docs
 
 
 def _prepare_job(args):
     path, source_path, kind, content_dir, known_hash, with_search = args
-    build = _search_hooks()[0] if with_search else None
+    build = _search_hooks()[0]() if with_search else None
     return prepare_file(path, source_path, kind, content_dir, known_hash, build)
 
 
@@ -489,34 +494,36 @@ def ingest_directory(engine: Engine, content_dir: Path, *, force: bool = False, 
                      with_search: bool = True, sync_demo_links: bool = True) -> IngestSummary:
     content_dir = Path(content_dir)
     files = discover(content_dir)
-    build_search_doc = write_search_docs = delete_search_docs = None
+    search_doc_builder = write_search_docs = delete_search_docs = None
     if with_search:
-        build_search_doc, write_search_docs, delete_search_docs = _search_hooks()
-    with engine.connect() as conn:
-        known = {} if force else q.collection_hashes(conn)
-    jobs = [(path, rel, kind, content_dir, known.get(rel), with_search) for path, rel, kind in files]
-
+        search_doc_builder, write_search_docs, delete_search_docs = _search_hooks()
     summary = IngestSummary()
     workers = workers if workers is not None else (os.cpu_count() or 1)
-    changed_jobs = jobs
-    if workers > 1 and len(jobs) >= PARALLEL_THRESHOLD:
-        # Hash check first in this process: an unchanged tree never pays for worker start-up.
-        changed_jobs = []
-        for job in jobs:
-            digest = file_hash(job[0].read_bytes()) if job[4] is not None else None
-            if digest is not None and digest == job[4]:
-                summary.files.append(FileResult(job[1], "unchanged"))
-            else:
-                changed_jobs.append(job)
-    if workers > 1 and len(changed_jobs) >= PARALLEL_THRESHOLD:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            prepared_iter = pool.map(_prepare_job, changed_jobs, chunksize=16)
-            for prepared in prepared_iter:
-                summary.files.append(_apply_prepared(engine, prepared, write_search_docs, delete_search_docs))
-    else:
-        for path, rel, kind, cdir, known_hash, _ in changed_jobs:
-            prepared = prepare_file(path, rel, kind, cdir, known_hash, build_search_doc)
-            summary.files.append(_apply_prepared(engine, prepared, write_search_docs, delete_search_docs))
+    # One connection writes every file, each in its own transaction.
+    with engine.connect() as conn, _bulk_writes(conn):
+        known = {} if force else q.collection_hashes(conn)
+        conn.commit()
+        jobs = [(path, rel, kind, content_dir, known.get(rel), with_search) for path, rel, kind in files]
+        changed_jobs = jobs
+        if workers > 1 and len(jobs) >= PARALLEL_THRESHOLD:
+            # Hash check first in this process: an unchanged tree never pays for worker start-up.
+            changed_jobs = []
+            for job in jobs:
+                digest = file_hash(job[0].read_bytes()) if job[4] is not None else None
+                if digest is not None and digest == job[4]:
+                    summary.files.append(FileResult(job[1], "unchanged"))
+                else:
+                    changed_jobs.append(job)
+        if workers > 1 and len(changed_jobs) >= PARALLEL_THRESHOLD:
+            with ProcessPoolExecutor(max_workers=workers) as pool:
+                prepared_iter = pool.map(_prepare_job, changed_jobs, chunksize=16)
+                for prepared in prepared_iter:
+                    summary.files.append(_apply_prepared(conn, prepared, write_search_docs, delete_search_docs))
+        else:
+            for path, rel, kind, cdir, known_hash, _ in changed_jobs:
+                build = search_doc_builder() if search_doc_builder is not None else None
+                prepared = prepare_file(path, rel, kind, cdir, known_hash, build)
+                summary.files.append(_apply_prepared(conn, prepared, write_search_docs, delete_search_docs))
 
     summary.files.extend(_remove_missing(engine, {rel for _, rel, _ in files}, delete_search_docs))
     if sync_demo_links:
@@ -525,13 +532,30 @@ def ingest_directory(engine: Engine, content_dir: Path, *, force: bool = False, 
     return summary
 
 
-def _apply_prepared(engine: Engine, prepared: PreparedFile, write_search_docs, delete_search_docs) -> FileResult:
+@contextmanager
+def _bulk_writes(conn: Connection):
+    """Checkpoint the WAL every BULK_CHECKPOINT_PAGES pages while files are written, not every
+    1,000 (SQLite's default): per-file transactions commit thousands of times in a row, and the
+    checkpoints' fsyncs were most of the cost of a commit. A commit is as atomic as before; under
+    synchronous=NORMAL no commit is synced anyway, only checkpoints are."""
+    previous = q.wal_autocheckpoint(conn)
+    q.wal_autocheckpoint(conn, BULK_CHECKPOINT_PAGES)
+    conn.commit()
+    try:
+        yield
+    finally:
+        conn.rollback()  # whatever a failure left open
+        q.wal_autocheckpoint(conn, previous)
+        conn.commit()
+
+
+def _apply_prepared(conn: Connection, prepared: PreparedFile, write_search_docs, delete_search_docs) -> FileResult:
     if prepared.unchanged:
         return FileResult(prepared.source_path, "unchanged")
     if prepared.error is not None:
         return FileResult(prepared.source_path, "failed", error=prepared.error)
     try:
-        return apply_file(engine, prepared, write_search_docs, delete_search_docs)
+        return apply_file(conn, prepared, write_search_docs, delete_search_docs)
     except Exception as exc:  # the transaction rolled back; report and go on with the other files
         return FileResult(prepared.source_path, "failed", error=FileReport(
             None, "error", f"데이터베이스에 쓰지 못했습니다: {type(exc).__name__}: {exc}"))

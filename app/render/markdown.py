@@ -8,10 +8,12 @@ per-call state, so threads may share it: what differs per call travels in `env`.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Sequence
 from functools import lru_cache
 
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
 from markdown_it.rules_core import StateCore
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
@@ -27,6 +29,17 @@ from app.render.sanitize import sanitize_html
 
 _RESOLVER_KEY = "resolve_image"
 CONTAINER_CLASS = "rendered"
+# ASCII characters that can open Markdown (a block, emphasis, code, a link, an entity, HTML, math, a
+# table cell, a bare URL) in CommonMark or in an extension enabled below, and control characters.
+_MARKUP_CHARS = r"""\x00-\x1f#$&*+\-/:;<=>@\[\\\]^_`{|}~\x7f"""
+# A printable line without them, starting with no digit or space (no list item, no indented code)
+# and ending with no space, is one paragraph of plain text. Half of all answers are such lines:
+# their HTML is known without running the parser (tests/render compare the two).
+_PLAIN_LINE = re.compile(rf"[^0-9 {_MARKUP_CHARS}](?:[^{_MARKUP_CHARS}]*[^ {_MARKUP_CHARS}])?")
+
+
+def is_plain_line(markdown: str) -> bool:
+    return _PLAIN_LINE.fullmatch(markdown) is not None and markdown.isprintable()
 
 
 def _raw_html_and_tables(state: StateCore) -> None:
@@ -103,11 +116,20 @@ def render_markdown(markdown: str, *, resolve_image: ImageResolver | None = None
     """
     if not markdown or not markdown.strip():
         return ""
+    if is_plain_line(markdown):
+        html = f"<p>{escapeHtml(markdown)}</p>\n"
+    else:
+        html = parse_and_render(markdown, resolve_image)
+    body = sanitize_html(html)
+    # A known container, so render.css can style tables/images/code without touching the page.
+    return f'<div class="{CONTAINER_CLASS}">\n{body}</div>\n' if body.strip() else ""
+
+
+def parse_and_render(markdown: str, resolve_image: ImageResolver | None = None) -> str:
+    """markdown-it's HTML for `markdown`, before sanitising."""
     env = {
         _RESOLVER_KEY: resolve_image,
         # Footnote ids unique per text, so two rendered bodies on one page do not share "fn-1".
         "docId": hashlib.blake2s(markdown.encode("utf-8", "surrogatepass"), digest_size=4).hexdigest(),
     }
-    body = sanitize_html(markdown_parser().render(markdown, env))
-    # A known container, so render.css can style tables/images/code without touching the page.
-    return f'<div class="{CONTAINER_CLASS}">\n{body}</div>\n' if body.strip() else ""
+    return markdown_parser().render(markdown, env)

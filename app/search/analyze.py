@@ -13,6 +13,9 @@ A document's tokens, per column, in text order:
 - verbs and adjectives (VV, VA) in their dictionary form (막는 → 막다), except the light ones
   (하다, 있다, 같다 …), mapped through the dictionary too (다르다 → difference);
 - English words and numbers as they are (lower case), minus one-digit numbers.
+
+Kiwi analyses each eojeol on its own, once per process (`WordAnalyser`): a word's tokens never
+depend on the text around it, and a corpus repeats most of its words.
 """
 
 from __future__ import annotations
@@ -20,14 +23,19 @@ from __future__ import annotations
 import re
 import threading
 import warnings
-from collections.abc import Iterable, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache, partial
 
 from app.search.lemma import is_content_predicate, lemma
 from app.search.terms import TermDictionary, TermMatch, default_dictionary
 from app.search.text import display_text, normalise
 
 MAX_TEXT_CHARS = 20_000  # per column; longer bodies are indexed and stored up to here
+# Distinct eojeols whose tokens a process keeps (a few hundred bytes each): far more than the
+# words a corpus uses often, so the cache holds the head of the Zipf curve and then some.
+WORD_CACHE_SIZE = 50_000
 
 NOUN_TAGS = frozenset({"NNG", "NNP", "SH", "XR"})
 GLUED_SUFFIXES = frozenset("화성치률율기형층적량력도법식자점")
@@ -134,19 +142,149 @@ def _glue_nouns(tokens) -> list[tuple[int, int, str]]:
     return [tuple(n) for n in nouns]
 
 
-def analyse(text: str, dictionary: TermDictionary | None = None, kiwi_tokens=None) -> Tokens:
+WordKey = tuple[str, tuple[tuple[int, int], ...]]  # an eojeol and the dictionary matches inside it
+
+
+class WordAnalyser:
+    """Kiwi's part of the index tokens, one eojeol (space-separated word) at a time, memoised.
+
+    Korean eojeols follow Zipf's law: most words of a new document were seen before, so each
+    distinct (eojeol, dictionary spans inside it) is analysed once per process and its tokens are
+    kept in an LRU. Dictionary matching still runs on the whole text first (multi-word terms such
+    as "배치 정규화" span eojeols); a word's part of those matches is part of its key.
+
+    Analysing a word alone (not inside its sentence) is also what makes the cache correct: the
+    tokens of a word never depend on its neighbours, so a question gets the same tokens whichever
+    documents were analysed before it. Kiwi's context would reach across any separator: words
+    joined by newlines into one call are analysed differently depending on their neighbours.
+    """
+
+    def __init__(self, dictionary: TermDictionary, size: int = WORD_CACHE_SIZE) -> None:
+        self.dictionary = dictionary
+        self.size = size
+        self.hits = 0
+        self.misses = 0
+        self._cache: OrderedDict[WordKey, tuple[tuple[int, str], ...]] = OrderedDict()
+
+    def column(self, norm: str, matches: Sequence[TermMatch]) -> Tokens:
+        """Index tokens of one column of normalised text and its dictionary matches."""
+        found: list[tuple[int, str]] = [(match.start, match.term_id) for match in matches]
+        for start, key in _word_keys(norm, matches):
+            tokens = self._tokens(key)
+            if tokens:
+                found.extend([(start + offset, token) for offset, token in tokens])
+        return split_concepts(found, self.dictionary)
+
+    def prime(self, keys: Iterable[WordKey], tokenize_many) -> None:
+        """Analyse the keys not cached yet in one go: tokenize_many(words, pretokenized) gives
+        Kiwi's tokens for each word, analysed alone (e.g. by a multi-threaded Kiwi)."""
+        todo = list(dict.fromkeys(key for key in keys if key not in self._cache and _needs_kiwi(*key)))
+        if not todo:
+            return
+        analysed = tokenize_many([word for word, _ in todo], [_pretokenized(covered) for _, covered in todo])
+        for key, kiwi_tokens in zip(todo, analysed):
+            self._store(key, self._analyse(*key, kiwi_tokens))
+
+    def _tokens(self, key: WordKey) -> tuple[tuple[int, str], ...]:
+        cache = self._cache
+        tokens = cache.get(key)
+        if tokens is not None:
+            try:
+                cache.move_to_end(key)
+            except KeyError:  # another thread (a web worker re-indexing a post) evicted it just now
+                pass
+            self.hits += 1
+            return tokens
+        self.misses += 1
+        tokens = self._analyse(*key)
+        self._store(key, tokens)
+        return tokens
+
+    def _store(self, key: WordKey, tokens: tuple[tuple[int, str], ...]) -> None:
+        self._cache[key] = tokens
+        if len(self._cache) > self.size:
+            self._cache.popitem(last=False)
+
+    def _analyse(self, word: str, covered: tuple[tuple[int, int], ...], kiwi_tokens=None) -> tuple[tuple[int, str], ...]:
+        """(offset in the word, token) pairs: English words and numbers outside the matches, then
+        Kiwi's nouns and predicates outside them."""
+        found: list[tuple[int, str]] = []
+        cursor = 0
+        for start, end in covered:
+            _ascii_tokens(word, cursor, start, found)
+            cursor = end
+        _ascii_tokens(word, cursor, len(word), found)
+        if kiwi_tokens is None:
+            if not _needs_kiwi(word, covered):
+                return tuple(found)
+            kiwi_tokens = _kiwi().tokenize(word, z_coda=False, pretokenized=_pretokenized(covered))
+        lookup = self.dictionary.lookup
+
+        def inside(start: int, end: int) -> bool:
+            return end > start and any(s < end and start < e for s, e in covered)
+
+        for start, end, form in _glue_nouns(kiwi_tokens):
+            if inside(start, end) or not _KOREAN_OR_CJK.search(form):
+                continue
+            found.append((start, lookup(form) or form))
+        for token in kiwi_tokens:
+            if not is_content_predicate(token.form, token.tag) or inside(token.start, token.start + token.len):
+                continue
+            form = lemma(token.form)
+            found.append((token.start, lookup(form) or form))
+        return tuple(found)
+
+
+def _word_keys(norm: str, matches: Sequence[TermMatch]):
+    """(start, (eojeol, spans of the matches inside it)) for each space-separated word of `norm`
+    (normalise() leaves exactly one space between words)."""
+    first = 0  # the first match that may still reach the current word (matches are in text order)
+    start = 0
+    for word in norm.split(" "):
+        end = start + len(word)
+        while first < len(matches) and matches[first].end <= start:
+            first += 1
+        covered: tuple[tuple[int, int], ...] = ()
+        index = first
+        while index < len(matches) and matches[index].start < end:
+            match = matches[index]
+            covered += ((max(match.start, start) - start, min(match.end, end) - start),)
+            index += 1
+        yield start, (word, covered)
+        start = end + 1
+
+
+def _needs_kiwi(word: str, covered: tuple[tuple[int, int], ...]) -> bool:
+    """Kiwi's nouns and predicates are Korean (or CJK): text outside the matches needs some."""
+    if not covered:
+        return _KOREAN_OR_CJK.search(word) is not None
+    cursor = 0
+    for start, end in covered:
+        if _KOREAN_OR_CJK.search(word, cursor, start):
+            return True
+        cursor = end
+    return _KOREAN_OR_CJK.search(word, cursor) is not None
+
+
+def _pretokenized(covered: tuple[tuple[int, int], ...]) -> list[tuple[int, int, str]]:
+    return [(start, end, "NNP") for start, end in covered]
+
+
+@lru_cache(maxsize=4)
+def word_analyser(dictionary: TermDictionary) -> WordAnalyser:
+    """One memoising analyser per dictionary and process (its tokens depend on the dictionary)."""
+    return WordAnalyser(dictionary)
+
+
+def analyse(text: str, dictionary: TermDictionary | None = None) -> Tokens:
     """Index tokens of one column of text (normalised here)."""
-    dictionary = dictionary or default_dictionary()
-    norm = normalise(text)
+    return _analyse_normalised(normalise(text), dictionary or default_dictionary())
+
+
+def _analyse_normalised(norm: str, dictionary: TermDictionary) -> Tokens:
     if not norm:
         return Tokens([], [])
-    matches = dictionary.find(norm)
-    if kiwi_tokens is None:
-        kiwi_tokens = []  # Kiwi's nouns and predicates are Korean: other text needs only the dictionary
-        if _KOREAN_OR_CJK.search(norm):
-            pretokenized = [(m.start, m.end, "NNP") for m in matches]
-            kiwi_tokens = _kiwi().tokenize(norm, z_coda=False, pretokenized=pretokenized)
-    return _tokens_from(norm, matches, kiwi_tokens, dictionary)
+    return word_analyser(dictionary).column(norm, dictionary.find(norm))
 
 
 def split_concepts(found: list[tuple[int, str]], dictionary: TermDictionary) -> Tokens:
@@ -163,70 +301,52 @@ def split_concepts(found: list[tuple[int, str]], dictionary: TermDictionary) -> 
     return Tokens(exact, broader)
 
 
-def _tokens_from(norm: str, matches: Sequence[TermMatch], kiwi_tokens, dictionary: TermDictionary) -> Tokens:
-    found: list[tuple[int, str]] = [(match.start, match.term_id) for match in matches]
-    covered = [(m.start, m.end) for m in matches]
-    mask = bytearray(len(norm) + 1)  # 1 where a dictionary match covers the character
-    for start, end in covered:
-        mask[start:end] = b"\x01" * (end - start)
-
-    def inside(start: int, end: int) -> bool:
-        return mask.find(1, start, end) != -1
-
-    cursor = 0
-    for start, end in covered + [(len(norm), len(norm))]:
-        _ascii_tokens(norm, cursor, start, found)
-        cursor = end
-    for start, end, form in _glue_nouns(kiwi_tokens):
-        if inside(start, end) or not _KOREAN_OR_CJK.search(form):
-            continue
-        found.append((start, dictionary.lookup(form) or form))
-    for token in kiwi_tokens:
-        if not is_content_predicate(token.form, token.tag) or inside(token.start, token.start + token.len):
-            continue
-        form = lemma(token.form)
-        found.append((token.start, dictionary.lookup(form) or form))
-    return split_concepts(found, dictionary)
-
-
 def _clip(text: str) -> str:
     return text[:MAX_TEXT_CHARS]
 
 
-def build_search_doc(title: str, body_text: str, answers_text: str) -> SearchDoc:
+def build_search_doc(title: str, body_text: str, answers_text: str,
+                     dictionary: TermDictionary | None = None) -> SearchDoc:
     """The search document of one question from its plain texts. Pure; runs in worker processes."""
+    dictionary = dictionary or default_dictionary()
     texts = (_clip(title or ""), _clip(body_text or ""), _clip(answers_text or ""))
-    title_tokens = analyse(texts[0])
+    norms = [normalise(text) for text in texts]
+    title_tokens = _analyse_normalised(norms[0], dictionary)
     # Interview and lecture questions are their title: analyse the same text once.
-    body_tokens = title_tokens if normalise(texts[1]) == normalise(texts[0]) else analyse(texts[1])
-    return SearchDoc.from_tokens(title_tokens, body_tokens, analyse(texts[2]), texts=texts)
+    body_tokens = title_tokens if norms[1] == norms[0] else _analyse_normalised(norms[1], dictionary)
+    return SearchDoc.from_tokens(title_tokens, body_tokens, _analyse_normalised(norms[2], dictionary), texts=texts)
+
+
+def search_doc_builder() -> Callable[[str, str, str], SearchDoc]:
+    """build_search_doc with the term dictionary as it is now, looked up once (for one file's
+    questions) instead of once per question."""
+    return partial(build_search_doc, dictionary=default_dictionary())
 
 
 def build_search_docs(items: Iterable[tuple[str, str, str]], workers: int = 0) -> list[SearchDoc]:
-    """Many documents at once; Kiwi spreads the analysis over `workers` threads (0: one thread)."""
+    """Many documents at once; Kiwi spreads the new words over `workers` threads (0: one thread)."""
     items = [(_clip(t or ""), _clip(b or ""), _clip(a or "")) for t, b, a in items]
     if workers <= 1:
         return [build_search_doc(*item) for item in items]
-    from kiwipiepy import Kiwi
-
     dictionary = default_dictionary()
-    texts: list[str] = []
-    matches: list[list[TermMatch]] = []
+    analyser = word_analyser(dictionary)
+    columns = []
     for item in items:
         for column in item:
             norm = normalise(column)
-            texts.append(norm)
-            matches.append(dictionary.find(norm))
+            columns.append((norm, dictionary.find(norm)))
+    analyser.prime((key for norm, matches in columns for _, key in _word_keys(norm, matches)),
+                   lambda words, pretokenized: _pool_kiwi(workers).tokenize(
+                       words, z_coda=False, pretokenized=lambda _text, _it=iter(pretokenized): next(_it)))
+    tokens = [analyser.column(norm, matches) if norm else Tokens([], []) for norm, matches in columns]
+    return [SearchDoc.from_tokens(*tokens[3 * i:3 * i + 3], texts=item) for i, item in enumerate(items)]
+
+
+def _pool_kiwi(workers: int):
     kiwi = getattr(_local, "pool_kiwi", None)
     if kiwi is None or kiwi.num_workers != workers:
+        from kiwipiepy import Kiwi
+
         kiwi = Kiwi(num_workers=workers, load_typo_dict=False, load_multi_dict=False)
         _local.pool_kiwi = kiwi
-    pretokenized = [[(m.start, m.end, "NNP") for m in ms] for ms in matches]
-    analysed = kiwi.tokenize(
-        texts, z_coda=False, pretokenized=lambda text, _it=iter(pretokenized): next(_it)
-    )
-    columns = [
-        _tokens_from(norm, ms, tokens, dictionary) if norm else Tokens([], [])
-        for norm, ms, tokens in zip(texts, matches, analysed)
-    ]
-    return [SearchDoc.from_tokens(*columns[3 * i:3 * i + 3], texts=item) for i, item in enumerate(items)]
+    return kiwi

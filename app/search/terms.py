@@ -10,15 +10,20 @@ a whole word ("GD" not inside "SGD"), a two-syllable Korean variant only at the 
 from __future__ import annotations
 
 import os
+import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from pathlib import Path
+
+import ahocorasick
 
 from app.config import PROJECT_ROOT
 from app.search.text import SEPARATORS, is_ascii_alnum, is_hangul, normalise
 
 TERMS_FILE = Path("search") / "terms.tsv"
 GENERAL_FLAG = "general"
+_SEPARATOR = re.compile("[" + "".join(sorted(re.escape(ch) for ch in SEPARATORS)) + "]")
 
 
 class TermDictionaryError(ValueError):
@@ -87,9 +92,11 @@ class TermDictionary:
                 gaps = gaps | previous.gaps if previous else gaps
                 word_start = len(key) <= 2 and all(is_hangul(ch) for ch in key)
                 self._surface[key] = _Key(term.id, gaps, word_start)
-        # Every prefix of every surface key: scanning a position stops at the first character
-        # that no key continues with, which is usually the first or second one.
-        self._prefixes = {key[:end] for key in self._surface for end in range(1, len(key) + 1)}
+        # Aho-Corasick over every surface key: one pass over a text finds all their occurrences.
+        self._automaton = ahocorasick.Automaton()
+        for key, info in self._surface.items():
+            self._automaton.add_word(key, (key, info))
+        self._automaton.make_automaton()
         self._expanded: dict[str, tuple[str, ...]] = {}
 
     # --- loading --------------------------------------------------------------------------
@@ -204,44 +211,43 @@ class TermDictionary:
 
     def find(self, text: str) -> list[TermMatch]:
         """Leftmost-longest variant matches in `text` (which must come from normalise())."""
-        pos = [index for index, ch in enumerate(text) if ch not in SEPARATORS]
-        squeezed = "".join([text[index] for index in pos])
-        n = len(squeezed)
-        prefixes, surface = self._prefixes, self._surface
+        if not self._surface:
+            return []
+        # Matching runs on the text without separators ("squeezed"). `breaks` holds, for each
+        # separator in text order, the squeezed index of the character after it, so a squeezed
+        # index i sits at i + bisect_right(breaks, i) in `text`.
+        breaks = [at - count for count, at in enumerate(match.start() for match in _SEPARATOR.finditer(text))]
+        squeezed = _SEPARATOR.sub("", text) if breaks else text
+        # Every occurrence of every variant, by start and then longest first: at each start the
+        # longest variant whose word boundaries hold wins, and the scan goes on after it.
+        found = sorted(((end + 1 - len(key), key, info) for end, (key, info) in self._automaton.iter(squeezed)),
+                       key=lambda item: (item[0], -len(item[1])))
         matches: list[TermMatch] = []
-        i = 0
-        while i < n:
-            if squeezed[i] not in prefixes:  # most characters start no variant
-                i += 1
+        resume = 0
+        for i, key, info in found:
+            if i < resume:
                 continue
-            found = 0
-            end = i + 2
-            while end <= n and squeezed[i:end] in prefixes:
-                end += 1
-            for length in range(end - 1 - i, 0, -1):  # longest first
-                key = squeezed[i : i + length]
-                info = surface.get(key)
-                if info is not None and self._accept(info, key, text, pos, i, length):
-                    matches.append(TermMatch(pos[i], pos[i + length - 1] + 1, info.term_id))
-                    found = length
-                    break
-            i += found or 1
+            start = i + bisect_right(breaks, i)
+            stop = i + len(key) + bisect_right(breaks, i + len(key) - 1)
+            if self._accept(info, key, text, start, stop, breaks, i):
+                matches.append(TermMatch(start, stop, info.term_id))
+                resume = i + len(key)
         return matches
 
     @staticmethod
-    def _accept(info: _Key, key: str, text: str, pos: list[int], i: int, length: int) -> bool:
-        start, end = pos[i], pos[i + length - 1] + 1
+    def _accept(info: _Key, key: str, text: str, start: int, stop: int, breaks: list[int], i: int) -> bool:
         before = text[start - 1] if start > 0 else ""
-        after = text[end] if end < len(text) else ""
+        after = text[stop] if stop < len(text) else ""
         if before and is_ascii_alnum(key[0]) and is_ascii_alnum(before):
             return False
         if before and info.word_start and is_hangul(before):
             return False
         if after and is_ascii_alnum(key[-1]) and is_ascii_alnum(after):
             return False
-        for j in range(1, length):
-            if pos[i + j] != pos[i + j - 1] + 1 and j not in info.gaps:
-                if is_ascii_alnum(key[j - 1]) and is_ascii_alnum(key[j]):
+        if stop - start != len(key):  # separators inside the match
+            for at in breaks[bisect_right(breaks, i):bisect_left(breaks, i + len(key))]:
+                j = at - i
+                if j not in info.gaps and is_ascii_alnum(key[j - 1]) and is_ascii_alnum(key[j]):
                     return False  # "in it" is not "init"
         return True
 

@@ -111,3 +111,27 @@ def test_big_and_broken_markdown_does_not_fail():
     text = "[" * 5000 + "*" * 5000 + "\n" + "> " * 500 + "x\n" + "|a|\n|-|\n" * 200 + "$" * 1000
     html = render_markdown(text)
     assert html.startswith('<div class="rendered">')
+
+
+PLAIN_LINES = [
+    "배치 정규화는 왜 쓰나요?", "(세연) 드롭아웃은 \"테스트\" 때 꺼집니다.", "ReLU's 100% 효과!", "a.", "Q1 질문",
+    "세 가지 (1) (2) (3)", "'인용'과 \"따옴표\"", "끝에 점...", "A) 보기", "x 2. y", "✅ 혜지 p71 질문", "“인용” → 결론…",
+    "１. 전각 숫자", "www.example.com", "e\u0301 결합 문자", "ㄱㄱ 一",
+]
+NOT_PLAIN = ["1. 목록", "2) 목록", " 앞 공백", "뒤 공백 ", "- 글머리", "# 제목", "줄\n바꿈", "*강조*", "a_b", "http://x.y",
+             "메일 a@b.c", "$x$", "~~취소~~", "[링크](u)", "<b>", "&amp;", "a | b", "`코드`", "a\\b", "탭\t문자",
+             "\u00a0앞 공백", "뒤 공백\u3000", "폭 없는\u200b공백", "+ 목록", "> 인용", "=== ", "a;b"]
+
+
+def test_plain_lines_render_as_the_parser_renders_them():
+    from app.render.markdown import is_plain_line, parse_and_render
+    from app.render.sanitize import sanitize_html
+    from tests.conftest import CONTENT_DIR
+
+    lines = PLAIN_LINES + [line.strip() for path in CONTENT_DIR.rglob("*.md")
+                           for line in path.read_text(encoding="utf-8").splitlines()]
+    plain = [line for line in lines if is_plain_line(line)]
+    assert set(PLAIN_LINES) <= set(plain) and len(plain) > 80
+    assert not [line for line in NOT_PLAIN if is_plain_line(line)]
+    for line in plain:
+        assert render_markdown(line) == f'<div class="rendered">\n{sanitize_html(parse_and_render(line))}</div>\n', line

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pickle
 import unicodedata
 
-from app.search.analyze import SearchDoc, analyse, build_search_doc, build_search_docs
+from app.search.analyze import SearchDoc, WordAnalyser, analyse, build_search_doc, build_search_docs
+from app.search.terms import default_dictionary
+from app.search.text import normalise
 
 
 def test_search_doc_is_a_picklable_value():
@@ -58,3 +60,39 @@ def test_display_text_keeps_case_and_is_nfc():
 def test_batch_analysis_matches_one_by_one():
     items = [("배치 정규화가 과적합을 막는 이유", "드롭아웃은 테스트할 때", "ReLU"), ("", "", "")]
     assert build_search_docs(items, workers=2) == [build_search_doc(*item) for item in items]
+
+
+def test_a_word_gets_the_same_tokens_whatever_text_surrounds_it():
+    # Kiwi analyses each eojeol on its own, so the cache may hand its tokens to any document.
+    sentence = "메모리가 늘어나는 이유를 블로그에서 찾아봤습니다"  # no multi-word term
+    word_by_word = [token for word in sentence.split() for token in analyse(word).exact]
+    assert analyse(sentence).exact == word_by_word
+    assert "increase" in word_by_word and "블로그" in word_by_word
+
+
+def test_multi_word_terms_still_match_across_eojeols():
+    # Dictionary matching runs on the whole text before the words are analysed one by one.
+    assert analyse("배치 정규화가").exact == ["batch_normalization"]
+    assert analyse("로컬 미니마에 빠지는 이유").exact[0] == "local_minimum"
+
+
+def test_cached_and_fresh_analysis_give_the_same_tokens():
+    dictionary = default_dictionary()
+    text = "드롭아웃은 테스트할 때 비활성화되고 학습률을 낮추는 이유와 같다"
+    warm = WordAnalyser(dictionary)
+    first = warm.column(normalise(text), dictionary.find(normalise(text)))
+    again = warm.column(normalise(text), dictionary.find(normalise(text)))
+    fresh = WordAnalyser(dictionary).column(normalise(text), dictionary.find(normalise(text)))
+    assert first == again == fresh == analyse(text)
+    assert warm.hits == warm.misses == len(normalise(text).split(" "))
+
+
+def test_the_word_cache_is_bounded_and_keeps_recent_words():
+    dictionary = default_dictionary()
+    analyser = WordAnalyser(dictionary, size=3)
+    for word in ["가중치가", "편향을", "노드는", "가중치가", "레이어의"]:
+        analyser.column(word, dictionary.find(word))
+    assert analyser.misses == 4 and analyser.hits == 1
+    analyser.column("가중치가", dictionary.find("가중치가"))  # used recently: still cached
+    analyser.column("편향을", dictionary.find("편향을"))  # the least recently used: evicted
+    assert analyser.hits == 2 and analyser.misses == 5

@@ -71,6 +71,13 @@ def test_longest_variant_wins(dictionary):
     assert found(dictionary, "leaky relu") == ["leaky_relu"]
 
 
+def test_a_shorter_variant_wins_where_the_longest_breaks_a_word():
+    dictionary = TermDictionary.parse("batch_norm\tbatch norm\nbatch\tbatch\nnormal\tnormal\n")
+    matches = dictionary.find(normalise("batch normal"))  # "batch norm" would cut "normal"
+    assert [(m.start, m.end, m.term_id) for m in matches] == [(0, 5, "batch"), (6, 12, "normal")]
+    assert [m.term_id for m in dictionary.find(normalise("batch-norm, batch norm."))] == ["batch_norm"] * 2
+
+
 def test_broader_concepts_are_expanded(dictionary):
     assert dictionary.expand("batch_normalization") == ("batch_normalization", "normalization")
     assert "gradient_descent" in dictionary.expand("sgd")

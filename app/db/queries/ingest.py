@@ -51,18 +51,21 @@ def update_collection(conn: Connection, collection_id: int, *, title: str, kind:
     )
 
 
-def replace_sections(conn: Connection, collection_id: int, sections: Sequence[tuple]) -> list[int]:
-    """sections: (title, line, intro_md, intro_html). Returns the new ids in order."""
-    conn.exec_driver_sql("DELETE FROM section WHERE collection_id = ?", (collection_id,))
-    ids = []
-    for position, (title, line, intro_md, intro_html) in enumerate(sections):
-        result = conn.exec_driver_sql(
-            "INSERT INTO section (collection_id, position, title, source_line, intro_md, intro_html)"
-            " VALUES (?,?,?,?,?,?)",
-            (collection_id, position, title, line, intro_md, intro_html),
-        )
-        ids.append(result.lastrowid)
-    return ids
+def replace_sections(conn: Connection, collection_id: int, sections: Sequence[tuple], *, is_new: bool = False) -> list[int]:
+    """sections: (title, line, intro_md, intro_html). Returns the new ids in order.
+
+    is_new: the collection was inserted in this transaction, so it has no sections to delete."""
+    if not is_new:
+        conn.exec_driver_sql("DELETE FROM section WHERE collection_id = ?", (collection_id,))
+    if not sections:
+        return []
+    conn.exec_driver_sql(
+        "INSERT INTO section (collection_id, position, title, source_line, intro_md, intro_html) VALUES (?,?,?,?,?,?)",
+        [(collection_id, position, title, line, intro_md, intro_html)
+         for position, (title, line, intro_md, intro_html) in enumerate(sections)],
+    )
+    rows = conn.exec_driver_sql("SELECT id FROM section WHERE collection_id = ? ORDER BY position", (collection_id,))
+    return [row[0] for row in rows]
 
 
 def ingested_questions(conn: Connection, collection_id: int) -> list[tuple[int, str, str | None]]:
@@ -80,8 +83,8 @@ QUESTION_COLUMNS = (
 )
 
 
-def insert_question(conn: Connection, collection_id: int, values: Sequence) -> int:
-    now = db_time()
+def insert_question(conn: Connection, collection_id: int, values: Sequence, now: str | None = None) -> int:
+    now = now or db_time()
     result = conn.exec_driver_sql(
         f"INSERT INTO question (collection_id, {', '.join(QUESTION_COLUMNS)}, origin, answer_count, answered,"
         " plus_one_count, last_activity_at, created_at, updated_at)"
@@ -91,17 +94,18 @@ def insert_question(conn: Connection, collection_id: int, values: Sequence) -> i
     return result.lastrowid
 
 
-def update_question(conn: Connection, question_id: int, values: Sequence) -> None:
+def update_question(conn: Connection, question_id: int, values: Sequence, now: str | None = None) -> None:
     assignments = ", ".join(f"{column}=?" for column in QUESTION_COLUMNS)
     conn.exec_driver_sql(
         f"UPDATE question SET {assignments}, retired_at=NULL, updated_at=? WHERE id=?",
-        (*values, db_time(), question_id),
+        (*values, now or db_time(), question_id),
     )
 
 
 def set_question_parents(conn: Connection, pairs: Iterable[tuple[int | None, int]]) -> None:
-    for parent_id, question_id in pairs:
-        conn.exec_driver_sql("UPDATE question SET parent_id=? WHERE id=?", (parent_id, question_id))
+    pairs = list(pairs)
+    if pairs:
+        conn.exec_driver_sql("UPDATE question SET parent_id=? WHERE id=?", pairs)
 
 
 def questions_with_posted_rows(conn: Connection, question_ids: Sequence[int]) -> set[int]:
@@ -117,16 +121,17 @@ def questions_with_posted_rows(conn: Connection, question_ids: Sequence[int]) ->
 
 
 def retire_questions(conn: Connection, question_ids: Sequence[int]) -> None:
-    now = db_time()
-    for question_id in question_ids:
+    if question_ids:
+        now = db_time()
         conn.exec_driver_sql(
-            "UPDATE question SET retired_at=?, section_id=NULL, updated_at=? WHERE id=?", (now, now, question_id)
+            "UPDATE question SET retired_at=?, section_id=NULL, updated_at=? WHERE id=?",
+            [(now, now, question_id) for question_id in question_ids],
         )
 
 
 def delete_questions(conn: Connection, question_ids: Sequence[int]) -> None:
-    for question_id in question_ids:
-        conn.exec_driver_sql("DELETE FROM question WHERE id=?", (question_id,))
+    if question_ids:
+        conn.exec_driver_sql("DELETE FROM question WHERE id=?", [(question_id,) for question_id in question_ids])
 
 
 def ingested_answers(conn: Connection, question_id: int) -> list[tuple[int, str]]:
@@ -139,8 +144,8 @@ def ingested_answers(conn: Connection, question_id: int) -> list[tuple[int, str]
 ANSWER_COLUMNS = ("parent_id", "author", "body_md", "body_html", "source_line", "position", "fingerprint")
 
 
-def insert_answer(conn: Connection, question_id: int, values: Sequence) -> int:
-    now = db_time()
+def insert_answer(conn: Connection, question_id: int, values: Sequence, now: str | None = None) -> int:
+    now = now or db_time()
     result = conn.exec_driver_sql(
         f"INSERT INTO answer (question_id, {', '.join(ANSWER_COLUMNS)}, origin, vote_score, created_at, updated_at)"
         f" VALUES (?, {', '.join('?' * len(ANSWER_COLUMNS))}, 'ingested', 0, ?, ?)",
@@ -149,10 +154,10 @@ def insert_answer(conn: Connection, question_id: int, values: Sequence) -> int:
     return result.lastrowid
 
 
-def update_answer(conn: Connection, answer_id: int, values: Sequence) -> None:
+def update_answer(conn: Connection, answer_id: int, values: Sequence, now: str | None = None) -> None:
     assignments = ", ".join(f"{column}=?" for column in ANSWER_COLUMNS)
     conn.exec_driver_sql(
-        f"UPDATE answer SET {assignments}, retired_at=NULL, updated_at=? WHERE id=?", (*values, db_time(), answer_id)
+        f"UPDATE answer SET {assignments}, retired_at=NULL, updated_at=? WHERE id=?", (*values, now or db_time(), answer_id)
     )
 
 
@@ -171,50 +176,55 @@ def answers_with_posted_descendants(conn: Connection, answer_ids: Sequence[int])
 
 
 def retire_answers(conn: Connection, answer_ids: Sequence[int]) -> None:
-    now = db_time()
-    for answer_id in answer_ids:
-        conn.exec_driver_sql("UPDATE answer SET retired_at=?, updated_at=? WHERE id=?", (now, now, answer_id))
+    if answer_ids:
+        now = db_time()
+        conn.exec_driver_sql(
+            "UPDATE answer SET retired_at=?, updated_at=? WHERE id=?", [(now, now, answer_id) for answer_id in answer_ids]
+        )
 
 
 def delete_answers(conn: Connection, answer_ids: Sequence[int]) -> None:
-    for answer_id in answer_ids:
-        conn.exec_driver_sql("DELETE FROM answer WHERE id=?", (answer_id,))
+    if answer_ids:
+        conn.exec_driver_sql("DELETE FROM answer WHERE id=?", [(answer_id,) for answer_id in answer_ids])
 
 
 def replace_ingested_reactions(conn: Connection, question_ids: Sequence[int], rows: Sequence[tuple]) -> None:
-    """rows: (question_id | None, answer_id | None, kind, emoji, author, line)."""
-    for question_id in question_ids:
+    """Delete the ingested reactions of these questions (and of their answers), then insert rows:
+    (question_id | None, answer_id | None, kind, emoji, author, line). Questions inserted in this
+    transaction have none to delete and need not be named."""
+    if question_ids:
         conn.exec_driver_sql(
             "DELETE FROM reaction WHERE origin = 'ingested' AND (question_id = ? OR answer_id IN"
             " (SELECT id FROM answer WHERE question_id = ?))",
-            (question_id, question_id),
+            [(question_id, question_id) for question_id in question_ids],
         )
-    for row in rows:
+    if rows:
         conn.exec_driver_sql(
             "INSERT INTO reaction (question_id, answer_id, kind, emoji, author, source_line, origin)"
             " VALUES (?,?,?,?,?,?, 'ingested')",
-            row,
+            list(rows),
         )
 
 
 def replace_references(conn: Connection, question_ids: Sequence[int], rows: Sequence[tuple]) -> None:
-    """rows: (question_id, position, title, url, line)."""
-    for question_id in question_ids:
-        conn.exec_driver_sql("DELETE FROM reference WHERE question_id = ?", (question_id,))
-    for row in rows:
+    """Delete the references of these questions, then insert rows: (question_id, position, title,
+    url, line). Questions inserted in this transaction have none to delete and need not be named."""
+    if question_ids:
+        conn.exec_driver_sql("DELETE FROM reference WHERE question_id = ?", [(qid,) for qid in question_ids])
+    if rows:
         conn.exec_driver_sql(
-            "INSERT INTO reference (question_id, position, title, url, source_line) VALUES (?,?,?,?,?)", row
+            "INSERT INTO reference (question_id, position, title, url, source_line) VALUES (?,?,?,?,?)", list(rows)
         )
 
 
 def replace_reports(conn: Connection, source_path: str, rows: Sequence[tuple]) -> None:
     """rows: (line, kind, message, text)."""
     conn.exec_driver_sql("DELETE FROM ingestreport WHERE source_path = ?", (source_path,))
-    now = db_time()
-    for line, kind, message, text in rows:
+    if rows:
+        now = db_time()
         conn.exec_driver_sql(
             "INSERT INTO ingestreport (source_path, line, kind, message, text, created_at) VALUES (?,?,?,?,?,?)",
-            (source_path, line, kind, message, text, now),
+            [(source_path, line, kind, message, text, now) for line, kind, message, text in rows],
         )
 
 
@@ -243,6 +253,13 @@ def refresh_question_counters(conn: Connection, *, collection_id: int | None = N
         params,
     )
     conn.exec_driver_sql(f"UPDATE question SET answered = (answer_count > 0) WHERE {where}", params)
+
+
+def wal_autocheckpoint(conn: Connection, pages: int | None = None) -> int:
+    """This connection's WAL checkpoint interval in pages; sets it first when `pages` is given."""
+    if pages is not None:
+        conn.exec_driver_sql(f"PRAGMA wal_autocheckpoint = {int(pages)}")
+    return conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar_one()
 
 
 def collections_without_files(conn: Connection, present: set[str]) -> list[tuple[int, str]]:
