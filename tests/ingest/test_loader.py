@@ -210,6 +210,35 @@ def test_a_failing_file_rolls_back_alone(engine, content, monkeypatch):
     assert stored_hash != loader.file_hash((content / "interview/deep-learning-interview.md").read_bytes())
 
 
+class Interrupted(BaseException):
+    """Not an Exception: escapes the per-file error handling, as Ctrl-C does."""
+
+
+def test_the_bulk_checkpoint_interval_lasts_only_while_files_are_written(engine, content, monkeypatch):
+    # wal_autocheckpoint belongs to the connection, and ingest's connection goes back to the pool.
+    with engine.connect() as conn:
+        default = ingest_queries.wal_autocheckpoint(conn)
+    seen = []
+    real = loader.apply_file
+
+    def watching(conn, prepared, *hooks):
+        seen.append(ingest_queries.wal_autocheckpoint(conn))
+        if interrupt and prepared.source_path.startswith("weeks/"):
+            raise Interrupted
+        return real(conn, prepared, *hooks)
+
+    monkeypatch.setattr(loader, "apply_file", watching)
+    interrupt = False
+    ingest_directory(engine, content, workers=1, sync_demo_links=False, with_search=False)
+    interrupt = True
+    with pytest.raises(Interrupted):
+        ingest_directory(engine, content, workers=1, sync_demo_links=False, with_search=False, force=True)
+    assert seen and set(seen) == {loader.BULK_CHECKPOINT_PAGES} != {default}
+    assert engine.pool.checkedin() == 1  # the one connection every step used
+    with engine.connect() as conn:
+        assert ingest_queries.wal_autocheckpoint(conn) == default
+
+
 BAD_FILES = {
     "nodes/cp949.md": "## 노드 01\n질문입니다?\n".encode("cp949"),
     "nodes/binary.md": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
