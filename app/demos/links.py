@@ -22,10 +22,10 @@ from app.db.models import DemoLink
 from app.db.queries import demos as queries
 from app.demos import registry
 from app.demos.params import ParamsInvalid, validate_params
-from app.ingest.editorial import TableProblem, read_tables
+from app.ingest.editorial import TableProblem, checked_entries, read_tables
 
 LINKS_FILE = "demos.toml"
-KNOWN_KEYS = {"demo", "file", "question", "params"}
+KEYS = ("demo", "file", "question", "params")
 
 
 def _suggest(slug: str) -> str:
@@ -47,21 +47,8 @@ def sync_demo_links(session: Session, content_dir: Path) -> list[TableProblem]:
     rows: list[DemoLink] = []
     seen: dict[tuple[int, str], int | None] = {}
     positions: dict[int, int] = {}
-    for entry, lines in entries:
-        header = lines.get("")
-
-        def report(key: str, message: str) -> None:
-            problems.append(TableProblem(lines.get(key, header), message))
-
-        if not isinstance(entry, dict):
-            report("", "[[link]] 항목이 표가 아닙니다.")
-            continue
-        for key in sorted(set(entry) - KNOWN_KEYS):
-            report(key, f"알 수 없는 키 '{key}' (쓸 수 있는 키: demo, file, question, params)")
-        missing = [key for key in ("demo", "file", "question") if not isinstance(entry.get(key), str) or not entry[key]]
-        if missing:
-            report("", "필수 키가 없거나 문자열이 아닙니다: " + ", ".join(missing))
-            continue
+    for entry, header, report in checked_entries(entries, problems, table="link", keys=KEYS,
+                                                 required=("demo", "file", "question")):
         slug, file, label = entry["demo"], entry["file"].strip().lstrip("./"), entry["question"].strip()
         spec = registry.get_demo(slug)
         if spec is None:

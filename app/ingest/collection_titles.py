@@ -17,11 +17,11 @@ from pathlib import Path
 from sqlalchemy.engine import Connection
 
 from app.db.queries import ingest as queries
-from app.ingest.editorial import TableProblem, read_tables
+from app.ingest.editorial import TableProblem, checked_entries, read_tables
 from app.services.limits import TITLE_MAX, clean_title
 
 TITLES_FILE = "collections.toml"
-KNOWN_KEYS = {"file", "title"}
+KEYS = ("file", "title")
 
 
 def read_titles(content_dir: Path, known_files: set[str]) -> tuple[dict[str, str], list[TableProblem]]:
@@ -32,21 +32,8 @@ def read_titles(content_dir: Path, known_files: set[str]) -> tuple[dict[str, str
     entries, problems = read_tables(path, "collection")
     titles: dict[str, str] = {}
     first_line: dict[str, int | None] = {}
-    for entry, lines in entries:
-        header = lines.get("")
-
-        def report(key: str, message: str) -> None:
-            problems.append(TableProblem(lines.get(key, header), message))
-
-        if not isinstance(entry, dict):
-            report("", "[[collection]] 항목이 표가 아닙니다.")
-            continue
-        for key in sorted(set(entry) - KNOWN_KEYS):
-            report(key, f"알 수 없는 키 '{key}' (쓸 수 있는 키: file, title)")
-        missing = [key for key in ("file", "title") if not isinstance(entry.get(key), str)]
-        if missing:
-            report("", "필수 키가 없거나 문자열이 아닙니다: " + ", ".join(missing))
-            continue
+    for entry, header, report in checked_entries(entries, problems, table="collection", keys=KEYS,
+                                                 required=KEYS):
         file = entry["file"].strip().removeprefix("./")
         title = clean_title(entry["title"])
         if file not in known_files:

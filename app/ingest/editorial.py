@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,3 +64,29 @@ def read_tables(path: Path, table: str) -> tuple[list[tuple[object, dict[str, in
     if len(lines) != len(entries):  # written as `table = [...]`: no per-table lines to point at
         lines = [{} for _ in entries]
     return list(zip(entries, lines)), problems
+
+
+Report = Callable[[str, str], None]
+
+
+def checked_entries(entries: list[tuple[object, dict[str, int]]], problems: list[TableProblem], *, table: str,
+                    keys: tuple[str, ...], required: tuple[str, ...]) -> Iterator[tuple[dict, int | None, Report]]:
+    """Each entry that is a table with every required key a non-empty string, with its header line
+    and a report(key, message) that records a problem at that key's line (else the header's).
+    Entries that are not tables or miss a key are reported here; unknown keys are reported and kept."""
+    for entry, lines in entries:
+        header = lines.get("")
+
+        def report(key: str, message: str, lines: dict[str, int] = lines, header: int | None = header) -> None:
+            problems.append(TableProblem(lines.get(key, header), message))
+
+        if not isinstance(entry, dict):
+            report("", f"[[{table}]] 항목이 표가 아닙니다.")
+            continue
+        for key in sorted(set(entry) - set(keys)):
+            report(key, f"알 수 없는 키 '{key}' (쓸 수 있는 키: {', '.join(keys)})")
+        missing = [key for key in required if not isinstance(entry.get(key), str) or not entry[key]]
+        if missing:
+            report("", "필수 키가 없거나 문자열이 아닙니다: " + ", ".join(missing))
+            continue
+        yield entry, header, report
