@@ -69,3 +69,4 @@ def test_related_links_name_their_collection_where_it_is_another(sample_client, 
     related = page[page.index('id="related-title"'):]
     assert '<span class="qrow__collection">study 모음</span>' in related
     assert '<span class="qrow__collection">interview 모음</span>' not in related  # its own collection
+
