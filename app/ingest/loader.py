@@ -374,7 +374,7 @@ def _apply_answers(conn, question_id: int, answers: list[PreparedAnswer], is_new
     gone = [aid for aid, _ in old if aid not in kept]
     if gone:
         keep = q.answers_with_posted_descendants(conn, gone)
-        q.retire_answers(conn, [a for a in gone if a in keep])
+        q.retire_answers(conn, [a for a in gone if a in keep], now)
         q.delete_answers(conn, [a for a in gone if a not in keep])
     return ids
 
@@ -386,7 +386,7 @@ def apply_file(conn: Connection, prepared: PreparedFile, write_search_docs=None,
         collection_fields = dict(
             title=prepared.title, kind=prepared.kind, content_hash=prepared.content_hash,
             intro_md=prepared.intro_md, intro_html=prepared.intro_html,
-            notes_md=prepared.notes_md, notes_html=prepared.notes_html,
+            notes_md=prepared.notes_md, notes_html=prepared.notes_html, now=now,
         )
         if existing is None:
             collection_id = q.insert_collection(
@@ -434,7 +434,7 @@ def apply_file(conn: Connection, prepared: PreparedFile, write_search_docs=None,
         gone = [qid for qid, _, _ in old if qid not in kept]
         if gone:
             keep = q.questions_with_posted_rows(conn, gone)
-            q.retire_questions(conn, [g for g in gone if g in keep])
+            q.retire_questions(conn, [g for g in gone if g in keep], now)
             q.delete_questions(conn, [g for g in gone if g not in keep])
             if delete_search_docs is not None:
                 delete_search_docs(conn, gone)
@@ -442,7 +442,8 @@ def apply_file(conn: Connection, prepared: PreparedFile, write_search_docs=None,
         q.replace_ingested_reactions(conn, kept_from_before, reaction_rows)
         q.replace_references(conn, kept_from_before, reference_rows)
         q.refresh_question_counters(conn, collection_id=collection_id)
-        q.replace_reports(conn, prepared.source_path, [(r.line, r.kind, r.message, r.text) for r in prepared.reports])
+        reports = [(r.line, r.kind, r.message, r.text) for r in prepared.reports]
+        q.replace_reports(conn, prepared.source_path, reports, now)
         if write_search_docs is not None:
             docs = [(qid, question.search_doc) for qid, question in zip(question_ids, prepared.questions)
                     if question.search_doc is not None]

@@ -156,6 +156,33 @@ def test_posted_rows_survive_when_their_question_leaves_the_file(engine, content
     assert ingested_left == 1  # a retired question keeps its ingested thread as context for the posted answer
 
 
+def test_one_file_transaction_stamps_every_row_it_writes_with_one_time(engine, content):
+    ingest_directory(engine, content, workers=1)
+    rel = "weeks/study-week-04-cs231n-lecture-7.md"
+    _post_answer(engine, _question_id(engine, rel, "7-18"), "사용자가 남긴 답변")
+    path = content / rel
+    source = path.read_text(encoding="utf-8")
+    # 7-18 leaves the file (retired: it has a posted answer), the rest is written again, and the
+    # file gains a report (a reply line with no answer above it).
+    source = source[:source.index("#### ✅ `혜지` `p90`")].replace("## Lecture 7", "## Lecture 7\n\n-> 위에 답이 없는 댓글", 1)
+    path.write_text(source, encoding="utf-8")
+    assert not ingest_directory(engine, content, workers=1).failed
+    in_file = "SELECT id FROM question WHERE collection_id = (SELECT id FROM collection WHERE source_path = :p)"
+    queries = {
+        "collection": "SELECT updated_at FROM collection WHERE source_path = :p",
+        "questions": f"SELECT updated_at FROM question WHERE id IN ({in_file})",
+        "retired": f"SELECT retired_at FROM question WHERE id IN ({in_file}) AND retired_at IS NOT NULL",
+        # the retired question's ingested thread is left as it was, so not written
+        "answers": f"SELECT updated_at FROM answer WHERE question_id IN ({in_file} AND retired_at IS NULL)"
+                   " AND origin = 'ingested'",
+        "reports": "SELECT created_at FROM ingestreport WHERE source_path = :p",
+    }
+    with engine.connect() as conn:
+        stamps = {name: {row[0] for row in conn.execute(text(sql), {"p": rel})} for name, sql in queries.items()}
+    assert all(stamps.values()), stamps  # each kind of row was written
+    assert len(set().union(*stamps.values())) == 1, stamps
+
+
 def test_a_failing_file_rolls_back_alone(engine, content, monkeypatch):
     ingest_directory(engine, content, workers=1)
     before = _ids(engine)
@@ -181,6 +208,35 @@ def test_a_failing_file_rolls_back_alone(engine, content, monkeypatch):
         stored_hash = conn.execute(text(
             "SELECT content_hash FROM collection WHERE source_path='interview/deep-learning-interview.md'")).scalar()
     assert stored_hash != loader.file_hash((content / "interview/deep-learning-interview.md").read_bytes())
+
+
+class Interrupted(BaseException):
+    """Not an Exception: escapes the per-file error handling, as Ctrl-C does."""
+
+
+def test_the_bulk_checkpoint_interval_lasts_only_while_files_are_written(engine, content, monkeypatch):
+    # wal_autocheckpoint belongs to the connection, and ingest's connection goes back to the pool.
+    with engine.connect() as conn:
+        default = ingest_queries.wal_autocheckpoint(conn)
+    seen = []
+    real = loader.apply_file
+
+    def watching(conn, prepared, *hooks):
+        seen.append(ingest_queries.wal_autocheckpoint(conn))
+        if interrupt and prepared.source_path.startswith("weeks/"):
+            raise Interrupted
+        return real(conn, prepared, *hooks)
+
+    monkeypatch.setattr(loader, "apply_file", watching)
+    interrupt = False
+    ingest_directory(engine, content, workers=1, sync_demo_links=False, with_search=False)
+    interrupt = True
+    with pytest.raises(Interrupted):
+        ingest_directory(engine, content, workers=1, sync_demo_links=False, with_search=False, force=True)
+    assert seen and set(seen) == {loader.BULK_CHECKPOINT_PAGES} != {default}
+    assert engine.pool.checkedin() == 1  # the one connection every step used
+    with engine.connect() as conn:
+        assert ingest_queries.wal_autocheckpoint(conn) == default
 
 
 BAD_FILES = {

@@ -135,3 +135,29 @@ def test_plain_lines_render_as_the_parser_renders_them():
     assert not [line for line in NOT_PLAIN if is_plain_line(line)]
     for line in plain:
         assert render_markdown(line) == f'<div class="rendered">\n{sanitize_html(parse_and_render(line))}</div>\n', line
+
+
+# Pieces that mean something to Markdown, its extensions, HTML or Unicode, for random lines.
+LINE_PIECES = [
+    *"#$&*+-/:;<=>@[\\]^_`{|}~!\"'%(),.?", "&amp;", "&lt;", "&#65;", "&nbsp;", "http://a.b", "www.x.com", "a.com",
+    "mailto", "😀", "👍🏽", "배치", "정규화", "ㄱ", "ㅤ", "日本", "\t", "\u00a0", "\u3000", "\u200b", "\u2028", "\ufeff",
+    "\u00ad", "\u2009", "\x0b", "\x0c", "\x85", "\ue000", "\r", "\n", " ", "  ", "1.", "2)", "10.", "===", "---", "***",
+    "```", "~~~", "a", "Z", "0", "é", "e\u0301", "ﬁ", "ＡＢ", "１．", "＃", "＊", "…", "“", "’", "(c)", "(tm)", "+-", "...",
+    "!!!!", "????", ",,", "--", "$5", "$x$", "[^1]", "<b>", "٣", "İ", "ß",
+]
+
+
+def test_random_plain_lines_render_as_the_parser_renders_them():
+    import random
+
+    from app.render.markdown import is_plain_line, parse_and_render
+    from app.render.sanitize import sanitize_html
+
+    rng = random.Random(20261125)
+    lines = ["".join(rng.choices(LINE_PIECES, k=rng.randint(1, 8))) for _ in range(20_000)]
+    lines += ["".join(chr(rng.randint(0x20, 0x2FFF)) for _ in range(rng.randint(1, 6))) for _ in range(10_000)]
+    plain = [line for line in lines if is_plain_line(line)]
+    assert len(plain) > 5_000  # the generator does reach the fast path
+    for line in plain:
+        body = sanitize_html(parse_and_render(line))
+        assert render_markdown(line) == f'<div class="rendered">\n{body}</div>\n', line

@@ -96,3 +96,21 @@ def test_the_word_cache_is_bounded_and_keeps_recent_words():
     analyser.column("가중치가", dictionary.find("가중치가"))  # used recently: still cached
     analyser.column("편향을", dictionary.find("편향을"))  # the least recently used: evicted
     assert analyser.hits == 2 and analyser.misses == 5
+
+
+def test_a_columns_tokens_do_not_depend_on_what_was_analysed_before(seeded_engine):
+    # A word's cached tokens are handed to every later text: on the seeds, analysing the columns
+    # backwards through a cache that keeps evicting gives what a fresh, roomy cache gives forwards.
+    with seeded_engine.connect() as conn:
+        rows = conn.exec_driver_sql("SELECT title, body, answers FROM search_text ORDER BY question_id").all()
+    dictionary = default_dictionary()
+    columns = [normalise(text) for row in rows for text in row]
+
+    def tokens(analyser, order):
+        return {i: analyser.column(columns[i], dictionary.find(columns[i])) for i in order}
+
+    forwards = tokens(WordAnalyser(dictionary), range(len(columns)))
+    tiny = WordAnalyser(dictionary, size=5)
+    assert tokens(tiny, reversed(range(len(columns)))) == forwards
+    assert tiny.misses > 1_000 and tiny.hits
+    assert build_search_docs(rows[::-1], workers=2)[::-1] == [build_search_doc(*row) for row in rows]

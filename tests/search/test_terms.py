@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import random
 import unicodedata
 
 import pytest
 
-from app.search.terms import TermDictionary, TermDictionaryError, terms_path
-from app.search.text import normalise
+from app.search.terms import TermDictionary, TermDictionaryError, _key_of, terms_path
+from app.search.text import SEPARATORS, is_ascii_alnum, is_hangul, normalise
 
 
 def found(dictionary, text: str) -> list[str]:
@@ -115,3 +116,56 @@ def test_shipped_dictionary_marks_only_everyday_words_general(dictionary):
     general = {term_id for term_id in dictionary.terms if dictionary.is_general(term_id)}
     assert {"difference", "meaning", "advantage"} <= general
     assert not {"dropout", "batch_normalization", "gpu"} & general
+
+
+def _reference_find(surface: dict[str, tuple[str, frozenset[int], bool]], text: str) -> list[tuple[int, int, str]]:
+    """The rules of find() as a plain scan (how it matched before Aho-Corasick): at each position
+    of the text without separators, the longest variant whose word boundaries hold wins."""
+    longest = max(map(len, surface))
+    pos = [index for index, ch in enumerate(text) if ch not in SEPARATORS]
+    squeezed = "".join(text[index] for index in pos)
+    matches, i = [], 0
+    while i < len(squeezed):
+        for length in range(min(longest, len(squeezed) - i), 0, -1):
+            key = squeezed[i:i + length]
+            if key not in surface:
+                continue
+            term_id, gaps, word_start = surface[key]
+            start, end = pos[i], pos[i + length - 1] + 1
+            before, after = text[start - 1:start], text[end:end + 1]
+            if (before and ((is_ascii_alnum(key[0]) and is_ascii_alnum(before)) or (word_start and is_hangul(before)))
+                    or after and is_ascii_alnum(key[-1]) and is_ascii_alnum(after)
+                    or any(pos[i + j] != pos[i + j - 1] + 1 and j not in gaps
+                           and is_ascii_alnum(key[j - 1]) and is_ascii_alnum(key[j]) for j in range(1, length))):
+                continue
+            matches.append((start, end, term_id))
+            i += length
+            break
+        else:
+            i += 1
+    return matches
+
+
+def _surface_keys(dictionary) -> dict[str, tuple[str, frozenset[int], bool]]:
+    """variant without separators -> (term id, where a variant had separators, must start a word)."""
+    surface: dict[str, tuple[str, frozenset[int], bool]] = {}
+    for term in dictionary.terms.values():
+        for variant in (term.label, *term.variants):
+            key, gaps = _key_of(variant)
+            if len(key) > 1 or (key and not is_hangul(key)):
+                previous = surface.get(key, (None, frozenset(), False))[1]
+                surface[key] = (term.id, gaps | previous, len(key) <= 2 and all(is_hangul(ch) for ch in key))
+    return surface
+
+
+def test_find_agrees_with_a_plain_scan_on_random_text(dictionary):
+    rng = random.Random(7)
+    variants = [variant for term in dictionary.terms.values() for variant in (term.label, *term.variants)]
+    fillers = ["", " ", "-", ".", "_", "/", "+", "·", "가", "는", "의", "블", "a", "b1", "9", "😀", "Ｘ", "데이터"]
+    texts = [normalise(variant + rng.choice(fillers)) for variant in variants]
+    for _ in range(3_000):
+        pieces = [rng.choice(variants) if rng.random() < 0.6 else rng.choice(fillers) for _ in range(rng.randint(1, 6))]
+        texts.append(normalise("".join(piece + rng.choice(fillers) for piece in pieces)))
+    surface = _surface_keys(dictionary)
+    for text in texts:
+        assert [(m.start, m.end, m.term_id) for m in dictionary.find(text)] == _reference_find(surface, text), text

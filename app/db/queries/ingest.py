@@ -32,8 +32,8 @@ def slug_taken(conn: Connection, slug: str) -> bool:
 
 
 def insert_collection(conn: Connection, *, slug: str, title: str, kind: str, source_path: str, content_hash: str,
-                      intro_md: str, intro_html: str, notes_md: str, notes_html: str) -> int:
-    now = db_time()
+                      intro_md: str, intro_html: str, notes_md: str, notes_html: str, now: str | None = None) -> int:
+    now = now or db_time()
     result = conn.exec_driver_sql(
         "INSERT INTO collection (slug, title, source_title, kind, source_path, content_hash, intro_md, intro_html,"
         " notes_md, notes_html, origin, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?, 'ingested', ?, ?)",
@@ -43,12 +43,12 @@ def insert_collection(conn: Connection, *, slug: str, title: str, kind: str, sou
 
 
 def update_collection(conn: Connection, collection_id: int, *, title: str, kind: str, content_hash: str,
-                      intro_md: str, intro_html: str, notes_md: str, notes_html: str) -> None:
+                      intro_md: str, intro_html: str, notes_md: str, notes_html: str, now: str | None = None) -> None:
     """title: the file's own title. The shown title is set again from it by sync_collection_titles."""
     conn.exec_driver_sql(
         "UPDATE collection SET title=?, source_title=?, kind=?, content_hash=?, intro_md=?, intro_html=?,"
         " notes_md=?, notes_html=?, updated_at=? WHERE id=?",
-        (title, title, kind, content_hash, intro_md, intro_html, notes_md, notes_html, db_time(), collection_id),
+        (title, title, kind, content_hash, intro_md, intro_html, notes_md, notes_html, now or db_time(), collection_id),
     )
 
 
@@ -131,9 +131,9 @@ def questions_with_posted_rows(conn: Connection, question_ids: Sequence[int]) ->
     return {row[0] for row in rows}
 
 
-def retire_questions(conn: Connection, question_ids: Sequence[int]) -> None:
+def retire_questions(conn: Connection, question_ids: Sequence[int], now: str | None = None) -> None:
     if question_ids:
-        now = db_time()
+        now = now or db_time()
         conn.exec_driver_sql(
             "UPDATE question SET retired_at=?, section_id=NULL, updated_at=? WHERE id=?",
             [(now, now, question_id) for question_id in question_ids],
@@ -186,9 +186,9 @@ def answers_with_posted_descendants(conn: Connection, answer_ids: Sequence[int])
     return {row[0] for row in rows}
 
 
-def retire_answers(conn: Connection, answer_ids: Sequence[int]) -> None:
+def retire_answers(conn: Connection, answer_ids: Sequence[int], now: str | None = None) -> None:
     if answer_ids:
-        now = db_time()
+        now = now or db_time()
         conn.exec_driver_sql(
             "UPDATE answer SET retired_at=?, updated_at=? WHERE id=?", [(now, now, answer_id) for answer_id in answer_ids]
         )
@@ -228,11 +228,11 @@ def replace_references(conn: Connection, question_ids: Sequence[int], rows: Sequ
         )
 
 
-def replace_reports(conn: Connection, source_path: str, rows: Sequence[tuple]) -> None:
+def replace_reports(conn: Connection, source_path: str, rows: Sequence[tuple], now: str | None = None) -> None:
     """rows: (line, kind, message, text)."""
     conn.exec_driver_sql("DELETE FROM ingestreport WHERE source_path = ?", (source_path,))
     if rows:
-        now = db_time()
+        now = now or db_time()
         conn.exec_driver_sql(
             "INSERT INTO ingestreport (source_path, line, kind, message, text, created_at) VALUES (?,?,?,?,?,?)",
             [(source_path, line, kind, message, text, now) for line, kind, message, text in rows],
