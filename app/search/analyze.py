@@ -51,6 +51,13 @@ STOPWORDS = frozenset(
     """.split()
 )
 
+# Particles and copula endings an eojeol can start with when the word they attach to is set apart
+# by a space: "$W$ 으로", "x 라는 값", "ReLU 를". Analysed alone, Kiwi reads their first syllable as
+# a noun (으로 → 으/NNG, 라는 → 라/NNG), which would index 으 and 라. A closed class of Korean.
+_LEADING_PARTICLE = re.compile(
+    "^(?:으로서|으로써|으로|로서|로써|로|이라는|이라고|이라면|이라서|이란|라는|라고|라면|라서|란|이며|이고|이나|"
+    "이랑|랑|에서|에게|에|을|를|은|는|이|가|와|과|의|도|만|보다|처럼|까지|부터)"
+)
 _ASCII_WORD = re.compile(r"[a-z0-9]+")
 _KOREAN_OR_CJK = re.compile("[\uac00-\ud7a3\u2e81-\U0010ffff]")
 
@@ -223,8 +230,10 @@ class WordAnalyser:
         def inside(start: int, end: int) -> bool:
             return end > start and any(s < end and start < e for s, e in covered)
 
+        particle = _LEADING_PARTICLE.match(word)
+        particle_end = particle.end() if particle else 0
         for start, end, form in _glue_nouns(kiwi_tokens):
-            if inside(start, end) or not _KOREAN_OR_CJK.search(form):
+            if inside(start, end) or not _KOREAN_OR_CJK.search(form) or end <= particle_end:
                 continue
             found.append((start, lookup(form) or form))
         for token in kiwi_tokens:

@@ -22,6 +22,16 @@ def test_particles_and_endings_are_stripped():
     assert analyse("드롭아웃은 테스트할 때 어떻게 동작해").exact == ["dropout", "test", "operation"]
 
 
+def test_a_particle_set_apart_by_a_space_is_no_noun():
+    """After inline math, code or English, writers often leave a space before the particle:
+    analysed alone, its first syllable looked like a noun (으로 → 으, 라는 → 라)."""
+    assert build_search_doc("$W$ 으로 나눈 값", "", "").title_terms.split() == ["w", "나누다", "값"]
+    assert build_search_doc("x 라는 변수", "", "").title_terms.split() == ["x", "변수"]
+    assert "르" not in build_search_doc("ReLU 를 쓰는 이유", "", "").title_terms.split()
+    # Nouns that only start like a particle stay: 도로, 은닉, 과녁, 이론
+    assert build_search_doc("도로 은닉 과녁 이론", "", "").title_terms.split() == ["도로", "은닉", "과녁", "이론"]
+
+
 def test_broader_concepts_are_kept_apart_from_the_terms():
     tokens = analyse("배치 정규화와 드롭아웃")
     assert tokens.exact == ["batch_normalization", "dropout"]
