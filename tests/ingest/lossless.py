@@ -28,7 +28,7 @@ _PLUS_ONE_MARK = re.compile(r"2{3,}")
 _COUNTER = re.compile(r"(?<=\d)번(?![가-힣])")  # "3번은 …" keeps its particle: there 번 is a word
 _ANSWER_MARK = re.compile(r"^\s*(?:[-*+]\s+)?([*_]{0,2})(?:A|답|답변|정답)(?:\s*[:：.)]\1|\1\s*[:：.)])\s", re.I)
 _CIRCLED = re.compile("[\u2460-\u2473\u2776-\u277f]")
-_Q_NUMBER = re.compile(r"^(\s*(?:[-*+•]\s+)?[*_]{0,2})(?:Q|질문)\s?(?=\d)", re.I)
+_Q_NUMBER = re.compile(r"q(\d+)")
 
 
 def words(text: str) -> list[str]:
@@ -82,6 +82,12 @@ def _starts_a_word(word: str, stems: list[str]) -> bool:
     return at < len(stems) and stems[at].startswith(word)
 
 
+def _numbered_as(word: str, known: set[str]) -> bool:
+    """"q2" of a "Q2." numbering is placed when its number is: the label carries it."""
+    match = _Q_NUMBER.fullmatch(word)
+    return match is not None and match.group(1) in known
+
+
 def missing_lines(text: str, document: ParsedDocument) -> list[tuple[int, str, list[str]]]:
     """(line number, line, words found nowhere in the output) for every line the parser lost."""
     known = set(words("\n".join(output_texts(document))))
@@ -94,11 +100,11 @@ def missing_lines(text: str, document: ParsedDocument) -> list[tuple[int, str, l
             continue
         if document.kind == "interview" and references_marker(line) is not None:
             continue
-        line_words = words(_COUNTER.sub("", _Q_NUMBER.sub(r"\1", _ANSWER_MARK.sub("", line.text, count=1))))
+        line_words = words(_COUNTER.sub(" ", _ANSWER_MARK.sub("", line.text, count=1)))
         if line.number in plus_ones:
             is_mark, author = plus_one_line(line.text)
             line_words = words(author or "") if is_mark else [w for w in line_words if not _PLUS_ONE_MARK.fullmatch(w)]
-        missing = [w for w in line_words if w not in known and not _starts_a_word(w, stems)]
+        missing = [w for w in line_words if w not in known and not _starts_a_word(w, stems) and not _numbered_as(w, known)]
         if missing:
             lost.append((line.number, line.text, missing))
     return lost

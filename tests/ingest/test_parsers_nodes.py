@@ -177,7 +177,7 @@ def test_authors_before_the_text_in_brackets_and_after_an_arrow():
         "07-1": ("민수", "ReLU 말고 GELU를 쓰면 뭐가 좋은가요?"),
         "07-2": ("김민수", "시그모이드 출력층에 BCE 대신 MSE를 쓰면 안 되나요"),
         "07-3": ("지호", "드롭아웃을 활성화 함수 앞에 두나요 뒤에 두나요?"),
-        "07-4": ("세진", "Swish가 ReLU보다 항상 좋은가요?"),  # "Q." and full-width （세진）
+        "07-4": ("세진", "Q. Swish가 ReLU보다 항상 좋은가요?"),  # full-width （세진）
         "08-1": ("민수", "softmax랑 log_softmax 중에 뭘 써야 해요?"),
     }
     assert [(a.author, a.body_md[:6]) for a in questions["07-3"].answers] == [("민수", "ReLU에서"), ("지호", "아 그러네요")]
@@ -260,3 +260,10 @@ def test_me_too_inside_a_longer_line_is_not_a_plus_one():
     text = "## 노드 2\n드롭아웃은 왜 추론 때 끄나요? (가람)\n\n저도 궁금해요. 그런데 BN도 추론 때 다르게 동작하나요? (보라)\n"
     questions = nodes.parse(text, "nodes/x.md").questions()
     assert [(q.author, q.reactions) for q in questions] == [("가람", []), ("보라", [])]
+
+
+def test_a_link_at_the_start_of_a_line_is_not_a_bracketed_author():
+    text = "## 노드 2\n[블로그](https://example.org/bn) 글을 보면 배치 정규화가 왜 빨라지는지 나오나요?\n\n-> [서연] 네, 3장에 있어요\n"
+    (question,) = nodes.parse(text, "nodes/x.md").questions()
+    assert question.author is None and question.body_md.startswith("[블로그](https://example.org/bn)")
+    assert question.answers[0].author == "서연"

@@ -222,7 +222,8 @@ def split_author(text: str) -> tuple[str, str | None]:
 # "(민수) 질문 …" / "[민수] 답 …": the author written before the text, as chat exports and some
 # writers do. Only a Hangul name counts on its own; a Latin word there is usually a topic tag
 # ("(PyTorch) DataLoader …") unless the same name signs something elsewhere in the file.
-_LEADING_NAME = re.compile(r"[(（\[［]\s*`?([^()（）\[\]［］`]{1,32}?)`?\s*[)）\]］]\s*(?=\S)")
+# "[블로그](url) …" is a link, not a name in brackets: a "]" followed by "(" or "[" never closes a name.
+_LEADING_NAME = re.compile(r"(?:[(（]\s*`?([^()（）`]{1,32}?)`?\s*[)）]|[\[［]\s*([^\[\]［］`]{1,32}?)\s*[\]］](?![(\[]))\s*(?=\S)")
 _HANGUL_NAME = re.compile(r"[가-힣]{1,5}")
 
 
@@ -231,7 +232,7 @@ def split_leading_author(text: str, known: frozenset[str] | set[str] = frozenset
     match = _LEADING_NAME.match(text)
     if not match:
         return text, None
-    name = clean_name(match.group(1))
+    name = clean_name(match.group(1) or match.group(2))
     if name is None or name.lower() in TAG_WORDS:
         return text, None
     if not _HANGUL_NAME.fullmatch(name) and name not in known:

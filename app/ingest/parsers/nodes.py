@@ -58,8 +58,10 @@ _NAMED_REPLY = re.compile(r"(?:[-*+]\s+)?([^\s:：]{1,15}(?: [^\s:：]{1,15})?)(
 _ANSWER_WORDS = {"a", "답", "답변", "정답"}
 # "A. …", "A) …", "**A.** …", "**A**: …" answer like "-> …" (bold marks are how Notion exports them).
 _ANSWER_MARK = re.compile(r"(?:[-*+]\s+)?([*_]{0,2})(?:A|답변?|정답)(?:\s*[.)]\1|\1\s*[.):：])\s+(\S.*)$")
-# A "Q." / "**Q1.**" mark in front of a question says what the line is; the title reads better without it.
-_QUESTION_MARK = re.compile(r"([*_]{0,2})(?:Q|질문)\s*\d{0,3}(?:\s*[.):：]\1|\1\s*[.):：])\s*(?=\S)")
+# A bold "**Q.**" in front of a question (how Notion exports Q&A) is formatting that says what the line
+# is; a plain-text title would show its asterisks, so the title goes without it. A plain "Q1)" stays:
+# it is written text (and a posted title such as "Q1) 정규화 방법" must read back as written).
+_QUESTION_MARK = re.compile(r"([*_]{2})(?:Q|질문)\s*\d{0,3}(?:\s*[.):：]\1|\1\s*[.):：])\s*(?=\S)")
 # An HTML block whose closing tag comes after blank lines (<details> with Markdown inside) is one unit.
 _HTML_BLOCK_OPEN = re.compile(r"<(details|div|table|figure|blockquote|center|pre)\b[^>]*>", re.I)
 _HTML_BLOCK_SCAN = 200  # lines to look ahead for the closing tag; an unclosed tag ends at a blank line
@@ -197,8 +199,9 @@ def _blocks(lines: list[Line], unplaced: list[UnplacedLine], known_authors: set[
     for index, line in enumerate(lines):
         if index <= skip_to:
             continue
-        # A horizontal rule separates, like a blank line; it says nothing itself.
-        if (line.blank and not line.in_fence) or is_rule(line):
+        # A horizontal rule between blocks separates, like a blank line; it says nothing itself. Right
+        # under a line of text it stays with it (there it underlines a heading, or is written text).
+        if (line.blank and not line.in_fence) or (open_block is None and is_rule(line)):
             open_block = None
             continue
         end = _html_block_end(lines, index) if "<" in line.text else None
@@ -258,7 +261,7 @@ class _Section:
         for block in parts:
             text, marks, own_author = self._signed(block)
             author = author or own_author
-            plus_ones.extend((mark, block.first) for mark in marks)
+            plus_ones.extend((mark, block.lines[-1].number) for mark in marks)  # peeled off its last line
             if text:
                 texts.append(text)
                 if asking_title is None and asks(text):
@@ -305,12 +308,21 @@ class _Section:
                 self._start_question(parts, None, parts[0].first)
         return self.current
 
-    def _signed(self, block: _Block) -> tuple[str, list[str | None], str | None]:
+    def _unplace(self, block: _Block, reason: str) -> None:
+        """Report every line of a block that has nowhere to go (a reply's continuation lines too)."""
+        self.unplaced.extend(UnplacedLine(ln.number, ln.stripped, reason) for ln in block.lines if not ln.blank)
+
+    def _signed(self, block: _Block, *, plus_ones: bool = True) -> tuple[str, list[str | None], str | None]:
         """A block's text without its "2222" marks and author, the marks, and the author: written at
         its end ("… (name)", "… -> name"), at its start ("(name) …"), or at the end of its first line
-        when more lines (code, a list) follow."""
-        text, marks = split_plus_ones(block.body())
-        text, author = split_author(text)
+        when more lines (code, a list) follow. A reply keeps its "2222" marks as text: only a question
+        collects +1s."""
+        if block.kind == "attachment":
+            return block.body(), [], None  # code and HTML are shown as written: no marks, no author in them
+        if block.lines[-1].in_fence:
+            plus_ones = False  # the text ends inside a code block: its last line is code, not a mark
+        text, marks = split_plus_ones(block.body()) if plus_ones else (block.body(), [])
+        text, author = split_author(text) if not block.lines[-1].in_fence else (text, None)
         if author is None:
             text, author = split_leading_author(text, self.known_authors)
         if author is None and "\n" in text:
@@ -332,11 +344,16 @@ class _Section:
         self.gathering, self.gathered = block, []
 
     def _on_text(self, block: _Block) -> None:
+        text, marks, author = self._signed(block)
+        if self.gathering is not None and author not in (None, self.gathering.name):
+            self._close_gathering()  # a paragraph signed by someone else is their own question
         if self.gathering is not None:
             self.gathered.append(block)
             return
-        text, marks, author = self._signed(block)
         if self.current is not None and self.current.answers and not self.pending and not asks(text):
+            if marks:  # an answer collects no +1s: its "-> 2222" stays as written, after its text
+                body = block.body()
+                text += body[len(split_plus_ones(body)[0]):]
             self._add_answer(block, text, author, top_level=True)
             self.stack = []
             return
@@ -350,8 +367,11 @@ class _Section:
     _on_bullet = _on_text
 
     def _on_reply(self, block: _Block) -> None:
-        text, _, author = self._signed(block)
-        self._reply(block, text, block.name or author)
+        if block.name is not None:  # signed after its arrow: a name at its end belongs to the text
+            self._reply(block, block.body(), block.name)
+            return
+        text, _, author = self._signed(block, plus_ones=False)
+        self._reply(block, text, author)
 
     def _on_named(self, block: _Block) -> None:
         if self._question_for_reply() is None and asks(block.body()):
@@ -363,10 +383,10 @@ class _Section:
     def _reply(self, block: _Block, text: str, author: str | None) -> None:
         question = self._question_for_reply()
         if question is None:
-            self.unplaced.append(UnplacedLine(block.first, block.lines[0].stripped, "질문보다 먼저 나온 답글이라 붙일 질문이 없습니다"))
+            self._unplace(block, "질문보다 먼저 나온 답글이라 붙일 질문이 없습니다")
             return
         if not text:
-            self.unplaced.append(UnplacedLine(block.first, block.lines[0].stripped, "내용이 없는 화살표 줄"))
+            self._unplace(block, "내용이 없는 화살표 줄")
             return
         self._add_answer(block, text, author, top_level=False)
 
@@ -394,14 +414,14 @@ class _Section:
         # or shallower ("- → 👍" after a nested "    - → …" reacts to the top-level answer).
         target = next((answer for indent, answer in reversed(self.stack) if indent <= block.indent), self.last_target)
         if target is None:
-            self.unplaced.append(UnplacedLine(block.first, block.lines[0].stripped, "반응(이모지)을 붙일 질문이나 답글이 없습니다"))
+            self._unplace(block, "반응(이모지)을 붙일 질문이나 답글이 없습니다")
             return
         target.reactions.append(ParsedReaction("emoji", block.head, block.name, block.first))
 
     def _on_plus_one(self, block: _Block) -> None:
         question = self._question_for_reply()
         if question is None:
-            self.unplaced.append(UnplacedLine(block.first, block.lines[0].stripped, "'나도 궁금해요(2222)'를 붙일 질문이 없습니다"))
+            self._unplace(block, "'나도 궁금해요(2222)'를 붙일 질문이 없습니다")
             return
         question.reactions.append(ParsedReaction("plus_one", "+1", block.name, block.first))
 

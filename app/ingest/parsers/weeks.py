@@ -219,7 +219,8 @@ _NUMBERED = re.compile(r"\s*(?:[-*+•]\s+)?(\d{1,4})[.)]\s+(\S.*)$")
 _LIST_ITEM = re.compile(r"\s*(?:[-*+•]\s+)?((?i:Q|질문)\s?)?(\d{1,4})[.):]\s+(\S.*)$")
 _CIRCLED = re.compile("[\u2460-\u2473\u2776-\u277f]")  # ① … ⑳, ❶ … ❿
 # "3), 4)", "②③ 같이 답변", "2, 3": several numbers and nothing between them, one header for all.
-_NUMBER_RUN = re.compile(r"\s*(?:[-*+•]\s+)?[*_]{0,2}(\d{1,3}(?:[.)](?!\d))?(?:\s*[,/&·]?\s*\d{1,3}(?:[.)](?!\d))?)+)"
+# Each number is a whole digit run ((?!\d)), so a long run of digits has one reading, not exponentially many.
+_NUMBER_RUN = re.compile(r"\s*(?:[-*+•]\s+)?[*_]{0,2}(\d{1,3}(?:[.)])?(?!\d)(?:\s*[,/&·]?\s*\d{1,3}(?:[.)])?(?!\d))+)"
                          r"[*_]{0,2}(?:\s+(\S.*))?$")
 # "1번 …", "**2, 3번**": Korean "number N", alone or for several questions at once.
 _COUNTED = re.compile(r"\s*(?:[-*+•]\s+)?[*_]{0,2}((?:\d{1,3}\s*번?\s*[,~·&]\s*)*\d{1,3})\s*번[*_]{0,2}(?![가-힣])\s*(.*)$")
