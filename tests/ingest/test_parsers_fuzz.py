@@ -60,3 +60,26 @@ def test_random_mixes_never_raise_and_lose_no_line(kind, case):
     assert missing_lines(text, document) == []
     labels = [q.label for q in document.questions()]
     assert len(labels) == len(set(labels))  # labels stay unique whatever the file looks like
+
+
+# Long runs of the characters the patterns look for. A pattern that backtracks over them (the
+# merged-number header once did on a run of digits) makes these cases run for hours instead of
+# milliseconds; each must still parse and place every line.
+PATHOLOGICAL = {
+    "digits": "1" * 3000 + "x", "parens": "(" * 5000 + "가", "arrows": "-> " * 3000, "numbered": "1. " * 3000,
+    "hashes": "#" * 5000, "backticks": "`" * 5000, "stars": "**" * 3000 + "Q.", "twos": "2" * 5000 + "(가)",
+    "spaces": " " * 5000 + "x", "hangul": "가" * 100_000, "commas": "1, " * 3000 + "번", "circled": "①②③" * 2000,
+    "brackets": "[" * 3000 + "](" * 3000, "q_numbers": "Q1. " * 3000, "colons": "가: " * 3000, "names": "(가) " * 3000,
+    "decimals": "1.1.1.1." * 1000 + "x",
+    "nested": "\n".join("  " * depth + "-> 답" for depth in range(400)),
+    "unclosed_html": "<details>\n" * 2000,
+    "long_list": "\n".join(f"{n}. 질문인가요?" for n in range(1, 3000)),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(PARSERS))
+@pytest.mark.parametrize("name", sorted(PATHOLOGICAL))
+def test_long_runs_of_pattern_characters_parse_and_lose_no_line(kind, name):
+    text = "## 노드 1\n" + PATHOLOGICAL[name] + "\n"
+    document = parse_document(kind, text, f"{kind}/{name}.md")
+    assert missing_lines(text, document) == []
