@@ -8,7 +8,13 @@ from tests.conftest import SAMPLES_DIR
 
 
 def sample_text(name: str) -> str:
-    return (SAMPLES_DIR / name).read_text(encoding="utf-8")
+    """The sample exactly as stored: CRLF endings and a BOM reach the parser as they would from the
+    loader (read_text would turn CRLF into LF and hide them)."""
+    return raw_text(SAMPLES_DIR / name)
+
+
+def raw_text(path) -> str:
+    return path.read_bytes().decode("utf-8")
 
 
 def parse_sample(name: str) -> ParsedDocument:

@@ -9,7 +9,7 @@ import pytest
 from app.ingest.parsers import PARSERS, parse_document
 from tests.conftest import CONTENT_DIR, SAMPLES_DIR
 from tests.ingest.lossless import missing_lines
-from tests.ingest.parsing import shape
+from tests.ingest.parsing import raw_text, shape
 
 SEEDS = sorted(p for kind in PARSERS for p in (CONTENT_DIR / kind).glob("*.md"))
 SAMPLES = sorted(SAMPLES_DIR.glob("*.md"))
@@ -34,10 +34,10 @@ def test_every_sample_prefix_names_a_parser():
 
 @pytest.mark.parametrize(("kind", "path"), ALL_FILES, ids=[p.name for _, p in ALL_FILES])
 def test_no_line_is_lost(kind, path):
-    text = path.read_text(encoding="utf-8")
+    text = raw_text(path)
     document = parse_document(kind, text, path.name)
     assert missing_lines(text, document) == []
-    lines = text.splitlines()
+    lines = text.lstrip("\ufeff").replace("\r\n", "\n").split("\n")
     for item in document.unplaced:
         assert lines[item.line - 1].strip() and item.reason, item
 
@@ -51,7 +51,9 @@ def test_the_lossless_check_notices_a_dropped_reply():
 
 
 def _variants(text: str) -> dict[str, str]:
+    text = text.lstrip("\ufeff").replace("\r\n", "\n")  # samples stored with CRLF or a BOM start from LF
     return {
+        "lf": text,
         "crlf": text.replace("\n", "\r\n"),
         "cr": text.replace("\n", "\r"),
         "bom": "\ufeff" + text,
@@ -62,7 +64,7 @@ def _variants(text: str) -> dict[str, str]:
 
 @pytest.mark.parametrize(("kind", "path"), ALL_FILES, ids=[p.name for _, p in ALL_FILES])
 def test_line_endings_bom_nfd_and_non_breaking_spaces_change_nothing(kind, path):
-    text = path.read_text(encoding="utf-8")
+    text = raw_text(path)
     expected = shape(parse_document(kind, text, path.name))
     for name, variant in _variants(text).items():
         assert shape(parse_document(kind, variant, path.name)) == expected, name

@@ -85,3 +85,59 @@ def test_a_bold_references_line_opens_the_reference_list_too():
     question = by_label(parse_sample("interview_references.md"))["#9"]
     assert [a.body_md for a in question.answers] == ["Leslie Smith가 2015년에 제안했다."]
     assert [r.url for r in question.references] == ["https://arxiv.org/abs/1506.01186"]
+
+
+# --- files written the way other authors write them (red-team samples) ----------------------------
+
+
+def test_without_a_table_of_contents_sub_questions_far_from_their_parent_still_name_it():
+    document = parse_sample("interview_no_toc_sub_questions_far_apart.md")
+    assert document.title == "ML 엔지니어 면접 질문 정리 (2편)" and document.intro_md.startswith("> 1편에 이어서")
+    assert [(q.label, q.parent_label, bool(q.answers)) for q in document.questions()] == [
+        ("#21", None, True), ("#22", None, True), ("#21-1", "#21", True), ("#23", None, False), ("#21-3", "#21", True),
+    ]
+    questions = by_label(document)
+    assert questions["#21"].title == "배치 정규화(Batch Normalization)를 설명해 주세요."  # title at ###
+    assert [r.url for r in questions["#21"].references] == [
+        "https://arxiv.org/abs/1502.03167", "https://d2l.ai/chapter_convolutional-modern/batch-norm.html",
+    ]
+    assert "## #99 이건 질문이 아니라 주석\n#### References\n```" in questions["#21-1"].answers[0].body_md
+    assert questions["#21-1"].references == []  # a "References" line inside code opens nothing
+    assert [(r.title, r.url) for r in questions["#21-3"].references] == [
+        ("Layer Normalization (Ba et al., 2016)", "https://arxiv.org/abs/1607.06450"),
+        ("Recurrent Batch Normalization", "https://arxiv.org/abs/1603.09025"),  # "2. title, url"
+    ]
+
+
+def test_label_headings_with_separators_and_reference_heading_spellings():
+    document = parse_sample("interview_heading_and_reference_variants.md")
+    assert document.intro_md.startswith("## 📝 목차")
+    questions = by_label(document)
+    assert {label: q.title for label, q in questions.items()} == {
+        "#1": "경사 하강법(Gradient Descent)이란?", "#2": "학습률이 너무 크면?", "#3": "모멘텀은 왜 쓰나?",
+        "#4": "Adam의 bias correction은 왜 필요한가요?",
+    }
+    assert [r.url for r in questions["#1"].references] == ["https://en.wikipedia.org/wiki/Gradient_descent"]  # "Reference"
+    assert [r.url for r in questions["#2"].references] == [  # "**References**" and bare URLs without bullets
+        "https://www.jeremyjordan.me/nn-learning-rate/", "https://cs231n.github.io/neural-networks-3/",
+    ]
+    assert questions["#3"].answers == [] and questions["#3"].references == []  # an empty "#### 참고"
+    assert questions["#4"].math == [r"\hat{m}_t = \frac{m_t}{1-\beta_1^t}"]
+    assert [(i.src, i.is_local) for i in document.images][:1] == [("./img/lr_too_big.png", True)]
+
+
+def test_a_bold_or_quoted_q_line_is_the_title_when_there_is_no_title_heading():
+    document = parse_sample("interview_bold_and_quoted_titles_tables_html.md")
+    questions = by_label(document)
+    assert questions["#1"].title == "CNN에서 파라미터 수는 어떻게 계산하나요?"
+    assert questions["#1"].answers[0].body_md.startswith("(커널 높이")
+    assert "| Conv 3x3, 64→128 |" in questions["#1"].answers[0].body_md
+    assert questions["#2"].title == "Receptive field를 넓히는 방법은?"
+    assert questions["#2"].answers[0].body_md.endswith("</details>")
+    assert (questions["#2-1"].title, questions["#2-1"].parent_label, questions["#2-1"].answers) == ("#2-1", "#2", [])
+    assert [(r.title, r.line) for r in questions["#3"].references] == [("Non-maximum suppression 설명 (PyImageSearch)", 40)]
+
+
+def test_an_interview_file_with_only_a_title():
+    document = parse_sample("interview_only_title.md")
+    assert (document.title, document.questions(), document.unplaced) == ("딥러닝 면접 질문 모음", [], [])

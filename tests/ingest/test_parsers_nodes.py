@@ -147,3 +147,123 @@ def test_a_marked_line_answers_the_q_marked_question_before_it():
     assert [(q.author, [(a.line, a.body_md[:6]) for a in q.answers]) for q in document.questions()] == [
         ("도현", [(3, "이상치에 덜")]), ("지민", [(7, "작은 오차에")]),
     ]
+
+
+# --- files written the way other study groups write them (red-team samples) -----------------------
+
+
+def test_section_headings_at_any_level_with_subtitles_give_their_number():
+    document = parse_sample("nodes_heading_variants_with_subtitles.md")
+    assert document.title == "아이펠 리서치 4기 - 노드 질문 모음"
+    assert document.intro_md.startswith("노드 진행하면서") and document.intro_md.endswith("아무나!")
+    assert [(s.title, [q.label for q in s.questions]) for s in document.sections] == [
+        ("노드 3: CNN 기초", ["3-1", "3-2"]), ("노드 4 - 전이학습", ["4-1"]), ("Node 05", []), ("노드 06 (RNN)", ["06-1"]),
+    ]
+    questions = by_label(document)
+    assert [(q.author, len(q.answers)) for q in questions.values()] == [("은지", 1), ("도현", 0), ("은지", 2), ("지호", 0)]
+    assert questions["3-1"].answers[0].line == 9  # "  -> …" under the bullet
+    gathered = questions["4-1"]  # "(은지)" with the question on the very next lines
+    assert gathered.line == 15 and gathered.title == "fine-tuning할 때 BatchNorm 층은 얼려야 하나요?"
+    assert gathered.body_md.endswith("이유를 모르겠어요.")
+    first, note = gathered.answers
+    assert (first.author, [r.emoji for r in first.reactions]) == ("도현", ["👍"])
+    assert note.line == 22 and note.body_md.endswith("https://keras.io/guides/transfer_learning/")  # a deeper heading is text
+
+
+def test_authors_before_the_text_in_brackets_and_after_an_arrow():
+    document = parse_sample("nodes_author_forms.md")
+    questions = by_label(document)
+    assert {label: (q.author, q.title) for label, q in questions.items()} == {
+        "07-1": ("민수", "ReLU 말고 GELU를 쓰면 뭐가 좋은가요?"),
+        "07-2": ("김민수", "시그모이드 출력층에 BCE 대신 MSE를 쓰면 안 되나요"),
+        "07-3": ("지호", "드롭아웃을 활성화 함수 앞에 두나요 뒤에 두나요?"),
+        "07-4": ("세진", "Q. Swish가 ReLU보다 항상 좋은가요?"),  # full-width （세진）
+        "08-1": ("민수", "softmax랑 log_softmax 중에 뭘 써야 해요?"),
+    }
+    assert [(a.author, a.body_md[:6]) for a in questions["07-3"].answers] == [("민수", "ReLU에서"), ("지호", "아 그러네요")]
+    assert [(a.author, a.line) for a in questions["07-4"].answers] == [(None, 11), ("민수", 12)]
+    # "민수: …?" opens the section, so it asks; "서연 : …" and "[서연] …" answer it.
+    assert [(a.author, a.line) for a in questions["08-1"].answers] == [("서연", 16), ("서연", 18)]
+    assert document.unplaced == []
+
+
+def test_bold_q_and_a_marks_bullet_arrows_and_rules():
+    document = parse_sample("nodes_bold_q_a_marks_and_bullet_arrows.md")
+    assert document.intro_md == "> 질문 남길 때 (이름) 꼭 적어주세요!"  # the `---` under it is decoration
+    questions = by_label(document)
+    assert list(questions) == ["01-1", "02-1"]  # "**A.** …" answers; it is no second question
+    first = questions["01-1"]
+    assert (first.author, first.title) == ("규리", "tf.function을 붙이면 왜 print가 한 번만 찍히나요?")
+    assert [(a.author, a.line) for a in first.answers] == [("동현", 11)]
+    thread = questions["02-1"]
+    assert [(d, a.author, a.line) for d, a in walk(thread.answers)] == [(0, "동현", 19), (1, "다인", 20)]
+    # "- → 👍" at the top level reacts to the top-level answer, not to the nested reply above it.
+    assert [(r.emoji, r.author) for r in thread.answers[0].reactions] == [("👍", "규리")]
+    assert thread.answers[0].replies[0].reactions == []
+    assert all(a.body_md != "---" for _, a in walk(thread.answers))
+
+
+def test_code_blocks_never_open_sections_replies_or_reactions():
+    document = parse_sample("nodes_code_fence_lookalikes.md")
+    assert [s.title for s in document.sections] == ["노드 15", "노드 16"]
+    question = document.questions()[0]
+    assert "## 패딩을 안 줘서 그런가?\n-> 이 줄도 코드 안이에요\n2222\n(가온)\n```" in question.body_md
+    assert question.reactions == []
+    assert [(d, a.author, a.line) for d, a in walk(question.answers)] == [(0, "가온", 15), (1, "하늘", 19)]
+    answer = question.answers[0]
+    assert "padding=1)  # -> 32 유지" in answer.body_md and "(가온)" not in answer.body_md
+    assert "~~~text\n## 노드 99\n-> 👍\n~~~" in answer.replies[0].body_md and answer.replies[0].reactions == []
+
+
+def test_nested_bullets_tables_and_html_blocks_stay_with_what_they_belong_to():
+    document = parse_sample("nodes_tables_html_and_nested_lists.md")
+    first, second = document.questions()
+    assert (first.label, first.author, first.line) == ("20-1", "윤서", 3)
+    assert "- 불균형 데이터일 때" in first.body_md and "| B | 0.75 | 0.80 |" in first.body_md
+    (answer,) = first.answers
+    assert answer.author == "준혁" and answer.body_md.endswith("</details>")  # one <details>, blank lines and all
+    assert "recall이 0.7까지" in answer.body_md
+    (long_answer,) = second.answers
+    assert long_answer.author == "준혁" and len(long_answer.body_md) > 500
+
+
+def test_arrow_spellings_indent_levels_and_me_too_lines_in_a_crlf_file_with_a_bom():
+    questions = by_label(parse_sample("nodes_crlf_bom_arrow_spellings_and_me_too.md"))
+    assert list(questions) == ["11-1", "12-1", "13-1"]
+    thread = questions["11-1"]
+    assert [(d, a.author, a.line) for d, a in walk(thread.answers)] == [
+        (0, None, 3), (1, "수빈", 4), (2, "태오", 5), (0, None, 6),  # "=>", 2 and 4 spaces, "->" without a space
+    ]
+    assert [(r.emoji, r.author) for r in thread.answers[1].reactions] == [("👍👍", None), ("🙏", "수빈")]
+    plus_ones = questions["12-1"]
+    assert [(r.kind, r.author, r.line) for r in plus_ones.reactions] == [
+        ("plus_one", None, 12), ("plus_one", None, 13), ("plus_one", "하람", 14), ("plus_one", "태오", 15),
+    ]
+    assert [(d, a.author) for d, a in walk(plus_ones.answers)] == [(0, None), (1, "하람")]  # "→" and a tab
+    (me_too,) = questions["13-1"].reactions  # "  - 저도요!! (지유)" under the bullet
+    assert (me_too.kind, me_too.author) == ("plus_one", "지유")
+    assert questions["13-1"].answers == []
+
+
+def test_a_file_with_only_a_title_has_no_sections_and_nothing_unplaced():
+    document = parse_sample("nodes_only_title.md")
+    assert (document.title, document.sections, document.unplaced) == ("딥러닝 노드 질문방", [], [])
+
+
+def test_a_leading_tag_in_parentheses_is_not_an_author():
+    text = "## 노드 2\n(추가) 배치 크기를 줄이면 왜 일반화가 좋아지나요?\n\n(PyTorch) DataLoader의 num_workers는 몇이 좋나요?\n"
+    questions = nodes.parse(text, "nodes/x.md").questions()
+    assert [(q.author, q.body_md[:4]) for q in questions] == [(None, "(추가)"), (None, "(PyT")]
+
+
+def test_me_too_inside_a_longer_line_is_not_a_plus_one():
+    text = "## 노드 2\n드롭아웃은 왜 추론 때 끄나요? (가람)\n\n저도 궁금해요. 그런데 BN도 추론 때 다르게 동작하나요? (보라)\n"
+    questions = nodes.parse(text, "nodes/x.md").questions()
+    assert [(q.author, q.reactions) for q in questions] == [("가람", []), ("보라", [])]
+
+
+def test_a_link_at_the_start_of_a_line_is_not_a_bracketed_author():
+    text = "## 노드 2\n[블로그](https://example.org/bn) 글을 보면 배치 정규화가 왜 빨라지는지 나오나요?\n\n-> [서연] 네, 3장에 있어요\n"
+    (question,) = nodes.parse(text, "nodes/x.md").questions()
+    assert question.author is None and question.body_md.startswith("[블로그](https://example.org/bn)")
+    assert question.answers[0].author == "서연"

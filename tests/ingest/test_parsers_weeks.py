@@ -14,6 +14,13 @@ from tests.ingest.parsing import by_label, parse_sample
     ("weeks_questions_without_lecture.md", "a"),
     ("weeks_numbered_mismatch.md", "b"),
     ("weeks_numbered_without_list.md", "b"),
+    ("weeks_check_variants_and_bare_authors.md", "a"),
+    ("weeks_week_sections_and_fenced_headings.md", "a"),
+    ("weeks_q_numbered_headings_without_checks.md", "a"),
+    ("weeks_q_marked_list_and_bare_q_answers.md", "b"),
+    ("weeks_paren_numbers_and_merged_headers.md", "b"),
+    ("weeks_circled_numbers_merged_and_skipped.md", "b"),
+    ("weeks_counted_crlf_nbsp_trailing_spaces.md", "b"),
 ])
 def test_layout_is_recognised_from_structure(name, layout):
     assert parse_sample(name).layout == layout
@@ -126,3 +133,103 @@ def test_korean_counted_headers_point_at_one_or_several_questions():
         ("1", [11]), ("2", [14]), ("3", [15]), ("4", [18]),
     ]
     assert document.questions()[0].answers[0].body_md == "- self-attention은 순서를 모르기 때문에 위치 정보를 더해 준다"
+
+
+# --- files written the way other study groups write them (red-team samples) -----------------------
+
+
+def test_check_marks_and_authors_written_without_backticks():
+    document = parse_sample("weeks_check_variants_and_bare_authors.md")
+    assert [(q.label, q.author, q.page_ref) for q in document.questions()] == [
+        ("9-1", "민지", "p.15"), ("9-2", "준호", "p.22"), ("9-3", "서윤", None), ("9-4", "민지", "p.40"),
+        ("9-5", "준호", "p.47"), ("10-1", "서윤", "p.12"),
+    ]
+    questions = by_label(document)
+    assert questions["9-2"].title == "VGG가 3x3 필터만 쓰는 이유?"  # "✔️ 준호 p.22 …"
+    assert questions["9-5"].title == "ResNet-50부터 bottleneck block을 쓰는 이유?" and not questions["9-5"].answers
+    assert "- 3x3x2 = 18 < 25" in questions["9-2"].answers[0].body_md
+
+
+def test_a_question_heading_with_only_meta_asks_in_its_first_paragraph():
+    question = by_label(parse_sample("weeks_check_variants_and_bare_authors.md"))["9-4"]
+    assert question.line == 19 and question.title.startswith("ResNet에서 identity mapping이 왜")
+    assert [(a.line, a.body_md.split()[0]) for a in question.answers] == [(23, "잔차만")]
+
+
+def test_week_sections_and_headings_inside_code_blocks():
+    document = parse_sample("weeks_week_sections_and_fenced_headings.md")
+    assert [(s.title, [q.label for q in s.questions]) for s in document.sections] == [
+        ("3주차", ["3-1", "3-2", "3-3"]), ("4주차", ["4-1"]),
+    ]
+    questions = by_label(document)
+    assert "#### ✅ `가짜` `p.1` 코드 안의 이 줄도 질문이 아니다" in questions["3-1"].answers[0].body_md
+    assert questions["3-2"].answers[0].body_md.startswith("$$\n\\sigma'(x)")
+    assert questions["3-3"].answers == []
+    assert "| Xavier | sigmoid/tanh에 적합 |" in questions["4-1"].answers[0].body_md
+    assert [u.line for u in document.unplaced] == [41]  # the editor's comment renders as nothing
+
+
+def test_q_numbered_question_headings_without_check_marks():
+    document = parse_sample("weeks_q_numbered_headings_without_checks.md")
+    assert [(q.label, q.author, bool(q.answers)) for q in document.questions()] == [
+        ("10-1", "지훈", True), ("10-2", "예나", True), ("10-3", None, False), ("11-1", "예나", True),
+    ]
+    assert "$$v_{t+1}" in by_label(document)["10-2"].answers[0].body_md
+
+
+def test_a_q_marked_list_and_answers_that_repeat_or_only_name_the_q_number():
+    document = parse_sample("weeks_q_marked_list_and_bare_q_answers.md")
+    assert [(q.label, q.title.split()[0], [a.line for a in q.answers]) for q in document.questions()] == [
+        ("1", "CNN에서", [11]), ("2", "pooling", [14]), ("3", "1x1", []), ("4", "receptive", [18]),
+    ]
+    assert document.notes_md == ""  # the `---` between the list and the answers says nothing
+
+
+def test_paren_numbers_answers_written_after_the_number_and_a_merged_header():
+    document = parse_sample("weeks_paren_numbers_and_merged_headers.md")
+    assert document.notes_md == "답변 정리"
+    answers = {q.label: [(a.line, " ".join(a.body_md.split()[:2])) for a in q.answers] for q in document.questions()}
+    assert answers == {
+        "1": [(11, "출력이 -1~1이라")],  # "1) tanh → …": "tanh" only shortens question 1
+        "2": [(12, "cell state는")],  # the number is the question, the words are the answer
+        "3": [(14, "- GRU는")], "4": [(15, "- 이전")],  # "3), 4)" shares its bullets out in order
+        "5": [(17, "- dot,")],
+    }
+
+
+def test_circled_numbers_a_merged_header_with_words_and_a_skipped_question():
+    document = parse_sample("weeks_circled_numbers_merged_and_skipped.md")
+    questions = by_label(document)
+    assert list(questions) == ["1", "2", "3", "4"]
+    assert questions["2"].title == "Layer Norm은 배치 크기와 상관없는가?"  # non-breaking spaces folded
+    assert [a.line for a in questions["1"].answers] == [9]
+    assert [a.body_md for a in questions["2"].answers] == ["**같이 답변**\n\n- LN은 샘플 하나 안에서 정규화하므로 배치 크기와 무관"]
+    assert [a.line for a in questions["3"].answers] == [14]
+    assert questions["4"].answers == [] and document.notes_md == ""
+
+
+def test_counted_headers_with_arrows_in_a_crlf_file_with_non_breaking_spaces():
+    document = parse_sample("weeks_counted_crlf_nbsp_trailing_spaces.md")
+    assert document.title == "5주차 질문"
+    answers = {q.label: [(a.line, a.body_md[:10]) for a in q.answers] for q in document.questions()}
+    assert answers["1"] == [(9, "train loss")] and answers["2"] == [(12, "- 데이터셋마다 다")]
+    assert answers["3"] == []  # "3번은 시간이 부족해서 …" remarks on question 3; it does not answer it
+    assert answers["4"][0][1].startswith("❌ 적용하면 안 됨")
+
+
+def test_a_weeks_file_with_only_a_title():
+    document = parse_sample("weeks_only_title.md")
+    assert (document.title, document.questions(), document.unplaced, document.notes_md) == ("10주차 스터디", [], [], "")
+
+
+def test_a_numbered_list_inside_an_answer_is_not_taken_for_answers_in_turn():
+    text = "1. tanh를 쓰는 이유?\n2. ReLU가 좋은 이유?\n\n1) tanh\n이유는 두 가지\n1. 0 중심\n2. 포화가 덜함\n"
+    questions = weeks.parse(text, "weeks/x.md").questions()
+    assert [len(q.answers) for q in questions] == [1, 0]
+    assert "2. 포화가 덜함" in questions[0].answers[0].body_md
+
+
+def test_a_decimal_is_not_a_run_of_numbers():
+    text = "1. 학습률은?\n2. 배치 크기는?\n\n1. 학습률은?\n1.5배 정도로 키웠다\n"
+    questions = weeks.parse(text, "weeks/x.md").questions()
+    assert [[a.body_md for a in q.answers] for q in questions] == [["1.5배 정도로 키웠다"], []]

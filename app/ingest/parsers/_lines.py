@@ -172,7 +172,22 @@ _TRAILING_PAREN_NAME = re.compile(r"[(（]\s*`?([^()（）`]{1,32}?)`?\s*[)）]\
 _TRAILING_ARROW_NAME = re.compile(r"(?:^|\s)" + ARROW + r"\s*`?([^\s`()]{1,32}(?: [^\s`()]{1,16})?)`?\s*$")
 _AUTHOR_LINE = re.compile(r"\s*[(（]\s*`?([^()（）`]{1,32}?)`?\s*[)）]\s*$")
 _PLUS_ONE_TAIL = re.compile(r"\s*" + ARROW + r"\s*(?:2{3,}|\+1)\s*(?:\(\s*([^()]{1,32}?)\s*\))?\s*$")
-_PLUS_ONE_LINE = re.compile(r"\s*(?:[-*+]\s+)?(?:" + ARROW + r"\s*)?(?:2{3,}|\+1)\s*(?:\(\s*([^()]{1,32}?)\s*\))?\s*$")
+# "Me too" written out: a line that says only "저도 궁금해요" (and who) adds a +1 like "2222" does.
+ME_TOO = (r"(?:저도|저두|나도|me\s*too)\s*(?:요|궁금(?:해요|합니다|하네요|했어요|함|해)?|같은\s*질문(?:이에요|입니다|이요)?|"
+          r"그래요|그랬어요|마찬가지(?:예요|에요|입니다)?)?|같은\s*질문(?:이에요|입니다|이요)?|동감(?:입니다|이에요)?")
+_PLUS_ONE_LINE = re.compile(
+    r"\s*(?:[-*+]\s+)?(?:" + ARROW + r"\s*)?(?:2{3,}|\+1|(?i:" + ME_TOO + r"))[\s!.~ㅠㅜ^]*"
+    r"(?:[(（]\s*([^()（）]{1,32}?)\s*[)）])?\s*$")
+
+
+# Words people put in parentheses or before a colon to tag a line, not to sign it: "(추가) …",
+# "(참고) …", "질문: …". They look like a short Hangul name, so they are ruled out by list.
+TAG_WORDS = frozenset({
+    "q", "a", "질문", "답", "답변", "참고", "참조", "예", "예시", "결론", "요약", "정리", "주의", "추가", "note",
+    "todo", "링크", "출처", "코드", "식", "수식", "정답", "문제", "힌트", "tip", "팁", "ps", "p.s", "eg", "e.g", "ex",
+    "url", "link", "source", "ref", "warning", "info", "summary", "수정", "해결", "미해결", "중요", "선택", "심화",
+    "기초", "복습", "공통", "보충", "궁금", "완료", "재질문", "후속", "관련", "이론", "실습", "과제", "퀴즈", "edit",
+})
 
 
 def clean_name(raw: str | None) -> str | None:
@@ -202,6 +217,27 @@ def split_author(text: str) -> tuple[str, str | None]:
         if name and text[: match.start()].strip():
             return text[: match.start()].rstrip(), name
     return text, None
+
+
+# "(민수) 질문 …" / "[민수] 답 …": the author written before the text, as chat exports and some
+# writers do. Only a Hangul name counts on its own; a Latin word there is usually a topic tag
+# ("(PyTorch) DataLoader …") unless the same name signs something elsewhere in the file.
+# "[블로그](url) …" is a link, not a name in brackets: a "]" followed by "(" or "[" never closes a name.
+_LEADING_NAME = re.compile(r"(?:[(（]\s*`?([^()（）`]{1,32}?)`?\s*[)）]|[\[［]\s*([^\[\]［］`]{1,32}?)\s*[\]］](?![(\[]))\s*(?=\S)")
+_HANGUL_NAME = re.compile(r"[가-힣]{1,5}")
+
+
+def split_leading_author(text: str, known: frozenset[str] | set[str] = frozenset()) -> tuple[str, str | None]:
+    """Text and its author when written at its start as "(name) …" or "[name] …"."""
+    match = _LEADING_NAME.match(text)
+    if not match:
+        return text, None
+    name = clean_name(match.group(1) or match.group(2))
+    if name is None or name.lower() in TAG_WORDS:
+        return text, None
+    if not _HANGUL_NAME.fullmatch(name) and name not in known:
+        return text, None
+    return text[match.end():], name
 
 
 def split_plus_ones(text: str) -> tuple[str, list[str | None]]:

@@ -23,6 +23,7 @@ from app.ingest.document import (
 from app.ingest.parsers._lines import (
     LabelBook,
     Line,
+    asks,
     boilerplate_reason,
     drop_boilerplate,
     heading,
@@ -35,7 +36,13 @@ from app.ingest.parsers._links import bare_urls, comment_math, images_in, links_
 
 KIND = "interview"
 
-_LABEL = re.compile(r"#\s?(\d{1,4}(?:\s?-\s?\d{1,4})*)(?![\w-])\s*[.:)]?\s*(.*)$")
+# "## #12 질문", "## #12. 질문", "## #12) 질문", "## #12 - 질문", "## #12: 질문": the mark after the
+# number separates it from the title and is not part of it.
+_LABEL = re.compile(r"#\s?(\d{1,4}(?:\s?-\s?\d{1,4})*)(?![\w-])(?:\s*[.:)]|\s+[-–—|](?=\s))?\s*(.*)$")
+# A question written as the first line of its body rather than as a heading: "**Q. …?**", "> Q. …?",
+# "Q: …?". Only a line that asks and is marked as a question (bold, quoted or "Q.") is taken for one.
+_TITLE_LINE = re.compile(r"\s*(?:>\s*)?([*_]{2})?\s*(?:(?:Q|질문)\s*[.:：)]\s*)?(.+?)\s*\1?\s*$")
+_MARKED_TITLE = re.compile(r"\s*(?:>\s*|[*_]{2}|(?:Q|질문)\s*[.:：)])")
 _LIST_MARKER = re.compile(r"\s*(?:[-*+]|\d{1,3}[.)])\s+")
 _REFERENCES_WORDS = r"(?:references?|reference links?|참고\s*(?:자료|문헌|링크|사이트)?|출처|관련\s*링크)\s*:?"
 REFERENCES_HEADING = re.compile("(?i)" + _REFERENCES_WORDS)
@@ -126,6 +133,10 @@ def _question(heading_line: Line, label: str, heading_rest: str, level: int, blo
         if found and found[0] > level and not REFERENCES_HEADING.fullmatch(found[1]):
             title = " ".join(part for part in (heading_rest, found[1]) if part)
             body_start = first + 1
+    written = None  # the question as written when it is a body line rather than a heading
+    if not title and first is not None and _title_line(block[first]):
+        title, written = _title_line(block[first]), block[first].stripped
+        body_start = first + 1
     title = title or toc.title_of(label) or label
 
     answer_lines: list[Line] = []
@@ -145,7 +156,7 @@ def _question(heading_line: Line, label: str, heading_rest: str, level: int, blo
             _reference(line, references, document)
 
     question = ParsedQuestion(
-        label=labels.take(label), title=title, body_md=title, author=None, line=heading_line.number,
+        label=labels.take(label), title=title, body_md=written or title, author=None, line=heading_line.number,
         parent_label=_parent_of(label), references=references,
     )
     kept = strip_trailing_rules(drop_boilerplate(answer_lines, document.unplaced))
@@ -154,6 +165,14 @@ def _question(heading_line: Line, label: str, heading_rest: str, level: int, blo
         question.answers.append(ParsedAnswer(body_md=body, author=None, line=next(ln.number for ln in kept if not ln.blank)))
     question.math = comment_math(title) + comment_math(body)
     return question
+
+
+def _title_line(line: Line) -> str | None:
+    """The question on a "**Q. …?**" / "> Q. …?" line, else None."""
+    if line.in_fence or heading(line) or not _MARKED_TITLE.match(line.text) or not asks(line.text):
+        return None
+    match = _TITLE_LINE.match(line.text)
+    return match.group(2).strip("*_ ").strip() if match else None
 
 
 def _reference(line: Line, references: list[ParsedReference], document: ParsedDocument) -> None:
@@ -170,7 +189,7 @@ def _reference(line: Line, references: list[ParsedReference], document: ParsedDo
     if urls:
         text = _LIST_MARKER.sub("", line.text, count=1).strip()
         for url in urls:
-            title = text.replace(url, "").strip(" -:|") or url
+            title = text.replace(url, "").strip(" -–:|,;") or url
             references.append(ParsedReference(title=title, url=url, line=line.number))
         return
     reason = boilerplate_reason(line, preamble=False) or "참고 자료 목록 아래에 있지만 링크가 없는 줄"

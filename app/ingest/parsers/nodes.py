@@ -26,6 +26,7 @@ from app.ingest.document import (
 )
 from app.ingest.parsers._lines import (
     ARROW,
+    TAG_WORDS,
     LabelBook,
     Line,
     asks,
@@ -36,12 +37,15 @@ from app.ingest.parsers._lines import (
     emoji_only,
     first_line,
     heading,
+    is_rule,
     join_lines,
     number_in,
     plus_one_line,
     split_author,
+    split_leading_author,
     split_lines,
     split_plus_ones,
+    strip_trailing_rules,
 )
 from app.ingest.parsers._links import comment_math, images_in, settle
 
@@ -51,14 +55,16 @@ _REPLY = re.compile(r"(?:[-*+]\s+)?" + ARROW + r"\s?(.*)$")
 _LINK_REPLY = re.compile(r"\[\s*" + ARROW + r"\s*(.*?)\]\((.*)$")
 _BULLET = re.compile(r"(?:[-*+]|\d{1,3}[.)])\s+(.*)$")
 _NAMED_REPLY = re.compile(r"(?:[-*+]\s+)?([^\s:：]{1,15}(?: [^\s:：]{1,15})?)(\s*)[:：]\s+(\S.*)$")
-# Words that look like "name :" but introduce a note or mark a Q/A rather than name a person.
-_NOT_NAMES = {
-    "q", "a", "질문", "답", "답변", "참고", "참조", "예", "예시", "결론", "요약", "정리", "주의", "추가", "note",
-    "todo", "링크", "출처", "코드", "식", "수식", "정답", "문제", "힌트", "tip", "팁", "ps", "p.s", "eg", "e.g", "ex",
-    "url", "link", "source", "ref", "warning", "info", "summary",
-}
 _ANSWER_WORDS = {"a", "답", "답변", "정답"}
-_ANSWER_MARK = re.compile(r"(?:[-*+]\s+)?(?:A|답변?|정답)\s*[.)]\s+(\S.*)$")  # "A. …" answers like "-> …"
+# "A. …", "A) …", "**A.** …", "**A**: …" answer like "-> …" (bold marks are how Notion exports them).
+_ANSWER_MARK = re.compile(r"(?:[-*+]\s+)?([*_]{0,2})(?:A|답변?|정답)(?:\s*[.)]\1|\1\s*[.):：])\s+(\S.*)$")
+# A bold "**Q.**" in front of a question (how Notion exports Q&A) is formatting that says what the line
+# is; a plain-text title would show its asterisks, so the title goes without it. A plain "Q1)" stays:
+# it is written text (and a posted title such as "Q1) 정규화 방법" must read back as written).
+_QUESTION_MARK = re.compile(r"([*_]{2})(?:Q|질문)\s*\d{0,3}(?:\s*[.):：]\1|\1\s*[.):：])\s*(?=\S)")
+# An HTML block whose closing tag comes after blank lines (<details> with Markdown inside) is one unit.
+_HTML_BLOCK_OPEN = re.compile(r"<(details|div|table|figure|blockquote|center|pre)\b[^>]*>", re.I)
+_HTML_BLOCK_SCAN = 200  # lines to look ahead for the closing tag; an unclosed tag ends at a blank line
 # A paragraph that is only an image, a code block or a block of HTML shows something; it belongs to
 # whatever it follows rather than asking or answering on its own.
 _ATTACHMENT = re.compile(r"(?:!\[[^\]]*\]\([^)]*\)\s*)+$|<(?!!--)[a-zA-Z/][^>]*>(?:.*>)?\s*$")
@@ -103,20 +109,22 @@ def _classify(line: Line, known_authors: set[str]) -> _Block | None:
         emoji = emoji_only(bare)
         if emoji:
             return _Block("reaction", [line], line.indent, head=emoji, name=reactor)
-        return _Block("reply", [line], line.indent, head=content)
+        # "-> 지호: 감사합니다" / "-> (민수) …": the reply's author written after the arrow.
+        named = _named(content, known_authors)
+        if named:
+            return _Block("reply", [line], line.indent, head=named[1], name=named[0])
+        content, leading = split_leading_author(content, known_authors)
+        return _Block("reply", [line], line.indent, head=content, name=leading)
     marked = _ANSWER_MARK.match(text)
     if marked:
-        return _Block("reply", [line], line.indent, head=marked.group(1))
+        content, leading = split_leading_author(marked.group(2), known_authors)
+        return _Block("reply", [line], line.indent, head=content, name=leading)
     named = _NAMED_REPLY.match(text)
-    if named and "://" not in named.group(1):
-        word = named.group(1).strip()
-        if word.lower() in _ANSWER_WORDS:
-            return _Block("reply", [line], line.indent, head=named.group(3))
-        name = clean_name(word)
-        # "남철 : …" (spaced colon) names a person; "Dropout: …" is a term being explained unless the
-        # word also signs a question or reply somewhere in the file.
-        if name and word.lower() not in _NOT_NAMES and (named.group(2) or name in known_authors):
-            return _Block("named", [line], line.indent, head=named.group(3), name=name)
+    if named and "://" not in named.group(1) and named.group(1).strip().lower() in _ANSWER_WORDS:
+        return _Block("reply", [line], line.indent, head=named.group(3))
+    named = _named(text, known_authors)
+    if named:
+        return _Block("named", [line], line.indent, head=named[1], name=named[0])
     bare, reactor = split_author(text)
     emoji = emoji_only(bare)
     if emoji:
@@ -133,24 +141,77 @@ def _classify(line: Line, known_authors: set[str]) -> _Block | None:
     return None
 
 
+def _named(text: str, known_authors: set[str]) -> tuple[str, str] | None:
+    """(name, text) for "name : text" / "name: text" where the word is a person, else None."""
+    named = _NAMED_REPLY.match(text)
+    if not named or "://" in named.group(1):
+        return None
+    word = named.group(1).strip()
+    name = clean_name(word)
+    # "남철 : …" (spaced colon) names a person; "Dropout: …" is a term being explained unless the
+    # word also signs a question or reply somewhere in the file.
+    if name and word.lower() not in TAG_WORDS and (named.group(2) or name in known_authors):
+        return name, named.group(3)
+    return None
+
+
 def _known_authors(lines: list[Line]) -> set[str]:
-    """Names that sign something in the file: "(name)" lines, "… (name)" and "… -> name" endings."""
+    """Names that sign something in the file: "(name)" lines, "… (name)" and "… -> name" endings,
+    "(name) …" beginnings (after a bullet or an arrow too)."""
     names: set[str] = set()
     for line in lines:
-        if line.blank or line.in_fence or ("(" not in line.text and "）" not in line.text and ">" not in line.text):
+        if line.blank or line.in_fence or not any(mark in line.text for mark in "(（[>"):
             continue
-        name = author_line(line.stripped) or split_author(line.stripped)[1]
+        text = line.stripped
+        name = author_line(text) or split_author(text)[1]
+        if name is None:
+            lead = _REPLY.match(text) or _BULLET.match(text)
+            name = split_leading_author(lead.group(1) if lead else text)[1]
         if name:
             names.add(name)
     return names
 
 
+def _html_block_end(lines: list[Line], start: int) -> int | None:
+    """Index of the line that closes the HTML block opened on lines[start], when it closes later."""
+    opened = _HTML_BLOCK_OPEN.match(lines[start].stripped)
+    if opened is None:
+        return None
+    tag = opened.group(1).lower()
+    open_tag, close_tag = re.compile(rf"<{tag}\b", re.I), re.compile(rf"</{tag}\s*>", re.I)
+    depth = 0
+    for index in range(start, min(len(lines), start + _HTML_BLOCK_SCAN)):
+        text = lines[index].text
+        if lines[index].in_fence:
+            continue
+        depth += len(open_tag.findall(text)) - len(close_tag.findall(text))
+        if depth <= 0:
+            return index if index > start else None
+        if heading(lines[index]):
+            return None  # a section or heading inside: the tag was left open by mistake
+    return None
+
+
 def _blocks(lines: list[Line], unplaced: list[UnplacedLine], known_authors: set[str]) -> list[_Block]:
     blocks: list[_Block] = []
     open_block: _Block | None = None
-    for line in lines:
-        if line.blank and not line.in_fence:
+    skip_to = -1
+    for index, line in enumerate(lines):
+        if index <= skip_to:
+            continue
+        # A horizontal rule between blocks separates, like a blank line; it says nothing itself. Right
+        # under a line of text it stays with it (there it underlines a heading, or is written text).
+        if (line.blank and not line.in_fence) or (open_block is None and is_rule(line)):
             open_block = None
+            continue
+        end = _html_block_end(lines, index) if "<" in line.text else None
+        if end is not None:
+            block = _Block("attachment", lines[index:end + 1], line.indent, head=line.stripped)
+            if open_block is not None and open_block.kind in ("text", "bullet", "reply", "named", "attachment"):
+                open_block.lines.extend(block.lines)
+            else:
+                blocks.append(block)
+            open_block, skip_to = None, end
             continue
         if line.in_fence:
             if open_block is None:
@@ -164,6 +225,10 @@ def _blocks(lines: list[Line], unplaced: list[UnplacedLine], known_authors: set[
             unplaced.append(UnplacedLine(line.number, line.stripped, reason))
             continue
         block = _classify(line, known_authors)
+        if (block is not None and block.kind == "bullet" and open_block is not None
+                and open_block.kind in ("text", "bullet") and line.indent > open_block.indent):
+            # A deeper bullet right under a question ("  - 불균형 데이터일 때") details that question.
+            block = None
         if block is None:
             if open_block is not None and open_block.kind in ("text", "bullet", "reply", "named", "attachment"):
                 open_block.lines.append(line)
@@ -179,6 +244,7 @@ class _Section:
     """Builds one section's questions from its blocks, in order."""
 
     unplaced: list[UnplacedLine]
+    known_authors: set[str] = field(default_factory=set)
     questions: list[ParsedQuestion] = field(default_factory=list)
     intro: list[str] = field(default_factory=list)
     current: ParsedQuestion | None = None
@@ -193,15 +259,15 @@ class _Section:
     def _start_question(self, parts: list[_Block], author: str | None, line: int) -> ParsedQuestion:
         texts, plus_ones, asking_title = [], [], None
         for block in parts:
-            text, marks = split_plus_ones(block.body())
-            text, own_author = split_author(text)
+            text, marks, own_author = self._signed(block)
             author = author or own_author
-            plus_ones.extend((mark, block.first) for mark in marks)
+            plus_ones.extend((mark, block.lines[-1].number) for mark in marks)  # peeled off its last line
             if text:
                 texts.append(text)
                 if asking_title is None and asks(text):
                     asking_title = first_line(text)
         title = asking_title or (first_line(texts[0]) if texts else "")
+        title = _QUESTION_MARK.sub("", title, count=1) if _QUESTION_MARK.match(title) else title
         question = ParsedQuestion(label="", title=title, body_md="\n\n".join(texts), author=author, line=line)
         question.reactions.extend(ParsedReaction("plus_one", "+1", who, at) for who, at in plus_ones)
         self.questions.append(question)
@@ -242,6 +308,30 @@ class _Section:
                 self._start_question(parts, None, parts[0].first)
         return self.current
 
+    def _unplace(self, block: _Block, reason: str) -> None:
+        """Report every line of a block that has nowhere to go (a reply's continuation lines too)."""
+        self.unplaced.extend(UnplacedLine(ln.number, ln.stripped, reason) for ln in block.lines if not ln.blank)
+
+    def _signed(self, block: _Block, *, plus_ones: bool = True) -> tuple[str, list[str | None], str | None]:
+        """A block's text without its "2222" marks and author, the marks, and the author: written at
+        its end ("… (name)", "… -> name"), at its start ("(name) …"), or at the end of its first line
+        when more lines (code, a list) follow. A reply keeps its "2222" marks as text: only a question
+        collects +1s."""
+        if block.kind == "attachment":
+            return block.body(), [], None  # code and HTML are shown as written: no marks, no author in them
+        if block.lines[-1].in_fence:
+            plus_ones = False  # the text ends inside a code block: its last line is code, not a mark
+        text, marks = split_plus_ones(block.body()) if plus_ones else (block.body(), [])
+        text, author = split_author(text) if not block.lines[-1].in_fence else (text, None)
+        if author is None:
+            text, author = split_leading_author(text, self.known_authors)
+        if author is None and "\n" in text:
+            first, rest = text.split("\n", 1)
+            first, author = split_author(first)
+            if author is not None:
+                text = f"{first}\n{rest}"
+        return text, marks, author
+
     # --- blocks ------------------------------------------------------------------------------
 
     def feed(self, block: _Block) -> None:
@@ -254,12 +344,16 @@ class _Section:
         self.gathering, self.gathered = block, []
 
     def _on_text(self, block: _Block) -> None:
+        text, marks, author = self._signed(block)
+        if self.gathering is not None and author not in (None, self.gathering.name):
+            self._close_gathering()  # a paragraph signed by someone else is their own question
         if self.gathering is not None:
             self.gathered.append(block)
             return
-        text, marks = split_plus_ones(block.body())
-        text, author = split_author(text)
         if self.current is not None and self.current.answers and not self.pending and not asks(text):
+            if marks:  # an answer collects no +1s: its "-> 2222" stays as written, after its text
+                body = block.body()
+                text += body[len(split_plus_ones(body)[0]):]
             self._add_answer(block, text, author, top_level=True)
             self.stack = []
             return
@@ -273,19 +367,26 @@ class _Section:
     _on_bullet = _on_text
 
     def _on_reply(self, block: _Block) -> None:
-        text, author = split_author(block.body())
-        self._reply(block, text, block.name or author)
+        if block.name is not None:  # signed after its arrow: a name at its end belongs to the text
+            self._reply(block, block.body(), block.name)
+            return
+        text, _, author = self._signed(block, plus_ones=False)
+        self._reply(block, text, author)
 
     def _on_named(self, block: _Block) -> None:
+        if self._question_for_reply() is None and asks(block.body()):
+            # "민수: softmax랑 log_softmax 중 뭘 써야 해요?" with nothing above it to answer: it asks.
+            self._start_question([block], block.name, block.first)
+            return
         self._reply(block, block.body(), block.name)
 
     def _reply(self, block: _Block, text: str, author: str | None) -> None:
         question = self._question_for_reply()
         if question is None:
-            self.unplaced.append(UnplacedLine(block.first, block.lines[0].stripped, "질문보다 먼저 나온 답글이라 붙일 질문이 없습니다"))
+            self._unplace(block, "질문보다 먼저 나온 답글이라 붙일 질문이 없습니다")
             return
         if not text:
-            self.unplaced.append(UnplacedLine(block.first, block.lines[0].stripped, "내용이 없는 화살표 줄"))
+            self._unplace(block, "내용이 없는 화살표 줄")
             return
         self._add_answer(block, text, author, top_level=False)
 
@@ -309,15 +410,18 @@ class _Section:
 
     def _on_reaction(self, block: _Block) -> None:
         self._question_for_reply()
-        if self.last_target is None:
-            self.unplaced.append(UnplacedLine(block.first, block.lines[0].stripped, "반응(이모지)을 붙일 질문이나 답글이 없습니다"))
+        # Like a reply, a reaction sits at an indentation: it reacts to the last reply at its own level
+        # or shallower ("- → 👍" after a nested "    - → …" reacts to the top-level answer).
+        target = next((answer for indent, answer in reversed(self.stack) if indent <= block.indent), self.last_target)
+        if target is None:
+            self._unplace(block, "반응(이모지)을 붙일 질문이나 답글이 없습니다")
             return
-        self.last_target.reactions.append(ParsedReaction("emoji", block.head, block.name, block.first))
+        target.reactions.append(ParsedReaction("emoji", block.head, block.name, block.first))
 
     def _on_plus_one(self, block: _Block) -> None:
         question = self._question_for_reply()
         if question is None:
-            self.unplaced.append(UnplacedLine(block.first, block.lines[0].stripped, "'나도 궁금해요(2222)'를 붙일 질문이 없습니다"))
+            self._unplace(block, "'나도 궁금해요(2222)'를 붙일 질문이 없습니다")
             return
         question.reactions.append(ParsedReaction("plus_one", "+1", block.name, block.first))
 
@@ -349,7 +453,8 @@ def parse(text: str, source_path: str) -> ParsedDocument:
 
     preamble_end = starts[0][0] if starts else 0
     preamble = [ln for index, ln in enumerate(lines[:preamble_end]) if index != title_index]
-    document.intro_md = join_lines(drop_boilerplate(preamble, document.unplaced, preamble=True))
+    kept = [ln for ln in drop_boilerplate(preamble, document.unplaced, preamble=True) if not is_rule(ln)]
+    document.intro_md = join_lines(strip_trailing_rules(kept))
 
     if starts:
         bounds = [i for i, _ in starts] + [len(lines)]
@@ -360,7 +465,7 @@ def parse(text: str, source_path: str) -> ParsedDocument:
     labels = LabelBook()
     known_authors = _known_authors(lines)
     for ordinal, (title, line_number, section_lines) in enumerate(sections, start=1):
-        builder = _Section(document.unplaced)
+        builder = _Section(document.unplaced, known_authors)
         for block in _blocks(section_lines, document.unplaced, known_authors):
             builder.feed(block)
         builder.finish()

@@ -22,8 +22,10 @@ from app.ingest.parsers._lines import (
     Line,
     asks,
     boilerplate_reason,
+    TAG_WORDS,
     drop_boilerplate,
     clean_name,
+    first_line,
     heading,
     join_lines,
     number_in,
@@ -61,6 +63,30 @@ _PAGE_REF = re.compile(
 )
 
 
+# Without backticks, a check-marked heading may still open with its meta: "✔️ 준호 p.22 …",
+# "✅ 준호 / p.47 / …". A bare word counts as the author only when a page ref or a separator follows it
+# and it is short like a Korean name (a topic word such as "드롭아웃 p.71" is longer).
+_BARE_NAME = re.compile(r"([가-힣]{1,3})\s*([/|·:,])?\s+")
+_META_SEPARATORS = " /|·:,-"
+
+
+def _bare_meta(rest: str) -> tuple[str | None, str | None, str]:
+    """(author, page ref, rest) read from the start of a check-marked heading written without backticks."""
+    author = None
+    named = _BARE_NAME.match(rest)
+    if named and named.group(1) not in TAG_WORDS:
+        after = rest[named.end():]
+        page = _PAGE_REF.match(after)
+        if page and (page.end() == len(after) or after[page.end()] in _META_SEPARATORS):
+            return named.group(1), page.group(0), after[page.end():].lstrip(_META_SEPARATORS)
+        if named.group(2) in ("/", "|", ":"):
+            author, rest = named.group(1), after
+    page = _PAGE_REF.match(rest)
+    if page and page.end() < len(rest) and rest[page.end()] in _META_SEPARATORS:
+        return author, page.group(0), rest[page.end():].lstrip(_META_SEPARATORS)
+    return author, None, rest
+
+
 @dataclass
 class _QuestionHeading:
     title: str
@@ -84,6 +110,9 @@ def _read_question_heading(text: str) -> _QuestionHeading:
         else:
             extra.append(meta.group(0).strip())
         rest, marked = rest[meta.end():], True
+    if check and not authors and page_ref is None:
+        bare_author, page_ref, rest = _bare_meta(rest.strip())
+        authors = [bare_author] if bare_author else []
     title = " ".join([*extra, rest.strip()]).strip()
     if not authors:
         title, author = split_author(title)
@@ -125,6 +154,14 @@ def _parse_heading_layout(lines: list[Line], headings, question_level: int, docu
 
     def close_question() -> None:
         nonlocal question, answer_lines
+        if question is not None and not question.title:
+            # "### ✅ `민지` `p.40`" with the question on the next line: its first paragraph asks.
+            start = next((k for k, ln in enumerate(answer_lines) if not ln.blank), None)
+            if start is not None and heading(answer_lines[start]) is None and not answer_lines[start].in_fence:
+                end = next((k for k in range(start, len(answer_lines)) if answer_lines[k].blank), len(answer_lines))
+                question.body_md = join_lines(answer_lines[start:end])
+                question.title = first_line(question.body_md)
+                answer_lines = answer_lines[end:]
         if question is not None:
             body = join_lines(strip_trailing_rules(drop_boilerplate(answer_lines, document.unplaced)))
             if body:
@@ -178,11 +215,18 @@ def _parse_heading_layout(lines: list[Line], headings, question_level: int, docu
 # --- layout (b): numbered list, then answers that point back at it -----------------------------
 
 _NUMBERED = re.compile(r"\s*(?:[-*+•]\s+)?(\d{1,4})[.)]\s+(\S.*)$")
+# The question list may number its items "Q1." as well as "1." / "1)" (and "①", read as "1.").
+_LIST_ITEM = re.compile(r"\s*(?:[-*+•]\s+)?((?i:Q|질문)\s?)?(\d{1,4})[.):]\s+(\S.*)$")
+_CIRCLED = re.compile("[\u2460-\u2473\u2776-\u277f]")  # ① … ⑳, ❶ … ❿
+# "3), 4)", "②③ 같이 답변", "2, 3": several numbers and nothing between them, one header for all.
+# Each number is a whole digit run ((?!\d)), so a long run of digits has one reading, not exponentially many.
+_NUMBER_RUN = re.compile(r"\s*(?:[-*+•]\s+)?[*_]{0,2}(\d{1,3}(?:[.)])?(?!\d)(?:\s*[,/&·]?\s*\d{1,3}(?:[.)])?(?!\d))+)"
+                         r"[*_]{0,2}(?:\s+(\S.*))?$")
 # "1번 …", "**2, 3번**": Korean "number N", alone or for several questions at once.
 _COUNTED = re.compile(r"\s*(?:[-*+•]\s+)?[*_]{0,2}((?:\d{1,3}\s*번?\s*[,~·&]\s*)*\d{1,3})\s*번[*_]{0,2}(?![가-힣])\s*(.*)$")
 _NUMBER_ONLY = re.compile(r"\s*(?:[-*+•]\s+)?(\d{1,4})[.)]$")  # "6." alone: the answer to question 6
 _SEGMENT = re.compile(r"(?:^|(?<=\s))(?:[-*+•]\s+)?(\d{1,4})[.)]\s+")
-_Q_MARKER = re.compile(r"\s*(?:[-*+•]\s+)?(?:Q|질문)\s?(\d{1,4})\s*[.):：]\s*(\S.*)$", re.I)
+_Q_MARKER = re.compile(r"\s*(?:[-*+•]\s+)?(?:Q|질문)\s?(\d{1,4})\s*[.):：]\s*(\S.*)?$", re.I)
 _BULLET = re.compile(r"\s*(?:[-*+•]|o(?=\s))\s+(\S.*)$")
 _ARROW_SPLIT = re.compile(r"\s+" + ARROW + r"\s*")
 _WORD = re.compile(r"[0-9A-Za-z가-힣]+")
@@ -190,6 +234,18 @@ _SIMILAR = 0.6
 _COMPARE_ALL = 64  # up to this many questions, compare a header with each of them
 _CANDIDATES = 8
 _COMMON_PAIR = 200  # a character pair in more questions than this says nothing about which one is meant
+
+
+def _digits(text: str) -> str:
+    """Circled numbers written as the plain "N." they stand for, so one set of patterns reads both."""
+    if not _CIRCLED.search(text):
+        return text
+    return _CIRCLED.sub(lambda m: f" {_circled_value(m.group())}. ", text).rstrip()
+
+
+def _circled_value(char: str) -> int:
+    code = ord(char)
+    return code - 0x245F if code <= 0x2473 else code - 0x2775
 
 
 def _squash(text: str) -> str:
@@ -234,6 +290,11 @@ class _ListItem:
     number: int
     text: str
     lines: list[Line]
+    q_marked: bool = False  # written "Q1." rather than "1."
+
+
+def _list_item(line: Line) -> re.Match[str] | None:
+    return None if line.in_fence else _LIST_ITEM.match(_digits(line.text))
 
 
 def _find_question_list(lines: list[Line], start: int, stop: int) -> tuple[int, int, list[_ListItem]] | None:
@@ -241,7 +302,7 @@ def _find_question_list(lines: list[Line], start: int, stop: int) -> tuple[int, 
     continuations allowed)."""
     index = start
     while index < stop:
-        match = _NUMBERED.match(lines[index].text) if not lines[index].in_fence else None
+        match = _list_item(lines[index])
         if match is None:
             index += 1
             continue
@@ -250,11 +311,13 @@ def _find_question_list(lines: list[Line], start: int, stop: int) -> tuple[int, 
         cursor = index
         while cursor < stop:
             line = lines[cursor]
-            item = _NUMBERED.match(line.text) if not line.in_fence else None
-            if item is not None and items and int(item.group(1)) <= items[-1].number:
+            item = _list_item(line)
+            if item is not None and items and int(item.group(2)) <= items[-1].number:
                 break  # numbering starts again: the answers that follow the list have begun
+            if item is not None and items and bool(item.group(1)) != items[-1].q_marked:
+                break  # "Q1." after "1." … is a second numbering, not the same list
             if item is not None:
-                items.append(_ListItem(int(item.group(1)), item.group(2).strip(), [line]))
+                items.append(_ListItem(int(item.group(2)), item.group(3).strip(), [line], bool(item.group(1))))
                 end = cursor + 1
             elif line.blank:
                 pass
@@ -280,14 +343,19 @@ class _Matcher:
 
     def __init__(self) -> None:
         self.by_number: dict[int, ParsedQuestion] = {}
+        self.by_q_number: dict[int, ParsedQuestion] = {}  # questions written "Q1." …: what "Q1." means later
+        self.number_of: dict[int, int] = {}  # id(question) -> its number
         self.questions: list[ParsedQuestion] = []
         self._squashed: list[str] = []
         self._position: dict[int, int] = {}  # id(question) -> position
         self._index: dict[str, list[int]] = defaultdict(list)
 
-    def add(self, question: ParsedQuestion, number: int | None) -> None:
+    def add(self, question: ParsedQuestion, number: int | None, q_number: int | None = None) -> None:
         if number is not None and number not in self.by_number:
             self.by_number[number] = question
+            self.number_of[id(question)] = number
+        if q_number is not None and q_number not in self.by_q_number:
+            self.by_q_number[q_number] = question
         position = len(self.questions)
         self.questions.append(question)
         self._squashed.append(_squash(question.title))
@@ -295,13 +363,16 @@ class _Matcher:
         for pair in _pairs(question.title):
             self._index[pair].append(position)
 
-    def resolve(self, number: int | None, text: str) -> ParsedQuestion | None:
-        numbered = self.by_number.get(number) if number is not None else None
+    def resolve(self, number: int | None, text: str, *, q_marked: bool = False) -> ParsedQuestion | None:
+        numbers = self.by_q_number if q_marked else self.by_number
+        numbered = numbers.get(number) if number is not None else None
         header = _Similar(text)
         if not header.squashed:
             return numbered
         if numbered is not None and header.to(self._squashed[self._position[id(numbered)]], _SIMILAR) >= _SIMILAR:
             return numbered
+        if numbered is not None and not _extra_words(text, [numbered]):
+            return numbered  # "1) tanh" shortens question 1 ("RNN에서 tanh를 쓰는 이유"): every word is in it
         best, best_score = None, _SIMILAR
         for position in self._candidates(text):
             score = header.to(self._squashed[position], best_score)
@@ -360,13 +431,13 @@ def _parse_list_layout(lines: list[Line], headings, document: ParsedDocument) ->
         if inline:
             question.answers.append(ParsedAnswer(body_md=inline, author=None, line=item.lines[0].number))
         section.questions.append(question)
-        matcher.add(question, item.number)
+        matcher.add(question, item.number, item.number if item.q_marked else None)
 
     notes: list[Line] = []
     blocks: list[_Block] = []
     current: _Block | None = None
     for line in drop_boilerplate(lines[list_end:], document.unplaced):
-        header = None if line.in_fence or line.blank else _header(line, matcher, labels, section)
+        header = None if line.in_fence or line.blank else _header(line, matcher, labels, section, blocks)
         if header is not None:
             current = header
             blocks.append(current)
@@ -413,16 +484,30 @@ def _split_arrow(text: str) -> tuple[str, str, str]:
     return text.strip(), "", ""
 
 
-def _header(line: Line, matcher: _Matcher, labels: LabelBook, section: ParsedSection) -> _Block | None:
+def _header(line: Line, matcher: _Matcher, labels: LabelBook, section: ParsedSection,
+            blocks: list[_Block]) -> _Block | None:
     """The answer block (or new question) a line opens, if it is a header at all."""
     found = heading(line)
-    text, _, inline = _split_arrow(found[1] if found else line.stripped)
+    text, _, inline = _split_arrow(_digits(found[1] if found else line.stripped))
     q_marker = _Q_MARKER.match(text)
     if q_marker:
-        target = matcher.resolve(None, q_marker.group(2))
+        # "Q2." means the list's "Q2." when the list was written that way; after a plain "1. 2. 3." list
+        # a "Q1)" starts a numbering of its own, so it is matched by its words only.
+        number, words = int(q_marker.group(1)), (q_marker.group(2) or "").strip()
+        target = matcher.resolve(number, words, q_marked=True)
         if target is not None:
-            return _Block([target], line, inline, _extra_words(text, [target]))
-        return _new_question(line, text, inline, None, matcher, labels, section)
+            return _Block([target], line, inline, _extra_words(words, [target]))
+        if not words:
+            return None
+        return _new_question(line, text, inline, number, matcher, labels, section, q_number=number)
+
+    run = _number_run(text)
+    if run is not None:
+        numbers, rest = run
+        targets = [matcher.by_number.get(n) for n in numbers]
+        if all(t is not None for t in targets):
+            unique = list({id(t): t for t in targets}.values())
+            return _Block(unique, line, inline, _extra_words(rest, unique))
 
     segments = _segments(text)
     if segments:
@@ -430,8 +515,15 @@ def _header(line: Line, matcher: _Matcher, labels: LabelBook, section: ParsedSec
         if all(t is not None for t in targets):
             unique = list({id(t): t for t in targets}.values())
             return _Block(unique, line, inline, _extra_words(" ".join(w for _, w in segments), unique))
-        if len(segments) == 1 and asks(segments[0][1]):
-            return _new_question(line, segments[0][1], inline, segments[0][0], matcher, labels, section)
+        if len(segments) == 1:
+            number, words = segments[0]
+            if asks(words):
+                return _new_question(line, words, inline, number, matcher, labels, section)
+            in_turn = _next_in_turn(number, matcher, blocks)
+            if in_turn is not None and words:
+                # "2) cell state는 장기 기억…" right after the answer to 1: the number names the question
+                # and the words answer it.
+                return _Block([in_turn], line, " → ".join(part for part in (words, inline) if part))
         return None
 
     bullet = _BULLET.match(text)
@@ -441,6 +533,35 @@ def _header(line: Line, matcher: _Matcher, labels: LabelBook, section: ParsedSec
             return _Block([target], line, inline, _extra_words(bullet.group(1), [target]))
         return _new_question(line, bullet.group(1).strip(), inline, None, matcher, labels, section)
     return None
+
+
+def _next_in_turn(number: int, matcher: _Matcher, blocks: list[_Block]) -> ParsedQuestion | None:
+    """Question `number` when a header with that number comes where the next answer is due: after the
+    answer to a smaller number (or first of all), the question not answered yet. A numbered list inside
+    an answer ("1. 계산량을 줄이고 2. …") is not in turn: the block it sits in already holds a numbered line."""
+    question = matcher.by_number.get(number)
+    if question is None or any(question is target for block in blocks for target in block.targets):
+        return None
+    if not blocks:
+        return question if number == min(matcher.by_number) else None
+    previous = blocks[-1]
+    before = [matcher.number_of.get(id(target), 0) for target in previous.targets]
+    if any(_NUMBERED.match(_digits(ln.text)) for ln in previous.lines if not ln.in_fence):
+        return None
+    return question if number > max(before) else None
+
+
+def _number_run(text: str) -> tuple[list[int], str] | None:
+    """([3, 4], "") for "3), 4)", ([2, 3], "같이 답변") for "②③ 같이 답변": numbers with nothing between
+    them. The words after say how the answer is given, not which question it is for. "1.5배" and
+    "1. 2 epoch" are no run: a decimal, and a number without its "." / "," mark."""
+    run = _NUMBER_RUN.match(text)
+    if run is None:
+        return None
+    tokens = re.findall(r"\d+[.)]?", run.group(1))
+    if not re.search(r"[,/&·]", run.group(1)) and not all(token[-1] in ".)" for token in tokens):
+        return None
+    return [int(token.rstrip(".)")) for token in tokens], (run.group(2) or "").strip()
 
 
 def _segments(text: str) -> list[tuple[int, str]]:
@@ -471,13 +592,13 @@ def _extra_words(header_text: str, targets: list[ParsedQuestion]) -> str:
 
 
 def _new_question(line: Line, title: str, inline: str, number: int | None, matcher: _Matcher,
-                  labels: LabelBook, section: ParsedSection) -> _Block:
+                  labels: LabelBook, section: ParsedSection, q_number: int | None = None) -> _Block:
     if number is None or number in matcher.by_number:
         number = matcher.next_number()
     question = ParsedQuestion(label=labels.take(str(number)), title=title.strip(), body_md=title.strip(),
                               author=None, line=line.number)
     section.questions.append(question)
-    matcher.add(question, number)
+    matcher.add(question, number, q_number)
     return _Block([question], line, inline, question_body=question)
 
 
