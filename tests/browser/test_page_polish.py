@@ -1,0 +1,55 @@
+"""What a demanding reader notices in Chromium: keyboard users can skip the header, every text field
+looks alike, the search page has one search box, long list titles are not a wall of underlines, and the
+editor writes Korean in a proportional font."""
+
+from __future__ import annotations
+
+from tests.browser.support import screenshot
+
+
+def test_first_tab_offers_skip_to_content(page, live_server):
+    page.goto(live_server.url + "/questions/2")
+    skip = page.locator("a.skip-link")
+    assert not skip.is_visible() or skip.bounding_box()["y"] < 0  # out of sight until focused
+    page.keyboard.press("Tab")
+    focused = page.evaluate("[document.activeElement.className, document.activeElement.getAttribute('href')]")
+    assert focused == ["skip-link", "#main"]
+    assert skip.bounding_box()["y"] >= 0  # shown while it has the focus
+    screenshot(page, "polish-skip-link")
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")  # the next stop is inside the page, not the header's search box
+    assert page.evaluate("document.activeElement.closest('main') !== null")
+
+
+def test_text_fields_share_one_border(page, live_server):
+    page.goto(live_server.url + "/signup")
+    border = "el => getComputedStyle(el).borderTopColor + ' ' + getComputedStyle(el).borderTopStyle"
+    header_search = page.locator(".site-header__search input").evaluate(border)
+    for field in ("#username", "#display_name", "#password"):
+        assert page.locator(field).evaluate(border) == header_search, field
+
+
+def test_search_page_has_one_search_box(phone_page, live_server):
+    phone_page.goto(live_server.url + "/search?q=드롭아욱")
+    assert phone_page.locator("input[name=q]").count() == 1
+    assert phone_page.locator("input[name=q]").input_value() == "드롭아욱"
+    screenshot(phone_page, "polish-search-phone")
+
+
+def test_list_titles_underline_only_on_hover(page, live_server):
+    page.goto(live_server.url + "/collections/deep-hankkeut-nodes")
+    title = page.locator(".qrow__title").first
+    decoration = "el => getComputedStyle(el).textDecorationLine"
+    assert title.evaluate(decoration) == "none"
+    title.hover()
+    assert title.evaluate(decoration) == "underline"
+
+
+def test_editor_writes_korean_in_the_page_font(page, live_server):
+    page.goto(live_server.url + "/signup")
+    page.fill("#username", "polish")
+    page.fill("#password", "password123")
+    page.click("form.account-form button[type=submit]")
+    page.goto(live_server.url + "/ask")
+    font = "el => getComputedStyle(el).fontFamily"
+    assert page.locator("#body").evaluate(font) == page.locator("body").evaluate(font)
