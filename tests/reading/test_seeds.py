@@ -16,7 +16,7 @@ HTML = {"Accept": "text/html"}
 def main_part(page: str) -> str:
     """The page minus its frame (<head>, the header's search form) and the demos panel (the app's own
     run buttons and their stylesheet, tested in tests/demos): where content is shown."""
-    main = page.split('<main class="page">', 1)[1].split("</main>", 1)[0]
+    main = page.split('<main class="page"', 1)[1].split(">", 1)[1].split("</main>", 1)[0]
     return re.sub(r'<section class="demo-panel".*?</section>', "", main, flags=re.S)
 OWN_SCRIPTS = {"/static/vendor/htmx/htmx.min.js"}  # the only scripts a reading page may load
 
