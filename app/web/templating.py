@@ -10,7 +10,8 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from app.config import Settings
-from app.demos.params import display_value, param_pairs
+from app.demos.params import display_value, labelled_values, param_pairs
+from app.demos.registry import get_demo
 
 KIND_NAMES = {"nodes": "노드", "weeks": "주차", "interview": "면접", "general": "일반"}
 # Times are stored in UTC; readers are in Korea, which has kept UTC+9 without daylight saving since 1988.
@@ -35,6 +36,14 @@ def format_datetime(value: datetime | None) -> str:
     return value.astimezone(KST).strftime("%Y-%m-%d %H:%M")
 
 
+def demo_param_labels(slug: str, params: dict) -> list[tuple[str, str, str]]:
+    """A question's demo preset as the reader reads it (label, name, value); see labelled_values."""
+    spec = get_demo(slug)
+    if spec is None:
+        return [(name, name, display_value(value)) for name, value in params.items()]
+    return labelled_values(spec.params, params)
+
+
 def make_templates(settings: Settings) -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(settings.templates_dir))
     env = templates.env
@@ -45,6 +54,7 @@ def make_templates(settings: Settings) -> Jinja2Templates:
     env.filters["field_label"] = lambda field: FIELD_LABELS.get(field, field)
     env.filters["demo_value"] = display_value  # parameter and result values on demo pages and panels
     env.globals["demo_param_pairs"] = param_pairs  # hidden inputs that carry a preset to the run form
+    env.globals["demo_param_labels"] = demo_param_labels
     return templates
 
 

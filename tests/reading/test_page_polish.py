@@ -29,3 +29,41 @@ def test_every_page_starts_with_a_skip_link_to_main(reader, sample):
         body = text.split("<body>", 1)[1].lstrip()
         assert body.startswith('<a class="skip-link" href="#main">본문으로 건너뛰기</a>'), path
         assert '<main class="page" id="main">' in text
+
+
+def test_question_plus_one_reads_as_a_sentence(reader, sample):
+    _, text = get(reader, f"/questions/{sample.parent}")
+    assert "김산 님도 궁금해요" in text and "같은 질문 (김산)" not in text
+
+
+def test_answer_source_line_is_a_tooltip_not_meta_text(reader, sample):
+    """"7번째 줄" beside every answer meant nothing to a reader; the question keeps its source line in the footer."""
+    _, text = get(reader, f"/questions/{sample.parent}")
+    answer = text.split(f'id="answer-{sample.answer}"', 1)[1]
+    meta = answer.split('class="answer__meta">', 1)[1].split("</div>", 1)[0]
+    assert "번째 줄</span>" not in meta
+    assert 'title="원본 7번째 줄">#</a>' in meta
+    assert "interview/sample-interview.md</code>, 5번째 줄" in text
+
+
+def test_references_come_before_sub_questions_and_the_answer_form(reader, sample):
+    _, text = get(reader, f"/questions/{sample.parent}")
+    assert text.index('id="answers-title"') < text.index('id="references-title"') < text.index('id="children-title"')
+    assert text.index('id="references-title"') < text.index('id="answer-form"')
+
+
+def test_weeks_page_ref_says_what_it_is(seeded_client):
+    items = seeded_client.get("/api/v1/questions", params={"collection": "study-week-04-cs231n-lecture-7"}).json()
+    first = next(q for q in items["items"] if q["label"] == "7-1")
+    text = seeded_client.get(first["url"], headers=HTML).text
+    assert '<span class="page-ref">강의 자료 p15</span>' in text
+
+
+def test_demo_panel_labels_its_preset_in_korean(seeded_client):
+    """The panel said "hidden=128": a parameter name. It now says what the number is."""
+    items = seeded_client.get("/api/v1/questions", params={"collection": "deep-hankkeut-nodes"}).json()["items"]
+    question = next(q for q in items if q["label"] == "05-2")
+    text = seeded_client.get(question["url"], headers=HTML).text
+    panel = text.split('<section class="demo-panel"', 1)[1].split("</section>", 1)[0]
+    assert '<span class="demo-panel__param" title="hidden">은닉층 너비 <strong>128</strong></span>' in panel
+    assert "hidden=128<" not in panel and "<code>" not in panel
