@@ -154,7 +154,7 @@ def _question_list(request: Request, session, *, path: str, heading: str, status
     })
 
 
-SORT_NAMES = {None: "기본", "activity": "최근 활동", "newest": "최근 질문", "answers": "답변 많은 순", "plus_ones": "+1 많은 순"}
+SORT_NAMES = {None: "원본 순서", "activity": "최근 활동", "newest": "최근 질문", "answers": "답변 많은 순", "plus_ones": "+1 많은 순"}
 STATUS_HEADINGS = {None: "모든 질문", "all": "모든 질문", "answered": "답변된 질문", "unanswered": "미답변 질문"}
 
 

@@ -67,3 +67,27 @@ def test_demo_panel_labels_its_preset_in_korean(seeded_client):
     panel = text.split('<section class="demo-panel"', 1)[1].split("</section>", 1)[0]
     assert '<span class="demo-panel__param" title="hidden">은닉층 너비 <strong>128</strong></span>' in panel
     assert "hidden=128<" not in panel and "<code>" not in panel
+
+
+def test_filtered_list_names_its_collection_by_title(reader, sample):
+    page, text = get(reader, "/questions?collection=sample-interview")
+    assert "/collections/sample-interview" in page.hrefs("샘플 면접 질문")
+    assert ">sample-interview</a>" not in text
+
+
+def test_default_sort_says_what_order_it_is(reader, sample):
+    page, text = get(reader, "/questions")
+    assert "/questions" in page.hrefs("원본 순서") and ">기본<" not in text
+    assert '<span class="filters__name" aria-hidden="true">정렬</span>' in text
+
+
+def test_search_badges_match_the_rest_of_the_site(seeded_client):
+    text = seeded_client.get("/search", params={"q": "배치 정규화가 과적합을 막는 이유는"}, headers=HTML).text
+    assert '<span class="badge badge--answered">답변됨</span>' in text  # green, as on every list, not grey
+    fragment = seeded_client.get("/search/suggest", params={"q": "드롭아웃"}).text
+    assert "badge--answered" in fragment
+
+
+def test_search_without_results_offers_to_ask_it(seeded_client):
+    page = Page(seeded_client.get("/search", params={"q": "블록체인 합의"}, headers=HTML).text)
+    assert "/ask?title=%EB%B8%94%EB%A1%9D%EC%B2%B4%EC%9D%B8%20%ED%95%A9%EC%9D%98" in page.hrefs("이 내용으로 질문해 보세요")

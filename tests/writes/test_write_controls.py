@@ -52,3 +52,9 @@ def test_logged_out_readers_see_what_the_number_counts(alice, bob, client_factor
     bob.answer(question["id"])
     html = client_factory().get(f"/questions/{question['id']}").text
     assert '<span class="upvote upvote--count"><span aria-hidden="true">▲</span> 추천 0</span>' in html
+
+
+def test_ask_form_takes_its_title_from_the_query(alice):
+    html = alice.client.get("/ask", params={"title": "  양자   얽힘\u200b 테스트 "}).text
+    assert 'name="title" value="양자 얽힘 테스트"' in html
+    assert alice.client.get("/ask", params={"title": "가" * 201}).status_code == 422
