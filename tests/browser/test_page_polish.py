@@ -53,3 +53,17 @@ def test_editor_writes_korean_in_the_page_font(page, live_server):
     page.goto(live_server.url + "/ask")
     font = "el => getComputedStyle(el).fontFamily"
     assert page.locator("#body").evaluate(font) == page.locator("body").evaluate(font)
+
+
+def test_run_page_parameter_labels_are_whole_on_a_phone(phone_page, live_server):
+    """The run page's labels ended in "…" on a phone ("AdaGrad·RMSProp·Ad…"): which learning rate was it?"""
+    import httpx
+
+    response = httpx.post(f"{live_server.url}/api/v1/demos/optimizers/runs", json={"params": {"steps": 50}})
+    assert response.status_code in (200, 201, 202), response.text
+    phone_page.goto(live_server.url + response.json()["url"])
+    cut = phone_page.evaluate("""[...document.querySelectorAll('.demo-meta__list dt')]
+        .filter(dt => dt.scrollWidth > dt.clientWidth + 1).map(dt => dt.textContent)""")
+    assert cut == []
+    assert phone_page.locator(".demo-meta__list dt", has_text="AdaGrad·RMSProp·Adam 학습률").count() == 1
+    screenshot(phone_page, "polish-run-meta-phone")
