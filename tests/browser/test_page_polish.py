@@ -67,3 +67,10 @@ def test_run_page_parameter_labels_are_whole_on_a_phone(phone_page, live_server)
     assert cut == []
     assert phone_page.locator(".demo-meta__list dt", has_text="AdaGrad·RMSProp·Adam 학습률").count() == 1
     screenshot(phone_page, "polish-run-meta-phone")
+
+
+def test_api_docs_lead_back_to_the_site(page, live_server):
+    page.goto(live_server.url + "/docs")
+    back = page.locator(".swagger-ui .info a", has_text="질문창고로 돌아가기")
+    back.wait_for(timeout=30_000)
+    assert back.get_attribute("href") == "/"  # Swagger UI opens description links in a new tab
