@@ -3,6 +3,8 @@ say what a number is, the way to ask in plain sight."""
 
 from __future__ import annotations
 
+import re
+
 from tests.reading.html import Page
 
 HTML = {"Accept": "text/html"}
@@ -75,10 +77,21 @@ def test_filtered_list_names_its_collection_by_title(reader, sample):
     assert ">sample-interview</a>" not in text
 
 
+def sort_chips(text: str) -> list[str]:
+    group = text.split('aria-label="정렬">', 1)[1].split("</span>\n</nav>", 1)[0]
+    return re.findall(r'<a class="chip[^"]*" href="[^"]*"[^>]*>([^<]+)</a>', group)
+
+
 def test_default_sort_says_what_order_it_is(reader, sample):
-    page, text = get(reader, "/questions")
-    assert "/questions" in page.hrefs("원본 순서") and ">기본<" not in text
+    """The first chip said "기본": in a collection that is the source order, elsewhere recent activity
+    (which also had a chip of its own that did the same)."""
+    page, text = get(reader, "/questions?collection=sample-interview")
+    assert sort_chips(text)[0] == "원본 순서" and "최근 활동" in sort_chips(text)
     assert '<span class="filters__name" aria-hidden="true">정렬</span>' in text
+    _, text = get(reader, "/unanswered")
+    assert sort_chips(text) == ["최근 활동", "최근 질문", "답변 많은 순", "+1 많은 순"]
+    _, text = get(reader, "/questions?sort=activity")
+    assert 'aria-current="page">최근 활동</a>' in text  # the old link still lights its chip
 
 
 def test_search_badges_match_the_rest_of_the_site(seeded_client):
