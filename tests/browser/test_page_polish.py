@@ -74,3 +74,10 @@ def test_api_docs_lead_back_to_the_site(page, live_server):
     back = page.locator(".swagger-ui .info a", has_text="질문창고로 돌아가기")
     back.wait_for(timeout=30_000)
     assert back.get_attribute("href") == "/"  # Swagger UI opens description links in a new tab
+
+
+def test_primary_button_stands_out(page, live_server):
+    page.goto(live_server.url + "/login")
+    colours = "el => [getComputedStyle(el).backgroundColor, getComputedStyle(el).color]"
+    background, text = page.locator("form.account-form button.primary").evaluate(colours)
+    assert background == "rgb(10, 88, 202)" and text == "rgb(255, 255, 255)"

@@ -58,3 +58,13 @@ def test_ask_form_takes_its_title_from_the_query(alice):
     html = alice.client.get("/ask", params={"title": "  양자   얽힘\u200b 테스트 "}).text
     assert 'name="title" value="양자 얽힘 테스트"' in html
     assert alice.client.get("/ask", params={"title": "가" * 201}).status_code == 422
+
+
+def test_settings_page_leads_to_ones_own_posts(client_factory):
+    from tests.writes.helpers import sign_up
+
+    client = client_factory()
+    sign_up(client, "settler", display_name="정착")
+    html = client.get("/settings/tokens").text
+    assert '<a href="/authors/%EC%A0%95%EC%B0%A9">내가 쓴 글 보기</a>' in html
+    assert 'class="nav-user" title="내 설정">정착</a>' in html
