@@ -44,3 +44,24 @@ def test_demo_page_crumbs_device_and_recent_runs_read_in_korean(pool_client):
     recent = pool_client.get(f"/demos/{SLUG}", headers=HTML).text.split('id="demo-recent-title"', 1)[1]
     assert "은닉층 수 4" in recent and "· 시드 404" in recent
     assert "depth=4" not in recent and "seed 404" not in recent
+
+
+def test_snapshot_ensemble_reports_progress_through_its_second_schedule():
+    """The long single cosine schedule trained for as long as the cyclic one without a word: the run
+    page sat at "80 % 스냅샷 12/12 저장" for half the run."""
+    from tests.demos.support import run
+
+    reports: list[tuple[float, str]] = []
+    run("snapshot-ensemble", progress=lambda fraction, message="", charts=None: reports.append((fraction, message)))
+    single = [(fraction, message) for fraction, message in reports if "긴 코사인" in message]
+    assert len(single) >= 2 and single[-1][0] >= 0.85
+    snapshots = [fraction for fraction, message in reports if message.startswith("스냅샷")]
+    assert snapshots and max(snapshots) <= 0.5  # the cyclic schedule is the first half of the work
+
+
+@pytest.mark.slow
+def test_catalogue_question_chips_lead_to_the_demos_questions(pool_client):
+    html = pool_client.get("/demos", headers=HTML).text
+    assert (f'<a class="demo-chip" href="/demos/{SLUG}#demo-questions-title" title="활성화 함수의 종류와 saturation">'
+            "면접 #5</a>") in html
+    assert 'id="demo-questions-title"' in pool_client.get(f"/demos/{SLUG}", headers=HTML).text
