@@ -39,6 +39,8 @@ def _print_ingest_summary(summary) -> None:
             print(f"    [{report.kind}] {where} {report.message}{snippet}")
     for problem in summary.demo_link_problems:
         print(f"! demos.toml:{problem.line or '?'}: {problem.message}")
+    for problem in summary.collection_title_problems:
+        print(f"! collections.toml:{problem.line or '?'}: {problem.message}")
     totals = summary.to_dict()["totals"]
     print(
         f"합계: 파일 {totals['files']}개 — 새로 불러옴 {totals['ingested']}, 변경 없음 {totals['unchanged']},"
@@ -63,7 +65,7 @@ def _cmd_ingest(args, settings: Settings) -> int:
         print(json.dumps(summary.to_dict(), ensure_ascii=False, indent=2))
     else:
         _print_ingest_summary(summary)
-    return 1 if summary.failed or summary.demo_link_problems else 0
+    return 1 if summary.failed or summary.demo_link_problems or summary.collection_title_problems else 0
 
 
 def served_base_url(host: str, port: int) -> str:

@@ -16,6 +16,7 @@ from app.api import v1 as api_v1
 from app.config import Settings
 from app.db.engine import make_engine
 from app.demos.engine import DemoEngine
+from app.search.service import warm_up as search_warm_up
 from app.web import accounts as web_accounts
 from app.web import demos as web_demos
 from app.web import media as web_media
@@ -32,6 +33,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        search_warm_up()
         # Everything built so far lives as long as the process: keep it out of the cyclic GC, whose
         # full passes over it (~100k objects, tens of ms) otherwise set the p99 of every page.
         gc.collect()

@@ -8,7 +8,7 @@ Measures, in one run on this machine:
      through the pool, then a cached repeat of the same request (goal: <= 20 ms);
   3. question-page p99 while two demo runs keep both workers busy, as a ratio to the same page
      idle, measured in this run in alternating idle/busy blocks (goal: <= 2x);
-  4. the web process's RSS after serving pages and runs (goal: <= 150 MB), and whether it ever
+  4. the web process's RSS after serving pages, searches and runs (goal: <= 150 MB), and whether it ever
      mapped libtorch (it must not: torch lives in the workers).
 Writes bench/results/demos.json.
 """
@@ -275,6 +275,8 @@ def main() -> int:
             for slug in slugs[:3]:  # pages a reader visits, for the RSS reading
                 client.get(f"/demos/{slug}", headers={"accept": "text/html"})
             client.get("/demos", headers={"accept": "text/html"})
+            for query in ("드롭아웃은 테스트할 때 어떻게 동작해", "배치졍규화", "zzqxv"):  # a hit, a typo, nothing
+                client.get("/search", params={"q": query}, headers={"accept": "text/html"})
             facts = web_process_facts(server.pid)
     finally:
         if server is not None:

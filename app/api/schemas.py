@@ -98,6 +98,7 @@ class QuestionLink(BaseModel):
     title: str
     answered: bool = False
     url: str
+    collection_title: str | None = Field(None, description="관련 질문에서: 그 질문이 든 모음의 이름")
 
 
 class CollectionRef(BaseModel):

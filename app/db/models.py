@@ -23,7 +23,8 @@ def utcnow() -> datetime:
 class Collection(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     slug: str = Field(index=True, unique=True)
-    title: str
+    title: str  # what the site shows: content/collections.toml's title, else source_title
+    source_title: str | None = None  # the title the file's own text gives (or its name); None when posted
     kind: str  # nodes | weeks | interview | general
     source_path: str | None = Field(default=None, unique=True)  # relative to the content dir, "/"-separated
     content_hash: str | None = None

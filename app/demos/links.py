@@ -14,9 +14,6 @@ from __future__ import annotations
 
 import difflib
 import json
-import re
-import tomllib
-from dataclasses import dataclass
 from pathlib import Path
 
 from sqlmodel import Session
@@ -25,36 +22,10 @@ from app.db.models import DemoLink
 from app.db.queries import demos as queries
 from app.demos import registry
 from app.demos.params import ParamsInvalid, validate_params
+from app.ingest.editorial import TableProblem, checked_entries, read_tables
 
 LINKS_FILE = "demos.toml"
-KNOWN_KEYS = {"demo", "file", "question", "params"}
-_HEADER = re.compile(r"^\s*\[\[\s*link\s*\]\]\s*(#.*)?$")
-_TOML_LINE = re.compile(r"at line (\d+)")
-
-
-@dataclass(frozen=True)
-class LinkProblem:
-    line: int | None
-    message: str
-
-
-def _key_lines(lines: list[str]) -> list[dict[str, int]]:
-    """For each [[link]] header, in order: {"": header line, key: line of that key} (1-based)."""
-    tables: list[dict[str, int]] = []
-    current: dict[str, int] | None = None
-    for number, text in enumerate(lines, start=1):
-        stripped = text.strip()
-        if _HEADER.match(text):
-            current = {"": number}
-            tables.append(current)
-        elif stripped.startswith("["):
-            if current is not None and stripped.startswith("[link.params"):
-                current.setdefault("params", number)
-            else:
-                current = None  # another table ends this link's keys
-        elif current is not None and "=" in stripped and not stripped.startswith("#"):
-            current.setdefault(stripped.split("=", 1)[0].strip().strip("\"'"), number)
-    return tables
+KEYS = ("demo", "file", "question", "params")
 
 
 def _suggest(slug: str) -> str:
@@ -62,28 +33,7 @@ def _suggest(slug: str) -> str:
     return f" ('{close[0]}'을(를) 뜻했나요?)" if close else ""
 
 
-def read_links(path: Path) -> tuple[list[tuple[dict, dict[str, int]]], list[LinkProblem]]:
-    """The [[link]] tables with their key lines, or the reason the file could not be read."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        return [], [LinkProblem(None, f"{LINKS_FILE}는 UTF-8이어야 합니다.")]
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        found = _TOML_LINE.search(str(exc))
-        return [], [LinkProblem(int(found.group(1)) if found else None, f"TOML 문법 오류: {exc}")]
-    problems = [LinkProblem(None, f"알 수 없는 최상위 키 '{key}': [[link]] 표만 씁니다.") for key in data if key != "link"]
-    links = data.get("link", [])
-    if not isinstance(links, list):
-        return [], problems + [LinkProblem(None, "link는 [[link]] 표의 배열이어야 합니다.")]
-    lines = _key_lines(text.splitlines())
-    if len(lines) != len(links):  # written as `link = [...]`: no per-table lines to point at
-        lines = [{} for _ in links]
-    return list(zip(links, lines)), problems
-
-
-def sync_demo_links(session: Session, content_dir: Path) -> list[LinkProblem]:
+def sync_demo_links(session: Session, content_dir: Path) -> list[TableProblem]:
     """Replace every DemoLink row with the valid links of content/demos.toml; report the rest.
 
     A missing file means no links. The caller commits.
@@ -92,26 +42,13 @@ def sync_demo_links(session: Session, content_dir: Path) -> list[LinkProblem]:
     if not path.is_file():
         queries.replace_demo_links(session, [])
         return []
-    entries, problems = read_links(path)
+    entries, problems = read_tables(path, "link")
     labels_by_file: dict[str, dict[str, int] | None] = {}
     rows: list[DemoLink] = []
     seen: dict[tuple[int, str], int | None] = {}
     positions: dict[int, int] = {}
-    for entry, lines in entries:
-        header = lines.get("")
-
-        def report(key: str, message: str) -> None:
-            problems.append(LinkProblem(lines.get(key, header), message))
-
-        if not isinstance(entry, dict):
-            report("", "[[link]] 항목이 표가 아닙니다.")
-            continue
-        for key in sorted(set(entry) - KNOWN_KEYS):
-            report(key, f"알 수 없는 키 '{key}' (쓸 수 있는 키: demo, file, question, params)")
-        missing = [key for key in ("demo", "file", "question") if not isinstance(entry.get(key), str) or not entry[key]]
-        if missing:
-            report("", "필수 키가 없거나 문자열이 아닙니다: " + ", ".join(missing))
-            continue
+    for entry, header, report in checked_entries(entries, problems, table="link", keys=KEYS,
+                                                 required=("demo", "file", "question")):
         slug, file, label = entry["demo"], entry["file"].strip().lstrip("./"), entry["question"].strip()
         spec = registry.get_demo(slug)
         if spec is None:

@@ -120,6 +120,7 @@ class FileResult:
 class IngestSummary:
     files: list[FileResult] = field(default_factory=list)
     demo_link_problems: list[FileReport] = field(default_factory=list)
+    collection_title_problems: list[FileReport] = field(default_factory=list)
 
     @property
     def failed(self) -> list[FileResult]:
@@ -142,6 +143,9 @@ class IngestSummary:
             },
             "demo_link_problems": [
                 {"line": p.line, "message": p.message} for p in self.demo_link_problems
+            ],
+            "collection_title_problems": [
+                {"line": p.line, "message": p.message} for p in self.collection_title_problems
             ],
         }
 
@@ -526,6 +530,7 @@ def ingest_directory(engine: Engine, content_dir: Path, *, force: bool = False, 
                 summary.files.append(_apply_prepared(conn, prepared, write_search_docs, delete_search_docs))
 
     summary.files.extend(_remove_missing(engine, {rel for _, rel, _ in files}, delete_search_docs))
+    summary.collection_title_problems = _sync_collection_titles(engine, content_dir)
     if sync_demo_links:
         summary.demo_link_problems = _sync_demo_links(engine, content_dir)
     summary.files.sort(key=lambda f: f.source_path)
@@ -559,6 +564,15 @@ def _apply_prepared(conn: Connection, prepared: PreparedFile, write_search_docs,
     except Exception as exc:  # the transaction rolled back; report and go on with the other files
         return FileResult(prepared.source_path, "failed", error=FileReport(
             None, "error", f"데이터베이스에 쓰지 못했습니다: {type(exc).__name__}: {exc}"))
+
+
+def _sync_collection_titles(engine: Engine, content_dir: Path) -> list[FileReport]:
+    from app.ingest.collection_titles import TITLES_FILE, sync_collection_titles
+
+    with engine.begin() as conn:
+        reports = [FileReport(p.line, "collection_title", p.message) for p in sync_collection_titles(conn, content_dir)]
+        q.replace_reports(conn, TITLES_FILE, [(r.line, r.kind, r.message, r.text) for r in reports])
+    return reports
 
 
 def _sync_demo_links(engine: Engine, content_dir: Path) -> list[FileReport]:

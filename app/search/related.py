@@ -28,8 +28,10 @@ QUESTION_WEIGHTS = {"title": 3.0, "title_broader": 1.0, "body": 1.0}
 WITH_ANSWERS_WEIGHTS = {**QUESTION_WEIGHTS, "answers": 0.25}
 
 
-def _link(question_id: int, label: str | None, title: str, answered: bool) -> QuestionLink:
-    return QuestionLink(id=question_id, label=label, title=title, answered=answered, url=f"/questions/{question_id}")
+def _link(question_id: int, label: str | None, title: str, answered: bool, collection_title: str) -> QuestionLink:
+    # A label ("#18", "2") means something only inside its collection: related links cross them.
+    return QuestionLink(id=question_id, label=label, title=title, answered=answered, url=f"/questions/{question_id}",
+                        collection_title=collection_title)
 
 
 def _kind_weight(token: str, dictionary: TermDictionary) -> int:

@@ -83,6 +83,11 @@ def _hits(conn, parsed: ParsedQuery, dictionary: TermDictionary, ranked: list[qu
     return items
 
 
+def warm_up() -> None:
+    """Load the term dictionary and its spelling index at start-up, so no reader's search pays for it."""
+    default_dictionary().prepare_suggestions()
+
+
 def search_questions(
     session: Session,
     q: str | None,

@@ -270,6 +270,11 @@ class TermDictionary:
                 best = (distance, -len(variant), term_id)
         return self.terms[best[2]] if best else None
 
+    def prepare_suggestions(self) -> None:
+        """Build the "did you mean" index now (~0.2 s, ~30 MB) rather than in the first request
+        whose query finds nothing."""
+        self._spelled  # noqa: B018 - a cached_property: reading it builds it
+
     @cached_property
     def _spelled(self) -> tuple[list[tuple[str, str]], dict[str, list[int]]]:
         """Every variant in jamo, and an index from each string left after deleting up to two

@@ -17,7 +17,8 @@ def iso_datetime(value) -> bool:
 
 
 SOURCE = {"path": nullable(str), "line": nullable(int)}
-QUESTION_LINK = {"id": int, "label": nullable(str), "title": str, "answered": bool, "url": str}
+QUESTION_LINK = {"id": int, "label": nullable(str), "title": str, "answered": bool, "url": str,
+                 "collection_title": nullable(str)}
 COLLECTION = {
     "slug": str, "title": str, "kind": str, "source_path": nullable(str), "question_count": int,
     "answered_count": int, "unanswered_count": int, "url": str,

@@ -54,3 +54,19 @@ def test_answers_fill_the_list_when_the_question_alone_links_nothing(sample_sess
     related = names(sample_ids, related_questions(sample_session, sample_ids["snapshot"]))
     assert related and "snapshot" not in related
     assert {"title_match", "body_match"} & set(related)
+
+
+def test_related_links_name_their_collection_where_it_is_another(sample_client, sample_ids):
+    """A label like "#18" or "2" means something only inside its collection."""
+    body = sample_client.get(f"/api/v1/questions/{sample_ids['dropout_effect']}").json()
+    titles = {link["id"]: link["collection_title"] for link in body["related"]}
+    assert titles[sample_ids["dropout_test_time"]] == "study 모음"
+    assert titles[sample_ids["cnn_stride"]] == "weeks 모음"
+
+    same = sample_client.get(f"/api/v1/questions/{sample_ids['bn_overfitting']}").json()["related"]
+    assert sample_ids["bn_inference"] in [link["id"] for link in same]  # an interview question too
+    page = sample_client.get(f"/questions/{sample_ids['bn_overfitting']}").text
+    related = page[page.index('id="related-title"'):]
+    assert '<span class="qrow__collection">study 모음</span>' in related
+    assert '<span class="qrow__collection">interview 모음</span>' not in related  # its own collection
+

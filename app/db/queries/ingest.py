@@ -35,20 +35,31 @@ def insert_collection(conn: Connection, *, slug: str, title: str, kind: str, sou
                       intro_md: str, intro_html: str, notes_md: str, notes_html: str) -> int:
     now = db_time()
     result = conn.exec_driver_sql(
-        "INSERT INTO collection (slug, title, kind, source_path, content_hash, intro_md, intro_html, notes_md,"
-        " notes_html, origin, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?, 'ingested', ?, ?)",
-        (slug, title, kind, source_path, content_hash, intro_md, intro_html, notes_md, notes_html, now, now),
+        "INSERT INTO collection (slug, title, source_title, kind, source_path, content_hash, intro_md, intro_html,"
+        " notes_md, notes_html, origin, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?, 'ingested', ?, ?)",
+        (slug, title, title, kind, source_path, content_hash, intro_md, intro_html, notes_md, notes_html, now, now),
     )
     return result.lastrowid
 
 
 def update_collection(conn: Connection, collection_id: int, *, title: str, kind: str, content_hash: str,
                       intro_md: str, intro_html: str, notes_md: str, notes_html: str) -> None:
+    """title: the file's own title. The shown title is set again from it by sync_collection_titles."""
     conn.exec_driver_sql(
-        "UPDATE collection SET title=?, kind=?, content_hash=?, intro_md=?, intro_html=?, notes_md=?, notes_html=?,"
-        " updated_at=? WHERE id=?",
-        (title, kind, content_hash, intro_md, intro_html, notes_md, notes_html, db_time(), collection_id),
+        "UPDATE collection SET title=?, source_title=?, kind=?, content_hash=?, intro_md=?, intro_html=?,"
+        " notes_md=?, notes_html=?, updated_at=? WHERE id=?",
+        (title, title, kind, content_hash, intro_md, intro_html, notes_md, notes_html, db_time(), collection_id),
     )
+
+
+def ingested_collection_titles(conn: Connection) -> list[tuple[int, str, str, str | None]]:
+    """(id, source_path, shown title, the file's own title) of every collection that comes from a file."""
+    return [tuple(row) for row in conn.exec_driver_sql(
+        "SELECT id, source_path, title, source_title FROM collection WHERE source_path IS NOT NULL ORDER BY id")]
+
+
+def set_collection_title(conn: Connection, collection_id: int, title: str) -> None:
+    conn.exec_driver_sql("UPDATE collection SET title = ? WHERE id = ?", (title, collection_id))
 
 
 def replace_sections(conn: Connection, collection_id: int, sections: Sequence[tuple], *, is_new: bool = False) -> list[int]:

@@ -300,13 +300,13 @@ def same_demo_question_ids(conn: Connection, question_id: int, limit: int) -> li
     ).scalars())
 
 
-def question_links(conn: Connection, question_ids: Sequence[int]) -> dict[int, tuple[str | None, str, bool]]:
-    """id → (label, title, answered) for the visible ones among these questions."""
+def question_links(conn: Connection, question_ids: Sequence[int]) -> dict[int, tuple[str | None, str, bool, str]]:
+    """id → (label, title, answered, collection title) for the visible ones among these questions."""
     if not question_ids:
         return {}
     rows = conn.exec_driver_sql(
-        f"SELECT id, label, title, answered FROM question WHERE id IN ({_marks(len(question_ids))})"
-        " AND deleted_at IS NULL AND retired_at IS NULL",
+        "SELECT q.id, q.label, q.title, q.answered, c.title FROM question q JOIN collection c ON c.id = q.collection_id"
+        f" WHERE q.id IN ({_marks(len(question_ids))}) AND q.deleted_at IS NULL AND q.retired_at IS NULL",
         tuple(question_ids),
     )
-    return {r[0]: (r[1], r[2], bool(r[3])) for r in rows}
+    return {r[0]: (r[1], r[2], bool(r[3]), r[4]) for r in rows}
