@@ -46,7 +46,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(
         title="질문창고 API",
         version="1",
-        description="딥러닝 질문과 답변 지식창고의 JSON API입니다. 모든 오류는 `{\"error\": {\"code\", \"message\"}}` 형태로 돌아옵니다.",
+        description="딥러닝 질문과 답변 지식창고의 JSON API입니다. 모든 오류는 `{\"error\": {\"code\", \"message\"}}` 형태로 돌아옵니다."
+                    " [← 질문창고로 돌아가기](/)",  # /docs had no way back to the site
         docs_url=None,  # served by app.web.pages with the vendored Swagger UI (no CDN)
         redoc_url=None,
         openapi_url="/api/v1/openapi.json",

@@ -141,14 +141,15 @@ def _validation_details(exc: RequestValidationError) -> list[dict]:
 
 
 def error_response(request: Request, status_code: int, code: str, message: str, details: Any = None,
-                   headers: dict[str, str] | None = None):
+                   headers: dict[str, str] | None = None, *, page_message: str | None = None):
+    """page_message: what the HTML page says instead of `message` (which may name fields in English)."""
     if wants_html(request):
         templates = getattr(request.app.state, "templates", None)
         if templates is not None:
             return templates.TemplateResponse(
                 request,
                 "pages/error.html",
-                {"status_code": status_code, "code": code, "message": message, "details": details},
+                {"status_code": status_code, "code": code, "message": page_message or message, "details": details},
                 status_code=status_code,
                 headers=headers,
             )
@@ -173,7 +174,9 @@ def install_error_handlers(app: FastAPI) -> None:
         fields = ", ".join(d["field"] for d in details if d["field"])
         message = KOREAN_MESSAGES[422] + (f" ({fields})" if fields else "")
         message = next((d["message"] for d in details if d["type"] == "json_invalid"), message)
-        return error_response(request, 422, "validation_error", message, details)
+        # The page lists each field under its Korean name, so its message leaves the English names out.
+        return error_response(request, 422, "validation_error", message, details,
+                              page_message="아래 값을 확인해 주세요." if fields else None)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception):

@@ -277,3 +277,10 @@ def display_value(value: Any) -> str:
             return f"{value:.3e}"
         return f"{value:.4g}"
     return "" if value is None else str(value)
+
+
+def labelled_values(model: type[DemoParams], params: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+    """(Korean label, parameter name, shown value) per parameter: readers see "은닉층 너비 128", not "hidden=128"."""
+    fields = {f.name: f for f in param_fields(model)}
+    return [(fields[name].short_label if name in fields else name, name, display_value(value))
+            for name, value in params.items()]

@@ -43,7 +43,7 @@ def check_title(title: str) -> str:
 
 def check_body(body: str, *, required: bool = True) -> str:
     if required and not body.strip():
-        raise AppError(422, "본문을 입력해 주세요.", details=[{"field": "body", "message": "empty"}])
+        raise AppError(422, "본문을 입력해 주세요.", details=[{"field": "body", "message": "본문이 비어 있습니다."}])
     if len(body) > BODY_MAX:
         raise AppError(413 if len(body) > BODY_MAX * 4 else 422, f"본문은 {BODY_MAX:,}자 이하여야 합니다.",
                        details=[{"field": "body", "max_length": BODY_MAX, "length": len(body)}])

@@ -26,6 +26,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.api.deps import SessionDep
 from app.api.errors import AppError, error_response
 from app.db.models import Answer, Question, User
+from app.db.queries.writes import vote_of
 from app.services import accounts
 from app.services.limits import MAX_REQUEST_BYTES, RateLimiter
 
@@ -50,7 +51,8 @@ def cookie_kwargs(request: Request) -> dict:
 
 
 def _template_helpers(app: FastAPI) -> None:
-    """owns(kind, id): does the logged-in user own this post? new_form_token(): a one-time form id."""
+    """owns(kind, id): does the logged-in user own this post? voted(kind, id): have they voted on it?
+    new_form_token(): a one-time form id."""
 
     @pass_context
     def owns(context, kind: str, item_id: int) -> bool:
@@ -62,8 +64,19 @@ def _template_helpers(app: FastAPI) -> None:
             item = session.get(model, item_id)
             return item is not None and item.user_id == user.id
 
+    @pass_context
+    def voted(context, kind: str, item_id: int) -> bool:
+        """Has the logged-in user already pressed +1 (question) or 추천 (answer) here? The button shows it."""
+        user = getattr(context["request"].state, "user", None)
+        if user is None:
+            return False
+        target = {"question_id": item_id} if kind == "question" else {"answer_id": item_id}
+        with Session(app.state.engine) as session:
+            return vote_of(session, user.id, **target) is not None
+
     env = app.state.templates.env
     env.globals["owns"] = owns
+    env.globals["voted"] = voted
     env.globals["new_form_token"] = lambda: secrets.token_urlsafe(16)
 
 

@@ -15,7 +15,8 @@ from app.api.errors import AppError
 from app.api.v1.demos import DemoEngineDep, RunLimit
 from app.demos import service
 from app.demos.execute import DEFAULT_SEED, DEVICES, MAX_SEED
-from app.demos.params import ParamsInvalid, coerce_strings, display_value, param_fields, validate_params
+from app.demos.params import (ParamsInvalid, coerce_strings, display_value, labelled_values, param_fields,
+                              validate_params)
 from app.demos.schemas import RunRequest
 from app.web.auth import Csrf
 from app.web.templating import canonical, render
@@ -119,11 +120,8 @@ async def submit_run_form(slug: str, request: Request, session: SessionDep, engi
 def run_page(run_id: str, request: Request, engine: DemoEngineDep):
     run = service.run_detail(engine, run_id)
     spec = service.get_spec_or_404(run.demo_slug)
-    fields = {f.name: f for f in param_fields(spec.params)}
-    params_shown = [(fields[name].short_label if name in fields else name, name, display_value(value))
-                    for name, value in run.params.items()]
     return render(request, "demos/run.html", {
-        "run": run, "demo": spec, "params_shown": params_shown, "status_names": STATUS_NAMES,
+        "run": run, "demo": spec, "params_shown": labelled_values(spec.params, run.params), "status_names": STATUS_NAMES,
         "json_url": run.api_url, "canonical_url": canonical(request, run.url),
         "live": run.status in ("queued", "running"),
         "run_data": run.model_dump(mode="json"),

@@ -140,21 +140,31 @@ def _question_list(request: Request, session, *, path: str, heading: str, status
     result = reading.list_questions(session, collection=collection, status=status, author=author, sort=sort,
                                     page=page, per_page=per_page)
     fixed = path == "/unanswered"  # its status is the page itself
+    names = sort_names(collection)
+    sort = sort if sort in names else None  # ?sort=activity without a collection is the default chip
     filters = dict(collection=collection, author=author, sort=sort) | ({} if fixed else {"status": status})
     return render(request, "reading/questions.html", {
         "heading": heading, "result": result, "status": status, "sort": sort, "fixed_status": fixed,
         "collection_titles": collection_titles(session),
         "collection": collection, "author": author, "pager": pager(result, path, 20, **filters),
-        "sort_urls": {value: with_query(path, **{**filters, "sort": value}) for value in SORT_NAMES},
+        "sort_urls": {value: with_query(path, **{**filters, "sort": value}) for value in names},
         "status_urls": {value: with_query(path, **{**filters, "status": value}) for value in (None, "answered", "unanswered")},
-        "sort_names": SORT_NAMES,
+        "sort_names": names,
         "canonical_url": canonical(request, path, **filters, page=page),
         "json_url": with_query("/api/v1/questions", **{**filters, "status": status}, page=page,
                                per_page=None if per_page == 20 else per_page),
     })
 
 
-SORT_NAMES = {None: "기본", "activity": "최근 활동", "newest": "최근 질문", "answers": "답변 많은 순", "plus_ones": "+1 많은 순"}
+SORT_NAMES = {None: "원본 순서", "activity": "최근 활동", "newest": "최근 질문", "answers": "답변 많은 순", "plus_ones": "+1 많은 순"}
+
+
+def sort_names(collection: str | None) -> dict[str | None, str]:
+    """The sort chips. Without a collection the default order is recent activity (reading.list_questions):
+    its chip says so, instead of a vague "기본" beside a second "최근 활동" chip that did the same."""
+    if collection:
+        return SORT_NAMES
+    return {None: SORT_NAMES["activity"]} | {k: v for k, v in SORT_NAMES.items() if k not in (None, "activity")}
 STATUS_HEADINGS = {None: "모든 질문", "all": "모든 질문", "answered": "답변된 질문", "unanswered": "미답변 질문"}
 
 

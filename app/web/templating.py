@@ -10,11 +10,22 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from app.config import Settings
-from app.demos.params import display_value, param_pairs
+from app.demos.params import display_value, labelled_values, param_pairs
+from app.demos.registry import get_demo
 
 KIND_NAMES = {"nodes": "노드", "weeks": "주차", "interview": "면접", "general": "일반"}
 # Times are stored in UTC; readers are in Korea, which has kept UTC+9 without daylight saving since 1988.
 KST = timezone(timedelta(hours=9), "KST")
+
+
+# Error pages name the offending field the way the page's reader knows it, not by its parameter name.
+FIELD_LABELS = {
+    "question_id": "질문 번호", "answer_id": "답변 번호", "token_id": "토큰 번호", "run_id": "실행 번호",
+    "page": "쪽 번호", "per_page": "한 쪽에 보이는 개수", "status": "답변 여부", "sort": "정렬", "parent": "상위 질문",
+    "collection": "모음", "author": "작성자", "q": "검색어", "offset": "건너뛸 개수", "limit": "개수",
+    "username": "아이디", "password": "비밀번호", "display_name": "표시 이름", "name": "이름",
+    "title": "제목", "body": "본문", "seed": "난수 시드", "device": "장치",
+}
 
 
 def format_datetime(value: datetime | None) -> str:
@@ -25,6 +36,14 @@ def format_datetime(value: datetime | None) -> str:
     return value.astimezone(KST).strftime("%Y-%m-%d %H:%M")
 
 
+def demo_param_labels(slug: str, params: dict) -> list[tuple[str, str, str]]:
+    """A question's demo preset as the reader reads it (label, name, value); see labelled_values."""
+    spec = get_demo(slug)
+    if spec is None:
+        return [(name, name, display_value(value)) for name, value in params.items()]
+    return labelled_values(spec.params, params)
+
+
 def make_templates(settings: Settings) -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(settings.templates_dir))
     env = templates.env
@@ -32,8 +51,10 @@ def make_templates(settings: Settings) -> Jinja2Templates:
     env.globals["site_name"] = "질문창고"
     env.filters["datetime"] = format_datetime
     env.filters["kind_name"] = lambda kind: KIND_NAMES.get(kind, kind)
+    env.filters["field_label"] = lambda field: FIELD_LABELS.get(field, field)
     env.filters["demo_value"] = display_value  # parameter and result values on demo pages and panels
     env.globals["demo_param_pairs"] = param_pairs  # hidden inputs that carry a preset to the run form
+    env.globals["demo_param_labels"] = demo_param_labels
     return templates
 
 

@@ -9,14 +9,14 @@ from __future__ import annotations
 import secrets
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from app.api.deps import SessionDep
 from app.api.errors import AppError
 from app.api.params import IdForm, IdPath
 from app.services import posting, reading, revisions, voting
-from app.services.limits import check_body, clean_text
+from app.services.limits import check_body, clean_text, clean_title
 from app.web.auth import Csrf, HtmlUser, limit_posts
 
 router = APIRouter(include_in_schema=False)
@@ -48,9 +48,11 @@ def _rejected(exc: AppError) -> bool:
 
 
 @router.get("/ask", response_class=HTMLResponse)
-def ask_form(request: Request, session: SessionDep, user: HtmlUser, collection: str = posting.GENERAL_SLUG):
+def ask_form(request: Request, session: SessionDep, user: HtmlUser, collection: str = posting.GENERAL_SLUG,
+             title: Annotated[str, Query(max_length=200)] = ""):
+    """?title= prefills the title: a search that found nothing offers to ask what was searched for."""
     return render(request, "writes/ask.html", {"collections": reading.list_collections(session),
-                                               "collection": collection, "title": "", "body": ""})
+                                               "collection": collection, "title": clean_title(title), "body": ""})
 
 
 @router.post("/ask", dependencies=[Csrf])

@@ -125,7 +125,7 @@ def test_the_question_page_panel_runs_its_preset(live_server, page, phone_page):
     page.goto(live_server.url + question["url"])
     panel = page.locator("section.demo-panel")
     expect(panel).to_contain_text("활성화 함수와 층별 기울기 흐름")
-    expect(panel).to_contain_text("activations=sigmoid, relu")
+    expect(panel).to_contain_text("비교할 활성화 함수 sigmoid, relu")  # the preset, labelled in Korean
     screenshot(page, "demo-panel-desktop")
     panel.locator("li", has_text="활성화 함수와 층별 기울기 흐름").get_by_role("button", name="실행").click()
     page.wait_for_url(re.compile(r"/runs/[\w-]+$"))

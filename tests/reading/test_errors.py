@@ -83,7 +83,7 @@ def test_422_details_carry_the_bounds(reader):
                                   "/questions/abc", "/authors?per_page=9999"])
 def test_html_pages_show_422_in_korean(reader, path):
     page = reader.get(path, headers=HTML)
-    assert page.status_code == 422 and "입력값이 올바르지 않습니다" in page.text
+    assert page.status_code == 422 and "잘못된 값이 있습니다" in page.text
     assert_envelope(reader.get(path), 422, "validation_error")  # and their JSON form is the envelope
 
 

@@ -62,9 +62,9 @@ def test_question_page_thread(reader, sample):
     assert parsed.ancestors[reply][0] == answer  # a reply sits inside its answer ...
     assert parsed.ancestors[nested][:2] == [reply, answer]  # ... and a reply to it inside that reply
     assert text.index("기울기가 사라지지 않습니다") < text.index("음수 쪽은요?") < text.index("음수 쪽은 0입니다")
-    assert "+1 같은 질문 (김산)" in text  # a "2222(김산)" on the question
+    assert "김산 님도 궁금해요" in text  # a "2222(김산)" on the question
     assert '<span class="reaction__emoji" aria-hidden="true">👍</span>' in text
-    assert "답변 3개" in text
+    assert "답변 1개 · 답글 2개" in text  # one answer, a reply and a reply to that
 
 
 def test_question_page_structure(reader, sample):

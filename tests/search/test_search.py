@@ -253,13 +253,19 @@ def test_suggest_fragment(sample_client):
     assert sample_client.get("/search/suggest", params={"q": ""}).text == ""
 
 
-@pytest.mark.parametrize("path, status", [("/", 200), ("/search?q=드롭아웃", 200), ("/login", 200), ("/signup", 200),
-                                          ("/no-such-page", 404)])
+@pytest.mark.parametrize("path, status", [("/", 200), ("/login", 200), ("/signup", 200), ("/no-such-page", 404)])
 def test_every_page_has_the_search_box(sample_client, path, status):
     page = sample_client.get(path, headers={"accept": "text/html"})
     assert page.status_code == status
     assert '<form class="site-header__search" action="/search" method="get" role="search">' in page.text
     assert 'name="q"' in page.text
+
+
+def test_search_page_has_one_search_box_its_own(sample_client):
+    """The header's box only repeated the page's own form (which also holds the filters)."""
+    page = sample_client.get("/search", params={"q": "드롭아웃"}, headers={"accept": "text/html"})
+    assert 'class="site-header__search"' not in page.text
+    assert page.text.count('name="q"') == 1 and 'class="search-filters"' in page.text
 
 
 def test_search_page_collection_filter(sample_client, sample_ids):

@@ -44,7 +44,7 @@ PATH_LIMIT = 10.0  # the path chart stops following a run whose loss is 10× whe
 
 
 class Params(DemoParams):
-    surface: Literal["ravine", "saddle"] = Field("ravine", description="ravine: 좁고 긴 골짜기(taco), saddle: 안장점")
+    surface: Literal["ravine", "saddle"] = Field("ravine", description="곡면 (ravine: 좁고 긴 골짜기(taco), saddle: 안장점)")
     condition: float = Field(50.0, ge=2.0, le=1000.0, description="가파른 방향과 완만한 방향의 곡률 비 κ")
     rotation_degrees: float = Field(0.0, ge=0.0, le=90.0, description="곡면을 좌표축에 대해 돌리는 각도 (기울어진 타원)")
     sgd_lr: float = Field(1.2, ge=0.01, le=2.5, description="SGD·모멘텀·네스테로프 학습률 (가파른 방향 곡률이 1, 2를 넘으면 SGD 발산)")

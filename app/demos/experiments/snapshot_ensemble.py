@@ -59,12 +59,19 @@ def run(params: Params, device, progress) -> DemoResult:
             scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=total_steps)
         rates, snapshots = [], []
 
+        # Both schedules train for total_steps and take about as long: each reports its share of the bar
+        # (the long single schedule used to report nothing, and the page sat at 80 % for half the run).
         def after_step(step: int, loss: float, model=model, optimizer=optimizer, rates=rates, snapshots=snapshots,
                        name=name):
             rates.append(optimizer.param_groups[0]["lr"])
-            if name == "cyclic" and (step + 1) % params.steps_per_cycle == 0:
+            if (step + 1) % params.steps_per_cycle:
+                return
+            done = step + 1 + (total_steps if name == "single" else 0)
+            if name == "cyclic":
                 snapshots.append(copy.deepcopy(model.state_dict()))
-                progress(0.8 * len(snapshots) / params.cycles, f"스냅샷 {len(snapshots)}/{params.cycles} 저장")
+                progress(0.9 * done / (2 * total_steps), f"스냅샷 {len(snapshots)}/{params.cycles} 저장")
+            else:
+                progress(0.9 * done / (2 * total_steps), f"비교할 긴 코사인 학습 {step + 1}/{total_steps} 스텝")
 
         # The rate used at step t is the one set after step t-1: record it before stepping on.
         rates.append(optimizer.param_groups[0]["lr"])

@@ -1,0 +1,106 @@
+"""Reading pages as a demanding Korean reader sees them: wording without developer jargon, labels that
+say what a number is, the way to ask in plain sight."""
+
+from __future__ import annotations
+
+import re
+
+from tests.reading.html import Page
+
+HTML = {"Accept": "text/html"}
+
+
+def get(reader, path: str) -> tuple[Page, str]:
+    response = reader.get(path, headers=HTML)
+    assert response.status_code == 200, response.text
+    return Page(response.text), response.text
+
+
+def test_header_offers_asking_to_logged_out_readers(reader, sample):
+    """A newcomer looked for "질문하기" and found only 로그인/가입하기; /ask sends them through login and back."""
+    page, text = get(reader, "/")
+    header = text.split("<header", 1)[1].split("</header>", 1)[0]
+    assert 'href="/ask">질문하기</a>' in header
+    redirect = reader.get("/ask", follow_redirects=False)
+    assert redirect.status_code == 303 and redirect.headers["location"] == "/login?next=%2Fask"
+
+
+def test_every_page_starts_with_a_skip_link_to_main(reader, sample):
+    for path in ("/", f"/questions/{sample.parent}", "/search?q=ReLU", "/questions/999999"):
+        text = reader.get(path, headers=HTML).text
+        body = text.split("<body>", 1)[1].lstrip()
+        assert body.startswith('<a class="skip-link" href="#main">본문으로 건너뛰기</a>'), path
+        assert '<main class="page" id="main">' in text
+
+
+def test_question_plus_one_reads_as_a_sentence(reader, sample):
+    _, text = get(reader, f"/questions/{sample.parent}")
+    assert "김산 님도 궁금해요" in text and "같은 질문 (김산)" not in text
+
+
+def test_answer_source_line_is_a_tooltip_not_meta_text(reader, sample):
+    """"7번째 줄" beside every answer meant nothing to a reader; the question keeps its source line in the footer."""
+    _, text = get(reader, f"/questions/{sample.parent}")
+    answer = text.split(f'id="answer-{sample.answer}"', 1)[1]
+    meta = answer.split('class="answer__meta">', 1)[1].split("</div>", 1)[0]
+    assert "번째 줄</span>" not in meta
+    assert 'title="원본 7번째 줄">#</a>' in meta
+    assert "interview/sample-interview.md</code>, 5번째 줄" in text
+
+
+def test_references_come_before_sub_questions_and_the_answer_form(reader, sample):
+    _, text = get(reader, f"/questions/{sample.parent}")
+    assert text.index('id="answers-title"') < text.index('id="references-title"') < text.index('id="children-title"')
+    assert text.index('id="references-title"') < text.index('id="answer-form"')
+
+
+def test_weeks_page_ref_says_what_it_is(seeded_client):
+    items = seeded_client.get("/api/v1/questions", params={"collection": "study-week-04-cs231n-lecture-7"}).json()
+    first = next(q for q in items["items"] if q["label"] == "7-1")
+    text = seeded_client.get(first["url"], headers=HTML).text
+    assert '<span class="page-ref">강의 자료 p15</span>' in text
+
+
+def test_demo_panel_labels_its_preset_in_korean(seeded_client):
+    """The panel said "hidden=128": a parameter name. It now says what the number is."""
+    items = seeded_client.get("/api/v1/questions", params={"collection": "deep-hankkeut-nodes"}).json()["items"]
+    question = next(q for q in items if q["label"] == "05-2")
+    text = seeded_client.get(question["url"], headers=HTML).text
+    panel = text.split('<section class="demo-panel"', 1)[1].split("</section>", 1)[0]
+    assert '<span class="demo-panel__param" title="hidden">은닉층 너비 <strong>128</strong></span>' in panel
+    assert "hidden=128<" not in panel and "<code>" not in panel
+
+
+def test_filtered_list_names_its_collection_by_title(reader, sample):
+    page, text = get(reader, "/questions?collection=sample-interview")
+    assert "/collections/sample-interview" in page.hrefs("샘플 면접 질문")
+    assert ">sample-interview</a>" not in text
+
+
+def sort_chips(text: str) -> list[str]:
+    group = text.split('aria-label="정렬">', 1)[1].split("</span>\n</nav>", 1)[0]
+    return re.findall(r'<a class="chip[^"]*" href="[^"]*"[^>]*>([^<]+)</a>', group)
+
+
+def test_default_sort_says_what_order_it_is(reader, sample):
+    """The first chip said "기본": in a collection that is the source order, elsewhere recent activity
+    (which also had a chip of its own that did the same)."""
+    page, text = get(reader, "/questions?collection=sample-interview")
+    assert sort_chips(text)[0] == "원본 순서" and "최근 활동" in sort_chips(text)
+    assert '<span class="filters__name" aria-hidden="true">정렬</span>' in text
+    _, text = get(reader, "/unanswered")
+    assert sort_chips(text) == ["최근 활동", "최근 질문", "답변 많은 순", "+1 많은 순"]
+    _, text = get(reader, "/questions?sort=activity")
+    assert 'aria-current="page">최근 활동</a>' in text  # the old link still lights its chip
+
+
+def test_search_badges_match_the_rest_of_the_site(seeded_client):
+    text = seeded_client.get("/search", params={"q": "배치 정규화가 과적합을 막는 이유는"}, headers=HTML).text
+    assert '<span class="badge badge--answered">답변됨</span>' in text  # green, as on every list, not grey
+    fragment = seeded_client.get("/search/suggest", params={"q": "드롭아웃"}).text
+    assert "badge--answered" in fragment
+
+
+def test_search_without_results_offers_to_ask_it(seeded_client):
+    page = Page(seeded_client.get("/search", params={"q": "블록체인 합의"}, headers=HTML).text)
+    assert "/ask?title=%EB%B8%94%EB%A1%9D%EC%B2%B4%EC%9D%B8%20%ED%95%A9%EC%9D%98" in page.hrefs("이 내용으로 질문해 보세요")
