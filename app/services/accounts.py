@@ -26,6 +26,7 @@ from app.services.limits import now_utc
 
 SESSION_COOKIE = "kb_session"
 ANON_COOKIE = "kb_anon"
+ANON_COOKIE_MAX_AGE = 7 * 24 * 3600
 SESSION_DAYS = 14
 TOKEN_PREFIX = "kbt_"
 USERNAME_RE = re.compile(r"^[a-z0-9_][a-z0-9_.-]{2,31}$")

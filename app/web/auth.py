@@ -105,7 +105,8 @@ def install_auth(app: FastAPI) -> None:
         request.state.csrf_token = csrf
         response = await call_next(request)
         if new_anon and not request.url.path.startswith(("/api/", "/static/", "/media/")):
-            response.set_cookie(accounts.ANON_COOKIE, new_anon, max_age=7 * 24 * 3600, **cookie_kwargs(request))
+            response.set_cookie(accounts.ANON_COOKIE, new_anon, max_age=accounts.ANON_COOKIE_MAX_AGE,
+                                **cookie_kwargs(request))
         return response
 
     app.add_middleware(RequestSizeLimit, max_bytes=MAX_REQUEST_BYTES)

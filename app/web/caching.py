@@ -16,10 +16,13 @@ response), it can never match stale content. Last-Modified is when this process 
 
 This middleware sits outside the auth middleware, so a hit or a 304 skips the session lookup too. A
 request carrying a session cookie always has its page rendered (the auth middleware inside decides who
-it is). Per-user content is never shared or revalidated: a page rendered for a signed-in user, or one
-that embeds the request's CSRF token, gets `Cache-Control: private, no-store` and no validator — its
-forms carry one-time tokens (idempotency keys) that must not come back from a cache, and it must never
-reach another user. The anonymous cookie handed to a first-time visitor goes to that visitor only.
+it is). Per-user content is never shared or revalidated: a page rendered for a signed-in user gets
+`Cache-Control: private, no-store` and no validator — its forms carry one-time tokens (idempotency
+keys) that must not come back from a cache, and it must never reach another user. An anonymous page
+may hold a form (a question's "run this experiment" buttons) whose CSRF token is derived from the
+reader's anonymous cookie: the cache keeps it with a placeholder in the token's place and each reader
+gets their own token put back (minting the cookie for a first-time visitor, as the auth middleware
+would). The anonymous cookie handed to a first-time visitor goes to that visitor only.
 Every other HTML response of the app that sets no policy of its own gets `private, no-store` too.
 Anonymous reading pages are `private, no-cache` (revalidate each time; the same URL looks different
 once signed in); anonymous read API responses are `public, no-cache`.
@@ -44,7 +47,7 @@ from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.db.queries.content import data_version
-from app.services.accounts import ANON_COOKIE, SESSION_COOKIE
+from app.services.accounts import ANON_COOKIE, ANON_COOKIE_MAX_AGE, SESSION_COOKIE, anonymous_csrf
 
 # The reading routes whose response depends only on the database, the path and the query (and on who
 # is asking, handled below). Anything else is passed through untouched.
@@ -154,14 +157,17 @@ def _not_modified_since(header: str, seen_at: datetime) -> bool:
 
 NO_STORE = b"private, no-store"
 NOT_MODIFIED = Entry(304, [], b"")
+# Stands in a kept page for the reader's CSRF token: as long as the token (64 hex digits), so the
+# Content-Length stays right, and random per process, so no page text can contain it by chance.
+CSRF_PLACEHOLDER = ("csrf" + secrets.token_hex(30)).encode()
 
 
 class ConditionalGet:
     """Pure ASGI middleware, the outermost of the app's own: a cache hit or a 304 costs no route, no
     session lookup and no per-request task (BaseHTTPMiddleware's), only the data version read."""
 
-    def __init__(self, app: ASGIApp, versions: DataVersion, cache: ResponseCache) -> None:
-        self.app, self.versions, self.cache = app, versions, cache
+    def __init__(self, app: ASGIApp, versions: DataVersion, cache: ResponseCache, secret_key: str) -> None:
+        self.app, self.versions, self.cache, self.secret_key = app, versions, cache, secret_key
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -201,10 +207,28 @@ class ConditionalGet:
                 return
             self.cache.put(token, key, entry)
             validators += [(n, v) for n, v in rendered.headers if n.lower() == b"set-cookie"]  # this reader's own
+            csrf = ((scope.get("state") or {}).get("csrf_token") or "").encode()
+        elif CSRF_PLACEHOLDER in entry.body:
+            csrf, cookie = self._anonymous_csrf(scope, headers)
+            validators += cookie
         if if_none_match is not None and if_none_match.strip() == "*":  # "any current representation": there is one
             await _send_entry(send, NOT_MODIFIED, validators)
             return
+        if CSRF_PLACEHOLDER in entry.body:
+            entry = Entry(entry.status, entry.headers, entry.body.replace(CSRF_PLACEHOLDER, csrf))
         await _send_entry(send, entry, _replace(entry.headers, validators))
+
+    def _anonymous_csrf(self, scope: Scope, headers: Headers) -> tuple[bytes, list[tuple[bytes, bytes]]]:
+        """This reader's CSRF token, as the auth middleware derives it, and the Set-Cookie header that
+        gives a first-time visitor their anonymous cookie (none when they have one)."""
+        anon = cookie_parser(headers.get("cookie", "")).get(ANON_COOKIE)
+        cookie: list[tuple[bytes, bytes]] = []
+        if not anon or len(anon) > 100:
+            anon = secrets.token_urlsafe(24)
+            secure = "; Secure" if scope.get("scheme") == "https" else ""
+            cookie = [(b"set-cookie", f"{ANON_COOKIE}={anon}; HttpOnly; Max-Age={ANON_COOKIE_MAX_AGE}; Path=/;"
+                                      f" SameSite=lax{secure}".encode())]
+        return anonymous_csrf(self.secret_key, anon).encode(), cookie
 
     async def _render(self, scope: Scope, receive: Receive) -> Entry:
         start: Message | None = None
@@ -223,16 +247,17 @@ class ConditionalGet:
 
     def _shareable(self, scope: Scope, entry: Entry, api: bool) -> Entry | None:
         """The entry to keep for everyone, or None: only a plain 200, rendered for nobody in
-        particular (no signed-in user, no trace of the requester's CSRF token, no cookie but the
-        anonymous one the auth middleware hands a first-time visitor, which stays theirs)."""
+        particular (no signed-in user, the requester's CSRF token replaced by a placeholder, no cookie
+        but the anonymous one the auth middleware hands a first-time visitor, which stays theirs)."""
         if entry.status != 200 or len(entry.body) > MAX_BODY:
             return None
         state = scope.get("state") or {}
         if not api and state.get("user") is not None:
             return None
+        body = entry.body
         csrf = state.get("csrf_token")
-        if csrf and csrf.encode() in entry.body:
-            return None
+        if csrf and csrf.encode() in body:
+            body = body.replace(csrf.encode(), CSRF_PLACEHOLDER)  # each reader gets their own back
         kept = []
         for name, value in entry.headers:
             lowered = name.lower()
@@ -243,7 +268,7 @@ class ConditionalGet:
                     return None
                 continue
             kept.append((name, value))
-        return Entry(entry.status, kept, entry.body)
+        return Entry(entry.status, kept, body)
 
 
 def _replace(headers: list[tuple[bytes, bytes]], extra: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
@@ -273,4 +298,5 @@ def install_conditional_get(app: FastAPI) -> None:
     """Call after install_auth, so that this middleware runs first (outside it): a hit needs no session."""
     app.state.data_version = DataVersion(app.state.engine)
     app.state.response_cache = ResponseCache()
-    app.add_middleware(ConditionalGet, versions=app.state.data_version, cache=app.state.response_cache)
+    app.add_middleware(ConditionalGet, versions=app.state.data_version, cache=app.state.response_cache,
+                       secret_key=app.state.settings.secret_key)

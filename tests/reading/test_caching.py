@@ -108,26 +108,52 @@ def test_forms_of_other_pages_are_no_store(reader):
         assert response.headers["cache-control"] == "private, no-store" and "etag" not in response.headers
 
 
-def test_an_anonymous_page_that_embeds_the_csrf_token_is_not_shared(app, client_factory, sample):
-    """Should a reading page ever put the anonymous CSRF token in a form (say, a demo run form),
-    the middleware notices and neither caches it nor gives it a validator."""
-    templates = app.state.templates
-    original = templates.env.loader
+def test_an_anonymous_page_with_a_csrf_form_is_cached_and_each_reader_gets_their_own_token(
+        app, client_factory, sample):
+    """A question's demo panel has run buttons: a form with the anonymous reader's CSRF token. The
+    page is still kept once (with a placeholder) and each reader gets the token of their own cookie,
+    a first-time visitor served from the cache a new cookie too, and that token is accepted."""
     from jinja2 import ChoiceLoader, DictLoader
 
+    from app.services.accounts import anonymous_csrf
+    from app.web.caching import CSRF_PLACEHOLDER
+
+    templates = app.state.templates
+    original = templates.env.loader
     templates.env.loader = ChoiceLoader([
         DictLoader({"demos/_panel.html": '<form method="post"><input name="csrf_token" '
                                          'value="{{ request.state.csrf_token }}"></form>'}),
         original,
     ])
     templates.env.cache.clear()
+
+    def token_in(response) -> str:
+        return response.text.split('name="csrf_token" value="')[1].split('"')[0]
+
     try:
         first, second = client_factory(), client_factory()
-        one = first.get(f"/questions/{sample.parent}", headers=HTML)
-        first_token = one.text.split('name="csrf_token" value="')[1].split('"')[0]
-        two = second.get(f"/questions/{sample.parent}", headers=HTML)
-        assert one.headers["cache-control"] == "private, no-store" and "etag" not in one.headers
-        assert first_token not in two.text
+        path = f"/questions/{sample.parent}"
+        one = first.get(path, headers=HTML)  # rendered
+        two = second.get(path, headers=HTML)  # from the cache
+        [kept] = [entry for entry in app.state.response_cache._entries.values() if CSRF_PLACEHOLDER in entry.body]
+        assert token_in(one).encode() not in kept.body
+
+        assert one.headers["cache-control"] == two.headers["cache-control"] == "private, no-cache"
+        assert one.headers["etag"] == two.headers["etag"]
+        secret = app.state.settings.secret_key
+        assert token_in(one) == anonymous_csrf(secret, first.cookies["kb_anon"])
+        assert "kb_anon=" in two.headers["set-cookie"] and "HttpOnly" in two.headers["set-cookie"]
+        assert token_in(two) == anonymous_csrf(secret, second.cookies["kb_anon"]) != token_in(one)
+        assert len(two.content) == int(two.headers["content-length"])
+        assert token_in(first.get(path, headers=HTML)) == token_in(one)  # the same reader, the same token
+
+        # The token served from the cache passes the CSRF check: the login fails on the password.
+        login = second.post("/login", data={"csrf_token": token_in(two), "username": "nobody", "password": "x" * 8},
+                            headers=HTML)
+        assert "csrf_failed" not in login.text and login.status_code != 403
+        forged = client_factory().post("/login", data={"csrf_token": token_in(two), "username": "nobody",
+                                                       "password": "x" * 8}, headers=HTML)
+        assert forged.status_code == 403  # another browser (no cookie) cannot reuse it
     finally:
         templates.env.loader = original
         templates.env.cache.clear()
