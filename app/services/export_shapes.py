@@ -23,7 +23,15 @@ from dataclasses import dataclass, field
 
 from app.ingest.parsers import nodes as nodes_parser
 from app.ingest.parsers import weeks as weeks_parser
-from app.ingest.parsers._lines import Line, asks, clean_name, heading, split_author, split_plus_ones
+from app.ingest.parsers._lines import (
+    Line,
+    asks,
+    clean_name,
+    heading,
+    split_author,
+    split_leading_author,
+    split_plus_ones,
+)
 
 ASCII_PUNCTUATION = set(string.punctuation)
 _FENCE = re.compile(r"\s*(```|~~~)")
@@ -239,17 +247,48 @@ def _reaction_lines(emoji: list[tuple[str, str | None]], indent: str) -> list[st
     return [f"{indent}-> {mark}" + (f" ({who})" if who and clean_name(who) == who else "") for mark, who in emoji]
 
 
+def _escaped_start(text: str) -> str:
+    """The text with its first character escaped (a backslash before ASCII punctuation, else an
+    HTML entity): it renders the same, but no longer starts like a mark or a signature."""
+    if text[:1] in ASCII_PUNCTUATION:
+        return "\\" + text
+    return f"&#{ord(text[0])};{text[1:]}" if text else text
+
+
+def _signed_head(head: list[str], author: str | None) -> list[str]:
+    """A reply's block with its author: "이름 : text", or "-> text" with "(이름)" ending the block."""
+    head = list(head)
+    if author and _named_form(author):
+        head[0] = f"{author} : {head[0]}"
+        return head
+    head[0] = f"-> {head[0]}"
+    if author:  # "-> text (이름)": the name ends the reply's own block
+        last = max(i for i, fenced in enumerate(_fenced(head)) if not fenced or i == 0)
+        head[last] = f"{head[last]} ({author})"
+    return head
+
+
+def _reads_as_reply(first_line: str, author: str | None) -> bool:
+    """Does the parser read this first line as a reply whose text is all of what follows its
+    marker, signed (if at all) only where the writer signed it? A reply that says only "저도
+    궁금해요" reads as a +1, one that opens with "(민수)" or "[서연]" as signed by them."""
+    block = nodes_parser._classify(Line(0, first_line, 0), _EVERYONE)
+    if block is None or block.kind not in ("reply", "named"):
+        return False
+    if block.kind == "named":
+        return block.name == author and first_line == f"{author} : {block.head}"
+    return block.name is None and first_line == f"-> {block.head}"
+
+
 def _thread_lines(item: ThreadItem, depth: int) -> list[str]:
     indent = "   " * depth
     head, groups = _reply_groups(item.body_md)
     author = item.author if item.author and clean_name(item.author) == item.author else None
-    if author and _named_form(author):
-        head[0] = f"{author} : {head[0]}"
-    else:
-        head[0] = f"-> {head[0]}"
-        if author:  # "-> text (이름)": the name ends the reply's own block
-            last = max(i for i, fenced in enumerate(_fenced(head)) if not fenced or i == 0)
-            head[last] = f"{head[last]} ({author})"
+    signed = _signed_head(head, author)
+    if not _reads_as_reply(signed[0], author):
+        head[0] = _escaped_start(head[0])
+        signed = _signed_head(head, author)
+    head = signed
     lines = [indent + head[0], *_indented(head[1:], indent + "   ")]
     for group in groups:
         lines += ["", *_indented(group, indent + "   ")]
@@ -278,6 +317,8 @@ def _question_lines(question: QuestionItem) -> list[str]:
         title = question.title
         if _nodes_kind(title) not in (None, "attachment"):
             title = _escaped(title, _nodes_kind)
+        elif split_leading_author(title, _EVERYONE)[1] or nodes_parser._QUESTION_MARK.match(title):
+            title = _escaped_start(title)  # "(민수) …" would sign it, "**Q.**" would be dropped
         block = _one_block(_paragraphs(question.body_md), keep_attachments=False, lead=title)
         block[-1] = _protect_ending(block[-1], author)
         lines += [*block, ""]

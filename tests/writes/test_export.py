@@ -281,3 +281,29 @@ def test_export_copies_the_images_its_files_show(engine, tmp_path):
     again = ingest_directory(engine, out, workers=1, force=True, with_search=False)
     missing = [r for f in again.files for r in f.reports if r.kind == "missing_image"]
     assert [r.message for r in missing] == ["이미지 파일이 없습니다: img/none.png"]
+
+
+def test_posts_that_look_like_signatures_or_marks_read_back_as_written(people, seeded_settings, tmp_path, monkeypatch,
+                                                                        capsys):
+    """The nodes parser reads "(민수) …" and "[서연] …" at a text's start as its author, a reply that
+    says only "저도 궁금해요" as a +1, and a bold "**Q.**" as formatting: posted text that happens to
+    look like them is escaped on export, so the export reads back as what was posted."""
+    alice, bob = people["alice"], people["bob"]
+    question = post(alice, "/api/v1/questions", title="**Q.** 굵은 Q로 시작하는 제목",
+                    body="(민수) 괄호 속 이름으로 시작하는 본문입니다.")
+    post(bob, f"/api/v1/questions/{question['id']}/answers", body="저도 궁금해요")
+    post(bob, f"/api/v1/questions/{question['id']}/answers", body="[서연] 대괄호 속 이름으로 시작하는 답변")
+    titled = post(alice, "/api/v1/questions", title="(민수) 괄호 속 이름으로 시작하는 제목", body="본문")
+    monkeypatch.setenv("KB_DATABASE_URL", seeded_settings.database_url)
+    assert kb(["export", str(tmp_path / "out"), "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["totals"]["problems"] == 0, report
+
+    text = (tmp_path / "out" / "nodes" / "general.md").read_text(encoding="utf-8")
+    document = {q.title: q for q in parse_document("nodes", text, "nodes/general.md").questions()}
+    read_back = document["**Q.** 굵은 Q로 시작하는 제목"]
+    assert read_back.author == "alice" and not read_back.reactions
+    assert "괄호 속 이름으로 시작하는 본문" in read_back.body_md
+    assert len(read_back.answers) == 2 and all(a.author == "bob" for a in read_back.answers)
+    assert document["(민수) 괄호 속 이름으로 시작하는 제목"].author == "alice"
+    assert titled["title"] == "(민수) 괄호 속 이름으로 시작하는 제목"

@@ -6,6 +6,7 @@ Everything here is pure and linear in the size of its input; the parsers call th
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -108,6 +109,20 @@ def join_lines(lines: list[Line]) -> str:
 
 def first_line(line_or_text: str) -> str:
     return line_or_text.strip().split("\n", 1)[0].strip()
+
+
+_BACKSLASH_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")  # CommonMark: any ASCII punctuation
+_NUMERIC_REFERENCE = re.compile(r"&#(?:[0-9]{1,7}|[xX][0-9a-fA-F]{1,6});")
+
+
+def plain_title(line: str) -> str:
+    """A title line as its reader sees it rendered: backslash escapes and numeric character
+    references resolved. Titles are shown as plain text, and a writer escapes a line's start
+    ("\\(민수) …", "&#51200;도 궁금해요") exactly so it does not read as a signature or a mark."""
+    if "\\" not in line and "&#" not in line:
+        return line
+    line = _BACKSLASH_ESCAPE.sub(r"\1", line)
+    return _NUMERIC_REFERENCE.sub(lambda ref: html.unescape(ref.group()), line)
 
 
 # --- horizontal rules and boilerplate -----------------------------------------------------------

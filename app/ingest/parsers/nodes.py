@@ -42,6 +42,7 @@ from app.ingest.parsers._lines import (
     number_in,
     plus_one_line,
     split_author,
+    plain_title,
     split_leading_author,
     split_lines,
     split_plus_ones,
@@ -267,7 +268,7 @@ class _Section:
                 if asking_title is None and asks(text):
                     asking_title = first_line(text)
         title = asking_title or (first_line(texts[0]) if texts else "")
-        title = _QUESTION_MARK.sub("", title, count=1) if _QUESTION_MARK.match(title) else title
+        title = plain_title(_QUESTION_MARK.sub("", title, count=1) if _QUESTION_MARK.match(title) else title)
         question = ParsedQuestion(label="", title=title, body_md="\n\n".join(texts), author=author, line=line)
         question.reactions.extend(ParsedReaction("plus_one", "+1", who, at) for who, at in plus_ones)
         self.questions.append(question)
