@@ -247,14 +247,6 @@ def _reaction_lines(emoji: list[tuple[str, str | None]], indent: str) -> list[st
     return [f"{indent}-> {mark}" + (f" ({who})" if who and clean_name(who) == who else "") for mark, who in emoji]
 
 
-def _escaped_start(text: str) -> str:
-    """The text with its first character escaped (a backslash before ASCII punctuation, else an
-    HTML entity): it renders the same, but no longer starts like a mark or a signature."""
-    if text[:1] in ASCII_PUNCTUATION:
-        return "\\" + text
-    return f"&#{ord(text[0])};{text[1:]}" if text else text
-
-
 def _signed_head(head: list[str], author: str | None) -> list[str]:
     """A reply's block with its author: "이름 : text", or "-> text" with "(이름)" ending the block."""
     head = list(head)
@@ -284,11 +276,13 @@ def _thread_lines(item: ThreadItem, depth: int) -> list[str]:
     indent = "   " * depth
     head, groups = _reply_groups(item.body_md)
     author = item.author if item.author and clean_name(item.author) == item.author else None
-    signed = _signed_head(head, author)
-    if not _reads_as_reply(signed[0], author):
-        head[0] = _escaped_start(head[0])
-        signed = _signed_head(head, author)
-    head = signed
+
+    def reads_as(first: str) -> str | None:
+        return None if _reads_as_reply(_signed_head([first, *head[1:]], author)[0], author) else "other"
+
+    if reads_as(head[0]):
+        head[0] = _escaped(head[0], reads_as)
+    head = _signed_head(head, author)
     lines = [indent + head[0], *_indented(head[1:], indent + "   ")]
     for group in groups:
         lines += ["", *_indented(group, indent + "   ")]
@@ -307,6 +301,17 @@ def _protect_ending(text: str, author: str | None) -> str:
     return text
 
 
+def _title_reads_as(text: str) -> str | None:
+    """What a posted title would read back as other than itself, when it starts the question's block:
+    a reply, a heading, … (see _nodes_kind), or a question signed by "(민수) …" / stripped of "**Q.**"."""
+    kind = _nodes_kind(text)
+    if kind not in (None, "attachment"):
+        return kind
+    if split_leading_author(text, _EVERYONE)[1] or nodes_parser._QUESTION_MARK.match(text):
+        return "signed"
+    return None
+
+
 def _question_lines(question: QuestionItem) -> list[str]:
     author = question.author if question.author and clean_name(question.author) == question.author else None
     lines: list[str] = []
@@ -315,10 +320,8 @@ def _question_lines(question: QuestionItem) -> list[str]:
     if question.origin == "posted" or not question.body_md.strip():
         # The title line first, the body in the same block: the title reads back as written.
         title = question.title
-        if _nodes_kind(title) not in (None, "attachment"):
-            title = _escaped(title, _nodes_kind)
-        elif split_leading_author(title, _EVERYONE)[1] or nodes_parser._QUESTION_MARK.match(title):
-            title = _escaped_start(title)  # "(민수) …" would sign it, "**Q.**" would be dropped
+        if _title_reads_as(title):
+            title = _escaped(title, _title_reads_as)
         block = _one_block(_paragraphs(question.body_md), keep_attachments=False, lead=title)
         block[-1] = _protect_ending(block[-1], author)
         lines += [*block, ""]
