@@ -92,6 +92,9 @@ class DemoSpec:
     # the engine seeds torch/numpy/random before calling it. Import torch inside, never at module level.
     run: Any
     questions: tuple[QuestionRef, ...] = ()
+    # Concept ids from content/search/terms.tsv that this experiment demonstrates: questions are linked
+    # to experiments by the concepts they share, so a file nobody linked by hand still finds its demo.
+    concepts: tuple[str, ...] = ()
     citations: tuple[Citation, ...] = ()
     # Bump when the code changes what a run measures: cached results of older versions are not reused.
     version: str = "1"

@@ -1,5 +1,5 @@
-"""The four seeds in content/ parse into the counts, labels and structure the issue and
-/work/notes/labels.md fix (labels are what demo links and page URLs rely on)."""
+"""The four seeds in content/ parse into the counts, labels and structure that the ingest issue fixes
+(labels are what demo links and page URLs rely on)."""
 
 from __future__ import annotations
 
