@@ -14,6 +14,8 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.demos.evidence import Claim, ClaimOutcome, MetricSummary, Verdict
+
 
 class DemoParams(BaseModel):
     """Base of every experiment's parameter model: frozen, no unknown fields, bounds on each field.
@@ -36,6 +38,9 @@ class Series(BaseModel):
     name: str
     x: list[float]
     y: list[float | None]  # None where a value is undefined (a diverged run, a log of zero)
+    # The spread over seeds at each x (e.g. the 95% interval or min..max), drawn as a band around y.
+    lower: list[float | None] | None = None
+    upper: list[float | None] | None = None
 
 
 class Chart(BaseModel):
@@ -60,6 +65,27 @@ class DemoResult(BaseModel):
     conclusion: str
     # The headline numbers the conclusion was computed from; tests check the claim on these.
     metrics: dict[str, float]
+    # Set for experiments that declare claims (measured over several seeds): the seeds, each metric's
+    # mean, 95% interval and per-seed values, and the verdict computed from the intervals.
+    seeds: list[int] = Field(default_factory=list)
+    summaries: dict[str, MetricSummary] = Field(default_factory=dict)
+    claims: list[ClaimOutcome] = Field(default_factory=list)
+    verdict: Verdict | None = None
+
+
+class Measurement(BaseModel):
+    """What a claim-declaring experiment's ``run(params, device, progress, seeds)`` returns.
+
+    ``per_seed`` holds every metric once per seed, in the order of ``seeds`` (None where a seed gave
+    no finite number, e.g. a diverged run). ``notes`` are Korean sentences computed from these numbers
+    that follow the verdict in the conclusion: what else was measured, and where the claim breaks.
+    Charts may show the seeds' spread as bands (``Series.lower``/``Series.upper``).
+    """
+
+    per_seed: dict[str, list[float | None]]
+    charts: list[Chart]
+    table: Table
+    notes: list[str]
 
 
 class Progress(Protocol):
@@ -88,13 +114,20 @@ class DemoSpec:
     params: type[DemoParams]
     # The smallest parameters that still show the claim; the test suite runs every demo with these.
     smallest: DemoParams
-    # run(params, device, progress) -> DemoResult. ``device`` is a torch.device chosen by the engine;
-    # the engine seeds torch/numpy/random before calling it. Import torch inside, never at module level.
+    # Without ``claims``: run(params, device, progress) -> DemoResult; the engine seeds torch/numpy/random
+    # before calling it. With ``claims``: run(params, device, progress, seeds) -> Measurement, seeding
+    # each seed itself (batched where cheap); the engine turns it into a DemoResult with a verdict.
+    # ``device`` is a torch.device chosen by the engine. Import torch inside, never at module level.
     run: Any
     questions: tuple[QuestionRef, ...] = ()
     # Concept ids from content/search/terms.tsv that this experiment demonstrates: questions are linked
     # to experiments by the concepts they share, so a file nobody linked by hand still finds its demo.
     concepts: tuple[str, ...] = ()
+    # The claim's test as data (the first is the headline), judged on the 95% intervals over seeds.
+    claims: tuple[Claim, ...] = ()
+    # Parameters where the claim is expected to break ("경계"): a run there must be able to say
+    # does_not_hold or mixed, and the page offers it beside the default.
+    breaking: DemoParams | None = None
     citations: tuple[Citation, ...] = ()
     # Bump when the code changes what a run measures: cached results of older versions are not reused.
     version: str = "1"

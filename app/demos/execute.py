@@ -11,11 +11,14 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from app.demos.base import DemoParams, DemoResult, DemoSpec, Progress, no_progress
+from app.demos import evidence
+from app.demos.base import DemoParams, DemoResult, DemoSpec, Measurement, Progress, no_progress
 
 DEVICES = ("auto", "cpu", "cuda")
 DEFAULT_SEED = 0
 MAX_SEED = 2**31 - 1
+# A run with claims measures this many seeds, starting at the requested one.
+DEFAULT_SEED_COUNT = 3
 
 
 class DeviceUnavailable(ValueError):
@@ -103,7 +106,11 @@ def execute(spec: DemoSpec, params: DemoParams, device: str, seed: int,
     torch_device = torch.device(device)
     name = torch.cuda.get_device_name(torch_device) if torch_device.type == "cuda" else _cpu_name()
     started = time.perf_counter()
-    result = spec.run(params, torch_device, progress)
+    if spec.claims:
+        seeds = run_seeds(seed)
+        result = judged_result(spec, spec.run(params, torch_device, progress, seeds), seeds)
+    else:
+        result = spec.run(params, torch_device, progress)
     if torch_device.type == "cuda":
         torch.cuda.synchronize(torch_device)
     wall_ms = (time.perf_counter() - started) * 1000
@@ -111,6 +118,26 @@ def execute(spec: DemoSpec, params: DemoParams, device: str, seed: int,
         result = DemoResult.model_validate(result)
     return Execution(result=result, device=torch_device.type, device_name=name, torch_version=str(torch.__version__),
                      seed=seed, wall_ms=wall_ms)
+
+
+def run_seeds(seed: int, count: int = DEFAULT_SEED_COUNT) -> tuple[int, ...]:
+    return tuple((seed + i) % (MAX_SEED + 1) for i in range(count))
+
+
+def judged_result(spec: DemoSpec, measurement: Measurement, seeds: tuple[int, ...]) -> DemoResult:
+    """Summaries, verdict and conclusion from a claim-declaring experiment's per-seed numbers."""
+    if not isinstance(measurement, Measurement):
+        measurement = Measurement.model_validate(measurement)
+    for name, values in measurement.per_seed.items():
+        if len(values) != len(seeds):
+            raise ValueError(f"{spec.slug}: metric {name!r} has {len(values)} values for {len(seeds)} seeds")
+    summaries = evidence.summarise_all(measurement.per_seed)
+    claims = evidence.outcomes(spec.claims, summaries)
+    verdict = evidence.overall([c.verdict for c in claims])
+    conclusion = " ".join([evidence.verdict_sentence(claims[0], len(seeds)), *measurement.notes])
+    means = {name: s.mean for name, s in summaries.items() if s.mean is not None}
+    return DemoResult(charts=measurement.charts, table=measurement.table, conclusion=conclusion, metrics=means,
+                      seeds=list(seeds), summaries=summaries, claims=claims, verdict=verdict)
 
 
 def finite_json(value: Any) -> Any:
