@@ -207,6 +207,10 @@ DEMO = DemoSpec(
     params=Params,
     smallest=Params(depth=6, width=32, batch_size=16, trials=1),
     run=run,
+    concepts=(
+        "vanishing_gradient", "sigmoid", "tanh", "relu", "activation_function", "backpropagation",
+        "exploding_gradient",
+    ),
     questions=(
         QuestionRef("면접 #5", "활성화 함수의 종류와 saturation"),
         QuestionRef("면접 #12", "sigmoid보다 ReLU를 쓰는 이유: 기울기 소실"),

@@ -209,6 +209,7 @@ DEMO = DemoSpec(
     params=Params,
     smallest=SMALLEST,
     run=run,
+    concepts=("batch_size", "mini_batch", "sgd", "full_batch", "mini_batch_gradient_descent", "gradient"),
     questions=(
         QuestionRef("4주차 p20", "explicit stochasticity"),
         QuestionRef("4주차 p52", "stochasticity가 낮은 경우"),

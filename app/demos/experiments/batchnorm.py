@@ -234,6 +234,7 @@ DEMO = DemoSpec(
     params=Params,
     smallest=SMALLEST,
     run=run,
+    concepts=("batch_normalization", "learning_rate", "eval_mode", "internal_covariate_shift"),
     questions=(
         QuestionRef("면접 #16", "BN의 효과"), QuestionRef("면접 #16-2", "추론 시 주의점"),
         QuestionRef("노드 02-1", "BN과 과적합"), QuestionRef("노드 08-3", "BN의 위치"),

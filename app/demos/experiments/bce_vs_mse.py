@@ -177,6 +177,7 @@ DEMO = DemoSpec(
     params=Params,
     smallest=SMALLEST,
     run=run,
+    concepts=("bce", "mse", "cross_entropy", "loss_function", "sigmoid", "logistic_regression"),
     questions=(
         QuestionRef("면접 #19-3", "학습은 BCE loss로 하되 상황을 MSE loss로 보고 싶다면?"),
         QuestionRef("2주차 질문 3", "Sigmoid를 출력층에 쓰면 좋은 이유"),

@@ -163,6 +163,7 @@ DEMO = DemoSpec(
     params=Params,
     smallest=SMALLEST,
     run=run,
+    concepts=("bias", "weighted_sum", "neuron"),
     questions=(QuestionRef("면접 #12-4", "편향(bias)는 왜 있는걸까?"),),
     version="1",
 )

@@ -232,6 +232,10 @@ DEMO = DemoSpec(
     params=Params,
     smallest=SMALLEST,
     run=run,
+    concepts=(
+        "overfitting", "underfitting", "model_capacity", "validation_set", "test_set", "bias_variance_tradeoff",
+        "hyperparameter_tuning",
+    ),
     questions=(
         QuestionRef("면접 #15", "학습/테스트 분리"), QuestionRef("면접 #15-1", "검증 세트"),
         QuestionRef("면접 #15-2", "테스트 세트 오염"), QuestionRef("노드 07-1"), QuestionRef("노드 07-2", "에폭 줄이기"),

@@ -302,6 +302,7 @@ DEMO = DemoSpec(
     params=Params,
     smallest=SMALLEST,
     run=run,
+    concepts=("dropout", "inverted_dropout", "dropout_rate", "overfitting", "ensemble", "sub_network"),
     questions=(
         QuestionRef("면접 #16-1", "Dropout의 효과"), QuestionRef("4주차 p62", "서브 네트워크 앙상블"),
         QuestionRef("4주차 p71", "학습 시간"), QuestionRef("4주차 p82", "test 때 marginalize out"),

@@ -209,6 +209,7 @@ DEMO = DemoSpec(
     params=Params,
     smallest=SMALLEST,
     run=run,
+    concepts=("dead_relu", "relu", "leaky_relu", "learning_rate"),
     questions=(
         QuestionRef("면접 #12-3", "ReLU의 문제점: 죽은 뉴런"),
         QuestionRef("2주차 질문 2", "ReLU 도함수가 1과 0인 것"),

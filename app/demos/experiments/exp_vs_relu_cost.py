@@ -225,6 +225,7 @@ DEMO = DemoSpec(
     params=Params,
     smallest=SMALLEST,
     run=run,
+    concepts=("computational_cost", "exponential", "relu", "sigmoid", "activation_function"),
     questions=(
         QuestionRef("노드 03-2", "0 근처에서 exponential 연산 비용"),
         QuestionRef("면접 #12", "sigmoid보다 ReLU를 많이 쓰는 이유"),

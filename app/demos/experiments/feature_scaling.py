@@ -204,6 +204,7 @@ DEMO = DemoSpec(
     params=Params,
     smallest=SMALLEST,
     run=run,
+    concepts=("feature_scaling", "standardization", "data_normalization", "condition_number", "preprocessing"),
     questions=(
         QuestionRef("면접 #4", "Data Normalization은 왜 필요한가"),
         QuestionRef("4주차 p15", "condition number"),

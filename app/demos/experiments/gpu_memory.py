@@ -249,6 +249,7 @@ DEMO = DemoSpec(
     params=Params,
     smallest=SMALLEST,
     run=run,
+    concepts=("gpu_memory", "batch_size", "memory", "gpu"),
     questions=(QuestionRef("면접 #20-3", "학습 시 필요한 GPU 메모리"), QuestionRef("면접 #20-2", "GPU 두 개 쓰기")),
     citations=(
         Citation(authors="Rajbhandari, Rasley, Ruwase & He", year=2020,

@@ -175,6 +175,7 @@ DEMO = DemoSpec(
     params=Params,
     smallest=SMALLEST,
     run=run,
+    concepts=("l1_regularization", "l2_regularization", "regularization", "sparsity", "weight_decay"),
     questions=(
         QuestionRef("면접 #15-3", "Regularization"), QuestionRef("2주차 질문 5", "L1과 모델 압축"),
         QuestionRef("2주차 질문 6", "W가 희소해지는 이유"), QuestionRef("2주차 질문 7", "은닉 유닛 영향력 줄이기"),

@@ -180,6 +180,7 @@ DEMO = DemoSpec(
     params=Params,
     smallest=SMALLEST,
     run=run,
+    concepts=("cnn", "mlp", "weight_sharing", "pooling", "parameter_count", "inductive_bias"),
     questions=(QuestionRef("면접 #19-1", "CNN이 아닌 MLP로 해도 될까"), QuestionRef("면접 #19-2", "마지막 레이어")),
     citations=(
         Citation(authors="LeCun, Bottou, Bengio & Haffner", year=1998,

@@ -236,6 +236,7 @@ DEMO = DemoSpec(
     params=Params,
     smallest=SMALLEST,
     run=run,
+    concepts=("non_linearity", "activation_function", "linearity", "universal_approximation"),
     questions=(
         QuestionRef("면접 #12-1", "Non-Linearity의 의미와 필요성"),
         QuestionRef("면접 #12-2", "ReLU로 곡선 근사"),

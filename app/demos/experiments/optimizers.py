@@ -339,6 +339,10 @@ DEMO = DemoSpec(
     params=Params,
     smallest=SMALLEST,
     run=run,
+    concepts=(
+        "optimizer", "sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "saddle_point", "zigzag",
+        "taco_shell",
+    ),
     questions=(
         QuestionRef("4주차 p15", "taco shell과 지그재그"),
         QuestionRef("4주차 p22", "SGD 모멘텀의 velocity"),

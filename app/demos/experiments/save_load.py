@@ -229,6 +229,7 @@ DEMO = DemoSpec(
     params=Params,
     smallest=SMALLEST,
     run=run,
+    concepts=("model_save", "model_load", "checkpoint", "save"),
     questions=(QuestionRef("노드 05-1", "json으로 저장 후 예측이 안 됨"), QuestionRef("노드 05-2", "서브클래싱 모델은 가중치만")),
     citations=(),
     version="1",

@@ -184,6 +184,7 @@ DEMO = DemoSpec(
     params=Params,
     smallest=SMALLEST,
     run=run,
+    concepts=("snapshot", "ensemble", "learning_rate_schedule", "calibration"),
     questions=(QuestionRef("4주차 p56", "snapshot이 뭐지?"),),
     citations=(
         Citation(authors="Huang, Li, Pleiss, Liu, Hopcroft & Weinberger", year=2017,

@@ -269,6 +269,7 @@ DEMO = DemoSpec(
     params=Params,
     smallest=SMALLEST,
     run=run,
+    concepts=("bottleneck", "dataloader", "gpu_utilization", "preprocessing"),
     questions=(QuestionRef("면접 #20", "GPU를 쓰면 좋은 이유"), QuestionRef("면접 #20-1", "GPU를 100% 쓰지 않는 이유")),
     citations=(),
     gpu_aware=True,

@@ -203,6 +203,7 @@ DEMO = DemoSpec(
     params=Params,
     smallest=SMALLEST,
     run=run,
+    concepts=("transfer_learning", "fine_tuning", "pretrained_model", "learning_rate"),
     questions=(QuestionRef("4주차 p87", "전이 학습과 적은 데이터"), QuestionRef("4주차 p90", "사전학습 가중치의 학습률")),
     citations=(
         Citation(authors="Yosinski, Clune, Bengio & Lipson", year=2014,

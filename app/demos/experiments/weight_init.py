@@ -223,6 +223,10 @@ DEMO = DemoSpec(
     params=Params,
     smallest=SMALLEST,
     run=run,
+    concepts=(
+        "weight_initialization", "xavier_initialization", "he_initialization", "vanishing_gradient",
+        "exploding_gradient",
+    ),
     questions=(
         QuestionRef("면접 #8", "Weight Initialization 방법"),
         QuestionRef("노드 08-2", "Xavier/He 초기화와 표준편차"),

@@ -210,6 +210,7 @@ DEMO = DemoSpec(
     params=Params,
     smallest=SMALLEST,
     run=run,
+    concepts=("zero_centered", "sigmoid", "tanh", "zigzag"),
     questions=(
         QuestionRef("2주차 질문 1", "tanh의 평균이 0이면 왜 좋은가"),
         QuestionRef("면접 #5", "zero-centered가 아니라 지그재그"),
