@@ -152,10 +152,11 @@ def check_described_in_korean(slug: str) -> None:
 
 
 def check_every_claim_is_tested(slugs: list[str]) -> None:
-    """Each demo's claim is asserted from its numbers in a test module of its own (test_claims_*.py
-    or test_<module>.py in this folder) that names its slug in quotes."""
+    """Each demo's claim is asserted from its numbers in a test module of its own (test_claims_*.py,
+    test_<module>.py here or claims/test_<module>.py) that names its slug in quotes."""
     here = Path(__file__).parent
     shared = {"test_every_demo.py"} | {p.name for p in here.glob("test_demo_*.py")}
-    texts = [p.read_text(encoding="utf-8") for p in here.glob("test_*.py") if p.name not in shared]
+    modules = [*here.glob("test_*.py"), *here.glob("claims/test_*.py")]
+    texts = [p.read_text(encoding="utf-8") for p in modules if p.name not in shared]
     unchecked = [slug for slug in slugs if not any(f'"{slug}"' in text for text in texts)]
     assert unchecked == [], f"no claim test names these demos: {unchecked}"
