@@ -23,6 +23,7 @@ from mdit_py_plugins.tasklists import tasklists_plugin
 
 from app.render.highlight import code_block_html
 from app.render.images import ImageResolver, image_html
+from app.render.korean_emphasis import korean_emphasis_plugin
 from app.render.math import latex_to_html
 from app.render.rawhtml import transform_block, transform_inline
 from app.render.sanitize import sanitize_html
@@ -96,6 +97,7 @@ def markdown_parser() -> MarkdownIt:
         # pandoc): "$5 and $10" stays text.
         .use(dollarmath_plugin, allow_space=False, allow_digits=False, double_inline=True, allow_labels=False)
     )
+    korean_emphasis_plugin(md)
     # Only URLs with a scheme are linkified: "main.py" or "torch.nn" must stay text.
     md.linkify.set({"fuzzy_link": False})
     md.core.ruler.push("raw_html_and_tables", _raw_html_and_tables)

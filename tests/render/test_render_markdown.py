@@ -161,3 +161,20 @@ def test_random_plain_lines_render_as_the_parser_renders_them():
     for line in plain:
         body = sanitize_html(parse_and_render(line))
         assert render_markdown(line) == f'<div class="rendered">\n{body}</div>\n', line
+
+
+def test_emphasis_closes_before_a_korean_particle():
+    # CommonMark leaves these as literal asterisks: the closing run follows punctuation or sits inside
+    # a "word" because Korean attaches the particle directly.
+    assert "<strong>검증 손실(val loss)</strong>이" in render_markdown("**검증 손실(val loss)**이 줄었다")
+    assert "<strong>ReLU(렐루)</strong>는" in render_markdown("**ReLU(렐루)**는 빠르다")
+    assert "<strong>BN</strong>은" in render_markdown("__BN__은 배치마다")
+    assert "<em>강조</em>와" in render_markdown("변수 *강조*와 상수")
+    assert "<strong>(중요)</strong>이다" in render_markdown("이것은**(중요)**이다")
+
+
+def test_emphasis_outside_korean_text_follows_commonmark():
+    assert "<strong>" not in render_markdown("snake__case__name")
+    assert "*" in render_markdown("a ** b ** c")
+    assert "<strong>b</strong>" in render_markdown("a **b** c")
+    assert "<code>**x**은</code>" in render_markdown("`**x**은`")
