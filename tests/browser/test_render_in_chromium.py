@@ -18,6 +18,7 @@ from tests.render.xss_corpus import PAYLOADS
 
 ORIGIN = "http://render.test"
 CSS = PROJECT_ROOT / "static" / "css"
+VENDOR = PROJECT_ROOT / "static" / "vendor"
 
 # Anything that would mean script ran: dialogs, a navigation to javascript:, a global write.
 TRAPS = """
@@ -50,6 +51,9 @@ def serve(page, document: str) -> None:
         if url.startswith(ORIGIN + "/static/css/"):
             name = url.rsplit("/", 1)[1]
             return route.fulfill(status=200, content_type="text/css", body=(CSS / name).read_text(encoding="utf-8"))
+        if url.startswith(ORIGIN + "/static/vendor/"):
+            path = VENDOR / url.removeprefix(ORIGIN + "/static/vendor/")
+            return route.fulfill(status=200, content_type="font/woff2", body=path.read_bytes())
         return route.abort()  # no network here; failing loads fire onerror handlers, if any survived
 
     page.route("**/*", handle)
@@ -102,3 +106,21 @@ def test_formulas_placeholders_and_code_show(request, fixture_name, shot):
     assert page.evaluate("getComputedStyle(document.querySelector('.highlight .kn')).fontWeight") in ("700", "bold")
     assert no_horizontal_scroll(page)
     screenshot(page, shot)
+
+
+def test_formulas_use_the_vendored_math_font_and_display_size(page):
+    serve(page, page_html([("식", render_markdown(
+        "인라인 $\\mu_B$ 와 $\\sqrt{\\sigma_B^2+\\epsilon}$\n\n$$\\mu_B = \\frac{1}{m}\\sum_{i=1}^{m} x_i$$"))]))
+    page.evaluate("document.fonts.ready")
+    assert page.evaluate("""() => Array.from(document.fonts).some(
+        f => f.family.replace(/"/g, '') === 'STIX Two Math' && f.status === 'loaded')""")
+    layout = page.evaluate("""() => {
+        const sub = document.querySelector('math[display="inline"] msub');
+        const base = sub.children[0].getBoundingClientRect(), script = sub.children[1].getBoundingClientRect();
+        const size = m => parseFloat(getComputedStyle(m).fontSize);
+        return {lowered: script.bottom - base.bottom, smaller: script.height < base.height,
+                display: size(document.querySelector('math[display="block"]')),
+                inline: size(document.querySelector('math[display="inline"]'))};
+    }""")
+    assert layout["lowered"] > 1 and layout["smaller"]  # μ_B: the subscript sits below the baseline, smaller
+    assert layout["display"] > layout["inline"]  # a display equation is set larger than running text
