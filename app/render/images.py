@@ -7,6 +7,7 @@ serve, such as data:) becomes a Korean placeholder that carries the alt text.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable
 from urllib.parse import unquote
 
@@ -16,6 +17,8 @@ ImageResolver = Callable[[str], "str | None"]
 
 MISSING_LABEL = "이미지 없음"
 MEDIA_PREFIX = "/media/"  # where local images are served (app/web/media.py)
+# github.com/<owner>/<repo>/blob/<ref>/<path> is GitHub's HTML page about a file, never the image.
+_GITHUB_BLOB = re.compile(r"^https?://(?:www\.)?github\.com/[^/]+/[^/]+/blob/[^/]+/(?P<path>[^?#]+)", re.IGNORECASE)
 
 
 def is_external(src: str) -> bool:
@@ -45,6 +48,12 @@ def missing_image_html(alt: str, src: str = "") -> str:
     )
 
 
+def github_blob_path(src: str) -> str | None:
+    """The repository path of a GitHub ``blob/`` link ("images/heath/relu.png"), else None."""
+    match = _GITHUB_BLOB.match(src.strip())
+    return unquote(match["path"]) if match else None
+
+
 def _img_tag(src: str, alt: str, extra: dict[str, str]) -> str:
     attrs = [f'src="{html.escape(src)}"', f'alt="{html.escape(alt)}"']
     attrs += [f'{name}="{html.escape(value)}"' for name, value in extra.items() if value]
@@ -57,6 +66,12 @@ def image_html(src: str, alt: str, resolve_image: ImageResolver | None,
     """The HTML for one image as written (Markdown or raw <img>); `extra` carries title/width/height."""
     src = (src or "").strip()
     extra = extra or {}
+    blob_path = github_blob_path(src)
+    if blob_path is not None:
+        # Shown only when the file is vendored under content/ at the repository's path; otherwise the
+        # link would draw a broken icon, so the reader gets the placeholder with the alt text.
+        url = resolve_image("/" + blob_path) if resolve_image is not None else None
+        return _img_tag(url, alt, extra) if url else missing_image_html(alt, src)
     if is_external(src):
         latex = math_image_latex(src)
         if latex:  # a formula drawn by a rendering service: show the formula itself

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from app.render import render_markdown
 
 RESOLVED = {"/images/ok.png": "/media/images/ok.png", "../images/ok.png": "/media/images/ok.png"}
@@ -72,3 +74,27 @@ def test_posted_markdown_cannot_point_at_server_files():
     html = render("![내 그림](/images/sally/2021-05-01-02-44-22.png) ![외부](https://example.com/a.png)")
     assert 'aria-label="이미지 없음: 내 그림"' in html and "/media/" not in html
     assert 'src="https://example.com/a.png"' in html
+
+
+def test_github_blob_links_are_pages_not_images():
+    # Interview #5 links formula pictures as github.com/.../blob/... pages: a broken icon in a browser.
+    blob = "https://github.com/boostcamp-ai-tech-4/ai-tech-interview/blob/main/images/heath/sigmoid.png"
+    html = render_markdown(f"![sigmoid]({blob})", resolve_image=resolve)
+    assert '<span class="image-missing-alt">sigmoid</span>' in html and "<img" not in html
+    raw = render_markdown(f'<img src="{blob}" alt="시그모이드">', resolve_image=resolve)
+    assert "image-missing" in raw and "<img" not in raw
+
+
+def test_github_blob_link_to_a_vendored_file_shows_the_local_copy():
+    html = render_markdown("![ok](https://github.com/o/r/blob/main/images/ok.png?raw=1)", resolve_image=resolve)
+    assert 'src="/media/images/ok.png"' in html and "image-missing" not in html
+
+
+def test_interview_five_shows_no_broken_blob_image():
+    from app.config import PROJECT_ROOT
+    from app.services.media import image_resolver
+
+    path = PROJECT_ROOT / "content" / "interview" / "deep-learning-interview.md"
+    html = render_markdown(path.read_text(encoding="utf-8"), resolve_image=image_resolver(path, path.parents[1]))
+    assert not re.search(r'<img[^>]+src="[^"]*/blob/', html)  # links to blob pages stay links
+    assert '<span class="image-missing-alt">sigmoid_formula</span>' in html
