@@ -113,6 +113,7 @@ class DemoLinkPublic(BaseModel):
     title: str
     params: dict
     url: str
+    breaking_url: str | None = None  # the demo at parameters where its claim is expected to break
 
 
 class QuestionDetail(BaseModel):

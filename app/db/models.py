@@ -211,6 +211,10 @@ class DemoRun(SQLModel, table=True):
     demo_slug: str = Field(index=True)
     demo_version: str = "1"
     params_json: str = Field(default="{}", sa_column=Column(Text, nullable=False, server_default="{}"))
+    # run: one measurement at params_json; boundary: the same measurement at each value of one
+    # parameter (sweep_json: {"param": name, "values": [...]}), judged point by point ("경계").
+    kind: str = Field(default="run", sa_column=Column(Text, nullable=False, server_default="run"))
+    sweep_json: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     seed: int = 0
     device_requested: str = "auto"
     device_used: str | None = None

@@ -58,6 +58,16 @@ class Table(BaseModel):
     rows: list[list[str | float | int | bool | None]]
 
 
+class Determinism(BaseModel):
+    """The determinism settings a run was measured under (recorded in its result)."""
+
+    deterministic_algorithms: bool
+    warn_only: bool
+    cudnn_deterministic: bool
+    cudnn_benchmark: bool
+    cublas_workspace_config: str | None
+
+
 class DemoResult(BaseModel):
     charts: list[Chart]
     table: Table
@@ -71,6 +81,8 @@ class DemoResult(BaseModel):
     summaries: dict[str, MetricSummary] = Field(default_factory=dict)
     claims: list[ClaimOutcome] = Field(default_factory=list)
     verdict: Verdict | None = None
+    # Set by the engine: the determinism settings the run was measured under (None in older results).
+    determinism: Determinism | None = None
 
 
 class Measurement(BaseModel):

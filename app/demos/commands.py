@@ -47,6 +47,8 @@ def _print_result(run: dict) -> None:
     for row in rows:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)))
     print()
+    if result["verdict_word"]:
+        print(f"판정: {result['verdict_word']}")
     print(result["conclusion"])
 
 
@@ -55,6 +57,7 @@ def _cmd_run(args, settings) -> int:
                                    resolve_device)
     from app.demos.params import ParamsInvalid, coerce_strings, validate_params
     from app.demos.registry import all_demos, get_demo
+    from app.demos.schemas import result_public
 
     spec = get_demo(args.slug)
     if spec is None:
@@ -93,7 +96,7 @@ def _cmd_run(args, settings) -> int:
         "demo_slug": spec.slug, "demo_title": spec.title, "demo_version": spec.version,
         "params": params.model_dump(mode="json"), "seed": execution.seed, "device": execution.device,
         "device_name": execution.device_name, "torch_version": execution.torch_version,
-        "wall_ms": execution.wall_ms, "result": execution.result.model_dump(mode="json"),
+        "wall_ms": execution.wall_ms, "result": result_public(execution.result, execution.seed).model_dump(mode="json"),
     })
     if args.json:
         print(json.dumps(run, ensure_ascii=False, indent=2))

@@ -25,7 +25,7 @@ from app.db.models import DemoRun
 from app.services.limits import now_utc as utcnow
 from app.db.queries import demos as queries
 from app.demos.base import DemoParams, DemoSpec
-from app.demos.execute import DeviceProbe, resolve_device
+from app.demos.execute import DeviceProbe, cpu_name, resolve_device
 from app.demos.runner import Job, LocalPoolRunner, Outcome, Runner, RunnerUnavailable
 from app.services.posting import write_transaction
 
@@ -41,9 +41,12 @@ def canonical_params(params: DemoParams) -> dict:
     return json.loads(json.dumps(params.model_dump(mode="json"), sort_keys=True))
 
 
-def cache_key(slug: str, params: DemoParams, seed: int, device: str, version: str) -> str:
-    payload = json.dumps([slug, canonical_params(params), seed, device, version], sort_keys=True,
-                         separators=(",", ":"))
+def cache_key(slug: str, params: DemoParams, seed: int, device: str, version: str, device_name: str | None = None,
+              kind: str = "run", sweep: dict | None = None) -> str:
+    """Runs that would measure the same numbers share a key: a GPU model (or CPU) of its own, since
+    kernels and their reduction orders differ between devices even under deterministic settings."""
+    payload = json.dumps([slug, canonical_params(params), seed, device, device_name, version, kind, sweep],
+                         sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
@@ -53,6 +56,11 @@ def new_run_id() -> str:
 
 def _dumps(value) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+def params_json(params: DemoParams) -> str:
+    """How a run's parameters are stored: equal parameters give equal text, so runs can be found by it."""
+    return _dumps(canonical_params(params))
 
 
 @dataclass(frozen=True)
@@ -97,6 +105,10 @@ class DemoEngine:
     def probe(self) -> DeviceProbe:
         return self.runner.probe()
 
+    def device_name(self, resolved: str) -> str | None:
+        """The model of the device a run on ``resolved`` uses: the worker's GPU, or this machine's CPU."""
+        return self.probe().gpu_name if resolved == "cuda" else cpu_name()
+
     def resolve_device(self, requested: str) -> str:
         """cpu needs no worker; auto and cuda ask the worker's probe (raises DeviceUnavailable)."""
         if requested == "cpu":
@@ -112,8 +124,8 @@ class DemoEngine:
         Raises QueueFull, DeviceUnavailable, RunnerUnavailable.
         """
         resolved = self.resolve_device(device)
-        key = cache_key(spec.slug, params, seed, resolved, spec.version)
-        params_json = _dumps(canonical_params(params))
+        key = cache_key(spec.slug, params, seed, resolved, spec.version, self.device_name(resolved))
+        stored_params = params_json(params)
         with self._submit_lock:
             with Session(self._db) as session:
                 active_id = self._active_by_key.get(key) if use_cache else None
@@ -125,7 +137,7 @@ class DemoEngine:
                 cached = queries.find_cached(session, key) if use_cache else None
                 now = utcnow()
                 run = DemoRun(
-                    id=new_run_id(), demo_slug=spec.slug, demo_version=spec.version, params_json=params_json,
+                    id=new_run_id(), demo_slug=spec.slug, demo_version=spec.version, params_json=stored_params,
                     seed=seed, device_requested=device, cache_key=key, created_at=now,
                 )
                 if cached is not None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.demos import evidence
-from app.demos.base import DemoParams, DemoResult, DemoSpec, Measurement, Progress, no_progress
+from app.demos.base import DemoParams, DemoResult, DemoSpec, Determinism, Measurement, Progress, no_progress
 
 DEVICES = ("auto", "cpu", "cuda")
 DEFAULT_SEED = 0
@@ -50,7 +50,7 @@ class DeviceProbe:
         return dict(self.__dict__)
 
 
-def _cpu_name() -> str | None:
+def cpu_name() -> str | None:
     try:
         with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
             for line in cpuinfo:
@@ -71,8 +71,38 @@ def probe_devices() -> DeviceProbe:
         torch_version=str(torch.__version__),  # a TorchVersion otherwise
         cuda=cuda,
         gpu_name=torch.cuda.get_device_name(0) if cuda else None,
-        cpu_name=_cpu_name(),
+        cpu_name=cpu_name(),
         threads=torch.get_num_threads(),
+    )
+
+
+# cuBLAS picks reduction orders by workspace size; a fixed workspace makes its matrix products
+# repeatable (https://docs.nvidia.com/cuda/cublas/#results-reproducibility). It must be in the
+# environment before CUDA starts, so the worker sets it before importing torch.
+CUBLAS_WORKSPACE_CONFIG = ":4096:8"
+
+
+def require_deterministic_env() -> None:
+    import os
+
+    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", CUBLAS_WORKSPACE_CONFIG)
+
+
+def make_deterministic() -> Determinism:
+    """Ask torch for repeatable kernels (a warning, not an error, where an op has none)."""
+    import os
+
+    import torch
+
+    torch.use_deterministic_algorithms(True, warn_only=True)
+    torch.backends.cudnn.deterministic = True
+    torch.backends.cudnn.benchmark = False
+    return Determinism(
+        deterministic_algorithms=torch.are_deterministic_algorithms_enabled(),
+        warn_only=torch.is_deterministic_algorithms_warn_only_enabled(),
+        cudnn_deterministic=bool(torch.backends.cudnn.deterministic),
+        cudnn_benchmark=bool(torch.backends.cudnn.benchmark),
+        cublas_workspace_config=os.environ.get("CUBLAS_WORKSPACE_CONFIG"),
     )
 
 
@@ -102,9 +132,12 @@ def execute(spec: DemoSpec, params: DemoParams, device: str, seed: int,
     """Seed, run ``spec.run`` on ``device`` ("cpu" or "cuda", already resolved) and time it."""
     import torch
 
-    seed_everything(seed)
     torch_device = torch.device(device)
-    name = torch.cuda.get_device_name(torch_device) if torch_device.type == "cuda" else _cpu_name()
+    if torch_device.type == "cuda" and not torch.cuda.is_available():
+        raise DeviceUnavailable("이 서버에는 CUDA GPU가 없습니다. device를 'cpu' 또는 'auto'로 바꿔 주세요.")
+    determinism = make_deterministic()
+    seed_everything(seed)
+    name = torch.cuda.get_device_name(torch_device) if torch_device.type == "cuda" else cpu_name()
     started = time.perf_counter()
     if spec.claims:
         seeds = run_seeds(seed)
@@ -116,6 +149,7 @@ def execute(spec: DemoSpec, params: DemoParams, device: str, seed: int,
     wall_ms = (time.perf_counter() - started) * 1000
     if not isinstance(result, DemoResult):
         result = DemoResult.model_validate(result)
+    result.determinism = determinism
     return Execution(result=result, device=torch_device.type, device_name=name, torch_version=str(torch.__version__),
                      seed=seed, wall_ms=wall_ms)
 

@@ -7,7 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.demos.base import Chart, Citation, DemoResult
+from app.demos.base import Chart, Citation, DemoResult, Determinism, Table
+from app.demos.evidence import VERDICT_WORDS, Direction, MetricSummary, Verdict
 from app.demos.execute import MAX_SEED
 
 
@@ -39,10 +40,38 @@ class DemoSummary(BaseModel):
     api_url: str
 
 
+class ClaimSpecPublic(BaseModel):
+    """A claim as the experiment declares it, before any run: what is measured and what would make it hold."""
+
+    statement: str
+    metric: str
+    direction: Direction
+    margin: float
+
+
+class PresetVerdict(BaseModel):
+    """The newest finished run at one preset: its verdict, claims and where to read it."""
+
+    run_id: str
+    run_url: str
+    verdict: Verdict
+    verdict_word: str
+    claims: list[ClaimPublic]
+    seeds: list[int]
+
+
 class DemoDetail(DemoSummary):
     params_schema: dict
     defaults: dict
     smallest: dict
+    claims: list[ClaimSpecPublic]
+    # Parameters where the claim is expected to break ("여기서는 성립하지 않음"), and the demo page with them.
+    breaking: dict | None
+    breaking_changes: dict | None  # only the parameters the breaking preset changes
+    breaking_url: str | None
+    # The newest verdicts measured at the defaults and at the breaking preset (None until someone ran them).
+    verdict_at_defaults: PresetVerdict | None
+    verdict_at_breaking: PresetVerdict | None
     devices: list[str]
     default_seed: int
     runs_url: str  # POST here to start a run
@@ -64,6 +93,53 @@ class RunProgress(BaseModel):
     charts: list[Chart] = []
 
 
+class ClaimPublic(BaseModel):
+    statement: str  # the claim in Korean
+    verdict: Verdict
+    verdict_word: str  # 성립 | 성립하지 않음 | 엇갈림
+    metric: str  # the per-seed quantity the claim is judged on
+    direction: Direction
+    margin: float
+    mean: float | None
+    ci95: tuple[float, float] | None
+
+
+class ResultPublic(BaseModel):
+    """A run's result as the API and the pages show it: the verdict first, then the details.
+
+    ``metrics`` always maps a name to its mean, 95% interval and per-seed values. An experiment
+    without claims measured one seed, so each of its numbers reads as a mean of one, without interval.
+    """
+
+    verdict: Verdict | None  # None for experiments that declare no claim
+    verdict_word: str | None
+    claims: list[ClaimPublic]
+    seeds: list[int]
+    metrics: dict[str, MetricSummary]
+    conclusion: str
+    charts: list[Chart]
+    table: Table
+    determinism: Determinism | None  # the settings the run was measured under; None in older results
+
+
+def result_public(result: DemoResult, seed: int) -> ResultPublic:
+    """The stored DemoResult (of any version: older ones carry single numbers) in its public shape."""
+    if result.summaries:
+        metrics = dict(result.summaries)
+        seeds = list(result.seeds)
+    else:
+        metrics = {name: MetricSummary(mean=value, ci95=None, per_seed=[value]) for name, value in result.metrics.items()}
+        seeds = list(result.seeds) or [seed]
+    claims = [ClaimPublic(statement=c.statement, verdict=c.verdict, verdict_word=VERDICT_WORDS[c.verdict],
+                          metric=c.metric, direction=c.direction, margin=c.margin, mean=c.mean, ci95=c.ci95)
+              for c in result.claims]
+    return ResultPublic(
+        verdict=result.verdict, verdict_word=VERDICT_WORDS[result.verdict] if result.verdict else None,
+        claims=claims, seeds=seeds, metrics=metrics, conclusion=result.conclusion, charts=result.charts,
+        table=result.table, determinism=result.determinism,
+    )
+
+
 class RunPublic(BaseModel):
     id: str
     demo_slug: str
@@ -79,7 +155,7 @@ class RunPublic(BaseModel):
     cached: bool
     cached_from: str | None
     progress: RunProgress | None
-    result: DemoResult | None
+    result: ResultPublic | None
     error: str | None
     wall_ms: float | None
     created_at: datetime

@@ -15,19 +15,22 @@ from app.db.models import DemoRun
 from app.db.queries import content as content_queries
 from app.db.queries import demos as queries
 from app.demos import registry
-from app.demos.base import DemoResult, DemoSpec
-from app.demos.engine import TERMINAL_STATUSES, DemoEngine, Submitted, canonical_params
+from app.demos.base import DemoParams, DemoResult, DemoSpec
+from app.demos.engine import TERMINAL_STATUSES, DemoEngine, Submitted, canonical_params, params_json
 from app.demos.execute import DEFAULT_SEED, DEVICES, DeviceUnavailable
 from app.demos.params import ParamsInvalid, query_string, validate_params
 from app.demos.runner import QueueFull, RunnerUnavailable
 from app.demos.schemas import (
+    ClaimSpecPublic,
     DemoDetail,
     DemoSummary,
     LinkedQuestion,
+    PresetVerdict,
     QuestionRefPublic,
     RunProgress,
     RunPublic,
     RunRequest,
+    result_public,
 )
 
 EVENT_POLL_S = 1.0  # how often a stream re-reads the database when no live event comes
@@ -45,6 +48,18 @@ def run_url(run_id: str) -> str:
 def prefilled_demo_url(slug: str, params: dict, **extra) -> str:
     query = query_string(params, **extra)
     return demo_url(slug) + (f"?{query}" if query else "")
+
+
+def changed_params(spec: DemoSpec, params: DemoParams) -> dict:
+    defaults = canonical_params(spec.params())
+    return {name: value for name, value in canonical_params(params).items() if defaults.get(name) != value}
+
+
+def breaking_url(spec: DemoSpec) -> str | None:
+    """The demo page with the parameters where its claim is expected to break filled in."""
+    if spec.breaking is None:
+        return None
+    return prefilled_demo_url(spec.slug, changed_params(spec, spec.breaking))
 
 
 def get_spec_or_404(slug: str) -> DemoSpec:
@@ -66,6 +81,17 @@ def list_demos() -> list[DemoSummary]:
     return [DemoSummary(**_summary(spec)) for spec in registry.all_demos()]
 
 
+def _preset_verdict(session: Session, spec: DemoSpec, params: DemoParams) -> PresetVerdict | None:
+    run = queries.latest_result(session, spec.slug, spec.version, params_json(params))
+    if run is None or not run.result_json:
+        return None
+    result = result_public(DemoResult.model_validate_json(run.result_json), run.seed)
+    if result.verdict is None:
+        return None
+    return PresetVerdict(run_id=run.id, run_url=run_url(run.id), verdict=result.verdict,
+                         verdict_word=result.verdict_word or "", claims=result.claims, seeds=result.seeds)
+
+
 def demo_detail(session: Session, slug: str) -> DemoDetail:
     spec = get_spec_or_404(slug)
     linked = []
@@ -80,6 +106,14 @@ def demo_detail(session: Session, slug: str) -> DemoDetail:
         params_schema=spec.params.model_json_schema(),
         defaults=canonical_params(spec.params()),
         smallest=canonical_params(spec.smallest),
+        claims=[ClaimSpecPublic(statement=c.statement, metric=c.metric, direction=c.direction, margin=c.margin)
+                for c in spec.claims],
+        breaking=canonical_params(spec.breaking) if spec.breaking is not None else None,
+        breaking_changes=changed_params(spec, spec.breaking) if spec.breaking is not None else None,
+        breaking_url=breaking_url(spec),
+        verdict_at_defaults=_preset_verdict(session, spec, spec.params()) if spec.claims else None,
+        verdict_at_breaking=(_preset_verdict(session, spec, spec.breaking)
+                             if spec.claims and spec.breaking is not None else None),
         devices=list(DEVICES),
         default_seed=DEFAULT_SEED,
         runs_url=f"/api/v1/demos/{slug}/runs",
@@ -96,7 +130,7 @@ def question_demo_links(session: Session, question_id: int) -> list[DemoLinkPubl
             continue
         params = json.loads(link.params_json or "{}")
         links.append(DemoLinkPublic(slug=spec.slug, title=spec.title, params=params,
-                                    url=prefilled_demo_url(spec.slug, params)))
+                                    url=prefilled_demo_url(spec.slug, params), breaking_url=breaking_url(spec)))
     return links
 
 
@@ -111,7 +145,8 @@ def run_public(run: DemoRun, live_progress: dict | None = None) -> RunPublic:
         progress = RunProgress.model_validate(live_progress)
     else:
         progress = RunProgress.model_validate_json(run.progress_json) if run.progress_json else None
-    result = DemoResult.model_validate_json(run.result_json) if run.result_json else None
+    result = (result_public(DemoResult.model_validate_json(run.result_json), run.seed) if run.result_json
+              else None)
     return RunPublic(
         id=run.id, demo_slug=run.demo_slug, demo_title=spec.title if spec else run.demo_slug,
         demo_version=run.demo_version, status=run.status, params=params, seed=run.seed,

@@ -82,6 +82,9 @@ def worker_main(conn, threads: int) -> None:
     except (AttributeError, OSError):  # not on this platform, or not allowed: run at normal priority
         pass
     try:
+        from app.demos.execute import require_deterministic_env
+
+        require_deterministic_env()  # before torch (and CUDA) start: cuBLAS reads it once
         import torch
 
         torch.set_num_threads(max(1, threads))

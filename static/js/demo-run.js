@@ -8,7 +8,7 @@
   if (!root || !dataNode || typeof uPlot === "undefined") return;
   var run = JSON.parse(dataNode.textContent);
   var STATUS_NAMES = { queued: "대기 중", running: "실행 중", succeeded: "완료", failed: "실패", timed_out: "시간 초과" };
-  var PALETTE = ["#d1495b", "#2e86ab", "#3a7d44", "#edae49", "#6a4c93", "#00798c", "#8d6a9f", "#444"];
+  var PALETTE = ["#d1495b", "#2e86ab", "#3a7d44", "#edae49", "#6a4c93", "#00798c", "#8d6a9f", "#444444"];
   var HEIGHT = 280;
   var chartsBox = document.getElementById("run-charts");
   var plots = {};
@@ -33,9 +33,24 @@
     return value > 0 ? Math.log10(value) : null;
   }
 
+  // Each chart series becomes one drawn line, plus an upper and a lower line when it carries the
+  // seeds' spread (Series.lower/upper), filled between as a band of the line's colour.
+  function drawn(chart) {
+    var out = [];
+    chart.series.forEach(function (s, i) {
+      var colour = PALETTE[i % PALETTE.length];
+      out.push({ name: s.name, x: s.x, y: s.y, colour: colour });
+      if (s.lower && s.upper) {
+        out.push({ name: s.name + " (구간 위)", x: s.x, y: s.upper, colour: colour, edge: "upper", main: out.length - 1 });
+        out.push({ name: s.name + " (구간 아래)", x: s.x, y: s.lower, colour: colour, edge: "lower" });
+      }
+    });
+    return out;
+  }
+
   // uPlot wants one shared x array per chart; series may sample different x values.
   function aligned(chart) {
-    var tables = chart.series.map(function (s) {
+    var tables = drawn(chart).map(function (s) {
       var pairs = s.x.map(function (x, i) { return [toAxis(x, chart.log_x), toAxis(s.y[i], chart.log_y)]; })
         .filter(function (p) { return p[0] !== null; })
         .sort(function (a, b) { return a[0] - b[0]; });
@@ -77,21 +92,31 @@
 
   function options(chart, width) {
     var points = chart.series.every(function (s) { return s.x.length <= 40; });
+    var lines = drawn(chart);
+    var bands = [];
+    lines.forEach(function (s, i) {
+      if (s.edge === "upper") bands.push({ series: [i + 1, i + 2], fill: s.colour + "33" });
+    });
     return {
       width: width, height: HEIGHT,
       scales: { x: { time: false } },
       axes: [axis(chart.x_label, chart.log_x), axis(chart.y_label, chart.log_y, { size: 64 })],
       series: [{ label: chart.x_label, value: shown(chart.log_x) }].concat(
-        chart.series.map(function (s, i) {
-          return { label: s.name, stroke: PALETTE[i % PALETTE.length], width: 2, spanGaps: false,
+        lines.map(function (s) {
+          if (s.edge) {
+            return { label: s.name, stroke: s.colour + "66", width: 1, spanGaps: false, points: { show: false },
+                     value: shown(chart.log_y) };
+          }
+          return { label: s.name, stroke: s.colour, width: 2, spanGaps: false,
                    points: { show: points }, value: shown(chart.log_y) };
         })),
+      bands: bands,
       legend: { live: false },
     };
   }
 
   function draw(chart) {
-    var signature = chart.series.map(function (s) { return s.name; }).join("\u0000");
+    var signature = drawn(chart).map(function (s) { return s.name; }).join("\u0000");
     var entry = plots[chart.key];
     if (entry && entry.signature !== signature) {
       entry.plot.destroy();
@@ -154,10 +179,43 @@
     byId("run-table-box").hidden = false;
   }
 
+  // The verdict box as templates/demos/_verdict.html renders it.
+  function showVerdict(result) {
+    var box = byId("run-verdict");
+    if (!box || !result.verdict) return;
+    box.className = "demo-verdict demo-verdict--" + result.verdict;
+    byId("run-verdict-word").textContent = result.verdict_word;
+    var list = byId("run-verdict-claims");
+    list.textContent = "";
+    result.claims.forEach(function (claim) {
+      var item = document.createElement("li");
+      item.className = "demo-verdict__claim demo-verdict__claim--" + claim.verdict;
+      var word = document.createElement("span");
+      word.className = "demo-verdict__word";
+      word.textContent = claim.verdict_word;
+      item.appendChild(word);
+      item.appendChild(document.createTextNode(" " + claim.statement));
+      var numbers = document.createElement("span");
+      numbers.className = "demo-verdict__numbers";
+      var code = document.createElement("code");
+      code.textContent = claim.metric;
+      numbers.appendChild(code);
+      var text = claim.mean === null ? " — 수치 없음" : " 평균 " + formatNumber(claim.mean) +
+        (claim.ci95 ? ", 95% 구간 [" + formatNumber(claim.ci95[0]) + ", " + formatNumber(claim.ci95[1]) + "]" : "");
+      text += " (기준: " + formatNumber(claim.margin) + "보다 " + (claim.direction === "greater" ? "커야" : "작아야") +
+        " 성립, 시드 " + result.seeds.length + "개)";
+      numbers.appendChild(document.createTextNode(text));
+      item.appendChild(numbers);
+      list.appendChild(item);
+    });
+    box.hidden = false;
+  }
+
   function showResult(final) {
     setStatus(final.status);
     byId("run-progress").hidden = true;
     if (final.result) {
+      showVerdict(final.result);
       drawAll(final.result.charts);
       byId("run-conclusion").textContent = final.result.conclusion;
       byId("run-conclusion-box").hidden = false;

@@ -25,7 +25,7 @@ def test_run_json(capsys):
     assert code == 0
     run = json.loads(capsys.readouterr().out)
     assert run["device"] == "cpu" and run["seed"] == 3 and run["params"]["activations"] == ["sigmoid", "relu"]
-    assert run["result"]["metrics"]["sigmoid_to_relu_first_layer_ratio"] < 1e-2
+    assert run["result"]["metrics"]["sigmoid_to_relu_first_layer_ratio"]["mean"] < 1e-2
     assert run["torch_version"].startswith("2.")
 
 

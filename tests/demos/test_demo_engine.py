@@ -25,12 +25,12 @@ RESULT = {"charts": [], "table": {"columns": ["a"], "rows": [[1.0]]}, "conclusio
 
 
 class FakeRunner:
-    def __init__(self, events, *, cuda: bool, full: bool = False) -> None:
-        self.events, self.cuda, self.full = events, cuda, full
+    def __init__(self, events, *, cuda: bool, full: bool = False, gpu_name: str = "Fake GPU") -> None:
+        self.events, self.cuda, self.full, self.gpu_name = events, cuda, full, gpu_name
         self.jobs, self.cancelled, self.closed = [], [], False
 
     def probe(self) -> DeviceProbe:
-        return DeviceProbe(torch_version="2.13.0", cuda=self.cuda, gpu_name="Fake GPU" if self.cuda else None,
+        return DeviceProbe(torch_version="2.13.0", cuda=self.cuda, gpu_name=self.gpu_name if self.cuda else None,
                            cpu_name="Fake CPU", threads=1)
 
     def submit(self, job) -> None:
@@ -72,7 +72,16 @@ def test_auto_picks_the_gpu_when_the_probe_reports_one(make_engine):
     cpu = demo_engine.submit(DEMO, DEMO.smallest, device="cpu", seed=0)
     assert [job.device for job in runner.jobs] == ["cuda", "cpu"]
     assert auto.run.cache_key != cpu.run.cache_key  # a GPU result never answers a CPU request
-    assert auto.run.cache_key == cache_key(DEMO.slug, DEMO.smallest, 0, "cuda", DEMO.version)
+    assert auto.run.cache_key == cache_key(DEMO.slug, DEMO.smallest, 0, "cuda", DEMO.version, "Fake GPU")
+
+
+def test_a_result_from_one_gpu_model_never_answers_for_another(make_engine):
+    """Kernels differ between GPU models even under deterministic settings: the key names the model."""
+    first, _ = make_engine(cuda=True, gpu_name="NVIDIA A100")
+    other, _ = make_engine(cuda=True, gpu_name="NVIDIA H100")
+    a = first.submit(DEMO, DEMO.smallest, device="cuda", seed=0).run.cache_key
+    assert other.submit(DEMO, DEMO.smallest, device="cuda", seed=0).run.cache_key != a
+    assert first.submit(DEMO, DEMO.smallest, device="cuda", seed=0, use_cache=False).run.cache_key == a
 
 
 def test_cuda_without_a_gpu_is_refused_before_anything_is_stored(make_engine, engine):

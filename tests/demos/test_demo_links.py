@@ -10,7 +10,9 @@ import pytest
 from sqlmodel import Session, select
 
 from app.db.models import Collection, DemoLink, Question
+from app.demos import service
 from app.demos.links import sync_demo_links
+from app.demos.registry import get_demo
 from app.services.limits import now_utc
 from app.services.reading import question_detail
 
@@ -216,4 +218,5 @@ def test_ingesting_the_seeds_links_every_question_in_demos_toml(seeded_engine, s
     mine = [d for d in detail["demos"] if d["slug"] == "activation-gradients"]
     assert mine == [{"slug": "activation-gradients", "title": "활성화 함수와 층별 기울기 흐름",
                      "params": {"activations": ["sigmoid", "relu"]},
-                     "url": "/demos/activation-gradients?activations=sigmoid&activations=relu"}]
+                     "url": "/demos/activation-gradients?activations=sigmoid&activations=relu",
+                     "breaking_url": service.breaking_url(get_demo("activation-gradients"))}]

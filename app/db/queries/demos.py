@@ -73,6 +73,17 @@ def recent_runs(session: Session, slug: str, limit: int = 10) -> Sequence[DemoRu
     ).all()
 
 
+def latest_result(session: Session, slug: str, version: str, params_json: str, kind: str = "run") -> DemoRun | None:
+    """The newest succeeded run of this demo version at exactly these parameters (any seed, any device)."""
+    return session.exec(
+        select(DemoRun)
+        .where(DemoRun.demo_slug == slug, DemoRun.demo_version == version, DemoRun.params_json == params_json,
+               DemoRun.kind == kind, DemoRun.status == "succeeded")
+        .order_by(DemoRun.finished_at.desc())
+        .limit(1)
+    ).first()
+
+
 def fail_stale_runs(session: Session, *, running_before: datetime, queued_before: datetime, error: str,
                     finished_at: datetime) -> int:
     """Runs no live worker can still be on (a server that stopped without saying so)."""

@@ -1,0 +1,35 @@
+"""Random draws made on the CPU generator and then moved to the run's device.
+
+CUDA has its own generator: ``torch.randn(n, device="cuda")`` after ``torch.manual_seed(s)`` gives
+different numbers from the CPU for the same seed, so a GPU run would measure other data than the
+CPU run it is cached and compared beside. Drawing here keeps "same seed, same data" on every device.
+torch is imported inside, as everywhere in the demos' shared code.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def randn(*size: int, device: Any, generator: Any = None, dtype: Any = None) -> Any:
+    import torch
+
+    return torch.randn(*size, generator=generator, dtype=dtype).to(device)
+
+
+def rand(*size: int, device: Any, generator: Any = None, dtype: Any = None) -> Any:
+    import torch
+
+    return torch.rand(*size, generator=generator, dtype=dtype).to(device)
+
+
+def randint(low: int, high: int, size: tuple[int, ...], *, device: Any, generator: Any = None) -> Any:
+    import torch
+
+    return torch.randint(low, high, size, generator=generator).to(device)
+
+
+def randperm(n: int, *, device: Any, generator: Any = None) -> Any:
+    import torch
+
+    return torch.randperm(n, generator=generator).to(device)
