@@ -119,6 +119,14 @@ class QuestionRef:
 
 
 @dataclass(frozen=True)
+class Boundary:
+    """The "경계" sweep: the claim judged at each of ``values`` of ``param`` (the rest at defaults)."""
+
+    param: str
+    values: tuple
+
+
+@dataclass(frozen=True)
 class DemoSpec:
     slug: str  # URL id, lowercase-with-dashes, unique
     title: str  # Korean
@@ -140,6 +148,9 @@ class DemoSpec:
     # Parameters where the claim is expected to break ("경계"): a run there must be able to say
     # does_not_hold or mixed, and the page offers it beside the default.
     breaking: DemoParams | None = None
+    # The parameter a boundary run sweeps, and its values; without it, the parameter the breaking
+    # preset changes is swept from its default to its breaking value.
+    boundary: Boundary | None = None
     citations: tuple[Citation, ...] = ()
     # Bump when the code changes what a run measures: cached results of older versions are not reused.
     version: str = "1"

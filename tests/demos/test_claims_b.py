@@ -116,41 +116,6 @@ def test_batchnorm_conclusion_follows_the_losses():
     assert f"{gentle.metrics['final_loss_plain']:.3g}" in gentle.conclusion
 
 
-# dropout --------------------------------------------------------------------------------------------
-
-
-def test_dropout_eval_output_is_the_expected_train_output():
-    m = smallest("dropout").metrics
-    # The Monte-Carlo mean closes in on the eval output like 1/sqrt(M) ...
-    assert m["rel_error_max_masks"] < 0.15 * m["rel_error_1_mask"]
-    assert -0.65 < m["error_slope"] < -0.35
-    # ... while dropout without the 1/(1-p) rescaling stays off by about p, however many masks.
-    assert m["rel_error_unscaled_max_masks"] > 10 * m["rel_error_max_masks"]
-
-
-def test_dropout_sub_network_ensemble_approaches_the_eval_prediction():
-    m = smallest("dropout").metrics
-    assert m["agreement_with_eval_max"] > max(0.95, m["agreement_with_eval_1"])
-    assert m["ensemble_accuracy_max"] >= m["ensemble_accuracy_1"]
-
-
-def test_dropout_narrows_the_overfitting_gap_and_costs_epochs():
-    m = smallest("dropout").metrics
-    assert m["loss_gap_dropout"] < m["loss_gap_plain"]
-    assert m["epochs_to_fit_plain"] < m["epochs_to_fit_dropout"]
-    params = get_demo("dropout").smallest
-    assert m["extra_elementwise_ops_per_step"] == 3 * 2 * params.n_train * params.hidden
-
-
-def test_dropout_conclusion_branches_on_the_measured_gap():
-    for result in (smallest("dropout"), run("dropout", drop_probability=0.05, epochs=100, max_masks=16)):
-        m = result.metrics
-        assert f"{m['loss_gap_plain']:.3g}" in result.conclusion
-        assert f"{m['rel_error_max_masks']:.3g}" in result.conclusion
-        narrowed = m["loss_gap_dropout"] < 0.9 * m["loss_gap_plain"]
-        assert ("과대적합을 줄이지 못했습니다" in result.conclusion) == (not narrowed)
-
-
 # snapshot-ensemble ----------------------------------------------------------------------------------
 
 

@@ -14,8 +14,10 @@ from sqlmodel import Session
 from app.db.engine import make_engine
 from app.db.models import DemoRun
 from app.demos.base import Chart, DemoParams, DemoSpec, Measurement, Series, Table
+from app.demos.engine import params_json
 from app.demos.evidence import Claim
 from app.demos.execute import judged_result
+from app.demos.registry import get_demo
 from tests.demos.conftest import demo_settings, running_app
 
 CLAIM = Claim("gain", "greater", 0.0, "드롭아웃이 검증 손실을 낮춘다")
@@ -43,10 +45,15 @@ def stored(tmp_path_factory, migrated_template):
         "old": json.dumps({"charts": [], "table": {"columns": ["a"], "rows": [[1.0]]}, "conclusion": "예전 결론",
                            "metrics": {"m": 1.5}}),
     }
+    real = get_demo("dropout")
     with Session(engine) as session:
         for run_id, result_json in rows.items():
             session.add(DemoRun(id=run_id, demo_slug="dropout", params_json="{}", seed=4, cache_key=run_id,
                                 status="succeeded", result_json=result_json, created_at=now, finished_at=now))
+        # The newest run at the defaults of the current version: what the demo page's verdict box shows.
+        session.add(DemoRun(id="at-defaults", demo_slug="dropout", demo_version=real.version,
+                            params_json=params_json(real.params()), seed=0, cache_key="d", status="succeeded",
+                            result_json=rows["holds"], created_at=now, finished_at=now))
         session.commit()
     engine.dispose()
     with running_app(demo_settings(db_path)) as client:
@@ -87,3 +94,21 @@ def test_the_run_page_shows_the_verdict_box_before_the_details(stored):
     assert "demo-verdict--does_not_hold" in verdict_box
     twin = json.loads(page.split('<script type="application/json" id="run-data">', 1)[1].split("</script>", 1)[0])
     assert twin["result"]["verdict"] == "does_not_hold" and twin["result"]["metrics"]["gain"]["per_seed"]
+
+
+def test_the_demo_page_leads_with_the_claims_their_latest_verdict_and_the_breaking_preset(stored):
+    page = stored.get("/demos/dropout").text
+    box = page.index("demo-verdict")
+    assert box < page.index('class="demo-form"')
+    verdict_box = page[box:page.index("</section>", box)]
+    assert "판정: <strong>성립</strong>" in verdict_box and 'href="/runs/at-defaults"' in verdict_box
+    assert "95% 구간 [" in verdict_box and "시드 3개" in verdict_box
+    breaking = get_demo("dropout").breaking
+    assert "여기서는 성립하지 않음" in verdict_box and f"epochs={breaking.epochs}" in verdict_box
+    detail = stored.get("/api/v1/demos/dropout").json()
+    assert detail["verdict_at_defaults"]["run_id"] == "at-defaults"
+    assert detail["verdict_at_defaults"]["verdict_word"] == "성립"
+    assert detail["verdict_at_breaking"] is None  # nobody ran the breaking preset yet
+    assert detail["breaking_changes"] == {"epochs": breaking.epochs}
+    assert detail["breaking_url"] == f"/demos/dropout?epochs={breaking.epochs}"
+    assert [c["metric"] for c in detail["claims"]] == [c.metric for c in get_demo("dropout").claims]

@@ -1,307 +1,431 @@
-"""Dropout at train and test time, as an ensemble, against overfitting, and what it costs (면접 #16-1).
+"""Dropout against overfitting, judged on held-out loss; eval mode as the expected train output (면접 #16-1).
 
-Two identical MLPs learn a small slice of the 8×8 digits, one with inverted dropout (PyTorch's:
-surviving units are scaled by 1/(1-p) during training, nothing happens at test time). Then:
-- the eval-mode output of the layer after a dropout equals the average of its train-mode outputs
-  over many random masks (the error of the average falls like 1/√M), while dropout without the
-  rescaling misses it by a bias no amount of averaging removes (노드 07-3, 4주차 p82);
-- averaging the predictions of k random sub-networks approaches the single eval-mode prediction
-  (4주차 p62: an ensemble trained at once, with shared weights);
-- the train/validation gap with and without dropout;
-- the cost: a few elementwise operations per step, and more epochs to fit the training set (p71).
+For each seed, one split of the 8×8 digits (a small training set, a validation set that picks each
+network's best epoch, and a test set nobody trains or chooses on) and one initialisation. From the
+same start, MLPs are trained with and without inverted dropout (PyTorch's: surviving units are
+scaled by 1/(1-p) during training, nothing happens at test time), each with full-batch Adam at the
+better of two learning rates (chosen on validation loss). The claim is judged on **test loss at each
+network's best validation epoch**: the network without dropout is early-stopped, so dropout has to
+beat early stopping, not a network left to overfit.
+
+Also measured on the trained dropout networks: the eval-mode output of the layer after a dropout is
+the average of its train-mode outputs over random masks (the error of the average falls like 1/√M;
+without the 1/(1-p) rescaling it stays off), the average of k random sub-networks approaches the
+eval prediction (4주차 p62), and the measured cost: time per training step and epochs to the best
+epoch (4주차 p71).
+
+All 2 arms × 2 learning rates × seeds networks train as one batched model (stacked weights, one
+``bmm`` per layer); Adam is written out so each network keeps its own learning rate.
 """
 
 from __future__ import annotations
 
 import math
+import statistics
 import time
 
 from pydantic import Field
 
-from app.demos.base import Chart, Citation, DemoParams, DemoResult, DemoSpec, QuestionRef, Series, Table
-from app.demos.datasets import DIGIT_CLASSES, digits, random_split
+from app.demos.base import Boundary, Chart, Citation, DemoParams, DemoSpec, Measurement, QuestionRef, Series, Table
+from app.demos.datasets import DIGIT_CLASSES, digits
+from app.demos.evidence import Claim
 
+VALIDATION_SIZE = 200
 PROBE_EXAMPLES = 32
-VALIDATION_SIZE = 300
-FIT_TARGET_LOSS = 0.05  # "fits the training set": eval-mode training loss at or below this
+ENSEMBLE_EXAMPLES = 300  # of the test set: enough to read agreement to a percent
+LEARNING_RATES = (3e-3, 1e-2)  # each arm gets the better of these, picked on its validation loss
+ADAM_BETAS, ADAM_EPS = (0.9, 0.999), 1e-8
+TIMING_STEPS = 15
+ARMS = ("plain", "dropout")
 
 
 class Params(DemoParams):
     drop_probability: float = Field(0.5, ge=0.05, le=0.9, description="드롭아웃 확률 p (유닛을 끌 확률)")
-    hidden: int = Field(128, ge=32, le=1024, description="은닉층 너비 (은닉층 2개)")
-    n_train: int = Field(100, ge=50, le=1000, description="학습 데이터 수 (적을수록 과대적합)")
-    epochs: int = Field(300, ge=30, le=2000, description="학습 에폭 수 (전체 배치)")
-    max_masks: int = Field(1024, ge=16, le=4096, description="기댓값 확인에 쓰는 최대 마스크 수 M")
-    max_subnetworks: int = Field(64, ge=4, le=256, description="앙상블로 평균 내는 최대 서브 네트워크 수 k")
+    hidden: int = Field(128, ge=32, le=512, description="은닉층 너비 (은닉층 2개)")
+    n_train: int = Field(100, ge=50, le=900, description="학습 데이터 수 (적을수록 과대적합)")
+    epochs: int = Field(120, ge=20, le=2000, description="학습 에폭 수 (전체 배치)")
+    max_masks: int = Field(256, ge=16, le=4096, description="기댓값 확인에 쓰는 최대 마스크 수 M")
+    max_subnetworks: int = Field(32, ge=4, le=256, description="앙상블로 평균 내는 최대 서브 네트워크 수 k")
 
 
-SMALLEST = Params(epochs=250, max_masks=256, max_subnetworks=32)
+SMALLEST = Params(hidden=64, epochs=100, max_masks=64, max_subnetworks=8)
+# Too few epochs: the dropout network is still learning when the early-stopped one has peaked.
+BREAKING = Params(epochs=60)
 
-
-def _network(torch, params: Params, p: float):
-    nn = torch.nn
-    return nn.Sequential(
-        nn.Linear(64, params.hidden), nn.ReLU(), nn.Dropout(p),
-        nn.Linear(params.hidden, params.hidden), nn.ReLU(), nn.Dropout(p),
-        nn.Linear(params.hidden, DIGIT_CLASSES),
-    )
+CLAIMS = (
+    Claim("test_loss_gain", "greater", 0.0,
+          "드롭아웃 망이 조기 종료한 드롭아웃 없는 망보다 테스트 손실이 낮다 (각자 최적 에폭에서)"),
+    Claim("expectation_error_ratio", "less", 0.25,
+          "역드롭아웃의 eval 출력은 train 출력의 기댓값이다 (마스크 M개 평균의 오차가 마스크 1개의 1/4 아래로 준다)"),
+)
 
 
 def _powers_of_two(limit: int) -> list[int]:
     return [2 ** i for i in range(int(math.log2(limit)) + 1)]
 
 
-def run(params: Params, device, progress) -> DemoResult:
+def _init(torch, generator, fan_in: int, fan_out: int):
+    """nn.Linear's default initialisation: U(-1/√fan_in, 1/√fan_in) for weight and bias."""
+    bound = 1 / math.sqrt(fan_in)
+    weight = (torch.rand(fan_in, fan_out, generator=generator) * 2 - 1) * bound
+    bias = (torch.rand(1, fan_out, generator=generator) * 2 - 1) * bound
+    return weight, bias
+
+
+def _forward(torch, weights, x, masks=None):
+    """Stacked MLPs: x (m, n, 64) → logits (m, n, 10); masks multiply the two hidden layers."""
+    w1, b1, w2, b2, w3, b3 = weights
+    h = torch.relu(torch.baddbmm(b1, x, w1))
+    if masks is not None:
+        h = h * masks[0]
+    h = torch.relu(torch.baddbmm(b2, h, w2))
+    if masks is not None:
+        h = h * masks[1]
+    return torch.baddbmm(b3, h, w3)
+
+
+def _losses(torch, logits, labels):
+    """Cross-entropy per network: logits (m, n, 10), labels (m, n) → (m,)."""
+    m, n, c = logits.shape
+    return torch.nn.functional.cross_entropy(logits.reshape(m * n, c), labels.reshape(m * n),
+                                             reduction="none").reshape(m, n).mean(1)
+
+
+def run(params: Params, device, progress, seeds) -> Measurement:
     import torch
 
-    inputs, labels = digits(device)
-    train_i, val_i = random_split(len(labels), [params.n_train, VALIDATION_SIZE], device)
-    train_x, train_y, val_x, val_y = inputs[train_i], labels[train_i], inputs[val_i], labels[val_i]
+    k, p, h = len(seeds), params.drop_probability, params.hidden
+    n, nv = params.n_train, VALIDATION_SIZE
+    inputs, labels = digits("cpu")
+    generators = [torch.Generator().manual_seed(seed) for seed in seeds]
+    # Per seed: a split and one initialisation, drawn on the CPU so every device sees the same.
+    orders = torch.stack([torch.randperm(len(labels), generator=g) for g in generators])
+    split = {"train": orders[:, :n], "val": orders[:, n:n + nv], "test": orders[:, n + nv:]}
+    inits = [[_init(torch, g, a, b) for a, b in ((64, h), (h, h), (h, DIGIT_CLASSES))] for g in generators]
+    base = [torch.stack([init[layer][part] for init in inits]) for layer in range(3) for part in range(2)]
 
-    init_state = torch.get_rng_state()
-    trained, curves, fit = {}, {}, {}
-    for i, (key, p) in enumerate((("plain", 0.0), ("dropout", params.drop_probability))):
-        torch.set_rng_state(init_state)  # both start from the same weights
-        model = _network(torch, params, p).to(device)
-        curves[key], fit[key] = _train(torch, model, params, train_x, train_y, val_x, val_y, device)
-        trained[key] = model
-        progress(0.2 + 0.25 * i, "드롭아웃 없이 학습" if key == "plain" else "드롭아웃으로 학습",
-                 [_curve_chart(curves, params)])
+    # Networks in the order (arm, learning rate, seed): arm 0 without dropout, arm 1 with.
+    groups = [(arm, lr) for arm in ARMS for lr in LEARNING_RATES]
+    m = len(groups) * k
+    seed_of = torch.arange(m) % k
+    data = {name: (inputs[index][seed_of].to(device), labels[index][seed_of].to(device))
+            for name, index in split.items()}
+    weights = [tensor[seed_of].clone().to(device).requires_grad_(True) for tensor in base]
+    lr = torch.tensor([lr for _, lr in groups for _ in range(k)], device=device).reshape(m, 1, 1)
+    dropped = torch.tensor([arm == "dropout" for arm, _ in groups for _ in range(k)])
+    state = [(torch.zeros_like(w), torch.zeros_like(w)) for w in weights]
 
-    model = trained["dropout"]
-    expectation = _expectation(torch, model, params, val_x[:PROBE_EXAMPLES])
-    progress(0.75, "마스크 평균과 eval 출력을 비교했습니다")
-    ensemble = _ensemble(torch, model, params, val_x, val_y)
+    best_val = torch.full((m,), math.inf, device=device)
+    best_epoch = torch.zeros(m, dtype=torch.long, device=device)
+    best_weights = [w.detach().clone() for w in weights]
+    val_curve = torch.empty(params.epochs, m)
+    (train_x, train_y), (val_x, val_y) = data["train"], data["val"]
+    for epoch in range(1, params.epochs + 1):
+        masks = _training_masks(torch, generators, dropped, k, n, h, p, device)
+        loss = _losses(torch, _forward(torch, weights, train_x, masks), train_y).sum()
+        grads = torch.autograd.grad(loss, weights)
+        _adam_step(torch, weights, grads, state, lr, epoch)
+        with torch.no_grad():
+            val_loss = _losses(torch, _forward(torch, weights, val_x), val_y)
+            val_curve[epoch - 1] = val_loss.cpu()
+            improved = val_loss < best_val
+            best_val = torch.where(improved, val_loss, best_val)
+            best_epoch = torch.where(improved, torch.full_like(best_epoch, epoch), best_epoch)
+            for kept, current in zip(best_weights, weights):
+                kept.copy_(torch.where(improved.reshape(m, 1, 1), current, kept))
+        if epoch % 25 == 0 or epoch == params.epochs:
+            progress(0.7 * epoch / params.epochs, f"{epoch}/{params.epochs} 에폭")
 
-    metrics: dict[str, float] = {}
-    for key in ("plain", "dropout"):
-        last = curves[key][-1]
-        metrics |= {
-            f"train_accuracy_{key}": last["train_accuracy"], f"val_accuracy_{key}": last["val_accuracy"],
-            f"val_loss_{key}": last["val_loss"], f"train_loss_{key}": last["train_loss"],
-            f"gap_{key}": last["train_accuracy"] - last["val_accuracy"],
-            f"loss_gap_{key}": last["val_loss"] - last["train_loss"],
-            f"epochs_to_fit_{key}": float(fit[key]["epochs_to_fit"]),
-            f"ms_per_step_{key}": fit[key]["ms_per_step"],
-        }
-    metrics["time_ratio_per_step"] = metrics["ms_per_step_dropout"] / metrics["ms_per_step_plain"]
-    masks = expectation["masks"]
-    metrics |= {
-        "masks_max": float(masks[-1]),
-        "rel_error_1_mask": expectation["inverted"][0],
-        "rel_error_max_masks": expectation["inverted"][-1],
-        "rel_error_unscaled_max_masks": expectation["unscaled"][-1],
-        "rel_error_logits_max_masks": expectation["logits"][-1],
-        "error_slope": (math.log(expectation["inverted"][-1]) - math.log(expectation["inverted"][0]))
-        / (math.log(masks[-1]) - math.log(masks[0])),
-        "eval_accuracy": ensemble["eval_accuracy"],
-        "subnetworks_max": float(ensemble["ks"][-1]),
-        "ensemble_accuracy_1": ensemble["accuracy"][0],
-        "ensemble_accuracy_max": ensemble["accuracy"][-1],
-        "agreement_with_eval_1": ensemble["agreement"][0],
-        "agreement_with_eval_max": ensemble["agreement"][-1],
-        # Per step, dropout adds: drawing the mask, and one multiply forward and one backward per
-        # dropped-out activation. Matrix products cost 2·in·out multiply-adds per example forward
-        # and about twice that backward.
-        "extra_elementwise_ops_per_step": float(3 * 2 * params.n_train * params.hidden),
-        "matmul_flops_per_step": float(3 * 2 * params.n_train * (64 * params.hidden + params.hidden ** 2
-                                                                  + params.hidden * DIGIT_CLASSES)),
+    test_x, test_y = data["test"]
+    with torch.no_grad():
+        best_logits = _forward(torch, best_weights, test_x)
+        test_loss_best = _losses(torch, best_logits, test_y).cpu()
+        test_accuracy_best = (best_logits.argmax(-1) == test_y).float().mean(1).cpu()
+        test_loss_last = _losses(torch, _forward(torch, weights, test_x), test_y).cpu()
+    chosen = _choose(best_val.cpu(), k)  # per arm and seed: the index of the better learning rate
+
+    def per_seed(values, arm: str) -> list[float]:
+        return [float(values[chosen[arm][i]]) for i in range(k)]
+
+    best_epochs = best_epoch.cpu()
+    dropout_nets = [chosen["dropout"][i] for i in range(k)]
+    progress(0.75, "마스크 평균과 eval 출력을 비교합니다")
+    expectation = _expectation(torch, best_weights, dropout_nets, data["val"][0], p, params.max_masks, seeds)
+    ensemble = _ensemble(torch, best_weights, dropout_nets, test_x, test_y, p, params.max_subnetworks, seeds)
+    progress(0.9, "스텝 시간을 잽니다")
+    timing = _time_steps(torch, params, device, k)
+
+    per = {
+        "test_loss_best_plain": per_seed(test_loss_best, "plain"),
+        "test_loss_best_dropout": per_seed(test_loss_best, "dropout"),
+        "test_accuracy_best_plain": per_seed(test_accuracy_best, "plain"),
+        "test_accuracy_best_dropout": per_seed(test_accuracy_best, "dropout"),
+        "test_loss_last_plain": per_seed(test_loss_last, "plain"),
+        "test_loss_last_dropout": per_seed(test_loss_last, "dropout"),
+        "best_epoch_plain": per_seed(best_epochs, "plain"),
+        "best_epoch_dropout": per_seed(best_epochs, "dropout"),
+        "learning_rate_plain": [groups[chosen["plain"][i] // k][1] for i in range(k)],
+        "learning_rate_dropout": [groups[chosen["dropout"][i] // k][1] for i in range(k)],
+        **expectation["per_seed"], **ensemble["per_seed"], **timing,
     }
-    metrics["extra_ops_fraction"] = metrics["extra_elementwise_ops_per_step"] / metrics["matmul_flops_per_step"]
+    per["test_loss_gain"] = [a - b for a, b in zip(per["test_loss_best_plain"], per["test_loss_best_dropout"])]
+    per["expectation_error_ratio"] = [a / b for a, b in zip(per["rel_error_max_masks"], per["rel_error_1_mask"])]
 
     charts = [
-        Chart(key="expectation", title="M개 마스크의 train 출력 평균과 eval 출력의 상대 오차", x_label="마스크 수 M",
-              y_label="‖평균 − eval‖ / ‖eval‖", log_x=True, log_y=True,
-              series=[
-                  Series(name="역드롭아웃(학습 때 1/(1−p) 배): 드롭아웃 다음 선형층", x=masks, y=expectation["inverted"]),
-                  Series(name="다시 곱하지 않은 드롭아웃: 같은 층", x=masks, y=expectation["unscaled"]),
-                  Series(name="역드롭아웃: 최종 출력 (비선형을 한 번 더 지남)", x=masks, y=expectation["logits"]),
-                  Series(name="1/√M 기준선", x=masks,
-                         y=[expectation["inverted"][0] / math.sqrt(m) for m in masks]),
-              ]),
-        Chart(key="ensemble", title="서브 네트워크 k개의 예측 평균 (검증 세트)", x_label="평균 낸 서브 네트워크 수 k",
-              y_label="비율", log_x=True,
-              series=[
-                  Series(name="앙상블 정확도", x=ensemble["ks"], y=ensemble["accuracy"]),
-                  Series(name="eval() 예측과 일치율", x=ensemble["ks"], y=ensemble["agreement"]),
-                  Series(name="eval() 정확도", x=ensemble["ks"], y=[ensemble["eval_accuracy"]] * len(ensemble["ks"])),
-              ]),
-        _curve_chart(curves, params),
+        _loss_chart(val_curve, chosen, k, params),
+        _expectation_chart(expectation),
+        _ensemble_chart(ensemble),
     ]
-    fit_text = {k: (str(fit[k]["epochs_to_fit"]) if fit[k]["epochs_to_fit"] <= params.epochs else "도달 못 함")
-                for k in fit}
-    table = Table(
-        columns=["", "드롭아웃 없음", f"드롭아웃 p={params.drop_probability:g}"],
+    progress(1.0, "완료", charts)
+    return Measurement(per_seed=per, charts=charts, table=_table(per, params), notes=_notes(per, params))
+
+
+def _training_masks(torch, generators, dropped, k: int, n: int, h: int, p: float, device):
+    """Inverted-dropout masks for the networks that use dropout (ones elsewhere), one draw per seed
+    from that seed's CPU generator, so a seed's networks see the same masks on every device."""
+    masks = []
+    for _ in range(2):
+        layer = torch.ones(len(dropped), n, h)
+        rows = dropped.nonzero().flatten().tolist()
+        for row in rows:
+            layer[row] = (torch.rand(n, h, generator=generators[row % k]) >= p).float() / (1 - p)
+        masks.append(layer.to(device))
+    return masks
+
+
+def _adam_step(torch, weights, grads, state, lr, step: int) -> None:
+    beta1, beta2 = ADAM_BETAS
+    with torch.no_grad():
+        for w, g, (m1, m2) in zip(weights, grads, state):
+            m1.mul_(beta1).add_(g, alpha=1 - beta1)
+            m2.mul_(beta2).addcmul_(g, g, value=1 - beta2)
+            update = (m1 / (1 - beta1 ** step)) / ((m2 / (1 - beta2 ** step)).sqrt() + ADAM_EPS)
+            w.sub_(lr.reshape(-1, *([1] * (w.dim() - 1))) * update)
+
+
+def _choose(best_val, k: int) -> dict[str, list[int]]:
+    """Per arm and seed, the network (index) whose learning rate reached the lower validation loss."""
+    chosen = {}
+    for a, arm in enumerate(ARMS):
+        picks = []
+        for i in range(k):
+            candidates = [(a * len(LEARNING_RATES) + j) * k + i for j in range(len(LEARNING_RATES))]
+            picks.append(min(candidates, key=lambda index: float(best_val[index])))
+        chosen[arm] = picks
+    return chosen
+
+
+def _expectation(torch, weights, nets: list[int], val_x, p: float, max_masks: int, seeds) -> dict:
+    """Relative error between the mean over M train-mode masks and the eval-mode output of the layer
+    after the first dropout, with and without the 1/(1-p) rescaling, for each seed's dropout net."""
+    w1, b1, w2, b2 = (w[nets] for w in weights[:4])
+    probe = val_x[nets][:, :PROBE_EXAMPLES]
+    masks_at = _powers_of_two(max_masks)
+    out = {"inverted": [], "unscaled": []}
+    with torch.no_grad():
+        hidden = torch.relu(torch.baddbmm(b1, probe, w1))  # (k, probe, h): what the first dropout sees
+        reference = torch.baddbmm(b2, hidden, w2)  # eval mode: dropout is the identity
+        sums = {"inverted": torch.zeros_like(reference), "unscaled": torch.zeros_like(reference)}
+        generator = torch.Generator().manual_seed(seeds[0] + 1)
+        drawn = 0
+        for count in masks_at:
+            keep = (torch.rand(count - drawn, *hidden.shape, generator=generator) >= p).float().to(hidden.device)
+            kept = hidden.unsqueeze(0) * keep  # (new, k, probe, h)
+            sums["inverted"] += (kept / (1 - p) @ w2.unsqueeze(0) + b2.unsqueeze(0)).sum(0)
+            sums["unscaled"] += (kept @ w2.unsqueeze(0) + b2.unsqueeze(0)).sum(0)
+            drawn = count
+            for key in out:
+                error = (sums[key] / count - reference).flatten(1).norm(dim=1) / reference.flatten(1).norm(dim=1)
+                out[key].append(error.cpu().tolist())
+    per_seed = {
+        "rel_error_1_mask": out["inverted"][0], "rel_error_max_masks": out["inverted"][-1],
+        "rel_error_unscaled_max_masks": out["unscaled"][-1],
+        "error_slope": [(math.log(out["inverted"][-1][i]) - math.log(out["inverted"][0][i])) / math.log(masks_at[-1])
+                        for i in range(len(nets))] if len(masks_at) > 1 else [None] * len(nets),
+    }
+    return {"masks": [float(c) for c in masks_at], "curves": out, "per_seed": per_seed}
+
+
+def _ensemble(torch, weights, nets: list[int], test_x, test_y, p: float, max_k: int, seeds) -> dict:
+    """Accuracy of the average of k random sub-networks' probabilities, and agreement with eval()."""
+    chosen = [w[nets] for w in weights]
+    x, y = test_x[nets][:, :ENSEMBLE_EXAMPLES], test_y[nets][:, :ENSEMBLE_EXAMPLES]
+    h = chosen[0].shape[-1]
+    generator = torch.Generator().manual_seed(seeds[0] + 2)
+    ks = _powers_of_two(max_k)
+    accuracy, agreement, drawn = [], [], 0
+    with torch.no_grad():
+        eval_predictions = _forward(torch, chosen, x).argmax(-1)
+        total = torch.zeros(*x.shape[:2], DIGIT_CLASSES, device=x.device)
+        for count in ks:
+            for _ in range(count - drawn):
+                masks = [((torch.rand(*x.shape[:2], h, generator=generator) >= p).float() / (1 - p)).to(x.device)
+                         for _ in range(2)]
+                total += torch.softmax(_forward(torch, chosen, x, masks), dim=-1)
+            drawn = count
+            predictions = total.argmax(-1)
+            accuracy.append((predictions == y).float().mean(1).cpu().tolist())
+            agreement.append((predictions == eval_predictions).float().mean(1).cpu().tolist())
+        eval_accuracy = (eval_predictions == y).float().mean(1).cpu().tolist()
+    per_seed = {"ensemble_accuracy_1": accuracy[0], "ensemble_accuracy_max": accuracy[-1],
+                "agreement_with_eval_1": agreement[0], "agreement_with_eval_max": agreement[-1],
+                "eval_accuracy_dropout": eval_accuracy}
+    return {"ks": [float(c) for c in ks], "accuracy": accuracy, "agreement": agreement, "eval": eval_accuracy,
+            "per_seed": per_seed}
+
+
+def _time_steps(torch, params: Params, device, repeats: int) -> dict[str, list[float]]:
+    """Measured time of one training step of one network, with and without dropout: ``repeats``
+    blocks (one per seed) of alternating steps, the median of each block, so both arms see the same
+    machine load."""
+    nn = torch.nn
+    models = {}
+    for arm in ARMS:
+        p = params.drop_probability if arm == "dropout" else 0.0
+        models[arm] = nn.Sequential(nn.Linear(64, params.hidden), nn.ReLU(), nn.Dropout(p),
+                                    nn.Linear(params.hidden, params.hidden), nn.ReLU(), nn.Dropout(p),
+                                    nn.Linear(params.hidden, DIGIT_CLASSES)).to(device).train()
+    x = torch.zeros(params.n_train, 64, device=device)
+    y = torch.zeros(params.n_train, dtype=torch.long, device=device)
+    out: dict[str, list[float]] = {"ms_per_step_plain": [], "ms_per_step_dropout": [], "time_ratio_per_step": []}
+    for _ in range(repeats):
+        times: dict[str, list[float]] = {"plain": [], "dropout": []}
+        for step in range(TIMING_STEPS + 2):
+            for arm in ARMS:
+                if device.type == "cuda":
+                    torch.cuda.synchronize(device)
+                started = time.perf_counter()
+                models[arm].zero_grad(set_to_none=True)
+                torch.nn.functional.cross_entropy(models[arm](x), y).backward()
+                if device.type == "cuda":
+                    torch.cuda.synchronize(device)
+                if step >= 2:  # the first steps pay for allocation
+                    times[arm].append(time.perf_counter() - started)
+        plain, drop = statistics.median(times["plain"]) * 1000, statistics.median(times["dropout"]) * 1000
+        out["ms_per_step_plain"].append(plain)
+        out["ms_per_step_dropout"].append(drop)
+        out["time_ratio_per_step"].append(drop / plain)
+    return out
+
+
+def _band(rows) -> tuple[list[float], list[float], list[float]]:
+    """Mean, min and max over seeds at each x (rows: one list per seed)."""
+    columns = list(zip(*rows))
+    return ([statistics.fmean(c) for c in columns], [min(c) for c in columns], [max(c) for c in columns])
+
+
+def _loss_chart(val_curve, chosen, k: int, params: Params) -> Chart:
+    x = [float(e) for e in range(1, val_curve.shape[0] + 1)]
+    series = []
+    for arm, label in (("plain", "드롭아웃 없음"), ("dropout", f"드롭아웃 p={params.drop_probability:g}")):
+        mean, low, high = _band([val_curve[:, chosen[arm][i]].tolist() for i in range(k)])
+        series.append(Series(name=f"{label}: 검증 손실", x=x, y=mean, lower=low, upper=high))
+    return Chart(key="overfitting", title=f"검증 손실 (학습 데이터 {params.n_train}개; 띠: 시드 {k}개의 범위)",
+                 x_label="에폭", y_label="교차 엔트로피", log_y=True, series=series)
+
+
+def _expectation_chart(expectation: dict) -> Chart:
+    masks = expectation["masks"]
+    series = []
+    for key, label in (("inverted", "역드롭아웃(학습 때 1/(1−p) 배)"), ("unscaled", "다시 곱하지 않은 드롭아웃")):
+        mean, low, high = _band(list(zip(*expectation["curves"][key])))
+        series.append(Series(name=label, x=masks, y=mean, lower=low, upper=high))
+    first = statistics.fmean(expectation["curves"]["inverted"][0])
+    series.append(Series(name="1/√M 기준선", x=masks, y=[first / math.sqrt(c) for c in masks]))
+    return Chart(key="expectation", title="M개 마스크의 train 출력 평균과 eval 출력의 상대 오차 (드롭아웃 다음 선형층)",
+                 x_label="마스크 수 M", y_label="‖평균 − eval‖ / ‖eval‖", log_x=True, log_y=True, series=series)
+
+
+def _ensemble_chart(ensemble: dict) -> Chart:
+    ks = ensemble["ks"]
+    series = []
+    for key, label in (("accuracy", "앙상블 정확도"), ("agreement", "eval() 예측과 일치율")):
+        mean, low, high = _band(list(zip(*ensemble[key])))
+        series.append(Series(name=label, x=ks, y=mean, lower=low, upper=high))
+    series.append(Series(name="eval() 정확도", x=ks, y=[statistics.fmean(ensemble["eval"])] * len(ks)))
+    return Chart(key="ensemble", title="서브 네트워크 k개의 예측 평균 (테스트 세트)", x_label="평균 낸 서브 네트워크 수 k",
+                 y_label="비율", log_x=True, series=series)
+
+
+def _mean(per: dict, key: str) -> float:
+    return statistics.fmean(v for v in per[key] if v is not None)
+
+
+def _table(per: dict, params: Params) -> Table:
+    def both(key: str, digits: int = 4):
+        return [round(_mean(per, f"{key}_plain"), digits), round(_mean(per, f"{key}_dropout"), digits)]
+
+    rates = {arm: ", ".join(f"{lr:g}" for lr in per[f"learning_rate_{arm}"]) for arm in ARMS}
+    return Table(
+        columns=["시드 평균", "드롭아웃 없음 (조기 종료)", f"드롭아웃 p={params.drop_probability:g}"],
         rows=[
-            ["학습 정확도", round(metrics["train_accuracy_plain"], 4), round(metrics["train_accuracy_dropout"], 4)],
-            ["검증 정확도", round(metrics["val_accuracy_plain"], 4), round(metrics["val_accuracy_dropout"], 4)],
-            ["학습−검증 정확도 차", round(metrics["gap_plain"], 4), round(metrics["gap_dropout"], 4)],
-            ["학습 손실", round(metrics["train_loss_plain"], 4), round(metrics["train_loss_dropout"], 4)],
-            ["검증 손실", round(metrics["val_loss_plain"], 4), round(metrics["val_loss_dropout"], 4)],
-            ["검증−학습 손실 차", round(metrics["loss_gap_plain"], 4), round(metrics["loss_gap_dropout"], 4)],
-            [f"학습 손실 {FIT_TARGET_LOSS}까지 에폭", fit_text["plain"], fit_text["dropout"]],
-            ["스텝당 시간 (ms, 이 기기)", round(metrics["ms_per_step_plain"], 3), round(metrics["ms_per_step_dropout"], 3)],
-            ["스텝당 추가 원소 연산", 0, int(metrics["extra_elementwise_ops_per_step"])],
+            ["예산", f"같은 분할·초기값, 전체 배치 Adam {params.epochs}에폭", f"같은 분할·초기값, 전체 배치 Adam {params.epochs}에폭"],
+            ["학습률 (시드별, 검증 손실로 고름)", rates["plain"], rates["dropout"]],
+            ["최적 에폭 (검증 손실 최소)", *both("best_epoch", 1)],
+            ["테스트 손실, 최적 에폭", *both("test_loss_best")],
+            ["테스트 정확도, 최적 에폭", *both("test_accuracy_best")],
+            ["테스트 손실, 마지막 에폭 (조기 종료 없음)", *both("test_loss_last")],
+            ["학습 스텝 시간 (ms, 이 기기에서 잼)", *both("ms_per_step", 3)],
         ],
     )
-    progress(1.0, "완료", charts)
-    return DemoResult(charts=charts, table=table, conclusion=_conclusion(params, metrics, device), metrics=metrics)
 
 
-def _train(torch, model, params: Params, train_x, train_y, val_x, val_y, device):
-    """Full-batch Adam; eval-mode accuracy and loss after every epoch; training time kept apart."""
-    functional = torch.nn.functional
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
-    curve, step_seconds, epochs_to_fit = [], 0.0, params.epochs + 1
-    for epoch in range(1, params.epochs + 1):
-        model.train()
-        if device.type == "cuda":
-            torch.cuda.synchronize()
-        started = time.perf_counter()
-        optimizer.zero_grad(set_to_none=True)
-        functional.cross_entropy(model(train_x), train_y).backward()
-        optimizer.step()
-        if device.type == "cuda":
-            torch.cuda.synchronize()
-        step_seconds += time.perf_counter() - started
-        model.eval()
-        with torch.no_grad():
-            train_logits, val_logits = model(train_x), model(val_x)
-            train_loss = functional.cross_entropy(train_logits, train_y).item()
-            curve.append({
-                "train_loss": train_loss,
-                "train_accuracy": (train_logits.argmax(1) == train_y).float().mean().item(),
-                "val_accuracy": (val_logits.argmax(1) == val_y).float().mean().item(),
-                "val_loss": functional.cross_entropy(val_logits, val_y).item(),
-            })
-        if train_loss <= FIT_TARGET_LOSS and epochs_to_fit > params.epochs:
-            epochs_to_fit = epoch
-    return curve, {"epochs_to_fit": epochs_to_fit, "ms_per_step": 1000 * step_seconds / params.epochs}
-
-
-def _expectation(torch, model, params: Params, probe):
-    """Relative error between the mean over M train-mode masks and the eval-mode output."""
-    p = params.drop_probability
-    first, relu, _, second = model[0], model[1], model[2], model[3]
-    masks = _powers_of_two(params.max_masks)
-    with torch.no_grad():
-        hidden = relu(first(probe))  # what the first dropout sees
-        eval_next = second(hidden)  # eval mode: dropout is the identity
-        eval_logits = model.eval()(probe)
-        sums = {"inverted": torch.zeros_like(eval_next), "unscaled": torch.zeros_like(eval_next),
-                "logits": torch.zeros_like(eval_logits)}
-        out: dict[str, list[float]] = {key: [] for key in sums}
-        drawn = 0
-        model.train()
-        for m in masks:
-            new = m - drawn
-            keep = (torch.rand(new, *hidden.shape, device=probe.device) >= p).float()
-            sums["inverted"] += second(hidden * keep / (1 - p)).sum(0)
-            sums["unscaled"] += second(hidden * keep).sum(0)
-            # The whole network in train mode, with the same masks on the first dropout.
-            after_first = (hidden * keep / (1 - p)).reshape(-1, hidden.shape[-1])
-            sums["logits"] += model[4:](second(after_first)).reshape(new, *eval_logits.shape).sum(0)
-            drawn = m
-            for key, reference in (("inverted", eval_next), ("unscaled", eval_next), ("logits", eval_logits)):
-                out[key].append(((sums[key] / m - reference).norm() / reference.norm()).item())
-        model.eval()
-    return {"masks": [float(m) for m in masks], **out}
-
-
-def _ensemble(torch, model, params: Params, val_x, val_y):
-    """Accuracy of the average of k sub-networks' probabilities, and agreement with eval()."""
-    ks = _powers_of_two(params.max_subnetworks)
-    with torch.no_grad():
-        eval_predictions = model.eval()(val_x).argmax(1)
-        model.train()
-        total = torch.zeros(val_x.shape[0], DIGIT_CLASSES, device=val_x.device)
-        accuracy, agreement, drawn = [], [], 0
-        for k in ks:
-            for _ in range(k - drawn):
-                total += torch.softmax(model(val_x), dim=1)
-            drawn = k
-            predictions = total.argmax(1)
-            accuracy.append((predictions == val_y).float().mean().item())
-            agreement.append((predictions == eval_predictions).float().mean().item())
-        model.eval()
-    return {"ks": [float(k) for k in ks], "accuracy": accuracy, "agreement": agreement,
-            "eval_accuracy": (eval_predictions == val_y).float().mean().item()}
-
-
-def _curve_chart(curves, params: Params) -> Chart:
-    series = []
-    for key, label in (("plain", "드롭아웃 없음"), ("dropout", f"드롭아웃 p={params.drop_probability:g}")):
-        if key not in curves:
-            continue
-        x = [float(e + 1) for e in range(len(curves[key]))]
-        series.append(Series(name=f"{label}: 학습", x=x, y=[c["train_accuracy"] for c in curves[key]]))
-        series.append(Series(name=f"{label}: 검증", x=x, y=[c["val_accuracy"] for c in curves[key]]))
-    return Chart(key="overfitting", title=f"학습/검증 정확도 (학습 데이터 {params.n_train}개)", x_label="에폭",
-                 y_label="정확도", series=series)
-
-
-def _conclusion(params: Params, m: dict[str, float], device) -> str:
-    masks = int(m["masks_max"])
-    parts = []
-    if m["rel_error_max_masks"] < 0.5 * m["rel_error_1_mask"]:
-        parts.append(
-            f"마스크 {masks}개로 train 모드 출력을 평균 내면 eval 모드 출력과의 상대 오차가 "
-            f"{m['rel_error_1_mask']:.3g}(마스크 1개)에서 {m['rel_error_max_masks']:.3g}로 줄었습니다 "
-            f"(로그 기울기 {m['error_slope']:.2f}, 1/√M이면 -0.5): eval 출력이 train 출력의 기댓값입니다. "
-            f"학습 때 살아남은 유닛을 1/(1−p)배 하기 때문이며, 그렇게 하지 않으면 평균은 "
-            f"{m['rel_error_unscaled_max_masks']:.3g}만큼 어긋난 채 남습니다 (그래서 원 논문은 테스트 때 "
-            f"가중치에 1−p를 곱합니다). 비선형층을 한 번 더 지난 최종 출력에서는 이 관계가 근사라서 작은 오차가 남습니다 "
-            f"({m['rel_error_logits_max_masks']:.3g})."
-        )
-    else:
-        parts.append(
-            f"이번에는 마스크를 {masks}개까지 평균해도 eval 출력과의 오차가 충분히 줄지 않았습니다 "
-            f"({m['rel_error_1_mask']:.3g} → {m['rel_error_max_masks']:.3g})."
-        )
-    k = int(m["subnetworks_max"])
-    parts.append(
-        f" 서브 네트워크 하나의 정확도는 {m['ensemble_accuracy_1']:.1%}, {k}개를 평균 내면 {m['ensemble_accuracy_max']:.1%}이고 "
-        f"eval() 예측과의 일치율은 {m['agreement_with_eval_1']:.1%}에서 {m['agreement_with_eval_max']:.1%}로 올라갑니다 "
-        f"(eval() 정확도 {m['eval_accuracy']:.1%}): eval()은 가중치를 공유한 서브 네트워크 앙상블을 한 번에 계산합니다."
+def _notes(per: dict, params: Params) -> list[str]:
+    epochs = params.epochs
+    plain, drop = _mean(per, "test_loss_best_plain"), _mean(per, "test_loss_best_dropout")
+    best_plain, best_drop = _mean(per, "best_epoch_plain"), _mean(per, "best_epoch_dropout")
+    last_plain = _mean(per, "test_loss_last_plain")
+    notes = [
+        f"테스트 손실(각자 검증 손실이 가장 낮던 에폭)은 드롭아웃 없이 {plain:.3g}, 드롭아웃 p={params.drop_probability:g}로 "
+        f"{drop:.3g}입니다 (정확도 {_mean(per, 'test_accuracy_best_plain'):.1%} 대 "
+        f"{_mean(per, 'test_accuracy_best_dropout'):.1%}; 최적 에폭 평균 {best_plain:.0f} 대 {best_drop:.0f})."
+    ]
+    wins = sum(1 for gain in per["test_loss_gain"] if gain > 0)
+    seeds = len(per["test_loss_gain"])
+    notes.append(f"시드 {seeds}개 중 {wins}개에서 드롭아웃 망의 테스트 손실이 더 낮았습니다"
+                 + ("." if wins in (0, seeds) else ": 시드(데이터 분할과 초기값)에 따라 결과가 갈립니다."))
+    if last_plain > 1.1 * plain:
+        notes.append(f"드롭아웃 없는 망을 조기 종료 없이 {epochs}에폭까지 두면 테스트 손실이 {last_plain:.3g}로 올라갑니다: "
+                     f"비교 기준을 과대적합한 마지막 에폭으로 잡으면 드롭아웃이 실제보다 좋아 보입니다.")
+    still_learning = sum(1 for e in per["best_epoch_dropout"] if e >= 0.95 * epochs)
+    if still_learning:
+        notes.append(f"시드 {len(per['best_epoch_dropout'])}개 중 {still_learning}개에서 드롭아웃 망의 검증 손실이 "
+                     f"{epochs}에폭 끝까지 내려가고 있었습니다: 에폭이 모자라면 드롭아웃 망은 다 배우지 못한 채 비교됩니다.")
+    if drop >= plain:
+        notes.append("이 설정에서는 드롭아웃이 조기 종료보다 나은 일반화를 주지 못했습니다.")
+    error_1, error_m = _mean(per, "rel_error_1_mask"), _mean(per, "rel_error_max_masks")
+    notes.append(
+        f"마스크 {params.max_masks}개로 train 모드 출력을 평균 내면 eval 출력과의 상대 오차가 {error_1:.3g}(마스크 1개)에서 "
+        f"{error_m:.3g}로 줄고(로그 기울기 {_mean(per, 'error_slope'):.2f}, 1/√M이면 −0.5), 1/(1−p)로 다시 곱하지 않으면 "
+        f"{_mean(per, 'rel_error_unscaled_max_masks'):.3g}만큼 어긋난 채 남습니다: 그래서 원 논문처럼 학습 때 곱하지 않았다면 "
+        f"테스트 때 출력에 유지 확률 1−p를 곱합니다(p가 아님)."
     )
-    if m["loss_gap_dropout"] < 0.9 * m["loss_gap_plain"]:
-        parts.append(
-            f" 학습 데이터 {params.n_train}개에서 검증−학습 손실 차는 드롭아웃 없이 {m['loss_gap_plain']:.3g}, "
-            f"드롭아웃으로 {m['loss_gap_dropout']:.3g}로 줄었습니다 (검증 손실 {m['val_loss_plain']:.3g} 대 "
-            f"{m['val_loss_dropout']:.3g}, 검증 정확도 {m['val_accuracy_plain']:.1%} 대 {m['val_accuracy_dropout']:.1%})."
-        )
-    else:
-        parts.append(
-            f" 이번 설정에서는 드롭아웃이 과대적합을 줄이지 못했습니다 (검증−학습 손실 차 {m['loss_gap_plain']:.3g} 대 "
-            f"{m['loss_gap_dropout']:.3g})."
-        )
-    plain_fit, drop_fit = int(m["epochs_to_fit_plain"]), int(m["epochs_to_fit_dropout"])
-    target = f"학습 손실이 {FIT_TARGET_LOSS} 아래로 내려가기까지"
-    if drop_fit <= params.epochs and plain_fit <= params.epochs:
-        cost = f" 비용: {target} 드롭아웃 없이 {plain_fit}에폭, 드롭아웃으로 {drop_fit}에폭이 걸렸습니다."
-    elif plain_fit <= params.epochs:
-        cost = (f" 비용: {target} 드롭아웃 없이 {plain_fit}에폭이 걸렸고, 드롭아웃으로는 {params.epochs}에폭 안에 "
-                f"내려가지 못했습니다.")
-    else:
-        cost = f" 비용: 이번에는 둘 다 {params.epochs}에폭 안에 학습 손실이 {FIT_TARGET_LOSS} 아래로 내려가지 못했습니다."
-    parts.append(
-        cost + f" 스텝마다 추가되는 원소 연산은 {int(m['extra_elementwise_ops_per_step']):,}개로 행렬곱 연산의 "
-        f"{m['extra_ops_fraction']:.1%}입니다. 이 기기({device.type})에서 잰 스텝당 시간은 "
-        f"{m['ms_per_step_plain']:.2f}ms 대 {m['ms_per_step_dropout']:.2f}ms ({m['time_ratio_per_step']:.2f}배)입니다."
+    notes.append(
+        f"서브 네트워크 하나의 테스트 정확도는 {_mean(per, 'ensemble_accuracy_1'):.1%}, {params.max_subnetworks}개를 평균 내면 "
+        f"{_mean(per, 'ensemble_accuracy_max'):.1%}이고 eval() 예측과의 일치율은 {_mean(per, 'agreement_with_eval_1'):.1%}에서 "
+        f"{_mean(per, 'agreement_with_eval_max'):.1%}로 오릅니다."
     )
-    return "".join(parts)
+    notes.append(
+        f"비용(이 기기에서 잰 값): 학습 스텝 한 번이 드롭아웃 없이 {_mean(per, 'ms_per_step_plain'):.2f}ms, 드롭아웃으로 "
+        f"{_mean(per, 'ms_per_step_dropout'):.2f}ms ({_mean(per, 'time_ratio_per_step'):.2f}배)였고, 최적 에폭은 {best_plain:.0f}에서 {best_drop:.0f}로 "
+        + ("늘었습니다." if best_drop > best_plain else "늘지 않았습니다.")
+    )
+    return notes
 
 
 DEMO = DemoSpec(
     slug="dropout",
-    title="드롭아웃: 학습과 테스트, 앙상블, 과대적합, 비용",
+    title="드롭아웃: 조기 종료와 겨룬 일반화, 테스트 때의 출력, 비용",
     summary=(
-        "역드롭아웃의 eval 출력은 train 출력의 기댓값이고, 서브 네트워크 예측을 많이 평균 낼수록 eval 예측에 "
-        "가까워집니다. 적은 데이터에서 학습−검증 차를 줄이는 대신 수렴에 더 많은 에폭이 듭니다."
+        "드롭아웃이 조기 종료한 드롭아웃 없는 망보다 테스트 손실을 낮추는지 시드 여러 개로 잽니다. 역드롭아웃의 eval "
+        "출력이 train 출력의 기댓값인지, 서브 네트워크 앙상블과 같은지, 스텝 시간과 에폭이 얼마나 드는지도 잽니다."
     ),
     params=Params,
     smallest=SMALLEST,
     run=run,
+    claims=CLAIMS,
+    breaking=BREAKING,
+    boundary=Boundary("epochs", (30, 60, 100, 150, 300)),
     concepts=("dropout", "inverted_dropout", "dropout_rate", "overfitting", "ensemble", "sub_network"),
     questions=(
         QuestionRef("면접 #16-1", "Dropout의 효과"), QuestionRef("4주차 p62", "서브 네트워크 앙상블"),
@@ -314,5 +438,5 @@ DEMO = DemoSpec(
                  url="https://jmlr.org/papers/v15/srivastava14a.html"),
     ),
     timing_metrics=("ms_per_step_plain", "ms_per_step_dropout", "time_ratio_per_step"),
-    version="1",
+    version="2",  # 2: seeds, held-out loss at each network's best epoch against early stopping
 )
