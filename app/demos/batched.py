@@ -115,12 +115,13 @@ class Adam:
     ``decoupled=False`` adds ``weight_decay * θ`` to the gradient (L2 in the loss, what ``torch.optim.Adam``
     does with weight_decay); ``decoupled=True`` shrinks θ by ``lr * weight_decay`` outside the adaptive step
     (AdamW, Loshchilov & Hutter 2019). ``bias_correction=False`` skips dividing the moments by
-    ``1 − β^t``, the variant Kingma & Ba's section 3 warns about.
+    ``1 − β^t``, the variant Kingma & Ba's section 3 warns about. ``decoupled`` and ``bias_correction``
+    may also be (models,) bool tensors, so that both variants train in one stack.
     """
 
     def __init__(self, params: Sequence[Any], lr: Any, betas: tuple[float, float] = (0.9, 0.999),
-                 eps: float = 1e-8, weight_decay: Any = 0.0, decoupled: bool = False,
-                 bias_correction: bool = True) -> None:
+                 eps: float = 1e-8, weight_decay: Any = 0.0, decoupled: Any = False,
+                 bias_correction: Any = True) -> None:
         import torch
 
         self.params = list(params)
@@ -129,7 +130,8 @@ class Adam:
         self.lr = torch.as_tensor(lr, dtype=torch.float32, device=device).expand(count).clone()
         self.weight_decay = torch.as_tensor(weight_decay, dtype=torch.float32, device=device).expand(count).clone()
         self.betas, self.eps = betas, eps
-        self.decoupled, self.bias_correction = decoupled, bias_correction
+        self.decoupled = torch.as_tensor(decoupled, device=device).expand(count).clone().float()
+        self.corrected = torch.as_tensor(bias_correction, device=device).expand(count).clone().float()
         self.m = [torch.zeros_like(p) for p in self.params]
         self.v = [torch.zeros_like(p) for p in self.params]
         self.t = 0
@@ -139,18 +141,19 @@ class Adam:
 
         beta1, beta2 = self.betas
         self.t += 1
-        c1 = 1 - beta1 ** self.t if self.bias_correction else 1.0
-        c2 = 1 - beta2 ** self.t if self.bias_correction else 1.0
+        # 1 − β^t where corrected, 1 where not.
+        c1 = 1 - self.corrected * beta1 ** self.t
+        c2 = 1 - self.corrected * beta2 ** self.t
         with torch.no_grad():
             for p, m, v in zip(self.params, self.m, self.v):
                 lr = per_model(self.lr, p) * lr_factor
+                decoupled = per_model(self.decoupled, p)
                 decay = per_model(self.weight_decay, p)
-                grad = p.grad if self.decoupled else p.grad + decay * p
+                grad = p.grad + (1 - decoupled) * decay * p
                 m.mul_(beta1).add_(grad, alpha=1 - beta1)
                 v.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
-                if self.decoupled:
-                    p.mul_(1 - lr * decay)
-                p.sub_(lr * (m / c1) / ((v / c2).sqrt() + self.eps))
+                p.mul_(1 - decoupled * lr * decay)
+                p.sub_(lr * (m / per_model(c1, p)) / ((v / per_model(c2, p)).sqrt() + self.eps))
                 p.grad = None
 
 
