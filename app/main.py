@@ -11,11 +11,12 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from app.api import errors
 from app.api import v1 as api_v1
+from app.auth.middleware import install_auth
 from app.config import Settings
 from app.db.engine import make_engine
 from app.demos.engine import DemoEngine
+from app.http import errors
 from app.search.service import warm_up as search_warm_up
 from app.web import accounts as web_accounts
 from app.web import demos as web_demos
@@ -23,7 +24,6 @@ from app.web import media as web_media
 from app.web import pages as web_pages
 from app.web import search as web_search
 from app.web import writes as web_writes
-from app.web.auth import install_auth
 from app.web.caching import install_conditional_get
 from app.web.templating import make_templates
 

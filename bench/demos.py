@@ -87,7 +87,7 @@ def prepare_database(work: Path) -> tuple[str, str]:
 
     from app.db.engine import make_engine
     from app.db.models import Collection, Question
-    from app.services.limits import now_utc
+    from app.clock import now_utc
 
     engine = make_engine(url)
     now = now_utc()

@@ -32,7 +32,7 @@ from app.render import extract_text, render_markdown  # noqa: E402
 from app.render.markdown import markdown_parser  # noqa: E402
 from app.render.math import latex_to_html  # noqa: E402
 from app.render.sanitize import sanitize_html  # noqa: E402
-from app.services.media import image_resolver  # noqa: E402
+from app.render.media import image_resolver  # noqa: E402
 
 
 def seed_files() -> list[tuple[Path, str]]:

@@ -1,23 +1,21 @@
 """Tables. Alembic owns the schema (migrations/); these models must match it (a test checks).
 
 Model families follow the FastAPI full-stack template: the table class here, the public API
-schemas in app/api/schemas.py. Ingested rows keep their source file and line; posted rows
+schemas in app/schemas/content.py. Ingested rows keep their source file and line; posted rows
 (origin "posted") belong to an account and are never touched by ingest.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import Column, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from app.clock import now_utc
+
 ORIGIN_INGESTED = "ingested"
 ORIGIN_POSTED = "posted"
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 class Collection(SQLModel, table=True):
@@ -33,8 +31,8 @@ class Collection(SQLModel, table=True):
     notes_md: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     notes_html: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     origin: str = ORIGIN_INGESTED
-    created_at: datetime = Field(default_factory=utcnow)
-    updated_at: datetime = Field(default_factory=utcnow)
+    created_at: datetime = Field(default_factory=now_utc)
+    updated_at: datetime = Field(default_factory=now_utc)
 
 
 class Section(SQLModel, table=True):
@@ -52,7 +50,7 @@ class User(SQLModel, table=True):
     username: str = Field(index=True, unique=True)
     display_name: str
     password_hash: str
-    created_at: datetime = Field(default_factory=utcnow)
+    created_at: datetime = Field(default_factory=now_utc)
 
 
 class Question(SQLModel, table=True):
@@ -83,9 +81,9 @@ class Question(SQLModel, table=True):
     answered: bool = False
     plus_one_count: int = 0
     accepted_answer_id: int | None = None
-    last_activity_at: datetime = Field(default_factory=utcnow)
-    created_at: datetime = Field(default_factory=utcnow)
-    updated_at: datetime = Field(default_factory=utcnow)
+    last_activity_at: datetime = Field(default_factory=now_utc)
+    created_at: datetime = Field(default_factory=now_utc)
+    updated_at: datetime = Field(default_factory=now_utc)
     deleted_at: datetime | None = None  # soft delete (posted)
     retired_at: datetime | None = None  # ingested row gone from its file but kept for posted rows hanging on it
 
@@ -108,8 +106,8 @@ class Answer(SQLModel, table=True):
     origin: str = Field(default=ORIGIN_INGESTED, index=True)
     fingerprint: str | None = None
     vote_score: int = 0
-    created_at: datetime = Field(default_factory=utcnow)
-    updated_at: datetime = Field(default_factory=utcnow)
+    created_at: datetime = Field(default_factory=now_utc)
+    updated_at: datetime = Field(default_factory=now_utc)
     deleted_at: datetime | None = None
     retired_at: datetime | None = None
 
@@ -143,7 +141,7 @@ class IngestReport(SQLModel, table=True):
     kind: str  # unplaced | boilerplate | missing_image | error | demo_link
     message: str
     text: str = ""
-    created_at: datetime = Field(default_factory=utcnow)
+    created_at: datetime = Field(default_factory=now_utc)
 
 
 # --- accounts and writing -------------------------------------------------------------------
@@ -153,7 +151,7 @@ class LoginSession(SQLModel, table=True):
     id: str = Field(primary_key=True)  # sha256 of the cookie token
     user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
     csrf_token: str
-    created_at: datetime = Field(default_factory=utcnow)
+    created_at: datetime = Field(default_factory=now_utc)
     expires_at: datetime
 
 
@@ -163,7 +161,7 @@ class ApiToken(SQLModel, table=True):
     name: str
     token_hash: str = Field(index=True, unique=True)
     prefix: str  # first characters, shown on the settings page
-    created_at: datetime = Field(default_factory=utcnow)
+    created_at: datetime = Field(default_factory=now_utc)
     last_used_at: datetime | None = None
     revoked_at: datetime | None = None
 
@@ -179,7 +177,7 @@ class Vote(SQLModel, table=True):
     question_id: int | None = Field(default=None, foreign_key="question.id", index=True, ondelete="CASCADE")
     answer_id: int | None = Field(default=None, foreign_key="answer.id", index=True, ondelete="CASCADE")
     value: int = 1
-    created_at: datetime = Field(default_factory=utcnow)
+    created_at: datetime = Field(default_factory=now_utc)
 
 
 class Revision(SQLModel, table=True):
@@ -189,7 +187,7 @@ class Revision(SQLModel, table=True):
     user_id: int | None = Field(default=None, foreign_key="user.id")
     title: str | None = None
     body_md: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
-    created_at: datetime = Field(default_factory=utcnow)
+    created_at: datetime = Field(default_factory=now_utc)
 
 
 class IdempotencyKey(SQLModel, table=True):
@@ -200,7 +198,7 @@ class IdempotencyKey(SQLModel, table=True):
     status_code: int
     location: str | None = None
     response_json: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
-    created_at: datetime = Field(default_factory=utcnow)
+    created_at: datetime = Field(default_factory=now_utc)
 
 
 # --- live experiments ------------------------------------------------------------------------
@@ -227,7 +225,7 @@ class DemoRun(SQLModel, table=True):
     result_json: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     error: str | None = None
     wall_ms: float | None = None
-    created_at: datetime = Field(default_factory=utcnow)
+    created_at: datetime = Field(default_factory=now_utc)
     started_at: datetime | None = None
     finished_at: datetime | None = None
 

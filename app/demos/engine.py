@@ -22,12 +22,12 @@ from sqlmodel import Session
 
 from app.config import Settings
 from app.db.models import DemoRun
-from app.services.limits import now_utc as utcnow
+from app.clock import now_utc as utcnow
 from app.db.queries import demos as queries
 from app.demos.base import DemoParams, DemoSpec
 from app.demos.execute import DeviceProbe, cpu_name, resolve_device
 from app.demos.runner import Job, LocalPoolRunner, Outcome, Runner, RunnerUnavailable
-from app.services.posting import write_transaction
+from app.db.transactions import write_transaction
 
 # Listeners get every report; the database one every few seconds and the last one with the result.
 # Every commit moves SQLite's data_version, which empties the reading pages' response cache, so a

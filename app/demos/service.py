@@ -9,8 +9,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from app.api.errors import AppError
-from app.api.schemas import DemoLinkPublic
 from app.db.models import DemoRun
 from app.db.queries import content as content_queries
 from app.db.queries import demos as queries
@@ -32,6 +30,8 @@ from app.demos.schemas import (
     RunRequest,
     result_public,
 )
+from app.errors import AppError
+from app.schemas.content import DemoLinkPublic
 
 EVENT_POLL_S = 1.0  # how often a stream re-reads the database when no live event comes
 KEEPALIVE_EVERY = 15  # polls between SSE comments that keep proxies from closing the stream

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection
 
 from app.db.queries import ingest as queries
 from app.ingest.editorial import TableProblem, checked_entries, read_tables
-from app.services.limits import TITLE_MAX, clean_title
+from app.schemas.limits import TITLE_MAX, clean_title
 
 TITLES_FILE = "collections.toml"
 KEYS = ("file", "title")

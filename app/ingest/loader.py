@@ -29,7 +29,7 @@ from app.ingest.parsers import PARSERS, parse_document
 from app.render import extract_text, render_markdown
 from app.render.version import renderer_fingerprint
 from app.search.version import analyzer_fingerprint
-from app.services.media import image_resolver
+from app.render.media import image_resolver
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 CONTENT_SUFFIXES = {".md", ".markdown", ".txt"}
@@ -579,7 +579,7 @@ def _sync_collection_titles(engine: Engine, content_dir: Path) -> list[FileRepor
 def _sync_demo_links(engine: Engine, content_dir: Path) -> list[FileReport]:
     from sqlmodel import Session
 
-    from app.demos.links import sync_demo_links
+    from app.ingest.demo_links import sync_demo_links
 
     with Session(engine) as session:
         problems = sync_demo_links(session, content_dir)

@@ -14,8 +14,8 @@ from collections import Counter
 
 from sqlmodel import Session
 
-from app.api.schemas import QuestionLink
 from app.db.queries import search as queries
+from app.schemas.content import QuestionLink
 from app.search.query import WEIGHT_PLAIN, WEIGHT_TOPIC
 from app.search.ranking import rank, token_clauses
 from app.search.terms import TermDictionary, default_dictionary

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from sqlmodel import Session
 
-from app.api.errors import AppError
+from app.errors import AppError
 from app.db.queries import search as queries
 from app.search.highlight import Highlighter
 from app.search.query import ParsedQuery, corrected_query, parse_query, quote

@@ -18,11 +18,11 @@ from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from app.api.errors import AppError
+from app.clock import now_utc
 from app.db.models import ApiToken, LoginSession, User
 from app.db.queries import writes as queries
+from app.errors import AppError
 from app.services import export_shapes
-from app.services.limits import now_utc
 
 SESSION_COOKIE = "kb_session"
 ANON_COOKIE = "kb_anon"

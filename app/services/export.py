@@ -31,8 +31,8 @@ from app.db.models import ORIGIN_POSTED, Answer, Collection
 from app.db.queries import export as queries
 from app.ingest.parsers import parse_document
 from app.render.images import MEDIA_PREFIX
+from app.render.media import image_resolver
 from app.services.export_shapes import FileDump, QuestionItem, SectionItem, ThreadItem, write
-from app.services.media import image_resolver
 
 POSTED_SECTION = "이 사이트에서 올린 질문"
 COMPANION_SUFFIX = ".posted.md"

@@ -8,19 +8,20 @@ transaction as the post, so a repeated submit returns the first result and never
 from __future__ import annotations
 
 import json
-import threading
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlmodel import Session
 
-from app.api.errors import AppError
+from app.clock import now_utc
 from app.db.models import ORIGIN_POSTED, Answer, Collection, IdempotencyKey, Question, Revision, User
 from app.db.queries import writes as queries
 from app.db.queries.ingest import refresh_question_counters
+from app.db.transactions import write_transaction
+from app.errors import AppError
 from app.render import render_markdown
-from app.services.limits import check_body, check_title, clean_text, clean_title, now_utc
+from app.schemas.limits import check_body, check_title, clean_text, clean_title
+from app.search.index import reindex_question
 
 GENERAL_SLUG = "general"
 POSTED_POSITION_BASE = 1_000_000  # posted rows sort after every ingested row
@@ -44,43 +45,8 @@ def render(markdown: str) -> str:
 
 
 def reindex(session: Session, question_ids: list[int]) -> None:
-    try:
-        from app.search.index import reindex_question
-    except ImportError:
-        return
     for question_id in question_ids:
         reindex_question(session, question_id)
-
-
-_WRITE_LOCK = threading.Lock()
-
-
-@contextmanager
-def write_transaction(session: Session):
-    """BEGIN IMMEDIATE ... COMMIT on the session's connection; rollback on any error.
-
-    Writers in this process queue on a lock (woken at once) rather than on SQLite's busy handler
-    (which polls with growing sleeps); other processes (ingest) still meet the busy timeout.
-    """
-    with _WRITE_LOCK:
-        yield from _write_transaction(session)
-
-
-def _write_transaction(session: Session):
-    connection = session.connection()
-    if connection.dialect.name == "sqlite":
-        raw = connection.connection.dbapi_connection
-        if raw.in_transaction:
-            session.commit()
-            connection = session.connection()
-            raw = connection.connection.dbapi_connection
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
-    try:
-        yield connection
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
 
 
 # --- idempotency ----------------------------------------------------------------------------

@@ -8,8 +8,12 @@ from urllib.parse import quote
 
 from sqlmodel import Session
 
-from app.api.errors import AppError
-from app.api.schemas import (
+from app.db import queries
+from app.db.models import Answer, Collection, Question, Reaction
+from app.db.queries import content
+from app.demos.service import question_demo_links
+from app.errors import AppError
+from app.schemas.content import (
     AnswerNode,
     AnswerRef,
     AnswerRefPage,
@@ -28,10 +32,6 @@ from app.api.schemas import (
     SectionPublic,
     SourceRef,
 )
-from app.db import queries
-from app.db.models import Answer, Collection, Question, Reaction
-from app.db.queries import content
-from app.demos.service import question_demo_links
 from app.search.related import related_questions
 
 MAX_PER_PAGE = 100

@@ -12,8 +12,8 @@ from difflib import SequenceMatcher
 
 from sqlmodel import Session
 
-from app.api.schemas import DiffLine, DiffSegment, RevisionHistory, RevisionPublic
 from app.db.queries import writes as queries
+from app.schemas.content import DiffLine, DiffSegment, RevisionHistory, RevisionPublic
 from app.services.posting import answer_page, live_answer, live_question, question_page
 
 CONTEXT_LINES = 3

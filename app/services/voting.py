@@ -8,11 +8,12 @@ from __future__ import annotations
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from app.api.errors import AppError
+from app.clock import now_utc
 from app.db.models import Answer, Question, User, Vote
 from app.db.queries import writes as queries
-from app.services.limits import now_utc
-from app.services.posting import _finish, live_answer, live_question, write_transaction
+from app.db.transactions import write_transaction
+from app.errors import AppError
+from app.services.posting import _finish, live_answer, live_question
 
 
 def _vote_row(session: Session, user: User, *, question_id: int | None = None, answer_id: int | None = None):

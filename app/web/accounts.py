@@ -7,11 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from app.api.deps import SessionDep, SettingsDep
-from app.api.errors import AppError
-from app.api.params import IdPath
+from app.auth.deps import Csrf, HtmlUser
+from app.auth.limits import limit_logins
+from app.auth.middleware import cookie_kwargs
+from app.errors import AppError
+from app.http.deps import SessionDep, SettingsDep
+from app.http.params import IdPath
 from app.services import accounts
-from app.web.auth import Csrf, HtmlUser, cookie_kwargs, limit_logins
 
 router = APIRouter(include_in_schema=False)
 

@@ -10,15 +10,15 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from starlette.datastructures import ImmutableMultiDict
 
-from app.api.deps import SessionDep
-from app.api.errors import AppError
-from app.api.v1.demos import DemoEngineDep, RunLimit
+from app.auth.deps import Csrf
+from app.auth.limits import RunLimit
 from app.demos import service
 from app.demos.execute import DEFAULT_SEED, DEVICES, MAX_SEED
 from app.demos.params import (ParamsInvalid, coerce_strings, display_value, labelled_values, param_fields,
                               validate_params)
 from app.demos.schemas import RunRequest
-from app.web.auth import Csrf
+from app.errors import AppError
+from app.http.deps import DemoEngineDep, SessionDep
 from app.web.templating import canonical, render
 
 router = APIRouter(include_in_schema=False)

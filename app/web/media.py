@@ -1,6 +1,6 @@
 """GET /media/{path}: image files that live beside the content (e.g. content/images/x.png).
 
-Only what app.services.media.find_media_file allows: an image suffix, a regular file, inside
+Only what app.render.media.find_media_file allows: an image suffix, a regular file, inside
 settings.content_dir after resolving `..` and symlinks. Anything else is the 404 envelope.
 """
 
@@ -9,8 +9,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse
 
-from app.api.errors import AppError
-from app.services.media import MEDIA_TYPES, find_media_file
+from app.errors import AppError
+from app.render.media import MEDIA_TYPES, find_media_file
 
 router = APIRouter(include_in_schema=False)
 

@@ -10,9 +10,9 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 
-from app.api.deps import SessionDep
-from app.api.params import IdPath, PageQuery, PerPageQuery, SortQuery, StatusQuery
-from app.api.schemas import CollectionDetail, QuestionSummary, SectionPublic
+from app.http.deps import SessionDep
+from app.http.params import IdPath, PageQuery, PerPageQuery, SortQuery, StatusQuery
+from app.schemas.content import CollectionDetail, QuestionSummary, SectionPublic
 from app.services import reading
 from app.web.templating import canonical, render, with_query
 

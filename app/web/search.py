@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from app.api.deps import SessionDep
+from app.http.deps import SessionDep
 from app.db.queries import search as queries
 from app.search import service
 from app.web.templating import canonical, with_query

@@ -31,7 +31,7 @@ FIELD_LABELS = {
 def format_datetime(value: datetime | None) -> str:
     if value is None:
         return ""
-    if value.tzinfo is None:  # a naive value from the database is UTC (app.db.models.utcnow)
+    if value.tzinfo is None:  # a naive value is UTC: SQLite keeps no offset
         value = value.replace(tzinfo=timezone.utc)
     return value.astimezone(KST).strftime("%Y-%m-%d %H:%M")
 

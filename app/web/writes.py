@@ -12,12 +12,13 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from app.api.deps import SessionDep
-from app.api.errors import AppError
-from app.api.params import IdForm, IdPath
+from app.auth.deps import Csrf, HtmlUser
+from app.auth.limits import limit_posts
+from app.errors import AppError
+from app.http.deps import SessionDep
+from app.http.params import IdForm, IdPath
+from app.schemas.limits import check_body, clean_text, clean_title
 from app.services import posting, reading, revisions, voting
-from app.services.limits import check_body, clean_text, clean_title
-from app.web.auth import Csrf, HtmlUser, limit_posts
 
 router = APIRouter(include_in_schema=False)
 

@@ -10,10 +10,10 @@ import pytest
 from sqlmodel import Session, select
 
 from app.db.models import Collection, DemoLink, Question
+from app.clock import now_utc
 from app.demos import service
-from app.demos.links import sync_demo_links
 from app.demos.registry import get_demo
-from app.services.limits import now_utc
+from app.ingest.demo_links import sync_demo_links
 from app.services.reading import question_detail
 
 INTERVIEW = "interview/deep-learning-interview.md"

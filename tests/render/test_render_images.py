@@ -92,7 +92,7 @@ def test_github_blob_link_to_a_vendored_file_shows_the_local_copy():
 
 def test_interview_five_shows_no_broken_blob_image():
     from app.config import PROJECT_ROOT
-    from app.services.media import image_resolver
+    from app.render.media import image_resolver
 
     path = PROJECT_ROOT / "content" / "interview" / "deep-learning-interview.md"
     html = render_markdown(path.read_text(encoding="utf-8"), resolve_image=image_resolver(path, path.parents[1]))

@@ -6,7 +6,7 @@ import unicodedata
 
 import pytest
 
-from app.services.limits import BODY_MAX, MAX_REQUEST_BYTES, clean_text
+from app.schemas.limits import BODY_MAX, MAX_REQUEST_BYTES, clean_text
 
 
 def post(account, **data):
@@ -104,7 +104,7 @@ def test_a_chunked_body_over_the_cap_is_refused_unread():
     import asyncio
     import threading
 
-    from app.web.auth import RequestSizeLimit
+    from app.auth.middleware import RequestSizeLimit
 
     called, pulled, sent = [], [], []
 

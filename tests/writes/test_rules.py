@@ -11,7 +11,7 @@ import sqlite3
 import pytest
 from fastapi.testclient import TestClient
 
-from app.services.limits import BODY_MAX
+from app.schemas.limits import BODY_MAX
 from tests.writes.helpers import FORM_TOKEN_RE, Account, bearer, csrf_from, sign_up
 
 
@@ -130,7 +130,7 @@ def test_limits_hold_for_every_kind_of_post(alice, kind):
 
 
 def test_login_rate_limit_per_username_across_addresses(app, client_factory):
-    from app.services.limits import RateLimiter
+    from app.auth.limits import RateLimiter
 
     sign_up(client_factory(), "grace", password="right password")
     app.state.rate_limiter = RateLimiter()  # sign-up itself counted as an attempt on the name

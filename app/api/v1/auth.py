@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from app.web.auth import ApiUser
+from app.auth.deps import ApiUser
 
 router = APIRouter(tags=["계정"])
 

@@ -9,9 +9,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from app.api.deps import SessionDep
-from app.api.params import MAX_ID, PageQuery, PerPageQuery, SortQuery, StatusQuery
-from app.api.schemas import AuthorDetail, AuthorPage, CollectionDetail, CollectionPublic, QuestionDetail, QuestionPage
+from app.http.deps import SessionDep
+from app.http.params import MAX_ID, PageQuery, PerPageQuery, SortQuery, StatusQuery
+from app.schemas.content import (
+    AuthorDetail,
+    AuthorPage,
+    CollectionDetail,
+    CollectionPublic,
+    QuestionDetail,
+    QuestionPage,
+)
 from app.services import reading
 
 router = APIRouter(tags=["읽기"])

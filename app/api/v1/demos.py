@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Depends, Path, Request
+from fastapi import APIRouter, Body, Path, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from app.api.deps import SessionDep
+from app.auth.limits import RunLimit
 from app.demos import service
-from app.demos.engine import DemoEngine
 from app.demos.schemas import DemoDetail, DemoSummary, RunPublic, RunRequest
-from app.web.auth import client_ip
+from app.http.deps import DemoEngineDep, SessionDep
 
 router = APIRouter(tags=["실험"])
 
@@ -20,18 +19,6 @@ ERRORS = {404: {"description": "없는 실험 또는 실행"}, 422: {"descriptio
           429: {"description": "대기열이 가득 참 (`Retry-After`)"}}
 
 
-def get_demo_engine(request: Request) -> DemoEngine:
-    return request.app.state.demo_engine
-
-
-def limit_runs(request: Request) -> None:
-    """Runs per address per minute (API and form together); 429 with Retry-After past it."""
-    request.app.state.rate_limiter.hit([
-        (f"demo-run:ip:{client_ip(request)}", request.app.state.settings.rate_limit_demo_runs_per_minute)])
-
-
-DemoEngineDep = Annotated[DemoEngine, Depends(get_demo_engine)]
-RunLimit = Depends(limit_runs)
 RunId = Annotated[str, Path(max_length=64)]
 
 

@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
-from app.api.deps import SessionDep
+from app.http.deps import SessionDep
 from app.search import service
 from app.search.schemas import SearchResults
 

@@ -8,12 +8,13 @@ from fastapi import APIRouter, Header, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from app.api.deps import SessionDep
-from app.api.params import MAX_ID, IdPath
-from app.api.schemas import RevisionHistory
+from app.auth.deps import ApiUser
+from app.auth.limits import limit_posts
+from app.http.deps import SessionDep
+from app.http.params import MAX_ID, IdPath
+from app.schemas.content import RevisionHistory
+from app.schemas.limits import BODY_MAX, check_body, clean_text
 from app.services import posting, revisions, voting
-from app.services.limits import BODY_MAX, check_body, clean_text
-from app.web.auth import ApiUser, limit_posts
 
 router = APIRouter(tags=["쓰기"])
 

@@ -9,12 +9,12 @@ from datetime import datetime
 
 from sqlalchemy.engine import Connection
 
-from app.db.models import utcnow
+from app.clock import now_utc
 
 
 def db_time(value: datetime | None = None) -> str:
     """The text form SQLAlchemy's SQLite DateTime type reads back."""
-    return (value or utcnow()).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return (value or now_utc()).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 def collection_hashes(conn: Connection) -> dict[str, str | None]:

@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from sqlmodel import Session
 
 from app.config import Settings
+from app.demos.engine import DemoEngine
 
 
 def get_settings(request: Request) -> Settings:
@@ -20,5 +21,10 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
+def get_demo_engine(request: Request) -> DemoEngine:
+    return request.app.state.demo_engine
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionDep = Annotated[Session, Depends(get_session)]
+DemoEngineDep = Annotated[DemoEngine, Depends(get_demo_engine)]

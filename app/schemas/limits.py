@@ -1,16 +1,11 @@
-"""Rate limits and text limits shared by the API and the HTML forms."""
+"""Text limits shared by ingest, the services, the API and the HTML forms: lengths and cleaning."""
 
 from __future__ import annotations
 
-import math
 import re
-import threading
-import time
 import unicodedata
-from collections import deque
-from datetime import datetime, timezone
 
-from app.api.errors import AppError
+from app.errors import AppError
 
 TITLE_MIN, TITLE_MAX = 3, 200
 BODY_MAX = 20_000
@@ -48,37 +43,3 @@ def check_body(body: str, *, required: bool = True) -> str:
         raise AppError(413 if len(body) > BODY_MAX * 4 else 422, f"본문은 {BODY_MAX:,}자 이하여야 합니다.",
                        details=[{"field": "body", "max_length": BODY_MAX, "length": len(body)}])
     return body
-
-
-class RateLimiter:
-    """Sliding window per key, in process memory (one uvicorn worker; see the README)."""
-
-    def __init__(self) -> None:
-        self._hits: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def hit(self, keys: list[tuple[str, int]], window_s: float = 60.0) -> None:
-        """Record one event under every key, or raise 429 (with Retry-After) if any is full."""
-        now = time.monotonic()
-        with self._lock:
-            retry_after = 0.0
-            for key, limit in keys:
-                hits = self._hits.setdefault(key, deque())
-                while hits and hits[0] <= now - window_s:
-                    hits.popleft()
-                if len(hits) >= limit:
-                    retry_after = max(retry_after, hits[0] + window_s - now)
-            if retry_after:
-                seconds = max(1, math.ceil(retry_after))
-                raise AppError(429, f"요청이 너무 많습니다. {seconds}초 후에 다시 시도해 주세요.",
-                               headers={"Retry-After": str(seconds)}, details={"retry_after": seconds})
-            for key, _limit in keys:
-                self._hits[key].append(now)
-            if len(self._hits) > 50_000:  # forget idle keys
-                for key in [k for k, v in self._hits.items() if not v or v[-1] <= now - window_s]:
-                    del self._hits[key]
-
-
-def now_utc() -> datetime:
-    """Aware UTC: SQLModel's UTCDateTime columns refuse naive datetimes on write."""
-    return datetime.now(timezone.utc)

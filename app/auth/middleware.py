@@ -1,4 +1,4 @@
-"""Who is asking: session cookie -> request.state.user, CSRF tokens, API bearer tokens, rate limits.
+"""The request side of auth: session cookie -> request.state.user and its CSRF token; a body size cap.
 
 install_auth(app) adds RequestSizeLimit (bodies over MAX_REQUEST_BYTES get 413 before the app reads
 them, chunked or not) and one middleware that, for every request:
@@ -11,29 +11,22 @@ them, chunked or not) and one middleware that, for every request:
 from __future__ import annotations
 
 import secrets
-from typing import Annotated
-from urllib.parse import urlencode
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse
-from fastapi.security import HTTPBearer
 from jinja2 import pass_context
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.api.deps import SessionDep
-from app.api.errors import AppError, error_response
-from app.db.models import Answer, Question, User
+from app.auth.deps import UNSAFE_METHODS, LoginRequired, login_url
+from app.auth.limits import RateLimiter
+from app.db.models import Answer, Question
 from app.db.queries.writes import vote_of
+from app.http.errors import error_response
+from app.schemas.limits import MAX_REQUEST_BYTES
 from app.services import accounts
-from app.services.limits import MAX_REQUEST_BYTES, RateLimiter
-
-UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
-# Declares the Bearer scheme in OpenAPI, so /docs shows "Authorize" and sends the token; api_user reads
-# the header itself (a cookie session is accepted too), hence auto_error=False.
-BEARER = HTTPBearer(auto_error=False, scheme_name="apiToken", description="설정 → API 토큰에서 만든 `kbt_…` 토큰")
 
 
 def _resolve_cookie_user(engine, token: str | None):
@@ -161,82 +154,3 @@ class RequestSizeLimit:
         response = error_response(request, 413, "payload_too_large",
                                   f"요청 본문은 {self.max_bytes // 1024}KiB 이하여야 합니다.")
         await response(scope, receive, send)
-
-
-# --- dependencies ---------------------------------------------------------------------------
-
-
-async def check_csrf(request: Request) -> None:
-    """HTML forms: the posted csrf_token (or X-CSRF-Token header, for htmx) must match."""
-    sent = request.headers.get("x-csrf-token")
-    if sent is None and "form" in request.headers.get("content-type", ""):
-        sent = (await request.form()).get("csrf_token")
-    expected = getattr(request.state, "csrf_token", None)
-    if not sent or not expected or not secrets.compare_digest(str(sent), expected):
-        raise AppError(403, "보안 토큰(CSRF)이 없거나 맞지 않습니다. 페이지를 새로 고친 뒤 다시 시도해 주세요.",
-                       code="csrf_failed")
-
-
-class LoginRequired(AppError):
-    """A page that needs an account: a browser asking for it is sent to log in, and back after."""
-
-    def __init__(self) -> None:
-        super().__init__(401, "로그인이 필요합니다.", code="login_required")
-
-
-def html_user(request: Request) -> User:
-    user = getattr(request.state, "user", None)
-    if user is None:
-        raise LoginRequired()
-    return user
-
-
-def login_url(request: Request) -> str:
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return f"/login?{urlencode({'next': target})}"
-
-
-def api_user(request: Request, session: SessionDep, _documented: Annotated[object, Depends(BEARER)] = None) -> User:
-    """API: `Authorization: Bearer kbt_...`, or the browser session plus an X-CSRF-Token header."""
-    header = request.headers.get("authorization", "")
-    if header:
-        scheme, _, token = header.partition(" ")
-        user = accounts.user_for_api_token(session, token.strip()) if scheme.lower() == "bearer" else None
-        if user is None:
-            raise AppError(401, "API 토큰이 올바르지 않거나 폐기되었습니다.", code="invalid_token",
-                           headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
-        return user
-    user = getattr(request.state, "user", None)
-    if user is None:
-        raise AppError(401, "로그인이 필요합니다. `Authorization: Bearer <토큰>` 헤더를 보내 주세요.",
-                       code="unauthorized", headers={"WWW-Authenticate": "Bearer"})
-    if request.method in UNSAFE_METHODS:
-        sent = request.headers.get("x-csrf-token", "")
-        if not secrets.compare_digest(sent, request.state.csrf_token or ""):
-            raise AppError(403, "쿠키로 로그인한 요청에는 X-CSRF-Token 헤더가 필요합니다.", code="csrf_failed")
-    return user
-
-
-def client_ip(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
-def limit_posts(request: Request, user: User) -> None:
-    settings = request.app.state.settings
-    request.app.state.rate_limiter.hit([
-        (f"post:user:{user.id}", settings.rate_limit_posts_per_minute),
-        (f"post:ip:{client_ip(request)}", settings.rate_limit_ip_posts_per_minute),
-    ])
-
-
-def limit_logins(request: Request, username: str) -> None:
-    settings = request.app.state.settings
-    request.app.state.rate_limiter.hit([
-        (f"login:ip:{client_ip(request)}", settings.rate_limit_logins_per_minute),
-        (f"login:user:{(username or '').strip().lower()[:64]}", settings.rate_limit_logins_per_minute),
-    ])
-
-
-ApiUser = Annotated[User, Depends(api_user)]
-HtmlUser = Annotated[User, Depends(html_user)]
-Csrf = Depends(check_csrf)

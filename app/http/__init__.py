@@ -1,0 +1,1 @@
+"""FastAPI glue shared by the JSON API and the HTML pages: typed dependencies, parameters, error handlers."""
