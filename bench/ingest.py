@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 from app.db.engine import make_engine  # noqa: E402
 from app.db.migrate import upgrade  # noqa: E402
 from app.ingest.loader import ingest_directory  # noqa: E402
-from app.ingest.parsers import parse_document  # noqa: E402
+from app.ingest.shapes import parse_document  # noqa: E402
 from app.search.analyze import WORD_CACHE_SIZE, WordAnalyser  # noqa: E402
 from app.search.terms import default_dictionary  # noqa: E402
 from app.search.text import normalise  # noqa: E402

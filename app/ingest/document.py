@@ -1,6 +1,6 @@
 """What a parser returns: plain dataclasses, no database, no rendering.
 
-Every parser module in ``app.ingest.parsers`` exposes ``parse(text: str, source_path: str) -> ParsedDocument``.
+Every shape module in ``app.ingest.shapes`` exposes ``parse(text: str, source_path: str) -> ParsedDocument``.
 Line numbers are 1-based and point at the first source line of the item.
 Nothing may be dropped silently: text the parser cannot place goes into ``ParsedDocument.unplaced``.
 """

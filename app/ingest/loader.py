@@ -25,7 +25,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from app.db.queries import ingest as q
 from app.ingest.document import ParsedAnswer, ParsedDocument
-from app.ingest.parsers import PARSERS, parse_document
+from app.ingest.shapes import SHAPES, parse_document
 from app.render import extract_text, render_markdown
 from app.render.version import renderer_fingerprint
 from app.search.version import analyzer_fingerprint
@@ -156,7 +156,7 @@ class IngestSummary:
 def discover(content_dir: Path) -> list[tuple[Path, str, str]]:
     """(absolute path, relative posix path, shape) for every content file; the folder names the shape."""
     found = []
-    for kind in PARSERS:
+    for kind in SHAPES:
         folder = content_dir / kind
         if not folder.is_dir():
             continue

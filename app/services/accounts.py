@@ -22,7 +22,7 @@ from app.clock import now_utc
 from app.db.models import ApiToken, LoginSession, User
 from app.db.queries import writes as queries
 from app.errors import AppError
-from app.services import export_shapes
+from app.ingest.shapes import nodes
 
 SESSION_COOKIE = "kb_session"
 ANON_COOKIE = "kb_anon"
@@ -56,7 +56,7 @@ def clean_display_name(raw: str) -> str:
 def is_author_name(name: str) -> bool:
     """A display name must read as an author in the content shapes (`(민규)`, `민규 : …`), or
     `kb export` would write posts whose author no longer reads back."""
-    return export_shapes.reads_back_as_author(name)
+    return nodes.reads_back_as_author(name)
 
 
 def sign_up(session: Session, *, username: str, password: str, display_name: str | None, testing: bool) -> User:

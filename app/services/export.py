@@ -29,10 +29,10 @@ from sqlmodel import Session
 
 from app.db.models import ORIGIN_POSTED, Answer, Collection
 from app.db.queries import export as queries
-from app.ingest.parsers import parse_document
+from app.ingest.shapes import parse_document, write_document
 from app.render.images import MEDIA_PREFIX
 from app.render.media import image_resolver
-from app.services.export_shapes import FileDump, QuestionItem, SectionItem, ThreadItem, write
+from app.ingest.shapes.writing import FileDump, QuestionItem, SectionItem, ThreadItem
 
 POSTED_SECTION = "이 사이트에서 올린 질문"
 COMPANION_SUFFIX = ".posted.md"
@@ -350,7 +350,7 @@ def export_base(session: Session, out_dir: Path, content_dir: Path | None = None
     plans = plan(session)
     for item in plans:
         for dump in item.dumps:
-            text = write(dump)
+            text = write_document(dump)
             target = out_dir / dump.path
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, encoding="utf-8")

@@ -19,6 +19,7 @@ from app.db.queries import writes as queries
 from app.db.queries.ingest import refresh_question_counters
 from app.db.transactions import write_transaction
 from app.errors import AppError
+from app.ingest.shapes import GENERAL_KIND
 from app.render import render_markdown
 from app.schemas.limits import check_body, check_title, clean_text, clean_title
 from app.search.index import reindex_question
@@ -136,7 +137,7 @@ def _collection_for(session: Session, slug: str | None) -> Collection:
     if slug != GENERAL_SLUG:
         raise AppError(404, f"'{slug}' 모음을 찾을 수 없습니다.", details=[{"field": "collection"}])
     now = now_utc()
-    collection = Collection(slug=GENERAL_SLUG, title="일반 질문", kind="general", source_path=None,
+    collection = Collection(slug=GENERAL_SLUG, title="일반 질문", kind=GENERAL_KIND, source_path=None,
                             origin=ORIGIN_POSTED, created_at=now, updated_at=now)
     session.add(collection)
     session.flush()

@@ -12,8 +12,8 @@ from fastapi.templating import Jinja2Templates
 from app.config import Settings
 from app.demos.params import display_value, labelled_values, param_pairs
 from app.demos.registry import get_demo
+from app.ingest.shapes import KIND_NAMES
 
-KIND_NAMES = {"nodes": "노드", "weeks": "주차", "interview": "면접", "general": "일반"}
 # Times are stored in UTC; readers are in Korea, which has kept UTC+9 without daylight saving since 1988.
 KST = timezone(timedelta(hours=9), "KST")
 

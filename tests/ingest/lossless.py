@@ -19,8 +19,8 @@ import unicodedata
 from collections.abc import Iterator
 
 from app.ingest.document import ParsedAnswer, ParsedDocument
-from app.ingest.parsers._lines import plus_one_line, split_lines
-from app.ingest.parsers.interview import references_marker
+from app.ingest.shapes._lines import plus_one_line, split_lines
+from app.ingest.shapes.interview import references_marker
 
 _WORD = re.compile(r"[^\W_]+")
 _EMPHASIS = re.compile(r"[*_`~]")

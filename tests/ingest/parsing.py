@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.ingest.document import ParsedAnswer, ParsedDocument, ParsedQuestion
-from app.ingest.parsers import parse_document
+from app.ingest.shapes import parse_document
 from tests.conftest import SAMPLES_DIR
 
 

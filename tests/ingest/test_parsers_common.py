@@ -6,21 +6,23 @@ import unicodedata
 
 import pytest
 
-from app.ingest.parsers import PARSERS, parse_document
+from app.ingest.shapes import KIND_NAMES, SHAPES, parse_document
 from tests.conftest import CONTENT_DIR, SAMPLES_DIR
 from tests.ingest.lossless import missing_lines
 from tests.ingest.parsing import raw_text, shape
 
-SEEDS = sorted(p for kind in PARSERS for p in (CONTENT_DIR / kind).glob("*.md"))
+SEEDS = sorted(p for kind in SHAPES for p in (CONTENT_DIR / kind).glob("*.md"))
 SAMPLES = sorted(SAMPLES_DIR.glob("*.md"))
 ALL_FILES = [(p.parent.name, p) for p in SEEDS] + [(p.name.split("_", 1)[0], p) for p in SAMPLES]
 
 
-def test_registry_maps_each_content_folder_to_a_parser_with_the_same_signature():
-    assert set(PARSERS) == {"nodes", "weeks", "interview"}
-    for kind, module in PARSERS.items():
-        assert module.KIND == kind and callable(module.parse)
+def test_registry_maps_each_content_folder_to_a_shape_with_the_same_names():
+    assert set(SHAPES) == {"nodes", "weeks", "interview"}
+    for kind, module in SHAPES.items():
+        assert module.KIND == kind and module.NAME and KIND_NAMES[kind] == module.NAME
+        assert callable(module.parse) and callable(module.write) and callable(module.line_kind)
         assert parse_document(kind, "", f"{kind}/empty.md").kind == kind
+        assert module.line_kind("보통 문장입니다.") is None
 
 
 def test_unknown_kind_is_a_clear_error():
@@ -29,7 +31,7 @@ def test_unknown_kind_is_a_clear_error():
 
 
 def test_every_sample_prefix_names_a_parser():
-    assert SAMPLES and {p.name.split("_", 1)[0] for p in SAMPLES} <= set(PARSERS)
+    assert SAMPLES and {p.name.split("_", 1)[0] for p in SAMPLES} <= set(SHAPES)
 
 
 @pytest.mark.parametrize(("kind", "path"), ALL_FILES, ids=[p.name for _, p in ALL_FILES])
@@ -76,14 +78,14 @@ def test_tabs_indent_like_spaces():
     assert shape(parse_document("nodes", tabs, "t.md")) == shape(parse_document("nodes", spaces, "s.md"))
 
 
-@pytest.mark.parametrize("kind", sorted(PARSERS))
+@pytest.mark.parametrize("kind", sorted(SHAPES))
 @pytest.mark.parametrize("text", ["", "\n\n  \n", "\ufeff", "# 제목만\n\n## 섹션\n\n### 작은 제목\n#### 더 작은 제목\n"])
 def test_empty_and_heading_only_files_give_no_questions(kind, text):
     document = parse_document(kind, text, f"{kind}/x.md")
     assert document.questions() == [] and document.unplaced == []
 
 
-@pytest.mark.parametrize("kind", sorted(PARSERS))
+@pytest.mark.parametrize("kind", sorted(SHAPES))
 def test_odd_heading_levels_and_stray_markers_never_raise(kind):
     text = "###### 깊은 제목\n-> 고아 답글\n   -> 고아 답글의 답\n2222(누군가)\n( 이름 )\n## #\n#### ✅\n- 1.\n```\n-> 코드 속 화살표\n"
     document = parse_document(kind, text, f"{kind}/x.md")

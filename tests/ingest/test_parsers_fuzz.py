@@ -10,7 +10,7 @@ import random
 
 import pytest
 
-from app.ingest.parsers import PARSERS, parse_document
+from app.ingest.shapes import SHAPES, parse_document
 from tests.conftest import CONTENT_DIR, SAMPLES_DIR
 from tests.ingest.lossless import missing_lines
 from tests.ingest.parsing import raw_text
@@ -19,7 +19,7 @@ CASES_PER_KIND = 120
 
 
 def _source_files() -> list[list[str]]:
-    paths = sorted(p for kind in PARSERS for p in (CONTENT_DIR / kind).glob("*.md")) + sorted(SAMPLES_DIR.glob("*.md"))
+    paths = sorted(p for kind in SHAPES for p in (CONTENT_DIR / kind).glob("*.md")) + sorted(SAMPLES_DIR.glob("*.md"))
     return [raw_text(p).lstrip("\ufeff").replace("\r\n", "\n").split("\n") for p in paths]
 
 
@@ -52,7 +52,7 @@ def _mixed_text(seed: str) -> str:
     return ("\ufeff" if rng.random() < 0.2 else "") + text
 
 
-@pytest.mark.parametrize("kind", sorted(PARSERS))
+@pytest.mark.parametrize("kind", sorted(SHAPES))
 @pytest.mark.parametrize("case", range(CASES_PER_KIND))
 def test_random_mixes_never_raise_and_lose_no_line(kind, case):
     text = _mixed_text(f"{kind}-{case}")
@@ -77,7 +77,7 @@ PATHOLOGICAL = {
 }
 
 
-@pytest.mark.parametrize("kind", sorted(PARSERS))
+@pytest.mark.parametrize("kind", sorted(SHAPES))
 @pytest.mark.parametrize("name", sorted(PATHOLOGICAL))
 def test_long_runs_of_pattern_characters_parse_and_lose_no_line(kind, name):
     text = "## 노드 1\n" + PATHOLOGICAL[name] + "\n"

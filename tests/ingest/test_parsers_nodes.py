@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.ingest.parsers import nodes
+from app.ingest.shapes import nodes
 from tests.ingest.parsing import by_label, parse_sample, walk
 
 

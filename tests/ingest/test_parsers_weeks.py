@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.ingest.parsers import weeks
+from app.ingest.shapes import weeks
 from tests.ingest.parsing import by_label, parse_sample
 
 

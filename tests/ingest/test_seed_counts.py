@@ -7,7 +7,7 @@ import tomllib
 
 import pytest
 
-from app.ingest.parsers import parse_document
+from app.ingest.shapes import parse_document
 from tests.conftest import CONTENT_DIR
 from tests.ingest.parsing import by_label, walk
 

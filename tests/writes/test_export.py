@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from app.cli import main as kb
-from app.ingest.parsers import parse_document
+from app.ingest.shapes import parse_document
 from app.services.export import POSTED_SECTION
 from tests.conftest import _settings_for
 from tests.writes.helpers import Account

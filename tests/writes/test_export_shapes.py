@@ -4,9 +4,9 @@ self-check saying so when a shape cannot hold what it was given."""
 
 from __future__ import annotations
 
-from app.ingest.parsers import parse_document
+from app.ingest.shapes import interview, parse_document, write_document
 from app.services.export import check
-from app.services.export_shapes import FileDump, QuestionItem, SectionItem, ThreadItem, write
+from app.ingest.shapes.writing import FileDump, QuestionItem, SectionItem, ThreadItem
 
 
 def question(label, title, answers=(), **extra) -> QuestionItem:
@@ -17,7 +17,7 @@ def question(label, title, answers=(), **extra) -> QuestionItem:
 
 
 def round_trip(dump: FileDump):
-    text = write(dump)
+    text = write_document(dump)
     assert check(dump, text) == [], text
     return text, parse_document(dump.kind, text, dump.path)
 
@@ -57,6 +57,20 @@ def test_interview_references_with_brackets_and_spaces():
     assert parsed[1].parent_label == "#1" and not parsed[1].answers
 
 
+def test_interview_answer_keeps_a_references_line_of_its_own_text():
+    """A "References" heading or bold line inside an answer would start the question's link list and
+    swallow the text after it; the writer hides the marker behind an entity (rendered the same)."""
+    answer = "첫 문단\n\n**References**\n\n뒤의 설명\n\n#### 참고 자료\n\n- 목록도 남는다"
+    assert [interview.line_kind(line) for line in ("**References**", "#### 참고 자료", "## #3", "뒤의 설명")] == [
+        "references", "references", "question", None]
+    dump = FileDump("interview/i.md", "interview", "면접", sections=[SectionItem(None, "", [
+        question("#1", "첫 질문은?", [answer], references=[("논문", "https://example.com/p")])])])
+    text, document = round_trip(dump)
+    parsed = document.questions()[0]
+    assert "뒤의 설명" in parsed.answers[0].body_md and "목록도 남는다" in parsed.answers[0].body_md
+    assert [(r.title, r.url) for r in parsed.references] == [("논문", "https://example.com/p")]
+
+
 def test_nodes_replies_keep_authors_code_and_reactions():
     reply = ThreadItem("준호", "저도 궁금해요", "posted", emoji=[("👍", "민지")])
     answer = ThreadItem("민지", "```python\nx = 1\n```\n\n설명 (ReLU)", "posted", emoji=[("🎉", None)], replies=[reply])
@@ -77,5 +91,5 @@ def test_the_self_check_reports_what_a_shape_cannot_hold():
     """A nodes section's own text before an unsigned, non-asking question reads as part of it."""
     dump = FileDump("nodes/n.md", "nodes", "노드", sections=[SectionItem("노드 01", "섹션 머리말입니다.", [
         question("01-1", "설명하는 문장입니다", ["답입니다"])])])
-    problems = check(dump, write(dump))
+    problems = check(dump, write_document(dump))
     assert problems and "제목" in problems[0]

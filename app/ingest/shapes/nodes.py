@@ -24,7 +24,7 @@ from app.ingest.document import (
     ParsedSection,
     UnplacedLine,
 )
-from app.ingest.parsers._lines import (
+from app.ingest.shapes._lines import (
     ARROW,
     TAG_WORDS,
     LabelBook,
@@ -48,9 +48,20 @@ from app.ingest.parsers._lines import (
     split_plus_ones,
     strip_trailing_rules,
 )
-from app.ingest.parsers._links import comment_math, images_in, settle
+from app.ingest.shapes._links import comment_math, images_in, settle
+from app.ingest.shapes.writing import (
+    FENCE,
+    FileDump,
+    QuestionItem,
+    ThreadItem,
+    document_text,
+    escape_line,
+    fence_flags,
+    split_paragraphs,
+)
 
 KIND = "nodes"
+NAME = "노드"
 
 _REPLY = re.compile(r"(?:[-*+]\s+)?" + ARROW + r"\s?(.*)$")
 _LINK_REPLY = re.compile(r"\[\s*" + ARROW + r"\s*(.*?)\]\((.*)$")
@@ -477,3 +488,203 @@ def parse(text: str, source_path: str) -> ParsedDocument:
         document.sections.append(ParsedSection(
             title=title, line=line_number, intro_md="\n\n".join(builder.intro), questions=builder.questions))
     return settle(document)
+
+
+# --- writing: the inverse of parse, for `kb export` ----------------------------------------------
+
+
+class _AnyName(frozenset):
+    """Known authors for the parser's "word: text" rule: assume every word may sign (conservative)."""
+
+    def __contains__(self, item) -> bool:  # noqa: D105
+        return True
+
+
+_EVERYONE = _AnyName()
+
+
+def line_kind(text: str) -> str | None:
+    """What the nodes parser reads this line as when it starts a line (None: more of the block above)."""
+    stripped = text.strip()
+    if not stripped:
+        return None
+    line = Line(0, stripped, 0)
+    if heading(line):
+        return "heading"  # opens a section, or reads as a bare text block without its marks
+    block = _classify(line, _EVERYONE)
+    return block.kind if block is not None else None
+
+
+def _hard_break(line: str) -> str:
+    """End a line with a Markdown hard break where a paragraph ended (tables and HTML excepted)."""
+    stripped = line.strip()
+    if not stripped or stripped.endswith("\\") or stripped.startswith(("|", "<")):
+        return line
+    return line + "\\"
+
+
+def _one_block(paragraphs: list[list[str]], *, keep_attachments: bool, lead: str | None = None) -> list[str]:
+    """Paragraphs as one block of lines the nodes parser keeps together: blank lines dropped
+    (paragraph ends become hard breaks), lines that would start a new item escaped. An image or
+    HTML line joins the line above unless `keep_attachments` (an attachment joins the reply it
+    follows anyway). `lead` (a question's title) comes first, as written."""
+    out: list[str] = [] if lead is None else [lead]
+    previous_fenced = False
+    for number, paragraph in enumerate(paragraphs):
+        flags = fence_flags(paragraph)
+        for line, fenced in zip(paragraph, flags):
+            if fenced or not out:
+                out.append(line)
+            else:
+                kind = line_kind(line)
+                if kind == "attachment" and not keep_attachments and not previous_fenced:
+                    out[-1] = f"{out[-1]} {line.strip()}"
+                elif kind not in (None, "attachment"):
+                    if kind == "bullet":  # list items stay one to a line
+                        out[-1] = _hard_break(out[-1])
+                    out.append(escape_line(line, line_kind))
+                else:
+                    out.append(line)
+            previous_fenced = fenced
+        if number + 1 < len(paragraphs) and not flags[-1]:
+            out[-1] = _hard_break(out[-1])
+    return out
+
+
+def _is_attachment_start(paragraph: list[str]) -> bool:
+    return bool(FENCE.match(paragraph[0])) or line_kind(paragraph[0]) == "attachment"
+
+
+def _reply_groups(body_md: str) -> tuple[list[str], list[list[str]]]:
+    """A reply's head block, and the attachment groups after it. An attachment (code block, image,
+    HTML) written after a blank line joins the reply it follows, so it keeps its own paragraph; text
+    after an attachment continues that attachment's group. A body that opens with an attachment
+    gets an empty HTML comment as its head (it renders as nothing)."""
+    head: list[list[str]] = []
+    groups: list[list[list[str]]] = []
+    for paragraph in split_paragraphs(body_md):
+        if _is_attachment_start(paragraph):
+            groups.append([paragraph])
+        elif groups:
+            groups[-1].append(paragraph)
+        else:
+            head.append(paragraph)
+    head_lines = _one_block(head, keep_attachments=True) if head else ["<!-- -->"]
+    return head_lines, [_one_block(group, keep_attachments=True) for group in groups]
+
+
+def _indented(lines: list[str], indent: str) -> list[str]:
+    return [indent + line if line.strip() else line for line in lines]
+
+
+def _named_form(author: str) -> bool:
+    """Does `이름 : …` read back as a reply by exactly this author?"""
+    block = _classify(Line(0, f"{author} : 답", 0), frozenset())
+    return block is not None and block.kind == "named" and block.name == author
+
+
+def reads_back_as_author(name: str) -> bool:
+    """Whether the nodes shape reads this name back as who wrote a question, reply and +1."""
+    return clean_name(name) == name and _named_form(name)
+
+
+def _reaction_lines(emoji: list[tuple[str, str | None]], indent: str) -> list[str]:
+    return [f"{indent}-> {mark}" + (f" ({who})" if who and clean_name(who) == who else "") for mark, who in emoji]
+
+
+def _signed_head(head: list[str], author: str | None) -> list[str]:
+    """A reply's block with its author: "이름 : text", or "-> text" with "(이름)" ending the block."""
+    head = list(head)
+    if author and _named_form(author):
+        head[0] = f"{author} : {head[0]}"
+        return head
+    head[0] = f"-> {head[0]}"
+    if author:  # "-> text (이름)": the name ends the reply's own block
+        last = max(i for i, fenced in enumerate(fence_flags(head)) if not fenced or i == 0)
+        head[last] = f"{head[last]} ({author})"
+    return head
+
+
+def _reads_as_reply(first_line: str, author: str | None) -> bool:
+    """Does the parser read this first line as a reply whose text is all of what follows its
+    marker, signed (if at all) only where the writer signed it? A reply that says only "저도
+    궁금해요" reads as a +1, one that opens with "(민수)" or "[서연]" as signed by them."""
+    block = _classify(Line(0, first_line, 0), _EVERYONE)
+    if block is None or block.kind not in ("reply", "named"):
+        return False
+    if block.kind == "named":
+        return block.name == author and first_line == f"{author} : {block.head}"
+    return block.name is None and first_line == f"-> {block.head}"
+
+
+def _thread_lines(item: ThreadItem, depth: int) -> list[str]:
+    indent = "   " * depth
+    head, groups = _reply_groups(item.body_md)
+    author = item.author if item.author and clean_name(item.author) == item.author else None
+
+    def reads_as(first: str) -> str | None:
+        return None if _reads_as_reply(_signed_head([first, *head[1:]], author)[0], author) else "other"
+
+    if reads_as(head[0]):
+        head[0] = escape_line(head[0], reads_as)
+    head = _signed_head(head, author)
+    lines = [indent + head[0], *_indented(head[1:], indent + "   ")]
+    for group in groups:
+        lines += ["", *_indented(group, indent + "   ")]
+    lines += _reaction_lines(item.emoji, indent)
+    lines.append("")
+    for reply in item.replies:
+        lines += _thread_lines(reply, depth + 1)
+    return lines
+
+
+def _protect_ending(text: str, author: str | None) -> str:
+    """A question part that ends like "(이름)" or "-> 2222" would lose that ending to the parser,
+    which reads it as the author or a +1: sign the part once more so only the signature goes."""
+    if author and (split_author(text)[1] is not None or split_plus_ones(text)[1]):
+        return f"{text} ({author})"
+    return text
+
+
+def _title_reads_as(text: str) -> str | None:
+    """What a posted title would read back as other than itself, when it starts the question's block:
+    a reply, a heading, … (see line_kind), or a question signed by "(민수) …" / stripped of "**Q.**"."""
+    kind = line_kind(text)
+    if kind not in (None, "attachment"):
+        return kind
+    if split_leading_author(text, _EVERYONE)[1] or _QUESTION_MARK.match(text):
+        return "signed"
+    return None
+
+
+def _question_lines(question: QuestionItem) -> list[str]:
+    author = question.author if question.author and clean_name(question.author) == question.author else None
+    lines: list[str] = []
+    if author:
+        lines += [f"( {author} )", ""]
+    if question.origin == "posted" or not question.body_md.strip():
+        # The title line first, the body in the same block: the title reads back as written.
+        title = question.title
+        if _title_reads_as(title):
+            title = escape_line(title, _title_reads_as)
+        block = _one_block(split_paragraphs(question.body_md), keep_attachments=False, lead=title)
+        block[-1] = _protect_ending(block[-1], author)
+        lines += [*block, ""]
+    else:
+        for paragraph in split_paragraphs(question.body_md):
+            flags = fence_flags(paragraph)
+            part = [line if fenced or line_kind(line) in (None, "bullet", "attachment")
+                    else escape_line(line, line_kind) for line, fenced in zip(paragraph, flags)]
+            part[-1] = _protect_ending(part[-1], author)
+            lines += [*part, ""]
+    lines += [f"2222({who})" if who and clean_name(who) == who else "2222" for who in question.plus_ones]
+    lines += _reaction_lines(question.emoji, "")
+    if question.plus_ones or question.emoji:
+        lines.append("")
+    for answer in question.answers:
+        lines += _thread_lines(answer, 0)
+    return lines
+
+
+def write(dump: FileDump) -> str:
+    return document_text(dump, _question_lines)

@@ -20,7 +20,7 @@ from app.ingest.document import (
     ParsedSection,
     UnplacedLine,
 )
-from app.ingest.parsers._lines import (
+from app.ingest.shapes._lines import (
     LabelBook,
     Line,
     asks,
@@ -32,9 +32,11 @@ from app.ingest.parsers._lines import (
     split_lines,
     strip_trailing_rules,
 )
-from app.ingest.parsers._links import bare_urls, comment_math, images_in, links_in, read_inline, settle
+from app.ingest.shapes._links import bare_urls, comment_math, images_in, links_in, read_inline, settle
+from app.ingest.shapes.writing import FileDump, QuestionItem, demoted, document_text, fence_flags
 
 KIND = "interview"
+NAME = "면접"
 
 # "## #12 질문", "## #12. 질문", "## #12) 질문", "## #12 - 질문", "## #12: 질문": the mark after the
 # number separates it from the title and is not part of it.
@@ -194,3 +196,57 @@ def _reference(line: Line, references: list[ParsedReference], document: ParsedDo
         return
     reason = boilerplate_reason(line, preamble=False) or "참고 자료 목록 아래에 있지만 링크가 없는 줄"
     document.unplaced.append(UnplacedLine(line.number, line.stripped, reason))
+
+
+# --- writing: the inverse of parse, for `kb export` ----------------------------------------------
+
+
+def line_kind(text: str) -> str | None:
+    """What a line of an answer reads as in this shape: "question" (a heading at level 1 or 2 ends the
+    answer), "references" (a References heading or bold line turns what follows into links), or None."""
+    line = Line(0, text, 0)
+    found = heading(line)
+    if found and found[0] <= 2:
+        return "question"
+    return "references" if references_marker(line) is not None else None
+
+
+def _answer_text(markdown: str) -> str:
+    """The answer with its question-level headings as bold lines and its References markers hidden
+    behind an HTML entity for their first letter (rendered the same, no longer a marker)."""
+    lines = markdown.split("\n")
+    out = []
+    for line, fenced in zip(lines, fence_flags(lines)):
+        kind = None if fenced else line_kind(line)
+        if kind == "question":
+            line = demoted(line, 2)
+        elif kind == "references":
+            line = re.sub(r"[^\W\d_]", lambda letter: f"&#{ord(letter.group())};", line, count=1)
+        out.append(line)
+    return "\n".join(out)
+
+
+def _link_text(title: str) -> str:
+    return re.sub(r"([\\\[\]`*_<>])", r"\\\1", title)
+
+
+def _link_target(url: str) -> str:
+    return f"<{url}>" if re.search(r"[\s()<>]", url) else url
+
+
+def _interview_question_lines(question: QuestionItem) -> list[str]:
+    lines = [f"## {question.label}", ""]
+    if question.title and question.title != question.label:
+        lines += [f"#### {question.title}", ""]
+    for answer in question.answers:
+        lines += [_answer_text(answer.body_md), ""]
+    if question.references:
+        lines += ["#### References", ""]
+        lines += [f"- [{_link_text(title)}]({_link_target(url)})" for title, url in question.references]
+        lines.append("")
+    return lines
+
+
+def write(dump: FileDump) -> str:
+    """`## #N` headings, the title under each, the answer, then `#### References`."""
+    return document_text(dump, _interview_question_lines, rule_after_intro=True)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
 from app.ingest.document import ParsedAnswer, ParsedDocument, ParsedQuestion, ParsedSection
-from app.ingest.parsers._lines import (
+from app.ingest.shapes._lines import (
     ARROW,
     LabelBook,
     Line,
@@ -33,9 +33,11 @@ from app.ingest.parsers._lines import (
     split_lines,
     strip_trailing_rules,
 )
-from app.ingest.parsers._links import comment_math, images_in, settle
+from app.ingest.shapes._links import comment_math, images_in, settle
+from app.ingest.shapes.writing import FileDump, QuestionItem, demoted, document_text, escape_line, fence_flags, tidy
 
 KIND = "weeks"
+NAME = "주차"
 
 
 def parse(text: str, source_path: str) -> ParsedDocument:
@@ -648,3 +650,75 @@ def _attach_answers(block: _Block, notes: list[Line], document: ParsedDocument) 
     for question in block.targets:
         question.answers.append(ParsedAnswer(body_md=body, author=None, line=first))
 
+
+# --- writing: the inverse of parse, for `kb export` ----------------------------------------------
+
+
+def _heading_levels(markdown: str) -> list[int]:
+    lines = markdown.split("\n")
+    return [found[0] for line, fenced in zip(lines, fence_flags(lines))
+            if not fenced and (found := heading(Line(0, line, 0)))]
+
+
+def _meta_tokens(question: QuestionItem) -> str:
+    tokens = [name for name in (question.author or "").split(", ") if name]
+    tokens += [ref for ref in (question.page_ref or "").split(", ") if ref]
+    return " ".join(f"`{token}`" for token in tokens)
+
+
+def _write_headings_layout(dump: FileDump) -> str:
+    """Layout (a): `## Lecture N` sections, `#### ✅ \\`author\\` \\`p15\\` question` headings."""
+    answers = [a.body_md for q in dump.questions() for a in q.answers]
+    deepest = min((level for body in answers for level in _heading_levels(body)), default=7)
+    level = 4 if deepest > 4 else max(3, deepest - 1)
+
+    def question_lines(question: QuestionItem) -> list[str]:
+        meta = _meta_tokens(question)
+        lines = [f"{'#' * level} ✅ {meta + ' ' if meta else ''}{question.title}", ""]
+        for answer in question.answers:
+            lines += [demoted(answer.body_md, level), ""]
+        return lines
+
+    return document_text(dump, question_lines)
+
+
+def line_kind(text: str) -> str | None:
+    """Would this line open an answer block (or a new question) in layout (b)?"""
+    stripped = text.strip()
+    found = heading(Line(0, stripped, 0))
+    probe = found[1] if found else stripped
+    if (_Q_MARKER.match(probe) or _NUMBER_ONLY.match(probe)
+            or _COUNTED.match(probe) or _NUMBERED.match(probe)):
+        return "header"
+    bullet = _BULLET.match(probe)
+    if bullet and asks(bullet.group(1)):
+        return "header"
+    return None
+
+
+def _write_list_layout(dump: FileDump) -> str:
+    """Layout (b): the numbered question list, then `N.` answer blocks (several per question)."""
+    questions = dump.questions()
+    lines = [f"# {dump.title}", ""]
+    if dump.intro_md.strip():
+        lines += [dump.intro_md, ""]
+    for question in questions:
+        first, *rest = (question.body_md or question.title).split("\n")
+        lines.append(f"{question.label}. {first}")
+        lines += [line if not line.strip() or line.startswith(" ") else "   " + line for line in rest]
+    lines.append("")
+    if dump.notes_md.strip():
+        lines += [dump.notes_md, ""]
+    for question in questions:
+        for answer in question.answers:
+            body = answer.body_md.split("\n")
+            escaped = [line if fenced or line_kind(line) is None else escape_line(line, line_kind)
+                       for line, fenced in zip(body, fence_flags(body))]
+            lines += [f"{question.label}.", *escaped, ""]
+    return tidy(lines)
+
+
+def write(dump: FileDump) -> str:
+    """Layout (a) or (b), as the file was read (`dump.layout`)."""
+    writers = {"a": _write_headings_layout, "b": _write_list_layout}
+    return writers[dump.layout](dump)

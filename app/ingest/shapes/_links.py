@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from markdown_it import MarkdownIt
 
 from app.ingest.document import ParsedDocument, ParsedImage
-from app.ingest.parsers._lines import Line
+from app.ingest.shapes._lines import Line
 
 _inline = MarkdownIt("commonmark")
 # Keep URLs exactly as written (the default percent-encodes Hangul); rendering normalises them later.
