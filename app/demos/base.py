@@ -68,6 +68,24 @@ class Determinism(BaseModel):
     cublas_workspace_config: str | None
 
 
+class BoundaryPoint(BaseModel):
+    value: float | int | str | bool
+    verdict: Verdict
+    verdict_word: str
+    mean: float | None  # the headline claim's metric over seeds
+    ci95: tuple[float, float] | None
+    claim_verdicts: list[Verdict]  # every claim's verdict at this point, in declaration order
+
+
+class BoundaryResult(BaseModel):
+    param: str
+    label: str  # the parameter's Korean label
+    metric: str  # the headline claim's metric
+    margin: float
+    direction: str
+    points: list[BoundaryPoint]
+
+
 class DemoResult(BaseModel):
     charts: list[Chart]
     table: Table
@@ -83,6 +101,8 @@ class DemoResult(BaseModel):
     verdict: Verdict | None = None
     # Set by the engine: the determinism settings the run was measured under (None in older results).
     determinism: Determinism | None = None
+    # Set for a boundary run ("경계"): the claim judged at each value of one parameter.
+    boundary: BoundaryResult | None = None
 
 
 class Measurement(BaseModel):

@@ -118,13 +118,15 @@ class DemoEngine:
     # --- runs -----------------------------------------------------------------------------------
 
     def submit(self, spec: DemoSpec, params: DemoParams, *, device: str, seed: int,
-               use_cache: bool = True) -> Submitted:
+               use_cache: bool = True, sweep: dict | None = None) -> Submitted:
         """Store a run and start it, or answer from the cache (or join the same run in flight).
 
+        ``sweep`` ({"param", "values"}, already validated) makes it a boundary run.
         Raises QueueFull, DeviceUnavailable, RunnerUnavailable.
         """
         resolved = self.resolve_device(device)
-        key = cache_key(spec.slug, params, seed, resolved, spec.version, self.device_name(resolved))
+        kind = "boundary" if sweep is not None else "run"
+        key = cache_key(spec.slug, params, seed, resolved, spec.version, self.device_name(resolved), kind, sweep)
         stored_params = params_json(params)
         with self._submit_lock:
             with Session(self._db) as session:
@@ -138,7 +140,8 @@ class DemoEngine:
                 now = utcnow()
                 run = DemoRun(
                     id=new_run_id(), demo_slug=spec.slug, demo_version=spec.version, params_json=stored_params,
-                    seed=seed, device_requested=device, cache_key=key, created_at=now,
+                    seed=seed, device_requested=device, cache_key=key, created_at=now, kind=kind,
+                    sweep_json=_dumps(sweep) if sweep is not None else None,
                 )
                 if cached is not None:
                     run.status = "succeeded"
@@ -159,8 +162,10 @@ class DemoEngine:
             with self._lock:
                 self._active_by_key[key] = run.id
                 self._key_by_run[run.id] = key
+            # A boundary run is several runs in one, under the same time limit (and so the same
+            # stale-run rule): sweeps of defaults that fit 3 s each stay well inside it.
             job = Job(run_id=run.id, slug=spec.slug, params=canonical_params(params), seed=seed, device=resolved,
-                      time_limit_s=self.settings.demo_time_limit_s)
+                      time_limit_s=self.settings.demo_time_limit_s, sweep=sweep)
             try:
                 self.runner.submit(job)
             except Exception:

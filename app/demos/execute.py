@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.demos import evidence
-from app.demos.base import DemoParams, DemoResult, DemoSpec, Determinism, Measurement, Progress, no_progress
+from app.demos.base import (BoundaryPoint, BoundaryResult, Chart, DemoParams, DemoResult, DemoSpec, Determinism,
+                            Measurement, Progress, Series, Table, no_progress)
 
 DEVICES = ("auto", "cpu", "cuda")
 DEFAULT_SEED = 0
@@ -128,8 +129,11 @@ class Execution:
 
 
 def execute(spec: DemoSpec, params: DemoParams, device: str, seed: int,
-            progress: Progress = no_progress) -> Execution:
-    """Seed, run ``spec.run`` on ``device`` ("cpu" or "cuda", already resolved) and time it."""
+            progress: Progress = no_progress, sweep: dict | None = None) -> Execution:
+    """Seed, run ``spec.run`` on ``device`` ("cpu" or "cuda", already resolved) and time it.
+
+    ``sweep`` ({"param", "values"}) makes it a boundary run: the claim judged at each value.
+    """
     import torch
 
     torch_device = torch.device(device)
@@ -139,7 +143,9 @@ def execute(spec: DemoSpec, params: DemoParams, device: str, seed: int,
     seed_everything(seed)
     name = torch.cuda.get_device_name(torch_device) if torch_device.type == "cuda" else cpu_name()
     started = time.perf_counter()
-    if spec.claims:
+    if sweep is not None:
+        result = run_boundary(spec, params, sweep["param"], list(sweep["values"]), torch_device, seed, progress)
+    elif spec.claims:
         seeds = run_seeds(seed)
         result = judged_result(spec, spec.run(params, torch_device, progress, seeds), seeds)
     else:
@@ -183,3 +189,58 @@ def finite_json(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [finite_json(v) for v in value]
     return value
+
+
+def run_boundary(spec: DemoSpec, base: DemoParams, param: str, values: list, device: Any, seed: int,
+                 progress: Progress = no_progress) -> DemoResult:
+    """The "경계" run: the same seeds measured and judged at each value of ``param``."""
+    from app.demos import boundary
+    from app.demos.params import param_fields
+
+    if not spec.claims:
+        raise ValueError(f"{spec.slug}: a boundary run needs claims to judge")
+    points = boundary.sweep_params(spec, base, param, values)
+    seeds = run_seeds(seed)
+    judged = []
+    for index, (value, params) in enumerate(zip(values, points)):
+        def scaled(fraction: float, message: str = "", charts=None, index=index, value=value) -> None:
+            progress((index + min(1.0, fraction)) / len(points), f"{param}={value}: {message}")
+
+        seed_everything(seed)
+        judged.append(judged_result(spec, spec.run(params, device, scaled, seeds), seeds))
+    headline = spec.claims[0]
+    label = next((f.short_label for f in param_fields(spec.params) if f.name == param), param)
+    result = BoundaryResult(param=param, label=label, metric=headline.metric, margin=headline.margin,
+                            direction=headline.direction, points=[
+        BoundaryPoint(value=value, verdict=r.claims[0].verdict, verdict_word=evidence.VERDICT_WORDS[r.claims[0].verdict],
+                      mean=r.claims[0].mean, ci95=r.claims[0].ci95, claim_verdicts=[c.verdict for c in r.claims])
+        for value, r in zip(values, judged)])
+    charts = [_boundary_chart(result, values)]
+    columns = [label, "판정", f"{headline.metric} 평균", "95% 하한", "95% 상한"]
+    columns += [f"주장 {i + 2} 판정" for i in range(len(spec.claims) - 1)]
+    rows = [[value, point.verdict_word, point.mean, *(point.ci95 or (None, None)),
+             *(evidence.VERDICT_WORDS[v] for v in point.claim_verdicts[1:])]
+            for value, point in zip(values, result.points)]
+    metrics = {f"{headline.metric}@{value}": point.mean for value, point in zip(values, result.points)
+               if point.mean is not None}
+    progress(1.0, "완료", charts)
+    return DemoResult(charts=charts, table=Table(columns=columns, rows=rows), conclusion=boundary.describe(result),
+                      metrics=metrics, seeds=list(seeds), boundary=result)
+
+
+def _boundary_chart(result: BoundaryResult, values: list) -> Chart:
+    numeric = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+    x = [float(v) for v in values] if numeric else [float(i) for i in range(len(values))]
+    log_x = numeric and min(x) > 0 and max(x) / min(x) >= 10
+    means = [p.mean for p in result.points]
+    series = [Series(name=f"{result.metric} 평균 (띠: 95% 구간)", x=x, y=means,
+                     lower=[p.ci95[0] if p.ci95 else None for p in result.points],
+                     upper=[p.ci95[1] if p.ci95 else None for p in result.points]),
+              Series(name=f"기준 {result.margin:g}", x=x, y=[result.margin] * len(x))]
+    for verdict, word in evidence.VERDICT_WORDS.items():
+        picked = [p.mean if p.verdict == verdict else None for p in result.points]
+        if any(v is not None for v in picked):
+            series.append(Series(name=f"판정: {word}", x=x, y=picked))
+    x_label = result.label + ("" if numeric else " (" + ", ".join(str(v) for v in values) + ")")
+    return Chart(key="boundary", title=f"경계: {result.label}에 따른 판정", x_label=x_label, y_label=result.metric,
+                 log_x=log_x, series=series)

@@ -40,6 +40,7 @@ class Job:
     seed: int
     device: str  # resolved: "cpu" | "cuda"
     time_limit_s: float
+    sweep: dict | None = None  # a boundary run: {"param": name, "values": [...]}
 
     def to_message(self) -> dict:
         return asdict(self)

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.demos.base import Chart, Citation, DemoResult, Determinism, Table
+from app.demos.base import BoundaryResult, Chart, Citation, DemoResult, Determinism, Table
 from app.demos.evidence import VERDICT_WORDS, Direction, MetricSummary, Verdict
 from app.demos.execute import MAX_SEED
 
@@ -60,6 +60,11 @@ class PresetVerdict(BaseModel):
     seeds: list[int]
 
 
+class SweepPublic(BaseModel):
+    param: str
+    values: list
+
+
 class DemoDetail(DemoSummary):
     params_schema: dict
     defaults: dict
@@ -72,6 +77,9 @@ class DemoDetail(DemoSummary):
     # The newest verdicts measured at the defaults and at the breaking preset (None until someone ran them).
     verdict_at_defaults: PresetVerdict | None
     verdict_at_breaking: PresetVerdict | None
+    # The "경계" sweep a boundary run makes by default (None without claims), and where to POST it.
+    boundary: SweepPublic | None
+    boundary_runs_url: str | None
     devices: list[str]
     default_seed: int
     runs_url: str  # POST here to start a run
@@ -85,6 +93,14 @@ class RunRequest(BaseModel):
     device: Literal["auto", "cpu", "cuda"] = Field("auto", description="auto는 GPU가 있으면 cuda, 없으면 cpu")
     seed: int | None = Field(None, ge=0, le=MAX_SEED, description="난수 시드 (없으면 0): 같은 시드·CPU면 같은 숫자")
     fresh: bool = Field(False, description="true면 캐시된 결과를 쓰지 않고 새로 측정합니다")
+
+
+class BoundaryRequest(RunRequest):
+    """A boundary run ("경계"): ``params`` fixed, the claim judged at each of ``values`` of ``param``."""
+
+    param: str | None = Field(None, description="훑을 매개변수 (없으면 실험이 정한 경계 매개변수)")
+    values: list[float | int | str | bool] | None = Field(
+        None, description="그 매개변수의 값 2~8개 (없으면 실험이 정한 값)")
 
 
 class RunProgress(BaseModel):
@@ -111,7 +127,7 @@ class ResultPublic(BaseModel):
     without claims measured one seed, so each of its numbers reads as a mean of one, without interval.
     """
 
-    verdict: Verdict | None  # None for experiments that declare no claim
+    verdict: Verdict | None  # None for experiments that declare no claim, and for boundary runs
     verdict_word: str | None
     claims: list[ClaimPublic]
     seeds: list[int]
@@ -120,6 +136,7 @@ class ResultPublic(BaseModel):
     charts: list[Chart]
     table: Table
     determinism: Determinism | None  # the settings the run was measured under; None in older results
+    boundary: BoundaryResult | None  # a boundary run's verdict at each point of its sweep
 
 
 def result_public(result: DemoResult, seed: int) -> ResultPublic:
@@ -136,7 +153,7 @@ def result_public(result: DemoResult, seed: int) -> ResultPublic:
     return ResultPublic(
         verdict=result.verdict, verdict_word=VERDICT_WORDS[result.verdict] if result.verdict else None,
         claims=claims, seeds=seeds, metrics=metrics, conclusion=result.conclusion, charts=result.charts,
-        table=result.table, determinism=result.determinism,
+        table=result.table, determinism=result.determinism, boundary=result.boundary,
     )
 
 
@@ -145,6 +162,8 @@ class RunPublic(BaseModel):
     demo_slug: str
     demo_title: str
     demo_version: str
+    kind: Literal["run", "boundary"] = "run"
+    sweep: SweepPublic | None = None  # a boundary run's parameter and values
     status: Literal["queued", "running", "succeeded", "failed", "timed_out"]
     params: dict
     seed: int

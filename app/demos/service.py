@@ -13,6 +13,7 @@ from app.db.models import DemoRun
 from app.db.queries import content as content_queries
 from app.db.queries import demos as queries
 from app.demos import registry
+from app.demos.boundary import default_boundary, sweep_params
 from app.demos.base import DemoParams, DemoResult, DemoSpec
 from app.demos.engine import TERMINAL_STATUSES, DemoEngine, Submitted, canonical_params, params_json
 from app.demos.execute import DEFAULT_SEED, DEVICES, DeviceUnavailable
@@ -20,6 +21,7 @@ from app.demos.params import ParamsInvalid, query_string, validate_params
 from app.demos.runner import QueueFull, RunnerUnavailable
 from app.demos.schemas import (
     ClaimSpecPublic,
+    BoundaryRequest,
     DemoDetail,
     DemoSummary,
     LinkedQuestion,
@@ -28,6 +30,7 @@ from app.demos.schemas import (
     RunProgress,
     RunPublic,
     RunRequest,
+    SweepPublic,
     result_public,
 )
 from app.errors import AppError
@@ -94,6 +97,7 @@ def _preset_verdict(session: Session, spec: DemoSpec, params: DemoParams) -> Pre
 
 def demo_detail(session: Session, slug: str) -> DemoDetail:
     spec = get_spec_or_404(slug)
+    sweep = default_boundary(spec)
     linked = []
     for link, question in queries.links_for_demo(session, slug):
         params = json.loads(link.params_json or "{}")
@@ -114,6 +118,8 @@ def demo_detail(session: Session, slug: str) -> DemoDetail:
         verdict_at_defaults=_preset_verdict(session, spec, spec.params()) if spec.claims else None,
         verdict_at_breaking=(_preset_verdict(session, spec, spec.breaking)
                              if spec.claims and spec.breaking is not None else None),
+        boundary=SweepPublic(param=sweep.param, values=list(sweep.values)) if sweep is not None else None,
+        boundary_runs_url=f"/api/v1/demos/{slug}/boundary-runs" if sweep is not None else None,
         devices=list(DEVICES),
         default_seed=DEFAULT_SEED,
         runs_url=f"/api/v1/demos/{slug}/runs",
@@ -148,6 +154,8 @@ def run_public(run: DemoRun, live_progress: dict | None = None) -> RunPublic:
     result = (result_public(DemoResult.model_validate_json(run.result_json), run.seed) if run.result_json
               else None)
     return RunPublic(
+        kind="boundary" if run.kind == "boundary" else "run",
+        sweep=SweepPublic.model_validate_json(run.sweep_json) if run.sweep_json else None,
         id=run.id, demo_slug=run.demo_slug, demo_title=spec.title if spec else run.demo_slug,
         demo_version=run.demo_version, status=run.status, params=params, seed=run.seed,
         device_requested=run.device_requested, device=run.device_used, device_name=run.device_name,
@@ -172,9 +180,40 @@ def start_run(engine: DemoEngine, slug: str, request: RunRequest | None) -> Subm
         params = validate_params(spec.params, request.params)
     except ParamsInvalid as exc:
         raise params_error(exc) from None
+    return _submit(engine, spec, params, request, None)
+
+
+def start_boundary_run(engine: DemoEngine, slug: str, request: BoundaryRequest | None) -> Submitted:
+    """A boundary run ("경계"): the claim judged at each value of one parameter. AppErrors as start_run."""
+    spec = get_spec_or_404(slug)
+    request = request or BoundaryRequest()
+    planned = default_boundary(spec)
+    if planned is None:
+        raise AppError(422, f"'{slug}' 실험은 판정할 주장이 없어 경계를 찾을 수 없습니다.", code="no_claims")
+    param = request.param or planned.param
+    values = request.values if request.values is not None else (
+        list(planned.values) if param == planned.param else None)
+    if values is None:
+        raise AppError(422, "다른 매개변수를 훑으려면 values도 주세요.", code="invalid_params",
+                       details=[{"field": "values", "message": "values가 필요합니다"}])
+    try:
+        params = validate_params(spec.params, request.params)
+    except ParamsInvalid as exc:
+        raise params_error(exc) from None
+    try:
+        points = sweep_params(spec, params, param, values)
+    except ParamsInvalid as exc:
+        raise params_error(exc, prefix="") from None
+    values = [point.model_dump(mode="json")[param] for point in points]  # as the parameter's type has them
+    return _submit(engine, spec, params, request, {"param": param, "values": values})
+
+
+def _submit(engine: DemoEngine, spec: DemoSpec, params: DemoParams, request: RunRequest,
+            sweep: dict | None) -> Submitted:
     seed = DEFAULT_SEED if request.seed is None else request.seed
     try:
-        return engine.submit(spec, params, device=request.device, seed=seed, use_cache=not request.fresh)
+        return engine.submit(spec, params, device=request.device, seed=seed, use_cache=not request.fresh,
+                             sweep=sweep)
     except DeviceUnavailable as exc:
         raise AppError(422, str(exc), code="device_unavailable",
                        details=[{"field": "device", "value": request.device, "allowed": ["auto", "cpu"],

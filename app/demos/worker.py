@@ -59,7 +59,8 @@ def _run_job(conn, job: dict) -> None:
         if spec is None:
             raise LookupError(f"unknown demo {job['slug']!r}")
         params = spec.params.model_validate(job["params"])
-        execution = execute(spec, params, job["device"], job["seed"], _progress_sender(conn, run_id))
+        execution = execute(spec, params, job["device"], job["seed"], _progress_sender(conn, run_id),
+                            sweep=job.get("sweep"))
     except Exception as exc:  # the demo's failure is the run's result, not the worker's death
         summary = "".join(traceback.format_exception_only(type(exc), exc)).strip()
         send(conn, ("error", run_id, summary[:2000]))

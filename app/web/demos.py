@@ -16,7 +16,7 @@ from app.demos import service
 from app.demos.execute import DEFAULT_SEED, DEVICES, MAX_SEED
 from app.demos.params import (ParamsInvalid, coerce_strings, display_value, labelled_values, param_fields,
                               validate_params)
-from app.demos.schemas import RunRequest
+from app.demos.schemas import BoundaryRequest, RunRequest
 from app.errors import AppError
 from app.http.deps import DemoEngineDep, SessionDep
 from app.web.templating import canonical, render
@@ -114,6 +114,13 @@ async def submit_run_form(slug: str, request: Request, session: SessionDep, engi
                 raise
             errors = [{**d, "field": (d.get("field") or "").removeprefix("params.")} for d in exc.details or []]
     return _demo_page(request, session, engine, slug, values, errors, seed_text, device, status_code=422)
+
+
+@router.post("/demos/{slug}/boundary", dependencies=[Csrf, RunLimit])
+async def submit_boundary_form(slug: str, request: Request, engine: DemoEngineDep):
+    """The demo page's "경계 찾기" button: the declared sweep at the defaults, then the run page."""
+    submitted = service.start_boundary_run(engine, slug, BoundaryRequest())
+    return RedirectResponse(service.run_url(submitted.run.id), status_code=303)
 
 
 @router.get("/runs/{run_id}", response_class=HTMLResponse)

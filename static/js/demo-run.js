@@ -211,11 +211,41 @@
     box.hidden = false;
   }
 
+  // A boundary run's verdict per point, as templates/demos/_boundary.html renders it.
+  function showBoundary(result) {
+    var box = byId("run-boundary");
+    if (!box || !result.boundary) return;
+    byId("run-boundary-label").textContent = result.boundary.label;
+    var list = byId("run-boundary-points");
+    list.textContent = "";
+    result.boundary.points.forEach(function (point) {
+      var item = document.createElement("li");
+      item.className = "demo-verdict__claim demo-verdict__claim--" + point.verdict;
+      var code = document.createElement("code");
+      code.textContent = result.boundary.param + "=" + formatNumber(point.value);
+      var word = document.createElement("span");
+      word.className = "demo-verdict__word";
+      word.textContent = point.verdict_word;
+      var numbers = document.createElement("span");
+      numbers.className = "demo-verdict__numbers";
+      numbers.textContent = result.boundary.metric + (point.mean === null ? " — 수치 없음" : " 평균 " +
+        formatNumber(point.mean) + (point.ci95 ? ", 95% 구간 [" + formatNumber(point.ci95[0]) + ", " +
+        formatNumber(point.ci95[1]) + "]" : ""));
+      item.appendChild(code);
+      item.appendChild(document.createTextNode(" "));
+      item.appendChild(word);
+      item.appendChild(numbers);
+      list.appendChild(item);
+    });
+    box.hidden = false;
+  }
+
   function showResult(final) {
     setStatus(final.status);
     byId("run-progress").hidden = true;
     if (final.result) {
       showVerdict(final.result);
+      showBoundary(final.result);
       drawAll(final.result.charts);
       byId("run-conclusion").textContent = final.result.conclusion;
       byId("run-conclusion-box").hidden = false;

@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app.auth.limits import RunLimit
 from app.demos import service
-from app.demos.schemas import DemoDetail, DemoSummary, RunPublic, RunRequest
+from app.demos.schemas import BoundaryRequest, DemoDetail, DemoSummary, RunPublic, RunRequest
 from app.http.deps import DemoEngineDep, SessionDep
 
 router = APIRouter(tags=["실험"])
@@ -39,6 +39,17 @@ def start_run(slug: str, engine: DemoEngineDep, body: Annotated[RunRequest | Non
     """`params`, `device`, `seed`는 모두 생략할 수 있습니다 (기본값, `auto`, 0). 같은 실험·매개변수·시드·장치의
     결과가 이미 있으면 바로 `succeeded`인 새 실행(`cached: true`)으로 답합니다. `Location`이 실행의 주소입니다."""
     submitted = service.start_run(engine, slug, body)
+    public = service.run_public(submitted.run)
+    return JSONResponse(public.model_dump(mode="json"), status_code=202, headers={"Location": public.api_url})
+
+
+@router.post("/demos/{slug}/boundary-runs", response_model=RunPublic, status_code=202, summary="경계 실행",
+             responses=ERRORS, dependencies=[RunLimit])
+def start_boundary_run(slug: str, engine: DemoEngineDep, body: Annotated[BoundaryRequest | None, Body()] = None):
+    """주장을 선언한 실험에서 매개변수 하나(`param`)를 값 여러 개(`values`)로 바꿔 가며 같은 시드로 재고, 값마다
+    판정합니다. 둘 다 생략하면 실험이 정한 경계 (`GET /demos/{slug}`의 `boundary`)를 훑습니다. 나머지는
+    `params`(기본값)로 고정합니다. 결과의 `boundary.points`가 값별 판정입니다."""
+    submitted = service.start_boundary_run(engine, slug, body)
     public = service.run_public(submitted.run)
     return JSONResponse(public.model_dump(mode="json"), status_code=202, headers={"Location": public.api_url})
 
