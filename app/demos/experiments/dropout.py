@@ -425,7 +425,7 @@ DEMO = DemoSpec(
     run=run,
     claims=CLAIMS,
     breaking=BREAKING,
-    boundary=Boundary("epochs", (30, 60, 100, 150, 300)),
+    boundary=Boundary("epochs", (20, 40, 60, 90, 120)),
     concepts=("dropout", "inverted_dropout", "dropout_rate", "overfitting", "ensemble", "sub_network"),
     questions=(
         QuestionRef("면접 #16-1", "Dropout의 효과"), QuestionRef("4주차 p62", "서브 네트워크 앙상블"),
