@@ -27,9 +27,9 @@ from app.db.queries import ingest as q
 from app.ingest.document import ParsedAnswer, ParsedDocument
 from app.ingest.shapes import SHAPES, parse_document
 from app.render import extract_text, render_markdown
+from app.render.media import image_resolver
 from app.render.version import renderer_fingerprint
 from app.search.version import analyzer_fingerprint
-from app.render.media import image_resolver
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 CONTENT_SUFFIXES = {".md", ".markdown", ".txt"}
@@ -85,7 +85,7 @@ class PreparedFile:
     intro_html: str = ""
     notes_md: str = ""
     notes_html: str = ""
-    sections: list[tuple] = field(default_factory=list)  # (title, line, intro_md, intro_html)
+    sections: list[q.SectionRow] = field(default_factory=list)
     questions: list[PreparedQuestion] = field(default_factory=list)
     reports: list[FileReport] = field(default_factory=list)
     error: FileReport | None = None
@@ -275,7 +275,7 @@ def prepare_file(path: Path, source_path: str, kind: str, content_dir: Path, kno
         intro_html=render(document.intro_md),
         notes_md=document.notes_md,
         notes_html=render(document.notes_md),
-        sections=[(s.title, s.line, s.intro_md, render(s.intro_md)) for s in document.sections],
+        sections=[q.SectionRow(s.title, s.line, s.intro_md, render(s.intro_md)) for s in document.sections],
     )
     for item in document.unplaced:
         kind_name = "boilerplate" if "boilerplate" in item.reason.lower() else "unplaced"
@@ -363,12 +363,14 @@ def _apply_answers(conn, question_id: int, answers: list[PreparedAnswer], is_new
     kept: set[int] = set()
     for position, answer in enumerate(answers):
         parent_id = ids[answer.parent_index] if answer.parent_index is not None else None
-        values = (parent_id, answer.author, answer.body_md, answer.body_html, answer.line, position, answer.fingerprint)
+        row = q.AnswerRow(parent_id=parent_id, author=answer.author, body_md=answer.body_md,
+                          body_html=answer.body_html, source_line=answer.line, position=position,
+                          fingerprint=answer.fingerprint)
         answer_id = by_fp.get(answer.fingerprint)
         if answer_id is not None and answer_id not in kept:
-            q.update_answer(conn, answer_id, values, now)
+            q.update_answer(conn, answer_id, row, now)
         else:
-            answer_id = q.insert_answer(conn, question_id, values, now)
+            answer_id = q.insert_answer(conn, question_id, row, now)
         kept.add(answer_id)
         ids.append(answer_id)
     gone = [aid for aid, _ in old if aid not in kept]
@@ -405,16 +407,17 @@ def apply_file(conn: Connection, prepared: PreparedFile, write_search_docs=None,
         reaction_rows: list[tuple] = []
         reference_rows: list[tuple] = []
         for position, question in enumerate(prepared.questions):
-            values = (
-                section_ids[question.section_index] if section_ids else None, question.label, question.title,
-                question.body_md, question.body_html, question.author, question.page_ref, question.line, position,
-                question.fingerprint,
+            row = q.QuestionRow(
+                section_id=section_ids[question.section_index] if section_ids else None, label=question.label,
+                title=question.title, body_md=question.body_md, body_html=question.body_html,
+                author=question.author, page_ref=question.page_ref, source_line=question.line, position=position,
+                fingerprint=question.fingerprint,
             )
             question_id = matched.get(position)
             if question_id is None:
-                question_id = q.insert_question(conn, collection_id, values, now)
+                question_id = q.insert_question(conn, collection_id, row, now)
             else:
-                q.update_question(conn, question_id, values, now)
+                q.update_question(conn, question_id, row, now)
             question_ids.append(question_id)
             answer_ids = _apply_answers(conn, question_id, question.answers, position not in matched, now)
             reaction_rows.extend((question_id, None, *r) for r in question.reactions)

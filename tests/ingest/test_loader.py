@@ -129,7 +129,9 @@ def _post_answer(engine, question_id: int, body: str) -> int:
         conn.execute(text("INSERT INTO user (username, display_name, password_hash, created_at)"
                           " VALUES ('poster', '포스터', 'x', '2026-01-01 00:00:00.000000')"))
         user_id = conn.execute(text("SELECT id FROM user WHERE username='poster'")).scalar_one()
-        answer_id = ingest_queries.insert_answer(conn, question_id, (None, "포스터", body, f"<p>{body}</p>", None, 99, None))
+        row = ingest_queries.AnswerRow(parent_id=None, author="포스터", body_md=body, body_html=f"<p>{body}</p>",
+                                       source_line=None, position=99, fingerprint=None)
+        answer_id = ingest_queries.insert_answer(conn, question_id, row)
         conn.execute(text("UPDATE answer SET origin='posted', user_id=:u WHERE id=:a"), {"u": user_id, "a": answer_id})
         ingest_queries.refresh_question_counters(conn, question_ids=[question_id])
     return answer_id

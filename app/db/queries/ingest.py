@@ -5,11 +5,55 @@ caller's per-file transaction."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, fields
 from datetime import datetime
 
 from sqlalchemy.engine import Connection
 
 from app.clock import now_utc
+
+
+@dataclass(frozen=True, slots=True)
+class SectionRow:
+    title: str | None
+    source_line: int | None
+    intro_md: str
+    intro_html: str
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionRow:
+    """The columns ingest owns on an ingested question (the rest are counters and posted state)."""
+
+    section_id: int | None
+    label: str | None
+    title: str
+    body_md: str
+    body_html: str
+    author: str | None
+    page_ref: str | None
+    source_line: int | None
+    position: int
+    fingerprint: str | None  # None: a row ingest does not own
+
+    def params(self) -> tuple:
+        """The values in QUESTION_COLUMNS order, for the driver."""
+        return tuple(getattr(self, column) for column in QUESTION_COLUMNS)
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerRow:
+    parent_id: int | None
+    author: str | None
+    body_md: str
+    body_html: str
+    source_line: int | None
+    position: int
+    fingerprint: str | None  # None: a row ingest does not own
+
+    def params(self) -> tuple:
+        """The values in ANSWER_COLUMNS order, for the driver."""
+        return tuple(getattr(self, column) for column in ANSWER_COLUMNS)
 
 
 def db_time(value: datetime | None = None) -> str:
@@ -62,8 +106,9 @@ def set_collection_title(conn: Connection, collection_id: int, title: str) -> No
     conn.exec_driver_sql("UPDATE collection SET title = ? WHERE id = ?", (title, collection_id))
 
 
-def replace_sections(conn: Connection, collection_id: int, sections: Sequence[tuple], *, is_new: bool = False) -> list[int]:
-    """sections: (title, line, intro_md, intro_html). Returns the new ids in order.
+def replace_sections(conn: Connection, collection_id: int, sections: Sequence[SectionRow], *,
+                     is_new: bool = False) -> list[int]:
+    """Replaces the collection's sections; returns the new ids in order.
 
     is_new: the collection was inserted in this transaction, so it has no sections to delete."""
     if not is_new:
@@ -72,8 +117,8 @@ def replace_sections(conn: Connection, collection_id: int, sections: Sequence[tu
         return []
     conn.exec_driver_sql(
         "INSERT INTO section (collection_id, position, title, source_line, intro_md, intro_html) VALUES (?,?,?,?,?,?)",
-        [(collection_id, position, title, line, intro_md, intro_html)
-         for position, (title, line, intro_md, intro_html) in enumerate(sections)],
+        [(collection_id, position, s.title, s.source_line, s.intro_md, s.intro_html)
+         for position, s in enumerate(sections)],
     )
     rows = conn.exec_driver_sql("SELECT id FROM section WHERE collection_id = ? ORDER BY position", (collection_id,))
     return [row[0] for row in rows]
@@ -88,28 +133,25 @@ def ingested_questions(conn: Connection, collection_id: int) -> list[tuple[int, 
     return [tuple(row) for row in rows]
 
 
-QUESTION_COLUMNS = (
-    "section_id", "label", "title", "body_md", "body_html", "author", "page_ref", "source_line", "position",
-    "fingerprint",
-)
+QUESTION_COLUMNS = tuple(f.name for f in fields(QuestionRow))
 
 
-def insert_question(conn: Connection, collection_id: int, values: Sequence, now: str | None = None) -> int:
+def insert_question(conn: Connection, collection_id: int, row: QuestionRow, now: str | None = None) -> int:
     now = now or db_time()
     result = conn.exec_driver_sql(
         f"INSERT INTO question (collection_id, {', '.join(QUESTION_COLUMNS)}, origin, answer_count, answered,"
         " plus_one_count, last_activity_at, created_at, updated_at)"
         f" VALUES (?, {', '.join('?' * len(QUESTION_COLUMNS))}, 'ingested', 0, 0, 0, ?, ?, ?)",
-        (collection_id, *values, now, now, now),
+        (collection_id, *row.params(), now, now, now),
     )
     return result.lastrowid
 
 
-def update_question(conn: Connection, question_id: int, values: Sequence, now: str | None = None) -> None:
+def update_question(conn: Connection, question_id: int, row: QuestionRow, now: str | None = None) -> None:
     assignments = ", ".join(f"{column}=?" for column in QUESTION_COLUMNS)
     conn.exec_driver_sql(
         f"UPDATE question SET {assignments}, retired_at=NULL, updated_at=? WHERE id=?",
-        (*values, now or db_time(), question_id),
+        (*row.params(), now or db_time(), question_id),
     )
 
 
@@ -152,23 +194,24 @@ def ingested_answers(conn: Connection, question_id: int) -> list[tuple[int, str]
     return [tuple(row) for row in rows]
 
 
-ANSWER_COLUMNS = ("parent_id", "author", "body_md", "body_html", "source_line", "position", "fingerprint")
+ANSWER_COLUMNS = tuple(f.name for f in fields(AnswerRow))
 
 
-def insert_answer(conn: Connection, question_id: int, values: Sequence, now: str | None = None) -> int:
+def insert_answer(conn: Connection, question_id: int, row: AnswerRow, now: str | None = None) -> int:
     now = now or db_time()
     result = conn.exec_driver_sql(
         f"INSERT INTO answer (question_id, {', '.join(ANSWER_COLUMNS)}, origin, vote_score, created_at, updated_at)"
         f" VALUES (?, {', '.join('?' * len(ANSWER_COLUMNS))}, 'ingested', 0, ?, ?)",
-        (question_id, *values, now, now),
+        (question_id, *row.params(), now, now),
     )
     return result.lastrowid
 
 
-def update_answer(conn: Connection, answer_id: int, values: Sequence, now: str | None = None) -> None:
+def update_answer(conn: Connection, answer_id: int, row: AnswerRow, now: str | None = None) -> None:
     assignments = ", ".join(f"{column}=?" for column in ANSWER_COLUMNS)
     conn.exec_driver_sql(
-        f"UPDATE answer SET {assignments}, retired_at=NULL, updated_at=? WHERE id=?", (*values, now or db_time(), answer_id)
+        f"UPDATE answer SET {assignments}, retired_at=NULL, updated_at=? WHERE id=?",
+        (*row.params(), now or db_time(), answer_id),
     )
 
 
