@@ -34,7 +34,7 @@ class QuestionRow:
     page_ref: str | None
     source_line: int | None
     position: int
-    fingerprint: str | None  # None: a row ingest does not own
+    fingerprint: str
 
     def params(self) -> tuple:
         """The values in QUESTION_COLUMNS order, for the driver."""
