@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
+from app import urls
 from app.db.models import DemoRun
 from app.db.queries import content as content_queries
 from app.db.queries import demos as queries
@@ -41,11 +42,11 @@ KEEPALIVE_EVERY = 15  # polls between SSE comments that keep proxies from closin
 
 
 def demo_url(slug: str) -> str:
-    return f"/demos/{slug}"
+    return urls.demo(slug)
 
 
 def run_url(run_id: str) -> str:
-    return f"/runs/{run_id}"
+    return urls.run(run_id)
 
 
 def prefilled_demo_url(slug: str, params: dict, **extra) -> str:
@@ -76,7 +77,7 @@ def _summary(spec: DemoSpec) -> dict:
     return dict(
         slug=spec.slug, title=spec.title, summary=spec.summary, version=spec.version, gpu_aware=spec.gpu_aware,
         questions=[QuestionRefPublic(where=q.where, note=q.note) for q in spec.questions],
-        citations=list(spec.citations), url=demo_url(spec.slug), api_url=f"/api/v1/demos/{spec.slug}",
+        citations=list(spec.citations), url=demo_url(spec.slug), api_url=urls.api(urls.demo(spec.slug)),
     )
 
 
@@ -102,7 +103,7 @@ def demo_detail(session: Session, slug: str) -> DemoDetail:
     for link, question in queries.links_for_demo(session, slug):
         params = json.loads(link.params_json or "{}")
         linked.append(LinkedQuestion(
-            id=question.id, label=question.label, title=question.title, url=f"/questions/{question.id}",
+            id=question.id, label=question.label, title=question.title, url=urls.question(question.id),
             params=params, demo_url=prefilled_demo_url(slug, params),
         ))
     return DemoDetail(
@@ -122,7 +123,7 @@ def demo_detail(session: Session, slug: str) -> DemoDetail:
         boundary_runs_url=f"/api/v1/demos/{slug}/boundary-runs" if sweep is not None else None,
         devices=list(DEVICES),
         default_seed=DEFAULT_SEED,
-        runs_url=f"/api/v1/demos/{slug}/runs",
+        runs_url=urls.demo_runs(slug),
         linked_questions=linked,
     )
 
@@ -162,7 +163,7 @@ def run_public(run: DemoRun, live_progress: dict | None = None) -> RunPublic:
         torch_version=run.torch_version, cached=run.cached_from is not None, cached_from=run.cached_from,
         progress=progress, result=result, error=run.error, wall_ms=run.wall_ms, created_at=run.created_at,
         started_at=run.started_at, finished_at=run.finished_at, url=run_url(run.id),
-        api_url=f"/api/v1/runs/{run.id}", events_url=f"/api/v1/runs/{run.id}/events",
+        api_url=urls.api(urls.run(run.id)), events_url=urls.run_events(run.id),
         reproduce_url=prefilled_demo_url(run.demo_slug, params, seed=run.seed, device=run.device_requested),
     )
 

@@ -14,6 +14,7 @@ from collections import Counter
 
 from sqlmodel import Session
 
+from app import urls
 from app.db.queries import search as queries
 from app.schemas.content import QuestionLink
 from app.search.query import WEIGHT_PLAIN, WEIGHT_TOPIC
@@ -30,7 +31,7 @@ WITH_ANSWERS_WEIGHTS = {**QUESTION_WEIGHTS, "answers": 0.25}
 
 def _link(question_id: int, label: str | None, title: str, answered: bool, collection_title: str) -> QuestionLink:
     # A label ("#18", "2") means something only inside its collection: related links cross them.
-    return QuestionLink(id=question_id, label=label, title=title, answered=answered, url=f"/questions/{question_id}",
+    return QuestionLink(id=question_id, label=label, title=title, answered=answered, url=urls.question(question_id),
                         collection_title=collection_title)
 
 

@@ -7,8 +7,9 @@ from collections.abc import Iterable
 
 from sqlmodel import Session
 
-from app.errors import AppError
+from app import urls
 from app.db.queries import search as queries
+from app.errors import AppError
 from app.search.highlight import Highlighter
 from app.search.query import ParsedQuery, corrected_query, parse_query, quote
 from app.search.ranking import FREQUENCY_CAP, clauses_for, rank
@@ -20,10 +21,6 @@ MAX_LIMIT = 50
 TOTAL_CAP = 1000  # results are counted this far ("1,000개 이상"): counting costs a scan of every match
 MAX_OFFSET = TOTAL_CAP
 STATUSES = {"answered": True, "unanswered": False, "all": None, None: None, "": None}
-
-
-def question_url(question_id: int) -> str:
-    return f"/questions/{question_id}"
 
 
 class Vocabulary:
@@ -77,7 +74,7 @@ def _hits(conn, parsed: ParsedQuery, dictionary: TermDictionary, ranked: list[qu
                 answered=answered,
                 snippet=str(highlighter.snippet(body, answers)),
                 score=row.score,
-                url=question_url(row.question_id),
+                url=urls.question(row.question_id),
             )
         )
     return items

@@ -30,9 +30,9 @@ from sqlmodel import Session
 from app.db.models import ORIGIN_POSTED, Answer, Collection
 from app.db.queries import export as queries
 from app.ingest.shapes import parse_document, write_document
+from app.ingest.shapes.writing import FileDump, QuestionItem, SectionItem, ThreadItem
 from app.render.images import MEDIA_PREFIX
 from app.render.media import image_resolver
-from app.ingest.shapes.writing import FileDump, QuestionItem, SectionItem, ThreadItem
 
 POSTED_SECTION = "이 사이트에서 올린 질문"
 COMPANION_SUFFIX = ".posted.md"

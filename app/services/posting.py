@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from app import urls
 from app.clock import now_utc
 from app.db.models import ORIGIN_POSTED, Answer, Collection, IdempotencyKey, Question, Revision, User
 from app.db.queries import writes as queries
@@ -30,13 +31,20 @@ POSTED_POSITION_BASE = 1_000_000  # posted rows sort after every ingested row
 
 @dataclass
 class WriteResult:
-    """What a write answers with: the API turns it into JSON + Location, a form into a redirect."""
+    """What a write gives back: the new post's public fields (with its `url` and `api_url`), and
+    whether it is the first result of an earlier submit with the same key. The API answers 201 with
+    Location: api_url; a form redirects to url."""
 
-    status_code: int
-    location: str
-    page_url: str
     payload: dict[str, Any] = field(default_factory=dict)
     replayed: bool = False
+
+    @property
+    def url(self) -> str:
+        return self.payload["url"]
+
+    @property
+    def api_url(self) -> str:
+        return self.payload["api_url"]
 
 
 def render(markdown: str) -> str:
@@ -70,27 +78,19 @@ def _recall(session: Session, key: str | None) -> WriteResult | None:
     if row is None:
         return None
     data = json.loads(row.response_json or "{}")
-    return WriteResult(row.status_code, row.location or "", data.get("page_url", ""), data.get("payload", {}),
-                       replayed=True)
+    return WriteResult(data.get("payload", {}), replayed=True)
 
 
 def _remember(session: Session, key: str | None, user: User, result: WriteResult) -> None:
     if key is None:
         return
-    session.add(IdempotencyKey(key=key, user_id=user.id, created_at=now_utc(), status_code=result.status_code, location=result.location,
-                               response_json=json.dumps({"page_url": result.page_url, "payload": result.payload},
-                                                        ensure_ascii=False, default=str)))
+    # status_code and location are columns of the table; every write that can be replayed is a creation.
+    session.add(IdempotencyKey(key=key, user_id=user.id, created_at=now_utc(), status_code=201,
+                               location=result.api_url,
+                               response_json=json.dumps({"payload": result.payload}, ensure_ascii=False, default=str)))
 
 
 # --- helpers --------------------------------------------------------------------------------
-
-
-def question_page(question_id: int) -> str:
-    return f"/questions/{question_id}"
-
-
-def answer_page(question_id: int, answer_id: int) -> str:
-    return f"/questions/{question_id}#answer-{answer_id}"
 
 
 def question_payload(question: Question, collection: Collection) -> dict:
@@ -99,7 +99,7 @@ def question_payload(question: Question, collection: Collection) -> dict:
         "author": question.author, "origin": question.origin, "collection": collection.slug,
         "created_at": question.created_at.isoformat(), "updated_at": question.updated_at.isoformat(),
         "deleted": question.deleted_at is not None,
-        "url": question_page(question.id), "api_url": f"/api/v1/questions/{question.id}",
+        "url": urls.question(question.id), "api_url": urls.api(urls.question(question.id)),
     }
 
 
@@ -110,7 +110,8 @@ def answer_payload(answer: Answer) -> dict:
         "body_md": "" if deleted else answer.body_md, "body_html": "" if deleted else answer.body_html,
         "author": None if deleted else answer.author, "origin": answer.origin, "vote_score": answer.vote_score,
         "created_at": answer.created_at.isoformat(), "updated_at": answer.updated_at.isoformat(),
-        "deleted": deleted, "url": answer_page(answer.question_id, answer.id), "api_url": f"/api/v1/answers/{answer.id}",
+        "deleted": deleted, "url": urls.answer(answer.question_id, answer.id),
+        "api_url": urls.api_answer(answer.id),
     }
 
 
@@ -183,8 +184,7 @@ def create_question(session: Session, user: User, *, title: str, body: str, coll
         session.add(Revision(question_id=question.id, user_id=user.id, title=title, body_md=body, created_at=now))
         _finish(session, [question.id])
         session.refresh(question)
-        result = WriteResult(201, f"/api/v1/questions/{question.id}", question_page(question.id),
-                             question_payload(question, target))
+        result = WriteResult(question_payload(question, target))
         _remember(session, key, user, result)
     return result
 
@@ -211,8 +211,7 @@ def create_answer(session: Session, user: User, *, question_id: int | None = Non
         session.flush()
         session.add(Revision(answer_id=answer.id, user_id=user.id, body_md=body, created_at=now))
         _finish(session, [question_id])
-        result = WriteResult(201, f"/api/v1/answers/{answer.id}", answer_page(question_id, answer.id),
-                             answer_payload(answer))
+        result = WriteResult(answer_payload(answer))
         _remember(session, key, user, result)
     return result
 

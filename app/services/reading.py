@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from urllib.parse import quote
 
 from sqlmodel import Session
 
+from app import urls
 from app.db import queries
 from app.db.models import Answer, Collection, Question, Reaction
 from app.db.queries import content
@@ -38,18 +38,6 @@ MAX_PER_PAGE = 100
 EXCERPT_CHARS = 140
 
 
-def question_url(question_id: int) -> str:
-    return f"/questions/{question_id}"
-
-
-def collection_url(slug: str) -> str:
-    return f"/collections/{slug}"
-
-
-def author_url(name: str) -> str:
-    return f"/authors/{quote(name, safe='')}"
-
-
 def _collection_public(collection: Collection, total: int, answered: int) -> CollectionPublic:
     return CollectionPublic(
         slug=collection.slug,
@@ -59,7 +47,7 @@ def _collection_public(collection: Collection, total: int, answered: int) -> Col
         question_count=total,
         answered_count=answered,
         unanswered_count=total - answered,
-        url=collection_url(collection.slug),
+        url=urls.collection(collection.slug),
     )
 
 
@@ -116,7 +104,7 @@ def question_summaries(session: Session, questions: list[Question]) -> list[Ques
                 source=SourceRef(path=path if q.origin == "ingested" else None, line=q.source_line),
                 origin=q.origin,
                 last_activity_at=q.last_activity_at,
-                url=question_url(q.id),
+                url=urls.question(q.id),
             )
         )
     return items
@@ -152,7 +140,7 @@ def _link(question) -> QuestionLink | None:
         return None
     return QuestionLink(
         id=question.id, label=question.label, title=question.title, answered=question.answered,
-        url=question_url(question.id),
+        url=urls.question(question.id),
     )
 
 
@@ -230,7 +218,7 @@ def question_detail(session: Session, question_id: int) -> QuestionDetail:
         accepted_answer_id=question.accepted_answer_id,
         origin=question.origin,
         collection=CollectionRef(
-            slug=collection.slug, title=collection.title, kind=collection.kind, url=collection_url(collection.slug)
+            slug=collection.slug, title=collection.title, kind=collection.kind, url=urls.collection(collection.slug)
         ),
         section=section.title if section else None,
         source=SourceRef(path=source_path, line=question.source_line),
@@ -247,7 +235,7 @@ def question_detail(session: Session, question_id: int) -> QuestionDetail:
         updated_at=question.updated_at,
         last_activity_at=question.last_activity_at,
         newest_answer_id=_newest_posted(answers),
-        url=question_url(question.id),
+        url=urls.question(question.id),
     )
 
 
@@ -258,7 +246,7 @@ def _newest_posted(answers: list[Answer]) -> int | None:
 
 
 def _author_public(name: str, questions: int, answers: int) -> AuthorPublic:
-    return AuthorPublic(name=name, question_count=questions, answer_count=answers, url=author_url(name))
+    return AuthorPublic(name=name, question_count=questions, answer_count=answers, url=urls.author(name))
 
 
 def list_authors(session: Session, *, page: int = 1, per_page: int = 50) -> AuthorPage:
@@ -289,7 +277,7 @@ def author_detail(session: Session, name: str, *, page: int = 1, per_page: int =
         AnswerRef(
             id=answer.id, question=_link(question), excerpt=excerpt(answer.body_md),
             is_reply=answer.parent_id is not None, created_at=answer.created_at,
-            url=f"{question_url(question.id)}#answer-{answer.id}",
+            url=urls.answer(question.id, answer.id),
         )
         for answer, question in rows
     ]

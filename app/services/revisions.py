@@ -12,9 +12,10 @@ from difflib import SequenceMatcher
 
 from sqlmodel import Session
 
+from app import urls
 from app.db.queries import writes as queries
 from app.schemas.content import DiffLine, DiffSegment, RevisionHistory, RevisionPublic
-from app.services.posting import answer_page, live_answer, live_question, question_page
+from app.services.posting import live_answer, live_question
 
 CONTEXT_LINES = 3
 
@@ -104,13 +105,13 @@ def _history(rows, names: dict[int, str], url: str, json_url: str, kind: str, it
 def question_history(session: Session, question_id: int) -> RevisionHistory:
     question = live_question(session, question_id)
     rows = queries.question_revisions(session, question_id)
-    return _history(rows, queries.display_names(session, {r.user_id for r in rows}), question_page(question_id),
-                    f"/api/v1/questions/{question_id}/revisions", "question", question_id, question.title)
+    return _history(rows, queries.display_names(session, {r.user_id for r in rows}), urls.question(question_id),
+                    urls.api(urls.question_revisions(question_id)), "question", question_id, question.title)
 
 
 def answer_history(session: Session, answer_id: int) -> RevisionHistory:
     answer = live_answer(session, answer_id)
     rows = queries.answer_revisions(session, answer_id)
     return _history(rows, queries.display_names(session, {r.user_id for r in rows}),
-                    answer_page(answer.question_id, answer_id), f"/api/v1/answers/{answer_id}/revisions",
+                    urls.answer(answer.question_id, answer_id), urls.api(urls.answer_revisions(answer_id)),
                     "answer", answer_id, live_question(session, answer.question_id).title)

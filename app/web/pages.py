@@ -10,6 +10,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 
+from app import urls
 from app.http.deps import SessionDep
 from app.http.params import IdPath, PageQuery, PerPageQuery, SortQuery, StatusQuery
 from app.schemas.content import CollectionDetail, QuestionSummary, SectionPublic
@@ -113,7 +114,7 @@ def collection_page(
 ):
     detail = reading.collection_detail(session, slug, status=status, page=page, per_page=per_page)
     status = None if status == "all" else status
-    path = reading.collection_url(slug)
+    path = urls.collection(slug)
     return render(request, "reading/collection.html", {
         "collection": detail, "status": status,
         "groups": outline(detail, include_empty=status is None),

@@ -9,6 +9,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from app import urls
 from app.config import Settings
 from app.demos.params import display_value, labelled_values, param_pairs
 from app.demos.registry import get_demo
@@ -49,6 +50,7 @@ def make_templates(settings: Settings) -> Jinja2Templates:
     env = templates.env
     env.globals["KIND_NAMES"] = KIND_NAMES
     env.globals["site_name"] = "질문창고"
+    env.globals["urls"] = urls  # templates build addresses as the services do
     env.filters["datetime"] = format_datetime
     env.filters["kind_name"] = lambda kind: KIND_NAMES.get(kind, kind)
     env.filters["field_label"] = lambda field: FIELD_LABELS.get(field, field)

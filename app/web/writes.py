@@ -12,6 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from app import urls
 from app.auth.deps import Csrf, HtmlUser
 from app.auth.limits import limit_posts
 from app.errors import AppError
@@ -69,7 +70,7 @@ def ask(request: Request, session: SessionDep, user: HtmlUser, title: Title, bod
         return rejected(request, "writes/ask.html", {
             "collections": reading.list_collections(session), "collection": collection, "title": title,
             "body": body}, exc)
-    return redirect(result.page_url)
+    return redirect(result.url)
 
 
 def _answer_or_reply(request, session, user, body, form_token, *, question_id=None, parent_answer_id=None):
@@ -82,7 +83,7 @@ def _answer_or_reply(request, session, user, body, form_token, *, question_id=No
             raise
         return rejected(request, "writes/answer_retry.html", {
             "question_id": question_id, "parent_answer_id": parent_answer_id, "body": body}, exc)
-    return redirect(result.page_url)
+    return redirect(result.url)
 
 
 @router.post("/questions/{question_id}/answers", dependencies=[Csrf])
@@ -101,7 +102,7 @@ def edit_question_form(request: Request, session: SessionDep, user: HtmlUser, qu
     if question.user_id != user.id:
         raise AppError(403, "내가 쓴 글만 고칠 수 있습니다.", code="not_owner")
     return render(request, "writes/edit.html", {"kind": "question", "item_id": question_id, "title": question.title,
-                                                "body": question.body_md, "back": posting.question_page(question_id)})
+                                                "body": question.body_md, "back": urls.question(question_id)})
 
 
 @router.post("/questions/{question_id}/edit", dependencies=[Csrf])
@@ -112,8 +113,8 @@ def edit_question(request: Request, session: SessionDep, user: HtmlUser, questio
         if not _rejected(exc):
             raise
         return rejected(request, "writes/edit.html", {"kind": "question", "item_id": question_id, "title": title,
-                                                      "body": body, "back": posting.question_page(question_id)}, exc)
-    return redirect(posting.question_page(question_id))
+                                                      "body": body, "back": urls.question(question_id)}, exc)
+    return redirect(urls.question(question_id))
 
 
 @router.get("/answers/{answer_id}/edit", response_class=HTMLResponse)
@@ -122,7 +123,7 @@ def edit_answer_form(request: Request, session: SessionDep, user: HtmlUser, answ
     if answer.user_id != user.id:
         raise AppError(403, "내가 쓴 글만 고칠 수 있습니다.", code="not_owner")
     return render(request, "writes/edit.html", {"kind": "answer", "item_id": answer_id, "body": answer.body_md,
-                                                "back": posting.answer_page(answer.question_id, answer_id)})
+                                                "back": urls.answer(answer.question_id, answer_id)})
 
 
 @router.post("/answers/{answer_id}/edit", dependencies=[Csrf])
@@ -134,7 +135,7 @@ def edit_answer(request: Request, session: SessionDep, user: HtmlUser, answer_id
             raise
         answer = posting.live_answer(session, answer_id)
         return rejected(request, "writes/edit.html", {"kind": "answer", "item_id": answer_id, "body": body,
-                                                      "back": posting.answer_page(answer.question_id, answer_id)}, exc)
+                                                      "back": urls.answer(answer.question_id, answer_id)}, exc)
     return redirect(payload["url"])
 
 
@@ -147,7 +148,7 @@ def delete_question(session: SessionDep, user: HtmlUser, question_id: IdPath):
 @router.post("/answers/{answer_id}/delete", dependencies=[Csrf])
 def delete_answer(session: SessionDep, user: HtmlUser, answer_id: IdPath):
     question_id = posting.delete_answer(session, user, answer_id)
-    return redirect(posting.question_page(question_id))
+    return redirect(urls.question(question_id))
 
 
 @router.post("/questions/{question_id}/vote", dependencies=[Csrf])
@@ -158,7 +159,7 @@ def toggle_question_vote(session: SessionDep, user: HtmlUser, question_id: IdPat
         if exc.code != "already_voted":
             raise
         voting.unvote_question(session, user, question_id)
-    return redirect(posting.question_page(question_id))
+    return redirect(urls.question(question_id))
 
 
 @router.post("/answers/{answer_id}/vote", dependencies=[Csrf])
@@ -170,13 +171,13 @@ def toggle_answer_vote(session: SessionDep, user: HtmlUser, answer_id: IdPath):
             raise
         result = voting.unvote_answer(session, user, answer_id)
     answer = posting.live_answer(session, result["answer_id"])
-    return redirect(posting.answer_page(answer.question_id, answer_id))
+    return redirect(urls.answer(answer.question_id, answer_id))
 
 
 @router.post("/questions/{question_id}/accept", dependencies=[Csrf])
 def accept(session: SessionDep, user: HtmlUser, question_id: IdPath, answer_id: IdForm):
     voting.accept_answer(session, user, question_id, answer_id or None)
-    return redirect(posting.question_page(question_id))
+    return redirect(urls.question(question_id))
 
 
 @router.post("/preview", dependencies=[Csrf], response_class=HTMLResponse)

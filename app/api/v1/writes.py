@@ -8,6 +8,7 @@ from fastapi import APIRouter, Header, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from app import urls
 from app.auth.deps import ApiUser
 from app.auth.limits import limit_posts
 from app.http.deps import SessionDep
@@ -47,10 +48,10 @@ class PreviewRequest(BaseModel):
 
 
 def created(result: posting.WriteResult) -> JSONResponse:
-    headers = {"Location": result.location}
+    headers = {"Location": result.api_url}
     if result.replayed:
         headers["Idempotent-Replayed"] = "true"
-    return JSONResponse(result.payload, status_code=result.status_code, headers=headers)
+    return JSONResponse(result.payload, status_code=201, headers=headers)
 
 
 @router.post("/questions", status_code=201, summary="질문하기", responses=ERRORS)
@@ -107,7 +108,7 @@ def delete_answer(session: SessionDep, user: ApiUser, answer_id: IdPath):
 @router.post("/questions/{question_id}/votes", status_code=201, summary="나도 궁금해요 (+1)", responses=ERRORS)
 def vote_question(session: SessionDep, user: ApiUser, question_id: IdPath):
     result = voting.vote_question(session, user, question_id)
-    return JSONResponse(result, status_code=201, headers={"Location": f"/api/v1/questions/{question_id}"})
+    return JSONResponse(result, status_code=201, headers={"Location": urls.api(urls.question(question_id))})
 
 
 @router.delete("/questions/{question_id}/votes", summary="+1 취소", responses=ERRORS)
@@ -118,7 +119,7 @@ def unvote_question(session: SessionDep, user: ApiUser, question_id: IdPath):
 @router.post("/answers/{answer_id}/votes", status_code=201, summary="답변 추천", responses=ERRORS)
 def vote_answer(session: SessionDep, user: ApiUser, answer_id: IdPath):
     result = voting.vote_answer(session, user, answer_id)
-    return JSONResponse(result, status_code=201, headers={"Location": f"/api/v1/answers/{answer_id}"})
+    return JSONResponse(result, status_code=201, headers={"Location": urls.api_answer(answer_id)})
 
 
 @router.delete("/answers/{answer_id}/votes", summary="추천 취소", responses=ERRORS)
