@@ -54,6 +54,11 @@ def demo_runs(slug: str) -> str:
     return api(f"{demo(slug)}/runs")
 
 
+def demo_boundary_runs(slug: str) -> str:
+    """Where a boundary run (one parameter swept) of this demo is started (POST)."""
+    return api(f"{demo(slug)}/boundary-runs")
+
+
 def run(run_id: str) -> str:
     return f"/runs/{run_id}"
 

@@ -120,7 +120,7 @@ def demo_detail(session: Session, slug: str) -> DemoDetail:
         verdict_at_breaking=(_preset_verdict(session, spec, spec.breaking)
                              if spec.claims and spec.breaking is not None else None),
         boundary=SweepPublic(param=sweep.param, values=list(sweep.values)) if sweep is not None else None,
-        boundary_runs_url=f"/api/v1/demos/{slug}/boundary-runs" if sweep is not None else None,
+        boundary_runs_url=urls.demo_boundary_runs(slug) if sweep is not None else None,
         devices=list(DEVICES),
         default_seed=DEFAULT_SEED,
         runs_url=urls.demo_runs(slug),

@@ -121,7 +121,7 @@ def collection_page(
         "pager": pager(detail.questions, path, 50, status=status),
         "status_urls": {value: with_query(path, status=value) for value in (None, "answered", "unanswered")},
         "canonical_url": canonical(request, path, status=status, page=page),
-        "json_url": with_query(f"/api/v1/collections/{slug}", status=status, page=page,
+        "json_url": with_query(urls.api(urls.collection(slug)), status=status, page=page,
                                per_page=None if per_page == 50 else per_page),
     })
 
@@ -132,7 +132,7 @@ def question_page(request: Request, session: SessionDep, question_id: IdPath):
     return render(request, "reading/question.html", {
         "question": question,
         "canonical_url": canonical(request, question.url),
-        "json_url": f"/api/v1/questions/{question.id}",
+        "json_url": urls.api(urls.question(question.id)),
     })
 
 
@@ -221,7 +221,7 @@ def author_page(
     return render(request, "reading/author.html", {
         "author": author, "pager": pager(longer, author.url, 20), "collection_titles": collection_titles(session),
         "canonical_url": canonical(request, author.url, page=page),
-        "json_url": with_query(f"/api/v1{author.url}", page=page, per_page=None if per_page == 20 else per_page),
+        "json_url": with_query(urls.api(author.url), page=page, per_page=None if per_page == 20 else per_page),
     })
 
 
