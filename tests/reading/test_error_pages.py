@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.reading.html import Page
+from tests.reading.page_reader import Page
 
 HTML = {"Accept": "text/html"}
 

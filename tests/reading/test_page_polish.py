@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from tests.reading.html import Page
+from tests.reading.page_reader import Page
 
 HTML = {"Accept": "text/html"}
 

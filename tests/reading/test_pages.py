@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.reading.html import Page
+from tests.reading.page_reader import Page
 
 HTML = {"Accept": "text/html"}
 BASE = "http://127.0.0.1:8000"

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from tests.reading import contract
-from tests.reading.html import Page
+from tests.reading.page_reader import Page
 from tests.render.xss_corpus import unsafe_parts
 
 HTML = {"Accept": "text/html"}
