@@ -34,6 +34,8 @@ class DemoSummary(BaseModel):
     summary: str
     version: str
     gpu_aware: bool
+    # Concept ids of the term dictionary (content/search/terms.tsv) the experiment demonstrates.
+    concepts: list[str]
     questions: list[QuestionRefPublic]
     citations: list[Citation]
     url: str

@@ -76,6 +76,7 @@ def get_spec_or_404(slug: str) -> DemoSpec:
 def _summary(spec: DemoSpec) -> dict:
     return dict(
         slug=spec.slug, title=spec.title, summary=spec.summary, version=spec.version, gpu_aware=spec.gpu_aware,
+        concepts=list(spec.concepts),
         questions=[QuestionRefPublic(where=q.where, note=q.note) for q in spec.questions],
         citations=list(spec.citations), url=demo_url(spec.slug), api_url=urls.api(urls.demo(spec.slug)),
     )
