@@ -67,43 +67,17 @@ def lr_grid(lr_max: float) -> list[float]:
     return [lr_max / GRID_FACTOR ** (GRID_POINTS - 1 - i) for i in range(GRID_POINTS)]
 
 
-def _teachers(seeds, device):
-    """Per seed: a random teacher MLP whose outputs have unit variance on N(0, I) inputs."""
-    import torch
-
-    from app.demos.batched import generator
-
-    w1s, w2s = [], []
-    for seed in seeds:
-        gen = generator(seed * 7919 + 1)
-        w1 = torch.randn(INPUTS, TEACHER_HIDDEN, generator=gen) / math.sqrt(INPUTS)
-        w2 = torch.randn(TEACHER_HIDDEN, 1, generator=gen)
-        probe = torch.relu(torch.randn(4096, INPUTS, generator=gen) @ w1) @ w2
-        w1s.append(w1)
-        w2s.append((w2 - 0) / probe.std())
-    return torch.stack(w1s).to(device), torch.stack(w2s).to(device)
-
-
-def _sample(teachers, generators, count: int, device):
-    """``count`` fresh (input, noisy target) pairs per seed: (S, count, INPUTS) and (S, count, 1)."""
-    import torch
-
-    w1, w2 = teachers
-    x = torch.stack([torch.randn(count, INPUTS, generator=gen) for gen in generators]).to(device)
-    noise = torch.stack([torch.randn(count, 1, generator=gen) for gen in generators]).to(device)
-    return x, torch.relu(x @ w1) @ w2 + NOISE * noise
-
-
 def run(params: Params, device, progress, seeds) -> Measurement:
     import torch
 
     from app.demos.batched import SGD, best_per_seed, generator, init_mlp, mlp_forward, per_model_mse
+    from app.demos.synthetic import regression_teachers, sample_regression
 
     seeds = list(seeds)
     S, L, A = len(seeds), GRID_POINTS, len(SCHEDULES)
-    teachers = _teachers(seeds, device)
+    teachers = regression_teachers(seeds, INPUTS, TEACHER_HIDDEN, device)
     held_out = [generator(s * 7919 + 2) for s in seeds]
-    val, test = _sample(teachers, held_out, N_VAL, device), _sample(teachers, held_out, N_TEST, device)
+    val, test = (sample_regression(teachers, held_out, count, NOISE, device) for count in (N_VAL, N_TEST))
     models = A * L * S
     # Model i: schedule i // (L*S), grid point (i // S) % L, seed i % S (init_mlp's layout).
     seed_of = torch.arange(models, device=device) % S
@@ -127,7 +101,7 @@ def run(params: Params, device, progress, seeds) -> Measurement:
     curve_steps: list[int] = [0]
     curves = [initial]
     for step in range(params.steps):
-        x, y = _sample(teachers, stream, params.batch_size, device)
+        x, y = sample_regression(teachers, stream, params.batch_size, NOISE, device)
         per_model_mse(mlp_forward(weights, x[seed_of]), y[seed_of]).sum().backward()
         optimizer.step(factors[step])
         if (step + 1) % every == 0 or step + 1 == params.steps:
