@@ -25,7 +25,8 @@ def test_scaling_the_rate_with_the_batch_keeps_the_small_batch_loss():
 def test_far_past_the_stability_limit_the_scaled_rate_diverges():
     result = run(SLUG, **get_demo(SLUG).breaking.model_dump())
     assert result.verdict == "does_not_hold"
-    assert result.summaries["test_loss_scaled"].per_seed == [None, None, None]  # no seed gave a finite loss
+    losses = result.summaries["test_loss_scaled"].per_seed
+    assert all(loss is None or loss > 100 for loss in losses)  # the target's variance is 1.25
     assert "발산했습니다" in result.conclusion
     assert "선형 규칙의 절반에도 못 미쳤습니다" in result.conclusion
 
