@@ -130,8 +130,14 @@ class Adam:
         self.lr = torch.as_tensor(lr, dtype=torch.float32, device=device).expand(count).clone()
         self.weight_decay = torch.as_tensor(weight_decay, dtype=torch.float32, device=device).expand(count).clone()
         self.betas, self.eps = betas, eps
-        self.decoupled = torch.as_tensor(decoupled, device=device).expand(count).clone().float()
+        decoupled = torch.as_tensor(decoupled, device=device).expand(count).float()
         self.corrected = torch.as_tensor(bias_correction, device=device).expand(count).clone().float()
+        # Per-model factors shaped for broadcasting once, not at every step.
+        self._lr = [per_model(self.lr, p) for p in self.params]
+        l2 = self.weight_decay * (1 - decoupled)
+        shrink = self.lr * self.weight_decay * decoupled
+        self._l2 = [per_model(l2, p) for p in self.params] if bool((l2 != 0).any()) else None
+        self._shrink = [1 - per_model(shrink, p) for p in self.params] if bool((shrink != 0).any()) else None
         self.m = [torch.zeros_like(p) for p in self.params]
         self.v = [torch.zeros_like(p) for p in self.params]
         self.t = 0
@@ -145,15 +151,14 @@ class Adam:
         c1 = 1 - self.corrected * beta1 ** self.t
         c2 = 1 - self.corrected * beta2 ** self.t
         with torch.no_grad():
-            for p, m, v in zip(self.params, self.m, self.v):
-                lr = per_model(self.lr, p) * lr_factor
-                decoupled = per_model(self.decoupled, p)
-                decay = per_model(self.weight_decay, p)
-                grad = p.grad + (1 - decoupled) * decay * p
+            for k, (p, m, v) in enumerate(zip(self.params, self.m, self.v)):
+                grad = p.grad if self._l2 is None else p.grad + self._l2[k] * p
                 m.mul_(beta1).add_(grad, alpha=1 - beta1)
                 v.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
-                p.mul_(1 - decoupled * lr * decay)
-                p.sub_(lr * (m / per_model(c1, p)) / ((v / per_model(c2, p)).sqrt() + self.eps))
+                if self._shrink is not None:
+                    p.mul_(self._shrink[k] if lr_factor == 1.0 else 1 - (1 - self._shrink[k]) * lr_factor)
+                denominator = (v / per_model(c2, p)).sqrt_().add_(self.eps)
+                p.sub_((self._lr[k] * lr_factor / per_model(c1, p)) * m / denominator)
                 p.grad = None
 
 

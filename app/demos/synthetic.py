@@ -41,3 +41,36 @@ def sample_regression(teachers: tuple[Any, Any], generators: Sequence[Any], coun
     x = torch.stack([torch.randn(count, w1.shape[1], generator=gen) for gen in generators]).to(device)
     eps = torch.stack([torch.randn(count, 1, generator=gen) for gen in generators]).to(device)
     return x, torch.relu(x @ w1) @ w2 + noise * eps
+
+
+def teacher_classification(seeds: Sequence[int], count: int, inputs: int, classes: int, hidden: int,
+                           label_noise: float, device: Any) -> tuple[Any, Any]:
+    """Per seed ``count`` inputs N(0, I) labelled by a random teacher MLP (argmax of its outputs), a
+    ``label_noise`` fraction of labels replaced by uniformly random classes: (S, count, inputs), (S, count)."""
+    import torch
+
+    from app.demos.batched import generator
+
+    xs, ys = [], []
+    for seed in seeds:
+        gen = generator(seed * 7919 + 1)
+        x = torch.randn(count, inputs, generator=gen)
+        w1 = torch.randn(inputs, hidden, generator=gen) / math.sqrt(inputs)
+        w2 = torch.randn(hidden, classes, generator=gen)
+        y = (torch.relu(x @ w1) @ w2).argmax(dim=1)
+        if label_noise > 0:
+            flip = torch.rand(count, generator=gen) < label_noise
+            y = torch.where(flip, torch.randint(0, classes, (count,), generator=gen), y)
+        xs.append(x)
+        ys.append(y)
+    return torch.stack(xs).to(device), torch.stack(ys).to(device)
+
+
+def split(data: tuple[Any, Any], sizes: Sequence[int]) -> list[tuple[Any, Any]]:
+    """Consecutive slices along the example axis: [(x[:, :a], y[:, :a]), (x[:, a:a+b], ...), ...]."""
+    x, y = data
+    parts, start = [], 0
+    for size in sizes:
+        parts.append((x[:, start:start + size], y[:, start:start + size]))
+        start += size
+    return parts

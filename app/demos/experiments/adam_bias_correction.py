@@ -54,35 +54,16 @@ def lr_grid(lr_max: float) -> list[float]:
     return [lr_max / GRID_FACTOR ** (GRID_POINTS - 1 - i) for i in range(GRID_POINTS)]
 
 
-def _data(seeds, n_train: int, device):
-    """Per seed: inputs N(0, I) labelled by a random teacher MLP."""
-    import torch
-
-    from app.demos.batched import generator
-
-    n = n_train + N_VAL + N_TEST
-    xs, ys = [], []
-    for seed in seeds:
-        gen = generator(seed * 7919 + 1)
-        x = torch.randn(n, INPUTS, generator=gen)
-        w1 = torch.randn(INPUTS, TEACHER_HIDDEN, generator=gen) / math.sqrt(INPUTS)
-        w2 = torch.randn(TEACHER_HIDDEN, CLASSES, generator=gen)
-        y = (torch.relu(x @ w1) @ w2).argmax(dim=1)
-        xs.append(x)
-        ys.append(y)
-    x, y = torch.stack(xs).to(device), torch.stack(ys).to(device)
-    a, b = n_train, n_train + N_VAL
-    return (x[:, :a], y[:, :a]), (x[:, a:b], y[:, a:b]), (x[:, b:], y[:, b:])
-
-
 def run(params: Params, device, progress, seeds) -> Measurement:
     import torch
 
     from app.demos.batched import Adam, best_per_seed, generator, init_mlp, mlp_forward, per_model_cross_entropy
+    from app.demos.synthetic import split, teacher_classification
 
     seeds = list(seeds)
     S, L, A = len(seeds), GRID_POINTS, len(ARMS)
-    train, val, test = _data(seeds, params.n_train, device)
+    data = teacher_classification(seeds, params.n_train + N_VAL + N_TEST, INPUTS, CLASSES, TEACHER_HIDDEN, 0.0, device)
+    train, val, test = split(data, [params.n_train, N_VAL, N_TEST])
     grid = lr_grid(params.lr_max)
     # One stack for both arms, all starting from the same weights: model i is arm i // (L*S) (0: with the
     # correction), grid point (i // S) % L, seed i % S.
