@@ -193,52 +193,6 @@ def test_feature_scaling_conclusion_follows_the_numbers():
     assert "차이가 크지 않았습니다" in alike.conclusion and "발산하지 않았습니다" in alike.conclusion
 
 
-# optimizers ----------------------------------------------------------------------------------------
-
-
-def test_momentum_crosses_the_ravine_floor_faster_than_sgd_at_the_same_learning_rate():
-    m = smallest("optimizers").metrics
-    assert all(m[f"arrived_{key}"] for key in ("sgd", "momentum", "nesterov", "rmsprop", "adam"))
-    assert m["steps_to_arrive_momentum"] * 2 < m["steps_to_arrive_sgd"]
-    assert m["steps_to_arrive_nesterov"] < m["steps_to_arrive_momentum"]
-    assert m["steps_to_arrive_rmsprop"] < m["steps_to_arrive_sgd"]
-
-
-def test_adagrad_steps_shrink_and_rmsprop_starts_with_an_unbiased_jump():
-    m = smallest("optimizers").metrics
-    assert m["adagrad_step_shrink"] < 0.2 and m["arrived_adagrad"] == 0.0
-    # RMSProp's running average of g² starts at 0: first step ≈ lr/√(1 − α) = 10 × lr per coordinate.
-    assert m["first_step_rmsprop"] > 5 * m["first_step_adam"]
-
-
-def test_sgd_zig_zags_near_its_limit_and_nesterov_diverges_past_its_own():
-    m = run("optimizers", sgd_lr=1.8).metrics
-    assert m["bounces_sgd"] >= 10
-    assert m["diverged_nesterov"] == 1.0  # 2(1+ρ)/(1+2ρ) ≈ 1.36 < 1.8
-    assert m["diverged_sgd"] == 0.0 and m["diverged_momentum"] == 0.0
-
-
-def test_adaptive_steps_escape_a_saddle_before_sgd():
-    result = run("optimizers", surface="saddle", steps=300)
-    m = result.metrics
-    assert m["escaped_sgd"] and m["escaped_adam"]
-    assert m["escape_step_adam"] * 10 < m["escape_step_sgd"]
-    assert m["escape_step_momentum"] * 2 < m["escape_step_sgd"]
-    assert f"SGD {int(m['escape_step_sgd'])}스텝" in result.conclusion
-
-
-def test_optimizers_conclusion_follows_the_numbers():
-    result = smallest("optimizers")
-    m = result.metrics
-    assert f"SGD {int(m['steps_to_arrive_sgd'])}스텝" in result.conclusion
-    assert "좌표축과 나란할 때" in result.conclusion
-    rotated = run("optimizers", rotation_degrees=45.0)
-    assert rotated.metrics["steps_to_arrive_adam"] > m["steps_to_arrive_adam"]
-    assert "45° 돌려" in rotated.conclusion and "좌표축과 나란할 때" not in rotated.conclusion
-    too_fast = run("optimizers", sgd_lr=1.8)
-    assert "한계(1.36)를 넘어 발산" in too_fast.conclusion
-
-
 # batch-size-noise ----------------------------------------------------------------------------------
 
 
