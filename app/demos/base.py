@@ -9,6 +9,8 @@ conclusion computed from the numbers the run measured.
 
 from __future__ import annotations
 
+import math
+import statistics
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -41,6 +43,16 @@ class Series(BaseModel):
     # The spread over seeds at each x (e.g. the 95% interval or min..max), drawn as a band around y.
     lower: list[float | None] | None = None
     upper: list[float | None] | None = None
+
+    @classmethod
+    def over_seeds(cls, name: str, x: list[float], curves: list[list[float | None]]) -> Series:
+        """One curve per seed (same x) as their mean, banded by the lowest and highest seed at each x.
+
+        A seed with no finite value at an x (a diverged run) is left out there; None where none has one.
+        """
+        columns = [[v for v in column if v is not None and math.isfinite(v)] for column in zip(*curves)]
+        return cls(name=name, x=x, y=[statistics.fmean(c) if c else None for c in columns],
+                   lower=[min(c) if c else None for c in columns], upper=[max(c) if c else None for c in columns])
 
 
 class Chart(BaseModel):

@@ -160,3 +160,13 @@ def check_every_claim_is_tested(slugs: list[str]) -> None:
     texts = [p.read_text(encoding="utf-8") for p in modules if p.name not in shared]
     unchecked = [slug for slug in slugs if not any(f'"{slug}"' in text for text in texts)]
     assert unchecked == [], f"no claim test names these demos: {unchecked}"
+
+
+def check_seeds_draw_new_data_and_repeat(slug: str, metric: str, **overrides) -> None:
+    """Runs at seed 0 and seed 1 measure seeds (0, 1, 2) and (1, 2, 3): the shared seeds give the same
+    per-seed numbers (a seed fixes its own data and start, whatever else runs beside it), and
+    different seeds give different numbers for ``metric``."""
+    first = run(slug, seed=0, **overrides).summaries[metric].per_seed
+    second = run(slug, seed=1, **overrides).summaries[metric].per_seed
+    assert first[1:] == second[:-1], (first, second)
+    assert len(set(first)) > 1, f"{metric} is the same for every seed: {first}"

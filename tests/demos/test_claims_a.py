@@ -76,64 +76,6 @@ def test_nonlinearity_conclusion_quotes_the_errors_and_reports_the_sigmoid_tange
     assert f"{sigmoid.metrics['curved_fraction']:.0%}" in sigmoid.conclusion
 
 
-# dying-relu ----------------------------------------------------------------------------------------
-
-
-def test_a_high_learning_rate_kills_relu_units_for_good():
-    m = smallest("dying-relu").metrics
-    assert m["dead_relu_3"] >= 0.2  # the largest learning rate
-    assert m["dead_relu_0"] == 0.0  # the smallest
-    assert m["early_dead_relu"] > 0
-    assert m["revived_relu"] == 0
-    assert m["early_dead_weight_change_relu"] == 0.0  # zero gradient: their weights never moved again
-
-
-def test_leaky_relu_units_in_the_same_place_still_learn_and_come_back():
-    m = smallest("dying-relu").metrics
-    assert m["early_dead_leaky"] > 0
-    assert m["revived_leaky"] > 0
-    assert m["early_dead_weight_change_leaky"] > 0.0
-    assert m["dead_leaky_3"] < m["dead_relu_3"]
-
-
-def test_dying_relu_conclusion_follows_the_numbers():
-    result = smallest("dying-relu")
-    m = result.metrics
-    assert f"{m['dead_relu_3']:.0%}" in result.conclusion
-    assert f"유닛 {int(m['early_dead_relu'])}개 중" in result.conclusion
-    assert "전혀 움직이지 않았습니다" in result.conclusion
-    gentle = run("dying-relu", max_learning_rate=0.5)
-    assert gentle.metrics["dead_relu_3"] < 0.05
-    assert "거의 죽지 않았습니다" in gentle.conclusion
-
-
-# bias ----------------------------------------------------------------------------------------------
-
-
-def test_without_a_bias_a_unit_cannot_move_its_step_off_the_origin():
-    m = smallest("bias").metrics
-    assert m["output_at_0_unit_no_bias"] == 0.5  # σ(w·0) whatever w is
-    assert abs(m["learned_shift"] - 2.0) < 0.1  # the default target's centre
-    assert m["mse_unit_no_bias"] > 100 * m["mse_unit_bias"]
-
-
-def test_a_relu_network_without_biases_passes_through_the_origin():
-    m = smallest("bias").metrics
-    assert m["output_at_0_net_no_bias"] == 0.0
-    assert m["mse_net_no_bias"] > 10 * m["mse_net_bias"]
-
-
-def test_bias_conclusion_follows_the_numbers():
-    result = smallest("bias")
-    m = result.metrics
-    assert f"{m['mse_unit_no_bias']:.2g}" in result.conclusion
-    assert f"x = {m['learned_shift']:.3g}" in result.conclusion
-    centred = run("bias", shift=0.0)
-    assert centred.metrics["mse_unit_no_bias"] < 2 * centred.metrics["mse_unit_bias"] + 1e-6
-    assert "옮길 필요가 없기 때문" in centred.conclusion
-    assert "옮길 필요가 없기 때문" not in result.conclusion
-
-
 # weight-init ---------------------------------------------------------------------------------------
 
 
@@ -220,34 +162,6 @@ def test_batch_size_conclusion_follows_the_numbers():
     assert gentle.metrics["best_batch_by_epoch"] == 1.0
     assert "더 작은 학습률이 필요합니다" not in gentle.conclusion
     assert "뚜렷이 앞서지 않았습니다" in gentle.conclusion
-
-
-# bce-vs-mse ----------------------------------------------------------------------------------------
-
-
-def test_mse_gradient_vanishes_at_a_confidently_wrong_sigmoid_while_bce_does_not():
-    m = smallest("bce-vs-mse").metrics
-    assert m["grad_bce_at_wrong"] > 0.99  # |p − y| with p = σ(−8) ≈ 0.0003
-    assert m["gradient_ratio"] > 1000  # 1 / (2·p(1 − p)) ≈ 1490
-    assert m["grad_mse_at_wrong"] < 1e-3
-
-
-def test_bce_recovers_from_a_wrong_start_that_mse_cannot_leave():
-    m = smallest("bce-vs-mse").metrics
-    assert m["start_accuracy_bce"] < 0.1
-    assert m["reached_bce"] == 1.0 and m["steps_to_target_bce"] <= 20
-    assert m["final_accuracy_mse"] < 0.5
-    assert m["final_mse_bce"] < m["final_mse_mse"] / 10
-
-
-def test_bce_vs_mse_conclusion_follows_the_numbers():
-    result = smallest("bce-vs-mse")
-    m = result.metrics
-    assert f"{m['gradient_ratio']:,.0f}배 작습니다" in result.conclusion
-    assert f"{m['final_mse_mse']:.3g}" in result.conclusion
-    neutral = run("bce-vs-mse", init_scale=0.0, wrong_logit=-1.0)
-    assert neutral.metrics["gradient_ratio"] < 10
-    assert "차이가 크지 않습니다" in neutral.conclusion and "차이가 크지 않았습니다" in neutral.conclusion
 
 
 # exp-vs-relu-cost ----------------------------------------------------------------------------------

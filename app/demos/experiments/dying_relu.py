@@ -12,49 +12,88 @@ proposed the leaky variant).
 
 from __future__ import annotations
 
+import math
+import statistics
+
 from pydantic import Field
 
-from app.demos.base import Chart, Citation, DemoParams, DemoResult, DemoSpec, QuestionRef, Series, Table
+from app.demos.base import (
+    Chart,
+    Citation,
+    DemoParams,
+    DemoSpec,
+    Measurement,
+    QuestionRef,
+    Series,
+    Table,
+)
+from app.demos.evidence import Claim
 
-N_TRAIN = 512
+N_SPLIT = 512  # examples in each of train, validation and test
 N_FEATURES = 10
 N_CLASSES = 4
+TEACHER_UNITS = 16
+LABEL_NOISE = 0.3  # share of training labels replaced by a random class
+CHECKS = 30  # times the dead units are counted during training
 LR_FRACTIONS = (0.125, 0.25, 0.5, 1.0)  # learning rates tried, as fractions of the largest
 EARLY_FRACTION = 0.1  # units dead after this share of training are watched for revival
+DEAD_MARGIN = 0.05  # "kills units" means at least 5 points more of the layer dead
 
 
 class Params(DemoParams):
     max_learning_rate: float = Field(4.0, ge=0.1, le=8.0, description="가장 큰 학습률 (그 1/8, 1/4, 1/2도 함께 학습)")
-    negative_slope: float = Field(0.01, ge=0.001, le=0.3, description="LeakyReLU의 음수 쪽 기울기")
-    hidden_units: int = Field(128, ge=16, le=512, description="은닉 유닛 수")
-    steps: int = Field(600, ge=100, le=3000, description="SGD 스텝 수")
+    negative_slope: float = Field(0.1, ge=0.001, le=0.3, description="LeakyReLU의 음수 쪽 기울기")
+    hidden_units: int = Field(64, ge=16, le=512, description="은닉 유닛 수")
+    steps: int = Field(300, ge=100, le=3000, description="SGD 스텝 수 (모든 학습률과 두 활성화에 같은 예산)")
     batch_size: int = Field(32, ge=8, le=256, description="미니배치 크기")
 
 
-SMALLEST = Params(hidden_units=64, steps=200)
+SMALLEST = Params(hidden_units=32, steps=200)
+# Rates too small to push a unit's pre-activation below zero on every example.
+BREAKING = Params(max_learning_rate=1.0, hidden_units=32, steps=200)
+KINDS = (("relu", "ReLU"), ("leaky", "LeakyReLU"))
 
 
-def run(params: Params, device, progress) -> DemoResult:
+def _draw(seed: int, params: Params):
+    import torch
+
+    generator = torch.Generator().manual_seed(seed)
+    inputs = torch.randn(3 * N_SPLIT, N_FEATURES, generator=generator)
+    # A random one-hidden-layer teacher labels the data: learnable by the student, so held-out accuracy means something.
+    teacher_hidden = torch.relu(inputs @ torch.randn(N_FEATURES, TEACHER_UNITS, generator=generator))
+    labels = (teacher_hidden @ torch.randn(TEACHER_UNITS, N_CLASSES, generator=generator)).argmax(dim=1)
+    # Some training labels are wrong: the gradients stay large all through training, as on real data.
+    flipped = torch.rand(N_SPLIT, generator=generator) < LABEL_NOISE
+    labels[:N_SPLIT] = torch.where(flipped, torch.randint(0, N_CLASSES, (N_SPLIT,), generator=generator),
+                                   labels[:N_SPLIT])
+    first = torch.randn(N_FEATURES, params.hidden_units, generator=generator) * (2.0 / N_FEATURES) ** 0.5
+    second = torch.randn(params.hidden_units, N_CLASSES, generator=generator) * (2.0 / params.hidden_units) ** 0.5
+    batches = torch.randint(0, N_SPLIT, (params.steps, params.batch_size), generator=generator)
+    return inputs, labels, first, second, batches
+
+
+def run(params: Params, device, progress, seeds) -> Measurement:
     import torch
 
     lrs = [params.max_learning_rate * f for f in LR_FRACTIONS]
-    kinds = [("relu", "ReLU", 0.0), ("leaky", "LeakyReLU", params.negative_slope)]
-    models = [(kind, label, slope, lr) for kind, label, slope in kinds for lr in lrs]
-    n_models, hidden = len(models), params.hidden_units
+    n_seeds, n_lrs, hidden = len(seeds), len(lrs), params.hidden_units
+    # Copies along dim 0 are (activation, rate, seed): each seed's data, start and minibatches are shared
+    # by its eight copies, so ReLU and LeakyReLU at one rate differ only in the activation.
+    drawn = [_draw(seed, params) for seed in seeds]
 
-    inputs = torch.randn(N_TRAIN, N_FEATURES, device=device)
-    labels = torch.sin(1.5 * inputs @ torch.randn(N_FEATURES, N_CLASSES, device=device)).argmax(dim=1)
+    def per_copy(index: int):
+        stacked = torch.stack([d[index] for d in drawn]).to(device)  # (seeds, ...)
+        return stacked.repeat(2 * n_lrs, *([1] * (stacked.dim() - 1)))
 
-    # All copies start from the same He-initialised weights and stack along dim 0; their losses are
-    # summed, so each copy's gradient is its own and one SGD step with per-copy rates updates them all.
-    first = torch.randn(N_FEATURES, hidden, device=device) * (2.0 / N_FEATURES) ** 0.5
-    second = torch.randn(hidden, N_CLASSES, device=device) * (2.0 / hidden) ** 0.5
-    w1 = first.expand(n_models, -1, -1).clone().requires_grad_()
-    b1 = torch.zeros(n_models, 1, hidden, device=device, requires_grad=True)
-    w2 = second.expand(n_models, -1, -1).clone().requires_grad_()
-    b2 = torch.zeros(n_models, 1, N_CLASSES, device=device, requires_grad=True)
-    slope = torch.tensor([m[2] for m in models], device=device).view(-1, 1, 1)
-    step_size = torch.tensor([m[3] for m in models], device=device).view(-1, 1, 1)
+    inputs, labels, first, second, batches = (per_copy(i) for i in range(5))
+    n_copies = len(inputs)
+    train, val, test = (slice(i * N_SPLIT, (i + 1) * N_SPLIT) for i in range(3))
+    w1, w2 = first.clone().requires_grad_(), second.clone().requires_grad_()
+    b1 = torch.zeros(n_copies, 1, hidden, device=device, requires_grad=True)
+    b2 = torch.zeros(n_copies, 1, N_CLASSES, device=device, requires_grad=True)
+    slope = torch.tensor([0.0, params.negative_slope], device=device).repeat_interleave(n_lrs * n_seeds).view(-1, 1, 1)
+    step_size = torch.tensor(lrs, device=device).repeat_interleave(n_seeds).repeat(2).view(-1, 1, 1)
+    copy_index = torch.arange(n_copies, device=device).unsqueeze(1)
 
     def pre_activation(x):
         return x @ w1 + b1  # (copies, examples, units)
@@ -65,25 +104,30 @@ def run(params: Params, device, progress) -> DemoResult:
 
     def dead_units():
         with torch.no_grad():
-            return (pre_activation(inputs) <= 0).all(dim=1)  # (copies, units)
+            return (pre_activation(inputs[:, train]) <= 0).all(dim=1)  # (copies, units)
+
+    def by_copy(values):  # (copies, ...) → (activation, rate, seed, ...)
+        return values.reshape(2, n_lrs, n_seeds, *values.shape[1:])
 
     def dead_chart() -> Chart:
+        x = [float(s) for s in checked_steps]
+        fractions = by_copy(torch.tensor(dead_curve).T)  # (activation, rate, seed, checks)
         return Chart(
-            key="dead", title="죽은 유닛 비율 (모든 학습 예제에서 출력 0)", x_label="스텝", y_label="죽은 유닛 비율",
-            series=[Series(name=f"{label} lr={lr:g}", x=[float(s) for s in checked_steps],
-                           y=[row[i] for row in dead_curve])
-                    for i, (_, label, _, lr) in enumerate(models)],
+            key="dead", title="죽은 유닛 비율 (모든 학습 예제에서 출력 0, 시드 범위)", x_label="스텝",
+            y_label="죽은 유닛 비율",
+            series=[Series.over_seeds(f"{label} lr={lr:g}", x, fractions[a, r].tolist())
+                    for a, (_, label) in enumerate(KINDS) for r, lr in enumerate(lrs)],
         )
 
-    check_every = max(params.steps // 60, 1)
+    check_every = max(params.steps // CHECKS, 1)
     early_step = max(int(params.steps * EARLY_FRACTION), 1)
     checked_steps, dead_curve = [0], [dead_units().float().mean(dim=1).tolist()]
     early_dead = early_w1 = None
     for step in range(1, params.steps + 1):
-        batch = torch.randint(0, N_TRAIN, (params.batch_size,), device=device)
-        logits = forward(inputs[batch])
+        batch = batches[:, step - 1]  # (copies, batch): each seed its own minibatches
+        logits = forward(inputs[copy_index, batch])
         loss = torch.nn.functional.cross_entropy(
-            logits.reshape(-1, N_CLASSES), labels[batch].repeat(n_models), reduction="sum") / params.batch_size
+            logits.reshape(-1, N_CLASSES), labels[copy_index, batch].reshape(-1), reduction="sum") / params.batch_size
         grads = torch.autograd.grad(loss, (w1, b1, w2, b2))
         with torch.no_grad():
             for tensor, grad in zip((w1, b1, w2, b2), grads):
@@ -98,105 +142,150 @@ def run(params: Params, device, progress) -> DemoResult:
 
     final_dead = dead_units()
     with torch.no_grad():
-        accuracy = (forward(inputs).argmax(dim=2) == labels).float().mean(dim=1).tolist()
+        def accuracy(part):
+            return (forward(inputs[:, part]).argmax(dim=2) == labels[:, part]).float().mean(dim=1)
+
+        val_acc, test_acc = by_copy(accuracy(val)), by_copy(accuracy(test))
         moved = (w1 - early_w1).abs().amax(dim=1)  # (copies, units): largest change of each unit's weights
-    # A copy whose weights blew up (the largest rate with tiny batches) has no dead units to speak of.
-    finite = [bool(torch.isfinite(w).all() and torch.isfinite(v).all()) for w, v in zip(w1, w2)]
+        # A copy whose weights blew up (the largest rate with tiny batches) has no dead units to speak of.
+        finite = by_copy(torch.isfinite(w1).flatten(1).all(1) & torch.isfinite(w2).flatten(1).all(1))
+    dead_fraction = by_copy(final_dead.float().mean(dim=1))
+    dead_fraction = torch.where(finite, dead_fraction, torch.full_like(dead_fraction, float("nan")))
+    early = by_copy(early_dead)
+    revived = by_copy((early_dead & ~final_dead).sum(dim=1).float())
+    early_count = early.sum(dim=-1).float()
+    # Largest move of an early-dead unit's weights after it died (0 where none died or the copy diverged).
+    early_moved = by_copy(torch.where(early_dead, moved, torch.zeros_like(moved)).amax(dim=1))
+    early_moved = torch.where(finite, early_moved, torch.zeros_like(early_moved))
+    val_acc = torch.where(finite, val_acc, torch.full_like(val_acc, -1.0))
+    test_acc = torch.where(finite, test_acc, torch.full_like(test_acc, float("nan")))
 
     # Metric names end in the learning rate's rank: 0 is the smallest (max/8), 3 the largest.
-    metrics: dict[str, float] = {}
-    rows = []
-    for i, (kind, label, _, lr) in enumerate(models):
-        early = early_dead[i]
-        n_early = int(early.sum())
-        revived = int((early & ~final_dead[i]).sum())
-        rank = lrs.index(lr)
-        metrics[f"dead_{kind}_{rank}"] = final_dead[i].float().mean().item()
-        metrics[f"accuracy_{kind}_{rank}"] = accuracy[i]
-        metrics[f"early_dead_{kind}_{rank}"] = float(n_early)
-        metrics[f"revived_{kind}_{rank}"] = float(revived)
-        metrics[f"early_dead_weight_change_{kind}_{rank}"] = (
-            moved[i][early].max().item() if n_early and finite[i] else 0.0)
-        metrics[f"diverged_{kind}_{rank}"] = 0.0 if finite[i] else 1.0
-        rows.append([label, lr, f"{metrics[f'dead_{kind}_{rank}']:.0%}", n_early, revived,
-                     f"{metrics[f'early_dead_weight_change_{kind}_{rank}']:.3g}" if n_early else "—",
-                     round(accuracy[i], 3) if finite[i] else "발산"])
-    top = len(lrs) - 1
-    for kind, _, _ in kinds:
-        metrics[f"early_dead_{kind}"] = sum(metrics[f"early_dead_{kind}_{r}"] for r in range(len(lrs)))
-        metrics[f"revived_{kind}"] = sum(metrics[f"revived_{kind}_{r}"] for r in range(len(lrs)))
-        metrics[f"early_dead_weight_change_{kind}"] = max(
-            metrics[f"early_dead_weight_change_{kind}_{r}"] for r in range(len(lrs)))
-    metrics["max_learning_rate"] = lrs[top]
-    metrics["min_learning_rate"] = lrs[0]
+    per_seed: dict[str, list[float | None]] = {}
+    top = n_lrs - 1
+    for a, (kind, _) in enumerate(KINDS):
+        for r in range(n_lrs):
+            per_seed[f"dead_{kind}_{r}"] = dead_fraction[a, r].tolist()
+            per_seed[f"accuracy_{kind}_{r}"] = test_acc[a, r].tolist()
+            per_seed[f"diverged_{kind}_{r}"] = (~finite[a, r]).float().tolist()
+        per_seed[f"early_dead_{kind}"] = early_count[a].sum(dim=0).tolist()
+        per_seed[f"revived_{kind}"] = revived[a].sum(dim=0).tolist()
+        per_seed[f"early_dead_weight_change_{kind}"] = early_moved[a].amax(dim=0).tolist()
+        # Each activation's own rate: the one with the best validation accuracy, per seed.
+        best = val_acc[a].argmax(dim=0)
+        per_seed[f"best_rate_{kind}"] = [lrs[int(r)] for r in best]
+        per_seed[f"best_accuracy_{kind}"] = [test_acc[a, int(r), s].item() for s, r in enumerate(best)]
+    per_seed["dead_increase_relu"] = [hi - lo for hi, lo in zip(per_seed[f"dead_relu_{top}"], per_seed["dead_relu_0"])]
+    per_seed["dead_gap_top"] = [r - lk for r, lk in zip(per_seed[f"dead_relu_{top}"], per_seed[f"dead_leaky_{top}"])]
+    per_seed["accuracy_gap_best"] = [lk - r for lk, r in zip(per_seed["best_accuracy_leaky"],
+                                                              per_seed["best_accuracy_relu"])]
+    per_seed["accuracy_gap_top"] = [lk - r for lk, r in zip(per_seed[f"accuracy_leaky_{top}"],
+                                                             per_seed[f"accuracy_relu_{top}"])]
+
+    def mean(name: str) -> float | None:
+        values = [v for v in per_seed[name] if v is not None and math.isfinite(v)]
+        return statistics.fmean(values) if values else None
 
     charts = [
         dead_chart(),
         Chart(
-            key="dead_vs_lr", title="학습 끝의 죽은 유닛 비율", x_label="학습률", y_label="죽은 유닛 비율", log_x=True,
-            series=[Series(name=label, x=lrs, y=[metrics[f"dead_{kind}_{r}"] for r in range(len(lrs))])
-                    for kind, label, _ in kinds],
+            key="dead_vs_lr", title="학습 끝의 죽은 유닛 비율 (시드 범위)", x_label="학습률", y_label="죽은 유닛 비율",
+            log_x=True,
+            series=[Series.over_seeds(label, lrs, dead_fraction[a].T.tolist()) for a, (_, label) in enumerate(KINDS)],
+        ),
+        Chart(
+            key="accuracy_vs_lr", title="시험 정확도 (시드 범위)", x_label="학습률", y_label="시험 정확도", log_x=True,
+            series=[Series.over_seeds(label, lrs, test_acc[a].T.tolist()) for a, (_, label) in enumerate(KINDS)],
         ),
     ]
+    rows = []
+    for a, (kind, label) in enumerate(KINDS):
+        for r, lr in enumerate(lrs):
+            accuracy_mean, dead_mean = mean(f"accuracy_{kind}_{r}"), mean(f"dead_{kind}_{r}")
+            rows.append([label, lr, f"{dead_mean:.0%}" if dead_mean is not None else "발산", round(float(early_count[a, r].mean()), 1),
+                         round(float(revived[a, r].mean()), 1),
+                         round(accuracy_mean, 3) if accuracy_mean is not None else "발산"])
     table = Table(
-        columns=["활성화", "학습률", "끝의 죽은 유닛", f"{early_step}스텝에 죽은 유닛", "그중 되살아난 유닛",
-                 "그 유닛 가중치의 최대 변화", "학습 정확도"],
+        columns=["활성화", "학습률", "끝의 죽은 유닛 (평균)", f"{early_step}스텝에 죽은 유닛 (평균 개수)",
+                 "그중 되살아난 유닛 (평균)", "시험 정확도 (평균)"],
         rows=rows,
     )
     progress(1.0, "완료", charts)
-    return DemoResult(charts=charts, table=table, conclusion=_conclusion(params, metrics, early_step),
-                      metrics=metrics)
+    return Measurement(per_seed=per_seed, charts=charts, table=table, notes=_notes(params, per_seed, lrs, early_step))
 
 
-def _conclusion(params: Params, m: dict[str, float], early_step: int) -> str:
-    top = len(LR_FRACTIONS) - 1
-    lo_lr, hi_lr = m["min_learning_rate"], m["max_learning_rate"]
-    relu_hi, relu_lo, leaky_hi = m[f"dead_relu_{top}"], m["dead_relu_0"], m[f"dead_leaky_{top}"]
-    if relu_hi >= 0.05 and relu_hi > relu_lo + 0.03:
-        dying = (
-            f"학습률 {hi_lr:g}에서 학습한 ReLU 망은 은닉 유닛의 {relu_hi:.0%}가 모든 학습 예제에서 0을 내는 죽은 유닛이 "
-            f"되었고, 학습률 {lo_lr:g}에서는 {relu_lo:.0%}였습니다: 큰 스텝이 유닛을 음수 쪽으로 밀어 넣습니다."
-        )
-    elif relu_hi >= 0.05:
-        dying = (
-            f"ReLU 망의 죽은 유닛은 학습률 {hi_lr:g}에서 {relu_hi:.0%}, {lo_lr:g}에서 {relu_lo:.0%}로, 이번에는 "
-            f"학습률에 따라 크게 달라지지 않았습니다."
+def _notes(params: Params, per_seed: dict[str, list], lrs: list[float], early_step: int) -> list[str]:
+    def mean(name: str) -> float:
+        values = [v for v in per_seed[name] if v is not None and math.isfinite(v)]
+        return statistics.fmean(values) if values else float("nan")
+
+    top = len(lrs) - 1
+    lo_lr, hi_lr = lrs[0], lrs[top]
+    relu_hi, relu_lo, leaky_hi = mean(f"dead_relu_{top}"), mean("dead_relu_0"), mean(f"dead_leaky_{top}")
+    notes = []
+    if relu_hi - relu_lo >= DEAD_MARGIN:
+        notes.append(
+            f"학습률 {hi_lr:g}에서 학습한 ReLU 망은 은닉 유닛의 평균 {relu_hi:.0%}가 모든 학습 예제에서 0을 내는 죽은 "
+            f"유닛이 되었고, 학습률 {lo_lr:g}에서는 {relu_lo:.0%}였습니다: 큰 스텝이 유닛을 음수 쪽으로 밀어 넣습니다."
         )
     else:
-        dying = (
-            f"이번 설정에서는 학습률 {hi_lr:g}에서도 ReLU 유닛이 거의 죽지 않았습니다 ({relu_hi:.0%}). "
-            f"학습률을 더 키우면 죽는 유닛이 생깁니다."
+        notes.append(
+            f"여기서는 주장이 무너집니다: 학습률 {hi_lr:g}에서도 ReLU 유닛이 평균 {relu_hi:.0%}만 죽어 학습률 {lo_lr:g}"
+            f"({relu_lo:.0%})와 {DEAD_MARGIN:.0%}p 넘게 차이 나지 않았습니다. 유닛을 죽이는 것은 ReLU 자체가 아니라 큰 스텝입니다."
         )
-    early_relu, revived_relu = int(m["early_dead_relu"]), int(m["revived_relu"])
-    early_leaky, revived_leaky = int(m["early_dead_leaky"]), int(m["revived_leaky"])
+    early_relu, revived_relu = mean("early_dead_relu"), mean("revived_relu")
+    early_leaky, revived_leaky = mean("early_dead_leaky"), mean("revived_leaky")
     if early_relu:
-        change = m["early_dead_weight_change_relu"]
-        stay = (
-            f" 네 학습률을 합쳐 {early_step}스텝에 죽어 있던 ReLU 유닛 {early_relu}개 중 끝까지 되살아난 것은 "
-            f"{revived_relu}개이고, "
+        change = max(per_seed["early_dead_weight_change_relu"])
+        notes.append(
+            f"네 학습률을 합쳐 {early_step}스텝에 죽어 있던 ReLU 유닛은 시드마다 평균 {early_relu:.1f}개이고 끝까지 되살아난 "
+            f"것은 평균 {revived_relu:.1f}개이며, "
             + ("그 유닛들의 가중치는 그 뒤로 전혀 움직이지 않았습니다 (변화 0): 기울기가 정확히 0이라 한 번 죽으면 "
-               "그대로입니다." if change == 0 else
-               f"그 유닛들의 가중치는 그 뒤로 최대 {change:.3g}만큼 움직였습니다.")
+               "그대로입니다." if change == 0 else f"그 유닛들의 가중치는 그 뒤로 최대 {change:.3g}만큼 움직였습니다.")
         )
-    else:
-        stay = f" 네 학습률 모두 {early_step}스텝에 죽어 있던 ReLU 유닛은 없었습니다."
     if early_leaky:
-        leaky = (
-            f" LeakyReLU(음수 쪽 기울기 {params.negative_slope:g})는 같은 학습률 {hi_lr:g}에서 {leaky_hi:.0%}가 모든 "
-            f"예제에서 음수 구간에 있었지만, 그 구간에서도 기울기가 남아, 네 학습률을 합쳐 {early_step}스텝에 그랬던 유닛 "
-            f"{early_leaky}개 중 {revived_leaky}개가 되살아났고 가중치가 최대 {m['early_dead_weight_change_leaky']:.3g}만큼 움직였습니다."
+        notes.append(
+            f"LeakyReLU(음수 쪽 기울기 {params.negative_slope:g})는 음수 구간에서도 기울기가 남아, {early_step}스텝에 모든 "
+            f"예제에서 음수 구간에 있던 유닛 평균 {early_leaky:.1f}개 중 {revived_leaky:.1f}개가 되살아났고, 같은 학습률 "
+            f"{hi_lr:g}에서 끝까지 그런 유닛은 평균 {leaky_hi:.0%}입니다."
         )
     else:
-        leaky = (
-            f" LeakyReLU(음수 쪽 기울기 {params.negative_slope:g})는 {early_step}스텝에 음수 구간에 갇힌 유닛이 없었고, "
-            f"학습률 {hi_lr:g}에서 끝의 비율도 {leaky_hi:.0%}입니다."
+        notes.append(f"LeakyReLU(음수 쪽 기울기 {params.negative_slope:g})는 학습률 {hi_lr:g}에서 끝의 음수 구간 비율이 "
+                     f"{leaky_hi:.0%}입니다.")
+    # Fewer dead units is not the same as a better network: compare each at its own best rate.
+    relu_best, leaky_best = mean("best_accuracy_relu"), mean("best_accuracy_leaky")
+    gap = leaky_best - relu_best
+    spread = statistics.stdev(per_seed["accuracy_gap_best"]) if len(per_seed["accuracy_gap_best"]) > 1 else 0.0
+    rates = (f"ReLU {'/'.join(f'{r:g}' for r in sorted(set(per_seed['best_rate_relu'])))}, LeakyReLU "
+             f"{'/'.join(f'{r:g}' for r in sorted(set(per_seed['best_rate_leaky'])))}")
+    if min(per_seed["best_rate_relu"] + per_seed["best_rate_leaky"]) == lrs[0]:
+        rates += ", 격자의 가장 작은 값이 뽑힌 시드가 있어 더 작은 학습률이 더 나을 수도 있습니다"
+    versus = f"시험 정확도는 LeakyReLU {leaky_best:.1%}, ReLU {relu_best:.1%}"
+    if gap < -max(spread, 0.005):
+        notes.append(
+            f"그러나 유닛이 덜 죽는다고 더 잘 배우는 것은 아닙니다: 각자 검증으로 고른 학습률({rates})에서 {versus}로 "
+            f"LeakyReLU가 {-gap:.1%}p 낮았습니다 (음수 쪽 기울기 {params.negative_slope:g})."
         )
-    diverged = [f"{'ReLU' if kind == 'relu' else 'LeakyReLU'} 학습률 {params.max_learning_rate * fraction:g}"
-                for kind in ("relu", "leaky") for rank, fraction in enumerate(LR_FRACTIONS)
-                if m[f"diverged_{kind}_{rank}"]]
+    elif gap > max(spread, 0.005):
+        notes.append(f"각자 검증으로 고른 학습률({rates})에서 {versus}로 LeakyReLU가 {gap:.1%}p 높았습니다.")
+    else:
+        notes.append(
+            f"각자 검증으로 고른 학습률({rates})에서 {versus}로 차이가 시드 사이의 흔들림({spread:.1%}p) 안에 있습니다: "
+            f"죽은 유닛이 적다고 정확도가 오르지는 않았습니다."
+        )
+    top_relu, top_leaky = mean(f"accuracy_relu_{top}"), mean(f"accuracy_leaky_{top}")
+    if leaky_hi < relu_hi and top_leaky < top_relu:
+        notes.append(
+            f"가장 큰 학습률 {hi_lr:g}에서도 LeakyReLU는 죽은 유닛이 더 적었지만 시험 정확도는 {top_leaky:.1%}로 ReLU"
+            f"({top_relu:.1%})보다 낮았습니다: 살아 있는 유닛이 많다고 그 학습률이 알맞아지지는 않습니다."
+        )
+    elif leaky_hi < relu_hi:
+        notes.append(f"가장 큰 학습률 {hi_lr:g}에서의 시험 정확도는 LeakyReLU {top_leaky:.1%}, ReLU {top_relu:.1%}입니다.")
+    diverged = [f"{label} 학습률 {lr:g}" for kind, label in KINDS for r, lr in enumerate(lrs)
+                if any(per_seed[f"diverged_{kind}_{r}"])]
     if diverged:
-        dying += f" ({', '.join(diverged)}의 학습은 발산해 그 망의 수치는 뜻이 없습니다.)"
-    return dying + stay + leaky
+        notes.append(f"({', '.join(diverged)}의 학습은 일부 시드에서 발산해 그 망의 수치는 뜻이 없습니다.)")
+    return notes
 
 
 DEMO = DemoSpec(
@@ -209,6 +298,13 @@ DEMO = DemoSpec(
     params=Params,
     smallest=SMALLEST,
     run=run,
+    claims=(
+        Claim(metric="dead_increase_relu", direction="greater", margin=DEAD_MARGIN,
+              statement="학습률을 8배 키우면 ReLU 망의 죽은 유닛 비율이 5%p 넘게 늘어난다"),
+        Claim(metric="dead_gap_top", direction="greater", margin=DEAD_MARGIN,
+              statement="가장 큰 학습률에서 LeakyReLU는 ReLU보다 죽은(모든 예제에서 음수인) 유닛이 5%p 넘게 적다"),
+    ),
+    breaking=BREAKING,
     concepts=("dead_relu", "relu", "leaky_relu", "learning_rate"),
     questions=(
         QuestionRef("면접 #12-3", "ReLU의 문제점: 죽은 뉴런"),
@@ -223,5 +319,5 @@ DEMO = DemoSpec(
                  title="Neural Networks Part 1: Commonly Used Activation Functions",
                  url="https://cs231n.github.io/neural-networks-1/#actfun"),
     ),
-    version="1",
+    version="2",
 )
