@@ -9,13 +9,12 @@ conclusion computed from the numbers the run measured.
 
 from __future__ import annotations
 
-import math
-import statistics
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.demos.batched import band
 from app.demos.evidence import Claim, ClaimOutcome, MetricSummary, Verdict
 
 
@@ -46,13 +45,9 @@ class Series(BaseModel):
 
     @classmethod
     def over_seeds(cls, name: str, x: list[float], curves: list[list[float | None]]) -> Series:
-        """One curve per seed (same x) as their mean, banded by the lowest and highest seed at each x.
-
-        A seed with no finite value at an x (a diverged run) is left out there; None where none has one.
-        """
-        columns = [[v for v in column if v is not None and math.isfinite(v)] for column in zip(*curves)]
-        return cls(name=name, x=x, y=[statistics.fmean(c) if c else None for c in columns],
-                   lower=[min(c) if c else None for c in columns], upper=[max(c) if c else None for c in columns])
+        """One curve per seed (same x) as their mean, banded by the lowest and highest seed at each x."""
+        y, lower, upper = band(curves)
+        return cls(name=name, x=x, y=y, lower=lower, upper=upper)
 
 
 class Chart(BaseModel):

@@ -29,6 +29,7 @@ from app.demos.base import (
     Series,
     Table,
 )
+from app.demos.batched import Adam
 from app.demos.evidence import Claim
 
 N_TRAIN = 200
@@ -94,18 +95,7 @@ def run(params: Params, device, progress, seeds) -> Measurement:
     weights = {"unit_w": stacked("unit_w"), "unit_b": torch.zeros(n_copies, 1, device=device),
                "w1": stacked("w1"), "b1": stacked("b1") * mask, "w2": stacked("w2"), "b2": stacked("b2") * mask}
     weights = {name: t.clone().requires_grad_() for name, t in weights.items()}
-    rates = torch.tensor(LEARNING_RATES, device=device).repeat_interleave(2 * n_seeds)[:, None]
-    moments = {name: (torch.zeros_like(t), torch.zeros_like(t)) for name, t in weights.items()}
-
-    def adam_step(step: int, grads) -> None:
-        """torch.optim.Adam's update (β = 0.9, 0.999), with a learning rate per copy."""
-        with torch.no_grad():
-            for (name, tensor), grad in zip(weights.items(), grads):
-                first, second = moments[name]
-                first.lerp_(grad, 0.1)
-                second.mul_(0.999).addcmul_(grad, grad, value=0.001)
-                denominator = (second / (1 - 0.999 ** step)).sqrt_().add_(1e-8)
-                tensor -= rates * (first / (1 - 0.9 ** step)) / denominator
+    optimizer = Adam(list(weights.values()), lr=torch.tensor(LEARNING_RATES).repeat_interleave(2 * n_seeds))
 
     def outputs(inputs):
         """Both models' outputs, (copies, points), with the bias terms masked where there is none."""
@@ -123,7 +113,8 @@ def run(params: Params, device, progress, seeds) -> Measurement:
     for step in range(1, params.steps + 1):
         unit, net = outputs(train_x)
         unit_loss, net_loss = (unit - train_y).pow(2).mean(-1), (net - train_y).pow(2).mean(-1)
-        adam_step(step, torch.autograd.grad(unit_loss.sum() + net_loss.sum(), list(weights.values())))
+        (unit_loss.sum() + net_loss.sum()).backward()
+        optimizer.step()
         if step % record_every == 0 or step == 1:
             curve_steps.append(float(step))
             curves.append((unit_loss.detach(), net_loss.detach()))
