@@ -85,37 +85,6 @@ def test_l1_params_reject_more_informative_features_than_features():
         get_demo("l1-vs-l2").params(n_features=5, n_informative=6)
 
 
-# batchnorm ------------------------------------------------------------------------------------------
-
-
-def test_batchnorm_trains_where_the_plain_net_fails_at_a_high_learning_rate():
-    m = smallest("batchnorm").metrics
-    assert m["diverged_before"] == 0 and m["test_accuracy_before"] > 0.85
-    assert m["diverged_plain"] == 1 or m["final_loss_plain"] > 3 * m["final_loss_before"]
-    assert m["test_accuracy_plain"] < m["test_accuracy_before"] - 0.3
-
-
-def test_batchnorm_in_train_mode_makes_predictions_depend_on_the_batch():
-    m = smallest("batchnorm").metrics
-    assert m["batch1_raises"] == 1
-    assert m["train_mode_accuracy_b2"] < m["test_accuracy_before"] - 0.2
-    assert m["train_mode_accuracy_b2"] < m["train_mode_accuracy_b16"] < m["train_mode_accuracy_b128"] + 0.01
-    assert m["train_mode_accuracy_sorted"] < m["test_accuracy_before"] - 0.3
-    assert m["changed_vs_eval_sorted"] > 0.5
-    assert m["running_mean_shift"] > 0.01
-
-
-def test_batchnorm_conclusion_follows_the_losses():
-    result = smallest("batchnorm")
-    m = result.metrics
-    assert f"{m['train_mode_accuracy_sorted']:.1%}" in result.conclusion
-    assert f"{m['final_loss_before']:.3g}" in result.conclusion
-    gentle = run("batchnorm", learning_rate=0.02)
-    assert gentle.metrics["diverged_plain"] == 0
-    assert "크게 돕지 않았습니다" in gentle.conclusion
-    assert f"{gentle.metrics['final_loss_plain']:.3g}" in gentle.conclusion
-
-
 # snapshot-ensemble ----------------------------------------------------------------------------------
 
 
