@@ -85,38 +85,6 @@ def test_l1_params_reject_more_informative_features_than_features():
         get_demo("l1-vs-l2").params(n_features=5, n_informative=6)
 
 
-# snapshot-ensemble ----------------------------------------------------------------------------------
-
-
-def test_snapshot_ensemble_beats_its_final_snapshot_and_a_single_schedule():
-    m = smallest("snapshot-ensemble").metrics
-    assert m["ensemble_nll"] < m["final_snapshot_nll"]
-    assert m["ensemble_nll"] < m["single_cosine_nll"]
-    assert m["mean_pairwise_disagreement"] > 0.01  # the restarts did move the network
-    assert m["snapshots"] == get_demo("snapshot-ensemble").smallest.cycles
-
-
-def test_snapshot_ensemble_learning_rate_restarts_each_cycle():
-    result = smallest("snapshot-ensemble")
-    params = get_demo("snapshot-ensemble").smallest
-    rates = next(s for s in result.charts[0].series if s.name.startswith("코사인 재시작")).y
-    cycle = params.steps_per_cycle
-    assert len(rates) == params.cycles * cycle
-    for c in range(params.cycles):
-        assert rates[c * cycle] == pytest.approx(params.max_learning_rate)
-        assert rates[(c + 1) * cycle - 1] < 0.01 * params.max_learning_rate
-
-
-def test_snapshot_ensemble_conclusion_matches_the_comparison():
-    for result in (smallest("snapshot-ensemble"),
-                   run("snapshot-ensemble", max_learning_rate=0.3, weight_decay=0.001, cycles=3)):
-        m = result.metrics
-        assert f"{m['ensemble_nll']:.3g}" in result.conclusion
-        assert f"{m['single_cosine_nll']:.3g}" in result.conclusion
-        both = m["ensemble_nll"] < min(m["final_snapshot_nll"], m["single_cosine_nll"])
-        assert ("둘보다 잘 맞았습니다" in result.conclusion) == both
-
-
 # transfer-learning ----------------------------------------------------------------------------------
 
 
