@@ -48,7 +48,7 @@ def test_adagrad_arrives_at_its_own_rate_where_the_shared_rate_said_never():
     assert all(v == steps for v in shared)  # at lr 0.1 its shrinking step never gets there
     assert min(result.summaries["lr_adagrad_ravine"].per_seed) > 0.1
     assert result.metrics["adagrad_step_shrink_shared_lr_ravine"] < 0.2
-    assert f"학습률 0.1에서는 시드 3개 중 0개만 도착했지만" in result.conclusion
+    assert "학습률 0.1에서는 시드 3개 중 0개만 도착했지만" in result.conclusion
     assert f"3개가 {result.metrics['steps_adagrad_ravine']:.0f}스텝에 도착했습니다" in result.conclusion
 
 
