@@ -33,6 +33,7 @@ class Settings:
     rate_limit_ip_posts_per_minute: int = 60  # all accounts behind one address together
     rate_limit_demo_runs_per_minute: int = 60  # per address; a cached repeat is cheap but still a stored run
     testing: bool = False
+    development: bool = False  # templates reload when their files change
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -50,6 +51,7 @@ class Settings:
             rate_limit_posts_per_minute=_env_int("KB_RATE_POSTS_PER_MIN", defaults.rate_limit_posts_per_minute),
             rate_limit_logins_per_minute=_env_int("KB_RATE_LOGINS_PER_MIN", defaults.rate_limit_logins_per_minute),
             rate_limit_ip_posts_per_minute=_env_int("KB_RATE_IP_POSTS_PER_MIN", defaults.rate_limit_ip_posts_per_minute),
+            development=os.environ.get("KB_DEV", "") not in ("", "0"),
             rate_limit_demo_runs_per_minute=_env_int("KB_RATE_DEMO_RUNS_PER_MIN",
                                                      defaults.rate_limit_demo_runs_per_minute),
         )

@@ -18,6 +18,7 @@ from app.db.engine import make_engine
 from app.demos.engine import DemoEngine
 from app.http import errors
 from app.search.service import warm_up as search_warm_up
+from app.services.reading import LinkMemo
 from app.web import accounts as web_accounts
 from app.web import demos as web_demos
 from app.web import media as web_media
@@ -40,7 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         gc.freeze()
         yield
         app.state.demo_engine.shutdown()  # stops the worker processes, if a run ever started them
-        app.state.data_version.close()
+        app.state.content_versions.close()
         app.state.engine.dispose()
 
     app = FastAPI(
@@ -60,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     errors.install_error_handlers(app)
     install_auth(app)  # session user, CSRF token, request size cap, rate limiter
     install_conditional_get(app)  # ETag/304 + response cache for reads, outside auth: a hit skips it
+    app.state.link_memo = LinkMemo(app.state.content_versions)  # related and neighbour questions per version
     app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
     app.include_router(api_v1.router)
     app.include_router(web_pages.router)

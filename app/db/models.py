@@ -240,3 +240,16 @@ class DemoLink(SQLModel, table=True):
     demo_slug: str = Field(index=True)
     params_json: str = "{}"
     position: int = 0
+
+
+# --- caching ---------------------------------------------------------------------------------
+
+
+class ContentVersion(SQLModel, table=True):
+    """What changed when (app.db.queries.versions): the reading caches key their entries on these."""
+
+    __tablename__ = "content_version"
+
+    scope: str = Field(primary_key=True)  # all | site | outline | collection | question
+    key: int = Field(default=0, primary_key=True)  # the collection's or question's id; 0 for the others
+    version: int = Field(index=True)  # one sequence over the table: max + 1 at each bump

@@ -30,8 +30,8 @@ from app.demos.runner import Job, LocalPoolRunner, Outcome, Runner, RunnerUnavai
 from app.db.transactions import write_transaction
 
 # Listeners get every report; the database one every few seconds and the last one with the result.
-# Every commit moves SQLite's data_version, which empties the reading pages' response cache, so a
-# run should commit rarely: a run of a few seconds commits three times (queued, running, done).
+# A commit costs the reading caches a look at the content versions (app.db.versions) even when, like
+# a run's, it changes no page: a run of a few seconds commits three times (queued, running, done).
 PROGRESS_SAVE_INTERVAL_S = 5.0
 STALE_MARGIN_S = 120.0
 TERMINAL_STATUSES = ("succeeded", "failed", "timed_out")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 from urllib.parse import urlencode
 
@@ -131,9 +132,12 @@ def _field(schema: dict, name: str, node: dict) -> ParamField:
     return ParamField(kind="text", **common)
 
 
-def param_fields(model: type[DemoParams]) -> list[ParamField]:
+@cache
+def param_fields(model: type[DemoParams]) -> tuple[ParamField, ...]:
+    """The form fields of a parameter model, built once per model: model_json_schema() costs about
+    a millisecond, and every question page with a demo panel labels its preset with these."""
     schema = model.model_json_schema()
-    return [_field(schema, name, node) for name, node in schema.get("properties", {}).items()]
+    return tuple(_field(schema, name, node) for name, node in schema.get("properties", {}).items())
 
 
 # --- validation -----------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from app.config import Settings
 from app.demos.engine import DemoEngine
+from app.services.reading import LinkMemo
 
 
 def get_settings(request: Request) -> Settings:
@@ -25,6 +26,11 @@ def get_demo_engine(request: Request) -> DemoEngine:
     return request.app.state.demo_engine
 
 
+def get_link_memo(request: Request) -> LinkMemo:
+    return request.app.state.link_memo
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionDep = Annotated[Session, Depends(get_session)]
 DemoEngineDep = Annotated[DemoEngine, Depends(get_demo_engine)]
+LinksDep = Annotated[LinkMemo, Depends(get_link_memo)]

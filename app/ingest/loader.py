@@ -24,6 +24,7 @@ from pathlib import Path, PurePosixPath
 from sqlalchemy.engine import Connection, Engine
 
 from app.db.queries import ingest as q
+from app.db.queries import versions
 from app.ingest.document import ParsedAnswer, ParsedDocument
 from app.ingest.shapes import SHAPES, parse_document
 from app.render import extract_text, render_markdown
@@ -452,6 +453,7 @@ def apply_file(conn: Connection, prepared: PreparedFile, write_search_docs=None,
                     if question.search_doc is not None]
             if docs:
                 write_search_docs(conn, docs)
+        versions.bump(conn, everything=True)  # a file rewrites many questions: drop every cached page
 
     answered = sum(1 for question in prepared.questions if question.answered)
     return FileResult(
@@ -537,6 +539,8 @@ def ingest_directory(engine: Engine, content_dir: Path, *, force: bool = False, 
     summary.collection_title_problems = _sync_collection_titles(engine, content_dir)
     if sync_demo_links:
         summary.demo_link_problems = _sync_demo_links(engine, content_dir)
+    with engine.begin() as conn:  # removed files, collection titles and demo links change pages too
+        versions.bump(conn, everything=True)
     summary.files.sort(key=lambda f: f.source_path)
     return summary
 

@@ -10,10 +10,12 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from app.db.queries import search as queries
+from app.db.queries import versions
 from app.render import extract_text
 from app.search import analyze
-from app.search.analyze import SearchDoc, build_search_doc, build_search_docs
+from app.search.analyze import MAX_TEXT_CHARS, SearchDoc, Tokens, build_search_doc, build_search_docs
 from app.search.query import analyse_light
+from app.search.text import display_text
 from app.search.terms import default_dictionary
 
 BATCH = 500
@@ -57,6 +59,43 @@ def reindex_question(session: Session, question_id: int, *, use_kiwi: bool | Non
     return True
 
 
+def analyse_post(session: Session, html: str) -> tuple[str, Tokens]:
+    """The plain text of a post and its light index tokens: computed before the write transaction
+    (they read only the index's vocabulary), so the write lock is held for the writes alone."""
+    text = analyze._clip(extract_text(html))
+    return text, _analyse_answer(session.connection(), text)
+
+
+def _analyse_answer(conn, text: str) -> Tokens:
+    if analyze.kiwi_loaded():  # a process that has Kiwi anyway (ingest, tests) uses it, as reindex_question does
+        return analyze.analyse(text)
+    return analyse_light(text, default_dictionary(), lambda words: queries.known_terms(conn, words))
+
+
+def add_answer_to_index(session: Session, question_id: int, text: str, tokens: Tokens) -> None:
+    """A new answer's tokens appended to its question's document, without analysing the answers
+    already there: posting costs the same on the 300th answer as on the first. A question without
+    a document yet is indexed whole."""
+    conn = session.connection()
+    columns = queries.search_doc_columns(conn, question_id)
+    if columns is None:
+        reindex_question(session, question_id)
+        return
+    answers_terms, text_broader, answers_text = columns[2], columns[4], columns[7]
+    budget = MAX_TEXT_CHARS - len(answers_text)
+    if budget <= 0:
+        return  # the column is full: a full reindex would clip this answer away too
+    if len(text) > budget:
+        text = text[:budget]
+        tokens = _analyse_answer(conn, text)
+    queries.update_search_answers(
+        conn, question_id,
+        " ".join(filter(None, (answers_terms, *tokens.exact))),
+        " ".join(filter(None, (text_broader, *tokens.broader))),
+        display_text(f"{answers_text}\n{text}" if answers_text else text),
+    )
+
+
 def reindex_all(session: Session, *, workers: int = 1, progress=None) -> int:
     """Rebuild the whole index from the database with Kiwi; returns how many questions it holds."""
     conn = session.connection()
@@ -74,5 +113,6 @@ def reindex_all(session: Session, *, workers: int = 1, progress=None) -> int:
         if progress is not None:
             progress(total)
     queries.optimize_search_index(conn)
+    versions.bump(conn, everything=True)  # related questions come from the index
     session.commit()
     return total

@@ -265,56 +265,86 @@ def corrected_query(parsed: ParsedQuery, dictionary: TermDictionary) -> str | No
 _VERBAL_ENDINGS = ("다", "요", "고", "는데", "지만", "면", "서", "게", "지", "죠", "니다", "네", "까", "음", "함", "됨", "임")
 
 
+MAX_WORD_CHARS = 64  # longer "words" (a pasted hash, a run of one syllable) are not indexed
+
+
 def analyse_light(text: str, dictionary: TermDictionary, known: Callable[[Iterable[str]], set[str]]) -> Tokens:
     """Index tokens without Kiwi, for documents written in the web process.
 
     Dictionary terms (with their broader concepts), English words, and for each Korean word the
     longest stem the index already knows, else the word minus its particle. Less precise than
     Kiwi; `kb search reindex` replaces these documents.
+
+    Linear in the text: words and dictionary matches are both in text order, so one sweep finds
+    the matches over each word, and a word longer than MAX_WORD_CHARS is skipped (its stems and
+    conjugations would cost the square of its length).
     """
     norm = normalise(text)
     if not norm:
         return Tokens([], [])
     matches = dictionary.find(norm)
     found: list[tuple[int, str]] = [(match.start, match.term_id) for match in matches]
-    covered = [(m.start, m.end) for m in matches]
     words: list[tuple[int, str, bool]] = []
+    first = 0  # the first match that may still overlap the current word
     for hit in _WORD.finditer(norm):
         start, end = hit.span()
-        if any(s < end and start < e for s, e in covered):
-            inside = [(max(start, e), end) for s, e in covered if s < end and start < e]
-            start, end = inside[-1]
+        while first < len(matches) and matches[first].end <= start:
+            first += 1
+        last_end = None  # the end of the last match overlapping this word
+        index = first
+        while index < len(matches) and matches[index].start < end:
+            last_end = matches[index].end
+            index += 1
+        if last_end is not None:
+            start = max(start, last_end)
             if start >= end:
                 continue
             glued = True
         else:
             glued = start > 0 and norm[start - 1].isascii() and norm[start - 1].isalnum()
-        words.append((start, norm[start:end], glued))
-    stems_of = {word: _stems(word) if is_hangul(word[0]) else [word] for _, word, _ in words}
-    lemmas_of = {word: lemma_candidates(word) for _, word, _ in words}
+        if end - start <= MAX_WORD_CHARS:
+            words.append((start, norm[start:end], glued))
+    distinct = {word for _, word, _ in words}
+    stems_of = {word: _stems(word) if is_hangul(word[0]) else [word] for word in distinct}
+    lemmas_of = {word: lemma_candidates(word) for word in distinct}
     present = known(
         {s for stems in stems_of.values() for s in stems if len(s) >= 2}
         | {form for forms in lemmas_of.values() for form in forms}
     )
+    tokens_of: dict[tuple[str, bool], str | None] = {}
     for start, word, glued in words:
-        if word in STOPWORDS or (len(word) == 1 and word.isdigit()):
-            continue
-        if not is_hangul(word[0]):
-            found.append((start, dictionary.lookup(word) or word))
-            continue
-        if glued and (word in _SUFFIX_SET or word.startswith(_VERBAL_STARTS)):
-            continue
-        token = next((dictionary.lookup(s) or s for s in stems_of[word]
-                      if dictionary.lookup(s) or (s in present and len(s) >= 2)), None)
-        if token is None:
-            predicate = _predicate(word, lemmas_of[word], present, dictionary)
-            token = predicate.tokens[0] if predicate else None
-        if token is None:
-            josa = next((s for s in _SUFFIXES if word.endswith(s) and len(word) - len(s) >= 2), None)
-            if josa is not None:
-                token = word[: -len(josa)]
-            elif not word.endswith(_VERBAL_ENDINGS) and len(word) >= 2:
-                token = word
-        if token is not None and token not in STOPWORDS and token not in QUESTION_WORDS:
+        if (word, glued) not in tokens_of:
+            tokens_of[(word, glued)] = _light_token(word, glued, stems_of[word], lemmas_of[word], present, dictionary)
+        token = tokens_of[(word, glued)]
+        if token is not None:
             found.append((start, token))
     return split_concepts(found, dictionary)
+
+
+def _light_token(word: str, glued: bool, stems: list[str], lemmas: list[str], present: set[str],
+                 dictionary: TermDictionary) -> str | None:
+    """The index token of one word outside the dictionary matches (None: nothing to index)."""
+    if word in STOPWORDS or (len(word) == 1 and word.isdigit()):
+        return None
+    if not is_hangul(word[0]):
+        return dictionary.lookup(word) or word
+    if glued and (word in _SUFFIX_SET or word.startswith(_VERBAL_STARTS)):
+        return None
+    token = None
+    for stem in stems:
+        concept = dictionary.lookup(stem)
+        if concept or (stem in present and len(stem) >= 2):
+            token = concept or stem
+            break
+    if token is None:
+        predicate = _predicate(word, lemmas, present, dictionary)
+        token = predicate.tokens[0] if predicate else None
+    if token is None:
+        josa = next((s for s in _SUFFIXES if word.endswith(s) and len(word) - len(s) >= 2), None)
+        if josa is not None:
+            token = word[: -len(josa)]
+        elif not word.endswith(_VERBAL_ENDINGS) and len(word) >= 2:
+            token = word
+    if token is None or token in STOPWORDS or token in QUESTION_WORDS:
+        return None
+    return token

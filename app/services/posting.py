@@ -16,6 +16,7 @@ from sqlmodel import Session
 from app import urls
 from app.clock import now_utc
 from app.db.models import ORIGIN_POSTED, Answer, Collection, IdempotencyKey, Question, Revision, User
+from app.db.queries import versions
 from app.db.queries import writes as queries
 from app.db.queries.ingest import refresh_question_counters
 from app.db.transactions import write_transaction
@@ -23,7 +24,7 @@ from app.errors import AppError
 from app.ingest.shapes import GENERAL_KIND
 from app.render import render_markdown
 from app.schemas.limits import check_body, check_title, clean_text, clean_title
-from app.search.index import reindex_question
+from app.search.index import add_answer_to_index, analyse_post, reindex_question
 
 GENERAL_SLUG = "general"
 POSTED_POSITION_BASE = 1_000_000  # posted rows sort after every ingested row
@@ -155,11 +156,20 @@ def _next_answer_position(session: Session, question_id: int) -> int:
     return max(POSTED_POSITION_BASE, (top or 0) + 1)
 
 
-def _finish(session: Session, question_ids: list[int]) -> None:
+def _finish(session: Session, question_ids: list[int], *, outline: bool = False, reindex_ids: bool = True) -> None:
+    """After a write to these questions: their counters from the rows, their content versions
+    bumped (the outline too when one became answered or unanswered: links elsewhere show that), and
+    their search documents rewritten (unless the caller updates the index itself)."""
+    answered_before = {qid: question.answered for qid in question_ids
+                       if (question := session.get(Question, qid)) is not None}  # loaded already: no SQL
     session.flush()
-    refresh_question_counters(session.connection(), question_ids=question_ids)
+    conn = session.connection()
+    rows = refresh_question_counters(conn, question_ids=question_ids)
+    flipped = any(answered_before.get(qid, answered) != answered for qid, _, answered in rows)
+    versions.bump(conn, questions=question_ids, collections={cid for _, cid, _ in rows}, outline=outline or flipped)
     session.expire_all()  # the counters were written by SQL behind the ORM's back
-    reindex(session, question_ids)
+    if reindex_ids:
+        reindex(session, question_ids)
 
 
 # --- use cases ------------------------------------------------------------------------------
@@ -182,7 +192,7 @@ def create_question(session: Session, user: User, *, title: str, body: str, coll
         session.add(question)
         session.flush()
         session.add(Revision(question_id=question.id, user_id=user.id, title=title, body_md=body, created_at=now))
-        _finish(session, [question.id])
+        _finish(session, [question.id], outline=True)
         session.refresh(question)
         result = WriteResult(question_payload(question, target))
         _remember(session, key, user, result)
@@ -195,6 +205,7 @@ def create_answer(session: Session, user: User, *, question_id: int | None = Non
     body = check_body(clean_text(body))
     key = _idem_key(user, f"reply{parent_answer_id}" if parent_answer_id else f"answer{question_id}", idempotency_key)
     body_html = render(body)
+    text, tokens = analyse_post(session, body_html)  # outside the lock too: it only reads the vocabulary
     with write_transaction(session):
         if (earlier := _recall(session, key)) is not None:
             return earlier
@@ -210,7 +221,8 @@ def create_answer(session: Session, user: User, *, question_id: int | None = Non
         session.add(answer)
         session.flush()
         session.add(Revision(answer_id=answer.id, user_id=user.id, body_md=body, created_at=now))
-        _finish(session, [question_id])
+        _finish(session, [question_id], reindex_ids=False)
+        add_answer_to_index(session, question_id, text, tokens)
         result = WriteResult(answer_payload(answer))
         _remember(session, key, user, result)
     return result
@@ -230,12 +242,13 @@ def edit_question(session: Session, user: User, question_id: int, *, title: str 
     with write_transaction(session):
         question = live_question(session, question_id)
         if (new_title, new_body) != (question.title, question.body_md):
+            title_changed = new_title != question.title
             now = now_utc()
             question.title, question.body_md, question.body_html, question.updated_at = new_title, new_body, body_html, now
             session.add(question)
             session.add(Revision(question_id=question.id, user_id=user.id, title=new_title, body_md=new_body,
                                  created_at=now))
-            _finish(session, [question.id])
+            _finish(session, [question.id], outline=title_changed)
         payload = question_payload(question, session.get(Collection, question.collection_id))
     return payload
 
@@ -263,7 +276,7 @@ def delete_question(session: Session, user: User, question_id: int) -> None:
         _owned(question, user)
         question.deleted_at = now_utc()
         session.add(question)
-        _finish(session, [question.id])
+        _finish(session, [question.id], outline=True)
 
 
 def delete_answer(session: Session, user: User, answer_id: int) -> int:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 
 from sqlmodel import Session
 
@@ -11,6 +12,7 @@ from app import urls
 from app.db import queries
 from app.db.models import Answer, Collection, Question, Reaction
 from app.db.queries import content
+from app.db.versions import ContentVersions
 from app.demos.service import question_demo_links
 from app.errors import AppError
 from app.schemas.content import (
@@ -188,6 +190,34 @@ def _answer_tree(answers: list[Answer], reactions: list[Reaction], accepted_id: 
     return [node for node in (build(i) for i in children.get(None, [])) if node is not None]
 
 
+class LinkMemo:
+    """Related and neighbour questions of each question, kept per links version (app.db.versions):
+    they depend on other questions' titles and answered state, which a post to this question does
+    not change, so a thread being written to is not searched for its related questions on each view."""
+
+    def __init__(self, versions: ContentVersions | None, size: int = 8192) -> None:
+        self.versions, self.size = versions, size
+        self._kept: OrderedDict[tuple, tuple] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, kind: str, question_id: int, compute):
+        if self.versions is None or not self.versions.enabled:
+            return compute()
+        self.versions.refresh()
+        key = (kind, question_id, self.versions.links()[0])
+        with self._lock:
+            found = self._kept.get(key)
+            if found is not None:
+                self._kept.move_to_end(key)
+                return found[0]
+        value = compute()  # read after the version: never older than its key
+        with self._lock:
+            self._kept[key] = (value,)
+            while len(self._kept) > self.size:
+                self._kept.popitem(last=False)
+        return value
+
+
 def get_question_or_404(session: Session, question_id: int) -> Question:
     question = content.get_question(session, question_id)
     if question is None:
@@ -195,14 +225,16 @@ def get_question_or_404(session: Session, question_id: int) -> Question:
     return question
 
 
-def question_detail(session: Session, question_id: int) -> QuestionDetail:
+def question_detail(session: Session, question_id: int, links: LinkMemo | None = None) -> QuestionDetail:
+    links = links or LinkMemo(None)
     question = get_question_or_404(session, question_id)
     collection = session.get(Collection, question.collection_id)
     section = session.get(queries.content.Section, question.section_id) if question.section_id else None
     answers = list(content.question_answers(session, question.id))
     reactions = list(content.reactions_for(session, question.id, [a.id for a in answers]))
     parent = content.question_link(session, question.parent_id) if question.parent_id else None
-    previous, following = content.neighbour_questions(session, question)
+    previous, following = links.get("neighbours", question.id, lambda: tuple(
+        _link(row) for row in content.neighbour_questions(session, question)))
     source_path = collection.source_path if question.origin == "ingested" else None
     return QuestionDetail(
         id=question.id,
@@ -224,13 +256,13 @@ def question_detail(session: Session, question_id: int) -> QuestionDetail:
         source=SourceRef(path=source_path, line=question.source_line),
         parent=_link(parent),
         children=[_link(c) for c in content.child_questions(session, question.id)],
-        previous=_link(previous),
-        next=_link(following),
+        previous=previous,
+        next=following,
         answers=_answer_tree(answers, reactions, question.accepted_answer_id, collection.source_path),
         reactions=_group_reactions([r for r in reactions if r.answer_id is None]),
         references=[ReferencePublic(title=r.title, url=r.url) for r in content.question_references(session, question.id)],
         demos=question_demo_links(session, question.id),
-        related=related_questions(session, question.id),
+        related=links.get("related", question.id, lambda: related_questions(session, question.id)),
         created_at=question.created_at,
         updated_at=question.updated_at,
         last_activity_at=question.last_activity_at,

@@ -33,12 +33,12 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-import sqlite3
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from email.utils import format_datetime, parsedate_to_datetime
+from urllib.parse import unquote
 
 from fastapi import FastAPI
 from sqlalchemy.engine import Engine
@@ -46,7 +46,7 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.db.queries.content import data_version
+from app.db.versions import ContentVersions, Key
 from app.services.accounts import ANON_COOKIE, ANON_COOKIE_MAX_AGE, SESSION_COOKIE, anonymous_csrf
 
 # The reading routes whose response depends only on the database, the path and the query (and on who
@@ -57,41 +57,21 @@ CACHEABLE = re.compile(
     r"|api/v1/(?:collections|collections/[^/]+|questions|questions/\d+|authors|authors/[^/]+|search)"
     r")$"
 )
+QUESTION_PATH = re.compile(r"^/(?:api/v1/)?questions/(\d+)$")
+COLLECTION_PATH = re.compile(r"^/(?:api/v1/)?collections/([^/]+)$")
 MAX_ENTRIES = 2048
 MAX_BYTES = 64 * 1024 * 1024
 MAX_BODY = 2 * 1024 * 1024  # a response bigger than this is served but not kept
 
 
-class DataVersion:
-    """Which state of the database this process sees, as (token, first seen at)."""
-
-    def __init__(self, engine: Engine) -> None:
-        database = engine.url.database if engine.url.get_backend_name() == "sqlite" else None
-        self._connection = (
-            sqlite3.connect(database, check_same_thread=False, isolation_level=None)
-            if database not in (None, "", ":memory:") else None
-        )
-        self._nonce = secrets.token_hex(4)
-        self._lock = threading.Lock()
-        self._version: int | None = None
-        self._seen_at = datetime.now(timezone.utc).replace(microsecond=0)
-
-    @property
-    def enabled(self) -> bool:
-        return self._connection is not None
-
-    def current(self) -> tuple[str, datetime]:
-        with self._lock:
-            version = data_version(self._connection)
-            if version != self._version:
-                self._version = version
-                self._seen_at = datetime.now(timezone.utc).replace(microsecond=0)
-            return f"{self._nonce}.{version}", self._seen_at
-
-    def close(self) -> None:
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
+def dependencies(versions: ContentVersions, path: str) -> tuple[Key, datetime]:
+    """The content versions a reading response shows, from its path: a question's page depends on
+    that question (and the links it shows), a collection's on that collection, the rest on the site."""
+    if (found := QUESTION_PATH.match(path)) is not None:
+        return versions.question(int(found.group(1)))
+    if (found := COLLECTION_PATH.match(path)) is not None:
+        return versions.collection(unquote(found.group(1)))
+    return versions.site()
 
 
 @dataclass
@@ -101,36 +81,41 @@ class Entry:
     body: bytes
 
 
+def _newer(candidate: Key, kept: Key) -> bool:
+    """Versions only grow: a key is at least as new as another when no part of it is older."""
+    return len(candidate) != len(kept) or all(c >= k for c, k in zip(candidate, kept))
+
+
 class ResponseCache:
-    """Responses of one database version, least recently used dropped first; a new version empties it."""
+    """The response of each path and query at the content versions it was built for, least
+    recently used dropped first. A write elsewhere leaves an entry valid; a response built for
+    older versions (a slow request begun before a commit) never replaces a newer one."""
 
     def __init__(self, max_entries: int = MAX_ENTRIES, max_bytes: int = MAX_BYTES) -> None:
-        self._entries: OrderedDict[str, Entry] = OrderedDict()
-        self._token: str | None = None
+        self._entries: OrderedDict[str, tuple[Key, Entry]] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
         self.max_entries, self.max_bytes = max_entries, max_bytes
 
-    def get(self, token: str, key: str) -> Entry | None:
+    def get(self, versions: Key, key: str) -> Entry | None:
         with self._lock:
-            if token != self._token:
+            kept = self._entries.get(key)
+            if kept is None or kept[0] != versions:
                 return None
-            entry = self._entries.get(key)
-            if entry is not None:
-                self._entries.move_to_end(key)
-            return entry
+            self._entries.move_to_end(key)
+            return kept[1]
 
-    def put(self, token: str, key: str, entry: Entry) -> None:
+    def put(self, versions: Key, key: str, entry: Entry) -> None:
         with self._lock:
-            if token != self._token:
-                self._entries.clear()
-                self._bytes, self._token = 0, token
-            if key in self._entries:
-                self._bytes -= len(self._entries.pop(key).body)
-            self._entries[key] = entry
+            kept = self._entries.get(key)
+            if kept is not None:
+                if not _newer(versions, kept[0]):
+                    return
+                self._bytes -= len(self._entries.pop(key)[1].body)
+            self._entries[key] = (versions, entry)
             self._bytes += len(entry.body)
             while self._entries and (len(self._entries) > self.max_entries or self._bytes > self.max_bytes):
-                _, dropped = self._entries.popitem(last=False)
+                _, (_, dropped) = self._entries.popitem(last=False)
                 self._bytes -= len(dropped.body)
 
 
@@ -166,8 +151,9 @@ class ConditionalGet:
     """Pure ASGI middleware, the outermost of the app's own: a cache hit or a 304 costs no route, no
     session lookup and no per-request task (BaseHTTPMiddleware's), only the data version read."""
 
-    def __init__(self, app: ASGIApp, versions: DataVersion, cache: ResponseCache, secret_key: str) -> None:
+    def __init__(self, app: ASGIApp, versions: ContentVersions, cache: ResponseCache, secret_key: str) -> None:
         self.app, self.versions, self.cache, self.secret_key = app, versions, cache, secret_key
+        self.nonce = secrets.token_hex(4)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -181,8 +167,9 @@ class ConditionalGet:
         headers = Headers(scope=scope)
         api = path.startswith("/api/")
         has_session = SESSION_COOKIE in cookie_parser(headers.get("cookie", ""))
-        token, seen_at = self.versions.current()
-        etag = _etag(token, path, scope["query_string"])
+        self.versions.refresh()
+        versions, seen_at = dependencies(self.versions, path)
+        etag = _etag(f"{self.nonce}.{versions}", path, scope["query_string"])
         personal = api and ("authorization" in headers or has_session)
         policy = b"private, no-cache" if (personal or not api) else b"public, no-cache"
         validators = [(b"etag", etag.encode()), (b"last-modified", format_datetime(seen_at, usegmt=True).encode()),
@@ -198,14 +185,14 @@ class ConditionalGet:
             return
 
         key = f"{path}?{scope['query_string'].decode('latin-1')}"
-        entry = self.cache.get(token, key) if reusable else None
+        entry = self.cache.get(versions, key) if reusable else None
         if entry is None:
             rendered = await self._render(scope, receive)
             entry = self._shareable(scope, rendered, api)
             if entry is None:
                 await _send_entry(send, rendered, _replace(rendered.headers, [(b"cache-control", NO_STORE)]))
                 return
-            self.cache.put(token, key, entry)
+            self.cache.put(versions, key, entry)
             validators += [(n, v) for n, v in rendered.headers if n.lower() == b"set-cookie"]  # this reader's own
             csrf = ((scope.get("state") or {}).get("csrf_token") or "").encode()
         elif CSRF_PLACEHOLDER in entry.body:
@@ -296,7 +283,7 @@ def _default_no_store(send: Send) -> Send:
 
 def install_conditional_get(app: FastAPI) -> None:
     """Call after install_auth, so that this middleware runs first (outside it): a hit needs no session."""
-    app.state.data_version = DataVersion(app.state.engine)
+    app.state.content_versions = ContentVersions(app.state.engine)
     app.state.response_cache = ResponseCache()
-    app.add_middleware(ConditionalGet, versions=app.state.data_version, cache=app.state.response_cache,
+    app.add_middleware(ConditionalGet, versions=app.state.content_versions, cache=app.state.response_cache,
                        secret_key=app.state.settings.secret_key)

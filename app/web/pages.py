@@ -11,7 +11,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 
 from app import urls
-from app.http.deps import SessionDep
+from app.http.deps import LinksDep, SessionDep
 from app.http.params import IdPath, PageQuery, PerPageQuery, SortQuery, StatusQuery
 from app.schemas.content import CollectionDetail, QuestionSummary, SectionPublic
 from app.services import reading
@@ -127,8 +127,8 @@ def collection_page(
 
 
 @router.get("/questions/{question_id}", response_class=HTMLResponse)
-def question_page(request: Request, session: SessionDep, question_id: IdPath):
-    question = reading.question_detail(session, question_id)
+def question_page(request: Request, session: SessionDep, links: LinksDep, question_id: IdPath):
+    question = reading.question_detail(session, question_id, links)
     return render(request, "reading/question.html", {
         "question": question,
         "canonical_url": canonical(request, question.url),

@@ -48,6 +48,9 @@ def demo_param_labels(slug: str, params: dict) -> list[tuple[str, str, str]]:
 def make_templates(settings: Settings) -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(settings.templates_dir))
     env = templates.env
+    # Checking every template file's mtime on each render cost ~4% of a page; only a developer
+    # editing templates under a running server needs it (KB_DEV=1).
+    env.auto_reload = settings.development
     env.globals["KIND_NAMES"] = KIND_NAMES
     env.globals["site_name"] = "질문창고"
     env.globals["urls"] = urls  # templates build addresses as the services do

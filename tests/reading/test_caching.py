@@ -80,14 +80,30 @@ def test_a_vote_without_new_timestamps_still_changes_the_etag(reader, client_fac
 
 
 def test_a_write_by_another_process_is_seen(reader, settings, sample):
-    """kb ingest runs in its own process: its commits must invalidate what this process cached."""
+    """kb ingest runs in its own process: its commits (which bump the content versions in the same
+    transaction) must invalidate what this process cached."""
+    from app.db.engine import make_engine
+    from app.db.queries import versions
+
     etag = reader.get(f"/questions/{sample.parent}", headers=HTML).headers["etag"]
-    connection = sqlite3.connect(db_path(settings))
-    connection.execute("UPDATE question SET title = '다시 불러온 제목' WHERE id = ?", (sample.parent,))
-    connection.commit()
-    connection.close()
+    other = make_engine(settings.database_url)
+    with other.begin() as conn:
+        conn.exec_driver_sql("UPDATE question SET title = '다시 불러온 제목' WHERE id = ?", (sample.parent,))
+        versions.bump(conn, everything=True)
+    other.dispose()
     page = reader.get(f"/questions/{sample.parent}", headers={**HTML, "If-None-Match": etag})
     assert page.status_code == 200 and "다시 불러온 제목" in page.text
+
+
+def test_a_commit_that_changes_no_content_keeps_every_cached_page(app, reader, settings, sample):
+    """A login, a demo run's progress, a rate-limit record: commits that bump no version."""
+    etag = reader.get(f"/questions/{sample.parent}", headers=HTML).headers["etag"]
+    connection = sqlite3.connect(db_path(settings))
+    connection.execute("INSERT INTO ingestreport (source_path, kind, message, text, created_at)"
+                       " VALUES ('x.md', 'error', 'm', '', '2026-01-01')")
+    connection.commit()
+    connection.close()
+    assert reader.get(f"/questions/{sample.parent}", headers={**HTML, "If-None-Match": etag}).status_code == 304
 
 
 def test_signed_in_pages_are_never_cached_nor_shared(reader, client_factory, sample):
@@ -135,7 +151,7 @@ def test_an_anonymous_page_with_a_csrf_form_is_cached_and_each_reader_gets_their
         path = f"/questions/{sample.parent}"
         one = first.get(path, headers=HTML)  # rendered
         two = second.get(path, headers=HTML)  # from the cache
-        [kept] = [entry for entry in app.state.response_cache._entries.values() if CSRF_PLACEHOLDER in entry.body]
+        [kept] = [entry for _, entry in app.state.response_cache._entries.values() if CSRF_PLACEHOLDER in entry.body]
         assert token_in(one).encode() not in kept.body
 
         assert one.headers["cache-control"] == two.headers["cache-control"] == "private, no-cache"

@@ -185,10 +185,11 @@ def test_a_write_that_fails_halfway_leaves_nothing(alice, app, settings, monkeyp
                                                                              "idempotencykey")]
     counters = count(settings, "SELECT answer_count FROM question WHERE id = ?", question["id"])
 
-    def broken_index(session, question_ids):
+    def broken_index(*args):
         raise RuntimeError("search index unavailable (simulated)")
 
-    monkeypatch.setattr("app.services.posting.reindex", broken_index)
+    monkeypatch.setattr("app.services.posting.reindex", broken_index)  # a question's document
+    monkeypatch.setattr("app.services.posting.add_answer_to_index", broken_index)  # an answer added to one
     client = TestClient(app, raise_server_exceptions=False)
     for url, body in (("/api/v1/questions", {"title": "실패할 질문입니다", "body": "x"}),
                       (f"/api/v1/questions/{question['id']}/answers", {"body": "실패할 답변"})):

@@ -283,30 +283,32 @@ def replace_reports(conn: Connection, source_path: str, rows: Sequence[tuple], n
 
 
 def refresh_question_counters(conn: Connection, *, collection_id: int | None = None,
-                              question_ids: Sequence[int] | None = None) -> None:
-    """Recompute the denormalised counters that lists read, from the rows themselves.
+                              question_ids: Sequence[int] | None = None) -> list[tuple[int, int, bool]]:
+    """Recompute the denormalised counters that lists read, from the rows themselves, in one
+    statement; for `question_ids`, returns (id, collection_id, answered) of the rows it updated.
 
     Shared by ingest and the write services so both count the same way: an answer counts when it
     is neither deleted nor retired; +1s are ingested "2222" reactions plus account votes.
     """
     if collection_id is not None:
-        where, params = "collection_id = ?", (collection_id,)
+        where, params, returning = "collection_id = ?", (collection_id,), ""
     elif question_ids:
         where, params = f"id IN ({','.join('?' * len(question_ids))})", tuple(question_ids)
+        returning = " RETURNING id, collection_id, answered"
     else:
-        return
-    conn.exec_driver_sql(
-        "UPDATE question SET"
-        " answer_count = (SELECT count(*) FROM answer a WHERE a.question_id = question.id"
-        "   AND a.deleted_at IS NULL AND a.retired_at IS NULL),"
+        return []
+    answers = ("(SELECT count(*) FROM answer a WHERE a.question_id = question.id"
+               " AND a.deleted_at IS NULL AND a.retired_at IS NULL)")
+    result = conn.exec_driver_sql(
+        f"UPDATE question SET answer_count = {answers}, answered = ({answers} > 0),"
         " plus_one_count = (SELECT count(*) FROM reaction r WHERE r.question_id = question.id AND r.kind = 'plus_one')"
         "   + (SELECT count(*) FROM vote v WHERE v.question_id = question.id),"
         " last_activity_at = max(question.created_at, coalesce((SELECT max(a.updated_at) FROM answer a"
         "   WHERE a.question_id = question.id AND a.deleted_at IS NULL), question.created_at))"
-        f" WHERE {where}",
+        f" WHERE {where}{returning}",
         params,
     )
-    conn.exec_driver_sql(f"UPDATE question SET answered = (answer_count > 0) WHERE {where}", params)
+    return [(qid, cid, bool(answered)) for qid, cid, answered in result] if returning else []
 
 
 def wal_autocheckpoint(conn: Connection, pages: int | None = None) -> int:

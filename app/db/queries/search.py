@@ -310,3 +310,25 @@ def question_links(conn: Connection, question_ids: Sequence[int]) -> dict[int, t
         tuple(question_ids),
     )
     return {r[0]: (r[1], r[2], bool(r[3]), r[4]) for r in rows}
+
+
+# --- one question's document, for a post that adds to it -------------------------------------
+
+
+def search_doc_columns(conn: Connection, question_id: int) -> tuple[str, ...] | None:
+    """(title, body, answers, title_broader, text_broader) tokens and (title, body, answers) text
+    of one indexed question, or None when it has no document."""
+    row = conn.exec_driver_sql(
+        "SELECT i.title, i.body, i.answers, i.title_broader, i.text_broader, t.title, t.body, t.answers"
+        " FROM search_index AS i JOIN search_text AS t ON t.question_id = i.rowid WHERE i.rowid = ?",
+        (question_id,),
+    ).first()
+    return None if row is None else tuple(value or "" for value in row)
+
+
+def update_search_answers(conn: Connection, question_id: int, answers_terms: str, text_broader_terms: str,
+                          answers_text: str) -> None:
+    """Rewrite the answer columns of one document in place (FTS5 updates its row by rowid)."""
+    conn.exec_driver_sql("UPDATE search_index SET answers = ?, text_broader = ? WHERE rowid = ?",
+                         (answers_terms, text_broader_terms, question_id))
+    conn.exec_driver_sql("UPDATE search_text SET answers = ? WHERE question_id = ?", (answers_text, question_id))

@@ -1,0 +1,101 @@
+"""What this process knows of the content versions (app.db.queries.versions), kept current cheaply.
+
+One long-lived read-only SQLite connection per process. Each read first asks `PRAGMA data_version`
+(a few microseconds; it moves when any other connection commits), and only when it moved fetches
+the content_version rows bumped since the last sequence number seen: a commit that changed no
+content (a login, a demo run's progress) costs one small query and invalidates nothing.
+
+Versions only ever grow, and a version is read here only after its commit, so a page built from
+the database after reading a version shows that version or a newer one: a cache entry kept under
+a version is never older than the version says.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from datetime import datetime, timezone
+
+from sqlalchemy.engine import Engine
+
+from app.db.queries.content import data_version
+from app.db.queries.versions import ALL, COLLECTION, OUTLINE, QUESTION, SITE, changed_since, collection_ids_by_slug
+
+Key = tuple[int, ...]
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc).replace(microsecond=0)
+
+
+class ContentVersions:
+    def __init__(self, engine: Engine) -> None:
+        database = engine.url.database if engine.url.get_backend_name() == "sqlite" else None
+        self._connection = (
+            sqlite3.connect(database, check_same_thread=False, isolation_level=None)
+            if database not in (None, "", ":memory:") else None
+        )
+        self._lock = threading.Lock()
+        self._data_version: int | None = None
+        self._seen = 0
+        self._versions: dict[tuple[str, int], int] = {}
+        self._seen_at: dict[tuple[str, int], datetime] = {}
+        self._started = _now()
+        self._slugs: dict[str, int] | None = None
+
+    @property
+    def enabled(self) -> bool:
+        return self._connection is not None
+
+    def refresh(self) -> None:
+        """Catch up with every commit made so far (by any connection, in any process)."""
+        if self._connection is None:
+            return
+        with self._lock:
+            current = data_version(self._connection)
+            if current == self._data_version:
+                return
+            self._data_version = current
+            rows = changed_since(self._connection, self._seen)
+            if not rows:
+                return
+            now = _now()
+            for scope, key, version in rows:
+                self._versions[(scope, key)] = version
+                self._seen_at[(scope, key)] = now
+                if scope in (ALL, OUTLINE):
+                    self._slugs = None  # a collection may have been added or renamed
+            self._seen = max(self._seen, rows[-1][2])
+
+    def _parts(self, *scopes: tuple[str, int]) -> tuple[Key, datetime]:
+        versions = self._versions
+        key = tuple(versions.get(scope, 0) for scope in scopes)
+        seen = max((self._seen_at.get(scope, self._started) for scope in scopes), default=self._started)
+        return key, seen
+
+    def site(self) -> tuple[Key, datetime]:
+        """What lists, the home page, authors and search show: any write anywhere."""
+        return self._parts((ALL, 0), (SITE, 0))
+
+    def question(self, question_id: int) -> tuple[Key, datetime]:
+        """A question's page: the question and its thread, and the links it shows to others."""
+        return self._parts((ALL, 0), (OUTLINE, 0), (QUESTION, question_id))
+
+    def links(self) -> tuple[Key, datetime]:
+        """Neighbour, child and related links: titles and answered state of other questions."""
+        return self._parts((ALL, 0), (OUTLINE, 0))
+
+    def collection(self, slug: str) -> tuple[Key, datetime]:
+        """A collection's page: its own questions (their titles, counts, order) and the ingest."""
+        if self._slugs is None and self._connection is not None:
+            with self._lock:
+                self._slugs = collection_ids_by_slug(self._connection)
+        collection_id = (self._slugs or {}).get(slug)
+        if collection_id is None:
+            return self._parts((ALL, 0), (OUTLINE, 0))  # a question posted to a new collection bumps it
+        return self._parts((ALL, 0), (COLLECTION, collection_id))
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None

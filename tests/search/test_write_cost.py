@@ -1,0 +1,67 @@
+"""The write path's analysis is linear: counted in dictionary lookups and analysed characters, not time."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.search import index, query
+from app.search.terms import TermDictionary, default_dictionary
+from tests.writes.helpers import Account
+
+
+class CountingDictionary(TermDictionary):
+    def __init__(self, base: TermDictionary) -> None:  # shares the loaded dictionary's tables
+        self.__dict__.update(base.__dict__)
+        self.lookups = 0
+
+    def lookup(self, word: str):
+        self.lookups += 1 + len(word)  # each lookup compacts its word: the characters are the cost
+        return super().lookup(word)
+
+
+def lookups_for(text: str) -> int:
+    dictionary = CountingDictionary(default_dictionary())
+    query.analyse_light(text, dictionary, lambda tokens: set())
+    return dictionary.lookups
+
+
+@pytest.mark.parametrize("unit", [
+    "가",  # one Korean "word" as long as the post
+    "드롭아웃은 과적합을 막아 줍니다. ",  # ordinary sentences
+    "x",  # one ASCII "word"
+    "배치정규화를",  # a dictionary term glued to the next, over and over
+])
+def test_a_ten_times_longer_post_costs_at_most_ten_times_the_lookups(unit):
+    """The issue's 20,000-character one-word body took 37 s inside the write lock."""
+    short = (unit * 2000)[:2000]
+    long = (unit * 20000)[:20000]
+    assert lookups_for(long) <= 10 * lookups_for(short) + 50
+
+
+@pytest.fixture
+def writer(sample_settings):
+    from app.main import create_app
+    from tests.conftest import clients_of
+
+    app = create_app(sample_settings.with_overrides(rate_limit_posts_per_minute=10_000,
+                                                    rate_limit_ip_posts_per_minute=10_000))
+    factory = clients_of(app)
+    yield Account(next(factory), "costly")
+    next(factory, None)
+
+
+def test_posting_an_answer_analyses_only_its_own_text(writer, monkeypatch):
+    analysed: list[int] = []
+    light, full = index.analyse_light, index.analyze.analyse
+    monkeypatch.setattr(index, "analyse_light", lambda text, *a, **k: analysed.append(len(text)) or light(text, *a, **k))
+    monkeypatch.setattr(index.analyze, "analyse", lambda text, *a, **k: analysed.append(len(text)) or full(text, *a, **k))
+    qid = writer.ask(title="답이 많이 달리는 질문", body="본문입니다")["id"]
+    body = "드롭아웃과 배치 정규화를 함께 쓰면 어떻게 되는지 적어 둡니다."
+    per_answer = []
+    for _ in range(12):
+        analysed.clear()
+        writer.answer(qid, body=body)
+        per_answer.append(sum(analysed))
+    assert per_answer[0] > 0 and per_answer[-1] == per_answer[0]  # the 12th costs what the first did
+    found = writer.client.get("/api/v1/search", params={"q": "드롭아웃"}).json()["items"]
+    assert qid in [item["question_id"] for item in found]
