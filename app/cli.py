@@ -68,6 +68,20 @@ def _cmd_ingest(args, settings: Settings) -> int:
     return 1 if summary.failed or summary.demo_link_problems or summary.collection_title_problems else 0
 
 
+def _cmd_demo_relink(args, settings: Settings) -> int:
+    from app.db.engine import make_engine
+    from app.ingest.linking import relink_all
+
+    engine = make_engine(settings.database_url)
+    try:
+        with engine.begin() as conn:
+            total, linked = relink_all(conn)
+    finally:
+        engine.dispose()
+    print(f"실험 자동 연결을 다시 계산했습니다: 질문 {total}개 중 {linked}개가 실험과 연결됨")
+    return 0
+
+
 def served_base_url(host: str, port: int) -> str:
     """Where `kb serve` listens, for absolute links (canonical, run share links) when KB_BASE_URL is unset."""
     shown = "127.0.0.1" if host in ("", "0.0.0.0", "::") else host
@@ -112,8 +126,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--no-access-log", dest="access_log", action="store_false")
     serve.set_defaults(handler=_cmd_serve)
 
-    for register in _area_commands():
-        register(commands)
+    registers = _area_commands()
+    for name, register in registers.items():
+        group = register(commands)
+        if name == "demo":  # relinking writes through ingest, a layer above the demos
+            relink = group.add_parser("relink", help="모든 질문의 실험 자동 연결을 다시 계산합니다 (용어 사전·실험 목록을 고친 뒤)")
+            relink.set_defaults(handler=_cmd_demo_relink)
     return parser
 
 
@@ -123,7 +141,7 @@ def _area_commands():
     from app.search.commands import add_commands as search_commands
     from app.services.export_cli import add_commands as export_commands
 
-    return [search_commands, demo_commands, export_commands]
+    return {"search": search_commands, "demo": demo_commands, "export": export_commands}
 
 
 def main(argv: list[str] | None = None) -> int:

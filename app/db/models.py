@@ -230,8 +230,14 @@ class DemoRun(SQLModel, table=True):
     finished_at: datetime | None = None
 
 
+LINK_EDITOR = "editor"  # a line of content/demos.toml pins the demo to the question
+LINK_AUTO = "auto"  # the automatic linker found the question and the demo share concepts
+LINK_HIDDEN = "hidden"  # a `hide = true` line of content/demos.toml: never link this demo automatically
+
+
 class DemoLink(SQLModel, table=True):
-    """Which demo explains which question, with preset parameters (from content/demos.toml)."""
+    """Which demo explains which question, with preset parameters: pinned by an editor, found by
+    the automatic linker (with its score and the shared concepts), or hidden by an editor."""
 
     __table_args__ = (UniqueConstraint("question_id", "demo_slug", name="uq_demo_link"),)
 
@@ -240,6 +246,9 @@ class DemoLink(SQLModel, table=True):
     demo_slug: str = Field(index=True)
     params_json: str = "{}"
     position: int = 0
+    match: str = Field(default=LINK_EDITOR, sa_column=Column(Text, nullable=False, server_default=LINK_EDITOR))
+    score: float | None = None
+    concepts_json: str = Field(default="[]", sa_column=Column(Text, nullable=False, server_default="[]"))
 
 
 # --- caching ---------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ conclusion computed from the numbers the run measured.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -170,6 +170,9 @@ class DemoSpec:
     # Concept ids from content/search/terms.tsv that this experiment demonstrates: questions are linked
     # to experiments by the concepts they share, so a file nobody linked by hand still finds its demo.
     concepts: tuple[str, ...] = ()
+    # concept id → the parameters that show that concept best: a question linked automatically through
+    # the concept opens the experiment with these (e.g. {"leaky_relu": Params(activation="leaky_relu")}).
+    presets: dict[str, DemoParams] = field(default_factory=dict, hash=False)
     # The claim's test as data (the first is the headline), judged on the 95% intervals over seeds.
     claims: tuple[Claim, ...] = ()
     # Parameters where the claim is expected to break ("경계"): a run there must be able to say

@@ -105,7 +105,8 @@ def _cmd_run(args, settings) -> int:
     return 0
 
 
-def add_commands(commands) -> None:
+def add_commands(commands):
+    """The `kb demo` subcommands; returns their group, where `kb demo relink` (ingest's) joins them."""
     from app.demos.execute import DEFAULT_SEED, DEVICES
 
     demo = commands.add_parser("demo", help="라이브 실험").add_subparsers(dest="demo_command", required=True)
@@ -122,3 +123,4 @@ def add_commands(commands) -> None:
     run.add_argument("--threads", type=int, default=None, help="torch 스레드 수 (기본: KB_DEMO_THREADS)")
     run.add_argument("--json", action="store_true", help="결과 전체를 JSON으로 출력")
     run.set_defaults(handler=_cmd_run)
+    return demo

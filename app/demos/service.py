@@ -10,19 +10,20 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from app import urls
-from app.db.models import DemoRun
+from app.db.models import LINK_AUTO, DemoRun
 from app.db.queries import content as content_queries
 from app.db.queries import demos as queries
 from app.demos import registry
-from app.demos.boundary import default_boundary, sweep_params
 from app.demos.base import DemoParams, DemoResult, DemoSpec
+from app.demos.boundary import default_boundary, sweep_params
 from app.demos.engine import TERMINAL_STATUSES, DemoEngine, Submitted, canonical_params, params_json
 from app.demos.execute import DEFAULT_SEED, DEVICES, DeviceUnavailable
+from app.demos.linking import confidence
 from app.demos.params import ParamsInvalid, query_string, validate_params
 from app.demos.runner import QueueFull, RunnerUnavailable
 from app.demos.schemas import (
-    ClaimSpecPublic,
     BoundaryRequest,
+    ClaimSpecPublic,
     DemoDetail,
     DemoSummary,
     LinkedQuestion,
@@ -137,8 +138,12 @@ def question_demo_links(session: Session, question_id: int) -> list[DemoLinkPubl
         if spec is None:  # the module was removed since the last ingest
             continue
         params = json.loads(link.params_json or "{}")
+        auto = link.match == LINK_AUTO
         links.append(DemoLinkPublic(slug=spec.slug, title=spec.title, params=params,
-                                    url=prefilled_demo_url(spec.slug, params), breaking_url=breaking_url(spec)))
+                                    url=prefilled_demo_url(spec.slug, params), breaking_url=breaking_url(spec),
+                                    concepts=json.loads(link.concepts_json or "[]"),
+                                    match="auto" if auto else "editor",
+                                    score=confidence(link.score) if auto and link.score is not None else None))
     return links
 
 

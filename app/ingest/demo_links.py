@@ -6,8 +6,15 @@
     question = "#5"                                # the question's label in that file
     params = { activations = ["sigmoid", "relu"] } # optional, validated against the demo's Params
 
-Every sync replaces all rows with the valid links; each invalid one is reported with its TOML line
-(an unknown demo, a file or question that is not there, a preset the demo refuses, a repeat).
+    [[link]]                                       # a wrong automatic link: never link this demo here
+    demo = "bias"
+    file = "weeks/study-week-02-questions.md"
+    question = "5"
+    hide = true
+
+Every sync replaces the editor's rows with the valid links; each invalid one is reported with its
+TOML line (an unknown demo, a file or question that is not there, a preset the demo refuses, a
+repeat). The questions whose pinned or hidden demos changed are linked automatically again.
 """
 
 from __future__ import annotations
@@ -18,14 +25,15 @@ from pathlib import Path
 
 from sqlmodel import Session
 
-from app.db.models import DemoLink
+from app.db.models import LINK_EDITOR, LINK_HIDDEN, DemoLink
 from app.db.queries import demos as queries
 from app.demos import registry
 from app.demos.params import ParamsInvalid, validate_params
 from app.ingest.editorial import TableProblem, checked_entries, read_tables
+from app.ingest.linking import relink_questions
 
 LINKS_FILE = "demos.toml"
-KEYS = ("demo", "file", "question", "params")
+KEYS = ("demo", "file", "question", "params", "hide")
 
 
 def _suggest(slug: str) -> str:
@@ -39,8 +47,9 @@ def sync_demo_links(session: Session, content_dir: Path) -> list[TableProblem]:
     A missing file means no links. The caller commits.
     """
     path = Path(content_dir) / LINKS_FILE
+    before = queries.editorial_links(session)
     if not path.is_file():
-        queries.replace_demo_links(session, [])
+        _replace(session, before, [])
         return []
     entries, problems = read_tables(path, "link")
     labels_by_file: dict[str, dict[str, int] | None] = {}
@@ -65,6 +74,13 @@ def sync_demo_links(session: Session, content_dir: Path) -> list[TableProblem]:
             report("question", f"'{file}'에 '{label}' 질문이 없습니다")
             continue
         preset = entry.get("params", {})
+        hide = entry.get("hide", False)
+        if not isinstance(hide, bool):
+            report("hide", "hide는 true나 false여야 합니다")
+            continue
+        if hide and preset:
+            report("params", "숨기는 링크(hide = true)에는 params를 쓰지 않습니다")
+            continue
         if not isinstance(preset, dict):
             report("params", "params는 표여야 합니다 (예: params = { depth = 10 })")
             continue
@@ -80,6 +96,15 @@ def sync_demo_links(session: Session, content_dir: Path) -> list[TableProblem]:
         seen[(question_id, slug)] = header
         positions[question_id] = positions.get(question_id, -1) + 1
         rows.append(DemoLink(question_id=question_id, demo_slug=slug, position=positions[question_id],
-                             params_json=json.dumps(preset, ensure_ascii=False, sort_keys=True)))
-    queries.replace_demo_links(session, rows)
+                             params_json=json.dumps(preset, ensure_ascii=False, sort_keys=True),
+                             match=LINK_HIDDEN if hide else LINK_EDITOR))
+    _replace(session, before, rows)
     return problems
+
+
+def _replace(session: Session, before: set[tuple[int, str, str]], rows: list[DemoLink]) -> None:
+    queries.replace_editorial_links(session, rows)
+    after = {(row.question_id, row.demo_slug, row.match) for row in rows}
+    changed = sorted({question_id for question_id, _, _ in before ^ after})
+    if changed:
+        relink_questions(session.connection(), changed)

@@ -26,6 +26,7 @@ from sqlalchemy.engine import Connection, Engine
 from app.db.queries import ingest as q
 from app.db.queries import versions
 from app.ingest.document import ParsedAnswer, ParsedDocument
+from app.ingest.linking import relink_questions
 from app.ingest.shapes import SHAPES, parse_document
 from app.render import extract_text, render_markdown
 from app.render.media import image_resolver
@@ -453,6 +454,7 @@ def apply_file(conn: Connection, prepared: PreparedFile, write_search_docs=None,
                     if question.search_doc is not None]
             if docs:
                 write_search_docs(conn, docs)
+                relink_questions(conn, [qid for qid, _ in docs])
         versions.bump(conn, everything=True)  # a file rewrites many questions: drop every cached page
 
     answered = sum(1 for question in prepared.questions if question.answered)

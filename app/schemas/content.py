@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -114,6 +115,9 @@ class DemoLinkPublic(BaseModel):
     params: dict
     url: str
     breaking_url: str | None = None  # the demo at parameters where its claim is expected to break
+    concepts: list[str] = Field([], description="질문과 실험이 함께 다루는 개념 id (content/search/terms.tsv)")
+    match: Literal["editor", "auto"] = Field("editor", description="editor: content/demos.toml의 링크, auto: 자동 연결")
+    score: float | None = Field(None, description="자동 연결의 확신도 0~1 (편집자 링크는 null)")
 
 
 class QuestionDetail(BaseModel):

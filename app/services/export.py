@@ -312,13 +312,15 @@ def _toml_key(key: str) -> str:
 def demo_links_toml(session: Session, paths: dict[int, str]) -> tuple[str, int]:
     """content/demos.toml for the exported files: each link names the question's file and label."""
     blocks = []
-    for collection_id, label, slug, params_json in queries.demo_links(session):
+    for collection_id, label, slug, params_json, hidden in queries.demo_links(session):
         if collection_id not in paths:
             continue
         lines = ["[[link]]", f"demo = {_toml_value(slug)}", f"file = {_toml_value(paths[collection_id])}",
                  f"question = {_toml_value(label)}"]
         params = json.loads(params_json or "{}")
-        if params:
+        if hidden:
+            lines.append("hide = true")
+        elif params:
             lines.append(f"params = {_toml_value(params)}")
         blocks.append("\n".join(lines))
     header = "# Which demo explains which question (written by `kb export`; format: README, 라이브 실험).\n\n"

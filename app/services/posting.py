@@ -21,6 +21,7 @@ from app.db.queries import writes as queries
 from app.db.queries.ingest import refresh_question_counters
 from app.db.transactions import write_transaction
 from app.errors import AppError
+from app.ingest.linking import relink_questions
 from app.ingest.shapes import GENERAL_KIND
 from app.render import render_markdown
 from app.schemas.limits import check_body, check_title, clean_text, clean_title
@@ -55,8 +56,10 @@ def render(markdown: str) -> str:
 
 
 def reindex(session: Session, question_ids: list[int]) -> None:
+    """The search document and, from it, the automatic demo links, in the write's transaction."""
     for question_id in question_ids:
         reindex_question(session, question_id)
+    relink_questions(session.connection(), question_ids)
 
 
 # --- idempotency ----------------------------------------------------------------------------

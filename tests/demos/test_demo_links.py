@@ -210,7 +210,7 @@ def test_ingesting_the_seeds_links_every_question_in_demos_toml(seeded_engine, s
     with Session(seeded_engine) as session:
         problems = session.exec(select(IngestReport).where(IngestReport.source_path == "demos.toml")).all()
         assert [(p.line, p.message) for p in problems] == []
-        assert len(session.exec(select(DemoLink)).all()) == len(links)
+        assert len(session.exec(select(DemoLink).where(DemoLink.match == "editor")).all()) == len(links)
         interview = session.exec(select(Collection).where(Collection.source_path == INTERVIEW)).one()
         question = session.exec(select(Question).where(Question.collection_id == interview.id,
                                                        Question.label == "#12")).one()
@@ -219,4 +219,6 @@ def test_ingesting_the_seeds_links_every_question_in_demos_toml(seeded_engine, s
     assert mine == [{"slug": "activation-gradients", "title": "활성화 함수와 층별 기울기 흐름",
                      "params": {"activations": ["sigmoid", "relu"]},
                      "url": "/demos/activation-gradients?activations=sigmoid&activations=relu",
-                     "breaking_url": service.breaking_url(get_demo("activation-gradients"))}]
+                     "breaking_url": service.breaking_url(get_demo("activation-gradients")),
+                     "concepts": mine[0]["concepts"], "match": "editor", "score": None}]
+    assert {"relu", "sigmoid"} <= set(mine[0]["concepts"])  # what the question and the experiment share

@@ -8,6 +8,8 @@ from sqlalchemy import Integer, cast, func, tuple_
 from sqlmodel import Session, select
 
 from app.db.models import (
+    LINK_EDITOR,
+    LINK_HIDDEN,
     Answer,
     Collection,
     DemoLink,
@@ -180,7 +182,8 @@ def neighbour_questions(session: Session, question: Question):
 
 def demo_links_for(session: Session, question_id: int) -> Sequence[DemoLink]:
     return session.exec(
-        select(DemoLink).where(DemoLink.question_id == question_id).order_by(DemoLink.position, DemoLink.id)
+        select(DemoLink).where(DemoLink.question_id == question_id, DemoLink.match != LINK_HIDDEN)
+        .order_by(DemoLink.match != LINK_EDITOR, DemoLink.position, DemoLink.id)
     ).all()
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, or_, update
+from sqlalchemy import delete, or_, tuple_, update
+from sqlalchemy.engine import Connection
 from sqlmodel import Session, select
 
-from app.db.models import Collection, DemoLink, DemoRun, Question
+from app.db.models import LINK_AUTO, LINK_EDITOR, LINK_HIDDEN, Collection, DemoLink, DemoRun, Question
 
 ACTIVE_STATUSES = ("queued", "running")
 
@@ -115,16 +116,77 @@ def visible_question_labels(session: Session, source_path: str) -> dict[str, int
     return {label: question_id for label, question_id in rows}
 
 
-def replace_demo_links(session: Session, links: Iterable[DemoLink]) -> None:
-    session.exec(delete(DemoLink))
-    session.add_all(list(links))
+EDITORIAL = (LINK_EDITOR, LINK_HIDDEN)  # the rows content/demos.toml owns
+
+
+def editorial_links(session: Session) -> set[tuple[int, str, str]]:
+    """(question id, demo slug, match) of every row content/demos.toml made."""
+    rows = session.exec(select(DemoLink.question_id, DemoLink.demo_slug, DemoLink.match)
+                        .where(DemoLink.match.in_(EDITORIAL))).all()
+    return {tuple(row) for row in rows}
+
+
+def replace_editorial_links(session: Session, links: Iterable[DemoLink]) -> None:
+    """The rows of content/demos.toml become `links`; an automatic link of a demo they pin or hide
+    on the same question goes (the linker never puts it back: it skips those demos)."""
+    links = list(links)
+    session.exec(delete(DemoLink).where(DemoLink.match.in_(EDITORIAL)))
+    taken = {(link.question_id, link.demo_slug) for link in links}
+    for chunk in _chunks(sorted(taken)):
+        session.exec(delete(DemoLink).where(
+            DemoLink.match == LINK_AUTO, tuple_(DemoLink.question_id, DemoLink.demo_slug).in_(chunk)))
+    session.add_all(links)
     session.flush()
+
+
+def _chunks(values: list, size: int = 400):
+    for start in range(0, len(values), size):
+        yield values[start:start + size]
+
+
+def _marks(count: int) -> str:
+    return ",".join("?" * count)
+
+
+def editorial_slugs(conn: Connection, question_ids: Sequence[int]) -> dict[int, set[str]]:
+    """question id → the demos content/demos.toml pins to it or hides from it."""
+    found: dict[int, set[str]] = {}
+    for chunk in _chunks(list(question_ids)):
+        for question_id, slug in conn.exec_driver_sql(
+            f"SELECT question_id, demo_slug FROM demolink WHERE match != ? AND question_id IN ({_marks(len(chunk))})",
+            (LINK_AUTO, *chunk),
+        ):
+            found.setdefault(question_id, set()).add(slug)
+    return found
+
+
+def replace_auto_links(conn: Connection, question_ids: Sequence[int],
+                       rows: Sequence[tuple[int, str, str, int, float, str]]) -> None:
+    """The automatic links of these questions become `rows`:
+    (question id, demo slug, params JSON, position, score, concepts JSON)."""
+    for chunk in _chunks(list(question_ids)):
+        conn.exec_driver_sql(
+            f"DELETE FROM demolink WHERE match = ? AND question_id IN ({_marks(len(chunk))})", (LINK_AUTO, *chunk))
+    if rows:
+        conn.exec_driver_sql(
+            "INSERT INTO demolink (question_id, demo_slug, params_json, position, match, score, concepts_json)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [(qid, slug, params, position, LINK_AUTO, score, concepts)
+             for qid, slug, params, position, score, concepts in rows],
+        )
+
+
+def set_link_concepts(conn: Connection, updates: Sequence[tuple[str, int, str]]) -> None:
+    """(concepts JSON, question id, demo slug) of editor's links: what the question and demo share."""
+    if updates:
+        conn.exec_driver_sql("UPDATE demolink SET concepts_json = ? WHERE question_id = ? AND demo_slug = ?", updates)
 
 
 def links_for_demo(session: Session, slug: str) -> Sequence[tuple[DemoLink, Question]]:
     return session.exec(
         select(DemoLink, Question)
         .join(Question, Question.id == DemoLink.question_id)
-        .where(DemoLink.demo_slug == slug, Question.deleted_at.is_(None), Question.retired_at.is_(None))
-        .order_by(Question.collection_id, Question.position, Question.id)
+        .where(DemoLink.demo_slug == slug, DemoLink.match != LINK_HIDDEN,
+               Question.deleted_at.is_(None), Question.retired_at.is_(None))
+        .order_by(DemoLink.match != LINK_EDITOR, Question.collection_id, Question.position, Question.id)
     ).all()

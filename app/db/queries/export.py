@@ -10,7 +10,19 @@ from collections.abc import Sequence
 
 from sqlmodel import Session, select
 
-from app.db.models import Answer, Collection, DemoLink, Question, Reaction, Reference, Section, User, Vote
+from app.db.models import (
+    LINK_AUTO,
+    LINK_HIDDEN,
+    Answer,
+    Collection,
+    DemoLink,
+    Question,
+    Reaction,
+    Reference,
+    Section,
+    User,
+    Vote,
+)
 
 
 def collections(session: Session) -> Sequence[Collection]:
@@ -78,13 +90,16 @@ def references(session: Session, collection_id: int) -> Sequence[Reference]:
     ).all()
 
 
-def demo_links(session: Session) -> list[tuple[int, str, str, str]]:
-    """(collection id, question label, demo slug, params JSON) of every demo link on a labelled
-    question still in its file, in the order they were listed."""
+def demo_links(session: Session) -> list[tuple[int, str, str, str, bool]]:
+    """(collection id, question label, demo slug, params JSON, hidden) of every editor's demo link
+    (or `hide` line) on a labelled question still in its file, in the order they were listed.
+    Automatic links are left out: the linker finds them again from the text."""
     rows = session.exec(
-        select(Question.collection_id, Question.label, DemoLink.demo_slug, DemoLink.params_json)
+        select(Question.collection_id, Question.label, DemoLink.demo_slug, DemoLink.params_json,
+               DemoLink.match == LINK_HIDDEN)
         .join(Question, Question.id == DemoLink.question_id)
-        .where(Question.label.is_not(None), Question.deleted_at.is_(None), Question.retired_at.is_(None))
+        .where(Question.label.is_not(None), Question.deleted_at.is_(None), Question.retired_at.is_(None),
+               DemoLink.match != LINK_AUTO)
         .order_by(DemoLink.position, DemoLink.id)
     ).all()
     return [tuple(row) for row in rows]

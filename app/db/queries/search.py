@@ -115,6 +115,19 @@ def question_sources(conn: Connection, question_ids: Sequence[int]) -> list[Ques
     return [QuestionSource(qid, title or "", body or "", answers.get(qid, [])) for qid, title, body in rows]
 
 
+def stored_docs(conn: Connection, question_ids: Sequence[int]) -> dict[int, tuple[str, str, str, str, str]]:
+    """question id → the token columns its search document holds (title, body, answers,
+    title_broader, text_broader): what the automatic demo linker scores."""
+    docs: dict[int, tuple[str, str, str, str, str]] = {}
+    for chunk in _chunks(sorted(set(question_ids))):
+        for row in conn.exec_driver_sql(
+            "SELECT rowid, title, body, answers, title_broader, text_broader FROM search_index"
+            f" WHERE rowid IN ({_marks(len(chunk))})", tuple(chunk),
+        ):
+            docs[row[0]] = tuple(value or "" for value in row[1:])
+    return docs
+
+
 # --- reads ---------------------------------------------------------------------------------
 
 
@@ -294,7 +307,9 @@ def same_demo_question_ids(conn: Connection, question_id: int, limit: int) -> li
         "SELECT other.question_id FROM demolink AS mine "
         "JOIN demolink AS other ON other.demo_slug = mine.demo_slug AND other.question_id != mine.question_id "
         "JOIN question AS q ON q.id = other.question_id "
-        "WHERE mine.question_id = ? AND q.deleted_at IS NULL AND q.retired_at IS NULL "
+        # Editors' links only: an automatic link comes from the very terms the related search ranks by.
+        "WHERE mine.question_id = ? AND mine.match = 'editor' AND other.match = 'editor' "
+        "AND q.deleted_at IS NULL AND q.retired_at IS NULL "
         "GROUP BY other.question_id ORDER BY min(other.position), other.question_id LIMIT ?",
         (question_id, limit),
     ).scalars())

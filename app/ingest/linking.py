@@ -1,0 +1,75 @@
+"""Automatic demo links, stored: each question's links recomputed from its search document.
+
+Called wherever a question's search document is written, in the same transaction: the ingest
+loader (per file), the write services (a posted or edited question, a new answer), the sync of
+content/demos.toml (questions whose pinned or hidden demos changed) and `kb demo relink` (after
+the term dictionary or the catalogue changed). Scoring is app.demos.linking; the concepts are the
+ones app.search already put in the index, so there is one analyser and the page view reads rows.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from sqlalchemy.engine import Connection
+
+from app.db.queries import demos as demo_queries
+from app.db.queries import search as search_queries
+from app.db.queries import versions
+from app.demos.linking import Catalogue, QuestionConcepts, default_catalogue
+
+BATCH = 500
+
+
+def relink_questions(conn: Connection, question_ids: Sequence[int], catalogue: Catalogue | None = None) -> int:
+    """Replace the automatic links of these questions; returns how many of them got at least one.
+
+    A question without a search document (deleted, hidden, or ingested without search) gets none.
+    Demos an editor pinned to the question or hid from it are skipped; an editor's pinned links get
+    the concepts they share with the question (their score stays empty).
+    """
+    if not question_ids:
+        return 0
+    catalogue = catalogue or default_catalogue()
+    docs = search_queries.stored_docs(conn, question_ids)
+    editorial = demo_queries.editorial_slugs(conn, question_ids)
+    rows = []
+    shared_updates = []
+    linked = 0
+    for question_id in question_ids:
+        doc = docs.get(question_id)
+        if doc is None:
+            continue
+        concepts = QuestionConcepts(*doc)
+        pinned = editorial.get(question_id, set())
+        links = catalogue.rank(concepts, exclude=pinned)
+        linked += bool(links)
+        rows.extend(
+            (question_id, link.slug, json.dumps(link.params, ensure_ascii=False, sort_keys=True), position,
+             link.score, json.dumps(list(link.concepts)))
+            for position, link in enumerate(links)
+        )
+        for slug in pinned:
+            shared_updates.append((json.dumps(list(catalogue.shared(concepts, slug))), question_id, slug))
+    demo_queries.replace_auto_links(conn, question_ids, rows)
+    demo_queries.set_link_concepts(conn, shared_updates)
+    return linked
+
+
+def relink_all(conn: Connection, progress=None) -> tuple[int, int]:
+    """Every visible question's automatic links again; (questions, questions with a link)."""
+    catalogue = default_catalogue()
+    total = linked = 0
+    after = 0
+    while True:
+        ids = search_queries.visible_question_ids(conn, after, BATCH)
+        if not ids:
+            break
+        linked += relink_questions(conn, ids, catalogue)
+        total += len(ids)
+        after = ids[-1]
+        if progress is not None:
+            progress(total)
+    versions.bump(conn, everything=True)  # question pages show their links: drop every cached page
+    return total, linked
