@@ -34,7 +34,7 @@ class Params(DemoParams):
 
 
 SMALLEST = Params(configs=40)
-BREAKING = Params(stride=3, configs=40)
+BREAKING = Params(stride=3)
 
 
 def quoted_size(n: int, k: int, p: int, s: int) -> float:

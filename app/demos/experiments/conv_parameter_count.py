@@ -25,6 +25,7 @@ from app.demos.base import Chart, Citation, DemoParams, DemoSpec, Measurement, Q
 from app.demos.evidence import Claim
 
 POOL = 2
+TOLERANCE = 1e-5
 FIT_SIZE, FIT_TRAIN, FIT_TEST, FIT_NOISE = 8, 6, 2, 0.1
 SWEEP_SIZES = (1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64)
 
@@ -132,7 +133,8 @@ def _fit_r2(torch, params: Params, gen, device) -> dict[str, float]:
         solution = torch.linalg.lstsq(inputs[:split], target[:split]).solution
         residual = ((inputs[split:] @ solution - target[split:]) ** 2).sum()
         total = ((target[split:] - target[:split].mean(dim=0)) ** 2).sum()
-        return float(1 - residual / total)
+        # Rounded: LAPACK's summation order is not promised across runs, the sixth decimal is noise anyway.
+        return round(float(1 - residual / total), 6)
 
     one, wide = features(1), features(k)
     return {"r2_1x1_same_pixel": r2(one, same), "r2_1x1_neighbour": r2(one, neighbour),
@@ -150,7 +152,7 @@ def run(params: Params, device, progress, seeds) -> Measurement:
     formulas = _formulas(params, size)
     counted = {name: _counted(layer) for name, layer in _modules(torch, params, size).items()}
     per_seed: dict[str, list[float | None]] = {name: [] for name in (
-        "log10_dense_over_conv", "dense_over_conv", "max_abs_diff_1x1_vs_dense", "pixels_seen_conv",
+        "log10_dense_over_conv", "dense_over_conv", "conv1x1_equals_per_pixel_dense", "pixels_seen_conv",
         "pixels_seen_1x1", "pixels_seen_dense", "counts_match_formulas", "r2_1x1_same_pixel", "r2_1x1_neighbour",
         "r2_kxk_neighbour", "r2_gap_1x1_same_minus_neighbour")}
     for index, seed in enumerate(seeds):
@@ -162,7 +164,10 @@ def run(params: Params, device, progress, seeds) -> Measurement:
         with torch.no_grad():
             by_conv = layers["conv1x1"](image)
             by_pixel = torch.einsum("oc,bchw->bohw", weight, image) + layers["conv1x1"].bias[None, :, None, None]
-        per_seed["max_abs_diff_1x1_vs_dense"].append(float((by_conv - by_pixel).abs().max()))
+        # Equal up to float rounding: the two paths sum in different orders (and the convolution kernel
+        # torch picks may depend on memory alignment), so the exact difference is not a stable number.
+        scale = by_pixel.abs().max().clamp(min=1e-12)
+        per_seed["conv1x1_equals_per_pixel_dense"].append(float((by_conv - by_pixel).abs().max() / scale < TOLERANCE))
         per_seed["pixels_seen_conv"].append(float(_pixels_seen(torch, layers["conv"], params, size, gen, device, False)))
         per_seed["pixels_seen_1x1"].append(float(_pixels_seen(torch, layers["conv1x1"], params, size, gen, device,
                                                               False)))
@@ -235,9 +240,13 @@ def _notes(params: Params, counted: dict, m: dict) -> list[str]:
         notes.append(f"{h}×{h} 특징 맵에서는 {k}×{k} 합성곱({counted['conv']:,}개)이 완전 연결층({counted['dense']:,}개)보다 "
                      f"오히려 {1 / ratio:.1f}배 많습니다: 커널의 탭 대부분이 패딩만 보게 되어, 맵이 커널보다 작아지면 "
                      f"가중치 공유의 이득이 사라집니다" + ("(1×1 맵에서는 1×1 합성곱이 곧 완전 연결층입니다)." if h == 1 else "."))
-    diff = max(v for v in m["max_abs_diff_1x1_vs_dense"] if v is not None)
-    notes.append(f"1×1 합성곱의 출력과, 같은 가중치의 완전 연결층(C_in → C_out)을 픽셀마다 따로 적용한 결과의 차이는 최대 "
-                 f"{diff:.1e}로 반올림 오차뿐이었습니다: 1×1 합성곱은 위치를 섞지 않고 채널만 섞습니다.")
+    equal = sum(m["conv1x1_equals_per_pixel_dense"])
+    if equal == len(m["conv1x1_equals_per_pixel_dense"]):
+        notes.append(f"1×1 합성곱의 출력과, 같은 가중치의 완전 연결층(C_in → C_out)을 픽셀마다 따로 적용한 결과는 시드마다 "
+                     f"상대 오차 {TOLERANCE:g} 안에서 같았습니다(반올림 차이뿐): 1×1 합성곱은 위치를 섞지 않고 채널만 섞습니다.")
+    else:
+        notes.append(f"1×1 합성곱과 픽셀별 완전 연결층의 출력이 시드 {len(m['conv1x1_equals_per_pixel_dense']) - equal:.0f}개에서 "
+                     f"상대 오차 {TOLERANCE:g}을 넘게 달랐습니다.")
     same, neighbour, wide = (_mean(m[n]) for n in ("r2_1x1_same_pixel", "r2_1x1_neighbour", "r2_kxk_neighbour"))
     if same - neighbour > 0.5:
         notes.append(f"채널 섞기로 만든 목표를 최소제곱으로 맞혀 보면, 1×1 합성곱은 같은 픽셀의 채널 조합은 held-out R² {same:.2f}로 "
@@ -273,7 +282,7 @@ DEMO = DemoSpec(
     claims=(
         Claim(metric="log10_dense_over_conv", direction="greater", margin=1.0,
               statement="합성곱층의 파라미터는 같은 출력 모양의 완전 연결층보다 10배 이상 적다"),
-        Claim(metric="max_abs_diff_1x1_vs_dense", direction="less", margin=1e-4,
+        Claim(metric="conv1x1_equals_per_pixel_dense", direction="greater", margin=0.5,
               statement="1×1 합성곱은 픽셀마다 같은 완전 연결층을 적용한 것과 같다"),
         Claim(metric="r2_gap_1x1_same_minus_neighbour", direction="greater", margin=0.5,
               statement="1×1 합성곱은 같은 픽셀의 채널 조합은 배우고 이웃 픽셀이 필요한 목표는 못 배운다"),
