@@ -168,43 +168,6 @@ def test_save_load_conclusion_quotes_the_numbers():
     assert f"{m['resume_weights_only_peak_loss']:.3g}" in result.conclusion
 
 
-# gpu-memory -----------------------------------------------------------------------------------------
-
-
-def test_memory_estimate_matches_what_training_actually_holds():
-    from app.demos.experiments.gpu_memory import estimate
-
-    m = smallest("gpu-memory").metrics
-    params = get_demo("gpu-memory").smallest
-    assert m["measured_grad_bytes"] == m["estimate_grad_bytes"] == m["estimate_param_bytes"]
-    assert m["measured_optimizer_state_bytes"] == 2 * m["estimate_param_bytes"]  # Adam: two moments
-    assert 0.99 < m["activation_measured_over_estimate"] < 1.05
-    # Every saved tensor is in the formula, labels included; what is left is the loss's scalar or two.
-    assert 0 <= m["measured_saved_activation_bytes"] - m["estimate_activation_bytes"] <= 16
-    # Saved activations grow with the batch, the rest does not.
-    bigger = estimate(params, 4 * params.batch_size)
-    assert bigger["activation_bytes"] == 4 * m["estimate_activation_bytes"]
-    assert bigger["param_bytes"] == m["estimate_param_bytes"]
-
-
-def test_rule_of_thumb_underestimates_and_optimizer_choice_matters():
-    m = smallest("gpu-memory").metrics
-    assert m["measured_over_naive"] > 2
-    sgd = run("gpu-memory", optimizer="sgd").metrics
-    assert sgd["measured_optimizer_state_bytes"] == 0
-    assert sgd["measured_total_bytes"] < m["measured_total_bytes"]
-    assert m["estimate_param_bytes"] * 3 < m["per_gpu_two_gpus_bytes"] < m["estimate_total_bytes"]
-
-
-def test_gpu_memory_conclusion_says_where_it_was_measured():
-    result = smallest("gpu-memory")
-    m = result.metrics
-    assert "CPU에서 했습니다" in result.conclusion
-    assert "cuda_peak_bytes" not in m  # no GPU number is made up on a CPU
-    assert f"{m['measured_saved_activation_bytes'] / 1024 ** 2:.2f}MB" in result.conclusion
-    assert f"{m['activation_measured_over_estimate']:.2f}배" in result.conclusion
-
-
 # throughput-bottleneck ------------------------------------------------------------------------------
 
 

@@ -1,28 +1,40 @@
-"""How much memory training needs: an estimate from the model and batch vs what is measured (면접 #20-3).
+"""How much memory training needs: an estimate from the model and batch against what is measured (면접 #20-3).
 
 For an MLP trained with a chosen optimiser, training memory is estimated as
     parameters + gradients + optimiser state + activations saved for backward × batch size
 (4 bytes per float32 number), next to the rule of thumb "model size + data size × batch".
-What autograd really keeps for the backward pass is measured with saved-tensor hooks (every tensor
-packed for backward, counted once per storage, parameters left out), and gradients and optimiser
-state are measured from the tensors themselves; on CUDA the allocator's peak during a training step
-is read as well. Also: what each of two data-parallel GPUs holds (면접 #20-2).
+
+What autograd really keeps for the backward pass is measured on any device with saved-tensor hooks
+(every tensor packed for backward, counted once per storage, parameters left out). On a GPU the
+caching allocator is read as well, after one warm-up step (so the optimiser state and cuBLAS's
+workspace already exist and are not mistaken for the step's own memory): the step's peak of
+allocated memory, the peak the allocator reserved, and the CUDA context (device memory in use that
+the allocator did not reserve). On a CPU nothing is read from a GPU, and the result says so.
+
+Each seed draws its own batch and initial weights on the CPU; the sizes do not depend on them, the
+first step's loss does (which shows the seeds are honoured).
 """
 
 from __future__ import annotations
 
+import statistics
 from typing import Literal
 
 from pydantic import Field
 
-from app.demos.base import Chart, Citation, DemoParams, DemoResult, DemoSpec, QuestionRef, Series, Table
+from app.demos.base import Chart, Citation, DemoParams, DemoSpec, Measurement, QuestionRef, Series, Table
+from app.demos.batched import generator
+from app.demos.evidence import Claim
 
 FLOAT_BYTES = 4
 LABEL_BYTES = 8  # int64 class labels, saved by the loss
 CLASSES = 10
 STATE_COPIES = {"sgd": 0, "momentum": 1, "adam": 2}  # optimiser tensors kept per parameter
 OPTIMIZER_NAMES = {"sgd": "SGD", "momentum": "모멘텀 SGD", "adam": "Adam"}
+SWEEP = (1, 4, 16, 64, 256, 1024)
 MB = 1024 ** 2
+CUDA_METRICS = ("cuda_step_peak_bytes", "cuda_allocated_total_bytes", "cuda_reserved_peak_bytes", "cuda_context_bytes",
+                "cuda_allocated_over_estimate")
 
 
 class Params(DemoParams):
@@ -34,6 +46,16 @@ class Params(DemoParams):
 
 
 SMALLEST = Params(width=128, batch_size=64)
+# A wide input, a narrow one-layer model, plain SGD and a large batch: the data is most of the memory,
+# so "model + data × batch" is no longer far off.
+BREAKING = Params(depth=1, width=16, input_dim=2048, batch_size=1024, optimizer="sgd")
+
+CLAIMS = (
+    Claim("activation_estimate_error", "less", 0.1,
+          "층마다 저장되는 활성값 공식이 autograd가 실제로 저장한 크기를 10% 안으로 맞힌다"),
+    Claim("measured_over_naive", "greater", 1.5,
+          "'모델 크기 + 데이터 × 배치' 어림식은 실제 학습 메모리를 1.5배 넘게 과소평가한다"),
+)
 
 
 def _network(torch, params: Params):
@@ -60,7 +82,7 @@ def estimate(params: Params, batch_size: int) -> dict[str, int]:
         "parameter_count": count, "param_bytes": weights, "grad_bytes": weights, "optimizer_state_bytes": state,
         "activation_bytes": activations, "input_bytes": FLOAT_BYTES * batch_size * d,
         "total_bytes": 2 * weights + state + activations,
-        "naive_bytes": weights + FLOAT_BYTES * batch_size * d,  # "model size + data size × batch"
+        "naive_bytes": weights + FLOAT_BYTES * batch_size * d,  # "model size + data × batch"
     }
 
 
@@ -70,29 +92,19 @@ def _optimizer(torch, params: Params, model):
     return torch.optim.SGD(model.parameters(), lr=1e-2, momentum=0.9 if params.optimizer == "momentum" else 0.0)
 
 
-def _measure(torch, params: Params, batch_size: int, device) -> dict[str, float]:
-    """A steady-state training step, counting what autograd saved and what the step left behind.
-
-    One step runs first so that the optimiser's state exists, as it does for every step but the
-    first; then gradients are released (``set_to_none``) and the measured step begins.
-    """
+def _measure(torch, params: Params, batch_size: int, device, seed: int) -> dict[str, float]:
+    """One warm-up step (the optimiser's state and the GPU libraries' workspaces come into being),
+    then the measured step, counting what autograd saved and, on CUDA, what the allocator held."""
     cuda = device.type == "cuda"
-    # Whatever else lives on the device (nothing, in a worker of its own) is not this step's memory.
-    baseline = torch.cuda.memory_allocated(device) if cuda else 0
+    gen = generator(seed)
+    torch.manual_seed(seed)  # nn.Linear draws its initial weights on the CPU from the global generator
     model = _network(torch, params).to(device)
     optimizer = _optimizer(torch, params, model)
-    inputs = torch.randn(batch_size, params.input_dim, device=device)
-    targets = torch.randint(0, CLASSES, (batch_size,), device=device)
-
-    def train_step():
-        optimizer.zero_grad(set_to_none=True)
-        with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
-            loss = torch.nn.functional.cross_entropy(model(inputs), targets)
-        loss.backward()
-        optimizer.step()
-
+    inputs = torch.randn(batch_size, params.input_dim, generator=gen).to(device)
+    targets = torch.randint(0, CLASSES, (batch_size,), generator=gen).to(device)
     parameter_storages = {p.untyped_storage().data_ptr() for p in model.parameters()}
     saved: dict[int, int] = {}
+    losses: list[float] = []
 
     def pack(tensor):
         storage = tensor.untyped_storage()
@@ -100,14 +112,24 @@ def _measure(torch, params: Params, batch_size: int, device) -> dict[str, float]
             saved[storage.data_ptr()] = storage.nbytes()
         return tensor
 
-    train_step()
+    def train_step():
+        optimizer.zero_grad(set_to_none=True)
+        with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
+            loss = torch.nn.functional.cross_entropy(model(inputs), targets)
+        loss.backward()
+        optimizer.step()
+        losses.append(loss.item())
+
+    train_step()  # warm-up
     optimizer.zero_grad(set_to_none=True)
     saved.clear()
     if cuda:
         torch.cuda.synchronize(device)
+        before = torch.cuda.memory_allocated(device)  # weights, optimiser state, workspaces; no gradients
         torch.cuda.reset_peak_memory_stats(device)
     train_step()
     result = {
+        "first_loss": losses[0],
         "saved_activation_bytes": float(sum(saved.values())),
         "grad_bytes": float(sum(p.grad.numel() * p.grad.element_size() for p in model.parameters())),
         "optimizer_state_bytes": float(sum(
@@ -119,136 +141,153 @@ def _measure(torch, params: Params, batch_size: int, device) -> dict[str, float]
     }
     if cuda:
         torch.cuda.synchronize(device)
-        batch_bytes = inputs.numel() * inputs.element_size() + targets.numel() * targets.element_size()
-        # The step's peak, less the batch itself (the estimate counts the model's memory, not the input's).
-        result["cuda_peak_bytes"] = float(torch.cuda.max_memory_allocated(device) - baseline - batch_bytes)
+        step_peak = torch.cuda.max_memory_allocated(device) - before
+        result["cuda_step_peak_bytes"] = float(step_peak)
+        # The model's own memory on the GPU: what persists (weights, state) plus the step's peak.
+        result["cuda_allocated_total_bytes"] = float(result["param_bytes"] + result["optimizer_state_bytes"]
+                                                     + step_peak)
+        result["cuda_reserved_peak_bytes"] = float(torch.cuda.max_memory_reserved(device))
+        free, total = torch.cuda.mem_get_info(device)
+        # Device memory in use that the allocator did not reserve: the CUDA context and libraries'
+        # handles (on a GPU shared with other processes, theirs too).
+        result["cuda_context_bytes"] = float(max(0, total - free - torch.cuda.memory_reserved(device)))
     return result
 
 
-def run(params: Params, device, progress) -> DemoResult:
+def run(params: Params, device, progress, seeds) -> Measurement:
     import torch
 
     est = estimate(params, params.batch_size)
-    measured = _measure(torch, params, params.batch_size, device)
-    progress(0.3, "선택한 배치 크기에서 측정했습니다")
+    per: dict[str, list] = {}
+    for i, seed in enumerate(seeds):
+        measured = _measure(torch, params, params.batch_size, device, seed)
+        total = (measured["param_bytes"] + measured["grad_bytes"] + measured["optimizer_state_bytes"]
+                 + measured["saved_activation_bytes"])
+        values = {
+            "first_step_loss": measured["first_loss"],
+            "measured_saved_activation_bytes": measured["saved_activation_bytes"],
+            "measured_grad_bytes": measured["grad_bytes"],
+            "measured_optimizer_state_bytes": measured["optimizer_state_bytes"],
+            "measured_total_bytes": total,
+            "activation_measured_over_estimate": measured["saved_activation_bytes"] / est["activation_bytes"],
+            "activation_estimate_error": abs(measured["saved_activation_bytes"] / est["activation_bytes"] - 1),
+            "measured_over_naive": total / est["naive_bytes"],
+            "activation_share": measured["saved_activation_bytes"] / total,
+        }
+        if device.type == "cuda":
+            values |= {key: measured[key] for key in CUDA_METRICS if key in measured}
+            values["cuda_allocated_over_estimate"] = measured["cuda_allocated_total_bytes"] / est["total_bytes"]
+        for key, value in values.items():
+            per.setdefault(key, []).append(value)
+        progress(0.4 * (i + 1) / len(seeds), f"시드 {seed}: 배치 {params.batch_size}에서 측정했습니다")
 
-    sweep_sizes = sorted({s for s in (1, 4, 16, 64, 256, 1024) if s <= params.batch_size} | {params.batch_size})
-    sweep = []
-    for i, size in enumerate(sweep_sizes):
-        sweep.append((size, estimate(params, size), _measure(torch, params, size, device)))
-        progress(0.3 + 0.6 * (i + 1) / len(sweep_sizes), f"배치 {size}")
+    sizes = sorted({s for s in SWEEP if s <= params.batch_size} | {params.batch_size})
+    sweep_saved = []
+    for i, size in enumerate(sizes):  # sizes do not depend on the seed: the first seed stands for all
+        sweep_saved.append(_measure(torch, params, size, device, seeds[0])["saved_activation_bytes"])
+        progress(0.4 + 0.55 * (i + 1) / len(sizes), f"배치 {size}")
 
-    measured_total = (measured["param_bytes"] + measured["grad_bytes"] + measured["optimizer_state_bytes"]
-                      + measured["saved_activation_bytes"])
-    static = est["param_bytes"] + est["grad_bytes"] + est["optimizer_state_bytes"]
-    metrics = {
-        "parameter_count": float(est["parameter_count"]),
-        "estimate_param_bytes": float(est["param_bytes"]),
-        "estimate_grad_bytes": float(est["grad_bytes"]),
-        "estimate_optimizer_state_bytes": float(est["optimizer_state_bytes"]),
-        "estimate_activation_bytes": float(est["activation_bytes"]),
-        "estimate_total_bytes": float(est["total_bytes"]),
-        "naive_estimate_bytes": float(est["naive_bytes"]),
-        "measured_grad_bytes": measured["grad_bytes"],
-        "measured_optimizer_state_bytes": measured["optimizer_state_bytes"],
-        "measured_saved_activation_bytes": measured["saved_activation_bytes"],
-        "measured_total_bytes": measured_total,
-        "activation_measured_over_estimate": measured["saved_activation_bytes"] / est["activation_bytes"],
-        "measured_over_naive": measured_total / est["naive_bytes"],
-        "activation_share": measured["saved_activation_bytes"] / measured_total,
-        # Two data-parallel GPUs: each holds every weight, gradient and optimiser state, half the batch.
-        "per_gpu_two_gpus_bytes": float(static + estimate(params, (params.batch_size + 1) // 2)["activation_bytes"]),
-    }
-    if "cuda_peak_bytes" in measured:
-        metrics["cuda_peak_bytes"] = measured["cuda_peak_bytes"]
-        metrics["cuda_peak_over_estimate"] = measured["cuda_peak_bytes"] / est["total_bytes"]
+    charts = [_chart(params, sizes, sweep_saved)]
+    progress(1.0, "완료", charts)
+    return Measurement(per_seed=per, charts=charts, table=_table(params, est, per, device),
+                       notes=_notes(params, est, per, device))
 
-    x = [float(s) for s, _, _ in sweep]
-    series = [
-        Series(name="추정: 가중치+기울기+옵티마이저 상태", x=x,
-               y=[e["param_bytes"] * 2 + e["optimizer_state_bytes"] for _, e, _ in sweep]),
-        Series(name="추정: 저장된 활성값", x=x, y=[float(e["activation_bytes"]) for _, e, _ in sweep]),
-        Series(name="측정: autograd가 저장한 활성값", x=x, y=[m["saved_activation_bytes"] for _, _, m in sweep]),
-        Series(name="추정 합계", x=x, y=[float(e["total_bytes"]) for _, e, _ in sweep]),
-        Series(name="어림식: 모델 + 데이터×배치", x=x, y=[float(e["naive_bytes"]) for _, e, _ in sweep]),
-    ]
-    if device.type == "cuda":
-        series.append(Series(name="측정: CUDA 할당 최고치", x=x, y=[m["cuda_peak_bytes"] for _, _, m in sweep]))
-    charts = [Chart(key="memory", title="배치 크기에 따른 학습 메모리", x_label="배치 크기", y_label="바이트",
-                    log_x=True, log_y=True, series=series)]
 
+def _chart(params: Params, sizes: list[int], sweep_saved: list[float]) -> Chart:
+    x = [float(s) for s in sizes]
+    estimates = [estimate(params, s) for s in sizes]
+    return Chart(
+        key="memory", title="배치 크기에 따른 학습 메모리 (추정과 autograd가 저장한 활성값)", x_label="배치 크기",
+        y_label="바이트", log_x=True, log_y=True,
+        series=[
+            Series(name="추정: 가중치+기울기+옵티마이저 상태", x=x,
+                   y=[float(e["param_bytes"] * 2 + e["optimizer_state_bytes"]) for e in estimates]),
+            Series(name="추정: 저장된 활성값", x=x, y=[float(e["activation_bytes"]) for e in estimates]),
+            Series(name="측정: autograd가 저장한 활성값", x=x, y=sweep_saved),
+            Series(name="추정 합계", x=x, y=[float(e["total_bytes"]) for e in estimates]),
+            Series(name="어림식: 모델 + 데이터×배치", x=x, y=[float(e["naive_bytes"]) for e in estimates]),
+        ],
+    )
+
+
+def _mean(per: dict, key: str) -> float:
+    return statistics.fmean(per[key])
+
+
+def _table(params: Params, est: dict, per: dict, device) -> Table:
     def mb(value: float) -> float:
         return round(value / MB, 3)
 
+    cuda = device.type == "cuda"
+    not_read = "GPU 없음: 재지 않음"
     rows = [
-        ["가중치", mb(est["param_bytes"]), mb(measured["param_bytes"])],
-        ["기울기", mb(est["grad_bytes"]), mb(measured["grad_bytes"])],
+        ["가중치", mb(est["param_bytes"]), mb(est["param_bytes"]), None],
+        ["기울기", mb(est["grad_bytes"]), mb(_mean(per, "measured_grad_bytes")), None],
         [f"옵티마이저 상태 ({OPTIMIZER_NAMES[params.optimizer]})", mb(est["optimizer_state_bytes"]),
-         mb(measured["optimizer_state_bytes"])],
-        [f"저장된 활성값 (배치 {params.batch_size})", mb(est["activation_bytes"]), mb(measured["saved_activation_bytes"])],
-        ["합계", mb(est["total_bytes"]), mb(measured_total)],
-        ["어림식: 모델 + 데이터×배치", mb(est["naive_bytes"]), None],
-        ["GPU 2개 데이터 병렬: GPU당", mb(metrics["per_gpu_two_gpus_bytes"]), None],
+         mb(_mean(per, "measured_optimizer_state_bytes")), None],
+        [f"저장된 활성값 (배치 {params.batch_size})", mb(est["activation_bytes"]),
+         mb(_mean(per, "measured_saved_activation_bytes")), None],
+        ["합계", mb(est["total_bytes"]), mb(_mean(per, "measured_total_bytes")),
+         mb(_mean(per, "cuda_allocated_total_bytes")) if cuda else not_read],
+        ["할당기가 예약한 최고치", None, None, mb(_mean(per, "cuda_reserved_peak_bytes")) if cuda else not_read],
+        ["CUDA 컨텍스트", None, None, mb(_mean(per, "cuda_context_bytes")) if cuda else not_read],
+        ["어림식: 모델 + 데이터×배치", mb(est["naive_bytes"]), None, None],
     ]
-    if "cuda_peak_bytes" in metrics:
-        rows.append(["CUDA 할당 최고치 (학습 한 스텝)", None, mb(metrics["cuda_peak_bytes"])])
-    table = Table(columns=["항목", "추정 (MB)", "측정 (MB)"], rows=rows)
-    progress(1.0, "완료", charts)
-    return DemoResult(charts=charts, table=table, conclusion=_conclusion(params, metrics, device), metrics=metrics)
+    return Table(columns=["항목", "추정 (MB)", "텐서에서 센 크기 (MB)", "GPU 할당기에서 잰 값 (MB)"], rows=rows)
 
 
-def _conclusion(params: Params, m: dict[str, float], device) -> str:
-    def mb(key: str) -> str:
-        return f"{m[key] / MB:.2f}MB"
+def _notes(params: Params, est: dict, per: dict, device) -> list[str]:
+    def mb(value: float) -> str:
+        return f"{value / MB:.2f}MB"
 
-    parts = [
-        f"파라미터 {int(m['parameter_count']):,}개인 MLP를 배치 {params.batch_size}, {OPTIMIZER_NAMES[params.optimizer]} "
-        f"학습에 필요한 메모리 추정은 가중치 {mb('estimate_param_bytes')} + 기울기 {mb('estimate_grad_bytes')} + 옵티마이저 상태 "
-        f"{mb('estimate_optimizer_state_bytes')} + 활성값 {mb('estimate_activation_bytes')} = "
-        f"{mb('estimate_total_bytes')}입니다."
+    ratio = _mean(per, "activation_measured_over_estimate")
+    notes = [
+        f"파라미터 {est['parameter_count']:,}개인 MLP를 배치 {params.batch_size}, {OPTIMIZER_NAMES[params.optimizer]}로 "
+        f"학습할 때 추정은 가중치 {mb(est['param_bytes'])} + 기울기 {mb(est['grad_bytes'])} + 옵티마이저 상태 "
+        f"{mb(est['optimizer_state_bytes'])} + 활성값 {mb(est['activation_bytes'])} = {mb(est['total_bytes'])}입니다.",
+        f"autograd가 역전파용으로 실제 저장한 텐서는 {mb(_mean(per, 'measured_saved_activation_bytes'))}로 추정의 "
+        f"{ratio:.2f}배이고, 텐서에서 센 합계는 {mb(_mean(per, 'measured_total_bytes'))}입니다 "
+        f"(활성값 비중 {_mean(per, 'activation_share'):.0%}).",
     ]
-    ratio = m["activation_measured_over_estimate"]
-    parts.append(
-        f" autograd가 역전파용으로 실제 저장한 텐서는 {mb('measured_saved_activation_bytes')}로 추정의 {ratio:.2f}배"
-        + ("이고" if abs(ratio - 1) < 0.1 else "로 추정과 차이가 있고")
-        + f", 측정한 합계는 {mb('measured_total_bytes')}입니다 (활성값 비중 {m['activation_share']:.0%})."
-    )
-    parts.append(
-        f" '모델 크기 + 데이터 × 배치' 어림식({mb('naive_estimate_bytes')})은 실제의 1/{m['measured_over_naive']:.1f}"
-        f"에 그칩니다: 기울기와 옵티마이저 상태, 층마다 저장되는 활성값을 빠뜨리기 때문입니다."
-        if m["measured_over_naive"] > 1.2 else
-        f" 이번 설정에서는 '모델 + 데이터 × 배치' 어림식({mb('naive_estimate_bytes')})도 측정에 가깝습니다."
-    )
-    parts.append(
-        f" GPU 2개로 데이터 병렬 학습을 하면 GPU마다 가중치·기울기·상태를 모두 들고 배치 절반의 활성값만 나누므로 "
-        f"GPU당 {mb('per_gpu_two_gpus_bytes')}입니다 (한 GPU면 {mb('estimate_total_bytes')})."
-    )
+    over_naive = _mean(per, "measured_over_naive")
+    if over_naive > 1.5:
+        notes.append(f"'모델 + 데이터 × 배치' 어림식({mb(est['naive_bytes'])})은 실제의 1/{over_naive:.1f}에 그칩니다: "
+                     f"기울기와 옵티마이저 상태, 층마다 저장되는 활성값을 빠뜨리기 때문입니다.")
+    else:
+        notes.append(f"이 설정에서는 데이터가 메모리의 대부분이라 '모델 + 데이터 × 배치' 어림식({mb(est['naive_bytes'])})도 "
+                     f"측정의 {1 / over_naive:.0%}로 가깝습니다: 어림식이 크게 틀리는 것은 모델과 층별 활성값이 클 때입니다.")
+    static = est["param_bytes"] + est["grad_bytes"] + est["optimizer_state_bytes"]
+    per_gpu = static + estimate(params, (params.batch_size + 1) // 2)["activation_bytes"]
+    notes.append(f"GPU 2개로 데이터 병렬 학습(DistributedDataParallel)을 하면 GPU마다 가중치·기울기·상태를 모두 들고 배치 "
+                 f"절반의 활성값만 나누므로, 공식으로는 GPU당 {mb(per_gpu)}입니다 (한 GPU면 {mb(est['total_bytes'])}; "
+                 f"잰 값이 아니라 추정).")
     if device.type == "cuda":
-        ratio = m["cuda_peak_over_estimate"]
-        parts.append(
-            f" 이 GPU에서 잰 학습 한 스텝의 할당 최고치는 {mb('cuda_peak_bytes')}로 추정의 {ratio:.2f}배입니다"
-            + (": 행렬곱 작업 공간과 옵티마이저의 임시 텐서만큼 더 큽니다." if ratio > 1.05 else
-               ": 역전파가 진행되며 활성값이 풀리는 동안 기울기가 채워져, 모두가 한꺼번에 살아 있지는 않기 때문입니다."
-               if ratio < 0.95 else ": 추정과 거의 같습니다.")
+        allocated = _mean(per, "cuda_allocated_total_bytes")
+        notes.append(
+            f"이 GPU에서 워밍업 한 스텝 뒤에 잰 학습 스텝의 할당 메모리(가중치·상태 + 스텝 최고치)는 {mb(allocated)}로 추정의 "
+            f"{_mean(per, 'cuda_allocated_over_estimate'):.2f}배, 할당기가 예약한 최고치는 "
+            f"{mb(_mean(per, 'cuda_reserved_peak_bytes'))}, CUDA 컨텍스트는 {mb(_mean(per, 'cuda_context_bytes'))}입니다: "
+            f"nvidia-smi에 보이는 사용량은 예약량 + 컨텍스트에 가깝습니다."
         )
     else:
-        parts.append(
-            " 이 실행은 CPU에서 했습니다: GPU 할당기의 최고치는 재지 않았고, 측정값은 autograd가 저장한 텐서와 "
-            "기울기·옵티마이저 상태 텐서의 실제 크기를 센 것입니다."
-        )
-    return "".join(parts)
+        notes.append("이 실행은 CPU에서 했습니다: GPU에서 잰 것은 없습니다. 위의 수치는 공식의 추정과, autograd가 저장한 "
+                     "텐서·기울기·옵티마이저 상태 텐서의 크기를 센 것입니다. GPU의 할당기 최고치, 예약 메모리, CUDA "
+                     "컨텍스트는 GPU에서 실행해야 잽니다.")
+    return notes
 
 
 DEMO = DemoSpec(
     slug="gpu-memory",
     title="학습에 필요한 GPU 메모리: 추정과 측정",
     summary=(
-        "학습 메모리는 가중치 + 기울기 + 옵티마이저 상태 + (층마다 저장되는 활성값 × 배치 크기)입니다. "
-        "이 추정을 autograd가 실제로 저장한 텐서, CUDA에서는 할당기 최고치와 비교합니다."
+        "학습 메모리는 가중치 + 기울기 + 옵티마이저 상태 + (층마다 저장되는 활성값 × 배치 크기)입니다. 이 공식을 "
+        "autograd가 실제로 저장한 텐서와, GPU에서는 워밍업 뒤의 할당·예약 메모리와 CUDA 컨텍스트와 비교합니다."
     ),
     params=Params,
     smallest=SMALLEST,
     run=run,
+    claims=CLAIMS,
+    breaking=BREAKING,
     concepts=("gpu_memory", "batch_size", "memory", "gpu"),
     questions=(QuestionRef("면접 #20-3", "학습 시 필요한 GPU 메모리"), QuestionRef("면접 #20-2", "GPU 두 개 쓰기")),
     citations=(
@@ -259,6 +298,6 @@ DEMO = DemoSpec(
                  url="https://arxiv.org/abs/1604.06174"),
     ),
     gpu_aware=True,
-    timing_metrics=("cuda_peak_bytes", "cuda_peak_over_estimate"),
-    version="2",  # 2: the estimate counts the labels the loss saves
+    timing_metrics=CUDA_METRICS,
+    version="3",  # 3: seeds, claims, a warm-up before the GPU reading, reserved memory and the CUDA context
 )
