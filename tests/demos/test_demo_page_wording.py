@@ -46,17 +46,18 @@ def test_demo_page_crumbs_device_and_recent_runs_read_in_korean(pool_client):
     assert "depth=4" not in recent and "seed 404" not in recent
 
 
-def test_snapshot_ensemble_reports_progress_through_its_second_schedule():
-    """The long single cosine schedule trained for as long as the cyclic one without a word: the run
-    page sat at "80 % 스냅샷 12/12 저장" for half the run."""
+def test_snapshot_ensemble_reports_progress_at_every_snapshot():
+    """The run page sat at one message for half the run: every snapshot is reported as it is saved,
+    in order, and the bar only moves forward."""
     from tests.demos.support import run
 
     reports: list[tuple[float, str]] = []
     run("snapshot-ensemble", progress=lambda fraction, message="", charts=None: reports.append((fraction, message)))
-    single = [(fraction, message) for fraction, message in reports if "긴 코사인" in message]
-    assert len(single) >= 2 and single[-1][0] >= 0.85
-    snapshots = [fraction for fraction, message in reports if message.startswith("스냅샷")]
-    assert snapshots and max(snapshots) <= 0.5  # the cyclic schedule is the first half of the work
+    fractions = [fraction for fraction, _ in reports]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0
+    snapshots = [message for _, message in reports if message.startswith("스냅샷")]
+    cycles = int(snapshots[-1].split()[1].split("/")[1])
+    assert snapshots == [f"스냅샷 {cycle}/{cycles} 저장" for cycle in range(1, cycles + 1)]
 
 
 @pytest.mark.slow

@@ -39,6 +39,8 @@ ANSWER = {
     "reactions": [REACTION],
 }
 ANSWER["replies"] = [ANSWER]
+DEMO_LINK = {"slug": str, "title": str, "params": dict, "url": str, "breaking_url": nullable(str),
+             "concepts": [str], "match": str, "score": nullable(float)}
 QUESTION_DETAIL = {
     "id": int, "label": nullable(str), "title": str, "author": nullable(str), "body_html": str, "body_md": str,
     "page_ref": nullable(str), "answered": bool, "answer_count": int, "plus_one_count": int,
@@ -47,7 +49,7 @@ QUESTION_DETAIL = {
     "section": nullable(str), "source": SOURCE, "parent": nullable(QUESTION_LINK), "children": [QUESTION_LINK],
     "previous": nullable(QUESTION_LINK), "next": nullable(QUESTION_LINK), "answers": [ANSWER],
     "reactions": [REACTION], "references": [{"title": str, "url": str}],
-    "demos": [{"slug": str, "title": str, "params": dict, "url": str}], "related": [QUESTION_LINK],
+    "demos": [DEMO_LINK], "related": [QUESTION_LINK],
     "created_at": iso_datetime, "updated_at": iso_datetime, "last_activity_at": iso_datetime,
     "newest_answer_id": nullable(int), "url": str,
 }

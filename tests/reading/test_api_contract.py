@@ -61,6 +61,7 @@ def test_question_detail_demo_links(reader, sample, settings, monkeypatch):
 
     class Spec:
         slug, title = "batch-norm", "배치 정규화 실험"
+        breaking = None
 
     monkeypatch.setattr(registry, "get_demo", lambda slug: Spec if slug == "batch-norm" else None)
     engine = make_engine(settings.database_url)
@@ -74,7 +75,8 @@ def test_question_detail_demo_links(reader, sample, settings, monkeypatch):
     contract.check(body, contract.QUESTION_DETAIL)
     assert body["demos"] == [{"slug": "batch-norm", "title": "배치 정규화 실험",
                               "params": {"layers": 20, "activation": "relu"},
-                              "url": "/demos/batch-norm?layers=20&activation=relu"}]
+                              "url": "/demos/batch-norm?layers=20&activation=relu", "breaking_url": None,
+                              "concepts": [], "match": "editor", "score": None}]
 
 
 def test_authors(reader, sample):
