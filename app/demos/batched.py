@@ -59,15 +59,32 @@ def init_mlp(sizes: Sequence[int], generators: Sequence[Any], copies: int, devic
 
 
 def mlp_forward(params: Sequence[Any], inputs: Any) -> Any:
-    """ReLU MLP over a stack of models: ``inputs`` (models, n, fan_in) → (models, n, fan_out)."""
+    """ReLU MLP over a stack of models → (models, n, fan_out).
+
+    ``inputs`` is either per model, (models, n, fan_in), or per seed, (seeds, n, fan_in), when every model
+    of a seed reads the same examples (model i reads seed i % seeds, init_mlp's layout). Per seed, the
+    first layer of all the seed's models is one matrix product with their weights side by side: many
+    tiny per-model products cost far more than one wide one.
+    """
     import torch
 
-    hidden = inputs
+    models = params[0].shape[0]
     last = len(params) // 2 - 1
-    for layer in range(last + 1):
-        hidden = torch.baddbmm(params[2 * layer + 1], hidden, params[2 * layer])
-        if layer < last:
-            hidden = torch.relu(hidden)
+    if inputs.shape[0] == models:
+        hidden = torch.baddbmm(params[1], inputs, params[0])
+    else:
+        seeds = inputs.shape[0]
+        group = models // seeds
+        fan_in, fan_out = params[0].shape[1:]
+
+        def side_by_side(tensor):  # (group*seeds, a, b) → (seeds, a, group*b)
+            rows = tensor.shape[1]
+            return tensor.reshape(group, seeds, rows, fan_out).permute(1, 2, 0, 3).reshape(seeds, rows, group * fan_out)
+
+        wide = torch.baddbmm(side_by_side(params[1]), inputs, side_by_side(params[0]))  # (seeds, n, group*fan_out)
+        hidden = wide.reshape(seeds, -1, group, fan_out).permute(2, 0, 1, 3).reshape(models, -1, fan_out)
+    for layer in range(1, last + 1):
+        hidden = torch.baddbmm(params[2 * layer + 1], torch.relu(hidden), params[2 * layer])
     return hidden
 
 

@@ -73,10 +73,10 @@ def run(params: Params, device, progress, seeds) -> Measurement:
     corrected = torch.arange(models, device=device) < L * S
     weights = init_mlp([INPUTS, HIDDEN, CLASSES], [generator(s) for s in seeds], A * L, device)
     optimizer = Adam(weights, lrs, betas=(BETA1, params.beta2), bias_correction=corrected)
-    train_x, train_y = train[0][seed_of], train[1][seed_of]
+    train_x, train_y = train[0], train[1][seed_of]
 
     def loss_of(split):
-        return per_model_cross_entropy(mlp_forward(weights, split[0][seed_of]), split[1][seed_of])
+        return per_model_cross_entropy(mlp_forward(weights, split[0]), split[1][seed_of])
 
     measured = min(params.steps, RATIO_STEPS)
     curves, sizes = [], []  # train loss before each step (then after the last); update norms of the first steps
@@ -94,7 +94,7 @@ def run(params: Params, device, progress, seeds) -> Measurement:
     with torch.no_grad():
         curves.append(loss_of(train))
         val_all, test_all = loss_of(val).reshape(A, L, S).cpu(), loss_of(test).reshape(A, L, S).cpu()
-        acc_all = (mlp_forward(weights, test[0][seed_of]).argmax(dim=2) == test[1][seed_of]).float().mean(dim=1)
+        acc_all = (mlp_forward(weights, test[0]).argmax(dim=2) == test[1][seed_of]).float().mean(dim=1)
     acc_all = acc_all.reshape(A, L, S).cpu()
     curve_all = torch.stack(curves).reshape(-1, A, L, S).cpu()
     size_all = torch.stack(sizes).reshape(-1, A, L, S).cpu()

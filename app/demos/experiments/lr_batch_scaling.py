@@ -72,10 +72,10 @@ def _train(batch: int, steps: int, lrs, units: list[int], teachers, seeds, devic
     stream = [generator(s * 7919 + 3) for s in seeds]
     for _ in range(steps):
         x, y = sample_regression(teachers, stream, batch, NOISE, device)
-        per_model_mse(mlp_forward(weights, x[seed_of]), y[seed_of]).sum().backward()
+        per_model_mse(mlp_forward(weights, x), y[seed_of]).sum().backward()
         optimizer.step()
     with torch.no_grad():
-        out = [per_model_mse(mlp_forward(weights, split[0][seed_of]), split[1][seed_of]) for split in (val, test)]
+        out = [per_model_mse(mlp_forward(weights, split[0]), split[1][seed_of]) for split in (val, test)]
     return [o.cpu() for o in out]
 
 

@@ -94,7 +94,7 @@ def run(params: Params, device, progress, seeds) -> Measurement:
 
     def losses(split) -> torch.Tensor:
         with torch.no_grad():
-            return per_model_mse(mlp_forward(weights, split[0][seed_of]), split[1][seed_of])
+            return per_model_mse(mlp_forward(weights, split[0]), split[1][seed_of])
 
     initial = losses(val)
     every = max(params.steps // CURVE_POINTS, 1)
@@ -102,7 +102,7 @@ def run(params: Params, device, progress, seeds) -> Measurement:
     curves = [initial]
     for step in range(params.steps):
         x, y = sample_regression(teachers, stream, params.batch_size, NOISE, device)
-        per_model_mse(mlp_forward(weights, x[seed_of]), y[seed_of]).sum().backward()
+        per_model_mse(mlp_forward(weights, x), y[seed_of]).sum().backward()
         optimizer.step(factors[step])
         if (step + 1) % every == 0 or step + 1 == params.steps:
             curve_steps.append(step + 1)
