@@ -40,21 +40,26 @@ def code_block_html(code: str, info: str) -> str:
 
 
 STYLE = "default"  # a light theme for a white page
+DARK_STYLE = "github-dark"  # for readers whose system asks for a dark page (static/css/dark.css)
+
+
+def _rules(style: str) -> list[str]:
+    formatter = HtmlFormatter(style=style, cssclass=CSS_CLASS)
+    selector = f".{CSS_CLASS}"
+    # Background and token rules only: no line numbers are rendered, and Pygments' bare
+    # `pre { ... }` rule would restyle every <pre> on the page.
+    return formatter.get_background_style_defs(selector) + formatter.get_token_style_defs(selector)
 
 
 def stylesheet() -> str:
     """The text of static/css/pygments.css (regenerate with `python -m app.render.highlight`)."""
     header = (
-        f"/* Pygments {pygments.__version__}, style \"{STYLE}\", for code blocks rendered by app/render.\n"
-        "   Generated, do not edit: regenerate with\n"
+        f"/* Pygments {pygments.__version__}, styles \"{STYLE}\" and, for a dark system theme, \"{DARK_STYLE}\",\n"
+        "   for code blocks rendered by app/render. Generated, do not edit: regenerate with\n"
         "   .venv/bin/python -m app.render.highlight > static/css/pygments.css */\n"
     )
-    formatter = HtmlFormatter(style=STYLE, cssclass=CSS_CLASS)
-    selector = f".{CSS_CLASS}"
-    # Background and token rules only: no line numbers are rendered, and Pygments' bare
-    # `pre { ... }` rule would restyle every <pre> on the page.
-    rules = formatter.get_background_style_defs(selector) + formatter.get_token_style_defs(selector)
-    return header + "\n".join(rules) + "\n"
+    dark = "\n".join("  " + rule for rule in _rules(DARK_STYLE))
+    return header + "\n".join(_rules(STYLE)) + "\n\n@media (prefers-color-scheme: dark) {\n" + dark + "\n}\n"
 
 
 if __name__ == "__main__":

@@ -73,8 +73,15 @@
     return splits.length ? splits : [min];
   }
 
+  // The page's colours, so the axes stay readable under static/css/dark.css too.
+  function cssColour(name, fallback) {
+    return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || fallback;
+  }
+
   function axis(label, log, extra) {
-    var options = { label: label, stroke: "#555" };
+    var options = { label: label, stroke: cssColour("--chart-ink", "#555"),
+                    grid: { stroke: cssColour("--chart-grid", "rgba(0, 0, 0, .07)"), width: 1 },
+                    ticks: { stroke: cssColour("--chart-grid", "rgba(0, 0, 0, .07)"), width: 1 } };
     if (log) {
       options.splits = decadeSplits;
       options.values = function (u, splits) {
