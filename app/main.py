@@ -21,6 +21,7 @@ from app.search.service import warm_up as search_warm_up
 from app.services.reading import LinkMemo
 from app.web import accounts as web_accounts
 from app.web import demos as web_demos
+from app.web import discovery as web_discovery
 from app.web import media as web_media
 from app.web import pages as web_pages
 from app.web import search as web_search
@@ -70,4 +71,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web_writes.router)
     app.include_router(web_demos.router)
     app.include_router(web_media.router)
+    app.include_router(web_discovery.router)
     return app

@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup
 
 from app import urls
 from app.config import Settings
@@ -37,6 +38,16 @@ def format_datetime(value: datetime | None) -> str:
     return value.astimezone(KST).strftime("%Y-%m-%d %H:%M")
 
 
+def excerpt(html: str, limit: int = 160) -> str:
+    """Rendered HTML as one line of plain text, cut at a word near `limit`: for <meta name="description">
+    and the OpenGraph card that KakaoTalk and search engines show under a shared link."""
+    text = " ".join(Markup(html).striptags().split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0] or text[:limit]
+    return cut.rstrip(" ,.·:;") + "…"
+
+
 def demo_param_labels(slug: str, params: dict) -> list[tuple[str, str, str]]:
     """A question's demo preset as the reader reads it (label, name, value); see labelled_values."""
     spec = get_demo(slug)
@@ -55,6 +66,7 @@ def make_templates(settings: Settings) -> Jinja2Templates:
     env.globals["site_name"] = "질문창고"
     env.globals["urls"] = urls  # templates build addresses as the services do
     env.filters["datetime"] = format_datetime
+    env.filters["excerpt"] = excerpt
     env.filters["kind_name"] = lambda kind: KIND_NAMES.get(kind, kind)
     env.filters["field_label"] = lambda field: FIELD_LABELS.get(field, field)
     env.filters["demo_value"] = display_value  # parameter and result values on demo pages and panels
