@@ -20,6 +20,7 @@ from app.http import errors
 from app.search.service import warm_up as search_warm_up
 from app.services.reading import LinkMemo
 from app.web import accounts as web_accounts
+from app.web import concepts as web_concepts
 from app.web import demos as web_demos
 from app.web import discovery as web_discovery
 from app.web import media as web_media
@@ -72,4 +73,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web_demos.router)
     app.include_router(web_media.router)
     app.include_router(web_discovery.router)
+    app.include_router(web_concepts.router)
     return app

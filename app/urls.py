@@ -65,3 +65,11 @@ def run(run_id: str) -> str:
 
 def run_events(run_id: str) -> str:
     return api(f"{run(run_id)}/events")
+
+
+def concepts() -> str:
+    return "/concepts"
+
+
+def concept(concept_id: str) -> str:
+    return f"/concepts/{concept_id}"

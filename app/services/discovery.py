@@ -10,6 +10,7 @@ from sqlmodel import Session
 from app import urls
 from app.db.queries import discovery as queries
 from app.demos.registry import all_demos
+from app.services.concepts import list_concepts
 
 
 @dataclass(frozen=True)
@@ -19,11 +20,12 @@ class SitemapEntry:
 
 
 def sitemap_entries(session: Session) -> list[SitemapEntry]:
-    """The home, every collection, every visible question and every experiment page."""
+    """The home, every collection, every visible question, every concept page and every experiment page."""
     questions = queries.sitemap_questions(session)
     newest = max((changed for _, changed in questions), default=None)
     entries = [SitemapEntry("/", newest), SitemapEntry("/questions", newest), SitemapEntry("/demos")]
     entries += [SitemapEntry(urls.collection(slug), changed) for slug, changed in queries.sitemap_collections(session)]
     entries += [SitemapEntry(urls.question(question_id), changed) for question_id, changed in questions]
+    entries += [SitemapEntry(urls.concepts())] + [SitemapEntry(c.url) for c in list_concepts(session).items]
     entries += [SitemapEntry(urls.demo(spec.slug)) for spec in all_demos()]
     return entries

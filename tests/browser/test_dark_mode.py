@@ -81,7 +81,7 @@ def page_background(page) -> float:
 
 def reading_paths(base: str) -> list[str]:
     paths = ["/", "/unanswered", "/questions", "/authors", "/search?q=%EB%B0%B0%EC%B9%98", "/login", "/signup",
-             "/demos"]
+             "/demos", "/concepts", "/concepts/batch_normalization", "/concepts/normalization"]
     paths += [c["url"] for c in httpx.get(f"{base}/api/v1/collections").json()]
     questions = httpx.get(f"{base}/api/v1/questions", params={"per_page": 100}).json()
     assert questions["total"] <= 100, "raise the page size of this test"

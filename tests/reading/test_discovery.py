@@ -36,8 +36,10 @@ def test_sitemap_lists_every_question_collection_and_experiment(seeded_factory):
     assert {BASE + q["url"] for q in questions["items"]} <= urls.keys()
     assert {BASE + c["url"] for c in client.get("/api/v1/collections").json()} <= urls.keys()
     assert {BASE + d["url"] for d in client.get("/api/v1/demos").json()} <= urls.keys()
-    assert len(urls) == 3 + len(client.get("/api/v1/collections").json()) + questions["total"] + len(
-        client.get("/api/v1/demos").json())
+    concepts = client.get("/api/v1/concepts").json()["items"]
+    assert {BASE + c["url"] for c in concepts} <= urls.keys()
+    assert len(urls) == 4 + len(client.get("/api/v1/collections").json()) + questions["total"] + len(
+        client.get("/api/v1/demos").json()) + len(concepts)
     assert all(re.fullmatch(r"\d{4}-\d\d-\d\d", day) for url, day in urls.items() if "/questions/" in url)
 
 

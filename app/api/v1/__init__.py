@@ -2,10 +2,11 @@
 
 from fastapi import APIRouter
 
-from app.api.v1 import auth, content, demos, search, writes
+from app.api.v1 import auth, concepts, content, demos, search, writes
 
 router = APIRouter(prefix="/api/v1")
 router.include_router(content.router)
+router.include_router(concepts.router)
 router.include_router(search.router)
 router.include_router(writes.router)
 router.include_router(auth.router)
