@@ -30,6 +30,16 @@ FIELD_LABELS = {
 }
 
 
+# The home page's groups, in words a newcomer understands ("노드", "주차" are the study groups' own words):
+# a heading and one line on what such a collection is.
+KIND_GROUPS = {
+    "nodes": ("스터디 노드별 질문", "교재의 한 단원(노드)을 공부하며 스터디원들이 주고받은 질문과 답"),
+    "weeks": ("주차별 스터디 질문", "매주 강의를 보고 모은 질문과 답"),
+    "interview": ("면접 준비 질문", "딥러닝 면접에 자주 나오는 질문과 모범 답안"),
+    "general": ("사이트에서 올린 질문", "이 사이트에서 누구나 올린 질문"),
+}
+
+
 def format_datetime(value: datetime | None) -> str:
     if value is None:
         return ""
@@ -68,6 +78,7 @@ def make_templates(settings: Settings) -> Jinja2Templates:
     env.filters["datetime"] = format_datetime
     env.filters["excerpt"] = excerpt
     env.filters["kind_name"] = lambda kind: KIND_NAMES.get(kind, kind)
+    env.filters["kind_group"] = lambda kind: KIND_GROUPS.get(kind, (KIND_NAMES.get(kind, kind), ""))
     env.filters["field_label"] = lambda field: FIELD_LABELS.get(field, field)
     env.filters["demo_value"] = display_value  # parameter and result values on demo pages and panels
     env.globals["demo_param_pairs"] = param_pairs  # hidden inputs that carry a preset to the run form

@@ -127,7 +127,9 @@ def test_collection_page_filter(reader, sample):
 
 def test_home_groups_collections_and_lists_questions(reader, sample):
     parsed, text = page(reader, "/")
-    assert '<h2 id="kind-interview">면접</h2>' in text
+    # Group names a newcomer understands, each with a line on what such a collection is.
+    assert '<h2 id="kind-interview">면접 준비 질문</h2>' in text
+    assert '<p class="kind__hint">딥러닝 면접에 자주 나오는 질문과 모범 답안</p>' in text
     assert "/collections/sample-interview" in parsed.hrefs("샘플 면접 질문")
     assert "질문 3 · 답변됨 2" in text
     assert f"/questions/{sample.open}" in parsed.hrefs("아직 답이 없는 질문")
