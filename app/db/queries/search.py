@@ -302,6 +302,22 @@ def indexed_terms(conn: Connection, question_id: int) -> dict[str, str] | None:
     return dict(zip(("title", "body", "answers", "title_broader"), (value or "" for value in row)))
 
 
+def indexed_terms_of(conn: Connection, question_ids: Sequence[int]) -> dict[int, dict[str, str]]:
+    """indexed_terms for several questions in one query."""
+    found: dict[int, dict[str, str]] = {}
+    for chunk in _chunks(sorted(set(question_ids))):
+        for row in conn.exec_driver_sql(
+            "SELECT rowid, title, body, answers, title_broader FROM search_index"
+            f" WHERE rowid IN ({_marks(len(chunk))})", tuple(chunk),
+        ):
+            found[row[0]] = dict(zip(("title", "body", "answers", "title_broader"), (value or "" for value in row[1:])))
+    return found
+
+
+def document_count(conn: Connection) -> int:
+    return int(conn.exec_driver_sql("SELECT count(*) FROM search_index").scalar() or 0)
+
+
 def same_demo_question_ids(conn: Connection, question_id: int, limit: int) -> list[int]:
     return list(conn.exec_driver_sql(
         "SELECT other.question_id FROM demolink AS mine "
