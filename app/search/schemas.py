@@ -25,6 +25,7 @@ class SearchResults(BaseModel):
     limit: int
     offset: int
     took_ms: float
-    did_you_mean: str | None = Field(
-        None, description="사전에 있는 용어로 고친 검색어 (그 검색어로 결과가 있을 때만)"
+    corrected_from: str | None = Field(
+        None, description="오타로 보여 고친 검색어(`query`)로 찾았을 때, 사용자가 친 원래 검색어"
+                          " (원래 검색어로는 결과가 없었거나, 복합어 속 오타였을 때)",
     )

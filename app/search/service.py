@@ -114,24 +114,42 @@ def search_questions(
     ranked, counted = _ranked(vocabulary, parsed, filters=filters, limit=limit, offset=offset,
                               count_up_to=TOTAL_CAP + 1)
     total = min(counted, TOTAL_CAP)
-    did_you_mean = _did_you_mean(vocabulary, parsed, dictionary) if total == 0 else None
+    corrected_from = None
+    correction = _correction(vocabulary, parsed, dictionary)
+    if correction is not None and (total == 0 or _completes_a_compound(parsed, correction[1])):
+        # Run the respelled query rather than only suggest it: a reader who typed 드롭아욷 or
+        # 배치졍규화 means the term, and an empty page (or one about 배치 alone) helps nobody.
+        corrected_ranked, corrected_count = _ranked(vocabulary, correction[1], filters=filters, limit=limit,
+                                                    offset=offset, count_up_to=TOTAL_CAP + 1)
+        if corrected_count:
+            corrected_from, q, parsed = q.strip(), correction[0], correction[1]
+            ranked, counted, total = corrected_ranked, corrected_count, min(corrected_count, TOTAL_CAP)
     items = _hits(conn, parsed, dictionary, ranked)
     return SearchResults(
         query=q.strip(), items=items, total=total, total_exact=counted <= TOTAL_CAP, limit=limit, offset=offset,
-        took_ms=round((time.perf_counter() - started) * 1000, 2), did_you_mean=did_you_mean,
+        took_ms=round((time.perf_counter() - started) * 1000, 2), corrected_from=corrected_from,
     )
 
 
-def _did_you_mean(vocabulary: Vocabulary, parsed: ParsedQuery, dictionary: TermDictionary) -> str | None:
-    """For a query that finds nothing: its unknown words spelled as dictionary terms, if that
-    finds something. (With results, a word the index lacks is more often a plain word than a
-    typo: 종류 is one edit away from 증류.)"""
+def _correction(vocabulary: Vocabulary, parsed: ParsedQuery, dictionary: TermDictionary) -> tuple[str, ParsedQuery] | None:
+    """The query with its unknown words respelled as dictionary terms, parsed, if it finds anything."""
+    if not parsed.unknown:
+        return None
     correction = corrected_query(parsed, dictionary)
     if correction is None:
         return None
     corrected = parse(vocabulary, correction, dictionary)
     found, _ = _ranked(vocabulary, corrected, limit=1)
-    return correction if found else None
+    return (correction, corrected) if found else None
+
+
+def _completes_a_compound(parsed: ParsedQuery, corrected: ParsedQuery) -> bool:
+    """True where the respelling turns a term the query did match into a longer term that contains
+    it: 배치졍규화 matched only 배치, and 배치정규화 is the concept meant. (A correction is not
+    applied merely because a word is unknown: 종류 is one edit away from 증류.)"""
+    matched = {term.surface for term in parsed.terms if term.concept}
+    return any(term.concept and len(term.surface) > len(surface) and surface in term.surface
+               for term in corrected.terms for surface in matched)
 
 
 def suggest_questions(session: Session, q: str | None, limit: int = 5) -> list[SearchHit]:

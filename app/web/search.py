@@ -55,7 +55,6 @@ def search_page(
         "pages": pages,
         "previous_url": with_query("/search", **filters, page=page - 1) if page > 1 else None,
         "next_url": with_query("/search", **filters, page=page + 1) if page < pages else None,
-        "did_you_mean_url": with_query("/search", **{**filters, "q": results.did_you_mean}) if results.did_you_mean else None,
         "canonical_url": canonical(request, "/search", **filters, page=page),
         "json_url": "/api/v1/search?" + urlencode(
             {k: v for k, v in {**filters, "limit": PER_PAGE, "offset": (page - 1) * PER_PAGE}.items() if v}

@@ -130,10 +130,27 @@ def test_snippets_are_escaped_html_with_marks(sample_session, sample_ids):
     assert "<mark>" in answer_hit.snippet  # the match was in an answer: the snippet comes from there
 
 
-def test_did_you_mean_offers_the_dictionary_spelling(sample_session):
+def test_a_typo_that_finds_nothing_is_searched_as_the_dictionary_spelling(sample_session):
     results = search_questions(sample_session, "드롭아욷")
-    assert results.items == [] and results.did_you_mean == "드롭아웃"
-    assert search_questions(sample_session, "드롭아웃").did_you_mean is None
+    exact = search_questions(sample_session, "드롭아웃")
+    assert results.query == "드롭아웃" and results.corrected_from == "드롭아욷"
+    assert [hit.question_id for hit in results.items] == [hit.question_id for hit in exact.items] != []
+    assert exact.corrected_from is None
+    assert "<mark>드롭아웃</mark>" in " ".join(hit.snippet for hit in results.items)
+
+
+def test_a_typo_inside_a_compound_is_corrected_even_with_results(sample_session):
+    """배치졍규화 matched only 배치 (mini-batch questions); the reader meant 배치 정규화."""
+    results = search_questions(sample_session, "배치졍규화")
+    assert results.corrected_from == "배치졍규화" and results.query == "배치정규화"
+    assert [hit.question_id for hit in results.items] == [
+        hit.question_id for hit in search_questions(sample_session, "배치 정규화").items]
+
+
+def test_an_unknown_word_is_left_alone_when_the_query_finds_something(sample_session):
+    # 종류 is one edit away from 증류 (distillation): with results, an unknown word is a plain word.
+    results = search_questions(sample_session, "드롭아웃 종류")
+    assert results.corrected_from is None and results.query == "드롭아웃 종류"
 
 
 def test_suggestions_while_typing(sample_session, sample_ids):
@@ -192,7 +209,7 @@ def test_api_contract(sample_client):
     response = sample_client.get("/api/v1/search", params={"q": "드롭아웃은 테스트할 때 어떻게 동작해"})
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == {"query", "items", "total", "total_exact", "limit", "offset", "took_ms", "did_you_mean"}
+    assert set(body) == {"query", "items", "total", "total_exact", "limit", "offset", "took_ms", "corrected_from"}
     assert body["total_exact"] is True
     assert set(body["items"][0]) == {
         "question_id", "title", "title_html", "collection", "collection_title", "answered", "snippet", "score", "url"
@@ -242,7 +259,8 @@ def test_search_page_shows_highlights_filters_and_json_twin(sample_client):
     canonical = f'<link rel="canonical" href="{base}/search?q=%EB%B0%B0%EC%B9%98+%EC%A0%95%EA%B7%9C%ED%99%94&amp;status=answered">'
     assert canonical in page.text
     typo = sample_client.get("/search", params={"q": "드롭아욷"})
-    assert "이것을 찾으셨나요?" in typo.text and "드롭아웃" in typo.text
+    assert "<strong>드롭아웃</strong>(으)로 고쳐 찾은 결과입니다. 입력한 검색어: 드롭아욷" in typo.text
+    assert 'class="search-result"' in typo.text
     assert sample_client.get("/search").status_code == 200
 
 

@@ -28,5 +28,6 @@ def search(
     offset: Annotated[int, Query(ge=0, le=service.MAX_OFFSET)] = 0,
 ):
     """관련도 순 질문 목록. `snippet`과 `title_html`은 HTML 이스케이프된 문자열이고 찾은 낱말은 `<mark>`로 감쌉니다.
-    결과가 없거나 오타로 보이는 낱말이 있으면 `did_you_mean`에 사전 용어로 고친 검색어를 줍니다."""
+    결과가 없거나 복합어 속에 오타가 있으면 사전 용어로 고친 검색어로 찾아 그 결과를 주고, `query`는 고친 검색어,
+    `corrected_from`은 사용자가 친 원래 검색어가 됩니다."""
     return service.search_questions(session, q, collection=collection, status=status, limit=limit, offset=offset)
