@@ -5,6 +5,7 @@ the parameter model's JSON schema, drives the form, the string coercion and the 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
@@ -46,6 +47,21 @@ class ParamField:
     @property
     def step(self) -> str:
         return "1" if self.kind == "integer" else "any"
+
+    @property
+    def log_scale(self) -> bool:
+        """A positive real range spanning two decades or more (learning rates 0.001..5, weight decay):
+        on a linear slider all of 0.001..0.05 would sit in its first pixel."""
+        return (self.kind == "number" and self.minimum is not None and self.maximum is not None
+                and self.minimum > 0 and self.maximum / self.minimum >= 100)
+
+    def slider_position(self, value: float | None) -> float | str:
+        """Where `value` sits on this field's slider: log10 of it on a log-scale slider."""
+        if value is None:
+            return ""
+        if self.log_scale:
+            return math.log10(max(float(value), self.minimum))
+        return value
 
     def bounds(self) -> dict:
         """The limits a caller must respect, for error details."""

@@ -184,7 +184,26 @@
       row.forEach(function (cell) { tr.insertCell().textContent = formatNumber(cell); });
     });
     byId("run-table-box").hidden = false;
+    hintWideTables();
   }
+
+  // Say so when a table is wider than its frame (a phone): its last columns are off-screen.
+  function hintWideTables() {
+    document.querySelectorAll(".demo-table__scroll").forEach(function (frame) {
+      var hint = frame.parentElement.querySelector(".demo-table__hint");
+      var wide = frame.scrollWidth > frame.clientWidth + 1;
+      if (wide && !hint) {
+        hint = document.createElement("p");
+        hint.className = "demo-table__hint";
+        hint.textContent = "표가 화면보다 넓습니다. 옆으로 밀면 나머지 열이 보입니다 →";
+        frame.parentElement.insertBefore(hint, frame.nextSibling);
+      } else if (!wide && hint) {
+        hint.remove();
+      }
+    });
+  }
+  window.addEventListener("resize", hintWideTables);
+  hintWideTables();  // a finished run's table is in the page already
 
   // The verdict box as templates/demos/_verdict.html renders it.
   function showVerdict(result) {

@@ -103,3 +103,20 @@ def test_pairs_and_query_strings_round_trip():
 ])
 def test_display_values(value, shown):
     assert display_value(value) == shown
+
+
+class Rates(DemoParams):
+    learning_rate: float = Field(0.1, ge=0.001, le=5.0, description="학습률")
+    dropout: float = Field(0.5, ge=0.05, le=0.9, description="드롭아웃 확률")
+    open_rate: float = Field(0.1, gt=0, le=5.0, description="0보다 큰 학습률")
+    steps: int = Field(100, ge=10, le=10_000, description="스텝 수")
+
+
+def test_ranges_over_two_decades_get_a_log_scale_slider():
+    fields = {f.name: f for f in param_fields(Rates)}
+    assert fields["learning_rate"].log_scale
+    assert fields["learning_rate"].slider_position(0.01) == pytest.approx(-2)
+    assert fields["learning_rate"].slider_position(None) == ""
+    # Less than two decades, an open lower end, or whole numbers: a linear slider.
+    assert not fields["dropout"].log_scale and not fields["open_rate"].log_scale and not fields["steps"].log_scale
+    assert fields["dropout"].slider_position(0.3) == 0.3
