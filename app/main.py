@@ -17,6 +17,7 @@ from app.config import Settings
 from app.db.engine import make_engine
 from app.demos.engine import DemoEngine
 from app.http import errors
+from app.http.finite import RejectNonFiniteJSON
 from app.search.service import warm_up as search_warm_up
 from app.services.reading import LinkMemo
 from app.web import accounts as web_accounts
@@ -61,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.templates = make_templates(settings)
     app.state.demo_engine = DemoEngine(settings, app.state.engine)  # its worker pool starts with the first run
     errors.install_error_handlers(app)
+    app.add_middleware(RejectNonFiniteJSON)  # inside install_auth's size cap, which reads the body first
     install_auth(app)  # session user, CSRF token, request size cap, rate limiter
     install_conditional_get(app)  # ETag/304 + response cache for reads, outside auth: a hit skips it
     app.state.link_memo = LinkMemo(app.state.content_versions)  # related and neighbour questions per version

@@ -9,10 +9,11 @@ conclusion computed from the numbers the run measured.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Annotated, Any, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from app.demos.batched import band
 from app.demos.evidence import Claim, ClaimOutcome, MetricSummary, Verdict
@@ -25,7 +26,26 @@ class DemoParams(BaseModel):
     the JSON schema of the subclass is what the API serves and the form renders.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # NaN and ±inf fail every bound but would still reach the error message, and JSON cannot carry them.
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+
+# What a page shows (and a result stores) where a run produced NaN or ±inf, e.g. a learning rate that diverged.
+DIVERGED = "발산"
+
+
+def _finite_or_none(value: Any) -> Any:
+    return None if isinstance(value, float) and not math.isfinite(value) else value
+
+
+def _finite_or_diverged(value: Any) -> Any:
+    return DIVERGED if isinstance(value, float) and not math.isfinite(value) else value
+
+
+# A headline number: None where the run gave no finite value (it diverged). Stored JSON has no NaN.
+Measured = Annotated[float | None, BeforeValidator(_finite_or_none)]
+# A table cell: a non-finite number is stored and shown as DIVERGED.
+Cell = Annotated[str | float | int | bool | None, BeforeValidator(_finite_or_diverged)]
 
 
 class Citation(BaseModel):
@@ -62,7 +82,7 @@ class Chart(BaseModel):
 
 class Table(BaseModel):
     columns: list[str]
-    rows: list[list[str | float | int | bool | None]]
+    rows: list[list[Cell]]
 
 
 class Determinism(BaseModel):
@@ -99,7 +119,8 @@ class DemoResult(BaseModel):
     # Korean, written from `metrics`: a sentence that would read differently had the numbers differed.
     conclusion: str
     # The headline numbers the conclusion was computed from; tests check the claim on these.
-    metrics: dict[str, float]
+    # None where the run diverged (NaN or ±inf): shown as DIVERGED.
+    metrics: dict[str, Measured]
     # Set for experiments that declare claims (measured over several seeds): the seeds, each metric's
     # mean, 95% interval and per-seed values, and the verdict computed from the intervals.
     seeds: list[int] = Field(default_factory=list)

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 from pydantic import ValidationError
 
-from app.demos.base import DemoParams
+from app.demos.base import DIVERGED, DemoParams
 
 TRUE_WORDS = {"1", "true", "on", "yes", "y", "예", "참"}
 FALSE_WORDS = {"0", "false", "off", "no", "n", "아니오", "거짓", ""}
@@ -179,7 +179,9 @@ def _problem(error: dict, fields: dict[str, ParamField]) -> dict:
     spec = fields.get(name)
     detail: dict[str, Any] = {"field": path or None, "type": kind}
     if "input" in error and kind != "missing" and isinstance(error["input"], (int, float, str, bool, list, type(None))):
-        detail["value"] = error["input"]
+        value = error["input"]
+        # "nan"/"inf" as text: the details go out as JSON, which has no such numbers.
+        detail["value"] = str(value) if isinstance(value, float) and not math.isfinite(value) else value
     if kind == "extra_forbidden":
         known = ", ".join(fields)
         detail["message"] = f"{path}: 이 실험에 없는 매개변수입니다 (있는 매개변수: {known})"
@@ -192,6 +194,8 @@ def _problem(error: dict, fields: dict[str, ParamField]) -> dict:
     if kind == "value_error":
         reason = str(error.get("msg", "")).removeprefix("Value error, ")
         detail["message"] = f"{name}: {reason}"
+    elif kind == "finite_number":
+        detail["message"] = f"{name}: NaN·Infinity가 아닌 유한한 수여야 합니다 ({spec.bounds_text()})"
     else:
         shown = f" (받은 값: {detail['value']!r})" if "value" in detail else ""
         detail["message"] = f"{name}: {spec.bounds_text()}여야 합니다{shown}"
@@ -291,8 +295,8 @@ def display_value(value: Any) -> str:
     if isinstance(value, bool):
         return "예" if value else "아니오"
     if isinstance(value, float):
-        if value != value or value in (float("inf"), float("-inf")):
-            return str(value)
+        if not math.isfinite(value):
+            return DIVERGED
         if value != 0 and (abs(value) < 1e-3 or abs(value) >= 1e5):
             return f"{value:.3e}"
         return f"{value:.4g}"

@@ -5,6 +5,7 @@ and validation errors, answering JSON, or a Korean error page to a browser.
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -15,15 +16,29 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from app.errors import KOREAN_MESSAGES, STATUS_CODES, AppError, envelope
 
 
+def _spelled_out(value: Any) -> Any:
+    """The value with every NaN/±inf float written as text ("nan", "inf"): JSON has no such numbers."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {key: _spelled_out(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_spelled_out(item) for item in value]
+    return value
+
+
 class EnvelopeResponse(JSONResponse):
-    """Error details echo what the client sent; a lone surrogate in it ("\\ud800" is valid JSON) cannot be
-    encoded as UTF-8, so such a body falls back to ASCII escapes instead of turning a 422 into a 500."""
+    """Error details echo what the client sent, and the error must reach the client whatever that was:
+    a lone surrogate ("\\ud800" is valid JSON) cannot be encoded as UTF-8, so such a body falls back to
+    ASCII escapes; a non-finite number (which JSON cannot hold) is written as text."""
 
     def render(self, content: Any) -> bytes:
         try:
             return super().render(content)
         except UnicodeEncodeError:
             return json.dumps(content, ensure_ascii=True, separators=(",", ":")).encode("ascii")
+        except ValueError:  # "Out of range float values are not JSON compliant"
+            return json.dumps(_spelled_out(content), ensure_ascii=True, separators=(",", ":")).encode("ascii")
 
 
 def wants_html(request: Request) -> bool:
@@ -41,6 +56,7 @@ KOREAN_VALIDATION = {
     "int_parsing_size": "너무 큰 정수입니다.",
     "float_parsing": "숫자여야 합니다.",
     "float_type": "숫자여야 합니다.",
+    "finite_number": "유한한 수여야 합니다 (NaN, Infinity는 받지 않습니다).",
     "bool_parsing": "true 또는 false여야 합니다.",
     "string_type": "문자열이어야 합니다.",
     "list_type": "목록(배열)이어야 합니다.",

@@ -226,7 +226,7 @@
       var code = document.createElement("code");
       code.textContent = claim.metric;
       numbers.appendChild(code);
-      var text = claim.mean === null ? " — 수치 없음" : " 평균 " + formatNumber(claim.mean) +
+      var text = claim.mean === null ? " — 발산 (유한한 값을 낸 시드 없음)" : " 평균 " + formatNumber(claim.mean) +
         (claim.ci95 ? ", 95% 구간 [" + formatNumber(claim.ci95[0]) + ", " + formatNumber(claim.ci95[1]) + "]" : "");
       text += " (기준: " + formatNumber(claim.margin) + "보다 " + (claim.direction === "greater" ? "커야" : "작아야") +
         " 성립, 시드 " + result.seeds.length + "개)";
@@ -254,7 +254,7 @@
       word.textContent = point.verdict_word;
       var numbers = document.createElement("span");
       numbers.className = "demo-verdict__numbers";
-      numbers.textContent = result.boundary.metric + (point.mean === null ? " — 수치 없음" : " 평균 " +
+      numbers.textContent = result.boundary.metric + (point.mean === null ? " — 발산 (유한한 값을 낸 시드 없음)" : " 평균 " +
         formatNumber(point.mean) + (point.ci95 ? ", 95% 구간 [" + formatNumber(point.ci95[0]) + ", " +
         formatNumber(point.ci95[1]) + "]" : ""));
       item.appendChild(code);
