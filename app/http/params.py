@@ -14,6 +14,7 @@ IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]
 IdForm = Annotated[int, Form(ge=0, le=MAX_ID)]
 PageQuery = Annotated[int, Query(ge=1, le=100_000, description="페이지 번호 (1부터)")]
 PerPageQuery = Annotated[int, Query(ge=1, le=MAX_PER_PAGE, description=f"한 페이지의 개수 (1~{MAX_PER_PAGE})")]
+RevisionsPerPageQuery = Annotated[int, Query(ge=1, le=50, description="한 쪽의 판 수 (1~50)")]
 StatusQuery = Annotated[
     Literal["answered", "unanswered", "all"] | None,
     Query(description="답변 여부: `answered`(답변됨), `unanswered`(미답변), `all`(전체)"),

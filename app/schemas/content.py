@@ -210,6 +210,8 @@ class RevisionPublic(BaseModel):
     added: int = Field(description="앞 판보다 늘어난 줄 수")
     removed: int = Field(description="앞 판보다 줄어든 줄 수")
     changes: list[DiffLine] = Field(description="앞 판과의 차이 (unified diff, 첫 판은 전체가 추가)")
+    line_only: bool = Field(False, description="바뀐 줄이 너무 길어 낱말 단위 비교 없이 줄 단위로만 보여 주는지")
+    lines_left_out: int = Field(0, description="너무 길어 changes에서 뺀 줄 수 (전체 글은 body_md)")
 
 
 class RevisionHistory(BaseModel):
@@ -218,4 +220,10 @@ class RevisionHistory(BaseModel):
     title: str = Field(description="질문의 지금 제목 (답변이면 그 답변이 달린 질문의 제목)")
     url: str
     json_url: str
-    revisions: list[RevisionPublic] = Field(description="오래된 판부터")
+    revisions: list[RevisionPublic] = Field(description="이 쪽의 판들, 오래된 판부터 (1쪽이 가장 최근 판들)")
+    total: int = Field(description="판 전체 수")
+    page: int = Field(description="쪽 번호 (1 = 가장 최근 판들)")
+    per_page: int
+    pages: int
+    older_url: str | None = Field(None, description="더 오래된 판들의 쪽 (없으면 null)")
+    newer_url: str | None = Field(None, description="더 최근 판들의 쪽 (없으면 null)")

@@ -17,7 +17,7 @@ from app.auth.deps import Csrf, HtmlUser
 from app.auth.limits import limit_posts
 from app.errors import AppError
 from app.http.deps import SessionDep
-from app.http.params import IdForm, IdPath
+from app.http.params import IdForm, IdPath, PageQuery, RevisionsPerPageQuery
 from app.schemas.limits import check_body, clean_text, clean_title
 from app.services import posting, reading, revisions, voting
 
@@ -191,14 +191,16 @@ def preview(request: Request, user: HtmlUser, body: Body = ""):
 
 
 @router.get("/questions/{question_id}/revisions", response_class=HTMLResponse)
-def question_revisions(request: Request, session: SessionDep, question_id: IdPath):
-    history = revisions.question_history(session, question_id)
+def question_revisions(request: Request, session: SessionDep, question_id: IdPath, page: PageQuery = 1,
+                       per_page: RevisionsPerPageQuery = revisions.PER_PAGE):
+    history = revisions.question_history(session, question_id, page, per_page)
     return render(request, "writes/revisions.html", {"history": history, "json_url": history.json_url,
-                                                      "heading": "질문 수정 이력"})
+                                                      "heading": "질문 수정 이력", "default_per_page": revisions.PER_PAGE})
 
 
 @router.get("/answers/{answer_id}/revisions", response_class=HTMLResponse)
-def answer_revisions(request: Request, session: SessionDep, answer_id: IdPath):
-    history = revisions.answer_history(session, answer_id)
+def answer_revisions(request: Request, session: SessionDep, answer_id: IdPath, page: PageQuery = 1,
+                     per_page: RevisionsPerPageQuery = revisions.PER_PAGE):
+    history = revisions.answer_history(session, answer_id, page, per_page)
     return render(request, "writes/revisions.html", {"history": history, "json_url": history.json_url,
-                                                      "heading": "답변 수정 이력"})
+                                                      "heading": "답변 수정 이력", "default_per_page": revisions.PER_PAGE})

@@ -12,7 +12,7 @@ from app import urls
 from app.auth.deps import ApiUser
 from app.auth.limits import limit_posts
 from app.http.deps import SessionDep
-from app.http.params import MAX_ID, IdPath
+from app.http.params import MAX_ID, IdPath, PageQuery, RevisionsPerPageQuery
 from app.schemas.content import RevisionHistory
 from app.schemas.limits import BODY_MAX, check_body, clean_text
 from app.services import posting, revisions, voting
@@ -134,14 +134,16 @@ def accept_answer(session: SessionDep, user: ApiUser, question_id: IdPath, data:
 
 @router.get("/questions/{question_id}/revisions", summary="질문 수정 이력 (누가, 언제, 앞 판과의 차이)",
             response_model=RevisionHistory, responses=ERRORS)
-def question_revisions(session: SessionDep, question_id: IdPath):
-    return revisions.question_history(session, question_id)
+def question_revisions(session: SessionDep, question_id: IdPath, page: PageQuery = 1,
+                       per_page: RevisionsPerPageQuery = revisions.PER_PAGE):
+    return revisions.question_history(session, question_id, page, per_page)
 
 
 @router.get("/answers/{answer_id}/revisions", summary="답변 수정 이력 (누가, 언제, 앞 판과의 차이)",
             response_model=RevisionHistory, responses=ERRORS)
-def answer_revisions(session: SessionDep, answer_id: IdPath):
-    return revisions.answer_history(session, answer_id)
+def answer_revisions(session: SessionDep, answer_id: IdPath, page: PageQuery = 1,
+                     per_page: RevisionsPerPageQuery = revisions.PER_PAGE):
+    return revisions.answer_history(session, answer_id, page, per_page)
 
 
 @router.post("/preview", summary="Markdown 미리보기 (수식 포함, 저장하지 않음; 글을 쓸 수 있는 계정만)", responses=ERRORS)
