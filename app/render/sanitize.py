@@ -8,11 +8,14 @@ no javascript:/vbscript:/data: URL. It runs last; nothing after it but adding re
 from __future__ import annotations
 
 import re
+from pathlib import PurePosixPath
+from urllib.parse import unquote, urlsplit
 
 import nh3
 from pygments.token import STANDARD_TYPES
 
 from app.render.images import MEDIA_PREFIX
+from app.render.media import MEDIA_TYPES
 
 HTML_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "caption", "code", "dd", "del", "details", "div", "dl", "dt",
@@ -75,16 +78,82 @@ CLEAN_CONTENT_TAGS = {
 _FOOTNOTE_ID = re.compile(r"fn(?:ref)?-[0-9a-f]{1,16}-\d{1,6}(?::\d{1,6})?")
 
 
+# Browsers drop tabs and newlines anywhere in a URL and read a backslash as "/": a value holding any of these
+# may not mean what it spells, so it is refused rather than guessed at.
+_UNCLEAR_URL = re.compile(r"[\x00-\x20\x7f\\]")
+
+
+def _dot_segment(segment: str) -> bool:
+    return unquote(segment) in (".", "..")  # "%2e%2e" is ".." to a browser too
+
+
+def media_src(value: str) -> str | None:
+    """A /media/ URL as app.render.media.media_url writes it, or None: quoted path segments without
+    dot segments (literal or percent-encoded) or encoded slashes, no query or fragment, an image suffix.
+    "/media/../api/v1/me" would make every reader's browser fetch an API page of this site."""
+    if not value.startswith(MEDIA_PREFIX) or _UNCLEAR_URL.search(value) or "?" in value or "#" in value:
+        return None
+    segments = value[len(MEDIA_PREFIX):].split("/")
+    if any(not segment or _dot_segment(segment) or "/" in unquote(segment) or "\\" in unquote(segment)
+           for segment in segments):
+        return None
+    return value if PurePosixPath(unquote(segments[-1])).suffix.lower() in MEDIA_TYPES else None
+
+
+def image_src(value: str) -> str | None:
+    """What an <img> may load: an http(s) URL with a host, or a real /media/ file; nothing else on this site."""
+    value = value.strip()
+    if value.startswith(MEDIA_PREFIX):
+        return media_src(value)
+    if _UNCLEAR_URL.search(value):
+        return None
+    parts = urlsplit(value)
+    if parts.scheme.lower() in ("http", "https") and parts.netloc or not parts.scheme and value.startswith("//") \
+            and parts.netloc and not value.startswith("///"):
+        return value
+    return None
+
+
+def _remove_dot_segments(path: str) -> str:
+    """RFC 3986 section 5.2.4 on a site path, so a link says where it really goes."""
+    out: list[str] = []
+    segments = path.split("/")
+    for index, segment in enumerate(segments):
+        last = index == len(segments) - 1
+        if _dot_segment(segment):
+            if unquote(segment) == ".." and len(out) > 1:
+                out.pop()
+            if last:
+                out.append("")
+        else:
+            out.append(segment)
+    return "/".join(out) if out and out[0] == "" else "/" + "/".join(out)
+
+
+def link_href(value: str) -> str | None:
+    """A link target with its dot segments resolved; None for one a browser would read differently."""
+    value = value.strip()
+    if _UNCLEAR_URL.search(value):
+        return None
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/"):
+        return value  # nh3 checks the scheme; "#fn-1" and "?page=2" have no path to resolve
+    path = _remove_dot_segments(parts.path)
+    return path + (f"?{parts.query}" if parts.query else "") + (f"#{parts.fragment}" if parts.fragment else "")
+
+
 def _filter_attribute(tag: str, attribute: str, value: str) -> str | None:
+    """Runs inside nh3 on every attribute of every element it keeps, after parsing: a tag spelt
+    <image> has become <img> by then, so the URL rules hold whatever the input called it."""
     if attribute == "id":
         # Ids only as the footnote plugin writes them: no clobbering of the page's own ids.
         return value if _FOOTNOTE_ID.fullmatch(value) else None
-    if attribute == "src" and tag == "img":
-        # Images come from the web or from our /media/ route (the renderer resolved them);
-        # any other relative src (markup the renderer did not see as an image) would be a
-        # broken image or a request to an arbitrary path of this site.
-        lowered = value.strip().lower()
-        return value if lowered.startswith(("http://", "https://", "//", MEDIA_PREFIX)) else None
+    if attribute == "src":
+        # Images come from the web or from our /media/ route (the renderer resolved them); any other
+        # src would be a broken image or a request to an arbitrary path of this site.
+        return image_src(value)
+    if attribute == "href":
+        return link_href(value)
     return value
 
 
