@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from app.api import v1 as api_v1
+from app.auth.limits import LoginThrottle
 from app.auth.middleware import install_auth
 from app.config import Settings
 from app.db.engine import make_engine
@@ -63,6 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.demo_engine = DemoEngine(settings, app.state.engine)  # its worker pool starts with the first run
     errors.install_error_handlers(app)
     app.add_middleware(RejectNonFiniteJSON)  # inside install_auth's size cap, which reads the body first
+    app.state.login_throttle = LoginThrottle()
     install_auth(app)  # session user, CSRF token, request size cap, rate limiter
     install_conditional_get(app)  # ETag/304 + response cache for reads, outside auth: a hit skips it
     app.state.link_memo = LinkMemo(app.state.content_versions)  # related and neighbour questions per version

@@ -1,5 +1,7 @@
 """Rate limits: a sliding window per key in process memory, and the limits the routes apply
-(posts per account and address, logins per address and name, demo runs per address)."""
+(posts per account and address, login attempts per address, demo runs per address), and the
+login throttle: failed logins delay further tries exponentially per (username, address) and per
+address, never per username alone, so nobody can lock the owner of a name out from elsewhere."""
 
 from __future__ import annotations
 
@@ -55,12 +57,80 @@ def limit_posts(request: Request, user: User) -> None:
     ])
 
 
+class LoginThrottle:
+    """Failed logins counted per (username, address) and per address, each with an exponential delay.
+
+    After FREE_PAIR_FAILURES failures on one name from one address, the next try from there must
+    wait 1, 2, 4 ... seconds (at most MAX_DELAY_S) after the last failure; an address that failed
+    FREE_ADDRESS_FAILURES times over any names (password spraying) waits the same way. A success
+    clears its pair. A count is forgotten FORGET_AFTER_S after its last failure. The owner logging
+    in from another address meets neither count.
+    """
+
+    FREE_PAIR_FAILURES = 5
+    FREE_ADDRESS_FAILURES = 20
+    MAX_DELAY_S = 15 * 60
+    FORGET_AFTER_S = 60 * 60
+
+    def __init__(self, clock=time.monotonic) -> None:
+        self._failures: dict[str, tuple[int, float]] = {}  # key -> (count, time of the last failure)
+        self._lock = threading.Lock()
+        self._clock = clock
+
+    @staticmethod
+    def _keys(username: str, address: str) -> list[tuple[str, int]]:
+        name = (username or "").strip().lower()[:64]
+        return [(f"pair:{name}\0{address}", LoginThrottle.FREE_PAIR_FAILURES),
+                (f"address:{address}", LoginThrottle.FREE_ADDRESS_FAILURES)]
+
+    def wait_s(self, username: str, address: str) -> float:
+        """Seconds before the next try from ``address`` on ``username`` may be checked (0: now)."""
+        now = self._clock()
+        wait = 0.0
+        with self._lock:
+            for key, free in self._keys(username, address):
+                count, last = self._failures.get(key, (0, 0.0))
+                if count >= free and now - last < self.FORGET_AFTER_S:
+                    delay = min(self.MAX_DELAY_S, 2.0 ** (count - free))
+                    wait = max(wait, last + delay - now)
+        return wait
+
+    def check(self, username: str, address: str) -> None:
+        wait = self.wait_s(username, address)
+        if wait > 0:
+            seconds = max(1, math.ceil(wait))
+            raise AppError(429, f"로그인 실패가 많아 {seconds}초 뒤에 다시 시도할 수 있습니다.",
+                           headers={"Retry-After": str(seconds)}, details={"retry_after": seconds})
+
+    def failed(self, username: str, address: str) -> None:
+        now = self._clock()
+        with self._lock:
+            for key, _free in self._keys(username, address):
+                count, last = self._failures.get(key, (0, 0.0))
+                self._failures[key] = (1 if now - last >= self.FORGET_AFTER_S else count + 1, now)
+            if len(self._failures) > 100_000:  # forget the stale ones
+                for key in [k for k, (_, last) in self._failures.items() if now - last >= self.FORGET_AFTER_S]:
+                    del self._failures[key]
+
+    def succeeded(self, username: str, address: str) -> None:
+        with self._lock:
+            self._failures.pop(self._keys(username, address)[0][0], None)
+
+
 def limit_logins(request: Request, username: str) -> None:
+    """Attempts per address per minute (sign-ups too), then the failure delays of this name here."""
     settings = request.app.state.settings
-    request.app.state.rate_limiter.hit([
-        (f"login:ip:{client_ip(request)}", settings.rate_limit_logins_per_minute),
-        (f"login:user:{(username or '').strip().lower()[:64]}", settings.rate_limit_logins_per_minute),
-    ])
+    address = client_ip(request)
+    request.app.state.rate_limiter.hit([(f"login:ip:{address}", settings.rate_limit_logins_per_minute)])
+    request.app.state.login_throttle.check(username, address)
+
+
+def login_failed(request: Request, username: str) -> None:
+    request.app.state.login_throttle.failed(username, client_ip(request))
+
+
+def login_succeeded(request: Request, username: str) -> None:
+    request.app.state.login_throttle.succeeded(username, client_ip(request))
 
 
 def limit_runs(request: Request) -> None:

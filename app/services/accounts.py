@@ -30,7 +30,11 @@ ANON_COOKIE_MAX_AGE = 7 * 24 * 3600
 SESSION_DAYS = 14
 TOKEN_PREFIX = "kbt_"
 USERNAME_RE = re.compile(r"^[a-z0-9_][a-z0-9_.-]{2,31}$")
-PASSWORD_MIN, PASSWORD_MAX = 8, 256
+PASSWORD_MIN, PASSWORD_MAX = 10, 256
+# zxcvbn's guess-count score (0-4): below 2 the password is in, or close to, the lists of leaked and
+# common passwords it ships (12345678, password, qwerty123456, keyboard runs, repeats).
+PASSWORD_MIN_SCORE = 2
+_ZXCVBN_MAX_LENGTH = 72  # zxcvbn refuses longer input (its matching grows faster than linearly)
 
 _hashers: dict[bool, PasswordHash] = {}
 
@@ -59,12 +63,29 @@ def is_author_name(name: str) -> bool:
     return nodes.reads_back_as_author(name)
 
 
+def check_password(password: str, username: str) -> None:
+    """422 naming the first rule the password breaks: length, the username inside it, too common."""
+    def refuse(rule: str, message: str) -> None:
+        raise AppError(422, message, details=[{"field": "password", "rule": rule, "message": message}])
+
+    if len(password) < PASSWORD_MIN:
+        refuse("min_length", f"비밀번호는 {PASSWORD_MIN}자 이상이어야 합니다 (지금 {len(password)}자).")
+    if len(password) > PASSWORD_MAX:
+        refuse("max_length", f"비밀번호는 {PASSWORD_MAX}자 이하여야 합니다.")
+    if username and username.lower() in password.lower():
+        refuse("contains_username", "비밀번호에 아이디를 넣을 수 없습니다.")
+    from zxcvbn import zxcvbn  # a word list of a few MB: loaded by the first sign-up, not at import
+
+    if zxcvbn(password[:_ZXCVBN_MAX_LENGTH], user_inputs=[username])["score"] < PASSWORD_MIN_SCORE:
+        refuse("common", "너무 흔하거나 추측하기 쉬운 비밀번호입니다 (예: 12345678, password, qwerty). "
+                         "낱말 여러 개를 이어 더 길게 만들어 주세요.")
+
+
 def sign_up(session: Session, *, username: str, password: str, display_name: str | None, testing: bool) -> User:
     username = (username or "").strip().lower()
     if not USERNAME_RE.match(username):
         raise AppError(422, "아이디는 영문 소문자·숫자·_.- 3~32자입니다.", details=[{"field": "username"}])
-    if not (PASSWORD_MIN <= len(password or "") <= PASSWORD_MAX):
-        raise AppError(422, f"비밀번호는 {PASSWORD_MIN}~{PASSWORD_MAX}자입니다.", details=[{"field": "password"}])
+    check_password(password or "", username)
     name = clean_display_name(display_name or "") or username
     if not is_author_name(name):
         raise AppError(422, "표시 이름은 공백 없는 한글 1~5자(예: 민규)나 영문 이름 두 단어까지(예: MK, Jane Doe)입니다.",

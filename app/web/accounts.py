@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from app.auth.deps import Csrf, HtmlUser
-from app.auth.limits import limit_logins
+from app.auth.limits import limit_logins, login_failed, login_succeeded
 from app.auth.middleware import cookie_kwargs
 from app.errors import AppError
 from app.http.deps import SessionDep, SettingsDep
@@ -73,8 +73,10 @@ def login(request: Request, session: SessionDep, settings: SettingsDep,
     except AppError as exc:
         if exc.status_code != 401:
             raise
+        login_failed(request, username)
         return render(request, "accounts/login.html", {"error": exc.message, "username": username,
                                                        "next": safe_next(next)}, status_code=401)
+    login_succeeded(request, username)
     return _logged_in(request, session, user, next)
 
 

@@ -62,7 +62,7 @@ def make_account(settings, username: str, name: str) -> tuple[str, str]:
     engine = make_engine(settings.database_url)
     try:
         with Session(engine) as session:
-            user = accounts.sign_up(session, username=username, password="hostile-poster", display_name=name,
+            user = accounts.sign_up(session, username=username, password="payloads everywhere", display_name=name,
                                     testing=True)
             token, _ = accounts.create_api_token(session, user, "xss")
             cookie, _ = accounts.start_session(session, user)

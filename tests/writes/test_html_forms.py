@@ -51,7 +51,7 @@ def test_login_logout(client_factory):
 def test_duplicate_username_is_409(client_factory):
     sign_up(client_factory(), "erin")
     client = client_factory()
-    response = client.post("/signup", data={"username": "erin", "password": "whatever123",
+    response = client.post("/signup", data={"username": "erin", "password": "whatever else 123",
                                             **form_tokens(client, "/signup")})
     assert response.status_code == 409 and "이미 사용 중" in response.text
 
