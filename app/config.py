@@ -32,6 +32,9 @@ class Settings:
     rate_limit_logins_per_minute: int = 10
     rate_limit_ip_posts_per_minute: int = 60  # all accounts behind one address together
     rate_limit_demo_runs_per_minute: int = 60  # per address; a cached repeat is cheap but still a stored run
+    # Each edit stores a revision and re-renders the post; each preview renders up to a full body.
+    rate_limit_edits_per_minute: int = 10  # per account; an address gets three times this
+    rate_limit_previews_per_minute: int = 60  # per account (typing pauses); an address gets three times this
     testing: bool = False
     development: bool = False  # templates reload when their files change
     extra: dict = field(default_factory=dict)
@@ -54,6 +57,8 @@ class Settings:
             development=os.environ.get("KB_DEV", "") not in ("", "0"),
             rate_limit_demo_runs_per_minute=_env_int("KB_RATE_DEMO_RUNS_PER_MIN",
                                                      defaults.rate_limit_demo_runs_per_minute),
+            rate_limit_edits_per_minute=_env_int("KB_RATE_EDITS_PER_MIN", defaults.rate_limit_edits_per_minute),
+            rate_limit_previews_per_minute=_env_int("KB_RATE_PREVIEWS_PER_MIN", defaults.rate_limit_previews_per_minute),
         )
 
     def with_overrides(self, **changes) -> "Settings":

@@ -57,6 +57,22 @@ def limit_posts(request: Request, user: User) -> None:
     ])
 
 
+def limit_edits(request: Request, user: User) -> None:
+    settings = request.app.state.settings
+    request.app.state.rate_limiter.hit([
+        (f"edit:user:{user.id}", settings.rate_limit_edits_per_minute),
+        (f"edit:ip:{client_ip(request)}", 3 * settings.rate_limit_edits_per_minute),
+    ])
+
+
+def limit_previews(request: Request, user: User) -> None:
+    settings = request.app.state.settings
+    request.app.state.rate_limiter.hit([
+        (f"preview:user:{user.id}", settings.rate_limit_previews_per_minute),
+        (f"preview:ip:{client_ip(request)}", 3 * settings.rate_limit_previews_per_minute),
+    ])
+
+
 class LoginThrottle:
     """Failed logins counted per (username, address) and per address, each with an exponential delay.
 

@@ -28,6 +28,9 @@ from app.demos.worker import receive, send, worker_main
 log = logging.getLogger("app.demos")
 
 WORKER_START_TIMEOUT_S = 180.0
+# For Retry-After before any run has finished: a spawned worker importing torch, and a run.
+WORKER_START_ESTIMATE_S = 5.0
+RUN_ESTIMATE_S = 3.0
 POLL_INTERVAL_S = 0.1
 STOP_GRACE_S = 3.0
 
@@ -157,6 +160,7 @@ class LocalPoolRunner:
         self._lock = threading.Lock()
         self._inflight: set[str] = set()  # queued or running
         self._running: dict[str, int] = {}  # run id -> slot
+        self._executing: dict[str, tuple[float, float]] = {}  # run id -> (monotonic start, time limit)
         self._cancelled: set[str] = set()
         self._workers: dict[int, _Worker] = {}
         self._slots: list[threading.Thread] = []
@@ -233,9 +237,20 @@ class LocalPoolRunner:
                 slot.start()
 
     def _retry_after_s(self) -> int:
-        per_run = sum(self._recent_wall_s) / len(self._recent_wall_s) if self._recent_wall_s else 2.0
-        waiting = max(1, len(self._inflight) - self._worker_count + 1)
-        return max(1, math.ceil(per_run * waiting / self._worker_count))
+        """Seconds until a submission can be accepted: until the first run in progress is expected to end
+        (a queued run then moves up and leaves room). A run is expected to take as long as recent runs;
+        one that has already run longer than that is expected to run as long again, never past its
+        time limit; with nothing executing yet, the workers are still starting. Called under
+        the lock."""
+        now = time.monotonic()
+        per_run = sum(self._recent_wall_s) / len(self._recent_wall_s) if self._recent_wall_s else RUN_ESTIMATE_S
+        ends = []
+        for started, limit in self._executing.values():
+            elapsed = now - started
+            expected = per_run - elapsed if elapsed < per_run else elapsed
+            ends.append(min(expected, limit - elapsed + STOP_GRACE_S))
+        wait = min(ends) if ends else WORKER_START_ESTIMATE_S + per_run
+        return max(1, math.ceil(wait))
 
     def _new_worker(self, index: int) -> _Worker:
         try:
@@ -302,6 +317,8 @@ class LocalPoolRunner:
             return Outcome("failed", error="작업 프로세스에 실행을 보내지 못했습니다."), False
         started = time.monotonic()
         deadline = started + job.time_limit_s
+        with self._lock:
+            self._executing[job.run_id] = (started, job.time_limit_s)
         while True:
             if self._stopping.is_set():
                 worker.kill()
@@ -333,6 +350,7 @@ class LocalPoolRunner:
     def _finish_running(self, run_id: str, outcome: Outcome) -> None:
         with self._lock:
             self._running.pop(run_id, None)
+            self._executing.pop(run_id, None)
             self._inflight.discard(run_id)
             self._cancelled.discard(run_id)
         self._report_finished(run_id, outcome)

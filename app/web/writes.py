@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 
 from app import urls
 from app.auth.deps import Csrf, HtmlUser
-from app.auth.limits import limit_posts
+from app.auth.limits import limit_edits, limit_posts, limit_previews
 from app.errors import AppError
 from app.http.deps import SessionDep
 from app.http.params import IdForm, IdPath, PageQuery, RevisionsPerPageQuery
@@ -108,6 +108,7 @@ def edit_question_form(request: Request, session: SessionDep, user: HtmlUser, qu
 @router.post("/questions/{question_id}/edit", dependencies=[Csrf])
 def edit_question(request: Request, session: SessionDep, user: HtmlUser, question_id: IdPath, title: Title, body: Body):
     try:
+        limit_edits(request, user)
         posting.edit_question(session, user, question_id, title=title, body=body)
     except AppError as exc:
         if not _rejected(exc):
@@ -129,6 +130,7 @@ def edit_answer_form(request: Request, session: SessionDep, user: HtmlUser, answ
 @router.post("/answers/{answer_id}/edit", dependencies=[Csrf])
 def edit_answer(request: Request, session: SessionDep, user: HtmlUser, answer_id: IdPath, body: Body):
     try:
+        limit_edits(request, user)
         payload = posting.edit_answer(session, user, answer_id, body=body)
     except AppError as exc:
         if not _rejected(exc):
@@ -183,6 +185,7 @@ def accept(session: SessionDep, user: HtmlUser, question_id: IdPath, answer_id: 
 @router.post("/preview", dependencies=[Csrf], response_class=HTMLResponse)
 def preview(request: Request, user: HtmlUser, body: Body = ""):
     try:
+        limit_previews(request, user)
         html = posting.render(check_body(clean_text(body), required=False))
         error = None
     except AppError as exc:

@@ -146,3 +146,23 @@ def test_preview_needs_an_account(client, alice):
     anonymous = client.post("/api/v1/preview", json={"body": "**x**"})
     assert anonymous.status_code == 401 and anonymous.json()["error"]["code"] == "unauthorized"
     assert alice.client.post("/api/v1/preview", json={"body": "**x**"}, headers=alice.headers).status_code == 200
+
+
+def test_edits_and_previews_are_rate_limited_per_account(alice, bob, app):
+    app.state.settings = app.state.settings.with_overrides(rate_limit_edits_per_minute=3,
+                                                           rate_limit_previews_per_minute=4)
+    question = alice.ask()
+    edits = [alice.client.patch(f"/api/v1/questions/{question['id']}", headers=alice.headers,
+                                json={"body": f"고친 본문 {n}"}) for n in range(4)]
+    assert [r.status_code for r in edits] == [200, 200, 200, 429]
+    assert int(edits[-1].headers["retry-after"]) >= 1 and edits[-1].json()["error"]["code"] == "rate_limited"
+    answer = bob.answer(question["id"])
+    assert bob.client.patch(f"/api/v1/answers/{answer['id']}", headers=bob.headers,
+                            json={"body": "내 답변 고침"}).status_code == 200  # another account: its own budget
+    previews = [alice.client.post("/api/v1/preview", headers=alice.headers, json={"body": "*미리보기*"}).status_code
+                for _ in range(5)]
+    assert previews == [200, 200, 200, 200, 429]
+    from tests.writes.helpers import csrf_from
+    page = alice.client.get("/ask")
+    form = alice.client.post("/preview", data={"body": "폼 미리보기", "csrf_token": csrf_from(page.text)})
+    assert "요청이 너무 많습니다" in form.text  # the preview pane says why, the typed text stays in the editor

@@ -109,7 +109,8 @@ def test_a_16000_character_edit_costs_at_most_50_question_pages(alice, bob):
             assert view.lines <= RATIO_LIMIT * page.lines, (shape, url, view.lines / page.lines)
 
 
-def test_revisions_are_paginated_newest_first(alice):
+def test_revisions_are_paginated_newest_first(alice, app):
+    app.state.settings = app.state.settings.with_overrides(rate_limit_edits_per_minute=100)
     question = alice.ask(title="여러 번 고친 질문", body="판 0")
     for number in range(1, 13):
         assert alice.client.patch(f"/api/v1/questions/{question['id']}", headers=alice.headers,

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from app import urls
 from app.auth.deps import ApiUser
-from app.auth.limits import limit_posts
+from app.auth.limits import limit_edits, limit_posts, limit_previews
 from app.http.deps import SessionDep
 from app.http.params import MAX_ID, IdPath, PageQuery, RevisionsPerPageQuery
 from app.schemas.content import RevisionHistory
@@ -84,7 +84,8 @@ def get_answer(session: SessionDep, answer_id: IdPath):
 
 
 @router.patch("/questions/{question_id}", summary="내 질문 고치기", responses=ERRORS)
-def edit_question(session: SessionDep, user: ApiUser, question_id: IdPath, data: QuestionUpdate):
+def edit_question(request: Request, session: SessionDep, user: ApiUser, question_id: IdPath, data: QuestionUpdate):
+    limit_edits(request, user)
     return posting.edit_question(session, user, question_id, title=data.title, body=data.body)
 
 
@@ -95,7 +96,8 @@ def delete_question(session: SessionDep, user: ApiUser, question_id: IdPath):
 
 
 @router.patch("/answers/{answer_id}", summary="내 답변 고치기", responses=ERRORS)
-def edit_answer(session: SessionDep, user: ApiUser, answer_id: IdPath, data: AnswerCreate):
+def edit_answer(request: Request, session: SessionDep, user: ApiUser, answer_id: IdPath, data: AnswerCreate):
+    limit_edits(request, user)
     return posting.edit_answer(session, user, answer_id, body=data.body)
 
 
@@ -147,5 +149,6 @@ def answer_revisions(session: SessionDep, answer_id: IdPath, page: PageQuery = 1
 
 
 @router.post("/preview", summary="Markdown 미리보기 (수식 포함, 저장하지 않음; 글을 쓸 수 있는 계정만)", responses=ERRORS)
-def preview(user: ApiUser, data: PreviewRequest):
+def preview(request: Request, user: ApiUser, data: PreviewRequest):
+    limit_previews(request, user)
     return {"html": posting.render(check_body(clean_text(data.body), required=False))}
