@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache, partial
 
-from app.search.lemma import is_content_predicate, lemma
+from app.search.lemma import MAX_WORD_CHARS, is_content_predicate, lemma
 from app.search.terms import TermDictionary, TermMatch, default_dictionary
 from app.search.text import display_text, normalise
 
@@ -264,7 +264,10 @@ def _word_keys(norm: str, matches: Sequence[TermMatch]):
 
 
 def _needs_kiwi(word: str, covered: tuple[tuple[int, int], ...]) -> bool:
-    """Kiwi's nouns and predicates are Korean (or CJK): text outside the matches needs some."""
+    """Kiwi's nouns and predicates are Korean (or CJK): text outside the matches needs some. A run
+    longer than any word (MAX_WORD_CHARS) is not analysed: Kiwi takes seconds over 20,000 syllables."""
+    if len(word) > MAX_WORD_CHARS:
+        return False
     if not covered:
         return _KOREAN_OR_CJK.search(word) is not None
     cursor = 0

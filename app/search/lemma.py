@@ -28,6 +28,9 @@ _UNCONTRACT = {6: (20,), 9: (8,), 14: (13,), 10: (11,), 4: (18,), 0: (18,)}  # �
 _JONG_L, _JONG_B, _JONG_N, _JONG_M, _JONG_SS = 8, 17, 4, 16, 20
 # First syllables of endings: after an unchanged stem the rest of the word must start with one
 # (막는 → 막 + 는), which keeps 막대그래프 from being read as 막다.
+# No Korean word is this long; a run of syllables without spaces beyond it (a 20,000-character post
+# of one "word") is not conjugated, and trying every cut of it costs time quadratic in its length.
+MAX_WORD_CHARS = 64
 ENDING_STARTS = frozenset("아어았었여였고게겠지는은을면며다니나냐도서기음요자든던더려러라래세시셨습으야죠네군구길")
 
 
@@ -79,7 +82,7 @@ def _stem_variants(head: str) -> list[str]:
 
 def lemma_candidates(word: str) -> list[str]:
     """Dictionary forms a Korean word may be a conjugation of, longest stem first."""
-    if not word or not all(is_hangul(ch) for ch in word):
+    if not word or len(word) > MAX_WORD_CHARS or not all(is_hangul(ch) for ch in word):
         return []
     candidates: list[str] = []
     if len(word) >= 2 and word.endswith("다"):

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
 from app.search.analyze import STOPWORDS, Tokens, split_concepts
-from app.search.lemma import lemma_candidates
+from app.search.lemma import MAX_WORD_CHARS, lemma_candidates
 from app.search.terms import TermDictionary
 from app.search.text import is_hangul, normalise
 
@@ -263,9 +263,6 @@ def corrected_query(parsed: ParsedQuery, dictionary: TermDictionary) -> str | No
 
 
 _VERBAL_ENDINGS = ("다", "요", "고", "는데", "지만", "면", "서", "게", "지", "죠", "니다", "네", "까", "음", "함", "됨", "임")
-
-
-MAX_WORD_CHARS = 64  # longer "words" (a pasted hash, a run of one syllable) are not indexed
 
 
 def analyse_light(text: str, dictionary: TermDictionary, known: Callable[[Iterable[str]], set[str]]) -> Tokens:
