@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,10 +38,10 @@ class Settings:
     rate_limit_previews_per_minute: int = 60  # per account (typing pauses); an address gets three times this
     testing: bool = False
     development: bool = False  # templates reload when their files change
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def from_env(cls) -> "Settings":
+    def from_env(cls) -> Settings:
         defaults = cls()
         return cls(
             database_url=os.environ.get("KB_DATABASE_URL", defaults.database_url),
@@ -61,5 +62,5 @@ class Settings:
             rate_limit_previews_per_minute=_env_int("KB_RATE_PREVIEWS_PER_MIN", defaults.rate_limit_previews_per_minute),
         )
 
-    def with_overrides(self, **changes) -> "Settings":
+    def with_overrides(self, **changes: Any) -> Settings:
         return replace(self, **changes)

@@ -57,7 +57,7 @@ class AppError(Exception):
         self.headers = headers or {}
 
 
-def envelope(code: str, message: str, details: Any = None) -> dict:
+def envelope(code: str, message: str, details: Any = None) -> dict[str, Any]:
     body: dict[str, Any] = {"code": code, "message": message}
     if details is not None:
         body["details"] = details

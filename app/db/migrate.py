@@ -27,8 +27,6 @@ UNMODELLED_TABLE_PREFIXES = ("search_",)
 def include_object(obj, name, type_, reflected, compare_to) -> bool:
     if type_ == "table" and reflected and compare_to is None and name.startswith(UNMODELLED_TABLE_PREFIXES):
         return False
-    if type_ in ("index", "column") and getattr(getattr(obj, "table", None), "name", "").startswith(
+    return not (type_ in ("index", "column") and getattr(getattr(obj, "table", None), "name", "").startswith(
         UNMODELLED_TABLE_PREFIXES
-    ):
-        return False
-    return True
+    ))

@@ -5,16 +5,20 @@ Used by every writer (posting, voting, accounts, the demo engine), so it lives b
 
 from __future__ import annotations
 
+import sqlite3
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import cast
 
+from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 _WRITE_LOCK = threading.Lock()
 
 
 @contextmanager
-def write_transaction(session: Session):
+def write_transaction(session: Session) -> Iterator[Connection]:
     """BEGIN IMMEDIATE ... COMMIT on the session's connection; rollback on any error.
 
     Writers in this process queue on a lock (woken at once) rather than on SQLite's busy handler
@@ -24,14 +28,13 @@ def write_transaction(session: Session):
         yield from _write_transaction(session)
 
 
-def _write_transaction(session: Session):
+def _write_transaction(session: Session) -> Iterator[Connection]:
     connection = session.connection()
     if connection.dialect.name == "sqlite":
-        raw = connection.connection.dbapi_connection
+        raw = cast(sqlite3.Connection, connection.connection.dbapi_connection)
         if raw.in_transaction:
             session.commit()
             connection = session.connection()
-            raw = connection.connection.dbapi_connection
         connection.exec_driver_sql("BEGIN IMMEDIATE")
     try:
         yield connection

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy.engine import Engine
 
+from app.clock import now_utc
 from app.db.queries.content import data_version
 from app.db.queries.versions import ALL, COLLECTION, OUTLINE, QUESTION, SITE, changed_since, collection_ids_by_slug
 
@@ -25,7 +26,7 @@ Key = tuple[int, ...]
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(microsecond=0)
+    return now_utc().replace(microsecond=0)
 
 
 class ContentVersions:

@@ -25,7 +25,7 @@ class ParsedAnswer:
     body_md: str
     author: str | None
     line: int
-    replies: list["ParsedAnswer"] = field(default_factory=list)
+    replies: list[ParsedAnswer] = field(default_factory=list)
     reactions: list[ParsedReaction] = field(default_factory=list)
 
 

@@ -63,7 +63,7 @@ def read_tables(path: Path, table: str) -> tuple[list[tuple[object, dict[str, in
     lines = _key_lines(text.splitlines(), table)
     if len(lines) != len(entries):  # written as `table = [...]`: no per-table lines to point at
         lines = [{} for _ in entries]
-    return list(zip(entries, lines)), problems
+    return list(zip(entries, lines, strict=True)), problems
 
 
 Report = Callable[[str, str], None]

@@ -423,15 +423,15 @@ def apply_file(conn: Connection, prepared: PreparedFile, write_search_docs=None,
             question_ids.append(question_id)
             answer_ids = _apply_answers(conn, question_id, question.answers, position not in matched, now)
             reaction_rows.extend((question_id, None, *r) for r in question.reactions)
-            for answer, answer_id in zip(question.answers, answer_ids):
+            for answer, answer_id in zip(question.answers, answer_ids, strict=True):
                 reaction_rows.extend((None, answer_id, *r) for r in answer.reactions)
             reference_rows.extend(
                 (question_id, i, title, url, line) for i, (title, url, line) in enumerate(question.references)
             )
 
-        by_label = {question.label: qid for question, qid in zip(prepared.questions, question_ids) if question.label}
+        by_label = {question.label: qid for question, qid in zip(prepared.questions, question_ids, strict=True) if question.label}
         parents = [(by_label.get(question.parent_label) if question.parent_label else None, qid)
-                   for question, qid in zip(prepared.questions, question_ids)]
+                   for question, qid in zip(prepared.questions, question_ids, strict=True)]
         # A question inserted just now has no parent yet; one kept from before may lose its own.
         q.set_question_parents(conn, [(parent, qid) for position, (parent, qid) in enumerate(parents)
                                       if parent is not None or position in matched])
@@ -450,7 +450,7 @@ def apply_file(conn: Connection, prepared: PreparedFile, write_search_docs=None,
         reports = [(r.line, r.kind, r.message, r.text) for r in prepared.reports]
         q.replace_reports(conn, prepared.source_path, reports, now)
         if write_search_docs is not None:
-            docs = [(qid, question.search_doc) for qid, question in zip(question_ids, prepared.questions)
+            docs = [(qid, question.search_doc) for qid, question in zip(question_ids, prepared.questions, strict=True)
                     if question.search_doc is not None]
             if docs:
                 write_search_docs(conn, docs)

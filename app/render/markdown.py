@@ -19,7 +19,6 @@ from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
 from mdit_py_plugins.dollarmath import dollarmath_plugin
 from mdit_py_plugins.footnote import footnote_plugin
-from app.render.tasklists import tasklists_plugin
 
 from app.render.highlight import code_block_html
 from app.render.images import ImageResolver, image_html
@@ -27,6 +26,7 @@ from app.render.korean_emphasis import korean_emphasis_plugin
 from app.render.math import latex_to_html
 from app.render.rawhtml import transform_block, transform_inline
 from app.render.sanitize import sanitize_html
+from app.render.tasklists import tasklists_plugin
 
 _RESOLVER_KEY = "resolve_image"
 CONTAINER_CLASS = "rendered"

@@ -100,9 +100,9 @@ def math_image_latex(src: str) -> str | None:
         # https://latex.codecogs.com/svg.latex?\dpi{110}&space;x^2: raw LaTeX after rendering options
         latex = unquote(parts.query).replace("&space;", " ")
         return _CODECOGS_OPTIONS.sub("", latex).strip()
-    if host == "chart.googleapis.com" and parts.path.startswith("/chart"):
-        if (_query_param(parts.query, "cht") or "").lower() == "tx":
-            return _query_param(parts.query, "chl") or ""
+    if (host == "chart.googleapis.com" and parts.path.startswith("/chart")
+            and (_query_param(parts.query, "cht") or "").lower() == "tx"):
+        return _query_param(parts.query, "chl") or ""
     return None
 
 

@@ -160,7 +160,7 @@ def transform_inline(children: list[Token], resolve_image: ImageResolver | None)
         pieces.append(piece)
         owners.append(child)
     _settle_math_images(pieces, resolve_image)
-    for piece, child in zip(pieces, owners):
+    for piece, child in zip(pieces, owners, strict=True):
         if piece.kind in ("math", "comment", "img"):
             child.content = piece.html
         elif piece.kind == "text" and piece.html == "" and child.content:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -35,7 +35,7 @@ class CollectionDetail(CollectionPublic):
     intro_html: str
     notes_html: str
     sections: list[SectionPublic]
-    questions: "QuestionPage" = Field(description="이 모음의 질문 한 페이지 (원본 순서, `status`로 거른 것)")
+    questions: QuestionPage = Field(description="이 모음의 질문 한 페이지 (원본 순서, `status`로 거른 것)")
 
 
 class QuestionSummary(BaseModel):
@@ -55,7 +55,7 @@ class QuestionSummary(BaseModel):
 
 
 class Page(BaseModel):
-    items: list
+    items: list[Any]
     total: int
     page: int
     per_page: int
@@ -85,7 +85,7 @@ class AnswerNode(BaseModel):
     updated_at: datetime
     deleted: bool = False
     reactions: list[ReactionPublic] = []
-    replies: list["AnswerNode"] = []
+    replies: list[AnswerNode] = []
 
 
 class ReferencePublic(BaseModel):
@@ -112,7 +112,7 @@ class CollectionRef(BaseModel):
 class DemoLinkPublic(BaseModel):
     slug: str
     title: str
-    params: dict
+    params: dict[str, Any]
     url: str
     breaking_url: str | None = None  # the demo at parameters where its claim is expected to break
     concepts: list[str] = Field([], description="질문과 실험이 함께 다루는 개념 id (content/search/terms.tsv)")

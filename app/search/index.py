@@ -15,8 +15,8 @@ from app.render import extract_text
 from app.search import analyze
 from app.search.analyze import MAX_TEXT_CHARS, SearchDoc, Tokens, build_search_doc, build_search_docs
 from app.search.query import analyse_light
-from app.search.text import display_text
 from app.search.terms import default_dictionary
+from app.search.text import display_text
 
 BATCH = 500
 

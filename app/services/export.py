@@ -278,7 +278,7 @@ def _differences(dump: FileDump, document) -> list[str]:
     if len(wanted) != len(got):
         return [f"질문 {len(wanted)}개를 썼는데 {len(got)}개로 읽힙니다"]
     problems = []
-    for want, have in zip(wanted, got):
+    for want, have in zip(wanted, got, strict=True):
         name = f"'{want.title[:40]}'"
         if have.title != want.title:
             problems.append(f"질문 {name}의 제목이 '{have.title[:40]}'(으)로 읽힙니다")

@@ -276,7 +276,7 @@ def test_bad_files_fail_clearly_and_the_rest_goes_in(engine, tmp_path):
 def test_cli_reports_file_and_line_and_exits_non_zero(settings, tmp_path, capsys, monkeypatch):
     content = tmp_path / "content"
     (content / "nodes").mkdir(parents=True)
-    (content / "nodes" / "bad.md").write_bytes("## 노드 01\n질문?\n".encode("utf-8") + b"\xc0\xaf\n")
+    (content / "nodes" / "bad.md").write_bytes("## 노드 01\n질문?\n".encode() + b"\xc0\xaf\n")
     shutil.copy(CONTENT_DIR / "nodes" / "deep-hankkeut-nodes.md", content / "nodes" / "good.md")
     monkeypatch.setenv("KB_DATABASE_URL", settings.database_url)
     assert kb(["ingest", str(content)]) == 1

@@ -19,7 +19,7 @@ ALL_FILES = [(p.parent.name, p) for p in SEEDS] + [(p.name.split("_", 1)[0], p) 
 def test_registry_maps_each_content_folder_to_a_shape_with_the_same_names():
     assert set(SHAPES) == {"nodes", "weeks", "interview"}
     for kind, module in SHAPES.items():
-        assert module.KIND == kind and module.NAME and KIND_NAMES[kind] == module.NAME
+        assert kind == module.KIND and module.NAME and KIND_NAMES[kind] == module.NAME
         assert callable(module.parse) and callable(module.write) and callable(module.line_kind)
         assert parse_document(kind, "", f"{kind}/empty.md").kind == kind
         assert module.line_kind("보통 문장입니다.") is None

@@ -82,7 +82,7 @@ def snapshot(db_path: Path) -> dict[str, list[Shape]]:
         for answer_id, parent_id, author in answers[qid]:
             children[parent_id].append((answer_id, author))
 
-        def walk(parent_id, depth):
+        def walk(parent_id, depth, children=children, shape=shape):
             for answer_id, author in children.get(parent_id, []):
                 shape.depths.append(depth)
                 shape.authors.append(author)
@@ -189,9 +189,9 @@ def test_export_round_trip(people, seeded_settings, migrated_template, tmp_path,
     for slug in (NODES, "general"):
         assert [(s.title, s.answered, s.answer_count, s.depths, s.authors, s.plus_ones) for s in after[slug]] == \
                [(s.title, s.answered, s.answer_count, s.depths, s.authors, s.plus_ones) for s in before[slug]], slug
-        assert [now.label for was, now in zip(before[slug], after[slug]) if was.origin == "ingested"] == \
+        assert [now.label for was, now in zip(before[slug], after[slug], strict=True) if was.origin == "ingested"] == \
                [was.label for was in before[slug] if was.origin == "ingested"], slug
-        assert all(now.section == POSTED_SECTION for was, now in zip(before[NODES], after[NODES]) if was.origin == "posted")
+        assert all(now.section == POSTED_SECTION for was, now in zip(before[NODES], after[NODES], strict=True) if was.origin == "posted")
 
     # weeks and interview: the file's own questions, labels and structure; posts come back in the companion
     for slug in (INTERVIEW, WEEKS_A, WEEKS_B):
@@ -200,7 +200,7 @@ def test_export_round_trip(people, seeded_settings, migrated_template, tmp_path,
         threads, companion_posted = companion_threads(after.get(f"{slug}-posted", []))
         assert [(s.label, s.title, s.parent_label, s.page_ref, s.references) for s in after[slug]] == \
                [(s.label, s.title, s.parent_label, s.page_ref, s.references) for s in own], slug
-        for was, now in zip(own, after[slug]):
+        for was, now in zip(own, after[slug], strict=True):
             thread = threads.get(was.label)
             answers_now = now.answer_count + (thread.answer_count if thread else 0)
             assert answers_now == was.answer_count, (slug, was.label)

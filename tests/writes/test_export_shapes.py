@@ -5,8 +5,8 @@ self-check saying so when a shape cannot hold what it was given."""
 from __future__ import annotations
 
 from app.ingest.shapes import interview, parse_document, write_document
-from app.services.export import check
 from app.ingest.shapes.writing import FileDump, QuestionItem, SectionItem, ThreadItem
+from app.services.export import check
 
 
 def question(label, title, answers=(), **extra) -> QuestionItem:

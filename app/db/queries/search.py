@@ -299,7 +299,7 @@ def indexed_terms(conn: Connection, question_id: int) -> dict[str, str] | None:
     ).first()
     if row is None:
         return None
-    return dict(zip(("title", "body", "answers", "title_broader"), (value or "" for value in row)))
+    return dict(zip(("title", "body", "answers", "title_broader"), (value or "" for value in row), strict=True))
 
 
 def indexed_terms_of(conn: Connection, question_ids: Sequence[int]) -> dict[int, dict[str, str]]:
@@ -310,7 +310,7 @@ def indexed_terms_of(conn: Connection, question_ids: Sequence[int]) -> dict[int,
             "SELECT rowid, title, body, answers, title_broader FROM search_index"
             f" WHERE rowid IN ({_marks(len(chunk))})", tuple(chunk),
         ):
-            found[row[0]] = dict(zip(("title", "body", "answers", "title_broader"), (value or "" for value in row[1:])))
+            found[row[0]] = dict(zip(("title", "body", "answers", "title_broader"), (value or "" for value in row[1:]), strict=True))
     return found
 
 

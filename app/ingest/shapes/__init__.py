@@ -12,20 +12,34 @@ Every shape module has the same four names, and SHAPES is the only list of them:
 
 from __future__ import annotations
 
-from types import ModuleType
+from typing import Protocol
 
 from app.ingest.document import ParsedDocument
 from app.ingest.shapes import interview, nodes, weeks
 from app.ingest.shapes.writing import FileDump
 
-SHAPES: dict[str, ModuleType] = {module.KIND: module for module in (nodes, weeks, interview)}
+
+class Shape(Protocol):
+    """What a shape module provides (mypy checks each module in SHAPES against it)."""
+
+    KIND: str
+    NAME: str
+
+    def parse(self, text: str, source_path: str) -> ParsedDocument: ...
+
+    def write(self, dump: FileDump) -> str: ...
+
+    def line_kind(self, text: str) -> str | None: ...
+
+
+SHAPES: dict[str, Shape] = {module.KIND: module for module in (nodes, weeks, interview)}
 
 # Questions posted on the site to no collection of a file: stored as kind "general", written in the nodes shape.
 GENERAL_KIND, GENERAL_NAME = "general", "일반"
 KIND_NAMES = {**{kind: module.NAME for kind, module in SHAPES.items()}, GENERAL_KIND: GENERAL_NAME}
 
 
-def shape(kind: str) -> ModuleType:
+def shape(kind: str) -> Shape:
     try:
         return SHAPES[kind]
     except KeyError:

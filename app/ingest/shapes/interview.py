@@ -216,7 +216,7 @@ def _answer_text(markdown: str) -> str:
     behind an HTML entity for their first letter (rendered the same, no longer a marker)."""
     lines = markdown.split("\n")
     out = []
-    for line, fenced in zip(lines, fence_flags(lines)):
+    for line, fenced in zip(lines, fence_flags(lines), strict=True):
         kind = None if fenced else line_kind(line)
         if kind == "question":
             line = demoted(line, 2)

@@ -40,9 +40,9 @@ from app.ingest.shapes._lines import (
     is_rule,
     join_lines,
     number_in,
+    plain_title,
     plus_one_line,
     split_author,
-    plain_title,
     split_leading_author,
     split_lines,
     split_plus_ones,
@@ -532,7 +532,7 @@ def _one_block(paragraphs: list[list[str]], *, keep_attachments: bool, lead: str
     previous_fenced = False
     for number, paragraph in enumerate(paragraphs):
         flags = fence_flags(paragraph)
-        for line, fenced in zip(paragraph, flags):
+        for line, fenced in zip(paragraph, flags, strict=True):
             if fenced or not out:
                 out.append(line)
             else:
@@ -674,7 +674,7 @@ def _question_lines(question: QuestionItem) -> list[str]:
         for paragraph in split_paragraphs(question.body_md):
             flags = fence_flags(paragraph)
             part = [line if fenced or line_kind(line) in (None, "bullet", "attachment")
-                    else escape_line(line, line_kind) for line, fenced in zip(paragraph, flags)]
+                    else escape_line(line, line_kind) for line, fenced in zip(paragraph, flags, strict=True)]
             part[-1] = _protect_ending(part[-1], author)
             lines += [*part, ""]
     lines += [f"2222({who})" if who and clean_name(who) == who else "2222" for who in question.plus_ones]

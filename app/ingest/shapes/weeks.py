@@ -18,13 +18,13 @@ from difflib import SequenceMatcher
 from app.ingest.document import ParsedAnswer, ParsedDocument, ParsedQuestion, ParsedSection
 from app.ingest.shapes._lines import (
     ARROW,
+    TAG_WORDS,
     LabelBook,
     Line,
     asks,
     boilerplate_reason,
-    TAG_WORDS,
-    drop_boilerplate,
     clean_name,
+    drop_boilerplate,
     first_line,
     heading,
     join_lines,
@@ -642,7 +642,7 @@ def _attach_answers(block: _Block, notes: list[Line], document: ParsedDocument) 
     if len(block.targets) > 1:
         items = _answer_items(lines)
         if len(items) == len(block.targets) and not inline:
-            for question, item in zip(block.targets, items):
+            for question, item in zip(block.targets, items, strict=True):
                 body = "\n\n".join(p for p in (f"**{block.extra}**" if block.extra else "", _markdown(item)) if p)
                 question.answers.append(ParsedAnswer(body_md=body, author=None, line=item[0].number))
             return
@@ -656,7 +656,7 @@ def _attach_answers(block: _Block, notes: list[Line], document: ParsedDocument) 
 
 def _heading_levels(markdown: str) -> list[int]:
     lines = markdown.split("\n")
-    return [found[0] for line, fenced in zip(lines, fence_flags(lines))
+    return [found[0] for line, fenced in zip(lines, fence_flags(lines), strict=True)
             if not fenced and (found := heading(Line(0, line, 0)))]
 
 
@@ -713,7 +713,7 @@ def _write_list_layout(dump: FileDump) -> str:
         for answer in question.answers:
             body = answer.body_md.split("\n")
             escaped = [line if fenced or line_kind(line) is None else escape_line(line, line_kind)
-                       for line, fenced in zip(body, fence_flags(body))]
+                       for line, fenced in zip(body, fence_flags(body), strict=True)]
             lines += [f"{question.label}.", *escaped, ""]
     return tidy(lines)
 

@@ -35,7 +35,7 @@ class ThreadItem:
     body_md: str
     origin: str
     emoji: list[tuple[str, str | None]] = field(default_factory=list)  # (emoji, who)
-    replies: list["ThreadItem"] = field(default_factory=list)
+    replies: list[ThreadItem] = field(default_factory=list)
 
 
 @dataclass
@@ -155,7 +155,7 @@ def demoted(markdown: str, deepest_allowed: int) -> str:
     """Headings at or above the question level would end the answer: written as bold lines."""
     lines = markdown.split("\n")
     out = []
-    for line, fenced in zip(lines, fence_flags(lines)):
+    for line, fenced in zip(lines, fence_flags(lines), strict=True):
         found = None if fenced else heading(Line(0, line, 0))
         out.append(f"**{found[1]}**" if found and found[0] <= deepest_allowed else line)
     return "\n".join(out)
@@ -165,7 +165,7 @@ def tidy(lines: list[str]) -> str:
     """At most one blank line in a row outside code, and one newline at the end."""
     lines = "\n".join(lines).split("\n")
     out: list[str] = []
-    for line, fenced in zip(lines, fence_flags(lines)):
+    for line, fenced in zip(lines, fence_flags(lines), strict=True):
         if not fenced and not line.strip() and out and not out[-1].strip():
             continue
         out.append(line.rstrip() if not fenced else line)
