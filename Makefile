@@ -8,7 +8,7 @@ PIP_INSTALL := $(BIN)/python -m pip install --quiet -c constraints.txt $(if $(wi
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-test chromium wrk db ingest bench clean
+.PHONY: run test test-fast lint install install-test chromium wrk db ingest bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,8 +42,19 @@ chromium:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(BROWSER_PACKAGES) >/dev/null; }
 	@test -x /usr/bin/chromium
 
-test: install-test chromium
+# The gates (pyproject.toml): ruff, the import-linter layers contract, and mypy against the checked-in
+# baseline .ci/mypy-baseline.txt, which may only shrink. A few seconds, so `make test` runs them first.
+lint: install-test
+	$(BIN)/python -m ruff check .
+	$(BIN)/python -c "from importlinter.cli import lint_imports_command; lint_imports_command()"
+	$(BIN)/python .ci/mypy_baseline.py
+
+test: lint chromium
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
+
+# The quick loop: everything but the browser tests and the slow ones (torch experiments, real servers).
+test-fast: install-test
+	$(BIN)/python -m pytest -n 2 --dist loadgroup -m "not slow and not browser"
 
 # bench/pages.py drives uvicorn with wrk (Debian's package): a C load generator leaves the CPU to the server.
 wrk:
