@@ -255,7 +255,7 @@ def prepare_file(path: Path, source_path: str, kind: str, content_dir: Path, kno
     if content_hash == known_hash:
         return PreparedFile(source_path, kind, content_hash, unchanged=True)
     text, problem = _decode(data)
-    if problem is not None:
+    if problem is not None or text is None:
         return PreparedFile(source_path, kind, content_hash, error=problem)
     try:
         document = parse_document(kind, text, source_path)

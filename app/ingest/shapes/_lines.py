@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from collections.abc import Container
 from dataclasses import dataclass
 
 from app.ingest.document import UnplacedLine
@@ -242,7 +243,7 @@ _LEADING_NAME = re.compile(r"(?:[(（]\s*`?([^()（）`]{1,32}?)`?\s*[)）]|[\[�
 _HANGUL_NAME = re.compile(r"[가-힣]{1,5}")
 
 
-def split_leading_author(text: str, known: frozenset[str] | set[str] = frozenset()) -> tuple[str, str | None]:
+def split_leading_author(text: str, known: Container[str] = frozenset()) -> tuple[str, str | None]:
     """Text and its author when written at its start as "(name) …" or "[name] …"."""
     match = _LEADING_NAME.match(text)
     if not match:

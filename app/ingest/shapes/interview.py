@@ -77,7 +77,7 @@ def parse(text: str, source_path: str) -> ParsedDocument:
     lines = split_lines(text)
     document = ParsedDocument(title="", kind=KIND, images=images_in(lines))
     headings = [(i, *found) for i, line in enumerate(lines) if (found := heading(line))]
-    question_at = {i: (level, found) for i, level, t in headings if (found := _label_of(t))}
+    question_at = {i: (level, labelled) for i, level, t in headings if (labelled := _label_of(t))}
     title_index = None
     if headings and headings[0][1] == 1 and headings[0][0] not in question_at:
         title_index = headings[0][0]
@@ -136,8 +136,8 @@ def _question(heading_line: Line, label: str, heading_rest: str, level: int, blo
             title = " ".join(part for part in (heading_rest, found[1]) if part)
             body_start = first + 1
     written = None  # the question as written when it is a body line rather than a heading
-    if not title and first is not None and _title_line(block[first]):
-        title, written = _title_line(block[first]), block[first].stripped
+    if not title and first is not None and (line_title := _title_line(block[first])):
+        title, written = line_title, block[first].stripped
         body_start = first + 1
     title = title or toc.title_of(label) or label
 

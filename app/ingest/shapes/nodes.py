@@ -14,6 +14,7 @@ Structure, not wording, decides what a line is:
 from __future__ import annotations
 
 import re
+from collections.abc import Container
 from dataclasses import dataclass, field
 
 from app.ingest.document import (
@@ -102,7 +103,7 @@ class _Block:
         return "\n".join([self.head, *rest]).strip()
 
 
-def _classify(line: Line, known_authors: set[str]) -> _Block | None:
+def _classify(line: Line, known_authors: Container[str]) -> _Block | None:
     """The block a line starts, or None when it continues the open block."""
     text = line.stripped
     standalone_author = author_line(text)
@@ -131,9 +132,9 @@ def _classify(line: Line, known_authors: set[str]) -> _Block | None:
     if marked:
         content, leading = split_leading_author(marked.group(2), known_authors)
         return _Block("reply", [line], line.indent, head=content, name=leading)
-    named = _NAMED_REPLY.match(text)
-    if named and "://" not in named.group(1) and named.group(1).strip().lower() in _ANSWER_WORDS:
-        return _Block("reply", [line], line.indent, head=named.group(3))
+    worded = _NAMED_REPLY.match(text)
+    if worded and "://" not in worded.group(1) and worded.group(1).strip().lower() in _ANSWER_WORDS:
+        return _Block("reply", [line], line.indent, head=worded.group(3))
     named = _named(text, known_authors)
     if named:
         return _Block("named", [line], line.indent, head=named[1], name=named[0])
@@ -153,7 +154,7 @@ def _classify(line: Line, known_authors: set[str]) -> _Block | None:
     return None
 
 
-def _named(text: str, known_authors: set[str]) -> tuple[str, str] | None:
+def _named(text: str, known_authors: Container[str]) -> tuple[str, str] | None:
     """(name, text) for "name : text" / "name: text" where the word is a person, else None."""
     named = _NAMED_REPLY.match(text)
     if not named or "://" in named.group(1):
@@ -218,11 +219,11 @@ def _blocks(lines: list[Line], unplaced: list[UnplacedLine], known_authors: set[
             continue
         end = _html_block_end(lines, index) if "<" in line.text else None
         if end is not None:
-            block = _Block("attachment", lines[index:end + 1], line.indent, head=line.stripped)
+            attached = _Block("attachment", lines[index:end + 1], line.indent, head=line.stripped)
             if open_block is not None and open_block.kind in ("text", "bullet", "reply", "named", "attachment"):
-                open_block.lines.extend(block.lines)
+                open_block.lines.extend(attached.lines)
             else:
-                blocks.append(block)
+                blocks.append(attached)
             open_block, skip_to = None, end
             continue
         if line.in_fence:
@@ -269,7 +270,9 @@ class _Section:
     # --- questions ---------------------------------------------------------------------------
 
     def _start_question(self, parts: list[_Block], author: str | None, line: int) -> ParsedQuestion:
-        texts, plus_ones, asking_title = [], [], None
+        texts: list[str] = []
+        plus_ones: list[tuple[str | None, int]] = []
+        asking_title: str | None = None
         for block in parts:
             text, marks, own_author = self._signed(block)
             author = author or own_author
@@ -366,7 +369,7 @@ class _Section:
             if marks:  # an answer collects no +1s: its "-> 2222" stays as written, after its text
                 body = block.body()
                 text += body[len(split_plus_ones(body)[0]):]
-            self._add_answer(block, text, author, top_level=True)
+            self._add_answer(self.current, block, text, author, top_level=True)
             self.stack = []
             return
         if asks(text) or author or marks:
@@ -400,16 +403,17 @@ class _Section:
         if not text:
             self._unplace(block, "내용이 없는 화살표 줄")
             return
-        self._add_answer(block, text, author, top_level=False)
+        self._add_answer(question, block, text, author, top_level=False)
 
-    def _add_answer(self, block: _Block, text: str, author: str | None, *, top_level: bool) -> None:
+    def _add_answer(self, question: ParsedQuestion, block: _Block, text: str, author: str | None, *,
+                    top_level: bool) -> None:
         answer = ParsedAnswer(body_md=text, author=author, line=block.first)
         while self.stack and self.stack[-1][0] >= block.indent:
             self.stack.pop()
         if self.stack and not top_level:
             self.stack[-1][1].replies.append(answer)
         else:
-            self.current.answers.append(answer)
+            question.answers.append(answer)
         self.stack.append((block.indent, answer))
         self.last_target = answer
 
@@ -470,7 +474,8 @@ def parse(text: str, source_path: str) -> ParsedDocument:
 
     if starts:
         bounds = [i for i, _ in starts] + [len(lines)]
-        sections = [(title, lines[i].number, lines[i + 1:bounds[n + 1]]) for n, (i, title) in enumerate(starts)]
+        sections: list[tuple[str | None, int, list[Line]]] = [
+            (title, lines[i].number, lines[i + 1:bounds[n + 1]]) for n, (i, title) in enumerate(starts)]
     else:  # no section headings: the whole file is one untitled section
         body = [ln for k, ln in enumerate(lines) if k != title_index]
         sections = [(None, next(ln.number for ln in body if not ln.blank), body)] if any(not ln.blank for ln in body) else []
@@ -493,10 +498,10 @@ def parse(text: str, source_path: str) -> ParsedDocument:
 # --- writing: the inverse of parse, for `kb export` ----------------------------------------------
 
 
-class _AnyName(frozenset):
+class _AnyName(frozenset[str]):
     """Known authors for the parser's "word: text" rule: assume every word may sign (conservative)."""
 
-    def __contains__(self, item) -> bool:  # noqa: D105
+    def __contains__(self, item: object) -> bool:
         return True
 
 

@@ -450,8 +450,9 @@ def _parse_list_layout(lines: list[Line], headings, document: ParsedDocument) ->
         elif current.collecting_body and not _BULLET.match(line.text) and asks(line.text):
             # Asking lines right under a new question are its own text; an answer starts at the first
             # bullet or statement.
-            question = current.question_body
-            question.body_md = f"{question.body_md}\n\n{line.stripped}"
+            asking = current.question_body
+            assert asking is not None  # collecting_body
+            asking.body_md = f"{asking.body_md}\n\n{line.stripped}"
         else:
             current.lines.append(line)
     for block in blocks:
@@ -506,15 +507,17 @@ def _header(line: Line, matcher: _Matcher, labels: LabelBook, section: ParsedSec
     run = _number_run(text)
     if run is not None:
         numbers, rest = run
-        targets = [matcher.by_number.get(n) for n in numbers]
-        if all(t is not None for t in targets):
+        numbered = [matcher.by_number.get(n) for n in numbers]
+        targets = [t for t in numbered if t is not None]
+        if len(targets) == len(numbered):
             unique = list({id(t): t for t in targets}.values())
             return _Block(unique, line, inline, _extra_words(rest, unique))
 
     segments = _segments(text)
     if segments:
-        targets = [matcher.resolve(number, words) for number, words in segments]
-        if all(t is not None for t in targets):
+        resolved = [matcher.resolve(number, words) for number, words in segments]
+        targets = [t for t in resolved if t is not None]
+        if len(targets) == len(resolved):
             unique = list({id(t): t for t in targets}.values())
             return _Block(unique, line, inline, _extra_words(" ".join(w for _, w in segments), unique))
         if len(segments) == 1:
@@ -721,4 +724,4 @@ def _write_list_layout(dump: FileDump) -> str:
 def write(dump: FileDump) -> str:
     """Layout (a) or (b), as the file was read (`dump.layout`)."""
     writers = {"a": _write_headings_layout, "b": _write_list_layout}
-    return writers[dump.layout](dump)
+    return writers["b" if dump.layout == "b" else "a"](dump)  # a dump not read from a file: headings

@@ -95,7 +95,7 @@ def split_paragraphs(markdown: str) -> list[list[str]]:
         paragraphs[-1].append(line)
         if mark and fence is None:
             fence = mark.group(1)
-        elif mark and line.strip().startswith(fence):
+        elif mark and fence is not None and line.strip().startswith(fence):
             fence = None
     return [p for p in paragraphs if p]
 
