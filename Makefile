@@ -46,7 +46,7 @@ chromium:
 # baseline .ci/mypy-baseline.txt, which may only shrink. A few seconds, so `make test` runs them first.
 lint: install-test
 	$(BIN)/python -m ruff check .
-	$(BIN)/python -c "from importlinter.cli import lint_imports_command; lint_imports_command()"
+	PYTHONPATH=.ci $(BIN)/python -c "from importlinter.cli import lint_imports_command; lint_imports_command()"
 	$(BIN)/python .ci/mypy_baseline.py
 
 test: lint chromium
