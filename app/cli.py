@@ -41,6 +41,8 @@ def _print_ingest_summary(summary) -> None:
         print(f"! demos.toml:{problem.line or '?'}: {problem.message}")
     for problem in summary.collection_title_problems:
         print(f"! collections.toml:{problem.line or '?'}: {problem.message}")
+    for problem in summary.correction_problems:
+        print(f"! corrections.toml:{problem.line or '?'}: {problem.message}")
     totals = summary.to_dict()["totals"]
     print(
         f"합계: 파일 {totals['files']}개 — 새로 불러옴 {totals['ingested']}, 변경 없음 {totals['unchanged']},"
@@ -65,7 +67,8 @@ def _cmd_ingest(args, settings: Settings) -> int:
         print(json.dumps(summary.to_dict(), ensure_ascii=False, indent=2))
     else:
         _print_ingest_summary(summary)
-    return 1 if summary.failed or summary.demo_link_problems or summary.collection_title_problems else 0
+    return 1 if (summary.failed or summary.demo_link_problems or summary.collection_title_problems
+                 or summary.correction_problems) else 0
 
 
 def _cmd_demo_relink(args, settings: Settings) -> int:

@@ -262,3 +262,23 @@ class ContentVersion(SQLModel, table=True):
     scope: str = Field(primary_key=True)  # all | site | outline | collection | question
     key: int = Field(default=0, primary_key=True)  # the collection's or question's id; 0 for the others
     version: int = Field(index=True)  # one sequence over the table: max + 1 at each bump
+
+
+class Correction(SQLModel, table=True):
+    """A known factual error in an ingested answer, from content/corrections.toml: the sentence quoted
+    from the answer and what is right instead. Shown beside the answer; the source file is never edited."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    question_id: int = Field(foreign_key="question.id", index=True, ondelete="CASCADE")
+    # The answer whose text holds the sentence (None if that answer has gone since the last sync).
+    answer_id: int | None = Field(default=None, foreign_key="answer.id", ondelete="SET NULL")
+    sentence: str = Field(sa_column=Column(Text, nullable=False))
+    correction: str = Field(sa_column=Column(Text, nullable=False))
+    source_title: str  # where the correction comes from: a paper, a book, the library's documentation
+    source_url: str
+    demo_slug: str | None = None  # an experiment that measures the point
+    params_json: str = "{}"
+    # One of that experiment's claims (its metric) that bears on the sentence: the page shows how the
+    # latest stored run at the preset judged it, with its numbers.
+    claim_metric: str | None = None
+    position: int = 0

@@ -17,6 +17,7 @@ from app.demos import registry
 from app.demos.base import DemoParams, DemoResult, DemoSpec
 from app.demos.boundary import default_boundary, sweep_params
 from app.demos.engine import TERMINAL_STATUSES, DemoEngine, Submitted, canonical_params, params_json
+from app.demos.evidence import verdict_sentence
 from app.demos.execute import DEFAULT_SEED, DEVICES, DeviceUnavailable
 from app.demos.linking import confidence
 from app.demos.params import ParamsInvalid, query_string, validate_params
@@ -36,7 +37,13 @@ from app.demos.schemas import (
     result_public,
 )
 from app.errors import AppError
-from app.schemas.content import DemoLinkPublic
+from app.schemas.content import (
+    CorrectionDemo,
+    CorrectionMeasured,
+    CorrectionPublic,
+    DemoLinkPublic,
+    ReferencePublic,
+)
 
 EVENT_POLL_S = 1.0  # how often a stream re-reads the database when no live event comes
 KEEPALIVE_EVERY = 15  # polls between SSE comments that keep proxies from closing the stream
@@ -145,6 +152,40 @@ def question_demo_links(session: Session, question_id: int) -> list[DemoLinkPubl
                                     match="auto" if auto else "editor",
                                     score=confidence(link.score) if auto and link.score is not None else None))
     return links
+
+
+def question_corrections(session: Session, question_id: int) -> list[CorrectionPublic]:
+    """The "답변과 다른 점" boxes of a question page (and `corrections` of its JSON)."""
+    out = []
+    for row in content_queries.question_corrections(session, question_id):
+        out.append(CorrectionPublic(
+            answer_id=row.answer_id, sentence=row.sentence, correction=row.correction,
+            source=ReferencePublic(title=row.source_title, url=row.source_url),
+            demo=_correction_demo(session, row.demo_slug, json.loads(row.params_json or "{}"), row.claim_metric),
+        ))
+    return out
+
+
+def _correction_demo(session: Session, slug: str | None, params: dict, claim_metric: str | None) -> CorrectionDemo | None:
+    spec = registry.get_demo(slug) if slug else None
+    if spec is None:
+        return None
+    claim = next((c for c in spec.claims if c.metric == claim_metric), None)
+    measured = None
+    if claim is not None:
+        try:
+            validated = validate_params(spec.params, params)
+        except ParamsInvalid:  # the demo's parameters changed since the last ingest
+            validated = None
+        run = queries.latest_result(session, spec.slug, spec.version, params_json(validated)) if validated else None
+        result = DemoResult.model_validate_json(run.result_json) if run is not None and run.result_json else None
+        outcome = next((c for c in result.claims if c.metric == claim.metric), None) if result else None
+        if outcome is not None:
+            measured = CorrectionMeasured(verdict=outcome.verdict, sentence=verdict_sentence(outcome, len(result.seeds)),
+                                          mean=outcome.mean, ci95=outcome.ci95, seeds=result.seeds,
+                                          run_url=run_url(run.id))
+    return CorrectionDemo(slug=spec.slug, title=spec.title, url=prefilled_demo_url(spec.slug, params),
+                          claim=claim.statement if claim else None, measured=measured)
 
 
 # --- runs ---------------------------------------------------------------------------------------

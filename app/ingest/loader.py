@@ -123,6 +123,7 @@ class IngestSummary:
     files: list[FileResult] = field(default_factory=list)
     demo_link_problems: list[FileReport] = field(default_factory=list)
     collection_title_problems: list[FileReport] = field(default_factory=list)
+    correction_problems: list[FileReport] = field(default_factory=list)
 
     @property
     def failed(self) -> list[FileResult]:
@@ -148,6 +149,9 @@ class IngestSummary:
             ],
             "collection_title_problems": [
                 {"line": p.line, "message": p.message} for p in self.collection_title_problems
+            ],
+            "correction_problems": [
+                {"file": "corrections.toml", "line": p.line, "message": p.message} for p in self.correction_problems
             ],
         }
 
@@ -541,6 +545,7 @@ def ingest_directory(engine: Engine, content_dir: Path, *, force: bool = False, 
     summary.collection_title_problems = _sync_collection_titles(engine, content_dir)
     if sync_demo_links:
         summary.demo_link_problems = _sync_demo_links(engine, content_dir)
+    summary.correction_problems = _sync_corrections(engine, content_dir)
     with engine.begin() as conn:  # removed files, collection titles and demo links change pages too
         versions.bump(conn, everything=True)
     summary.files.sort(key=lambda f: f.source_path)
@@ -596,4 +601,19 @@ def _sync_demo_links(engine: Engine, content_dir: Path) -> list[FileReport]:
     reports = [FileReport(p.line, "demo_link", p.message) for p in problems]
     with engine.begin() as conn:
         q.replace_reports(conn, "demos.toml", [(r.line, r.kind, r.message, r.text) for r in reports])
+    return reports
+
+
+def _sync_corrections(engine: Engine, content_dir: Path) -> list[FileReport]:
+    """After the files: a correction points at an answer by the text it has now."""
+    from sqlmodel import Session
+
+    from app.ingest.corrections import CORRECTIONS_FILE, sync_corrections
+
+    with Session(engine) as session:
+        problems = sync_corrections(session, content_dir)
+        session.commit()
+    reports = [FileReport(p.line, "correction", p.message) for p in problems]
+    with engine.begin() as conn:
+        q.replace_reports(conn, CORRECTIONS_FILE, [(r.line, r.kind, r.message, r.text) for r in reports])
     return reports

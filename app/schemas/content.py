@@ -120,6 +120,36 @@ class DemoLinkPublic(BaseModel):
     score: float | None = Field(None, description="자동 연결의 확신도 0~1 (편집자 링크는 null)")
 
 
+class CorrectionMeasured(BaseModel):
+    """How the latest stored run of the experiment at the correction's preset judged its claim."""
+
+    verdict: Literal["holds", "does_not_hold", "mixed"]
+    sentence: str = Field(description="판정 문장: 주장, 기준, 평균과 95% 구간, 시드 수")
+    mean: float | None
+    ci95: tuple[float, float] | None
+    seeds: list[int]
+    run_url: str
+
+
+class CorrectionDemo(BaseModel):
+    slug: str
+    title: str
+    url: str = Field(description="실험 페이지 (교정 항목의 설정을 채운 것)")
+    claim: str | None = Field(None, description="이 교정과 관련된 실험의 주장 (없으면 null)")
+    measured: CorrectionMeasured | None = Field(
+        None, description="그 설정에서 가장 최근에 저장된 실행의 판정 (아직 실행이 없거나 주장이 없으면 null)")
+
+
+class CorrectionPublic(BaseModel):
+    """A known factual error in an answer (content/corrections.toml), shown beside it: "답변과 다른 점"."""
+
+    answer_id: int | None = Field(description="문장이 든 답변")
+    sentence: str = Field(description="답변에서 인용한 문장")
+    correction: str = Field(description="바로잡은 내용")
+    source: ReferencePublic
+    demo: CorrectionDemo | None = None
+
+
 class QuestionDetail(BaseModel):
     id: int
     label: str | None
@@ -144,6 +174,7 @@ class QuestionDetail(BaseModel):
     reactions: list[ReactionPublic]
     references: list[ReferencePublic]
     demos: list[DemoLinkPublic] = []
+    corrections: list[CorrectionPublic] = Field([], description="답변과 다른 점: 편집자가 확인한 답변의 사실 오류")
     related: list[QuestionLink] = []
     created_at: datetime
     updated_at: datetime

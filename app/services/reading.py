@@ -13,7 +13,7 @@ from app.db import queries
 from app.db.models import Answer, Collection, Question, Reaction
 from app.db.queries import content
 from app.db.versions import ContentVersions
-from app.demos.service import question_demo_links
+from app.demos.service import question_corrections, question_demo_links
 from app.errors import AppError
 from app.schemas.content import (
     AnswerNode,
@@ -262,6 +262,7 @@ def question_detail(session: Session, question_id: int, links: LinkMemo | None =
         reactions=_group_reactions([r for r in reactions if r.answer_id is None]),
         references=[ReferencePublic(title=r.title, url=r.url) for r in content.question_references(session, question.id)],
         demos=question_demo_links(session, question.id),
+        corrections=question_corrections(session, question.id),
         related=links.get("related", question.id, lambda: related_questions(session, question.id)),
         created_at=question.created_at,
         updated_at=question.updated_at,

@@ -41,6 +41,12 @@ ANSWER = {
 ANSWER["replies"] = [ANSWER]
 DEMO_LINK = {"slug": str, "title": str, "params": dict, "url": str, "breaking_url": nullable(str),
              "concepts": [str], "match": str, "score": nullable(float)}
+CORRECTION = {
+    "answer_id": nullable(int), "sentence": str, "correction": str, "source": {"title": str, "url": str},
+    "demo": nullable({"slug": str, "title": str, "url": str, "claim": nullable(str),
+                      "measured": nullable({"verdict": str, "sentence": str, "mean": nullable(float),
+                                            "ci95": nullable([float]), "seeds": [int], "run_url": str})}),
+}
 QUESTION_DETAIL = {
     "id": int, "label": nullable(str), "title": str, "author": nullable(str), "body_html": str, "body_md": str,
     "page_ref": nullable(str), "answered": bool, "answer_count": int, "plus_one_count": int,
@@ -49,7 +55,7 @@ QUESTION_DETAIL = {
     "section": nullable(str), "source": SOURCE, "parent": nullable(QUESTION_LINK), "children": [QUESTION_LINK],
     "previous": nullable(QUESTION_LINK), "next": nullable(QUESTION_LINK), "answers": [ANSWER],
     "reactions": [REACTION], "references": [{"title": str, "url": str}],
-    "demos": [DEMO_LINK], "related": [QUESTION_LINK],
+    "demos": [DEMO_LINK], "corrections": [CORRECTION], "related": [QUESTION_LINK],
     "created_at": iso_datetime, "updated_at": iso_datetime, "last_activity_at": iso_datetime,
     "newest_answer_id": nullable(int), "url": str,
 }

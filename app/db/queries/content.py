@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Integer, cast, func, tuple_
+from sqlalchemy import Integer, cast, delete, func, tuple_
 from sqlmodel import Session, select
 
 from app.db.models import (
@@ -12,6 +12,7 @@ from app.db.models import (
     LINK_HIDDEN,
     Answer,
     Collection,
+    Correction,
     DemoLink,
     Question,
     Reaction,
@@ -178,6 +179,18 @@ def neighbour_questions(session: Session, question: Question):
         base.where(here > tuple_(question.position, question.id)).order_by(Question.position, Question.id).limit(1)
     ).first()
     return previous, following
+
+
+def question_corrections(session: Session, question_id: int) -> Sequence[Correction]:
+    return session.exec(
+        select(Correction).where(Correction.question_id == question_id).order_by(Correction.position, Correction.id)
+    ).all()
+
+
+def replace_corrections(session: Session, rows: Sequence[Correction]) -> None:
+    session.exec(delete(Correction))
+    session.add_all(list(rows))
+    session.flush()
 
 
 def demo_links_for(session: Session, question_id: int) -> Sequence[DemoLink]:
