@@ -178,12 +178,13 @@ def _correction_demo(session: Session, slug: str | None, params: dict, claim_met
         except ParamsInvalid:  # the demo's parameters changed since the last ingest
             validated = None
         run = queries.latest_result(session, spec.slug, spec.version, params_json(validated)) if validated else None
-        result = DemoResult.model_validate_json(run.result_json) if run is not None and run.result_json else None
-        outcome = next((c for c in result.claims if c.metric == claim.metric), None) if result else None
-        if outcome is not None:
-            measured = CorrectionMeasured(verdict=outcome.verdict, sentence=verdict_sentence(outcome, len(result.seeds)),
-                                          mean=outcome.mean, ci95=outcome.ci95, seeds=result.seeds,
-                                          run_url=run_url(run.id))
+        if run is not None and run.result_json:
+            result = DemoResult.model_validate_json(run.result_json)
+            outcome = next((c for c in result.claims if c.metric == claim.metric), None)
+            if outcome is not None:
+                measured = CorrectionMeasured(
+                    verdict=outcome.verdict, sentence=verdict_sentence(outcome, len(result.seeds)), mean=outcome.mean,
+                    ci95=outcome.ci95, seeds=result.seeds, run_url=run_url(run.id))
     return CorrectionDemo(slug=spec.slug, title=spec.title, url=prefilled_demo_url(spec.slug, params),
                           claim=claim.statement if claim else None, measured=measured)
 

@@ -119,7 +119,8 @@ def sync_corrections(session: Session, content_dir: Path) -> list[TableProblem]:
             try:
                 validate_params(spec.params, preset)
             except ParamsInvalid as exc:
-                report("params", f"'{slug}'의 params가 올바르지 않습니다: " + "; ".join(d["message"] for d in exc.details))
+                reasons = "; ".join(d["message"] for d in exc.details)
+                report("params", f"'{slug}'의 params가 올바르지 않습니다: {reasons}")
                 continue
             metrics = [c.metric for c in spec.claims]
             if claim is not None and claim not in metrics:

@@ -262,7 +262,7 @@ def question_detail(session: Session, question_id: int, links: LinkMemo | None =
         reactions=_group_reactions([r for r in reactions if r.answer_id is None]),
         references=[ReferencePublic(title=r.title, url=r.url) for r in content.question_references(session, question.id)],
         demos=question_demo_links(session, question.id),
-        corrections=question_corrections(session, question.id),
+        corrections=question_corrections(session, question_id),
         related=links.get("related", question.id, lambda: related_questions(session, question.id)),
         created_at=question.created_at,
         updated_at=question.updated_at,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import Integer, cast, delete, func, tuple_
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.db.models import (
     LINK_EDITOR,
@@ -183,7 +183,8 @@ def neighbour_questions(session: Session, question: Question):
 
 def question_corrections(session: Session, question_id: int) -> Sequence[Correction]:
     return session.exec(
-        select(Correction).where(Correction.question_id == question_id).order_by(Correction.position, Correction.id)
+        select(Correction).where(Correction.question_id == question_id)
+        .order_by(col(Correction.position), col(Correction.id))
     ).all()
 
 
