@@ -19,6 +19,7 @@ from app.db.engine import make_engine
 from app.demos.engine import DemoEngine
 from app.http import errors
 from app.http.finite import RejectNonFiniteJSON
+from app.http.security import SecurityHeaders
 from app.search.service import warm_up as search_warm_up
 from app.services.reading import LinkMemo
 from app.web import accounts as web_accounts
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.login_throttle = LoginThrottle()
     install_auth(app)  # session user, CSRF token, request size cap, rate limiter
     install_conditional_get(app)  # ETag/304 + response cache for reads, outside auth: a hit skips it
+    app.add_middleware(SecurityHeaders)  # outermost: on every response, cached or not
     app.state.link_memo = LinkMemo(app.state.content_versions)  # related and neighbour questions per version
     app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
     app.include_router(api_v1.router)

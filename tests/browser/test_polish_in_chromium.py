@@ -48,7 +48,7 @@ def test_list_titles_underline_only_on_hover(page, live_server):
 def test_editor_writes_korean_in_the_page_font(page, live_server):
     page.goto(live_server.url + "/signup")
     page.fill("#username", "polish")
-    page.fill("#password", "polished editor fonts")
+    page.fill("#password", "korean fonts everywhere")
     page.click("form.account-form button[type=submit]")
     page.goto(live_server.url + "/ask")
     font = "el => getComputedStyle(el).fontFamily"
