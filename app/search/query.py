@@ -13,12 +13,12 @@ escaped here, joined by OR; FTS5 operators typed by the user are just words.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from app.search.analyze import STOPWORDS, Tokens, split_concepts
 from app.search.lemma import MAX_WORD_CHARS, lemma_candidates
-from app.search.terms import TermDictionary
+from app.search.terms import TermDictionary, TermMatch
 from app.search.text import is_hangul, normalise
 
 MAX_QUERY_CHARS = 300  # longer input is cut here (a 1,000-character paste still searches)
@@ -128,16 +128,95 @@ def parse_query(
     *,
     prefix_last: bool = False,
 ) -> ParsedQuery:
-    """Analyse a query. `known(tokens)` returns the subset of tokens present in the index."""
+    """Analyse a query. `known(tokens)` returns the subset of tokens present in the index.
+
+    The stages, shared with analyse_light where they mean the same: dictionary matches, the words
+    outside them (_query_words), each word's forms (_forms, _plan), one `known` call for all of
+    them, then each word's terms (_prefix_terms for the word still being typed, _word_terms)."""
     raw = (text or "")[:MAX_QUERY_CHARS]
     norm = normalise(raw)
     typing = prefix_last and bool(raw) and not raw[-1].isspace()
-    terms: list[QueryTerm] = []
     matches = dictionary.find(norm)
-    for match in matches:
-        terms.append(_concept_term(match.term_id, norm[match.start:match.end], dictionary))
+    terms = [_concept_term(match.term_id, norm[match.start:match.end], dictionary) for match in matches]
+    words = _query_words(norm, matches)
+    plans = [plan for plan in (_plan(word, dictionary) for word in words) if plan is not None]
+    candidates = {candidate for plan in plans for candidate in plan.candidates()}
+    present = known(sorted(candidates)) if candidates else set()
 
-    words: list[tuple[int, str]] = []
+    unknown: list[str] = []
+    last_start = words[-1].start if words else -1
+    for plan in plans:
+        word = plan.word.text
+        if typing and plan.word.start == last_start and norm.endswith(word) and len(word) >= MIN_PREFIX:
+            terms += _prefix_terms(plan, present, dictionary)
+            continue
+        found = _word_terms(plan, present, dictionary)
+        if found:
+            terms += found
+        else:
+            unknown.append(word)
+
+    terms = [
+        replace(term, broader=dictionary.parents(term.concept)) if term.concept and not term.prefix else term
+        for term in _unique(terms)[:MAX_TERMS]
+    ]
+    return ParsedQuery(norm, tuple(terms), tuple(unknown))
+
+
+@dataclass(frozen=True)
+class _Word:
+    """A run of Hangul or of ASCII letters and digits outside the dictionary's matches."""
+
+    start: int
+    text: str
+    glued: bool  # right after a dictionary term or an ASCII word, where a particle or ending may follow
+
+
+@dataclass(frozen=True)
+class _Forms:
+    """What a word may stand for in the index: itself and its noun stems, longest first, and the
+    dictionary forms of the verb or adjective it may conjugate."""
+
+    stems: list[str]
+    lemmas: list[str]
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """A query word with the forms it is looked up by."""
+
+    word: _Word
+    stems: list[str]
+    lemmas: list[str]
+    splits: list[tuple[str, str]]  # two-noun readings of a compound typed without its space
+
+    def candidates(self) -> Iterable[str]:
+        yield from self.stems
+        yield from self.lemmas
+        for pair in self.splits:
+            yield from pair
+
+
+def _forms(word: str) -> _Forms:
+    if is_hangul(word[0]):
+        return _Forms(_stems(word), lemma_candidates(word))
+    return _Forms([word], [])
+
+
+def _after_ascii(norm: str, start: int) -> bool:
+    return start > 0 and norm[start - 1].isascii() and norm[start - 1].isalnum()
+
+
+def _is_ending(word: str) -> bool:
+    """A particle or a verbal ending, which says nothing of its own after a term: 드롭아웃[은]."""
+    return word in _SUFFIX_SET or word.startswith(_VERBAL_STARTS)
+
+
+def _query_words(norm: str, matches: Sequence[TermMatch]) -> list[_Word]:
+    """The words of a query around its dictionary matches: a word is cut where a match covers it
+    (a query is short, so each word is compared with every match), and an ending glued to a term
+    is dropped."""
+    words: list[_Word] = []
     covered = [(m.start, m.end) for m in matches]
     for found in _WORD.finditer(norm):
         start, end = found.span()
@@ -150,69 +229,54 @@ def parse_query(
                 if part[0] < part[1]
             ] if any(s < c_end and c_start < e for s, e in pieces) else pieces
         for s, e in pieces:
-            word = norm[s:e]
-            glued_to_term = any(c_end == s for _, c_end in covered) or (
-                s > 0 and norm[s - 1].isascii() and norm[s - 1].isalnum()
-            )
-            if glued_to_term and (word in _SUFFIX_SET or word.startswith(_VERBAL_STARTS)):
-                continue  # the particle or ending after a dictionary term: 드롭아웃[은]
-            words.append((s, word))
+            word = _Word(s, norm[s:e], any(c_end == s for _, c_end in covered) or _after_ascii(norm, s))
+            if not (word.glued and _is_ending(word.text)):
+                words.append(word)
+    return words
 
-    candidates: set[str] = set()
-    plans: list[tuple[int, str, list[str], list[str], list[tuple[str, str]]]] = []
-    for start, word in words:
-        if word in QUESTION_WORDS or word in STOPWORDS or (len(word) == 1 and word.isdigit()):
-            continue
-        if is_hangul(word[0]):
-            stems = [s for s in _stems(word) if len(s) >= 2 or dictionary.lookup(s)]
-            lemmas = lemma_candidates(word)
-            splits = [pair for s in stems for pair in _splits(s)]
-        else:
-            stems, lemmas, splits = [word], [], []
-        candidates.update(stems)
-        candidates.update(lemmas)
-        candidates.update(piece for pair in splits for piece in pair)
-        plans.append((start, word, stems, lemmas, splits))
-    present = known(sorted(candidates)) if candidates else set()
 
-    unknown: list[str] = []
-    last_start = words[-1][0] if words else -1
-    for start, word, stems, lemmas, splits in plans:
-        is_last = typing and start == last_start and norm.endswith(word)
-        if is_last and len(word) >= MIN_PREFIX:
-            concepts = dictionary.concepts_starting_with(word)
-            stem = next((s for s in stems if s in present), stems[-1] if stems else word)
-            terms.append(QueryTerm((stem,), word, prefix=True))
-            for concept in concepts:
-                terms.append(_concept_term(concept, word, dictionary))
-            continue
-        chosen = None
-        for stem in stems:
-            concept = dictionary.lookup(stem)
-            if concept is not None:
-                chosen = _concept_term(concept, word, dictionary)
-                break
-            if stem in present and stem not in STOPWORDS and stem not in QUESTION_WORDS:
-                chosen = QueryTerm((stem,), word, weight=WEIGHT_TOPIC if stem.isascii() else WEIGHT_PLAIN)
-                break
-        if chosen is None:
-            chosen = _predicate(word, lemmas, present, dictionary)
-        if chosen is not None:
-            terms.append(chosen)
-            continue
-        pair = next(((a, b) for a, b in splits if _usable(a, present, dictionary) and _usable(b, present, dictionary)), None)
-        if pair is not None:
-            for piece in pair:
-                concept = dictionary.lookup(piece)
-                terms.append(_concept_term(concept, piece, dictionary) if concept else QueryTerm((piece,), piece))
-            continue
-        unknown.append(word)
+def _plan(word: _Word, dictionary: TermDictionary) -> _Plan | None:
+    """The forms a query word is looked up by (None: a question word, stopword or lone digit)."""
+    text = word.text
+    if text in QUESTION_WORDS or text in STOPWORDS or (len(text) == 1 and text.isdigit()):
+        return None
+    forms = _forms(text)
+    if not is_hangul(text[0]):
+        return _Plan(word, forms.stems, forms.lemmas, [])
+    stems = [s for s in forms.stems if len(s) >= 2 or dictionary.lookup(s)]
+    return _Plan(word, stems, forms.lemmas, [pair for s in stems for pair in _splits(s)])
 
-    terms = [
-        replace(term, broader=dictionary.parents(term.concept)) if term.concept and not term.prefix else term
-        for term in _unique(terms)[:MAX_TERMS]
-    ]
-    return ParsedQuery(norm, tuple(terms), tuple(unknown))
+
+def _prefix_terms(plan: _Plan, present: set[str], dictionary: TermDictionary) -> list[QueryTerm]:
+    """The word still being typed: its best stem as a prefix, and every concept it begins."""
+    word = plan.word.text
+    stem = next((s for s in plan.stems if s in present), plan.stems[-1] if plan.stems else word)
+    return [QueryTerm((stem,), word, prefix=True),
+            *(_concept_term(concept, word, dictionary) for concept in dictionary.concepts_starting_with(word))]
+
+
+def _word_terms(plan: _Plan, present: set[str], dictionary: TermDictionary) -> list[QueryTerm]:
+    """A finished word's term: its longest known stem or concept, else the verb it conjugates, else
+    the two nouns of a compound (empty: the index does not know it)."""
+    word = plan.word.text
+    for stem in plan.stems:
+        concept = dictionary.lookup(stem)
+        if concept is not None:
+            return [_concept_term(concept, word, dictionary)]
+        if stem in present and stem not in STOPWORDS and stem not in QUESTION_WORDS:
+            return [QueryTerm((stem,), word, weight=WEIGHT_TOPIC if stem.isascii() else WEIGHT_PLAIN)]
+    predicate = _predicate(word, plan.lemmas, present, dictionary)
+    if predicate is not None:
+        return [predicate]
+    pair = next(((a, b) for a, b in plan.splits if _usable(a, present, dictionary) and _usable(b, present, dictionary)),
+                None)
+    if pair is None:
+        return []
+    terms = []
+    for piece in pair:
+        concept = dictionary.lookup(piece)
+        terms.append(_concept_term(concept, piece, dictionary) if concept else QueryTerm((piece,), piece))
+    return terms
 
 
 def _unique(terms: list[QueryTerm]) -> list[QueryTerm]:
@@ -281,7 +345,7 @@ def analyse_light(text: str, dictionary: TermDictionary, known: Callable[[Iterab
         return Tokens([], [])
     matches = dictionary.find(norm)
     found: list[tuple[int, str]] = [(match.start, match.term_id) for match in matches]
-    words: list[tuple[int, str, bool]] = []
+    words: list[_Word] = []
     first = 0  # the first match that may still overlap the current word
     for hit in _WORD.finditer(norm):
         start, end = hit.span()
@@ -298,43 +362,42 @@ def analyse_light(text: str, dictionary: TermDictionary, known: Callable[[Iterab
                 continue
             glued = True
         else:
-            glued = start > 0 and norm[start - 1].isascii() and norm[start - 1].isalnum()
+            glued = _after_ascii(norm, start)
         if end - start <= MAX_WORD_CHARS:
-            words.append((start, norm[start:end], glued))
-    distinct = {word for _, word, _ in words}
-    stems_of = {word: _stems(word) if is_hangul(word[0]) else [word] for word in distinct}
-    lemmas_of = {word: lemma_candidates(word) for word in distinct}
+            words.append(_Word(start, norm[start:end], glued))
+    forms_of = {word.text: _forms(word.text) for word in words}
     present = known(
-        {s for stems in stems_of.values() for s in stems if len(s) >= 2}
-        | {form for forms in lemmas_of.values() for form in forms}
+        {s for forms in forms_of.values() for s in forms.stems if len(s) >= 2}
+        | {form for forms in forms_of.values() for form in forms.lemmas}
     )
     tokens_of: dict[tuple[str, bool], str | None] = {}
-    for start, word, glued in words:
-        if (word, glued) not in tokens_of:
-            tokens_of[(word, glued)] = _light_token(word, glued, stems_of[word], lemmas_of[word], present, dictionary)
-        token = tokens_of[(word, glued)]
+    for word in words:
+        key = (word.text, word.glued)
+        if key not in tokens_of:
+            tokens_of[key] = _light_token(word, forms_of[word.text], present, dictionary)
+        token = tokens_of[key]
         if token is not None:
-            found.append((start, token))
+            found.append((word.start, token))
     return split_concepts(found, dictionary)
 
 
-def _light_token(word: str, glued: bool, stems: list[str], lemmas: list[str], present: set[str],
-                 dictionary: TermDictionary) -> str | None:
+def _light_token(the_word: _Word, forms: _Forms, present: set[str], dictionary: TermDictionary) -> str | None:
     """The index token of one word outside the dictionary matches (None: nothing to index)."""
+    word = the_word.text
     if word in STOPWORDS or (len(word) == 1 and word.isdigit()):
         return None
     if not is_hangul(word[0]):
         return dictionary.lookup(word) or word
-    if glued and (word in _SUFFIX_SET or word.startswith(_VERBAL_STARTS)):
+    if the_word.glued and _is_ending(word):
         return None
     token = None
-    for stem in stems:
+    for stem in forms.stems:
         concept = dictionary.lookup(stem)
         if concept or (stem in present and len(stem) >= 2):
             token = concept or stem
             break
     if token is None:
-        predicate = _predicate(word, lemmas, present, dictionary)
+        predicate = _predicate(word, forms.lemmas, present, dictionary)
         token = predicate.tokens[0] if predicate else None
     if token is None:
         josa = next((s for s in _SUFFIXES if word.endswith(s) and len(word) - len(s) >= 2), None)
