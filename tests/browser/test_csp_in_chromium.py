@@ -13,7 +13,8 @@ from tests.browser.test_writing import sign_up
 COLLECT = """
 window.__violations = [];
 document.addEventListener("securitypolicyviolation",
-  (e) => window.__violations.push(e.violatedDirective + " " + (e.blockedURI || "inline") + " " + e.sourceFile + ":" + e.lineNumber));
+  (e) => window.__violations.push(
+    e.violatedDirective + " " + (e.blockedURI || "inline") + " " + e.sourceFile + ":" + e.lineNumber));
 """
 
 
