@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import delete, or_, tuple_, update
 from sqlalchemy.engine import Connection
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.db.models import LINK_AUTO, LINK_EDITOR, LINK_HIDDEN, Collection, DemoLink, DemoRun, Question
 
@@ -28,19 +28,19 @@ def get_run(session: Session, run_id: str) -> DemoRun | None:
 
 
 def delete_run(session: Session, run_id: str) -> None:
-    session.exec(delete(DemoRun).where(DemoRun.id == run_id))
+    session.exec(delete(DemoRun).where(col(DemoRun.id) == run_id))
 
 
 def mark_running(session: Session, run_id: str, started_at: datetime) -> None:
     session.exec(
-        update(DemoRun).where(DemoRun.id == run_id, DemoRun.status == "queued")
+        update(DemoRun).where(col(DemoRun.id) == run_id, col(DemoRun.status) == "queued")
         .values(status="running", started_at=started_at)
     )
 
 
 def save_progress(session: Session, run_id: str, progress_json: str) -> None:
     session.exec(
-        update(DemoRun).where(DemoRun.id == run_id, DemoRun.status.in_(ACTIVE_STATUSES))
+        update(DemoRun).where(col(DemoRun.id) == run_id, col(DemoRun.status).in_(ACTIVE_STATUSES))
         .values(progress_json=progress_json)
     )
 
@@ -55,22 +55,24 @@ def finish_run(session: Session, run_id: str, *, status: str, finished_at: datet
     if progress_json is not None:
         values["progress_json"] = progress_json
     # Only an active run finishes: a late report about a run already marked stale changes nothing.
-    session.exec(update(DemoRun).where(DemoRun.id == run_id, DemoRun.status.in_(ACTIVE_STATUSES)).values(**values))
+    session.exec(update(DemoRun).where(col(DemoRun.id) == run_id, col(DemoRun.status).in_(ACTIVE_STATUSES))
+                 .values(**values))
 
 
 def find_cached(session: Session, cache_key: str) -> DemoRun | None:
     """The newest run that computed this key itself (not a copy of another)."""
     return session.exec(
         select(DemoRun)
-        .where(DemoRun.cache_key == cache_key, DemoRun.status == "succeeded", DemoRun.cached_from.is_(None))
-        .order_by(DemoRun.finished_at.desc())
+        .where(col(DemoRun.cache_key) == cache_key, col(DemoRun.status) == "succeeded",
+               col(DemoRun.cached_from).is_(None))
+        .order_by(col(DemoRun.finished_at).desc())
         .limit(1)
     ).first()
 
 
 def recent_runs(session: Session, slug: str, limit: int = 10) -> Sequence[DemoRun]:
     return session.exec(
-        select(DemoRun).where(DemoRun.demo_slug == slug).order_by(DemoRun.created_at.desc()).limit(limit)
+        select(DemoRun).where(col(DemoRun.demo_slug) == slug).order_by(col(DemoRun.created_at).desc()).limit(limit)
     ).all()
 
 
@@ -78,9 +80,10 @@ def latest_result(session: Session, slug: str, version: str, params_json: str, k
     """The newest succeeded run of this demo version at exactly these parameters (any seed, any device)."""
     return session.exec(
         select(DemoRun)
-        .where(DemoRun.demo_slug == slug, DemoRun.demo_version == version, DemoRun.params_json == params_json,
-               DemoRun.kind == kind, DemoRun.status == "succeeded")
-        .order_by(DemoRun.finished_at.desc())
+        .where(col(DemoRun.demo_slug) == slug, col(DemoRun.demo_version) == version,
+               col(DemoRun.params_json) == params_json,
+               col(DemoRun.kind) == kind, col(DemoRun.status) == "succeeded")
+        .order_by(col(DemoRun.finished_at).desc())
         .limit(1)
     ).first()
 
@@ -91,8 +94,8 @@ def fail_stale_runs(session: Session, *, running_before: datetime, queued_before
     result = session.exec(
         update(DemoRun)
         .where(or_(
-            (DemoRun.status == "running") & (DemoRun.started_at < running_before),
-            (DemoRun.status == "queued") & (DemoRun.created_at < queued_before),
+            (col(DemoRun.status) == "running") & (col(DemoRun.started_at) < running_before),
+            (col(DemoRun.status) == "queued") & (col(DemoRun.created_at) < queued_before),
         ))
         .values(status="failed", error=error, finished_at=finished_at)
     )
@@ -104,13 +107,13 @@ def fail_stale_runs(session: Session, *, running_before: datetime, queued_before
 
 def visible_question_labels(session: Session, source_path: str) -> dict[str, int] | None:
     """label -> question id for the visible questions of the file, or None when no such file was ingested."""
-    collection = session.exec(select(Collection).where(Collection.source_path == source_path)).first()
+    collection = session.exec(select(Collection).where(col(Collection.source_path) == source_path)).first()
     if collection is None:
         return None
     rows = session.exec(
-        select(Question.label, Question.id).where(
-            Question.collection_id == collection.id, Question.label.is_not(None),
-            Question.deleted_at.is_(None), Question.retired_at.is_(None),
+        select(col(Question.label), col(Question.id)).where(
+            col(Question.collection_id) == collection.id, col(Question.label).is_not(None),
+            col(Question.deleted_at).is_(None), col(Question.retired_at).is_(None),
         )
     ).all()
     return {label: question_id for label, question_id in rows}
@@ -121,8 +124,8 @@ EDITORIAL = (LINK_EDITOR, LINK_HIDDEN)  # the rows content/demos.toml owns
 
 def editorial_links(session: Session) -> set[tuple[int, str, str]]:
     """(question id, demo slug, match) of every row content/demos.toml made."""
-    rows = session.exec(select(DemoLink.question_id, DemoLink.demo_slug, DemoLink.match)
-                        .where(DemoLink.match.in_(EDITORIAL))).all()
+    rows = session.exec(select(col(DemoLink.question_id), col(DemoLink.demo_slug), col(DemoLink.match))
+                        .where(col(DemoLink.match).in_(EDITORIAL))).all()
     return {tuple(row) for row in rows}
 
 
@@ -130,11 +133,11 @@ def replace_editorial_links(session: Session, links: Iterable[DemoLink]) -> None
     """The rows of content/demos.toml become `links`; an automatic link of a demo they pin or hide
     on the same question goes (the linker never puts it back: it skips those demos)."""
     links = list(links)
-    session.exec(delete(DemoLink).where(DemoLink.match.in_(EDITORIAL)))
+    session.exec(delete(DemoLink).where(col(DemoLink.match).in_(EDITORIAL)))
     taken = {(link.question_id, link.demo_slug) for link in links}
     for chunk in _chunks(sorted(taken)):
         session.exec(delete(DemoLink).where(
-            DemoLink.match == LINK_AUTO, tuple_(DemoLink.question_id, DemoLink.demo_slug).in_(chunk)))
+            col(DemoLink.match) == LINK_AUTO, tuple_(col(DemoLink.question_id), col(DemoLink.demo_slug)).in_(chunk)))
     session.add_all(links)
     session.flush()
 
@@ -185,8 +188,9 @@ def set_link_concepts(conn: Connection, updates: Sequence[tuple[str, int, str]])
 def links_for_demo(session: Session, slug: str) -> Sequence[tuple[DemoLink, Question]]:
     return session.exec(
         select(DemoLink, Question)
-        .join(Question, Question.id == DemoLink.question_id)
-        .where(DemoLink.demo_slug == slug, DemoLink.match != LINK_HIDDEN,
-               Question.deleted_at.is_(None), Question.retired_at.is_(None))
-        .order_by(DemoLink.match != LINK_EDITOR, Question.collection_id, Question.position, Question.id)
+        .join(Question, col(Question.id) == col(DemoLink.question_id))
+        .where(col(DemoLink.demo_slug) == slug, col(DemoLink.match) != LINK_HIDDEN,
+               col(Question.deleted_at).is_(None), col(Question.retired_at).is_(None))
+        .order_by(col(DemoLink.match) != LINK_EDITOR, col(Question.collection_id), col(Question.position),
+                  col(Question.id))
     ).all()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.db.models import (
     LINK_AUTO,
@@ -26,19 +26,23 @@ from app.db.models import (
 
 
 def collections(session: Session) -> Sequence[Collection]:
-    return session.exec(select(Collection).order_by(Collection.kind, Collection.source_path, Collection.slug)).all()
+    return session.exec(
+        select(Collection).order_by(col(Collection.kind), col(Collection.source_path), col(Collection.slug))
+    ).all()
 
 
 def sections(session: Session, collection_id: int) -> Sequence[Section]:
-    return session.exec(select(Section).where(Section.collection_id == collection_id).order_by(Section.position)).all()
+    return session.exec(
+        select(Section).where(col(Section.collection_id) == collection_id).order_by(col(Section.position))
+    ).all()
 
 
 def questions(session: Session, collection_id: int) -> Sequence[Question]:
     """Every question a reader can open (soft-deleted ones are gone; retired ones still carry posts)."""
     return session.exec(
         select(Question)
-        .where(Question.collection_id == collection_id, Question.deleted_at.is_(None))
-        .order_by(Question.position, Question.id)
+        .where(col(Question.collection_id) == collection_id, col(Question.deleted_at).is_(None))
+        .order_by(col(Question.position), col(Question.id))
     ).all()
 
 
@@ -47,23 +51,23 @@ def answers(session: Session, collection_id: int) -> Sequence[Answer]:
     leaves them out but lifts their replies to their place."""
     return session.exec(
         select(Answer)
-        .join(Question, Question.id == Answer.question_id)
-        .where(Question.collection_id == collection_id, Question.deleted_at.is_(None))
-        .order_by(Answer.question_id, Answer.position, Answer.id)
+        .join(Question, col(Question.id) == col(Answer.question_id))
+        .where(col(Question.collection_id) == collection_id, col(Question.deleted_at).is_(None))
+        .order_by(col(Answer.question_id), col(Answer.position), col(Answer.id))
     ).all()
 
 
 def reactions(session: Session, collection_id: int) -> Sequence[Reaction]:
     on_questions = (
         select(Reaction)
-        .join(Question, Question.id == Reaction.question_id)
-        .where(Question.collection_id == collection_id)
+        .join(Question, col(Question.id) == col(Reaction.question_id))
+        .where(col(Question.collection_id) == collection_id)
     )
     on_answers = (
         select(Reaction)
-        .join(Answer, Answer.id == Reaction.answer_id)
-        .join(Question, Question.id == Answer.question_id)
-        .where(Question.collection_id == collection_id)
+        .join(Answer, col(Answer.id) == col(Reaction.answer_id))
+        .join(Question, col(Question.id) == col(Answer.question_id))
+        .where(col(Question.collection_id) == collection_id)
     )
     rows = list(session.exec(on_questions).all()) + list(session.exec(on_answers).all())
     return sorted(rows, key=lambda reaction: reaction.id)
@@ -72,11 +76,11 @@ def reactions(session: Session, collection_id: int) -> Sequence[Reaction]:
 def question_votes(session: Session, collection_id: int) -> list[tuple[int, str]]:
     """(question id, voter's display name) of every "나도 궁금해요" given by an account."""
     rows = session.exec(
-        select(Vote.question_id, User.display_name)
-        .join(User, User.id == Vote.user_id)
-        .join(Question, Question.id == Vote.question_id)
-        .where(Question.collection_id == collection_id)
-        .order_by(Vote.id)
+        select(col(Vote.question_id), col(User.display_name))
+        .join(User, col(User.id) == col(Vote.user_id))
+        .join(Question, col(Question.id) == col(Vote.question_id))
+        .where(col(Question.collection_id) == collection_id)
+        .order_by(col(Vote.id))
     ).all()
     return [(question_id, name) for question_id, name in rows]
 
@@ -84,9 +88,9 @@ def question_votes(session: Session, collection_id: int) -> list[tuple[int, str]
 def references(session: Session, collection_id: int) -> Sequence[Reference]:
     return session.exec(
         select(Reference)
-        .join(Question, Question.id == Reference.question_id)
-        .where(Question.collection_id == collection_id)
-        .order_by(Reference.question_id, Reference.position)
+        .join(Question, col(Question.id) == col(Reference.question_id))
+        .where(col(Question.collection_id) == collection_id)
+        .order_by(col(Reference.question_id), col(Reference.position))
     ).all()
 
 
@@ -97,9 +101,9 @@ def demo_links(session: Session) -> list[tuple[int, str, str, str, bool]]:
     rows = session.exec(
         select(Question.collection_id, Question.label, DemoLink.demo_slug, DemoLink.params_json,
                DemoLink.match == LINK_HIDDEN)
-        .join(Question, Question.id == DemoLink.question_id)
-        .where(Question.label.is_not(None), Question.deleted_at.is_(None), Question.retired_at.is_(None),
-               DemoLink.match != LINK_AUTO)
-        .order_by(DemoLink.position, DemoLink.id)
+        .join(Question, col(Question.id) == col(DemoLink.question_id))
+        .where(col(Question.label).is_not(None), col(Question.deleted_at).is_(None), col(Question.retired_at).is_(None),
+               col(DemoLink.match) != LINK_AUTO)
+        .order_by(col(DemoLink.position), col(DemoLink.id))
     ).all()
     return [tuple(row) for row in rows]
