@@ -102,3 +102,38 @@ def test_posts_survive_forced_reingest_and_an_edit_of_the_file(engine, client_fa
     assert shown[under_ingested["id"]]["body_md"] == "원본 답변에 단 답글"
     # the edited ingested answer is a new row; the old one stays (retired) as the posted reply's parent
     assert under_ingested["parent_id"] == ingested_answer["id"] and ingested_answer["id"] in shown
+
+
+def votes_on(engine, *, answer_id=None, question_id=None) -> int:
+    with engine.connect() as conn:
+        column, value = ("answer_id", answer_id) if answer_id is not None else ("question_id", question_id)
+        return conn.exec_driver_sql(f"SELECT count(*) FROM vote WHERE {column} = ?", (value,)).scalar_one()
+
+
+def test_a_vote_survives_its_file_leaving_and_coming_back(engine, client_factory, content):
+    """Vote, remove the file, ingest, restore, ingest: the same question and answer ids, the vote there."""
+    alice = Account(client_factory, "alice")
+    c = alice.client
+    items = c.get("/api/v1/questions", params={"collection": SLUG, "per_page": 100}).json()["items"]
+    question_id = next(q["id"] for q in items if q["label"] == "05-2")
+    answer_id = c.get(f"/api/v1/questions/{question_id}").json()["answers"][0]["id"]
+    other_id = next(q["id"] for q in items if q["label"] != "05-2")
+    assert c.post(f"/api/v1/answers/{answer_id}/votes", headers=alice.headers).status_code == 201
+    assert c.post(f"/api/v1/questions/{other_id}/votes", headers=alice.headers).status_code == 201
+
+    path = content / NODES_FILE
+    saved = path.read_bytes()
+    path.unlink()
+    assert not ingest_directory(engine, content, workers=1).failed
+    with engine.connect() as conn:  # retired: out of every listing, kept with what hangs on it
+        retired = conn.exec_driver_sql("SELECT retired_at FROM question WHERE id = ?", (question_id,)).scalar_one()
+    assert retired is not None
+    assert votes_on(engine, answer_id=answer_id) == 1 and votes_on(engine, question_id=other_id) == 1
+
+    path.write_bytes(saved)
+    assert not ingest_directory(engine, content, workers=1).failed
+    back = c.get(f"/api/v1/questions/{question_id}").json()
+    assert back["answers"][0]["id"] == answer_id and back["answers"][0]["vote_score"] == 1
+    assert votes_on(engine, answer_id=answer_id) == 1
+    assert c.get(f"/api/v1/questions/{other_id}").json()["plus_one_count"] == 1
+

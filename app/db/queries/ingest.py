@@ -162,13 +162,17 @@ def set_question_parents(conn: Connection, pairs: Iterable[tuple[int | None, int
 
 
 def questions_with_posted_rows(conn: Connection, question_ids: Sequence[int]) -> set[int]:
+    """The questions someone acted on: a posted answer under them, a +1, a vote on one of their answers.
+    Ingest retires these (hidden, kept with everything hanging on them) instead of deleting them."""
     if not question_ids:
         return set()
     marks = ",".join("?" * len(question_ids))
     rows = conn.exec_driver_sql(
         f"SELECT DISTINCT question_id FROM answer WHERE origin = 'posted' AND question_id IN ({marks})"
-        f" UNION SELECT DISTINCT question_id FROM vote WHERE question_id IN ({marks})",
-        (*question_ids, *question_ids),
+        f" UNION SELECT DISTINCT question_id FROM vote WHERE question_id IN ({marks})"
+        f" UNION SELECT DISTINCT answer.question_id FROM vote JOIN answer ON answer.id = vote.answer_id"
+        f" WHERE answer.question_id IN ({marks})",
+        (*question_ids, *question_ids, *question_ids),
     )
     return {row[0] for row in rows}
 
@@ -216,6 +220,8 @@ def update_answer(conn: Connection, answer_id: int, row: AnswerRow, now: str | N
 
 
 def answers_with_posted_descendants(conn: Connection, answer_ids: Sequence[int]) -> set[int]:
+    """The answers someone acted on, themselves or below them: a posted reply, a vote, an acceptance.
+    Ingest retires these instead of deleting them, so the vote is there when the text comes back."""
     if not answer_ids:
         return set()
     marks = ",".join("?" * len(answer_ids))
@@ -223,7 +229,9 @@ def answers_with_posted_descendants(conn: Connection, answer_ids: Sequence[int])
         "WITH RECURSIVE tree(root, id) AS ("
         f" SELECT id, id FROM answer WHERE id IN ({marks})"
         " UNION ALL SELECT tree.root, answer.id FROM answer JOIN tree ON answer.parent_id = tree.id)"
-        " SELECT DISTINCT tree.root FROM tree JOIN answer ON answer.id = tree.id WHERE answer.origin = 'posted'",
+        " SELECT DISTINCT tree.root FROM tree JOIN answer ON answer.id = tree.id WHERE answer.origin = 'posted'"
+        " OR EXISTS (SELECT 1 FROM vote WHERE vote.answer_id = tree.id)"
+        " OR EXISTS (SELECT 1 FROM question WHERE question.accepted_answer_id = tree.id)",
         tuple(answer_ids),
     )
     return {row[0] for row in rows}
