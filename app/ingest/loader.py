@@ -16,7 +16,6 @@ import os
 import re
 import unicodedata
 from collections import Counter
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -28,6 +27,7 @@ from app.db.queries import versions
 from app.ingest.document import ParsedAnswer, ParsedDocument
 from app.ingest.linking import relink_questions
 from app.ingest.shapes import SHAPES, parse_document
+from app.ingest.workers import worker_pool
 from app.render import extract_text, render_markdown
 from app.render.media import image_resolver
 from app.render.version import renderer_fingerprint
@@ -531,7 +531,7 @@ def ingest_directory(engine: Engine, content_dir: Path, *, force: bool = False, 
                 else:
                     changed_jobs.append(job)
         if workers > 1 and len(changed_jobs) >= PARALLEL_THRESHOLD:
-            with ProcessPoolExecutor(max_workers=workers) as pool:
+            with worker_pool(workers) as pool:
                 prepared_iter = pool.map(_prepare_job, changed_jobs, chunksize=16)
                 for prepared in prepared_iter:
                     summary.files.append(_apply_prepared(conn, prepared, write_search_docs, delete_search_docs))
