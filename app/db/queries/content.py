@@ -31,37 +31,37 @@ QUESTION_SORTS = {
 
 def visible_questions():
     """Questions a reader can see: not soft-deleted and still present in their source."""
-    return select(Question).where(Question.deleted_at.is_(None), Question.retired_at.is_(None))
+    return select(Question).where(col(Question.deleted_at).is_(None), col(Question.retired_at).is_(None))
 
 
 def list_collections(session: Session) -> list[tuple[Collection, int, int]]:
     # sum() of a Boolean column comes back typed Boolean (2 answered -> True -> 1): count as integers.
     counts = (
         select(
-            Question.collection_id,
-            func.count(Question.id),
-            func.coalesce(func.sum(cast(Question.answered, Integer)), 0),
+            col(Question.collection_id),
+            func.count(col(Question.id)),
+            func.coalesce(func.sum(cast(col(Question.answered), Integer)), 0),
         )
-        .where(Question.deleted_at.is_(None), Question.retired_at.is_(None))
-        .group_by(Question.collection_id)
+        .where(col(Question.deleted_at).is_(None), col(Question.retired_at).is_(None))
+        .group_by(col(Question.collection_id))
         .subquery()
     )
     rows = session.exec(
         select(Collection, counts.c[1], counts.c[2])
-        .join(counts, counts.c.collection_id == Collection.id, isouter=True)
-        .order_by(Collection.kind, Collection.title)
+        .join(counts, counts.c.collection_id == col(Collection.id), isouter=True)
+        .order_by(col(Collection.kind), col(Collection.title))
     ).all()
     return [(c, int(total or 0), int(answered or 0)) for c, total, answered in rows]
 
 
 def get_collection(session: Session, slug: str) -> Collection | None:
-    return session.exec(select(Collection).where(Collection.slug == slug)).first()
+    return session.exec(select(Collection).where(col(Collection.slug) == slug)).first()
 
 
 def collection_question_counts(session: Session, collection_id: int) -> tuple[int, int]:
     total, answered = session.exec(
-        select(func.count(Question.id), func.coalesce(func.sum(cast(Question.answered, Integer)), 0)).where(
-            Question.collection_id == collection_id, Question.deleted_at.is_(None), Question.retired_at.is_(None)
+        select(func.count(col(Question.id)), func.coalesce(func.sum(cast(col(Question.answered), Integer)), 0)).where(
+            col(Question.collection_id) == collection_id, col(Question.deleted_at).is_(None), col(Question.retired_at).is_(None)
         )
     ).one()
     return int(total), int(answered)
@@ -69,16 +69,16 @@ def collection_question_counts(session: Session, collection_id: int) -> tuple[in
 
 def list_sections(session: Session, collection_id: int) -> Sequence[Section]:
     return session.exec(
-        select(Section).where(Section.collection_id == collection_id).order_by(Section.position)
+        select(Section).where(col(Section.collection_id) == collection_id).order_by(col(Section.position))
     ).all()
 
 
 def section_question_ids(session: Session, collection_id: int) -> list[tuple[int, int | None]]:
     """(question id, section id) of a collection's visible questions in source order: its outline."""
     rows = session.exec(
-        select(Question.id, Question.section_id)
-        .where(Question.collection_id == collection_id, Question.deleted_at.is_(None), Question.retired_at.is_(None))
-        .order_by(Question.position, Question.id)
+        select(col(Question.id), col(Question.section_id))
+        .where(col(Question.collection_id) == collection_id, col(Question.deleted_at).is_(None), col(Question.retired_at).is_(None))
+        .order_by(col(Question.position), col(Question.id))
     ).all()
     return [(qid, section_id) for qid, section_id in rows]
 
@@ -93,15 +93,15 @@ def filter_questions(
 ):
     query = visible_questions()
     if collection_id is not None:
-        query = query.where(Question.collection_id == collection_id)
+        query = query.where(col(Question.collection_id) == collection_id)
     if answered is not None:
-        query = query.where(Question.answered == answered)
+        query = query.where(col(Question.answered) == answered)
     if author:
-        query = query.where(Question.author == author)
+        query = query.where(col(Question.author) == author)
     if parent_id is not None:
-        query = query.where(Question.parent_id == parent_id)
+        query = query.where(col(Question.parent_id) == parent_id)
     elif top_level_only:
-        query = query.where(Question.parent_id.is_(None))
+        query = query.where(col(Question.parent_id).is_(None))
     return query
 
 
@@ -122,7 +122,7 @@ def collection_slugs(session: Session, collection_ids: Sequence[int]) -> dict[in
     if not collection_ids:
         return {}
     rows = session.exec(
-        select(Collection.id, Collection.slug, Collection.source_path).where(Collection.id.in_(set(collection_ids)))
+        select(col(Collection.id), col(Collection.slug), col(Collection.source_path)).where(col(Collection.id).in_(set(collection_ids)))
     ).all()
     return {cid: (slug, path) for cid, slug, path in rows}
 
@@ -130,60 +130,60 @@ def collection_slugs(session: Session, collection_ids: Sequence[int]) -> dict[in
 def question_answers(session: Session, question_id: int) -> Sequence[Answer]:
     return session.exec(
         select(Answer)
-        .where(Answer.question_id == question_id)
-        .order_by(Answer.position, Answer.id)
+        .where(col(Answer.question_id) == question_id)
+        .order_by(col(Answer.position), col(Answer.id))
     ).all()
 
 
 def reactions_for(session: Session, question_id: int, answer_ids: Sequence[int]) -> Sequence[Reaction]:
-    condition = Reaction.question_id == question_id
+    condition = col(Reaction.question_id) == question_id
     if answer_ids:
-        condition = condition | Reaction.answer_id.in_(list(answer_ids))
-    return session.exec(select(Reaction).where(condition).order_by(Reaction.id)).all()
+        condition = condition | col(Reaction.answer_id).in_(list(answer_ids))
+    return session.exec(select(Reaction).where(condition).order_by(col(Reaction.id))).all()
 
 
 def question_references(session: Session, question_id: int) -> Sequence[Reference]:
     return session.exec(
-        select(Reference).where(Reference.question_id == question_id).order_by(Reference.position)
+        select(Reference).where(col(Reference.question_id) == question_id).order_by(col(Reference.position))
     ).all()
 
 
-LINK_COLUMNS = (Question.id, Question.label, Question.title, Question.answered)
+LINK_COLUMNS = (col(Question.id), col(Question.label), col(Question.title), col(Question.answered))
 
 
 def _visible_links():
     """Just what a link to a question shows: its rows' Markdown and HTML bodies stay on disk."""
-    return select(*LINK_COLUMNS).where(Question.deleted_at.is_(None), Question.retired_at.is_(None))
+    return select(*LINK_COLUMNS).where(col(Question.deleted_at).is_(None), col(Question.retired_at).is_(None))
 
 
 def question_link(session: Session, question_id: int):
     """Like get_question, a retired row still has its page (posted replies hang on it)."""
-    return session.exec(select(*LINK_COLUMNS).where(Question.id == question_id, Question.deleted_at.is_(None))).first()
+    return session.exec(select(*LINK_COLUMNS).where(col(Question.id) == question_id, col(Question.deleted_at).is_(None))).first()
 
 
 def child_questions(session: Session, question_id: int):
     return session.exec(
-        _visible_links().where(Question.parent_id == question_id).order_by(Question.position, Question.id)
+        _visible_links().where(col(Question.parent_id) == question_id).order_by(col(Question.position), col(Question.id))
     ).all()
 
 
 def neighbour_questions(session: Session, question: Question):
     """The questions just before and after this one in its collection's source order (or None)."""
-    here = tuple_(Question.position, Question.id)
-    base = _visible_links().where(Question.collection_id == question.collection_id)
+    here = tuple_(col(Question.position), col(Question.id))
+    base = _visible_links().where(col(Question.collection_id) == question.collection_id)
     previous = session.exec(
         base.where(here < tuple_(question.position, question.id))
-        .order_by(Question.position.desc(), Question.id.desc()).limit(1)
+        .order_by(col(Question.position).desc(), col(Question.id).desc()).limit(1)
     ).first()
     following = session.exec(
-        base.where(here > tuple_(question.position, question.id)).order_by(Question.position, Question.id).limit(1)
+        base.where(here > tuple_(question.position, question.id)).order_by(col(Question.position), col(Question.id)).limit(1)
     ).first()
     return previous, following
 
 
 def question_corrections(session: Session, question_id: int) -> Sequence[Correction]:
     return session.exec(
-        select(Correction).where(Correction.question_id == question_id)
+        select(Correction).where(col(Correction.question_id) == question_id)
         .order_by(col(Correction.position), col(Correction.id))
     ).all()
 
@@ -196,28 +196,28 @@ def replace_corrections(session: Session, rows: Sequence[Correction]) -> None:
 
 def demo_links_for(session: Session, question_id: int) -> Sequence[DemoLink]:
     return session.exec(
-        select(DemoLink).where(DemoLink.question_id == question_id, DemoLink.match != LINK_HIDDEN)
-        .order_by(DemoLink.match != LINK_EDITOR, DemoLink.position, DemoLink.id)
+        select(DemoLink).where(col(DemoLink.question_id) == question_id, col(DemoLink.match) != LINK_HIDDEN)
+        .order_by(col(DemoLink.match) != LINK_EDITOR, col(DemoLink.position), col(DemoLink.id))
     ).all()
 
 
 def list_authors(session: Session, name: str | None = None) -> list[tuple[str, int, int]]:
     """(name, questions, answers) of everyone who wrote a visible post, by name; one name if given."""
     questions = (
-        select(Question.author, func.count(Question.id))
-        .where(Question.author.is_not(None), Question.deleted_at.is_(None), Question.retired_at.is_(None))
-        .group_by(Question.author)
+        select(col(Question.author), func.count(col(Question.id)))
+        .where(col(Question.author).is_not(None), col(Question.deleted_at).is_(None), col(Question.retired_at).is_(None))
+        .group_by(col(Question.author))
     )
     answers = (
-        select(Answer.author, func.count(Answer.id))
-        .join(Question, Question.id == Answer.question_id)
-        .where(Answer.author.is_not(None), Answer.deleted_at.is_(None), Answer.retired_at.is_(None),
-               Question.deleted_at.is_(None), Question.retired_at.is_(None))
-        .group_by(Answer.author)
+        select(col(Answer.author), func.count(col(Answer.id)))
+        .join(Question, col(Question.id) == col(Answer.question_id))
+        .where(col(Answer.author).is_not(None), col(Answer.deleted_at).is_(None), col(Answer.retired_at).is_(None),
+               col(Question.deleted_at).is_(None), col(Question.retired_at).is_(None))
+        .group_by(col(Answer.author))
     )
     if name is not None:
-        questions = questions.where(Question.author == name)
-        answers = answers.where(Answer.author == name)
+        questions = questions.where(col(Question.author) == name)
+        answers = answers.where(col(Answer.author) == name)
     question_counts = dict(session.exec(questions).all())
     answer_counts = dict(session.exec(answers).all())
     names = sorted(set(question_counts) | set(answer_counts))
@@ -228,15 +228,15 @@ def author_answers(session: Session, name: str, *, limit: int, offset: int) -> t
     """An author's visible answers and replies with their questions, newest first, then in source order."""
     query = (
         select(Answer, Question)
-        .join(Question, Question.id == Answer.question_id)
+        .join(Question, col(Question.id) == col(Answer.question_id))
         .where(
-            Answer.author == name, Answer.deleted_at.is_(None), Answer.retired_at.is_(None),
-            Question.deleted_at.is_(None), Question.retired_at.is_(None),
+            col(Answer.author) == name, col(Answer.deleted_at).is_(None), col(Answer.retired_at).is_(None),
+            col(Question.deleted_at).is_(None), col(Question.retired_at).is_(None),
         )
     )
     total = session.exec(select(func.count()).select_from(query.subquery())).one()
     rows = session.exec(
-        query.order_by(Answer.created_at.desc(), Question.collection_id, Question.position, Answer.position, Answer.id)
+        query.order_by(col(Answer.created_at).desc(), col(Question.collection_id), col(Question.position), col(Answer.position), col(Answer.id))
         .limit(limit).offset(offset)
     ).all()
     return [(answer, question) for answer, question in rows], int(total)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.db.models import Collection, Question
 
@@ -13,9 +13,9 @@ from app.db.models import Collection, Question
 def sitemap_questions(session: Session) -> list[tuple[int, datetime]]:
     """Every question a reader can open, with its last activity (an answer counts)."""
     rows = session.exec(
-        select(Question.id, Question.last_activity_at)
-        .where(Question.deleted_at.is_(None), Question.retired_at.is_(None))
-        .order_by(Question.id)
+        select(col(Question.id), col(Question.last_activity_at))
+        .where(col(Question.deleted_at).is_(None), col(Question.retired_at).is_(None))
+        .order_by(col(Question.id))
     ).all()
     return [(question_id, changed) for question_id, changed in rows]
 
@@ -23,14 +23,14 @@ def sitemap_questions(session: Session) -> list[tuple[int, datetime]]:
 def sitemap_collections(session: Session) -> list[tuple[str, datetime | None]]:
     """Every collection with the newest activity among its visible questions (None when it has none)."""
     newest = (
-        select(Question.collection_id, func.max(Question.last_activity_at).label("changed"))
-        .where(Question.deleted_at.is_(None), Question.retired_at.is_(None))
-        .group_by(Question.collection_id)
+        select(col(Question.collection_id), func.max(col(Question.last_activity_at)).label("changed"))
+        .where(col(Question.deleted_at).is_(None), col(Question.retired_at).is_(None))
+        .group_by(col(Question.collection_id))
         .subquery()
     )
     rows = session.exec(
-        select(Collection.slug, newest.c.changed)
-        .join(newest, newest.c.collection_id == Collection.id, isouter=True)
-        .order_by(Collection.slug)
+        select(col(Collection.slug), newest.c.changed)
+        .join(newest, newest.c.collection_id == col(Collection.id), isouter=True)
+        .order_by(col(Collection.slug))
     ).all()
     return [(slug, changed) for slug, changed in rows]
