@@ -1,44 +1,105 @@
 """write_transaction: one SQLite write transaction, started with BEGIN IMMEDIATE.
 
 Used by every writer (posting, voting, accounts, the demo engine), so it lives below all of them.
+
+Waiting for the write lock: SQLite's busy handler sleeps between tries for up to 100 ms, so a
+writer waiting on another process that commits back to back (`kb ingest --force`, one transaction
+per file) may never find the lock free and fail after the busy timeout. Here the lock is tried every
+few milliseconds instead (ingest leaves it free for a moment now and then: app/ingest/loader.py),
+for at most WRITE_BUDGET_S; past that the write is refused with a 503 and Retry-After, never a 500.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import cast
 
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
+from app.db.engine import BUSY_TIMEOUT_MS
+from app.errors import AppError
+
 _WRITE_LOCK = threading.Lock()
+WRITE_BUDGET_S = 10.0
+RETRY_AFTER_S = 2
+_POLL_S = (0.001, 0.002, 0.004)
+
+
+def is_lock_error(exc: BaseException) -> bool:
+    """SQLite's "database is locked" / "database is busy", however SQLAlchemy wrapped it."""
+    error = getattr(exc, "orig", exc)
+    return isinstance(error, sqlite3.OperationalError) and ("locked" in str(error) or "busy" in str(error))
+
+
+def busy_error() -> AppError:
+    message = f"지금은 데이터를 정리하는 중이라 저장하지 못했습니다. {RETRY_AFTER_S}초 뒤에 다시 보내 주세요."
+    return AppError(503, message, code="busy", headers={"Retry-After": str(RETRY_AFTER_S)},
+                    details={"retry_after": RETRY_AFTER_S})
 
 
 @contextmanager
 def write_transaction(session: Session) -> Iterator[Connection]:
     """BEGIN IMMEDIATE ... COMMIT on the session's connection; rollback on any error.
 
-    Writers in this process queue on a lock (woken at once) rather than on SQLite's busy handler
-    (which polls with growing sleeps); other processes (ingest) still meet the busy timeout.
+    Writers in this process queue on a lock (woken at once) rather than on SQLite's busy handler;
+    the lock against other processes is polled (above). AppError(503) when it cannot be had.
     """
     with _WRITE_LOCK:
-        yield from _write_transaction(session)
+        yield from _write_transaction(session, WRITE_BUDGET_S)
 
 
-def _write_transaction(session: Session) -> Iterator[Connection]:
+def write_if_free(session: Session, write: Callable[[Connection], None]) -> bool:
+    """Run ``write`` in a write transaction only if the lock is free right now; False if it was not.
+    For bookkeeping a request must never wait for (an API token's last use)."""
+    if not _WRITE_LOCK.acquire(blocking=False):
+        return False
+    try:
+        with contextmanager(_write_transaction)(session, 0.0) as connection:
+            write(connection)
+        return True
+    except AppError:
+        return False
+    finally:
+        _WRITE_LOCK.release()
+
+
+def _write_transaction(session: Session, budget_s: float) -> Iterator[Connection]:
     connection = session.connection()
     if connection.dialect.name == "sqlite":
         raw = cast(sqlite3.Connection, connection.connection.dbapi_connection)
         if raw.in_transaction:
             session.commit()
             connection = session.connection()
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        _begin_immediate(connection, budget_s)
     try:
         yield connection
         session.commit()
     except BaseException:
         session.rollback()
         raise
+
+
+def _begin_immediate(connection: Connection, budget_s: float) -> None:
+    deadline = time.monotonic() + budget_s
+    tries = 0
+    connection.exec_driver_sql("PRAGMA busy_timeout=0")
+    try:
+        while True:
+            try:
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+                return
+            except OperationalError as exc:
+                if not is_lock_error(exc):
+                    raise
+                if time.monotonic() >= deadline:
+                    raise busy_error() from None
+                time.sleep(_POLL_S[min(tries, len(_POLL_S) - 1)])
+                tries += 1
+    finally:
+        connection.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")

@@ -11,8 +11,10 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.db.transactions import busy_error, is_lock_error
 from app.errors import KOREAN_MESSAGES, STATUS_CODES, AppError, envelope
 
 
@@ -139,6 +141,15 @@ def install_error_handlers(app: FastAPI) -> None:
         # The page lists each field under its Korean name, so its message leaves the English names out.
         return error_response(request, 422, "validation_error", message, details,
                               page_message="아래 값을 확인해 주세요." if fields else None)
+
+    @app.exception_handler(OperationalError)
+    async def _database_error(request: Request, exc: OperationalError):
+        """A write outside write_transaction (a login, a sign-up) that met SQLite's busy timeout while
+        another process held the write lock: the client may retry, so 503 with Retry-After, not 500."""
+        if is_lock_error(exc):
+            busy = busy_error()
+            return error_response(request, busy.status_code, busy.code, busy.message, busy.details, busy.headers)
+        return await _unexpected(request, exc)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception):

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import time
 import unicodedata
 from collections import Counter
 from contextlib import contextmanager
@@ -36,6 +37,11 @@ from app.search.version import analyzer_fingerprint
 MAX_FILE_BYTES = 5 * 1024 * 1024
 CONTENT_SUFFIXES = {".md", ".markdown", ".txt"}
 PARALLEL_THRESHOLD = 64  # below this, worker start-up costs more than it saves
+# Back-to-back file transactions hold SQLite's write lock almost without a break; the web's writers
+# poll for it every few milliseconds (app/db/transactions.py). After HOLD_S of writing, ingest
+# leaves the lock free for GAP_S so a waiting post gets in: about 4% of an ingest's time.
+HOLD_S = 0.25
+GAP_S = 0.01
 BULK_CHECKPOINT_PAGES = 10_000  # a WAL of up to ~40 MB while files are written (see _bulk_writes)
 
 
@@ -500,6 +506,16 @@ def _search_hooks():
     return search_doc_builder, write_search_docs, delete_search_docs
 
 
+class _WriterGap:
+    def __init__(self) -> None:
+        self._since = time.monotonic()
+
+    def after_commit(self) -> None:
+        if time.monotonic() - self._since >= HOLD_S:
+            time.sleep(GAP_S)
+            self._since = time.monotonic()
+
+
 def _prepare_job(args):
     path, source_path, kind, content_dir, known_hash, with_search = args
     build = _search_hooks()[0]() if with_search else None
@@ -516,6 +532,7 @@ def ingest_directory(engine: Engine, content_dir: Path, *, force: bool = False, 
     summary = IngestSummary()
     workers = workers if workers is not None else (os.cpu_count() or 1)
     # One connection writes every file, each in its own transaction.
+    gap = _WriterGap()
     with engine.connect() as conn, _bulk_writes(conn):
         known = {} if force else q.collection_hashes(conn)
         conn.commit()
@@ -535,11 +552,13 @@ def ingest_directory(engine: Engine, content_dir: Path, *, force: bool = False, 
                 prepared_iter = pool.map(_prepare_job, changed_jobs, chunksize=16)
                 for prepared in prepared_iter:
                     summary.files.append(_apply_prepared(conn, prepared, write_search_docs, delete_search_docs))
+                    gap.after_commit()
         else:
             for path, rel, kind, cdir, known_hash, _ in changed_jobs:
                 build = search_doc_builder() if search_doc_builder is not None else None
                 prepared = prepare_file(path, rel, kind, cdir, known_hash, build)
                 summary.files.append(_apply_prepared(conn, prepared, write_search_docs, delete_search_docs))
+                gap.after_commit()
 
     summary.files.extend(_remove_missing(engine, {rel for _, rel, _ in files}, delete_search_docs))
     summary.collection_title_problems = _sync_collection_titles(engine, content_dir)

@@ -21,6 +21,7 @@ from sqlmodel import Session
 from app.clock import now_utc
 from app.db.models import ApiToken, LoginSession, User
 from app.db.queries import writes as queries
+from app.db.transactions import write_if_free
 from app.errors import AppError
 from app.ingest.shapes import nodes
 
@@ -187,7 +188,11 @@ def user_for_api_token(session: Session, token: str) -> User | None:
         return None
     now = now_utc()
     if row.last_used_at is None or (now - row.last_used_at) > timedelta(minutes=5):
-        row.last_used_at = now  # throttled: a token in heavy use does not write on every request
-        session.add(row)
-        session.commit()
+        # Throttled (a token in heavy use does not write on every request) and only when the write lock
+        # is free at once: looking a token up is a read, and must not wait behind `kb ingest` or fail.
+        def note_use(_connection) -> None:
+            row.last_used_at = now
+            session.add(row)
+
+        write_if_free(session, note_use)
     return session.get(User, row.user_id)
