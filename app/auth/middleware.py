@@ -20,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.auth.anonymous import anonymous_cookie, anonymous_id
 from app.auth.deps import UNSAFE_METHODS, LoginRequired, login_url
 from app.auth.limits import RateLimiter
 from app.db.models import Answer, Question
@@ -90,16 +91,14 @@ def install_auth(app: FastAPI) -> None:
                       if token else (None, None))
         new_anon = None
         if user is None:
-            anon = request.cookies.get(accounts.ANON_COOKIE)
-            if not anon or len(anon) > 100:
-                anon = new_anon = secrets.token_urlsafe(24)
+            anon, new = anonymous_id(request.cookies.get(accounts.ANON_COOKIE))
+            new_anon = anon if new else None
             csrf = accounts.anonymous_csrf(request.app.state.settings.secret_key, anon)
         request.state.user = user
         request.state.csrf_token = csrf
         response = await call_next(request)
         if new_anon and not request.url.path.startswith(("/api/", "/static/", "/media/")):
-            response.set_cookie(accounts.ANON_COOKIE, new_anon, max_age=accounts.ANON_COOKIE_MAX_AGE,
-                                **cookie_kwargs(request))
+            response.headers.append("set-cookie", anonymous_cookie(new_anon, https=request.url.scheme == "https"))
         return response
 
     app.add_middleware(RequestSizeLimit, max_bytes=MAX_REQUEST_BYTES)

@@ -44,19 +44,14 @@ from fastapi import FastAPI
 from sqlalchemy.engine import Engine
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import cookie_parser
+from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.auth.anonymous import anonymous_cookie, anonymous_id
 from app.db.versions import ContentVersions, Key
-from app.services.accounts import ANON_COOKIE, ANON_COOKIE_MAX_AGE, SESSION_COOKIE, anonymous_csrf
+from app.http.cacheable import cacheable_paths
+from app.services.accounts import ANON_COOKIE, SESSION_COOKIE, anonymous_csrf
 
-# The reading routes whose response depends only on the database, the path and the query (and on who
-# is asking, handled below). Anything else is passed through untouched.
-CACHEABLE = re.compile(
-    r"^/(?:"
-    r"|collections/[^/]+|questions|questions/\d+|unanswered|authors|authors/[^/]+|search"
-    r"|api/v1/(?:collections|collections/[^/]+|questions|questions/\d+|authors|authors/[^/]+|search)"
-    r")$"
-)
 QUESTION_PATH = re.compile(r"^/(?:api/v1/)?questions/(\d+)$")
 COLLECTION_PATH = re.compile(r"^/(?:api/v1/)?collections/([^/]+)$")
 MAX_ENTRIES = 2048
@@ -151,16 +146,23 @@ class ConditionalGet:
     """Pure ASGI middleware, the outermost of the app's own: a cache hit or a 304 costs no route, no
     session lookup and no per-request task (BaseHTTPMiddleware's), only the data version read."""
 
-    def __init__(self, app: ASGIApp, versions: ContentVersions, cache: ResponseCache, secret_key: str) -> None:
+    def __init__(self, app: ASGIApp, versions: ContentVersions, cache: ResponseCache, secret_key: str,
+                 routes: list[BaseRoute]) -> None:
         self.app, self.versions, self.cache, self.secret_key = app, versions, cache, secret_key
         self.nonce = secrets.token_hex(4)
+        # The routes marked @cacheable (app/http/cacheable.py); anything else passes through untouched.
+        # Read at the first request: the routers are included after this middleware is added.
+        self._routes = routes
+        self._cacheable: re.Pattern[str] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         path = scope["path"]
-        if scope["method"] != "GET" or not self.versions.enabled or not CACHEABLE.match(path):
+        if self._cacheable is None:
+            self._cacheable = cacheable_paths(self._routes)
+        if scope["method"] != "GET" or not self.versions.enabled or not self._cacheable.match(path):
             await self.app(scope, receive, _default_no_store(send))
             return
 
@@ -208,13 +210,8 @@ class ConditionalGet:
     def _anonymous_csrf(self, scope: Scope, headers: Headers) -> tuple[bytes, list[tuple[bytes, bytes]]]:
         """This reader's CSRF token, as the auth middleware derives it, and the Set-Cookie header that
         gives a first-time visitor their anonymous cookie (none when they have one)."""
-        anon = cookie_parser(headers.get("cookie", "")).get(ANON_COOKIE)
-        cookie: list[tuple[bytes, bytes]] = []
-        if not anon or len(anon) > 100:
-            anon = secrets.token_urlsafe(24)
-            secure = "; Secure" if scope.get("scheme") == "https" else ""
-            cookie = [(b"set-cookie", f"{ANON_COOKIE}={anon}; HttpOnly; Max-Age={ANON_COOKIE_MAX_AGE}; Path=/;"
-                                      f" SameSite=lax{secure}".encode())]
+        anon, new = anonymous_id(cookie_parser(headers.get("cookie", "")).get(ANON_COOKIE))
+        cookie = [(b"set-cookie", anonymous_cookie(anon, https=scope.get("scheme") == "https").encode())] if new else []
         return anonymous_csrf(self.secret_key, anon).encode(), cookie
 
     async def _render(self, scope: Scope, receive: Receive) -> Entry:
@@ -286,4 +283,4 @@ def install_conditional_get(app: FastAPI) -> None:
     app.state.content_versions = ContentVersions(app.state.engine)
     app.state.response_cache = ResponseCache()
     app.add_middleware(ConditionalGet, versions=app.state.content_versions, cache=app.state.response_cache,
-                       secret_key=app.state.settings.secret_key)
+                       secret_key=app.state.settings.secret_key, routes=app.router.routes)

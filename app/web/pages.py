@@ -10,6 +10,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse
 
 from app import urls
+from app.http.cacheable import cacheable
 from app.http.deps import LinksDep, SessionDep
 from app.http.params import IdPath, PageQuery, PerPageQuery, SortQuery, StatusQuery
 from app.schemas.content import CollectionDetail, QuestionSummary, SectionPublic
@@ -88,6 +89,7 @@ def outline(detail: CollectionDetail, *, include_empty: bool) -> list[SectionGro
 
 
 @router.get("/", response_class=HTMLResponse)
+@cacheable
 def home(request: Request, session: SessionDep):
     collections = reading.list_collections(session)
     answered = reading.list_questions(session, status="answered", sort="activity", per_page=HOME_LIST_SIZE)
@@ -103,6 +105,7 @@ def home(request: Request, session: SessionDep):
 
 
 @router.get("/collections/{slug}", response_class=HTMLResponse)
+@cacheable
 def collection_page(
     request: Request,
     session: SessionDep,
@@ -126,6 +129,7 @@ def collection_page(
 
 
 @router.get("/questions/{question_id}", response_class=HTMLResponse)
+@cacheable
 def question_page(request: Request, session: SessionDep, links: LinksDep, question_id: IdPath):
     question = reading.question_detail(session, question_id, links)
     return render(request, "reading/question.html", {
@@ -169,6 +173,7 @@ STATUS_HEADINGS = {None: "모든 질문", "all": "모든 질문", "answered": "�
 
 
 @router.get("/questions", response_class=HTMLResponse)
+@cacheable
 def questions_page(
     request: Request,
     session: SessionDep,
@@ -186,6 +191,7 @@ def questions_page(
 
 
 @router.get("/unanswered", response_class=HTMLResponse)
+@cacheable
 def unanswered_page(
     request: Request,
     session: SessionDep,
@@ -198,6 +204,7 @@ def unanswered_page(
 
 
 @router.get("/authors", response_class=HTMLResponse)
+@cacheable
 def authors_page(request: Request, session: SessionDep, page: PageQuery = 1, per_page: PerPageQuery = 50):
     result = reading.list_authors(session, page=page, per_page=per_page)
     return render(request, "reading/authors.html", {
@@ -208,6 +215,7 @@ def authors_page(request: Request, session: SessionDep, page: PageQuery = 1, per
 
 
 @router.get("/authors/{name}", response_class=HTMLResponse)
+@cacheable
 def author_page(
     request: Request,
     session: SessionDep,

@@ -19,6 +19,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
+from app.http.cacheable import cacheable
 from app.http.deps import SessionDep
 from app.db.queries import search as queries
 from app.search import service
@@ -30,6 +31,7 @@ PER_PAGE = 20
 
 
 @router.get("/search", response_class=HTMLResponse)
+@cacheable
 def search_page(
     request: Request,
     session: SessionDep,

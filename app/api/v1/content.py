@@ -9,6 +9,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
+from app.http.cacheable import cacheable
 from app.http.deps import LinksDep, SessionDep
 from app.http.params import MAX_ID, PageQuery, PerPageQuery, SortQuery, StatusQuery
 from app.schemas.content import (
@@ -32,6 +33,7 @@ BAD_INPUT = {422: {"description": f"입력값 오류 (어느 필드가 어떤 �
 
 
 @router.get("/collections", response_model=list[CollectionPublic], summary="모음 목록")
+@cacheable
 def list_collections(session: SessionDep):
     """모든 모음(노드·주차·면접·일반)과 질문 수, 답변된 질문 수, 미답변 질문 수."""
     return reading.list_collections(session)
@@ -39,6 +41,7 @@ def list_collections(session: SessionDep):
 
 @router.get("/collections/{slug}", response_model=CollectionDetail, summary="모음 상세",
             responses={**NOT_FOUND, **BAD_INPUT})
+@cacheable
 def get_collection(
     session: SessionDep,
     slug: Annotated[str, Path(max_length=200, description="모음 slug (예: `deep-learning-interview`)")],
@@ -52,6 +55,7 @@ def get_collection(
 
 
 @router.get("/questions", response_model=QuestionPage, summary="질문 목록", responses={**NOT_FOUND, **BAD_INPUT})
+@cacheable
 def list_questions(
     session: SessionDep,
     collection: Annotated[str | None, Query(max_length=200, description="모음 slug (지정하면 원본 순서)")] = None,
@@ -71,6 +75,7 @@ def list_questions(
 
 @router.get("/questions/{question_id}", response_model=QuestionDetail, summary="질문 상세",
             responses={**NOT_FOUND, **BAD_INPUT})
+@cacheable
 def get_question(session: SessionDep, links: LinksDep, question_id: Annotated[int, Path(ge=1, le=MAX_ID, description="질문 id")]):
     """질문과 답변 트리(중첩 답글), 반응(👍, +1 같은 질문), 참고 문헌, 원본 파일과 줄, 상위·하위 질문,
     모음 안의 이전·다음 질문, 관련 질문, 연결된 실험(`demos`)."""
@@ -78,12 +83,14 @@ def get_question(session: SessionDep, links: LinksDep, question_id: Annotated[in
 
 
 @router.get("/authors", response_model=AuthorPage, summary="작성자 목록", responses=BAD_INPUT)
+@cacheable
 def list_authors(session: SessionDep, page: PageQuery = 1, per_page: PerPageQuery = 50):
     """질문이나 답변을 쓴 사람 모두(이름 순)와 각자의 질문 수, 답변 수."""
     return reading.list_authors(session, page=page, per_page=per_page)
 
 
 @router.get("/authors/{name}", response_model=AuthorDetail, summary="작성자 상세", responses={**NOT_FOUND, **BAD_INPUT})
+@cacheable
 def get_author(
     session: SessionDep,
     name: Annotated[str, Path(max_length=100, description="작성자 이름 (URL 인코딩)")],

@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
+from app.http.cacheable import cacheable
 from app.http.deps import SessionDep
 from app.search import service
 from app.search.schemas import SearchResults
@@ -19,6 +20,7 @@ router = APIRouter(tags=["검색"])
     summary="질문 검색",
     responses={404: {"description": "없는 모음 (`{\"error\": {...}}`)"}, 422: {"description": "입력값 오류"}},
 )
+@cacheable
 def search(
     session: SessionDep,
     q: Annotated[str, Query(max_length=2000, description="검색어 (조사·어미, 한영 용어, 띄어쓰기 오류를 견딥니다)")] = "",
