@@ -15,9 +15,8 @@ score to 0..1 for people: 0.5 at the threshold.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 from app.demos.base import DemoSpec
 
@@ -32,6 +31,11 @@ COLUMN_WEIGHTS = {
 MIN_SCORE = 3.0  # raw score below which no experiment is linked (tuned on tests/demos/linking_labels.toml)
 RELATIVE_TO_BEST = 0.6  # a second or third experiment must score at least this share of the best one
 MAX_LINKS = 3
+# An experiment names what it is about first: its first concepts count fully, the rest (the
+# vocabulary around it: "gradient", "loss_function") this much.
+HEADLINE_CONCEPTS = 3
+SUPPORTING_WEIGHT = 0.5
+BREADTH_PENALTY = 0.25  # per narrower concept in the dictionary
 
 
 @dataclass(frozen=True)
@@ -49,6 +53,8 @@ class QuestionConcepts:
         known = set(known)
         weights: dict[str, float] = {}
         for column, weight in COLUMN_WEIGHTS.items():
+            if column == "body" and self.body == self.title:
+                continue  # an interview or lecture question is its title: the same words count once
             for token in set(getattr(self, column).split()):
                 if token in known:
                     weights[token] = weights.get(token, 0.0) + weight
@@ -76,15 +82,23 @@ class Catalogue:
     """The experiments' concepts with each concept's specificity (an inverse document frequency
     over the experiments that name it)."""
 
-    def __init__(self, specs: Sequence[DemoSpec]) -> None:
+    def __init__(self, specs: Sequence[DemoSpec], narrower: Mapping[str, int] | None = None) -> None:
+        """`narrower`: how many concepts of the dictionary name each concept as their broader one
+        (regularization → l1, l2, dropout …): a concept that covers many says less about a question."""
         self.specs = {spec.slug: spec for spec in specs}
+        narrower = narrower or {}
         holders: dict[str, list[str]] = {}
+        self.role: dict[tuple[str, str], float] = {}
         for spec in specs:
-            for concept in spec.concepts:
+            for position, concept in enumerate(spec.concepts):
                 holders.setdefault(concept, []).append(spec.slug)
+                self.role[(spec.slug, concept)] = 1.0 if position < HEADLINE_CONCEPTS else SUPPORTING_WEIGHT
         total = len(specs)
         self.holders = {concept: tuple(slugs) for concept, slugs in holders.items()}
-        self.specificity = {concept: math.log((total + 1) / (len(slugs) + 0.5)) for concept, slugs in holders.items()}
+        self.specificity = {
+            concept: math.log((total + 1) / (len(slugs) + 0.5)) / (1 + BREADTH_PENALTY * narrower.get(concept, 0))
+            for concept, slugs in holders.items()
+        }
 
     def rank(self, question: QuestionConcepts, *, exclude: Iterable[str] = ()) -> list[AutoLink]:
         """The experiments to link automatically, best first (at most MAX_LINKS; maybe none)."""
@@ -97,20 +111,23 @@ class Catalogue:
             contribution = weight * self.specificity[concept]
             for slug in self.holders[concept]:
                 if slug not in excluded:
-                    shared.setdefault(slug, {})[concept] = contribution
+                    shared.setdefault(slug, {})[concept] = contribution * self.role[(slug, concept)]
         scored = sorted(((sum(parts.values()), slug) for slug, parts in shared.items()), key=lambda item: (-item[0], item[1]))
         if not scored or scored[0][0] < MIN_SCORE:
             return []
         best = scored[0][0]
-        links = []
-        for score, slug in scored[:MAX_LINKS]:
-            if score < MIN_SCORE or score < RELATIVE_TO_BEST * best:
+        links: list[AutoLink] = []
+        covered: set[str] = set()
+        for score, slug in scored:
+            if len(links) == MAX_LINKS or score < MIN_SCORE or score < RELATIVE_TO_BEST * best:
                 break
             parts = shared[slug]
+            if set(parts) <= covered:
+                continue  # says nothing about the question that a better experiment did not
+            covered |= set(parts)
             concepts = tuple(sorted(parts, key=lambda concept: (-parts[concept], concept)))
             links.append(AutoLink(slug, round(score, 3), concepts, preset_for(self.specs[slug], concepts)))
         return links
-
 
     def shared(self, question: QuestionConcepts, slug: str) -> tuple[str, ...]:
         """The concepts of one experiment the question names, the strongest first."""
@@ -130,11 +147,3 @@ def preset_for(spec: DemoSpec, concepts: Sequence[str]) -> dict:
             defaults = spec.params().model_dump(mode="json")
             return {name: value for name, value in preset.model_dump(mode="json").items() if defaults.get(name) != value}
     return {}
-
-
-@lru_cache(maxsize=1)
-def default_catalogue() -> Catalogue:
-    from app.demos.registry import all_demos
-
-    return Catalogue(all_demos())
-

@@ -11,15 +11,28 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from functools import lru_cache
 
 from sqlalchemy.engine import Connection
 
 from app.db.queries import demos as demo_queries
 from app.db.queries import search as search_queries
 from app.db.queries import versions
-from app.demos.linking import Catalogue, QuestionConcepts, default_catalogue
+from app.demos.linking import Catalogue, QuestionConcepts
+from app.demos.registry import all_demos
+from app.search.terms import default_dictionary
 
 BATCH = 500
+
+
+@lru_cache(maxsize=1)
+def default_catalogue() -> Catalogue:
+    """The registered experiments, with the term dictionary's hierarchy (both fixed per process)."""
+    narrower: dict[str, int] = {}
+    for term in default_dictionary().terms.values():
+        for broader in term.broader:
+            narrower[broader] = narrower.get(broader, 0) + 1
+    return Catalogue(all_demos(), narrower)
 
 
 def relink_questions(conn: Connection, question_ids: Sequence[int], catalogue: Catalogue | None = None) -> int:

@@ -1,0 +1,100 @@
+"""The labelled set of automatic linking (tests/demos/linking_labels.toml), and how it is scored:
+shared by tests/demos/test_linking_labels.py and bench/linking.py.
+
+A link is right when the experiment names one of the question's labelled concepts. Precision is
+right links over all automatic links (a link on a question no experiment fits is wrong); recall is
+the share of questions some experiment of the catalogue fits that got at least one right link.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from app.config import PROJECT_ROOT
+
+LABELS = Path(__file__).with_name("linking_labels.toml")
+SAMPLES = PROJECT_ROOT / "tests" / "samples"
+# content path (what the labels name) → the sample file that holds those questions
+FILES = {
+    "interview/interview_linking_questions.md": "interview_linking_questions.md",
+    "weeks/weeks_linking_lectures.md": "weeks_linking_lectures.md",
+    "nodes/nodes_linking_threads.md": "nodes_linking_threads.md",
+}
+
+
+def load_labels() -> dict[tuple[str, str], set[str]]:
+    tables = tomllib.loads(LABELS.read_text(encoding="utf-8"))
+    return {(file, label): set(concepts) for file, labels in tables.items() for label, concepts in labels.items()}
+
+
+def build_content(root: Path) -> Path:
+    """A content folder holding the labelled sample files in their shapes' folders (no demos.toml)."""
+    for path, sample in FILES.items():
+        target = root / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(SAMPLES / sample, target)
+    return root
+
+
+@dataclass
+class Score:
+    questions: int = 0
+    fittable: int = 0  # questions some experiment of the catalogue fits
+    links: int = 0
+    right_links: int = 0
+    found: int = 0  # fittable questions with at least one right link
+    wrong: list[str] = field(default_factory=list)
+    missed: list[str] = field(default_factory=list)
+    unlabelled: list[str] = field(default_factory=list)
+
+    @property
+    def precision(self) -> float:
+        return self.right_links / self.links if self.links else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.found / self.fittable if self.fittable else 1.0
+
+
+def stored_auto_links(conn) -> dict[tuple[str, str], list[tuple[str, list[str]]]]:
+    """(file, label) → [(demo slug, shared concepts)] of the automatic links in the database."""
+    rows = conn.exec_driver_sql(
+        "SELECT c.source_path, q.label, d.demo_slug, d.concepts_json FROM question q"
+        " JOIN collection c ON c.id = q.collection_id"
+        " LEFT JOIN demolink d ON d.question_id = q.id AND d.match = 'auto'"
+        " WHERE q.deleted_at IS NULL AND q.retired_at IS NULL ORDER BY q.id, d.position").all()
+    found: dict[tuple[str, str], list[tuple[str, list[str]]]] = {}
+    for path, label, slug, concepts in rows:
+        links = found.setdefault((path, label), [])
+        if slug is not None:
+            links.append((slug, json.loads(concepts)))
+    return found
+
+
+def score(conn, specs) -> Score:
+    concepts_of = {spec.slug: set(spec.concepts) for spec in specs}
+    covered = set().union(*concepts_of.values())
+    labels = load_labels()
+    result = Score()
+    for key, links in stored_auto_links(conn).items():
+        if key not in labels:
+            result.unlabelled.append(" ".join(key))
+            continue
+        wanted = labels[key]
+        result.questions += 1
+        fittable = bool(wanted & covered)
+        result.fittable += fittable
+        right = [slug for slug, _ in links if concepts_of.get(slug, set()) & wanted]
+        result.links += len(links)
+        result.right_links += len(right)
+        result.wrong += [f"{key[0]} {key[1]} → {slug} {shared}" for slug, shared in links if slug not in right]
+        if fittable:
+            if right:
+                result.found += 1
+            else:
+                result.missed.append(f"{key[0]} {key[1]} {sorted(wanted)}")
+    return result
