@@ -59,6 +59,11 @@ def demo_boundary_runs(slug: str) -> str:
     return api(f"{demo(slug)}/boundary-runs")
 
 
+def demo_script(slug: str) -> str:
+    """The experiment as a standalone Python script (a download; query: its parameters and seed)."""
+    return f"{demo(slug)}/script"
+
+
 def run(run_id: str) -> str:
     return f"/runs/{run_id}"
 

@@ -105,6 +105,29 @@ def _cmd_run(args, settings) -> int:
     return 0
 
 
+def _cmd_export(args, settings) -> int:
+    from app.demos.service import standalone_script
+    from app.errors import AppError
+
+    try:
+        params = json.loads(args.params)
+    except json.JSONDecodeError as exc:
+        print(f"--params는 JSON 객체여야 합니다: {exc}", file=sys.stderr)
+        return 2
+    try:
+        name, text = standalone_script(args.slug, params, args.seed)
+    except AppError as exc:
+        print(f"! {exc.message}", file=sys.stderr)  # a bad parameter's message names each one
+        return 2
+    if args.output is None:
+        sys.stdout.write(text)
+        return 0
+    with open(args.output, "w", encoding="utf-8") as out:
+        out.write(text)
+    print(f"{args.output}: python {args.output} 로 실행하면 측정값을 JSON으로 출력합니다 ({name})", file=sys.stderr)
+    return 0
+
+
 def add_commands(commands):
     """The `kb demo` subcommands; returns their group, where `kb demo relink` (ingest's) joins them."""
     from app.demos.execute import DEFAULT_SEED, DEVICES
@@ -123,4 +146,12 @@ def add_commands(commands):
     run.add_argument("--threads", type=int, default=None, help="torch 스레드 수 (기본: KB_DEMO_THREADS)")
     run.add_argument("--json", action="store_true", help="결과 전체를 JSON으로 출력")
     run.set_defaults(handler=_cmd_run)
+
+    export = demo.add_parser("export", help="실험을 python + torch만으로 돌아가는 스크립트 하나로 씁니다")
+    export.add_argument("slug", help="실험 slug (kb demo list)")
+    export.add_argument("--params", default="{}", metavar="JSON",
+                        help='매개변수 JSON (예: \'{"epochs": 60}\'; 빠진 것은 기본값)')
+    export.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"난수 시드 (기본 {DEFAULT_SEED})")
+    export.add_argument("-o", "--output", default=None, help="쓸 파일 (기본: 표준 출력)")
+    export.set_defaults(handler=_cmd_export)
     return demo

@@ -18,7 +18,7 @@ from app.demos.base import DemoParams, DemoResult, DemoSpec
 from app.demos.boundary import default_boundary, sweep_params
 from app.demos.engine import TERMINAL_STATUSES, DemoEngine, Submitted, canonical_params, params_json
 from app.demos.evidence import verdict_sentence
-from app.demos.execute import DEFAULT_SEED, DEVICES, DeviceUnavailable
+from app.demos.execute import DEFAULT_SEED, DEVICES, MAX_SEED, DeviceUnavailable
 from app.demos.linking import confidence
 from app.demos.params import ParamsInvalid, query_string, validate_params
 from app.demos.runner import QueueFull, RunnerUnavailable
@@ -187,6 +187,25 @@ def _correction_demo(session: Session, slug: str | None, params: dict, claim_met
                     ci95=outcome.ci95, seeds=result.seeds, run_url=run_url(run.id))
     return CorrectionDemo(slug=spec.slug, title=spec.title, url=prefilled_demo_url(spec.slug, params),
                           claim=claim.statement if claim else None, measured=measured)
+
+
+def standalone_script(slug: str, params: dict, seed: int) -> tuple[str, str]:
+    """`kb demo export` and the page's download: (file name, script) for the experiment at ``params``
+    (validated here; a 422 names each bad one) from ``seed``."""
+    from app.demos.standalone.bundle import standalone_script as script_text
+
+    spec = get_spec_or_404(slug)
+    if not 0 <= seed <= MAX_SEED:
+        raise AppError(422, f"시드는 0 이상 {MAX_SEED} 이하의 정수여야 합니다")
+    try:
+        validated = validate_params(spec.params, params)
+    except ParamsInvalid as exc:
+        raise params_error(exc, prefix="") from None
+    return f"{slug}-seed{seed}.py", script_text(spec, validated, seed)
+
+
+def script_url(slug: str, params: dict, seed: int) -> str:
+    return urls.demo_script(slug) + "?" + query_string(params, seed=seed)
 
 
 # --- runs ---------------------------------------------------------------------------------------

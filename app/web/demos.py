@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import ImmutableMultiDict
 
 from app.auth.deps import Csrf
@@ -17,6 +17,7 @@ from app.demos.execute import DEFAULT_SEED, DEVICES, MAX_SEED
 from app.demos.params import (ParamsInvalid, coerce_strings, display_value, labelled_values, param_fields,
                               validate_params)
 from app.demos.schemas import BoundaryRequest, RunRequest
+from app.demos.standalone.source import experiment_source
 from app.errors import AppError
 from app.http.deps import DemoEngineDep, SessionDep
 from app.web.templating import canonical, render
@@ -51,11 +52,18 @@ def _form_context(spec, values: dict[str, Any], errors: list[dict], seed: Any, d
             "device": device, "devices": DEVICES, "max_seed": MAX_SEED, "form_marker": FORM_MARKER}
 
 
+def _code_panel(slug: str, params: dict, seed: Any) -> dict:
+    """The "코드 보기" panel: the module's source and its standalone script at these parameters."""
+    seed = int(seed) if str(seed).isdigit() and int(seed) <= MAX_SEED else DEFAULT_SEED
+    return {"source": experiment_source(slug), "script_url": service.script_url(slug, params, seed)}
+
+
 def _demo_page(request: Request, session, engine, slug: str, values: dict, errors: list[dict], seed: Any,
                device: str, status_code: int = 200) -> HTMLResponse:
     detail = service.demo_detail(session, slug)
     spec = service.get_spec_or_404(slug)
     context = {
+        **_code_panel(slug, {} if errors else values, seed),
         "demo": detail,
         "json_url": detail.api_url,
         "canonical_url": canonical(request, detail.url),
@@ -123,11 +131,25 @@ async def submit_boundary_form(slug: str, request: Request, engine: DemoEngineDe
     return RedirectResponse(service.run_url(submitted.run.id), status_code=303)
 
 
+@router.get("/demos/{slug}/script")
+def demo_script(slug: str, request: Request):
+    """The experiment as one Python file that runs with python + torch (`kb demo export` writes the same)."""
+    spec = service.get_spec_or_404(slug)
+    query = request.query_params
+    seed_text = query.get("seed", str(DEFAULT_SEED)).strip()
+    if not seed_text.isdigit():
+        raise AppError(422, f"시드는 0 이상 {MAX_SEED} 이하의 정수여야 합니다")
+    name, text = service.standalone_script(slug, _param_values(spec, query, full_form=False), int(seed_text))
+    return Response(text, media_type="text/x-python; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
 @router.get("/runs/{run_id}", response_class=HTMLResponse)
 def run_page(run_id: str, request: Request, engine: DemoEngineDep):
     run = service.run_detail(engine, run_id)
     spec = service.get_spec_or_404(run.demo_slug)
     return render(request, "demos/run.html", {
+        **_code_panel(run.demo_slug, run.params, run.seed),
         "run": run, "demo": spec, "params_shown": labelled_values(spec.params, run.params), "status_names": STATUS_NAMES,
         "json_url": run.api_url, "canonical_url": canonical(request, run.url),
         "live": run.status in ("queued", "running"),

@@ -1,0 +1,132 @@
+"""Code beside the result: the "코드 보기" panel shows the installed experiment module's own source,
+and `kb demo export` writes one script that runs with python + torch (no app, pydantic, scipy or
+scikit-learn) and prints the engine's numbers for the same parameters and seed."""
+
+from __future__ import annotations
+
+import ast
+import html
+import inspect
+import json
+import math
+import re
+import subprocess
+import sys
+
+import pytest
+
+from app.cli import main as kb
+from app.demos.execute import execute
+from app.demos.registry import get_demo
+from app.demos.standalone.bundle import module_of, standalone_script
+from app.demos.standalone.tdist import t_quantile
+
+HTML = {"accept": "text/html"}
+CHEAP = "momentum-coefficient"  # its smallest run takes a fraction of a second
+# Run the script with the app and the libraries the app leans on made unimportable: the script must
+# not need them, even where (as here) they are installed.
+BLOCKED = ("app", "pydantic", "scipy", "sklearn")
+RUNNER = ("import runpy, sys\n"
+          f"for name in {BLOCKED!r}:\n    sys.modules[name] = None\n"
+          "path = sys.argv[1]\nsys.argv = [path, '--quiet']\nrunpy.run_path(path, run_name='__main__')\n")
+
+
+def visible(fragment: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", fragment))
+
+
+def _top(node) -> str | None:
+    if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+        return node.module.split(".")[0]
+    if isinstance(node, ast.Import):
+        return node.names[0].name.split(".")[0]
+    return None
+
+
+def test_the_t_quantile_in_plain_python_matches_scipy():
+    from scipy.stats import t
+
+    for df in range(1, 80):
+        assert math.isclose(t_quantile(df), float(t.ppf(0.975, df)), rel_tol=1e-12)
+
+
+def test_a_bundle_imports_nothing_from_the_app_or_its_libraries():
+    spec = get_demo("dropout")  # uses the digits, the batched helpers and the evidence module
+    text = standalone_script(spec, spec.smallest, 4)
+    namespace: dict = {}
+    exec(compile(text.split("\nclass _Bundle", 1)[0], "<script head>", "exec"), namespace)
+    assert namespace["SEEDS"] == [4, 5, 6] and namespace["PARAMS"]["epochs"] == spec.smallest.epochs
+    assert "_kb.demos.experiments.dropout" in namespace["SOURCES"] and "_kb.pydantic" in namespace["SOURCES"]
+    for name, source in namespace["SOURCES"].items():
+        body = ast.parse(source).body
+        for index, statement in enumerate(body):
+            blocked = {_top(node) for node in ast.walk(statement)} & set(BLOCKED)
+            if not blocked:
+                continue
+            # Only inside a function the bundle binds to its own code further down (digits, t quantile).
+            assert isinstance(statement, ast.FunctionDef), f"{name} imports {blocked} at module level"
+            rebound = {alias.asname or alias.name for later in body[index + 1:] if isinstance(later, ast.ImportFrom)
+                       for alias in later.names} | {later.name for later in body[index + 1:]
+                                                    if isinstance(later, ast.FunctionDef)}
+            assert statement.name in rebound, f"{name}.{statement.name} imports {blocked}"
+    assert "_DIGITS_DATA" in namespace["SOURCES"]["_kb.demos.datasets"]
+    module = inspect.getsource(module_of(spec))
+    assert module.split("\nfrom ", 1)[0] in namespace["SOURCES"]["_kb.demos.experiments.dropout"]  # verbatim
+
+
+@pytest.mark.slow
+def test_an_exported_script_prints_the_engines_metrics(tmp_path, capsys):
+    spec = get_demo(CHEAP)
+    params = {**spec.smallest.model_dump(mode="json"), "dims": 12}
+    path = tmp_path / "exported.py"
+    assert kb(["demo", "export", CHEAP, "--params", json.dumps(params), "--seed", "7", "-o", str(path)]) == 0
+    done = subprocess.run([sys.executable, "-c", RUNNER, str(path)], capture_output=True, text=True, cwd=tmp_path,
+                          timeout=600, env={"PATH": "/usr/bin:/bin"})
+    assert done.returncode == 0, done.stderr
+    printed = json.loads(done.stdout)
+
+    engine = execute(spec, spec.params.model_validate(params), "cpu", 7).result
+    assert printed["seeds"] == engine.seeds == [7, 8, 9] and printed["params"]["dims"] == 12
+    assert printed["verdict"] == engine.verdict
+    assert set(printed["metrics"]) == set(engine.summaries)
+    for name, summary in engine.summaries.items():
+        got = printed["metrics"][name]
+        for mine, theirs in zip(got["per_seed"], summary.per_seed, strict=True):
+            assert (mine is None and theirs is None) or math.isclose(mine, theirs, rel_tol=1e-9, abs_tol=1e-12), name
+        if summary.ci95 is not None:
+            bounds = zip(got["ci95"], summary.ci95, strict=True)
+            assert all(math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12) for a, b in bounds), name
+    assert [c["verdict"] for c in printed["claims"]] == [c.verdict for c in engine.claims]
+
+
+def test_export_refuses_bad_parameters_and_unknown_experiments(tmp_path, capsys):
+    assert kb(["demo", "export", CHEAP, "--params", '{"dims": 100000}']) == 2
+    assert "dims" in capsys.readouterr().err
+    assert kb(["demo", "export", CHEAP, "--params", "[1"]) == 2
+    assert kb(["demo", "export", "no-such-demo"]) == 2
+    assert "no-such-demo" in capsys.readouterr().err
+
+
+def test_the_demo_and_run_pages_show_the_modules_own_source(client):
+    spec = get_demo(CHEAP)
+    page = client.get(f"/demos/{CHEAP}?dims=12&seed=3", headers=HTML).text
+    panel = page[page.index('id="demo-code"'):page.index("</details>", page.index('id="demo-code"'))]
+    assert "코드 보기" in panel and 'class="highlight"' in panel
+    source = inspect.getsource(module_of(spec))
+    shown = visible(panel[panel.index('class="demo-code__source"'):])
+    assert source.strip() in shown  # the whole module, as installed
+    link = re.search(r'href="([^"]+)" download', panel).group(1)
+    assert link.startswith(f"/demos/{CHEAP}/script?") and "dims=12" in link and "seed=3" in link
+
+    download = client.get(html.unescape(link))
+    assert download.status_code == 200 and download.headers["content-type"].startswith("text/x-python")
+    assert f'filename="{CHEAP}-seed3.py"' in download.headers["content-disposition"]
+    compile(download.text, "downloaded.py", "exec")
+    assert "SEED = 3" in download.text and "'dims': 12" in download.text
+
+
+def test_a_bad_script_request_is_a_clear_422(client):
+    bad = client.get(f"/demos/{CHEAP}/script?dims=100000")
+    assert bad.status_code == 422 and "dims" in json.dumps(bad.json(), ensure_ascii=False)
+    assert client.get(f"/demos/{CHEAP}/script?seed=-1").status_code == 422
+    assert client.get("/demos/no-such-demo/script").status_code == 404
