@@ -72,6 +72,10 @@ def run_events(run_id: str) -> str:
     return api(f"{run(run_id)}/events")
 
 
+def search() -> str:
+    return "/search"
+
+
 def concepts() -> str:
     return "/concepts"
 

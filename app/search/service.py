@@ -152,6 +152,11 @@ def _completes_a_compound(parsed: ParsedQuery, corrected: ParsedQuery) -> bool:
                for term in corrected.terms for surface in matched)
 
 
+def collection_choices(session: Session) -> list[tuple[str, str]]:
+    """(slug, title) of every collection, for the search form's filter."""
+    return queries.all_collections(session.connection())
+
+
 def suggest_questions(session: Session, q: str | None, limit: int = 5) -> list[SearchHit]:
     """Existing questions similar to what is being typed (the last word may be unfinished)."""
     text = clean(q or "")

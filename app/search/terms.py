@@ -9,7 +9,6 @@ a whole word ("GD" not inside "SGD"), a two-syllable Korean variant only at the 
 
 from __future__ import annotations
 
-import os
 import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
@@ -18,7 +17,7 @@ from pathlib import Path
 
 import ahocorasick
 
-from app.config import PROJECT_ROOT
+from app.config import PROJECT_ROOT, Settings
 from app.search.text import SEPARATORS, is_ascii_alnum, is_hangul, normalise
 
 TERMS_FILE = Path("search") / "terms.tsv"
@@ -331,10 +330,9 @@ def _levenshtein(a: str, b: str, limit: int) -> int:
 
 
 def terms_path() -> Path:
-    content_dir = os.environ.get("KB_CONTENT_DIR")
-    if content_dir and (Path(content_dir) / TERMS_FILE).is_file():
-        return Path(content_dir) / TERMS_FILE
-    return PROJECT_ROOT / "content" / TERMS_FILE
+    """The content folder's term dictionary (KB_CONTENT_DIR, read by Settings), else the shipped one."""
+    found = Settings.from_env().content_dir / TERMS_FILE
+    return found if found.is_file() else PROJECT_ROOT / "content" / TERMS_FILE
 
 
 @lru_cache(maxsize=4)

@@ -58,9 +58,6 @@ class ExportSummary:
     def problems(self) -> list[str]:
         return [f"{f.path}: {p}" for f in self.files for p in f.problems]
 
-    def files_of(self, slug: str) -> list[ExportedFile]:
-        return [f for f in self.files if f.collection == slug]
-
     def to_dict(self) -> dict:
         return {
             "files": [{"path": f.path, "kind": f.kind, "collection": f.collection, "questions": f.questions,

@@ -19,9 +19,9 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
+from app import urls
 from app.http.cacheable import cacheable
 from app.http.deps import SessionDep
-from app.db.queries import search as queries
 from app.search import service
 from app.web.templating import canonical, with_query
 
@@ -52,13 +52,13 @@ def search_page(
         "search_query": q,
         "collection": collection,
         "status": status,
-        "collections": queries.all_collections(session.connection()),
+        "collections": service.collection_choices(session),
         "page": page,
         "pages": pages,
-        "previous_url": with_query("/search", **filters, page=page - 1) if page > 1 else None,
-        "next_url": with_query("/search", **filters, page=page + 1) if page < pages else None,
-        "canonical_url": canonical(request, "/search", **filters, page=page),
-        "json_url": "/api/v1/search?" + urlencode(
+        "previous_url": with_query(urls.search(), **filters, page=page - 1) if page > 1 else None,
+        "next_url": with_query(urls.search(), **filters, page=page + 1) if page < pages else None,
+        "canonical_url": canonical(request, urls.search(), **filters, page=page),
+        "json_url": urls.api(urls.search()) + "?" + urlencode(
             {k: v for k, v in {**filters, "limit": PER_PAGE, "offset": (page - 1) * PER_PAGE}.items() if v}
         ),
     }
