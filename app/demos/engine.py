@@ -22,7 +22,7 @@ from sqlmodel import Session
 
 from app.config import Settings
 from app.db.models import DemoRun
-from app.clock import now_utc as utcnow
+from app.clock import now_utc
 from app.db.queries import demos as queries
 from app.demos.base import DemoParams, DemoSpec
 from app.demos.execute import DeviceProbe, cpu_name, resolve_device
@@ -137,7 +137,7 @@ class DemoEngine:
                         session.expunge(run)
                         return Submitted(run, "joined")
                 cached = queries.find_cached(session, key) if use_cache else None
-                now = utcnow()
+                now = now_utc()
                 run = DemoRun(
                     id=new_run_id(), demo_slug=spec.slug, demo_version=spec.version, params_json=stored_params,
                     seed=seed, device_requested=device, cache_key=key, created_at=now, kind=kind,
@@ -207,7 +207,7 @@ class DemoEngine:
 
     def _looks_stale(self, run: DemoRun) -> bool:
         running_for, queued_for = self._stale_bounds()
-        now = utcnow()
+        now = now_utc()
         if run.status == "running":
             return run.started_at is not None and run.started_at < now - running_for
         return run.created_at < now - queued_for
@@ -215,7 +215,7 @@ class DemoEngine:
     def fail_stale_runs(self) -> int:
         """A run still 'running' past any time limit belongs to a server that stopped without saying so."""
         running_for, queued_for = self._stale_bounds()
-        now = utcnow()
+        now = now_utc()
         with Session(self._db) as session, write_transaction(session):
             return queries.fail_stale_runs(
                 session, running_before=now - running_for, queued_before=now - queued_for, finished_at=now,
@@ -271,7 +271,7 @@ class DemoEngine:
     def started(self, run_id: str) -> None:
         self._progress_saved_at[run_id] = time.monotonic()
         with Session(self._db) as session, write_transaction(session):
-            queries.mark_running(session, run_id, utcnow())
+            queries.mark_running(session, run_id, now_utc())
         self._publish(run_id, "status", {"status": "running"})
 
     def progress(self, run_id: str, fraction: float, message: str, charts: list[dict] | None) -> None:
@@ -294,7 +294,7 @@ class DemoEngine:
         try:
             with Session(self._db) as session, write_transaction(session):
                 queries.finish_run(
-                    session, run_id, status=outcome.status, finished_at=utcnow(),
+                    session, run_id, status=outcome.status, finished_at=now_utc(),
                     result_json=_dumps(outcome.result) if outcome.result is not None else "",
                     error=outcome.error, device_used=meta.get("device"), device_name=meta.get("device_name"),
                     torch_version=meta.get("torch_version"), wall_ms=meta.get("wall_ms"),
