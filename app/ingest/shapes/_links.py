@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 
 from app.ingest.document import ParsedDocument, ParsedImage
 from app.ingest.shapes._lines import Line
@@ -82,7 +83,7 @@ def images_in(lines: list[Line]) -> list[ParsedImage]:
     return images
 
 
-def _collect_images(token, line_number: int, images: list[ParsedImage]) -> None:
+def _collect_images(token: Token, line_number: int, images: list[ParsedImage]) -> None:
     if token.type == "image":
         images.append(ParsedImage(src=str(token.attrGet("src") or "").strip(), alt=token.content, line=line_number))
     for child in token.children or []:

@@ -141,7 +141,8 @@ def _question_level(lines: list[Line], headings: list[tuple[int, int, str]]) -> 
     return level
 
 
-def _parse_heading_layout(lines: list[Line], headings, question_level: int, document: ParsedDocument) -> None:
+def _parse_heading_layout(lines: list[Line], headings: list[tuple[int, int, str]], question_level: int,
+                          document: ParsedDocument) -> None:
     title_index = headings[0][0] if headings and headings[0][1] == 1 else None
     if title_index is not None:
         document.title = headings[0][2]
@@ -412,7 +413,7 @@ class _Block:
         return self.question_body is not None and not self.lines
 
 
-def _parse_list_layout(lines: list[Line], headings, document: ParsedDocument) -> None:
+def _parse_list_layout(lines: list[Line], headings: list[tuple[int, int, str]], document: ParsedDocument) -> None:
     found = _find_question_list(lines, 0, len(lines))
     list_start, list_end, items = found if found else (len(lines), 0, [])
     title_index = _list_layout_title(lines, headings, list_start, document)
@@ -463,7 +464,8 @@ def _parse_list_layout(lines: list[Line], headings, document: ParsedDocument) ->
         document.sections.append(section)
 
 
-def _list_layout_title(lines: list[Line], headings, before: int, document: ParsedDocument) -> int | None:
+def _list_layout_title(lines: list[Line], headings: list[tuple[int, int, str]], before: int,
+                       document: ParsedDocument) -> int | None:
     """The title: a level-1 heading, else a short first line that is no question or list item."""
     for index, level, text in headings:
         if level == 1 and index < before:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 import string
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from app.ingest.shapes._lines import Line, heading
@@ -117,7 +118,7 @@ def fence_flags(lines: list[str]) -> list[bool]:
     return flags
 
 
-def escape_line(text: str, reads_as) -> str:
+def escape_line(text: str, reads_as: Callable[[str], str | None]) -> str:
     """The line changed as little as possible (a backslash, or one character as an HTML entity,
     both of which render the same) so that `reads_as(line)` is None."""
     stripped = text.lstrip()
@@ -135,7 +136,8 @@ def escape_line(text: str, reads_as) -> str:
     return candidates[-1]
 
 
-def document_text(dump: FileDump, question_lines, *, rule_after_intro: bool = False) -> str:
+def document_text(dump: FileDump, question_lines: Callable[[QuestionItem], list[str]], *,
+                  rule_after_intro: bool = False) -> str:
     """The skeleton every shape shares: `# title`, the intro, `## section` headings with their text,
     and each question as `question_lines` writes it."""
     lines = [f"# {dump.title}", ""]
