@@ -29,10 +29,9 @@ from sqlmodel import Session
 
 from app.db.models import Correction
 from app.db.queries import content as content_queries
-from app.db.queries import demos as demo_queries
 from app.demos import registry
 from app.demos.params import ParamsInvalid, validate_params
-from app.ingest.editorial import TableProblem, checked_entries, read_tables
+from app.ingest.editorial import QuestionFinder, TableProblem, checked_entries, read_tables
 
 CORRECTIONS_FILE = "corrections.toml"
 KEYS = ("file", "question", "sentence", "correction", "source_title", "source_url", "demo", "params", "claim")
@@ -82,21 +81,14 @@ def sync_corrections(session: Session, content_dir: Path) -> list[TableProblem]:
         content_queries.replace_corrections(session, [])
         return []
     entries, problems = read_tables(path, "correction")
-    labels_by_file: dict[str, dict[str, int] | None] = {}
+    questions = QuestionFinder(session)
     rows: list[Correction] = []
     positions: dict[int, int] = {}
     for entry, _, report in checked_entries(entries, problems, table="correction", keys=KEYS,
                                             required=REQUIRED):
         file, label = entry["file"].strip().lstrip("./"), entry["question"].strip()
-        if file not in labels_by_file:
-            labels_by_file[file] = demo_queries.visible_question_labels(session, file)
-        labels = labels_by_file[file]
-        if labels is None:
-            report("file", f"불러온 파일 중에 '{file}'이(가) 없습니다 (content/ 기준 경로)")
-            continue
-        question_id = labels.get(label)
+        question_id = questions.find(file, label, report)
         if question_id is None:
-            report("question", f"'{file}'에 '{label}' 질문이 없습니다")
             continue
         sentence = normalise(entry["sentence"])
         answer_id = next((a.id for a in content_queries.question_answers(session, question_id)

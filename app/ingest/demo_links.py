@@ -29,7 +29,7 @@ from app.db.models import LINK_EDITOR, LINK_HIDDEN, DemoLink
 from app.db.queries import demos as queries
 from app.demos import registry
 from app.demos.params import ParamsInvalid, validate_params
-from app.ingest.editorial import TableProblem, checked_entries, read_tables
+from app.ingest.editorial import QuestionFinder, TableProblem, checked_entries, read_tables
 from app.ingest.linking import relink_questions
 
 LINKS_FILE = "demos.toml"
@@ -52,7 +52,7 @@ def sync_demo_links(session: Session, content_dir: Path) -> list[TableProblem]:
         _replace(session, before, [])
         return []
     entries, problems = read_tables(path, "link")
-    labels_by_file: dict[str, dict[str, int] | None] = {}
+    questions = QuestionFinder(session)
     rows: list[DemoLink] = []
     seen: dict[tuple[int, str], int | None] = {}
     positions: dict[int, int] = {}
@@ -63,15 +63,8 @@ def sync_demo_links(session: Session, content_dir: Path) -> list[TableProblem]:
         if spec is None:
             report("demo", f"없는 실험 '{slug}'{_suggest(slug)}")
             continue
-        if file not in labels_by_file:
-            labels_by_file[file] = queries.visible_question_labels(session, file)
-        labels = labels_by_file[file]
-        if labels is None:
-            report("file", f"불러온 파일 중에 '{file}'이(가) 없습니다 (content/ 기준 경로)")
-            continue
-        question_id = labels.get(label)
+        question_id = questions.find(file, label, report)
         if question_id is None:
-            report("question", f"'{file}'에 '{label}' 질문이 없습니다")
             continue
         preset = entry.get("params", {})
         hide = entry.get("hide", False)

@@ -13,6 +13,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlmodel import Session
+
+from app.db.queries import demos as demo_queries
+
 _TOML_LINE = re.compile(r"at line (\d+)")
 
 
@@ -90,3 +94,24 @@ def checked_entries(entries: list[tuple[object, dict[str, int]]], problems: list
             report("", "필수 키가 없거나 문자열이 아닙니다: " + ", ".join(missing))
             continue
         yield entry, header, report
+
+
+class QuestionFinder:
+    """An entry's question by its `file` and `question` label (visible questions only), each file's
+    labels read once per sync; a file or label that is not there is reported at its key."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.labels_by_file: dict[str, dict[str, int] | None] = {}
+
+    def find(self, file: str, label: str, report: Report) -> int | None:
+        if file not in self.labels_by_file:
+            self.labels_by_file[file] = demo_queries.visible_question_labels(self.session, file)
+        labels = self.labels_by_file[file]
+        if labels is None:
+            report("file", f"불러온 파일 중에 '{file}'이(가) 없습니다 (content/ 기준 경로)")
+            return None
+        question_id = labels.get(label)
+        if question_id is None:
+            report("question", f"'{file}'에 '{label}' 질문이 없습니다")
+        return question_id

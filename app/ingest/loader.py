@@ -610,29 +610,26 @@ def _sync_collection_titles(engine: Engine, content_dir: Path) -> list[FileRepor
 
 
 def _sync_demo_links(engine: Engine, content_dir: Path) -> list[FileReport]:
-    from sqlmodel import Session
-
     from app.ingest.demo_links import sync_demo_links
 
-    with Session(engine) as session:
-        problems = sync_demo_links(session, content_dir)
-        session.commit()
-    reports = [FileReport(p.line, "demo_link", p.message) for p in problems]
-    with engine.begin() as conn:
-        q.replace_reports(conn, "demos.toml", [(r.line, r.kind, r.message, r.text) for r in reports])
-    return reports
+    return _sync_editorial(engine, content_dir, sync_demo_links, "demos.toml", "demo_link")
 
 
 def _sync_corrections(engine: Engine, content_dir: Path) -> list[FileReport]:
     """After the files: a correction points at an answer by the text it has now."""
-    from sqlmodel import Session
-
     from app.ingest.corrections import CORRECTIONS_FILE, sync_corrections
 
+    return _sync_editorial(engine, content_dir, sync_corrections, CORRECTIONS_FILE, "correction")
+
+
+def _sync_editorial(engine: Engine, content_dir: Path, sync, file_name: str, kind: str) -> list[FileReport]:
+    """One editors' TOML file synced, then its problems kept as that file's reports."""
+    from sqlmodel import Session
+
     with Session(engine) as session:
-        problems = sync_corrections(session, content_dir)
+        problems = sync(session, content_dir)
         session.commit()
-    reports = [FileReport(p.line, "correction", p.message) for p in problems]
+    reports = [FileReport(p.line, kind, p.message) for p in problems]
     with engine.begin() as conn:
-        q.replace_reports(conn, CORRECTIONS_FILE, [(r.line, r.kind, r.message, r.text) for r in reports])
+        q.replace_reports(conn, file_name, [(r.line, r.kind, r.message, r.text) for r in reports])
     return reports

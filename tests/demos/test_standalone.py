@@ -130,3 +130,17 @@ def test_a_bad_script_request_is_a_clear_422(client):
     assert bad.status_code == 422 and "dims" in json.dumps(bad.json(), ensure_ascii=False)
     assert client.get(f"/demos/{CHEAP}/script?seed=-1").status_code == 422
     assert client.get("/demos/no-such-demo/script").status_code == 404
+
+
+@pytest.mark.slow
+def test_the_script_refuses_cuda_in_words_without_a_gpu(tmp_path):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a GPU: --device cuda runs there")
+    spec = get_demo(CHEAP)
+    path = tmp_path / "exported.py"
+    path.write_text(standalone_script(spec, spec.smallest, 0), encoding="utf-8")
+    done = subprocess.run([sys.executable, str(path), "--device", "cuda"], capture_output=True, text=True,
+                          cwd=tmp_path, timeout=600)
+    assert done.returncode == 2 and "CUDA GPU가 없습니다" in done.stderr and not done.stdout
