@@ -126,7 +126,7 @@ def _field(schema: dict, name: str, node: dict) -> ParamField:
         merged.update({k: v for k, v in node.items() if k != "anyOf"})
         node = merged
     label = node.get("description") or node.get("title") or name
-    common = dict(name=name, label=label, default=node.get("default"), nullable=nullable)
+    common: dict[str, Any] = dict(name=name, label=label, default=node.get("default"), nullable=nullable)
     if "enum" in node or "const" in node:
         options = tuple(node.get("enum") or [node["const"]])
         return ParamField(kind="enum", options=options, **common)
