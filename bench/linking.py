@@ -2,7 +2,8 @@
 
 Measures, in one run on this machine:
   1. precision and recall of the automatic links on the labelled set (tests/demos/linking_labels.toml:
-     questions in three shapes that are not in content/), with every wrong and missed link listed;
+     questions in three shapes that are not in content/, ingested, and questions posted through the
+     API), with every wrong and missed link listed;
   2. coverage of the seeds: the share of content/ questions that show at least one experiment
      (an editor's pin or an automatic link), per shape, and the questions left without one with the
      concepts their search document holds;
@@ -29,6 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import text  # noqa: E402
 
+from app.config import Settings  # noqa: E402
 from app.db.engine import make_engine  # noqa: E402
 from app.db.migrate import upgrade  # noqa: E402
 from app.db.queries import search as search_queries  # noqa: E402
@@ -36,9 +38,11 @@ from app.demos.linking import QuestionConcepts  # noqa: E402
 from app.demos.registry import all_demos  # noqa: E402
 from app.ingest.linking import default_catalogue, relink_all  # noqa: E402
 from app.ingest.loader import ingest_directory  # noqa: E402
+from app.main import create_app  # noqa: E402
 from app.render import extract_text  # noqa: E402
 from app.search.analyze import search_doc_builder  # noqa: E402
-from tests.demos.linking_labels import build_content, score  # noqa: E402
+from tests.conftest import clients_of  # noqa: E402
+from tests.demos.linking_labels import build_content, score, score_posted  # noqa: E402
 
 QUESTIONS = 10_000
 
@@ -57,6 +61,11 @@ def labelled(folder: Path) -> dict:
     with engine.connect() as conn:
         result = score(conn, all_demos())
     engine.dispose()
+    settings = Settings(database_url=f"sqlite:///{folder / 'labelled.sqlite3'}", content_dir=root, testing=True,
+                        secret_key="bench-secret", rate_limit_posts_per_minute=10_000,
+                        rate_limit_ip_posts_per_minute=10_000)
+    for make_client in clients_of(create_app(settings)):
+        score_posted(make_client, all_demos(), result)
     return {
         "questions": result.questions, "fittable": result.fittable, "links": result.links,
         "right_links": result.right_links, "precision": round(result.precision, 4),

@@ -23,12 +23,30 @@ FILES = {
     "interview/interview_linking_questions.md": "interview_linking_questions.md",
     "weeks/weeks_linking_lectures.md": "weeks_linking_lectures.md",
     "nodes/nodes_linking_threads.md": "nodes_linking_threads.md",
+    "nodes/nodes_linking_cnn.md": "nodes_linking_cnn.md",
 }
 
 
+def _tables() -> dict:
+    return tomllib.loads(LABELS.read_text(encoding="utf-8"))
+
+
 def load_labels() -> dict[tuple[str, str], set[str]]:
-    tables = tomllib.loads(LABELS.read_text(encoding="utf-8"))
-    return {(file, label): set(concepts) for file, labels in tables.items() for label, concepts in labels.items()}
+    """(content path, question label) → concepts, for the sample files."""
+    return {(file, label): set(concepts) for file, labels in _tables().items() if file != "posted"
+            for label, concepts in labels.items()}
+
+
+@dataclass(frozen=True)
+class Posted:
+    title: str
+    body: str
+    concepts: frozenset[str]
+
+
+def load_posted() -> list[Posted]:
+    """The questions to post through the API, with their concepts."""
+    return [Posted(item["title"], item["body"], frozenset(item["concepts"])) for item in _tables()["posted"]]
 
 
 def build_content(root: Path) -> Path:
@@ -75,26 +93,46 @@ def stored_auto_links(conn) -> dict[tuple[str, str], list[tuple[str, list[str]]]
     return found
 
 
-def score(conn, specs) -> Score:
-    concepts_of = {spec.slug: set(spec.concepts) for spec in specs}
-    covered = set().union(*concepts_of.values())
+def score(conn, specs, result: Score | None = None) -> Score:
+    """The stored automatic links of the sample files' questions, added to `result`."""
     labels = load_labels()
-    result = Score()
+    result = result or Score()
     for key, links in stored_auto_links(conn).items():
         if key not in labels:
             result.unlabelled.append(" ".join(key))
             continue
-        wanted = labels[key]
-        result.questions += 1
-        fittable = bool(wanted & covered)
-        result.fittable += fittable
-        right = [slug for slug, _ in links if concepts_of.get(slug, set()) & wanted]
-        result.links += len(links)
-        result.right_links += len(right)
-        result.wrong += [f"{key[0]} {key[1]} → {slug} {shared}" for slug, shared in links if slug not in right]
-        if fittable:
-            if right:
-                result.found += 1
-            else:
-                result.missed.append(f"{key[0]} {key[1]} {sorted(wanted)}")
+        add(result, specs, " ".join(key), labels[key], links)
+    return result
+
+
+def add(result: Score, specs, name: str, wanted: set[str] | frozenset[str], links) -> None:
+    """One question's automatic links [(slug, shared concepts)] against its labelled concepts."""
+    concepts_of = {spec.slug: set(spec.concepts) for spec in specs}
+    covered = set().union(*concepts_of.values())
+    result.questions += 1
+    fittable = bool(wanted & covered)
+    result.fittable += fittable
+    right = [slug for slug, _ in links if concepts_of.get(slug, set()) & wanted]
+    result.links += len(links)
+    result.right_links += len(right)
+    result.wrong += [f"{name} → {slug} {shared}" for slug, shared in links if slug not in right]
+    if fittable:
+        if right:
+            result.found += 1
+        else:
+            result.missed.append(f"{name} {sorted(wanted)}")
+
+
+def score_posted(make_client, specs, result: Score | None = None) -> Score:
+    """Post the labelled questions through the API (`make_client` gives TestClients on one app) and
+    score the automatic links their detail JSON shows, added to `result`."""
+    from tests.writes.helpers import Account
+
+    result = result or Score()
+    author = Account(make_client, "linking_labels")
+    for item in load_posted():
+        posted = author.ask(title=item.title, body=item.body)
+        detail = author.client.get(f"/api/v1/questions/{posted['id']}").json()
+        links = [(demo["slug"], demo["concepts"]) for demo in detail["demos"] if demo["match"] == "auto"]
+        add(result, specs, f"posted «{item.title}»", item.concepts, links)
     return result

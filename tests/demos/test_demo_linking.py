@@ -4,6 +4,7 @@ shown beside the editor's links, and overruled by content/demos.toml (a pin, or 
 from __future__ import annotations
 
 import shutil
+import tomllib
 
 import pytest
 from sqlmodel import Session, select
@@ -179,3 +180,43 @@ def test_a_preset_declared_for_the_shared_concept_comes_with_the_link():
 def test_every_preset_names_a_concept_of_its_experiment(demo):
     for concept, preset in demo.presets.items():
         assert concept in demo.concepts and isinstance(preset, demo.params)
+
+
+def test_the_issues_posted_rnn_question_shows_an_experiment(factory):
+    """The question from issue 11 that showed none: it links an experiment on vanishing gradients,
+    an RNN one first once the catalogue has one."""
+    alice = Account(factory, "alice")
+    posted = alice.ask(title="RNN에서 시퀀스가 길어지면 기울기가 사라지는 이유",
+                       body="긴 문장을 넣으면 앞쪽 단어까지 학습이 안 되는 것 같습니다.")
+    demos = alice.client.get(f"/api/v1/questions/{posted['id']}").json()["demos"]
+    assert demos and demos[0]["match"] == "auto"
+    assert {"rnn", "vanishing_gradient"} & set(demos[0]["concepts"])
+    recurrent = {spec.slug for spec in all_demos() if "rnn" in spec.concepts and "vanishing_gradient" in spec.concepts}
+    if recurrent:
+        assert demos[0]["slug"] in recurrent
+    page = alice.client.get(f"/questions/{posted['id']}").text
+    assert "자동 연결" in page and f"/demos/{demos[0]['slug']}" in page
+
+
+def test_unseen_rnn_and_cnn_files_get_links(engine, tmp_path):
+    """A weekly-notes file on RNNs and attention and a node file on CNNs, as in the issue: every
+    question whose main concept (the first of its labels) some experiment names links a fitting one.
+    RNN questions join as the catalogue gains RNN experiments."""
+    from tests.demos.linking_labels import LABELS, build_content, load_labels, stored_auto_links
+
+    root = build_content(tmp_path / "content")
+    shutil.copytree(PROJECT_ROOT / "content" / "search", root / "search")
+    ingest_directory(engine, root, workers=1)
+    labels = load_labels()
+    concepts_of = {spec.slug: set(spec.concepts) for spec in all_demos()}
+    covered = set().union(*concepts_of.values())
+    with engine.connect() as conn:
+        links = stored_auto_links(conn)
+    cnn = [key for key in labels if key[0] == "nodes/nodes_linking_cnn.md"]
+    rnn = [key for key in labels if key[0] == "weeks/weeks_linking_lectures.md" and key[1].split("-")[0] in {"10", "11"}]
+    assert len(cnn) == 10 and len(rnn) == 9
+    listed = tomllib.loads(LABELS.read_text(encoding="utf-8"))
+    fitting = [key for key in cnn + rnn if listed[key[0]][key[1]][:1] and listed[key[0]][key[1]][0] in covered]
+    assert len(fitting) >= 10
+    for key in fitting:
+        assert [slug for slug, _ in links[key] if concepts_of[slug] & labels[key]], (key, links[key])
