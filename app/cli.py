@@ -43,6 +43,8 @@ def _print_ingest_summary(summary) -> None:
         print(f"! collections.toml:{problem.line or '?'}: {problem.message}")
     for problem in summary.correction_problems:
         print(f"! corrections.toml:{problem.line or '?'}: {problem.message}")
+    if summary.relinked is not None:
+        print(f"~ 실험 목록이 바뀌어 질문 {summary.relinked}개의 실험 자동 연결을 다시 계산했습니다")
     totals = summary.to_dict()["totals"]
     print(
         f"합계: 파일 {totals['files']}개 — 새로 불러옴 {totals['ingested']}, 변경 없음 {totals['unchanged']},"
@@ -83,6 +85,14 @@ def _cmd_demo_relink(args, settings: Settings) -> int:
         engine.dispose()
     print(f"실험 자동 연결을 다시 계산했습니다: 질문 {total}개 중 {linked}개가 실험과 연결됨")
     return 0
+
+
+def _then_relink(handler):
+    def run(args, settings: Settings) -> int:
+        status = handler(args, settings)
+        return status or _cmd_demo_relink(args, settings)
+
+    return run
 
 
 def served_base_url(host: str, port: int) -> str:
@@ -135,6 +145,9 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "demo":  # relinking writes through ingest, a layer above the demos
             relink = group.add_parser("relink", help="모든 질문의 실험 자동 연결을 다시 계산합니다 (용어 사전·실험 목록을 고친 뒤)")
             relink.set_defaults(handler=_cmd_demo_relink)
+        if name == "search":  # new search documents (a changed dictionary) mean new concepts to link by
+            reindex = group.choices["reindex"]
+            reindex.set_defaults(handler=_then_relink(reindex.get_default("handler")))
     return parser
 
 

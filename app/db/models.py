@@ -282,3 +282,13 @@ class Correction(SQLModel, table=True):
     # latest stored run at the preset judged it, with its numbers.
     claim_metric: str | None = None
     position: int = 0
+
+
+class StoredFingerprint(SQLModel, table=True):
+    """What a derived part of the database was last computed from, so that ingest redoes it only
+    when that changed ("demo_catalogue": the experiments' concepts and the linking scorer)."""
+
+    __tablename__ = "stored_fingerprint"
+
+    name: str = Field(primary_key=True)
+    value: str

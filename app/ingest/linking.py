@@ -9,20 +9,25 @@ ones app.search already put in the index, so there is one analyser and the page 
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Sequence
 from functools import lru_cache
+from pathlib import Path
 
 from sqlalchemy.engine import Connection
 
 from app.db.queries import demos as demo_queries
+from app.db.queries import fingerprints, versions
 from app.db.queries import search as search_queries
-from app.db.queries import versions
+from app.demos import linking as scoring
 from app.demos.linking import Catalogue, QuestionConcepts
 from app.demos.registry import all_demos
 from app.search.terms import default_dictionary
+from app.search.version import analyzer_fingerprint
 
 BATCH = 500
+CATALOGUE = "demo_catalogue"  # the stored_fingerprint row of what the automatic links were computed from
 
 
 @lru_cache(maxsize=1)
@@ -33,6 +38,32 @@ def default_catalogue() -> Catalogue:
         for broader in term.broader:
             narrower[broader] = narrower.get(broader, 0) + 1
     return Catalogue(all_demos(), narrower)
+
+
+@lru_cache(maxsize=1)
+def catalogue_fingerprint() -> str:
+    """What every automatic link depends on besides the question's own document: each experiment's
+    slug, concepts and presets, the scorer's source, and the analysis (the dictionary's hierarchy)."""
+    experiments = [
+        (spec.slug, list(spec.concepts),
+         {concept: preset.model_dump(mode="json") for concept, preset in sorted(spec.presets.items())})
+        for spec in sorted(all_demos(), key=lambda spec: spec.slug)
+    ]
+    made_by = [Path(scoring.__file__).read_bytes(), Path(__file__).read_bytes(), analyzer_fingerprint().encode()]
+    digest = hashlib.sha256(json.dumps(experiments, sort_keys=True).encode())
+    for part in made_by:
+        digest.update(b"\0" + part)
+    return digest.hexdigest()
+
+
+def relink_if_catalogue_changed(conn: Connection) -> int | None:
+    """Relink every question when the catalogue (or the scorer) differs from the one the stored
+    links were made with, as `kb demo relink` does; returns how many questions, or None if unchanged."""
+    current = catalogue_fingerprint()
+    if fingerprints.get(conn, CATALOGUE) == current:
+        return None
+    total, _ = relink_all(conn)
+    return total
 
 
 def relink_questions(conn: Connection, question_ids: Sequence[int], catalogue: Catalogue | None = None) -> int:
@@ -85,4 +116,5 @@ def relink_all(conn: Connection, progress=None) -> tuple[int, int]:
         if progress is not None:
             progress(total)
     versions.bump(conn, everything=True)  # question pages show their links: drop every cached page
+    fingerprints.put(conn, CATALOGUE, catalogue_fingerprint())
     return total, linked

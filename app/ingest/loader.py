@@ -26,7 +26,7 @@ from sqlalchemy.engine import Connection, Engine
 from app.db.queries import ingest as q
 from app.db.queries import versions
 from app.ingest.document import ParsedAnswer, ParsedDocument
-from app.ingest.linking import relink_questions
+from app.ingest.linking import relink_if_catalogue_changed, relink_questions
 from app.ingest.shapes import SHAPES, parse_document
 from app.ingest.workers import worker_pool
 from app.render import extract_text, render_markdown
@@ -130,6 +130,7 @@ class IngestSummary:
     demo_link_problems: list[FileReport] = field(default_factory=list)
     collection_title_problems: list[FileReport] = field(default_factory=list)
     correction_problems: list[FileReport] = field(default_factory=list)
+    relinked: int | None = None  # questions relinked because the experiment catalogue changed
 
     @property
     def failed(self) -> list[FileResult]:
@@ -149,6 +150,7 @@ class IngestSummary:
                 "removed": self.count("removed"),
                 "questions": sum(f.questions for f in self.files),
                 "answered": sum(f.answered for f in self.files),
+                "relinked": self.relinked,
             },
             "demo_link_problems": [
                 {"line": p.line, "message": p.message} for p in self.demo_link_problems
@@ -565,6 +567,9 @@ def ingest_directory(engine: Engine, content_dir: Path, *, force: bool = False, 
     if sync_demo_links:
         summary.demo_link_problems = _sync_demo_links(engine, content_dir)
     summary.correction_problems = _sync_corrections(engine, content_dir)
+    if with_search:  # the links are scored from the search documents
+        with engine.begin() as conn:
+            summary.relinked = relink_if_catalogue_changed(conn)
     with engine.begin() as conn:  # removed files, collection titles and demo links change pages too
         versions.bump(conn, everything=True)
     summary.files.sort(key=lambda f: f.source_path)

@@ -24,8 +24,10 @@ def _cmd_reindex(args, settings) -> int:
     return 0
 
 
-def add_commands(commands) -> None:
+def add_commands(commands):
+    """The `kb search` subcommands; returns their group (the CLI has `reindex` relink the demos after it)."""
     search = commands.add_parser("search", help="검색 색인").add_subparsers(dest="search_command", required=True)
     reindex = search.add_parser("reindex", help="데이터베이스의 모든 질문으로 검색 색인을 다시 만듭니다 (용어 사전을 고친 뒤)")
     reindex.add_argument("--workers", type=int, default=None, help="형태소 분석 스레드 수 (기본: CPU 수, 최대 4)")
     reindex.set_defaults(handler=_cmd_reindex)
+    return search

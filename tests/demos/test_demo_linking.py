@@ -220,3 +220,42 @@ def test_unseen_rnn_and_cnn_files_get_links(engine, tmp_path):
     assert len(fitting) >= 10
     for key in fitting:
         assert [slug for slug, _ in links[key] if concepts_of[slug] & labels[key]], (key, links[key])
+
+
+def test_ingest_relinks_every_question_when_the_catalogue_changed(engine, content, monkeypatch):
+    """A question's links depend on the experiments too: when their concepts change (an experiment
+    added, removed or retagged), the next `kb ingest` relinks every question, even unchanged files."""
+    from app.ingest import linking
+
+    def catalogue(specs):
+        monkeypatch.setattr(linking, "all_demos", lambda: specs)
+        linking.default_catalogue.cache_clear()
+        linking.catalogue_fingerprint.cache_clear()
+
+    first = ingest_directory(engine, content, workers=1)
+    assert first.relinked == 3  # a new database: computed once, then remembered
+    assert ingest_directory(engine, content, workers=1).relinked is None
+    try:
+        catalogue([spec for spec in all_demos() if spec.slug != "batchnorm"])
+        again = ingest_directory(engine, content, workers=1)
+        assert again.relinked == 3 and again.count("unchanged") == 1
+        assert "batchnorm" not in [slug for slug, _ in links_by_label(engine).get("9-1", [])]
+        assert ingest_directory(engine, content, workers=1).relinked is None
+    finally:
+        catalogue(all_demos())
+    assert ingest_directory(engine, content, workers=1).relinked == 3
+    assert links_by_label(engine)["9-1"][0] == ("batchnorm", "auto")
+
+
+def test_kb_search_reindex_relinks(settings, content, capsys, monkeypatch):
+    engine = make_engine(settings.database_url)
+    try:
+        ingest_directory(engine, content, workers=1)
+        with engine.begin() as conn:
+            conn.exec_driver_sql("DELETE FROM demolink")
+        monkeypatch.setenv("KB_DATABASE_URL", settings.database_url)
+        assert main(["search", "reindex", "--workers", "1"]) == 0
+        assert "질문 3개 중 2개" in capsys.readouterr().out
+        assert links_by_label(engine)["9-1"][0] == ("batchnorm", "auto")
+    finally:
+        engine.dispose()
