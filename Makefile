@@ -8,7 +8,7 @@ PIP_INSTALL := $(BIN)/python -m pip install --quiet -c constraints.txt $(if $(wi
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-fast lint install install-test chromium wrk db ingest bench clean
+.PHONY: run test test-fast fuzz lint install install-test chromium wrk db ingest bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,10 @@ test: lint chromium
 # The quick loop: everything but the browser tests and the slow ones (torch experiments, real servers).
 test-fast: install-test
 	$(BIN)/python -m pytest -n 2 --dist loadgroup -m "not slow and not browser"
+
+# Schemathesis against the OpenAPI document with many more generated requests per operation than `make test`.
+fuzz: install-test
+	KB_FUZZ_EXAMPLES=300 $(BIN)/python -m pytest tests/reading/test_openapi_conformance.py
 
 # bench/pages.py drives uvicorn with wrk (Debian's package): a C load generator leaves the CPU to the server.
 wrk:

@@ -19,6 +19,7 @@ from app.db.engine import make_engine
 from app.demos.engine import DemoEngine
 from app.http import errors
 from app.http.finite import RejectNonFiniteJSON
+from app.http.openapi import HeadAndOptions, install_openapi, operation_id
 from app.http.security import SecurityHeaders
 from app.search.service import warm_up as search_warm_up
 from app.services.reading import LinkMemo
@@ -58,7 +59,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
         openapi_url="/api/v1/openapi.json",
         lifespan=lifespan,
+        generate_unique_id_function=operation_id,
     )
+    install_openapi(app)
     app.state.settings = settings
     app.state.engine = make_engine(settings.database_url)
     app.state.templates = make_templates(settings)
@@ -68,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.login_throttle = LoginThrottle()
     install_auth(app)  # session user, CSRF token, request size cap, rate limiter
     install_conditional_get(app)  # ETag/304 + response cache for reads, outside auth: a hit skips it
+    app.add_middleware(HeadAndOptions, router_app=app)  # HEAD as GET without a body, OPTIONS with Allow
     app.add_middleware(SecurityHeaders)  # outermost: on every response, cached or not
     app.state.link_memo = LinkMemo(app.state.content_versions)  # related and neighbour questions per version
     app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")

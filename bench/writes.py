@@ -3,8 +3,10 @@
 Starts a real uvicorn on 127.0.0.1 against a fresh database (the seeds ingested), creates one
 account and API token per client beforehand, then:
   1. 2,000 concurrent API posts (questions, answers and replies) from 20 clients;
-  2. the same while `kb ingest --force` re-runs in a loop in another process.
-Every client also re-sends some posts with the same Idempotency-Key (a retried request).
+  2. the same while `kb ingest --force --workers 2` re-runs in a loop in another process, over a
+     content folder of --files files (the shipped ones plus copies of them; 2,000 by default).
+Every client also re-sends some posts with the same Idempotency-Key (a retried request), and
+answers a 503 by waiting its Retry-After and re-sending with the same key (counted as a 5xx).
 Checks: zero 5xx, no lost row (every 201 is in the database), no duplicated row (one row per
 idempotency key), counters equal to a recount. Rate limits are raised through the environment.
 Writes bench/results/writes.json.
@@ -17,6 +19,7 @@ import json
 import os
 import platform
 import random
+import shutil
 import sqlite3
 import statistics
 import subprocess
@@ -40,6 +43,16 @@ PYTHON = sys.executable
 
 def run_kb(args: list[str], env: dict) -> subprocess.CompletedProcess:
     return subprocess.run([PYTHON, "-m", "app.cli", *args], cwd=ROOT, env=env, capture_output=True, text=True)
+
+
+def many_files(target: Path, count: int) -> Path:
+    """The shipped content, plus copies of its Markdown files (each its own collection) up to ``count``."""
+    shutil.copytree(ROOT / "content", target)
+    originals = sorted(p for p in target.rglob("*.md") if p.parent != target)
+    for n in range(max(0, count - len(originals))):
+        source = originals[n % len(originals)]
+        (source.parent / f"bench-copy-{n:05d}.md").write_bytes(source.read_bytes())
+    return target
 
 
 def make_accounts(database_url: str, count: int) -> list[str]:
@@ -78,16 +91,24 @@ def client_work(base: str, token: str, client_no: int, posts: int, run: str, see
             else:
                 url, body, kind = f"/api/v1/answers/{rng.choice(mine_a)}/replies", {"body": f"답글 {key}"}, "reply"
             sends = 2 if rng.random() < 0.05 else 1  # a retried request with the same key
-            for attempt in range(sends):
+            attempt = 0
+            while attempt < sends:
                 started = time.perf_counter()
+                retry_after = None
                 try:
                     response = client.post(url, json=body, headers={"Idempotency-Key": key})
                     status, location = response.status_code, response.headers.get("location")
                     item_id = response.json().get("id") if status == 201 else None
+                    retry_after = response.headers.get("retry-after") if status == 503 else None
                 except httpx.HTTPError as exc:
                     status, location, item_id = 599, str(exc), None
                 out.append({"key": key, "kind": kind, "status": status, "ms": (time.perf_counter() - started) * 1000,
                             "location": location, "id": item_id, "attempt": attempt})
+                if retry_after is not None:  # the server asked to come back: same key, nothing doubled
+                    time.sleep(float(retry_after))
+                    continue
+                attempt += 1
+            attempt = sends - 1
             if status == 201 and attempt == 0 or (status == 201 and item_id):
                 (mine_q if kind == "question" else mine_a).append(item_id)
 
@@ -159,16 +180,18 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--posts", type=int, default=2000)
     parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--files", type=int, default=2000, help="content files the forced re-ingest goes through")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "writes.json"))
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="kb-bench-writes-"))
     db_path = workdir / "kb.sqlite3"
     database_url = f"sqlite:///{db_path}"
-    env = {**os.environ, "KB_DATABASE_URL": database_url, "KB_CONTENT_DIR": str(ROOT / "content"),
+    content_dir = many_files(workdir / "content", args.files)
+    env = {**os.environ, "KB_DATABASE_URL": database_url, "KB_CONTENT_DIR": str(content_dir),
            "KB_RATE_POSTS_PER_MIN": "1000000", "KB_RATE_IP_POSTS_PER_MIN": "1000000", "PYTHONPATH": str(ROOT)}
     upgrade(database_url)
-    seeded = run_kb(["ingest", "--workers", "1"], env)
+    seeded = run_kb(["ingest", "--workers", "2"], env)
     connection = sqlite3.connect(db_path)
     seed_questions = [row[0] for row in connection.execute("SELECT id FROM question ORDER BY id LIMIT 200")]
     connection.close()
@@ -185,7 +208,7 @@ def main() -> int:
         def reingest():
             while not stop.is_set():
                 started = time.perf_counter()
-                done = run_kb(["ingest", "--force", "--workers", "1"], env)
+                done = run_kb(["ingest", "--force", "--workers", "2"], env)
                 ingest_loops.append({"rc": done.returncode, "s": round(time.perf_counter() - started, 2),
                                      "stderr_tail": done.stderr[-300:]})
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from app.demos.base import BoundaryResult, Chart, Citation, DemoResult, Determinism, Table
 from app.demos.evidence import VERDICT_WORDS, Direction, MetricSummary, Verdict
@@ -94,7 +94,7 @@ class RunRequest(BaseModel):
     params: dict = Field(default_factory=dict, description="실험 매개변수 (없으면 기본값)")
     device: Literal["auto", "cpu", "cuda"] = Field("auto", description="auto는 GPU가 있으면 cuda, 없으면 cpu")
     seed: int | None = Field(None, ge=0, le=MAX_SEED, description="난수 시드 (없으면 0): 같은 시드·CPU면 같은 숫자")
-    fresh: bool = Field(False, description="true면 캐시된 결과를 쓰지 않고 새로 측정합니다")
+    fresh: StrictBool = Field(False, description="true면 캐시된 결과를 쓰지 않고 새로 측정합니다 (0·1은 받지 않음)")
 
 
 class BoundaryRequest(RunRequest):

@@ -6,7 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.json_schema import JsonDict
 
 from app import urls
 from app.auth.deps import ApiUser
@@ -14,7 +15,7 @@ from app.auth.limits import limit_edits, limit_posts, limit_previews
 from app.http.deps import SessionDep
 from app.http.params import MAX_ID, IdPath, PageQuery, RevisionsPerPageQuery
 from app.schemas.content import RevisionHistory
-from app.schemas.limits import BODY_MAX, check_body, clean_text
+from app.schemas.limits import BODY_MAX, TITLE_MAX, TITLE_MIN, check_body, clean_text
 from app.services import posting, revisions, voting
 
 router = APIRouter(tags=["쓰기"])
@@ -24,19 +25,33 @@ IdemHeader = Annotated[str | None, Header(alias="Idempotency-Key", max_length=20
                                           description="같은 키로 다시 보내면 글을 새로 만들지 않고 첫 결과를 돌려줍니다.")]
 
 
+# Declared, not enforced by pydantic: the services clean the text first (NFC, control characters and lone
+# surrogates stripped, whitespace collapsed in titles) and check the cleaned length, which a pydantic
+# bound on the raw string would get wrong (and it refuses lone surrogates outright).
+TITLE_BOUNDS: JsonDict = {"minLength": TITLE_MIN, "maxLength": TITLE_MAX}
+BODY_BOUNDS: JsonDict = {"minLength": 1, "maxLength": BODY_MAX}
+
+
 class QuestionCreate(BaseModel):
-    title: str = Field(description="제목 (3~200자)")
-    body: str = Field(description=f"본문 Markdown (최대 {BODY_MAX:,}자)")
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"title": "배치 정규화는 왜 학습을 빠르게 하나요?", "body": "내부 공변량 변화를 줄인다는데 $\\mu$와 $\\sigma$는 어디서 오나요?"}]})
+
+    title: str = Field(json_schema_extra=TITLE_BOUNDS, description="제목 (3~200자)")
+    body: str = Field(json_schema_extra=BODY_BOUNDS, description=f"본문 Markdown (최대 {BODY_MAX:,}자)")
     collection: str | None = Field(default=None, max_length=200, description="모음 slug (없으면 general)")
 
 
 class QuestionUpdate(BaseModel):
-    title: str | None = None
-    body: str | None = None
+    model_config = ConfigDict(json_schema_extra={"examples": [{"body": "고친 본문입니다."}]})
+
+    title: str | None = Field(None, json_schema_extra=TITLE_BOUNDS)
+    body: str | None = Field(None, json_schema_extra=BODY_BOUNDS)
 
 
 class AnswerCreate(BaseModel):
-    body: str = Field(description=f"본문 Markdown (최대 {BODY_MAX:,}자)")
+    model_config = ConfigDict(json_schema_extra={"examples": [{"body": "배치마다 평균과 분산을 다시 구합니다."}]})
+
+    body: str = Field(json_schema_extra=BODY_BOUNDS, description=f"본문 Markdown (최대 {BODY_MAX:,}자)")
 
 
 class AcceptRequest(BaseModel):
@@ -44,7 +59,9 @@ class AcceptRequest(BaseModel):
 
 
 class PreviewRequest(BaseModel):
-    body: str
+    model_config = ConfigDict(json_schema_extra={"examples": [{"body": "**굵게**와 $x^2$"}]})
+
+    body: str = Field(json_schema_extra={"maxLength": BODY_MAX, "minLength": 0})
 
 
 def created(result: posting.WriteResult) -> JSONResponse:
