@@ -5,7 +5,8 @@ Measures, in one run on this machine:
      questions in three shapes that are not in content/, ingested, and questions posted through the
      API), with every wrong and missed link listed;
   2. coverage of the seeds: the share of content/ questions that show at least one experiment
-     (an editor's pin or an automatic link), per shape, and the questions left without one with the
+     (an editor's pin or an automatic link), overall, per shape and among the questions the README
+     does not list as having no fitting experiment, and the questions left without one with the
      concepts their search document holds;
   3. link time per question at 10,000 questions: scoring alone (the seeds' search documents cycled),
      and `relink_all` over the seeds grown to 10,000 questions (read documents, score, write links), each
@@ -42,7 +43,7 @@ from app.main import create_app  # noqa: E402
 from app.render import extract_text  # noqa: E402
 from app.search.analyze import search_doc_builder  # noqa: E402
 from tests.conftest import clients_of  # noqa: E402
-from tests.demos.linking_labels import build_content, score, score_posted  # noqa: E402
+from tests.demos.linking_labels import build_content, readme_unlinked, score, score_posted  # noqa: E402
 
 QUESTIONS = 10_000
 
@@ -99,7 +100,13 @@ def seed_coverage(engine) -> dict:
         shape["share"] = round(shape["linked"] / shape["questions"], 4) if shape["questions"] else 0.0
     total = sum(shape["questions"] for shape in shapes.values())
     linked = sum(shape["linked"] for shape in shapes.values())
+    listed = readme_unlinked()  # the questions no experiment fits, with the reason, in the README
+    fittable = [row for row in rows if (row[2], row[3]) not in listed]
+    fitting_linked = sum(bool(row[5]) for row in fittable)
     return {"questions": total, "linked": linked, "share": round(linked / total, 4) if total else 0.0,
+            "no_experiment_fits_per_readme": len(listed), "fittable": len(fittable),
+            "fittable_linked": fitting_linked,
+            "share_of_fittable": round(fitting_linked / len(fittable), 4) if fittable else 0.0,
             "with_editor_link": editor_only, "linked_only_automatically": auto_only,
             "per_shape": shapes, "unlinked": unlinked}
 

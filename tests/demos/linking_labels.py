@@ -9,6 +9,7 @@ the share of questions some experiment of the catalogue fits that got at least o
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import tomllib
 from dataclasses import dataclass, field
@@ -136,3 +137,13 @@ def score_posted(make_client, specs, result: Score | None = None) -> Score:
         links = [(demo["slug"], demo["concepts"]) for demo in detail["demos"] if demo["match"] == "auto"]
         add(result, specs, f"posted «{item.title}»", item.concepts, links)
     return result
+
+
+README_UNLINKED = re.compile(r"^\| `([^`]+)` \| `([^`]+)` \|", re.MULTILINE)
+
+
+def readme_unlinked() -> set[tuple[str, str]]:
+    """(file, label) of the seed questions the README lists as having no fitting experiment."""
+    text = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("### 실험이 연결되지 않은 시드 질문", 1)[1].split("\n## ", 1)[0]
+    return set(README_UNLINKED.findall(section))
