@@ -18,6 +18,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 _PR_SET_PDEATHSIG = 1
 PARENT_POLL_S = 1.0
+WORKER_NICENESS = 10
 
 
 def _watch_parent(parent_pid: int) -> None:
@@ -28,7 +29,12 @@ def _watch_parent(parent_pid: int) -> None:
 
 
 def die_with_parent(parent_pid: int) -> None:
-    """Pool initializer: runs first in every worker."""
+    """Pool initializer: runs first in every worker. Workers also step back in the CPU queue: they
+    parse and render in bulk, and the web server beside them answers people (and holds no lock they need)."""
+    try:
+        os.nice(WORKER_NICENESS)
+    except OSError:
+        pass
     if sys.platform.startswith("linux"):
         try:
             libc = ctypes.CDLL(None, use_errno=True)
