@@ -259,3 +259,15 @@ def test_kb_search_reindex_relinks(settings, content, capsys, monkeypatch):
         assert links_by_label(engine)["9-1"][0] == ("batchnorm", "auto")
     finally:
         engine.dispose()
+
+
+def test_a_posted_question_opens_the_experiment_at_its_concepts_preset(factory):
+    """optimizers declares surface=saddle for the saddle point: a question about saddle points is
+    linked with it, and the page's link opens the experiment there."""
+    alice = Account(factory, "alice")
+    posted = alice.ask(title="안장점 근처에서 SGD가 느려지는 이유가 뭔가요?",
+                       body="saddle point에서는 기울기가 거의 0이라 잘 못 빠져나온다고 들었습니다.")
+    demos = alice.client.get(f"/api/v1/questions/{posted['id']}").json()["demos"]
+    [optimizers] = [demo for demo in demos if demo["slug"] == "optimizers"]
+    assert optimizers["match"] == "auto" and optimizers["params"] == {"surface": "saddle"}
+    assert "saddle_point" in optimizers["concepts"] and "surface=saddle" in optimizers["url"]

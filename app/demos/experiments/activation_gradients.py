@@ -211,6 +211,8 @@ DEMO = DemoSpec(
         "vanishing_gradient", "sigmoid", "tanh", "relu", "activation_function", "backpropagation",
         "exploding_gradient",
     ),
+    # A question about tanh is mostly "why is it better than sigmoid": the two side by side.
+    presets={"tanh": Params(activations=("sigmoid", "tanh"))},
     questions=(
         QuestionRef("면접 #5", "활성화 함수의 종류와 saturation"),
         QuestionRef("면접 #12", "sigmoid보다 ReLU를 쓰는 이유: 기울기 소실"),

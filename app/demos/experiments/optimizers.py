@@ -427,6 +427,8 @@ DEMO = DemoSpec(
         "optimizer", "sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "saddle_point", "zigzag",
         "taco_shell",
     ),
+    # A question linked through the saddle point opens the chart on the saddle surface.
+    presets={"saddle_point": Params(surface="saddle")},
     questions=(
         QuestionRef("4주차 p15", "taco shell과 지그재그"),
         QuestionRef("4주차 p22", "SGD 모멘텀의 velocity"),
