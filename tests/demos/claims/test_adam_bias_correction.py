@@ -26,6 +26,13 @@ def test_the_uncorrected_first_step_is_larger_by_the_theoretical_factor():
     assert f"{m['first_step_ratio']:.2f}배 컸고" in result.conclusion
 
 
+@pytest.mark.parametrize("seed", [10, 20])
+def test_the_verdict_holds_for_other_seed_triples_too(seed):
+    """The smallest settings must not hold only for the suite's seeds 0-2."""
+    result = run(SLUG, seed=seed)
+    assert result.verdict == "holds", result.conclusion
+
+
 def test_at_beta2_equal_to_beta1_the_uncorrected_steps_are_smaller_and_the_claim_breaks():
     result = run(SLUG, **get_demo(SLUG).breaking.model_dump())
     assert result.verdict == "does_not_hold"
