@@ -136,14 +136,15 @@ def test_hide_refuses_params_and_non_boolean_values(engine, content):
     assert "hide" in problems[0].message and "params" in problems[1].message
 
 
-def test_kb_demo_relink_recomputes_every_question(settings, content, capsys, monkeypatch):
+@pytest.mark.parametrize("command", [["demo", "relink"], ["search", "reindex", "--workers", "1"]])
+def test_kb_demo_relink_and_search_reindex_recompute_every_question(settings, content, capsys, monkeypatch, command):
     engine = make_engine(settings.database_url)
     try:
         ingest_directory(engine, content, workers=1)
         with engine.begin() as conn:
             conn.exec_driver_sql("DELETE FROM demolink")
         monkeypatch.setenv("KB_DATABASE_URL", settings.database_url)
-        assert main(["demo", "relink"]) == 0
+        assert main(command) == 0
         assert "질문 3개 중 2개" in capsys.readouterr().out
         assert links_by_label(engine)["9-1"][0] == ("batchnorm", "auto")
     finally:
@@ -245,20 +246,6 @@ def test_ingest_relinks_every_question_when_the_catalogue_changed(engine, conten
         catalogue(all_demos())
     assert ingest_directory(engine, content, workers=1).relinked == 3
     assert links_by_label(engine)["9-1"][0] == ("batchnorm", "auto")
-
-
-def test_kb_search_reindex_relinks(settings, content, capsys, monkeypatch):
-    engine = make_engine(settings.database_url)
-    try:
-        ingest_directory(engine, content, workers=1)
-        with engine.begin() as conn:
-            conn.exec_driver_sql("DELETE FROM demolink")
-        monkeypatch.setenv("KB_DATABASE_URL", settings.database_url)
-        assert main(["search", "reindex", "--workers", "1"]) == 0
-        assert "질문 3개 중 2개" in capsys.readouterr().out
-        assert links_by_label(engine)["9-1"][0] == ("batchnorm", "auto")
-    finally:
-        engine.dispose()
 
 
 def test_a_posted_question_opens_the_experiment_at_its_concepts_preset(factory):
