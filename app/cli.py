@@ -143,7 +143,8 @@ def build_parser() -> argparse.ArgumentParser:
     for name, register in registers.items():
         group = register(commands)
         if name == "demo":  # relinking writes through ingest, a layer above the demos
-            relink = group.add_parser("relink", help="모든 질문의 실험 자동 연결을 다시 계산합니다 (용어 사전·실험 목록을 고친 뒤)")
+            relink = group.add_parser(
+                "relink", help="모든 질문의 실험 자동 연결을 다시 계산합니다 (용어 사전·실험 목록을 고친 뒤)")
             relink.set_defaults(handler=_cmd_demo_relink)
         if name == "search":  # new search documents (a changed dictionary) mean new concepts to link by
             reindex = group.choices["reindex"]

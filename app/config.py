@@ -54,12 +54,14 @@ class Settings:
             demo_threads_per_worker=_env_int("KB_DEMO_THREADS", defaults.demo_threads_per_worker),
             rate_limit_posts_per_minute=_env_int("KB_RATE_POSTS_PER_MIN", defaults.rate_limit_posts_per_minute),
             rate_limit_logins_per_minute=_env_int("KB_RATE_LOGINS_PER_MIN", defaults.rate_limit_logins_per_minute),
-            rate_limit_ip_posts_per_minute=_env_int("KB_RATE_IP_POSTS_PER_MIN", defaults.rate_limit_ip_posts_per_minute),
+            rate_limit_ip_posts_per_minute=_env_int("KB_RATE_IP_POSTS_PER_MIN",
+                                                    defaults.rate_limit_ip_posts_per_minute),
             development=os.environ.get("KB_DEV", "") not in ("", "0"),
             rate_limit_demo_runs_per_minute=_env_int("KB_RATE_DEMO_RUNS_PER_MIN",
                                                      defaults.rate_limit_demo_runs_per_minute),
             rate_limit_edits_per_minute=_env_int("KB_RATE_EDITS_PER_MIN", defaults.rate_limit_edits_per_minute),
-            rate_limit_previews_per_minute=_env_int("KB_RATE_PREVIEWS_PER_MIN", defaults.rate_limit_previews_per_minute),
+            rate_limit_previews_per_minute=_env_int("KB_RATE_PREVIEWS_PER_MIN",
+                                                    defaults.rate_limit_previews_per_minute),
         )
 
     def with_overrides(self, **changes: Any) -> Settings:

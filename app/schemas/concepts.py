@@ -36,7 +36,8 @@ class ConceptDetail(BaseModel):
     broader: list[ConceptRef] = Field(description="이 개념을 포함하는 더 넓은 개념")
     narrower: list[ConceptRef] = Field(description="이 개념에 포함되는 더 좁은 개념")
     question_count: int
-    questions: list[QuestionLink] = Field(description="제목에서 다룬 질문 먼저, 그다음 본문, 답변; 같은 무게면 답변된 질문 먼저")
+    questions: list[QuestionLink] = Field(
+        description="제목에서 다룬 질문 먼저, 그다음 본문, 답변; 같은 무게면 답변된 질문 먼저")
     demos: list[ConceptDemo] = Field(description="이 개념을 실험하는 실험")
     papers: list[Paper] = Field(description="그 실험들이 인용한 논문")
     url: str

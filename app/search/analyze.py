@@ -88,7 +88,7 @@ class SearchDoc:
     text_broader_terms: str = ""
 
     @classmethod
-    def from_tokens(cls, title: Tokens, body: Tokens, answers: Tokens, texts: tuple[str, str, str]) -> "SearchDoc":
+    def from_tokens(cls, title: Tokens, body: Tokens, answers: Tokens, texts: tuple[str, str, str]) -> SearchDoc:
         return cls(
             title_terms=" ".join(title.exact),
             body_terms=" ".join(body.exact),
@@ -189,14 +189,14 @@ class WordAnalyser:
         if not todo:
             return
         analysed = tokenize_many([word for word, _ in todo], [_pretokenized(covered) for _, covered in todo])
-        for key, kiwi_tokens in zip(todo, analysed):
+        for key, kiwi_tokens in zip(todo, analysed, strict=True):
             self._store(key, self._analyse(*key, kiwi_tokens))
 
     def _tokens(self, key: WordKey) -> tuple[tuple[int, str], ...]:
         cache = self._cache
         tokens = cache.get(key)
         if tokens is not None:
-            try:
+            try:  # noqa: SIM105 - contextlib.suppress would cost a context manager on every cache hit
                 cache.move_to_end(key)
             except KeyError:  # another thread (a web worker re-indexing a post) evicted it just now
                 pass
@@ -212,7 +212,8 @@ class WordAnalyser:
         if len(self._cache) > self.size:
             self._cache.popitem(last=False)
 
-    def _analyse(self, word: str, covered: tuple[tuple[int, int], ...], kiwi_tokens=None) -> tuple[tuple[int, str], ...]:
+    def _analyse(self, word: str, covered: tuple[tuple[int, int], ...],
+                 kiwi_tokens=None) -> tuple[tuple[int, str], ...]:
         """(offset in the word, token) pairs: English words and numbers outside the matches, then
         Kiwi's nouns and predicates outside them."""
         found: list[tuple[int, str]] = []
@@ -335,6 +336,13 @@ def search_doc_builder() -> Callable[[str, str, str], SearchDoc]:
     return partial(build_search_doc, dictionary=default_dictionary())
 
 
+def _in_turn(items: Iterable[object]) -> Callable[[str], object]:
+    """Kiwi's `pretokenized` callback for a batch: called once per word, in order, it hands out the next
+    word's spans."""
+    it = iter(items)
+    return lambda _text: next(it)
+
+
 def build_search_docs(items: Iterable[tuple[str, str, str]], workers: int = 0) -> list[SearchDoc]:
     """Many documents at once; Kiwi spreads the new words over `workers` threads (0: one thread)."""
     items = [(_clip(t or ""), _clip(b or ""), _clip(a or "")) for t, b, a in items]
@@ -349,7 +357,7 @@ def build_search_docs(items: Iterable[tuple[str, str, str]], workers: int = 0) -
             columns.append((norm, dictionary.find(norm)))
     analyser.prime((key for norm, matches in columns for _, key in _word_keys(norm, matches)),
                    lambda words, pretokenized: _pool_kiwi(workers).tokenize(
-                       words, z_coda=False, pretokenized=lambda _text, _it=iter(pretokenized): next(_it)))
+                       words, z_coda=False, pretokenized=_in_turn(pretokenized)))
     tokens = [analyser.column(norm, matches) if norm else Tokens([], []) for norm, matches in columns]
     return [SearchDoc.from_tokens(*tokens[3 * i:3 * i + 3], texts=item) for i, item in enumerate(items)]
 

@@ -25,7 +25,7 @@ class Highlighter:
     forms: tuple[str, ...]  # lower-case surface forms, longest first
 
     @classmethod
-    def for_query(cls, parsed: ParsedQuery, dictionary: TermDictionary) -> "Highlighter":
+    def for_query(cls, parsed: ParsedQuery, dictionary: TermDictionary) -> Highlighter:
         forms: set[str] = set()
         for term in parsed.terms:
             if term.concept is not None:
@@ -73,9 +73,7 @@ class Highlighter:
     def _at_word_edges(text: str, form: str, start: int, end: int) -> bool:
         if is_ascii_alnum(form[0]) and start > 0 and is_ascii_alnum(text[start - 1]):
             return False
-        if is_ascii_alnum(form[-1]) and end < len(text) and is_ascii_alnum(text[end]):
-            return False
-        return True
+        return not (is_ascii_alnum(form[-1]) and end < len(text) and is_ascii_alnum(text[end]))
 
     def mark(self, text: str) -> Markup:
         return _render(text, self.spans(text), 0, len(text))

@@ -107,7 +107,7 @@ def reindex_all(session: Session, *, workers: int = 1, progress=None) -> int:
             break
         sources = queries.question_sources(conn, ids)
         docs = build_search_docs([_texts(s) for s in sources], workers=workers)
-        queries.write_search_docs(conn, [(s.id, doc) for s, doc in zip(sources, docs)])
+        queries.write_search_docs(conn, [(s.id, doc) for s, doc in zip(sources, docs, strict=True)])
         total += len(sources)
         after = ids[-1]
         if progress is not None:

@@ -37,7 +37,8 @@ WEIGHT_BROADER = 1
 # Words that make a sentence a question but say nothing about its topic.
 QUESTION_WORDS = frozenset(
     """
-    왜 어떻게 무엇 무엇인가 무엇인가요 무엇인지 뭐 뭔가 뭔가요 뭘까 뭘까요 뭐지 뭐야 뭐예요 뭔지 어떤 어떠한 무슨 언제 어디 누가
+    왜 어떻게 무엇 무엇인가 무엇인가요 무엇인지 뭐 뭔가 뭔가요 뭘까 뭘까요 뭐지 뭐야 뭐예요 뭔지
+    어떤 어떠한 무슨 언제 어디 누가
     얼마나 정말 진짜 그냥 좀 잘 더 가장 많이 너무 혹시 그리고 그러면 근데 그런데 하지만 또 또는 및 등 대해 대해서 대한
     있나요 있는지 있을까 있을까요 없나요 되나요 하나요 할까요 인가요 일까요 건가요 걸까요 맞나요 알려주세요 궁금합니다
     """.split()
@@ -47,8 +48,9 @@ QUESTION_WORDS = frozenset(
 _SUFFIXES = sorted(
     set(
         """
-        이 가 은 는 을 를 의 에 에서 에게 한테 께 로 으로 와 과 도 만 까지 부터 보다 처럼 마다 이나 나 이란 란 이라는 라는
-        이라고 라고 이랑 랑 에는 에서는 으로는 로는 에도 에서도 으로도 로도 에서의 으로의 로의 와의 과의 에의 이라 라 이며 며
+        이 가 은 는 을 를 의 에 에서 에게 한테 께 로 으로 와 과 도 만 까지 부터 보다 처럼 마다 이나 나
+        이란 란 이라는 라는 이라고 라고 이랑 랑 에는 에서는 으로는 로는 에도 에서도 으로도 로도
+        에서의 으로의 로의 와의 과의 에의 이라 라 이며 며
         이고 인 인가 인가요 인지 일까 일까요 이야 야 이에요 예요 입니다 이다 들 들이 들을 들은 들의 뿐 밖에 대로 요 이요
         이란게 란게 이란건 란건 이라서 라서 이면 면 이랑은 에선 에서만 만으로 으로서 로서 으로써 로써 같은 같이
         """.split()
@@ -58,7 +60,8 @@ _SUFFIXES = sorted(
 )
 _SUFFIX_SET = frozenset(_SUFFIXES)
 # Where a 하다/되다/시키다 verb or an adjective ending starts after its noun.
-_VERBAL_STARTS = ("하", "한", "할", "함", "해", "했", "합", "되", "된", "될", "됨", "돼", "됐", "시키", "시킨", "시켜", "스럽", "스러운", "적인", "적으로", "적")
+_VERBAL_STARTS = ("하", "한", "할", "함", "해", "했", "합", "되", "된", "될", "됨", "돼", "됐", "시키", "시킨", "시켜",
+                  "스럽", "스러운", "적인", "적으로", "적")
 
 _WORD = re.compile(r"[가-힣]+|[a-z0-9]+")
 
@@ -326,7 +329,8 @@ def corrected_query(parsed: ParsedQuery, dictionary: TermDictionary) -> str | No
     return text if changed else None
 
 
-_VERBAL_ENDINGS = ("다", "요", "고", "는데", "지만", "면", "서", "게", "지", "죠", "니다", "네", "까", "음", "함", "됨", "임")
+_VERBAL_ENDINGS = ("다", "요", "고", "는데", "지만", "면", "서", "게", "지", "죠", "니다", "네", "까",
+                   "음", "함", "됨", "임")
 
 
 def analyse_light(text: str, dictionary: TermDictionary, known: Callable[[Iterable[str]], set[str]]) -> Tokens:

@@ -131,7 +131,8 @@ def search_questions(
     )
 
 
-def _correction(vocabulary: Vocabulary, parsed: ParsedQuery, dictionary: TermDictionary) -> tuple[str, ParsedQuery] | None:
+def _correction(vocabulary: Vocabulary, parsed: ParsedQuery,
+                dictionary: TermDictionary) -> tuple[str, ParsedQuery] | None:
     """The query with its unknown words respelled as dictionary terms, parsed, if it finds anything."""
     if not parsed.unknown:
         return None

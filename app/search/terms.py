@@ -101,7 +101,7 @@ class TermDictionary:
     # --- loading --------------------------------------------------------------------------
 
     @classmethod
-    def parse(cls, text: str) -> "TermDictionary":
+    def parse(cls, text: str) -> TermDictionary:
         terms: list[Term] = []
         seen_lines: dict[str, int] = {}
         owners: dict[str, tuple[str, int]] = {}
@@ -121,7 +121,8 @@ class TermDictionary:
             broader = tuple(c[1:].strip() for c in cells[1:] if c.startswith(">"))
             flags = {c[1:].strip() for c in cells[1:] if c.startswith("@")}
             if flags - {GENERAL_FLAG}:
-                raise TermDictionaryError(number, f"알 수 없는 표시 {sorted(flags - {GENERAL_FLAG})}: @{GENERAL_FLAG}만 쓸 수 있습니다")
+                raise TermDictionaryError(
+                    number, f"알 수 없는 표시 {sorted(flags - {GENERAL_FLAG})}: @{GENERAL_FLAG}만 쓸 수 있습니다")
             variants = [c for c in cells[1:] if not c.startswith((">", "@"))]
             if not variants:
                 raise TermDictionaryError(number, "대표 표기가 없습니다")
@@ -146,7 +147,7 @@ class TermDictionary:
         return dictionary
 
     @classmethod
-    def load(cls, path: Path) -> "TermDictionary":
+    def load(cls, path: Path) -> TermDictionary:
         return cls.parse(Path(path).read_text(encoding="utf-8"))
 
     # --- lookups --------------------------------------------------------------------------

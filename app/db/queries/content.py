@@ -61,7 +61,8 @@ def get_collection(session: Session, slug: str) -> Collection | None:
 def collection_question_counts(session: Session, collection_id: int) -> tuple[int, int]:
     total, answered = session.exec(
         select(func.count(col(Question.id)), func.coalesce(func.sum(cast(col(Question.answered), Integer)), 0)).where(
-            col(Question.collection_id) == collection_id, col(Question.deleted_at).is_(None), col(Question.retired_at).is_(None)
+            col(Question.collection_id) == collection_id, col(Question.deleted_at).is_(None),
+            col(Question.retired_at).is_(None),
         )
     ).one()
     return int(total), int(answered)
@@ -77,7 +78,8 @@ def section_question_ids(session: Session, collection_id: int) -> list[tuple[int
     """(question id, section id) of a collection's visible questions in source order: its outline."""
     rows = session.exec(
         select(col(Question.id), col(Question.section_id))
-        .where(col(Question.collection_id) == collection_id, col(Question.deleted_at).is_(None), col(Question.retired_at).is_(None))
+        .where(col(Question.collection_id) == collection_id, col(Question.deleted_at).is_(None),
+               col(Question.retired_at).is_(None))
         .order_by(col(Question.position), col(Question.id))
     ).all()
     return [(qid, section_id) for qid, section_id in rows]
@@ -122,7 +124,8 @@ def collection_slugs(session: Session, collection_ids: Sequence[int]) -> dict[in
     if not collection_ids:
         return {}
     rows = session.exec(
-        select(col(Collection.id), col(Collection.slug), col(Collection.source_path)).where(col(Collection.id).in_(set(collection_ids)))
+        select(col(Collection.id), col(Collection.slug), col(Collection.source_path))
+        .where(col(Collection.id).in_(set(collection_ids)))
     ).all()
     return {cid: (slug, path) for cid, slug, path in rows}
 
@@ -158,12 +161,15 @@ def _visible_links():
 
 def question_link(session: Session, question_id: int):
     """Like get_question, a retired row still has its page (posted replies hang on it)."""
-    return session.exec(select(*LINK_COLUMNS).where(col(Question.id) == question_id, col(Question.deleted_at).is_(None))).first()
+    return session.exec(
+        select(*LINK_COLUMNS).where(col(Question.id) == question_id, col(Question.deleted_at).is_(None))
+    ).first()
 
 
 def child_questions(session: Session, question_id: int):
     return session.exec(
-        _visible_links().where(col(Question.parent_id) == question_id).order_by(col(Question.position), col(Question.id))
+        _visible_links().where(col(Question.parent_id) == question_id)
+        .order_by(col(Question.position), col(Question.id))
     ).all()
 
 
@@ -176,7 +182,8 @@ def neighbour_questions(session: Session, question: Question):
         .order_by(col(Question.position).desc(), col(Question.id).desc()).limit(1)
     ).first()
     following = session.exec(
-        base.where(here > tuple_(question.position, question.id)).order_by(col(Question.position), col(Question.id)).limit(1)
+        base.where(here > tuple_(question.position, question.id))
+        .order_by(col(Question.position), col(Question.id)).limit(1)
     ).first()
     return previous, following
 
@@ -205,7 +212,8 @@ def list_authors(session: Session, name: str | None = None) -> list[tuple[str, i
     """(name, questions, answers) of everyone who wrote a visible post, by name; one name if given."""
     questions = (
         select(col(Question.author), func.count(col(Question.id)))
-        .where(col(Question.author).is_not(None), col(Question.deleted_at).is_(None), col(Question.retired_at).is_(None))
+        .where(col(Question.author).is_not(None), col(Question.deleted_at).is_(None),
+               col(Question.retired_at).is_(None))
         .group_by(col(Question.author))
     )
     answers = (
@@ -224,7 +232,8 @@ def list_authors(session: Session, name: str | None = None) -> list[tuple[str, i
     return [(n, int(question_counts.get(n, 0)), int(answer_counts.get(n, 0))) for n in names]
 
 
-def author_answers(session: Session, name: str, *, limit: int, offset: int) -> tuple[list[tuple[Answer, Question]], int]:
+def author_answers(session: Session, name: str, *, limit: int,
+                   offset: int) -> tuple[list[tuple[Answer, Question]], int]:
     """An author's visible answers and replies with their questions, newest first, then in source order."""
     query = (
         select(Answer, Question)
@@ -236,7 +245,8 @@ def author_answers(session: Session, name: str, *, limit: int, offset: int) -> t
     )
     total = session.exec(select(func.count()).select_from(query.subquery())).one()
     rows = session.exec(
-        query.order_by(col(Answer.created_at).desc(), col(Question.collection_id), col(Question.position), col(Answer.position), col(Answer.id))
+        query.order_by(col(Answer.created_at).desc(), col(Question.collection_id), col(Question.position),
+                       col(Answer.position), col(Answer.id))
         .limit(limit).offset(offset)
     ).all()
     return [(answer, question) for answer, question in rows], int(total)

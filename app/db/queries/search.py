@@ -310,7 +310,8 @@ def indexed_terms_of(conn: Connection, question_ids: Sequence[int]) -> dict[int,
             "SELECT rowid, title, body, answers, title_broader FROM search_index"
             f" WHERE rowid IN ({_marks(len(chunk))})", tuple(chunk),
         ):
-            found[row[0]] = dict(zip(("title", "body", "answers", "title_broader"), (value or "" for value in row[1:]), strict=True))
+            found[row[0]] = dict(zip(("title", "body", "answers", "title_broader"),
+                                     (value or "" for value in row[1:]), strict=True))
     return found
 
 

@@ -189,7 +189,8 @@ _TRAILING_ARROW_NAME = re.compile(r"(?:^|\s)" + ARROW + r"\s*`?([^\s`()]{1,32}(?
 _AUTHOR_LINE = re.compile(r"\s*[(（]\s*`?([^()（）`]{1,32}?)`?\s*[)）]\s*$")
 _PLUS_ONE_TAIL = re.compile(r"\s*" + ARROW + r"\s*(?:2{3,}|\+1)\s*(?:\(\s*([^()]{1,32}?)\s*\))?\s*$")
 # "Me too" written out: a line that says only "저도 궁금해요" (and who) adds a +1 like "2222" does.
-ME_TOO = (r"(?:저도|저두|나도|me\s*too)\s*(?:요|궁금(?:해요|합니다|하네요|했어요|함|해)?|같은\s*질문(?:이에요|입니다|이요)?|"
+ME_TOO = (r"(?:저도|저두|나도|me\s*too)\s*(?:요|궁금(?:해요|합니다|하네요|했어요|함|해)?"
+          r"|같은\s*질문(?:이에요|입니다|이요)?|"
           r"그래요|그랬어요|마찬가지(?:예요|에요|입니다)?)?|같은\s*질문(?:이에요|입니다|이요)?|동감(?:입니다|이에요)?")
 _PLUS_ONE_LINE = re.compile(
     r"\s*(?:[-*+]\s+)?(?:" + ARROW + r"\s*)?(?:2{3,}|\+1|(?i:" + ME_TOO + r"))[\s!.~ㅠㅜ^]*"
@@ -239,7 +240,8 @@ def split_author(text: str) -> tuple[str, str | None]:
 # writers do. Only a Hangul name counts on its own; a Latin word there is usually a topic tag
 # ("(PyTorch) DataLoader …") unless the same name signs something elsewhere in the file.
 # "[블로그](url) …" is a link, not a name in brackets: a "]" followed by "(" or "[" never closes a name.
-_LEADING_NAME = re.compile(r"(?:[(（]\s*`?([^()（）`]{1,32}?)`?\s*[)）]|[\[［]\s*([^\[\]［］`]{1,32}?)\s*[\]］](?![(\[]))\s*(?=\S)")
+_LEADING_NAME = re.compile(r"(?:[(（]\s*`?([^()（）`]{1,32}?)`?\s*[)）]"
+                           r"|[\[［]\s*([^\[\]［］`]{1,32}?)\s*[\]］](?![(\[]))\s*(?=\S)")
 _HANGUL_NAME = re.compile(r"[가-힣]{1,5}")
 
 
@@ -310,7 +312,8 @@ _STRONG_ENDING = re.compile(
     r"해야\s?하나|되나|하나요|있나|없나|뭐지|뭘까|뭔가|무엇일까|어떨까|어떤지|어떻게\s?되나)$"
 )
 _WEAK_ENDING = re.compile(r"(?:나|냐|니|지|가|까|음|짐|함)$")
-_QUESTION_WORD = re.compile(r"(?:^|\s)(?:왜|뭐|뭘|무엇|무슨|어떻게|어떤|어디|언제|누가|누구|어느|얼마|몇)|(?i:\b(?:why|how|what|which|when|where|who)\b)")
+_QUESTION_WORD = re.compile(r"(?:^|\s)(?:왜|뭐|뭘|무엇|무슨|어떻게|어떤|어디|언제|누가|누구|어느|얼마|몇)"
+                            r"|(?i:\b(?:why|how|what|which|when|where|who)\b)")
 _SENTENCE_SPLIT = re.compile(r"[.!。\n]+|(?<=[가-힣])\s{2,}")
 _TRAILING_NOISE = re.compile(r"[\s~…^;:,)\]*_`'\"ㅠㅜㅋㅎ]+$")
 

@@ -164,7 +164,8 @@ def _question(heading_line: Line, label: str, heading_rest: str, level: int, blo
     kept = strip_trailing_rules(drop_boilerplate(answer_lines, document.unplaced))
     body = join_lines(kept)
     if body:
-        question.answers.append(ParsedAnswer(body_md=body, author=None, line=next(ln.number for ln in kept if not ln.blank)))
+        first = next(ln.number for ln in kept if not ln.blank)
+        question.answers.append(ParsedAnswer(body_md=body, author=None, line=first))
     question.math = comment_math(title) + comment_math(body)
     return question
 
@@ -185,7 +186,8 @@ def _reference(line: Line, references: list[ParsedReference], document: ParsedDo
         references.append(ParsedReference(title=title or links[0].url, url=links[0].url, line=line.number))
         return
     if links:
-        references.extend(ParsedReference(title=link.text or link.url, url=link.url, line=line.number) for link in links)
+        references.extend(ParsedReference(title=link.text or link.url, url=link.url, line=line.number)
+                          for link in links)
         return
     urls = bare_urls(line.text)
     if urls:

@@ -478,7 +478,8 @@ def parse(text: str, source_path: str) -> ParsedDocument:
             (title, lines[i].number, lines[i + 1:bounds[n + 1]]) for n, (i, title) in enumerate(starts)]
     else:  # no section headings: the whole file is one untitled section
         body = [ln for k, ln in enumerate(lines) if k != title_index]
-        sections = [(None, next(ln.number for ln in body if not ln.blank), body)] if any(not ln.blank for ln in body) else []
+        sections = ([(None, next(ln.number for ln in body if not ln.blank), body)] if any(not ln.blank for ln in body)
+                    else [])
     labels = LabelBook()
     known_authors = _known_authors(lines)
     for ordinal, (title, line_number, section_lines) in enumerate(sections, start=1):

@@ -226,7 +226,8 @@ _CIRCLED = re.compile("[\u2460-\u2473\u2776-\u277f]")  # ① … ⑳, ❶ … �
 _NUMBER_RUN = re.compile(r"\s*(?:[-*+•]\s+)?[*_]{0,2}(\d{1,3}(?:[.)])?(?!\d)(?:\s*[,/&·]?\s*\d{1,3}(?:[.)])?(?!\d))+)"
                          r"[*_]{0,2}(?:\s+(\S.*))?$")
 # "1번 …", "**2, 3번**": Korean "number N", alone or for several questions at once.
-_COUNTED = re.compile(r"\s*(?:[-*+•]\s+)?[*_]{0,2}((?:\d{1,3}\s*번?\s*[,~·&]\s*)*\d{1,3})\s*번[*_]{0,2}(?![가-힣])\s*(.*)$")
+_COUNTED = re.compile(r"\s*(?:[-*+•]\s+)?[*_]{0,2}((?:\d{1,3}\s*번?\s*[,~·&]\s*)*\d{1,3})\s*번[*_]{0,2}"
+                      r"(?![가-힣])\s*(.*)$")
 _NUMBER_ONLY = re.compile(r"\s*(?:[-*+•]\s+)?(\d{1,4})[.)]$")  # "6." alone: the answer to question 6
 _SEGMENT = re.compile(r"(?:^|(?<=\s))(?:[-*+•]\s+)?(\d{1,4})[.)]\s+")
 _Q_MARKER = re.compile(r"\s*(?:[-*+•]\s+)?(?:Q|질문)\s?(\d{1,4})\s*[.):：]\s*(\S.*)?$", re.I)
