@@ -21,6 +21,7 @@ from app.http import errors
 from app.http.finite import RejectNonFiniteJSON
 from app.http.openapi import HeadAndOptions, install_openapi, operation_id
 from app.http.security import SecurityHeaders
+from app.http.timeouts import BodyReadTimeout
 from app.search.service import warm_up as search_warm_up
 from app.services.reading import LinkMemo
 from app.web import accounts as web_accounts
@@ -70,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RejectNonFiniteJSON)  # inside install_auth's size cap, which reads the body first
     app.state.login_throttle = LoginThrottle()
     install_auth(app)  # session user, CSRF token, request size cap, rate limiter
+    app.add_middleware(BodyReadTimeout)  # outside the size cap, which reads the body
     install_conditional_get(app)  # ETag/304 + response cache for reads, outside auth: a hit skips it
     app.add_middleware(HeadAndOptions, router_app=app)  # HEAD as GET without a body, OPTIONS with Allow
     app.add_middleware(SecurityHeaders)  # outermost: on every response, cached or not

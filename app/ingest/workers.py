@@ -8,6 +8,7 @@ a thread notices the parent gone within a second.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import signal
@@ -31,10 +32,8 @@ def _watch_parent(parent_pid: int) -> None:
 def die_with_parent(parent_pid: int) -> None:
     """Pool initializer: runs first in every worker. Workers also step back in the CPU queue: they
     parse and render in bulk, and the web server beside them answers people (and holds no lock they need)."""
-    try:
+    with contextlib.suppress(OSError):
         os.nice(WORKER_NICENESS)
-    except OSError:
-        pass
     if sys.platform.startswith("linux"):
         try:
             libc = ctypes.CDLL(None, use_errno=True)

@@ -133,7 +133,7 @@ class Diff(SequenceMatcher):
     """SequenceMatcher's opcodes and ratio over the budgeted matching blocks above. The parent's
     constructor is not called: it indexes ``b`` for its own (quadratic) matching, which is never used."""
 
-    def __init__(self, a: Sequence, b: Sequence, work: Work | None = None) -> None:  # noqa: super-init-not-called
+    def __init__(self, a: Sequence, b: Sequence, work: Work | None = None) -> None:
         self.a, self.b = a, b
         self.matching_blocks = matching_blocks(a, b, work)
         self.opcodes = None

@@ -166,3 +166,45 @@ def test_edits_and_previews_are_rate_limited_per_account(alice, bob, app):
     page = alice.client.get("/ask")
     form = alice.client.post("/preview", data={"body": "폼 미리보기", "csrf_token": csrf_from(page.text)})
     assert "요청이 너무 많습니다" in form.text  # the preview pane says why, the typed text stays in the editor
+
+
+def test_a_body_that_stops_arriving_is_a_408_and_a_prompt_one_passes():
+    """A chunked upload whose last chunk never comes no longer holds the connection for as long as the client likes."""
+    import asyncio
+    import threading
+
+    from app.http.timeouts import BodyReadTimeout
+
+    def drive(chunks: list[bytes], stall: bool) -> tuple[list, list]:
+        seen, sent = [], []
+
+        async def app(scope, receive, send):
+            while True:
+                message = await receive()
+                seen.append(message["body"])
+                if not message.get("more_body"):
+                    break
+            await send({"type": "http.response.start", "status": 201, "headers": []})
+            await send({"type": "http.response.body", "body": b"ok"})
+
+        async def receive():
+            if chunks:
+                body = chunks.pop(0)
+                return {"type": "http.request", "body": body, "more_body": bool(chunks) or stall}
+            await asyncio.Event().wait()  # the client sends nothing more
+
+        async def send(message):
+            sent.append(message)
+
+        scope = {"type": "http", "method": "POST", "path": "/api/v1/questions", "headers": [], "query_string": b"",
+                 "state": {}}
+        # The limit is short here so the test is quick; the server's is BODY_READ_TIMEOUT_S.
+        runner = threading.Thread(target=asyncio.run, args=(BodyReadTimeout(app, timeout_s=0.2)(scope, receive, send),))
+        runner.start()
+        runner.join()
+        return seen, sent
+
+    seen, sent = drive([b"{", b'"a"'], stall=True)
+    assert seen == [b"{", b'"a"'] and sent[0]["status"] == 408 and b"request_timeout" in sent[1]["body"]
+    seen, sent = drive([b"{}"], stall=False)
+    assert sent[0]["status"] == 201
