@@ -5,7 +5,7 @@ The HTML pages (app/web/pages.py) call the same service functions with the same 
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 
@@ -28,8 +28,8 @@ CONDITIONAL = ("\n\n모든 읽기 응답에는 `ETag`와 `Last-Modified`가 붙�
                "다시 물으면 그 사이에 바뀐 것이 없을 때 본문 없이 `304`를 돌려줍니다.")
 
 ENVELOPE = "오류 봉투 `{\"error\": {\"code\", \"message\", \"details\"?}}`"
-NOT_FOUND = {404: {"description": f"찾을 수 없음 — {ENVELOPE}"}}
-BAD_INPUT = {422: {"description": f"입력값 오류 (어느 필드가 어떤 범위를 벗어났는지 `details`에) — {ENVELOPE}"}}
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": f"찾을 수 없음 — {ENVELOPE}"}}
+BAD_INPUT: dict[int | str, dict[str, Any]] = {422: {"description": f"입력값 오류 (어느 필드가 어떤 범위를 벗어났는지 `details`에) — {ENVELOPE}"}}
 
 
 @router.get("/collections", response_model=list[CollectionPublic], summary="모음 목록")

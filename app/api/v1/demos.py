@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Path, Request
 from fastapi.responses import JSONResponse, StreamingResponse
@@ -15,8 +15,9 @@ from app.http.deps import DemoEngineDep, SessionDep
 
 router = APIRouter(tags=["실험"])
 
-ERRORS = {404: {"description": "없는 실험 또는 실행"}, 422: {"description": "매개변수·device 오류 (필드와 범위)"},
-          429: {"description": "대기열이 가득 참 (`Retry-After`)"}}
+ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"description": "없는 실험 또는 실행"}, 422: {"description": "매개변수·device 오류 (필드와 범위)"},
+    429: {"description": "대기열이 가득 참 (`Retry-After`)"}}
 
 
 RunId = Annotated[str, Path(max_length=64)]

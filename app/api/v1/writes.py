@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Request, Response
 from fastapi.responses import JSONResponse
@@ -20,7 +20,7 @@ from app.services import posting, revisions, voting
 
 router = APIRouter(tags=["쓰기"])
 
-ERRORS = {code: {"description": f"`{{\"error\": {{...}}}}` ({code})"} for code in (401, 403, 404, 409, 413, 422, 429)}
+ERRORS: dict[int | str, dict[str, Any]] = {code: {"description": f"`{{\"error\": {{...}}}}` ({code})"} for code in (401, 403, 404, 409, 413, 422, 429)}
 IdemHeader = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200,
                                           description="같은 키로 다시 보내면 글을 새로 만들지 않고 첫 결과를 돌려줍니다.")]
 
