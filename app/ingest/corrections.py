@@ -30,8 +30,7 @@ from sqlmodel import Session
 from app.db.models import Correction
 from app.db.queries import content as content_queries
 from app.demos import registry
-from app.demos.params import ParamsInvalid, validate_params
-from app.ingest.editorial import QuestionFinder, TableProblem, checked_entries, read_tables
+from app.ingest.editorial import QuestionFinder, TableProblem, checked_entries, preset_ok, read_tables
 
 CORRECTIONS_FILE = "corrections.toml"
 KEYS = ("file", "question", "sentence", "correction", "source_title", "source_url", "demo", "params", "claim")
@@ -105,14 +104,7 @@ def sync_corrections(session: Session, content_dir: Path) -> list[TableProblem]:
             if spec is None:
                 report("demo", f"없는 실험 '{slug}'")
                 continue
-            if not isinstance(preset, dict):
-                report("params", "params는 표여야 합니다 (예: params = { epochs = 60 })")
-                continue
-            try:
-                validate_params(spec.params, preset)
-            except ParamsInvalid as exc:
-                reasons = "; ".join(d["message"] for d in exc.details)
-                report("params", f"'{slug}'의 params가 올바르지 않습니다: {reasons}")
+            if not preset_ok(spec, preset, report):
                 continue
             metrics = [c.metric for c in spec.claims]
             if claim is not None and claim not in metrics:

@@ -28,8 +28,7 @@ from sqlmodel import Session
 from app.db.models import LINK_EDITOR, LINK_HIDDEN, DemoLink
 from app.db.queries import demos as queries
 from app.demos import registry
-from app.demos.params import ParamsInvalid, validate_params
-from app.ingest.editorial import QuestionFinder, TableProblem, checked_entries, read_tables
+from app.ingest.editorial import QuestionFinder, TableProblem, checked_entries, preset_ok, read_tables
 from app.ingest.linking import relink_questions
 
 LINKS_FILE = "demos.toml"
@@ -74,13 +73,7 @@ def sync_demo_links(session: Session, content_dir: Path) -> list[TableProblem]:
         if hide and preset:
             report("params", "숨기는 링크(hide = true)에는 params를 쓰지 않습니다")
             continue
-        if not isinstance(preset, dict):
-            report("params", "params는 표여야 합니다 (예: params = { depth = 10 })")
-            continue
-        try:
-            validate_params(spec.params, preset)
-        except ParamsInvalid as exc:
-            report("params", f"'{slug}'의 params가 올바르지 않습니다: " + "; ".join(d["message"] for d in exc.details))
+        if not preset_ok(spec, preset, report):
             continue
         if (question_id, slug) in seen:
             first = seen[(question_id, slug)]

@@ -16,6 +16,8 @@ from pathlib import Path
 from sqlmodel import Session
 
 from app.db.queries import demos as demo_queries
+from app.demos.base import DemoSpec
+from app.demos.params import ParamsInvalid, validate_params
 
 _TOML_LINE = re.compile(r"at line (\d+)")
 
@@ -115,3 +117,16 @@ class QuestionFinder:
         if question_id is None:
             report("question", f"'{file}'에 '{label}' 질문이 없습니다")
         return question_id
+
+
+def preset_ok(spec: DemoSpec, preset: object, report: Report) -> bool:
+    """An entry's `params` is a table the experiment accepts; otherwise it is reported at that key."""
+    if not isinstance(preset, dict):
+        report("params", "params는 표여야 합니다 (예: params = { epochs = 60 })")
+        return False
+    try:
+        validate_params(spec.params, preset)
+    except ParamsInvalid as exc:
+        report("params", f"'{spec.slug}'의 params가 올바르지 않습니다: " + "; ".join(d["message"] for d in exc.details))
+        return False
+    return True
