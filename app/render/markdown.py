@@ -55,7 +55,7 @@ def _raw_html_and_tables(state: StateCore) -> None:
             # markdown-it aligns columns with style="text-align:…"; style is never allowed
             # through the sanitiser, the align attribute is.
             style = token.attrGet("style")
-            if style and style.startswith("text-align:"):
+            if isinstance(style, str) and style.startswith("text-align:"):
                 token.attrs.pop("style")
                 token.attrSet("align", style.split(":", 1)[1])
 
@@ -99,6 +99,7 @@ def markdown_parser() -> MarkdownIt:
     )
     korean_emphasis_plugin(md)
     # Only URLs with a scheme are linkified: "main.py" or "torch.nn" must stay text.
+    assert md.linkify is not None  # loaded by the "linkify": True option above
     md.linkify.set({"fuzzy_link": False})
     md.core.ruler.push("raw_html_and_tables", _raw_html_and_tables)
     md.add_render_rule("image", _render_image)
