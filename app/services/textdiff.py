@@ -40,20 +40,21 @@ def _budget(a: Sequence, b: Sequence) -> int:
     return BUDGET_BASE + BUDGET_PER_ELEMENT * (len(a) + len(b))
 
 
+def _occurrences(seq: Sequence, lo: int, hi: int) -> tuple[dict[Hashable, int], dict[Hashable, int]]:
+    """How often each element occurs in seq[lo:hi], and where it last does."""
+    count: dict[Hashable, int] = {}
+    where: dict[Hashable, int] = {}
+    for index in range(lo, hi):
+        item = seq[index]
+        count[item] = count.get(item, 0) + 1
+        where[item] = index
+    return count, where
+
+
 def _anchors(a: Sequence, alo: int, ahi: int, b: Sequence, blo: int, bhi: int) -> list[tuple[int, int]]:
     """Pairs (i, j) of elements unique on both sides, the longest run of them in the same order."""
-    count_a: dict[Hashable, int] = {}
-    where_a: dict[Hashable, int] = {}
-    for i in range(alo, ahi):
-        item = a[i]
-        count_a[item] = count_a.get(item, 0) + 1
-        where_a[item] = i
-    count_b: dict[Hashable, int] = {}
-    where_b: dict[Hashable, int] = {}
-    for j in range(blo, bhi):
-        item = b[j]
-        count_b[item] = count_b.get(item, 0) + 1
-        where_b[item] = j
+    count_a, where_a = _occurrences(a, alo, ahi)
+    count_b, where_b = _occurrences(b, blo, bhi)
     pairs = sorted((where_a[item], where_b[item]) for item, n in count_b.items()
                    if n == 1 and count_a.get(item) == 1)
     # Longest increasing subsequence of the b positions (patience sorting).
