@@ -210,7 +210,10 @@ def test_ingesting_the_seeds_links_every_question_in_demos_toml(seeded_engine, s
     with Session(seeded_engine) as session:
         problems = session.exec(select(IngestReport).where(IngestReport.source_path == "demos.toml")).all()
         assert [(p.line, p.message) for p in problems] == []
-        assert len(session.exec(select(DemoLink).where(DemoLink.match == "editor")).all()) == len(links)
+        pinned = [link for link in links if not link.get("hide")]
+        assert len(session.exec(select(DemoLink).where(DemoLink.match == "editor")).all()) == len(pinned)
+        hidden = session.exec(select(DemoLink).where(DemoLink.match == "hidden")).all()
+        assert len(hidden) == len(links) - len(pinned)
         interview = session.exec(select(Collection).where(Collection.source_path == INTERVIEW)).one()
         question = session.exec(select(Question).where(Question.collection_id == interview.id,
                                                        Question.label == "#12")).one()

@@ -97,8 +97,9 @@ def demo_links(db_path: Path) -> list[tuple]:
     connection = sqlite3.connect(db_path)
     try:
         return connection.execute(
-            "SELECT c.slug, q.label, d.demo_slug, d.params_json FROM demolink d JOIN question q ON q.id = d.question_id"
-            " JOIN collection c ON c.id = q.collection_id WHERE d.match = 'editor'"  # automatic ones follow the text
+            "SELECT c.slug, q.label, d.demo_slug, d.params_json, d.match FROM demolink d"
+            " JOIN question q ON q.id = d.question_id JOIN collection c ON c.id = q.collection_id"
+            " WHERE d.match IN ('editor', 'hidden')"  # automatic ones follow the text
             " ORDER BY d.position, d.id").fetchall()
     finally:
         connection.close()
