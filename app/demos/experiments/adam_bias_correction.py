@@ -237,7 +237,7 @@ DEMO = DemoSpec(
         Claim(metric="log10_test_loss_ratio_same_lr", direction="greater", margin=0.0,
               statement="같은 학습률이면 보정 없는 Adam이 짧은 학습 뒤 테스트 손실이 더 높다"),
     ),
-    concepts=("adam", "ema", "unbiased_estimation", "learning_rate", "optimizer"),
+    concepts=("adam", "bias_correction", "ema", "unbiased_estimation", "learning_rate", "optimizer"),
     questions=(
         QuestionRef("면접 #17", "SGD, RMSprop, Adam"),
         QuestionRef("4주차 p24", "지수가중이동평균"),
