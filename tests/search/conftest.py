@@ -4,14 +4,15 @@ indexed with Kiwi once per session and copied for each test."""
 from __future__ import annotations
 
 import shutil
-from datetime import datetime, timezone
 import sqlite3
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session
 
+from app.clock import now_utc
 from app.db.engine import make_engine
 from app.db.models import Answer, Collection, DemoLink, Question
 from app.search.index import reindex_all
@@ -20,9 +21,7 @@ from tests.search.sample_content import DELETED, DEMO_LINKS, QUESTIONS
 
 
 def now() -> datetime:
-    # The models' default factory gives naive datetimes, which sqlmodel's UTCDateTime refuses on
-    # ORM inserts; the loader writes with SQL so never meets it. Timestamps are given explicitly.
-    return datetime.now(timezone.utc)
+    return now_utc()
 
 
 def insert_sample_content(engine) -> dict[str, int]:

@@ -39,7 +39,6 @@ def test_every_related_question_shares_a_topic_concept(seeded_engine):
 
 def test_a_bn_and_overfitting_question_links_bn_and_overfitting_questions(seeded_engine):
     """Its first related question used to be "GPU를 두개 다 쓰고 싶다"."""
-    dictionary = default_dictionary()
     with Session(seeded_engine) as session:
         conn = session.connection()
         conn.exec_driver_sql("DELETE FROM demolink")  # the concepts alone must do it

@@ -13,7 +13,6 @@ from app.db.queries import search as queries
 from app.search.analyze import build_search_doc
 from app.search.index import reindex_question
 from app.search.service import search_questions, suggest_questions
-
 from tests.search.conftest import now
 from tests.search.test_query import HOSTILE
 
