@@ -18,7 +18,11 @@ def main_part(page: str) -> str:
     run buttons and their stylesheet, tested in tests/demos): where content is shown."""
     main = page.split('<main class="page"', 1)[1].split(">", 1)[1].split("</main>", 1)[0]
     return re.sub(r'<section class="demo-panel".*?</section>', "", main, flags=re.S)
-OWN_SCRIPTS = {"/static/vendor/htmx/htmx.min.js"}  # the only scripts a reading page may load
+
+
+OWN_SCRIPTS = {  # the only scripts a reading page may load: the site's own files
+    "/static/vendor/htmx/htmx.min.js", "/static/js/copy-code.js", "/static/js/confirm.js",
+}
 
 
 @pytest.fixture
