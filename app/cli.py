@@ -44,7 +44,8 @@ def _print_ingest_summary(summary) -> None:
     for problem in summary.correction_problems:
         print(f"! corrections.toml:{problem.line or '?'}: {problem.message}")
     if summary.relinked is not None:
-        print(f"~ 실험 목록이 바뀌어 질문 {summary.relinked}개의 실험 자동 연결을 다시 계산했습니다")
+        print(f"~ 실험 목록이나 연결 규칙이 바뀌어(또는 처음이라) 질문 {summary.relinked}개의 "
+              "실험 자동 연결을 계산했습니다")
     totals = summary.to_dict()["totals"]
     print(
         f"합계: 파일 {totals['files']}개 — 새로 불러옴 {totals['ingested']}, 변경 없음 {totals['unchanged']},"
