@@ -144,3 +144,29 @@ def test_the_script_refuses_cuda_in_words_without_a_gpu(tmp_path):
     done = subprocess.run([sys.executable, str(path), "--device", "cuda"], capture_output=True, text=True,
                           cwd=tmp_path, timeout=600)
     assert done.returncode == 2 and "CUDA GPU가 없습니다" in done.stderr and not done.stdout
+
+
+def test_the_run_page_offers_the_script_at_the_runs_own_parameters_and_seed(client, settings):
+    from datetime import UTC, datetime
+
+    from sqlmodel import Session
+
+    from app.db.engine import make_engine
+    from app.db.models import DemoRun
+    from app.demos.engine import params_json
+
+    spec = get_demo(CHEAP)
+    params = spec.params.model_validate({**spec.smallest.model_dump(), "dims": 9})
+    engine = make_engine(settings.database_url)
+    with Session(engine) as session:
+        session.add(DemoRun(id="code-panel", demo_slug=CHEAP, demo_version=spec.version,
+                            params_json=params_json(params), seed=11, cache_key="code-panel", status="failed",
+                            error="중단됨",
+                            created_at=datetime.now(UTC), finished_at=datetime.now(UTC)))
+        session.commit()
+    engine.dispose()
+    page = client.get("/runs/code-panel", headers=HTML).text
+    panel = page[page.index('id="demo-code"'):]
+    assert "코드 보기" in panel and 'class="highlight"' in panel
+    link = html.unescape(re.search(r'href="([^"]+)" download', panel).group(1))
+    assert link.startswith(f"/demos/{CHEAP}/script?") and "dims=9" in link and "seed=11" in link
