@@ -12,8 +12,8 @@ import os
 
 import pytest
 import schemathesis
-from schemathesis.checks import positive_data_acceptance
 from hypothesis import HealthCheck, given, settings
+from schemathesis.checks import positive_data_acceptance
 
 EXAMPLES = int(os.environ.get("KB_FUZZ_EXAMPLES", "8"))
 # A request the schema allows may still be refused by a rule no schema states: the collection must
