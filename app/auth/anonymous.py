@@ -1,5 +1,5 @@
-"""The anonymous reader's cookie, made in one place: the auth middleware hands it out with a rendered
-page, the response cache (app/web/caching.py) with a kept one, and both must give the same cookie."""
+"""The anonymous reader's cookie, made in one place: the auth middleware hands it to a first-time
+visitor with a page that may hold a form (pages kept for every reader get none)."""
 
 from __future__ import annotations
 

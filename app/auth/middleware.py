@@ -1,11 +1,11 @@
 """The request side of auth: session cookie -> request.state.user and its CSRF token; a body size cap.
 
 install_auth(app) adds RequestSizeLimit (bodies over MAX_REQUEST_BYTES get 413 before the app reads
-them, chunked or not) and one middleware that, for every request:
-  * sets request.state.user (User or None) and request.state.csrf_token, so any template can
-    show login state and put the token in its forms. Logged in, the token is per login session
-    (stored server-side); anonymous, it is derived from an HttpOnly "kb_anon" cookie, so the
-    login and sign-up forms are protected too.
+them, chunked or not) and Authenticate, which for every request sets request.state.user (User or
+None) and request.state.csrf_token, so any template can show login state and put the token in its
+forms. Logged in, the token is per login session (stored server-side); anonymous, it is derived
+from an HttpOnly "kb_anon" cookie, so the login and sign-up forms are protected too. Both are pure
+ASGI middleware.
 """
 
 from __future__ import annotations
@@ -14,17 +14,15 @@ import secrets
 
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse
-from jinja2 import pass_context
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
+from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.auth.anonymous import anonymous_cookie, anonymous_id
 from app.auth.deps import UNSAFE_METHODS, LoginRequired, login_url
 from app.auth.limits import RateLimiter
-from app.db.models import Answer, Question
-from app.db.queries.writes import vote_of
 from app.http.errors import error_response
 from app.schemas.limits import MAX_REQUEST_BYTES
 from app.services import accounts
@@ -44,39 +42,9 @@ def cookie_kwargs(request: Request) -> dict:
     return {"httponly": True, "samesite": "lax", "secure": request.url.scheme == "https", "path": "/"}
 
 
-def _template_helpers(app: FastAPI) -> None:
-    """owns(kind, id): does the logged-in user own this post? voted(kind, id): have they voted on it?
-    new_form_token(): a one-time form id."""
-
-    @pass_context
-    def owns(context, kind: str, item_id: int) -> bool:
-        user = getattr(context["request"].state, "user", None)
-        if user is None:
-            return False
-        model = Question if kind == "question" else Answer
-        with Session(app.state.engine) as session:
-            item = session.get(model, item_id)
-            return item is not None and item.user_id == user.id
-
-    @pass_context
-    def voted(context, kind: str, item_id: int) -> bool:
-        """Has the logged-in user already pressed +1 (question) or 추천 (answer) here? The button shows it."""
-        user = getattr(context["request"].state, "user", None)
-        if user is None:
-            return False
-        target = {"question_id": item_id} if kind == "question" else {"answer_id": item_id}
-        with Session(app.state.engine) as session:
-            return vote_of(session, user.id, **target) is not None
-
-    env = app.state.templates.env
-    env.globals["owns"] = owns
-    env.globals["voted"] = voted
-    env.globals["new_form_token"] = lambda: secrets.token_urlsafe(16)
-
-
 def install_auth(app: FastAPI) -> None:
     app.state.rate_limiter = RateLimiter()
-    _template_helpers(app)
+    app.state.templates.env.globals["new_form_token"] = lambda: secrets.token_urlsafe(16)  # a one-time form id
 
     @app.exception_handler(LoginRequired)
     async def _to_login(request: Request, exc: LoginRequired):
@@ -84,24 +52,55 @@ def install_auth(app: FastAPI) -> None:
             return RedirectResponse(login_url(request), status_code=303)
         return error_response(request, exc.status_code, exc.code, exc.message)
 
-    @app.middleware("http")
-    async def _auth_middleware(request: Request, call_next):
-        token = request.cookies.get(accounts.SESSION_COOKIE)
-        user, csrf = (await run_in_threadpool(_resolve_cookie_user, request.app.state.engine, token)
-                      if token else (None, None))
-        new_anon = None
-        if user is None:
-            anon, new = anonymous_id(request.cookies.get(accounts.ANON_COOKIE))
-            new_anon = anon if new else None
-            csrf = accounts.anonymous_csrf(request.app.state.settings.secret_key, anon)
-        request.state.user = user
-        request.state.csrf_token = csrf
-        response = await call_next(request)
-        if new_anon and not request.url.path.startswith(("/api/", "/static/", "/media/")):
-            response.headers.append("set-cookie", anonymous_cookie(new_anon, https=request.url.scheme == "https"))
-        return response
-
+    app.add_middleware(Authenticate, engine=app.state.engine, secret_key=app.state.settings.secret_key)
     app.add_middleware(RequestSizeLimit, max_bytes=MAX_REQUEST_BYTES)
+
+
+# Where a first-time anonymous visitor gets no cookie: the API and files never show a form.
+NO_ANON_COOKIE = ("/api/", "/static/", "/media/")
+# Set by the response cache (app.web.caching) on a render kept for every anonymous reader.
+SHARED_RENDER = "shared_render"
+
+
+class Authenticate:
+    """Pure ASGI middleware (no BaseHTTPMiddleware task and stream per request): the session cookie
+    -> scope state `user` and `csrf_token`.
+
+    Signed in, the token is the login session's (stored server-side). Anonymous, it is derived from
+    an HttpOnly "kb_anon" cookie, which a first-time visitor is given with the first page that may
+    hold a form (log in, sign up, a demo's run form). A page the response cache keeps for every
+    anonymous reader is rendered for nobody: no token, no cookie, so that any shared cache may keep
+    it (the question page's run buttons are checked by origin instead: app.auth.deps.csrf_or_same_origin).
+    """
+
+    def __init__(self, app: ASGIApp, engine, secret_key: str) -> None:
+        self.app, self.engine, self.secret_key = app, engine, secret_key
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        state = scope.setdefault("state", {})
+        cookies = cookie_parser(Headers(scope=scope).get("cookie", ""))
+        token = cookies.get(accounts.SESSION_COOKIE)
+        user, csrf = (await run_in_threadpool(_resolve_cookie_user, self.engine, token)) if token else (None, None)
+        new_anon = None
+        if user is None and not state.get(SHARED_RENDER):
+            anon, new = anonymous_id(cookies.get(accounts.ANON_COOKIE))
+            new_anon = anon if new else None
+            csrf = accounts.anonymous_csrf(self.secret_key, anon)
+        state["user"], state["csrf_token"] = user, csrf
+        if new_anon is None or scope["path"].startswith(NO_ANON_COOKIE):
+            await self.app(scope, receive, send)
+            return
+        cookie = anonymous_cookie(new_anon, https=scope.get("scheme") == "https").encode()
+
+        async def with_cookie(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", []).append((b"set-cookie", cookie))
+            await send(message)
+
+        await self.app(scope, receive, with_cookie)
 
 
 class RequestSizeLimit:

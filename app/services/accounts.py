@@ -140,11 +140,10 @@ def end_session(session: Session, token: str | None) -> None:
 def user_for_session(session: Session, token: str | None) -> tuple[User, LoginSession] | None:
     if not token or len(token) > 200:
         return None
-    row = session.get(LoginSession, sha256(token))
-    if row is None or row.expires_at < now_utc():
+    found = queries.user_and_login_session(session, sha256(token))
+    if found is None or found[1].expires_at < now_utc():
         return None
-    user = session.get(User, row.user_id)
-    return (user, row) if user is not None else None
+    return found[0], found[1]
 
 
 def anonymous_csrf(secret_key: str, anon_token: str) -> str:

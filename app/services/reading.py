@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict, defaultdict
+from dataclasses import dataclass
 
 from sqlmodel import Session
 
@@ -12,6 +13,7 @@ from app import urls
 from app.db import queries
 from app.db.models import Answer, Collection, Question, Reaction
 from app.db.queries import content
+from app.db.queries import writes as writes_queries
 from app.db.versions import ContentVersions
 from app.demos.service import question_corrections, question_demo_links
 from app.errors import AppError
@@ -191,11 +193,13 @@ def _answer_tree(answers: list[Answer], reactions: list[Reaction], accepted_id: 
 
 
 class LinkMemo:
-    """Related and neighbour questions of each question, kept per links version (app.db.versions):
-    they depend on other questions' titles and answered state, which a post to this question does
-    not change, so a thread being written to is not searched for its related questions on each view."""
+    """What question pages share, kept per content version (app.db.versions): related and
+    neighbour questions per links version (other questions' titles and answered state, which a
+    post to this question does not change), and each question's whole detail per its page version,
+    so a signed-in reader's page reads only what is theirs (reader_marks) and a thread being written
+    to is not searched for its related questions on each view."""
 
-    def __init__(self, versions: ContentVersions | None, size: int = 8192) -> None:
+    def __init__(self, versions: ContentVersions | None, size: int = 4096) -> None:
         self.versions, self.size = versions, size
         self._kept: OrderedDict[tuple, tuple] = OrderedDict()
         self._lock = threading.Lock()
@@ -204,7 +208,8 @@ class LinkMemo:
         if self.versions is None or not self.versions.enabled:
             return compute()
         self.versions.refresh()
-        key = (kind, question_id, self.versions.links()[0])
+        scope = self.versions.question(question_id) if kind == "detail" else self.versions.links()
+        key = (kind, question_id, scope[0])
         with self._lock:
             found = self._kept.get(key)
             if found is not None:
@@ -218,6 +223,29 @@ class LinkMemo:
         return value
 
 
+@dataclass(frozen=True)
+class ReaderMarks:
+    """The per-reader part of a question page: which posts are theirs and which they voted for."""
+
+    own_question: bool = False
+    voted_question: bool = False
+    own_answers: frozenset[int] = frozenset()
+    voted_answers: frozenset[int] = frozenset()
+
+
+NOBODY = ReaderMarks()
+
+
+def reader_marks(session: Session, user_id: int | None, question_id: int) -> ReaderMarks:
+    if user_id is None:
+        return NOBODY
+    found: dict[str, set[int]] = defaultdict(set)
+    for kind, item_id in writes_queries.reader_marks(session, user_id, question_id):
+        found[kind].add(item_id)
+    return ReaderMarks(own_question=bool(found["own_question"]), voted_question=bool(found["voted_question"]),
+                       own_answers=frozenset(found["own_answer"]), voted_answers=frozenset(found["voted_answer"]))
+
+
 def get_question_or_404(session: Session, question_id: int) -> Question:
     question = content.get_question(session, question_id)
     if question is None:
@@ -227,6 +255,10 @@ def get_question_or_404(session: Session, question_id: int) -> Question:
 
 def question_detail(session: Session, question_id: int, links: LinkMemo | None = None) -> QuestionDetail:
     links = links or LinkMemo(None)
+    return links.get("detail", question_id, lambda: _question_detail(session, question_id, links))
+
+
+def _question_detail(session: Session, question_id: int, links: LinkMemo) -> QuestionDetail:
     question = get_question_or_404(session, question_id)
     collection = session.get(Collection, question.collection_id)
     section = session.get(queries.content.Section, question.section_id) if question.section_id else None

@@ -1,31 +1,32 @@
 """Conditional GET and a rendered-response cache for the reading pages and the read API, in one place.
 
-The validator is the database version this process sees: SQLite's `PRAGMA data_version`, read on one
-long-lived connection that never writes, moves on every commit by any other connection (the app's
-own pool, a `kb ingest` in another process). Reading it costs a few microseconds, so for every
-reading request we can
+Validators come from the content versions (app.db.versions): every write bumps, in its own
+transaction, the versions of what it changed (its question, its collection, the site; the outline
+when what links to a question changes), and this process catches up with one `PRAGMA data_version`
+read per request (a few microseconds) plus, after a commit, one small query. So for every reading
+request we can
 
   * answer `304 Not Modified` to a matching `If-None-Match` (or `If-Modified-Since`) without running
     the route at all, and
-  * serve the bytes rendered for the same path and query at the same database version from memory
-    (a question page renders ~15 queries and a template; nothing it shows can change without a commit).
+  * serve the bytes rendered for the same path and query at the same versions from memory. A post
+    to one question leaves every other question's entry valid; a commit that changes no content (a
+    login, a demo run's progress) leaves all of them valid.
 
-ETag = hash(process nonce, data version, path, query). The nonce is there because the counter starts
-again in a new process: an ETag from before a restart, or from another worker, simply misses (one full
-response), it can never match stale content. Last-Modified is when this process first saw the version.
+ETag = hash(process nonce, the versions the response depends on, path, query). The nonce is there
+because a fresh database starts its versions again: an ETag from before a restart, or from another
+worker, simply misses (one full response), it can never match stale content. Last-Modified is when
+this process first saw the newest of those versions.
 
 This middleware sits outside the auth middleware, so a hit or a 304 skips the session lookup too. A
 request carrying a session cookie always has its page rendered (the auth middleware inside decides who
-it is). Per-user content is never shared or revalidated: a page rendered for a signed-in user gets
-`Cache-Control: private, no-store` and no validator — its forms carry one-time tokens (idempotency
-keys) that must not come back from a cache, and it must never reach another user. An anonymous page
-may hold a form (a question's "run this experiment" buttons) whose CSRF token is derived from the
-reader's anonymous cookie: the cache keeps it with a placeholder in the token's place and each reader
-gets their own token put back (minting the cookie for a first-time visitor, as the auth middleware
-would). The anonymous cookie handed to a first-time visitor goes to that visitor only.
-Every other HTML response of the app that sets no policy of its own gets `private, no-store` too.
-Anonymous reading pages are `private, no-cache` (revalidate each time; the same URL looks different
-once signed in); anonymous read API responses are `public, no-cache`.
+it is); a page rendered for a signed-in user gets `Cache-Control: private, no-store` and no validator
+(its forms carry their token and one-time form ids). A page rendered for the cache is rendered for
+nobody: the auth middleware gives it no CSRF token and sets no cookie, so the bytes are the same for
+every anonymous reader and any shared cache may keep them: anonymous reading pages are
+`public, max-age=PAGE_MAX_AGE, stale-while-revalidate=…` with `Vary: Cookie` (the same URL looks
+different once signed in); read API responses are `public, no-cache` (`private` with credentials).
+Every other HTML response of the app that sets no policy of its own gets `private, no-store`.
+HEAD is answered for every GET route with the GET's headers and no body (AnswerHead).
 """
 
 from __future__ import annotations
@@ -41,16 +42,15 @@ from email.utils import format_datetime, parsedate_to_datetime
 from urllib.parse import unquote
 
 from fastapi import FastAPI
-from sqlalchemy.engine import Engine
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import cookie_parser
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.auth.anonymous import anonymous_cookie, anonymous_id
+from app.auth.middleware import SHARED_RENDER
 from app.db.versions import ContentVersions, Key
 from app.http.cacheable import cacheable_paths
-from app.services.accounts import ANON_COOKIE, SESSION_COOKIE, anonymous_csrf
+from app.services.accounts import SESSION_COOKIE
 
 QUESTION_PATH = re.compile(r"^/(?:api/v1/)?questions/(\d+)$")
 COLLECTION_PATH = re.compile(r"^/(?:api/v1/)?collections/([^/]+)$")
@@ -137,18 +137,20 @@ def _not_modified_since(header: str, seen_at: datetime) -> bool:
 
 NO_STORE = b"private, no-store"
 NOT_MODIFIED = Entry(304, [], b"")
-# Stands in a kept page for the reader's CSRF token: as long as the token (64 hex digits), so the
-# Content-Length stays right, and random per process, so no page text can contain it by chance.
-CSRF_PLACEHOLDER = ("csrf" + secrets.token_hex(30)).encode()
+# Anonymous pages: fresh for a few seconds in a browser or a shared cache in front (nginx, a CDN),
+# then served stale for up to a minute while the cache revalidates (a 304 costs no render here).
+PAGE_MAX_AGE = 5
+PAGE_STALE_WHILE_REVALIDATE = 60
+PUBLIC_PAGE = f"public, max-age={PAGE_MAX_AGE}, stale-while-revalidate={PAGE_STALE_WHILE_REVALIDATE}".encode()
 
 
 class ConditionalGet:
-    """Pure ASGI middleware, the outermost of the app's own: a cache hit or a 304 costs no route, no
-    session lookup and no per-request task (BaseHTTPMiddleware's), only the data version read."""
+    """Pure ASGI middleware, outside auth: a cache hit or a 304 costs no route, no session lookup
+    and no per-request task (BaseHTTPMiddleware's), only the content versions' check."""
 
-    def __init__(self, app: ASGIApp, versions: ContentVersions, cache: ResponseCache, secret_key: str,
+    def __init__(self, app: ASGIApp, versions: ContentVersions, cache: ResponseCache,
                  routes: list[BaseRoute]) -> None:
-        self.app, self.versions, self.cache, self.secret_key = app, versions, cache, secret_key
+        self.app, self.versions, self.cache = app, versions, cache
         self.nonce = secrets.token_hex(4)
         # The routes marked @cacheable (app/http/cacheable.py); anything else passes through untouched.
         # Read at the first request: the routers are included after this middleware is added.
@@ -172,8 +174,11 @@ class ConditionalGet:
         self.versions.refresh()
         versions, seen_at = dependencies(self.versions, path)
         etag = _etag(f"{self.nonce}.{versions}", path, scope["query_string"])
-        personal = api and ("authorization" in headers or has_session)
-        policy = b"private, no-cache" if (personal or not api) else b"public, no-cache"
+        if api:
+            personal = "authorization" in headers or has_session
+            policy = b"private, no-cache" if personal else b"public, no-cache"
+        else:
+            policy = PUBLIC_PAGE
         validators = [(b"etag", etag.encode()), (b"last-modified", format_datetime(seen_at, usegmt=True).encode()),
                       (b"cache-control", policy)] + ([] if api else [(b"vary", b"Cookie")])
         # A page for someone who may be signed in is rendered for them (the auth middleware inside says).
@@ -189,30 +194,18 @@ class ConditionalGet:
         key = f"{path}?{scope['query_string'].decode('latin-1')}"
         entry = self.cache.get(versions, key) if reusable else None
         if entry is None:
+            if reusable:
+                scope.setdefault("state", {})[SHARED_RENDER] = True
             rendered = await self._render(scope, receive)
-            entry = self._shareable(scope, rendered, api)
+            entry = self._shareable(scope, rendered, api) if reusable else None
             if entry is None:
                 await _send_entry(send, rendered, _replace(rendered.headers, [(b"cache-control", NO_STORE)]))
                 return
             self.cache.put(versions, key, entry)
-            validators += [(n, v) for n, v in rendered.headers if n.lower() == b"set-cookie"]  # this reader's own
-            csrf = ((scope.get("state") or {}).get("csrf_token") or "").encode()
-        elif CSRF_PLACEHOLDER in entry.body:
-            csrf, cookie = self._anonymous_csrf(scope, headers)
-            validators += cookie
         if if_none_match is not None and if_none_match.strip() == "*":  # "any current representation": there is one
             await _send_entry(send, NOT_MODIFIED, validators)
             return
-        if CSRF_PLACEHOLDER in entry.body:
-            entry = Entry(entry.status, entry.headers, entry.body.replace(CSRF_PLACEHOLDER, csrf))
         await _send_entry(send, entry, _replace(entry.headers, validators))
-
-    def _anonymous_csrf(self, scope: Scope, headers: Headers) -> tuple[bytes, list[tuple[bytes, bytes]]]:
-        """This reader's CSRF token, as the auth middleware derives it, and the Set-Cookie header that
-        gives a first-time visitor their anonymous cookie (none when they have one)."""
-        anon, new = anonymous_id(cookie_parser(headers.get("cookie", "")).get(ANON_COOKIE))
-        cookie = [(b"set-cookie", anonymous_cookie(anon, https=scope.get("scheme") == "https").encode())] if new else []
-        return anonymous_csrf(self.secret_key, anon).encode(), cookie
 
     async def _render(self, scope: Scope, receive: Receive) -> Entry:
         start: Message | None = None
@@ -229,30 +222,17 @@ class ConditionalGet:
         assert start is not None
         return Entry(start["status"], list(start.get("headers", [])), b"".join(chunks))
 
-    def _shareable(self, scope: Scope, entry: Entry, api: bool) -> Entry | None:
-        """The entry to keep for everyone, or None: only a plain 200, rendered for nobody in
-        particular (no signed-in user, the requester's CSRF token replaced by a placeholder, no cookie
-        but the anonymous one the auth middleware hands a first-time visitor, which stays theirs)."""
+    @staticmethod
+    def _shareable(scope: Scope, entry: Entry, api: bool) -> Entry | None:
+        """The entry to keep for everyone, or None: only a plain 200 rendered for nobody in
+        particular (no signed-in user, no cookie, no caching policy of the route's own)."""
         if entry.status != 200 or len(entry.body) > MAX_BODY:
             return None
-        state = scope.get("state") or {}
-        if not api and state.get("user") is not None:
+        if not api and (scope.get("state") or {}).get("user") is not None:
             return None
-        body = entry.body
-        csrf = state.get("csrf_token")
-        if csrf and csrf.encode() in body:
-            body = body.replace(csrf.encode(), CSRF_PLACEHOLDER)  # each reader gets their own back
-        kept = []
-        for name, value in entry.headers:
-            lowered = name.lower()
-            if lowered == b"cache-control":
-                return None  # the route chose its own policy
-            if lowered == b"set-cookie":
-                if not value.startswith(ANON_COOKIE.encode() + b"="):
-                    return None
-                continue
-            kept.append((name, value))
-        return Entry(entry.status, kept, body)
+        if any(name.lower() in (b"cache-control", b"set-cookie") for name, _ in entry.headers):
+            return None
+        return entry
 
 
 def _replace(headers: list[tuple[bytes, bytes]], extra: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
@@ -278,9 +258,33 @@ def _default_no_store(send: Send) -> Send:
     return wrapped
 
 
+class AnswerHead:
+    """HEAD for every GET route (Starlette's routes answer 405): the GET runs, its status and
+    headers (Content-Length included) go out, its body does not. Outermost, so a cached GET's
+    HEAD is as cheap as the GET."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "HEAD":
+            await self.app(scope, receive, send)
+            return
+
+        async def without_body(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                if message.get("more_body", False):
+                    return
+                message = {"type": "http.response.body", "body": b"", "more_body": False}
+            await send(message)
+
+        await self.app({**scope, "method": "GET"}, receive, without_body)
+
+
 def install_conditional_get(app: FastAPI) -> None:
     """Call after install_auth, so that this middleware runs first (outside it): a hit needs no session."""
     app.state.content_versions = ContentVersions(app.state.engine)
     app.state.response_cache = ResponseCache()
     app.add_middleware(ConditionalGet, versions=app.state.content_versions, cache=app.state.response_cache,
-                       secret_key=app.state.settings.secret_key, routes=app.router.routes)
+                       routes=app.router.routes)
+    app.add_middleware(AnswerHead)

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import ImmutableMultiDict
 
-from app.auth.deps import Csrf
+from app.auth.deps import Csrf, CsrfOrSameOrigin
 from app.auth.limits import RunLimit
 from app.demos import service
 from app.demos.execute import DEFAULT_SEED, DEVICES, MAX_SEED
@@ -96,7 +96,7 @@ def demo_page(slug: str, request: Request, session: SessionDep, engine: DemoEngi
     return _demo_page(request, session, engine, slug, values, errors, query.get("seed", DEFAULT_SEED), device)
 
 
-@router.post("/demos/{slug}/runs", dependencies=[Csrf, RunLimit])
+@router.post("/demos/{slug}/runs", dependencies=[CsrfOrSameOrigin, RunLimit])
 async def submit_run_form(slug: str, request: Request, session: SessionDep, engine: DemoEngineDep):
     spec = service.get_spec_or_404(slug)
     form = await request.form()

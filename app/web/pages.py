@@ -131,9 +131,11 @@ def collection_page(
 @router.get("/questions/{question_id}", response_class=HTMLResponse)
 @cacheable
 def question_page(request: Request, session: SessionDep, links: LinksDep, question_id: IdPath):
+    """The question as everyone sees it (kept per version), plus what is the reader's own (one query)."""
     question = reading.question_detail(session, question_id, links)
+    user = request.state.user
     return render(request, "reading/question.html", {
-        "question": question,
+        "question": question, "marks": reading.reader_marks(session, user.id if user else None, question.id),
         "canonical_url": canonical(request, question.url),
         "json_url": urls.api(urls.question(question.id)),
     })

@@ -49,8 +49,8 @@ def test_a_route_marked_in_an_included_router_is_found_with_its_prefix():
     assert not cacheable_paths(FastAPI().routes).match("/")
 
 
-def test_pages_set_the_cookie_the_cache_would_set(reader):
-    page = reader.get("/questions", headers={"Accept": "text/html"})
+def test_a_form_page_sets_the_anonymous_cookie_made_in_one_place(reader):
+    page = reader.get("/login", headers={"Accept": "text/html"})
     anon = page.cookies.get("kb_anon")
     assert anon and page.headers["set-cookie"] == anonymous_cookie(anon, https=False)
     assert anonymous_id(anon) == (anon, False)

@@ -9,11 +9,19 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from app.db.models import Answer, ApiToken, Collection, Question, Revision, User, Vote
+from app.db.models import Answer, ApiToken, Collection, LoginSession, Question, Revision, User, Vote
 
 
 def user_by_username(session: Session, username: str) -> User | None:
     return session.exec(select(User).where(User.username == username)).first()
+
+
+def user_and_login_session(session: Session, session_hash: str) -> tuple[User, LoginSession] | None:
+    """A login session and its account in one statement: every signed-in page pays for it."""
+    return session.exec(
+        select(User, LoginSession).join(LoginSession, LoginSession.user_id == User.id)
+        .where(LoginSession.id == session_hash)
+    ).first()
 
 
 def api_token_by_hash(session: Session, token_hash: str) -> ApiToken | None:
@@ -59,3 +67,16 @@ def display_names(session: Session, user_ids: Iterable[int | None]) -> dict[int,
     if not ids:
         return {}
     return {user.id: user.display_name for user in session.exec(select(User).where(User.id.in_(ids)))}
+
+
+def reader_marks(session: Session, user_id: int, question_id: int) -> list[tuple[str, int]]:
+    """What one reader owns and has voted for on one question page, in one statement:
+    ("own_question" | "own_answer" | "voted_question" | "voted_answer", id) rows."""
+    return list(session.connection().exec_driver_sql(
+        "SELECT 'own_question', id FROM question WHERE id = ? AND user_id = ?"
+        " UNION ALL SELECT 'own_answer', id FROM answer WHERE question_id = ? AND user_id = ?"
+        " UNION ALL SELECT 'voted_question', question_id FROM vote WHERE question_id = ? AND user_id = ?"
+        " UNION ALL SELECT 'voted_answer', v.answer_id FROM vote AS v JOIN answer AS a ON a.id = v.answer_id"
+        "   WHERE a.question_id = ? AND v.user_id = ?",
+        (question_id, user_id) * 4,
+    ).all())
