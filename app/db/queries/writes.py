@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.db.models import Answer, ApiToken, Collection, LoginSession, Question, Revision, User, Vote
 
@@ -19,7 +19,7 @@ def user_by_username(session: Session, username: str) -> User | None:
 def user_and_login_session(session: Session, session_hash: str) -> tuple[User, LoginSession] | None:
     """A login session and its account in one statement: every signed-in page pays for it."""
     return session.exec(
-        select(User, LoginSession).join(LoginSession, LoginSession.user_id == User.id)
+        select(User, LoginSession).join(LoginSession, col(LoginSession.user_id) == User.id)
         .where(LoginSession.id == session_hash)
     ).first()
 
