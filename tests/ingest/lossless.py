@@ -52,7 +52,8 @@ def output_texts(document: ParsedDocument) -> Iterator[str]:
         yield section.title or ""
         yield section.intro_md
         for question in section.questions:
-            yield from (question.label, question.title, question.body_md, question.author or "", question.page_ref or "")
+            yield from (question.label, question.title, question.body_md, question.author or "",
+                        question.page_ref or "")
             for reaction in question.reactions:
                 yield f"{reaction.emoji} {reaction.author or ''}"
             for reference in question.references:
@@ -104,7 +105,8 @@ def missing_lines(text: str, document: ParsedDocument) -> list[tuple[int, str, l
         if line.number in plus_ones:
             is_mark, author = plus_one_line(line.text)
             line_words = words(author or "") if is_mark else [w for w in line_words if not _PLUS_ONE_MARK.fullmatch(w)]
-        missing = [w for w in line_words if w not in known and not _starts_a_word(w, stems) and not _numbered_as(w, known)]
+        missing = [w for w in line_words
+                   if w not in known and not _starts_a_word(w, stems) and not _numbered_as(w, known)]
         if missing:
             lost.append((line.number, line.text, missing))
     return lost

@@ -64,7 +64,8 @@ def test_unanswered_interview_labels(seeded_client):
 
 def test_sub_questions_point_at_their_parent(seeded_engine, seeded_client):
     parent = _question_id(seeded_engine, "interview/deep-learning-interview.md", "#12")
-    child = seeded_client.get(f"/api/v1/questions/{_question_id(seeded_engine, 'interview/deep-learning-interview.md', '#12-3')}").json()
+    child_id = _question_id(seeded_engine, 'interview/deep-learning-interview.md', '#12-3')
+    child = seeded_client.get(f"/api/v1/questions/{child_id}").json()
     assert child["parent"]["id"] == parent
     detail = seeded_client.get(f"/api/v1/questions/{parent}").json()
     assert [c["label"] for c in detail["children"]] == ["#12-1", "#12-2", "#12-3", "#12-4"]
@@ -118,7 +119,8 @@ def test_editing_one_question_keeps_the_other_ids(engine, content):
     labels = [f"7-{n}" for n in range(1, 19)]  # lecture 7, questions 1..18 (see the label convention)
     before = {label: _question_id(engine, "weeks/study-week-04-cs231n-lecture-7.md", label) for label in labels}
     source = path.read_text(encoding="utf-8")
-    path.write_text(source.replace("alpha는 하이퍼파라미터 learning rate를 말한다.", "alpha는 학습률(learning rate)이다."), encoding="utf-8")
+    edited = source.replace("alpha는 하이퍼파라미터 learning rate를 말한다.", "alpha는 학습률(learning rate)이다.")
+    path.write_text(edited, encoding="utf-8")
     ingest_directory(engine, content, workers=1)
     after = {label: _question_id(engine, "weeks/study-week-04-cs231n-lecture-7.md", label) for label in labels}
     assert after == before
@@ -166,7 +168,8 @@ def test_one_file_transaction_stamps_every_row_it_writes_with_one_time(engine, c
     source = path.read_text(encoding="utf-8")
     # 7-18 leaves the file (retired: it has a posted answer), the rest is written again, and the
     # file gains a report (a reply line with no answer above it).
-    source = source[:source.index("#### ✅ `혜지` `p90`")].replace("## Lecture 7", "## Lecture 7\n\n-> 위에 답이 없는 댓글", 1)
+    source = source[:source.index("#### ✅ `혜지` `p90`")]
+    source = source.replace("## Lecture 7", "## Lecture 7\n\n-> 위에 답이 없는 댓글", 1)
     path.write_text(source, encoding="utf-8")
     assert not ingest_directory(engine, content, workers=1).failed
     in_file = "SELECT id FROM question WHERE collection_id = (SELECT id FROM collection WHERE source_path = :p)"
@@ -189,7 +192,8 @@ def test_a_failing_file_rolls_back_alone(engine, content, monkeypatch):
     ingest_directory(engine, content, workers=1)
     before = _ids(engine)
     for path in content.rglob("*.md"):
-        path.write_text(path.read_text(encoding="utf-8") + "\n\n## 노드 99\n새로 추가한 질문인가요? (테스트)\n", encoding="utf-8")
+        added = "\n\n## 노드 99\n새로 추가한 질문인가요? (테스트)\n"
+        path.write_text(path.read_text(encoding="utf-8") + added, encoding="utf-8")
     real = ingest_queries.replace_references
 
     def explode_for_interview(conn, question_ids, rows):

@@ -79,7 +79,8 @@ def test_tabs_indent_like_spaces():
 
 
 @pytest.mark.parametrize("kind", sorted(SHAPES))
-@pytest.mark.parametrize("text", ["", "\n\n  \n", "\ufeff", "# 제목만\n\n## 섹션\n\n### 작은 제목\n#### 더 작은 제목\n"])
+@pytest.mark.parametrize("text", ["", "\n\n  \n", "\ufeff",
+                                  "# 제목만\n\n## 섹션\n\n### 작은 제목\n#### 더 작은 제목\n"])
 def test_empty_and_heading_only_files_give_no_questions(kind, text):
     document = parse_document(kind, text, f"{kind}/x.md")
     assert document.questions() == [] and document.unplaced == []
@@ -87,6 +88,7 @@ def test_empty_and_heading_only_files_give_no_questions(kind, text):
 
 @pytest.mark.parametrize("kind", sorted(SHAPES))
 def test_odd_heading_levels_and_stray_markers_never_raise(kind):
-    text = "###### 깊은 제목\n-> 고아 답글\n   -> 고아 답글의 답\n2222(누군가)\n( 이름 )\n## #\n#### ✅\n- 1.\n```\n-> 코드 속 화살표\n"
+    text = ("###### 깊은 제목\n-> 고아 답글\n   -> 고아 답글의 답\n2222(누군가)\n( 이름 )\n## #\n#### ✅\n- 1.\n"
+            "```\n-> 코드 속 화살표\n")
     document = parse_document(kind, text, f"{kind}/x.md")
     assert missing_lines(text, document) == []

@@ -22,7 +22,8 @@ def test_heading_under_the_label_is_the_title_and_the_body_up_to_references_the_
     questions = by_label(parse_sample("interview_sub_questions.md"))
     first = questions["#1"]
     assert first.title == "역전파를 설명해 주세요." and first.line == 11
-    assert [(a.line, a.body_md) for a in first.answers] == [(15, "출력의 손실을 각 파라미터에 대해 미분해 거꾸로 전달하는 과정이다.")]
+    assert [(a.line, a.body_md) for a in first.answers] == [
+        (15, "출력의 손실을 각 파라미터에 대해 미분해 거꾸로 전달하는 과정이다.")]
     assert questions["#1-2"].answers == []  # a title and an empty References: unanswered
     assert questions["#1-1"].answers[0].body_md.endswith("쓰인다.")  # no References heading, `---` dropped
 
@@ -117,7 +118,8 @@ def test_label_headings_with_separators_and_reference_heading_spellings():
         "#1": "경사 하강법(Gradient Descent)이란?", "#2": "학습률이 너무 크면?", "#3": "모멘텀은 왜 쓰나?",
         "#4": "Adam의 bias correction은 왜 필요한가요?",
     }
-    assert [r.url for r in questions["#1"].references] == ["https://en.wikipedia.org/wiki/Gradient_descent"]  # "Reference"
+    # under a "Reference" heading
+    assert [r.url for r in questions["#1"].references] == ["https://en.wikipedia.org/wiki/Gradient_descent"]
     assert [r.url for r in questions["#2"].references] == [  # "**References**" and bare URLs without bullets
         "https://www.jeremyjordan.me/nn-learning-rate/", "https://cs231n.github.io/neural-networks-3/",
     ]
@@ -135,7 +137,8 @@ def test_a_bold_or_quoted_q_line_is_the_title_when_there_is_no_title_heading():
     assert questions["#2"].title == "Receptive field를 넓히는 방법은?"
     assert questions["#2"].answers[0].body_md.endswith("</details>")
     assert (questions["#2-1"].title, questions["#2-1"].parent_label, questions["#2-1"].answers) == ("#2-1", "#2", [])
-    assert [(r.title, r.line) for r in questions["#3"].references] == [("Non-maximum suppression 설명 (PyImageSearch)", 40)]
+    assert [(r.title, r.line) for r in questions["#3"].references] == [
+        ("Non-maximum suppression 설명 (PyImageSearch)", 40)]
 
 
 def test_an_interview_file_with_only_a_title():

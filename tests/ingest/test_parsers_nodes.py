@@ -26,7 +26,8 @@ def test_label_is_section_number_and_ordinal():
 def test_arrow_replies_nest_by_indentation():
     question = parse_sample("nodes_nested_replies.md").questions()[0]
     tree = [(depth, answer.author, answer.body_md.split()[0]) for depth, answer in walk(question.answers)]
-    assert tree == [(0, "하린", "내적"), (1, "도윤", "그럼"), (2, "하린", "네,"), (1, None, "소프트맥스가"), (0, None, "원")]
+    assert tree == [(0, "하린", "내적"), (1, "도윤", "그럼"), (2, "하린", "네,"), (1, None, "소프트맥스가"),
+                    (0, None, "원")]
 
 
 def test_a_tab_indented_reply_is_a_reply_to_the_reply_above():
@@ -119,7 +120,8 @@ def test_a_file_without_sections_is_one_untitled_section():
 
 
 def test_parenthesised_phrases_are_not_mistaken_for_authors():
-    text = "## 노드 1\n시그모이드가 왜 포화되나요? (비선형 구간과의 차이)\n\n-> 입력이 크면 기울기가 0에 가까워져요 (그래프 참고, 3쪽)\n"
+    text = ("## 노드 1\n시그모이드가 왜 포화되나요? (비선형 구간과의 차이)\n\n"
+            "-> 입력이 크면 기울기가 0에 가까워져요 (그래프 참고, 3쪽)\n")
     question = nodes.parse(text, "nodes/x.md").questions()[0]
     assert question.author is None and question.body_md.endswith("(비선형 구간과의 차이)")
     assert question.answers[0].author is None
@@ -157,17 +159,20 @@ def test_section_headings_at_any_level_with_subtitles_give_their_number():
     assert document.title == "아이펠 리서치 4기 - 노드 질문 모음"
     assert document.intro_md.startswith("노드 진행하면서") and document.intro_md.endswith("아무나!")
     assert [(s.title, [q.label for q in s.questions]) for s in document.sections] == [
-        ("노드 3: CNN 기초", ["3-1", "3-2"]), ("노드 4 - 전이학습", ["4-1"]), ("Node 05", []), ("노드 06 (RNN)", ["06-1"]),
+        ("노드 3: CNN 기초", ["3-1", "3-2"]), ("노드 4 - 전이학습", ["4-1"]), ("Node 05", []),
+        ("노드 06 (RNN)", ["06-1"]),
     ]
     questions = by_label(document)
-    assert [(q.author, len(q.answers)) for q in questions.values()] == [("은지", 1), ("도현", 0), ("은지", 2), ("지호", 0)]
+    assert [(q.author, len(q.answers)) for q in questions.values()] == [
+        ("은지", 1), ("도현", 0), ("은지", 2), ("지호", 0)]
     assert questions["3-1"].answers[0].line == 9  # "  -> …" under the bullet
     gathered = questions["4-1"]  # "(은지)" with the question on the very next lines
     assert gathered.line == 15 and gathered.title == "fine-tuning할 때 BatchNorm 층은 얼려야 하나요?"
     assert gathered.body_md.endswith("이유를 모르겠어요.")
     first, note = gathered.answers
     assert (first.author, [r.emoji for r in first.reactions]) == ("도현", ["👍"])
-    assert note.line == 22 and note.body_md.endswith("https://keras.io/guides/transfer_learning/")  # a deeper heading is text
+    # a deeper heading is text
+    assert note.line == 22 and note.body_md.endswith("https://keras.io/guides/transfer_learning/")
 
 
 def test_authors_before_the_text_in_brackets_and_after_an_arrow():
@@ -180,7 +185,8 @@ def test_authors_before_the_text_in_brackets_and_after_an_arrow():
         "07-4": ("세진", "Q. Swish가 ReLU보다 항상 좋은가요?"),  # full-width （세진）
         "08-1": ("민수", "softmax랑 log_softmax 중에 뭘 써야 해요?"),
     }
-    assert [(a.author, a.body_md[:6]) for a in questions["07-3"].answers] == [("민수", "ReLU에서"), ("지호", "아 그러네요")]
+    assert [(a.author, a.body_md[:6]) for a in questions["07-3"].answers] == [
+        ("민수", "ReLU에서"), ("지호", "아 그러네요")]
     assert [(a.author, a.line) for a in questions["07-4"].answers] == [(None, 11), ("민수", 12)]
     # "민수: …?" opens the section, so it asks; "서연 : …" and "[서연] …" answer it.
     assert [(a.author, a.line) for a in questions["08-1"].answers] == [("서연", 16), ("서연", 18)]
@@ -251,19 +257,22 @@ def test_a_file_with_only_a_title_has_no_sections_and_nothing_unplaced():
 
 
 def test_a_leading_tag_in_parentheses_is_not_an_author():
-    text = "## 노드 2\n(추가) 배치 크기를 줄이면 왜 일반화가 좋아지나요?\n\n(PyTorch) DataLoader의 num_workers는 몇이 좋나요?\n"
+    text = ("## 노드 2\n(추가) 배치 크기를 줄이면 왜 일반화가 좋아지나요?\n\n"
+            "(PyTorch) DataLoader의 num_workers는 몇이 좋나요?\n")
     questions = nodes.parse(text, "nodes/x.md").questions()
     assert [(q.author, q.body_md[:4]) for q in questions] == [(None, "(추가)"), (None, "(PyT")]
 
 
 def test_me_too_inside_a_longer_line_is_not_a_plus_one():
-    text = "## 노드 2\n드롭아웃은 왜 추론 때 끄나요? (가람)\n\n저도 궁금해요. 그런데 BN도 추론 때 다르게 동작하나요? (보라)\n"
+    text = ("## 노드 2\n드롭아웃은 왜 추론 때 끄나요? (가람)\n\n"
+            "저도 궁금해요. 그런데 BN도 추론 때 다르게 동작하나요? (보라)\n")
     questions = nodes.parse(text, "nodes/x.md").questions()
     assert [(q.author, q.reactions) for q in questions] == [("가람", []), ("보라", [])]
 
 
 def test_a_link_at_the_start_of_a_line_is_not_a_bracketed_author():
-    text = "## 노드 2\n[블로그](https://example.org/bn) 글을 보면 배치 정규화가 왜 빨라지는지 나오나요?\n\n-> [서연] 네, 3장에 있어요\n"
+    text = ("## 노드 2\n[블로그](https://example.org/bn) 글을 보면 배치 정규화가 왜 빨라지는지 나오나요?\n\n"
+            "-> [서연] 네, 3장에 있어요\n")
     (question,) = nodes.parse(text, "nodes/x.md").questions()
     assert question.author is None and question.body_md.startswith("[블로그](https://example.org/bn)")
     assert question.answers[0].author == "서연"

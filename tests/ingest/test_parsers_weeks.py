@@ -83,7 +83,8 @@ def test_wrong_number_is_matched_by_text_similarity():
 
 def test_merged_header_shares_its_bullets_out_in_order():
     questions = by_label(parse_sample("weeks_numbered_mismatch.md"))
-    assert [a.body_md for a in questions["4"].answers] == ["- 같은 이미지를 다양하게 보여 주어 특정 픽셀 패턴에 과적합하지 않게 한다."]
+    assert [a.body_md for a in questions["4"].answers] == [
+        "- 같은 이미지를 다양하게 보여 주어 특정 픽셀 패턴에 과적합하지 않게 한다."]
     assert [a.line for a in questions["5"].answers] == [24]
 
 
@@ -203,7 +204,8 @@ def test_circled_numbers_a_merged_header_with_words_and_a_skipped_question():
     assert list(questions) == ["1", "2", "3", "4"]
     assert questions["2"].title == "Layer Norm은 배치 크기와 상관없는가?"  # non-breaking spaces folded
     assert [a.line for a in questions["1"].answers] == [9]
-    assert [a.body_md for a in questions["2"].answers] == ["**같이 답변**\n\n- LN은 샘플 하나 안에서 정규화하므로 배치 크기와 무관"]
+    assert [a.body_md for a in questions["2"].answers] == [
+        "**같이 답변**\n\n- LN은 샘플 하나 안에서 정규화하므로 배치 크기와 무관"]
     assert [a.line for a in questions["3"].answers] == [14]
     assert questions["4"].answers == [] and document.notes_md == ""
 

@@ -40,7 +40,8 @@ def test_interview_unanswered_are_the_listed_ones():
 
 def test_weeks_a_authors_in_order():
     authors = [q.author for q in parse_seed(WEEKS_A).questions()]
-    assert authors == ["혜지", "세연", "소현", "소현", "소현", "재용", "세연", "소현", "재용", "혜지", "재용", "소현", "세연", "혜지", "세연", "세연", "세연", "혜지"]
+    assert authors == ("혜지 세연 소현 소현 소현 재용 세연 소현 재용 혜지 "
+                       "재용 소현 세연 혜지 세연 세연 세연 혜지").split()
 
 
 def test_nodes_labels_and_what_they_ask():
@@ -67,7 +68,7 @@ def test_nodes_authors():
 
 def test_weeks_a_labels_and_page_refs():
     questions = parse_seed(WEEKS_A).questions()
-    pages = ["15", "15", "20", "22", "24", "25", "31", "38", "48", "52", "56", "62", "62", "71", "82", "85", "87", "90"]
+    pages = "15 15 20 22 24 25 31 38 48 52 56 62 62 71 82 85 87 90".split()
     assert [(q.label, q.page_ref) for q in questions] == [(f"7-{n}", f"p{p}") for n, p in enumerate(pages, start=1)]
     assert questions[0].line == 5 and questions[0].title == "condition number가 뭐지?"
 
@@ -110,7 +111,8 @@ def test_interview_first_question_references():
 def test_interview_math_and_images():
     document = parse_seed(INTERVIEW)
     questions = by_label(document)
-    assert questions["#4"].math == [r"x= {{x - x_{min}} \over {x_{max} - x_{min}}}", r"z-score = {x-{\mu} \over {\sigma}}"]
+    assert questions["#4"].math == [r"x= {{x - x_{min}} \over {x_{max} - x_{min}}}",
+                                    r"z-score = {x-{\mu} \over {\sigma}}"]
     assert (68, "/images/sally/2021-05-01-02-44-22.png") in [(i.line, i.src) for i in document.images]
 
 
