@@ -8,7 +8,8 @@ import pytest
 
 from app.search.query import WEIGHT_BROADER, WEIGHT_PLAIN, WEIGHT_TOPIC, corrected_query, parse_query
 
-VOCABULARY = {"정규화", "테스트", "구조", "학습", "시간", "블로그", "부근", "필요성", "놓치다", "쉽다", "낮추다", "뭉치다"}
+VOCABULARY = {"정규화", "테스트", "구조", "학습", "시간", "블로그", "부근", "필요성", "놓치다", "쉽다", "낮추다",
+              "뭉치다"}
 
 
 def known(tokens):
@@ -45,7 +46,8 @@ def test_stems_are_kept_only_if_the_index_knows_them(dictionary):
     "text, expected",
     [
         ("관계를 놓칠까", ["놓치다"]), ("쉬워요", ["쉽다"]), ("lr을 낮춰야", ["learning_rate", "낮추다"]),
-        ("뭉쳐서", ["뭉치다"]), ("느려지는", ["speed"]), ("뭐가 달라", ["difference"]), ("늘어났어", ["increase"]), ("막았을 때", ["prevention"]),
+        ("뭉쳐서", ["뭉치다"]), ("느려지는", ["speed"]), ("뭐가 달라", ["difference"]), ("늘어났어", ["increase"]),
+        ("막았을 때", ["prevention"]),
     ],
 )
 def test_conjugated_predicates_find_their_dictionary_form(dictionary, text, expected):
@@ -72,7 +74,8 @@ HOSTILE = [
     "", "   ", '"', '""', "'", "*", "-", "^", ":", "(", ")", "()", "NEAR", "NEAR(a b)", "AND", "OR", "NOT",
     "a AND", "OR b", '"dropout" AND (NEAR -*', "title:relu", "{title body}: x", "드롭아웃*", "-드롭아웃",
     "x" * 1000, "드롭아웃 " * 200, "\x00\x01", "😀", "%_", "\\", "'; DROP TABLE question; --",
-    "\ud800", "드롭\udfff아웃", "\x1b[31m드롭아웃", "\u200b\ufeff", "NEAR(\"드롭아웃\" \"배치\", 2)", "드롭아웃 -배치 +BN ^relu",
+    "\ud800", "드롭\udfff아웃", "\x1b[31m드롭아웃", "\u200b\ufeff", "NEAR(\"드롭아웃\" \"배치\", 2)",
+    "드롭아웃 -배치 +BN ^relu",
 ]
 
 

@@ -25,7 +25,8 @@ def test_pages_never_overlap_or_skip_and_cover_every_match(sample_session, tiny_
     for size in (1, 2, 3):
         paged = []
         for offset in range(0, everything.total, size):
-            paged += [item.question_id for item in search_questions(sample_session, query, limit=size, offset=offset).items]
+            found = search_questions(sample_session, query, limit=size, offset=offset)
+            paged += [item.question_id for item in found.items]
         assert paged == [item.question_id for item in everything.items], size
 
 

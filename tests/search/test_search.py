@@ -244,18 +244,21 @@ def test_overlong_queries_get_a_clear_4xx(sample_client):
 
 
 def test_api_rejects_bad_filters_with_the_envelope(sample_client):
-    assert sample_client.get("/api/v1/search", params={"q": "a", "collection": "nope"}).json()["error"]["code"] == "not_found"
+    answer = sample_client.get("/api/v1/search", params={"q": "a", "collection": "nope"})
+    assert answer.json()["error"]["code"] == "not_found"
     assert sample_client.get("/api/v1/search", params={"q": "a", "limit": 0}).status_code == 422
     assert sample_client.get("/api/v1/search", params={"q": "a", "status": "x"}).status_code == 422
 
 
 def test_search_page_shows_highlights_filters_and_json_twin(sample_client):
-    page = sample_client.get("/search", params={"q": "배치 정규화", "status": "answered"}, headers={"accept": "text/html"})
+    page = sample_client.get("/search", params={"q": "배치 정규화", "status": "answered"},
+                             headers={"accept": "text/html"})
     assert page.status_code == 200
     assert "<mark>" in page.text and 'href="/api/v1/search?' in page.text
     assert 'value="answered" checked' in page.text and 'value="배치 정규화"' in page.text
     base = sample_client.app.state.settings.base_url
-    canonical = f'<link rel="canonical" href="{base}/search?q=%EB%B0%B0%EC%B9%98+%EC%A0%95%EA%B7%9C%ED%99%94&amp;status=answered">'
+    canonical = (f'<link rel="canonical" href="{base}/search?q=%EB%B0%B0%EC%B9%98+%EC%A0%95%EA%B7%9C%ED%99%94'
+                 '&amp;status=answered">')
     assert canonical in page.text
     typo = sample_client.get("/search", params={"q": "드롭아욷"})
     assert "<strong>드롭아웃</strong>(으)로 고쳐 찾은 결과입니다. 입력한 검색어: 드롭아욷" in typo.text

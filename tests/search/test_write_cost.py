@@ -53,8 +53,10 @@ def writer(sample_settings):
 def test_posting_an_answer_analyses_only_its_own_text(writer, monkeypatch):
     analysed: list[int] = []
     light, full = index.analyse_light, index.analyze.analyse
-    monkeypatch.setattr(index, "analyse_light", lambda text, *a, **k: analysed.append(len(text)) or light(text, *a, **k))
-    monkeypatch.setattr(index.analyze, "analyse", lambda text, *a, **k: analysed.append(len(text)) or full(text, *a, **k))
+    monkeypatch.setattr(index, "analyse_light",
+                        lambda text, *a, **k: analysed.append(len(text)) or light(text, *a, **k))
+    monkeypatch.setattr(index.analyze, "analyse",
+                        lambda text, *a, **k: analysed.append(len(text)) or full(text, *a, **k))
     qid = writer.ask(title="답이 많이 달리는 질문", body="본문입니다")["id"]
     body = "드롭아웃과 배치 정규화를 함께 쓰면 어떻게 되는지 적어 둡니다."
     per_answer = []

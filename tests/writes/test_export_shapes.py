@@ -74,8 +74,8 @@ def test_interview_answer_keeps_a_references_line_of_its_own_text():
 def test_nodes_replies_keep_authors_code_and_reactions():
     reply = ThreadItem("준호", "저도 궁금해요", "posted", emoji=[("👍", "민지")])
     answer = ThreadItem("민지", "```python\nx = 1\n```\n\n설명 (ReLU)", "posted", emoji=[("🎉", None)], replies=[reply])
-    asked = QuestionItem(id=1, label=None, title="노드에 올린 질문", body_md="본문\n\n- 목록", author="민지", page_ref=None,
-                         origin="posted", section_id=None, plus_ones=["준호", None], answers=[answer])
+    asked = QuestionItem(id=1, label=None, title="노드에 올린 질문", body_md="본문\n\n- 목록", author="민지",
+                         page_ref=None, origin="posted", section_id=None, plus_ones=["준호", None], answers=[answer])
     dump = FileDump("nodes/n.md", "nodes", "노드", sections=[SectionItem(None, "", [asked])])
     text, document = round_trip(dump)
     parsed = document.questions()[0]
@@ -84,7 +84,8 @@ def test_nodes_replies_keep_authors_code_and_reactions():
     got = parsed.answers[0]
     assert got.author == "민지" and "```python\nx = 1\n```" in got.body_md and got.body_md.endswith("설명 (ReLU)")
     assert [(r.emoji, r.author) for r in got.reactions] == [("🎉", None)]
-    assert got.replies[0].author == "준호" and [(r.emoji, r.author) for r in got.replies[0].reactions] == [("👍", "민지")]
+    assert got.replies[0].author == "준호"
+    assert [(r.emoji, r.author) for r in got.replies[0].reactions] == [("👍", "민지")]
 
 
 def test_the_self_check_reports_what_a_shape_cannot_hold():
