@@ -48,7 +48,7 @@ class Page(HTMLParser):
             self._anchor[1] += data
 
     def link(self, rel: str) -> str | None:
-        return next((l.get("href") for l in self.links if l.get("rel") == rel), None)
+        return next((link.get("href") for link in self.links if link.get("rel") == rel), None)
 
     def hrefs(self, text_part: str) -> list[str]:
         return [href for href, text in self.anchors if text_part in text]

@@ -6,7 +6,7 @@ Used until (and besides) the seeds: it pins behaviour the seeds happen not to sh
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlmodel import Session
 
@@ -17,7 +17,7 @@ SOURCE = "interview/sample-interview.md"
 
 
 def now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 @dataclass

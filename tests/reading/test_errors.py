@@ -1,4 +1,5 @@
-"""Bad input on the read API and its HTML twins: 404/405/422 in the one envelope, never a 500; a real failure is a 500 envelope."""
+"""Bad input on the read API and its HTML twins: 404/405/422 in the one envelope, never a 500; a real
+failure is a 500 envelope."""
 
 from __future__ import annotations
 
@@ -79,8 +80,9 @@ def test_422_details_carry_the_bounds(reader):
     assert detail["le"] == 100
 
 
-@pytest.mark.parametrize("path", ["/unanswered?page=0", "/questions?status=x", "/collections/sample-interview?per_page=0",
-                                  "/questions/abc", "/authors?per_page=9999"])
+@pytest.mark.parametrize("path", ["/unanswered?page=0", "/questions?status=x",
+                                  "/collections/sample-interview?per_page=0", "/questions/abc",
+                                  "/authors?per_page=9999"])
 def test_html_pages_show_422_in_korean(reader, path):
     page = reader.get(path, headers=HTML)
     assert page.status_code == 422 and "잘못된 값이 있습니다" in page.text

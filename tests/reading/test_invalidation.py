@@ -36,7 +36,8 @@ def test_a_post_refreshes_its_question_and_keeps_the_others(app, reader, client_
     assert kept_versions(app, pages[1]) != kept[pages[1]]
     api = reader.get(f"/api/v1/questions/{sample.parent}").json()
     assert api["answer_count"] == before[pages[5]].json()["answer_count"] + 1
-    listing = reader.get(f"/collections/{sample.collection}", headers={"If-None-Match": before[pages[4]].headers["etag"]})
+    listing = reader.get(f"/collections/{sample.collection}",
+                         headers={"If-None-Match": before[pages[4]].headers["etag"]})
     assert listing.status_code == 200
 
 

@@ -103,4 +103,5 @@ def test_search_badges_match_the_rest_of_the_site(seeded_client):
 
 def test_search_without_results_offers_to_ask_it(seeded_client):
     page = Page(seeded_client.get("/search", params={"q": "블록체인 합의"}, headers=HTML).text)
-    assert "/ask?title=%EB%B8%94%EB%A1%9D%EC%B2%B4%EC%9D%B8%20%ED%95%A9%EC%9D%98" in page.hrefs("이 내용으로 질문해 보세요")
+    asked = "/ask?title=%EB%B8%94%EB%A1%9D%EC%B2%B4%EC%9D%B8%20%ED%95%A9%EC%9D%98"
+    assert asked in page.hrefs("이 내용으로 질문해 보세요")

@@ -45,7 +45,7 @@ def test_title_canonical_and_json_twin(reader, sample, path, title, canonical, t
 
 def test_every_page_loads_the_stylesheets(reader, sample):
     for path in ("/", "/questions/1", "/authors"):
-        hrefs = {l["href"] for l in page(reader, path)[0].links if l.get("rel") == "stylesheet"}
+        hrefs = {link["href"] for link in page(reader, path)[0].links if link.get("rel") == "stylesheet"}
         assert {"/static/css/app.css", "/static/css/pygments.css", "/static/css/render.css"} <= hrefs
     assert reader.get("/static/css/app.css").status_code == 200
 

@@ -43,7 +43,7 @@ def interview(seeds):
 
 def test_seed_counts_on_the_home_page(seeded_client, seeds):
     text = seeded_client.get("/", headers=HTML).text
-    for kind, collections in seeds.items():
+    for collections in seeds.values():
         for collection, items in collections:
             assert len(items) == collection["question_count"]
             assert f"질문 {collection['question_count']} · 답변됨 {collection['answered_count']}" in text
