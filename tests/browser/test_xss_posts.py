@@ -14,8 +14,8 @@ import pytest
 from sqlmodel import Session
 
 from app.db.engine import make_engine
-from app.services import accounts
 from app.schemas.limits import clean_text, clean_title
+from app.services import accounts
 from tests.browser.support import start_live_server
 from tests.browser.test_reading import offline_world
 from tests.render.xss_corpus import PAYLOADS

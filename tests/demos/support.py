@@ -21,7 +21,6 @@ from app.demos.base import Chart, DemoResult, Progress, no_progress
 from app.demos.execute import judged_result, run_seeds
 from app.demos.registry import get_demo
 
-
 HANGUL = re.compile(r"[가-힣]")
 
 

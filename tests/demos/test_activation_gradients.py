@@ -9,7 +9,6 @@ from app.demos.execute import execute
 from app.demos.experiments.activation_gradients import DEMO, Params
 from app.demos.params import ParamsInvalid, validate_params
 
-
 SLUG = "activation-gradients"
 
 

@@ -141,7 +141,7 @@ def test_cuda_is_refused_in_korean_without_a_gpu_and_used_with_one(pool_client):
 
 
 def test_unknown_demo_and_run_are_404_envelopes(pool_client):
-    for url in (f"/api/v1/demos/nope", "/api/v1/runs/nope", "/api/v1/runs/nope/events"):
+    for url in ("/api/v1/demos/nope", "/api/v1/runs/nope", "/api/v1/runs/nope/events"):
         response = pool_client.get(url)
         assert response.status_code == 404, url
         assert response.json()["error"]["code"] in ("demo_not_found", "run_not_found")

@@ -14,12 +14,12 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
+from app.clock import now_utc
 from app.db.models import DemoRun
 from app.demos.engine import DemoEngine, cache_key
 from app.demos.execute import DeviceProbe, DeviceUnavailable
 from app.demos.experiments.activation_gradients import DEMO, Params
 from app.demos.runner import Outcome, QueueFull
-from app.clock import now_utc
 
 RESULT = {"charts": [], "table": {"columns": ["a"], "rows": [[1.0]]}, "conclusion": "결론", "metrics": {"m": 1.0}}
 

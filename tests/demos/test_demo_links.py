@@ -9,8 +9,8 @@ import textwrap
 import pytest
 from sqlmodel import Session, select
 
-from app.db.models import Collection, DemoLink, Question
 from app.clock import now_utc
+from app.db.models import Collection, DemoLink, Question
 from app.demos import service
 from app.demos.registry import get_demo
 from app.ingest.demo_links import sync_demo_links

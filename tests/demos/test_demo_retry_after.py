@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from app.demos.runner import RUN_ESTIMATE_S, WORKER_START_ESTIMATE_S, LocalPoolRunner, QueueFull, Job
+from app.demos.runner import RUN_ESTIMATE_S, WORKER_START_ESTIMATE_S, Job, LocalPoolRunner, QueueFull
 
 
 class Silent:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlmodel import Session
@@ -38,7 +38,7 @@ def stored(tmp_path_factory, migrated_template):
     db_path = tmp_path_factory.mktemp("verdict") / "kb.sqlite3"
     shutil.copy(migrated_template, db_path)
     engine = make_engine(f"sqlite:///{db_path}")
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     rows = {
         "fails": judged([-0.3, -0.2, -0.25]),
         "holds": judged([0.3, 0.2, 0.25]),

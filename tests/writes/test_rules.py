@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.schemas.limits import BODY_MAX
-from tests.writes.helpers import FORM_TOKEN_RE, Account, bearer, csrf_from, sign_up
+from tests.writes.helpers import FORM_TOKEN_RE, Account, csrf_from, sign_up
 
 
 def envelope(response, status: int, code: str | None = None) -> dict:
