@@ -53,8 +53,7 @@ def _print_result(run: dict) -> None:
 
 
 def _cmd_run(args, settings) -> int:
-    from app.demos.execute import (MAX_SEED, DeviceUnavailable, execute, finite_json, probe_devices,
-                                   resolve_device)
+    from app.demos.execute import MAX_SEED, DeviceUnavailable, execute, finite_json, probe_devices, resolve_device
     from app.demos.params import ParamsInvalid, coerce_strings, validate_params
     from app.demos.registry import all_demos, get_demo
     from app.demos.schemas import result_public

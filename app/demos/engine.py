@@ -20,14 +20,14 @@ from datetime import timedelta
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from app.clock import now_utc
 from app.config import Settings
 from app.db.models import DemoRun
-from app.clock import now_utc
 from app.db.queries import demos as queries
+from app.db.transactions import write_transaction
 from app.demos.base import DemoParams, DemoSpec
 from app.demos.execute import DeviceProbe, cpu_name, resolve_device
 from app.demos.runner import Job, LocalPoolRunner, Outcome, Runner, RunnerUnavailable
-from app.db.transactions import write_transaction
 
 # Listeners get every report; the database one every few seconds and the last one with the result.
 # A commit costs the reading caches a look at the content versions (app.db.versions) even when, like
@@ -71,7 +71,7 @@ class Submitted:
 
 class DemoEngine:
     def __init__(self, settings: Settings, db: Engine,
-                 runner_factory: Callable[["DemoEngine"], Runner] | None = None) -> None:
+                 runner_factory: Callable[[DemoEngine], Runner] | None = None) -> None:
         self.settings = settings
         self._db = db
         self._runner_factory = runner_factory or self._local_pool

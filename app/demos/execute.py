@@ -12,8 +12,20 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.demos import evidence
-from app.demos.base import (BoundaryPoint, BoundaryResult, Chart, DemoParams, DemoResult, DemoSpec, Determinism,
-                            Measurement, Progress, Series, Table, no_progress)
+from app.demos.base import (
+    BoundaryPoint,
+    BoundaryResult,
+    Chart,
+    DemoParams,
+    DemoResult,
+    DemoSpec,
+    Determinism,
+    Measurement,
+    Progress,
+    Series,
+    Table,
+    no_progress,
+)
 
 DEVICES = ("auto", "cpu", "cuda")
 DEFAULT_SEED = 0

@@ -339,7 +339,7 @@ async def run_events(engine: DemoEngine, run_id: str,
         while True:
             try:
                 event, data = await asyncio.wait_for(queue.get(), timeout=EVENT_POLL_S)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 if await is_disconnected():
                     return
                 run = await run_in_threadpool(engine.get, run_id)
