@@ -81,9 +81,8 @@ class RejectNonFiniteJSON:
         if paths:
             details = [{"field": path or None, "message": FINITE_MESSAGE, "type": "finite_number"} for path in paths]
             fields = ", ".join(path for path in paths if path)
-            response = error_response(Request(scope), 422, "validation_error",
-                                      "입력값이 올바르지 않습니다" + (f" ({fields})" if fields else "") + ": " + FINITE_MESSAGE,
-                                      details)
+            said = "입력값이 올바르지 않습니다" + (f" ({fields})" if fields else "") + ": " + FINITE_MESSAGE
+            response = error_response(Request(scope), 422, "validation_error", said, details)
             await response(scope, receive, send)
             return
         replayed = False

@@ -22,5 +22,6 @@ StatusQuery = Annotated[
 SortQuery = Annotated[
     Literal["source", "newest", "activity", "answers", "plus_ones"] | None,
     Query(description="정렬: `source`(원본 순서), `newest`(최근 질문), `activity`(최근 활동), "
-                      "`answers`(답변 많은 순), `plus_ones`(+1 많은 순). 모음을 지정하면 기본은 `source`, 아니면 `activity`"),
+                      "`answers`(답변 많은 순), `plus_ones`(+1 많은 순). "
+                      "모음을 지정하면 기본은 `source`, 아니면 `activity`"),
 ]

@@ -67,7 +67,8 @@ def concept_detail(session: Session, concept_id: str) -> ConceptDetail:
     conn = session.connection()
     mentions = queries.mentioning_questions(conn, concept_id)
     weight = {
-        question_id: sum(w * columns.split().count(concept_id) for w, columns in zip(COLUMN_WEIGHTS, texts))
+        question_id: sum(w * columns.split().count(concept_id)
+                         for w, columns in zip(COLUMN_WEIGHTS, texts, strict=True))
         for question_id, *texts in mentions
     }
     links = question_links(conn, list(weight))

@@ -282,7 +282,8 @@ def _differences(dump: FileDump, document) -> list[str]:
         if want.continues is None and want.origin != ORIGIN_POSTED and want.label and have.label != want.label:
             problems.append(f"질문 {name}의 라벨 {want.label}이(가) {have.label}(으)로 읽힙니다")
         if _shape_of(want.answers) != _shape_of(have.answers):
-            problems.append(f"질문 {name}의 답변 구조가 다릅니다: {_shape_of(want.answers)} → {_shape_of(have.answers)}")
+            problems.append(
+                f"질문 {name}의 답변 구조가 다릅니다: {_shape_of(want.answers)} → {_shape_of(have.answers)}")
         elif dump.kind == "nodes" and _authors(want.answers) != _authors(have.answers):
             problems.append(f"질문 {name}의 답변 작성자가 다르게 읽힙니다")
         if dump.kind != "interview" and sum(1 for r in have.reactions if r.kind == "plus_one") != len(want.plus_ones):

@@ -28,7 +28,8 @@ def _cmd_export(args, settings) -> int:
     else:
         for exported in summary.files:
             mark = "!" if exported.problems else "+"
-            print(f"{mark} {exported.path}: 질문 {exported.questions}개, 답변·답글 {exported.answers}개 ({exported.collection})")
+            print(f"{mark} {exported.path}: 질문 {exported.questions}개, 답변·답글 {exported.answers}개"
+                  f" ({exported.collection})")
             for problem in exported.problems:
                 print(f"    다시 읽으면 달라짐: {problem}")
         totals = summary.to_dict()["totals"]
