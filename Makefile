@@ -70,6 +70,7 @@ bench: install-test wrk
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/render.py
 	$(BIN)/python bench/pages.py
+	$(BIN)/python bench/mixed.py
 	$(BIN)/python bench/search.py
 	$(BIN)/python bench/writes.py
 	$(BIN)/python bench/demos.py

@@ -1,0 +1,234 @@
+"""Reads while others write (issue 12): question pages under a steady stream of posted answers.
+
+A real uvicorn (1 worker) over a fresh database with the seeds ingested, and a bare FastAPI endpoint
+in its own server with the same flags, driven by wrk (-t1 -c10) rotating over every question. In
+rounds that alternate between the targets, so that load from elsewhere on the machine hits all alike:
+
+  bare            a FastAPI route returning a constant (the baseline for everything);
+  anon_w{R}       anonymous question pages while R answers a second are posted (R = 0: read-only);
+  user_w{R}       the same for a signed-in reader (session cookie: never served from the page cache,
+                  its shared part comes from the per-version detail cache plus one query of its own);
+  posting         one client posting answers back to back over the API (no reads).
+
+Posts go to random questions over the API with a bearer token, paced by a separate thread at R per
+second; each post changes its question's version and the site's, so it invalidates that question's
+page and the lists, nothing else. Ratios: under writes vs the read-only rate of the same reader, and
+each vs bare. Goals from the issue: anonymous under 10 posts/s >= 0.5x read-only, signed-in >= 0.2x
+bare, sequential posting >= 0.05x bare. Writes bench/results/mixed.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.pages import BARE_APP, run_wrk, start_uvicorn  # noqa: E402
+from bench.support import percentile  # noqa: E402
+
+PYTHON = sys.executable
+RATES = (0, 1, 2, 5, 10)
+GOALS = {"anon_w10_vs_read_only": 0.5, "user_w0_vs_bare": 0.2, "posting_vs_bare": 0.05}
+
+# wrk request generator: every question in turn, optionally with the reader's session cookie.
+ROTATE_LUA = '''
+local ids = {%(ids)s}
+local n = 0
+local headers = {["Accept"] = "text/html"%(cookie)s}
+request = function()
+  n = n + 1
+  return wrk.format("GET", "/questions/" .. ids[(n %% #ids) + 1], headers)
+end
+'''
+
+
+def make_people(database_url: str) -> tuple[list[str], str]:
+    """API tokens for the writers, and a session cookie for the signed-in reader."""
+    from sqlmodel import Session
+
+    from app.db.engine import make_engine
+    from app.services import accounts
+
+    engine = make_engine(database_url)
+    tokens = []
+    with Session(engine) as session:
+        for i in range(4):
+            user = accounts.sign_up(session, username=f"writer{i}", password="bench-password",
+                                    display_name=f"writer{i}", testing=True)
+            tokens.append(accounts.create_api_token(session, user, "bench")[0])
+        reader = accounts.sign_up(session, username="reader", password="bench-password", display_name="reader",
+                                  testing=True)
+        cookie = accounts.start_session(session, reader)[0]
+    engine.dispose()
+    return tokens, cookie
+
+
+class Writers:
+    """Posts answers at `rate` per second (paced on a schedule, several threads so one slow post
+    does not hold the next back) until stopped; records each post's status and latency."""
+
+    def __init__(self, base: str, tokens: list[str], ids: list[int], rate: float) -> None:
+        self.base, self.tokens, self.ids, self.rate = base, tokens, ids, rate
+        self.stop = threading.Event()
+        self.records: list[tuple[int, float]] = []
+        self.threads = [threading.Thread(target=self._work, args=(n,)) for n in range(len(tokens))]
+
+    def _work(self, n: int) -> None:
+        rng = random.Random(n)
+        interval = len(self.tokens) / self.rate
+        headers = {"Authorization": f"Bearer {self.tokens[n]}"}
+        with httpx.Client(base_url=self.base, headers=headers, timeout=120) as client:
+            due = time.perf_counter() + n / self.rate
+            while not self.stop.is_set():
+                wait = due - time.perf_counter()
+                if wait > 0 and self.stop.wait(wait):
+                    return
+                due += interval
+                question = rng.choice(self.ids)
+                started = time.perf_counter()
+                response = client.post(f"/api/v1/questions/{question}/answers",
+                                       json={"body": f"벤치 답변 {n}-{started:.6f}: 읽는 동안 쓰기"})
+                self.records.append((response.status_code, (time.perf_counter() - started) * 1000))
+
+    def __enter__(self) -> Writers:
+        for thread in self.threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop.set()
+        for thread in self.threads:
+            thread.join()
+
+
+def sequential_posting(base: str, token: str, ids: list[int], seconds: float) -> dict:
+    latencies, statuses = [], {}
+    rng = random.Random(7)
+    with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=120) as client:
+        deadline = time.perf_counter() + seconds
+        started_all = time.perf_counter()
+        while time.perf_counter() < deadline:
+            started = time.perf_counter()
+            response = client.post(f"/api/v1/questions/{rng.choice(ids)}/answers",
+                                   json={"body": f"연속 답변 {started:.6f}"})
+            latencies.append((time.perf_counter() - started) * 1000)
+            statuses[str(response.status_code)] = statuses.get(str(response.status_code), 0) + 1
+        wall = time.perf_counter() - started_all
+    return {"requests_per_s": round(len(latencies) / wall, 1), "requests": len(latencies),
+            "p50_ms": percentile(latencies, 50), "p90_ms": percentile(latencies, 90),
+            "p99_ms": percentile(latencies, 99), "non_2xx": sum(n for s, n in statuses.items() if s != "201")}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=5, help="length of one wrk run")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds; the median is reported")
+    parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "mixed.json"))
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is missing: `make wrk` (apt-get install wrk)")
+
+    load_at_start = os.getloadavg()
+    workdir = Path(tempfile.mkdtemp(prefix="kb-bench-mixed-"))
+    db_path = workdir / "kb.sqlite3"
+    database_url = f"sqlite:///{db_path}"
+    env = {**os.environ, "KB_DATABASE_URL": database_url, "KB_CONTENT_DIR": str(ROOT / "content"),
+           "KB_RATE_POSTS_PER_MIN": "1000000", "KB_RATE_IP_POSTS_PER_MIN": "1000000", "PYTHONPATH": str(ROOT)}
+    for command in (["db", "upgrade"], ["ingest", "--workers", "1"]):
+        subprocess.run([PYTHON, "-m", "app.cli", *command], cwd=ROOT, env=env, check=True, capture_output=True)
+    connection = sqlite3.connect(db_path)
+    ids = [row[0] for row in connection.execute(
+        "SELECT id FROM question WHERE deleted_at IS NULL AND retired_at IS NULL ORDER BY id")]
+    connection.close()
+    tokens, session_cookie = make_people(database_url)
+    (workdir / "bare_app.py").write_text(BARE_APP, encoding="utf-8")
+    scripts = {}
+    for reader, cookie in (("anon", ""), ("user", f', ["Cookie"] = "kb_session={session_cookie}"')):
+        scripts[reader] = workdir / f"{reader}.lua"
+        scripts[reader].write_text(ROTATE_LUA % {"ids": ", ".join(map(str, ids)), "cookie": cookie})
+
+    app_server, app_base = start_uvicorn(["app.main:create_app", "--factory"], env, ROOT, "/api/v1/collections")
+    bare_server, bare_base = start_uvicorn(["bare_app:app"], {**env, "PYTHONPATH": str(workdir)}, workdir, "/bare")
+
+    def reads(reader: str, rate: int):
+        def run() -> dict:
+            if rate == 0:
+                return run_wrk(app_base, args.seconds, scripts[reader])
+            with Writers(app_base, tokens, ids, rate) as writers:
+                result = run_wrk(app_base, args.seconds, scripts[reader])
+            posted = [ms for status, ms in writers.records if status == 201]
+            result["posts"] = {"per_s": round(len(writers.records) / args.seconds, 2), "created": len(posted),
+                               "failed": len(writers.records) - len(posted), "p50_ms": percentile(posted, 50),
+                               "p99_ms": percentile(posted, 99)}
+            return result
+        return run
+
+    targets = {"bare": lambda: run_wrk(f"{bare_base}/bare", args.seconds)}
+    for reader in ("anon", "user"):
+        for rate in RATES:
+            targets[f"{reader}_w{rate}"] = reads(reader, rate)
+    targets["posting"] = lambda: sequential_posting(app_base, tokens[0], ids, args.seconds)
+    rounds: list[dict] = []
+    try:
+        # Warm-up, not measured: lazy imports, and each question rendered once for each reader.
+        run_wrk(f"{bare_base}/bare", 1)
+        for question_id in ids:
+            for cookies in ({}, {"kb_session": session_cookie}):
+                assert httpx.get(f"{app_base}/questions/{question_id}", cookies=cookies,
+                                 headers={"Accept": "text/html"}).status_code == 200
+        for _ in range(args.rounds):
+            rounds.append({name: run() for name, run in targets.items()})
+    finally:
+        for server in (app_server, bare_server):
+            server.terminate()
+            server.wait(timeout=30)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    def median(name: str, key: str) -> float:
+        return round(statistics.median(r[name][key] for r in rounds), 3)
+
+    summary = {name: {key: median(name, key) for key in ("requests_per_s", "p50_ms", "p90_ms", "p99_ms")}
+               for name in targets}
+    rps = {name: values["requests_per_s"] for name, values in summary.items()}
+    ratios = {f"{name}_vs_bare": round(rps[name] / rps["bare"], 4) for name in targets if name != "bare"}
+    for reader in ("anon", "user"):
+        for rate in RATES[1:]:
+            ratios[f"{reader}_w{rate}_vs_read_only"] = round(rps[f"{reader}_w{rate}"] / rps[f"{reader}_w0"], 3)
+    ratios["posting_p50_vs_bare_p50"] = round(summary["posting"]["p50_ms"] / summary["bare"]["p50_ms"], 1)
+    goals_met = {name: ratios[name] >= goal for name, goal in GOALS.items()}
+    result = {
+        "benchmark": "mixed",
+        "machine": {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count(),
+                    "load_average_at_start": load_at_start, "load_average_at_end": os.getloadavg()},
+        "setup": {"server": "uvicorn 1 worker, --no-access-log, same flags for the app and the bare endpoint",
+                  "load": f"wrk -t1 -c10 -d{args.seconds}s --latency rotating over every question, "
+                          f"{args.rounds} alternating rounds, median",
+                  "writers": f"{len(tokens)} API clients posting answers to random questions, paced together at "
+                             f"R per second", "questions_rotated": len(ids)},
+        "goals": GOALS, "summary": summary, "ratios": ratios, "goals_met": goals_met,
+        "errors": {name: sum(r[name]["non_2xx"] for r in rounds) for name in targets},
+        "rounds": rounds,
+    }
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    print(json.dumps({"summary": summary, "ratios": ratios, "goals_met": goals_met}, ensure_ascii=False, indent=1))
+
+
+if __name__ == "__main__":
+    main()
