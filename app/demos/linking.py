@@ -112,7 +112,8 @@ class Catalogue:
             for slug in self.holders[concept]:
                 if slug not in excluded:
                     shared.setdefault(slug, {})[concept] = contribution * self.role[(slug, concept)]
-        scored = sorted(((sum(parts.values()), slug) for slug, parts in shared.items()), key=lambda item: (-item[0], item[1]))
+        scored = sorted(((sum(parts.values()), slug) for slug, parts in shared.items()),
+                        key=lambda item: (-item[0], item[1]))
         if not scored or scored[0][0] < MIN_SCORE:
             return []
         best = scored[0][0]
@@ -145,5 +146,6 @@ def preset_for(spec: DemoSpec, concepts: Sequence[str]) -> dict:
         preset = spec.presets.get(concept)
         if preset is not None:
             defaults = spec.params().model_dump(mode="json")
-            return {name: value for name, value in preset.model_dump(mode="json").items() if defaults.get(name) != value}
+            return {name: value for name, value in preset.model_dump(mode="json").items()
+                    if defaults.get(name) != value}
     return {}

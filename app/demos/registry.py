@@ -32,7 +32,8 @@ def _check(module_name: str, spec: object) -> DemoSpec:
         raise RegistryError(f"{module_name}: smallest must be an instance of its params model")
     for concept, preset in spec.presets.items():
         if concept not in spec.concepts or not isinstance(preset, spec.params):
-            raise RegistryError(f"{module_name}: preset {concept!r} must name one of its concepts and be its params model")
+            raise RegistryError(
+                f"{module_name}: preset {concept!r} must name one of its concepts and be its params model")
     if not callable(spec.run):
         raise RegistryError(f"{module_name}: run must be callable")
     return spec

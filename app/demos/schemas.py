@@ -147,7 +147,8 @@ def result_public(result: DemoResult, seed: int) -> ResultPublic:
         metrics = dict(result.summaries)
         seeds = list(result.seeds)
     else:
-        metrics = {name: MetricSummary(mean=value, ci95=None, per_seed=[value]) for name, value in result.metrics.items()}
+        metrics = {name: MetricSummary(mean=value, ci95=None, per_seed=[value])
+                   for name, value in result.metrics.items()}
         seeds = list(result.seeds) or [seed]
     claims = [ClaimPublic(statement=c.statement, verdict=c.verdict, verdict_word=VERDICT_WORDS[c.verdict],
                           metric=c.metric, direction=c.direction, margin=c.margin, mean=c.mean, ci95=c.ci95)

@@ -77,7 +77,8 @@ def sync_demo_links(session: Session, content_dir: Path) -> list[TableProblem]:
             continue
         if (question_id, slug) in seen:
             first = seen[(question_id, slug)]
-            report("demo", f"'{file}' {label}에 '{slug}' 링크가 이미 있습니다" + (f" ({first}번째 줄)" if first else ""))
+            where = f" ({first}번째 줄)" if first else ""
+            report("demo", f"'{file}' {label}에 '{slug}' 링크가 이미 있습니다{where}")
             continue
         seen[(question_id, slug)] = header
         positions[question_id] = positions.get(question_id, -1) + 1

@@ -200,7 +200,8 @@ def _digest(*parts: str) -> str:
 
 def _decode(data: bytes) -> tuple[str | None, FileReport | None]:
     if b"\x00" in data[:8192]:
-        return None, FileReport(None, "error", "바이너리 파일로 보입니다 (NUL 바이트). Markdown 텍스트 파일만 불러올 수 있습니다.")
+        return None, FileReport(None, "error",
+                                "바이너리 파일로 보입니다 (NUL 바이트). Markdown 텍스트 파일만 불러올 수 있습니다.")
     try:
         return data.decode("utf-8-sig"), None
     except UnicodeDecodeError as exc:
@@ -259,7 +260,8 @@ def prepare_file(path: Path, source_path: str, kind: str, content_dir: Path, kno
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
             return PreparedFile(source_path, kind, "", error=FileReport(
-                None, "error", f"파일이 너무 큽니다 ({size / 1024 / 1024:.1f} MB). 최대 {MAX_FILE_BYTES // 1024 // 1024} MB까지 불러옵니다."))
+                None, "error", f"파일이 너무 큽니다 ({size / 1024 / 1024:.1f} MB). "
+                               f"최대 {MAX_FILE_BYTES // 1024 // 1024} MB까지 불러옵니다."))
         data = path.read_bytes()
     except OSError as exc:
         return PreparedFile(source_path, kind, "", error=FileReport(None, "error", f"파일을 읽을 수 없습니다: {exc}"))
@@ -296,7 +298,8 @@ def prepare_file(path: Path, source_path: str, kind: str, content_dir: Path, kno
         prepared.reports.append(FileReport(item.line, kind_name, item.reason, item.text[:500]))
     for image in document.images:
         if image.is_local and resolve_image(image.src) is None:
-            prepared.reports.append(FileReport(image.line, "missing_image", f"이미지 파일이 없습니다: {image.src}", image.alt))
+            prepared.reports.append(FileReport(image.line, "missing_image", f"이미지 파일이 없습니다: {image.src}",
+                                               image.alt))
 
     fingerprints = _question_fingerprints(document)
     index = 0
@@ -333,7 +336,8 @@ def prepare_file(path: Path, source_path: str, kind: str, content_dir: Path, kno
                 )
             )
     if not prepared.questions:
-        prepared.reports.append(FileReport(None, "empty", "질문을 하나도 찾지 못했습니다 (빈 파일이거나 제목만 있는 파일)."))
+        prepared.reports.append(
+            FileReport(None, "empty", "질문을 하나도 찾지 못했습니다 (빈 파일이거나 제목만 있는 파일)."))
     return prepared
 
 
@@ -441,7 +445,8 @@ def apply_file(conn: Connection, prepared: PreparedFile, write_search_docs=None,
                 (question_id, i, title, url, line) for i, (title, url, line) in enumerate(question.references)
             )
 
-        by_label = {question.label: qid for question, qid in zip(prepared.questions, question_ids, strict=True) if question.label}
+        by_label = {question.label: qid for question, qid in zip(prepared.questions, question_ids, strict=True)
+                    if question.label}
         parents = [(by_label.get(question.parent_label) if question.parent_label else None, qid)
                    for question, qid in zip(prepared.questions, question_ids, strict=True)]
         # A question inserted just now has no parent yet; one kept from before may lose its own.

@@ -24,12 +24,14 @@ from app.services import reading
 
 router = APIRouter(tags=["읽기"])
 
-CONDITIONAL = ("\n\n모든 읽기 응답에는 `ETag`와 `Last-Modified`가 붙습니다. `If-None-Match`(또는 `If-Modified-Since`)로 "
-               "다시 물으면 그 사이에 바뀐 것이 없을 때 본문 없이 `304`를 돌려줍니다.")
+CONDITIONAL = ("\n\n모든 읽기 응답에는 `ETag`와 `Last-Modified`가 붙습니다. "
+               "`If-None-Match`(또는 `If-Modified-Since`)로 다시 물으면 "
+               "그 사이에 바뀐 것이 없을 때 본문 없이 `304`를 돌려줍니다.")
 
 ENVELOPE = "오류 봉투 `{\"error\": {\"code\", \"message\", \"details\"?}}`"
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": f"찾을 수 없음 — {ENVELOPE}"}}
-BAD_INPUT: dict[int | str, dict[str, Any]] = {422: {"description": f"입력값 오류 (어느 필드가 어떤 범위를 벗어났는지 `details`에) — {ENVELOPE}"}}
+BAD_INPUT: dict[int | str, dict[str, Any]] = {
+    422: {"description": f"입력값 오류 (어느 필드가 어떤 범위를 벗어났는지 `details`에) — {ENVELOPE}"}}
 
 
 @router.get("/collections", response_model=list[CollectionPublic], summary="모음 목록")
@@ -76,7 +78,8 @@ def list_questions(
 @router.get("/questions/{question_id}", response_model=QuestionDetail, summary="질문 상세",
             responses={**NOT_FOUND, **BAD_INPUT})
 @cacheable
-def get_question(session: SessionDep, links: LinksDep, question_id: Annotated[int, Path(ge=1, le=MAX_ID, description="질문 id")]):
+def get_question(session: SessionDep, links: LinksDep,
+                 question_id: Annotated[int, Path(ge=1, le=MAX_ID, description="질문 id")]):
     """질문과 답변 트리(중첩 답글), 반응(👍, +1 같은 질문), 참고 문헌, 원본 파일과 줄, 상위·하위 질문,
     모음 안의 이전·다음 질문, 관련 질문, 연결된 실험(`demos`)."""
     return reading.question_detail(session, question_id, links)

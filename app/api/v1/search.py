@@ -23,7 +23,8 @@ router = APIRouter(tags=["검색"])
 @cacheable
 def search(
     session: SessionDep,
-    q: Annotated[str, Query(max_length=2000, description="검색어 (조사·어미, 한영 용어, 띄어쓰기 오류를 견딥니다)")] = "",
+    q: Annotated[str, Query(max_length=2000,
+                            description="검색어 (조사·어미, 한영 용어, 띄어쓰기 오류를 견딥니다)")] = "",
     collection: Annotated[str | None, Query(max_length=200, description="모음 slug")] = None,
     status: Annotated[Literal["answered", "unanswered", "all"] | None, Query(description="답변 여부")] = None,
     limit: Annotated[int, Query(ge=1, le=service.MAX_LIMIT)] = 20,

@@ -20,9 +20,11 @@ from app.services import posting, revisions, voting
 
 router = APIRouter(tags=["쓰기"])
 
-ERRORS: dict[int | str, dict[str, Any]] = {code: {"description": f"`{{\"error\": {{...}}}}` ({code})"} for code in (401, 403, 404, 409, 413, 422, 429)}
-IdemHeader = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200,
-                                          description="같은 키로 다시 보내면 글을 새로 만들지 않고 첫 결과를 돌려줍니다.")]
+ERRORS: dict[int | str, dict[str, Any]] = {code: {"description": f"`{{\"error\": {{...}}}}` ({code})"}
+                                           for code in (401, 403, 404, 409, 413, 422, 429)}
+IdemHeader = Annotated[str | None, Header(
+    alias="Idempotency-Key", max_length=200,
+    description="같은 키로 다시 보내면 글을 새로 만들지 않고 첫 결과를 돌려줍니다.")]
 
 
 # Declared, not enforced by pydantic: the services clean the text first (NFC, control characters and lone
@@ -34,7 +36,8 @@ BODY_BOUNDS: JsonDict = {"minLength": 1, "maxLength": BODY_MAX}
 
 class QuestionCreate(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [
-        {"title": "배치 정규화는 왜 학습을 빠르게 하나요?", "body": "내부 공변량 변화를 줄인다는데 $\\mu$와 $\\sigma$는 어디서 오나요?"}]})
+        {"title": "배치 정규화는 왜 학습을 빠르게 하나요?",
+         "body": "내부 공변량 변화를 줄인다는데 $\\mu$와 $\\sigma$는 어디서 오나요?"}]})
 
     title: str = Field(json_schema_extra=TITLE_BOUNDS, description="제목 (3~200자)")
     body: str = Field(json_schema_extra=BODY_BOUNDS, description=f"본문 Markdown (최대 {BODY_MAX:,}자)")
@@ -165,7 +168,8 @@ def answer_revisions(session: SessionDep, answer_id: IdPath, page: PageQuery = 1
     return revisions.answer_history(session, answer_id, page, per_page)
 
 
-@router.post("/preview", summary="Markdown 미리보기 (수식 포함, 저장하지 않음; 글을 쓸 수 있는 계정만)", responses=ERRORS)
+@router.post("/preview", summary="Markdown 미리보기 (수식 포함, 저장하지 않음; 글을 쓸 수 있는 계정만)",
+             responses=ERRORS)
 def preview(request: Request, user: ApiUser, data: PreviewRequest):
     limit_previews(request, user)
     return {"html": posting.render(check_body(clean_text(data.body), required=False))}

@@ -241,7 +241,8 @@ def retire_answers(conn: Connection, answer_ids: Sequence[int], now: str | None 
     if answer_ids:
         now = now or db_time()
         conn.exec_driver_sql(
-            "UPDATE answer SET retired_at=?, updated_at=? WHERE id=?", [(now, now, answer_id) for answer_id in answer_ids]
+            "UPDATE answer SET retired_at=?, updated_at=? WHERE id=?",
+            [(now, now, answer_id) for answer_id in answer_ids]
         )
 
 
