@@ -26,7 +26,6 @@ import platform
 import random
 import shutil
 import sqlite3
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -40,7 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.pages import BARE_APP, run_wrk, start_uvicorn  # noqa: E402
-from bench.support import percentile  # noqa: E402
+from bench.support import percentile, stop_all, wrk_medians  # noqa: E402
 
 PYTHON = sys.executable
 RATES = (0, 1, 2, 5, 10)
@@ -195,16 +194,9 @@ def main() -> None:
         for _ in range(args.rounds):
             rounds.append({name: run() for name, run in targets.items()})
     finally:
-        for server in (app_server, bare_server):
-            server.terminate()
-            server.wait(timeout=30)
-        shutil.rmtree(workdir, ignore_errors=True)
+        stop_all([app_server, bare_server], workdir)
 
-    def median(name: str, key: str) -> float:
-        return round(statistics.median(r[name][key] for r in rounds), 3)
-
-    summary = {name: {key: median(name, key) for key in ("requests_per_s", "p50_ms", "p90_ms", "p99_ms")}
-               for name in targets}
+    summary = wrk_medians(rounds, targets)
     rps = {name: values["requests_per_s"] for name, values in summary.items()}
     ratios = {f"{name}_vs_bare": round(rps[name] / rps["bare"], 4) for name in targets if name != "bare"}
     for reader in ("anon", "user"):

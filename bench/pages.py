@@ -25,7 +25,6 @@ import re
 import shutil
 import socket
 import sqlite3
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -35,6 +34,10 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.support import stop_all, wrk_medians  # noqa: E402
+
 PYTHON = sys.executable
 CONNECTIONS = 10
 GOALS = {"page_vs_bare": 0.5, "api_vs_bare": 0.7, "p99_ms": 20.0}
@@ -158,16 +161,9 @@ def main() -> None:
         for _ in range(args.rounds):
             rounds.append({name: run() for name, run in targets.items()})
     finally:
-        for server in (app_server, bare_server):
-            server.terminate()
-            server.wait(timeout=30)
-        shutil.rmtree(workdir, ignore_errors=True)
+        stop_all([app_server, bare_server], workdir)
 
-    def median(name: str, key: str) -> float:
-        return round(statistics.median(r[name][key] for r in rounds), 3)
-
-    summary = {name: {key: median(name, key) for key in ("requests_per_s", "p50_ms", "p90_ms", "p99_ms")}
-               for name in targets}
+    summary = wrk_medians(rounds, targets)
     ratios = {
         "page_vs_bare": round(summary["page"]["requests_per_s"] / summary["bare"]["requests_per_s"], 3),
         "api_vs_bare": round(summary["api"]["requests_per_s"] / summary["bare"]["requests_per_s"], 3),

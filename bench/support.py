@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -38,3 +40,16 @@ def start_server(env: dict, port: int, ready_path: str = "/api/v1/collections", 
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return round(ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))], 2) if ordered else 0.0
+
+
+def stop_all(servers: list[subprocess.Popen], workdir: Path) -> None:
+    for server in servers:
+        server.terminate()
+        server.wait(timeout=30)
+    shutil.rmtree(workdir, ignore_errors=True)
+
+
+def wrk_medians(rounds: list[dict], names) -> dict:
+    """The median over alternating rounds of each target's wrk figures."""
+    return {name: {key: round(statistics.median(r[name][key] for r in rounds), 3)
+                   for key in ("requests_per_s", "p50_ms", "p90_ms", "p99_ms")} for name in names}
