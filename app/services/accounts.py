@@ -89,9 +89,10 @@ def sign_up(session: Session, *, username: str, password: str, display_name: str
     check_password(password or "", username)
     name = clean_display_name(display_name or "") or username
     if not is_author_name(name):
-        raise AppError(422, "표시 이름은 공백 없는 한글 1~5자(예: 민규)나 영문 이름 두 단어까지(예: MK, Jane Doe)입니다.",
-                       details=[{"field": "display_name"}])
-    user = User(username=username, display_name=name, created_at=now_utc(), password_hash=password_hasher(testing).hash(password))
+        raise AppError(422, "표시 이름은 공백 없는 한글 1~5자(예: 민규)나 영문 이름 두 단어까지(예: MK, Jane Doe)"
+                            "입니다.", details=[{"field": "display_name"}])
+    user = User(username=username, display_name=name, created_at=now_utc(),
+                password_hash=password_hasher(testing).hash(password))
     session.add(user)
     try:
         session.commit()

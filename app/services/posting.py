@@ -247,7 +247,8 @@ def edit_question(session: Session, user: User, question_id: int, *, title: str 
         if (new_title, new_body) != (question.title, question.body_md):
             title_changed = new_title != question.title
             now = now_utc()
-            question.title, question.body_md, question.body_html, question.updated_at = new_title, new_body, body_html, now
+            question.title, question.body_md, question.body_html = new_title, new_body, body_html
+            question.updated_at = now
             session.add(question)
             session.add(Revision(question_id=question.id, user_id=user.id, title=new_title, body_md=new_body,
                                  created_at=now))

@@ -292,7 +292,8 @@ def _question_detail(session: Session, question_id: int, links: LinkMemo) -> Que
         next=following,
         answers=_answer_tree(answers, reactions, question.accepted_answer_id, collection.source_path),
         reactions=_group_reactions([r for r in reactions if r.answer_id is None]),
-        references=[ReferencePublic(title=r.title, url=r.url) for r in content.question_references(session, question.id)],
+        references=[ReferencePublic(title=r.title, url=r.url)
+                    for r in content.question_references(session, question.id)],
         demos=question_demo_links(session, question.id),
         corrections=question_corrections(session, question_id),
         related=links.get("related", question.id, lambda: related_questions(session, question.id)),

@@ -90,7 +90,8 @@ def diff_changes(before: str, after: str, context: int = CONTEXT_LINES, work: Wo
     added, removed = sum(j2 - j1 for _, _, _, j1, j2 in ops), sum(i2 - i1 for _, i1, i2, _, _ in ops)
     changed = sum(len(line) for tag, i1, i2, j1, j2 in ops if tag == "replace" for line in old[i1:i2] + new[j1:j2])
     by_word = changed <= WORD_DIFF_CAP
-    total = sum(i2 - i1 if tag == "equal" else (i2 - i1) + (j2 - j1) for group in groups for tag, i1, i2, j1, j2 in group)
+    total = sum(i2 - i1 if tag == "equal" else (i2 - i1) + (j2 - j1)
+                for group in groups for tag, i1, i2, j1, j2 in group)
     lines: list[DiffLine] = []
     for number, group in enumerate(groups):
         if len(lines) >= MAX_SHOWN_LINES:
@@ -104,7 +105,7 @@ def diff_changes(before: str, after: str, context: int = CONTEXT_LINES, work: Wo
                 break
             if tag == "equal":
                 lines += [_line("same", [_segment(old[i], False)], i + 1, j + 1)
-                          for i, j in zip(range(i1, min(i2, i1 + room)), range(j1, j2))]
+                          for i, j in zip(range(i1, min(i2, i1 + room)), range(j1, j2), strict=False)]
                 continue
             deleting, inserting = min(i2 - i1, room), min(j2 - j1, max(0, room - (i2 - i1)))
             paired = min(deleting, inserting) if tag == "replace" and by_word else 0

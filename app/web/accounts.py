@@ -94,7 +94,8 @@ def tokens_page(request: Request, session: SessionDep, user: HtmlUser):
 
 
 @router.post("/settings/tokens", dependencies=[Csrf], response_class=HTMLResponse)
-def create_token(request: Request, session: SessionDep, user: HtmlUser, name: Annotated[str, Form(max_length=100)] = ""):
+def create_token(request: Request, session: SessionDep, user: HtmlUser,
+                 name: Annotated[str, Form(max_length=100)] = ""):
     token, _row = accounts.create_api_token(session, user, name)
     return render(request, "accounts/tokens.html", {"tokens": accounts.list_api_tokens(session, user),
                                                     "new_token": token}, status_code=201)

@@ -14,8 +14,14 @@ from app.auth.deps import Csrf, CsrfOrSameOrigin
 from app.auth.limits import RunLimit
 from app.demos import service
 from app.demos.execute import DEFAULT_SEED, DEVICES, MAX_SEED
-from app.demos.params import (ParamsInvalid, coerce_strings, display_value, labelled_values, param_fields,
-                              validate_params)
+from app.demos.params import (
+    ParamsInvalid,
+    coerce_strings,
+    display_value,
+    labelled_values,
+    param_fields,
+    validate_params,
+)
 from app.demos.schemas import BoundaryRequest, RunRequest
 from app.demos.standalone.source import experiment_source
 from app.errors import AppError
@@ -26,7 +32,8 @@ router = APIRouter(include_in_schema=False)
 
 FORM_MARKER = "_form"  # present when every field of the model was on the page (unticked boxes mean False)
 RESERVED = {"csrf_token", "seed", "device", FORM_MARKER}
-STATUS_NAMES = {"queued": "대기 중", "running": "실행 중", "succeeded": "완료", "failed": "실패", "timed_out": "시간 초과"}
+STATUS_NAMES = {"queued": "대기 중", "running": "실행 중", "succeeded": "완료", "failed": "실패",
+                "timed_out": "시간 초과"}
 
 
 def _param_values(spec, form: ImmutableMultiDict, *, full_form: bool) -> dict[str, Any]:
@@ -150,7 +157,8 @@ def run_page(run_id: str, request: Request, engine: DemoEngineDep):
     spec = service.get_spec_or_404(run.demo_slug)
     return render(request, "demos/run.html", {
         **_code_panel(run.demo_slug, run.params, run.seed),
-        "run": run, "demo": spec, "params_shown": labelled_values(spec.params, run.params), "status_names": STATUS_NAMES,
+        "run": run, "demo": spec, "params_shown": labelled_values(spec.params, run.params),
+        "status_names": STATUS_NAMES,
         "json_url": run.api_url, "canonical_url": canonical(request, run.url),
         "live": run.status in ("queued", "running"),
         "run_data": run.model_dump(mode="json"),

@@ -154,7 +154,8 @@ def _question_list(request: Request, session, *, path: str, heading: str, status
         "collection_titles": collection_titles(session),
         "collection": collection, "author": author, "pager": pager(result, path, 20, **filters),
         "sort_urls": {value: with_query(path, **{**filters, "sort": value}) for value in names},
-        "status_urls": {value: with_query(path, **{**filters, "status": value}) for value in (None, "answered", "unanswered")},
+        "status_urls": {value: with_query(path, **{**filters, "status": value})
+                        for value in (None, "answered", "unanswered")},
         "sort_names": names,
         "canonical_url": canonical(request, path, **filters, page=page),
         "json_url": with_query("/api/v1/questions", **{**filters, "status": status}, page=page,
@@ -162,7 +163,8 @@ def _question_list(request: Request, session, *, path: str, heading: str, status
     })
 
 
-SORT_NAMES = {None: "원본 순서", "activity": "최근 활동", "newest": "최근 질문", "answers": "답변 많은 순", "plus_ones": "+1 많은 순"}
+SORT_NAMES = {None: "원본 순서", "activity": "최근 활동", "newest": "최근 질문", "answers": "답변 많은 순",
+              "plus_ones": "+1 많은 순"}
 
 
 def sort_names(collection: str | None) -> dict[str | None, str]:

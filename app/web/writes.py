@@ -87,7 +87,8 @@ def _answer_or_reply(request, session, user, body, form_token, *, question_id=No
 
 
 @router.post("/questions/{question_id}/answers", dependencies=[Csrf])
-def answer(request: Request, session: SessionDep, user: HtmlUser, question_id: IdPath, body: Body, form_token: FormToken):
+def answer(request: Request, session: SessionDep, user: HtmlUser, question_id: IdPath, body: Body,
+           form_token: FormToken):
     return _answer_or_reply(request, session, user, body, form_token, question_id=question_id)
 
 
@@ -197,13 +198,15 @@ def preview(request: Request, user: HtmlUser, body: Body = ""):
 def question_revisions(request: Request, session: SessionDep, question_id: IdPath, page: PageQuery = 1,
                        per_page: RevisionsPerPageQuery = revisions.PER_PAGE):
     history = revisions.question_history(session, question_id, page, per_page)
-    return render(request, "writes/revisions.html", {"history": history, "json_url": history.json_url,
-                                                      "heading": "질문 수정 이력", "default_per_page": revisions.PER_PAGE})
+    return render(request, "writes/revisions.html", {
+        "history": history, "json_url": history.json_url, "heading": "질문 수정 이력",
+        "default_per_page": revisions.PER_PAGE})
 
 
 @router.get("/answers/{answer_id}/revisions", response_class=HTMLResponse)
 def answer_revisions(request: Request, session: SessionDep, answer_id: IdPath, page: PageQuery = 1,
                      per_page: RevisionsPerPageQuery = revisions.PER_PAGE):
     history = revisions.answer_history(session, answer_id, page, per_page)
-    return render(request, "writes/revisions.html", {"history": history, "json_url": history.json_url,
-                                                      "heading": "답변 수정 이력", "default_per_page": revisions.PER_PAGE})
+    return render(request, "writes/revisions.html", {
+        "history": history, "json_url": history.json_url, "heading": "답변 수정 이력",
+        "default_per_page": revisions.PER_PAGE})

@@ -44,7 +44,8 @@ def last_answer_position(session: Session, question_id: int) -> int | None:
     return session.exec(select(func.max(Answer.position)).where(Answer.question_id == question_id)).one()
 
 
-def vote_of(session: Session, user_id: int, *, question_id: int | None = None, answer_id: int | None = None) -> Vote | None:
+def vote_of(session: Session, user_id: int, *, question_id: int | None = None,
+            answer_id: int | None = None) -> Vote | None:
     query = select(Vote).where(Vote.user_id == user_id)
     query = query.where(Vote.question_id == question_id) if question_id else query.where(Vote.answer_id == answer_id)
     return session.exec(query).first()
