@@ -26,7 +26,9 @@ every anonymous reader and any shared cache may keep them: anonymous reading pag
 `public, max-age=PAGE_MAX_AGE, stale-while-revalidate=…` with `Vary: Cookie` (the same URL looks
 different once signed in); read API responses are `public, no-cache` (`private` with credentials).
 Every other HTML response of the app that sets no policy of its own gets `private, no-store`.
-HEAD is answered for every GET route with the GET's headers and no body (AnswerHead).
+HEAD is answered for every GET route with the GET's headers and no body (AnswerHead). While one
+request renders a page a write made stale, readers without credentials get the last kept one (stale
+while revalidate inside the process), so a burst of readers after a write renders it once.
 """
 
 from __future__ import annotations
@@ -90,7 +92,21 @@ class ResponseCache:
         self._entries: OrderedDict[str, tuple[Key, Entry]] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
+        self._rendering: set[str] = set()
         self.max_entries, self.max_bytes = max_entries, max_bytes
+
+    def claim(self, key: str) -> tuple[bool, tuple[Key, Entry] | None]:
+        """Whether the caller is now the one renderer of `key` (release() when done), and else the
+        entry kept for older versions, which readers get while that one render runs."""
+        with self._lock:
+            if key not in self._rendering:
+                self._rendering.add(key)
+                return True, None
+            return False, self._entries.get(key)
+
+    def release(self, key: str) -> None:
+        with self._lock:
+            self._rendering.discard(key)
 
     def get(self, versions: Key, key: str) -> Entry | None:
         with self._lock:
@@ -194,14 +210,28 @@ class ConditionalGet:
         key = f"{path}?{scope['query_string'].decode('latin-1')}"
         entry = self.cache.get(versions, key) if reusable else None
         if entry is None:
+            # Stale while revalidating: while one request renders a page a write made stale, other
+            # readers without credentials get the page as it was a moment ago (with its own ETag),
+            # so a burst of readers after a write renders it once, not once each.
+            owner, stale = self.cache.claim(key) if reusable else (False, None)
+            if stale is not None and not ("authorization" in headers or has_session):
+                old_etag = _etag(f"{self.nonce}.{stale[0]}", path, scope["query_string"]).encode()
+                await _send_entry(send, stale[1], _replace(stale[1].headers, [
+                    (n, old_etag if n == b"etag" else v) for n, v in validators if n != b"last-modified"]))
+                return
             if reusable:
                 scope.setdefault("state", {})[SHARED_RENDER] = True
-            rendered = await self._render(scope, receive)
-            entry = self._shareable(scope, rendered, api) if reusable else None
+            try:
+                rendered = await self._render(scope, receive)
+                entry = self._shareable(scope, rendered, api) if reusable else None
+                if entry is not None:
+                    self.cache.put(versions, key, entry)
+            finally:
+                if owner:
+                    self.cache.release(key)
             if entry is None:
                 await _send_entry(send, rendered, _replace(rendered.headers, [(b"cache-control", NO_STORE)]))
                 return
-            self.cache.put(versions, key, entry)
         if if_none_match is not None and if_none_match.strip() == "*":  # "any current representation": there is one
             await _send_entry(send, NOT_MODIFIED, validators)
             return
