@@ -150,6 +150,12 @@ class CorrectionPublic(BaseModel):
     demo: CorrectionDemo | None = None
 
 
+class ConceptChip(BaseModel):
+    id: str = Field(description="content/search/terms.tsv의 개념 id")
+    label: str
+    url: str = Field(description="개념 페이지 (/concepts/{id})")
+
+
 class QuestionDetail(BaseModel):
     id: int
     label: str | None
@@ -175,6 +181,7 @@ class QuestionDetail(BaseModel):
     references: list[ReferencePublic]
     demos: list[DemoLinkPublic] = []
     corrections: list[CorrectionPublic] = Field([], description="답변과 다른 점: 편집자가 확인한 답변의 사실 오류")
+    concepts: list[ConceptChip] = Field([], description="질문 제목과 본문이 다루는 개념 (많이 다룬 것부터, 최대 6개)")
     related: list[QuestionLink] = []
     created_at: datetime
     updated_at: datetime

@@ -11,11 +11,11 @@ from sqlmodel import Session
 
 from app import urls
 from app.db.queries import concepts as queries
-from app.db.queries.search import question_links
+from app.db.queries.search import indexed_terms, question_links
 from app.demos.registry import all_demos
 from app.errors import AppError
 from app.schemas.concepts import ConceptDemo, ConceptDetail, ConceptList, ConceptRef, Paper
-from app.schemas.content import QuestionLink
+from app.schemas.content import ConceptChip, QuestionLink
 from app.search.terms import TermDictionary, default_dictionary
 
 CONCEPT_ID = re.compile(r"[a-z0-9_]{1,64}")
@@ -95,3 +95,39 @@ def concept_detail(session: Session, concept_id: str) -> ConceptDetail:
         papers=sorted(papers.values(), key=lambda paper: (paper.year, paper.authors)),
         url=urls.concept(term.id),
     )
+
+
+# What a question itself is about: its title most; answers are left out (they wander).
+QUESTION_COLUMNS = {"title": 3.0, "body": 1.0}
+QUESTION_CHIPS = 6
+HOME_CONCEPTS = 12
+
+
+def question_concepts(session: Session, question_id: int) -> list[ConceptChip]:
+    """The topic concepts a question's own title and body name, the most named first."""
+    stored = indexed_terms(session.connection(), question_id)
+    if stored is None:
+        return []
+    dictionary = default_dictionary()
+    topics = _topics(dictionary)
+    weights: dict[str, float] = {}
+    for column, weight in QUESTION_COLUMNS.items():
+        for token in stored[column].split():
+            if token in topics:
+                weights[token] = weights.get(token, 0.0) + weight
+    ranked = sorted(weights, key=lambda term_id: (-weights[term_id], dictionary.terms[term_id].label))
+    return [ConceptChip(id=term_id, label=dictionary.terms[term_id].label, url=urls.concept(term_id))
+            for term_id in ranked[:QUESTION_CHIPS]]
+
+
+def most_asked_concepts(session: Session, limit: int = HOME_CONCEPTS) -> list[ConceptRef]:
+    """For the home page: specific concepts (ones with a broader concept above them, or that an
+    experiment tests) that the most questions discuss. Umbrella words like 학습 or 모델 lead every
+    count and tell a newcomer nothing."""
+    dictionary = default_dictionary()
+    counts = _counts(session, dictionary)
+    tested = set(_demo_concepts())
+    specific = [term_id for term_id in counts
+                if counts[term_id] and (dictionary.terms[term_id].broader or term_id in tested)]
+    specific.sort(key=lambda term_id: (-counts[term_id], dictionary.terms[term_id].label))
+    return [_ref(term_id, dictionary, counts) for term_id in specific[:limit]]

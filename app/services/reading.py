@@ -37,6 +37,7 @@ from app.schemas.content import (
     SourceRef,
 )
 from app.search.related import related_questions
+from app.services.concepts import question_concepts
 
 MAX_PER_PAGE = 100
 EXCERPT_CHARS = 140
@@ -296,6 +297,7 @@ def _question_detail(session: Session, question_id: int, links: LinkMemo) -> Que
                     for r in content.question_references(session, question.id)],
         demos=question_demo_links(session, question.id),
         corrections=question_corrections(session, question_id),
+        concepts=question_concepts(session, question_id),
         related=links.get("related", question.id, lambda: related_questions(session, question.id)),
         created_at=question.created_at,
         updated_at=question.updated_at,

@@ -14,7 +14,7 @@ from app.http.cacheable import cacheable
 from app.http.deps import LinksDep, SessionDep
 from app.http.params import IdPath, PageQuery, PerPageQuery, SortQuery, StatusQuery
 from app.schemas.content import CollectionDetail, QuestionSummary, SectionPublic
-from app.services import reading
+from app.services import concepts, reading
 from app.web.templating import canonical, render, with_query
 
 router = APIRouter(include_in_schema=False)
@@ -99,6 +99,7 @@ def home(request: Request, session: SessionDep):
         kinds.setdefault(collection.kind, []).append(collection)
     return render(request, "reading/home.html", {
         "collections": collections, "kinds": kinds, "answered": answered, "unanswered": unanswered,
+        "concepts": concepts.most_asked_concepts(session),
         "collection_titles": {c.slug: c.title for c in collections},
         "canonical_url": canonical(request, "/"), "json_url": "/api/v1/collections",
     })

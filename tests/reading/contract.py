@@ -55,7 +55,8 @@ QUESTION_DETAIL = {
     "section": nullable(str), "source": SOURCE, "parent": nullable(QUESTION_LINK), "children": [QUESTION_LINK],
     "previous": nullable(QUESTION_LINK), "next": nullable(QUESTION_LINK), "answers": [ANSWER],
     "reactions": [REACTION], "references": [{"title": str, "url": str}],
-    "demos": [DEMO_LINK], "corrections": [CORRECTION], "related": [QUESTION_LINK],
+    "demos": [DEMO_LINK], "concepts": [{"id": str, "label": str, "url": str}], "corrections": [CORRECTION],
+    "related": [QUESTION_LINK],
     "created_at": iso_datetime, "updated_at": iso_datetime, "last_activity_at": iso_datetime,
     "newest_answer_id": nullable(int), "url": str,
 }

@@ -70,3 +70,18 @@ def test_unknown_concepts_are_a_404_in_the_envelope(seeded_factory):
         assert response.json()["error"]["code"] == "not_found"
     assert client.get("/api/v1/concepts/" + "x" * 65).status_code == 422
     assert client.get("/concepts/no_such_concept", headers=HTML).status_code == 404
+
+
+def test_question_shows_its_concepts_and_the_home_the_most_asked(seeded_factory):
+    client = seeded_factory()
+    question = next(q for q in client.get("/api/v1/questions", params={"per_page": 100}).json()["items"]
+                    if q["title"].startswith("batch normalization이 과적합"))
+    detail = client.get(f"/api/v1/questions/{question['id']}").json()
+    ids = [c["id"] for c in detail["concepts"]]
+    assert ids[:2] == ["batch_normalization", "overfitting"] or ids[:2] == ["overfitting", "batch_normalization"]
+    assert len(ids) <= 6 and all(c["url"] == f"/concepts/{c['id']}" for c in detail["concepts"])
+    page = client.get(question["url"], headers=HTML).text
+    assert 'aria-label="이 질문의 개념"' in page and 'href="/concepts/batch_normalization"' in page
+    home = client.get("/", headers=HTML).text
+    assert "자주 묻는 개념" in home and 'href="/concepts/overfitting"' in home
+    assert 'href="/concepts/training"' not in home  # an umbrella word tells a newcomer nothing
