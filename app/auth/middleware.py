@@ -23,6 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.auth.anonymous import anonymous_cookie, anonymous_id
 from app.auth.deps import UNSAFE_METHODS, LoginRequired, login_url
 from app.auth.limits import RateLimiter
+from app.http.asgi import replaying
 from app.http.errors import error_response
 from app.schemas.limits import MAX_REQUEST_BYTES
 from app.services import accounts
@@ -134,16 +135,7 @@ class RequestSizeLimit:
             if not message.get("more_body", False):
                 break
         body = b"".join(chunks)
-        replayed = False
-
-        async def replay() -> Message:
-            nonlocal replayed
-            if not replayed:
-                replayed = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
-        await self.app(scope, replay, send)
+        await self.app(scope, replaying(body, receive), send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope)

@@ -12,8 +12,9 @@ from typing import Any
 
 from starlette.datastructures import Headers
 from starlette.requests import Request
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from app.http.asgi import replaying
 from app.http.errors import error_response
 
 FINITE_MESSAGE = "유한한 수여야 합니다 (NaN, Infinity, 1e999처럼 표현할 수 없는 수는 받지 않습니다)."
@@ -85,14 +86,5 @@ class RejectNonFiniteJSON:
             response = error_response(Request(scope), 422, "validation_error", said, details)
             await response(scope, receive, send)
             return
-        replayed = False
-
-        async def replay() -> Message:
-            nonlocal replayed
-            if not replayed:
-                replayed = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
-        await self.app(scope, replay, send)
+        await self.app(scope, replaying(body, receive), send)
 

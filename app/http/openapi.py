@@ -13,8 +13,9 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 from starlette.routing import Match, Mount
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from app.http.asgi import answer_head_as_get
 from app.schemas.errors import ERROR_STATUSES, ErrorEnvelope
 
 ERROR_REF = "#/components/schemas/ErrorEnvelope"
@@ -63,14 +64,7 @@ class HeadAndOptions:
             await self._options(scope, receive, send)
             return
 
-        async def without_body(message: Message) -> None:
-            if message["type"] == "http.response.body":
-                if message.get("more_body", False):
-                    return
-                message = {"type": "http.response.body", "body": b"", "more_body": False}
-            await send(message)
-
-        await self.app({**scope, "method": "GET"}, receive, without_body)
+        await answer_head_as_get(self.app, scope, receive, send)
 
     def allowed(self, scope: Scope) -> set[str]:
         methods: set[str] = set()

@@ -51,6 +51,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.auth.middleware import SHARED_RENDER
 from app.db.versions import ContentVersions, Key
+from app.http.asgi import answer_head_as_get
 from app.http.cacheable import cacheable_paths
 from app.services.accounts import SESSION_COOKIE
 
@@ -301,14 +302,7 @@ class AnswerHead:
             await self.app(scope, receive, send)
             return
 
-        async def without_body(message: Message) -> None:
-            if message["type"] == "http.response.body":
-                if message.get("more_body", False):
-                    return
-                message = {"type": "http.response.body", "body": b"", "more_body": False}
-            await send(message)
-
-        await self.app({**scope, "method": "GET"}, receive, without_body)
+        await answer_head_as_get(self.app, scope, receive, send)
 
 
 def install_conditional_get(app: FastAPI) -> None:
