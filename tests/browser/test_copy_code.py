@@ -11,8 +11,8 @@ from tests.browser.test_reading import offline_world, open_page
 
 
 def question_with_code(base: str) -> str:
-    for question in httpx.get(f"{base}/api/v1/questions", params={"per_page": 100}).json()["items"]:
-        if 'class="highlight"' in httpx.get(base + question["url"], headers={"Accept": "text/html"}).text:
+    for question in httpx.get(f"{base}/api/v1/questions", params={"per_page": 100}, timeout=None).json()["items"]:
+        if 'class="highlight"' in httpx.get(base + question["url"], headers={"Accept": "text/html"}, timeout=None).text:
             return question["url"]
     raise AssertionError("no seed question shows a code block")
 

@@ -82,11 +82,11 @@ def page_background(page) -> float:
 def reading_paths(base: str) -> list[str]:
     paths = ["/", "/unanswered", "/questions", "/authors", "/search?q=%EB%B0%B0%EC%B9%98", "/login", "/signup",
              "/demos", "/concepts", "/concepts/batch_normalization", "/concepts/normalization"]
-    paths += [c["url"] for c in httpx.get(f"{base}/api/v1/collections").json()]
-    questions = httpx.get(f"{base}/api/v1/questions", params={"per_page": 100}).json()
+    paths += [c["url"] for c in httpx.get(f"{base}/api/v1/collections", timeout=None).json()]
+    questions = httpx.get(f"{base}/api/v1/questions", params={"per_page": 100}, timeout=None).json()
     assert questions["total"] <= 100, "raise the page size of this test"
     paths += [q["url"] for q in questions["items"]]
-    paths += [d["url"] for d in httpx.get(f"{base}/api/v1/demos").json()[:3]]
+    paths += [d["url"] for d in httpx.get(f"{base}/api/v1/demos", timeout=None).json()[:3]]
     return paths
 
 
@@ -109,8 +109,8 @@ def test_question_code_and_run_in_dark_mode(live_server, dark_page, request):
     base = live_server.url
     width = request.node.callspec.params["dark_page"]
     offline_world(dark_page, base)
-    with_code = next(question for question in httpx.get(f"{base}/api/v1/questions", params={"per_page": 100}).json()["items"]
-                     if 'class="highlight"' in httpx.get(base + question["url"], headers={"Accept": "text/html"}).text)
+    with_code = next(question for question in httpx.get(f"{base}/api/v1/questions", params={"per_page": 100}, timeout=None).json()["items"]
+                     if 'class="highlight"' in httpx.get(base + question["url"], headers={"Accept": "text/html"}, timeout=None).text)
     open_page(dark_page, base + with_code["url"])
     code = dark_page.locator(".highlight").first
     assert code.evaluate("e => getComputedStyle(e).color") == "rgb(230, 237, 243)"  # Pygments' github-dark
@@ -119,7 +119,7 @@ def test_question_code_and_run_in_dark_mode(live_server, dark_page, request):
     assert dark_page.evaluate(LOW_CONTRAST) == []
     screenshot(dark_page, f"dark-{width}-question")
 
-    slug = httpx.get(f"{base}/api/v1/demos").json()[0]["slug"]
+    slug = httpx.get(f"{base}/api/v1/demos", timeout=None).json()[0]["slug"]
     response = httpx.post(f"{base}/api/v1/demos/{slug}/runs", json={"params": {}}, timeout=None)
     assert response.status_code in (200, 201, 202), response.text
     open_page(dark_page, base + response.json()["url"])

@@ -119,7 +119,7 @@ def test_the_question_page_panel_runs_its_preset(live_server, page, phone_page):
     """Interview #12 links activation-gradients with sigmoid and ReLU: the panel's button runs that."""
     import httpx
 
-    items = httpx.get(f"{live_server.url}/api/v1/questions", params={"per_page": 100, "collection": "deep-learning-interview"}).json()
+    items = httpx.get(f"{live_server.url}/api/v1/questions", params={"per_page": 100, "collection": "deep-learning-interview"}, timeout=None).json()
     question = next(q for q in items["items"] if q["label"] == "#12")
     failed = track_failures(page)
     page.goto(live_server.url + question["url"])

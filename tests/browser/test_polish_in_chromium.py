@@ -59,7 +59,8 @@ def test_run_page_parameter_labels_are_whole_on_a_phone(phone_page, live_server)
     """The run page's labels ended in "…" on a phone ("AdaGrad·RMSProp·Ad…"): which learning rate was it?"""
     import httpx
 
-    response = httpx.post(f"{live_server.url}/api/v1/demos/optimizers/runs", json={"params": {"steps": 50}})
+    response = httpx.post(f"{live_server.url}/api/v1/demos/optimizers/runs", json={"params": {"steps": 50}},
+                          timeout=None)
     assert response.status_code in (200, 201, 202), response.text
     phone_page.goto(live_server.url + response.json()["url"])
     cut = phone_page.evaluate("""[...document.querySelectorAll('.demo-meta__list dt')]

@@ -87,13 +87,13 @@ def test_every_reading_page_fits_and_has_no_script_errors(live_server, request, 
     browser_page = request.getfixturevalue("page" if width == "desktop" else "phone_page")
     base = live_server.url
     offline_world(browser_page, base)
-    collections = httpx.get(f"{base}/api/v1/collections").json()
+    collections = httpx.get(f"{base}/api/v1/collections", timeout=None).json()
     paths = ["/", "/unanswered", "/questions", "/authors", "/docs", "/search?q=%EB%B0%B0%EC%B9%98"]
     paths += [c["url"] for c in collections]
-    questions = httpx.get(f"{base}/api/v1/questions", params={"per_page": 100}).json()
+    questions = httpx.get(f"{base}/api/v1/questions", params={"per_page": 100}, timeout=None).json()
     assert questions["total"] <= 100, "raise the page size of this test"
     paths += [q["url"] for q in questions["items"]]
-    authors = httpx.get(f"{base}/api/v1/authors", params={"per_page": 100}).json()["items"]
+    authors = httpx.get(f"{base}/api/v1/authors", params={"per_page": 100}, timeout=None).json()["items"]
     paths += [a["url"] for a in authors[:5]]
     too_wide = []
     for path in paths:
