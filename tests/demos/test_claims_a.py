@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import pytest
 
-from app.demos.registry import get_demo
 from tests.demos.support import run, smallest
 
 pytestmark = pytest.mark.slow
@@ -107,34 +106,6 @@ def test_weight_init_conclusion_follows_the_numbers():
     assert "He도 출력의 표준편차를 지키지 못했습니다" in narrow.conclusion
 
 
-# feature-scaling -----------------------------------------------------------------------------------
-
-
-def test_unscaled_features_make_an_ill_conditioned_bowl_that_standardising_rounds_off():
-    m = smallest("feature-scaling").metrics
-    assert m["condition_raw"] > 20 * m["condition_scaled"]
-    assert m["condition_scaled"] < 5
-
-
-def test_gradient_descent_needs_far_more_steps_or_diverges_without_scaling():
-    m = smallest("feature-scaling").metrics
-    assert m["converged_raw"] == 1.0 and m["converged_scaled"] == 1.0
-    assert m["steps_raw"] > 10 * m["steps_scaled"]
-    assert m["diverged_raw_at_scaled_lr"] == 1.0
-    assert m["diverged_scaled"] == 0.0
-
-
-def test_feature_scaling_conclusion_follows_the_numbers():
-    result = smallest("feature-scaling")
-    m = result.metrics
-    assert f"κ = {m['condition_raw']:.4g}" in result.conclusion
-    assert f"{int(m['steps_raw'])}스텝" in result.conclusion
-    assert "발산했습니다" in result.conclusion
-    alike = run("feature-scaling", scale_ratio=1.0, correlation=0.0)
-    assert alike.metrics["diverged_raw_at_scaled_lr"] == 0.0
-    assert "차이가 크지 않았습니다" in alike.conclusion and "발산하지 않았습니다" in alike.conclusion
-
-
 # batch-size-noise ----------------------------------------------------------------------------------
 
 
@@ -162,38 +133,3 @@ def test_batch_size_conclusion_follows_the_numbers():
     assert gentle.metrics["best_batch_by_epoch"] == 1.0
     assert "더 작은 학습률이 필요합니다" not in gentle.conclusion
     assert "뚜렷이 앞서지 않았습니다" in gentle.conclusion
-
-
-# exp-vs-relu-cost ----------------------------------------------------------------------------------
-
-
-def test_exp_results_are_subnormal_only_for_very_negative_inputs_never_near_zero():
-    m = smallest("exp-vs-relu-cost").metrics
-    assert m["subnormal_fraction_near_zero"] == 0.0 and m["zero_fraction_near_zero"] == 0.0
-    assert m["subnormal_fraction_ordinary"] == 0.0
-    assert m["subnormal_fraction_to_subnormal"] == 1.0
-    assert m["zero_fraction_to_zero"] == 1.0
-    assert m["subnormal_threshold"] == pytest.approx(-87.34, abs=0.01)  # ln(1.18e-38)
-    assert m["zero_threshold"] == pytest.approx(-103.28, abs=0.01)  # ln(2⁻¹⁴⁹)
-
-
-def test_exp_cost_conclusion_names_the_device_and_quotes_what_it_measured():
-    demo = get_demo("exp-vs-relu-cost")
-    result = smallest("exp-vs-relu-cost")
-    m = result.metrics
-    assert all(name in m for name in demo.timing_metrics)
-    assert result.conclusion.startswith("CPU ")
-    assert f"{m['ratio_exp_to_relu']:.1f}배" in result.conclusion
-    assert "flush_denormal)을 켠 상태" not in result.conclusion
-
-
-def test_flush_denormal_turns_the_subnormal_results_into_zeros_for_that_run_only():
-    import torch
-
-    flushed = run("exp-vs-relu-cost", flush_denormal="on")
-    if not flushed.metrics["flush_denormal_applied"]:
-        pytest.skip("this CPU cannot flush subnormals")
-    assert flushed.metrics["subnormal_fraction_to_subnormal"] == 0.0
-    assert flushed.metrics["zero_fraction_to_subnormal"] == 1.0
-    assert "flush_denormal)을 켠 상태" in flushed.conclusion
-    assert torch.exp(torch.tensor([-95.0])).item() > 0.0  # the switch was put back afterwards
