@@ -28,6 +28,8 @@ class Settings:
     demo_queue_size: int = 4
     demo_time_limit_s: float = 60.0
     demo_threads_per_worker: int = 1
+    # The first view of a question starts its linked presets' runs (once per link and version).
+    demo_precompute: bool = True
     # Writes
     rate_limit_posts_per_minute: int = 20
     rate_limit_logins_per_minute: int = 10
@@ -52,6 +54,7 @@ class Settings:
             demo_queue_size=_env_int("KB_DEMO_QUEUE_SIZE", defaults.demo_queue_size),
             demo_time_limit_s=float(os.environ.get("KB_DEMO_TIME_LIMIT_S", defaults.demo_time_limit_s)),
             demo_threads_per_worker=_env_int("KB_DEMO_THREADS", defaults.demo_threads_per_worker),
+            demo_precompute=os.environ.get("KB_DEMO_PRECOMPUTE", "1") not in ("", "0"),
             rate_limit_posts_per_minute=_env_int("KB_RATE_POSTS_PER_MIN", defaults.rate_limit_posts_per_minute),
             rate_limit_logins_per_minute=_env_int("KB_RATE_LOGINS_PER_MIN", defaults.rate_limit_logins_per_minute),
             rate_limit_ip_posts_per_minute=_env_int("KB_RATE_IP_POSTS_PER_MIN",

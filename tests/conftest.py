@@ -23,7 +23,7 @@ SAMPLES_DIR = Path(__file__).parent / "samples"
 def _settings_for(db_path: Path, content_dir: Path = CONTENT_DIR) -> Settings:
     return Settings(
         database_url=f"sqlite:///{db_path}", content_dir=content_dir, testing=True,
-        secret_key="test-secret", demo_time_limit_s=30.0,
+        secret_key="test-secret", demo_time_limit_s=30.0, demo_precompute=False,
     )
 
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from app.demos.base import BoundaryResult, Chart, Citation, DemoResult, Determinism, Table
 from app.demos.evidence import VERDICT_WORDS, Direction, MetricSummary, Verdict
 from app.demos.execute import MAX_SEED
+from app.schemas.content import DemoLinkPublic
 
 
 class QuestionRefPublic(BaseModel):
@@ -187,3 +188,58 @@ class RunPublic(BaseModel):
     api_url: str
     events_url: str
     reproduce_url: str  # the demo page with these params and seed filled in
+
+
+class QuestionDemoResult(BaseModel):
+    """One experiment linked to a question, with what its linked preset measured."""
+
+    demo: DemoLinkPublic = Field(description="질문 상세의 demos 항목과 같은 것")
+    state: Literal["ready", "computing", "not_run", "unavailable"] = Field(
+        description="ready: 저장된 결과, computing: 계산 중 (run에 진행 상황), not_run: 아직 실행한 적 없음, "
+                    "unavailable: 지금은 계산할 수 없음 (message에 이유)")
+    message: str | None = Field(None, description="unavailable일 때 그 이유")
+    run: RunPublic | None = Field(None, description="이 설정의 가장 최근 실행 (시드·장치 무관)")
+
+
+class RunOrigin(BaseModel):
+    """The question a run was started from: the run page links back to it."""
+
+    id: int
+    label: str | None
+    title: str
+    url: str
+
+
+class QuestionResults(BaseModel):
+    """The results panel of a question page: each linked experiment's latest run at its preset."""
+
+    question_id: int
+    items: list[QuestionDemoResult]
+
+
+class ParamDifference(BaseModel):
+    name: str
+    label: str
+    a: Any
+    b: Any
+
+
+class MetricComparison(BaseModel):
+    name: str
+    a: MetricSummary | None
+    b: MetricSummary | None
+    difference: float | None = Field(description="b의 평균 - a의 평균")
+    intervals_overlap: bool | None = Field(description="두 95% 구간이 겹치는지 (구간이 없으면 null)")
+
+
+class RunComparison(BaseModel):
+    """Two runs of one experiment side by side (/runs/compare?a=…&b=…)."""
+
+    demo_slug: str
+    demo_title: str
+    a: RunPublic
+    b: RunPublic
+    params_differ: list[ParamDifference]
+    seeds_differ: bool
+    metrics: list[MetricComparison]
+    charts: list[Chart] = Field(description="같은 키의 차트를 겹친 것: 계열 이름 앞에 A·B")

@@ -12,7 +12,7 @@ from starlette.datastructures import ImmutableMultiDict
 
 from app.auth.deps import Csrf, CsrfOrSameOrigin
 from app.auth.limits import RunLimit
-from app.demos import service
+from app.demos import cards, service
 from app.demos.execute import DEFAULT_SEED, DEVICES, MAX_SEED
 from app.demos.params import (
     ParamsInvalid,
@@ -25,15 +25,14 @@ from app.demos.params import (
 from app.demos.schemas import BoundaryRequest, RunRequest
 from app.demos.standalone.source import experiment_source
 from app.errors import AppError
-from app.http.deps import DemoEngineDep, SessionDep
-from app.web.templating import canonical, render
+from app.http.deps import DemoEngineDep, SessionDep, SettingsDep
+from app.http.params import IdPath
+from app.web.templating import RUN_STATUS_NAMES, canonical, render
 
 router = APIRouter(include_in_schema=False)
 
 FORM_MARKER = "_form"  # present when every field of the model was on the page (unticked boxes mean False)
-RESERVED = {"csrf_token", "seed", "device", FORM_MARKER}
-STATUS_NAMES = {"queued": "대기 중", "running": "실행 중", "succeeded": "완료", "failed": "실패",
-                "timed_out": "시간 초과"}
+RESERVED = {"csrf_token", "seed", "device", "question", FORM_MARKER}
 
 
 def _param_values(spec, form: ImmutableMultiDict, *, full_form: bool) -> dict[str, Any]:
@@ -75,7 +74,7 @@ def _demo_page(request: Request, session, engine, slug: str, values: dict, error
         "json_url": detail.api_url,
         "canonical_url": canonical(request, detail.url),
         "recent_runs": service.recent_runs(engine, slug, limit=8),
-        "status_names": STATUS_NAMES,
+        "status_names": RUN_STATUS_NAMES,
         **_form_context(spec, values, errors, seed, device),
     }
     return render(request, "demos/demo.html", context, status_code=status_code)
@@ -120,12 +119,20 @@ async def submit_run_form(slug: str, request: Request, session: SessionDep, engi
     if device not in DEVICES:
         errors.append({"field": "device", "message": "장치는 auto, cpu, cuda 중 하나여야 합니다"})
         device = "auto"
+    in_place = request.headers.get("HX-Request") == "true"  # the question page's panel: answer with the card
+    if in_place and errors:
+        raise AppError(422, errors[0]["message"], details=errors)
     if not errors:
         try:
             submitted = service.start_run(engine, slug, RunRequest(params=values, device=device, seed=seed))
-            return RedirectResponse(service.run_url(submitted.run.id), status_code=303)
+            if in_place:
+                origin = _question_id(str(form.get("question") or ""))
+                return render(request, "demos/_run_card.html",
+                              {"run": service.run_public(submitted.run), "card_origin": origin})
+            return RedirectResponse(_with_origin(service.run_url(submitted.run.id), form.get("question")),
+                                    status_code=303)
         except AppError as exc:
-            if exc.status_code != 422:
+            if exc.status_code != 422 or in_place:
                 raise
             errors = [{**d, "field": (d.get("field") or "").removeprefix("params.")} for d in exc.details or []]
     return _demo_page(request, session, engine, slug, values, errors, seed_text, device, status_code=422)
@@ -151,14 +158,56 @@ def demo_script(slug: str, request: Request):
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
 
+def _with_origin(run_url: str, question: Any) -> str:
+    """The run page's address, remembering the question it was started from (its way back)."""
+    text = str(question or "")
+    return f"{run_url}?question={text}" if text.isdigit() and len(text) <= 12 else run_url
+
+
+def _question_id(text: str | None) -> int | None:
+    return int(text) if text and text.isdigit() and len(text) <= 12 else None
+
+
+@router.get("/questions/{question_id}/results", response_class=HTMLResponse)
+def question_results(question_id: IdPath, request: Request, session: SessionDep, engine: DemoEngineDep,
+                     settings: SettingsDep):
+    """The question page's experiment panel again, with each linked preset's latest result (htmx, on load)."""
+    results = cards.question_results(session, engine, question_id, start_missing=settings.demo_precompute)
+    return render(request, "demos/_panel.html", {"results": results})
+
+
+@router.get("/runs/compare", response_class=HTMLResponse)
+def compare_page(request: Request, engine: DemoEngineDep, a: str = "", b: str = ""):
+    """Two runs of one experiment side by side; with only `a`, the page offers that demo's recent runs."""
+    if not b.strip():
+        first = service.run_detail(engine, cards.run_id_from(a)[: cards.RUN_ID_MAX] or "-")
+        candidates = [run for run in service.recent_runs(engine, first.demo_slug, limit=20)
+                      if run.id != first.id and run.kind == "run"]
+        return render(request, "demos/compare.html", {"comparison": None, "a": first, "candidates": candidates})
+    comparison = cards.compare_runs(engine, a, b)
+    return render(request, "demos/compare.html", {
+        "comparison": comparison, "a": comparison.a,
+        "canonical_url": canonical(request, "/runs/compare", a=comparison.a.id, b=comparison.b.id),
+    })
+
+
+@router.get("/runs/{run_id}/card", response_class=HTMLResponse)
+def run_card(run_id: str, request: Request, engine: DemoEngineDep, question: str | None = None):
+    """A run in a few lines (question panels, pasted run links); asks for itself again while it runs."""
+    return render(request, "demos/_run_card.html", {"run": service.run_detail(engine, run_id),
+                                                   "card_origin": _question_id(question)})
+
+
 @router.get("/runs/{run_id}", response_class=HTMLResponse)
-def run_page(run_id: str, request: Request, engine: DemoEngineDep):
+def run_page(run_id: str, request: Request, engine: DemoEngineDep, session: SessionDep,
+             question: str | None = None):
     run = service.run_detail(engine, run_id)
     spec = service.get_spec_or_404(run.demo_slug)
     return render(request, "demos/run.html", {
+        "origin": cards.question_ref(session, _question_id(question)),
         **_code_panel(run.demo_slug, run.params, run.seed),
         "run": run, "demo": spec, "params_shown": labelled_values(spec.params, run.params),
-        "status_names": STATUS_NAMES,
+        "status_names": RUN_STATUS_NAMES,
         "json_url": run.api_url, "canonical_url": canonical(request, run.url),
         "live": run.status in ("queued", "running"),
         "run_data": run.model_dump(mode="json"),

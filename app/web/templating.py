@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta, timezone
 from urllib.parse import urlencode
 
@@ -9,6 +10,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup
+from pydantic_core import to_jsonable_python
 
 from app import urls
 from app.config import Settings
@@ -48,6 +50,17 @@ def format_datetime(value: datetime | None) -> str:
     return value.astimezone(KST).strftime("%Y-%m-%d %H:%M")
 
 
+RUN_STATUS_NAMES = {"queued": "대기 중", "running": "실행 중", "succeeded": "완료", "failed": "실패",
+                    "timed_out": "시간 초과"}
+_SENTENCE_END = re.compile(r"(?<=[.!?。])\s+")
+
+
+def first_sentence(text: str, limit: int = 240) -> str:
+    """A conclusion's first sentence (its verdict), for cards that show one line of it."""
+    head = _SENTENCE_END.split(text.strip(), maxsplit=1)[0]
+    return head if len(head) <= limit else head[: limit - 1].rstrip() + "…"
+
+
 def excerpt(html: str, limit: int = 160) -> str:
     """Rendered HTML as one line of plain text, cut at a word near `limit`: for <meta name="description">
     and the OpenGraph card that KakaoTalk and search engines show under a shared link."""
@@ -77,6 +90,9 @@ def make_templates(settings: Settings) -> Jinja2Templates:
     env.globals["urls"] = urls  # templates build addresses as the services do
     env.filters["datetime"] = format_datetime
     env.filters["excerpt"] = excerpt
+    env.filters["first_sentence"] = first_sentence
+    env.filters["jsonable"] = to_jsonable_python  # pydantic models for `tojson` (charts in run cards)
+    env.globals["run_status_names"] = RUN_STATUS_NAMES
     env.filters["kind_name"] = lambda kind: KIND_NAMES.get(kind, kind)
     env.filters["kind_group"] = lambda kind: KIND_GROUPS.get(kind, (KIND_NAMES.get(kind, kind), ""))
     env.filters["field_label"] = lambda field: FIELD_LABELS.get(field, field)

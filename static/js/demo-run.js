@@ -5,153 +5,14 @@
   "use strict";
   var root = document.getElementById("demo-run");
   var dataNode = document.getElementById("run-data");
-  if (!root || !dataNode || typeof uPlot === "undefined") return;
+  if (!root || !dataNode || typeof uPlot === "undefined" || !window.DemoCharts) return;
   var run = JSON.parse(dataNode.textContent);
   var STATUS_NAMES = { queued: "대기 중", running: "실행 중", succeeded: "완료", failed: "실패", timed_out: "시간 초과" };
-  var PALETTE = ["#d1495b", "#2e86ab", "#3a7d44", "#edae49", "#6a4c93", "#00798c", "#8d6a9f", "#444444"];
-  var HEIGHT = 280;
-  var chartsBox = document.getElementById("run-charts");
-  var plots = {};
+  var charts = window.DemoCharts.board(document.getElementById("run-charts"), 280);
+  var formatNumber = window.DemoCharts.formatNumber;
+  function drawAll(list) { charts.drawAll(list); }
 
   function byId(id) { return document.getElementById(id); }
-
-  function formatNumber(value) {
-    if (value === null || value === undefined) return "";
-    if (typeof value === "boolean") return value ? "예" : "아니오";
-    if (typeof value !== "number") return String(value);
-    if (Number.isInteger(value) && Math.abs(value) < 1e15) return String(value);
-    var magnitude = Math.abs(value);
-    if (magnitude !== 0 && (magnitude < 1e-3 || magnitude >= 1e5)) return value.toExponential(3);
-    return String(Number(value.toPrecision(4)));
-  }
-
-  // Log axes are drawn as log10 of the values on a linear scale, labelled in powers of ten: uPlot's
-  // own log scale loops without end once a range reaches far below 1e-16 (vanished gradients do).
-  function toAxis(value, log) {
-    if (value === null || value === undefined) return null;
-    if (!log) return value;
-    return value > 0 ? Math.log10(value) : null;
-  }
-
-  // Each chart series becomes one drawn line, plus an upper and a lower line when it carries the
-  // seeds' spread (Series.lower/upper), filled between as a band of the line's colour.
-  function drawn(chart) {
-    var out = [];
-    chart.series.forEach(function (s, i) {
-      var colour = PALETTE[i % PALETTE.length];
-      out.push({ name: s.name, x: s.x, y: s.y, colour: colour });
-      if (s.lower && s.upper) {
-        out.push({ name: s.name + " (구간 위)", x: s.x, y: s.upper, colour: colour, edge: "upper", main: out.length - 1 });
-        out.push({ name: s.name + " (구간 아래)", x: s.x, y: s.lower, colour: colour, edge: "lower" });
-      }
-    });
-    return out;
-  }
-
-  // uPlot wants one shared x array per chart; series may sample different x values.
-  function aligned(chart) {
-    var tables = drawn(chart).map(function (s) {
-      var pairs = s.x.map(function (x, i) { return [toAxis(x, chart.log_x), toAxis(s.y[i], chart.log_y)]; })
-        .filter(function (p) { return p[0] !== null; })
-        .sort(function (a, b) { return a[0] - b[0]; });
-      return [pairs.map(function (p) { return p[0]; }), pairs.map(function (p) { return p[1]; })];
-    });
-    if (!tables.length) return [[]];
-    return tables.length === 1 ? tables[0] : uPlot.join(tables);
-  }
-
-  function powerOfTen(exponent) {
-    return exponent >= -2 && exponent <= 4 ? formatNumber(Math.pow(10, exponent)) : "1e" + exponent;
-  }
-
-  // Whole exponents between the scale's ends, at most about eight of them.
-  function decadeSplits(u, axisIdx, min, max) {
-    var low = Math.ceil(min), high = Math.floor(max);
-    var step = Math.max(1, Math.ceil((high - low) / 8));
-    var splits = [];
-    for (var k = low; k <= high; k += step) splits.push(k);
-    return splits.length ? splits : [min];
-  }
-
-  // The page's colours, so the axes stay readable under static/css/dark.css too.
-  function cssColour(name, fallback) {
-    return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || fallback;
-  }
-
-  function axis(label, log, extra) {
-    var options = { label: label, stroke: cssColour("--chart-ink", "#555"),
-                    grid: { stroke: cssColour("--chart-grid", "rgba(0, 0, 0, .07)"), width: 1 },
-                    ticks: { stroke: cssColour("--chart-grid", "rgba(0, 0, 0, .07)"), width: 1 } };
-    if (log) {
-      options.splits = decadeSplits;
-      options.values = function (u, splits) {
-        return splits.map(function (k) { return Number.isInteger(k) ? powerOfTen(k) : ""; });
-      };
-    } else {
-      options.values = function (u, splits) { return splits.map(formatNumber); };
-    }
-    return Object.assign(options, extra || {});
-  }
-
-  function shown(log) {
-    return function (u, v) { return v === null || v === undefined ? "" : formatNumber(log ? Math.pow(10, v) : v); };
-  }
-
-  function options(chart, width) {
-    var points = chart.series.every(function (s) { return s.x.length <= 40; });
-    var lines = drawn(chart);
-    var bands = [];
-    lines.forEach(function (s, i) {
-      if (s.edge === "upper") bands.push({ series: [i + 1, i + 2], fill: s.colour + "33" });
-    });
-    return {
-      width: width, height: HEIGHT,
-      scales: { x: { time: false } },
-      axes: [axis(chart.x_label, chart.log_x), axis(chart.y_label, chart.log_y, { size: 64 })],
-      series: [{ label: chart.x_label, value: shown(chart.log_x) }].concat(
-        lines.map(function (s) {
-          if (s.edge) {
-            return { label: s.name, stroke: s.colour + "66", width: 1, spanGaps: false, points: { show: false },
-                     value: shown(chart.log_y) };
-          }
-          return { label: s.name, stroke: s.colour, width: 2, spanGaps: false,
-                   points: { show: points }, value: shown(chart.log_y) };
-        })),
-      bands: bands,
-      legend: { live: false },
-    };
-  }
-
-  function draw(chart) {
-    var signature = drawn(chart).map(function (s) { return s.name; }).join("\u0000");
-    var entry = plots[chart.key];
-    if (entry && entry.signature !== signature) {
-      entry.plot.destroy();
-      entry.figure.remove();
-      entry = null;
-    }
-    var data = aligned(chart);
-    if (!entry) {
-      var figure = document.createElement("figure");
-      figure.className = "demo-chart";
-      figure.dataset.chart = chart.key;
-      var caption = document.createElement("figcaption");
-      caption.textContent = chart.title;
-      var holder = document.createElement("div");
-      holder.className = "demo-chart__plot";
-      figure.appendChild(caption);
-      figure.appendChild(holder);
-      chartsBox.appendChild(figure);
-      var width = Math.max(240, holder.clientWidth || chartsBox.clientWidth);
-      entry = { plot: new uPlot(options(chart, width), data, holder), figure: figure, holder: holder,
-                signature: signature };
-      plots[chart.key] = entry;
-    } else {
-      entry.plot.setData(data);
-    }
-  }
-
-  function drawAll(charts) { (charts || []).forEach(draw); }
 
   function setStatus(status) {
     var badge = byId("run-status");
@@ -288,13 +149,6 @@
     byId("run-torch").textContent = final.torch_version || "—";
     byId("run-wall").textContent = final.wall_ms === null ? "—" : Math.round(final.wall_ms) + " ms";
   }
-
-  window.addEventListener("resize", function () {
-    Object.keys(plots).forEach(function (key) {
-      var entry = plots[key];
-      entry.plot.setSize({ width: Math.max(240, entry.holder.clientWidth), height: HEIGHT });
-    });
-  });
 
   if (run.status === "queued" || run.status === "running") {
     if (run.progress) setProgress(run.progress);

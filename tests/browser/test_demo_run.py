@@ -127,8 +127,11 @@ def test_the_question_page_panel_runs_its_preset(live_server, page, phone_page):
     expect(panel).to_contain_text("활성화 함수와 층별 기울기 흐름")
     expect(panel).to_contain_text("비교할 활성화 함수 sigmoid, relu")  # the preset, labelled in Korean
     screenshot(page, "demo-panel-desktop")
-    panel.locator("li", has_text="활성화 함수와 층별 기울기 흐름").get_by_role("button", name="실행").click()
-    page.wait_for_url(re.compile(r"/runs/[\w-]+$"))
+    item = page.locator("section.demo-panel li", has_text="활성화 함수와 층별 기울기 흐름")
+    item.get_by_role("button", name="실행").click()  # runs in place: the card comes into the panel
+    expect(item.locator(".run-card")).to_have_attribute("data-status", "succeeded", timeout=60_000)
+    item.locator(".run-card__more").click()
+    page.wait_for_url(re.compile(r"/runs/[\w-]+\?question=\d+$"))
     expect(page.locator("#run-conclusion")).to_contain_text("sigmoid", timeout=60_000)
     expect(page.locator("#run-table tbody tr")).to_have_count(2)  # the preset: sigmoid and ReLU only
     assert our_errors(page, failed) == []

@@ -22,6 +22,7 @@ def main_part(page: str) -> str:
 
 OWN_SCRIPTS = {  # the only scripts a reading page may load: the site's own files
     "/static/vendor/htmx/htmx.min.js", "/static/js/copy-code.js", "/static/js/confirm.js",
+    "/static/vendor/uplot/uPlot.iife.min.js", "/static/js/demo-charts.js", "/static/js/run-cards.js",
 }
 
 

@@ -4,14 +4,23 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Path, Request
+from fastapi import APIRouter, Body, Path, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from app.auth.limits import RunLimit
-from app.demos import service
-from app.demos.schemas import BoundaryRequest, DemoDetail, DemoSummary, RunPublic, RunRequest
-from app.http.deps import DemoEngineDep, SessionDep
+from app.demos import cards, service
+from app.demos.schemas import (
+    BoundaryRequest,
+    DemoDetail,
+    DemoSummary,
+    QuestionResults,
+    RunComparison,
+    RunPublic,
+    RunRequest,
+)
+from app.http.deps import DemoEngineDep, SessionDep, SettingsDep
+from app.http.params import IdPath
 
 router = APIRouter(tags=["실험"])
 
@@ -53,6 +62,22 @@ def start_boundary_run(slug: str, engine: DemoEngineDep, body: Annotated[Boundar
     submitted = service.start_boundary_run(engine, slug, body)
     public = service.run_public(submitted.run)
     return JSONResponse(public.model_dump(mode="json"), status_code=202, headers={"Location": public.api_url})
+
+
+@router.get("/questions/{question_id}/results", response_model=QuestionResults, summary="질문에 연결된 실험의 결과",
+            responses={404: {"description": "없는 질문"}})
+def question_results(question_id: IdPath, session: SessionDep, engine: DemoEngineDep, settings: SettingsDep):
+    """질문에 연결된 실험마다, 연결된 설정으로 가장 최근에 끝난 실행(`state: ready`) 또는 진행 중인 실행
+    (`computing`)을 줍니다. 한 번도 실행되지 않은 설정은 서버 설정에 따라 이때 한 번 실행을 시작합니다."""
+    return cards.question_results(session, engine, question_id, start_missing=settings.demo_precompute)
+
+
+@router.get("/runs/compare", response_model=RunComparison, summary="같은 실험의 두 실행 비교", responses=ERRORS)
+def compare_runs(a: Annotated[str, Query(max_length=300, description="실행 id 또는 주소")],
+                 b: Annotated[str, Query(max_length=300, description="실행 id 또는 주소")],
+                 engine: DemoEngineDep):
+    """매개변수 차이, 지표별 두 평균과 95% 구간(겹치는지), 같은 차트를 겹친 계열(이름 앞에 A·B)."""
+    return cards.compare_runs(engine, a, b)
 
 
 @router.get("/runs/{run_id}", response_model=RunPublic, summary="실행 상태와 결과", responses=ERRORS)

@@ -88,6 +88,17 @@ def latest_result(session: Session, slug: str, version: str, params_json: str, k
     ).first()
 
 
+def latest_attempt(session: Session, slug: str, version: str, params_json: str) -> DemoRun | None:
+    """The newest run of this demo version at exactly these parameters, whatever became of it."""
+    return session.exec(
+        select(DemoRun)
+        .where(col(DemoRun.demo_slug) == slug, col(DemoRun.demo_version) == version,
+               col(DemoRun.params_json) == params_json, col(DemoRun.kind) == "run")
+        .order_by(col(DemoRun.created_at).desc())
+        .limit(1)
+    ).first()
+
+
 def fail_stale_runs(session: Session, *, running_before: datetime, queued_before: datetime, error: str,
                     finished_at: datetime) -> int:
     """Runs no live worker can still be on (a server that stopped without saying so)."""
