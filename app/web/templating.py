@@ -55,6 +55,19 @@ RUN_STATUS_NAMES = {"queued": "대기 중", "running": "실행 중", "succeeded"
 _SENTENCE_END = re.compile(r"(?<=[.!?。])\s+")
 
 
+# "14-2. …", "3) …", "Q1) …" in front of a title: the writer's own numbering, which the label beside
+# the title already shows (and which may disagree with it, when the file numbers differently).
+_NUMBERING_DEBRIS = re.compile(r"\s*(?:Q\s?\d{1,3}|\d{1,3}(?:[-.]\d{1,3})*)\s*[.):：]\s+(?=\S)", re.IGNORECASE)
+
+
+def display_title(title: str, label: str | None) -> str:
+    """A labelled question's title without the numbering it starts with; the stored title keeps it (the
+    source text, export and the API are unchanged). A question without a label keeps its title as written."""
+    if not label:
+        return title
+    return _NUMBERING_DEBRIS.sub("", title, count=1) if _NUMBERING_DEBRIS.match(title) else title
+
+
 def first_sentence(text: str, limit: int = 240) -> str:
     """A conclusion's first sentence (its verdict), for cards that show one line of it."""
     head = _SENTENCE_END.split(text.strip(), maxsplit=1)[0]
@@ -91,6 +104,7 @@ def make_templates(settings: Settings) -> Jinja2Templates:
     env.filters["datetime"] = format_datetime
     env.filters["excerpt"] = excerpt
     env.filters["first_sentence"] = first_sentence
+    env.filters["display_title"] = display_title
     env.filters["jsonable"] = to_jsonable_python  # pydantic models for `tojson` (charts in run cards)
     env.globals["run_status_names"] = RUN_STATUS_NAMES
     env.filters["kind_name"] = lambda kind: KIND_NAMES.get(kind, kind)

@@ -333,6 +333,34 @@ def asks(text: str) -> bool:
     return False
 
 
+# --- a title written as the first line --------------------------------------------------------
+
+# What a first line that is not a title starts with: a list item, a quote, a table, an image or link,
+# HTML, a reply arrow.
+_NOT_A_TITLE = re.compile(r"\s*(?:[-*+•>|!\[<]|\d{1,4}[.)]\s|->)")
+TITLE_LINE_MAX = 80
+# A sentence, not a name: it ends in punctuation or in a Korean sentence ending ("…모아요", "…합니다").
+_SENTENCE_END = re.compile(r"(?:[.!~…:;,]|[요다죠]\W*)$")
+
+
+def standalone_title(lines: list[Line], before: int) -> int | None:
+    """The index of a file's title written as its first line instead of a heading ("CV 스터디 노드 정리"):
+    the first line before `before` that says something, if it is short, stands alone (a blank line or
+    the end of the preamble follows it), and is no sentence, question, list item, quote, table, image or
+    signed remark. Otherwise None: the preamble is the file's introduction."""
+    for index, line in enumerate(lines[:before]):
+        if line.blank or is_rule(line) or boilerplate_reason(line, preamble=True):
+            continue
+        text = line.stripped
+        alone = index + 1 >= before or lines[index + 1].blank
+        if (alone and not line.in_fence and len(text) <= TITLE_LINE_MAX and not asks(text)
+                and not _NOT_A_TITLE.match(text) and not _SENTENCE_END.search(text)
+                and split_author(text)[1] is None):
+            return index
+        return None
+    return None
+
+
 # --- labels -------------------------------------------------------------------------------------
 
 _NUMBER = re.compile(r"\d+(?:[-.]\d+)*")

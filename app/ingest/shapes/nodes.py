@@ -47,6 +47,7 @@ from app.ingest.shapes._lines import (
     split_leading_author,
     split_lines,
     split_plus_ones,
+    standalone_title,
     strip_trailing_rules,
 )
 from app.ingest.shapes._links import comment_math, images_in, settle
@@ -466,6 +467,8 @@ def parse(text: str, source_path: str) -> ParsedDocument:
         document.title = headings[0][2]
     section_level = min((level for i, level, _ in headings if i != title_index), default=None)
     starts = [(i, t) for i, level, t in headings if level == section_level and i != title_index]
+    if title_index is None and starts and (title_index := standalone_title(lines, starts[0][0])) is not None:
+        document.title = plain_title(lines[title_index].stripped)
 
     preamble_end = starts[0][0] if starts else 0
     preamble = [ln for index, ln in enumerate(lines[:preamble_end]) if index != title_index]

@@ -29,8 +29,10 @@ from app.ingest.shapes._lines import (
     heading,
     join_lines,
     number_in,
+    plain_title,
     split_author,
     split_lines,
+    standalone_title,
     strip_trailing_rules,
 )
 from app.ingest.shapes._links import comment_math, images_in, settle
@@ -146,6 +148,8 @@ def _parse_heading_layout(lines: list[Line], headings: list[tuple[int, int, str]
     title_index = headings[0][0] if headings and headings[0][1] == 1 else None
     if title_index is not None:
         document.title = headings[0][2]
+    elif headings and (title_index := standalone_title(lines, headings[0][0])) is not None:
+        document.title = plain_title(lines[title_index].stripped)
     by_index = {i: (level, text) for i, level, text in headings}
     labels = LabelBook()
     intro: list[Line] = []
