@@ -77,7 +77,8 @@ class Question(SQLModel, table=True):
     # Ingested rows are matched across re-ingests by this key so their ids stay stable.
     fingerprint: str | None = None
     # Denormalised counters, kept by the loader and the write services (lists never count rows).
-    answer_count: int = 0
+    answer_count: int = 0  # answers and replies together
+    reply_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})  # of answer_count, the replies
     answered: bool = False
     plus_one_count: int = 0
     accepted_answer_id: int | None = None

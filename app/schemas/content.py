@@ -44,7 +44,8 @@ class QuestionSummary(BaseModel):
     title: str
     author: str | None
     answered: bool
-    answer_count: int
+    answer_count: int = Field(description="답변과 답글을 합한 수")
+    reply_count: int = Field(0, description="answer_count 중 답글의 수 (답변 = answer_count - reply_count)")
     plus_one_count: int = 0
     parent_id: int | None
     collection: str
@@ -165,7 +166,8 @@ class QuestionDetail(BaseModel):
     body_md: str
     page_ref: str | None
     answered: bool
-    answer_count: int
+    answer_count: int = Field(description="답변과 답글을 합한 수")
+    reply_count: int = Field(0, description="answer_count 중 답글의 수 (답변 = answer_count - reply_count)")
     plus_one_count: int
     accepted_answer_id: int | None
     origin: str

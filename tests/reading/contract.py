@@ -26,6 +26,7 @@ COLLECTION = {
 SECTION = {"id": int, "title": nullable(str), "intro_html": str, "question_ids": [int]}
 QUESTION_SUMMARY = {
     "id": int, "label": nullable(str), "title": str, "author": nullable(str), "answered": bool, "answer_count": int,
+    "reply_count": int,
     "plus_one_count": int, "parent_id": nullable(int), "collection": str, "source": SOURCE, "origin": str,
     "last_activity_at": iso_datetime, "url": str,
 }
@@ -49,7 +50,7 @@ CORRECTION = {
 }
 QUESTION_DETAIL = {
     "id": int, "label": nullable(str), "title": str, "author": nullable(str), "body_html": str, "body_md": str,
-    "page_ref": nullable(str), "answered": bool, "answer_count": int, "plus_one_count": int,
+    "page_ref": nullable(str), "answered": bool, "answer_count": int, "reply_count": int, "plus_one_count": int,
     "accepted_answer_id": nullable(int), "origin": str,
     "collection": {"slug": str, "title": str, "kind": str, "url": str},
     "section": nullable(str), "source": SOURCE, "parent": nullable(QUESTION_LINK), "children": [QUESTION_LINK],

@@ -115,7 +115,7 @@ def test_collection_page_outline(reader, sample):
     assert 'class="qrow qrow--child"' in text  # the sub-question is indented under its parent
     assert "어디에도 붙지 않은 메모" in text and "샘플 머리말" in text  # notes and intro
     assert "/collections/sample-interview?status=unanswered" in parsed.hrefs("미답변 1")
-    assert "답변 3" in text and "미답변" in text
+    assert "답변 1 · 답글 2" in text and "미답변" in text
 
 
 def test_collection_page_filter(reader, sample):

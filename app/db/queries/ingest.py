@@ -308,8 +308,10 @@ def refresh_question_counters(conn: Connection, *, collection_id: int | None = N
         return []
     answers = ("(SELECT count(*) FROM answer a WHERE a.question_id = question.id"
                " AND a.deleted_at IS NULL AND a.retired_at IS NULL)")
+    replies = ("(SELECT count(*) FROM answer a WHERE a.question_id = question.id AND a.parent_id IS NOT NULL"
+               " AND a.deleted_at IS NULL AND a.retired_at IS NULL)")
     result = conn.exec_driver_sql(
-        f"UPDATE question SET answer_count = {answers}, answered = ({answers} > 0),"
+        f"UPDATE question SET answer_count = {answers}, reply_count = {replies}, answered = ({answers} > 0),"
         " plus_one_count = (SELECT count(*) FROM reaction r WHERE r.question_id = question.id AND r.kind = 'plus_one')"
         "   + (SELECT count(*) FROM vote v WHERE v.question_id = question.id),"
         " last_activity_at = max(question.created_at, coalesce((SELECT max(a.updated_at) FROM answer a"
