@@ -76,6 +76,9 @@ KOREAN_VALIDATION = {
 }
 
 
+LOCATIONS = ("body", "query", "path", "header", "cookie")
+
+
 def _korean_message(err: dict) -> str:
     template = KOREAN_VALIDATION.get(err.get("type", ""))
     ctx = dict(err.get("ctx") or {})
@@ -94,7 +97,9 @@ def _validation_details(exc: RequestValidationError) -> list[dict]:
             details.append({"field": None, "message": "요청 본문이 올바른 JSON이 아닙니다.", "type": "json_invalid",
                             "position": (err.get("loc") or (None, None))[-1]})
             continue
-        loc = [str(part) for part in err.get("loc", ()) if part not in ("body", "query", "path")]
+        # loc starts with where the value came from; a field may itself be called "body" (a post's text).
+        where, *parts = err.get("loc", ()) or ("",)
+        loc = [str(part) for part in (parts if where in LOCATIONS else [where, *parts])]
         item = {"field": ".".join(loc) or None, "message": _korean_message(err), "type": err.get("type", "")}
         ctx = err.get("ctx") or {}
         for bound in ("ge", "gt", "le", "lt", "min_length", "max_length"):
