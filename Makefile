@@ -8,7 +8,7 @@ PIP_INSTALL := $(BIN)/python -m pip install --quiet -c constraints.txt $(if $(wi
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-fast fuzz lint install install-test chromium wrk db ingest bench clean
+.PHONY: run test test-fast fuzz lint install install-test chromium postgresql wrk db ingest bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,12 @@ chromium:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(BROWSER_PACKAGES) >/dev/null; }
 	@test -x /usr/bin/chromium
 
+# The PostgreSQL tests start a throwaway cluster from Debian's server binaries (tests/postgres.py).
+postgresql:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || { \
+	  echo "installing Debian's postgresql for the PostgreSQL tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
+
 # The gates (pyproject.toml): ruff, the import-linter layers contract, and mypy against the checked-in
 # baseline .ci/mypy-baseline.txt, which may only shrink. A few seconds, so `make test` runs them first.
 lint: install-test
@@ -49,11 +55,11 @@ lint: install-test
 	PYTHONPATH=.ci $(BIN)/python -c "from importlinter.cli import lint_imports_command; lint_imports_command()"
 	$(BIN)/python .ci/mypy_baseline.py
 
-test: lint chromium
+test: lint chromium postgresql
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 # The quick loop: everything but the browser tests and the slow ones (torch experiments, real servers).
-test-fast: install-test
+test-fast: install-test postgresql
 	$(BIN)/python -m pytest -n 2 --dist loadgroup -m "not slow and not browser"
 
 # Schemathesis against the OpenAPI document with many more generated requests per operation than `make test`.

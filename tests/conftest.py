@@ -1,6 +1,9 @@
-"""Shared fixtures: every test gets its own temporary SQLite database built by Alembic.
+"""Shared fixtures: every test gets its own temporary database built by Alembic.
 
-Ingesting the seeds once per session and copying the file keeps tests fast and isolated.
+Ingesting the seeds once per session and copying the result keeps tests fast and isolated. The
+database is SQLite unless a test asks for the `backend` fixture's other value: a module that runs on
+both engines says `pytestmark = pytest.mark.parametrize("backend", BACKENDS)`, and its PostgreSQL
+cases use a throwaway cluster (tests/postgres.py) started once per test process.
 """
 
 from __future__ import annotations
@@ -15,14 +18,17 @@ from fastapi.testclient import TestClient
 from app.config import PROJECT_ROOT, Settings
 from app.db.engine import make_engine
 from app.db.migrate import upgrade
+from tests.postgres import Cluster, binaries
 
 CONTENT_DIR = PROJECT_ROOT / "content"
 SAMPLES_DIR = Path(__file__).parent / "samples"
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
-def _settings_for(db_path: Path, content_dir: Path = CONTENT_DIR) -> Settings:
+def _settings_for(db_path: Path | str, content_dir: Path = CONTENT_DIR) -> Settings:
+    url = db_path if isinstance(db_path, str) else f"sqlite:///{db_path}"
     return Settings(
-        database_url=f"sqlite:///{db_path}", content_dir=content_dir, testing=True,
+        database_url=url, content_dir=content_dir, testing=True,
         secret_key="test-secret", demo_time_limit_s=30.0, demo_precompute=False,
     )
 
@@ -55,18 +61,62 @@ def seeded_template(tmp_path_factory, migrated_template) -> Path:
     return path
 
 
-@pytest.fixture
-def settings(tmp_path, migrated_template) -> Settings:
-    db_path = tmp_path / "kb.sqlite3"
-    shutil.copy(migrated_template, db_path)
-    return _settings_for(db_path)
+@pytest.fixture(scope="session")
+def pg_cluster():
+    bin_dir = binaries()
+    if bin_dir is None:
+        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) are not installed; `make test` installs "
+                    "Debian's postgresql package")
+    cluster = Cluster(bin_dir)
+    cluster.start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_migrated_template(pg_cluster) -> str:
+    name = pg_cluster.create_database()
+    upgrade(pg_cluster.url(name))
+    return name
+
+
+@pytest.fixture(scope="session")
+def pg_seeded_template(pg_cluster, pg_migrated_template) -> str:
+    from app.ingest.loader import ingest_directory
+
+    name = pg_cluster.create_database(template=pg_migrated_template)
+    engine = make_engine(pg_cluster.url(name))
+    summary = ingest_directory(engine, CONTENT_DIR, workers=1)
+    engine.dispose()
+    assert not summary.failed, summary.to_dict()
+    return name
 
 
 @pytest.fixture
-def seeded_settings(tmp_path, seeded_template) -> Settings:
-    db_path = tmp_path / "kb.sqlite3"
-    shutil.copy(seeded_template, db_path)
-    return _settings_for(db_path)
+def backend() -> str:
+    """The database engine of this test: SQLite, unless the test parametrises it (BACKENDS)."""
+    return "sqlite"
+
+
+def _copy_of(request, tmp_path: Path, backend: str, sqlite_template: str, pg_template: str) -> Settings:
+    if backend == "sqlite":
+        db_path = tmp_path / "kb.sqlite3"
+        shutil.copy(request.getfixturevalue(sqlite_template), db_path)
+        return _settings_for(db_path)
+    cluster = request.getfixturevalue("pg_cluster")
+    name = cluster.create_database(template=request.getfixturevalue(pg_template))
+    request.addfinalizer(lambda: cluster.drop_database(name))
+    return _settings_for(cluster.url(name))
+
+
+@pytest.fixture
+def settings(request, tmp_path, backend) -> Settings:
+    return _copy_of(request, tmp_path, backend, "migrated_template", "pg_migrated_template")
+
+
+@pytest.fixture
+def seeded_settings(request, tmp_path, backend) -> Settings:
+    return _copy_of(request, tmp_path, backend, "seeded_template", "pg_seeded_template")
 
 
 @pytest.fixture

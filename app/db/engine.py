@@ -1,11 +1,12 @@
-"""Engine and session dependency. SQLite in WAL mode with foreign keys and a busy timeout."""
+"""Engine and session dependency. SQLite in WAL mode with foreign keys and a busy timeout, or
+PostgreSQL through psycopg 3 (`postgresql+psycopg://…`); the SQLite settings apply to SQLite only."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlmodel import create_engine
 
 BUSY_TIMEOUT_MS = 10_000
@@ -21,14 +22,29 @@ def _set_sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-def make_engine(database_url: str) -> Engine:
+def is_sqlite(engine_or_connection: Engine | Connection) -> bool:
+    return engine_or_connection.dialect.name == "sqlite"
+
+
+def normalized_url(database_url: str) -> str:
+    """`postgresql://…` (what operators and libpq write) means psycopg 3, not SQLAlchemy's psycopg2 default."""
     url = make_url(database_url)
-    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+    if url.drivername in ("postgresql", "postgres"):
+        return url.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    return database_url
+
+
+def make_engine(database_url: str) -> Engine:
+    database_url = normalized_url(database_url)
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite":
+        # A stale pooled connection (server restart, idle timeout) is replaced instead of failing a request.
+        return create_engine(database_url, pool_pre_ping=True)
+    if url.database not in (None, "", ":memory:"):
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(
         database_url,
         connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
     )
-    if url.get_backend_name() == "sqlite":
-        event.listen(engine, "connect", _set_sqlite_pragmas)
+    event.listen(engine, "connect", _set_sqlite_pragmas)
     return engine

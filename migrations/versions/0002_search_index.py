@@ -12,6 +12,10 @@ fills it for ingested questions, `kb search reindex` rebuilds it from the databa
 - search_vocab: fts5vocab over it, the query analyser's "does the index know this stem?".
 - search_text: the plain text of title, body and answers, for highlighted snippets.
 
+PostgreSQL has no FTS5: there search_index is a plain table keyed by a `rowid` column (the question id,
+so the SQL that reads stored tokens is the same on both engines); its tsvector and trigram indexes
+come with later migrations.
+
 Revision ID: 0002
 Revises: 0001
 """
@@ -25,13 +29,16 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.execute(
-        "CREATE VIRTUAL TABLE search_index USING fts5("
-        "title, body, answers, "
-        "tokenize = \"unicode61 remove_diacritics 0 tokenchars '_'\", "
-        "detail = column)"
-    )
-    op.execute("CREATE VIRTUAL TABLE search_vocab USING fts5vocab(search_index, row)")
+    if op.get_bind().dialect.name != "sqlite":
+        op.execute(
+            "CREATE TABLE search_index ("
+            "rowid INTEGER PRIMARY KEY, "
+            "title TEXT NOT NULL DEFAULT '', "
+            "body TEXT NOT NULL DEFAULT '', "
+            "answers TEXT NOT NULL DEFAULT '')"
+        )
+    else:
+        _create_fts5()
     op.execute(
         "CREATE TABLE search_text ("
         "question_id INTEGER PRIMARY KEY, "
@@ -39,6 +46,16 @@ def upgrade() -> None:
         "body TEXT NOT NULL DEFAULT '', "
         "answers TEXT NOT NULL DEFAULT '')"
     )
+
+
+def _create_fts5() -> None:
+    op.execute(
+        "CREATE VIRTUAL TABLE search_index USING fts5("
+        "title, body, answers, "
+        "tokenize = \"unicode61 remove_diacritics 0 tokenchars '_'\", "
+        "detail = column)"
+    )
+    op.execute("CREATE VIRTUAL TABLE search_vocab USING fts5vocab(search_index, row)")
 
 
 def downgrade() -> None:

@@ -7,6 +7,8 @@ The new `title_broader` and `text_broader` columns hold them instead, with their
 FTS5 tables cannot be altered: the index is recreated and the old rows are copied into the text
 columns (still searchable, broader concepts as before); `kb search reindex` splits them properly.
 
+On PostgreSQL search_index is a plain table (0002) and simply gains the two columns.
+
 Revision ID: 0003
 Revises: 0002
 """
@@ -33,8 +35,16 @@ def _recreate(columns: str, copied: str) -> None:
 
 
 def upgrade() -> None:
+    if op.get_bind().dialect.name != "sqlite":
+        op.execute("ALTER TABLE search_index ADD COLUMN title_broader TEXT NOT NULL DEFAULT ''")
+        op.execute("ALTER TABLE search_index ADD COLUMN text_broader TEXT NOT NULL DEFAULT ''")
+        return
     _recreate("title, body, answers, title_broader, text_broader", "title, body, answers")
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name != "sqlite":
+        op.execute("ALTER TABLE search_index DROP COLUMN text_broader")
+        op.execute("ALTER TABLE search_index DROP COLUMN title_broader")
+        return
     _recreate("title, body, answers", "title || ' ' || title_broader, body || ' ' || text_broader, answers")

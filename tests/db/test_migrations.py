@@ -1,7 +1,9 @@
-"""Alembic owns the schema: upgrading an empty database must give exactly the models' tables."""
+"""Alembic owns the schema: upgrading an empty database must give exactly the models' tables, on
+SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import text
@@ -10,10 +12,23 @@ from sqlmodel import SQLModel
 from app.db import models  # noqa: F401  (registers the tables)
 from app.db.engine import make_engine
 from app.db.migrate import include_object, upgrade
+from tests.conftest import BACKENDS
 
 
-def test_upgrade_head_on_empty_database_matches_models(tmp_path):
-    url = f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
+@pytest.fixture
+def empty_url(request, tmp_path, backend) -> str:
+    """A database no migration has touched yet."""
+    if backend == "sqlite":
+        return f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
+    cluster = request.getfixturevalue("pg_cluster")
+    name = cluster.create_database()
+    request.addfinalizer(lambda: cluster.drop_database(name))
+    return cluster.url(name)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_upgrade_head_on_empty_database_matches_models(empty_url):
+    url = empty_url
     upgrade(url)
     engine = make_engine(url)
     with engine.connect() as connection:
@@ -32,8 +47,9 @@ def test_database_runs_in_wal_mode_with_foreign_keys(engine):
         assert connection.execute(text("PRAGMA busy_timeout")).scalar() >= 1000
 
 
-def test_upgrade_is_repeatable(tmp_path):
-    url = f"sqlite:///{tmp_path / 'twice.sqlite3'}"
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_upgrade_is_repeatable(empty_url):
+    url = empty_url
     upgrade(url)
     upgrade(url)  # a second `kb db upgrade` is a no-op, not an error
     engine = make_engine(url)
