@@ -32,7 +32,7 @@ ingest: db
 	$(BIN)/kb ingest || echo "일부 파일을 불러오지 못했습니다: 위 요약의 '!' 줄을 보세요."
 
 run: ingest
-	$(BIN)/kb serve --host $(HOST) --port $(PORT)
+	$(BIN)/kb serve --dev --host $(HOST) --port $(PORT)
 
 # Browser tests drive Debian's Chromium; Playwright's own browser download is never used.
 BROWSER_PACKAGES := chromium fonts-noto-cjk fonts-noto-color-emoji

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import json
+import os
 import sys
 from pathlib import Path
 
-from app.config import Settings
+from app.config import Settings, SettingsError
 
 
 def _cmd_db_upgrade(args, settings: Settings) -> int:
@@ -103,8 +105,6 @@ def served_base_url(host: str, port: int) -> str:
 
 
 def _cmd_serve(args, settings: Settings) -> int:
-    import os
-
     import uvicorn
 
     # create_app reads the environment in each worker: without this, `--port 8123` would share :8000 links.
@@ -138,6 +138,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int, default=1)
     serve.add_argument("--log-level", default="info")
     serve.add_argument("--no-access-log", dest="access_log", action="store_false")
+    serve.add_argument("--dev", action="store_true",
+                       help="개발 모드 (KB_DEV=1): 템플릿 자동 새로고침, 비밀 키 없이 고정 개발 키 — 루프백에서만")
     serve.set_defaults(handler=_cmd_serve)
 
     registers = _area_commands()
@@ -162,9 +164,36 @@ def _area_commands():
     return {"search": search_commands, "demo": demo_commands, "export": export_commands}
 
 
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _settings_for(args) -> Settings:
+    """Validated settings; `kb serve` needs KB_SECRET_KEY unless it is a development server on loopback."""
+    if args.command != "serve":
+        return Settings.from_env()
+    if args.dev:
+        os.environ["KB_DEV"] = "1"  # uvicorn's workers build their settings from the environment
+    settings = Settings.from_env(serving=True)
+    if settings.development and not os.environ.get("KB_SECRET_KEY") and not is_loopback(args.host):
+        raise SettingsError(f"설정 오류: 개발 모드의 고정 키로는 {args.host}에 공개할 수 없습니다 — "
+                            "KB_SECRET_KEY를 설정하거나 --host 127.0.0.1로 실행하세요")
+    return settings
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.handler(args, Settings.from_env())
+    try:
+        settings = _settings_for(args)
+    except SettingsError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    return args.handler(args, settings)
 
 
 if __name__ == "__main__":

@@ -2,17 +2,95 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
+
+from pydantic import Field, PositiveFloat, PositiveInt, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
-def _env_int(name: str, default: int) -> int:
-    raw = os.environ.get(name)
-    return int(raw) if raw not in (None, "") else default
+class SettingsError(ValueError):
+    """A KB_* variable that cannot be used; its message is one Korean line for the operator."""
+
+
+class Environment(BaseSettings):
+    """The KB_* variables as typed, validated values; field `demo_workers` reads KB_DEMO_WORKERS.
+
+    Unset or empty variables take the defaults of Settings (None here means "use Settings' default").
+    """
+
+    model_config = SettingsConfigDict(env_prefix="KB_", env_ignore_empty=True, extra="ignore", frozen=True)
+
+    database_url: str | None = None
+    content_dir: Path | None = None
+    secret_key: str | None = Field(default=None, min_length=16)
+    base_url: str | None = None
+    demo_workers: PositiveInt = 1
+    demo_queue_size: PositiveInt = 4
+    demo_time_limit_s: PositiveFloat = 60.0
+    demo_threads: PositiveInt = 1
+    demo_precompute: bool = True
+    rate_posts_per_min: PositiveInt = 20
+    rate_logins_per_min: PositiveInt = 10
+    rate_ip_posts_per_min: PositiveInt = 60
+    rate_demo_runs_per_min: PositiveInt = 60
+    rate_edits_per_min: PositiveInt = 10
+    rate_previews_per_min: PositiveInt = 60
+    dev: bool = False
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            url = make_url(value)
+        except ArgumentError:
+            raise ValueError("database URL") from None
+        if url.get_backend_name() not in ("sqlite", "postgresql"):
+            raise ValueError("database URL")
+        return value
+
+    @field_validator("base_url")
+    @classmethod
+    def _base_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("http URL")
+        return value.rstrip("/")
+
+
+_ERROR_MEANINGS = {
+    "int": "1 이상의 정수여야 합니다",
+    "float": "0보다 큰 수여야 합니다",
+    "bool": "1(켜기) 또는 0(끄기)이어야 합니다",
+    "database_url": "sqlite:///경로 또는 postgresql+psycopg://… 형식의 데이터베이스 주소여야 합니다",
+    "base_url": "http:// 또는 https://로 시작하는 주소여야 합니다",
+    "secret_key": "16자 이상이어야 합니다",
+}
+
+
+def describe_errors(exc: ValidationError) -> str:
+    """One line: each bad variable with what it should be, e.g. `KB_DEMO_WORKERS='abc' — 1 이상의 정수여야 합니다`."""
+    parts = []
+    for error in exc.errors():
+        name = str(error["loc"][0]) if error["loc"] else ""
+        field_info = Environment.model_fields.get(name)
+        kind = name if name in _ERROR_MEANINGS else ""
+        if not kind and field_info is not None:
+            kind = {bool: "bool", float: "float", int: "int"}.get(field_info.annotation, "")  # type: ignore[arg-type]
+        meaning = _ERROR_MEANINGS.get(kind, error["msg"])
+        value = "(숨김)" if name == "secret_key" else repr(error.get("input"))
+        parts.append(f"KB_{name.upper()}={value} — {meaning}")
+    return "설정 오류: " + "; ".join(parts)
 
 
 @dataclass(frozen=True)
@@ -43,28 +121,38 @@ class Settings:
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def from_env(cls) -> Settings:
+    def from_env(cls, *, serving: bool = False) -> Settings:
+        """Settings from KB_* variables, validated; `serving` also demands KB_SECRET_KEY outside development.
+
+        Raises SettingsError with one Korean line naming the variable, never a traceback's worth of detail.
+        """
+        try:
+            env = Environment()
+        except ValidationError as exc:
+            raise SettingsError(describe_errors(exc)) from None
+        if serving and env.secret_key is None and not env.dev:
+            raise SettingsError(
+                "설정 오류: KB_SECRET_KEY가 없습니다 — 운영 서버는 비밀 키가 필요합니다"
+                " (예: python -c 'import secrets; print(secrets.token_urlsafe(32))'),"
+                " 개발용이면 kb serve --dev")
         defaults = cls()
         return cls(
-            database_url=os.environ.get("KB_DATABASE_URL", defaults.database_url),
-            content_dir=Path(os.environ.get("KB_CONTENT_DIR", defaults.content_dir)),
-            secret_key=os.environ.get("KB_SECRET_KEY", defaults.secret_key),
-            base_url=os.environ.get("KB_BASE_URL", defaults.base_url),
-            demo_workers=_env_int("KB_DEMO_WORKERS", defaults.demo_workers),
-            demo_queue_size=_env_int("KB_DEMO_QUEUE_SIZE", defaults.demo_queue_size),
-            demo_time_limit_s=float(os.environ.get("KB_DEMO_TIME_LIMIT_S", defaults.demo_time_limit_s)),
-            demo_threads_per_worker=_env_int("KB_DEMO_THREADS", defaults.demo_threads_per_worker),
-            demo_precompute=os.environ.get("KB_DEMO_PRECOMPUTE", "1") not in ("", "0"),
-            rate_limit_posts_per_minute=_env_int("KB_RATE_POSTS_PER_MIN", defaults.rate_limit_posts_per_minute),
-            rate_limit_logins_per_minute=_env_int("KB_RATE_LOGINS_PER_MIN", defaults.rate_limit_logins_per_minute),
-            rate_limit_ip_posts_per_minute=_env_int("KB_RATE_IP_POSTS_PER_MIN",
-                                                    defaults.rate_limit_ip_posts_per_minute),
-            development=os.environ.get("KB_DEV", "") not in ("", "0"),
-            rate_limit_demo_runs_per_minute=_env_int("KB_RATE_DEMO_RUNS_PER_MIN",
-                                                     defaults.rate_limit_demo_runs_per_minute),
-            rate_limit_edits_per_minute=_env_int("KB_RATE_EDITS_PER_MIN", defaults.rate_limit_edits_per_minute),
-            rate_limit_previews_per_minute=_env_int("KB_RATE_PREVIEWS_PER_MIN",
-                                                    defaults.rate_limit_previews_per_minute),
+            database_url=env.database_url or defaults.database_url,
+            content_dir=env.content_dir or defaults.content_dir,
+            secret_key=env.secret_key or defaults.secret_key,
+            base_url=env.base_url or defaults.base_url,
+            demo_workers=env.demo_workers,
+            demo_queue_size=env.demo_queue_size,
+            demo_time_limit_s=env.demo_time_limit_s,
+            demo_threads_per_worker=env.demo_threads,
+            demo_precompute=env.demo_precompute,
+            rate_limit_posts_per_minute=env.rate_posts_per_min,
+            rate_limit_logins_per_minute=env.rate_logins_per_min,
+            rate_limit_ip_posts_per_minute=env.rate_ip_posts_per_min,
+            development=env.dev,
+            rate_limit_demo_runs_per_minute=env.rate_demo_runs_per_min,
+            rate_limit_edits_per_minute=env.rate_edits_per_min,
+            rate_limit_previews_per_minute=env.rate_previews_per_min,
         )
 
     def with_overrides(self, **changes: Any) -> Settings:

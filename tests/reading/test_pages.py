@@ -173,6 +173,7 @@ def test_kb_serve_links_to_the_port_it_listens_on(monkeypatch, host, expected):
     from app.config import Settings
 
     monkeypatch.delenv("KB_BASE_URL", raising=False)
+    monkeypatch.setenv("KB_SECRET_KEY", "a-secret-of-sixteen-or-more")
     monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: None)
     assert main(["serve", "--host", host, "--port", "8123"]) == 0
     assert Settings.from_env().base_url == expected
