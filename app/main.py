@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from app.api import health as api_health
 from app.api import v1 as api_v1
 from app.auth.limits import LoginThrottle
 from app.auth.middleware import install_auth
@@ -78,6 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.link_memo = LinkMemo(app.state.content_versions)  # related and neighbour questions per version
     app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
     app.include_router(api_v1.router)
+    app.include_router(api_health.router)
     app.include_router(web_pages.router)
     app.include_router(web_search.router)
     app.include_router(web_accounts.router)

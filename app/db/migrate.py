@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Connection
 
 from app.config import PROJECT_ROOT
 
@@ -17,6 +22,17 @@ def alembic_config(database_url: str) -> Config:
 
 def upgrade(database_url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(database_url), revision)
+
+
+@cache
+def head_revisions() -> frozenset[str]:
+    """The revisions `kb db upgrade` leads to; the migration files do not change while a process runs."""
+    return frozenset(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads())
+
+
+def current_revisions(connection: Connection) -> frozenset[str]:
+    """The revisions the database says it is at (alembic_version); empty for a database never upgraded."""
+    return frozenset(MigrationContext.configure(connection).get_current_heads())
 
 
 # Tables Alembic creates with raw SQL that SQLModel does not model: FTS5 virtual tables and their

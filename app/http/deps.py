@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from app.config import Settings
@@ -22,6 +23,10 @@ def get_session(request: Request) -> Iterator[Session]:
         yield session
 
 
+def get_engine(request: Request) -> Engine:
+    return request.app.state.engine
+
+
 def get_demo_engine(request: Request) -> DemoEngine:
     return request.app.state.demo_engine
 
@@ -32,5 +37,6 @@ def get_link_memo(request: Request) -> LinkMemo:
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionDep = Annotated[Session, Depends(get_session)]
+EngineDep = Annotated[Engine, Depends(get_engine)]  # for checks that must see a failed connection themselves
 DemoEngineDep = Annotated[DemoEngine, Depends(get_demo_engine)]
 LinksDep = Annotated[LinkMemo, Depends(get_link_memo)]
