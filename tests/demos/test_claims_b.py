@@ -52,39 +52,6 @@ def test_capacity_conclusion_quotes_numbers_and_says_so_when_no_overfitting():
     assert f"{plenty.metrics['val_mse_at_max']:.3g}" in plenty.conclusion
 
 
-# l1-vs-l2 -------------------------------------------------------------------------------------------
-
-
-def test_l1_gives_exact_zeros_where_l2_only_shrinks():
-    m = smallest("l1-vs-l2").metrics
-    assert m["zeros_l2"] == 0 and m["zeros_none"] == 0
-    assert m["zeros_l1"] >= m["n_useless"] / 2
-    assert m["zeros_among_useless_l1"] >= 0.9 * m["zeros_l1"]  # it drops the useless features
-    assert 0 < m["min_abs_l2"] < 0.05  # small, never zero
-    assert m["norm_l2"] < m["norm_none"]
-
-
-def test_without_a_penalty_the_weights_keep_growing():
-    m = smallest("l1-vs-l2").metrics
-    assert m["norm_growth_none"] > 1.05
-    assert m["norm_growth_l2"] < 1.01
-
-
-def test_l1_conclusion_follows_the_measured_sparsity():
-    result = smallest("l1-vs-l2")
-    m = result.metrics
-    assert f"{int(m['zeros_l1'])}개를 정확히 0으로" in result.conclusion
-    assert f"{m['norm_none']:.3g}" in result.conclusion
-    weak = run("l1-vs-l2", strength=1e-4)
-    assert weak.metrics["zeros_l1"] < m["zeros_l1"]
-    assert "(λ=0.0001)" in weak.conclusion and "압축됩니다" not in weak.conclusion
-
-
-def test_l1_params_reject_more_informative_features_than_features():
-    with pytest.raises(ValidationError):
-        get_demo("l1-vs-l2").params(n_features=5, n_informative=6)
-
-
 # transfer-learning ----------------------------------------------------------------------------------
 
 

@@ -7,13 +7,23 @@ lasso solvers do; a plain subgradient step would only make weights hover around 
 useless weights exactly to zero, L2 makes them small but never zero, and without a penalty the weight
 norm keeps growing as long as training goes on, because a separable problem's loss falls forever as
 the weights scale up.
+
+The arms get a stated equal budget: one λ for both penalties, one learning rate, the same steps and
+start; every seed draws its own data and all seeds train as one batched tensor. The claim is judged on
+what it is about, per seed: the fraction of the useless weights that end exactly at zero (L1 minus L2),
+and the growth of the unpenalised norm over the second half of training. With λ a hundred times
+smaller the proximal step is too small to reach zero and the claim does not hold.
 """
 
 from __future__ import annotations
 
+import math
+import statistics
+
 from pydantic import Field, model_validator
 
-from app.demos.base import Chart, Citation, DemoParams, DemoResult, DemoSpec, QuestionRef, Series, Table
+from app.demos.base import Chart, Citation, DemoParams, DemoSpec, Measurement, QuestionRef, Series, Table
+from app.demos.evidence import Claim
 from app.demos.training import log_spaced_steps
 
 TEST_SIZE = 2000
@@ -38,131 +48,144 @@ class Params(DemoParams):
 
 
 SMALLEST = Params(steps=600)
+# λ a hundred times smaller: the proximal step shrinks by lr·λ per step, too little to reach zero.
+BREAKING = Params(strength=1e-4)
+ZERO_GAP_MARGIN = 0.5  # L1 zeroes over half the useless weights more than L2 does
+GROWTH_MARGIN = 1.02  # "keeps growing": the norm still rises by over 2% in the second half
 
 
-def run(params: Params, device, progress) -> DemoResult:
+def _draw(seed: int, params: Params, device):
     import torch
 
+    generator = torch.Generator().manual_seed(seed)
     d, k = params.n_features, params.n_informative
-    true_weights = torch.zeros(d, device=device)
-    true_weights[:k] = torch.randn(k, device=device).sign() * (1.0 + torch.rand(k, device=device))
+    true_weights = torch.zeros(d)
+    true_weights[:k] = torch.randn(k, generator=generator).sign() * (1.0 + torch.rand(k, generator=generator))
+    inputs = torch.randn(params.n_train + TEST_SIZE, d, generator=generator)
+    labels = (inputs @ true_weights > 0).float()  # separable by construction
+    return inputs.to(device), labels.to(device)
 
-    def draw(n: int):
-        inputs = torch.randn(n, d, device=device)
-        return inputs, (inputs @ true_weights > 0).float()  # separable by construction
 
-    train_x, train_y = draw(params.n_train)
-    test_x, test_y = draw(TEST_SIZE)
+def run(params: Params, device, progress, seeds) -> Measurement:
+    import torch
 
-    # One row per method, trained side by side: the rows never interact.
-    weights = torch.zeros(len(METHODS), d, device=device, requires_grad=True)
-    bias = torch.zeros(len(METHODS), 1, device=device, requires_grad=True)
+    d, k, n = params.n_features, params.n_informative, params.n_train
+    drawn = [_draw(seed, params, device) for seed in seeds]
+    inputs = torch.stack([x for x, _ in drawn])  # (seeds, n + test, d)
+    labels = torch.stack([y for _, y in drawn])
+    train_x, train_y, test_x, test_y = inputs[:, :n], labels[:, :n], inputs[:, n:], labels[:, n:]
+
+    # One row per (seed, method), trained side by side from the same start with the same λ, rate and
+    # steps: the rows never interact (the summed loss gives each its own gradient).
+    n_seeds = len(seeds)
+    weights = torch.zeros(n_seeds, len(METHODS), d, device=device, requires_grad=True)
+    bias = torch.zeros(n_seeds, len(METHODS), 1, device=device, requires_grad=True)
     lr, lam = params.learning_rate, params.strength
     marks = log_spaced_steps(params.steps, CURVE_POINTS)
-    norm_curve: list[list[float]] = []
+    norm_curve: list[torch.Tensor] = []  # per mark: (seeds, methods)
     for step in range(1, params.steps + 1):
-        logits = weights @ train_x.T + bias
+        logits = torch.einsum("smd,snd->smn", weights, train_x) + bias
         loss = torch.nn.functional.binary_cross_entropy_with_logits(
-            logits, train_y.expand_as(logits), reduction="none").mean(dim=1).sum()
+            logits, train_y.unsqueeze(1).expand_as(logits), reduction="none").mean(dim=2).sum()
         grad_w, grad_b = torch.autograd.grad(loss, (weights, bias))
         with torch.no_grad():
             bias -= lr * grad_b
-            weights[0] -= lr * grad_w[0]
-            weights[1] -= lr * (grad_w[1] + lam * weights[1])  # gradient of (λ/2)·‖w‖²
-            shrunk = weights[2] - lr * grad_w[2]
-            weights[2] = shrunk.sign() * (shrunk.abs() - lr * lam).clamp(min=0.0)  # prox of λ·‖w‖₁
+            weights[:, 0] -= lr * grad_w[:, 0]
+            weights[:, 1] -= lr * (grad_w[:, 1] + lam * weights[:, 1])  # gradient of (λ/2)·‖w‖²
+            shrunk = weights[:, 2] - lr * grad_w[:, 2]
+            weights[:, 2] = shrunk.sign() * (shrunk.abs() - lr * lam).clamp(min=0.0)  # prox of λ·‖w‖₁
         if step in marks:
-            norm_curve.append(weights.detach().norm(dim=1).tolist())
+            norm_curve.append(weights.detach().norm(dim=2))
         if step % 500 == 0:
             progress(step / params.steps, f"{step}/{params.steps} 스텝")
 
     final = weights.detach()
     with torch.no_grad():
-        def accuracy(x, y):
-            return ((final @ x.T + bias > 0).float() == y).float().mean(dim=1).tolist()
+        def accuracy(x, y):  # (seeds, methods)
+            return ((torch.einsum("smd,snd->smn", final, x) + bias > 0).float() == y.unsqueeze(1)).float().mean(2)
         train_acc, test_acc = accuracy(train_x, train_y), accuracy(test_x, test_y)
     half = next(i for i, s in enumerate(marks) if s >= params.steps // 2)
+    useless = max(d - k, 1)
 
-    metrics: dict[str, float] = {}
-    rows = []
-    for i, (key, label) in enumerate(METHODS):
-        w = final[i]
-        metrics |= {
-            f"zeros_{key}": float((w == 0).sum().item()),
-            f"small_{key}": float((w.abs() < SMALL_WEIGHT).sum().item()),
-            f"zeros_among_useless_{key}": float((w[k:] == 0).sum().item()),
-            f"norm_{key}": w.norm().item(),
-            f"norm_half_{key}": norm_curve[half][i],
-            f"min_abs_{key}": w.abs().min().item(),
-            f"test_accuracy_{key}": test_acc[i],
+    per_seed: dict[str, list[float | None]] = {}
+    for i, (key, _) in enumerate(METHODS):
+        w = final[:, i]
+        per_seed |= {
+            f"zeros_{key}": (w == 0).sum(1).float().tolist(),
+            f"small_{key}": (w.abs() < SMALL_WEIGHT).sum(1).float().tolist(),
+            f"zeros_among_useless_{key}": (w[:, k:] == 0).sum(1).float().tolist(),
+            f"zero_fraction_useless_{key}": ((w[:, k:] == 0).sum(1).float() / useless).tolist(),
+            f"norm_{key}": w.norm(dim=1).tolist(),
+            f"norm_half_{key}": norm_curve[half][:, i].tolist(),
+            f"min_abs_{key}": w.abs().min(dim=1).values.tolist(),
+            f"l1_norm_{key}": w.abs().sum(dim=1).tolist(),
+            f"train_accuracy_{key}": train_acc[:, i].tolist(),
+            f"test_accuracy_{key}": test_acc[:, i].tolist(),
         }
-        rows.append([label, int(metrics[f"zeros_{key}"]), int(metrics[f"small_{key}"]),
-                     round(metrics[f"norm_{key}"], 3), round(w.abs().sum().item(), 3),
-                     round(train_acc[i], 3), round(test_acc[i], 3)])
-    metrics["n_useless"] = float(d - k)
-    metrics["norm_growth_none"] = metrics["norm_none"] / metrics["norm_half_none"]
-    metrics["norm_growth_l2"] = metrics["norm_l2"] / metrics["norm_half_l2"]
+    per_seed["n_useless"] = [float(d - k)] * n_seeds
+    zero_fraction = (final[:, :, k:] == 0).sum(2).float() / useless  # (seeds, methods)
+    per_seed["useless_zero_gap"] = (zero_fraction[:, 2] - zero_fraction[:, 1]).tolist()
+    growth = final.norm(dim=2) / norm_curve[half]  # a non-finite ratio is judged as no number
+    per_seed["norm_growth_none"], per_seed["norm_growth_l2"] = growth[:, 0].tolist(), growth[:, 1].tolist()
 
+    steps_x = [float(s) for s in marks]
+    curves = torch.stack(norm_curve)  # (marks, seeds, methods)
     charts = [
-        Chart(key="norm", title="반복에 따른 가중치 크기 ‖w‖₂", x_label="스텝", y_label="‖w‖₂", log_x=True,
-              series=[Series(name=label, x=[float(s) for s in marks], y=[row[i] for row in norm_curve])
+        Chart(key="norm", title="반복에 따른 가중치 크기 ‖w‖₂ (시드 범위)", x_label="스텝", y_label="‖w‖₂", log_x=True,
+              series=[Series.over_seeds(label, steps_x, curves[:, :, i].T.tolist())
                       for i, (_, label) in enumerate(METHODS)]),
-        Chart(key="weights", title=f"특성별 학습된 가중치 (앞의 {k}개만 정답에 쓰임)", x_label="특성 번호",
+        Chart(key="weights", title=f"특성별 학습된 가중치 (시드 {seeds[0]}; 앞의 {k}개만 정답에 쓰임)", x_label="특성 번호",
               y_label="가중치 w_j",
-              series=[Series(name=label, x=[float(j) for j in range(d)], y=final[i].tolist())
+              series=[Series(name=label, x=[float(j) for j in range(d)], y=final[0, i].tolist())
                       for i, (_, label) in enumerate(METHODS)]),
     ]
-    table = Table(columns=["규제", "정확히 0인 가중치", f"|w| < {SMALL_WEIGHT:g}", "‖w‖₂", "‖w‖₁",
-                           "학습 정확도", "테스트 정확도"], rows=rows)
+
+    def mean(name: str) -> float:
+        values = [v for v in per_seed[name] if v is not None and math.isfinite(v)]
+        return statistics.fmean(values) if values else math.nan
+
+    table = Table(columns=["규제 (같은 λ·학습률·스텝)", "정확히 0인 가중치 (평균)", f"|w| < {SMALL_WEIGHT:g} (평균)", "‖w‖₂",
+                           "‖w‖₁", "학습 정확도", "테스트 정확도"],
+                  rows=[[label, round(mean(f"zeros_{key}"), 1), round(mean(f"small_{key}"), 1),
+                         mean(f"norm_{key}"), mean(f"l1_norm_{key}"), round(mean(f"train_accuracy_{key}"), 3),
+                         round(mean(f"test_accuracy_{key}"), 3)] for key, label in METHODS])
     progress(1.0, "완료", charts)
-    return DemoResult(charts=charts, table=table, conclusion=_conclusion(params, metrics), metrics=metrics)
+    return Measurement(per_seed=per_seed, charts=charts, table=table, notes=_notes(params, mean))
 
 
-def _conclusion(params: Params, m: dict[str, float]) -> str:
+def _notes(params: Params, mean) -> list[str]:
     d = params.n_features
-    useless = int(m["n_useless"])
-    zeros_l1, zeros_l2 = int(m["zeros_l1"]), int(m["zeros_l2"])
-    l2_side = (
-        f"L2는 정확히 0인 가중치가 {zeros_l2}개이고 가장 작은 |w|도 {m['min_abs_l2']:.2g}입니다: "
-        f"작게 줄이지만 0으로 만들지는 않습니다."
-    )
-    if zeros_l1 > zeros_l2 and zeros_l1 * 2 >= useless:
-        sparsity = (
-            f"L1은 가중치 {d}개 중 {zeros_l1}개를 정확히 0으로 만들었습니다 (쓸모없는 특성 {useless}개 중 "
-            f"{int(m['zeros_among_useless_l1'])}개). 0이 아닌 {d - zeros_l1}개만 저장하면 되니 모델이 압축됩니다. "
-            + l2_side
-        )
+    useless = d - params.n_informative
+    zeros_l1, zeros_l2 = mean("zeros_l1"), mean("zeros_l2")
+    gap = mean("useless_zero_gap")
+    l2_side = (f"L2는 정확히 0인 가중치가 평균 {zeros_l2:.3g}개이고 가장 작은 |w|도 평균 {mean('min_abs_l2'):.2g}입니다: "
+               f"작게 줄이지만 0으로 만들지는 않습니다.")
+    if gap >= ZERO_GAP_MARGIN:
+        notes = [f"L1은 가중치 {d}개 중 평균 {zeros_l1:.3g}개를 정확히 0으로 만들었습니다 (쓸모없는 특성 {useless}개 중 평균 "
+                 f"{mean('zeros_among_useless_l1'):.3g}개). 0이 아닌 것만 저장하면 되니 모델이 압축됩니다. " + l2_side]
     elif zeros_l1 > zeros_l2:
-        sparsity = (
-            f"L1도 이번에는 가중치 {d}개 중 {zeros_l1}개만 정확히 0으로 만들었습니다: 규제가 약해 "
-            f"(λ={params.strength:g}) 쓸모없는 특성 {useless}개 대부분이 남았습니다. " + l2_side
-        )
+        notes = [f"여기서는 주장이 무너집니다: L1도 가중치 {d}개 중 평균 {zeros_l1:.3g}개만 정확히 0으로 만들었습니다. "
+                 f"규제가 약하면(λ={params.strength:g}) 한 스텝에 줄이는 양 lr·λ = {params.learning_rate * params.strength:.2g}"
+                 f"가 기울기보다 작아 쓸모없는 특성 {useless}개 대부분이 0에 닿지 못합니다. " + l2_side]
     else:
-        sparsity = (
-            f"이번 설정에서는 L1이 L2보다 0을 더 많이 만들지 못했습니다 (L1 {zeros_l1}개, L2 {zeros_l2}개). "
-            f"규제가 너무 약하거나 (λ={params.strength:g}) 반복이 부족했을 수 있습니다."
-        )
-    growth, growth_l2 = m["norm_growth_none"], m["norm_growth_l2"]
-    if growth > 1.02:
-        norms = (
-            f" 규제가 없으면 ‖w‖₂가 학습 후반부에도 계속 커졌습니다 (중간 {m['norm_half_none']:.3g} → 끝 "
-            f"{m['norm_none']:.3g}, {growth:.2f}배): 분리 가능한 데이터에서는 w를 키울수록 손실이 줄기 때문입니다."
-        )
-        norms += (
-            f" L2를 쓰면 같은 구간에서 ‖w‖₂가 {m['norm_l2']:.3g}에 멈춰 있습니다 ({growth_l2:.3f}배)."
-            if growth_l2 < 1.01 else
-            f" L2에서도 {growth_l2:.2f}배 커졌지만 규제가 없을 때보다 덜합니다 (끝 {m['norm_l2']:.3g})."
-        )
-    else:
-        norms = (
-            f" 이번 설정에서는 규제가 없어도 ‖w‖₂가 후반부에 거의 커지지 않았습니다 ({growth:.2f}배, "
-            f"L2는 {growth_l2:.2f}배)."
-        )
-    accuracy = (
-        f" 테스트 정확도는 규제 없음 {m['test_accuracy_none']:.1%}, L2 {m['test_accuracy_l2']:.1%}, "
-        f"L1 {m['test_accuracy_l1']:.1%}입니다."
-    )
-    return sparsity + norms + accuracy
+        notes = [f"여기서는 주장이 무너집니다: L1이 L2보다 0을 더 많이 만들지 못했습니다 (L1 평균 {zeros_l1:.3g}개, "
+                 f"L2 {zeros_l2:.3g}개). 규제가 너무 약하거나 (λ={params.strength:g}) 반복이 부족했을 수 있습니다."]
+    growth, growth_l2 = mean("norm_growth_none"), mean("norm_growth_l2")
+    if growth >= GROWTH_MARGIN:
+        notes.append(f"규제가 없으면 ‖w‖₂가 학습 후반부에도 계속 커졌습니다 (중간 {mean('norm_half_none'):.3g} → 끝 "
+                     f"{mean('norm_none'):.3g}, {growth:.2f}배): 분리 가능한 데이터에서는 w를 키울수록 손실이 줄기 때문입니다."
+                     + (f" L2를 쓰면 같은 구간에서 {mean('norm_l2'):.3g}에 멈춰 있습니다 ({growth_l2:.3f}배)."
+                        if growth_l2 < 1.01 else
+                        f" L2에서도 {growth_l2:.2f}배 커졌지만 규제가 없을 때보다 덜합니다." if growth_l2 < growth - 0.01 else
+                        f" L2도 {growth_l2:.2f}배로 거의 같이 커졌습니다: λ={params.strength:g}는 커지는 힘을 누르기에 "
+                        f"너무 작습니다."))
+    elif math.isfinite(growth):
+        notes.append(f"이번 설정에서는 규제가 없어도 ‖w‖₂가 후반부에 거의 커지지 않았습니다 ({growth:.2f}배): 반복이 "
+                     f"짧거나 학습률이 작으면 끝없이 커지는 모습이 아직 드러나지 않습니다.")
+    notes.append(f"테스트 정확도는 규제 없음 {mean('test_accuracy_none'):.1%}, L2 {mean('test_accuracy_l2'):.1%}, "
+                 f"L1 {mean('test_accuracy_l1'):.1%}입니다 (세 방법 모두 같은 λ={params.strength:g}, 학습률, "
+                 f"{params.steps}스텝).")
+    return notes
 
 
 DEMO = DemoSpec(
@@ -175,6 +198,13 @@ DEMO = DemoSpec(
     params=Params,
     smallest=SMALLEST,
     run=run,
+    claims=(
+        Claim(metric="useless_zero_gap", direction="greater", margin=ZERO_GAP_MARGIN,
+              statement="같은 λ에서 L1은 쓸모없는 가중치의 절반 넘게를 L2보다 더 정확히 0으로 만든다 (L2는 0으로 만들지 않는다)"),
+        Claim(metric="norm_growth_none", direction="greater", margin=GROWTH_MARGIN,
+              statement="규제가 없으면 분리 가능한 데이터에서 학습 후반에도 가중치 크기 ‖w‖₂가 계속 커진다"),
+    ),
+    breaking=BREAKING,
     concepts=("l1_regularization", "l2_regularization", "regularization", "sparsity", "weight_decay"),
     questions=(
         QuestionRef("면접 #15-3", "Regularization"), QuestionRef("2주차 질문 5", "L1과 모델 압축"),
@@ -188,5 +218,5 @@ DEMO = DemoSpec(
                  title="The Implicit Bias of Gradient Descent on Separable Data",
                  url="https://jmlr.org/papers/v19/18-188.html"),
     ),
-    version="1",
+    version="2",
 )
