@@ -14,39 +14,6 @@ from tests.demos.support import run, smallest
 pytestmark = pytest.mark.slow
 
 
-# zero-centred-outputs ------------------------------------------------------------------------------
-
-
-def test_all_positive_inputs_make_every_single_example_update_share_one_sign():
-    m = smallest("zero-centred-outputs").metrics
-    assert m["same_sign_fraction_sigmoid"] == 1.0
-    assert m["same_sign_fraction_relu"] == 1.0
-    assert m["same_sign_fraction_tanh"] < 0.75
-    assert m["same_sign_fraction_sigmoid_centred"] < 0.75
-
-
-def test_zero_centred_inputs_reach_a_mixed_sign_target_sooner_and_straighter():
-    m = smallest("zero-centred-outputs").metrics
-    assert m["reached_sigmoid"] == 1.0 and m["reached_tanh"] == 1.0
-    assert m["steps_to_target_sigmoid"] > 4 * m["steps_to_target_tanh"]
-    assert m["steps_to_target_sigmoid"] > 4 * m["steps_to_target_sigmoid_centred"]
-    assert m["path_ratio_sigmoid"] > 2 * m["path_ratio_tanh"]
-    assert m["condition_sigmoid"] > 5 * m["condition_tanh"]
-
-
-def test_zero_centred_conclusion_follows_the_numbers():
-    result = smallest("zero-centred-outputs")
-    m = result.metrics
-    assert f"{int(m['steps_to_target_sigmoid'])}스텝" in result.conclusion
-    assert f"{m['condition_sigmoid']:.1f}" in result.conclusion
-    assert "부호가 모두 같을 수밖에" in result.conclusion
-    batched = run("zero-centred-outputs", batch_size=16)
-    assert batched.metrics["same_sign_fraction_sigmoid"] < 1.0
-    assert "부호가 모두 같을 수밖에" not in batched.conclusion
-    same = run("zero-centred-outputs", target="same")
-    assert "목표 방향과 맞습니다" in same.conclusion
-
-
 # nonlinearity --------------------------------------------------------------------------------------
 
 

@@ -11,15 +11,23 @@ zig-zag. Seen from the loss surface (LeCun et al. 1998), an input mean adds a la
 ``d·mean²`` to the Hessian ``E[hhᵀ]``; the learning rate must respect it while progress along the other
 directions crawls. Each input gets the learning rate ``scale / E‖h‖²`` so that the inputs' different
 sizes do not decide the race.
+
+Each seed draws its own stream of pre-activations (shared by the four inputs, so they race on the same
+data), and all seeds step together as one tensor. The claim is judged per seed on the steps to the
+target (each the mean of 16 independent runs): sigmoid over tanh, and sigmoid over sigmoid − 0.5. A
+target whose weights share one sign, reached with minibatch gradients, breaks it: there, all-same-sign
+updates point the right way and the sigmoid input is the faster one.
 """
 
 from __future__ import annotations
 
+import statistics
 from typing import Literal
 
 from pydantic import Field
 
-from app.demos.base import Chart, Citation, DemoParams, DemoResult, DemoSpec, QuestionRef, Series, Table
+from app.demos.base import Chart, Citation, DemoParams, DemoSpec, Measurement, QuestionRef, Series, Table
+from app.demos.evidence import Claim
 
 INPUTS = (
     ("sigmoid", "시그모이드 출력 (항상 양수)"),
@@ -29,7 +37,9 @@ INPUTS = (
 )
 REACHED = 0.05  # "at the target": within 5 % of ‖w*‖
 MOMENT_SAMPLES = 20000  # examples used to estimate E[hhᵀ] (condition number, learning rate)
+MOMENT_SEED = 0
 MAX_PATH_POINTS = 600
+REPLICATES = 16  # independent SGD runs per seed (one example per step is noisy): each seed reports their mean
 
 
 class Params(DemoParams):
@@ -46,158 +56,176 @@ class Params(DemoParams):
 
 
 SMALLEST = Params(steps=150)
+# A target whose weights share one sign, reached with averaged minibatch gradients: updates that move
+# every weight the same way now head straight for it, and the all-positive input is the faster one.
+BREAKING = Params(target="same", batch_size=16)
+SLOWDOWN_MARGIN = 2.0  # "slower": at least twice the steps to the target
 
 
-def run(params: Params, device, progress) -> DemoResult:
+def _generators(seeds):
     import torch
 
-    d, keys = params.n_inputs, [key for key, _ in INPUTS]
+    return [torch.Generator().manual_seed(seed) for seed in seeds]
+
+
+def run(params: Params, device, progress, seeds) -> Measurement:
+    import torch
+
+    d, keys, n_seeds = params.n_inputs, [key for key, _ in INPUTS], len(seeds)
 
     def features(z):
-        # One row of z through every kind of previous layer: shape (len(INPUTS), *z.shape).
+        # z through every kind of previous layer: shape (len(INPUTS), *z.shape).
         sig = torch.sigmoid(z)
         return torch.stack([sig, torch.relu(z), torch.tanh(z), sig - 0.5])
 
-    signs = torch.ones(d, device=device)
-    if params.target == "mixed":
-        signs[1::2] = -1.0
-    target = signs  # w* = (1, −1, 1, …) or (1, 1, …)
+    def draw(generators, rows: int):  # (seeds · replicates, rows, d)
+        return torch.cat([torch.randn(REPLICATES, rows, d, generator=g) for g in generators]).to(device)
 
-    sample = features(torch.randn(MOMENT_SAMPLES, d, device=device))
+    target = torch.ones(d, device=device)
+    if params.target == "mixed":
+        target[1::2] = -1.0  # w* = (1, −1, 1, …); "same": (1, 1, …)
+
+    # Properties of the inputs themselves (not of any run): E[hhᵀ], its condition number, the mean.
+    # One fixed sample for every run, so that a seed's numbers do not depend on the seeds beside it.
+    sample = features(torch.randn(MOMENT_SAMPLES, d, generator=torch.Generator().manual_seed(MOMENT_SEED)).to(device))
     second_moment = torch.einsum("kni,knj->kij", sample, sample) / MOMENT_SAMPLES
     eigenvalues = torch.linalg.eigvalsh(second_moment)
     condition = (eigenvalues[:, -1] / eigenvalues[:, 0]).tolist()
-    lr = params.step_scale / second_moment.diagonal(dim1=1, dim2=2).sum(dim=1)  # scale / E‖h‖²
+    lr = (params.step_scale / second_moment.diagonal(dim1=1, dim2=2).sum(dim=1)).view(-1, 1, 1)  # scale / E‖h‖²
     input_mean = sample.mean(dim=(1, 2)).tolist()
 
-    weights = torch.zeros(len(INPUTS), d, device=device)
-    start_distance = (weights[0] - target).norm().item()
-    reached_at = [None] * len(INPUTS)
-    path_length = [0.0] * len(INPUTS)
-    same_sign = torch.zeros(len(INPUTS), device=device)
-    moving = torch.zeros(len(INPUTS), device=device)  # updates with any nonzero component
-    paths = [[(0.0, 0.0)] for _ in INPUTS]
-    distance_curve: list[list[float]] = [[start_distance] * len(INPUTS)]
+    generators = _generators(seeds)  # each seed its own stream of pre-activations, shared by the four inputs
+    shape = (len(INPUTS), n_seeds * REPLICATES)  # run r of seed s is column s · REPLICATES + r
+    weights = torch.zeros(*shape, d, device=device)
+    start_distance = target.norm().item()
+    reached_at = torch.zeros(shape, device=device)  # 0: not yet
+    path_length = torch.zeros(shape, device=device)
+    same_sign = torch.zeros(shape, device=device)
+    moving = torch.zeros(shape, device=device)  # updates with any nonzero component
+    path = [weights[:, 0, :2].tolist()]  # seed 0's first two weights, for the chart
+    distance_curve = [torch.full(shape, start_distance)]
     for step in range(1, params.steps + 1):
-        h = features(torch.randn(params.batch_size, d, device=device))  # (k, batch, d)
-        error = h @ (weights - target).unsqueeze(-1)  # ∂L/∂a for L = ½(a − a*)², shape (k, batch, 1)
-        gradient = (error * h).mean(dim=1)  # (k, d)
+        h = features(draw(generators, params.batch_size))  # (k, seeds, batch, d)
+        error = torch.einsum("ksbd,ksd->ksb", h, weights - target)  # ∂L/∂a for L = ½(a − a*)²
+        gradient = (error.unsqueeze(-1) * h).mean(dim=2)  # (k, seeds, d)
         nonzero = gradient != 0
         # An update "moves every weight the same way" when no two nonzero components differ in sign;
         # once a run sits exactly on w* its gradient is all zeros and says nothing about signs.
-        any_nonzero = nonzero.any(dim=1)
-        agree = ((gradient > 0) | ~nonzero).all(dim=1) | ((gradient < 0) | ~nonzero).all(dim=1)
+        any_nonzero = nonzero.any(dim=-1)
+        agree = ((gradient > 0) | ~nonzero).all(dim=-1) | ((gradient < 0) | ~nonzero).all(dim=-1)
         same_sign += agree & any_nonzero
         moving += any_nonzero
-        update = -lr.unsqueeze(1) * gradient
+        update = -lr * gradient
         weights += update
-        moved = update.norm(dim=1).tolist()
-        distance = (weights - target).norm(dim=1).tolist()
-        w01 = weights[:, :2].tolist()
-        for i in range(len(INPUTS)):
-            if reached_at[i] is None:
-                path_length[i] += moved[i]
-                if len(paths[i]) < MAX_PATH_POINTS:
-                    paths[i].append(tuple(w01[i]))
-                if distance[i] <= REACHED * start_distance:
-                    reached_at[i] = step
-        distance_curve.append(distance)
+        searching = reached_at == 0
+        path_length += update.norm(dim=-1) * searching
+        distance = (weights - target).norm(dim=-1)
+        reached_at[searching & (distance <= REACHED * start_distance)] = step
+        if len(path) < MAX_PATH_POINTS:
+            path.append(weights[:, 0, :2].tolist())
+        distance_curve.append(distance.cpu())
         if step % 200 == 0:
             progress(step / params.steps, f"{step}/{params.steps} 스텝")
 
-    metrics: dict[str, float] = {}
+    def by_seed(values):  # (k, seeds · replicates) -> (k, seeds): the mean of each seed's runs
+        return values.float().reshape(len(INPUTS), n_seeds, REPLICATES).mean(dim=-1)
+
+    reached = reached_at > 0
+    steps_to = by_seed(torch.where(reached, reached_at, torch.full_like(reached_at, params.steps)))
+    fraction_same = by_seed(same_sign / moving.clamp(min=1.0))
+    reached_share, path_ratio = by_seed(reached), by_seed(path_length / start_distance)
+    final_distance = by_seed(distance_curve[-1] / start_distance)
+    per_seed: dict[str, list[float | None]] = {}
     for i, key in enumerate(keys):
-        metrics |= {
-            f"same_sign_fraction_{key}": same_sign[i].item() / max(moving[i].item(), 1.0),
-            f"steps_to_target_{key}": float(reached_at[i] or params.steps),
-            f"reached_{key}": 1.0 if reached_at[i] else 0.0,
-            f"path_ratio_{key}": path_length[i] / start_distance,
-            f"condition_{key}": condition[i],
-            f"input_mean_{key}": input_mean[i],
-            f"final_distance_{key}": distance_curve[-1][i] / start_distance,
+        per_seed |= {
+            f"same_sign_fraction_{key}": fraction_same[i].tolist(),
+            f"steps_to_target_{key}": steps_to[i].tolist(),
+            f"reached_{key}": reached_share[i].tolist(),
+            f"path_ratio_{key}": path_ratio[i].tolist(),
+            f"final_distance_{key}": final_distance[i].tolist(),
+            f"condition_{key}": [condition[i]] * n_seeds,  # of the inputs: the same for every seed
+            f"input_mean_{key}": [input_mean[i]] * n_seeds,
         }
+    index = {key: i for i, key in enumerate(keys)}
+    for other in ("tanh", "sigmoid_centred", "relu"):
+        per_seed[f"slowdown_sigmoid_vs_{other}"] = (steps_to[index["sigmoid"]] / steps_to[index[other]]).tolist()
 
     x_steps = [float(s) for s in range(params.steps + 1)]
+    curves = torch.stack(distance_curve)  # (steps + 1, k, seeds)
     charts = [
         Chart(
-            key="path", title="가중치 경로 (첫 두 가중치, 목표 도달까지)", x_label="w₁", y_label="w₂",
-            series=[Series(name=label, x=[p[0] for p in paths[i]], y=[p[1] for p in paths[i]])
+            key="path", title=f"가중치 경로 (시드 {seeds[0]}, 첫 두 가중치)", x_label="w₁", y_label="w₂",
+            series=[Series(name=label, x=[p[i][0] for p in path], y=[p[i][1] for p in path])
                     for i, (_, label) in enumerate(INPUTS)]
             + [Series(name="목표 w*", x=[target[0].item()], y=[target[1].item()])],
         ),
         Chart(
-            key="distance", title="목표까지의 거리 ‖w − w*‖", x_label="스텝", y_label="‖w − w*‖", log_y=True,
+            key="distance", title="목표까지의 거리 ‖w − w*‖ (시드 범위)", x_label="스텝", y_label="‖w − w*‖", log_y=True,
             # Exactly on w* the distance is 0, which a log axis cannot show: those points are left out.
-            series=[Series(name=label, x=x_steps, y=[row[i] or None for row in distance_curve])
+            series=[Series.over_seeds(label, x_steps, [[v or None for v in curves[:, i, s * REPLICATES].tolist()]
+                                                       for s in range(n_seeds)])
                     for i, (_, label) in enumerate(INPUTS)],
         ),
     ]
+
+    def mean(name: str) -> float:
+        return statistics.fmean(v for v in per_seed[name] if v is not None)
+
     table = Table(
-        columns=["입력", "입력 평균", "E[hhᵀ] 조건수", "모든 기울기 부호가 같은 업데이트", "목표 도달 스텝",
-                 "경로 길이 / 직선 거리"],
-        rows=[[label, round(metrics[f"input_mean_{key}"], 3) + 0.0, round(metrics[f"condition_{key}"], 1),
-               f"{metrics[f'same_sign_fraction_{key}']:.0%}",
-               int(metrics[f"steps_to_target_{key}"]) if reached_at[i] else f"{params.steps}+ (미도달)",
-               round(metrics[f"path_ratio_{key}"], 2)]
+        columns=["입력", "입력 평균", "E[hhᵀ] 조건수", "모든 기울기 부호가 같은 업데이트", "목표 도달 스텝 (평균)",
+                 "목표에 닿은 실행", "경로 길이 / 직선 거리"],
+        rows=[[label, round(input_mean[i], 3) + 0.0, round(condition[i], 1),
+               f"{mean(f'same_sign_fraction_{key}'):.0%}", round(mean(f"steps_to_target_{key}"), 1),
+               f"{mean(f'reached_{key}'):.0%}", round(mean(f"path_ratio_{key}"), 2)]
               for i, (key, label) in enumerate(INPUTS)],
     )
     progress(1.0, "완료", charts)
-    return DemoResult(charts=charts, table=table, conclusion=_conclusion(params, metrics), metrics=metrics)
+    return Measurement(per_seed=per_seed, charts=charts, table=table, notes=_notes(params, mean))
 
 
 def _plain(value: float) -> str:
     return f"{round(value, 2) + 0.0:.2f}"  # adding 0.0 turns a rounded -0.0 into 0.0
 
 
-def _steps(m: dict[str, float], key: str) -> str:
-    steps = int(m[f"steps_to_target_{key}"])
-    return f"{steps}스텝" if m[f"reached_{key}"] else f"{steps}스텝 넘게"
+def _notes(params: Params, mean) -> list[str]:
+    def steps(key: str) -> str:
+        reached = mean(f"reached_{key}")
+        text = f"평균 {mean(f'steps_to_target_{key}'):.0f}스텝"
+        return text if reached == 1.0 else f"{text} (실행의 {1 - reached:.0%}는 {params.steps}스텝 안에 못 닿음)"
 
-
-def _conclusion(params: Params, m: dict[str, float]) -> str:
-    sig_sign, tanh_sign = m["same_sign_fraction_sigmoid"], m["same_sign_fraction_tanh"]
-    sig_steps, tanh_steps = m["steps_to_target_sigmoid"], m["steps_to_target_tanh"]
-    signs = (
-        f"시그모이드 출력(평균 {_plain(m['input_mean_sigmoid'])})을 입력으로 받은 유닛은 업데이트의 {sig_sign:.0%}에서 "
-        f"모든 가중치 기울기의 부호가 같았고, tanh 출력(평균 {_plain(m['input_mean_tanh'])})에서는 {tanh_sign:.0%}였습니다."
-    )
+    sig_sign, tanh_sign = mean("same_sign_fraction_sigmoid"), mean("same_sign_fraction_tanh")
+    signs = (f"시그모이드 출력(평균 {_plain(mean('input_mean_sigmoid'))})을 입력으로 받은 유닛은 업데이트의 {sig_sign:.0%}에서 "
+             f"모든 가중치 기울기의 부호가 같았고, tanh 출력(평균 {_plain(mean('input_mean_tanh'))})에서는 {tanh_sign:.0%}였습니다.")
     if params.batch_size == 1 and sig_sign == 1.0:
         signs += " 예제 하나의 기울기는 (∂L/∂a)·h이고 h가 모두 양수이니 부호가 모두 같을 수밖에 없습니다."
-    race = (
-        f" 목표 w*까지 {REACHED:.0%} 이내로 가는 데 시그모이드 입력은 {_steps(m, 'sigmoid')} "
-        f"(경로 길이가 직선 거리의 {m['path_ratio_sigmoid']:.1f}배), tanh 입력은 {_steps(m, 'tanh')} "
-        f"({m['path_ratio_tanh']:.1f}배), ReLU 입력은 {_steps(m, 'relu')} 걸렸습니다."
-    )
-    if params.target == "same":
-        verdict = (
-            " 이번 목표는 모든 가중치가 같은 방향(모두 1)이라 같은 부호의 업데이트가 오히려 목표 방향과 맞습니다: "
-            "지그재그는 부호가 섞인 목표를 찾아갈 때의 문제입니다."
-        )
-    elif m["reached_sigmoid"] and m["reached_tanh"] and sig_steps <= 2 * tanh_steps:
-        verdict = (
-            f" 이번 설정에서는 차이가 크지 않았습니다 ({sig_steps / tanh_steps:.1f}배). "
-            f"E[hhᵀ] 조건수가 시그모이드 {m['condition_sigmoid']:.1f}, tanh {m['condition_tanh']:.1f}입니다."
-        )
+    elif params.batch_size > 1:
+        signs += f" 예제 {params.batch_size}개를 평균한 기울기에서는 부호가 섞일 수 있어 그 비율이 낮아집니다."
+    notes = [signs, f"목표 w*까지 {REACHED:.0%} 이내로 가는 데 시그모이드 입력은 {steps('sigmoid')} (경로 길이가 직선 거리의 "
+                    f"{mean('path_ratio_sigmoid'):.1f}배), tanh 입력은 {steps('tanh')} ({mean('path_ratio_tanh'):.1f}배), "
+                    f"ReLU 입력은 {steps('relu')} 걸렸습니다."]
+    slowdown = mean("slowdown_sigmoid_vs_tanh")
+    conditions = f"E[hhᵀ] 조건수가 시그모이드 {mean('condition_sigmoid'):.1f}, tanh {mean('condition_tanh'):.1f}"
+    if params.target == "same" and slowdown < SLOWDOWN_MARGIN:
+        notes.append(f"여기서는 주장이 무너집니다: 목표의 가중치가 모두 같은 부호(모두 1)라 같은 부호의 업데이트가 오히려 목표 "
+                     f"방향과 맞습니다 (시그모이드가 tanh의 {slowdown:.1f}배" + ("로 더 빨랐습니다)" if slowdown < 1 else ")")
+                     + ". 지그재그는 부호가 섞인 목표를 찾아갈 때의 문제입니다.")
+    elif slowdown < SLOWDOWN_MARGIN:
+        notes.append(f"여기서는 주장이 무너집니다: 시그모이드 입력이 tanh의 {slowdown:.1f}배밖에 걸리지 않았습니다 ({conditions}).")
     else:
-        verdict = (
-            f" 시그모이드 입력은 tanh 입력보다 {sig_steps / tanh_steps:.1f}배 "
-            f"{'넘게 ' if not m['reached_sigmoid'] else ''}오래 걸렸습니다: 입력 평균이 E[hhᵀ]에 큰 고유값을 더해 "
-            f"조건수가 커지기 때문입니다 (시그모이드 {m['condition_sigmoid']:.1f}, tanh {m['condition_tanh']:.1f})."
-        )
-    centred = (
-        f" 시그모이드에서 0.5만 뺀 입력은 {_steps(m, 'sigmoid_centred')} 걸려, 느린 원인이 곡선 모양이 아니라 "
-        f"평균이 0이 아닌 데 있음을 보여 줍니다."
-        if m["reached_sigmoid_centred"] and m["steps_to_target_sigmoid_centred"] * 2 <= sig_steps
-        else f" 시그모이드에서 0.5만 뺀 입력은 {_steps(m, 'sigmoid_centred')} 걸렸습니다."
-    )
-    relu_ratio = m["steps_to_target_relu"] / tanh_steps
-    relu = (
-        f" ReLU 출력도 평균이 {_plain(m['input_mean_relu'])}인, 0 중심이 아닌 입력이라 (편향 이동) 조건수가 "
-        f"{m['condition_relu']:.1f}이고 tanh보다 {relu_ratio:.1f}배 오래 걸렸습니다."
+        same = "목표가 모두 같은 부호인데도 " if params.target == "same" else ""
+        notes.append(f"{same}시그모이드 입력은 tanh 입력보다 평균 {slowdown:.1f}배 오래 걸렸습니다: 입력 평균이 E[hhᵀ]에 큰 "
+                     f"고유값을 더해 조건수가 커지기 때문입니다 ({conditions}).")
+    centred = mean("slowdown_sigmoid_vs_sigmoid_centred")
+    notes.append(f"시그모이드에서 0.5만 뺀 입력은 {steps('sigmoid_centred')} 걸려 " + (
+        f"시그모이드보다 {centred:.1f}배 빨랐습니다: 느린 원인이 곡선 모양이 아니라 평균이 0이 아닌 데 있습니다."
+        if centred >= SLOWDOWN_MARGIN else f"시그모이드와 {centred:.1f}배 차이였습니다."))
+    relu_ratio = mean("steps_to_target_relu") / mean("steps_to_target_tanh")
+    notes.append(
+        f"ReLU 출력도 평균이 {_plain(mean('input_mean_relu'))}인, 0 중심이 아닌 입력이라 (편향 이동) 조건수가 "
+        f"{mean('condition_relu'):.1f}이고 tanh보다 {relu_ratio:.1f}배 오래 걸렸습니다."
         if relu_ratio > 1.3 else
-        f" ReLU 출력은 평균이 {_plain(m['input_mean_relu'])}이지만 이번에는 tanh와 비슷했습니다 ({relu_ratio:.1f}배)."
-    )
-    return signs + race + verdict + centred + relu
+        f"ReLU 출력은 평균이 {_plain(mean('input_mean_relu'))}이지만 이번에는 tanh와 비슷했습니다 ({relu_ratio:.1f}배).")
+    return notes
 
 
 DEMO = DemoSpec(
@@ -210,6 +238,14 @@ DEMO = DemoSpec(
     params=Params,
     smallest=SMALLEST,
     run=run,
+    claims=(
+        Claim(metric="slowdown_sigmoid_vs_tanh", direction="greater", margin=SLOWDOWN_MARGIN,
+              statement="부호가 섞인 목표를 찾을 때 시그모이드 출력(모두 양수)을 받은 유닛은 tanh 출력(0 중심)을 받은 유닛보다 "
+                        "두 배 넘게 오래 걸린다"),
+        Claim(metric="slowdown_sigmoid_vs_sigmoid_centred", direction="greater", margin=SLOWDOWN_MARGIN,
+              statement="시그모이드에서 0.5만 빼도 두 배 넘게 빨라진다: 원인은 곡선 모양이 아니라 0이 아닌 평균이다"),
+    ),
+    breaking=BREAKING,
     concepts=("zero_centered", "sigmoid", "tanh", "zigzag"),
     questions=(
         QuestionRef("2주차 질문 1", "tanh의 평균이 0이면 왜 좋은가"),
@@ -220,5 +256,5 @@ DEMO = DemoSpec(
         Citation(authors="LeCun, Bottou, Orr & Müller", year=1998, title="Efficient BackProp",
                  url="https://doi.org/10.1007/3-540-49430-8_2"),
     ),
-    version="1",
+    version="2",
 )
