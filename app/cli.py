@@ -20,6 +20,24 @@ def _cmd_db_upgrade(args, settings: Settings) -> int:
     return 0
 
 
+def _cmd_purge(args, settings: Settings) -> int:
+    from app.db.engine import make_engine
+    from app.services.purge import purge
+
+    engine = make_engine(settings.database_url)
+    try:
+        report = purge(engine, settings)
+    finally:
+        engine.dispose()
+    if args.json:
+        print(json.dumps(report.to_dict()))
+    else:
+        print(f"지웠습니다: 만료된 로그인 세션 {report.sessions}개, {settings.idempotency_retention_h}시간 지난 "
+              f"멱등 키 {report.idempotency_keys}개, {settings.run_retention_days}일 지난 캐시 반복·실패 실행 "
+              f"{report.runs}개")
+    return 0
+
+
 def _print_ingest_summary(summary) -> None:
     for result in summary.files:
         if result.status == "unchanged":
@@ -131,6 +149,10 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--force", action="store_true", help="바뀌지 않은 파일도 다시 불러옵니다")
     ingest.add_argument("--workers", type=int, default=None, help="준비 단계 프로세스 수 (기본: CPU 수)")
     ingest.set_defaults(handler=_cmd_ingest)
+
+    purge = commands.add_parser("purge", help="만료된 세션, 오래된 멱등 키와 실행을 지웁니다 (kb serve는 주기적으로)")
+    purge.add_argument("--json", action="store_true", help="지운 개수를 JSON으로")
+    purge.set_defaults(handler=_cmd_purge)
 
     serve = commands.add_parser("serve", help="웹 서버 실행")
     serve.add_argument("--host", default="127.0.0.1")

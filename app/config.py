@@ -42,6 +42,9 @@ class Environment(BaseSettings):
     rate_demo_runs_per_min: PositiveInt = 60
     rate_edits_per_min: PositiveInt = 10
     rate_previews_per_min: PositiveInt = 60
+    idempotency_hours: PositiveInt = 24
+    purge_runs_days: PositiveInt = 30
+    purge_interval_min: PositiveInt = 60
     dev: bool = False
 
     @field_validator("database_url")
@@ -116,6 +119,10 @@ class Settings:
     # Each edit stores a revision and re-renders the post; each preview renders up to a full body.
     rate_limit_edits_per_minute: int = 10  # per account; an address gets three times this
     rate_limit_previews_per_minute: int = 60  # per account (typing pauses); an address gets three times this
+    # Purge jobs (kb purge, and a pass every purge_interval_min inside kb serve)
+    idempotency_retention_h: int = 24  # a client retrying a write later than this makes a second one
+    run_retention_days: int = 30  # cached repeats and failed runs; runs that computed their result stay
+    purge_interval_min: int = 60
     testing: bool = False
     development: bool = False  # templates reload when their files change
     extra: dict[str, Any] = field(default_factory=dict)
@@ -153,6 +160,9 @@ class Settings:
             rate_limit_demo_runs_per_minute=env.rate_demo_runs_per_min,
             rate_limit_edits_per_minute=env.rate_edits_per_min,
             rate_limit_previews_per_minute=env.rate_previews_per_min,
+            idempotency_retention_h=env.idempotency_hours,
+            run_retention_days=env.purge_runs_days,
+            purge_interval_min=env.purge_interval_min,
         )
 
     def with_overrides(self, **changes: Any) -> Settings:

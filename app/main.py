@@ -24,6 +24,7 @@ from app.http.openapi import HeadAndOptions, install_openapi, operation_id
 from app.http.security import SecurityHeaders
 from app.http.timeouts import BodyReadTimeout
 from app.search.service import warm_up as search_warm_up
+from app.services.purge import PeriodicPurge
 from app.services.reading import LinkMemo
 from app.web import accounts as web_accounts
 from app.web import concepts as web_concepts
@@ -47,7 +48,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # full passes over it (~100k objects, tens of ms) otherwise set the p99 of every page.
         gc.collect()
         gc.freeze()
+        # Tests build many apps and make expired rows on purpose; `kb purge` and its tests cover them.
+        app.state.purger = None if settings.testing else PeriodicPurge(app.state.engine, settings)
+        if app.state.purger is not None:
+            app.state.purger.start()
         yield
+        if app.state.purger is not None:
+            app.state.purger.stop()
         app.state.demo_engine.shutdown()  # stops the worker processes, if a run ever started them
         app.state.content_versions.close()
         app.state.engine.dispose()

@@ -1,0 +1,81 @@
+"""Purge jobs: `kb purge` once, and a background pass every KB_PURGE_INTERVAL_MIN inside `kb serve`.
+
+Without them the tables only grow: every login leaves a session row after it expires, every replayable
+write an idempotency record, and every cached repeat of an experiment a copy of its result.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from app.clock import now_utc
+from app.config import Settings
+from app.db.queries import purge as queries
+from app.db.transactions import write_transaction
+
+log = logging.getLogger("kb.purge")
+
+
+@dataclass(frozen=True)
+class PurgeReport:
+    sessions: int
+    idempotency_keys: int
+    runs: int
+
+    def to_dict(self) -> dict[str, int]:
+        return asdict(self)
+
+
+def purge(engine: Engine, settings: Settings, now: datetime | None = None) -> PurgeReport:
+    """One pass, in one write transaction: what it deleted, per kind."""
+    now = now or now_utc()
+    with Session(engine) as session, write_transaction(session):
+        return PurgeReport(
+            sessions=queries.delete_expired_sessions(session, now),
+            idempotency_keys=queries.delete_idempotency_keys_before(
+                session, now - timedelta(hours=settings.idempotency_retention_h)),
+            runs=queries.delete_old_runs(session, now - timedelta(days=settings.run_retention_days)),
+        )
+
+
+class PeriodicPurge:
+    """A daemon thread: one pass at start, then one every interval until stop(); a failed pass is logged
+    and the next one tries again (a busy database must not end the job for the life of the process)."""
+
+    def __init__(self, engine: Engine, settings: Settings) -> None:
+        self.engine, self.settings = engine, settings
+        self.passes = 0
+        self.last: PurgeReport | None = None
+        self.first_pass = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="kb-purge", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def is_running(self) -> bool:
+        return self._thread.is_alive()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=30)
+
+    def _loop(self) -> None:
+        interval_s = self.settings.purge_interval_min * 60
+        while True:
+            try:
+                self.last = purge(self.engine, self.settings)
+                self.passes += 1
+                if any(self.last.to_dict().values()):
+                    log.info("purged", extra={"purged": self.last.to_dict()})
+            except Exception:
+                log.exception("purge pass failed")
+            self.first_pass.set()
+            if self._stop.wait(interval_s):
+                return
