@@ -38,6 +38,19 @@ def _cmd_purge(args, settings: Settings) -> int:
     return 0
 
 
+def _cmd_backup(args, settings: Settings) -> int:
+    from app.db.backup import backup
+    from app.errors import AppError
+
+    try:
+        result = backup(settings.database_url, Path(args.path), overwrite=args.overwrite)
+    except AppError as exc:
+        print(f"백업 실패: {exc.message}", file=sys.stderr)
+        return 1
+    print(f"백업했습니다 ({result.engine}, {result.size_bytes:,} 바이트): {result.path}")
+    return 0
+
+
 def _print_ingest_summary(summary) -> None:
     for result in summary.files:
         if result.status == "unchanged":
@@ -153,6 +166,11 @@ def build_parser() -> argparse.ArgumentParser:
     purge = commands.add_parser("purge", help="만료된 세션, 오래된 멱등 키와 실행을 지웁니다 (kb serve는 주기적으로)")
     purge.add_argument("--json", action="store_true", help="지운 개수를 JSON으로")
     purge.set_defaults(handler=_cmd_purge)
+
+    backup = commands.add_parser("backup", help="서비스 중에도 일관된 데이터베이스 백업 (SQLite 온라인 백업, pg_dump)")
+    backup.add_argument("path", help="백업 파일 (SQLite: 데이터베이스 파일, PostgreSQL: pg_restore용 custom 형식)")
+    backup.add_argument("--overwrite", action="store_true", help="있는 파일을 덮어씁니다")
+    backup.set_defaults(handler=_cmd_backup)
 
     serve = commands.add_parser("serve", help="웹 서버 실행")
     serve.add_argument("--host", default="127.0.0.1")

@@ -56,7 +56,7 @@ class Environment(BaseSettings):
             url = make_url(value)
         except ArgumentError:
             raise ValueError("database URL") from None
-        if url.get_backend_name() not in ("sqlite", "postgresql"):
+        if url.get_backend_name() not in ("sqlite", "postgresql", "postgres"):
             raise ValueError("database URL")
         return value
 
