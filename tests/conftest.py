@@ -26,7 +26,8 @@ BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 
 def _settings_for(db_path: Path | str, content_dir: Path = CONTENT_DIR) -> Settings:
-    url = db_path if isinstance(db_path, str) else f"sqlite:///{db_path}"
+    """Settings on a SQLite file (a path) or on any database URL."""
+    url = str(db_path) if "://" in str(db_path) else f"sqlite:///{db_path}"
     return Settings(
         database_url=url, content_dir=content_dir, testing=True,
         secret_key="test-secret", demo_time_limit_s=30.0, demo_precompute=False,

@@ -9,10 +9,13 @@ the engine: a failure is fixed in the term dictionary, the analysis or the ranki
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import text
 from sqlmodel import Session
 
+from app.db.engine import make_engine
 from app.search.related import related_questions
 from app.search.service import search_questions
+from tests.conftest import BACKENDS
 from tests.search.seed_table import SeedQuery, load_table, measure, question_ids, report
 
 # Measured on the seeds over the 180 rows: mrr 0.943, recall@1 0.906, recall@5 1.000. The floors
@@ -36,6 +39,7 @@ def test_table_is_large_and_covers_every_seed_file(table):
     assert len({row.query for row in table}) >= len(table) - 2  # NFD twins and the like only
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_every_row_names_an_existing_seed_question(seeded_engine, table):
     with Session(seeded_engine) as session:
         ids = question_ids(session.connection())
@@ -43,15 +47,17 @@ def test_every_row_names_an_existing_seed_question(seeded_engine, table):
     assert not missing, missing
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_table_covers_answered_and_unanswered_questions(seeded_engine, table):
     with Session(seeded_engine) as session:
         conn = session.connection()
         ids = question_ids(conn)
-        answered = dict(conn.exec_driver_sql("SELECT id, answered FROM question").all())
+        answered = dict(conn.execute(text("SELECT id, answered FROM question")).all())
     states = {bool(answered[ids[(row.file, row.label)]]) for row in table}
     assert states == {True, False}
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_mean_reciprocal_rank_stays_above_its_floor(seeded_engine, table):
     with Session(seeded_engine) as session:
         scores, ranks = measure(session, table)
@@ -59,6 +65,20 @@ def test_mean_reciprocal_rank_stays_above_its_floor(seeded_engine, table):
     print(text)  # `pytest -s` shows every row that is not first
     for name, floor in FLOORS.items():
         assert scores[name] >= floor, f"{name} {scores[name]:.3f} < floor {floor}\n{text}"
+
+
+@pytest.mark.postgres
+def test_postgresql_ranks_within_a_twentieth_of_sqlite(seeded_template, pg_cluster, pg_seeded_template, table):
+    """The same Kiwi tokens in a tsvector, ranked by the same bm25 weights: the table scores alike."""
+    measured = {}
+    urls = {"sqlite": f"sqlite:///{seeded_template}", "postgresql": pg_cluster.url(pg_seeded_template)}
+    for backend, url in urls.items():
+        engine = make_engine(url)
+        with Session(engine) as session:
+            measured[backend], _ = measure(session, table)
+        engine.dispose()
+    print({backend: {name: round(value, 3) for name, value in scores.items()} for backend, scores in measured.items()})
+    assert abs(measured["postgresql"]["mrr"] - measured["sqlite"]["mrr"]) <= 0.05, measured
 
 
 # --- across collections: the interview's dropout answer and the study groups' dropout threads ---

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from sqlalchemy.engine import Connection
 
+from app.db.sql import run
+
 # The concept's own columns; title_broader/text_broader hold the broader concepts above a term.
 _MENTION_COLUMNS = ("title", "body", "answers")
 
@@ -13,7 +15,7 @@ def mentioning_questions(conn: Connection, concept_id: str) -> list[tuple[int, s
     """(question id, title tokens, body tokens, answer tokens) of every visible question whose own
     text names the concept. `concept_id` must be a dictionary id (letters, digits, _)."""
     match = "{" + " ".join(_MENTION_COLUMNS) + '} : "' + concept_id + '"'
-    rows = conn.exec_driver_sql(
+    rows = run(conn,
         "SELECT i.rowid, i.title, i.body, i.answers FROM search_index AS i"
         " JOIN question AS q ON q.id = i.rowid"
         " WHERE search_index MATCH ? AND q.deleted_at IS NULL AND q.retired_at IS NULL",
@@ -24,7 +26,7 @@ def mentioning_questions(conn: Connection, concept_id: str) -> list[tuple[int, s
 
 def all_mentions(conn: Connection) -> list[tuple[str, str, str]]:
     """(title, body, answer tokens) of every visible question: the concept list counts over them."""
-    rows = conn.exec_driver_sql(
+    rows = run(conn,
         "SELECT i.title, i.body, i.answers FROM search_index AS i JOIN question AS q ON q.id = i.rowid"
         " WHERE q.deleted_at IS NULL AND q.retired_at IS NULL"
     )

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, select
 
 from app.db.models import LINK_AUTO, LINK_EDITOR, LINK_HIDDEN, Collection, DemoLink, DemoRun, Question
+from app.db.sql import run
 
 ACTIVE_STATUSES = ("queued", "running")
 
@@ -166,7 +167,7 @@ def editorial_slugs(conn: Connection, question_ids: Sequence[int]) -> dict[int, 
     """question id → the demos content/demos.toml pins to it or hides from it."""
     found: dict[int, set[str]] = {}
     for chunk in _chunks(list(question_ids)):
-        for question_id, slug in conn.exec_driver_sql(
+        for question_id, slug in run(conn,
             f"SELECT question_id, demo_slug FROM demolink WHERE match != ? AND question_id IN ({_marks(len(chunk))})",
             (LINK_AUTO, *chunk),
         ):
@@ -179,10 +180,10 @@ def replace_auto_links(conn: Connection, question_ids: Sequence[int],
     """The automatic links of these questions become `rows`:
     (question id, demo slug, params JSON, position, score, concepts JSON)."""
     for chunk in _chunks(list(question_ids)):
-        conn.exec_driver_sql(
+        run(conn,
             f"DELETE FROM demolink WHERE match = ? AND question_id IN ({_marks(len(chunk))})", (LINK_AUTO, *chunk))
     if rows:
-        conn.exec_driver_sql(
+        run(conn,
             "INSERT INTO demolink (question_id, demo_slug, params_json, position, match, score, concepts_json)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
             [(qid, slug, params, position, LINK_AUTO, score, concepts)
@@ -193,7 +194,7 @@ def replace_auto_links(conn: Connection, question_ids: Sequence[int],
 def set_link_concepts(conn: Connection, updates: Sequence[tuple[str, int, str]]) -> None:
     """(concepts JSON, question id, demo slug) of editor's links: what the question and demo share."""
     if updates:
-        conn.exec_driver_sql("UPDATE demolink SET concepts_json = ? WHERE question_id = ? AND demo_slug = ?", updates)
+        run(conn, "UPDATE demolink SET concepts_json = ? WHERE question_id = ? AND demo_slug = ?", updates)
 
 
 def links_for_demo(session: Session, slug: str) -> Sequence[tuple[DemoLink, Question]]:

@@ -11,6 +11,8 @@ from datetime import datetime
 from sqlalchemy.engine import Connection
 
 from app.clock import now_utc
+from app.db.engine import is_sqlite
+from app.db.sql import greatest, run
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,34 +64,35 @@ def db_time(value: datetime | None = None) -> str:
 
 
 def collection_hashes(conn: Connection) -> dict[str, str | None]:
-    rows = conn.exec_driver_sql("SELECT source_path, content_hash FROM collection WHERE source_path IS NOT NULL")
+    rows = run(conn, "SELECT source_path, content_hash FROM collection WHERE source_path IS NOT NULL")
     return {path: digest for path, digest in rows}
 
 
 def find_collection(conn: Connection, source_path: str) -> tuple[int, str] | None:
-    row = conn.exec_driver_sql("SELECT id, slug FROM collection WHERE source_path = ?", (source_path,)).first()
+    row = run(conn, "SELECT id, slug FROM collection WHERE source_path = ?", (source_path,)).first()
     return (row[0], row[1]) if row else None
 
 
 def slug_taken(conn: Connection, slug: str) -> bool:
-    return conn.exec_driver_sql("SELECT 1 FROM collection WHERE slug = ?", (slug,)).first() is not None
+    return run(conn, "SELECT 1 FROM collection WHERE slug = ?", (slug,)).first() is not None
 
 
 def insert_collection(conn: Connection, *, slug: str, title: str, kind: str, source_path: str, content_hash: str,
                       intro_md: str, intro_html: str, notes_md: str, notes_html: str, now: str | None = None) -> int:
     now = now or db_time()
-    result = conn.exec_driver_sql(
+    result = run(conn,
         "INSERT INTO collection (slug, title, source_title, kind, source_path, content_hash, intro_md, intro_html,"
-        " notes_md, notes_html, origin, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?, 'ingested', ?, ?)",
+        " notes_md, notes_html, origin, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?, 'ingested', ?, ?)"
+        " RETURNING id",
         (slug, title, title, kind, source_path, content_hash, intro_md, intro_html, notes_md, notes_html, now, now),
     )
-    return result.lastrowid
+    return result.scalar_one()
 
 
 def update_collection(conn: Connection, collection_id: int, *, title: str, kind: str, content_hash: str,
                       intro_md: str, intro_html: str, notes_md: str, notes_html: str, now: str | None = None) -> None:
     """title: the file's own title. The shown title is set again from it by sync_collection_titles."""
-    conn.exec_driver_sql(
+    run(conn,
         "UPDATE collection SET title=?, source_title=?, kind=?, content_hash=?, intro_md=?, intro_html=?,"
         " notes_md=?, notes_html=?, updated_at=? WHERE id=?",
         (title, title, kind, content_hash, intro_md, intro_html, notes_md, notes_html, now or db_time(), collection_id),
@@ -98,12 +101,12 @@ def update_collection(conn: Connection, collection_id: int, *, title: str, kind:
 
 def ingested_collection_titles(conn: Connection) -> list[tuple[int, str, str, str | None]]:
     """(id, source_path, shown title, the file's own title) of every collection that comes from a file."""
-    return [tuple(row) for row in conn.exec_driver_sql(
+    return [tuple(row) for row in run(conn,
         "SELECT id, source_path, title, source_title FROM collection WHERE source_path IS NOT NULL ORDER BY id")]
 
 
 def set_collection_title(conn: Connection, collection_id: int, title: str) -> None:
-    conn.exec_driver_sql("UPDATE collection SET title = ? WHERE id = ?", (title, collection_id))
+    run(conn, "UPDATE collection SET title = ? WHERE id = ?", (title, collection_id))
 
 
 def replace_sections(conn: Connection, collection_id: int, sections: Sequence[SectionRow], *,
@@ -112,21 +115,21 @@ def replace_sections(conn: Connection, collection_id: int, sections: Sequence[Se
 
     is_new: the collection was inserted in this transaction, so it has no sections to delete."""
     if not is_new:
-        conn.exec_driver_sql("DELETE FROM section WHERE collection_id = ?", (collection_id,))
+        run(conn, "DELETE FROM section WHERE collection_id = ?", (collection_id,))
     if not sections:
         return []
-    conn.exec_driver_sql(
+    run(conn,
         "INSERT INTO section (collection_id, position, title, source_line, intro_md, intro_html) VALUES (?,?,?,?,?,?)",
         [(collection_id, position, s.title, s.source_line, s.intro_md, s.intro_html)
          for position, s in enumerate(sections)],
     )
-    rows = conn.exec_driver_sql("SELECT id FROM section WHERE collection_id = ? ORDER BY position", (collection_id,))
+    rows = run(conn, "SELECT id FROM section WHERE collection_id = ? ORDER BY position", (collection_id,))
     return [row[0] for row in rows]
 
 
 def ingested_questions(conn: Connection, collection_id: int) -> list[tuple[int, str, str | None]]:
     """(id, fingerprint, label) of the collection's ingested questions, retired ones included."""
-    rows = conn.exec_driver_sql(
+    rows = run(conn,
         "SELECT id, fingerprint, label FROM question WHERE collection_id = ? AND origin = 'ingested'",
         (collection_id,),
     )
@@ -138,18 +141,18 @@ QUESTION_COLUMNS = tuple(f.name for f in fields(QuestionRow))
 
 def insert_question(conn: Connection, collection_id: int, row: QuestionRow, now: str | None = None) -> int:
     now = now or db_time()
-    result = conn.exec_driver_sql(
+    result = run(conn,
         f"INSERT INTO question (collection_id, {', '.join(QUESTION_COLUMNS)}, origin, answer_count, answered,"
         " plus_one_count, last_activity_at, created_at, updated_at)"
-        f" VALUES (?, {', '.join('?' * len(QUESTION_COLUMNS))}, 'ingested', 0, 0, 0, ?, ?, ?)",
+        f" VALUES (?, {', '.join('?' * len(QUESTION_COLUMNS))}, 'ingested', 0, false, 0, ?, ?, ?) RETURNING id",
         (collection_id, *row.params(), now, now, now),
     )
-    return result.lastrowid
+    return result.scalar_one()
 
 
 def update_question(conn: Connection, question_id: int, row: QuestionRow, now: str | None = None) -> None:
     assignments = ", ".join(f"{column}=?" for column in QUESTION_COLUMNS)
-    conn.exec_driver_sql(
+    run(conn,
         f"UPDATE question SET {assignments}, retired_at=NULL, updated_at=? WHERE id=?",
         (*row.params(), now or db_time(), question_id),
     )
@@ -158,7 +161,7 @@ def update_question(conn: Connection, question_id: int, row: QuestionRow, now: s
 def set_question_parents(conn: Connection, pairs: Iterable[tuple[int | None, int]]) -> None:
     pairs = list(pairs)
     if pairs:
-        conn.exec_driver_sql("UPDATE question SET parent_id=? WHERE id=?", pairs)
+        run(conn, "UPDATE question SET parent_id=? WHERE id=?", pairs)
 
 
 def questions_with_posted_rows(conn: Connection, question_ids: Sequence[int]) -> set[int]:
@@ -167,7 +170,7 @@ def questions_with_posted_rows(conn: Connection, question_ids: Sequence[int]) ->
     if not question_ids:
         return set()
     marks = ",".join("?" * len(question_ids))
-    rows = conn.exec_driver_sql(
+    rows = run(conn,
         f"SELECT DISTINCT question_id FROM answer WHERE origin = 'posted' AND question_id IN ({marks})"
         f" UNION SELECT DISTINCT question_id FROM vote WHERE question_id IN ({marks})"
         f" UNION SELECT DISTINCT answer.question_id FROM vote JOIN answer ON answer.id = vote.answer_id"
@@ -180,7 +183,7 @@ def questions_with_posted_rows(conn: Connection, question_ids: Sequence[int]) ->
 def retire_questions(conn: Connection, question_ids: Sequence[int], now: str | None = None) -> None:
     if question_ids:
         now = now or db_time()
-        conn.exec_driver_sql(
+        run(conn,
             "UPDATE question SET retired_at=?, section_id=NULL, updated_at=? WHERE id=?",
             [(now, now, question_id) for question_id in question_ids],
         )
@@ -188,11 +191,11 @@ def retire_questions(conn: Connection, question_ids: Sequence[int], now: str | N
 
 def delete_questions(conn: Connection, question_ids: Sequence[int]) -> None:
     if question_ids:
-        conn.exec_driver_sql("DELETE FROM question WHERE id=?", [(question_id,) for question_id in question_ids])
+        run(conn, "DELETE FROM question WHERE id=?", [(question_id,) for question_id in question_ids])
 
 
 def ingested_answers(conn: Connection, question_id: int) -> list[tuple[int, str]]:
-    rows = conn.exec_driver_sql(
+    rows = run(conn,
         "SELECT id, fingerprint FROM answer WHERE question_id = ? AND origin = 'ingested'", (question_id,)
     )
     return [tuple(row) for row in rows]
@@ -203,17 +206,17 @@ ANSWER_COLUMNS = tuple(f.name for f in fields(AnswerRow))
 
 def insert_answer(conn: Connection, question_id: int, row: AnswerRow, now: str | None = None) -> int:
     now = now or db_time()
-    result = conn.exec_driver_sql(
+    result = run(conn,
         f"INSERT INTO answer (question_id, {', '.join(ANSWER_COLUMNS)}, origin, vote_score, created_at, updated_at)"
-        f" VALUES (?, {', '.join('?' * len(ANSWER_COLUMNS))}, 'ingested', 0, ?, ?)",
+        f" VALUES (?, {', '.join('?' * len(ANSWER_COLUMNS))}, 'ingested', 0, ?, ?) RETURNING id",
         (question_id, *row.params(), now, now),
     )
-    return result.lastrowid
+    return result.scalar_one()
 
 
 def update_answer(conn: Connection, answer_id: int, row: AnswerRow, now: str | None = None) -> None:
     assignments = ", ".join(f"{column}=?" for column in ANSWER_COLUMNS)
-    conn.exec_driver_sql(
+    run(conn,
         f"UPDATE answer SET {assignments}, retired_at=NULL, updated_at=? WHERE id=?",
         (*row.params(), now or db_time(), answer_id),
     )
@@ -225,7 +228,7 @@ def answers_with_posted_descendants(conn: Connection, answer_ids: Sequence[int])
     if not answer_ids:
         return set()
     marks = ",".join("?" * len(answer_ids))
-    rows = conn.exec_driver_sql(
+    rows = run(conn,
         "WITH RECURSIVE tree(root, id) AS ("
         f" SELECT id, id FROM answer WHERE id IN ({marks})"
         " UNION ALL SELECT tree.root, answer.id FROM answer JOIN tree ON answer.parent_id = tree.id)"
@@ -240,7 +243,7 @@ def answers_with_posted_descendants(conn: Connection, answer_ids: Sequence[int])
 def retire_answers(conn: Connection, answer_ids: Sequence[int], now: str | None = None) -> None:
     if answer_ids:
         now = now or db_time()
-        conn.exec_driver_sql(
+        run(conn,
             "UPDATE answer SET retired_at=?, updated_at=? WHERE id=?",
             [(now, now, answer_id) for answer_id in answer_ids]
         )
@@ -248,7 +251,7 @@ def retire_answers(conn: Connection, answer_ids: Sequence[int], now: str | None 
 
 def delete_answers(conn: Connection, answer_ids: Sequence[int]) -> None:
     if answer_ids:
-        conn.exec_driver_sql("DELETE FROM answer WHERE id=?", [(answer_id,) for answer_id in answer_ids])
+        run(conn, "DELETE FROM answer WHERE id=?", [(answer_id,) for answer_id in answer_ids])
 
 
 def replace_ingested_reactions(conn: Connection, question_ids: Sequence[int], rows: Sequence[tuple]) -> None:
@@ -256,13 +259,13 @@ def replace_ingested_reactions(conn: Connection, question_ids: Sequence[int], ro
     (question_id | None, answer_id | None, kind, emoji, author, line). Questions inserted in this
     transaction have none to delete and need not be named."""
     if question_ids:
-        conn.exec_driver_sql(
+        run(conn,
             "DELETE FROM reaction WHERE origin = 'ingested' AND (question_id = ? OR answer_id IN"
             " (SELECT id FROM answer WHERE question_id = ?))",
             [(question_id, question_id) for question_id in question_ids],
         )
     if rows:
-        conn.exec_driver_sql(
+        run(conn,
             "INSERT INTO reaction (question_id, answer_id, kind, emoji, author, source_line, origin)"
             " VALUES (?,?,?,?,?,?, 'ingested')",
             list(rows),
@@ -273,19 +276,19 @@ def replace_references(conn: Connection, question_ids: Sequence[int], rows: Sequ
     """Delete the references of these questions, then insert rows: (question_id, position, title,
     url, line). Questions inserted in this transaction have none to delete and need not be named."""
     if question_ids:
-        conn.exec_driver_sql("DELETE FROM reference WHERE question_id = ?", [(qid,) for qid in question_ids])
+        run(conn, "DELETE FROM reference WHERE question_id = ?", [(qid,) for qid in question_ids])
     if rows:
-        conn.exec_driver_sql(
+        run(conn,
             "INSERT INTO reference (question_id, position, title, url, source_line) VALUES (?,?,?,?,?)", list(rows)
         )
 
 
 def replace_reports(conn: Connection, source_path: str, rows: Sequence[tuple], now: str | None = None) -> None:
     """rows: (line, kind, message, text)."""
-    conn.exec_driver_sql("DELETE FROM ingestreport WHERE source_path = ?", (source_path,))
+    run(conn, "DELETE FROM ingestreport WHERE source_path = ?", (source_path,))
     if rows:
         now = now or db_time()
-        conn.exec_driver_sql(
+        run(conn,
             "INSERT INTO ingestreport (source_path, line, kind, message, text, created_at) VALUES (?,?,?,?,?,?)",
             [(source_path, line, kind, message, text, now) for line, kind, message, text in rows],
         )
@@ -310,11 +313,11 @@ def refresh_question_counters(conn: Connection, *, collection_id: int | None = N
                " AND a.deleted_at IS NULL AND a.retired_at IS NULL)")
     replies = ("(SELECT count(*) FROM answer a WHERE a.question_id = question.id AND a.parent_id IS NOT NULL"
                " AND a.deleted_at IS NULL AND a.retired_at IS NULL)")
-    result = conn.exec_driver_sql(
+    result = run(conn,
         f"UPDATE question SET answer_count = {answers}, reply_count = {replies}, answered = ({answers} > 0),"
         " plus_one_count = (SELECT count(*) FROM reaction r WHERE r.question_id = question.id AND r.kind = 'plus_one')"
         "   + (SELECT count(*) FROM vote v WHERE v.question_id = question.id),"
-        " last_activity_at = max(question.created_at, coalesce((SELECT max(a.updated_at) FROM answer a"
+        f" last_activity_at = {greatest(conn)}(question.created_at, coalesce((SELECT max(a.updated_at) FROM answer a"
         "   WHERE a.question_id = question.id AND a.deleted_at IS NULL), question.created_at))"
         f" WHERE {where}{returning}",
         params,
@@ -322,23 +325,26 @@ def refresh_question_counters(conn: Connection, *, collection_id: int | None = N
     return [(qid, cid, bool(answered)) for qid, cid, answered in result] if returning else []
 
 
-def wal_autocheckpoint(conn: Connection, pages: int | None = None) -> int:
-    """This connection's WAL checkpoint interval in pages; sets it first when `pages` is given."""
+def wal_autocheckpoint(conn: Connection, pages: int | None = None) -> int | None:
+    """This connection's WAL checkpoint interval in pages; sets it first when `pages` is given.
+    None on PostgreSQL, whose checkpoints are the server's business."""
+    if not is_sqlite(conn):
+        return None
     if pages is not None:
-        conn.exec_driver_sql(f"PRAGMA wal_autocheckpoint = {int(pages)}")
-    return conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar_one()
+        run(conn, f"PRAGMA wal_autocheckpoint = {int(pages)}")
+    return run(conn, "PRAGMA wal_autocheckpoint").scalar_one()
 
 
 def collections_without_files(conn: Connection, present: set[str]) -> list[tuple[int, str]]:
-    rows = conn.exec_driver_sql("SELECT id, source_path FROM collection WHERE origin = 'ingested'")
+    rows = run(conn, "SELECT id, source_path FROM collection WHERE origin = 'ingested'")
     return [(cid, path) for cid, path in rows if path is not None and path not in present]
 
 
 def delete_collection_if_empty(conn: Connection, collection_id: int) -> bool:
-    remaining = conn.exec_driver_sql(
+    remaining = run(conn,
         "SELECT count(*) FROM question WHERE collection_id = ?", (collection_id,)
     ).scalar_one()
     if remaining:
         return False
-    conn.exec_driver_sql("DELETE FROM collection WHERE id = ?", (collection_id,))
+    run(conn, "DELETE FROM collection WHERE id = ?", (collection_id,))
     return True

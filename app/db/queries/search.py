@@ -1,5 +1,9 @@
 """SQL of the search index (tables made by migration 0002). Every function takes a Connection.
 
+Two implementations behind these functions: FTS5 on SQLite (here), a tsvector with a GIN index on
+PostgreSQL (app.db.queries.search_postgres, which reads the same FTS5-style expressions and ranks
+with the same bm25 weights). Callers never see which.
+
 Writes are called inside the caller's transaction (the loader's per-file transaction, a write
 service's session). MATCH expressions come only from app.search.query, which quotes every token.
 """
@@ -11,6 +15,10 @@ from dataclasses import dataclass
 
 from sqlalchemy.engine import Connection
 
+from app.db.engine import is_sqlite
+from app.db.queries import search_postgres as postgres
+from app.db.sql import run
+
 # bm25 column weights: a match in the title counts most, then the question body, then answers;
 # a broader concept of a term (batch normalization → normalization) counts less than the term.
 TITLE_WEIGHT = 10.0
@@ -18,7 +26,8 @@ BODY_WEIGHT = 3.0
 ANSWERS_WEIGHT = 1.0
 TITLE_BROADER_WEIGHT = 3.0
 TEXT_BROADER_WEIGHT = 0.5
-WEIGHTS = f"{TITLE_WEIGHT}, {BODY_WEIGHT}, {ANSWERS_WEIGHT}, {TITLE_BROADER_WEIGHT}, {TEXT_BROADER_WEIGHT}"
+COLUMN_WEIGHTS = (TITLE_WEIGHT, BODY_WEIGHT, ANSWERS_WEIGHT, TITLE_BROADER_WEIGHT, TEXT_BROADER_WEIGHT)
+WEIGHTS = ", ".join(str(weight) for weight in COLUMN_WEIGHTS)
 # Scores are negative (lower is better); an answered question's score is multiplied by this.
 ANSWERED_BOOST = 1.15
 
@@ -42,14 +51,14 @@ def write_search_docs(conn: Connection, items: list[tuple[int, object]]) -> None
     if not items:
         return
     delete_search_docs(conn, [question_id for question_id, _ in items])
-    conn.exec_driver_sql(
+    run(conn,
         "INSERT INTO search_index (rowid, title, body, answers, title_broader, text_broader) VALUES (?, ?, ?, ?, ?, ?)",
         [
             (qid, doc.title_terms, doc.body_terms, doc.answers_terms, doc.title_broader_terms, doc.text_broader_terms)
             for qid, doc in items
         ],
     )
-    conn.exec_driver_sql(
+    run(conn,
         "INSERT INTO search_text (question_id, title, body, answers) VALUES (?, ?, ?, ?)",
         [(qid, doc.title_text, doc.body_text, doc.answers_text) for qid, doc in items],
     )
@@ -59,22 +68,25 @@ def delete_search_docs(conn: Connection, question_ids: list[int]) -> None:
     ids = sorted(set(question_ids))
     for chunk in _chunks(ids):
         marks = _marks(len(chunk))
-        conn.exec_driver_sql(f"DELETE FROM search_index WHERE rowid IN ({marks})", tuple(chunk))
-        conn.exec_driver_sql(f"DELETE FROM search_text WHERE question_id IN ({marks})", tuple(chunk))
+        run(conn, f"DELETE FROM search_index WHERE rowid IN ({marks})", tuple(chunk))
+        run(conn, f"DELETE FROM search_text WHERE question_id IN ({marks})", tuple(chunk))
 
 
 def clear_search_index(conn: Connection) -> None:
-    conn.exec_driver_sql("DELETE FROM search_index")
-    conn.exec_driver_sql("DELETE FROM search_text")
+    run(conn, "DELETE FROM search_index")
+    run(conn, "DELETE FROM search_text")
 
 
 def optimize_search_index(conn: Connection) -> None:
-    """Merge the FTS5 b-trees into one (after a bulk rebuild): smaller and faster to query."""
-    conn.exec_driver_sql("INSERT INTO search_index (search_index) VALUES ('optimize')")
+    """Merge the FTS5 b-trees into one (after a bulk rebuild): smaller and faster to query. PostgreSQL's
+    GIN index needs no such step."""
+    if not is_sqlite(conn):
+        return
+    run(conn, "INSERT INTO search_index (search_index) VALUES ('optimize')")
 
 
 def indexed_count(conn: Connection) -> int:
-    return conn.exec_driver_sql("SELECT count(*) FROM search_text").scalar_one()
+    return run(conn, "SELECT count(*) FROM search_text").scalar_one()
 
 
 # --- what reindexing reads ----------------------------------------------------------------
@@ -89,7 +101,7 @@ class QuestionSource:
 
 
 def visible_question_ids(conn: Connection, after_id: int = 0, limit: int = 1000) -> list[int]:
-    return list(conn.exec_driver_sql(
+    return list(run(conn,
         "SELECT id FROM question WHERE id > ? AND deleted_at IS NULL AND retired_at IS NULL ORDER BY id LIMIT ?",
         (after_id, limit),
     ).scalars())
@@ -100,13 +112,13 @@ def question_sources(conn: Connection, question_ids: Sequence[int]) -> list[Ques
     if not question_ids:
         return []
     marks = _marks(len(question_ids))
-    rows = conn.exec_driver_sql(
+    rows = run(conn,
         f"SELECT id, title, body_html FROM question WHERE id IN ({marks})"
         " AND deleted_at IS NULL AND retired_at IS NULL ORDER BY id",
         tuple(question_ids),
     ).all()
     answers: dict[int, list[str]] = {}
-    for question_id, body_html in conn.exec_driver_sql(
+    for question_id, body_html in run(conn,
         f"SELECT question_id, body_html FROM answer WHERE question_id IN ({marks})"
         " AND deleted_at IS NULL AND retired_at IS NULL ORDER BY question_id, position, id",
         tuple(question_ids),
@@ -120,7 +132,7 @@ def stored_docs(conn: Connection, question_ids: Sequence[int]) -> dict[int, tupl
     title_broader, text_broader): what the automatic demo linker scores."""
     docs: dict[int, tuple[str, str, str, str, str]] = {}
     for chunk in _chunks(sorted(set(question_ids))):
-        for row in conn.exec_driver_sql(
+        for row in run(conn,
             "SELECT rowid, title, body, answers, title_broader, text_broader FROM search_index"
             f" WHERE rowid IN ({_marks(len(chunk))})", tuple(chunk),
         ):
@@ -133,22 +145,28 @@ def stored_docs(conn: Connection, question_ids: Sequence[int]) -> dict[int, tupl
 
 def known_terms(conn: Connection, tokens: Iterable[str]) -> set[str]:
     """The tokens that occur in the index (vocabulary lookups, one query)."""
-    found: set[str] = set()
-    values = sorted(set(tokens))
-    for chunk in _chunks(values):
-        found.update(conn.exec_driver_sql(
-            f"SELECT term FROM search_vocab WHERE term IN ({_marks(len(chunk))})", tuple(chunk)
-        ).scalars())
-    return found
+    return set(document_frequencies(conn, tokens))
+
+
+# PostgreSQL has no vocabulary table: a token's documents are found through the GIN index on the
+# tsvector, one lexeme at a time (a quoted lexeme cast to tsquery is taken verbatim, never parsed).
+_PG_FREQUENCIES = (
+    "SELECT t.term, (SELECT count(*) FROM search_index AS i WHERE i.document @@ CAST(quote_literal(t.term) AS tsquery))"
+    " AS doc FROM unnest(CAST(? AS text[])) AS t(term)"
+)
 
 
 def document_frequencies(conn: Connection, tokens: Iterable[str]) -> dict[str, int]:
+    """token → how many indexed documents hold it, for the tokens the index knows."""
     values = sorted(set(tokens))
     found: dict[str, int] = {}
     for chunk in _chunks(values):
-        found.update(conn.exec_driver_sql(
-            f"SELECT term, doc FROM search_vocab WHERE term IN ({_marks(len(chunk))})", tuple(chunk)
-        ).all())
+        if is_sqlite(conn):
+            found.update(run(conn,
+                f"SELECT term, doc FROM search_vocab WHERE term IN ({_marks(len(chunk))})", tuple(chunk)
+            ).all())
+        else:
+            found.update((term, doc) for term, doc in run(conn, _PG_FREQUENCIES, (list(chunk),)) if doc)
     return found
 
 
@@ -178,7 +196,7 @@ def _where(filters: Filters) -> tuple[str, list]:
         params.append(filters.collection_id)
     if filters.answered is not None:
         sql += " AND q.answered = ?"
-        params.append(1 if filters.answered else 0)
+        params.append(bool(filters.answered))
     return sql, params
 
 
@@ -187,13 +205,15 @@ def count_matches(conn: Connection, match: str, filters: Filters = NO_FILTERS, *
     """How many indexed questions match an FTS5 expression (built by app.search; no scoring),
     counting no further than `at_most` (FTS5 counts at tens of nanoseconds a row: a cap keeps a
     query that matches half the index cheap); `rowids` = (low exclusive, high inclusive)."""
+    if not is_sqlite(conn):
+        return postgres.count_matches(conn, match, filters.collection_id, filters.answered, at_most, rowids)
     where, params = _where(filters)
     if rowids is not None:
         where += " AND search_index.rowid > ? AND search_index.rowid <= ?"
         params += list(rowids)
     join = "" if filters.empty else " JOIN question AS q ON q.id = search_index.rowid"
     limit = "" if at_most is None else f" LIMIT {int(at_most)}"
-    return conn.exec_driver_sql(
+    return run(conn,
         f"SELECT count(*) FROM (SELECT 1 FROM search_index{join} WHERE search_index MATCH ?{where}{limit})",
         (match, *params),
     ).scalar_one()
@@ -203,19 +223,23 @@ def capped_frequencies(conn: Connection, phrases: Iterable[str], at_most: int) -
     """How many documents match each FTS5 phrase (quoted by app.search), counted no further than
     `at_most`, in one statement. search_vocab gives exact counts but reads a token's whole doclist:
     for a common concept a third of a millisecond that ranking does not need."""
+    if not is_sqlite(conn):
+        return postgres.capped_frequencies(conn, phrases, at_most)
     values = sorted(set(phrases))
     if not values:
         return {}
     one = "SELECT ?, (SELECT count(*) FROM (SELECT 1 FROM search_index WHERE search_index MATCH ? LIMIT ?))"
     params = [p for phrase in values for p in (phrase, phrase, int(at_most))]
-    return dict(conn.exec_driver_sql(" UNION ALL ".join([one] * len(values)), tuple(params)).all())
+    return dict(run(conn, " UNION ALL ".join([one] * len(values)), tuple(params)).all())
 
 
 def rowid_at(conn: Connection, match: str, filters: Filters, position: int) -> int | None:
     """The question id at `position` among the matches, newest (highest id) first."""
+    if not is_sqlite(conn):
+        return postgres.rowid_at(conn, match, filters.collection_id, filters.answered, position)
     where, params = _where(filters)
     join = "" if filters.empty else " JOIN question AS q ON q.id = search_index.rowid"
-    return conn.exec_driver_sql(
+    return run(conn,
         f"SELECT search_index.rowid FROM search_index{join} WHERE search_index MATCH ?{where}"
         " ORDER BY search_index.rowid DESC LIMIT 1 OFFSET ?",
         (match, *params, position),
@@ -227,11 +251,15 @@ def scored(
     rowids: tuple[int, int] | None = None,
 ) -> list[Scored]:
     """Matches ranked by bm25 (column weights, answered boost), best first; `rowids` = (low, high]."""
+    if not is_sqlite(conn):
+        ranked = postgres.scored(conn, match, filters.collection_id, filters.answered, COLUMN_WEIGHTS,
+                                 ANSWERED_BOOST, limit, offset, rowids)
+        return [Scored(question_id, round(-score, 4)) for question_id, score in ranked]
     where, params = _where(filters)
     if rowids is not None:
         where += " AND search_index.rowid > ? AND search_index.rowid <= ?"
         params += list(rowids)
-    rows = conn.exec_driver_sql(
+    rows = run(conn,
         f"SELECT q.id, bm25(search_index, {WEIGHTS}) * (CASE WHEN q.answered THEN {ANSWERED_BOOST} ELSE 1.0 END)"
         " AS score FROM search_index JOIN question AS q ON q.id = search_index.rowid"
         f" WHERE search_index MATCH ? AND q.deleted_at IS NULL AND q.retired_at IS NULL{where}"
@@ -243,14 +271,14 @@ def scored(
 
 def indexed_question_upper_bound(conn: Connection) -> int:
     """The highest indexed question id: about the number of indexed questions, in O(log n)."""
-    return conn.exec_driver_sql("SELECT coalesce(max(question_id), 0) FROM search_text").scalar_one()
+    return run(conn, "SELECT coalesce(max(question_id), 0) FROM search_text").scalar_one()
 
 
 def question_rows(conn: Connection, question_ids: Sequence[int]) -> dict[int, tuple[str, int, bool]]:
     """id → (title, collection id, answered) for these questions."""
     if not question_ids:
         return {}
-    rows = conn.exec_driver_sql(
+    rows = run(conn,
         f"SELECT id, title, collection_id, answered FROM question WHERE id IN ({_marks(len(question_ids))})",
         tuple(question_ids),
     )
@@ -260,7 +288,7 @@ def question_rows(conn: Connection, question_ids: Sequence[int]) -> dict[int, tu
 def search_texts(conn: Connection, question_ids: Sequence[int]) -> dict[int, tuple[str, str, str]]:
     if not question_ids:
         return {}
-    rows = conn.exec_driver_sql(
+    rows = run(conn,
         f"SELECT question_id, title, body, answers FROM search_text WHERE question_id IN ({_marks(len(question_ids))})",
         tuple(question_ids),
     )
@@ -271,7 +299,7 @@ def collection_ids(conn: Connection, slugs: Iterable[str] = ()) -> dict[str, int
     slugs = list(slugs)
     if not slugs:
         return {}
-    rows = conn.exec_driver_sql(
+    rows = run(conn,
         f"SELECT slug, id FROM collection WHERE slug IN ({_marks(len(slugs))})", tuple(slugs)
     )
     return {slug: cid for slug, cid in rows}
@@ -281,12 +309,12 @@ def collection_slugs(conn: Connection, ids: Iterable[int]) -> dict[int, tuple[st
     ids = sorted(set(ids))
     if not ids:
         return {}
-    rows = conn.exec_driver_sql(f"SELECT id, slug, title FROM collection WHERE id IN ({_marks(len(ids))})", tuple(ids))
+    rows = run(conn, f"SELECT id, slug, title FROM collection WHERE id IN ({_marks(len(ids))})", tuple(ids))
     return {cid: (slug, title) for cid, slug, title in rows}
 
 
 def all_collections(conn: Connection) -> list[tuple[str, str]]:
-    return list(conn.exec_driver_sql("SELECT slug, title FROM collection ORDER BY kind, title").all())
+    return list(run(conn, "SELECT slug, title FROM collection ORDER BY kind, title").all())
 
 
 # --- related questions --------------------------------------------------------------------
@@ -294,7 +322,7 @@ def all_collections(conn: Connection) -> list[tuple[str, str]]:
 
 def indexed_terms(conn: Connection, question_id: int) -> dict[str, str] | None:
     """The stored tokens of one question by column (what its related questions share)."""
-    row = conn.exec_driver_sql(
+    row = run(conn,
         "SELECT title, body, answers, title_broader FROM search_index WHERE rowid = ?", (question_id,)
     ).first()
     if row is None:
@@ -306,7 +334,7 @@ def indexed_terms_of(conn: Connection, question_ids: Sequence[int]) -> dict[int,
     """indexed_terms for several questions in one query."""
     found: dict[int, dict[str, str]] = {}
     for chunk in _chunks(sorted(set(question_ids))):
-        for row in conn.exec_driver_sql(
+        for row in run(conn,
             "SELECT rowid, title, body, answers, title_broader FROM search_index"
             f" WHERE rowid IN ({_marks(len(chunk))})", tuple(chunk),
         ):
@@ -316,11 +344,11 @@ def indexed_terms_of(conn: Connection, question_ids: Sequence[int]) -> dict[int,
 
 
 def document_count(conn: Connection) -> int:
-    return int(conn.exec_driver_sql("SELECT count(*) FROM search_index").scalar() or 0)
+    return int(run(conn, "SELECT count(*) FROM search_index").scalar() or 0)
 
 
 def same_demo_question_ids(conn: Connection, question_id: int, limit: int) -> list[int]:
-    return list(conn.exec_driver_sql(
+    return list(run(conn,
         "SELECT other.question_id FROM demolink AS mine "
         "JOIN demolink AS other ON other.demo_slug = mine.demo_slug AND other.question_id != mine.question_id "
         "JOIN question AS q ON q.id = other.question_id "
@@ -336,7 +364,7 @@ def question_links(conn: Connection, question_ids: Sequence[int]) -> dict[int, t
     """id → (label, title, answered, collection title) for the visible ones among these questions."""
     if not question_ids:
         return {}
-    rows = conn.exec_driver_sql(
+    rows = run(conn,
         "SELECT q.id, q.label, q.title, q.answered, c.title FROM question q JOIN collection c ON c.id = q.collection_id"
         f" WHERE q.id IN ({_marks(len(question_ids))}) AND q.deleted_at IS NULL AND q.retired_at IS NULL",
         tuple(question_ids),
@@ -350,7 +378,7 @@ def question_links(conn: Connection, question_ids: Sequence[int]) -> dict[int, t
 def search_doc_columns(conn: Connection, question_id: int) -> tuple[str, ...] | None:
     """(title, body, answers, title_broader, text_broader) tokens and (title, body, answers) text
     of one indexed question, or None when it has no document."""
-    row = conn.exec_driver_sql(
+    row = run(conn,
         "SELECT i.title, i.body, i.answers, i.title_broader, i.text_broader, t.title, t.body, t.answers"
         " FROM search_index AS i JOIN search_text AS t ON t.question_id = i.rowid WHERE i.rowid = ?",
         (question_id,),
@@ -361,6 +389,6 @@ def search_doc_columns(conn: Connection, question_id: int) -> tuple[str, ...] | 
 def update_search_answers(conn: Connection, question_id: int, answers_terms: str, text_broader_terms: str,
                           answers_text: str) -> None:
     """Rewrite the answer columns of one document in place (FTS5 updates its row by rowid)."""
-    conn.exec_driver_sql("UPDATE search_index SET answers = ?, text_broader = ? WHERE rowid = ?",
+    run(conn, "UPDATE search_index SET answers = ?, text_broader = ? WHERE rowid = ?",
                          (answers_terms, text_broader_terms, question_id))
-    conn.exec_driver_sql("UPDATE search_text SET answers = ? WHERE question_id = ?", (answers_text, question_id))
+    run(conn, "UPDATE search_text SET answers = ? WHERE question_id = ?", (answers_text, question_id))

@@ -10,7 +10,9 @@ Table `content_version` (migration 0006) holds one row per scope that has ever c
   ("question", id)    one question's page: the question, its answers, replies, votes, acceptance
 
 `version` is one sequence over the whole table: a bump sets every row it touches to max + 1,
-in the writer's own transaction, so a reader that saw sequence N asks only for rows above N.
+in the writer's own transaction, so a reader that saw sequence N asks only for rows above N. SQLite
+has one writer at a time; on PostgreSQL a transaction-scoped advisory lock makes the bumps take turns
+(held to commit), so no two transactions hand out the same number and numbers commit in order.
 """
 
 from __future__ import annotations
@@ -19,12 +21,16 @@ from collections.abc import Iterable
 
 from sqlalchemy.engine import Connection
 
+from app.db.engine import is_sqlite
+from app.db.sql import run
+
 ALL, SITE, OUTLINE, COLLECTION, QUESTION = "all", "site", "outline", "collection", "question"
+VERSION_LOCK = 0x6B62_7665  # PostgreSQL advisory lock key of the version sequence ("kbve")
 
 _BUMP = (
     "INSERT INTO content_version (scope, key, version)"
     " SELECT scope, key, (SELECT coalesce(max(version), 0) + 1 FROM content_version)"
-    " FROM (SELECT ? AS scope, ? AS key{more}) WHERE true"
+    " FROM (SELECT ? AS scope, ? AS key{more}) AS changed WHERE true"
     " ON CONFLICT (scope, key) DO UPDATE SET version = excluded.version"
 )
 
@@ -37,8 +43,10 @@ def bump(conn: Connection, *, questions: Iterable[int] = (), collections: Iterab
         rows.append((OUTLINE, 0))
     if everything:
         rows.append((ALL, 0))
+    if not is_sqlite(conn):
+        run(conn, "SELECT pg_advisory_xact_lock(?)", (VERSION_LOCK,))
     sql = _BUMP.format(more=" UNION ALL SELECT ?, ?" * (len(rows) - 1))
-    conn.exec_driver_sql(sql, tuple(value for row in rows for value in row))
+    run(conn, sql, tuple(value for row in rows for value in row))
 
 
 def question_scopes(conn: Connection, question_ids: Iterable[int]) -> tuple[list[int], list[int]]:
@@ -46,7 +54,7 @@ def question_scopes(conn: Connection, question_ids: Iterable[int]) -> tuple[list
     ids = sorted(set(question_ids))
     if not ids:
         return [], []
-    rows = conn.exec_driver_sql(
+    rows = run(conn,
         f"SELECT DISTINCT collection_id FROM question WHERE id IN ({','.join('?' * len(ids))})", tuple(ids)
     ).scalars()
     return ids, list(rows)

@@ -10,6 +10,7 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from app.db.models import Answer, ApiToken, Collection, LoginSession, Question, Revision, User, Vote
+from app.db.sql import run
 
 
 def user_by_username(session: Session, username: str) -> User | None:
@@ -73,7 +74,7 @@ def display_names(session: Session, user_ids: Iterable[int | None]) -> dict[int,
 def reader_marks(session: Session, user_id: int, question_id: int) -> list[tuple[str, int]]:
     """What one reader owns and has voted for on one question page, in one statement:
     ("own_question" | "own_answer" | "voted_question" | "voted_answer", id) rows."""
-    return list(session.connection().exec_driver_sql(
+    return list(run(session.connection(),
         "SELECT 'own_question', id FROM question WHERE id = ? AND user_id = ?"
         " UNION ALL SELECT 'own_answer', id FROM answer WHERE question_id = ? AND user_id = ?"
         " UNION ALL SELECT 'voted_question', question_id FROM vote WHERE question_id = ? AND user_id = ?"
