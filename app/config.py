@@ -36,6 +36,7 @@ class Environment(BaseSettings):
     demo_time_limit_s: PositiveFloat = 60.0
     demo_threads: PositiveInt = 1
     demo_precompute: bool = True
+    demo_refuse_too_slow: bool = True
     rate_posts_per_min: PositiveInt = 20
     rate_logins_per_min: PositiveInt = 10
     rate_ip_posts_per_min: PositiveInt = 60
@@ -111,6 +112,8 @@ class Settings:
     demo_threads_per_worker: int = 1
     # The first view of a question starts its linked presets' runs (once per link and version).
     demo_precompute: bool = True
+    # A run the cost model (app/demos/costs.py) expects past the time limit is refused with a 422.
+    demo_refuse_too_slow: bool = True
     # Writes
     rate_limit_posts_per_minute: int = 20
     rate_limit_logins_per_minute: int = 10
@@ -153,6 +156,7 @@ class Settings:
             demo_time_limit_s=env.demo_time_limit_s,
             demo_threads_per_worker=env.demo_threads,
             demo_precompute=env.demo_precompute,
+            demo_refuse_too_slow=env.demo_refuse_too_slow,
             rate_limit_posts_per_minute=env.rate_posts_per_min,
             rate_limit_logins_per_minute=env.rate_logins_per_min,
             rate_limit_ip_posts_per_minute=env.rate_ip_posts_per_min,

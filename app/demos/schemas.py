@@ -243,3 +243,13 @@ class RunComparison(BaseModel):
     seeds_differ: bool
     metrics: list[MetricComparison]
     charts: list[Chart] = Field(description="같은 키의 차트를 겹친 것: 계열 이름 앞에 A·B")
+
+
+class RunEstimate(BaseModel):
+    """How long a run at these parameters should take on this server's CPU workers, before it runs."""
+
+    seconds: float | None = Field(description="예상 시간(초); 실험이 바뀌어 비용 모형이 없으면 null")
+    limit_s: float = Field(description="실행 시간 제한(초)")
+    over_limit: bool = Field(description="제한을 넘을 것으로 보여 실행을 거절하는지")
+    driver: str | None = Field(None, description="기본값보다 시간을 가장 많이 늘리는 매개변수")
+    driver_label: str | None = None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
@@ -13,14 +13,14 @@ from app import urls
 from app.db.models import LINK_AUTO, DemoRun
 from app.db.queries import content as content_queries
 from app.db.queries import demos as queries
-from app.demos import registry
+from app.demos import costs, registry
 from app.demos.base import DemoParams, DemoResult, DemoSpec
 from app.demos.boundary import default_boundary, sweep_params
 from app.demos.engine import TERMINAL_STATUSES, DemoEngine, Submitted, canonical_params, params_json
 from app.demos.evidence import verdict_sentence
 from app.demos.execute import DEFAULT_SEED, DEVICES, MAX_SEED, DeviceUnavailable
 from app.demos.linking import confidence
-from app.demos.params import ParamsInvalid, query_string, validate_params
+from app.demos.params import ParamsInvalid, coerce_strings, param_fields, query_string, validate_params
 from app.demos.runner import QueueFull, RunnerUnavailable
 from app.demos.schemas import (
     BoundaryRequest,
@@ -30,6 +30,7 @@ from app.demos.schemas import (
     LinkedQuestion,
     PresetVerdict,
     QuestionRefPublic,
+    RunEstimate,
     RunProgress,
     RunPublic,
     RunRequest,
@@ -248,7 +249,65 @@ def start_run(engine: DemoEngine, slug: str, request: RunRequest | None) -> Subm
         params = validate_params(spec.params, request.params)
     except ParamsInvalid as exc:
         raise params_error(exc) from None
+    found = run_estimate(engine, spec, params, request.device, probe=True)
+    if found.over_limit:
+        raise _too_slow(found)
     return _submit(engine, spec, params, request, None)
+
+
+def run_estimate(engine: DemoEngine, spec: DemoSpec, params: DemoParams, device: str = "auto", *,
+                 probe: bool = False) -> RunEstimate:
+    """The cost model's time for these parameters; runs on a GPU are not estimated (nor refused).
+
+    Whether "auto" means a GPU is the workers' to say: `probe` asks them (starting the pool, which a run is
+    about to do anyway); a page only showing the estimate asks a pool already running, else assumes the CPU.
+    """
+    limit = engine.settings.demo_time_limit_s
+    if device == "cpu":
+        on_cpu = True
+    elif probe or engine.runner_started:
+        try:
+            on_cpu = engine.resolve_device(device) == "cpu"
+        except DeviceUnavailable:  # said by the run itself, with the device's own message
+            on_cpu = False
+    else:
+        on_cpu = device == "auto"
+    found = costs.estimate(spec, params) if on_cpu else None
+    if found is None:
+        return RunEstimate(seconds=None, limit_s=limit, over_limit=False)
+    labels = {f.name: f.short_label for f in param_fields(spec.params)}
+    refused = engine.settings.demo_refuse_too_slow and costs.over_limit(found, limit)
+    return RunEstimate(seconds=round(found.seconds, 2), limit_s=limit, over_limit=refused,
+                       driver=found.driver, driver_label=labels.get(found.driver) if found.driver else None)
+
+
+def estimate_from_query(engine: DemoEngine, slug: str, query: Iterable[tuple[str, str]]) -> RunEstimate:
+    """The estimate for parameters written as a query string (the demo form's fields, `device`)."""
+    spec = get_spec_or_404(slug)
+    grouped: dict[str, list[str]] = {}
+    device = "auto"
+    for name, value in query:
+        if name == "device":
+            device = value
+        elif name not in ("seed", "csrf_token"):
+            grouped.setdefault(name, []).append(value)
+    if device not in DEVICES:
+        raise AppError(422, "장치는 auto, cpu, cuda 중 하나여야 합니다.", code="invalid_params",
+                       details=[{"field": "device", "message": "auto, cpu, cuda 중 하나"}])
+    try:
+        params = validate_params(spec.params, coerce_strings(spec.params, grouped))
+    except ParamsInvalid as exc:
+        raise params_error(exc, prefix="") from None
+    return run_estimate(engine, spec, params, device)
+
+
+def _too_slow(found: RunEstimate) -> AppError:
+    seconds, limit = round(found.seconds or 0), round(found.limit_s)
+    lower = f" '{found.driver_label}'({found.driver}) 값을 줄여 주세요." if found.driver else " 설정을 줄여 주세요."
+    message = f"이 설정은 약 {seconds}초 걸릴 것으로 보여 실행 시간 제한 {limit}초를 넘습니다.{lower}"
+    field = f"params.{found.driver}" if found.driver else None
+    return AppError(422, message, code="too_slow", details=[{
+        "field": field, "message": message, "estimate_s": found.seconds, "limit_s": found.limit_s}])
 
 
 def start_boundary_run(engine: DemoEngine, slug: str, request: BoundaryRequest | None) -> Submitted:

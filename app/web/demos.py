@@ -75,6 +75,8 @@ def _demo_page(request: Request, session, engine, slug: str, values: dict, error
         "canonical_url": canonical(request, detail.url),
         "recent_runs": service.recent_runs(engine, slug, limit=8),
         "status_names": RUN_STATUS_NAMES,
+        "estimate": None if errors else service.run_estimate(engine, spec, validate_params(spec.params, values),
+                                                              device),
         **_form_context(spec, values, errors, seed, device),
     }
     return render(request, "demos/demo.html", context, status_code=status_code)

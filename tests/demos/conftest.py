@@ -29,7 +29,9 @@ TERMINAL = {"succeeded", "failed", "timed_out"}
 def demo_settings(db_path, **overrides) -> Settings:
     values = dict(database_url=f"sqlite:///{db_path}", testing=True, secret_key="test-secret",
                   demo_workers=1, demo_queue_size=1, demo_time_limit_s=20.0, demo_threads_per_worker=1,
-                  rate_limit_demo_runs_per_minute=10_000)
+                  rate_limit_demo_runs_per_minute=10_000,
+                  # These apps run deliberately slow jobs (the time limit, a full queue): no refusing them.
+                  demo_refuse_too_slow=False)
     values.update(overrides)
     return Settings(**values)
 

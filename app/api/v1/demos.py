@@ -16,6 +16,7 @@ from app.demos.schemas import (
     DemoSummary,
     QuestionResults,
     RunComparison,
+    RunEstimate,
     RunPublic,
     RunRequest,
 )
@@ -41,6 +42,14 @@ def list_demos():
             responses=ERRORS)
 def demo_detail(slug: str, session: SessionDep):
     return service.demo_detail(session, slug)
+
+
+@router.get("/demos/{slug}/estimate", response_model=RunEstimate, summary="실행 시간 예상", responses=ERRORS)
+def estimate_run(slug: str, request: Request, engine: DemoEngineDep):
+    """쿼리에 준 매개변수(없는 것은 기본값)와 `device`로 실행하면 이 서버의 CPU 작업 프로세스에서 걸릴 시간
+    (`bench/demo_costs.py`가 맞춘 실험별 비용 모형). `over_limit`이면 같은 실행 요청은 `too_slow` 422로 거절되고,
+    `driver`가 줄일 매개변수입니다. GPU 실행은 예상하지 않습니다 (`seconds: null`)."""
+    return service.estimate_from_query(engine, slug, request.query_params.multi_items())
 
 
 @router.post("/demos/{slug}/runs", response_model=RunPublic, status_code=202, summary="실험 실행", responses=ERRORS,
