@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.support import no_horizontal_scroll, screenshot
 from tests.browser.test_reading import offline_world
@@ -95,7 +96,9 @@ def test_writing_flow(live_server, new_page, width):
     asker.goto(question_url)
     actions = asker.locator(f"#answer-{answer_id} > .write-actions")
     actions.locator("details.reply-form summary").click()
-    actions.locator(f"#reply-{answer_id}").fill("고마워요! 추론 때는 어떻게 되나요?")
+    actions.locator(f"#reply-{answer_id}").fill("고마워요! 추론 때는 **어떻게** 되나요?")
+    actions.locator("details.reply-form .editor__preview-button").click()  # a reply has the answer's preview
+    expect(actions.locator(f"#reply-{answer_id}-preview strong")).to_have_text("어떻게")
     actions.locator("details.reply-form button[type=submit]").click()
     asker.wait_for_load_state("load")
     reply_id = answer_id_in(asker.url)
