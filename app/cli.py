@@ -138,13 +138,28 @@ def served_base_url(host: str, port: int) -> str:
 def _cmd_serve(args, settings: Settings) -> int:
     import uvicorn
 
+    from app.http.logs import log_config
+
     # create_app reads the environment in each worker: without this, `--port 8123` would share :8000 links.
     os.environ.setdefault("KB_BASE_URL", served_base_url(args.host, args.port))
+    log_format = args.log_format or ("text" if settings.development else "json")
+    # X-Forwarded-For / -Proto are believed only from these peers (the reverse proxy), never from anyone
+    # else: uvicorn's own default trusts 127.0.0.1, which on a shared host is any local process.
+    trusted = args.forwarded_allow_ips
     uvicorn.run(
         "app.main:create_app", factory=True, host=args.host, port=args.port, workers=args.workers,
-        log_level=args.log_level, access_log=args.access_log,
+        log_level=args.log_level, log_config=log_config(log_format, args.log_level, args.access_log),
+        access_log=False,  # app.http.observe writes one line per request, with its id and duration
+        proxy_headers=bool(trusted), forwarded_allow_ips=trusted or None,
+        timeout_graceful_shutdown=args.graceful_timeout,
     )
     return 0
+
+
+def _positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"1 이상의 정수여야 합니다: {text!r}")
+    return int(text)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -177,6 +192,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
     serve.add_argument("--log-level", default="info")
+    serve.add_argument("--log-format", choices=["json", "text"], default=None,
+                       help="로그 형식 (기본: json, --dev이면 text)")
+    serve.add_argument("--forwarded-allow-ips", default=os.environ.get("FORWARDED_ALLOW_IPS", ""),
+                       help="X-Forwarded-For를 믿을 프록시 주소 (쉼표, CIDR; 기본: FORWARDED_ALLOW_IPS, 없으면 아무도)")
+    serve.add_argument("--graceful-timeout", type=_positive_int, default=30,
+                       help="종료 신호 뒤 진행 중인 요청을 기다리는 최대 초 (기본 30)")
     serve.add_argument("--no-access-log", dest="access_log", action="store_false")
     serve.add_argument("--dev", action="store_true",
                        help="개발 모드 (KB_DEV=1): 템플릿 자동 새로고침, 비밀 키 없이 고정 개발 키 — 루프백에서만")

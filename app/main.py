@@ -20,6 +20,8 @@ from app.db.engine import make_engine
 from app.demos.engine import DemoEngine
 from app.http import errors
 from app.http.finite import RejectNonFiniteJSON
+from app.http.metrics import Metrics
+from app.http.observe import ObserveRequests
 from app.http.openapi import HeadAndOptions, install_openapi, operation_id
 from app.http.security import SecurityHeaders
 from app.http.timeouts import BodyReadTimeout
@@ -82,7 +84,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodyReadTimeout)  # outside the size cap, which reads the body
     install_conditional_get(app)  # ETag/304 + response cache for reads, outside auth: a hit skips it
     app.add_middleware(HeadAndOptions, router_app=app)  # HEAD as GET without a body, OPTIONS with Allow
-    app.add_middleware(SecurityHeaders)  # outermost: on every response, cached or not
+    app.add_middleware(SecurityHeaders)  # on every response, cached or not
+    app.state.metrics = Metrics(app.state.engine, app.state.response_cache)
+    # Outermost: the request id, access-log line and latency cover cached answers and errors too.
+    app.add_middleware(ObserveRequests, router_app=app, metrics=app.state.metrics)
     app.state.link_memo = LinkMemo(app.state.content_versions)  # related and neighbour questions per version
     app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
     app.include_router(api_v1.router)

@@ -1,10 +1,12 @@
-"""Probes for load balancers and orchestrators, outside /api/v1 where operators expect them."""
+"""Probes for load balancers and orchestrators, and Prometheus metrics, outside /api/v1 where operators
+expect them."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request, Response
 
 from app.http.deps import EngineDep
+from app.http.metrics import CONTENT_TYPE
 from app.schemas.health import Health, Readiness
 from app.services import health
 
@@ -24,3 +26,9 @@ def readyz(engine: EngineDep):
     """데이터베이스에 연결되고 스키마가 코드의 Alembic head와 같을 때만 200입니다. 아니면 503으로, 무엇을
     해야 하는지(`kb db upgrade`) 말합니다. 부하 분산기가 이 주소로 서버를 순환에 넣고 뺍니다."""
     return health.readiness(engine)
+
+
+@router.get("/metrics", include_in_schema=False)
+def metrics(request: Request):
+    """Prometheus text format; the proxy keeps it from the public (deploy/)."""
+    return Response(request.app.state.metrics.exposition(), media_type=CONTENT_TYPE)

@@ -95,6 +95,7 @@ class ResponseCache:
         self._lock = threading.Lock()
         self._rendering: set[str] = set()
         self.max_entries, self.max_bytes = max_entries, max_bytes
+        self.hits = self.misses = 0  # read by /metrics (cache hit ratio); counted under the lock
 
     def claim(self, key: str) -> tuple[bool, tuple[Key, Entry] | None]:
         """Whether the caller is now the one renderer of `key` (release() when done), and else the
@@ -113,7 +114,9 @@ class ResponseCache:
         with self._lock:
             kept = self._entries.get(key)
             if kept is None or kept[0] != versions:
+                self.misses += 1
                 return None
+            self.hits += 1
             self._entries.move_to_end(key)
             return kept[1]
 

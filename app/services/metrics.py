@@ -1,0 +1,25 @@
+"""What /metrics reports about experiment runs, read from the database at scrape time, so every web
+server (and a `kb worker` elsewhere) agrees on the numbers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from app.db.queries import metrics as queries
+
+RUN_STATUSES = ("queued", "running", "succeeded", "failed", "timed_out")
+
+
+@dataclass(frozen=True)
+class RunCounts:
+    by_status: dict[str, int]
+    reused: int
+
+
+def run_counts(engine: Engine) -> RunCounts:
+    with Session(engine) as session:
+        by_status, reused = queries.run_counts(session)
+    return RunCounts({status: by_status.get(status, 0) for status in (*RUN_STATUSES, *by_status)}, reused)
