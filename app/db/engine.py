@@ -38,8 +38,9 @@ def make_engine(database_url: str) -> Engine:
     database_url = normalized_url(database_url)
     url = make_url(database_url)
     if url.get_backend_name() != "sqlite":
-        # A stale pooled connection (server restart, idle timeout) is replaced instead of failing a request.
-        return create_engine(database_url, pool_pre_ping=True)
+        # A stale pooled connection (server restart, idle timeout) is replaced instead of failing a request;
+        # up to 40 connections, one per thread of the server's thread pool (anyio's default limit).
+        return create_engine(database_url, pool_pre_ping=True, pool_size=5, max_overflow=35)
     if url.database not in (None, "", ":memory:"):
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(

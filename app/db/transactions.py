@@ -1,4 +1,4 @@
-"""write_transaction: one SQLite write transaction, started with BEGIN IMMEDIATE.
+"""write_transaction: one write transaction; on SQLite started with BEGIN IMMEDIATE.
 
 Used by every writer (posting, voting, accounts, the demo engine), so it lives below all of them.
 
@@ -7,6 +7,11 @@ writer waiting on another process that commits back to back (`kb ingest --force`
 per file) may never find the lock free and fail after the busy timeout. Here the lock is tried every
 few milliseconds instead (ingest leaves it free for a moment now and then: app/ingest/loader.py),
 for at most WRITE_BUDGET_S; past that the write is refused with a 503 and Retry-After, never a 500.
+
+PostgreSQL: writers run side by side (no process-wide lock: a writer waiting on one would hold its
+pooled connection, and sixty of them exhaust the pool). What must take turns takes a row or advisory
+lock inside the transaction (app.db.queries.writes, app.db.queries.versions), waited for at most
+WRITE_BUDGET_S (lock_timeout); a lock not had in time or a deadlock is the same 503.
 """
 
 from __future__ import annotations
@@ -32,9 +37,13 @@ _POLL_S = (0.001, 0.002, 0.004)
 
 
 def is_lock_error(exc: BaseException) -> bool:
-    """SQLite's "database is locked" / "database is busy", however SQLAlchemy wrapped it."""
+    """SQLite's "database is locked" / "database is busy", or PostgreSQL's lock timeout or deadlock,
+    however SQLAlchemy wrapped it."""
     error = getattr(exc, "orig", exc)
-    return isinstance(error, sqlite3.OperationalError) and ("locked" in str(error) or "busy" in str(error))
+    if isinstance(error, sqlite3.OperationalError):
+        return "locked" in str(error) or "busy" in str(error)
+    # SQLSTATE 55P03 lock_not_available, 40P01 deadlock_detected (psycopg sets .sqlstate).
+    return getattr(error, "sqlstate", None) in ("55P03", "40P01")
 
 
 def busy_error() -> AppError:
@@ -47,9 +56,13 @@ def busy_error() -> AppError:
 def write_transaction(session: Session) -> Iterator[Connection]:
     """BEGIN IMMEDIATE ... COMMIT on the session's connection; rollback on any error.
 
-    Writers in this process queue on a lock (woken at once) rather than on SQLite's busy handler;
-    the lock against other processes is polled (above). AppError(503) when it cannot be had.
+    SQLite: writers in this process queue on a lock (woken at once) rather than on SQLite's busy
+    handler; the lock against other processes is polled (above). PostgreSQL: see the module docstring.
+    AppError(503) when it cannot be had.
     """
+    if session.get_bind().dialect.name != "sqlite":
+        yield from _write_transaction(session, WRITE_BUDGET_S)
+        return
     with _WRITE_LOCK:
         yield from _write_transaction(session, WRITE_BUDGET_S)
 
@@ -57,7 +70,8 @@ def write_transaction(session: Session) -> Iterator[Connection]:
 def write_if_free(session: Session, write: Callable[[Connection], None]) -> bool:
     """Run ``write`` in a write transaction only if the lock is free right now; False if it was not.
     For bookkeeping a request must never wait for (an API token's last use)."""
-    if not _WRITE_LOCK.acquire(blocking=False):
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    if sqlite and not _WRITE_LOCK.acquire(blocking=False):
         return False
     try:
         with contextmanager(_write_transaction)(session, 0.0) as connection:
@@ -66,7 +80,8 @@ def write_if_free(session: Session, write: Callable[[Connection], None]) -> bool
     except AppError:
         return False
     finally:
-        _WRITE_LOCK.release()
+        if sqlite:
+            _WRITE_LOCK.release()
 
 
 def _write_transaction(session: Session, budget_s: float) -> Iterator[Connection]:
@@ -77,11 +92,16 @@ def _write_transaction(session: Session, budget_s: float) -> Iterator[Connection
             session.commit()
             connection = session.connection()
         _begin_immediate(connection, budget_s)
+    else:
+        # lock_timeout 0 means "wait forever" to PostgreSQL: a write that must not wait asks for 1 ms.
+        connection.exec_driver_sql(f"SET LOCAL lock_timeout = '{max(1, int(budget_s * 1000))}ms'")
     try:
         yield connection
         session.commit()
-    except BaseException:
+    except BaseException as exc:
         session.rollback()
+        if connection.dialect.name != "sqlite" and is_lock_error(exc):
+            raise busy_error() from None
         raise
 
 

@@ -5,6 +5,10 @@ One long-lived read-only SQLite connection per process. Each read first asks `PR
 the content_version rows bumped since the last sequence number seen: a commit that changed no
 content (a login, a demo run's progress) costs one small query and invalidates nothing.
 
+On PostgreSQL there is no data_version: one long-lived autocommit connection asks for the rows above
+the last sequence number seen each time (an index range scan that finds nothing, one round trip), so
+a write through any web server or worker is seen by every other one at its next request.
+
 Versions only ever grow, and a version is read here only after its commit, so a page built from
 the database after reading a version shows that version or a newer one: a cache entry kept under
 a version is never older than the version says.
@@ -16,7 +20,7 @@ import sqlite3
 import threading
 from datetime import datetime
 
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from app.clock import now_utc
 from app.db.queries.content import data_version
@@ -31,11 +35,11 @@ def _now() -> datetime:
 
 class ContentVersions:
     def __init__(self, engine: Engine) -> None:
-        database = engine.url.database if engine.url.get_backend_name() == "sqlite" else None
-        self._connection = (
-            sqlite3.connect(database, check_same_thread=False, isolation_level=None)
-            if database not in (None, "", ":memory:") else None
-        )
+        self._connection: sqlite3.Connection | Connection | None = None
+        if engine.url.get_backend_name() != "sqlite":
+            self._connection = engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        elif engine.url.database not in (None, "", ":memory:"):
+            self._connection = sqlite3.connect(engine.url.database, check_same_thread=False, isolation_level=None)
         self._lock = threading.Lock()
         self._data_version: int | None = None
         self._seen = 0
@@ -53,10 +57,11 @@ class ContentVersions:
         if self._connection is None:
             return
         with self._lock:
-            current = data_version(self._connection)
-            if current == self._data_version:
-                return
-            self._data_version = current
+            if isinstance(self._connection, sqlite3.Connection):
+                current = data_version(self._connection)
+                if current == self._data_version:
+                    return
+                self._data_version = current
             rows = changed_since(self._connection, self._seen)
             if not rows:
                 return

@@ -1,8 +1,9 @@
 """Posting: ask, answer, reply, edit (with revisions), soft delete.
 
-Every write is one SQLite transaction started with BEGIN IMMEDIATE, so concurrent writers queue
-on the busy timeout instead of failing halfway; the idempotency record is written in the same
-transaction as the post, so a repeated submit returns the first result and never a second row.
+Every write is one transaction (app.db.transactions: BEGIN IMMEDIATE on SQLite, row and advisory
+locks where writers must take turns on PostgreSQL), so concurrent writers queue instead of failing
+halfway; the idempotency record is written in the same transaction as the post, so a repeated
+submit returns the first result and never a second row.
 """
 
 from __future__ import annotations
@@ -78,6 +79,7 @@ def _idem_key(user: User, scope: str, key: str | None) -> str | None:
 def _recall(session: Session, key: str | None) -> WriteResult | None:
     if key is None:
         return None
+    queries.lock_idempotency_key(session, key)
     row = session.get(IdempotencyKey, key)
     if row is None:
         return None

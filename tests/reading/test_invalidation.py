@@ -1,9 +1,13 @@
 """Fine-grained invalidation: a write drops the cached responses that show what it changed and
-keeps the rest (app.db.queries.versions, app.web.caching). Counted on the cache, not timed."""
+keeps the rest (app.db.queries.versions, app.web.caching). Counted on the cache, not timed. The
+tests on a database run on SQLite and on PostgreSQL (where no PRAGMA data_version exists)."""
 
 from __future__ import annotations
 
+import pytest
+
 from app.web.caching import Entry, ResponseCache
+from tests.conftest import BACKENDS
 from tests.writes.helpers import Account
 
 HTML = {"Accept": "text/html"}
@@ -14,6 +18,7 @@ def kept_versions(app, path: str):
     return None if found is None else found[0]
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_a_post_refreshes_its_question_and_keeps_the_others(app, reader, client_factory, sample):
     alice = Account(client_factory, "alice")
     other = alice.ask(title="다른 모음의 질문입니다", body="본문")  # the general collection
@@ -41,6 +46,7 @@ def test_a_post_refreshes_its_question_and_keeps_the_others(app, reader, client_
     assert listing.status_code == 200
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_no_stale_page_after_any_kind_of_write(reader, client_factory, sample):
     """Each write to a question is visible on the very next read of its (cached) page."""
     alice, bob = Account(client_factory, "alice"), Account(client_factory, "bob")
@@ -77,6 +83,7 @@ def test_no_stale_page_after_any_kind_of_write(reader, client_factory, sample):
     assert reader.get(path).status_code == 404
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_links_to_a_question_follow_its_title_and_answered_state(reader, client_factory):
     """Neighbour links show other questions: a new question, a retitle, a first answer reach them."""
     alice, bob = Account(client_factory, "alice"), Account(client_factory, "bob")

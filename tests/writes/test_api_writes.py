@@ -1,8 +1,14 @@
-"""The write API end to end: 201 + Location, envelopes, ownership, votes, accept, idempotency."""
+"""The write API end to end: 201 + Location, envelopes, ownership, votes, accept, idempotency, on
+SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
+import pytest
+
+from tests.conftest import BACKENDS
 from tests.writes.helpers import bearer
+
+pytestmark = pytest.mark.parametrize("backend", BACKENDS)
 
 
 def error_code(response) -> str:
@@ -174,8 +180,8 @@ def test_concurrent_duplicate_submits_make_one_row(alice, app):
         with TestClient(app) as client:
             return client.post("/api/v1/questions", json={"title": "경쟁 조건", "body": "본문"}, headers=headers)
 
-    with ThreadPoolExecutor(8) as pool:
-        responses = list(pool.map(post, range(8)))
+    with ThreadPoolExecutor(16) as pool:
+        responses = list(pool.map(post, range(16)))
     assert {r.status_code for r in responses} == {201}
     assert len({r.headers["location"] for r in responses}) == 1
 

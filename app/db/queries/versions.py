@@ -17,6 +17,7 @@ has one writer at a time; on PostgreSQL a transaction-scoped advisory lock makes
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable
 
 from sqlalchemy.engine import Connection
@@ -60,12 +61,18 @@ def question_scopes(conn: Connection, question_ids: Iterable[int]) -> tuple[list
     return ids, list(rows)
 
 
-def changed_since(dbapi_connection, seen: int) -> list[tuple[str, int, int]]:
-    """(scope, key, version) of every row bumped after sequence `seen` (a raw sqlite3 connection)."""
-    return dbapi_connection.execute(
-        "SELECT scope, key, version FROM content_version WHERE version > ? ORDER BY version", (seen,)
-    ).fetchall()
+def _read(connection: sqlite3.Connection | Connection, sql: str, params: tuple = ()) -> list[tuple]:
+    """A raw sqlite3 connection (SQLite's change detector) or a SQLAlchemy one (PostgreSQL)."""
+    if isinstance(connection, sqlite3.Connection):
+        return connection.execute(sql, params).fetchall()
+    return [tuple(row) for row in run(connection, sql, params)]
 
 
-def collection_ids_by_slug(dbapi_connection) -> dict[str, int]:
-    return dict(dbapi_connection.execute("SELECT slug, id FROM collection").fetchall())
+def changed_since(connection: sqlite3.Connection | Connection, seen: int) -> list[tuple[str, int, int]]:
+    """(scope, key, version) of every row bumped after sequence `seen`."""
+    return _read(connection, "SELECT scope, key, version FROM content_version WHERE version > ? ORDER BY version",
+                 (seen,))
+
+
+def collection_ids_by_slug(connection: sqlite3.Connection | Connection) -> dict[str, int]:
+    return dict(_read(connection, "SELECT slug, id FROM collection"))

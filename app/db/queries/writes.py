@@ -37,11 +37,29 @@ def collection_by_slug(session: Session, slug: str) -> Collection | None:
     return session.exec(select(Collection).where(Collection.slug == slug)).first()
 
 
+def _lock_row(session: Session, table: str, row_id: int) -> None:
+    """PostgreSQL: hold this row until commit, so writers that read-then-write under it take turns
+    (SQLite's BEGIN IMMEDIATE already lets one writer in at a time)."""
+    if session.get_bind().dialect.name != "sqlite":
+        run(session.connection(), f"SELECT id FROM {table} WHERE id = ? FOR UPDATE", (row_id,))
+
+
+def lock_idempotency_key(session: Session, key: str) -> None:
+    """PostgreSQL: one transaction at a time per Idempotency-Key (a transaction-scoped advisory lock on
+    its hash), so a retry sent while the first request runs waits and then replays the stored answer
+    instead of failing on the key's primary key."""
+    if session.get_bind().dialect.name != "sqlite":
+        run(session.connection(), "SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", (key,))
+
+
 def last_question_position(session: Session, collection_id: int) -> int | None:
+    """The last position in a collection (locked on PostgreSQL: two posts must not take the same one)."""
+    _lock_row(session, "collection", collection_id)
     return session.exec(select(func.max(Question.position)).where(Question.collection_id == collection_id)).one()
 
 
 def last_answer_position(session: Session, question_id: int) -> int | None:
+    _lock_row(session, "question", question_id)
     return session.exec(select(func.max(Answer.position)).where(Answer.question_id == question_id)).one()
 
 
