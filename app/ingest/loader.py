@@ -32,6 +32,7 @@ from app.ingest.workers import worker_pool
 from app.render import extract_text, render_markdown
 from app.render.media import image_resolver
 from app.render.version import renderer_fingerprint
+from app.search.glossary import concept_glossary
 from app.search.version import analyzer_fingerprint
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -278,9 +279,10 @@ def prepare_file(path: Path, source_path: str, kind: str, content_dir: Path, kno
             getattr(exc, "line", None), "error", f"구문 분석에 실패했습니다: {type(exc).__name__}: {exc}"))
 
     resolve_image = image_resolver(path, content_dir)
+    glossary = concept_glossary()
 
     def render(markdown: str) -> str:
-        return render_markdown(markdown, resolve_image=resolve_image) if markdown.strip() else ""
+        return render_markdown(markdown, resolve_image=resolve_image, glossary=glossary) if markdown.strip() else ""
 
     prepared = PreparedFile(
         source_path=source_path,

@@ -26,6 +26,7 @@ from app.ingest.linking import relink_questions
 from app.ingest.shapes import GENERAL_KIND
 from app.render import render_markdown
 from app.schemas.limits import check_body, check_title, clean_text, clean_title
+from app.search.glossary import concept_glossary
 from app.search.index import add_answer_to_index, analyse_post, reindex_question
 
 GENERAL_SLUG = "general"
@@ -51,9 +52,9 @@ class WriteResult:
 
 
 def render(markdown: str) -> str:
-    """Same renderer as ingest (math included), sanitised; stored at write time."""
+    """Same renderer as ingest (math and glossary links included), sanitised; stored at write time."""
     # No resolver: posted Markdown cannot point at server files, so a local image is a placeholder.
-    return render_markdown(markdown)
+    return render_markdown(markdown, glossary=concept_glossary())
 
 
 def reindex(session: Session, question_ids: list[int]) -> None:
