@@ -51,6 +51,7 @@ def test_json_lines_carry_the_request_id_and_extras():
     RequestIdFilter().filter(record)  # outside a request: no id, and the key is still there
     line = json.loads(JsonFormatter().format(record))
     assert line["message"] == "GET /질문 200" and line["level"] == "info" and line["logger"] == "kb.access"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", line["time"])
     assert line["request_id"] is None and line["route"] == "/questions/{question_id}" and line["status"] == 200
     try:
         raise ValueError("boom")
