@@ -22,7 +22,7 @@ class SettingsError(ValueError):
 class Environment(BaseSettings):
     """The KB_* variables as typed, validated values; field `demo_workers` reads KB_DEMO_WORKERS.
 
-    Unset or empty variables take the defaults of Settings (None here means "use Settings' default").
+    Unset or empty variables are None here and take the defaults of Settings (ENV_FIELDS names its field).
     """
 
     model_config = SettingsConfigDict(env_prefix="KB_", env_ignore_empty=True, extra="ignore", frozen=True)
@@ -31,22 +31,22 @@ class Environment(BaseSettings):
     content_dir: Path | None = None
     secret_key: str | None = Field(default=None, min_length=16)
     base_url: str | None = None
-    demo_workers: PositiveInt = 1
-    demo_queue_size: PositiveInt = 4
-    demo_time_limit_s: PositiveFloat = 60.0
-    demo_threads: PositiveInt = 1
-    demo_precompute: bool = True
-    demo_refuse_too_slow: bool = True
-    rate_posts_per_min: PositiveInt = 20
-    rate_logins_per_min: PositiveInt = 10
-    rate_ip_posts_per_min: PositiveInt = 60
-    rate_demo_runs_per_min: PositiveInt = 60
-    rate_edits_per_min: PositiveInt = 10
-    rate_previews_per_min: PositiveInt = 60
-    idempotency_hours: PositiveInt = 24
-    purge_runs_days: PositiveInt = 30
-    purge_interval_min: PositiveInt = 60
-    dev: bool = False
+    demo_workers: PositiveInt | None = None
+    demo_queue_size: PositiveInt | None = None
+    demo_time_limit_s: PositiveFloat | None = None
+    demo_threads: PositiveInt | None = None
+    demo_precompute: bool | None = None
+    demo_refuse_too_slow: bool | None = None
+    rate_posts_per_min: PositiveInt | None = None
+    rate_logins_per_min: PositiveInt | None = None
+    rate_ip_posts_per_min: PositiveInt | None = None
+    rate_demo_runs_per_min: PositiveInt | None = None
+    rate_edits_per_min: PositiveInt | None = None
+    rate_previews_per_min: PositiveInt | None = None
+    idempotency_hours: PositiveInt | None = None
+    purge_runs_days: PositiveInt | None = None
+    purge_interval_min: PositiveInt | None = None
+    dev: bool | None = None
 
     @field_validator("database_url")
     @classmethod
@@ -72,6 +72,20 @@ class Environment(BaseSettings):
         return value.rstrip("/")
 
 
+# Environment fields whose Settings field has another name; the rest share theirs.
+ENV_FIELDS = {
+    "demo_threads": "demo_threads_per_worker",
+    "rate_posts_per_min": "rate_limit_posts_per_minute",
+    "rate_logins_per_min": "rate_limit_logins_per_minute",
+    "rate_ip_posts_per_min": "rate_limit_ip_posts_per_minute",
+    "rate_demo_runs_per_min": "rate_limit_demo_runs_per_minute",
+    "rate_edits_per_min": "rate_limit_edits_per_minute",
+    "rate_previews_per_min": "rate_limit_previews_per_minute",
+    "idempotency_hours": "idempotency_retention_h",
+    "purge_runs_days": "run_retention_days",
+    "dev": "development",
+}
+
 _ERROR_MEANINGS = {
     "int": "1 이상의 정수여야 합니다",
     "float": "0보다 큰 수여야 합니다",
@@ -90,7 +104,8 @@ def describe_errors(exc: ValidationError) -> str:
         field_info = Environment.model_fields.get(name)
         kind = name if name in _ERROR_MEANINGS else ""
         if not kind and field_info is not None:
-            kind = {bool: "bool", float: "float", int: "int"}.get(field_info.annotation, "")  # type: ignore[arg-type]
+            shown = str(field_info.annotation)
+            kind = next((word for word in ("bool", "float", "int") if word in shown), "")
         meaning = _ERROR_MEANINGS.get(kind, error["msg"])
         value = "(숨김)" if name == "secret_key" else repr(error.get("input"))
         parts.append(f"KB_{name.upper()}={value} — {meaning}")
@@ -145,29 +160,8 @@ class Settings:
                 "설정 오류: KB_SECRET_KEY가 없습니다 — 운영 서버는 비밀 키가 필요합니다"
                 " (예: python -c 'import secrets; print(secrets.token_urlsafe(32))'),"
                 " 개발용이면 kb serve --dev")
-        defaults = cls()
-        return cls(
-            database_url=env.database_url or defaults.database_url,
-            content_dir=env.content_dir or defaults.content_dir,
-            secret_key=env.secret_key or defaults.secret_key,
-            base_url=env.base_url or defaults.base_url,
-            demo_workers=env.demo_workers,
-            demo_queue_size=env.demo_queue_size,
-            demo_time_limit_s=env.demo_time_limit_s,
-            demo_threads_per_worker=env.demo_threads,
-            demo_precompute=env.demo_precompute,
-            demo_refuse_too_slow=env.demo_refuse_too_slow,
-            rate_limit_posts_per_minute=env.rate_posts_per_min,
-            rate_limit_logins_per_minute=env.rate_logins_per_min,
-            rate_limit_ip_posts_per_minute=env.rate_ip_posts_per_min,
-            development=env.dev,
-            rate_limit_demo_runs_per_minute=env.rate_demo_runs_per_min,
-            rate_limit_edits_per_minute=env.rate_edits_per_min,
-            rate_limit_previews_per_minute=env.rate_previews_per_min,
-            idempotency_retention_h=env.idempotency_hours,
-            run_retention_days=env.purge_runs_days,
-            purge_interval_min=env.purge_interval_min,
-        )
+        chosen = {ENV_FIELDS.get(name, name): value for name, value in env.model_dump().items() if value is not None}
+        return cls(**chosen)
 
     def with_overrides(self, **changes: Any) -> Settings:
         return replace(self, **changes)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -121,3 +122,23 @@ def test_the_console_script_prints_no_traceback(tmp_path):
                           capture_output=True, text=True, check=False)
     assert done.returncode == 2
     assert done.stderr == "설정 오류: KB_DEMO_WORKERS='abc' — 1 이상의 정수여야 합니다\n"
+
+
+def test_an_empty_environment_means_the_defaults(monkeypatch):
+    for name in [n for n in os.environ if n.startswith("KB_")]:
+        monkeypatch.delenv(name)
+    assert Settings.from_env() == Settings()
+
+
+def test_every_variable_reaches_a_setting(monkeypatch):
+    """Each Environment field lands on a Settings field (ENV_FIELDS renames), none is dropped."""
+    from dataclasses import fields
+
+    from app.config import ENV_FIELDS, Environment
+
+    names = {f.name for f in fields(Settings)}
+    assert {ENV_FIELDS.get(name, name) for name in Environment.model_fields} <= names
+    monkeypatch.setenv("KB_PURGE_RUNS_DAYS", "9")
+    monkeypatch.setenv("KB_RATE_PREVIEWS_PER_MIN", "8")
+    settings = Settings.from_env()
+    assert (settings.run_retention_days, settings.rate_limit_previews_per_minute) == (9, 8)
