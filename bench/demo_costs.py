@@ -153,6 +153,14 @@ def main() -> None:
     }
     results = ROOT / "bench" / "results"
     results.mkdir(parents=True, exist_ok=True)
+    if args.slugs and (results / "demo_costs.json").is_file():  # a partial refit keeps the other checks
+        checks = {**json.loads((results / "demo_costs.json").read_text(encoding="utf-8")).get("checks", {}), **checks}
+        ratios = [c["ratio"] for cs in checks.values() for c in cs]
+        log_errors = sorted(abs(math.log(r)) for r in ratios)
+        summary["experiments"], summary["checks"] = len(model["experiments"]), len(ratios)
+        summary["median_estimate_over_measured"] = round(statistics.median(ratios), 3)
+        summary["within_2x"] = round(sum(e <= math.log(2) for e in log_errors) / len(log_errors), 3)
+        summary["worst_ratio"] = max(ratios, key=lambda r: abs(math.log(r)))
     (results / "demo_costs.json").write_text(json.dumps({"benchmark": "demo_costs", "summary": summary,
                                                          "checks": checks}, ensure_ascii=False, indent=1) + "\n",
                                              encoding="utf-8")

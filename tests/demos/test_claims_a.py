@@ -42,37 +42,6 @@ def test_nonlinearity_conclusion_quotes_the_errors_and_reports_the_sigmoid_tange
     assert f"{sigmoid.metrics['curved_fraction']:.0%}" in sigmoid.conclusion
 
 
-# weight-init ---------------------------------------------------------------------------------------
-
-
-def test_he_and_xavier_keep_the_signal_while_small_and_large_weights_do_not():
-    m = smallest("weight-init").metrics
-    assert 0.3 < m["last_std_relu_he"] / m["first_std_relu_he"] < 3
-    assert m["last_std_tanh_xavier"] > 0.1
-    assert m["last_std_relu_xavier"] < 0.3 * m["first_std_relu_xavier"]  # ReLU halves the variance per layer
-    assert m["last_std_tanh_small"] < 1e-4 and m["last_std_relu_small"] < 1e-4
-    assert m["saturated_tanh_large"] > 0.5 and m["saturated_tanh_he"] < 0.05
-    assert m["last_std_relu_large"] > 1000
-
-
-def test_zero_initialisation_keeps_every_unit_identical_through_training():
-    m = smallest("weight-init").metrics
-    assert m["last_std_tanh_zeros"] == 0.0 and m["last_std_relu_zeros"] == 0.0
-    assert m["distinct_units_zeros"] == 1
-    assert m["distinct_units_he"] == m["distinct_units_xavier"] == 32
-
-
-def test_weight_init_conclusion_follows_the_numbers():
-    result = smallest("weight-init")
-    m = result.metrics
-    assert f"{m['last_std_relu_he']:.3g}" in result.conclusion
-    assert f"{m['weight_std_he']:.3g}밖에" in result.conclusion
-    assert "대칭이 깨지지 않습니다" in result.conclusion
-    narrow = run("weight-init", width=16, depth=30)
-    assert narrow.metrics["last_std_relu_he"] < 0.3 * narrow.metrics["first_std_relu_he"]
-    assert "He도 출력의 표준편차를 지키지 못했습니다" in narrow.conclusion
-
-
 # batch-size-noise ----------------------------------------------------------------------------------
 
 

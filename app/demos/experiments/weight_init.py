@@ -9,15 +9,24 @@ inputs. Too small and the signal shrinks every layer; too large and tanh saturat
 grows without bound. All-zero weights make every unit of a layer compute the same thing, and training
 keeps them identical: a small network is trained for a few steps to count how many different units
 each initialisation ends up with.
+
+Each seed draws its own inputs and weights (three seeds, one after the other: a forward pass per scheme
+is cheap). The claims are judged per seed: He keeps a ReLU net's last-layer spread within a factor of
+2 of its first layer's, small weights make a tanh net's signal vanish, zeros leave one distinct unit.
+He's argument is an average over a layer's inputs: narrow (16) and deep (50) layers drift past the
+factor of 2, where the claim breaks.
 """
 
 from __future__ import annotations
 
 import math
 
+import statistics
+
 from pydantic import Field
 
-from app.demos.base import Chart, Citation, DemoParams, DemoResult, DemoSpec, QuestionRef, Series, Table
+from app.demos.base import Chart, Citation, DemoParams, DemoSpec, Measurement, QuestionRef, Series, Table
+from app.demos.evidence import Claim
 
 SCHEMES = (
     ("zeros", "0으로 초기화"),
@@ -39,6 +48,11 @@ class Params(DemoParams):
 
 
 SMALLEST = Params(depth=6, width=64)
+# Narrow and deep: He's variance argument holds on average over a layer's many inputs; with 16 of them
+# each layer's spread wanders randomly, and over 50 layers the drift outgrows the factor of 2.
+BREAKING = Params(depth=50, width=16)
+DRIFT_MARGIN = math.log(2)  # "kept": the last layer's std within a factor of 2 of the first layer's
+VANISHED = 1e-3
 
 
 def _init(torch, weight, scheme: str, small_std: float) -> None:
@@ -55,27 +69,16 @@ def _init(torch, weight, scheme: str, small_std: float) -> None:
         init.kaiming_normal_(weight, nonlinearity="relu")  # std √(2/fan_in), the same formula for both activations
 
 
-def run(params: Params, device, progress) -> DemoResult:
-    import torch
-
+def _one_seed(torch, params: Params, device, seed: int) -> dict:
+    """Every measurement of one seed: its inputs, initialisations and the symmetry experiment."""
+    torch.manual_seed(seed)  # inputs and every initialisation below draw from it, on CPU and CUDA alike
     act_fn = {"tanh": torch.tanh, "relu": torch.relu}
     inputs = torch.randn(N_SAMPLES, params.width, device=device)
     # std per layer; None from the layer where float32 overflowed on (a deep ReLU net with large weights)
     stds: dict[tuple[str, str], list[float | None]] = {}
     saturated: dict[str, float] = {}
     weight_std: dict[str, float] = {}
-    layers = [float(k) for k in range(1, params.depth + 1)]
-
-    def std_chart(activation: str, label: str) -> Chart:
-        return Chart(
-            key=f"std_{activation}", title=f"{label}: 층별 출력의 표준편차", x_label="층", y_label="표준편차",
-            log_y=True,
-            # 0 has no logarithm: an all-zero layer is left out of the log chart (the table shows it).
-            series=[Series(name=scheme_label, x=layers, y=[s if s else None for s in stds[(activation, scheme)]])
-                    for scheme, scheme_label in SCHEMES],
-        )
-
-    for i, (activation, label) in enumerate(ACTIVATIONS):
+    for activation, _ in ACTIVATIONS:
         for scheme, _ in SCHEMES:
             weight = torch.empty(params.width, params.width, device=device)
             h, per_layer = inputs, []
@@ -92,11 +95,7 @@ def run(params: Params, device, progress) -> DemoResult:
                 if activation == "relu":
                     weight_std[scheme] = weight.std().item()
             stds[(activation, scheme)] = per_layer + [None] * (params.depth - len(per_layer))
-        progress((i + 1) / (len(ACTIVATIONS) + 1), f"{label} 순전파 완료",
-                 [std_chart(a, name) for a, name in ACTIVATIONS[: i + 1]])
-
     distinct, final_loss = _symmetry(torch, params, device)
-
     metrics: dict[str, float] = {}
     for (activation, scheme), per_layer in stds.items():
         finite = [s for s in per_layer if s is not None]
@@ -109,22 +108,54 @@ def run(params: Params, device, progress) -> DemoResult:
         metrics[f"weight_std_{scheme}"] = weight_std[scheme]
         metrics[f"distinct_units_{scheme}"] = float(distinct[scheme])
         metrics[f"trained_loss_{scheme}"] = final_loss[scheme]
+    for activation, scheme in (("relu", "he"), ("tanh", "xavier")):
+        first, last = metrics[f"first_std_{activation}_{scheme}"], metrics[f"last_std_{activation}_{scheme}"]
+        metrics[f"drift_{activation}_{scheme}"] = abs(math.log(last / first)) if first > 0 and last > 0 else math.inf
+    return {"metrics": metrics, "stds": stds}
+
+
+def run(params: Params, device, progress, seeds) -> Measurement:
+    import torch
+
+    measured = []
+    for i, seed in enumerate(seeds):
+        measured.append(_one_seed(torch, params, device, seed))
+        progress((i + 1) / (len(seeds) + 1), f"시드 {seed} 완료")
+    per_seed: dict[str, list[float | None]] = {
+        name: [m["metrics"][name] for m in measured] for name in measured[0]["metrics"]}
+    layers = [float(k) for k in range(1, params.depth + 1)]
+
+    def std_chart(activation: str, label: str) -> Chart:
+        return Chart(
+            key=f"std_{activation}", title=f"{label}: 층별 출력의 표준편차 (시드 범위)", x_label="층", y_label="표준편차",
+            log_y=True,
+            # 0 has no logarithm: an all-zero layer is left out of the log chart (the table shows it).
+            series=[Series.over_seeds(scheme_label, layers,
+                                      [[s if s else None for s in m["stds"][(activation, scheme)]] for m in measured])
+                    for scheme, scheme_label in SCHEMES],
+        )
+
+    def mean(name: str) -> float:
+        values = [v for v in per_seed[name] if v is not None and math.isfinite(v)]
+        return statistics.fmean(values) if values else math.inf
 
     charts = [std_chart(activation, label) for activation, label in ACTIVATIONS]
     table = Table(
-        columns=["초기화", "가중치 표준편차", "tanh 마지막 층 std", "tanh 포화 비율 (|a|>0.99)", "ReLU 마지막 층 std",
-                 f"학습 {SYMMETRY_STEPS}스텝 뒤 서로 다른 유닛 수 (/{SYMMETRY_WIDTH})"],
-        rows=[[label, float(f"{weight_std[scheme]:.3g}"), _last_std(metrics, "tanh", scheme),
-               f"{saturated[scheme]:.0%}", _last_std(metrics, "relu", scheme), distinct[scheme]]
+        columns=["초기화 (시드 평균)", "가중치 표준편차", "tanh 마지막 층 std", "tanh 포화 비율 (|a|>0.99)",
+                 "ReLU 마지막 층 std", f"학습 {SYMMETRY_STEPS}스텝 뒤 서로 다른 유닛 수 (/{SYMMETRY_WIDTH})"],
+        rows=[[label, float(f"{mean(f'weight_std_{scheme}'):.3g}"), _last_std(mean, "tanh", scheme),
+               f"{mean(f'saturated_tanh_{scheme}'):.0%}", _last_std(mean, "relu", scheme),
+               round(mean(f"distinct_units_{scheme}"), 1)]
               for scheme, label in SCHEMES],
     )
     progress(1.0, "완료", charts)
-    return DemoResult(charts=charts, table=table, conclusion=_conclusion(params, metrics), metrics=metrics)
+    return Measurement(per_seed=per_seed, charts=charts, table=table,
+                       notes=_notes(params, {name: mean(name) for name in per_seed}))
 
 
-def _last_std(m: dict[str, float], activation: str, scheme: str) -> float | str:
-    overflow = int(m[f"overflow_layer_{activation}_{scheme}"])
-    return f"{overflow}층에서 float32 넘침" if overflow else float(f"{m[f'last_std_{activation}_{scheme}']:.3g}")
+def _last_std(mean, activation: str, scheme: str) -> float | str:
+    overflow = mean(f"overflow_layer_{activation}_{scheme}")
+    return f"{overflow:.0f}층에서 float32 넘침" if overflow else float(f"{mean(f'last_std_{activation}_{scheme}'):.3g}")
 
 
 def _symmetry(torch, params: Params, device) -> tuple[dict[str, int], dict[str, float]]:
@@ -157,7 +188,8 @@ def _symmetry(torch, params: Params, device) -> tuple[dict[str, int], dict[str, 
     return distinct, final_loss
 
 
-def _conclusion(params: Params, m: dict[str, float]) -> str:
+def _notes(params: Params, m: dict[str, float]) -> list[str]:
+    """From the seeds' means."""
     depth, width = params.depth, params.width
     he, xavier_relu = m["last_std_relu_he"], m["last_std_relu_xavier"]
     xavier_tanh = m["last_std_tanh_xavier"]
@@ -177,7 +209,7 @@ def _conclusion(params: Params, m: dict[str, float]) -> str:
         f" 표준편차 {params.small_std:g}의 작은 가중치는 신호를 층마다 줄여 마지막 층에서 tanh {small_tanh:.2g}, "
         f"ReLU {small_relu:.2g}까지 작아졌고"
     )
-    large_relu, overflow = m["last_std_relu_large"], int(m["overflow_layer_relu_large"])
+    large_relu, overflow = m["last_std_relu_large"], int(round(m["overflow_layer_relu_large"]))
     grown = (
         f"{overflow - 1}층에서 {large_relu:.3g}까지 키운 뒤 {overflow}층에서 float32의 범위(약 3.4e38)를 넘겼습니다"
         if overflow else f"{large_relu:.3g}까지 키웠습니다"
@@ -188,7 +220,7 @@ def _conclusion(params: Params, m: dict[str, float]) -> str:
         if large_relu > 100 else
         f", 표준편차 1의 큰 가중치는 tanh 출력의 {m['saturated_tanh_large']:.0%}를 포화시켰습니다 (ReLU {large_relu:.3g})."
     )
-    if 0.3 <= he / m["first_std_relu_he"] <= 3:
+    if m["drift_relu_he"] < DRIFT_MARGIN:
         parts.append(
             f" He의 가중치 표준편차는 {m['weight_std_he']:.3g}밖에 안 되어 가중치가 0 근처에 몰려 있지만, 유닛마다 "
             f"{width}개의 입력이 더해지므로 출력의 표준편차가 {depth}번째 층에서도 {he:.3g}입니다: 층이 넓을수록 "
@@ -196,21 +228,22 @@ def _conclusion(params: Params, m: dict[str, float]) -> str:
         )
     else:
         parts.append(
-            f" 이번에는 He도 출력의 표준편차를 지키지 못했습니다 (첫 층 {m['first_std_relu_he']:.3g} → 마지막 층 {he:.3g}): "
-            f"너비 {width}처럼 좁은 층에서는 무작위 가중치 때문에 층마다 흔들림이 커집니다."
+            f" 여기서는 주장이 무너집니다: He도 출력의 표준편차를 2배 안에서 지키지 못했습니다 (첫 층 "
+            f"{m['first_std_relu_he']:.3g} → 마지막 층 {he:.3g}, 시드 평균 |log 비율| {m['drift_relu_he']:.2f}): "
+            f"너비 {width}처럼 좁은 층에서는 유닛마다 더하는 입력이 적어 층마다 흔들림이 커지고, {depth}층을 지나며 쌓입니다."
         )
-    zero_distinct, he_distinct = int(m["distinct_units_zeros"]), int(m["distinct_units_he"])
+    zero_distinct, he_distinct = m["distinct_units_zeros"], m["distinct_units_he"]
     if zero_distinct == 1 and m["last_std_tanh_zeros"] == 0:
         parts.append(
             f" 0으로 초기화하면 층 출력이 모두 0이고, {SYMMETRY_STEPS}스텝 학습한 뒤에도 첫 층 {SYMMETRY_WIDTH}개 유닛이 "
-            f"모두 똑같았습니다 (서로 다른 유닛 {zero_distinct}개, He는 {he_distinct}개): 대칭이 깨지지 않습니다."
+            f"모두 똑같았습니다 (서로 다른 유닛 {zero_distinct:.0f}개, He는 평균 {he_distinct:.3g}개): 대칭이 깨지지 않습니다."
         )
     else:
         parts.append(
-            f" 0으로 초기화한 망은 {SYMMETRY_STEPS}스텝 뒤 서로 다른 첫 층 유닛이 {zero_distinct}개였습니다 "
-            f"(He {he_distinct}개)."
+            f" 0으로 초기화한 망은 {SYMMETRY_STEPS}스텝 뒤 서로 다른 첫 층 유닛이 평균 {zero_distinct:.3g}개였습니다 "
+            f"(He {he_distinct:.3g}개)."
         )
-    return "".join(parts)
+    return [part.strip() for part in "".join(parts).split("\n") if part.strip()]
 
 
 DEMO = DemoSpec(
@@ -223,6 +256,15 @@ DEMO = DemoSpec(
     params=Params,
     smallest=SMALLEST,
     run=run,
+    claims=(
+        Claim(metric="drift_relu_he", direction="less", margin=DRIFT_MARGIN,
+              statement="ReLU 망에서 He 초기화는 마지막 층 출력의 표준편차를 첫 층의 2배 안에서 지킨다 (|log 비율| < log 2)"),
+        Claim(metric="last_std_tanh_small", direction="less", margin=VANISHED,
+              statement="작은 가중치(표준편차 0.01)로 초기화하면 tanh 망의 신호가 마지막 층에서 0.001 아래로 사라진다"),
+        Claim(metric="distinct_units_zeros", direction="less", margin=1.5,
+              statement="0으로 초기화하면 학습한 뒤에도 첫 층의 유닛이 모두 똑같다 (서로 다른 유닛 1개)"),
+    ),
+    breaking=BREAKING,
     concepts=(
         "weight_initialization", "xavier_initialization", "he_initialization", "vanishing_gradient",
         "exploding_gradient",
@@ -239,5 +281,5 @@ DEMO = DemoSpec(
                  title="Delving Deep into Rectifiers: Surpassing Human-Level Performance on ImageNet Classification",
                  url="https://arxiv.org/abs/1502.01852"),
     ),
-    version="1",
+    version="2",
 )
