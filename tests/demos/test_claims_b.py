@@ -52,28 +52,6 @@ def test_capacity_conclusion_quotes_numbers_and_says_so_when_no_overfitting():
     assert f"{plenty.metrics['val_mse_at_max']:.3g}" in plenty.conclusion
 
 
-# transfer-learning ----------------------------------------------------------------------------------
-
-
-def test_transfer_low_learning_rate_keeps_features_and_wins_with_little_data():
-    m = smallest("transfer-learning").metrics
-    assert m["pretrain_accuracy"] > 0.9
-    assert m["accuracy_low"] > m["accuracy_high"] + 0.05
-    assert m["accuracy_low"] > m["accuracy_scratch"] + 0.05
-    assert m["feature_drift_frozen"] == 0
-    assert m["feature_drift_high"] > 5 * m["feature_drift_low"]
-    assert m["sweep_low_at_1"] > m["sweep_scratch_at_1"]
-
-
-def test_transfer_conclusion_matches_the_ranking():
-    for result in (smallest("transfer-learning"), run("transfer-learning", high_learning_rate=0.1, steps=40)):
-        m = result.metrics
-        assert f"{m['accuracy_high']:.1%}" in result.conclusion
-        assert f"{m['accuracy_scratch']:.1%}" in result.conclusion
-        low_best = m["accuracy_low"] > max(m["accuracy_high"], m["accuracy_scratch"])
-        assert ("작은 학습률이 큰 학습률이나 처음부터 학습보다 나았습니다" in result.conclusion) == low_best
-
-
 # mlp-vs-cnn -----------------------------------------------------------------------------------------
 
 
