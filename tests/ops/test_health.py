@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import sqlite3
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine
 
 from app.db.migrate import head_revisions
 from app.main import create_app
+from tests.conftest import BACKENDS
 
 
 def test_healthz_answers_ok(client):
@@ -16,6 +18,7 @@ def test_healthz_answers_ok(client):
     assert response.status_code == 200 and response.json() == {"status": "ok"}
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_readyz_is_ready_at_head(client):
     response = client.get("/readyz")
     assert response.status_code == 200

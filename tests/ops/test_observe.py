@@ -20,6 +20,7 @@ from app.db.models import DemoRun
 from app.http.logs import JsonFormatter, log_config
 from app.http.observe import RequestIdFilter
 from app.main import create_app
+from tests.conftest import BACKENDS
 
 
 def test_a_request_id_is_made_or_kept_and_echoed(client):
@@ -60,6 +61,7 @@ def test_json_lines_carry_the_request_id_and_extras():
     assert "ValueError: boom" in json.loads(JsonFormatter().format(failed))["exception"]
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_metrics_report_latency_runs_and_cache_hits(settings):
     engine = make_engine(settings.database_url)
     with Session(engine) as session:

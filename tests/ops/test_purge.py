@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
@@ -15,6 +16,7 @@ from app.db.engine import make_engine
 from app.db.models import DemoRun, IdempotencyKey, LoginSession, User
 from app.main import create_app
 from app.services.purge import purge
+from tests.conftest import BACKENDS
 
 NOW = now_utc()
 DAY = timedelta(days=1)
@@ -59,6 +61,7 @@ def _left(engine) -> dict[str, set[str]]:
         }
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_purge_deletes_only_what_has_outlived_its_use(settings):
     engine = make_engine(settings.database_url)
     try:
