@@ -97,7 +97,9 @@ class Cluster:
     def create_database(self, template: str | None = None) -> str:
         """A new empty database (or a copy of `template`, which must have no open connections)."""
         name = f"kb_{os.getpid()}_{next(self._names)}"
-        self._admin(f"CREATE DATABASE {name}" + (f" TEMPLATE {template}" if template else " TEMPLATE template0"))
+        # FILE_COPY copies the template's files at once (with fsync off, its checkpoint is cheap); the
+        # default WAL_LOG strategy writes every page through the WAL, about ten times slower here.
+        self._admin(f"CREATE DATABASE {name} TEMPLATE {template or 'template0'} STRATEGY FILE_COPY")
         return name
 
     def drop_database(self, name: str) -> None:

@@ -1,5 +1,5 @@
-"""Search on PostgreSQL: the analysed tokens of each search_index row as a tsvector, a GIN index over
-it, and trigram indexes for the short-term / typo fallback. Nothing changes on SQLite (FTS5, 0002).
+"""Search on PostgreSQL: the analysed tokens of each search_index row as a tsvector and a GIN index over
+it. Nothing changes on SQLite (FTS5, 0002).
 
 The tokens in search_index are already analysed (term-dictionary ids, Kiwi noun stems, English words),
 so they go into the tsvector as they are (array_to_tsvector, the `simple` configuration's no-op
@@ -34,14 +34,11 @@ def upgrade() -> None:
                        for column in ("title", "body", "answers", "title_broader", "text_broader"))
     op.execute(f"ALTER TABLE search_index ADD COLUMN token_count integer GENERATED ALWAYS AS ({count}) STORED")
     op.execute("CREATE INDEX ix_search_index_document ON search_index USING gin (document)")
-    op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-    op.execute("CREATE INDEX ix_search_text_title_trgm ON search_text USING gin (title gin_trgm_ops)")
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
         return
-    op.execute("DROP INDEX IF EXISTS ix_search_text_title_trgm")
     op.execute("DROP INDEX IF EXISTS ix_search_index_document")
     op.execute("ALTER TABLE search_index DROP COLUMN IF EXISTS token_count")
     op.execute("ALTER TABLE search_index DROP COLUMN IF EXISTS document")

@@ -17,6 +17,7 @@ from app.db.engine import make_engine
 from app.db.models import Answer, Collection, DemoLink, Question
 from app.search.index import reindex_all
 from app.search.terms import default_dictionary
+from tests.conftest import _settings_for
 from tests.search.sample_content import DELETED, DEMO_LINKS, QUESTIONS
 
 
@@ -73,16 +74,33 @@ def sample_template(tmp_path_factory, migrated_template) -> tuple[Path, dict[str
     return path, ids
 
 
-@pytest.fixture
-def sample_ids(sample_template) -> dict[str, int]:
-    return sample_template[1]
+@pytest.fixture(scope="session")
+def pg_sample_template(pg_cluster, pg_migrated_template) -> tuple[str, dict[str, int]]:
+    name = pg_cluster.create_database(template=pg_migrated_template)
+    engine = make_engine(pg_cluster.url(name))
+    ids = insert_sample_content(engine)
+    with Session(engine) as session:
+        reindex_all(session)
+    engine.dispose()
+    return name, ids
 
 
 @pytest.fixture
-def sample_settings(tmp_path, sample_template, settings):
+def sample_ids(request, backend) -> dict[str, int]:
+    template = "sample_template" if backend == "sqlite" else "pg_sample_template"
+    return request.getfixturevalue(template)[1]
+
+
+@pytest.fixture
+def sample_settings(request, tmp_path, backend):
+    if backend != "sqlite":
+        cluster = request.getfixturevalue("pg_cluster")
+        name = cluster.create_database(template=request.getfixturevalue("pg_sample_template")[0])
+        request.addfinalizer(lambda: cluster.drop_database(name))
+        return _settings_for(cluster.url(name))
     db_path = tmp_path / "search.sqlite3"
-    shutil.copy(sample_template[0], db_path)
-    return settings.with_overrides(database_url=f"sqlite:///{db_path}")
+    shutil.copy(request.getfixturevalue("sample_template")[0], db_path)
+    return _settings_for(db_path)
 
 
 @pytest.fixture

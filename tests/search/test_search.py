@@ -6,6 +6,7 @@ import unicodedata
 from urllib.parse import quote
 
 import pytest
+from sqlalchemy import text
 from sqlmodel import Session
 
 from app.db.models import Answer, Question
@@ -13,8 +14,11 @@ from app.db.queries import search as queries
 from app.search.analyze import build_search_doc
 from app.search.index import reindex_question
 from app.search.service import search_questions, suggest_questions
+from tests.conftest import BACKENDS
 from tests.search.conftest import now
 from tests.search.test_query import HOSTILE
+
+pytestmark = pytest.mark.parametrize("backend", BACKENDS)
 
 
 def top(session, ids, q, n=3, **filters) -> list[str]:
@@ -166,7 +170,7 @@ def test_write_and_delete_seams_replace_documents(sample_engine, sample_ids):
     with sample_engine.begin() as conn:
         queries.write_search_docs(conn, [(qid, build_search_doc("네스테로프 가속", "", ""))])
         queries.write_search_docs(conn, [(qid, build_search_doc("네스테로프 가속", "", ""))])
-        assert conn.exec_driver_sql("SELECT count(*) FROM search_index WHERE rowid = ?", (qid,)).scalar() == 1
+        assert conn.execute(text("SELECT count(*) FROM search_index WHERE rowid = :id"), {"id": qid}).scalar() == 1
     with Session(sample_engine) as session:
         assert top(session, sample_ids, "nesterov", 1) == ["momentum"]
     with sample_engine.begin() as conn:

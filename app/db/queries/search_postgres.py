@@ -8,8 +8,8 @@ against the tsvector through its GIN index, the column filter as the title colum
 and tells bm25 which phrases to weigh in which columns.
 
 Ranking is FTS5's bm25, computed the way fts5_aux.c does (k1 = 1.2, b = 0.75, idf clamped at 1e-6,
-column weights summed per phrase over the columns holding it, document length = tokens in all
-columns, one instance per column as with detail=column), over the rows a ranking part selects (at
+a phrase's frequency = each occurrence weighted by its column's weight, document length = tokens in
+all columns; FTS5 re-reads the row's text for occurrences under detail=column), over the rows a ranking part selects (at
 most app.search.ranking.WINDOW), so scores and order agree with SQLite.
 """
 
@@ -211,10 +211,10 @@ def rowid_at(conn: Connection, match: str, collection_id: int | None, answered: 
     ).scalar()
 
 
-def _holds(tokens: str, phrase: Phrase) -> bool:
+def _occurrences(tokens: str, phrase: Phrase) -> int:
     if phrase.prefix:
-        return any(token.startswith(phrase.token) for token in tokens.split())
-    return phrase.token in tokens.split()
+        return sum(1 for token in tokens.split() if token.startswith(phrase.token))
+    return tokens.split().count(phrase.token)
 
 
 def scored(conn: Connection, match: str, collection_id: int | None, answered: bool | None, weights: Sequence[float],
@@ -248,7 +248,7 @@ def scored(conn: Connection, match: str, collection_id: int | None, answered: bo
         score = 0.0
         norm = K1 * (1 - B + B * length / float(average)) if average else K1
         for phrase, phrase_idf in zip(listed, idf, strict=True):
-            frequency = sum(column_weight[c] for c in phrase.columns if _holds(texts[c], phrase))
+            frequency = sum(column_weight[c] * _occurrences(texts[c], phrase) for c in phrase.columns)
             score += phrase_idf * (frequency * (K1 + 1.0)) / (frequency + norm)
         score = -score * (answered_boost if is_answered else 1.0)
         results.append((question_id, score))
