@@ -189,7 +189,10 @@ class Scored:
     score: float  # higher is better
 
 
-def _where(filters: Filters) -> tuple[str, list]:
+def _where(filters: Filters, rowids: tuple[int, int] | None = None,
+           rowid: str = "search_index.rowid") -> tuple[str, list]:
+    """The filters (and a (low, high] id window) as SQL after a WHERE, on question `q`; the same text on
+    both engines, which name the index row differently."""
     sql, params = "", []
     if filters.collection_id is not None:
         sql += " AND q.collection_id = ?"
@@ -197,6 +200,9 @@ def _where(filters: Filters) -> tuple[str, list]:
     if filters.answered is not None:
         sql += " AND q.answered = ?"
         params.append(bool(filters.answered))
+    if rowids is not None:
+        sql += f" AND {rowid} > ? AND {rowid} <= ?"
+        params += list(rowids)
     return sql, params
 
 
@@ -206,11 +212,9 @@ def count_matches(conn: Connection, match: str, filters: Filters = NO_FILTERS, *
     counting no further than `at_most` (FTS5 counts at tens of nanoseconds a row: a cap keeps a
     query that matches half the index cheap); `rowids` = (low exclusive, high inclusive)."""
     if not is_sqlite(conn):
-        return postgres.count_matches(conn, match, filters.collection_id, filters.answered, at_most, rowids)
-    where, params = _where(filters)
-    if rowids is not None:
-        where += " AND search_index.rowid > ? AND search_index.rowid <= ?"
-        params += list(rowids)
+        where, params = _where(filters, rowids, postgres.ROWID)
+        return postgres.count_matches(conn, match, where, params, not filters.empty, at_most)
+    where, params = _where(filters, rowids)
     join = "" if filters.empty else " JOIN question AS q ON q.id = search_index.rowid"
     limit = "" if at_most is None else f" LIMIT {int(at_most)}"
     return run(conn,
@@ -236,7 +240,8 @@ def capped_frequencies(conn: Connection, phrases: Iterable[str], at_most: int) -
 def rowid_at(conn: Connection, match: str, filters: Filters, position: int) -> int | None:
     """The question id at `position` among the matches, newest (highest id) first."""
     if not is_sqlite(conn):
-        return postgres.rowid_at(conn, match, filters.collection_id, filters.answered, position)
+        where, params = _where(filters, rowid=postgres.ROWID)
+        return postgres.rowid_at(conn, match, where, params, not filters.empty, position)
     where, params = _where(filters)
     join = "" if filters.empty else " JOIN question AS q ON q.id = search_index.rowid"
     return run(conn,
@@ -252,13 +257,10 @@ def scored(
 ) -> list[Scored]:
     """Matches ranked by bm25 (column weights, answered boost), best first; `rowids` = (low, high]."""
     if not is_sqlite(conn):
-        ranked = postgres.scored(conn, match, filters.collection_id, filters.answered, COLUMN_WEIGHTS,
-                                 ANSWERED_BOOST, limit, offset, rowids)
+        where, params = _where(filters, rowids, postgres.ROWID)
+        ranked = postgres.scored(conn, match, where, params, COLUMN_WEIGHTS, ANSWERED_BOOST, limit, offset)
         return [Scored(question_id, round(-score, 4)) for question_id, score in ranked]
-    where, params = _where(filters)
-    if rowids is not None:
-        where += " AND search_index.rowid > ? AND search_index.rowid <= ?"
-        params += list(rowids)
+    where, params = _where(filters, rowids)
     rows = run(conn,
         f"SELECT q.id, bm25(search_index, {WEIGHTS}) * (CASE WHEN q.answered THEN {ANSWERED_BOOST} ELSE 1.0 END)"
         " AS score FROM search_index JOIN question AS q ON q.id = search_index.rowid"

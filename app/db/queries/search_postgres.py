@@ -164,24 +164,12 @@ def to_tsquery(expression: str) -> str:
 # --- the queries ---------------------------------------------------------------------------------
 
 
-def _where(collection_id: int | None, answered: bool | None) -> tuple[str, list]:
-    sql, params = "", []
-    if collection_id is not None:
-        sql += " AND q.collection_id = ?"
-        params.append(collection_id)
-    if answered is not None:
-        sql += " AND q.answered = ?"
-        params.append(bool(answered))
-    return sql, params
+ROWID = "i.rowid"  # how the queries below name the index row (for the caller's filter clause)
 
 
-def count_matches(conn: Connection, match: str, collection_id: int | None, answered: bool | None,
-                  at_most: int | None, rowids: tuple[int, int] | None) -> int:
-    where, params = _where(collection_id, answered)
-    if rowids is not None:
-        where += " AND i.rowid > ? AND i.rowid <= ?"
-        params += list(rowids)
-    join = "" if collection_id is None and answered is None else " JOIN question AS q ON q.id = i.rowid"
+def count_matches(conn: Connection, match: str, where: str, params: list, joined: bool, at_most: int | None) -> int:
+    """`where`/`params`: the caller's filter clause on question `q` and ROWID; `joined`: it names `q`."""
+    join = " JOIN question AS q ON q.id = i.rowid" if joined else ""
     limit = "" if at_most is None else f" LIMIT {int(at_most)}"
     return run(conn,
         f"SELECT count(*) FROM (SELECT 1 FROM search_index AS i{join}"
@@ -200,10 +188,8 @@ def capped_frequencies(conn: Connection, phrase_expressions: Iterable[str], at_m
     return dict(run(conn, " UNION ALL ".join([one] * len(values)), tuple(params)).all())
 
 
-def rowid_at(conn: Connection, match: str, collection_id: int | None, answered: bool | None,
-             position: int) -> int | None:
-    where, params = _where(collection_id, answered)
-    join = "" if collection_id is None and answered is None else " JOIN question AS q ON q.id = i.rowid"
+def rowid_at(conn: Connection, match: str, where: str, params: list, joined: bool, position: int) -> int | None:
+    join = " JOIN question AS q ON q.id = i.rowid" if joined else ""
     return run(conn,
         f"SELECT i.rowid FROM search_index AS i{join} WHERE i.document @@ CAST(? AS tsquery){where}"
         " ORDER BY i.rowid DESC LIMIT 1 OFFSET ?",
@@ -217,15 +203,11 @@ def _occurrences(tokens: str, phrase: Phrase) -> int:
     return tokens.split().count(phrase.token)
 
 
-def scored(conn: Connection, match: str, collection_id: int | None, answered: bool | None, weights: Sequence[float],
-           answered_boost: float, limit: int, offset: int, rowids: tuple[int, int] | None) -> list[tuple[int, float]]:
+def scored(conn: Connection, match: str, where: str, params: list, weights: Sequence[float],
+           answered_boost: float, limit: int, offset: int) -> list[tuple[int, float]]:
     """(question id, bm25 score as FTS5 gives it: negative, lower is better, answered boost applied), in
     FTS5's order (score, then id)."""
     node = parse(match)
-    where, params = _where(collection_id, answered)
-    if rowids is not None:
-        where += " AND i.rowid > ? AND i.rowid <= ?"
-        params += list(rowids)
     rows = run(conn,
         f"SELECT q.id, q.answered, i.token_count, {', '.join('i.' + c for c in COLUMNS)}"
         " FROM search_index AS i JOIN question AS q ON q.id = i.rowid"
