@@ -79,40 +79,6 @@ def test_mlp_vs_cnn_params_need_positions_left_unseen():
         get_demo("mlp-vs-cnn").params(canvas=10, train_span=3)
 
 
-# save-load ------------------------------------------------------------------------------------------
-
-
-def test_state_dict_round_trip_reproduces_predictions_exactly():
-    m = smallest("save-load").metrics
-    assert m["max_logit_diff_state_dict"] == 0
-    assert m["accuracy_state_dict"] == m["accuracy_trained"] > 0.9
-    assert m["max_logit_diff_json_and_weights"] == 0
-
-
-def test_architecture_only_save_gives_a_fresh_model_and_wrong_code_cannot_load_weights():
-    m = smallest("save-load").metrics
-    assert m["accuracy_json_only"] < 0.4 and m["agreement_json_only"] < 0.4
-    assert m["mismatch_raises"] == 1
-    assert m["config_bytes"] < 100 < m["weights_bytes"]
-
-
-def test_resuming_needs_the_optimizer_state():
-    m = smallest("save-load").metrics
-    assert m["resume_full_max_weight_diff"] == 0
-    assert m["resume_weights_only_max_weight_diff"] > 0
-    assert m["resume_weights_only_peak_loss"] > 10 * m["resume_original_peak_loss"]
-    # Adam keeps two moments per parameter: the full checkpoint is about three times the weights.
-    assert 2.5 * m["weights_bytes"] < m["checkpoint_bytes"] < 3.5 * m["weights_bytes"]
-
-
-def test_save_load_conclusion_quotes_the_numbers():
-    result = smallest("save-load")
-    m = result.metrics
-    assert f"{m['accuracy_json_only']:.1%}" in result.conclusion
-    assert f"{int(m['weights_bytes']):,}바이트" in result.conclusion
-    assert f"{m['resume_weights_only_peak_loss']:.3g}" in result.conclusion
-
-
 # throughput-bottleneck ------------------------------------------------------------------------------
 
 
