@@ -6,6 +6,12 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
+from tests.conftest import BACKENDS
+
+pytestmark = pytest.mark.parametrize("backend", BACKENDS)
+
 HTML = {"Accept": "text/html"}
 
 

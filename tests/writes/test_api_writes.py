@@ -186,6 +186,27 @@ def test_concurrent_duplicate_submits_make_one_row(alice, app):
     assert len({r.headers["location"] for r in responses}) == 1
 
 
+def test_simultaneous_answers_all_land(alice, app):
+    """Writers side by side (PostgreSQL runs them at once; SQLite queues them): every one is stored
+    and answered 201, none a 500, and the thread counts them all."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from fastapi.testclient import TestClient
+
+    question = alice.ask(title="동시에 답변이 몰리는 질문", body="본문")
+
+    def post(number):
+        with TestClient(app) as client:
+            return client.post(f"/api/v1/questions/{question['id']}/answers", json={"body": f"답변 {number}"},
+                               headers=alice.headers)
+
+    with ThreadPoolExecutor(18) as pool:
+        responses = list(pool.map(post, range(18)))
+    assert [r.status_code for r in responses] == [201] * 18
+    stored = alice.client.get(f"/api/v1/questions/{question['id']}").json()
+    assert stored["answer_count"] == 18
+
+
 def test_preview_renders_without_saving(alice):
     response = alice.client.post("/api/v1/preview", json={"body": "**굵게**"}, headers=alice.headers)
     assert response.status_code == 200

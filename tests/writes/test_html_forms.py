@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
+from tests.conftest import BACKENDS
 from tests.writes.helpers import FORM_TOKEN_RE, csrf_from, sign_up
+
+pytestmark = pytest.mark.parametrize("backend", BACKENDS)
 
 
 def form_tokens(client, path: str) -> dict:
