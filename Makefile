@@ -8,7 +8,7 @@ PIP_INSTALL := $(BIN)/python -m pip install --quiet -c constraints.txt $(if $(wi
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-fast fuzz lint install install-test chromium postgresql wrk db ingest bench clean
+.PHONY: run test test-fast fuzz lint install install-test chromium postgresql redis wrk db ingest bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,12 @@ postgresql:
 	  echo "installing Debian's postgresql for the PostgreSQL tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
 
+# The task-queue tests start a throwaway redis-server on a Unix socket in a temporary directory (tests/redis_server.py).
+redis:
+	@command -v redis-server >/dev/null || { \
+	  echo "installing Debian's redis-server for the task-queue tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
+
 # The gates (pyproject.toml): ruff, the import-linter layers contract, and mypy against the checked-in
 # baseline .ci/mypy-baseline.txt, which may only shrink. A few seconds, so `make test` runs them first.
 lint: install-test
@@ -55,7 +61,7 @@ lint: install-test
 	PYTHONPATH=.ci $(BIN)/python -c "from importlinter.cli import lint_imports_command; lint_imports_command()"
 	$(BIN)/python .ci/mypy_baseline.py
 
-test: lint chromium postgresql
+test: lint chromium postgresql redis
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 # The quick loop: everything but the browser tests and the slow ones (torch experiments, real servers).

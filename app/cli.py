@@ -156,6 +156,12 @@ def _cmd_serve(args, settings: Settings) -> int:
     return 0
 
 
+def _cmd_worker(args, settings: Settings) -> int:
+    from app.demos.queue import work
+
+    return work(settings, concurrency=args.concurrency, device=args.device, threads=args.threads)
+
+
 def _positive_int(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"1 이상의 정수여야 합니다: {text!r}")
@@ -202,6 +208,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--dev", action="store_true",
                        help="개발 모드 (KB_DEV=1): 템플릿 자동 새로고침, 비밀 키 없이 고정 개발 키 — 루프백에서만")
     serve.set_defaults(handler=_cmd_serve)
+
+    worker = commands.add_parser("worker", help="작업 대기열(KB_TASK_QUEUE_URL)의 실험 실행을 받아 돌립니다")
+    worker.add_argument("--concurrency", type=_positive_int, default=1, help="동시에 돌리는 실행 수 (기본 1)")
+    worker.add_argument("--device", choices=["cpu", "cuda"], default="cpu", help="이 작업자가 맡는 장치 (기본 cpu)")
+    worker.add_argument("--threads", type=_positive_int, default=1, help="실행 하나의 torch 스레드 수 (기본 1)")
+    worker.set_defaults(handler=_cmd_worker)
 
     registers = _area_commands()
     for name, register in registers.items():

@@ -47,6 +47,18 @@ class Environment(BaseSettings):
     purge_runs_days: PositiveInt | None = None
     purge_interval_min: PositiveInt | None = None
     dev: bool | None = None
+    task_queue_url: str | None = None
+    redis_url: str | None = None
+
+    @field_validator("task_queue_url", "redis_url")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("redis", "rediss", "unix") or not (parts.hostname or parts.path):
+            raise ValueError("redis URL")
+        return value
 
     @field_validator("database_url")
     @classmethod
@@ -93,6 +105,8 @@ _ERROR_MEANINGS = {
     "database_url": "sqlite:///경로 또는 postgresql+psycopg://… 형식의 데이터베이스 주소여야 합니다",
     "base_url": "http:// 또는 https://로 시작하는 주소여야 합니다",
     "secret_key": "16자 이상이어야 합니다",
+    "task_queue_url": "redis://호스트:포트/번호 형식의 Redis 주소여야 합니다",
+    "redis_url": "redis://호스트:포트/번호 형식의 Redis 주소여야 합니다",
 }
 
 
@@ -141,6 +155,10 @@ class Settings:
     idempotency_retention_h: int = 24  # a client retrying a write later than this makes a second one
     run_retention_days: int = 30  # cached repeats and failed runs; runs that computed their result stay
     purge_interval_min: int = 60
+    # With a task queue (redis://…) runs wait in Redis for `kb worker` processes on any machine; the web
+    # process then starts no workers of its own. Shared state (rate limits) uses redis_url, else this one.
+    task_queue_url: str | None = None
+    redis_url: str | None = None
     testing: bool = False
     development: bool = False  # templates reload when their files change
     extra: dict[str, Any] = field(default_factory=dict)
@@ -162,6 +180,10 @@ class Settings:
                 " 개발용이면 kb serve --dev")
         chosen = {ENV_FIELDS.get(name, name): value for name, value in env.model_dump().items() if value is not None}
         return cls(**chosen)
+
+    @property
+    def shared_redis_url(self) -> str | None:
+        return self.redis_url or self.task_queue_url
 
     def with_overrides(self, **changes: Any) -> Settings:
         return replace(self, **changes)

@@ -86,6 +86,10 @@ class DemoEngine:
         self._closed = False
 
     def _local_pool(self, events) -> Runner:
+        if self.settings.task_queue_url is not None:  # workers elsewhere: this process starts none
+            from app.demos.queue import QueueRunner
+
+            return QueueRunner(events, self.settings)
         return LocalPoolRunner(events, workers=self.settings.demo_workers, queue_size=self.settings.demo_queue_size,
                                threads=self.settings.demo_threads_per_worker)
 
@@ -106,8 +110,11 @@ class DemoEngine:
         return self.runner.probe()
 
     def device_name(self, resolved: str) -> str | None:
-        """The model of the device a run on ``resolved`` uses: the worker's GPU, or this machine's CPU."""
-        return self.probe().gpu_name if resolved == "cuda" else cpu_name()
+        """The model of the device a run on ``resolved`` uses: the worker's GPU, or this machine's CPU
+        (with a task queue, the CPU the workers reported)."""
+        if resolved == "cuda":
+            return self.probe().gpu_name
+        return self.probe().cpu_name if self.settings.task_queue_url is not None else cpu_name()
 
     def resolve_device(self, requested: str) -> str:
         """cpu needs no worker; auto and cuda ask the worker's probe (raises DeviceUnavailable)."""

@@ -33,7 +33,7 @@ def receive(conn):
     return json.loads(conn.recv_bytes())
 
 
-def _progress_sender(conn, run_id: str):
+def _progress_sender(report, run_id: str):
     last_sent = [0.0]
 
     def progress(fraction: float, message: str = "", charts=None) -> None:
@@ -44,12 +44,13 @@ def _progress_sender(conn, run_id: str):
         from app.demos.execute import finite_json
 
         dumped = finite_json([c.model_dump(mode="json") for c in charts]) if charts else None
-        send(conn, ("progress", run_id, float(max(0.0, min(1.0, fraction))), str(message)[:200], dumped))
+        report(("progress", run_id, float(max(0.0, min(1.0, fraction))), str(message)[:200], dumped))
 
     return progress
 
 
-def _run_job(conn, job: dict) -> None:
+def run_job(report, job: dict) -> None:
+    """Execute one job, telling ``report`` (a pipe here, the database in `kb worker`) each message."""
     from app.demos.execute import execute, finite_json
     from app.demos.registry import get_demo
 
@@ -59,20 +60,20 @@ def _run_job(conn, job: dict) -> None:
         if spec is None:
             raise LookupError(f"unknown demo {job['slug']!r}")
         params = spec.params.model_validate(job["params"])
-        execution = execute(spec, params, job["device"], job["seed"], _progress_sender(conn, run_id),
+        execution = execute(spec, params, job["device"], job["seed"], _progress_sender(report, run_id),
                             sweep=job.get("sweep"))
     except Exception as exc:  # the demo's failure is the run's result, not the worker's death
         summary = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-        send(conn, ("error", run_id, summary[:2000]))
+        report(("error", run_id, summary[:2000]))
         return
     meta = {
         "device": execution.device, "device_name": execution.device_name,
         "torch_version": execution.torch_version, "seed": execution.seed, "wall_ms": execution.wall_ms,
     }
     try:
-        send(conn, ("result", run_id, finite_json(execution.result.model_dump(mode="json")), meta))
+        report(("result", run_id, finite_json(execution.result.model_dump(mode="json")), meta))
     except (TypeError, ValueError) as exc:  # a value JSON cannot carry
-        send(conn, ("error", run_id, f"결과를 JSON으로 바꾸지 못했습니다: {exc}"))
+        report(("error", run_id, f"결과를 JSON으로 바꾸지 못했습니다: {exc}"))
 
 
 def worker_main(conn, threads: int) -> None:
@@ -104,4 +105,4 @@ def worker_main(conn, threads: int) -> None:
             return
         if job is None:
             return
-        _run_job(conn, job)
+        run_job(lambda message: send(conn, message), job)

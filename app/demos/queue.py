@@ -1,0 +1,237 @@
+"""Runs through a Redis task queue (RQ), for web servers and experiment workers on separate machines.
+
+Why RQ: each job runs in a work horse forked from `kb worker`, and a job past its time limit gets
+SIGALRM in that horse, which is then killed if it does not stop: the only way to stop a torch call
+mid-operation without losing the worker (the local pool does the same with its spawned processes).
+
+The web side (`QueueRunner`) only enqueues; it imports neither torch nor the experiments. `kb worker`
+(`work`) imports torch once, forks a horse per run, and the horse reports started / progress /
+finished straight to the database through a `DemoEngine` of its own, so every web server reads them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import multiprocessing
+import os
+import signal
+import sys
+from contextlib import suppress
+
+from redis import Redis
+from redis.exceptions import RedisError
+from rq import Queue, Worker
+from rq.exceptions import NoSuchJobError
+from rq.job import Job as QueuedJob
+from rq.timeouts import JobTimeoutException, UnixSignalDeathPenalty
+
+from app.config import Settings
+from app.demos.execute import DeviceProbe, cpu_name
+from app.demos.runner import Job, Outcome, QueueFull, RunEvents, RunnerUnavailable
+
+log = logging.getLogger("app.demos")
+
+DEVICES = ("cpu", "cuda")
+PROBE_KEY = "kb:worker-probe:{device}"  # what the latest `kb worker --device D` found at start
+# A failed run's job stays a day in RQ's failed registry, for the operator's `rq info`; the run's
+# stored row is what users see.
+FAILURE_TTL_S = 24 * 3600
+
+
+def queue_name(device: str) -> str:
+    return f"kb-runs-{device}"
+
+
+def connect(url: str) -> Redis:
+    return Redis.from_url(url, socket_connect_timeout=5, health_check_interval=30)
+
+
+class QueueRunner:
+    """A `Runner` that hands jobs to `kb worker` processes through Redis; the engine's events then
+    come from the workers (through the database), not from here."""
+
+    def __init__(self, events: RunEvents, settings: Settings) -> None:
+        assert settings.task_queue_url is not None
+        self._events = events
+        self._settings = settings
+        self._redis = connect(settings.task_queue_url)
+        self._queues = {device: Queue(queue_name(device), connection=self._redis) for device in DEVICES}
+
+    def probe(self) -> DeviceProbe:
+        """cuda when a worker listening for CUDA runs is registered now; no worker at all is still a
+        CPU probe, since CPU runs wait for a worker in the queue."""
+        try:
+            cuda = Worker.count(connection=self._redis, queue=self._queues["cuda"]) > 0
+            stored = self._redis.get(PROBE_KEY.format(device="cuda" if cuda else "cpu"))
+        except RedisError as exc:
+            raise RunnerUnavailable(f"작업 대기열(Redis)에 연결하지 못했습니다: {exc}") from None
+        if stored:
+            found = json.loads(stored)
+            return DeviceProbe(**{**found, "cuda": cuda})
+        return DeviceProbe(torch_version="", cuda=False, gpu_name=None, cpu_name=cpu_name(), threads=1)
+
+    def submit(self, job: Job) -> None:
+        queue = self._queues[job.device]
+        try:
+            if queue.count >= self._settings.demo_queue_size * max(1, self._workers(queue)):
+                raise QueueFull(retry_after_s=max(1, math.ceil(job.time_limit_s)))
+            queue.enqueue(
+                "app.demos.queue.execute_queued", job.to_message(), job_id=job.run_id,
+                job_timeout=max(1, math.ceil(job.time_limit_s)), result_ttl=0, failure_ttl=FAILURE_TTL_S,
+                description=f"{job.slug} {job.run_id}",
+            )
+        except RedisError as exc:
+            raise RunnerUnavailable(f"작업 대기열(Redis)에 연결하지 못했습니다: {exc}") from None
+
+    def _workers(self, queue: Queue) -> int:
+        return Worker.count(connection=self._redis, queue=queue)
+
+    def cancel(self, run_id: str) -> bool:
+        """Only a run still waiting in the queue can be withdrawn from here."""
+        try:
+            queued = QueuedJob.fetch(run_id, connection=self._redis)
+            if queued.get_status() != "queued":
+                return False
+            queued.cancel()
+        except (NoSuchJobError, RedisError):
+            return False
+        self._events.finished(run_id, Outcome("failed", error="실행이 취소되었습니다."))
+        return True
+
+    def shutdown(self) -> None:
+        with suppress(RedisError):
+            self._redis.close()
+
+
+# --- the worker side: `kb worker` and the forked work horses ---------------------------------------------
+
+
+class RunTimedOut(BaseException):
+    """Raised in the horse by the time limit's alarm. Not an Exception, so that the demo's own
+    `except Exception` (a failing experiment is a result) cannot swallow it."""
+
+
+class _RunTimeLimit(UnixSignalDeathPenalty):
+    def handle_death_penalty(self, signum, frame):
+        if self._exception is JobTimeoutException:
+            raise RunTimedOut()
+        super().handle_death_penalty(signum, frame)  # the parent's horse-monitoring tick
+
+
+def _events_for(settings: Settings):
+    """A DemoEngine used only for its RunEvents: the same stored progress and results as the local pool."""
+    from app.db.engine import make_engine
+    from app.demos.engine import DemoEngine
+
+    return DemoEngine(settings, make_engine(settings.database_url))
+
+
+def execute_queued(job: dict) -> None:
+    """The job function, in a horse forked for this one run."""
+    from app.demos.worker import run_job
+
+    events = _events_for(Settings.from_env())
+    run_id = job["run_id"]
+    outcomes: list[Outcome] = []
+
+    def report(message) -> None:
+        kind = message[0]
+        if kind == "progress":
+            events.progress(*message[1:])
+        elif kind == "result":
+            outcomes.append(Outcome("succeeded", result=message[2], meta=message[3]))
+        elif kind == "error":
+            outcomes.append(Outcome("failed", error=message[2]))
+
+    events.started(run_id)
+    try:
+        run_job(report, job)
+    except RunTimedOut:
+        outcomes.append(Outcome("timed_out", error=f"시간 제한({job['time_limit_s']:g}초)을 넘겨 중단했습니다."))
+    events.finished(run_id, outcomes[-1] if outcomes else Outcome("failed", error="실행 결과가 없습니다."))
+
+
+def _horse_killed(settings: Settings):
+    def handler(queued: QueuedJob, retpid, ret_val, rusage) -> None:
+        """The horse died without reporting (killed past its limit, out of memory): the run failed."""
+        run_id = queued.id
+        code = os.WTERMSIG(ret_val) if ret_val and os.WIFSIGNALED(ret_val) else ret_val
+        events = _events_for(settings)
+        events.finished(run_id, Outcome("failed", error=f"작업 프로세스가 비정상 종료했습니다 (signal/exit {code})."))
+
+    return handler
+
+
+class _KbWorker(Worker):
+    death_penalty_class = _RunTimeLimit
+
+
+def _probe(device: str, threads: int) -> DeviceProbe:
+    import torch
+
+    if device == "cpu":  # no CUDA call in this process: its horses are forked
+        return DeviceProbe(torch_version=str(torch.__version__), cuda=False, gpu_name=None, cpu_name=cpu_name(),
+                           threads=threads)
+    from app.demos.execute import probe_devices
+
+    # CUDA must not start in a process that forks: ask a spawned interpreter.
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        found = pool.apply(probe_devices)
+    return DeviceProbe(**{**found.to_dict(), "threads": threads})
+
+
+def _serve_queue(settings: Settings, device: str) -> None:
+    redis = connect(settings.task_queue_url or "")
+    worker = _KbWorker([Queue(queue_name(device), connection=redis)], connection=redis,
+                       work_horse_killed_handler=_horse_killed(settings))
+    worker.work(logging_level="WARNING", with_scheduler=False)
+
+
+def work(settings: Settings, *, concurrency: int, device: str, threads: int) -> int:
+    """`kb worker`: import torch once, then `concurrency` RQ workers (each forks a horse per run)."""
+    from app.demos.execute import require_deterministic_env
+    from app.demos.worker import WORKER_NICENESS
+
+    if settings.task_queue_url is None:
+        print("KB_TASK_QUEUE_URL이 없습니다 — kb worker는 redis://… 작업 대기열이 필요합니다", file=sys.stderr)
+        return 2
+    with suppress(AttributeError, OSError):
+        os.nice(WORKER_NICENESS)
+    require_deterministic_env()
+    import torch
+
+    torch.set_num_threads(threads)
+    probe = _probe(device, threads)
+    if device == "cuda" and not probe.cuda:
+        print("이 기계에서 CUDA를 쓸 수 없습니다 — --device cpu로 실행하세요", file=sys.stderr)
+        return 2
+    from app.demos.registry import all_demos
+
+    all_demos()  # every experiment imported once, before the horses fork
+    try:
+        connect(settings.task_queue_url).set(PROBE_KEY.format(device=device), json.dumps(probe.to_dict()))
+    except RedisError as exc:
+        print(f"작업 대기열(Redis)에 연결하지 못했습니다: {exc}", file=sys.stderr)
+        return 2
+    print(f"kb worker: {device}, 동시 실행 {concurrency}, torch 스레드 {threads}", file=sys.stderr, flush=True)
+    if concurrency == 1:
+        _serve_queue(settings, device)
+        return 0
+    context = multiprocessing.get_context("fork")  # torch and the experiments are already imported
+    children = [context.Process(target=_serve_queue, args=(settings, device), name="kb-queue-worker")
+                for _ in range(concurrency)]
+    for child in children:
+        child.start()
+
+    def stop(signum, frame) -> None:  # each RQ worker finishes its current run (warm shutdown)
+        for child in children:
+            if child.is_alive() and child.pid is not None:
+                os.kill(child.pid, signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    for child in children:
+        child.join()
+    return 0
