@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING, cast
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -28,6 +29,9 @@ from app.db.transactions import write_transaction
 from app.demos.base import DemoParams, DemoSpec
 from app.demos.execute import DeviceProbe, cpu_name, resolve_device
 from app.demos.runner import Job, LocalPoolRunner, Outcome, Runner, RunnerUnavailable
+
+if TYPE_CHECKING:
+    from app.demos.queue import QueueRunner
 
 # Listeners get every report; the database one every few seconds and the last one with the result.
 # A commit costs the reading caches a look at the content versions (app.db.versions) even when, like
@@ -166,21 +170,45 @@ class DemoEngine:
                     queries.insert_run(session, run)
                 session.refresh(run)
                 session.expunge(run)
+                if use_cache and self.settings.task_queue_url is not None:
+                    joined = self._join_elsewhere(session, key, run.id)
+                    if joined is not None:
+                        return Submitted(joined, "joined")
             with self._lock:
                 self._active_by_key[key] = run.id
                 self._key_by_run[run.id] = key
             # A boundary run is several runs in one, under the same time limit (and so the same
             # stale-run rule): sweeps of defaults that fit 3 s each stay well inside it.
             job = Job(run_id=run.id, slug=spec.slug, params=canonical_params(params), seed=seed, device=resolved,
-                      time_limit_s=self.settings.demo_time_limit_s, sweep=sweep)
+                      time_limit_s=self.settings.demo_time_limit_s, sweep=sweep, cache_key=key)
             try:
                 self.runner.submit(job)
             except Exception:
                 self._forget(run.id)
+                if self.settings.task_queue_url is not None:
+                    cast("QueueRunner", self.runner).release(key, run.id)
                 with Session(self._db) as session, write_transaction(session):
                     queries.delete_run(session, run.id)  # refused, so never a run
                 raise
         return Submitted(run, "queued")
+
+    def _join_elsewhere(self, session: Session, key: str, run_id: str) -> DemoRun | None:
+        """With a task queue, identical requests to any web server share one run: each stores its run,
+        then the first to claim the key in Redis keeps it; the others remove theirs and join that one
+        while it is queued or running (it is stored before its claim, so they always find it)."""
+        runner = cast("QueueRunner", self.runner)
+        _, queued_for = self._stale_bounds()
+        other_id = runner.claim(key, run_id, queued_for.total_seconds())
+        if other_id is None:
+            return None
+        other = queries.get_run(session, other_id)
+        if other is not None and other.status not in TERMINAL_STATUSES:
+            session.expunge(other)
+            with write_transaction(session):
+                queries.delete_run(session, run_id)
+            return other
+        runner.take_over(key, run_id, queued_for.total_seconds())
+        return None
 
     def get(self, run_id: str) -> DemoRun | None:
         with Session(self._db) as session:

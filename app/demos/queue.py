@@ -40,6 +40,11 @@ PROBE_KEY = "kb:worker-probe:{device}"  # what the latest `kb worker --device D`
 FAILURE_TTL_S = 24 * 3600
 
 
+ACTIVE_KEY = "kb:active-run:{key}"  # cache key -> the run computing it now, for every web server
+# Deletes the claim only if it is still this run's (a later run may have taken the key over).
+_RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
+
+
 def queue_name(device: str) -> str:
     return f"kb-runs-{device}"
 
@@ -85,6 +90,29 @@ class QueueRunner:
         except RedisError as exc:
             raise RunnerUnavailable(f"작업 대기열(Redis)에 연결하지 못했습니다: {exc}") from None
 
+    def claim(self, key: str, run_id: str, ttl_s: float) -> str | None:
+        """Make ``run_id`` the run computing ``key`` unless another is; returns that other run's id.
+
+        The claim expires after ``ttl_s`` (when such a run counts as stale anyway), so a lost worker
+        never blocks the key for good."""
+        try:
+            if self._redis.set(ACTIVE_KEY.format(key=key), run_id, nx=True, ex=max(1, math.ceil(ttl_s))):
+                return None
+            other = self._redis.get(ACTIVE_KEY.format(key=key))
+        except RedisError as exc:
+            raise RunnerUnavailable(f"작업 대기열(Redis)에 연결하지 못했습니다: {exc}") from None
+        if isinstance(other, bytes):
+            return other.decode()
+        return other or None
+
+    def take_over(self, key: str, run_id: str, ttl_s: float) -> None:
+        """The claimed run has ended without releasing the key (it just finished): this run takes it."""
+        with suppress(RedisError):
+            self._redis.set(ACTIVE_KEY.format(key=key), run_id, ex=max(1, math.ceil(ttl_s)))
+
+    def release(self, key: str, run_id: str) -> None:
+        release(self._redis, key, run_id)
+
     def _workers(self, queue: Queue) -> int:
         return Worker.count(connection=self._redis, queue=queue)
 
@@ -97,12 +125,25 @@ class QueueRunner:
             queued.cancel()
         except (NoSuchJobError, RedisError):
             return False
+        if queued.args and queued.args[0].get("cache_key"):
+            self.release(queued.args[0]["cache_key"], run_id)
         self._events.finished(run_id, Outcome("failed", error="실행이 취소되었습니다."))
         return True
 
     def shutdown(self) -> None:
         with suppress(RedisError):
             self._redis.close()
+
+
+def release(redis: Redis, key: str, run_id: str) -> None:
+    with suppress(RedisError):
+        redis.eval(_RELEASE, 1, ACTIVE_KEY.format(key=key), run_id)
+
+
+def _release_job(settings: Settings, job: dict) -> None:
+    """An ended run no longer answers for its key: the next identical request reads its result."""
+    if job.get("cache_key") and settings.task_queue_url:
+        release(connect(settings.task_queue_url), job["cache_key"], job["run_id"])
 
 
 # --- the worker side: `kb worker` and the forked work horses ---------------------------------------------
@@ -132,7 +173,8 @@ def execute_queued(job: dict) -> None:
     """The job function, in a horse forked for this one run."""
     from app.demos.worker import run_job
 
-    events = _events_for(Settings.from_env())
+    settings = Settings.from_env()
+    events = _events_for(settings)
     run_id = job["run_id"]
     outcomes: list[Outcome] = []
 
@@ -151,6 +193,7 @@ def execute_queued(job: dict) -> None:
     except RunTimedOut:
         outcomes.append(Outcome("timed_out", error=f"시간 제한({job['time_limit_s']:g}초)을 넘겨 중단했습니다."))
     events.finished(run_id, outcomes[-1] if outcomes else Outcome("failed", error="실행 결과가 없습니다."))
+    _release_job(settings, job)
 
 
 def _horse_killed(settings: Settings):
@@ -160,6 +203,8 @@ def _horse_killed(settings: Settings):
         code = os.WTERMSIG(ret_val) if ret_val and os.WIFSIGNALED(ret_val) else ret_val
         events = _events_for(settings)
         events.finished(run_id, Outcome("failed", error=f"작업 프로세스가 비정상 종료했습니다 (signal/exit {code})."))
+        if queued.args:
+            _release_job(settings, queued.args[0])
 
     return handler
 

@@ -44,6 +44,7 @@ class Job:
     device: str  # resolved: "cpu" | "cuda"
     time_limit_s: float
     sweep: dict | None = None  # a boundary run: {"param": name, "values": [...]}
+    cache_key: str | None = None  # with a task queue, the worker releases the run's claim on it when done
 
     def to_message(self) -> dict:
         return asdict(self)

@@ -8,14 +8,17 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import psutil
 import pytest
+from rq import Queue
 
 from app.config import PROJECT_ROOT
-from app.demos.queue import QueueRunner
+from app.demos.queue import QueueRunner, connect, queue_name
 from tests.demos.conftest import PROGRESS_PARAMS, SLOW_PARAMS, SLUG, demo_settings, running_app, wait_for_run
 from tests.redis_server import binary, redis_server
 
@@ -81,3 +84,27 @@ def test_runs_wait_in_the_queue_for_a_worker_then_succeed_and_a_killed_run_fails
             finally:
                 worker.terminate()
                 worker.wait(timeout=120)
+
+
+def test_identical_requests_to_two_web_servers_share_one_queued_run(tmp_path, migrated_template):
+    """Two apps (two web processes' engines: nothing shared in memory) and 8 identical simultaneous requests."""
+    db_path = tmp_path / "kb.sqlite3"
+    shutil.copy(migrated_template, db_path)
+    with redis_server() as url:
+        settings = demo_settings(db_path, task_queue_url=url, demo_queue_size=16)
+        with running_app(settings) as first, running_app(settings) as second:
+            barrier = threading.Barrier(8)
+
+            def post(client):
+                barrier.wait()
+                return client.post(f"/api/v1/demos/{SLUG}/runs", json={"params": PROGRESS_PARAMS, "seed": 3})
+
+            with ThreadPoolExecutor(8) as pool:
+                answers = list(pool.map(post, [first, second] * 4))
+            assert all(a.status_code in (200, 201, 202) for a in answers), [a.text for a in answers]
+            assert {a.json()["id"] for a in answers} == {answers[0].json()["id"]}
+            assert {a.json()["status"] for a in answers} == {"queued"}
+            # One job in the queue, and a different request is a run of its own.
+            other = first.post(f"/api/v1/demos/{SLUG}/runs", json={"params": PROGRESS_PARAMS, "seed": 4}).json()
+            assert other["id"] != answers[0].json()["id"]
+            assert Queue(queue_name("cpu"), connection=connect(url)).count == 2
