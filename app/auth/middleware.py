@@ -44,7 +44,13 @@ def cookie_kwargs(request: Request) -> dict:
 
 
 def install_auth(app: FastAPI) -> None:
-    app.state.rate_limiter = RateLimiter()
+    shared = app.state.settings.shared_redis_url
+    if shared is not None:  # several web servers: one count for all of them
+        from app.auth.shared_limits import RedisRateLimiter
+
+        app.state.rate_limiter = RedisRateLimiter(shared)
+    else:
+        app.state.rate_limiter = RateLimiter()
     app.state.templates.env.globals["new_form_token"] = lambda: secrets.token_urlsafe(16)  # a one-time form id
 
     @app.exception_handler(LoginRequired)

@@ -1,0 +1,87 @@
+"""Rate limits shared through Redis: a limit holds across web servers, not once per server."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+from app.auth.shared_limits import RedisRateLimiter
+from app.config import PROJECT_ROOT
+from app.errors import AppError
+from tests.redis_server import binary, redis_server
+
+pytestmark = pytest.mark.skipif(binary() is None, reason="redis-server missing (make test installs it)")
+
+SLUG = "activation-gradients"
+
+
+def test_two_limiters_on_one_redis_count_together():
+    with redis_server() as url:
+        first, second = RedisRateLimiter(url), RedisRateLimiter(url)
+        for limiter in (first, second, first, second):
+            limiter.hit([("post:user:1", 4), ("post:ip:10.0.0.1", 60)])
+        with pytest.raises(AppError) as refused:
+            second.hit([("post:user:1", 4), ("post:ip:10.0.0.1", 60)])
+        assert refused.value.status_code == 429 and int(refused.value.headers["Retry-After"]) >= 1
+        # A refused hit is not recorded, and other keys have their own windows.
+        first.hit([("post:user:2", 4), ("post:ip:10.0.0.1", 60)])
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _serve(env: dict, port: int, log) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--no-access-log"],
+                            cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
+def _wait_until_up(base: str, server: subprocess.Popen, timeout_s: float = 180.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        assert server.poll() is None, "kb serve exited"
+        try:
+            if httpx.get(f"{base}/healthz", timeout=30).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        assert time.monotonic() < deadline, f"{base} not up after {timeout_s}s"
+        time.sleep(0.1)
+
+
+@pytest.mark.slow
+def test_a_limit_of_four_holds_across_two_kb_serve_processes(tmp_path, migrated_template):
+    db_path = tmp_path / "kb.sqlite3"
+    shutil.copy(migrated_template, db_path)
+    with redis_server() as url:
+        env = {**os.environ, "KB_DATABASE_URL": f"sqlite:///{db_path}", "KB_TASK_QUEUE_URL": url,
+               "KB_SECRET_KEY": "test-secret-two-servers", "KB_RATE_DEMO_RUNS_PER_MIN": "4",
+               "KB_DEMO_PRECOMPUTE": "0", "KB_DEMO_QUEUE_SIZE": "16"}
+        ports = [_free_port(), _free_port()]
+        with (tmp_path / "a.log").open("w") as log_a, (tmp_path / "b.log").open("w") as log_b:
+            servers = [_serve(env, ports[0], log_a), _serve(env, ports[1], log_b)]
+            try:
+                bases = [f"http://127.0.0.1:{port}" for port in ports]
+                for base, server in zip(bases, servers, strict=True):
+                    _wait_until_up(base, server)
+                codes = []
+                for i in range(6):  # A, B, A, B, A, B: different seeds, so six distinct runs
+                    answer = httpx.post(f"{bases[i % 2]}/api/v1/demos/{SLUG}/runs",
+                                        json={"params": {}, "device": "cpu", "seed": i}, timeout=60)
+                    codes.append(answer.status_code)
+                assert all(c in (200, 201, 202) for c in codes[:4]), codes
+                assert codes[4:] == [429, 429], codes
+            finally:
+                for server in servers:
+                    server.terminate()
+                for server in servers:
+                    server.wait(timeout=60)
