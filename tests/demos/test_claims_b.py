@@ -11,45 +11,9 @@ import pytest
 from pydantic import ValidationError
 
 from app.demos.registry import get_demo
-from tests.demos.support import run, smallest
+from tests.demos.support import smallest
 
 pytestmark = pytest.mark.slow
-
-
-# capacity-overfitting ------------------------------------------------------------------------------
-
-
-def test_capacity_train_error_keeps_falling_while_validation_turns_up():
-    m = smallest("capacity-overfitting").metrics
-    assert m["train_mse_at_max"] < m["train_mse_at_best"]
-    assert m["best_capacity"] < m["max_capacity"]
-    assert m["val_mse_at_max"] > 2 * m["val_mse_at_best"]
-
-
-def test_capacity_choosing_on_the_test_set_overstates_performance():
-    m = smallest("capacity-overfitting").metrics
-    # The test score of the test-selected model is optimistic against fresh data; the
-    # validation-selected model's test score is not (much) off.
-    assert m["test_selected_fresh_mse"] > 1.05 * m["test_selected_reported_mse"]
-    assert m["test_selected_optimism"] > m["val_selected_optimism"]
-
-
-def test_capacity_epochs_axis_shows_early_stopping():
-    m = run("capacity-overfitting", capacity_axis="epochs").metrics
-    assert m["train_mse_at_max"] < m["train_mse_at_best"]
-    assert m["val_mse_at_max"] > 1.2 * m["val_mse_at_best"]
-    assert m["best_capacity"] < m["max_capacity"]
-
-
-def test_capacity_conclusion_quotes_numbers_and_says_so_when_no_overfitting():
-    result = smallest("capacity-overfitting")
-    m = result.metrics
-    assert f"{m['val_mse_at_best']:.3g}" in result.conclusion
-    assert f"{m['test_selected_fresh_mse']:.3g}" in result.conclusion
-    assert "다시 오르지 않았습니다" not in result.conclusion
-    plenty = run("capacity-overfitting", n_train=200, noise=0.05, max_degree=8)
-    assert "다시 오르지 않았습니다" in plenty.conclusion
-    assert f"{plenty.metrics['val_mse_at_max']:.3g}" in plenty.conclusion
 
 
 # mlp-vs-cnn -----------------------------------------------------------------------------------------

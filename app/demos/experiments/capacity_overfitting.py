@@ -1,24 +1,34 @@
 """Capacity and overfitting, and why a test set must not be used for choosing (면접 #15, #15-1, #15-2).
 
 A small noisy sample of sin(πx) is fitted by polynomials (Legendre features, which keep the fits well
-conditioned). Growing capacity, either the degree or the number of training epochs of the largest
-model, drives the training error down while the validation error turns up; the validation set picks
-the model. Then many candidate models are compared on one small test set: the winner's test error is
-optimistic, as its error on a large fresh sample shows. Everything is repeated on fresh draws of the
-data, batched along the first dimension, so the curves are medians and the bias is an average.
+conditioned; above the interpolation threshold the minimum-norm fit). Growing capacity, either the
+degree or the number of training epochs of the largest model, drives the training error down while the
+validation error turns up. The claim is judged on held-out data nobody chose on: each repeat picks its
+capacity (degree, or the largest model's best epoch: early stopping) on its own validation set, and
+the largest capacity's error on a large fresh sample is compared with the picked one's. Past the
+interpolation threshold the validation error can fall again (double descent); the notes say so when the
+curve shows it. Then many candidate models are compared on one small test set: the winner's test error
+is optimistic, as its error on the fresh sample shows, and choosing on validation instead is not.
+
+Each seed draws its own ``repeats`` datasets (and its own candidate order); all seeds' repeats are
+batched along the first dimension. Per seed, curves are medians over repeats and the bias an average.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Literal
 
 from pydantic import Field
 
-from app.demos.base import Chart, Citation, DemoParams, DemoResult, DemoSpec, QuestionRef, Series, Table
+from app.demos.base import Boundary, Chart, Citation, DemoParams, DemoSpec, Measurement, QuestionRef, Series, Table
+from app.demos.evidence import Claim, summarise
 from app.demos.training import log_spaced_steps
 
 FRESH_SIZE = 2000  # the "real world" the test set is meant to stand for
 CURVE_POINTS = 60
+RIDGES = 12  # ridge strengths per degree in the candidate grid, log-spaced over 1e-8 … 1
+OVERFIT_FACTOR = 1.1  # the claim: the largest capacity is worse on fresh data by more than this factor
 
 
 class Params(DemoParams):
@@ -30,11 +40,12 @@ class Params(DemoParams):
     max_degree: int = Field(15, ge=3, le=20, description="가장 큰 다항식 차수")
     holdout_size: int = Field(20, ge=5, le=500, description="검증 세트와 테스트 세트의 크기 (각각)")
     n_candidates: int = Field(100, ge=2, le=200, description="테스트 점수로 비교하는 후보 모델 수")
-    repeats: int = Field(30, ge=2, le=100, description="데이터를 새로 뽑아 반복하는 횟수")
+    repeats: int = Field(50, ge=2, le=100, description="데이터를 새로 뽑아 반복하는 횟수")
     epochs: int = Field(1500, ge=100, le=10000, description="에폭 축일 때 학습 스텝 수 (전체 배치)")
 
 
 SMALLEST = Params(repeats=10, n_candidates=40, epochs=400)
+BREAKING = Params(n_train=200)
 
 
 def _legendre(torch, x, degree: int):
@@ -49,15 +60,38 @@ def _mse(torch, design, weights, targets):
     return ((design @ weights.unsqueeze(-1)).squeeze(-1) - targets).pow(2).mean(dim=-1)
 
 
-def run(params: Params, device, progress) -> DemoResult:
+def _moments(design, targets):
+    n = design.shape[-2]
+    return (design.transpose(-1, -2) @ design / n, (design.transpose(-1, -2) @ targets.unsqueeze(-1)).squeeze(-1) / n,
+            targets.pow(2).mean(dim=-1))
+
+
+def _mse_from(moments, degree: int, weights):
+    """mean((Xw − y)²) = wᵀ(XᵀX/n)w − 2 w·(Xᵀy/n) + mean(y²), over the first ``degree`` + 1 features."""
+    gram, cross, square = moments
+    k = degree + 1
+    quadratic = (weights.unsqueeze(-2) @ gram[..., :k, :k] @ weights.unsqueeze(-1)).squeeze(-1).squeeze(-1)
+    return (quadratic - 2 * (weights * cross[..., :k]).sum(dim=-1) + square).clamp(min=0.0)
+
+
+def run(params: Params, device, progress, seeds) -> Measurement:
     import torch
 
+    from app.demos.batched import generator
+
     dtype = torch.float64
-    reps, top = params.repeats, params.max_degree
+    seeds = list(seeds)
+    S, reps, top = len(seeds), params.repeats, params.max_degree
+    gens = [generator(seed * 7919 + 21) for seed in seeds]
 
     def draw(size: int):
-        x = torch.rand(reps, size, dtype=dtype, device=device) * 2 - 1
-        y = torch.sin(torch.pi * x) + params.noise * torch.randn(reps, size, dtype=dtype, device=device)
+        # Drawn on the CPU from each seed's generator, so the data do not depend on the device.
+        xs, ys = [], []
+        for gen in gens:
+            x = torch.rand(reps, size, dtype=dtype, generator=gen) * 2 - 1
+            xs.append(x)
+            ys.append(torch.sin(torch.pi * x) + params.noise * torch.randn(reps, size, dtype=dtype, generator=gen))
+        x, y = torch.cat(xs).to(device), torch.cat(ys).to(device)  # (S*reps, size), seed-major
         return _legendre(torch, x, top), y
 
     sets = {name: draw(size) for name, size in (
@@ -75,96 +109,126 @@ def run(params: Params, device, progress) -> DemoResult:
         rhs = design.transpose(-1, -2) @ targets.unsqueeze(-1)
         return torch.linalg.solve(gram + ridge * params.n_train * eye, rhs).squeeze(-1)
 
-    def errors(degree: int, weights) -> dict[str, object]:
-        return {name: _mse(torch, design[..., : degree + 1], weights, targets)
-                for name, (design, targets) in sets.items()}
+    # Each set's MSE from its moments (XᵀX/n, Xᵀy/n, mean y²), so that scoring a fit costs a (d×d) product
+    # per repeat, not a pass over the 2,000 fresh points; float64 keeps the expansion exact enough.
+    moments = {name: _moments(design, targets) for name, (design, targets) in sets.items()}
 
-    # Part 1: error against capacity, median over the repeated draws.
+    def errors(degree: int, weights) -> dict[str, object]:
+        return {name: _mse_from(moment, degree, weights) for name, moment in moments.items()}
+
+    # Part 1: error against capacity, (points, S, reps) per set.
     if params.capacity_axis == "degree":
         axis = list(range(top + 1))
         per_point = [errors(d, fit(d, 0.0)) for d in axis]
-        curves = {name: [e[name].median().item() for e in per_point] for name in ("train", "val", "test")}
+        curve = {name: torch.stack([e[name] for e in per_point]).reshape(len(axis), S, reps).cpu()
+                 for name in ("train", "val", "fresh")}
         axis_label = "다항식 차수"
     else:
-        axis, curves = _epoch_curves(torch, sets, params, device, progress)
+        axis, curve = _epoch_curves(torch, sets, moments, params, S, progress)
         axis_label = "에폭 (전체 배치 스텝)"
     progress(0.5, "용량별 오차를 계산했습니다")
-
-    best = min(range(len(axis)), key=lambda i: curves["val"][i])
+    per_seed = _capacity_metrics(axis, curve)
     capacity_chart = Chart(
-        key="capacity", title="용량에 따른 학습·검증·테스트 오차 (반복 중앙값)", x_label=axis_label,
-        y_label="평균제곱오차", log_y=True, log_x=params.capacity_axis == "epochs",
-        series=[Series(name=label, x=[float(a) for a in axis], y=curves[name])
-                for name, label in (("train", "학습"), ("val", "검증"), ("test", "테스트"))],
+        key="capacity", title="용량에 따른 학습·검증·새 데이터 오차 (반복 중앙값의 시드 평균, 띠는 시드 최소~최대)",
+        x_label=axis_label, y_label="평균제곱오차", log_y=True, log_x=params.capacity_axis == "epochs",
+        series=[Series.over_seeds(label, [float(a) for a in axis],
+                                  [curve[name][:, s].median(dim=1).values.tolist() for s in range(S)])
+                for name, label in (("train", "학습"), ("val", "검증"), ("fresh", "새 데이터"))],
     )
     progress(0.6, "후보 모델들을 테스트 세트로 비교합니다", [capacity_chart])
 
-    # Part 2: a grid of (degree, ridge) candidates, in a random order, compared on the test set.
-    ridges = torch.logspace(-8, 0, 12).tolist()
+    # Part 2: the whole (degree, ridge) grid is fitted once; each seed compares its own random
+    # n_candidates of it on the test set, in its own order.
+    ridges = torch.logspace(-8, 0, RIDGES).tolist()
     grid = [(d, r) for d in range(top + 1) for r in ridges]
-    order = torch.randperm(len(grid)).tolist()[: params.n_candidates]
-    candidates = [grid[i] for i in order]
-    scores = [errors(d, fit(d, r)) for d, r in candidates]
-    table_of = {name: torch.stack([s[name] for s in scores], dim=1) for name in ("val", "test", "fresh")}
+    scores = [errors(d, fit(d, r)) for d, r in grid]
+    table_of = {name: torch.stack([sc[name] for sc in scores], dim=1).reshape(S, reps, len(grid)).cpu()
+                for name in ("val", "test", "fresh")}
+    k_all = min(params.n_candidates, len(grid))
+    orders = [torch.randperm(len(grid), generator=generator(seed * 7919 + 22))[:k_all] for seed in seeds]
 
-    def chosen(by: str, k: int):
-        pick = table_of[by][:, :k].argmin(dim=1, keepdim=True)
-        return (table_of["test"].gather(1, pick).mean().item(), table_of["fresh"].gather(1, pick).mean().item())
+    def chosen(by: str, k: int, s: int) -> tuple[float, float, float]:
+        """Over the seed's repeats: the median of the pick's test MSE and of its fresh MSE (a few repeats whose
+        pick fails badly on fresh data would otherwise be the whole mean), and the mean of log10(fresh / test)."""
+        order = orders[s][:k]
+        pick = table_of[by][s][:, order].argmin(dim=1, keepdim=True)
+        test = table_of["test"][s][:, order].gather(1, pick).squeeze(1)
+        fresh = table_of["fresh"][s][:, order].gather(1, pick).squeeze(1)
+        return test.median().item(), fresh.median().item(), torch.log10(fresh / test).mean().item()
 
-    ks = sorted({k for k in (1, 2, 3, 5, 10, 20, 50, 100, 150, 200) if k <= len(candidates)} | {len(candidates)})
-    by_test = [chosen("test", k) for k in ks]
-    by_val = [chosen("val", k) for k in ks]
+    ks = sorted({k for k in (1, 2, 3, 5, 10, 20, 50, 100, 150, 200) if k <= k_all} | {k_all})
+    by_test = [[chosen("test", k, s) for k in ks] for s in range(S)]
+    by_val = [[chosen("val", k, s) for k in ks] for s in range(S)]
+    x = [float(k) for k in ks]
     contamination_chart = Chart(
-        key="contamination", title="후보 k개 중 가장 좋은 모델을 고른 뒤의 오차 (반복 평균)",
+        key="contamination", title="후보 k개 중 가장 좋은 모델을 고른 뒤의 오차 (반복 중앙값의 시드 평균)",
         x_label="비교한 후보 모델 수 k", y_label="평균제곱오차", log_x=True,
         series=[
-            Series(name="테스트로 고름: 보고된 테스트 오차", x=[float(k) for k in ks], y=[t for t, _ in by_test]),
-            Series(name="테스트로 고름: 새 데이터 오차", x=[float(k) for k in ks], y=[f for _, f in by_test]),
-            Series(name="검증으로 고름: 테스트 오차", x=[float(k) for k in ks], y=[t for t, _ in by_val]),
-            Series(name="검증으로 고름: 새 데이터 오차", x=[float(k) for k in ks], y=[f for _, f in by_val]),
+            Series.over_seeds("테스트로 고름: 보고된 테스트 오차", x, [[c[0] for c in row] for row in by_test]),
+            Series.over_seeds("테스트로 고름: 새 데이터 오차", x, [[c[1] for c in row] for row in by_test]),
+            Series.over_seeds("검증으로 고름: 테스트 오차", x, [[c[0] for c in row] for row in by_val]),
+            Series.over_seeds("검증으로 고름: 새 데이터 오차", x, [[c[1] for c in row] for row in by_val]),
         ],
     )
-    test_reported, test_fresh = by_test[-1]
-    val_reported, val_fresh = by_val[-1]
-    last = len(axis) - 1
-    metrics = {
-        "best_capacity": float(axis[best]),
-        "max_capacity": float(axis[last]),
-        "train_mse_at_best": curves["train"][best],
-        "train_mse_at_max": curves["train"][last],
-        "val_mse_at_best": curves["val"][best],
-        "val_mse_at_max": curves["val"][last],
-        "test_mse_at_best": curves["test"][best],
-        "n_candidates": float(len(candidates)),
-        "test_selected_reported_mse": test_reported,
-        "test_selected_fresh_mse": test_fresh,
-        "val_selected_reported_mse": val_reported,
-        "val_selected_fresh_mse": val_fresh,
-        "test_selected_optimism": test_fresh / test_reported,
-        "val_selected_optimism": val_fresh / val_reported,
+    optimism = {}
+    for name, rows in (("test", by_test), ("val", by_val)):
+        optimism[name] = [row[-1][2] for row in rows]
+        per_seed[f"{name}_selected_reported_mse"] = [row[-1][0] for row in rows]
+        per_seed[f"{name}_selected_fresh_mse"] = [row[-1][1] for row in rows]
+        per_seed[f"log10_{name}_selected_optimism"] = list(optimism[name])
+    per_seed["log10_optimism_test_over_val_selected"] = [
+        t - v for t, v in zip(optimism["test"], optimism["val"], strict=True)]
+    per_seed["n_candidates"] = [float(k_all)] * S
+    charts = [capacity_chart, contamination_chart]
+    progress(1.0, "완료", charts)
+    return Measurement(per_seed=per_seed, charts=charts, table=_table(params, per_seed),
+                       notes=_notes(params, per_seed))
+
+
+def _capacity_metrics(axis: list[int], curve) -> dict[str, list[float | None]]:
+    """Per seed, from (points, S, reps) errors: the median curves' shape, and the claim's fresh-data ratio
+    with each repeat's own validation pick."""
+    import torch
+
+    points, S, reps = curve["val"].shape
+    medians = {name: values.median(dim=2).values for name, values in curve.items()}  # (points, S)
+    best = medians["val"].argmin(dim=0)  # (S,)
+    last = points - 1
+    picks = curve["val"].argmin(dim=0)  # (S, reps): each repeat's own validation choice
+    fresh_at_pick = curve["fresh"].gather(0, picks.unsqueeze(0)).squeeze(0)
+    ratio = torch.log10(curve["fresh"][last] / fresh_at_pick).median(dim=1).values
+    # The validation curve's highest point after its minimum: above the end point, a second descent.
+    peak = [int(best[s]) + int(medians["val"][best[s]:, s].argmax()) for s in range(S)]
+
+    def at(name: str, index) -> list[float | None]:
+        return [medians[name][int(index[s]), s].item() for s in range(S)]
+
+    return {
+        "best_capacity": [float(axis[int(b)]) for b in best],
+        "picked_capacity_median": [float(axis[int(p)]) for p in picks.median(dim=1).values],
+        "max_capacity": [float(axis[last])] * S,
+        "train_mse_at_best": at("train", best),
+        "train_mse_at_max": at("train", [last] * S),
+        "val_mse_at_best": at("val", best),
+        "val_mse_at_max": at("val", [last] * S),
+        "val_peak_capacity": [float(axis[p]) for p in peak],
+        "val_mse_at_peak": at("val", peak),
+        "fresh_mse_at_max": at("fresh", [last] * S),
+        "fresh_mse_at_picked": [fresh_at_pick[s].median().item() for s in range(S)],
+        "log10_fresh_max_over_picked": ratio.tolist(),
     }
-    table = Table(
-        columns=["고르는 방법", "보고된 테스트 MSE", "새 데이터 MSE", "새 데이터 / 보고"],
-        rows=[
-            ["테스트 점수로 고름 (오염)", round(test_reported, 4), round(test_fresh, 4),
-             round(metrics["test_selected_optimism"], 3)],
-            ["검증 점수로 고르고 테스트는 한 번", round(val_reported, 4), round(val_fresh, 4),
-             round(metrics["val_selected_optimism"], 3)],
-        ],
-    )
-    progress(1.0, "완료", [capacity_chart, contamination_chart])
-    return DemoResult(charts=[capacity_chart, contamination_chart], table=table,
-                      conclusion=_conclusion(params, metrics), metrics=metrics)
 
 
-def _epoch_curves(torch, sets, params: Params, device, progress):
-    """Train the largest polynomial by full-batch Adam, every repeat at once, recording errors per epoch."""
+def _epoch_curves(torch, sets, moments, params: Params, S: int, progress):
+    """Train the largest polynomial by full-batch Adam, every repeat of every seed at once, recording each
+    repeat's errors at log-spaced epochs: (marks, S, reps) per set."""
     design, targets = sets["train"]
-    weights = torch.zeros(params.repeats, params.max_degree + 1, dtype=design.dtype, device=device,
+    weights = torch.zeros(design.shape[0], params.max_degree + 1, dtype=design.dtype, device=design.device,
                           requires_grad=True)
     optimizer = torch.optim.Adam([weights], lr=0.05)
     marks = log_spaced_steps(params.epochs, CURVE_POINTS)
-    axis, curves = [], {"train": [], "val": [], "test": []}
+    axis: list[int] = []
+    curves: dict[str, list] = {"train": [], "val": [], "fresh": []}
     for epoch in range(1, params.epochs + 1):
         optimizer.zero_grad(set_to_none=True)
         # Summed over repeats: each repeat's weights get only their own gradient.
@@ -174,52 +238,90 @@ def _epoch_curves(torch, sets, params: Params, device, progress):
             with torch.no_grad():
                 axis.append(epoch)
                 for name in curves:
-                    d, t = sets[name]
-                    curves[name].append(_mse(torch, d, weights, t).median().item())
+                    curves[name].append(_mse_from(moments[name], params.max_degree, weights))
             if epoch % 200 == 0:
                 progress(0.5 * epoch / params.epochs, f"{epoch} 에폭")
-    return axis, curves
+    return axis, {name: torch.stack(values).reshape(len(axis), S, params.repeats).cpu()
+                  for name, values in curves.items()}
 
 
 def _times(ratio: float) -> str:
-    return f"{ratio:,.0f}배" if ratio >= 100 else f"{ratio:.2f}배"
+    return f"{ratio:.2g}배" if ratio >= 1e4 else f"{ratio:,.0f}배" if ratio >= 100 else f"{ratio:.2f}배"
 
 
-def _conclusion(params: Params, m: dict[str, float]) -> str:
+def _mean(values) -> float:
+    return sum(values) / len(values)
+
+
+def _geomean(values) -> float:
+    # An interpolating fit's training MSE is exactly 0 (clamped from rounding): kept as the smallest double.
+    return 10 ** _mean([math.log10(max(v, 1e-300)) for v in values])
+
+
+def _table(params: Params, m: dict) -> Table:
     unit = "차수" if params.capacity_axis == "degree" else "에폭"
-    best, top = int(m["best_capacity"]), int(m["max_capacity"])
-    turn_up = m["val_mse_at_max"] / m["val_mse_at_best"]
-    if best < top and turn_up > 1.1:
-        part1 = (
-            f"용량을 키우는 동안 학습 오차는 계속 줄었습니다 ({unit} {best}: {m['train_mse_at_best']:.3g} → "
-            f"{unit} {top}: {m['train_mse_at_max']:.3g}). 검증 오차는 {unit} {best}에서 가장 낮고"
-            f" ({m['val_mse_at_best']:.3g}) {unit} {top}에서는 {_times(turn_up)}가 됐습니다"
-            f" ({m['val_mse_at_max']:.3g}). 그래서 학습 오차가 아니라 검증 오차로 모델을 고릅니다: {unit} {best}."
-        )
+
+    def row(label: str, key: str, digits: int = 4):
+        s = summarise(m[key])
+        interval = f"[{s.ci95[0]:.{digits}g}, {s.ci95[1]:.{digits}g}]" if s.ci95 else "-"
+        return [label, round(s.mean, digits) if s.mean is not None else None, interval]
+
+    return Table(columns=["항목 (시드마다 반복 중앙값·평균)", "시드 평균", "95% 구간"], rows=[
+        row(f"검증으로 고른 {unit} (반복마다 고른 값의 중앙값)", "picked_capacity_median"),
+        row(f"새 데이터 MSE: 고른 {unit}", "fresh_mse_at_picked"),
+        row(f"새 데이터 MSE: 가장 큰 {unit}", "fresh_mse_at_max"),
+        row("log10(가장 큰 용량 ÷ 고른 용량, 새 데이터 MSE)", "log10_fresh_max_over_picked"),
+        row("테스트로 고름: 보고된 테스트 MSE (반복 중앙값)", "test_selected_reported_mse"),
+        row("테스트로 고름: 새 데이터 MSE", "test_selected_fresh_mse"),
+        row("검증으로 고름: 테스트 MSE (한 번만 잼)", "val_selected_reported_mse"),
+        row("검증으로 고름: 새 데이터 MSE", "val_selected_fresh_mse"),
+        row("log10(새 데이터 ÷ 테스트): 테스트로 고름", "log10_test_selected_optimism"),
+        row("log10(새 데이터 ÷ 테스트): 검증으로 고름", "log10_val_selected_optimism"),
+    ])
+
+
+def _notes(params: Params, m: dict) -> list[str]:
+    unit = "차수" if params.capacity_axis == "degree" else "에폭"
+    topic = "차수는" if params.capacity_axis == "degree" else "에폭은"
+    best, top = round(_mean(m["best_capacity"])), int(m["max_capacity"][0])
+    train_best, train_top = _geomean(m["train_mse_at_best"]), _geomean(m["train_mse_at_max"])
+    val_best, val_top = _geomean(m["val_mse_at_best"]), _geomean(m["val_mse_at_max"])
+    ratio = 10 ** _mean(m["log10_fresh_max_over_picked"])
+    picked, fresh_picked, fresh_top = (_mean(m["picked_capacity_median"]), _geomean(m["fresh_mse_at_picked"]),
+                                       _geomean(m["fresh_mse_at_max"]))
+    notes = []
+    if ratio > OVERFIT_FACTOR:
+        notes.append(
+            f"용량을 키우는 동안 학습 오차는 줄었고 ({unit} {best}: {train_best:.3g} → {unit} {top}: {train_top:.3g}), "
+            f"검증 오차는 {unit} {best} 근처에서 가장 낮았습니다 ({val_best:.3g}; {unit} {top}에서는 {val_top:.3g}). "
+            f"반복마다 검증으로 고른 {unit}(중앙값 {picked:.0f})에서 새 데이터 2,000개의 MSE는 {fresh_picked:.3g}, "
+            f"가장 큰 {topic} {fresh_top:.3g}로, 고르지 않고 가장 큰 모델을 쓰면 {_times(ratio)} 나빴습니다.")
     else:
-        part1 = (
-            f"이번 설정에서는 검증 오차가 뚜렷하게 다시 오르지 않았습니다 ({unit} {best}: {m['val_mse_at_best']:.3g}, "
-            f"{unit} {top}: {m['val_mse_at_max']:.3g}, {_times(turn_up)}). 데이터가 많거나 잡음이 작으면 "
-            f"큰 모델도 과대적합이 덜합니다."
-        )
-    k = int(m["n_candidates"])
-    optimism = m["test_selected_optimism"]
+        notes.append(
+            f"이번 설정에서는 가장 큰 {unit}도 새 데이터에서 거의 나빠지지 않았습니다 (검증으로 고른 {unit} 중앙값 "
+            f"{picked:.0f}: {fresh_picked:.3g}, {unit} {top}: {fresh_top:.3g}, {_times(ratio)}): 학습 데이터 "
+            f"{params.n_train}개에 잡음 {params.noise:g}이면 큰 모델도 과대적합이 덜합니다.")
+    peak_at, peak = round(_mean(m["val_peak_capacity"])), _geomean(m["val_mse_at_peak"])
+    if peak > 3 * val_top and peak_at < top:
+        notes.append(
+            f"검증 오차는 단조롭지 않습니다: {unit} {peak_at} 근처에서 {peak:.3g}까지 치솟았다가 {unit} {top}에서 "
+            f"{val_top:.3g}로 다시 내려갔습니다 (이중 하강). 학습 데이터 {params.n_train}개를 정확히 지나는 "
+            f"보간 경계 근처가 가장 나쁘고, 그보다 큰 모델은 최소 노름 해가 골라져 오히려 덜 흔들립니다.")
+    k = int(m["n_candidates"][0])
+    optimism = 10 ** _mean(m["log10_test_selected_optimism"])
+    val_optimism = 10 ** _mean(m["log10_val_selected_optimism"])
+    reported, fresh = _mean(m["test_selected_reported_mse"]), _mean(m["test_selected_fresh_mse"])
     if optimism > 1.05:
-        part2 = (
-            f" 후보 {k}개를 테스트 점수로 비교해 고르면 그 테스트 점수는 실제보다 좋게 보고됩니다 "
-            f"(보고된 테스트 MSE: {m['test_selected_reported_mse']:.3g}, 처음 보는 데이터: "
-            f"{m['test_selected_fresh_mse']:.3g}, {_times(optimism)}). "
-            f"선택에 쓰인 테스트 세트는 오염되어 성능을 부풀립니다. 검증 세트로 고르고 테스트는 한 번만 재면 "
-            f"테스트 {m['val_selected_reported_mse']:.3g}, 새 데이터 {m['val_selected_fresh_mse']:.3g}"
-            f" ({_times(m['val_selected_optimism'])})로 테스트 점수가 실제 성능을 정직하게 추정합니다."
-        )
+        notes.append(
+            f"후보 {k}개를 테스트 점수로 비교해 고르면 그 테스트 점수는 실제보다 좋게 보고됩니다 (보고된 테스트 MSE "
+            f"{reported:.3g}, 처음 보는 데이터 {fresh:.3g}, {_times(optimism)}). 검증 세트로 고르고 테스트는 한 번만 "
+            f"재면 테스트 {_mean(m['val_selected_reported_mse']):.3g}, 새 데이터 "
+            f"{_mean(m['val_selected_fresh_mse']):.3g} ({_times(val_optimism)})입니다.")
     else:
-        part2 = (
-            f" 후보 {k}개를 테스트 점수로 골랐을 때의 낙관 편향은 이번 설정에서 작았습니다 "
-            f"(보고 {m['test_selected_reported_mse']:.3g}, 새 데이터 {m['test_selected_fresh_mse']:.3g}, "
-            f"{_times(optimism)}). 후보가 많고 테스트 세트가 작을수록 이 편향이 커집니다."
-        )
-    return part1 + part2
+        notes.append(
+            f"후보 {k}개를 테스트 점수로 골랐을 때의 낙관 편향은 이번 설정에서 작았습니다 (보고 {reported:.3g}, "
+            f"새 데이터 {fresh:.3g}, {_times(optimism)}). 후보가 많고 테스트 세트가 작을수록 이 편향이 커집니다.")
+    return notes
 
 
 DEMO = DemoSpec(
@@ -231,7 +333,15 @@ DEMO = DemoSpec(
     ),
     params=Params,
     smallest=SMALLEST,
+    breaking=BREAKING,
+    boundary=Boundary("n_train", (10, 20, 50, 100, 200)),
     run=run,
+    claims=(
+        Claim(metric="log10_fresh_max_over_picked", direction="greater", margin=math.log10(OVERFIT_FACTOR),
+              statement="가장 큰 용량의 모델은 검증으로 고른 모델보다 새 데이터에서 오차가 10% 넘게 크다"),
+        Claim(metric="log10_optimism_test_over_val_selected", direction="greater", margin=0.0,
+              statement="테스트 점수로 고른 모델의 테스트 점수는 검증으로 고른 모델의 것보다 더 낙관적이다"),
+    ),
     concepts=(
         "overfitting", "underfitting", "model_capacity", "validation_set", "test_set", "bias_variance_tradeoff",
         "hyperparameter_tuning",
@@ -248,5 +358,5 @@ DEMO = DemoSpec(
                  title="On Over-fitting in Model Selection and Subsequent Selection Bias in Performance Evaluation",
                  url="https://jmlr.org/papers/v11/cawley10a.html"),
     ),
-    version="1",
+    version="2",
 )
