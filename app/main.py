@@ -79,7 +79,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.demo_engine = DemoEngine(settings, app.state.engine)  # its worker pool starts with the first run
     errors.install_error_handlers(app)
     app.add_middleware(RejectNonFiniteJSON)  # inside install_auth's size cap, which reads the body first
-    app.state.login_throttle = LoginThrottle()
+    if settings.shared_redis_url is not None:  # several web servers: one failure count for all
+        from app.auth.shared_limits import RedisLoginThrottle
+
+        app.state.login_throttle = RedisLoginThrottle(settings.shared_redis_url)
+    else:
+        app.state.login_throttle = LoginThrottle()
     install_auth(app)  # session user, CSRF token, request size cap, rate limiter
     app.add_middleware(BodyReadTimeout)  # outside the size cap, which reads the body
     install_conditional_get(app)  # ETag/304 + response cache for reads, outside auth: a hit skips it

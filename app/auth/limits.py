@@ -102,13 +102,18 @@ class LoginThrottle:
     def wait_s(self, username: str, address: str) -> float:
         """Seconds before the next try from ``address`` on ``username`` may be checked (0: now)."""
         now = self._clock()
-        wait = 0.0
         with self._lock:
-            for key, free in self._keys(username, address):
-                count, last = self._failures.get(key, (0, 0.0))
-                if count >= free and now - last < self.FORGET_AFTER_S:
-                    delay = min(self.MAX_DELAY_S, 2.0 ** (count - free))
-                    wait = max(wait, last + delay - now)
+            counts = [(self._failures.get(key, (0, 0.0)), free) for key, free in self._keys(username, address)]
+        return self.delay_left(counts, now)
+
+    @classmethod
+    def delay_left(cls, counts: list[tuple[tuple[int, float], int]], now: float) -> float:
+        """The longest wait over ((count, last failure), free failures) pairs."""
+        wait = 0.0
+        for (count, last), free in counts:
+            if count >= free and now - last < cls.FORGET_AFTER_S:
+                delay = min(cls.MAX_DELAY_S, 2.0 ** (count - free))
+                wait = max(wait, last + delay - now)
         return wait
 
     def check(self, username: str, address: str) -> None:

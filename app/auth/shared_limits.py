@@ -13,9 +13,24 @@ import secrets
 from redis import Redis
 from redis.exceptions import RedisError
 
+from app.auth.limits import LoginThrottle
 from app.errors import AppError
 
 PREFIX = "kb:rate:"
+THROTTLE_PREFIX = "kb:login-failures:"
+# KEYS: the counts; ARGV: the forget-after seconds. A count older than that starts again at 1.
+_FAILED = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
+for _, key in ipairs(KEYS) do
+  local last = tonumber(redis.call('HGET', key, 'last') or '0')
+  local count = tonumber(redis.call('HGET', key, 'count') or '0')
+  if now - last >= tonumber(ARGV[1]) then count = 1 else count = count + 1 end
+  redis.call('HSET', key, 'count', count, 'last', tostring(now))
+  redis.call('EXPIRE', key, ARGV[1])
+end
+return 0
+"""
 # KEYS: the windows; ARGV: window (ms), a unique member, then one limit per key.
 # Returns 0 when recorded, else the milliseconds until the fullest window frees a slot.
 _HIT = """
@@ -57,3 +72,39 @@ class RedisRateLimiter:
             seconds = max(1, math.ceil(wait_ms / 1000))
             raise AppError(429, f"요청이 너무 많습니다. {seconds}초 후에 다시 시도해 주세요.",
                            headers={"Retry-After": str(seconds)}, details={"retry_after": seconds})
+
+
+class RedisLoginThrottle(LoginThrottle):
+    """`LoginThrottle` with its failure counts in Redis: the delays hold whichever server a try reaches."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__()
+        self._redis = Redis.from_url(url, socket_connect_timeout=5, socket_timeout=5, health_check_interval=30)
+        self._failed = self._redis.register_script(_FAILED)
+
+    def wait_s(self, username: str, address: str) -> float:
+        keys = self._keys(username, address)
+        try:
+            with self._redis.pipeline(transaction=False) as pipe:
+                pipe.time()
+                for key, _free in keys:
+                    pipe.hmget(THROTTLE_PREFIX + key, "count", "last")
+                seconds, micros = (answers := pipe.execute())[0]
+        except RedisError as exc:
+            raise AppError(503, "로그인 제한 저장소(Redis)에 연결하지 못했습니다. 잠시 후 다시 시도해 주세요.") from exc
+        counts = [((int(count or 0), float(last or 0.0)), free)
+                  for (count, last), (_key, free) in zip(answers[1:], keys, strict=True)]
+        return self.delay_left(counts, seconds + micros / 1_000_000)
+
+    def failed(self, username: str, address: str) -> None:
+        try:
+            self._failed(keys=[THROTTLE_PREFIX + key for key, _ in self._keys(username, address)],
+                         args=[self.FORGET_AFTER_S])
+        except RedisError as exc:
+            raise AppError(503, "로그인 제한 저장소(Redis)에 연결하지 못했습니다. 잠시 후 다시 시도해 주세요.") from exc
+
+    def succeeded(self, username: str, address: str) -> None:
+        try:
+            self._redis.delete(THROTTLE_PREFIX + self._keys(username, address)[0][0])
+        except RedisError as exc:
+            raise AppError(503, "로그인 제한 저장소(Redis)에 연결하지 못했습니다. 잠시 후 다시 시도해 주세요.") from exc

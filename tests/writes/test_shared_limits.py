@@ -12,7 +12,8 @@ import time
 import httpx
 import pytest
 
-from app.auth.shared_limits import RedisRateLimiter
+from app.auth.limits import LoginThrottle
+from app.auth.shared_limits import RedisLoginThrottle, RedisRateLimiter
 from app.config import PROJECT_ROOT
 from app.errors import AppError
 from tests.redis_server import binary, redis_server
@@ -32,6 +33,20 @@ def test_two_limiters_on_one_redis_count_together():
         assert refused.value.status_code == 429 and int(refused.value.headers["Retry-After"]) >= 1
         # A refused hit is not recorded, and other keys have their own windows.
         first.hit([("post:user:2", 4), ("post:ip:10.0.0.1", 60)])
+
+
+def test_login_failures_on_two_servers_count_together_and_a_success_clears_them():
+    with redis_server() as url:
+        first, second = RedisLoginThrottle(url), RedisLoginThrottle(url)
+        for n in range(LoginThrottle.FREE_PAIR_FAILURES):
+            (first if n % 2 else second).failed("grace", "10.0.0.3")
+        assert 0 < second.wait_s("grace", "10.0.0.3") <= 1.0
+        with pytest.raises(AppError) as refused:
+            first.check("grace", "10.0.0.3")
+        assert refused.value.status_code == 429
+        assert first.wait_s("grace", "10.0.0.4") == 0  # the name itself is never locked
+        second.succeeded("grace", "10.0.0.3")
+        assert first.wait_s("grace", "10.0.0.3") == 0
 
 
 def _free_port() -> int:
