@@ -45,6 +45,10 @@ def author(name: str) -> str:
     return f"/authors/{quote(name, safe='')}"
 
 
+def user(username: str) -> str:
+    return f"/users/{quote(username, safe='')}"
+
+
 def demo(slug: str) -> str:
     return f"/demos/{slug}"
 

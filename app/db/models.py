@@ -49,6 +49,9 @@ class User(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(index=True, unique=True)
     display_name: str
+    # display_name compared as people read it (app.services.accounts.display_key); unique, so no two
+    # accounts show the same name. None only for rows made outside sign-up (tests, old fixtures).
+    display_key: str | None = Field(default=None, index=True, unique=True)
     password_hash: str
     created_at: datetime = Field(default_factory=now_utc)
 

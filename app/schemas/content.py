@@ -38,11 +38,15 @@ class CollectionDetail(CollectionPublic):
     questions: QuestionPage = Field(description="이 모음의 질문 한 페이지 (원본 순서, `status`로 거른 것)")
 
 
+AUTHOR_URL = "쓴 사람의 페이지: 계정이면 /users/{username}, 원본 작성자면 /authors/{name}"
+
+
 class QuestionSummary(BaseModel):
     id: int
     label: str | None
     title: str
     author: str | None
+    author_url: str | None = Field(None, description=AUTHOR_URL)
     answered: bool
     answer_count: int = Field(description="답변과 답글을 합한 수")
     reply_count: int = Field(0, description="answer_count 중 답글의 수 (답변 = answer_count - reply_count)")
@@ -76,6 +80,7 @@ class ReactionPublic(BaseModel):
 class AnswerNode(BaseModel):
     id: int
     author: str | None
+    author_url: str | None = Field(None, description=AUTHOR_URL)
     body_html: str
     body_md: str
     origin: str
@@ -162,6 +167,7 @@ class QuestionDetail(BaseModel):
     label: str | None
     title: str
     author: str | None
+    author_url: str | None = Field(None, description=AUTHOR_URL)
     body_html: str
     body_md: str
     page_ref: str | None
@@ -221,6 +227,20 @@ class AnswerRefPage(Page):
 class AuthorDetail(AuthorPublic):
     questions: QuestionPage
     answers: AnswerRefPage
+
+
+class UserDetail(BaseModel):
+    """An account's page: what it posted on this site (source authors are on /authors)."""
+
+    username: str
+    display_name: str
+    question_count: int
+    answer_count: int = Field(description="답변과 답글을 합한 수")
+    accepted_count: int = Field(description="질문자가 채택한 답변 수")
+    created_at: datetime
+    questions: QuestionPage
+    answers: AnswerRefPage
+    url: str
 
 
 CollectionDetail.model_rebuild()

@@ -54,8 +54,34 @@ def sha256(token: str) -> str:
 
 def clean_display_name(raw: str) -> str:
     name = unicodedata.normalize("NFC", raw or "")
-    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip()
-    return name
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
+    return " ".join(name.split())  # "김  철수" is "김 철수": runs of spaces are one
+
+
+def display_key(name: str) -> str:
+    """How two display names are compared: NFC (decomposed Hangul typed on some keyboards reads the
+    same), case-folded, runs of spaces as one. Migration 0012 holds a copy of this rule."""
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFC", name or "")).strip().casefold()
+
+
+def check_display_name(session: Session, name: str, *, user: User | None = None) -> str:
+    """The key of a display name an account may take: one that reads back as an author in the content
+    shapes, is no other account's, and is no source author's in content/ (no one may speak as a study
+    member). Returns the key."""
+    if not is_author_name(name):
+        raise AppError(422, "표시 이름은 한글 1~5자(예: 민규), 성과 이름을 띄운 한글(예: 김 철수), "
+                            "영문 이름 두 단어까지(예: MK, Jane Doe)입니다.", details=[{"field": "display_name"}])
+    key = display_key(name)
+    holder = queries.user_by_display_key(session, key)
+    if holder is not None and (user is None or holder.id != user.id):
+        raise AppError(409, f"'{name}'은(는) 이미 다른 계정이 쓰는 표시 이름입니다.", code="display_name_taken",
+                       details=[{"field": "display_name"}])
+    for author in queries.source_author_names(session):
+        if display_key(author) == key:
+            raise AppError(409, f"'{name}'은(는) 원본 자료에 글을 쓴 스터디 구성원의 이름이라 쓸 수 없습니다. "
+                                "다른 이름을 골라 주세요.",
+                           code="display_name_reserved", details=[{"field": "display_name"}])
+    return key
 
 
 def is_author_name(name: str) -> bool:
@@ -88,17 +114,17 @@ def sign_up(session: Session, *, username: str, password: str, display_name: str
         raise AppError(422, "아이디는 영문 소문자·숫자·_.- 3~32자입니다.", details=[{"field": "username"}])
     check_password(password or "", username)
     name = clean_display_name(display_name or "") or username
-    if not is_author_name(name):
-        raise AppError(422, "표시 이름은 공백 없는 한글 1~5자(예: 민규)나 영문 이름 두 단어까지(예: MK, Jane Doe)"
-                            "입니다.", details=[{"field": "display_name"}])
-    user = User(username=username, display_name=name, created_at=now_utc(),
+    if queries.user_by_username(session, username) is not None:
+        raise AppError(409, "이미 사용 중인 아이디입니다.", code="username_taken", details=[{"field": "username"}])
+    key = check_display_name(session, name)
+    user = User(username=username, display_name=name, display_key=key, created_at=now_utc(),
                 password_hash=password_hasher(testing).hash(password))
     session.add(user)
     try:
         session.commit()
-    except IntegrityError:
+    except IntegrityError:  # a sign-up racing this one took the username or the name in between
         session.rollback()
-        raise AppError(409, "이미 사용 중인 아이디입니다.", code="username_taken") from None
+        raise AppError(409, "이미 사용 중인 아이디나 표시 이름입니다.", code="username_taken") from None
     session.refresh(user)
     return user
 

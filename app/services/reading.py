@@ -35,6 +35,7 @@ from app.schemas.content import (
     ReferencePublic,
     SectionPublic,
     SourceRef,
+    UserDetail,
 )
 from app.search.related import related_questions
 from app.services.concepts import question_concepts
@@ -90,8 +91,18 @@ def collection_detail(
     )
 
 
+def author_url(post: Question | Answer, usernames: dict[int, str]) -> str | None:
+    """An account's post links to its /users page, a source author's to /authors: the two never mix."""
+    if post.user_id is not None and post.user_id in usernames:
+        return urls.user(usernames[post.user_id])
+    if post.author and post.origin == "ingested":
+        return urls.author(post.author)
+    return None
+
+
 def question_summaries(session: Session, questions: list[Question]) -> list[QuestionSummary]:
     collections = content.collection_slugs(session, [q.collection_id for q in questions])
+    usernames = writes_queries.usernames(session, [q.user_id for q in questions])
     items = []
     for q in questions:
         slug, path = collections.get(q.collection_id, ("", None))
@@ -101,6 +112,7 @@ def question_summaries(session: Session, questions: list[Question]) -> list[Ques
                 label=q.label,
                 title=q.title,
                 author=q.author,
+                author_url=author_url(q, usernames),
                 answered=q.answered,
                 answer_count=q.answer_count,
                 reply_count=q.reply_count,
@@ -159,7 +171,7 @@ def _group_reactions(reactions: list[Reaction]) -> list[ReactionPublic]:
 
 
 def _answer_tree(answers: list[Answer], reactions: list[Reaction], accepted_id: int | None,
-                 source_path: str | None) -> list[AnswerNode]:
+                 source_path: str | None, usernames: dict[int, str]) -> list[AnswerNode]:
     by_answer: dict[int, list[Reaction]] = defaultdict(list)
     for reaction in reactions:
         if reaction.answer_id is not None:
@@ -171,6 +183,7 @@ def _answer_tree(answers: list[Answer], reactions: list[Reaction], accepted_id: 
         nodes[answer.id] = AnswerNode(
             id=answer.id,
             author=None if deleted else answer.author,
+            author_url=None if deleted else author_url(answer, usernames),
             body_html="" if deleted else answer.body_html,
             body_md="" if deleted else answer.body_md,
             origin=answer.origin,
@@ -270,11 +283,13 @@ def _question_detail(session: Session, question_id: int, links: LinkMemo) -> Que
     previous, following = links.get("neighbours", question.id, lambda: tuple(
         _link(row) for row in content.neighbour_questions(session, question)))
     source_path = collection.source_path if question.origin == "ingested" else None
+    usernames = writes_queries.usernames(session, [question.user_id, *(a.user_id for a in answers)])
     return QuestionDetail(
         id=question.id,
         label=question.label,
         title=question.title,
         author=question.author,
+        author_url=author_url(question, usernames),
         body_html=question.body_html,
         body_md=question.body_md,
         page_ref=question.page_ref,
@@ -293,7 +308,7 @@ def _question_detail(session: Session, question_id: int, links: LinkMemo) -> Que
         children=[_link(c) for c in content.child_questions(session, question.id)],
         previous=previous,
         next=following,
-        answers=_answer_tree(answers, reactions, question.accepted_answer_id, collection.source_path),
+        answers=_answer_tree(answers, reactions, question.accepted_answer_id, collection.source_path, usernames),
         reactions=_group_reactions([r for r in reactions if r.answer_id is None]),
         references=[ReferencePublic(title=r.title, url=r.url)
                     for r in content.question_references(session, question.id)],
@@ -336,14 +351,8 @@ def excerpt(markdown: str, limit: int = EXCERPT_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def author_detail(session: Session, name: str, *, page: int = 1, per_page: int = 20) -> AuthorDetail:
-    """One author's questions and answers (each list one page of the same size)."""
-    found = content.list_authors(session, name=name)
-    if not found:
-        raise AppError(404, f"'{name}' 님이 쓴 글을 찾을 수 없습니다.")
-    _, question_count, answer_count = found[0]
-    rows, total = content.author_answers(session, name, limit=per_page, offset=(page - 1) * per_page)
-    answers = [
+def _answer_refs(rows: list[tuple[Answer, Question]]) -> list[AnswerRef]:
+    return [
         AnswerRef(
             id=answer.id, question=_link(question), excerpt=excerpt(answer.body_md),
             is_reply=answer.parent_id is not None, created_at=answer.created_at,
@@ -351,6 +360,37 @@ def author_detail(session: Session, name: str, *, page: int = 1, per_page: int =
         )
         for answer, question in rows
     ]
+
+
+def user_detail(session: Session, username: str, *, page: int = 1, per_page: int = 20) -> UserDetail:
+    """An account's questions and answers (each list one page of the same size) and how many were accepted."""
+    user = writes_queries.user_by_username(session, (username or "").strip().lower())
+    if user is None:
+        raise AppError(404, f"'{username}' 계정을 찾을 수 없습니다.")
+    assert user.id is not None
+    question_count, answer_count, accepted_count = writes_queries.user_question_counts(session, user.id)
+    rows, total = content.author_answers(session, None, user_id=user.id, limit=per_page, offset=(page - 1) * per_page)
+    query = content.filter_questions(user_id=user.id)
+    questions, question_total = content.page_questions(session, query, sort="newest", limit=per_page,
+                                                       offset=(page - 1) * per_page)
+    return UserDetail(
+        username=user.username, display_name=user.display_name, question_count=question_count,
+        answer_count=answer_count, accepted_count=accepted_count, created_at=user.created_at,
+        questions=QuestionPage(items=question_summaries(session, questions), total=question_total, page=page,
+                               per_page=per_page),
+        answers=AnswerRefPage(items=_answer_refs(rows), total=total, page=page, per_page=per_page),
+        url=urls.user(user.username),
+    )
+
+
+def author_detail(session: Session, name: str, *, page: int = 1, per_page: int = 20) -> AuthorDetail:
+    """One author's questions and answers (each list one page of the same size)."""
+    found = content.list_authors(session, name=name)
+    if not found:
+        raise AppError(404, f"'{name}' 님이 쓴 글을 찾을 수 없습니다.")
+    _, question_count, answer_count = found[0]
+    rows, total = content.author_answers(session, name, limit=per_page, offset=(page - 1) * per_page)
+    answers = _answer_refs(rows)
     return AuthorDetail(
         **_author_public(name, question_count, answer_count).model_dump(),
         questions=list_questions(session, author=name, page=page, per_page=per_page),

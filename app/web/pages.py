@@ -237,6 +237,24 @@ def author_page(
     })
 
 
+@router.get("/users/{username}", response_class=HTMLResponse)
+@cacheable
+def user_page(
+    request: Request,
+    session: SessionDep,
+    username: Annotated[str, Path(max_length=40)],
+    page: PageQuery = 1,
+    per_page: PerPageQuery = 20,
+):
+    user = reading.user_detail(session, username, page=page, per_page=per_page)
+    longer = user.questions if user.questions.total >= user.answers.total else user.answers
+    return render(request, "reading/user.html", {
+        "author": user, "pager": pager(longer, user.url, 20), "collection_titles": collection_titles(session),
+        "canonical_url": canonical(request, user.url, page=page),
+        "json_url": with_query(urls.api(user.url), page=page, per_page=None if per_page == 20 else per_page),
+    })
+
+
 @router.get("/docs", response_class=HTMLResponse)
 def api_docs(request: Request):
     """Swagger UI from static/vendor/swagger-ui (FastAPI's default points at a CDN we cannot reach, and

@@ -159,7 +159,7 @@ def test_posted_payloads_run_nothing_anywhere(server, new_page):
             assert page.evaluate(INJECTED, ".related") == [], where
 
     lists = ["/questions?collection=general&per_page=100", "/unanswered?per_page=100", "/",
-             "/authors/%ED%95%B4%EC%BB%A4", "/authors/%ED%95%B4%EC%BB%A4%EB%91%98", "/authors",
+             "/users/hostile", "/users/hostileb", "/authors",
              "/search?q=alert", "/search?q=script", "/search?q=onerror", "/collections/general?per_page=100"]
     for path in lists:
         response = page.goto(base + path)
@@ -168,7 +168,7 @@ def test_posted_payloads_run_nothing_anywhere(server, new_page):
         assert page.evaluate(INJECTED, CONTENT) == [], path
     page.goto(f"{base}/questions?collection=general&per_page=100")
     titles_are_text(page, ".qrow__title", titles)
-    page.goto(f"{base}/authors/%ED%95%B4%EC%BB%A4")
+    page.goto(f"{base}/users/hostile")
     titles_are_text(page, ".qrow__title", titles)
     titles_are_text(page, ".answer-ref__question", titles)
     page.goto(f"{base}/search?q=alert")

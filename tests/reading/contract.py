@@ -25,8 +25,8 @@ COLLECTION = {
 }
 SECTION = {"id": int, "title": nullable(str), "intro_html": str, "question_ids": [int]}
 QUESTION_SUMMARY = {
-    "id": int, "label": nullable(str), "title": str, "author": nullable(str), "answered": bool, "answer_count": int,
-    "reply_count": int,
+    "id": int, "label": nullable(str), "title": str, "author": nullable(str), "author_url": nullable(str),
+    "answered": bool, "answer_count": int, "reply_count": int,
     "plus_one_count": int, "parent_id": nullable(int), "collection": str, "source": SOURCE, "origin": str,
     "last_activity_at": iso_datetime, "url": str,
 }
@@ -35,7 +35,8 @@ COLLECTION_DETAIL = {**COLLECTION, "intro_html": str, "notes_html": str, "sectio
                      "questions": QUESTION_PAGE}
 REACTION = {"kind": str, "emoji": str, "author": nullable(str), "count": int}
 ANSWER = {
-    "id": int, "author": nullable(str), "body_html": str, "body_md": str, "origin": str, "source": SOURCE,
+    "id": int, "author": nullable(str), "author_url": nullable(str), "body_html": str, "body_md": str,
+    "origin": str, "source": SOURCE,
     "vote_score": int, "accepted": bool, "created_at": iso_datetime, "updated_at": iso_datetime, "deleted": bool,
     "reactions": [REACTION],
 }
@@ -49,7 +50,8 @@ CORRECTION = {
                                             "ci95": nullable([float]), "seeds": [int], "run_url": str})}),
 }
 QUESTION_DETAIL = {
-    "id": int, "label": nullable(str), "title": str, "author": nullable(str), "body_html": str, "body_md": str,
+    "id": int, "label": nullable(str), "title": str, "author": nullable(str), "author_url": nullable(str),
+    "body_html": str, "body_md": str,
     "page_ref": nullable(str), "answered": bool, "answer_count": int, "reply_count": int, "plus_one_count": int,
     "accepted_answer_id": nullable(int), "origin": str,
     "collection": {"slug": str, "title": str, "kind": str, "url": str},

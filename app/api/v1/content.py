@@ -19,6 +19,7 @@ from app.schemas.content import (
     CollectionPublic,
     QuestionDetail,
     QuestionPage,
+    UserDetail,
 )
 from app.services import reading
 
@@ -102,6 +103,19 @@ def get_author(
 ):
     """한 사람의 질문과 답변(각각 한 페이지, 같은 `page`/`per_page`)."""
     return reading.author_detail(session, name, page=page, per_page=per_page)
+
+
+@router.get("/users/{username}", response_model=UserDetail, summary="회원 상세",
+            responses={**NOT_FOUND, **BAD_INPUT})
+@cacheable
+def get_user(
+    session: SessionDep,
+    username: Annotated[str, Path(max_length=40, description="회원 아이디")],
+    page: PageQuery = 1,
+    per_page: PerPageQuery = 20,
+):
+    """이 사이트 계정 하나의 질문과 답변(각각 한 페이지), 채택된 답변 수. 원본 자료의 작성자는 `/authors/{name}`."""
+    return reading.user_detail(session, username, page=page, per_page=per_page)
 
 
 for _route in router.routes:  # every read route answers conditional requests (app/web/caching.py)

@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 from app.db.models import (
     LINK_EDITOR,
     LINK_HIDDEN,
+    ORIGIN_INGESTED,
     Answer,
     Collection,
     Correction,
@@ -90,16 +91,20 @@ def filter_questions(
     collection_id: int | None = None,
     answered: bool | None = None,
     author: str | None = None,
+    user_id: int | None = None,
     parent_id: int | None = None,
     top_level_only: bool = False,
 ):
+    """`author` is a source author (ingested rows only: an account's posts are found by `user_id`)."""
     query = visible_questions()
     if collection_id is not None:
         query = query.where(col(Question.collection_id) == collection_id)
     if answered is not None:
         query = query.where(col(Question.answered) == answered)
     if author:
-        query = query.where(col(Question.author) == author)
+        query = query.where(col(Question.author) == author, col(Question.origin) == ORIGIN_INGESTED)
+    if user_id is not None:
+        query = query.where(col(Question.user_id) == user_id)
     if parent_id is not None:
         query = query.where(col(Question.parent_id) == parent_id)
     elif top_level_only:
@@ -209,18 +214,20 @@ def demo_links_for(session: Session, question_id: int) -> Sequence[DemoLink]:
 
 
 def list_authors(session: Session, name: str | None = None) -> list[tuple[str, int, int]]:
-    """(name, questions, answers) of everyone who wrote a visible post, by name; one name if given."""
+    """(name, questions, answers) of every source author (content/) with a visible post, by name; one
+    name if given. Accounts are not authors: their posts are on their /users page."""
     questions = (
         select(col(Question.author), func.count(col(Question.id)))
         .where(col(Question.author).is_not(None), col(Question.deleted_at).is_(None),
-               col(Question.retired_at).is_(None))
+               col(Question.retired_at).is_(None), col(Question.origin) == ORIGIN_INGESTED)
         .group_by(col(Question.author))
     )
     answers = (
         select(col(Answer.author), func.count(col(Answer.id)))
         .join(Question, col(Question.id) == col(Answer.question_id))
         .where(col(Answer.author).is_not(None), col(Answer.deleted_at).is_(None), col(Answer.retired_at).is_(None),
-               col(Question.deleted_at).is_(None), col(Question.retired_at).is_(None))
+               col(Question.deleted_at).is_(None), col(Question.retired_at).is_(None),
+               col(Answer.origin) == ORIGIN_INGESTED)
         .group_by(col(Answer.author))
     )
     if name is not None:
@@ -232,14 +239,17 @@ def list_authors(session: Session, name: str | None = None) -> list[tuple[str, i
     return [(n, int(question_counts.get(n, 0)), int(answer_counts.get(n, 0))) for n in names]
 
 
-def author_answers(session: Session, name: str, *, limit: int,
-                   offset: int) -> tuple[list[tuple[Answer, Question]], int]:
-    """An author's visible answers and replies with their questions, newest first, then in source order."""
+def author_answers(session: Session, name: str | None, *, limit: int, offset: int,
+                   user_id: int | None = None) -> tuple[list[tuple[Answer, Question]], int]:
+    """A source author's (`name`) or an account's (`user_id`) visible answers and replies with their
+    questions, newest first, then in source order."""
+    who = (col(Answer.user_id) == user_id if user_id is not None
+           else (col(Answer.author) == name) & (col(Answer.origin) == ORIGIN_INGESTED))
     query = (
         select(Answer, Question)
         .join(Question, col(Question.id) == col(Answer.question_id))
         .where(
-            col(Answer.author) == name, col(Answer.deleted_at).is_(None), col(Answer.retired_at).is_(None),
+            who, col(Answer.deleted_at).is_(None), col(Answer.retired_at).is_(None),
             col(Question.deleted_at).is_(None), col(Question.retired_at).is_(None),
         )
     )

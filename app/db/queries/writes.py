@@ -100,3 +100,40 @@ def reader_marks(session: Session, user_id: int, question_id: int) -> list[tuple
         "   WHERE a.question_id = ? AND v.user_id = ?",
         (question_id, user_id) * 4,
     ).all())
+
+
+def user_by_display_key(session: Session, key: str) -> User | None:
+    return session.exec(select(User).where(col(User.display_key) == key)).first()
+
+
+def source_author_names(session: Session) -> set[str]:
+    """Every name that signs an ingested question or answer (the people in content/)."""
+    questions = select(col(Question.author)).where(col(Question.origin) == "ingested",
+                                                    col(Question.author).is_not(None)).distinct()
+    answers = select(col(Answer.author)).where(col(Answer.origin) == "ingested",
+                                               col(Answer.author).is_not(None)).distinct()
+    return {name for name in session.exec(questions).all() if name} | {
+        name for name in session.exec(answers).all() if name}
+
+
+def usernames(session: Session, user_ids: Iterable[int | None]) -> dict[int, str]:
+    ids = {i for i in user_ids if i is not None}
+    if not ids:
+        return {}
+    rows = session.exec(select(col(User.id), col(User.username)).where(col(User.id).in_(ids))).all()
+    return {user_id: username for user_id, username in rows if user_id is not None}
+
+
+def user_question_counts(session: Session, user_id: int) -> tuple[int, int, int]:
+    """(questions, answers and replies, accepted answers) an account posted that are still shown."""
+    questions = session.exec(select(func.count(col(Question.id))).where(
+        col(Question.user_id) == user_id, col(Question.deleted_at).is_(None))).one()
+    answers = session.exec(select(func.count(col(Answer.id)))
+                           .join(Question, col(Question.id) == col(Answer.question_id))
+                           .where(col(Answer.user_id) == user_id, col(Answer.deleted_at).is_(None),
+                                  col(Question.deleted_at).is_(None))).one()
+    accepted = session.exec(select(func.count(col(Answer.id))).join(
+        Question, col(Question.accepted_answer_id) == col(Answer.id))
+        .where(col(Answer.user_id) == user_id, col(Answer.deleted_at).is_(None),
+               col(Question.deleted_at).is_(None))).one()
+    return int(questions), int(answers), int(accepted)

@@ -179,10 +179,12 @@ def drop_boilerplate(lines: list[Line], unplaced: list[UnplacedLine], *, preambl
 
 # --- authors, reactions ------------------------------------------------------------------------
 
-# A name as people write it in these notes: a Hangul name or nickname (1-5 syllables, no spaces), or a
-# short Latin handle of at most two words ("MK", "Jane Doe"). Phrases in parentheses have spaces,
-# commas or sentence endings and never match.
-_NAME = re.compile(r"[가-힣]{1,5}|[A-Za-z][A-Za-z0-9_.'-]{0,14}(?: [A-Za-z][A-Za-z0-9_.'-]{0,14})?")
+# A name as people write it in these notes: a Hangul name or nickname (1-5 syllables), a family name of
+# one syllable spaced from the given name ("김 철수"), or a short Latin handle of at most two words
+# ("MK", "Jane Doe"). Phrases in parentheses have longer words, commas or sentence endings and never
+# match.
+_NAME = re.compile(r"[가-힣]{1,5}|[가-힣] [가-힣]{1,3}"
+                   r"|[A-Za-z][A-Za-z0-9_.'-]{0,14}(?: [A-Za-z][A-Za-z0-9_.'-]{0,14})?")
 ARROW = r"(?:-{1,2}>|→|⇒|=>|➡️?|➜|↳)"
 _TRAILING_PAREN_NAME = re.compile(r"[(（]\s*`?([^()（）`]{1,32}?)`?\s*[)）]\s*$")
 _TRAILING_ARROW_NAME = re.compile(r"(?:^|\s)" + ARROW + r"\s*`?([^\s`()]{1,32}(?: [^\s`()]{1,16})?)`?\s*$")
