@@ -13,7 +13,7 @@ from app import urls
 from app.http.cacheable import cacheable
 from app.http.deps import LinksDep, SessionDep
 from app.http.params import IdPath, PageQuery, PerPageQuery, SortQuery, StatusQuery
-from app.schemas.content import CollectionDetail, QuestionSummary, SectionPublic
+from app.schemas.content import AuthorDetail, CollectionDetail, QuestionSummary, SectionPublic, UserDetail
 from app.services import concepts, reading
 from app.web.templating import canonical, render, with_query
 
@@ -229,12 +229,7 @@ def author_page(
     per_page: PerPageQuery = 20,
 ):
     author = reading.author_detail(session, name, page=page, per_page=per_page)
-    longer = author.questions if author.questions.total >= author.answers.total else author.answers
-    return render(request, "reading/author.html", {
-        "author": author, "pager": pager(longer, author.url, 20), "collection_titles": collection_titles(session),
-        "canonical_url": canonical(request, author.url, page=page),
-        "json_url": with_query(urls.api(author.url), page=page, per_page=None if per_page == 20 else per_page),
-    })
+    return _posts_page(request, session, "reading/author.html", author, page=page, per_page=per_page)
 
 
 @router.get("/users/{username}", response_class=HTMLResponse)
@@ -247,11 +242,17 @@ def user_page(
     per_page: PerPageQuery = 20,
 ):
     user = reading.user_detail(session, username, page=page, per_page=per_page)
-    longer = user.questions if user.questions.total >= user.answers.total else user.answers
-    return render(request, "reading/user.html", {
-        "author": user, "pager": pager(longer, user.url, 20), "collection_titles": collection_titles(session),
-        "canonical_url": canonical(request, user.url, page=page),
-        "json_url": with_query(urls.api(user.url), page=page, per_page=None if per_page == 20 else per_page),
+    return _posts_page(request, session, "reading/user.html", user, page=page, per_page=per_page)
+
+
+def _posts_page(request: Request, session, template: str, who: AuthorDetail | UserDetail, *, page: int,
+                per_page: int):
+    """A source author's or an account's page: two lists (questions, answers) paged together."""
+    longer = who.questions if who.questions.total >= who.answers.total else who.answers
+    return render(request, template, {
+        "author": who, "pager": pager(longer, who.url, 20), "collection_titles": collection_titles(session),
+        "canonical_url": canonical(request, who.url, page=page),
+        "json_url": with_query(urls.api(who.url), page=page, per_page=None if per_page == 20 else per_page),
     })
 
 
