@@ -208,6 +208,12 @@ def finite_or_none(value: float) -> float | None:
     return value if math.isfinite(value) else None
 
 
+def finite_mean(values: Sequence[float | None]) -> float:
+    """The mean of the finite values (a note's per-seed average); NaN when there is none."""
+    finite = [v for v in values if v is not None and math.isfinite(v)]
+    return sum(finite) / len(finite) if finite else float("nan")
+
+
 def best_per_seed(scores: Any) -> Any:
     """Index of the lowest score along the first axis, per seed: ``scores`` (grid, seeds) → (seeds,).
 

@@ -21,6 +21,7 @@ import math
 from pydantic import Field
 
 from app.demos.base import Chart, Citation, DemoParams, DemoSpec, Measurement, QuestionRef, Series, Table
+from app.demos.batched import finite_mean as _mean
 from app.demos.evidence import Claim
 
 ARMS = ("scaled", "unscaled")
@@ -110,11 +111,6 @@ def _charts(grid, results) -> list[Chart]:
         Chart(key="max_weight", title="쿼리마다 가장 큰 어텐션 가중치의 평균 (1이면 키 하나에 쏠림)",
               x_label="d", y_label="최대 가중치", log_x=True, series=weight_series),
     ]
-
-
-def _mean(values) -> float:
-    finite = [v for v in values if v is not None and math.isfinite(v)]
-    return sum(finite) / len(finite) if finite else float("nan")
 
 
 def _table(grid, results) -> Table:

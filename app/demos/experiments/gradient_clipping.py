@@ -26,6 +26,7 @@ import math
 from pydantic import Field
 
 from app.demos.base import Chart, Citation, DemoParams, DemoSpec, Measurement, QuestionRef, Series, Table
+from app.demos.batched import finite_mean as _mean
 from app.demos.evidence import Claim
 
 ARMS = ("unclipped", "clipped", "slow")
@@ -162,11 +163,6 @@ def _charts(params: Params, curves, grad_norms, S: int) -> list[Chart]:
 
 def _capped(values, cap: float = 1e6):
     return [v if v is not None and 0 < v <= cap else None for v in values]
-
-
-def _mean(values) -> float:
-    finite = [v for v in values if v is not None and math.isfinite(v)]
-    return sum(finite) / len(finite) if finite else float("nan")
 
 
 def _table(params: Params, m: dict) -> Table:

@@ -23,6 +23,7 @@ import math
 from pydantic import Field
 
 from app.demos.base import Chart, Citation, DemoParams, DemoSpec, Measurement, QuestionRef, Series, Table
+from app.demos.batched import finite_mean as _mean
 from app.demos.evidence import Claim
 
 BIASES = (1.0, 0.0)
@@ -117,11 +118,6 @@ def _gradient_chart(step_grad, S: int) -> Chart:
         series.append(Series(name=f"망각 게이트 편향 {bias:g}", x=[float(t + 1) for t in range(T)], y=y, lower=low, upper=high))
     return Chart(key="grad_by_step", title="초기화 직후 마지막 출력의 입력 스텝별 기울기 ‖∂y/∂x_t‖ (띠는 시드 최소~최대)",
                  x_label="입력 스텝 t", y_label="‖∂y/∂x_t‖", log_y=True, series=series)
-
-
-def _mean(values) -> float:
-    finite = [v for v in values if v is not None and math.isfinite(v)]
-    return sum(finite) / len(finite) if finite else float("nan")
 
 
 def _table(params: Params, m: dict) -> Table:

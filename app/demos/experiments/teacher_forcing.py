@@ -22,6 +22,7 @@ import math
 from pydantic import Field
 
 from app.demos.base import Chart, Citation, DemoParams, DemoSpec, Measurement, QuestionRef, Series, Table
+from app.demos.batched import finite_mean as _mean
 from app.demos.evidence import Claim
 
 HIDDEN, BATCH, N_VAL, WARMUP = 32, 32, 256, 5
@@ -118,11 +119,6 @@ def _chart(forced_err, free_err) -> Chart:
         series.append(Series(name=name, x=x, y=y, lower=low, upper=high))
     return Chart(key="error_by_horizon", title="워밍업 뒤 k번째 예측 스텝의 검증 MSE (띠는 시드 최소~최대)",
                  x_label="예측 스텝 k", y_label="MSE", log_y=True, series=series)
-
-
-def _mean(values) -> float:
-    finite = [v for v in values if v is not None and math.isfinite(v)]
-    return sum(finite) / len(finite) if finite else float("nan")
 
 
 def _table(params: Params, m: dict) -> Table:
