@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.demos.registry import all_demos
+from app.demos.registry import all_demos, get_demo
 from tests.demos.support import (
     check_described_in_korean,
     check_every_claim_is_tested,
@@ -45,3 +45,10 @@ def test_described_in_korean(slug):
 
 def test_every_claim_is_tested():
     check_every_claim_is_tested(SLUGS)
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_every_experiment_cites_where_its_claim_comes_from(slug):
+    citations = get_demo(slug).citations
+    assert citations, f"{slug} cites nothing"
+    assert all(c.authors and c.title and 1900 < c.year <= 2026 for c in citations)

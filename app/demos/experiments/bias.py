@@ -22,6 +22,7 @@ from pydantic import Field
 
 from app.demos.base import (
     Chart,
+    Citation,
     DemoParams,
     DemoSpec,
     Measurement,
@@ -247,4 +248,8 @@ DEMO = DemoSpec(
     concepts=("bias", "weighted_sum", "neuron"),
     questions=(QuestionRef("면접 #12-4", "편향(bias)는 왜 있는걸까?"),),
     version="2",
+    citations=(
+        Citation(authors="Goodfellow, Bengio & Courville", year=2016, title="Deep Learning, 6장 (Deep Feedforward Networks)",
+                 url="https://www.deeplearningbook.org/contents/mlp.html"),
+    ),
 )

@@ -25,7 +25,7 @@ import statistics
 
 from pydantic import Field
 
-from app.demos.base import Chart, DemoParams, DemoSpec, Measurement, QuestionRef, Series, Table
+from app.demos.base import Chart, Citation, DemoParams, DemoSpec, Measurement, QuestionRef, Series, Table
 from app.demos.evidence import Claim
 from app.demos.datasets import DIGIT_CLASSES, digits, random_split
 
@@ -274,6 +274,9 @@ DEMO = DemoSpec(
     breaking=BREAKING,
     concepts=("model_save", "model_load", "checkpoint", "save"),
     questions=(QuestionRef("노드 05-1", "json으로 저장 후 예측이 안 됨"), QuestionRef("노드 05-2", "서브클래싱 모델은 가중치만")),
-    citations=(),
+    citations=(
+        Citation(authors="Kingma & Ba", year=2015, title="Adam: A Method for Stochastic Optimization",
+                 url="https://arxiv.org/abs/1412.6980"),
+    ),
     version="2",
 )

@@ -20,7 +20,7 @@ import time
 
 from pydantic import Field
 
-from app.demos.base import Chart, DemoParams, DemoResult, DemoSpec, QuestionRef, Series, Table
+from app.demos.base import Chart, Citation, DemoParams, DemoResult, DemoSpec, QuestionRef, Series, Table
 
 INPUT_DIM = 784
 CLASSES = 10
@@ -271,7 +271,10 @@ DEMO = DemoSpec(
     run=run,
     concepts=("bottleneck", "dataloader", "gpu_utilization", "preprocessing"),
     questions=(QuestionRef("면접 #20", "GPU를 쓰면 좋은 이유"), QuestionRef("면접 #20-1", "GPU를 100% 쓰지 않는 이유")),
-    citations=(),
+    citations=(
+        Citation(authors="Murray, Šimša, Klimovic & Indyk", year=2021,
+                 title="tf.data: A Machine Learning Data Processing Framework", url="https://arxiv.org/abs/2101.12127"),
+    ),
     gpu_aware=True,
     timing_metrics=(
         "samples_per_s_memory", "samples_per_s_slow", "samples_per_s_prefetch",
