@@ -8,39 +8,11 @@ conclusion must quote what was measured, and change when the measurement changes
 from __future__ import annotations
 
 import pytest
-from pydantic import ValidationError
 
 from app.demos.registry import get_demo
 from tests.demos.support import smallest
 
 pytestmark = pytest.mark.slow
-
-
-# mlp-vs-cnn -----------------------------------------------------------------------------------------
-
-
-def test_cnn_recognises_digits_at_unseen_positions_and_mlps_do_not():
-    m = smallest("mlp-vs-cnn").metrics
-    assert abs(m["params_cnn"] - m["params_mlp"]) < 0.05 * m["params_cnn"]  # a fair size match
-    assert m["params_mlp_large"] > 10 * m["params_cnn"]
-    assert m["seen_accuracy_mlp_large"] > 0.7  # the MLPs did learn the positions they saw
-    assert m["unseen_accuracy_cnn"] > 0.7
-    assert m["unseen_accuracy_mlp"] < 0.3 and m["unseen_accuracy_mlp_large"] < 0.3
-    assert m["unseen_accuracy_cnn"] > 0.8 * m["seen_accuracy_cnn"]
-
-
-def test_mlp_vs_cnn_conclusion_quotes_the_accuracies():
-    result = smallest("mlp-vs-cnn")
-    m = result.metrics
-    for key in ("unseen_accuracy_cnn", "unseen_accuracy_mlp", "unseen_accuracy_mlp_large"):
-        assert f"{m[key]:.1%}" in result.conclusion
-    cnn_ahead = m["unseen_accuracy_cnn"] > max(m["unseen_accuracy_mlp"], m["unseen_accuracy_mlp_large"]) + 0.1
-    assert ("차이가 크지 않았습니다" in result.conclusion) == (not cnn_ahead)
-
-
-def test_mlp_vs_cnn_params_need_positions_left_unseen():
-    with pytest.raises(ValidationError):
-        get_demo("mlp-vs-cnn").params(canvas=10, train_span=3)
 
 
 # throughput-bottleneck ------------------------------------------------------------------------------
