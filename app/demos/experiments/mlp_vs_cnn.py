@@ -39,7 +39,7 @@ class Params(DemoParams):
     canvas: int = Field(12, ge=10, le=16, description="캔버스 한 변의 픽셀 수 (숫자는 8×8)")
     train_span: int = Field(2, ge=1, le=3, description="학습 때 숫자가 놓이는 위치 범위: 왼쪽 위 n×n 가지 오프셋")
     channels: int = Field(8, ge=4, le=32, description="CNN 첫 합성곱층의 채널 수 (둘째 층은 두 배)")
-    steps: int = Field(250, ge=20, le=2000, description="학습 스텝 수 (미니배치 64, Adam, 모든 모델에 같은 예산)")
+    steps: int = Field(200, ge=20, le=2000, description="학습 스텝 수 (미니배치 64, Adam, 모든 모델에 같은 예산)")
     n_train: int = Field(1000, ge=200, le=1390, description="학습 데이터 수")
 
     @model_validator(mode="after")
@@ -49,7 +49,7 @@ class Params(DemoParams):
         return self
 
 
-SMALLEST = Params(canvas=11, channels=6, steps=120, n_train=600)
+SMALLEST = Params(canvas=11, channels=6, steps=100, n_train=600)
 # Too few steps for the CNN's filters to form: its advantage at unseen positions has not appeared yet.
 BREAKING = Params(canvas=11, channels=6, steps=20, n_train=600)
 
