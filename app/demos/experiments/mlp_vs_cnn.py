@@ -19,6 +19,7 @@ the claim says loses.
 from __future__ import annotations
 
 import statistics
+from typing import Any
 
 from pydantic import Field, model_validator
 
@@ -72,7 +73,13 @@ def run(params: Params, device, progress, seeds) -> Measurement:
     n_seeds, side, c = len(seeds), params.canvas, params.channels
     inputs, labels = digits("cpu")
     generators = [generator(seed) for seed in seeds]
-    train_x, train_y, val_x, val_y, test_images, test_y, batches = [], [], [], [], [], [], []
+    train_x: Any = []  # lists of per-seed tensors, stacked into one tensor below
+    train_y: Any = []  # lists of per-seed tensors, stacked into one tensor below
+    val_x: Any = []  # lists of per-seed tensors, stacked into one tensor below
+    val_y: Any = []  # lists of per-seed tensors, stacked into one tensor below
+    test_images: Any = []  # lists of per-seed tensors, stacked into one tensor below
+    test_y: Any = []  # lists of per-seed tensors, stacked into one tensor below
+    batches: Any = []  # lists of per-seed tensors, stacked into one tensor below
     for gen in generators:
         order = torch.randperm(len(labels), generator=gen)
         parts = order[:params.n_train], order[params.n_train:params.n_train + N_VAL], order[-N_TEST:]
@@ -164,22 +171,22 @@ def run(params: Params, device, progress, seeds) -> Measurement:
     distances = list(range(spread))  # Chebyshev distance of an offset from the top-left corner
     counts = {"cnn": _cnn_parameters(params), **{k: parameter_count(_mlp_sizes(params, h)) for k, h in mlps.items()}}
     per_seed: dict[str, list[float | None]] = {}
-    by_distance: dict[str, list[list[float]]] = {}
+    by_distance: dict[str, list[list[float | None]]] = {}
+    unseen: dict[str, list[float]] = {}  # the same numbers as per_seed's, typed for the gaps below
     for key, table_of in by_offset.items():
         seen_mean = torch.stack([v for o, v in table_of.items() if seen(o)]).mean(0)
         unseen_mean = torch.stack([v for o, v in table_of.items() if not seen(o)]).mean(0)
         per_seed[f"seen_accuracy_{key}"] = seen_mean.tolist()
-        per_seed[f"unseen_accuracy_{key}"] = unseen_mean.tolist()
+        unseen[key] = unseen_mean.tolist()
+        per_seed[f"unseen_accuracy_{key}"] = list(unseen[key])
         per_seed[f"farthest_accuracy_{key}"] = table_of[(spread - 1, spread - 1)].tolist()
         per_seed[f"params_{key}"] = [float(counts[key])] * n_seeds
         rings = [torch.stack([v for o, v in table_of.items() if max(o) == d]).mean(0) for d in distances]
         by_distance[key] = torch.stack(rings, dim=1).tolist()  # (S, distances)
     for key in mlps:
         per_seed[f"lr_{key}"] = [MLP_LRS[int(i)] for i in chosen[key]]
-    per_seed["unseen_gap_mlp"] = [a - b for a, b in zip(per_seed["unseen_accuracy_cnn"],
-                                                        per_seed["unseen_accuracy_mlp"], strict=True)]
-    per_seed["unseen_gap_mlp_large"] = [a - b for a, b in zip(per_seed["unseen_accuracy_cnn"],
-                                                              per_seed["unseen_accuracy_mlp_large"], strict=True)]
+    per_seed["unseen_gap_mlp"] = [a - b for a, b in zip(unseen["cnn"], unseen["mlp"], strict=True)]
+    per_seed["unseen_gap_mlp_large"] = [a - b for a, b in zip(unseen["cnn"], unseen["mlp_large"], strict=True)]
 
     names = {"cnn": "CNN", "mlp": f"MLP (은닉 {matched_hidden})", "mlp_large": f"큰 MLP (은닉 {LARGE_MLP_HIDDEN})"}
     losses = {"cnn": torch.stack(loss_curves["cnn"], 1)}  # (S, steps)
@@ -197,7 +204,7 @@ def run(params: Params, device, progress, seeds) -> Measurement:
     ]
 
     def mean(name: str) -> float:
-        return statistics.fmean(per_seed[name])
+        return statistics.fmean(v for v in per_seed[name] if v is not None)
 
     rates_shown = {"cnn": f"{CNN_LR:g} (고정)",
                    **{k: ", ".join(f"{r:g}" for r in per_seed[f"lr_{k}"]) + " (검증으로 고름)" for k in mlps}}
@@ -217,7 +224,7 @@ def run(params: Params, device, progress, seeds) -> Measurement:
 
 def _notes(params: Params, per_seed: dict[str, list], unseen_offsets: int) -> list[str]:
     def mean(name: str) -> float:
-        return statistics.fmean(per_seed[name])
+        return statistics.fmean(v for v in per_seed[name] if v is not None)
 
     span, side = params.train_span, params.canvas
     notes = [(
