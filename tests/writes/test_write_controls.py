@@ -66,5 +66,5 @@ def test_settings_page_leads_to_ones_own_posts(client_factory):
     client = client_factory()
     sign_up(client, "settler", display_name="정착")
     html = client.get("/settings/tokens").text
-    assert '<a href="/authors/%EC%A0%95%EC%B0%A9">내가 쓴 글 보기</a>' in html
+    assert '<a href="/users/settler">내가 쓴 글 보기</a>' in html  # an account's page, not a source author's
     assert 'class="nav-user" title="내 설정">정착</a>' in html
