@@ -133,8 +133,6 @@ def main() -> None:
         checks[spec.slug] = check(spec, experiments[spec.slug], args.rounds)
         print(f"  {spec.slug:<28} {experiments[spec.slug]['seconds']:6.2f} s  {experiments[spec.slug]['elasticity']}"
               f"  checks {[c['ratio'] for c in checks[spec.slug]]}", flush=True)
-    ratios = [c["ratio"] for cs in checks.values() for c in cs]
-    log_errors = sorted(abs(math.log(r)) for r in ratios)
     model = {"fitted_with": "bench/demo_costs.py, one torch thread, CPU, 3 seeds per run",
              "machine": {"python": platform.python_version(), "platform": platform.platform(),
                          "torch": torch.__version__},
@@ -143,24 +141,20 @@ def main() -> None:
         kept = json.loads(COST_MODEL.read_text(encoding="utf-8"))
         model["experiments"] = {**kept.get("experiments", {}), **experiments}
     COST_MODEL.write_text(json.dumps(model, ensure_ascii=False, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    results = ROOT / "bench" / "results"
+    results.mkdir(parents=True, exist_ok=True)
+    if args.slugs and (results / "demo_costs.json").is_file():  # a partial refit keeps the other checks
+        checks = {**json.loads((results / "demo_costs.json").read_text(encoding="utf-8")).get("checks", {}), **checks}
+    ratios = [c["ratio"] for cs in checks.values() for c in cs]
+    log_errors = [abs(math.log(r)) for r in ratios]
     summary = {
-        "experiments": len(experiments),
+        "experiments": len(model["experiments"]),
         "checks": len(ratios),
         "median_estimate_over_measured": round(statistics.median(ratios), 3) if ratios else None,
         "within_2x": round(sum(e <= math.log(2) for e in log_errors) / len(log_errors), 3) if ratios else None,
         "worst_ratio": max(ratios, key=lambda r: abs(math.log(r))) if ratios else None,
         "fit_wall_s": round(time.perf_counter() - started, 1),
     }
-    results = ROOT / "bench" / "results"
-    results.mkdir(parents=True, exist_ok=True)
-    if args.slugs and (results / "demo_costs.json").is_file():  # a partial refit keeps the other checks
-        checks = {**json.loads((results / "demo_costs.json").read_text(encoding="utf-8")).get("checks", {}), **checks}
-        ratios = [c["ratio"] for cs in checks.values() for c in cs]
-        log_errors = sorted(abs(math.log(r)) for r in ratios)
-        summary["experiments"], summary["checks"] = len(model["experiments"]), len(ratios)
-        summary["median_estimate_over_measured"] = round(statistics.median(ratios), 3)
-        summary["within_2x"] = round(sum(e <= math.log(2) for e in log_errors) / len(log_errors), 3)
-        summary["worst_ratio"] = max(ratios, key=lambda r: abs(math.log(r)))
     (results / "demo_costs.json").write_text(json.dumps({"benchmark": "demo_costs", "summary": summary,
                                                          "checks": checks}, ensure_ascii=False, indent=1) + "\n",
                                              encoding="utf-8")
