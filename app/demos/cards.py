@@ -57,12 +57,12 @@ def question_results(session: Session, engine: DemoEngine, question_id: int, *,
             continue
         stored = params_json(params)
         done = queries.latest_result(session, spec.slug, spec.version, stored)
-        attempt = done or queries.latest_attempt(session, spec.slug, spec.version, stored)
-        if attempt is not None and attempt.status not in TERMINAL_STATUSES:
+        attempt = None if done else queries.latest_attempt(session, spec.slug, spec.version, stored)
+        if done is not None:
+            item = item.model_copy(update={"state": "ready", "run": run_public(done)})
+        elif attempt is not None and attempt.status not in TERMINAL_STATUSES:
             item = item.model_copy(update={"state": "computing",
                                            "run": run_public(attempt, engine.latest_progress(attempt.id))})
-        elif done is not None:
-            item = item.model_copy(update={"state": "ready", "run": run_public(done)})
         elif attempt is not None:
             item = item.model_copy(update={
                 "state": "unavailable", "run": run_public(attempt),
