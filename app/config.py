@@ -35,6 +35,7 @@ class Environment(BaseSettings):
     demo_queue_size: PositiveInt | None = None
     demo_time_limit_s: PositiveFloat | None = None
     demo_threads: PositiveInt | None = None
+    demo_memory_mb: PositiveInt | None = None
     demo_precompute: bool | None = None
     demo_refuse_too_slow: bool | None = None
     rate_posts_per_min: PositiveInt | None = None
@@ -139,6 +140,10 @@ class Settings:
     demo_queue_size: int = 4
     demo_time_limit_s: float = 60.0
     demo_threads_per_worker: int = 1
+    # The private memory one CPU run may add to its worker (RLIMIT_DATA): past it the run fails with a
+    # Korean message instead of the machine swapping. The largest settings that pass the time limit
+    # peak near 1.5 GB.
+    demo_memory_mb: int = 2048
     # The first view of a question starts its linked presets' runs (once per link and version).
     demo_precompute: bool = True
     # A run the cost model (app/demos/costs.py) expects past the time limit is refused with a 422.

@@ -180,7 +180,8 @@ class DemoEngine:
             # A boundary run is several runs in one, under the same time limit (and so the same
             # stale-run rule): sweeps of defaults that fit 3 s each stay well inside it.
             job = Job(run_id=run.id, slug=spec.slug, params=canonical_params(params), seed=seed, device=resolved,
-                      time_limit_s=self.settings.demo_time_limit_s, sweep=sweep, cache_key=key)
+                      time_limit_s=self.settings.demo_time_limit_s, sweep=sweep, cache_key=key,
+                      memory_limit_mb=self.settings.demo_memory_mb)
             try:
                 self.runner.submit(job)
             except Exception:

@@ -45,6 +45,7 @@ class Job:
     time_limit_s: float
     sweep: dict | None = None  # a boundary run: {"param": name, "values": [...]}
     cache_key: str | None = None  # with a task queue, the worker releases the run's claim on it when done
+    memory_limit_mb: int | None = None  # on CPU: the most private memory the run may add to its worker
 
     def to_message(self) -> dict:
         return asdict(self)

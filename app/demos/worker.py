@@ -13,11 +13,18 @@ Module level imports nothing heavy: the parent imports this module only to name 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
 import time
 import traceback
+from collections.abc import Iterator
+
+try:
+    import resource
+except ImportError:  # not on Windows: runs there go without a memory limit
+    resource = None  # type: ignore[assignment]
 
 PROGRESS_INTERVAL_S = 0.1  # the pipe and the page need no more than ten updates a second
 # Demo runs are batch work: on a small machine the scheduler should give the web process (readers'
@@ -49,20 +56,70 @@ def _progress_sender(report, run_id: str):
     return progress
 
 
+def private_memory_bytes() -> int | None:
+    """The process's private writable memory (VmData), which RLIMIT_DATA bounds; None where /proc is missing."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmData:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        return None
+    return None
+
+
+@contextlib.contextmanager
+def memory_limit(megabytes: int | None) -> Iterator[bool]:
+    """Let the block add at most `megabytes` of private memory to this process; yields whether a limit holds.
+
+    RLIMIT_DATA rather than RLIMIT_AS: address space that is reserved but never written (glibc arenas,
+    thread stacks, CUDA's mappings) does not count, so the budget means memory a run really takes.
+    The soft limit is lifted afterwards, so a pooled worker's next run gets a fresh budget.
+    """
+    used = private_memory_bytes()
+    if not megabytes or resource is None or used is None:
+        yield False
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
+    wanted = used + megabytes * 1024 * 1024
+    if hard != resource.RLIM_INFINITY:
+        wanted = min(wanted, hard)
+    resource.setrlimit(resource.RLIMIT_DATA, (wanted, hard))
+    try:
+        yield True
+    finally:
+        resource.setrlimit(resource.RLIMIT_DATA, (soft, hard))
+
+
+def out_of_memory(exc: BaseException) -> bool:
+    """An allocation refused: Python's MemoryError, or torch's allocator error (a RuntimeError)."""
+    if isinstance(exc, MemoryError):
+        return True
+    text = str(exc)
+    return isinstance(exc, RuntimeError) and ("can't allocate memory" in text or "not enough memory" in text)
+
+
 def run_job(report, job: dict) -> None:
     """Execute one job, telling ``report`` (a pipe here, the database in `kb worker`) each message."""
     from app.demos.execute import execute, finite_json
     from app.demos.registry import get_demo
 
     run_id = job["run_id"]
+    # GPU runs are bounded by the device's own memory, and CUDA maps host memory of its own.
+    budget_mb = job.get("memory_limit_mb") if job.get("device") == "cpu" else None
     try:
         spec = get_demo(job["slug"])
         if spec is None:
             raise LookupError(f"unknown demo {job['slug']!r}")
         params = spec.params.model_validate(job["params"])
-        execution = execute(spec, params, job["device"], job["seed"], _progress_sender(report, run_id),
-                            sweep=job.get("sweep"))
+        with memory_limit(budget_mb):
+            execution = execute(spec, params, job["device"], job["seed"], _progress_sender(report, run_id),
+                                sweep=job.get("sweep"))
     except Exception as exc:  # the demo's failure is the run's result, not the worker's death
+        if budget_mb and out_of_memory(exc):
+            report(("error", run_id, f"메모리 한도({budget_mb} MB)를 넘어 중단했습니다. "
+                                     "크기(너비, 배치, 데이터 수)를 줄여 다시 실행해 주세요."))
+            return
         summary = "".join(traceback.format_exception_only(type(exc), exc)).strip()
         report(("error", run_id, summary[:2000]))
         return
