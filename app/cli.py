@@ -94,17 +94,40 @@ def _cmd_ingest(args, settings: Settings) -> int:
     if not content_dir.is_dir():
         print(f"content 폴더가 없습니다: {content_dir}", file=sys.stderr)
         return 2
+    from app.services.rerender import rerender_posts
+
     engine = make_engine(settings.database_url)
     try:
         summary = ingest_directory(engine, content_dir, force=args.force, workers=args.workers)
+        posts = rerender_posts(engine, force=args.force)
     finally:
         engine.dispose()
     if args.json:
-        print(json.dumps(summary.to_dict(), ensure_ascii=False, indent=2))
+        print(json.dumps(summary.to_dict() | {"posts_rerendered": posts.to_dict()}, ensure_ascii=False, indent=2))
     else:
         _print_ingest_summary(summary)
+        _print_rerender_summary(posts)
     return 1 if (summary.failed or summary.demo_link_problems or summary.collection_title_problems
                  or summary.correction_problems) else 0
+
+
+def _print_rerender_summary(posts) -> None:
+    if not posts.skipped:
+        print(f"~ 렌더러나 용어 사전이 바뀌어 올린 글 {posts.checked}개를 다시 렌더링했습니다"
+              f" (바뀐 질문 {posts.changed_questions}, 답변 {posts.changed_answers})")
+
+
+def _cmd_rerender(args, settings: Settings) -> int:
+    from app.db.engine import make_engine
+    from app.services.rerender import rerender_posts
+
+    engine = make_engine(settings.database_url)
+    try:
+        posts = rerender_posts(engine, force=True)
+    finally:
+        engine.dispose()
+    _print_rerender_summary(posts)
+    return 0
 
 
 def _cmd_demo_relink(args, settings: Settings) -> int:
@@ -183,6 +206,9 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--force", action="store_true", help="바뀌지 않은 파일도 다시 불러옵니다")
     ingest.add_argument("--workers", type=int, default=None, help="준비 단계 프로세스 수 (기본: CPU 수)")
     ingest.set_defaults(handler=_cmd_ingest)
+
+    rerender = commands.add_parser("rerender", help="사이트에 올린 글을 지금의 렌더러로 다시 렌더링합니다")
+    rerender.set_defaults(handler=_cmd_rerender)
 
     purge = commands.add_parser("purge", help="만료된 세션, 오래된 멱등 키와 실행을 지웁니다 (kb serve는 주기적으로)")
     purge.add_argument("--json", action="store_true", help="지운 개수를 JSON으로")

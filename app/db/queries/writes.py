@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from app.db.models import Answer, ApiToken, Collection, LoginSession, Question, Revision, User, Vote
+from app.db.models import ORIGIN_POSTED, Answer, ApiToken, Collection, LoginSession, Question, Revision, User, Vote
 from app.db.sql import run
 
 
@@ -137,3 +137,29 @@ def user_question_counts(session: Session, user_id: int) -> tuple[int, int, int]
         .where(col(Answer.user_id) == user_id, col(Answer.deleted_at).is_(None),
                col(Question.deleted_at).is_(None))).one()
     return int(questions), int(answers), int(accepted)
+
+
+def posted_questions_after(session: Session, after_id: int, limit: int) -> list[tuple[int, str, str]]:
+    """(id, body_md, body_html) of posted questions past `after_id`, in id order: a batch to re-render."""
+    rows = session.exec(
+        select(Question.id, Question.body_md, Question.body_html)
+        .where(Question.origin == ORIGIN_POSTED, col(Question.id) > after_id).order_by(col(Question.id)).limit(limit)
+    )
+    return [(int(i or 0), md, html) for i, md, html in rows]
+
+
+def posted_answers_after(session: Session, after_id: int, limit: int) -> list[tuple[int, int, str, str]]:
+    """(id, question_id, body_md, body_html) of posted answers and replies past `after_id`, not deleted."""
+    rows = session.exec(
+        select(Answer.id, Answer.question_id, Answer.body_md, Answer.body_html)
+        .where(Answer.origin == ORIGIN_POSTED, col(Answer.deleted_at).is_(None), col(Answer.id) > after_id)
+        .order_by(col(Answer.id)).limit(limit)
+    )
+    return [(int(i or 0), int(q), md, html) for i, q, md, html in rows]
+
+
+def set_body_html(session: Session, table: str, row_id: int, body_html: str) -> None:
+    """Replace a stored rendering only; the Markdown, its author and its times stay as they are."""
+    if table not in ("question", "answer"):
+        raise ValueError(table)
+    run(session.connection(), f"UPDATE {table} SET body_html = ? WHERE id = ?", (body_html, row_id))
