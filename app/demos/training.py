@@ -6,7 +6,7 @@ pytorch/examples, so each experiment reads as its own idea and not as a framewor
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 
@@ -63,3 +63,33 @@ def fit_classifier(
         if after_step is not None:
             after_step(step, value)
     return losses
+
+
+def equal_splits(size: int, parts: int) -> tuple[slice, ...]:
+    """``parts`` consecutive slices of ``size`` examples each (train, validation, test, ... of one draw)."""
+    return tuple(slice(i * size, (i + 1) * size) for i in range(parts))
+
+
+def differences(first: Sequence[Any], second: Sequence[Any]) -> list[Any]:
+    """``first - second`` seed by seed: the per-seed gap a claim is judged on."""
+    return [a - b for a, b in zip(first, second, strict=True)]
+
+
+def sgd_step(params: Sequence[Any], grads: Sequence[Any], lr: Any) -> None:
+    """One plain gradient step in place, ``θ -= lr * grad`` (``lr`` a number or a tensor that broadcasts)."""
+    import torch
+
+    with torch.no_grad():
+        for param, grad in zip(params, grads, strict=True):
+            param -= lr * grad
+
+
+def first_reach(curve: Any, target: float) -> Any:
+    """The first step at which ``curve`` (steps, ...) is at least ``target``, per trailing position; the
+    number of steps (one past the last) where it never gets there."""
+    import torch
+
+    hit = curve >= target
+    steps = curve.shape[0]
+    step_index = torch.arange(steps, device=curve.device).view(-1, *([1] * (curve.dim() - 1))).expand_as(hit)
+    return torch.where(hit, step_index, steps).amin(0)

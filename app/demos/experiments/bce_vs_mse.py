@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import math
 import statistics
+from dataclasses import dataclass
+from typing import Any
 
 from pydantic import Field
 
@@ -31,6 +33,7 @@ from app.demos.base import (
     Table,
 )
 from app.demos.evidence import Claim
+from app.demos.training import differences, equal_splits, first_reach
 
 LOGIT_RANGE = 10.0
 N_SPLIT = 400  # examples in each of train, validation and test
@@ -38,6 +41,7 @@ SEPARATION = 1.5  # class means at ±SEPARATION on both axes
 TARGET_ACCURACY = 0.85
 LEARNING_RATES = (0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0)  # each loss picks its own on the validation split
 LOSSES = (("bce", "BCE (이진 교차 엔트로피)"), ("mse", "MSE (평균제곱오차)"))
+TRAIN, VAL, TEST = equal_splits(N_SPLIT, 3)
 SPEEDUP_MARGIN = 2.0  # "faster" means BCE needs at most half the steps MSE needs
 
 
@@ -62,11 +66,21 @@ def _draw(seed: int, device):
     return inputs.to(device), labels.to(device)
 
 
-def run(params: Params, device, progress, seeds) -> Measurement:
+@dataclass
+class _Gradients:
+    """|∂L/∂z| over logits for the target y = 1, by autograd (the same for every seed)."""
+
+    logits: Any
+    bce: Any
+    mse: Any
+    at_wrong_bce: Any
+    at_wrong_mse: Any
+
+
+def _gradients(params: Params, device) -> _Gradients:
     import torch
     from torch.nn import functional as F
 
-    # Part 1: |∂L/∂z| over logits for the target y = 1, by autograd (the same for every seed).
     logits = torch.linspace(-LOGIT_RANGE, LOGIT_RANGE, 201, device=device, requires_grad=True)
     ones = torch.ones_like(logits)
     grad_bce, = torch.autograd.grad(F.binary_cross_entropy_with_logits(logits, ones, reduction="sum"), logits)
@@ -74,33 +88,47 @@ def run(params: Params, device, progress, seeds) -> Measurement:
     wrong = torch.tensor([params.wrong_logit], device=device, requires_grad=True)
     at_wrong_bce, = torch.autograd.grad(F.binary_cross_entropy_with_logits(wrong, ones[:1]), wrong)
     at_wrong_mse, = torch.autograd.grad(F.mse_loss(torch.sigmoid(wrong), ones[:1]), wrong)
+    return _Gradients(logits, grad_bce, grad_mse, at_wrong_bce, at_wrong_mse)
 
-    # Part 2: per seed a data set (train | validation | test); weights (loss, rate, seed, 2) all start
-    # pointing the wrong way and train together: the summed loss gives each copy its own gradient.
+
+def _data(seeds, device) -> tuple[Any, Any]:
+    """Per seed a data set (train | validation | test): inputs (seeds, 3·N, 2), labels (seeds, 3·N)."""
+    import torch
+
     drawn = [_draw(seed, device) for seed in seeds]
-    inputs = torch.stack([x for x, _ in drawn])  # (seeds, 3·N, 2)
-    labels = torch.stack([y for _, y in drawn])
-    split = {name: slice(i * N_SPLIT, (i + 1) * N_SPLIT) for i, name in enumerate(("train", "val", "test"))}
-    n_seeds, n_rates = len(seeds), len(LEARNING_RATES)
-    start = -params.init_scale * torch.tensor([1.0, 1.0], device=device) / 2 ** 0.5
-    weights = start.expand(2, n_rates, n_seeds, 2).clone().requires_grad_()
-    biases = torch.zeros(2, n_rates, n_seeds, device=device, requires_grad=True)
-    rates = torch.tensor(LEARNING_RATES, device=device).view(1, -1, 1)
-    x_train, y_train = inputs[:, split["train"]], labels[:, split["train"]]
+    return torch.stack([x for x, _ in drawn]), torch.stack([y for _, y in drawn])
 
-    def logits_on(part: str):
-        return torch.einsum("alsd,snd->alsn", weights, inputs[:, split[part]]) + biases.unsqueeze(-1)
+
+def _model(params: Params, n_seeds: int, device) -> tuple[Any, Any, Any]:
+    """The start, and weights (loss, rate, seed, 2) and biases that all start pointing the wrong way."""
+    import torch
+
+    start = -params.init_scale * torch.tensor([1.0, 1.0], device=device) / 2 ** 0.5
+    weights = start.expand(2, len(LEARNING_RATES), n_seeds, 2).clone().requires_grad_()
+    biases = torch.zeros(2, len(LEARNING_RATES), n_seeds, device=device, requires_grad=True)
+    return start, weights, biases
+
+
+def _train(params: Params, inputs, labels, weights, biases, device, progress) -> tuple[Any, Any, Any]:
+    """Every copy trains together (the summed loss gives each its own gradient); returns validation
+    accuracy, test accuracy and test MSE after each step, each (steps + 1, loss, rate, seed)."""
+    import torch
+    from torch.nn import functional as F
+
+    rates = torch.tensor(LEARNING_RATES, device=device).view(1, -1, 1)
+    x_train, y_train = inputs[:, TRAIN], labels[:, TRAIN]
+
+    def logits_on(part: slice):
+        return torch.einsum("alsd,snd->alsn", weights, inputs[:, part]) + biases.unsqueeze(-1)
 
     def observe() -> tuple:
         with torch.no_grad():
-            z_val, z_test = logits_on("val"), logits_on("test")
-            y_val, y_test = labels[:, split["val"]], labels[:, split["test"]]
+            z_val, z_test = logits_on(VAL), logits_on(TEST)
+            y_val, y_test = labels[:, VAL], labels[:, TEST]
             return (((z_val > 0).float() == y_val).float().mean(-1), ((z_test > 0).float() == y_test).float().mean(-1),
                     (torch.sigmoid(z_test) - y_test).pow(2).mean(-1))
 
-    history = [observe()]  # per step: validation accuracy, test accuracy, test MSE, each (loss, rate, seed)
-    start_p = torch.sigmoid(torch.einsum("d,snd->sn", start, x_train))
-    start_saturation = (start_p * (1 - start_p)).mean(-1).tolist()  # MSE's extra factor at the start
+    history = [observe()]
     for step in range(1, params.steps + 1):
         z = torch.einsum("alsd,snd->alsn", weights, x_train) + biases.unsqueeze(-1)
         bce = F.binary_cross_entropy_with_logits(z[0], y_train.expand_as(z[0]), reduction="none").mean(-1)
@@ -112,81 +140,109 @@ def run(params: Params, device, progress, seeds) -> Measurement:
         history.append(observe())
         if step % 100 == 0:
             progress(step / params.steps, f"{step}/{params.steps} 스텝")
+    val_acc, test_acc, test_mse = (torch.stack([h[i] for h in history]) for i in range(3))
+    return val_acc, test_acc, test_mse
 
-    val_acc, test_acc, test_mse = (torch.stack([h[i] for h in history]) for i in range(3))  # (steps+1, 2, L, S)
+
+@dataclass
+class _Picked:
+    """Per loss, the rate each seed kept and that run's test curves."""
+
+    rates: dict[str, list[float]]
+    curves: dict[str, tuple[list[list[float]], list[list[float]]]]  # test accuracy and test MSE per seed
+
+
+def _measure(params: Params, val_acc, test_acc, test_mse, start_saturation: list[float | None],
+             gradients: _Gradients) -> tuple[dict[str, list[float | None]], _Picked]:
     budget = params.steps
-
-    def first_reach(accuracy):
-        hit = accuracy >= TARGET_ACCURACY
-        step_index = torch.arange(budget + 1, device=device).view(-1, 1, 1, 1).expand_as(hit)
-        return torch.where(hit, step_index, budget + 1).amin(0)  # budget + 1: never reached
-
-    val_steps, test_steps = first_reach(val_acc), first_reach(test_acc)
+    val_steps, test_steps = first_reach(val_acc, TARGET_ACCURACY), first_reach(test_acc, TARGET_ACCURACY)
     # Each loss, per seed, keeps the rate that got there soonest on validation (ties: higher final accuracy).
     score = val_steps.float() - 0.5 * val_acc[-1]
     chosen = score.argmin(dim=1)  # (loss, seed)
 
     per_seed: dict[str, list[float | None]] = {}
-    picked_rates: dict[str, list[float]] = {}
-    curves: dict[str, tuple[list[list[float]], list[list[float]]]] = {}
+    picked = _Picked(rates={}, curves={})
     for a, (key, _) in enumerate(LOSSES):
         idx = chosen[a].tolist()
-        picked_rates[key] = [LEARNING_RATES[i] for i in idx]
+        picked.rates[key] = [LEARNING_RATES[i] for i in idx]
         steps_taken = [float(min(int(test_steps[a, i, s]), budget)) for s, i in enumerate(idx)]
         per_seed[f"steps_to_target_{key}"] = steps_taken
         per_seed[f"reached_{key}"] = [1.0 if int(test_steps[a, i, s]) <= budget else 0.0 for s, i in enumerate(idx)]
         per_seed[f"final_accuracy_{key}"] = [float(test_acc[-1, a, i, s]) for s, i in enumerate(idx)]
         per_seed[f"final_mse_{key}"] = [float(test_mse[-1, a, i, s]) for s, i in enumerate(idx)]
         per_seed[f"start_accuracy_{key}"] = [float(test_acc[0, a, i, s]) for s, i in enumerate(idx)]
-        curves[key] = ([test_acc[:, a, i, s].tolist() for s, i in enumerate(idx)],
-                       [test_mse[:, a, i, s].tolist() for s, i in enumerate(idx)])
-    per_seed["extra_steps_mse"] = [m - b for m, b in zip(per_seed["steps_to_target_mse"],
-                                                          per_seed["steps_to_target_bce"])]
+        picked.curves[key] = ([test_acc[:, a, i, s].tolist() for s, i in enumerate(idx)],
+                              [test_mse[:, a, i, s].tolist() for s, i in enumerate(idx)])
+    per_seed["extra_steps_mse"] = differences(per_seed["steps_to_target_mse"], per_seed["steps_to_target_bce"])
     # A start already past the target counts as one step, so the ratio stays finite.
     per_seed["step_ratio"] = [max(m, 1.0) / max(b, 1.0) for m, b in zip(per_seed["steps_to_target_mse"],
                                                                        per_seed["steps_to_target_bce"])]
-    per_seed["accuracy_gap"] = [b - m for b, m in zip(per_seed["final_accuracy_bce"], per_seed["final_accuracy_mse"])]
+    per_seed["accuracy_gap"] = differences(per_seed["final_accuracy_bce"], per_seed["final_accuracy_mse"])
     per_seed["start_saturation"] = start_saturation
-    gradient = {"grad_bce_at_wrong": at_wrong_bce.abs().item(), "grad_mse_at_wrong": at_wrong_mse.abs().item()}
-    gradient["gradient_ratio"] = gradient["grad_bce_at_wrong"] / max(gradient["grad_mse_at_wrong"], 1e-45)
-    for name, value in gradient.items():  # analytic: the same for every seed
-        per_seed[name] = [value] * n_seeds
+    for name, value in _gradient_at_wrong(gradients).items():  # analytic: the same for every seed
+        per_seed[name] = [value] * len(start_saturation)
+    return per_seed, picked
 
-    zs = logits.detach().tolist()
-    steps_x = [float(s) for s in range(budget + 1)]
+
+def _gradient_at_wrong(gradients: _Gradients) -> dict[str, float]:
+    at_wrong = {"grad_bce_at_wrong": gradients.at_wrong_bce.abs().item(),
+                "grad_mse_at_wrong": gradients.at_wrong_mse.abs().item()}
+    at_wrong["gradient_ratio"] = at_wrong["grad_bce_at_wrong"] / max(at_wrong["grad_mse_at_wrong"], 1e-45)
+    return at_wrong
+
+
+def _report(params: Params, gradients: _Gradients, per_seed: dict[str, list[float | None]],
+            picked: _Picked) -> tuple[list[Chart], Table]:
+    zs = gradients.logits.detach().tolist()
+    steps_x = [float(s) for s in range(params.steps + 1)]
     charts = [
         Chart(
             key="gradient", title="정답이 1일 때 로짓에 대한 기울기 크기 |∂L/∂z|", x_label="로짓 z (σ(z)가 예측 확률)",
             y_label="|∂L/∂z|", log_y=True,
-            series=[Series(name=LOSSES[0][1], x=zs, y=[abs(g) or None for g in grad_bce.tolist()]),
-                    Series(name=LOSSES[1][1], x=zs, y=[abs(g) or None for g in grad_mse.tolist()])],
+            series=[Series(name=LOSSES[0][1], x=zs, y=[abs(g) or None for g in gradients.bce.tolist()]),
+                    Series(name=LOSSES[1][1], x=zs, y=[abs(g) or None for g in gradients.mse.tolist()])],
         ),
         Chart(
             key="accuracy", title="반대로 초기화한 로지스틱 회귀의 시험 정확도 (각자 고른 학습률, 시드 범위)",
             x_label="스텝", y_label="시험 정확도",
-            series=[Series.over_seeds(f"{label}로 학습", steps_x, curves[key][0]) for key, label in LOSSES],
+            series=[Series.over_seeds(f"{label}로 학습", steps_x, picked.curves[key][0]) for key, label in LOSSES],
         ),
         Chart(
             key="mse_view", title="두 학습을 같은 눈금(MSE)으로 보기", x_label="스텝", y_label="시험 데이터의 예측 확률 MSE",
-            series=[Series.over_seeds(f"{label}로 학습", steps_x, curves[key][1]) for key, label in LOSSES],
+            series=[Series.over_seeds(f"{label}로 학습", steps_x, picked.curves[key][1]) for key, label in LOSSES],
         ),
     ]
 
     def mean(name: str) -> float:
         return statistics.fmean(per_seed[name])
 
+    n_seeds = len(per_seed["start_saturation"])
     table = Table(
         columns=["학습 손실", f"z = {params.wrong_logit:g}에서 |∂L/∂z|", "검증으로 고른 학습률 (시드별)",
                  f"시험 정확도 {TARGET_ACCURACY:.0%} 도달 (평균 스텝)", "도달한 시드", "마지막 시험 정확도", "마지막 시험 MSE"],
-        rows=[[label, float(f"{gradient[f'grad_{key}_at_wrong']:.3g}"),
-               ", ".join(f"{r:g}" for r in picked_rates[key]), round(mean(f"steps_to_target_{key}"), 1),
+        rows=[[label, float(f"{per_seed[f'grad_{key}_at_wrong'][0]:.3g}"),
+               ", ".join(f"{r:g}" for r in picked.rates[key]), round(mean(f"steps_to_target_{key}"), 1),
                f"{int(sum(per_seed[f'reached_{key}']))}/{n_seeds}", round(mean(f"final_accuracy_{key}"), 3),
                round(mean(f"final_mse_{key}"), 4)]
               for key, label in LOSSES],
     )
+    return charts, table
+
+
+def run(params: Params, device, progress, seeds) -> Measurement:
+    import torch
+
+    gradients = _gradients(params, device)
+    inputs, labels = _data(seeds, device)
+    start, weights, biases = _model(params, len(seeds), device)
+    start_p = torch.sigmoid(torch.einsum("d,snd->sn", start, inputs[:, TRAIN]))
+    start_saturation = (start_p * (1 - start_p)).mean(-1).tolist()  # MSE's extra factor at the start
+    val_acc, test_acc, test_mse = _train(params, inputs, labels, weights, biases, device, progress)
+    per_seed, picked = _measure(params, val_acc, test_acc, test_mse, start_saturation, gradients)
+    charts, table = _report(params, gradients, per_seed, picked)
     progress(1.0, "완료", charts)
     return Measurement(per_seed=per_seed, charts=charts, table=table,
-                       notes=_notes(params, per_seed, picked_rates, n_seeds))
+                       notes=_notes(params, per_seed, picked.rates, len(seeds)))
 
 
 def _notes(params: Params, per_seed: dict[str, list], picked: dict[str, list[float]], n_seeds: int) -> list[str]:

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import math
 import statistics
+from dataclasses import dataclass
+from typing import Any
 
 from pydantic import Field
 
@@ -61,15 +63,28 @@ SMALLEST = Params(hidden_units=16, steps=400)
 BREAKING = Params(shift=0.0, hidden_units=16, steps=400)
 
 
-def run(params: Params, device, progress, seeds) -> Measurement:
+def _target(params: Params, x):
     import torch
 
-    n_seeds, n_rates, hidden = len(seeds), len(LEARNING_RATES), params.hidden_units
+    return torch.sigmoid(params.steepness * (x - params.shift))
 
-    def target(x):
-        return torch.sigmoid(params.steepness * (x - params.shift))
 
-    # Per seed: noisy train and validation samples, and one start shared by every rate and both variants.
+@dataclass
+class _Data:
+    """Per seed: noisy train and validation samples (seeds, train|val, N), and one start shared by every
+    rate and both variants; the test points are the clean step on a grid."""
+
+    x: Any
+    y: Any
+    x_test: Any
+    y_test: Any
+    starts: list[dict[str, Any]]
+
+
+def _data(params: Params, seeds, device) -> _Data:
+    import torch
+
+    hidden = params.hidden_units
     draws = []
     for seed in seeds:
         generator = torch.Generator().manual_seed(seed)
@@ -81,38 +96,71 @@ def run(params: Params, device, progress, seeds) -> Measurement:
                  "w2": (torch.rand(hidden, generator=generator) * 2 - 1) / hidden ** 0.5,
                  "b2": (torch.rand(1, generator=generator) * 2 - 1) / hidden ** 0.5}
         draws.append((x, noise, start))
-    x = torch.stack([d[0] for d in draws]).to(device)  # (seeds, train|val, N)
-    y = target(x) + torch.stack([d[1] for d in draws]).to(device)
+    x = torch.stack([d[0] for d in draws]).to(device)
     x_test = torch.linspace(-HALF_RANGE, HALF_RANGE, N_TEST, device=device)
-    y_test = target(x_test)
+    return _Data(x=x, y=_target(params, x) + torch.stack([d[1] for d in draws]).to(device),
+                 x_test=x_test, y_test=_target(params, x_test), starts=[d[2] for d in draws])
 
-    # Copies along dim 0 are (rate, variant, seed); variant 0 has no bias (its biases are masked to 0).
+
+@dataclass
+class _Models:
+    """Copies along dim 0 are (rate, variant, seed); variant 0 has no bias (its biases are masked to 0)."""
+
+    weights: dict[str, Any]
+    mask: Any
+    n_seeds: int
+
+    def __call__(self, inputs):
+        """Both models' outputs, (copies, points), with the bias terms masked where there is none."""
+        import torch
+
+        weights, mask = self.weights, self.mask
+        unit = torch.sigmoid(weights["unit_w"] * inputs + weights["unit_b"] * mask)
+        pre = inputs.unsqueeze(-1) * weights["w1"][:, None, :] + (weights["b1"] * mask)[:, None, :]
+        net = torch.relu(pre) @ weights["w2"].unsqueeze(-1)
+        return unit, net.squeeze(-1) + weights["b2"] * mask
+
+    def by_model(self, values):  # (rate·variant·seed, ...) → {model: (rate, seed, ...)}
+        unit, net = (v.reshape(len(LEARNING_RATES), 2, self.n_seeds, *v.shape[1:]) for v in values)
+        return {"unit_no_bias": unit[:, 0], "unit_bias": unit[:, 1], "net_no_bias": net[:, 0], "net_bias": net[:, 1]}
+
+
+def _model(data: _Data, device) -> _Models:
+    import torch
+
+    n_seeds, n_rates = len(data.starts), len(LEARNING_RATES)
+
     def stacked(name: str):
-        per_seed = torch.stack([d[2][name] for d in draws]).to(device)  # (seeds, ...)
+        per_seed = torch.stack([start[name] for start in data.starts]).to(device)  # (seeds, ...)
         return per_seed.expand(n_rates, 2, *per_seed.shape).reshape(-1, *per_seed.shape[1:])
 
     n_copies = n_rates * 2 * n_seeds
     mask = torch.tensor([0.0] * n_seeds + [1.0] * n_seeds, device=device).repeat(n_rates)[:, None]
     weights = {"unit_w": stacked("unit_w"), "unit_b": torch.zeros(n_copies, 1, device=device),
                "w1": stacked("w1"), "b1": stacked("b1") * mask, "w2": stacked("w2"), "b2": stacked("b2") * mask}
-    weights = {name: t.clone().requires_grad_() for name, t in weights.items()}
-    optimizer = Adam(list(weights.values()), lr=torch.tensor(LEARNING_RATES).repeat_interleave(2 * n_seeds))
+    return _Models({name: t.clone().requires_grad_() for name, t in weights.items()}, mask, n_seeds)
 
-    def outputs(inputs):
-        """Both models' outputs, (copies, points), with the bias terms masked where there is none."""
-        unit = torch.sigmoid(weights["unit_w"] * inputs + weights["unit_b"] * mask)
-        pre = inputs.unsqueeze(-1) * weights["w1"][:, None, :] + (weights["b1"] * mask)[:, None, :]
-        net = torch.relu(pre) @ weights["w2"].unsqueeze(-1)
-        return unit, net.squeeze(-1) + weights["b2"] * mask
 
-    copies_x = x.repeat(2, 1, 1)  # (variant·seed, split, N)
+def _copies(data: _Data) -> tuple[Any, Any, Any, Any]:
+    """Train and validation inputs and targets for every copy."""
+    n_rates = len(LEARNING_RATES)
+    copies_x = data.x.repeat(2, 1, 1)  # (variant·seed, split, N)
     train_x, val_x = copies_x[:, 0].repeat(n_rates, 1), copies_x[:, 1].repeat(n_rates, 1)
-    train_y, val_y = y[:, 0].repeat(2 * n_rates, 1), y[:, 1].repeat(2 * n_rates, 1)
+    train_y, val_y = data.y[:, 0].repeat(2 * n_rates, 1), data.y[:, 1].repeat(2 * n_rates, 1)
+    return train_x, train_y, val_x, val_y
+
+
+def _train(params: Params, models: _Models, train_x, train_y, progress) -> tuple[list[float], list[tuple]]:
+    """Adam at every rate of the grid; returns the recorded steps and both models' training loss there."""
+    import torch
+
+    optimizer = Adam(list(models.weights.values()),
+                     lr=torch.tensor(LEARNING_RATES).repeat_interleave(2 * models.n_seeds))
     record_every = max(params.steps // 100, 1)
     curve_steps: list[float] = []
     curves: list[tuple] = []
     for step in range(1, params.steps + 1):
-        unit, net = outputs(train_x)
+        unit, net = models(train_x)
         unit_loss, net_loss = (unit - train_y).pow(2).mean(-1), (net - train_y).pow(2).mean(-1)
         (unit_loss.sum() + net_loss.sum()).backward()
         optimizer.step()
@@ -121,34 +169,43 @@ def run(params: Params, device, progress, seeds) -> Measurement:
             curves.append((unit_loss.detach(), net_loss.detach()))
         if step % 200 == 0:
             progress(step / params.steps, f"{step}/{params.steps} 스텝")
+    return curve_steps, curves
+
+
+@dataclass
+class _Picked:
+    """Per model, each seed's rate chosen on validation, and that run's test fit and training curve."""
+
+    rates: dict[str, list[float]]
+    fitted: dict[str, list[list[float]]]
+    curves: dict[str, list[list[float]]]
+
+
+def _measure(data: _Data, models: _Models, val_x, val_y, curves: list[tuple],
+             device) -> tuple[dict[str, list[float | None]], _Picked]:
+    import torch
 
     with torch.no_grad():
-        val_unit, val_net = outputs(val_x)
-        test_unit, test_net = outputs(x_test.expand(len(train_x), -1))
-        at_origin = outputs(torch.zeros(len(train_x), 1, device=device))
-
-    def by_model(values):  # (rate·variant·seed, ...) → {model: (rate, seed, ...)}
-        unit, net = (v.reshape(n_rates, 2, n_seeds, *v.shape[1:]) for v in values)
-        return {"unit_no_bias": unit[:, 0], "unit_bias": unit[:, 1], "net_no_bias": net[:, 0], "net_bias": net[:, 1]}
-
-    val_mse = by_model(((val_unit - val_y).pow(2).mean(-1), (val_net - val_y).pow(2).mean(-1)))
-    test_fit = by_model((test_unit, test_net))
-    origin = by_model((at_origin[0].squeeze(-1), at_origin[1].squeeze(-1)))
-    loss_curves = by_model((torch.stack([c[0] for c in curves], -1), torch.stack([c[1] for c in curves], -1)))
-    unit_w, unit_b = (weights[name].detach().reshape(n_rates, 2, n_seeds)[:, 1] for name in ("unit_w", "unit_b"))
+        val_unit, val_net = models(val_x)
+        test_unit, test_net = models(data.x_test.expand(len(val_x), -1))
+        at_origin = models(torch.zeros(len(val_x), 1, device=device))
+    val_mse = models.by_model(((val_unit - val_y).pow(2).mean(-1), (val_net - val_y).pow(2).mean(-1)))
+    test_fit = models.by_model((test_unit, test_net))
+    origin = models.by_model((at_origin[0].squeeze(-1), at_origin[1].squeeze(-1)))
+    loss_curves = models.by_model((torch.stack([c[0] for c in curves], -1), torch.stack([c[1] for c in curves], -1)))
+    unit_w, unit_b = (models.weights[name].detach().reshape(len(LEARNING_RATES), 2, models.n_seeds)[:, 1]
+                      for name in ("unit_w", "unit_b"))
 
     per_seed: dict[str, list[float | None]] = {}
-    picked: dict[str, list[float]] = {}
-    fitted: dict[str, list[list[float]]] = {}
-    chosen_curves: dict[str, list[list[float]]] = {}
+    picked = _Picked(rates={}, fitted={}, curves={})
     for key, _ in MODELS:
         best = val_mse[key].argmin(dim=0).tolist()  # per seed
-        picked[key] = [LEARNING_RATES[r] for r in best]
+        picked.rates[key] = [LEARNING_RATES[r] for r in best]
         fits = [test_fit[key][r, s] for s, r in enumerate(best)]
-        per_seed[f"mse_{key}"] = [(f - y_test).pow(2).mean().item() for f in fits]
+        per_seed[f"mse_{key}"] = [(f - data.y_test).pow(2).mean().item() for f in fits]
         per_seed[f"output_at_0_{key}"] = [origin[key][r, s].item() for s, r in enumerate(best)]
-        fitted[key] = [f.tolist() for f in fits]
-        chosen_curves[key] = [loss_curves[key][r, s].tolist() for s, r in enumerate(best)]
+        picked.fitted[key] = [f.tolist() for f in fits]
+        picked.curves[key] = [loss_curves[key][r, s].tolist() for s, r in enumerate(best)]
         if key == "unit_bias":
             w = [unit_w[r, s].item() for s, r in enumerate(best)]
             b = [unit_b[r, s].item() for s, r in enumerate(best)]
@@ -157,18 +214,22 @@ def run(params: Params, device, progress, seeds) -> Measurement:
     for kind in ("unit", "net"):
         per_seed[f"{kind}_log_ratio"] = [math.log10(max(a, 1e-12) / max(b, 1e-12)) for a, b in
                                          zip(per_seed[f"mse_{kind}_no_bias"], per_seed[f"mse_{kind}_bias"])]
+    return per_seed, picked
 
-    xs = x_test.tolist()
+
+def _report(params: Params, data: _Data, curve_steps: list[float], per_seed: dict[str, list[float | None]],
+            picked: _Picked) -> tuple[list[Chart], Table]:
+    xs = data.x_test.tolist()
     charts = [
         Chart(
             key="fit", title=f"계단 σ({params.steepness:g}(x − {params.shift:g})) 맞추기 (시드 범위)", x_label="x",
             y_label="y",
-            series=[Series(name="정답", x=xs, y=y_test.tolist())]
-            + [Series.over_seeds(label, xs, fitted[key]) for key, label in MODELS],
+            series=[Series(name="정답", x=xs, y=data.y_test.tolist())]
+            + [Series.over_seeds(label, xs, picked.fitted[key]) for key, label in MODELS],
         ),
         Chart(
             key="loss", title="학습 손실 (각자 고른 학습률, 시드 범위)", x_label="스텝", y_label="평균제곱오차", log_y=True,
-            series=[Series.over_seeds(label, curve_steps, chosen_curves[key]) for key, label in MODELS],
+            series=[Series.over_seeds(label, curve_steps, picked.curves[key]) for key, label in MODELS],
         ),
     ]
 
@@ -177,9 +238,19 @@ def run(params: Params, device, progress, seeds) -> Measurement:
 
     table = Table(
         columns=["모델", "검증으로 고른 Adam 학습률 (시드별)", "시험 평균제곱오차 (평균)", "x = 0에서의 출력 (평균)"],
-        rows=[[label, ", ".join(f"{r:g}" for r in picked[key]), float(f"{mean(f'mse_{key}'):.3g}"),
+        rows=[[label, ", ".join(f"{r:g}" for r in picked.rates[key]), float(f"{mean(f'mse_{key}'):.3g}"),
                round(mean(f"output_at_0_{key}"), 4)] for key, label in MODELS],
     )
+    return charts, table
+
+
+def run(params: Params, device, progress, seeds) -> Measurement:
+    data = _data(params, seeds, device)
+    models = _model(data, device)
+    train_x, train_y, val_x, val_y = _copies(data)
+    curve_steps, curves = _train(params, models, train_x, train_y, progress)
+    per_seed, picked = _measure(data, models, val_x, val_y, curves, device)
+    charts, table = _report(params, data, curve_steps, per_seed, picked)
     progress(1.0, "완료", charts)
     return Measurement(per_seed=per_seed, charts=charts, table=table, notes=_notes(params, per_seed))
 

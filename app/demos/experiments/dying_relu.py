@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import math
 import statistics
+from dataclasses import dataclass
+from typing import Any
 
 from pydantic import Field
 
@@ -28,6 +30,7 @@ from app.demos.base import (
     Table,
 )
 from app.demos.evidence import Claim
+from app.demos.training import differences, equal_splits, sgd_step
 
 N_SPLIT = 512  # examples in each of train, validation and test
 N_FEATURES = 10
@@ -38,6 +41,7 @@ CHECKS = 30  # times the dead units are counted during training
 LR_FRACTIONS = (0.125, 0.25, 0.5, 1.0)  # learning rates tried, as fractions of the largest
 EARLY_FRACTION = 0.1  # units dead after this share of training are watched for revival
 DEAD_MARGIN = 0.05  # "kills units" means at least 5 points more of the layer dead
+TRAIN, VAL, TEST = equal_splits(N_SPLIT, 3)
 
 
 class Params(DemoParams):
@@ -72,146 +76,239 @@ def _draw(seed: int, params: Params):
     return inputs, labels, first, second, batches
 
 
-def run(params: Params, device, progress, seeds) -> Measurement:
+@dataclass
+class _Copies:
+    """Each seed's draw, repeated for every copy along dim 0, which is (activation, rate, seed): each seed's
+    data, start and minibatches are shared by its eight copies, so ReLU and LeakyReLU at one rate differ
+    only in the activation."""
+
+    inputs: Any
+    labels: Any
+    first: Any
+    second: Any
+    batches: Any
+    lrs: list[float]
+    n_seeds: int
+
+    def by_copy(self, values):  # (copies, ...) → (activation, rate, seed, ...)
+        return values.reshape(2, len(self.lrs), self.n_seeds, *values.shape[1:])
+
+
+def _data(params: Params, seeds, device) -> _Copies:
     import torch
 
     lrs = [params.max_learning_rate * f for f in LR_FRACTIONS]
-    n_seeds, n_lrs, hidden = len(seeds), len(lrs), params.hidden_units
-    # Copies along dim 0 are (activation, rate, seed): each seed's data, start and minibatches are shared
-    # by its eight copies, so ReLU and LeakyReLU at one rate differ only in the activation.
     drawn = [_draw(seed, params) for seed in seeds]
 
     def per_copy(index: int):
         stacked = torch.stack([d[index] for d in drawn]).to(device)  # (seeds, ...)
-        return stacked.repeat(2 * n_lrs, *([1] * (stacked.dim() - 1)))
+        return stacked.repeat(2 * len(lrs), *([1] * (stacked.dim() - 1)))
 
     inputs, labels, first, second, batches = (per_copy(i) for i in range(5))
-    n_copies = len(inputs)
-    train, val, test = (slice(i * N_SPLIT, (i + 1) * N_SPLIT) for i in range(3))
-    w1, w2 = first.clone().requires_grad_(), second.clone().requires_grad_()
-    b1 = torch.zeros(n_copies, 1, hidden, device=device, requires_grad=True)
-    b2 = torch.zeros(n_copies, 1, N_CLASSES, device=device, requires_grad=True)
-    slope = torch.tensor([0.0, params.negative_slope], device=device).repeat_interleave(n_lrs * n_seeds).view(-1, 1, 1)
-    step_size = torch.tensor(lrs, device=device).repeat_interleave(n_seeds).repeat(2).view(-1, 1, 1)
-    copy_index = torch.arange(n_copies, device=device).unsqueeze(1)
+    return _Copies(inputs, labels, first, second, batches, lrs, len(seeds))
 
-    def pre_activation(x):
-        return x @ w1 + b1  # (copies, examples, units)
 
-    def forward(x):
-        z = pre_activation(x)
-        return torch.where(z > 0, z, slope * z) @ w2 + b2
+@dataclass
+class _Network:
+    """Every copy's one-hidden-layer network, with a negative slope per copy (0 is ReLU)."""
 
-    def dead_units():
-        with torch.no_grad():
-            return (pre_activation(inputs[:, train]) <= 0).all(dim=1)  # (copies, units)
+    w1: Any
+    b1: Any
+    w2: Any
+    b2: Any
+    slope: Any
 
-    def by_copy(values):  # (copies, ...) → (activation, rate, seed, ...)
-        return values.reshape(2, n_lrs, n_seeds, *values.shape[1:])
+    def pre_activation(self, x):
+        return x @ self.w1 + self.b1  # (copies, examples, units)
 
-    def dead_chart() -> Chart:
-        x = [float(s) for s in checked_steps]
-        fractions = by_copy(torch.tensor(dead_curve).T)  # (activation, rate, seed, checks)
-        return Chart(
-            key="dead", title="죽은 유닛 비율 (모든 학습 예제에서 출력 0, 시드 범위)", x_label="스텝",
-            y_label="죽은 유닛 비율",
-            series=[Series.over_seeds(f"{label} lr={lr:g}", x, fractions[a, r].tolist())
-                    for a, (_, label) in enumerate(KINDS) for r, lr in enumerate(lrs)],
-        )
+    def __call__(self, x):
+        import torch
 
+        z = self.pre_activation(x)
+        return torch.where(z > 0, z, self.slope * z) @ self.w2 + self.b2
+
+
+def _model(params: Params, copies: _Copies, device) -> _Network:
+    import torch
+
+    n_copies = len(copies.inputs)
+    return _Network(
+        w1=copies.first.clone().requires_grad_(),
+        b1=torch.zeros(n_copies, 1, params.hidden_units, device=device, requires_grad=True),
+        w2=copies.second.clone().requires_grad_(),
+        b2=torch.zeros(n_copies, 1, N_CLASSES, device=device, requires_grad=True),
+        slope=torch.tensor([0.0, params.negative_slope], device=device).repeat_interleave(
+            len(copies.lrs) * copies.n_seeds).view(-1, 1, 1),
+    )
+
+
+def _dead_units(net: _Network, copies: _Copies):
+    import torch
+
+    with torch.no_grad():
+        return (net.pre_activation(copies.inputs[:, TRAIN]) <= 0).all(dim=1)  # (copies, units)
+
+
+@dataclass
+class _Training:
+    """What training watched: the dead share at each check, and which units were dead early on."""
+
+    checked_steps: list[int]
+    dead_curve: list[list[float]]  # per check, the dead share of each copy
+    early_step: int
+    early_dead: Any = None
+    early_w1: Any = None
+
+
+def _train(params: Params, copies: _Copies, net: _Network, device, progress) -> _Training:
+    import torch
+
+    step_size = torch.tensor(copies.lrs, device=device).repeat_interleave(copies.n_seeds).repeat(2).view(-1, 1, 1)
+    copy_index = torch.arange(len(copies.inputs), device=device).unsqueeze(1)
     check_every = max(params.steps // CHECKS, 1)
-    early_step = max(int(params.steps * EARLY_FRACTION), 1)
-    checked_steps, dead_curve = [0], [dead_units().float().mean(dim=1).tolist()]
-    early_dead = early_w1 = None
+    watched = _Training(checked_steps=[0], dead_curve=[_dead_units(net, copies).float().mean(dim=1).tolist()],
+                        early_step=max(int(params.steps * EARLY_FRACTION), 1))
+    weights = (net.w1, net.b1, net.w2, net.b2)
     for step in range(1, params.steps + 1):
-        batch = batches[:, step - 1]  # (copies, batch): each seed its own minibatches
-        logits = forward(inputs[copy_index, batch])
+        batch = copies.batches[:, step - 1]  # (copies, batch): each seed its own minibatches
+        logits = net(copies.inputs[copy_index, batch])
         loss = torch.nn.functional.cross_entropy(
-            logits.reshape(-1, N_CLASSES), labels[copy_index, batch].reshape(-1), reduction="sum") / params.batch_size
-        grads = torch.autograd.grad(loss, (w1, b1, w2, b2))
-        with torch.no_grad():
-            for tensor, grad in zip((w1, b1, w2, b2), grads):
-                tensor -= step_size * grad
-        if step == early_step:
-            early_dead, early_w1 = dead_units(), w1.detach().clone()
+            logits.reshape(-1, N_CLASSES), copies.labels[copy_index, batch].reshape(-1),
+            reduction="sum") / params.batch_size
+        sgd_step(weights, torch.autograd.grad(loss, weights), step_size)
+        if step == watched.early_step:
+            watched.early_dead, watched.early_w1 = _dead_units(net, copies), net.w1.detach().clone()
         if step % check_every == 0 or step == params.steps:
-            checked_steps.append(step)
-            dead_curve.append(dead_units().float().mean(dim=1).tolist())
+            watched.checked_steps.append(step)
+            watched.dead_curve.append(_dead_units(net, copies).float().mean(dim=1).tolist())
         if step % 100 == 0:
-            progress(step / params.steps, f"{step}/{params.steps} 스텝", [dead_chart()])
+            progress(step / params.steps, f"{step}/{params.steps} 스텝", [_dead_chart(copies, watched)])
+    return watched
 
-    final_dead = dead_units()
+
+@dataclass
+class _Outcome:
+    """Per (activation, rate, seed): what the trained networks measure, NaN where a copy diverged."""
+
+    dead_fraction: Any
+    test_acc: Any
+    val_acc: Any
+    finite: Any
+    early_count: Any
+    revived: Any
+    early_moved: Any
+
+
+def _measure(copies: _Copies, net: _Network, watched: _Training) -> _Outcome:
+    import torch
+
+    final_dead = _dead_units(net, copies)
     with torch.no_grad():
         def accuracy(part):
-            return (forward(inputs[:, part]).argmax(dim=2) == labels[:, part]).float().mean(dim=1)
+            return (net(copies.inputs[:, part]).argmax(dim=2) == copies.labels[:, part]).float().mean(dim=1)
 
-        val_acc, test_acc = by_copy(accuracy(val)), by_copy(accuracy(test))
-        moved = (w1 - early_w1).abs().amax(dim=1)  # (copies, units): largest change of each unit's weights
+        val_acc, test_acc = copies.by_copy(accuracy(VAL)), copies.by_copy(accuracy(TEST))
+        moved = (net.w1 - watched.early_w1).abs().amax(dim=1)  # (copies, units): largest change of each unit's weights
         # A copy whose weights blew up (the largest rate with tiny batches) has no dead units to speak of.
-        finite = by_copy(torch.isfinite(w1).flatten(1).all(1) & torch.isfinite(w2).flatten(1).all(1))
-    dead_fraction = by_copy(final_dead.float().mean(dim=1))
+        finite = copies.by_copy(torch.isfinite(net.w1).flatten(1).all(1) & torch.isfinite(net.w2).flatten(1).all(1))
+    dead_fraction = copies.by_copy(final_dead.float().mean(dim=1))
     dead_fraction = torch.where(finite, dead_fraction, torch.full_like(dead_fraction, float("nan")))
-    early = by_copy(early_dead)
-    revived = by_copy((early_dead & ~final_dead).sum(dim=1).float())
-    early_count = early.sum(dim=-1).float()
+    early_dead = watched.early_dead
     # Largest move of an early-dead unit's weights after it died (0 where none died or the copy diverged).
-    early_moved = by_copy(torch.where(early_dead, moved, torch.zeros_like(moved)).amax(dim=1))
-    early_moved = torch.where(finite, early_moved, torch.zeros_like(early_moved))
-    val_acc = torch.where(finite, val_acc, torch.full_like(val_acc, -1.0))
-    test_acc = torch.where(finite, test_acc, torch.full_like(test_acc, float("nan")))
+    early_moved = copies.by_copy(torch.where(early_dead, moved, torch.zeros_like(moved)).amax(dim=1))
+    return _Outcome(
+        dead_fraction=dead_fraction,
+        test_acc=torch.where(finite, test_acc, torch.full_like(test_acc, float("nan"))),
+        val_acc=torch.where(finite, val_acc, torch.full_like(val_acc, -1.0)),
+        finite=finite,
+        early_count=copies.by_copy(early_dead).sum(dim=-1).float(),
+        revived=copies.by_copy((early_dead & ~final_dead).sum(dim=1).float()),
+        early_moved=torch.where(finite, early_moved, torch.zeros_like(early_moved)),
+    )
 
-    # Metric names end in the learning rate's rank: 0 is the smallest (max/8), 3 the largest.
+
+def _per_seed(outcome: _Outcome, lrs: list[float]) -> dict[str, list[float | None]]:
+    """Metric names end in the learning rate's rank: 0 is the smallest (max/8), 3 the largest."""
     per_seed: dict[str, list[float | None]] = {}
-    top = n_lrs - 1
+    top = len(lrs) - 1
     for a, (kind, _) in enumerate(KINDS):
-        for r in range(n_lrs):
-            per_seed[f"dead_{kind}_{r}"] = dead_fraction[a, r].tolist()
-            per_seed[f"accuracy_{kind}_{r}"] = test_acc[a, r].tolist()
-            per_seed[f"diverged_{kind}_{r}"] = (~finite[a, r]).float().tolist()
-        per_seed[f"early_dead_{kind}"] = early_count[a].sum(dim=0).tolist()
-        per_seed[f"revived_{kind}"] = revived[a].sum(dim=0).tolist()
-        per_seed[f"early_dead_weight_change_{kind}"] = early_moved[a].amax(dim=0).tolist()
+        for r in range(len(lrs)):
+            per_seed[f"dead_{kind}_{r}"] = outcome.dead_fraction[a, r].tolist()
+            per_seed[f"accuracy_{kind}_{r}"] = outcome.test_acc[a, r].tolist()
+            per_seed[f"diverged_{kind}_{r}"] = (~outcome.finite[a, r]).float().tolist()
+        per_seed[f"early_dead_{kind}"] = outcome.early_count[a].sum(dim=0).tolist()
+        per_seed[f"revived_{kind}"] = outcome.revived[a].sum(dim=0).tolist()
+        per_seed[f"early_dead_weight_change_{kind}"] = outcome.early_moved[a].amax(dim=0).tolist()
         # Each activation's own rate: the one with the best validation accuracy, per seed.
-        best = val_acc[a].argmax(dim=0)
+        best = outcome.val_acc[a].argmax(dim=0)
         per_seed[f"best_rate_{kind}"] = [lrs[int(r)] for r in best]
-        per_seed[f"best_accuracy_{kind}"] = [test_acc[a, int(r), s].item() for s, r in enumerate(best)]
-    per_seed["dead_increase_relu"] = [hi - lo for hi, lo in zip(per_seed[f"dead_relu_{top}"], per_seed["dead_relu_0"])]
-    per_seed["dead_gap_top"] = [r - lk for r, lk in zip(per_seed[f"dead_relu_{top}"], per_seed[f"dead_leaky_{top}"])]
-    per_seed["accuracy_gap_best"] = [lk - r for lk, r in zip(per_seed["best_accuracy_leaky"],
-                                                              per_seed["best_accuracy_relu"])]
-    per_seed["accuracy_gap_top"] = [lk - r for lk, r in zip(per_seed[f"accuracy_leaky_{top}"],
-                                                             per_seed[f"accuracy_relu_{top}"])]
+        per_seed[f"best_accuracy_{kind}"] = [outcome.test_acc[a, int(r), s].item() for s, r in enumerate(best)]
+    per_seed["dead_increase_relu"] = differences(per_seed[f"dead_relu_{top}"], per_seed["dead_relu_0"])
+    per_seed["dead_gap_top"] = differences(per_seed[f"dead_relu_{top}"], per_seed[f"dead_leaky_{top}"])
+    per_seed["accuracy_gap_best"] = differences(per_seed["best_accuracy_leaky"], per_seed["best_accuracy_relu"])
+    per_seed["accuracy_gap_top"] = differences(per_seed[f"accuracy_leaky_{top}"], per_seed[f"accuracy_relu_{top}"])
+    return per_seed
+
+
+def _dead_chart(copies: _Copies, watched: _Training) -> Chart:
+    import torch
+
+    x = [float(s) for s in watched.checked_steps]
+    fractions = copies.by_copy(torch.tensor(watched.dead_curve).T)  # (activation, rate, seed, checks)
+    return Chart(
+        key="dead", title="죽은 유닛 비율 (모든 학습 예제에서 출력 0, 시드 범위)", x_label="스텝",
+        y_label="죽은 유닛 비율",
+        series=[Series.over_seeds(f"{label} lr={lr:g}", x, fractions[a, r].tolist())
+                for a, (_, label) in enumerate(KINDS) for r, lr in enumerate(copies.lrs)],
+    )
+
+
+def _report(copies: _Copies, watched: _Training, outcome: _Outcome,
+            per_seed: dict[str, list[float | None]]) -> tuple[list[Chart], Table]:
+    lrs = copies.lrs
+    charts = [
+        _dead_chart(copies, watched),
+        Chart(
+            key="dead_vs_lr", title="학습 끝의 죽은 유닛 비율 (시드 범위)", x_label="학습률", y_label="죽은 유닛 비율",
+            log_x=True,
+            series=[Series.over_seeds(label, lrs, outcome.dead_fraction[a].T.tolist())
+                    for a, (_, label) in enumerate(KINDS)],
+        ),
+        Chart(
+            key="accuracy_vs_lr", title="시험 정확도 (시드 범위)", x_label="학습률", y_label="시험 정확도", log_x=True,
+            series=[Series.over_seeds(label, lrs, outcome.test_acc[a].T.tolist()) for a, (_, label) in enumerate(KINDS)],
+        ),
+    ]
 
     def mean(name: str) -> float | None:
         values = [v for v in per_seed[name] if v is not None and math.isfinite(v)]
         return statistics.fmean(values) if values else None
 
-    charts = [
-        dead_chart(),
-        Chart(
-            key="dead_vs_lr", title="학습 끝의 죽은 유닛 비율 (시드 범위)", x_label="학습률", y_label="죽은 유닛 비율",
-            log_x=True,
-            series=[Series.over_seeds(label, lrs, dead_fraction[a].T.tolist()) for a, (_, label) in enumerate(KINDS)],
-        ),
-        Chart(
-            key="accuracy_vs_lr", title="시험 정확도 (시드 범위)", x_label="학습률", y_label="시험 정확도", log_x=True,
-            series=[Series.over_seeds(label, lrs, test_acc[a].T.tolist()) for a, (_, label) in enumerate(KINDS)],
-        ),
-    ]
     rows = []
     for a, (kind, label) in enumerate(KINDS):
         for r, lr in enumerate(lrs):
             accuracy_mean, dead_mean = mean(f"accuracy_{kind}_{r}"), mean(f"dead_{kind}_{r}")
-            rows.append([label, lr, f"{dead_mean:.0%}" if dead_mean is not None else "발산", round(float(early_count[a, r].mean()), 1),
-                         round(float(revived[a, r].mean()), 1),
+            rows.append([label, lr, f"{dead_mean:.0%}" if dead_mean is not None else "발산",
+                         round(float(outcome.early_count[a, r].mean()), 1), round(float(outcome.revived[a, r].mean()), 1),
                          round(accuracy_mean, 3) if accuracy_mean is not None else "발산"])
     table = Table(
-        columns=["활성화", "학습률", "끝의 죽은 유닛 (평균)", f"{early_step}스텝에 죽은 유닛 (평균 개수)",
+        columns=["활성화", "학습률", "끝의 죽은 유닛 (평균)", f"{watched.early_step}스텝에 죽은 유닛 (평균 개수)",
                  "그중 되살아난 유닛 (평균)", "시험 정확도 (평균)"],
         rows=rows,
     )
+    return charts, table
+
+
+def run(params: Params, device, progress, seeds) -> Measurement:
+    copies = _data(params, seeds, device)
+    net = _model(params, copies, device)
+    watched = _train(params, copies, net, device, progress)
+    outcome = _measure(copies, net, watched)
+    per_seed = _per_seed(outcome, copies.lrs)
+    charts, table = _report(copies, watched, outcome, per_seed)
     progress(1.0, "완료", charts)
-    return Measurement(per_seed=per_seed, charts=charts, table=table, notes=_notes(params, per_seed, lrs, early_step))
+    notes = _notes(params, per_seed, copies.lrs, watched.early_step)
+    return Measurement(per_seed=per_seed, charts=charts, table=table, notes=notes)
 
 
 def _notes(params: Params, per_seed: dict[str, list], lrs: list[float], early_step: int) -> list[str]:
