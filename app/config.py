@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -192,3 +194,17 @@ class Settings:
 
     def with_overrides(self, **changes: Any) -> Settings:
         return replace(self, **changes)
+
+
+def content_dir_from_env() -> Path:
+    """KB_CONTENT_DIR as Settings.from_env() reads it, for code with no Settings at hand (the term
+    dictionary behind every post's rendering and analysis). Validating every KB_ variable costs
+    milliseconds, twice per post, so the answer is kept per value of the KB_ variables."""
+    variables = tuple(sorted((name.upper(), value) for name, value in os.environ.items()
+                             if name.upper().startswith("KB_")))
+    return _content_dir(variables)
+
+
+@lru_cache(maxsize=8)
+def _content_dir(variables: tuple[tuple[str, str], ...]) -> Path:
+    return Settings.from_env().content_dir

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import ahocorasick
 
-from app.config import PROJECT_ROOT, Settings
+from app.config import PROJECT_ROOT, content_dir_from_env
 from app.search.text import SEPARATORS, is_ascii_alnum, is_hangul, normalise
 
 TERMS_FILE = Path("search") / "terms.tsv"
@@ -332,7 +332,7 @@ def _levenshtein(a: str, b: str, limit: int) -> int:
 
 def terms_path() -> Path:
     """The content folder's term dictionary (KB_CONTENT_DIR, read by Settings), else the shipped one."""
-    found = Settings.from_env().content_dir / TERMS_FILE
+    found = content_dir_from_env() / TERMS_FILE
     return found if found.is_file() else PROJECT_ROOT / "content" / TERMS_FILE
 
 

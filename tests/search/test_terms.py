@@ -21,6 +21,20 @@ def test_shipped_dictionary_loads_and_covers_a_few_hundred_terms(dictionary):
     TermDictionary.load(terms_path())  # parses cleanly: no duplicate variant, no unknown broader id
 
 
+def test_the_dictionary_follows_kb_content_dir_while_the_process_runs(tmp_path, monkeypatch):
+    """The folder is looked up once per value of the KB_ variables, not once per post, and a
+    changed KB_CONTENT_DIR is still seen at the next call."""
+    shipped = terms_path()
+    (tmp_path / "search").mkdir()
+    (tmp_path / "search" / "terms.tsv").write_text(shipped.read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.setenv("KB_CONTENT_DIR", str(tmp_path))
+    assert terms_path() == tmp_path / "search" / "terms.tsv"
+    monkeypatch.setenv("KB_CONTENT_DIR", str(tmp_path / "elsewhere"))  # no dictionary there: the shipped one
+    assert terms_path() == shipped
+    monkeypatch.delenv("KB_CONTENT_DIR")
+    assert terms_path() == shipped
+
+
 @pytest.mark.parametrize(
     "variants",
     [
