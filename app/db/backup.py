@@ -3,8 +3,10 @@
 SQLite: the online backup API (sqlite3.Connection.backup) copies the pages under a read lock taken
 step by step, so writers are not blocked for the whole copy and the result is a valid database at
 one point in time (WAL included). PostgreSQL: pg_dump in its custom format (restore with pg_restore).
-Either way the copy is written next to PATH under a temporary name and renamed into place, so PATH
-is never a half-written file.
+The SQLite copy gets a database identity of its own (app.db.queries.versions), so that once restored
+its pages never revalidate against ETags of the original; a PostgreSQL dump is restored into a new
+database, whose oid is part of the identity. Either way the copy is written next to PATH under a
+temporary name and renamed into place, so PATH is never a half-written file.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from app.db.engine import normalized_url
+from app.db.queries.versions import renew_identity
 from app.errors import AppError
 
 PAGES_PER_STEP = 1024  # ~4 MiB per step; writers get the lock between steps
@@ -62,6 +65,7 @@ def _sqlite_backup(database: str, target: Path) -> None:
     destination = sqlite3.connect(target)
     try:
         source.backup(destination, pages=PAGES_PER_STEP)
+        renew_identity(destination)
         # The copy is one file: take it out of WAL mode so it opens without its -wal/-shm companions.
         destination.execute("PRAGMA journal_mode=DELETE")
     finally:

@@ -9,6 +9,9 @@ On PostgreSQL there is no data_version: one long-lived autocommit connection ask
 the last sequence number seen each time (an index range scan that finds nothing, one round trip), so
 a write through any web server or worker is seen by every other one at its next request.
 
+Which database this is (database_identity) is read once with the first versions: validators built
+from versions are only comparable within one database.
+
 Versions only ever grow, and a version is read here only after its commit, so a page built from
 the database after reading a version shows that version or a newer one: a cache entry kept under
 a version is never older than the version says.
@@ -16,6 +19,7 @@ a version is never older than the version says.
 
 from __future__ import annotations
 
+import secrets
 import sqlite3
 import threading
 from datetime import datetime
@@ -24,7 +28,16 @@ from sqlalchemy.engine import Connection, Engine
 
 from app.clock import now_utc
 from app.db.queries.content import data_version
-from app.db.queries.versions import ALL, COLLECTION, OUTLINE, QUESTION, SITE, changed_since, collection_ids_by_slug
+from app.db.queries.versions import (
+    ALL,
+    COLLECTION,
+    OUTLINE,
+    QUESTION,
+    SITE,
+    changed_since,
+    collection_ids_by_slug,
+    database_identity,
+)
 
 Key = tuple[int, ...]
 
@@ -47,16 +60,27 @@ class ContentVersions:
         self._seen_at: dict[tuple[str, int], datetime] = {}
         self._started = _now()
         self._slugs: dict[str, int] | None = None
+        self._identity: str | None = None
 
     @property
     def enabled(self) -> bool:
         return self._connection is not None
+
+    @property
+    def identity(self) -> str:
+        """The database's identity, read by the first refresh(). A database from before migration 0013
+        has none: this process then makes one up, so its validators match nobody else's (safe, not shared)."""
+        if self._identity is None:
+            self._identity = secrets.token_hex(8)
+        return self._identity
 
     def refresh(self) -> None:
         """Catch up with every commit made so far (by any connection, in any process)."""
         if self._connection is None:
             return
         with self._lock:
+            if self._identity is None:
+                self._identity = database_identity(self._connection)
             if isinstance(self._connection, sqlite3.Connection):
                 current = data_version(self._connection)
                 if current == self._data_version:

@@ -12,10 +12,10 @@ request we can
     to one question leaves every other question's entry valid; a commit that changes no content (a
     login, a demo run's progress) leaves all of them valid.
 
-ETag = hash(process nonce, the versions the response depends on, path, query). The nonce is there
-because a fresh database starts its versions again: an ETag from before a restart, or from another
-worker, simply misses (one full response), it can never match stale content. Last-Modified is when
-this process first saw the newest of those versions.
+ETag = hash(the database's identity, the versions the response depends on, path, query): every web
+server on one database gives the same ETag for the same content, so a revalidation is a 304 whichever
+server it reaches; a new database (whose versions start again) has another identity, so an ETag from
+the old one can never match. Last-Modified is when this process first saw the newest of those versions.
 
 This middleware sits outside the auth middleware, so a hit or a 304 skips the session lookup too. A
 request carrying a session cookie always has its page rendered (the auth middleware inside decides who
@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import secrets
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -171,7 +170,6 @@ class ConditionalGet:
     def __init__(self, app: ASGIApp, versions: ContentVersions, cache: ResponseCache,
                  routes: list[BaseRoute]) -> None:
         self.app, self.versions, self.cache = app, versions, cache
-        self.nonce = secrets.token_hex(4)
         # The routes marked @cacheable (app/http/cacheable.py); anything else passes through untouched.
         # Read at the first request: the routers are included after this middleware is added.
         self._routes = routes
@@ -193,7 +191,7 @@ class ConditionalGet:
         has_session = SESSION_COOKIE in cookie_parser(headers.get("cookie", ""))
         self.versions.refresh()
         versions, seen_at = dependencies(self.versions, path)
-        etag = _etag(f"{self.nonce}.{versions}", path, scope["query_string"])
+        etag = _etag(f"{self.versions.identity}.{versions}", path, scope["query_string"])
         if api:
             personal = "authorization" in headers or has_session
             policy = b"private, no-cache" if personal else b"public, no-cache"
@@ -219,7 +217,7 @@ class ConditionalGet:
             # so a burst of readers after a write renders it once, not once each.
             owner, stale = self.cache.claim(key) if reusable else (False, None)
             if stale is not None and not ("authorization" in headers or has_session):
-                old_etag = _etag(f"{self.nonce}.{stale[0]}", path, scope["query_string"]).encode()
+                old_etag = _etag(f"{self.versions.identity}.{stale[0]}", path, scope["query_string"]).encode()
                 await _send_entry(send, stale[1], _replace(stale[1].headers, [
                     (n, old_etag if n == b"etag" else v) for n, v in validators if n != b"last-modified"]))
                 return

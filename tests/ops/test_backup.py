@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 from app.cli import main
 from app.db.engine import make_engine
 from app.db.models import Question, User
+from app.db.queries.versions import database_identity
 from app.main import create_app
 from app.services.health import readiness
 from tests.conftest import BACKENDS
@@ -35,6 +36,14 @@ def _state(database_url: str) -> tuple[int, set[str]]:
         users = set(session.exec(select(User.username)).all())
     engine.dispose()
     return questions, users
+
+
+def _identity(database_url: str) -> str | None:
+    engine = make_engine(database_url)
+    with engine.connect() as connection:
+        identity = database_identity(connection)
+    engine.dispose()
+    return identity
 
 
 def _restore(request, backend: str, backup_path, tmp_path) -> str:
@@ -73,6 +82,9 @@ def test_a_backup_restores_to_the_site_as_it_was(request, backend, tmp_path, mon
     engine = make_engine(restored)
     assert readiness(engine).status == "ready"  # the schema came back at head
     engine.dispose()
+    # A restored copy is another database: its versions go on from the backup, so its ETags must
+    # not match validators the original handed out (app.db.queries.versions, database_identity).
+    assert _identity(restored) != _identity(url)
     if backend == "sqlite":
         with TestClient(create_app(settings.with_overrides(database_url=restored))) as client:
             assert client.get("/readyz").status_code == 200

@@ -176,7 +176,8 @@ def test_cached_bytes_equal_fresh_bytes(reader, settings, sample):
     with TestClient(create_app(settings)) as fresh_client:
         fresh = fresh_client.get(f"/questions/{sample.parent}", headers=HTML)
     assert cached[0].content == cached[1].content == fresh.content
-    assert cached[0].headers["etag"] == cached[1].headers["etag"] != fresh.headers["etag"]  # another process
+    # another process on the same database: the same bytes, so the same validator
+    assert cached[0].headers["etag"] == cached[1].headers["etag"] == fresh.headers["etag"]
 
 
 @pytest.mark.parametrize("path", ["/", "/questions/1", "/collections/sample-interview", "/questions", "/authors",

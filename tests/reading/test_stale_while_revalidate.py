@@ -15,6 +15,7 @@ from app.web.caching import ConditionalGet, ResponseCache
 
 class Versions:
     enabled = True
+    identity = "test-database"
 
     def __init__(self) -> None:
         self.version = 1

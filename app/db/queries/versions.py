@@ -13,10 +13,16 @@ Table `content_version` (migration 0006) holds one row per scope that has ever c
 in the writer's own transaction, so a reader that saw sequence N asks only for rows above N. SQLite
 has one writer at a time; on PostgreSQL a transaction-scoped advisory lock makes the bumps take turns
 (held to commit), so no two transactions hand out the same number and numbers commit in order.
+
+A new database starts its sequence again, so the versions say which content only together with the
+database's identity (database_identity): a random value written by migration 0013, and on PostgreSQL
+also the database's oid, which a restore into a new database changes (`kb backup` gives a SQLite copy
+an identity of its own for the same reason).
 """
 
 from __future__ import annotations
 
+import secrets
 import sqlite3
 from collections.abc import Iterable
 
@@ -26,6 +32,7 @@ from app.db.engine import is_sqlite
 from app.db.sql import run
 
 ALL, SITE, OUTLINE, COLLECTION, QUESTION = "all", "site", "outline", "collection", "question"
+IDENTITY = "database_identity"  # the stored_fingerprint row migration 0013 writes
 VERSION_LOCK = 0x6B62_7665  # PostgreSQL advisory lock key of the version sequence ("kbve")
 
 _BUMP = (
@@ -76,3 +83,21 @@ def changed_since(connection: sqlite3.Connection | Connection, seen: int) -> lis
 
 def collection_ids_by_slug(connection: sqlite3.Connection | Connection) -> dict[str, int]:
     return dict(_read(connection, "SELECT slug, id FROM collection"))
+
+
+def database_identity(connection: sqlite3.Connection | Connection) -> str | None:
+    """Which database this is (None before migration 0013): the same for every process that opens it."""
+    rows = _read(connection, "SELECT value FROM stored_fingerprint WHERE name = ?", (IDENTITY,))
+    if not rows:
+        return None
+    if isinstance(connection, sqlite3.Connection) or is_sqlite(connection):
+        return str(rows[0][0])
+    oid = _read(connection, "SELECT oid FROM pg_database WHERE datname = current_database()")[0][0]
+    return f"{rows[0][0]}.{oid}"
+
+
+def renew_identity(connection: sqlite3.Connection) -> None:
+    """Give a copy of a SQLite database (a backup) an identity of its own: once restored, its
+    versions go on from where the copy was made and must not match validators of the original."""
+    connection.execute("UPDATE stored_fingerprint SET value = ? WHERE name = ?", (secrets.token_hex(16), IDENTITY))
+    connection.commit()
