@@ -258,9 +258,10 @@ def _area_commands():
     """Subcommands owned by other areas (demos, search, export) register themselves here."""
     from app.demos.commands import add_commands as demo_commands
     from app.search.commands import add_commands as search_commands
+    from app.services.accounts_cli import add_commands as user_commands
     from app.services.export_cli import add_commands as export_commands
 
-    return {"search": search_commands, "demo": demo_commands, "export": export_commands}
+    return {"search": search_commands, "demo": demo_commands, "export": export_commands, "user": user_commands}
 
 
 def is_loopback(host: str) -> bool:

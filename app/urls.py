@@ -49,6 +49,11 @@ def user(username: str) -> str:
     return f"/users/{quote(username, safe='')}"
 
 
+def reset_password(token: str) -> str:
+    # In the query, not the path: the access log writes the path (app/http/observe.py).
+    return f"/reset-password?token={quote(token, safe='')}"
+
+
 def demo(slug: str) -> str:
     return f"/demos/{slug}"
 

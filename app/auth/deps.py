@@ -14,6 +14,7 @@ from app.db.models import User
 from app.errors import AppError
 from app.http.deps import SessionDep
 from app.services import accounts
+from app.services.account_settings import Credential
 
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 # Declares the Bearer scheme in OpenAPI, so /docs shows "Authorize" and sends the token; api_user reads
@@ -95,3 +96,13 @@ ApiUser = Annotated[User, Depends(api_user)]
 HtmlUser = Annotated[User, Depends(html_user)]
 Csrf = Depends(check_csrf)
 CsrfOrSameOrigin = Depends(check_csrf_or_same_origin)
+
+
+def credential_of(request: Request) -> Credential:
+    """The credential this request came with (its bearer token, else its login session): a password
+    change keeps it and ends the others."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return Credential(token_hash=accounts.sha256(token.strip()))
+    cookie = request.cookies.get(accounts.SESSION_COOKIE)
+    return Credential(session_id=accounts.sha256(cookie) if cookie else None)

@@ -54,6 +54,9 @@ class User(SQLModel, table=True):
     display_key: str | None = Field(default=None, index=True, unique=True)
     password_hash: str
     created_at: datetime = Field(default_factory=now_utc)
+    # Set when the account is deleted: the row stays (its username is never taken again, its posts keep
+    # their user_id) but it cannot log in, and its name is shown as DELETED_NAME everywhere.
+    deleted_at: datetime | None = None
 
 
 class Question(SQLModel, table=True):
@@ -168,6 +171,40 @@ class ApiToken(SQLModel, table=True):
     created_at: datetime = Field(default_factory=now_utc)
     last_used_at: datetime | None = None
     revoked_at: datetime | None = None
+
+
+class DisplayNameChange(SQLModel, table=True):
+    """Every display-name change of an account: who was called what until when."""
+
+    __tablename__ = "display_name_change"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    old_name: str
+    new_name: str
+    changed_at: datetime = Field(default_factory=now_utc)
+
+
+class PasswordReset(SQLModel, table=True):
+    """A one-time password reset link: the database keeps only the sha256 of its token."""
+
+    __tablename__ = "password_reset"
+
+    id: str = Field(primary_key=True)  # sha256 of the token in the link
+    user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    created_at: datetime = Field(default_factory=now_utc)
+    expires_at: datetime
+    used_at: datetime | None = None
+
+
+class AuthorClaim(SQLModel, table=True):
+    """content/authors.toml: an editor's word that this account is that source author (one account per
+    author name; an account may claim several names)."""
+
+    __tablename__ = "author_claim"
+
+    author: str = Field(primary_key=True)  # the name as it signs posts in content/
+    user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
 
 
 class Vote(SQLModel, table=True):

@@ -20,10 +20,12 @@ from sqlmodel import Session
 
 from app.clock import now_utc
 from app.db.models import ApiToken, LoginSession, User
+from app.db.queries import accounts as claim_queries
 from app.db.queries import writes as queries
 from app.db.transactions import write_if_free
 from app.errors import AppError
 from app.ingest.shapes import nodes
+from app.schemas.names import DELETED_NAME
 
 SESSION_COOKIE = "kb_session"
 ANON_COOKIE = "kb_anon"
@@ -72,11 +74,16 @@ def check_display_name(session: Session, name: str, *, user: User | None = None)
         raise AppError(422, "표시 이름은 한글 1~5자(예: 민규), 성과 이름을 띄운 한글(예: 김 철수), "
                             "영문 이름 두 단어까지(예: MK, Jane Doe)입니다.", details=[{"field": "display_name"}])
     key = display_key(name)
+    if key == display_key(DELETED_NAME):
+        raise AppError(409, f"'{name}'은(는) 탈퇴한 계정의 글에 쓰는 이름이라 쓸 수 없습니다.",
+                       code="display_name_reserved", details=[{"field": "display_name"}])
     holder = queries.user_by_display_key(session, key)
     if holder is not None and (user is None or holder.id != user.id):
         raise AppError(409, f"'{name}'은(는) 이미 다른 계정이 쓰는 표시 이름입니다.", code="display_name_taken",
                        details=[{"field": "display_name"}])
-    for author in queries.source_author_names(session):
+    # A source author an editor linked to this account (content/authors.toml) is this account's own name.
+    claimed = set(claim_queries.claimed_authors(session, user.id)) if user is not None and user.id else set()
+    for author in queries.source_author_names(session) - claimed:
         if display_key(author) == key:
             raise AppError(409, f"'{name}'은(는) 원본 자료에 글을 쓴 스터디 구성원의 이름이라 쓸 수 없습니다. "
                                 "다른 이름을 골라 주세요.",
@@ -132,7 +139,7 @@ def sign_up(session: Session, *, username: str, password: str, display_name: str
 def authenticate(session: Session, *, username: str, password: str, testing: bool) -> User:
     user = queries.user_by_username(session, (username or "").strip().lower())
     hasher = password_hasher(testing)
-    if user is None:
+    if user is None or user.deleted_at is not None:
         hasher.hash(password or "x")  # same cost either way: no username probing by timing
         raise AppError(401, "아이디 또는 비밀번호가 올바르지 않습니다.", code="invalid_credentials")
     valid, new_hash = hasher.verify_and_update(password or "", user.password_hash)

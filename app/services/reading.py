@@ -365,7 +365,7 @@ def _answer_refs(rows: list[tuple[Answer, Question]]) -> list[AnswerRef]:
 def user_detail(session: Session, username: str, *, page: int = 1, per_page: int = 20) -> UserDetail:
     """An account's questions and answers (each list one page of the same size) and how many were accepted."""
     user = writes_queries.user_by_username(session, (username or "").strip().lower())
-    if user is None:
+    if user is None or user.deleted_at is not None:
         raise AppError(404, f"'{username}' 계정을 찾을 수 없습니다.")
     assert user.id is not None
     question_count, answer_count, accepted_count = writes_queries.user_question_counts(session, user.id)

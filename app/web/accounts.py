@@ -1,19 +1,21 @@
-"""Account pages: sign up, log in, log out, API tokens. Every form carries the CSRF token."""
+"""Account pages: sign up, log in, log out, API tokens, account settings (display name, password,
+deleting the account) and the password reset page. Every form carries the CSRF token."""
 
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from app.auth.deps import Csrf, HtmlUser
-from app.auth.limits import limit_logins, login_failed, login_succeeded
+from app.auth.deps import Csrf, HtmlUser, credential_of
+from app.auth.limits import limit_edits, limit_logins, login_failed, login_succeeded
 from app.auth.middleware import cookie_kwargs
 from app.errors import AppError
 from app.http.deps import SessionDep, SettingsDep
 from app.http.params import IdPath
-from app.services import accounts
+from app.services import account_settings, accounts
 
 router = APIRouter(include_in_schema=False)
 
@@ -59,8 +61,10 @@ def signup(request: Request, session: SessionDep, settings: SettingsDep,
 
 
 @router.get("/login", response_class=HTMLResponse)
-def login_form(request: Request, next: str = "/"):
-    return render(request, "accounts/login.html", {"next": safe_next(next)})
+def login_form(request: Request, next: str = "/", reset: bool = False,
+               username: Annotated[str, Query(max_length=100)] = ""):
+    notice = "비밀번호를 바꿨습니다. 새 비밀번호로 로그인해 주세요." if reset else None
+    return render(request, "accounts/login.html", {"next": safe_next(next), "notice": notice, "username": username})
 
 
 @router.post("/login", dependencies=[Csrf])
@@ -105,3 +109,98 @@ def create_token(request: Request, session: SessionDep, user: HtmlUser,
 def revoke_token(session: SessionDep, user: HtmlUser, token_id: IdPath):
     accounts.revoke_api_token(session, user, token_id)
     return RedirectResponse("/settings/tokens", status_code=303)
+
+
+# --- account settings (JSON twins: /api/v1/me…) ------------------------------------------------------
+
+
+def _settings_page(request: Request, session, user, status_code: int = 200, **context) -> HTMLResponse:
+    account = account_settings.account_view(session, user)
+    return render(request, "accounts/settings.html", {"account": account, "json_url": "/api/v1/me", **context},
+                  status_code=status_code)
+
+
+def _refused(request: Request, session, user, exc: AppError, form: str) -> HTMLResponse:
+    """A form's error shown above that form, with its status (409, 422, 403); anything else propagates."""
+    if exc.status_code not in (403, 409, 422):
+        raise exc
+    return _settings_page(request, session, user, status_code=exc.status_code, error=exc.message, error_form=form)
+
+
+@router.get("/settings", response_class=HTMLResponse)
+def settings_page(request: Request, session: SessionDep, user: HtmlUser, done: str = ""):
+    return _settings_page(request, session, user, done=done)
+
+
+@router.post("/settings/display-name", dependencies=[Csrf], response_class=HTMLResponse)
+def change_display_name(request: Request, session: SessionDep, user: HtmlUser,
+                        display_name: Annotated[str, Form(max_length=200)] = ""):
+    limit_edits(request, user)
+    try:
+        account_settings.change_display_name(session, user, display_name)
+    except AppError as exc:
+        return _refused(request, session, user, exc, "display-name")
+    return RedirectResponse("/settings?done=display-name", status_code=303)
+
+
+@router.post("/settings/password", dependencies=[Csrf], response_class=HTMLResponse)
+def change_password(request: Request, session: SessionDep, settings: SettingsDep, user: HtmlUser,
+                    current_password: Annotated[str, Form(max_length=1000)] = "",
+                    new_password: Annotated[str, Form(max_length=1000)] = ""):
+    limit_logins(request, user.username)  # a password check: a borrowed session may not guess on
+    try:
+        ended = account_settings.change_password(session, user, current=current_password, new=new_password,
+                                                 keep=credential_of(request), testing=settings.testing)
+    except AppError as exc:
+        if exc.code == "wrong_password":
+            login_failed(request, user.username)
+        return _refused(request, session, user, exc, "password")
+    return _settings_page(request, session, user, done="password", ended=ended)
+
+
+@router.post("/settings/delete", dependencies=[Csrf], response_class=HTMLResponse)
+def delete_account(request: Request, session: SessionDep, settings: SettingsDep, user: HtmlUser,
+                   password: Annotated[str, Form(max_length=1000)] = ""):
+    limit_logins(request, user.username)
+    try:
+        account_settings.delete_account(session, user, password=password, testing=settings.testing)
+    except AppError as exc:
+        if exc.code == "wrong_password":
+            login_failed(request, user.username)
+        return _refused(request, session, user, exc, "delete")
+    request.state.user = None  # the page below is for nobody now: its header shows no account
+    response = render(request, "accounts/deleted.html", {})
+    response.delete_cookie(accounts.SESSION_COOKIE, path="/")
+    return response
+
+
+# --- password reset (the link `kb user reset-password` prints; JSON twin POST /api/v1/password-reset) ---
+
+
+@router.get("/reset-password", response_class=HTMLResponse)
+def reset_form(request: Request, session: SessionDep, token: Annotated[str, Query(max_length=200)] = ""):
+    try:
+        user = account_settings.reset_account(session, token)
+    except AppError as exc:
+        return render(request, "accounts/reset.html", {"invalid": exc.message}, status_code=exc.status_code)
+    return render(request, "accounts/reset.html", {"token": token, "username": user.username})
+
+
+@router.post("/reset-password", dependencies=[Csrf], response_class=HTMLResponse)
+def reset_password(request: Request, session: SessionDep, settings: SettingsDep,
+                   token: Annotated[str, Form(max_length=200)] = "",
+                   new_password: Annotated[str, Form(max_length=1000)] = ""):
+    limit_logins(request, "password-reset")
+    try:
+        user = account_settings.finish_reset(session, token, new_password, testing=settings.testing)
+    except AppError as exc:
+        if exc.code == "reset_invalid":
+            return render(request, "accounts/reset.html", {"invalid": exc.message}, status_code=exc.status_code)
+        if exc.status_code != 422:
+            raise
+        username = account_settings.reset_account(session, token).username
+        return render(request, "accounts/reset.html", {"token": token, "username": username, "error": exc.message},
+                      status_code=422)
+    response = RedirectResponse(f"/login?{urlencode({'reset': '1', 'username': user.username})}", status_code=303)
+    response.delete_cookie(accounts.SESSION_COOKIE, path="/")
+    return response

@@ -186,6 +186,8 @@ def test_account_pages_fit_a_phone(live_server, new_page):
     page.wait_for_load_state("load")
     page.click("nav .nav-user")
     page.wait_for_load_state("load")
+    page.click("a[href='/settings/tokens']")  # the name in the header opens the settings, tokens are one link on
+    page.wait_for_load_state("load")
     page.fill("#token-name", "노트북 스크립트")
     page.click("form.write-form button[type=submit]")
     page.wait_for_load_state("load")

@@ -120,7 +120,9 @@ def usernames(session: Session, user_ids: Iterable[int | None]) -> dict[int, str
     ids = {i for i in user_ids if i is not None}
     if not ids:
         return {}
-    rows = session.exec(select(col(User.id), col(User.username)).where(col(User.id).in_(ids))).all()
+    # A deleted account has no page to link to: its posts are signed DELETED_NAME and link nowhere.
+    rows = session.exec(select(col(User.id), col(User.username))
+                        .where(col(User.id).in_(ids), col(User.deleted_at).is_(None))).all()
     return {user_id: username for user_id, username in rows if user_id is not None}
 
 

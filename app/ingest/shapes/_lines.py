@@ -13,6 +13,7 @@ from collections.abc import Container
 from dataclasses import dataclass
 
 from app.ingest.document import UnplacedLine
+from app.schemas.names import DELETED_NAME
 
 TAB_WIDTH = 4
 
@@ -182,8 +183,8 @@ def drop_boilerplate(lines: list[Line], unplaced: list[UnplacedLine], *, preambl
 # A name as people write it in these notes: a Hangul name or nickname (1-5 syllables), a family name of
 # one syllable spaced from the given name ("김 철수"), or a short Latin handle of at most two words
 # ("MK", "Jane Doe"). Phrases in parentheses have longer words, commas or sentence endings and never
-# match.
-_NAME = re.compile(r"[가-힣]{1,5}|[가-힣] [가-힣]{1,3}"
+# match. A deleted account's posts are exported signed DELETED_NAME, which must read back too.
+_NAME = re.compile(r"[가-힣]{1,5}|[가-힣] [가-힣]{1,3}|" + re.escape(DELETED_NAME) +
                    r"|[A-Za-z][A-Za-z0-9_.'-]{0,14}(?: [A-Za-z][A-Za-z0-9_.'-]{0,14})?")
 ARROW = r"(?:-{1,2}>|→|⇒|=>|➡️?|➜|↳)"
 _TRAILING_PAREN_NAME = re.compile(r"[(（]\s*`?([^()（）`]{1,32}?)`?\s*[)）]\s*$")

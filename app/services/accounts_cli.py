@@ -1,0 +1,36 @@
+"""`kb user …`: account chores an admin does from the server's shell."""
+
+from __future__ import annotations
+
+import sys
+
+
+def _cmd_reset_password(args, settings) -> int:
+    from sqlmodel import Session
+
+    from app.db.engine import make_engine
+    from app.errors import AppError
+    from app.services.account_settings import RESET_HOURS, start_reset
+
+    engine = make_engine(settings.database_url)
+    try:
+        with Session(engine) as session:
+            link = start_reset(session, args.username, settings.base_url)
+    except AppError as exc:
+        print(exc.message, file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    print(link)
+    print(f"이 링크를 @{args.username.strip().lower()}에게 전해 주세요: 한 번만 쓸 수 있고 "
+          f"{RESET_HOURS}시간 뒤 만료됩니다. 이 계정의 이전 재설정 링크는 이제 쓸 수 없습니다.", file=sys.stderr)
+    return 0
+
+
+def add_commands(commands):
+    user = commands.add_parser("user", help="계정 관리").add_subparsers(dest="user_command", required=True)
+    reset = user.add_parser("reset-password",
+                            help="한 번 쓰는 비밀번호 재설정 링크를 만들어 출력합니다 (관리자가 전달)")
+    reset.add_argument("username", help="계정 아이디")
+    reset.set_defaults(handler=_cmd_reset_password)
+    return user
