@@ -1,16 +1,16 @@
 """Account basics: a deleted account's tombstone (user.deleted_at), the history of display-name
 changes, one-time password reset tokens, and content/authors.toml's claims of source author names.
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0014
+Revises: 0013
 """
 
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision = "0013"
-down_revision = "0012"
+revision = "0014"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
