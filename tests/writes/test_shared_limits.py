@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
 
 import httpx
 import pytest
 
 from app.auth.limits import LoginThrottle
 from app.auth.shared_limits import RedisLoginThrottle, RedisRateLimiter
-from app.config import PROJECT_ROOT
 from app.errors import AppError
+from tests.processes import start_web
 from tests.redis_server import binary, redis_server
 
 pytestmark = pytest.mark.skipif(binary() is None, reason="redis-server missing (make test installs it)")
@@ -49,54 +44,27 @@ def test_login_failures_on_two_servers_count_together_and_a_success_clears_them(
         assert first.wait_s("grace", "10.0.0.3") == 0
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _serve(env: dict, port: int, log) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--no-access-log"],
-                            cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-
-
-def _wait_until_up(base: str, server: subprocess.Popen, timeout_s: float = 180.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        assert server.poll() is None, "kb serve exited"
-        try:
-            if httpx.get(f"{base}/healthz", timeout=30).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        assert time.monotonic() < deadline, f"{base} not up after {timeout_s}s"
-        time.sleep(0.1)
-
-
 @pytest.mark.slow
 def test_a_limit_of_four_holds_across_two_kb_serve_processes(tmp_path, migrated_template):
     db_path = tmp_path / "kb.sqlite3"
     shutil.copy(migrated_template, db_path)
     with redis_server() as url:
-        env = {**os.environ, "KB_DATABASE_URL": f"sqlite:///{db_path}", "KB_TASK_QUEUE_URL": url,
+        env = {"KB_DATABASE_URL": f"sqlite:///{db_path}", "KB_TASK_QUEUE_URL": url,
                "KB_SECRET_KEY": "test-secret-two-servers", "KB_RATE_DEMO_RUNS_PER_MIN": "4",
                "KB_DEMO_PRECOMPUTE": "0", "KB_DEMO_QUEUE_SIZE": "16"}
-        ports = [_free_port(), _free_port()]
-        with (tmp_path / "a.log").open("w") as log_a, (tmp_path / "b.log").open("w") as log_b:
-            servers = [_serve(env, ports[0], log_a), _serve(env, ports[1], log_b)]
-            try:
-                bases = [f"http://127.0.0.1:{port}" for port in ports]
-                for base, server in zip(bases, servers, strict=True):
-                    _wait_until_up(base, server)
-                codes = []
-                for i in range(6):  # A, B, A, B, A, B: different seeds, so six distinct runs
-                    answer = httpx.post(f"{bases[i % 2]}/api/v1/demos/{SLUG}/runs",
-                                        json={"params": {}, "device": "cpu", "seed": i}, timeout=60)
-                    codes.append(answer.status_code)
-                assert all(c in (200, 201, 202) for c in codes[:4]), codes
-                assert codes[4:] == [429, 429], codes
-            finally:
-                for server in servers:
-                    server.terminate()
-                for server in servers:
-                    server.wait(timeout=60)
+        servers, bases = [], []
+        try:
+            for name in ("a", "b"):
+                server, base = start_web(name, env, tmp_path, "--no-access-log")
+                servers.append(server)
+                bases.append(base)
+            codes = []
+            for i in range(6):  # A, B, A, B, A, B: different seeds, so six distinct runs
+                answer = httpx.post(f"{bases[i % 2]}/api/v1/demos/{SLUG}/runs",
+                                    json={"params": {}, "device": "cpu", "seed": i}, timeout=60)
+                codes.append(answer.status_code)
+            assert all(c in (200, 201, 202) for c in codes[:4]), codes
+            assert codes[4:] == [429, 429], codes
+        finally:
+            for server in servers:
+                server.stop()
