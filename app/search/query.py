@@ -13,7 +13,7 @@ escaped here, joined by OR; FTS5 operators typed by the user are just words.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
 from app.search.analyze import STOPWORDS, Tokens, split_concepts
@@ -206,6 +206,11 @@ def _forms(word: str) -> _Forms:
     return _Forms([word], [])
 
 
+def _says_nothing(word: str) -> bool:
+    """A stopword or a lone digit: neither a query nor a document is about it."""
+    return word in STOPWORDS or (len(word) == 1 and word.isdigit())
+
+
 def _after_ascii(norm: str, start: int) -> bool:
     return start > 0 and norm[start - 1].isascii() and norm[start - 1].isalnum()
 
@@ -215,33 +220,69 @@ def _is_ending(word: str) -> bool:
     return word in _SUFFIX_SET or word.startswith(_VERBAL_STARTS)
 
 
+@dataclass(frozen=True)
+class _Span:
+    """A run of Hangul or of ASCII letters and digits, with the dictionary matches over it."""
+
+    start: int
+    end: int
+    covers: Sequence[TermMatch]  # the matches overlapping the run, in text order
+
+
+def _spans(norm: str, matches: Sequence[TermMatch]) -> Iterator[_Span]:
+    """The runs of the text with the matches over each, in one sweep: runs and matches are both in
+    text order and matches do not overlap, so the text is read once however long it is."""
+    first = 0  # the first match that may still overlap the current run
+    for hit in _WORD.finditer(norm):
+        start, end = hit.span()
+        while first < len(matches) and matches[first].end <= start:
+            first += 1
+        last = first
+        while last < len(matches) and matches[last].start < end:
+            last += 1
+        yield _Span(start, end, matches[first:last])
+
+
 def _query_words(norm: str, matches: Sequence[TermMatch]) -> list[_Word]:
-    """The words of a query around its dictionary matches: a word is cut where a match covers it
-    (a query is short, so each word is compared with every match), and an ending glued to a term
-    is dropped."""
+    """The words of a query around its dictionary matches: a run is cut where a match covers it,
+    and an ending glued to a term is dropped."""
+    match_ends = {match.end for match in matches}
     words: list[_Word] = []
-    covered = [(m.start, m.end) for m in matches]
-    for found in _WORD.finditer(norm):
-        start, end = found.span()
-        pieces = [(start, end)]
-        for c_start, c_end in covered:
-            pieces = [
-                part
-                for s, e in pieces
-                for part in ((s, min(e, c_start)), (max(s, c_end), e))
-                if part[0] < part[1]
-            ] if any(s < c_end and c_start < e for s, e in pieces) else pieces
-        for s, e in pieces:
-            word = _Word(s, norm[s:e], any(c_end == s for _, c_end in covered) or _after_ascii(norm, s))
+    for span in _spans(norm, matches):
+        for start, end in _uncovered(span):
+            word = _Word(start, norm[start:end], start in match_ends or _after_ascii(norm, start))
             if not (word.glued and _is_ending(word.text)):
                 words.append(word)
+    return words
+
+
+def _uncovered(span: _Span) -> Iterator[tuple[int, int]]:
+    """The pieces of a run that no match covers, in text order."""
+    at = span.start
+    for match in span.covers:
+        if at < match.start:
+            yield at, match.start
+        at = max(at, match.end)
+    if at < span.end:
+        yield at, span.end
+
+
+def _light_words(norm: str, matches: Sequence[TermMatch]) -> list[_Word]:
+    """The words of a document around its dictionary matches: the part of a run after its last
+    match (glued to it), and no run longer than MAX_WORD_CHARS (its stems and conjugations would
+    cost the square of its length)."""
+    words: list[_Word] = []
+    for span in _spans(norm, matches):
+        start = max(span.start, span.covers[-1].end) if span.covers else span.start
+        if start < span.end and span.end - start <= MAX_WORD_CHARS:
+            words.append(_Word(start, norm[start:span.end], bool(span.covers) or _after_ascii(norm, start)))
     return words
 
 
 def _plan(word: _Word, dictionary: TermDictionary) -> _Plan | None:
     """The forms a query word is looked up by (None: a question word, stopword or lone digit)."""
     text = word.text
-    if text in QUESTION_WORDS or text in STOPWORDS or (len(text) == 1 and text.isdigit()):
+    if text in QUESTION_WORDS or _says_nothing(text):
         return None
     forms = _forms(text)
     if not is_hangul(text[0]):
@@ -340,41 +381,22 @@ def analyse_light(text: str, dictionary: TermDictionary, known: Callable[[Iterab
     longest stem the index already knows, else the word minus its particle. Less precise than
     Kiwi; `kb search reindex` replaces these documents.
 
-    Linear in the text: words and dictionary matches are both in text order, so one sweep finds
-    the matches over each word, and a word longer than MAX_WORD_CHARS is skipped (its stems and
-    conjugations would cost the square of its length).
+    The stages of parse_query, in a document's variant: dictionary matches, the words outside them
+    (_light_words, linear in the text), each word's forms (_forms), one `known` call for all of them,
+    then each word's token (_light_token).
     """
     norm = normalise(text)
     if not norm:
         return Tokens([], [])
     matches = dictionary.find(norm)
-    found: list[tuple[int, str]] = [(match.start, match.term_id) for match in matches]
-    words: list[_Word] = []
-    first = 0  # the first match that may still overlap the current word
-    for hit in _WORD.finditer(norm):
-        start, end = hit.span()
-        while first < len(matches) and matches[first].end <= start:
-            first += 1
-        last_end = None  # the end of the last match overlapping this word
-        index = first
-        while index < len(matches) and matches[index].start < end:
-            last_end = matches[index].end
-            index += 1
-        if last_end is not None:
-            start = max(start, last_end)
-            if start >= end:
-                continue
-            glued = True
-        else:
-            glued = _after_ascii(norm, start)
-        if end - start <= MAX_WORD_CHARS:
-            words.append(_Word(start, norm[start:end], glued))
+    words = _light_words(norm, matches)
     forms_of = {word.text: _forms(word.text) for word in words}
     present = known(
         {s for forms in forms_of.values() for s in forms.stems if len(s) >= 2}
         | {form for forms in forms_of.values() for form in forms.lemmas}
     )
-    tokens_of: dict[tuple[str, bool], str | None] = {}
+    found = [(match.start, match.term_id) for match in matches]
+    tokens_of: dict[tuple[str, bool], str | None] = {}  # a word repeats: decide it once
     for word in words:
         key = (word.text, word.glued)
         if key not in tokens_of:
@@ -386,29 +408,39 @@ def analyse_light(text: str, dictionary: TermDictionary, known: Callable[[Iterab
 
 
 def _light_token(the_word: _Word, forms: _Forms, present: set[str], dictionary: TermDictionary) -> str | None:
-    """The index token of one word outside the dictionary matches (None: nothing to index)."""
+    """The index token of one word outside the dictionary matches (None: nothing to index): an
+    English word as it is, a Korean word by its longest known stem, else the verb it conjugates,
+    else the word without its particle."""
     word = the_word.text
-    if word in STOPWORDS or (len(word) == 1 and word.isdigit()):
+    if _says_nothing(word):
         return None
     if not is_hangul(word[0]):
         return dictionary.lookup(word) or word
     if the_word.glued and _is_ending(word):
         return None
-    token = None
-    for stem in forms.stems:
-        concept = dictionary.lookup(stem)
-        if concept or (stem in present and len(stem) >= 2):
-            token = concept or stem
-            break
+    token = _known_stem(forms.stems, present, dictionary)
     if token is None:
         predicate = _predicate(word, forms.lemmas, present, dictionary)
-        token = predicate.tokens[0] if predicate else None
-    if token is None:
-        josa = next((s for s in _SUFFIXES if word.endswith(s) and len(word) - len(s) >= 2), None)
-        if josa is not None:
-            token = word[: -len(josa)]
-        elif not word.endswith(_VERBAL_ENDINGS) and len(word) >= 2:
-            token = word
+        token = predicate.tokens[0] if predicate else _without_particle(word)
     if token is None or token in STOPWORDS or token in QUESTION_WORDS:
         return None
     return token
+
+
+def _known_stem(stems: list[str], present: set[str], dictionary: TermDictionary) -> str | None:
+    """The longest stem that is a concept (its id) or a word of two or more syllables in the index."""
+    for stem in stems:
+        concept = dictionary.lookup(stem)
+        if concept or (stem in present and len(stem) >= 2):
+            return concept or stem
+    return None
+
+
+def _without_particle(word: str) -> str | None:
+    """A word the index does not know: minus its particle, else as it is unless it ends like a verb."""
+    josa = next((s for s in _SUFFIXES if word.endswith(s) and len(word) - len(s) >= 2), None)
+    if josa is not None:
+        return word[: -len(josa)]
+    if not word.endswith(_VERBAL_ENDINGS) and len(word) >= 2:
+        return word
+    return None
