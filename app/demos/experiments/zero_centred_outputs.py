@@ -22,7 +22,9 @@ updates point the right way and the sigmoid input is the faster one.
 from __future__ import annotations
 
 import statistics
-from typing import Literal
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -68,90 +70,141 @@ def _generators(seeds):
     return [torch.Generator().manual_seed(seed) for seed in seeds]
 
 
-def run(params: Params, device, progress, seeds) -> Measurement:
+def _features(z):
+    """z through every kind of previous layer: shape (len(INPUTS), *z.shape)."""
     import torch
 
-    d, keys, n_seeds = params.n_inputs, [key for key, _ in INPUTS], len(seeds)
+    sig = torch.sigmoid(z)
+    return torch.stack([sig, torch.relu(z), torch.tanh(z), sig - 0.5])
 
-    def features(z):
-        # z through every kind of previous layer: shape (len(INPUTS), *z.shape).
-        sig = torch.sigmoid(z)
-        return torch.stack([sig, torch.relu(z), torch.tanh(z), sig - 0.5])
 
-    def draw(generators, rows: int):  # (seeds · replicates, rows, d)
-        return torch.cat([torch.randn(REPLICATES, rows, d, generator=g) for g in generators]).to(device)
+def _target(params: Params, device):
+    import torch
 
-    target = torch.ones(d, device=device)
+    target = torch.ones(params.n_inputs, device=device)
     if params.target == "mixed":
         target[1::2] = -1.0  # w* = (1, −1, 1, …); "same": (1, 1, …)
+    return target
 
-    # Properties of the inputs themselves (not of any run): E[hhᵀ], its condition number, the mean.
-    # One fixed sample for every run, so that a seed's numbers do not depend on the seeds beside it.
-    sample = features(torch.randn(MOMENT_SAMPLES, d, generator=torch.Generator().manual_seed(MOMENT_SEED)).to(device))
+
+@dataclass
+class _InputProperties:
+    """Properties of the inputs themselves (not of any run): E[hhᵀ]'s condition number, the mean, and
+    the learning rate scale / E‖h‖² per input, from one fixed sample for every run, so that a seed's
+    numbers do not depend on the seeds beside it."""
+
+    condition: list[float]
+    lr: Any  # (inputs, 1, 1)
+    mean: list[float]
+
+
+def _input_properties(params: Params, device) -> _InputProperties:
+    import torch
+
+    sample = _features(torch.randn(MOMENT_SAMPLES, params.n_inputs,
+                                   generator=torch.Generator().manual_seed(MOMENT_SEED)).to(device))
     second_moment = torch.einsum("kni,knj->kij", sample, sample) / MOMENT_SAMPLES
     eigenvalues = torch.linalg.eigvalsh(second_moment)
-    condition = (eigenvalues[:, -1] / eigenvalues[:, 0]).tolist()
-    lr = (params.step_scale / second_moment.diagonal(dim1=1, dim2=2).sum(dim=1)).view(-1, 1, 1)  # scale / E‖h‖²
-    input_mean = sample.mean(dim=(1, 2)).tolist()
+    return _InputProperties(
+        condition=(eigenvalues[:, -1] / eigenvalues[:, 0]).tolist(),
+        lr=(params.step_scale / second_moment.diagonal(dim1=1, dim2=2).sum(dim=1)).view(-1, 1, 1),
+        mean=sample.mean(dim=(1, 2)).tolist(),
+    )
+
+
+@dataclass
+class _Runs:
+    """Every input's SGD runs, (inputs, seeds · replicates): run r of seed s is column s · REPLICATES + r."""
+
+    weights: Any
+    start_distance: float
+    reached_at: Any  # 0: not yet
+    path_length: Any
+    same_sign: Any
+    moving: Any  # updates with any nonzero component
+    path: list  # seed 0's first two weights, for the chart
+    distance_curve: list
+
+
+def _start(params: Params, target, n_seeds: int, device) -> _Runs:
+    import torch
+
+    shape = (len(INPUTS), n_seeds * REPLICATES)
+    weights = torch.zeros(*shape, params.n_inputs, device=device)
+    start_distance = target.norm().item()
+    return _Runs(weights=weights, start_distance=start_distance, reached_at=torch.zeros(shape, device=device),
+                 path_length=torch.zeros(shape, device=device), same_sign=torch.zeros(shape, device=device),
+                 moving=torch.zeros(shape, device=device), path=[weights[:, 0, :2].tolist()],
+                 distance_curve=[torch.full(shape, start_distance)])
+
+
+def _train(params: Params, runs: _Runs, target, lr, seeds, device, progress) -> None:
+    import torch
 
     generators = _generators(seeds)  # each seed its own stream of pre-activations, shared by the four inputs
-    shape = (len(INPUTS), n_seeds * REPLICATES)  # run r of seed s is column s · REPLICATES + r
-    weights = torch.zeros(*shape, d, device=device)
-    start_distance = target.norm().item()
-    reached_at = torch.zeros(shape, device=device)  # 0: not yet
-    path_length = torch.zeros(shape, device=device)
-    same_sign = torch.zeros(shape, device=device)
-    moving = torch.zeros(shape, device=device)  # updates with any nonzero component
-    path = [weights[:, 0, :2].tolist()]  # seed 0's first two weights, for the chart
-    distance_curve = [torch.full(shape, start_distance)]
+
+    def draw(rows: int):  # (seeds · replicates, rows, d)
+        return torch.cat([torch.randn(REPLICATES, rows, params.n_inputs, generator=g) for g in generators]).to(device)
+
     for step in range(1, params.steps + 1):
-        h = features(draw(generators, params.batch_size))  # (k, seeds, batch, d)
-        error = torch.einsum("ksbd,ksd->ksb", h, weights - target)  # ∂L/∂a for L = ½(a − a*)²
+        h = _features(draw(params.batch_size))  # (k, seeds, batch, d)
+        error = torch.einsum("ksbd,ksd->ksb", h, runs.weights - target)  # ∂L/∂a for L = ½(a − a*)²
         gradient = (error.unsqueeze(-1) * h).mean(dim=2)  # (k, seeds, d)
         nonzero = gradient != 0
         # An update "moves every weight the same way" when no two nonzero components differ in sign;
         # once a run sits exactly on w* its gradient is all zeros and says nothing about signs.
         any_nonzero = nonzero.any(dim=-1)
         agree = ((gradient > 0) | ~nonzero).all(dim=-1) | ((gradient < 0) | ~nonzero).all(dim=-1)
-        same_sign += agree & any_nonzero
-        moving += any_nonzero
+        runs.same_sign += agree & any_nonzero
+        runs.moving += any_nonzero
         update = -lr * gradient
-        weights += update
-        searching = reached_at == 0
-        path_length += update.norm(dim=-1) * searching
-        distance = (weights - target).norm(dim=-1)
-        reached_at[searching & (distance <= REACHED * start_distance)] = step
-        if len(path) < MAX_PATH_POINTS:
-            path.append(weights[:, 0, :2].tolist())
-        distance_curve.append(distance.cpu())
+        runs.weights += update
+        searching = runs.reached_at == 0
+        runs.path_length += update.norm(dim=-1) * searching
+        distance = (runs.weights - target).norm(dim=-1)
+        runs.reached_at[searching & (distance <= REACHED * runs.start_distance)] = step
+        if len(runs.path) < MAX_PATH_POINTS:
+            runs.path.append(runs.weights[:, 0, :2].tolist())
+        runs.distance_curve.append(distance.cpu())
         if step % 200 == 0:
             progress(step / params.steps, f"{step}/{params.steps} 스텝")
+
+
+def _measure(params: Params, runs: _Runs, inputs: _InputProperties, n_seeds: int) -> dict[str, list[float | None]]:
+    import torch
 
     def by_seed(values):  # (k, seeds · replicates) -> (k, seeds): the mean of each seed's runs
         return values.float().reshape(len(INPUTS), n_seeds, REPLICATES).mean(dim=-1)
 
-    reached = reached_at > 0
-    steps_to = by_seed(torch.where(reached, reached_at, torch.full_like(reached_at, params.steps)))
-    fraction_same = by_seed(same_sign / moving.clamp(min=1.0))
-    reached_share, path_ratio = by_seed(reached), by_seed(path_length / start_distance)
-    final_distance = by_seed(distance_curve[-1] / start_distance)
+    reached = runs.reached_at > 0
+    steps_to = by_seed(torch.where(reached, runs.reached_at, torch.full_like(runs.reached_at, params.steps)))
+    fraction_same = by_seed(runs.same_sign / runs.moving.clamp(min=1.0))
+    reached_share, path_ratio = by_seed(reached), by_seed(runs.path_length / runs.start_distance)
+    final_distance = by_seed(runs.distance_curve[-1] / runs.start_distance)
     per_seed: dict[str, list[float | None]] = {}
-    for i, key in enumerate(keys):
+    for i, (key, _) in enumerate(INPUTS):
         per_seed |= {
             f"same_sign_fraction_{key}": fraction_same[i].tolist(),
             f"steps_to_target_{key}": steps_to[i].tolist(),
             f"reached_{key}": reached_share[i].tolist(),
             f"path_ratio_{key}": path_ratio[i].tolist(),
             f"final_distance_{key}": final_distance[i].tolist(),
-            f"condition_{key}": [condition[i]] * n_seeds,  # of the inputs: the same for every seed
-            f"input_mean_{key}": [input_mean[i]] * n_seeds,
+            f"condition_{key}": [inputs.condition[i]] * n_seeds,  # of the inputs: the same for every seed
+            f"input_mean_{key}": [inputs.mean[i]] * n_seeds,
         }
-    index = {key: i for i, key in enumerate(keys)}
+    index = {key: i for i, (key, _) in enumerate(INPUTS)}
     for other in ("tanh", "sigmoid_centred", "relu"):
         per_seed[f"slowdown_sigmoid_vs_{other}"] = (steps_to[index["sigmoid"]] / steps_to[index[other]]).tolist()
+    return per_seed
+
+
+def _report(params: Params, seeds, runs: _Runs, target, inputs: _InputProperties,
+            mean: Callable[[str], float]) -> tuple[list[Chart], Table]:
+    import torch
 
     x_steps = [float(s) for s in range(params.steps + 1)]
-    curves = torch.stack(distance_curve)  # (steps + 1, k, seeds)
+    curves = torch.stack(runs.distance_curve)  # (steps + 1, k, seeds)
+    path = runs.path
     charts = [
         Chart(
             key="path", title=f"가중치 경로 (시드 {seeds[0]}, 첫 두 가중치)", x_label="w₁", y_label="w₂",
@@ -163,22 +216,32 @@ def run(params: Params, device, progress, seeds) -> Measurement:
             key="distance", title="목표까지의 거리 ‖w − w*‖ (시드 범위)", x_label="스텝", y_label="‖w − w*‖", log_y=True,
             # Exactly on w* the distance is 0, which a log axis cannot show: those points are left out.
             series=[Series.over_seeds(label, x_steps, [[v or None for v in curves[:, i, s * REPLICATES].tolist()]
-                                                       for s in range(n_seeds)])
+                                                       for s in range(len(seeds))])
                     for i, (_, label) in enumerate(INPUTS)],
         ),
     ]
-
-    def mean(name: str) -> float:
-        return statistics.fmean(v for v in per_seed[name] if v is not None)
-
     table = Table(
         columns=["입력", "입력 평균", "E[hhᵀ] 조건수", "모든 기울기 부호가 같은 업데이트", "목표 도달 스텝 (평균)",
                  "목표에 닿은 실행", "경로 길이 / 직선 거리"],
-        rows=[[label, round(input_mean[i], 3) + 0.0, round(condition[i], 1),
+        rows=[[label, round(inputs.mean[i], 3) + 0.0, round(inputs.condition[i], 1),
                f"{mean(f'same_sign_fraction_{key}'):.0%}", round(mean(f"steps_to_target_{key}"), 1),
                f"{mean(f'reached_{key}'):.0%}", round(mean(f"path_ratio_{key}"), 2)]
               for i, (key, label) in enumerate(INPUTS)],
     )
+    return charts, table
+
+
+def run(params: Params, device, progress, seeds) -> Measurement:
+    target = _target(params, device)
+    inputs = _input_properties(params, device)
+    runs = _start(params, target, len(seeds), device)
+    _train(params, runs, target, inputs.lr, seeds, device, progress)
+    per_seed = _measure(params, runs, inputs, len(seeds))
+
+    def mean(name: str) -> float:
+        return statistics.fmean(v for v in per_seed[name] if v is not None)
+
+    charts, table = _report(params, seeds, runs, target, inputs, mean)
     progress(1.0, "완료", charts)
     return Measurement(per_seed=per_seed, charts=charts, table=table, notes=_notes(params, mean))
 
