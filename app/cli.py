@@ -76,6 +76,8 @@ def _print_ingest_summary(summary) -> None:
         print(f"! collections.toml:{problem.line or '?'}: {problem.message}")
     for problem in summary.correction_problems:
         print(f"! corrections.toml:{problem.line or '?'}: {problem.message}")
+    for problem in summary.author_claim_problems:
+        print(f"! authors.toml:{problem.line or '?'}: {problem.message}")
     if summary.relinked is not None:
         print(f"~ 실험 목록이나 연결 규칙이 바뀌어(또는 처음이라) 질문 {summary.relinked}개의 "
               "실험 자동 연결을 계산했습니다")
@@ -108,7 +110,7 @@ def _cmd_ingest(args, settings: Settings) -> int:
         _print_ingest_summary(summary)
         _print_rerender_summary(posts)
     return 1 if (summary.failed or summary.demo_link_problems or summary.collection_title_problems
-                 or summary.correction_problems) else 0
+                 or summary.correction_problems or summary.author_claim_problems) else 0
 
 
 def _print_rerender_summary(posts) -> None:

@@ -131,6 +131,7 @@ class IngestSummary:
     demo_link_problems: list[FileReport] = field(default_factory=list)
     collection_title_problems: list[FileReport] = field(default_factory=list)
     correction_problems: list[FileReport] = field(default_factory=list)
+    author_claim_problems: list[FileReport] = field(default_factory=list)
     relinked: int | None = None  # questions relinked because the experiment catalogue changed
 
     @property
@@ -161,6 +162,9 @@ class IngestSummary:
             ],
             "correction_problems": [
                 {"file": "corrections.toml", "line": p.line, "message": p.message} for p in self.correction_problems
+            ],
+            "author_claim_problems": [
+                {"file": "authors.toml", "line": p.line, "message": p.message} for p in self.author_claim_problems
             ],
         }
 
@@ -574,6 +578,7 @@ def ingest_directory(engine: Engine, content_dir: Path, *, force: bool = False, 
     if sync_demo_links:
         summary.demo_link_problems = _sync_demo_links(engine, content_dir)
     summary.correction_problems = _sync_corrections(engine, content_dir)
+    summary.author_claim_problems = _sync_author_claims(engine, content_dir)
     if with_search:  # the links are scored from the search documents
         with engine.begin() as conn:
             summary.relinked = relink_if_catalogue_changed(conn)
@@ -632,6 +637,13 @@ def _sync_corrections(engine: Engine, content_dir: Path) -> list[FileReport]:
     from app.ingest.corrections import CORRECTIONS_FILE, sync_corrections
 
     return _sync_editorial(engine, content_dir, sync_corrections, CORRECTIONS_FILE, "correction")
+
+
+def _sync_author_claims(engine: Engine, content_dir: Path) -> list[FileReport]:
+    """After the files: a claimed name must sign a post in them."""
+    from app.ingest.author_claims import AUTHORS_FILE, sync_author_claims
+
+    return _sync_editorial(engine, content_dir, sync_author_claims, AUTHORS_FILE, "author_claim")
 
 
 def _sync_editorial(engine: Engine, content_dir: Path, sync, file_name: str, kind: str) -> list[FileReport]:

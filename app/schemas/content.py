@@ -224,9 +224,17 @@ class AnswerRefPage(Page):
     items: list[AnswerRef]
 
 
+class AccountLink(BaseModel):
+    username: str
+    display_name: str
+    url: str
+
+
 class AuthorDetail(AuthorPublic):
     questions: QuestionPage
     answers: AnswerRefPage
+    account: AccountLink | None = Field(
+        None, description="편집자가 content/authors.toml로 이 작성자에 이어 둔 이 사이트 계정 (/users/{username})")
 
 
 class UserDetail(BaseModel):
@@ -241,6 +249,8 @@ class UserDetail(BaseModel):
     questions: QuestionPage
     answers: AnswerRefPage
     url: str
+    claimed_authors: list[str] = Field(
+        [], description="편집자가 content/authors.toml로 이 계정에 이어 둔 원본 작성자 (그 글도 목록과 수에 들어감)")
 
 
 CollectionDetail.model_rebuild()

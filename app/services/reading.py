@@ -12,12 +12,14 @@ from sqlmodel import Session
 from app import urls
 from app.db import queries
 from app.db.models import Answer, Collection, Question, Reaction
+from app.db.queries import accounts as account_queries
 from app.db.queries import content
 from app.db.queries import writes as writes_queries
 from app.db.versions import ContentVersions
 from app.demos.service import question_corrections, question_demo_links
 from app.errors import AppError
 from app.schemas.content import (
+    AccountLink,
     AnswerNode,
     AnswerRef,
     AnswerRefPage,
@@ -368,9 +370,11 @@ def user_detail(session: Session, username: str, *, page: int = 1, per_page: int
     if user is None or user.deleted_at is not None:
         raise AppError(404, f"'{username}' 계정을 찾을 수 없습니다.")
     assert user.id is not None
-    question_count, answer_count, accepted_count = writes_queries.user_question_counts(session, user.id)
-    rows, total = content.author_answers(session, None, user_id=user.id, limit=per_page, offset=(page - 1) * per_page)
-    query = content.filter_questions(user_id=user.id)
+    claimed = account_queries.claimed_authors(session, user.id)
+    question_count, answer_count, accepted_count = writes_queries.user_question_counts(session, user.id, claimed)
+    rows, total = content.author_answers(session, None, user_id=user.id, claimed=claimed, limit=per_page,
+                                         offset=(page - 1) * per_page)
+    query = content.filter_questions(user_id=user.id, claimed=claimed)
     questions, question_total = content.page_questions(session, query, sort="newest", limit=per_page,
                                                        offset=(page - 1) * per_page)
     return UserDetail(
@@ -380,6 +384,7 @@ def user_detail(session: Session, username: str, *, page: int = 1, per_page: int
                                per_page=per_page),
         answers=AnswerRefPage(items=_answer_refs(rows), total=total, page=page, per_page=per_page),
         url=urls.user(user.username),
+        claimed_authors=claimed,
     )
 
 
@@ -391,8 +396,11 @@ def author_detail(session: Session, name: str, *, page: int = 1, per_page: int =
     _, question_count, answer_count = found[0]
     rows, total = content.author_answers(session, name, limit=per_page, offset=(page - 1) * per_page)
     answers = _answer_refs(rows)
+    claimant = account_queries.claiming_account(session, name)
     return AuthorDetail(
         **_author_public(name, question_count, answer_count).model_dump(),
         questions=list_questions(session, author=name, page=page, per_page=per_page),
         answers=AnswerRefPage(items=answers, total=total, page=page, per_page=per_page),
+        account=None if claimant is None else AccountLink(
+            username=claimant.username, display_name=claimant.display_name, url=urls.user(claimant.username)),
     )

@@ -68,7 +68,8 @@ AUTHOR_PAGE = {"items": [AUTHOR], "total": int, "page": int, "per_page": int}
 ANSWER_REF = {"id": int, "question": QUESTION_LINK, "excerpt": str, "is_reply": bool, "created_at": iso_datetime,
               "url": str}
 AUTHOR_DETAIL = {**AUTHOR, "questions": QUESTION_PAGE,
-                 "answers": {"items": [ANSWER_REF], "total": int, "page": int, "per_page": int}}
+                 "answers": {"items": [ANSWER_REF], "total": int, "page": int, "per_page": int},
+                 "account": nullable({"username": str, "display_name": str, "url": str})}
 
 
 def check(value, spec, where: str = "$") -> None:

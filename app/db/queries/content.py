@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Integer, cast, delete, func, tuple_
+from sqlalchemy import Integer, and_, cast, delete, func, or_, tuple_
 from sqlmodel import Session, col, select
 
 from app.db.models import (
@@ -92,10 +92,12 @@ def filter_questions(
     answered: bool | None = None,
     author: str | None = None,
     user_id: int | None = None,
+    claimed: Sequence[str] = (),
     parent_id: int | None = None,
     top_level_only: bool = False,
 ):
-    """`author` is a source author (ingested rows only: an account's posts are found by `user_id`)."""
+    """`author` is a source author (ingested rows only: an account's posts are found by `user_id`,
+    with the source posts of the authors it `claimed` in content/authors.toml)."""
     query = visible_questions()
     if collection_id is not None:
         query = query.where(col(Question.collection_id) == collection_id)
@@ -104,12 +106,20 @@ def filter_questions(
     if author:
         query = query.where(col(Question.author) == author, col(Question.origin) == ORIGIN_INGESTED)
     if user_id is not None:
-        query = query.where(col(Question.user_id) == user_id)
+        query = query.where(_posted_or_claimed(Question, user_id, claimed))
     if parent_id is not None:
         query = query.where(col(Question.parent_id) == parent_id)
     elif top_level_only:
         query = query.where(col(Question.parent_id).is_(None))
     return query
+
+
+def _posted_or_claimed(table: type[Question] | type[Answer], user_id: int, claimed: Sequence[str]):
+    """An account's own posts, and the ingested posts signed by a source author it claimed."""
+    own = col(table.user_id) == user_id
+    if not claimed:
+        return own
+    return or_(own, and_(col(table.author).in_(list(claimed)), col(table.origin) == ORIGIN_INGESTED))
 
 
 def page_questions(session: Session, query, *, sort: str, limit: int, offset: int) -> tuple[list[Question], int]:
@@ -239,11 +249,11 @@ def list_authors(session: Session, name: str | None = None) -> list[tuple[str, i
     return [(n, int(question_counts.get(n, 0)), int(answer_counts.get(n, 0))) for n in names]
 
 
-def author_answers(session: Session, name: str | None, *, limit: int, offset: int,
-                   user_id: int | None = None) -> tuple[list[tuple[Answer, Question]], int]:
-    """A source author's (`name`) or an account's (`user_id`) visible answers and replies with their
-    questions, newest first, then in source order."""
-    who = (col(Answer.user_id) == user_id if user_id is not None
+def author_answers(session: Session, name: str | None, *, limit: int, offset: int, user_id: int | None = None,
+                   claimed: Sequence[str] = ()) -> tuple[list[tuple[Answer, Question]], int]:
+    """A source author's (`name`) or an account's (`user_id`, with the authors it `claimed`) visible
+    answers and replies with their questions, newest first, then in source order."""
+    who = (_posted_or_claimed(Answer, user_id, claimed) if user_id is not None
            else (col(Answer.author) == name) & (col(Answer.origin) == ORIGIN_INGESTED))
     query = (
         select(Answer, Question)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import func
+from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
 
 from app.db.models import ORIGIN_POSTED, Answer, ApiToken, Collection, LoginSession, Question, Revision, User, Vote
@@ -126,17 +126,25 @@ def usernames(session: Session, user_ids: Iterable[int | None]) -> dict[int, str
     return {user_id: username for user_id, username in rows if user_id is not None}
 
 
-def user_question_counts(session: Session, user_id: int) -> tuple[int, int, int]:
-    """(questions, answers and replies, accepted answers) an account posted that are still shown."""
+def user_question_counts(session: Session, user_id: int, claimed: Sequence[str] = ()) -> tuple[int, int, int]:
+    """(questions, answers and replies, accepted answers) an account posted that are still shown, with
+    the source posts of the authors it claimed (content/authors.toml)."""
+    def whose(table: type[Question] | type[Answer]):
+        own = col(table.user_id) == user_id
+        if not claimed:
+            return own
+        return or_(own, and_(col(table.author).in_(list(claimed)), col(table.origin) == "ingested",
+                             col(table.retired_at).is_(None)))
+
     questions = session.exec(select(func.count(col(Question.id))).where(
-        col(Question.user_id) == user_id, col(Question.deleted_at).is_(None))).one()
+        whose(Question), col(Question.deleted_at).is_(None))).one()
     answers = session.exec(select(func.count(col(Answer.id)))
                            .join(Question, col(Question.id) == col(Answer.question_id))
-                           .where(col(Answer.user_id) == user_id, col(Answer.deleted_at).is_(None),
+                           .where(whose(Answer), col(Answer.deleted_at).is_(None),
                                   col(Question.deleted_at).is_(None))).one()
     accepted = session.exec(select(func.count(col(Answer.id))).join(
         Question, col(Question.accepted_answer_id) == col(Answer.id))
-        .where(col(Answer.user_id) == user_id, col(Answer.deleted_at).is_(None),
+        .where(whose(Answer), col(Answer.deleted_at).is_(None),
                col(Question.deleted_at).is_(None))).one()
     return int(questions), int(answers), int(accepted)
 
