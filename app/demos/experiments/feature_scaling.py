@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import math
 import statistics
+from dataclasses import dataclass
+from typing import Any
 
 from pydantic import Field
 
@@ -70,31 +72,60 @@ def _draw(seed: int, params: Params):
     return raw, targets, scaled, targets - targets.mean()  # the standardised model has no intercept either
 
 
-def run(params: Params, device, progress, seeds) -> Measurement:
+@dataclass
+class _Problem:
+    """Every run's least-squares problem; runs along dim 0 are (arm, rate, seed)."""
+
+    features: Any  # (runs, n, 2)
+    goals: Any  # (runs, n)
+    rates: Any  # (runs,)
+    eigen: Any  # (arm, seed, 2): the loss Hessian's eigenvalues, ascending
+    optimum: Any  # (runs, 2)
+
+    def loss(self, w):
+        return 0.5 * ((self.features @ w.unsqueeze(-1)).squeeze(-1) - self.goals).pow(2).mean(dim=1)
+
+
+def _data(params: Params, seeds, device) -> _Problem:
     import torch
 
     n_seeds, n_rates, n_arms = len(seeds), len(LEARNING_RATES), len(ARMS)
     drawn = [_draw(seed, params) for seed in seeds]
-    # Runs along dim 0 are (arm, rate, seed).
     per_arm = [torch.stack([d[0] for d in drawn]), torch.stack([d[2] for d in drawn])]  # (seeds, n, 2)
     goals_per_arm = [torch.stack([d[1] for d in drawn]), torch.stack([d[3] for d in drawn])]
     features = torch.stack(per_arm).unsqueeze(1).expand(-1, n_rates, -1, -1, -1).reshape(-1, N_SAMPLES, 2).to(device)
     goals = torch.stack(goals_per_arm).unsqueeze(1).expand(-1, n_rates, -1, -1).reshape(-1, N_SAMPLES).to(device)
-    rates = torch.tensor(LEARNING_RATES, device=device).repeat_interleave(n_seeds).repeat(n_arms)
     hessians = torch.stack(per_arm).transpose(-1, -2) @ torch.stack(per_arm) / N_SAMPLES  # (arm, seed, 2, 2)
-    eigen = torch.linalg.eigvalsh(hessians.double())  # ascending
     # Normal equations in float64 rather than lstsq: LAPACK's least squares may take a different path
     # with the number of threads, and the same seed must give the same numbers.
     gram = features.double().transpose(1, 2) @ features.double()
     moments = features.double().transpose(1, 2) @ goals.double().unsqueeze(-1)
-    optimum = torch.linalg.solve(gram, moments).squeeze(-1).float()  # (runs, 2)
+    return _Problem(
+        features=features, goals=goals,
+        rates=torch.tensor(LEARNING_RATES, device=device).repeat_interleave(n_seeds).repeat(n_arms),
+        eigen=torch.linalg.eigvalsh(hessians.double()),
+        optimum=torch.linalg.solve(gram, moments).squeeze(-1).float(),
+    )
 
-    def loss(w):
-        return 0.5 * ((features @ w.unsqueeze(-1)).squeeze(-1) - goals).pow(2).mean(dim=1)
 
-    best = loss(optimum)
+@dataclass
+class _Descent:
+    """When each run converged or diverged (max_steps + 1: never), and its curves at the marked steps."""
+
+    converged_at: Any
+    diverged_at: Any
+    curve_steps: list[float]
+    gap_curve: list  # the remaining share of the reducible loss, NaN once diverged
+    path: list  # the weights over the optimum
+
+
+def _train(params: Params, problem: _Problem, n_seeds: int, device, progress) -> _Descent:
+    import torch
+
+    n_rates, n_arms, rates, features, goals = len(LEARNING_RATES), len(ARMS), problem.rates, problem.features, problem.goals
+    best = problem.loss(problem.optimum)
     weights = torch.zeros(len(rates), 2, device=device)
-    start_gap = loss(weights) - best
+    start_gap = problem.loss(weights) - best
     never = params.max_steps + 1
     converged_at = torch.full((len(rates),), never, device=device)
     diverged_at = torch.full((len(rates),), never, device=device)
@@ -105,7 +136,7 @@ def run(params: Params, device, progress, seeds) -> Measurement:
         residual = (features @ weights.unsqueeze(-1)).squeeze(-1) - goals
         gradient = (features * residual.unsqueeze(-1)).mean(dim=1)
         weights = torch.where(active.unsqueeze(1), weights - rates.unsqueeze(1) * gradient, weights)
-        gap = (loss(weights) - best) / start_gap
+        gap = (problem.loss(weights) - best) / start_gap
         converged_at = torch.where(active & (gap <= TOLERANCE), step, converged_at)
         diverged_at = torch.where(active & ~(gap < DIVERGED), step, diverged_at)  # also catches inf and nan
         # A rate that converged ends its arm's search for that seed: slower rates cannot win any more.
@@ -114,29 +145,32 @@ def run(params: Params, device, progress, seeds) -> Measurement:
         if step in marks:
             curve_steps.append(float(step))
             gap_curve.append(torch.where(diverged_at < never, float("nan"), gap.clamp_min(1e-16)))
-            path.append(weights / optimum)
+            path.append(weights / problem.optimum)
         if step % 500 == 0:
             progress(step / params.max_steps, f"{step}/{params.max_steps} 스텝")
         if step % 25 == 0 and not bool(active.any()):
             break
+    return _Descent(converged_at, diverged_at, curve_steps, gap_curve, path)
 
-    grid = (n_arms, n_rates, n_seeds)
-    converged_at, diverged_at = converged_at.view(grid), diverged_at.view(grid)
+
+def _measure(params: Params, problem: _Problem, descent: _Descent, n_seeds: int) -> tuple[dict[str, list], Any]:
+    """Per seed, each arm at its fastest rate; also returns that choice, (arm, seed) indices into the grid."""
+    import torch
+
+    n_rates, never, eigen = len(LEARNING_RATES), params.max_steps + 1, problem.eigen
+    grid = (len(ARMS), n_rates, n_seeds)
+    converged_at, diverged_at = descent.converged_at.view(grid), descent.diverged_at.view(grid)
     finished = torch.where(converged_at < never, converged_at, never)
     chosen = finished.argmin(dim=1)  # (arm, seed): the fastest rate (the largest on a tie: none converged)
-    curves = torch.stack(gap_curve).T.reshape(*grid, -1)  # (arm, rate, seed, marks)
-    paths = torch.stack(path).transpose(0, 1).reshape(*grid, -1, 2)
 
     per_seed: dict[str, list] = {}  # a float per seed, None where nothing could be measured
-    chosen_rates: dict[str, list[float]] = {}
     for a, (key, _) in enumerate(ARMS):
         idx = chosen[a].tolist()
-        chosen_rates[key] = [LEARNING_RATES[r] for r in idx]
         per_seed[f"steps_{key}"] = [float(min(int(finished[a, r, s]), params.max_steps)) for s, r in enumerate(idx)]
         per_seed[f"converged_{key}"] = [float(int(finished[a, r, s]) < never) for s, r in enumerate(idx)]
         per_seed[f"condition_{key}"] = (eigen[a, :, -1] / eigen[a, :, 0]).tolist()
         per_seed[f"lambda_max_{key}"] = eigen[a, :, -1].tolist()
-        per_seed[f"lr_{key}"] = chosen_rates[key]
+        per_seed[f"lr_{key}"] = [LEARNING_RATES[r] for r in idx]
         # The largest rate of the grid that did not diverge: the edge 2/λ_max sets.
         stable = (diverged_at[a] == never)
         per_seed[f"largest_stable_lr_{key}"] = [max((LEARNING_RATES[r] for r in range(n_rates) if stable[r, s]),
@@ -146,12 +180,20 @@ def run(params: Params, device, progress, seeds) -> Measurement:
     # The raw features at the rate the standardised arm chose: does that step survive the steep direction?
     per_seed["diverged_raw_at_scaled_lr"] = [float(int(diverged_at[0, r, s]) < never)
                                              for s, r in enumerate(chosen[1].tolist())]
+    return per_seed, chosen
 
+
+def _report(descent: _Descent, chosen, per_seed: dict[str, list], seeds) -> tuple[list[Chart], Table]:
+    import torch
+
+    grid = (len(ARMS), len(LEARNING_RATES), len(seeds))
+    curves = torch.stack(descent.gap_curve).T.reshape(*grid, -1)  # (arm, rate, seed, marks)
+    paths = torch.stack(descent.path).transpose(0, 1).reshape(*grid, -1, 2)
     charts = [
         Chart(
             key="loss", title="줄일 수 있는 손실 중 남은 비율 (각자 고른 학습률, 시드 범위)", x_label="스텝",
             y_label="(L − L*) / (L₀ − L*)", log_y=True,
-            series=[Series.over_seeds(f"{label}", curve_steps,
+            series=[Series.over_seeds(f"{label}", descent.curve_steps,
                                       [curves[a, r, s].tolist() for s, r in enumerate(chosen[a].tolist())])
                     for a, (_, label) in enumerate(ARMS)],
         ),
@@ -171,13 +213,21 @@ def run(params: Params, device, progress, seeds) -> Measurement:
         columns=["특성", "조건수 κ (평균)", "λ_max (평균)", f"고른 학습률 (격자 {len(LEARNING_RATES)}개 중, 시드별)",
                  "발산하지 않은 가장 큰 학습률 (시드별)", "수렴 스텝 (평균)", "수렴한 시드"],
         rows=[[label, float(f"{mean(f'condition_{key}'):.4g}"), float(f"{mean(f'lambda_max_{key}'):.4g}"),
-               ", ".join(f"{r:.2g}" for r in chosen_rates[key]),
+               ", ".join(f"{r:.2g}" for r in per_seed[f"lr_{key}"]),
                ", ".join(f"{r:.2g}" if r else "없음" for r in per_seed[f"largest_stable_lr_{key}"]),
-               round(mean(f"steps_{key}"), 1), f"{int(sum(per_seed[f'converged_{key}']))}/{n_seeds}"]
+               round(mean(f"steps_{key}"), 1), f"{int(sum(per_seed[f'converged_{key}']))}/{len(seeds)}"]
               for key, label in ARMS],
     )
+    return charts, table
+
+
+def run(params: Params, device, progress, seeds) -> Measurement:
+    problem = _data(params, seeds, device)
+    descent = _train(params, problem, len(seeds), device, progress)
+    per_seed, chosen = _measure(params, problem, descent, len(seeds))
+    charts, table = _report(descent, chosen, per_seed, seeds)
     progress(1.0, "완료", charts)
-    return Measurement(per_seed=per_seed, charts=charts, table=table, notes=_notes(params, per_seed, n_seeds))
+    return Measurement(per_seed=per_seed, charts=charts, table=table, notes=_notes(params, per_seed, len(seeds)))
 
 
 def _notes(params: Params, per_seed: dict[str, list], n_seeds: int) -> list[str]:

@@ -23,11 +23,14 @@ fine-tune as one stacked model.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from typing import Any
 
 from pydantic import Field
 
 from app.demos.base import Boundary, Chart, Citation, DemoParams, DemoSpec, Measurement, QuestionRef, Series, Table
 from app.demos.evidence import Claim, summarise
+from app.demos.training import differences
 
 CANVAS = 12
 PRETRAIN_STEPS = 300
@@ -118,95 +121,155 @@ def _pretrain(data, seeds, params: Params, device):
     return [w.detach() for w in weights[:4]], accuracy.tolist()
 
 
-def run(params: Params, device, progress, seeds) -> Measurement:
+@dataclass(frozen=True)
+class _Layout:
+    """Model i: arm i // (G*V), head rate (i // V) % G, draw (i % V) // S, seed i % S; a (draw, seed)
+    pair v is draw v // S of seed v % S."""
+
+    S: int
+    G: int
+    A: int
+    D: int
+    seed_of: Any
+    draw_of: Any
+    arm_of: list[str]
+
+    @property
+    def V(self) -> int:
+        return self.S * self.D
+
+    @property
+    def models(self) -> int:
+        return self.A * self.G * self.V
+
+    def over_draws(self, values: list[float]) -> list[float]:  # per (draw, seed) → mean per seed
+        return [sum(values[d * self.S + s] for d in range(self.D)) / self.D for s in range(self.S)]
+
+
+def _layout(seeds: list[int], device) -> _Layout:
     import torch
 
-    from app.demos.batched import SGD, generator, init_mlp, mlp_forward, per_model, per_model_cross_entropy
-
-    seeds = list(seeds)
     S, G, A, D = len(seeds), len(HEAD_GRID), len(ARMS), DRAWS
-    V = S * D  # a (draw, seed) pair: draw v // S of seed v % S
-    data = _data(seeds, device)
-    body, pretrain_accuracy = _pretrain(data, seeds, params, device)
-    progress(0.3, "0–4 숫자로 사전학습을 마쳤습니다")
+    models = A * G * S * D
+    return _Layout(S=S, G=G, A=A, D=D, seed_of=torch.arange(models, device=device) % S,
+                   draw_of=torch.arange(models, device=device) % (S * D),
+                   arm_of=[ARMS[i // (G * S * D)][0] for i in range(models)])
 
-    # Model i: arm i // (G*V), head rate (i // V) % G, draw (i % V) // S, seed i % S.
-    models = A * G * V
-    seed_of = torch.arange(models, device=device) % S
-    draw_of = torch.arange(models, device=device) % V
-    arm_of = [ARMS[i // (G * V)][0] for i in range(models)]
+
+def _model(params: Params, layout: _Layout, body, seeds: list[int], device) -> tuple[list, Any, Any]:
+    """Every model's weights, with the body pretrained where the arm reuses it, and one optimiser for the
+    body and one for the head, each with its own rate per model."""
+    import torch
+
+    from app.demos.batched import SGD, generator, init_mlp
+
     fresh = init_mlp([CANVAS * CANVAS, params.hidden, params.hidden, len(TARGET_CLASSES)],
-                     [generator(s * 7919 + 10 + 101 * d) for d in range(D) for s in seeds], A * G, device)
-    pretrained = torch.tensor([arm != "scratch" for arm in arm_of], device=device)
+                     [generator(s * 7919 + 10 + 101 * d) for d in range(layout.D) for s in seeds],
+                     layout.A * layout.G, device)
+    pretrained = torch.tensor([arm != "scratch" for arm in layout.arm_of], device=device)
     with torch.no_grad():
         for k in range(4):  # the body: pretrained weights where the arm reuses them, fresh ones for scratch
-            fresh[k].copy_(torch.where(pretrained.reshape(-1, 1, 1), body[k][seed_of], fresh[k]))
-    head_rate = torch.tensor([HEAD_GRID[(i // V) % G] for i in range(models)], device=device)
+            fresh[k].copy_(torch.where(pretrained.reshape(-1, 1, 1), body[k][layout.seed_of], fresh[k]))
+    head_rate = torch.tensor([HEAD_GRID[(i // layout.V) % layout.G] for i in range(layout.models)], device=device)
     body_factor = torch.tensor([{"frozen": 0.0, "tuned": params.body_lr_factor, "scratch": 1.0}[arm]
-                                for arm in arm_of], device=device)
-    body_optimizer = SGD(fresh[:4], head_rate * body_factor, momentum=0.9)
-    head_optimizer = SGD(fresh[4:], head_rate, momentum=0.9)
-    start = fresh[0].detach().clone()
+                                for arm in layout.arm_of], device=device)
+    return fresh, SGD(fresh[:4], head_rate * body_factor, momentum=0.9), SGD(fresh[4:], head_rate, momentum=0.9)
 
-    # Each draw labels its own k of the seed's candidates: the gain is averaged over D labelled sets per
-    # seed, since which few examples carry labels moves a 25-label result by several points.
-    k = params.labelled_per_class
+
+def _splits(params: Params, data, layout: _Layout, seeds: list[int], device) -> tuple[Any, ...]:
+    """Train, validation and test inputs and labels, train and validation laid out per model once (not
+    gathered again at every step). Each draw labels its own k of the seed's candidates: the gain is
+    averaged over D labelled sets per seed, since which few examples carry labels moves a 25-label result
+    by several points."""
+    import torch
+
+    from app.demos.batched import generator
+
+    k, S = params.labelled_per_class, layout.S
     picks = torch.stack([torch.randperm(MAX_LABELLED, generator=generator(s * 7919 + 11 + 101 * d))[:k]
-                         for d in range(D) for s in seeds]).to(device)
-    labelled = torch.stack([data["lab_x"][v % S][:, picks[v]] for v in range(V)])
+                         for d in range(layout.D) for s in seeds]).to(device)
+    labelled = torch.stack([data["lab_x"][v % S][:, picks[v]] for v in range(layout.V)])
     train_x, train_y = _flatten(labelled)
     val_x, val_y = _flatten(data["val_x"])
     test_x, test_y = _flatten(data["test_x"])
+    return (train_x[layout.draw_of], train_y[layout.draw_of], val_x[layout.seed_of], val_y[layout.seed_of],
+            test_x, test_y)
 
-    # Inputs laid out per model once, not gathered again at every step.
-    train_x, train_y = train_x[draw_of], train_y[draw_of]
-    val_x, val_y = val_x[seed_of], val_y[seed_of]
 
-    def evaluate(weights, x, y):
-        with torch.no_grad():
-            logits = mlp_forward(weights, x)
-            loss = per_model_cross_entropy(logits, y)
-            return torch.nan_to_num(loss, nan=float("inf")), (logits.argmax(-1) == y).float().mean(-1)
+def _evaluate(weights, x, y):
+    """Each model's loss (inf where it diverged) and accuracy."""
+    import torch
 
-    # Each (arm, rate, draw) is kept at its own best checkpoint on the validation set (early stopping), so
-    # that a rate which overfits late is not punished for the steps after its best point. Validation
-    # accuracy picks it, the quantity the claim is about; its loss only breaks ties (100 examples move
-    # accuracy in steps of 1%). The loss alone picks the first checkpoints, where a barely trained head
-    # is least confident rather than most often right.
-    kept = [w.detach().clone() for w in fresh]
-    best_score = torch.full((models,), float("inf"), device=device)
-    best_step = torch.zeros(models, device=device)
-    checkpoints, val_curves = [], []
+    from app.demos.batched import mlp_forward, per_model_cross_entropy
+
+    with torch.no_grad():
+        logits = mlp_forward(weights, x)
+        loss = per_model_cross_entropy(logits, y)
+        return torch.nan_to_num(loss, nan=float("inf")), (logits.argmax(-1) == y).float().mean(-1)
+
+
+@dataclass
+class _FineTuned:
+    """Each model at its best checkpoint on validation, the step of that checkpoint, and the validation
+    accuracy at every checkpoint."""
+
+    kept: list
+    best_score: Any
+    best_step: Any
+    checkpoints: list[int]
+    val_curves: list
+
+
+def _fine_tune(params: Params, fresh: list, optimizers: tuple, train_x, train_y, val_x, val_y, device,
+               progress) -> _FineTuned:
+    """Each (arm, rate, draw) is kept at its own best checkpoint on the validation set (early stopping), so
+    that a rate which overfits late is not punished for the steps after its best point. Validation
+    accuracy picks it, the quantity the claim is about; its loss only breaks ties (100 examples move
+    accuracy in steps of 1%). The loss alone picks the first checkpoints, where a barely trained head
+    is least confident rather than most often right."""
+    import torch
+
+    from app.demos.batched import mlp_forward, per_model, per_model_cross_entropy
+
+    models = fresh[0].shape[0]
+    tuned = _FineTuned(kept=[w.detach().clone() for w in fresh],
+                       best_score=torch.full((models,), float("inf"), device=device),
+                       best_step=torch.zeros(models, device=device), checkpoints=[], val_curves=[])
     for step in range(params.steps):
         per_model_cross_entropy(mlp_forward(fresh, train_x), train_y).sum().backward()
-        body_optimizer.step()
-        head_optimizer.step()
+        for optimizer in optimizers:
+            optimizer.step()
         if (step + 1) % CURVE_EVERY == 0 or step + 1 == params.steps:
-            checkpoints.append(step + 1)
-            loss, accuracy = evaluate(fresh, val_x, val_y)
+            tuned.checkpoints.append(step + 1)
+            loss, accuracy = _evaluate(fresh, val_x, val_y)
             score = loss.clamp(max=1e3) * 1e-4 - accuracy
-            better = score < best_score
-            best_score = torch.where(better, score, best_score)
-            best_step = torch.where(better, torch.full_like(best_step, step + 1), best_step)
+            better = score < tuned.best_score
+            tuned.best_score = torch.where(better, score, tuned.best_score)
+            tuned.best_step = torch.where(better, torch.full_like(tuned.best_step, step + 1), tuned.best_step)
             with torch.no_grad():
-                for w, keep in zip(fresh, kept):
+                for w, keep in zip(fresh, tuned.kept):
                     keep.copy_(torch.where(per_model(better, keep), w, keep))
-            val_curves.append(accuracy)
+            tuned.val_curves.append(accuracy)
             progress(0.3 + 0.65 * (step + 1) / params.steps, f"미세 조정 {step + 1}/{params.steps} 스텝")
+    return tuned
 
-    T = len(checkpoints)
-    score = best_score.reshape(A, G, V).cpu()
-    test = evaluate(kept, test_x[seed_of], test_y[seed_of])[1].reshape(A, G, V).cpu()
-    moved = ((kept[0] - start).flatten(1).norm(dim=1) / start.flatten(1).norm(dim=1)).reshape(A, G, V).cpu()
-    stopped = best_step.reshape(A, G, V).cpu()
-    curve = torch.stack(val_curves).reshape(T, A, G, V).cpu()
+
+def _measure(layout: _Layout, tuned: _FineTuned, start, test_x, test_y,
+             pretrain_accuracy: list[float | None]) -> tuple[dict[str, list[float | None]], dict[str, list[list[float]]]]:
+    """Per seed and arm, at the head rate with the best validation score: test accuracy and more; and
+    the validation curves of those runs."""
+    import torch
+
+    A, G, V, T = layout.A, layout.G, layout.V, len(tuned.checkpoints)
+    score = tuned.best_score.reshape(A, G, V).cpu()
+    test = _evaluate(tuned.kept, test_x[layout.seed_of], test_y[layout.seed_of])[1].reshape(A, G, V).cpu()
+    moved = ((tuned.kept[0] - start).flatten(1).norm(dim=1) / start.flatten(1).norm(dim=1)).reshape(A, G, V).cpu()
+    stopped = tuned.best_step.reshape(A, G, V).cpu()
+    curve = torch.stack(tuned.val_curves).reshape(T, A, G, V).cpu()
     per_seed: dict[str, list[float | None]] = {"pretrain_accuracy": pretrain_accuracy}
     curves: dict[str, list[list[float]]] = {}
     arm_accuracy: dict[str, list[float]] = {}
-
-    def over_draws(values: list[float]) -> list[float]:  # per (draw, seed) → mean per seed
-        return [sum(values[d * S + s] for d in range(D)) / D for s in range(S)]
-
+    over_draws = layout.over_draws
     for a, (arm, _) in enumerate(ARMS):
         rate = score[a].argmin(dim=0).tolist()  # (V,): the head rate with the best validation score
         arm_accuracy[arm] = over_draws([test[a, g, v].item() for v, g in enumerate(rate)])
@@ -215,15 +278,25 @@ def run(params: Params, device, progress, seeds) -> Measurement:
         per_seed[f"best_step_{arm}"] = list(over_draws([stopped[a, g, v].item() for v, g in enumerate(rate)]))
         per_seed[f"first_layer_change_{arm}"] = list(over_draws([moved[a, g, v].item() for v, g in enumerate(rate)]))
         curves[arm] = [over_draws([curve[t, a, g, v].item() for v, g in enumerate(rate)]) for t in range(T)]
+    per_seed["gain_tuned_vs_scratch"] = differences(arm_accuracy["tuned"], arm_accuracy["scratch"])
+    per_seed["gain_tuned_vs_frozen"] = differences(arm_accuracy["tuned"], arm_accuracy["frozen"])
+    per_seed["gain_frozen_vs_scratch"] = differences(arm_accuracy["frozen"], arm_accuracy["scratch"])
+    return per_seed, curves
 
-    def gain(a: str, b: str) -> list[float | None]:
-        return [x - y for x, y in zip(arm_accuracy[a], arm_accuracy[b], strict=True)]
 
-    per_seed["gain_tuned_vs_scratch"] = gain("tuned", "scratch")
-    per_seed["gain_tuned_vs_frozen"] = gain("tuned", "frozen")
-    per_seed["gain_frozen_vs_scratch"] = gain("frozen", "scratch")
-
-    charts = _charts(params, curves, checkpoints, S)
+def run(params: Params, device, progress, seeds) -> Measurement:
+    seeds = list(seeds)
+    data = _data(seeds, device)
+    body, pretrain_accuracy = _pretrain(data, seeds, params, device)
+    progress(0.3, "0–4 숫자로 사전학습을 마쳤습니다")
+    layout = _layout(seeds, device)
+    fresh, body_optimizer, head_optimizer = _model(params, layout, body, seeds, device)
+    start = fresh[0].detach().clone()
+    train_x, train_y, val_x, val_y, test_x, test_y = _splits(params, data, layout, seeds, device)
+    tuned = _fine_tune(params, fresh, (body_optimizer, head_optimizer), train_x, train_y, val_x, val_y, device,
+                       progress)
+    per_seed, curves = _measure(layout, tuned, start, test_x, test_y, pretrain_accuracy)
+    charts = _charts(params, curves, tuned.checkpoints, layout.S)
     table = _table(params, per_seed)
     progress(1.0, "완료", charts)
     return Measurement(per_seed=per_seed, charts=charts, table=table, notes=_notes(params, per_seed))
