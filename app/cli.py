@@ -257,7 +257,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _area_commands():
-    """Subcommands owned by other areas (demos, search, export) register themselves here."""
+    """Subcommands owned by other areas (demos, search, export, user) register themselves here."""
     from app.demos.commands import add_commands as demo_commands
     from app.search.commands import add_commands as search_commands
     from app.services.accounts_cli import add_commands as user_commands

@@ -33,6 +33,7 @@ from app.web import concepts as web_concepts
 from app.web import demos as web_demos
 from app.web import discovery as web_discovery
 from app.web import media as web_media
+from app.web import moderation as web_moderation
 from app.web import pages as web_pages
 from app.web import search as web_search
 from app.web import writes as web_writes
@@ -105,4 +106,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web_media.router)
     app.include_router(web_discovery.router)
     app.include_router(web_concepts.router)
+    app.include_router(web_moderation.router)
     return app

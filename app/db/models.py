@@ -17,6 +17,9 @@ from app.clock import now_utc
 ORIGIN_INGESTED = "ingested"
 ORIGIN_POSTED = "posted"
 
+ROLE_MEMBER, ROLE_MODERATOR, ROLE_ADMIN = "member", "moderator", "admin"
+ROLES = (ROLE_MEMBER, ROLE_MODERATOR, ROLE_ADMIN)  # each may do what the ones before it may
+
 
 class Collection(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
@@ -57,6 +60,10 @@ class User(SQLModel, table=True):
     # Set when the account is deleted: the row stays (its username is never taken again, its posts keep
     # their user_id) but it cannot log in, and its name is shown as DELETED_NAME everywhere.
     deleted_at: datetime | None = None
+    role: str = Field(default=ROLE_MEMBER, sa_column_kwargs={"server_default": ROLE_MEMBER})  # ROLES
+    # A suspended account reads but cannot post, flag or vote until this moment (app.services.standing).
+    suspended_until: datetime | None = None
+    suspended_reason: str | None = None
 
 
 class Question(SQLModel, table=True):
@@ -91,8 +98,17 @@ class Question(SQLModel, table=True):
     last_activity_at: datetime = Field(default_factory=now_utc)
     created_at: datetime = Field(default_factory=now_utc)
     updated_at: datetime = Field(default_factory=now_utc)
-    deleted_at: datetime | None = None  # soft delete (posted)
+    # When the question stopped being shown: its author deleted it, or a moderator hid it (then hidden_at
+    # is set too, and hidden_reason is shown to its author). Every reader's query filters on deleted_at
+    # alone, so a hidden post leaves lists, search, feeds and caches the way a deleted one does.
+    deleted_at: datetime | None = None
     retired_at: datetime | None = None  # ingested row gone from its file but kept for posted rows hanging on it
+    hidden_at: datetime | None = None
+    hidden_reason: str | None = None
+    # Closed by a moderator: no new answers or replies; duplicate_of_id points at the question it repeats.
+    closed_at: datetime | None = None
+    closed_reason: str | None = None
+    duplicate_of_id: int | None = Field(default=None, foreign_key="question.id", index=True, ondelete="SET NULL")
 
 
 class Answer(SQLModel, table=True):
@@ -115,8 +131,10 @@ class Answer(SQLModel, table=True):
     vote_score: int = 0
     created_at: datetime = Field(default_factory=now_utc)
     updated_at: datetime = Field(default_factory=now_utc)
-    deleted_at: datetime | None = None
+    deleted_at: datetime | None = None  # deleted by its author or hidden by a moderator (as on Question)
     retired_at: datetime | None = None
+    hidden_at: datetime | None = None
+    hidden_reason: str | None = None
 
 
 class Reaction(SQLModel, table=True):
@@ -240,6 +258,40 @@ class IdempotencyKey(SQLModel, table=True):
     location: str | None = None
     response_json: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     created_at: datetime = Field(default_factory=now_utc)
+
+
+# --- moderation -----------------------------------------------------------------------------
+
+
+class Flag(SQLModel, table=True):
+    """A member's report of a question, answer or reply (exactly one of the two ids), waiting in the
+    moderation queue until a moderator hides the post or dismisses the flags."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    question_id: int | None = Field(default=None, foreign_key="question.id", index=True, ondelete="CASCADE")
+    answer_id: int | None = Field(default=None, foreign_key="answer.id", index=True, ondelete="CASCADE")
+    user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=now_utc)
+    resolved_at: datetime | None = Field(default=None, index=True)
+    resolution: str | None = None  # hidden | dismissed
+
+
+class ModerationAction(SQLModel, table=True):
+    """One line of the moderation log (admins read it at /moderation/log). The ids are plain numbers,
+    not foreign keys: the log outlives what it names."""
+
+    __tablename__ = "moderation_action"
+
+    id: int | None = Field(default=None, primary_key=True)
+    moderator_id: int | None = None  # None: from the command line (`kb user promote`)
+    action: str  # hide | restore | close | reopen | dismiss | suspend | unsuspend | role
+    question_id: int | None = None
+    answer_id: int | None = None
+    target_user_id: int | None = None
+    reason: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    details_json: str = Field(default="{}", sa_column=Column(Text, nullable=False, server_default="{}"))
+    created_at: datetime = Field(default_factory=now_utc, index=True)
 
 
 # --- live experiments ------------------------------------------------------------------------

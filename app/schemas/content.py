@@ -90,6 +90,7 @@ class AnswerNode(BaseModel):
     created_at: datetime
     updated_at: datetime
     deleted: bool = False
+    hidden: bool = Field(False, description="운영자가 숨긴 답변 (본문은 쓴 사람과 운영자에게만 보입니다)")
     reactions: list[ReactionPublic] = []
     replies: list[AnswerNode] = []
 
@@ -195,7 +196,16 @@ class QuestionDetail(BaseModel):
     updated_at: datetime
     last_activity_at: datetime
     newest_answer_id: int | None = Field(None, description="이 사이트에서 가장 최근에 쓰거나 고친 답변·답글")
+    closed: ClosedState | None = Field(None, description="운영자가 닫은 질문이면 그 사유 (새 답변을 받지 않음)")
+    duplicates: list[QuestionLink] = Field([], description="이 질문의 중복으로 닫힌 질문들")
+    hidden_answer_ids: list[int] = Field([], description="운영자가 숨긴 이 질문의 답변·답글 id")
     url: str
+
+
+class ClosedState(BaseModel):
+    reason: str
+    closed_at: datetime
+    duplicate_of: QuestionLink | None = Field(None, description="중복으로 닫혔으면 원래 질문")
 
 
 class AuthorPublic(BaseModel):
@@ -254,6 +264,7 @@ class UserDetail(BaseModel):
 
 
 CollectionDetail.model_rebuild()
+QuestionDetail.model_rebuild()
 
 
 # --- revisions (writing) -------------------------------------------------------------------------

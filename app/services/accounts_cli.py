@@ -27,8 +27,34 @@ def _cmd_reset_password(args, settings) -> int:
     return 0
 
 
+def _cmd_promote(args, settings) -> int:
+    from sqlmodel import Session
+
+    from app.db.engine import make_engine
+    from app.errors import AppError
+    from app.services.moderation import set_role
+
+    engine = make_engine(settings.database_url)
+    try:
+        with Session(engine) as session:
+            standing = set_role(session, args.username, args.role)
+    except AppError as exc:
+        print(f"역할을 바꾸지 못했습니다: {exc.message}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    print(f"@{standing.username}의 역할: {standing.role}")
+    return 0
+
+
 def add_commands(commands):
+    from app.db.models import ROLE_MODERATOR, ROLES
+
     user = commands.add_parser("user", help="계정 관리").add_subparsers(dest="user_command", required=True)
+    promote = user.add_parser("promote", help="계정의 역할을 바꿉니다 (member, moderator, admin); 운영 기록에 남습니다")
+    promote.add_argument("username", help="계정 아이디")
+    promote.add_argument("--role", choices=ROLES, default=ROLE_MODERATOR, help="새 역할 (기본: moderator)")
+    promote.set_defaults(handler=_cmd_promote)
     reset = user.add_parser("reset-password",
                             help="한 번 쓰는 비밀번호 재설정 링크를 만들어 출력합니다 (관리자가 전달)")
     reset.add_argument("username", help="계정 아이디")

@@ -28,6 +28,7 @@ from app.render import render_markdown
 from app.schemas.limits import check_body, check_title, clean_text, clean_title
 from app.search.glossary import concept_glossary
 from app.search.index import add_answer_to_index, analyse_post, reindex_question
+from app.services.standing import ensure_can_post
 
 GENERAL_SLUG = "general"
 POSTED_POSITION_BASE = 1_000_000  # posted rows sort after every ingested row
@@ -183,6 +184,7 @@ def _finish(session: Session, question_ids: list[int], *, outline: bool = False,
 
 def create_question(session: Session, user: User, *, title: str, body: str, collection: str | None = None,
                     idempotency_key: str | None = None) -> WriteResult:
+    ensure_can_post(user)
     title, body = check_title(clean_title(title)), check_body(clean_text(body))
     key = _idem_key(user, "question", idempotency_key)
     body_html = render(body)  # outside the lock: rendering is the slow part
@@ -208,6 +210,7 @@ def create_question(session: Session, user: User, *, title: str, body: str, coll
 def create_answer(session: Session, user: User, *, question_id: int | None = None, parent_answer_id: int | None = None,
                   body: str, idempotency_key: str | None = None) -> WriteResult:
     """An answer to a question, or (with parent_answer_id) a nested reply to an answer."""
+    ensure_can_post(user)
     body = check_body(clean_text(body))
     key = _idem_key(user, f"reply{parent_answer_id}" if parent_answer_id else f"answer{question_id}", idempotency_key)
     body_html = render(body)
@@ -218,8 +221,9 @@ def create_answer(session: Session, user: User, *, question_id: int | None = Non
         if parent_answer_id is not None:
             parent = live_answer(session, parent_answer_id)
             question_id = parent.question_id
-        else:
-            live_question(session, question_id)
+        question = live_question(session, question_id)  # the reply's question is loaded already: no SQL
+        if question.closed_at is not None:
+            raise AppError(409, "운영자가 닫은 질문이라 새 답변이나 답글을 받지 않습니다.", code="question_closed")
         now = now_utc()
         answer = Answer(question_id=question_id, parent_id=parent_answer_id, author=user.display_name,
                         user_id=user.id, body_md=body, body_html=body_html, origin=ORIGIN_POSTED,
@@ -240,6 +244,7 @@ def _owned(item: Question | Answer, user: User) -> None:
 
 
 def edit_question(session: Session, user: User, question_id: int, *, title: str | None, body: str | None) -> dict:
+    ensure_can_post(user)
     question = live_question(session, question_id)
     _owned(question, user)
     new_title = check_title(clean_title(title)) if title is not None else question.title
@@ -261,6 +266,7 @@ def edit_question(session: Session, user: User, question_id: int, *, title: str 
 
 
 def edit_answer(session: Session, user: User, answer_id: int, *, body: str) -> dict:
+    ensure_can_post(user)
     answer = live_answer(session, answer_id)
     _owned(answer, user)
     new_body = check_body(clean_text(body))

@@ -14,6 +14,7 @@ from app.db import queries
 from app.db.models import Answer, Collection, Question, Reaction
 from app.db.queries import accounts as account_queries
 from app.db.queries import content
+from app.db.queries import moderation as moderation_queries
 from app.db.queries import writes as writes_queries
 from app.db.versions import ContentVersions
 from app.demos.service import question_corrections, question_demo_links
@@ -26,6 +27,7 @@ from app.schemas.content import (
     AuthorDetail,
     AuthorPage,
     AuthorPublic,
+    ClosedState,
     CollectionDetail,
     CollectionPublic,
     CollectionRef,
@@ -195,6 +197,7 @@ def _answer_tree(answers: list[Answer], reactions: list[Reaction], accepted_id: 
             created_at=answer.created_at,
             updated_at=answer.updated_at,
             deleted=deleted,
+            hidden=answer.hidden_at is not None,
             reactions=_group_reactions(by_answer.get(answer.id, [])),
         )
         children[answer.parent_id if answer.parent_id in nodes or answer.parent_id is None else None].append(answer.id)
@@ -322,8 +325,19 @@ def _question_detail(session: Session, question_id: int, links: LinkMemo) -> Que
         updated_at=question.updated_at,
         last_activity_at=question.last_activity_at,
         newest_answer_id=_newest_posted(answers),
+        closed=_closed(session, question),
+        duplicates=[_link(row) for row in moderation_queries.duplicates_of(session, question_id)],
+        hidden_answer_ids=[a.id for a in answers if a.hidden_at is not None],
         url=urls.question(question.id),
     )
+
+
+def _closed(session: Session, question: Question) -> ClosedState | None:
+    if question.closed_at is None:
+        return None
+    original = content.question_link(session, question.duplicate_of_id) if question.duplicate_of_id else None
+    return ClosedState(reason=question.closed_reason or "", closed_at=question.closed_at,
+                       duplicate_of=_link(original))
 
 
 def _newest_posted(answers: list[Answer]) -> int | None:

@@ -10,11 +10,12 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse
 
 from app import urls
+from app.errors import AppError
 from app.http.cacheable import cacheable
 from app.http.deps import LinksDep, SessionDep
 from app.http.params import IdPath, PageQuery, PerPageQuery, SortQuery, StatusQuery
 from app.schemas.content import AuthorDetail, CollectionDetail, QuestionSummary, SectionPublic, UserDetail
-from app.services import concepts, reading
+from app.services import concepts, moderation, reading
 from app.web.templating import canonical, render, with_query
 
 router = APIRouter(include_in_schema=False)
@@ -132,11 +133,20 @@ def collection_page(
 @router.get("/questions/{question_id}", response_class=HTMLResponse)
 @cacheable
 def question_page(request: Request, session: SessionDep, links: LinksDep, question_id: IdPath):
-    """The question as everyone sees it (kept per version), plus what is the reader's own (one query)."""
-    question = reading.question_detail(session, question_id, links)
+    """The question as everyone sees it (kept per version), plus what is the reader's own (one query).
+    A post a moderator hid is shown, with the reason, only to its author and the moderators."""
     user = request.state.user
+    try:
+        question = reading.question_detail(session, question_id, links)
+    except AppError as exc:
+        hidden = moderation.hidden_question_for(session, user, question_id) if exc.status_code == 404 else None
+        if hidden is None:
+            raise
+        return render(request, "moderation/hidden_question.html", {"post": hidden})
     return render(request, "reading/question.html", {
         "question": question, "marks": reading.reader_marks(session, user.id if user else None, question.id),
+        "hidden_answers": moderation.hidden_answers_for(session, user, question.id)
+        if question.hidden_answer_ids else [],
         "canonical_url": canonical(request, question.url),
         "json_url": urls.api(urls.question(question.id)),
     })

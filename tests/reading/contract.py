@@ -38,7 +38,7 @@ ANSWER = {
     "id": int, "author": nullable(str), "author_url": nullable(str), "body_html": str, "body_md": str,
     "origin": str, "source": SOURCE,
     "vote_score": int, "accepted": bool, "created_at": iso_datetime, "updated_at": iso_datetime, "deleted": bool,
-    "reactions": [REACTION],
+    "hidden": bool, "reactions": [REACTION],
 }
 ANSWER["replies"] = [ANSWER]
 DEMO_LINK = {"slug": str, "title": str, "params": dict, "url": str, "breaking_url": nullable(str),
@@ -62,6 +62,8 @@ QUESTION_DETAIL = {
     "related": [QUESTION_LINK],
     "created_at": iso_datetime, "updated_at": iso_datetime, "last_activity_at": iso_datetime,
     "newest_answer_id": nullable(int), "url": str,
+    "closed": nullable({"reason": str, "closed_at": iso_datetime, "duplicate_of": nullable(QUESTION_LINK)}),
+    "duplicates": [QUESTION_LINK], "hidden_answer_ids": [int],
 }
 AUTHOR = {"name": str, "question_count": int, "answer_count": int, "url": str}
 AUTHOR_PAGE = {"items": [AUTHOR], "total": int, "page": int, "per_page": int}

@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from app.api.v1 import auth, concepts, content, demos, search, writes
+from app.api.v1 import auth, concepts, content, demos, moderation, search, writes
 
 router = APIRouter(prefix="/api/v1")
 router.include_router(content.router)
@@ -11,3 +11,4 @@ router.include_router(search.router)
 router.include_router(writes.router)
 router.include_router(auth.router)
 router.include_router(demos.router)
+router.include_router(moderation.router)
