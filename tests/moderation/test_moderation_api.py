@@ -22,6 +22,10 @@ def restore(account, path: str):
     return account.client.post(f"/api/v1/{path}/restore", headers=account.headers)
 
 
+def search_ids(client, query: str) -> list[int]:
+    return [hit["question_id"] for hit in client.get("/api/v1/search", params={"q": query}).json()["items"]]
+
+
 def error_code(response) -> str:
     return response.json()["error"]["code"]
 
@@ -129,8 +133,7 @@ def test_a_hidden_question_leaves_lists_search_and_pages_for_everyone_but_its_au
     qid = alice.ask(title="그래픽카드 싸게 팝니다", body=SPAM)["id"]
     assert qid in [q["id"] for q in client.get("/api/v1/questions").json()["items"]]
     assert client.get(f"/questions/{qid}").status_code == 200  # kept in the page cache now
-    found = client.get("/api/v1/search", params={"q": "그래픽카드"}).json()
-    assert qid in [hit["question_id"] for hit in found["items"]]
+    assert qid in search_ids(client, "그래픽카드")
     flag(bob, f"questions/{qid}")
 
     hidden = hide(mod, f"questions/{qid}", "광고 글은 올릴 수 없습니다")
@@ -141,7 +144,7 @@ def test_a_hidden_question_leaves_lists_search_and_pages_for_everyone_but_its_au
     assert client.get(f"/api/v1/questions/{qid}").status_code == 404
     assert bob.client.get(f"/questions/{qid}").status_code == 404
     assert qid not in [q["id"] for q in client.get("/api/v1/questions").json()["items"]]
-    assert qid not in [hit["question_id"] for hit in client.get("/api/v1/search", params={"q": "그래픽카드"}).json()["items"]]
+    assert qid not in search_ids(client, "그래픽카드")
     own = alice.client.get(f"/questions/{qid}")
     assert own.status_code == 200 and "광고 글은 올릴 수 없습니다" in own.text and "그래픽카드" in own.text
     assert mod.client.get(f"/questions/{qid}").status_code == 200
@@ -156,7 +159,7 @@ def test_a_hidden_question_leaves_lists_search_and_pages_for_everyone_but_its_au
     restored = restore(mod, f"questions/{qid}")
     assert restored.status_code == 200 and restored.json()["hidden"] is False
     assert client.get(f"/questions/{qid}").status_code == 200
-    assert qid in [hit["question_id"] for hit in client.get("/api/v1/search", params={"q": "그래픽카드"}).json()["items"]]
+    assert qid in search_ids(client, "그래픽카드")
     again = restore(mod, f"questions/{qid}")
     assert again.status_code == 409 and error_code(again) == "not_hidden"
 
@@ -248,7 +251,7 @@ def test_a_plain_close_shows_its_reason(client, alice, mod):
                              headers=mod.headers)
     assert closed.status_code == 200
     page = client.get(f"/questions/{qid}").text
-    assert "닫힌 질문" in page and "딥러닝과 무관한 질문" in page and 'action="/questions/%d/answers"' % qid not in page
+    assert "닫힌 질문" in page and "딥러닝과 무관한 질문" in page and f'action="/questions/{qid}/answers"' not in page
 
 
 # --- suspensions -------------------------------------------------------------------------------
