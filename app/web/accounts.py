@@ -120,11 +120,13 @@ def _settings_page(request: Request, session, user, status_code: int = 200, **co
                   status_code=status_code)
 
 
-def _refused(request: Request, session, user, exc: AppError, form: str) -> HTMLResponse:
-    """A form's error shown above that form, with its status (409, 422, 403); anything else propagates."""
+def _refused(request: Request, session, user, exc: AppError, form: str, **typed) -> HTMLResponse:
+    """A form's error shown above that form, with its status (409, 422, 403), what was typed kept;
+    anything else propagates."""
     if exc.status_code not in (403, 409, 422):
         raise exc
-    return _settings_page(request, session, user, status_code=exc.status_code, error=exc.message, error_form=form)
+    return _settings_page(request, session, user, status_code=exc.status_code, error=exc.message, error_form=form,
+                          **typed)
 
 
 @router.get("/settings", response_class=HTMLResponse)
@@ -139,7 +141,7 @@ def change_display_name(request: Request, session: SessionDep, user: HtmlUser,
     try:
         account_settings.change_display_name(session, user, display_name)
     except AppError as exc:
-        return _refused(request, session, user, exc, "display-name")
+        return _refused(request, session, user, exc, "display-name", typed_name=display_name)
     return RedirectResponse("/settings?done=display-name", status_code=303)
 
 
