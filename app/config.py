@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field, replace
+from email.utils import parseaddr
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# How the SMTP connection is protected: STARTTLS after connecting (port 587), TLS from the start
+# (port 465), or none (a relay on the same machine or a test sink).
+SMTP_SECURITY = ("starttls", "tls", "none")
+SMTP_DEFAULT_PORTS = {"starttls": 587, "tls": 465, "none": 25}
 
 
 class SettingsError(ValueError):
@@ -52,6 +58,40 @@ class Environment(BaseSettings):
     dev: bool | None = None
     task_queue_url: str | None = None
     redis_url: str | None = None
+    smtp_host: str | None = None
+    smtp_port: PositiveInt | None = Field(default=None, le=65535)
+    smtp_security: str | None = None
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_from: str | None = None
+
+    @field_validator("smtp_host")
+    @classmethod
+    def _smtp_host(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not re.fullmatch(r"[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]+\]", value):
+            raise ValueError("host name")
+        return value
+
+    @field_validator("smtp_security")
+    @classmethod
+    def _smtp_security(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if value not in SMTP_SECURITY:
+            raise ValueError("smtp security")
+        return value
+
+    @field_validator("smtp_from")
+    @classmethod
+    def _smtp_from(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        address = parseaddr(value)[1]
+        if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", address):
+            raise ValueError("mail address")
+        return value
 
     @field_validator("task_queue_url", "redis_url")
     @classmethod
@@ -110,6 +150,10 @@ _ERROR_MEANINGS = {
     "secret_key": "16자 이상이어야 합니다",
     "task_queue_url": "redis://호스트:포트/번호 형식의 Redis 주소여야 합니다",
     "redis_url": "redis://호스트:포트/번호 형식의 Redis 주소여야 합니다",
+    "smtp_host": "메일 서버의 호스트 이름이어야 합니다 (예: smtp.example.com)",
+    "smtp_port": "1~65535의 포트 번호여야 합니다",
+    "smtp_security": "starttls, tls, none 중 하나여야 합니다",
+    "smtp_from": "보내는 사람 주소여야 합니다 (예: 질문창고 <noreply@example.com>)",
 }
 
 
@@ -166,6 +210,13 @@ class Settings:
     # process then starts no workers of its own. Shared state (rate limits) uses redis_url, else this one.
     task_queue_url: str | None = None
     redis_url: str | None = None
+    # Notification e-mail (app.services.mail): none is sent, and nothing fails, without smtp_host.
+    smtp_host: str | None = None
+    smtp_port: int | None = None  # None: the security's usual port (SMTP_DEFAULT_PORTS)
+    smtp_security: str = "starttls"
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_from: str | None = None  # None: 질문창고 <noreply@smtp_host>
     testing: bool = False
     development: bool = False  # templates reload when their files change
     extra: dict[str, Any] = field(default_factory=dict)
@@ -187,6 +238,10 @@ class Settings:
                 " 개발용이면 kb serve --dev")
         chosen = {ENV_FIELDS.get(name, name): value for name, value in env.model_dump().items() if value is not None}
         return cls(**chosen)
+
+    @property
+    def email_enabled(self) -> bool:
+        return self.smtp_host is not None
 
     @property
     def shared_redis_url(self) -> str | None:

@@ -26,14 +26,17 @@ from app.http.openapi import HeadAndOptions, install_openapi, operation_id
 from app.http.security import SecurityHeaders
 from app.http.timeouts import BodyReadTimeout
 from app.search.service import warm_up as search_warm_up
+from app.services.mail import Mailer
 from app.services.purge import PeriodicPurge
 from app.services.reading import LinkMemo
 from app.web import accounts as web_accounts
 from app.web import concepts as web_concepts
 from app.web import demos as web_demos
 from app.web import discovery as web_discovery
+from app.web import feeds as web_feeds
 from app.web import media as web_media
 from app.web import moderation as web_moderation
+from app.web import notifications as web_notifications
 from app.web import pages as web_pages
 from app.web import search as web_search
 from app.web import writes as web_writes
@@ -58,6 +61,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         if app.state.purger is not None:
             app.state.purger.stop()
+        if app.state.mailer is not None:
+            app.state.mailer.shutdown()  # the e-mail already handed to its thread still goes out
         app.state.demo_engine.shutdown()  # stops the worker processes, if a run ever started them
         app.state.content_versions.close()
         app.state.engine.dispose()
@@ -78,6 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = make_engine(settings.database_url)
     app.state.templates = make_templates(settings)
     app.state.demo_engine = DemoEngine(settings, app.state.engine)  # its worker pool starts with the first run
+    app.state.mailer = Mailer.for_settings(settings, app.state.engine)  # None without SMTP settings
     errors.install_error_handlers(app)
     app.add_middleware(RejectNonFiniteJSON)  # inside install_auth's size cap, which reads the body first
     if settings.shared_redis_url is not None:  # several web servers: one failure count for all
@@ -107,4 +113,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(web_discovery.router)
     app.include_router(web_concepts.router)
     app.include_router(web_moderation.router)
+    app.include_router(web_notifications.router)
+    app.include_router(web_feeds.router)
     return app

@@ -30,13 +30,14 @@ from app.services import accounts
 
 
 def _resolve_cookie_user(engine, token: str | None):
+    """(user, CSRF token, unread notifications for the header) of a session cookie."""
     with Session(engine) as session:
         found = accounts.user_for_session(session, token)
         if found is None:
-            return None, None
-        user, row = found
+            return None, None, 0
+        user, row, unread = found
         session.expunge(user)
-        return user, row.csrf_token
+        return user, row.csrf_token, unread
 
 
 def cookie_kwargs(request: Request) -> dict:
@@ -90,13 +91,14 @@ class Authenticate:
         state = scope.setdefault("state", {})
         cookies = cookie_parser(Headers(scope=scope).get("cookie", ""))
         token = cookies.get(accounts.SESSION_COOKIE)
-        user, csrf = (await run_in_threadpool(_resolve_cookie_user, self.engine, token)) if token else (None, None)
+        user, csrf, unread = (await run_in_threadpool(_resolve_cookie_user, self.engine, token)
+                              if token else (None, None, 0))
         new_anon = None
         if user is None and not state.get(SHARED_RENDER):
             anon, new = anonymous_id(cookies.get(accounts.ANON_COOKIE))
             new_anon = anon if new else None
             csrf = accounts.anonymous_csrf(self.secret_key, anon)
-        state["user"], state["csrf_token"] = user, csrf
+        state["user"], state["csrf_token"], state["unread_count"] = user, csrf, unread
         if new_anon is None or scope["path"].startswith(NO_ANON_COOKIE):
             await self.app(scope, receive, send)
             return

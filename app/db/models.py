@@ -64,6 +64,10 @@ class User(SQLModel, table=True):
     # A suspended account reads but cannot post, flag or vote until this moment (app.services.standing).
     suspended_until: datetime | None = None
     suspended_reason: str | None = None
+    # Where notifications are e-mailed, when the owner asked for that (/settings/notifications) and the
+    # site has SMTP settings; None: the inbox only.
+    email: str | None = None
+    email_notifications: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
 
 
 class Question(SQLModel, table=True):
@@ -292,6 +296,39 @@ class ModerationAction(SQLModel, table=True):
     reason: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     details_json: str = Field(default="{}", sa_column=Column(Text, nullable=False, server_default="{}"))
     created_at: datetime = Field(default_factory=now_utc, index=True)
+# --- notifications ---------------------------------------------------------------------------
+
+NOTIFY_ANSWER = "answer"  # an answer to a question I asked or watch
+NOTIFY_REPLY = "reply"  # a reply to my answer or reply
+NOTIFY_ACCEPT = "accept"  # the asker accepted my answer
+NOTIFY_MENTION = "mention"  # @username in a question, answer or reply
+
+
+class Notification(SQLModel, table=True):
+    """One event in one account's inbox (app.services.notifications), written in the same transaction
+    as the post that caused it. `answer_id` is the answer or reply the event is about (None for a
+    mention in a question's body)."""
+
+    __table_args__ = (Index("ix_notification_user_read", "user_id", "read_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", ondelete="CASCADE")
+    kind: str  # answer | reply | accept | mention
+    question_id: int = Field(foreign_key="question.id", index=True, ondelete="CASCADE")
+    answer_id: int | None = Field(default=None, foreign_key="answer.id", index=True, ondelete="CASCADE")
+    actor_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    created_at: datetime = Field(default_factory=now_utc)
+    read_at: datetime | None = None
+    emailed_at: datetime | None = None  # set by the e-mail job once the message went out
+
+
+class Watch(SQLModel, table=True):
+    """An account follows a question: it gets the question's new answers in its inbox. Asking or
+    answering watches a question; the question page's button watches and unwatches it."""
+
+    user_id: int = Field(foreign_key="user.id", primary_key=True, ondelete="CASCADE")
+    question_id: int = Field(foreign_key="question.id", primary_key=True, index=True, ondelete="CASCADE")
+    created_at: datetime = Field(default_factory=now_utc)
 
 
 # --- live experiments ------------------------------------------------------------------------

@@ -49,6 +49,22 @@ def queue_name(device: str) -> str:
     return f"kb-runs-{device}"
 
 
+# Small jobs of the web side that must not run inside a request (notification e-mail): the CPU
+# workers take them between runs, each in its own horse like a run.
+TASK_QUEUE = "kb-tasks"
+TASK_TIMEOUT_S = 120
+
+
+def enqueue_task(url: str, function: str, *args: object) -> None:
+    """Hand `function` (a dotted path the worker imports) and its JSON-able arguments to `kb worker`.
+    Raises RunnerUnavailable when Redis cannot be reached."""
+    try:
+        Queue(TASK_QUEUE, connection=connect(url)).enqueue(
+            function, *args, job_timeout=TASK_TIMEOUT_S, result_ttl=0, failure_ttl=FAILURE_TTL_S)
+    except RedisError as exc:
+        raise RunnerUnavailable(f"작업 대기열(Redis)에 연결하지 못했습니다: {exc}") from None
+
+
 def connect(url: str) -> Redis:
     return Redis.from_url(url, socket_connect_timeout=5, health_check_interval=30)
 
@@ -199,6 +215,8 @@ def execute_queued(job: dict) -> None:
 def _horse_killed(settings: Settings):
     def handler(queued: QueuedJob, retpid, ret_val, rusage) -> None:
         """The horse died without reporting (killed past its limit, out of memory): the run failed."""
+        if queued.origin == TASK_QUEUE:  # not a run: RQ's failed registry keeps it for the operator
+            return
         run_id = queued.id
         code = os.WTERMSIG(ret_val) if ret_val and os.WIFSIGNALED(ret_val) else ret_val
         events = _events_for(settings)
@@ -229,7 +247,8 @@ def _probe(device: str, threads: int) -> DeviceProbe:
 
 def _serve_queue(settings: Settings, device: str) -> None:
     redis = connect(settings.task_queue_url or "")
-    worker = _KbWorker([Queue(queue_name(device), connection=redis)], connection=redis,
+    names = [queue_name(device)] + ([TASK_QUEUE] if device == "cpu" else [])  # runs first, then small tasks
+    worker = _KbWorker([Queue(name, connection=redis) for name in names], connection=redis,
                        work_horse_killed_handler=_horse_killed(settings))
     worker.work(logging_level="WARNING", with_scheduler=False)
 

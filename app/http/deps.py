@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from app.config import Settings
 from app.demos.engine import DemoEngine
+from app.services import notifications
 from app.services.reading import LinkMemo
 
 
@@ -21,6 +22,9 @@ def get_settings(request: Request) -> Settings:
 def get_session(request: Request) -> Iterator[Session]:
     with Session(request.app.state.engine) as session:
         yield session
+        # The request's writes made notifications: their e-mail goes to a background job, not this request.
+        if (ids := notifications.new_notification_ids(session)) and request.app.state.mailer is not None:
+            request.app.state.mailer.submit(ids)
 
 
 def get_engine(request: Request) -> Engine:

@@ -25,9 +25,14 @@ Glossary = Callable[[str], list[tuple[int, int, str, str]]]
 
 def _link_mentions(state: StateCore) -> None:
     glossary: Glossary | None = state.env.get(GLOSSARY_KEY)
-    if glossary is None:
-        return
-    linked: set[str] = state.env.setdefault(LINKED_KEY, set())
+    if glossary is not None:
+        link_prose(state, glossary, LINK_CLASS, state.env.setdefault(LINKED_KEY, set()))
+
+
+def link_prose(state: StateCore, find: Glossary, css_class: str, linked: set[str]) -> None:
+    """Turn what `find` finds in the prose of a text into links of `css_class`, each href once (the
+    ones in `linked` not at all): never inside a link, code, math, a heading or raw HTML. Also used
+    for @mentions (app.render.mentions)."""
     in_heading = False
     for block in state.tokens:
         if block.type == "heading_open":
@@ -35,10 +40,10 @@ def _link_mentions(state: StateCore) -> None:
         elif block.type == "heading_close":
             in_heading = False
         elif block.type == "inline" and not in_heading and block.children:
-            block.children = _linked_children(block.children, glossary, linked)
+            block.children = _linked_children(block.children, find, css_class, linked)
 
 
-def _linked_children(children: list[Token], glossary: Glossary, linked: set[str]) -> list[Token]:
+def _linked_children(children: list[Token], find: Glossary, css_class: str, linked: set[str]) -> list[Token]:
     out: list[Token] = []
     link_depth = 0
     for token in children:
@@ -49,11 +54,11 @@ def _linked_children(children: list[Token], glossary: Glossary, linked: set[str]
         if token.type != "text" or link_depth or not token.content.strip():
             out.append(token)
             continue
-        out.extend(_split(token, glossary(token.content), linked))
+        out.extend(_split(token, find(token.content), css_class, linked))
     return out
 
 
-def _split(token: Token, mentions: list[tuple[int, int, str, str]], linked: set[str]) -> list[Token]:
+def _split(token: Token, mentions: list[tuple[int, int, str, str]], css_class: str, linked: set[str]) -> list[Token]:
     text, parts, done = token.content, [], 0
     for start, end, href, title in mentions:
         if href in linked or start < done:
@@ -62,7 +67,7 @@ def _split(token: Token, mentions: list[tuple[int, int, str, str]], linked: set[
         if start > done:
             parts.append(_text(text[done:start]))
         opening = Token("link_open", "a", 1)
-        opening.attrs = {"href": href, "class": LINK_CLASS, "title": title}
+        opening.attrs = {"href": href, "class": css_class, "title": title}
         parts.extend([opening, _text(text[start:end]), Token("link_close", "a", -1)])
         done = end
     if not parts:

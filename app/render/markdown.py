@@ -25,6 +25,7 @@ from app.render.highlight import code_block_html
 from app.render.images import ImageResolver, image_html
 from app.render.korean_emphasis import korean_emphasis_plugin
 from app.render.math import latex_to_html
+from app.render.mentions import MENTIONS_KEY, mentions_plugin
 from app.render.rawhtml import transform_block, transform_inline
 from app.render.sanitize import sanitize_html
 from app.render.tasklists import tasklists_plugin
@@ -99,6 +100,7 @@ def markdown_parser() -> MarkdownIt:
         .use(dollarmath_plugin, allow_space=False, allow_digits=False, double_inline=True, allow_labels=False)
     )
     korean_emphasis_plugin(md)
+    mentions_plugin(md)
     glossary_plugin(md)
     # Only URLs with a scheme are linkified: "main.py" or "torch.nn" must stay text.
     assert md.linkify is not None  # loaded by the "linkify": True option above
@@ -113,31 +115,33 @@ def markdown_parser() -> MarkdownIt:
 
 
 def render_markdown(markdown: str, *, resolve_image: ImageResolver | None = None,
-                    glossary: Glossary | None = None) -> str:
+                    glossary: Glossary | None = None, mentions: Glossary | None = None) -> str:
     """Safe HTML for `markdown`.
 
     resolve_image(src) gets a local image's src as written and returns the public URL of the
     existing file, or None when it is missing. Without a resolver every local image is missing
     (posted Markdown cannot point at server files). External images stay, lazy-loaded.
     glossary(text) gives the concept mentions in a text: the first of each concept becomes a link.
+    mentions(text) gives the @username mentions of accounts in a text (app.render.mentions).
     """
     if not markdown or not markdown.strip():
         return ""
     if is_plain_line(markdown) and glossary is None:
         html = f"<p>{escapeHtml(markdown)}</p>\n"
     else:
-        html = parse_and_render(markdown, resolve_image, glossary)
+        html = parse_and_render(markdown, resolve_image, glossary, mentions)
     body = sanitize_html(html)
     # A known container, so render.css can style tables/images/code without touching the page.
     return f'<div class="{CONTAINER_CLASS}">\n{body}</div>\n' if body.strip() else ""
 
 
 def parse_and_render(markdown: str, resolve_image: ImageResolver | None = None,
-                     glossary: Glossary | None = None) -> str:
+                     glossary: Glossary | None = None, mentions: Glossary | None = None) -> str:
     """markdown-it's HTML for `markdown`, before sanitising."""
     env = {
         _RESOLVER_KEY: resolve_image,
         GLOSSARY_KEY: glossary,
+        MENTIONS_KEY: mentions,
         # Footnote ids unique per text, so two rendered bodies on one page do not share "fn-1".
         "docId": hashlib.blake2s(markdown.encode("utf-8", "surrogatepass"), digest_size=4).hexdigest(),
     }

@@ -66,7 +66,7 @@ ALLOWED_CLASSES: dict[str, set[str]] = {
     "li": {"task-list-item", "footnote-item"},
     "input": {"task-list-item-checkbox"},
     "sup": {"footnote-ref"},
-    "a": {"footnote-backref", "glossary-link"},
+    "a": {"footnote-backref", "glossary-link", "mention"},
     "hr": {"footnotes-sep"},
     "section": {"footnotes"},
 }

@@ -171,13 +171,14 @@ def end_session(session: Session, token: str | None) -> None:
         session.commit()
 
 
-def user_for_session(session: Session, token: str | None) -> tuple[User, LoginSession] | None:
+def user_for_session(session: Session, token: str | None) -> tuple[User, LoginSession, int] | None:
+    """The account of a session cookie, its login session and its unread notifications (one statement)."""
     if not token or len(token) > 200:
         return None
     found = queries.user_and_login_session(session, sha256(token))
     if found is None or found[1].expires_at < now_utc():
         return None
-    return found[0], found[1]
+    return found
 
 
 def anonymous_csrf(secret_key: str, anon_token: str) -> str:

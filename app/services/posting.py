@@ -28,6 +28,7 @@ from app.render import render_markdown
 from app.schemas.limits import check_body, check_title, clean_text, clean_title
 from app.search.glossary import concept_glossary
 from app.search.index import add_answer_to_index, analyse_post, reindex_question
+from app.services import notifications
 from app.services.standing import ensure_can_post
 
 GENERAL_SLUG = "general"
@@ -52,10 +53,12 @@ class WriteResult:
         return self.payload["api_url"]
 
 
-def render(markdown: str) -> str:
-    """Same renderer as ingest (math and glossary links included), sanitised; stored at write time."""
+def render(markdown: str, session: Session | None = None) -> str:
+    """Same renderer as ingest (math and glossary links included), sanitised; stored at write time.
+    With a session, @username of an account links to its page (a preview has none)."""
     # No resolver: posted Markdown cannot point at server files, so a local image is a placeholder.
-    return render_markdown(markdown, glossary=concept_glossary())
+    mentions = notifications.account_mentions(session, markdown) if session is not None else None
+    return render_markdown(markdown, glossary=concept_glossary(), mentions=mentions)
 
 
 def reindex(session: Session, question_ids: list[int]) -> None:
@@ -187,7 +190,7 @@ def create_question(session: Session, user: User, *, title: str, body: str, coll
     ensure_can_post(user)
     title, body = check_title(clean_title(title)), check_body(clean_text(body))
     key = _idem_key(user, "question", idempotency_key)
-    body_html = render(body)  # outside the lock: rendering is the slow part
+    body_html = render(body, session)  # outside the lock: rendering is the slow part
     with write_transaction(session):
         if (earlier := _recall(session, key)) is not None:
             return earlier
@@ -200,6 +203,7 @@ def create_question(session: Session, user: User, *, title: str, body: str, coll
         session.add(question)
         session.flush()
         session.add(Revision(question_id=question.id, user_id=user.id, title=title, body_md=body, created_at=now))
+        notifications.on_question(session, question, user)
         _finish(session, [question.id], outline=True)
         session.refresh(question)
         result = WriteResult(question_payload(question, target))
@@ -213,7 +217,7 @@ def create_answer(session: Session, user: User, *, question_id: int | None = Non
     ensure_can_post(user)
     body = check_body(clean_text(body))
     key = _idem_key(user, f"reply{parent_answer_id}" if parent_answer_id else f"answer{question_id}", idempotency_key)
-    body_html = render(body)
+    body_html = render(body, session)
     text, tokens = analyse_post(session, body_html)  # outside the lock too: it only reads the vocabulary
     with write_transaction(session):
         if (earlier := _recall(session, key)) is not None:
@@ -231,6 +235,7 @@ def create_answer(session: Session, user: User, *, question_id: int | None = Non
         session.add(answer)
         session.flush()
         session.add(Revision(answer_id=answer.id, user_id=user.id, body_md=body, created_at=now))
+        notifications.on_answer(session, answer, user)
         _finish(session, [question_id], reindex_ids=False)
         add_answer_to_index(session, question_id, text, tokens)
         result = WriteResult(answer_payload(answer))
@@ -249,7 +254,7 @@ def edit_question(session: Session, user: User, question_id: int, *, title: str 
     _owned(question, user)
     new_title = check_title(clean_title(title)) if title is not None else question.title
     new_body = check_body(clean_text(body)) if body is not None else question.body_md
-    body_html = render(new_body) if new_body != question.body_md else question.body_html
+    body_html = render(new_body, session) if new_body != question.body_md else question.body_html
     with write_transaction(session):
         question = live_question(session, question_id)
         if (new_title, new_body) != (question.title, question.body_md):
@@ -270,7 +275,7 @@ def edit_answer(session: Session, user: User, answer_id: int, *, body: str) -> d
     answer = live_answer(session, answer_id)
     _owned(answer, user)
     new_body = check_body(clean_text(body))
-    body_html = render(new_body)
+    body_html = render(new_body, session)
     with write_transaction(session):
         answer = live_answer(session, answer_id)
         if new_body != answer.body_md:

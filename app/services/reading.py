@@ -251,6 +251,7 @@ class ReaderMarks:
     voted_question: bool = False
     own_answers: frozenset[int] = frozenset()
     voted_answers: frozenset[int] = frozenset()
+    watching: bool = False  # gets the question's new answers in the inbox
 
 
 NOBODY = ReaderMarks()
@@ -263,7 +264,8 @@ def reader_marks(session: Session, user_id: int | None, question_id: int) -> Rea
     for kind, item_id in writes_queries.reader_marks(session, user_id, question_id):
         found[kind].add(item_id)
     return ReaderMarks(own_question=bool(found["own_question"]), voted_question=bool(found["voted_question"]),
-                       own_answers=frozenset(found["own_answer"]), voted_answers=frozenset(found["voted_answer"]))
+                       own_answers=frozenset(found["own_answer"]), voted_answers=frozenset(found["voted_answer"]),
+                       watching=bool(found["watching"]))
 
 
 def get_question_or_404(session: Session, question_id: int) -> Question:

@@ -13,6 +13,7 @@ from app.db.models import Answer, Question, User, Vote
 from app.db.queries import writes as queries
 from app.db.transactions import write_transaction
 from app.errors import AppError
+from app.services import notifications
 from app.services.posting import _finish, live_answer, live_question
 
 
@@ -97,7 +98,10 @@ def accept_answer(session: Session, user: User, question_id: int, answer_id: int
             if answer.parent_id is not None:
                 raise AppError(422, "답글은 채택할 수 없습니다. 질문에 단 답변을 채택해 주세요.",
                                details=[{"field": "answer_id"}])
+        newly = answer_id is not None and answer_id != question.accepted_answer_id
         question.accepted_answer_id = answer_id
         session.add(question)
+        if newly:
+            notifications.on_accept(session, question, answer_id, user)
         _finish(session, [question_id])
     return {"question_id": question_id, "accepted_answer_id": answer_id}

@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from app.api.v1 import auth, concepts, content, demos, moderation, search, writes
+from app.api.v1 import auth, concepts, content, demos, moderation, notifications, search, writes
 
 router = APIRouter(prefix="/api/v1")
 router.include_router(content.router)
@@ -12,3 +12,4 @@ router.include_router(writes.router)
 router.include_router(auth.router)
 router.include_router(demos.router)
 router.include_router(moderation.router)
+router.include_router(notifications.router)

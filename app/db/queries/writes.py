@@ -10,6 +10,7 @@ from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
 
 from app.db.models import ORIGIN_POSTED, Answer, ApiToken, Collection, LoginSession, Question, Revision, User, Vote
+from app.db.queries.notifications import unread_count_of
 from app.db.sql import run
 
 
@@ -17,12 +18,14 @@ def user_by_username(session: Session, username: str) -> User | None:
     return session.exec(select(User).where(User.username == username)).first()
 
 
-def user_and_login_session(session: Session, session_hash: str) -> tuple[User, LoginSession] | None:
-    """A login session and its account in one statement: every signed-in page pays for it."""
-    return session.exec(
-        select(User, LoginSession).join(LoginSession, col(LoginSession.user_id) == User.id)
-        .where(LoginSession.id == session_hash)
+def user_and_login_session(session: Session, session_hash: str) -> tuple[User, LoginSession, int] | None:
+    """A login session, its account and the account's unread notifications (the header shows them) in
+    one statement: every signed-in page pays for it."""
+    found = session.exec(
+        select(User, LoginSession, unread_count_of(col(User.id)))
+        .join(LoginSession, col(LoginSession.user_id) == User.id).where(LoginSession.id == session_hash)
     ).first()
+    return None if found is None else (found[0], found[1], int(found[2] or 0))
 
 
 def api_token_by_hash(session: Session, token_hash: str) -> ApiToken | None:
@@ -90,15 +93,16 @@ def display_names(session: Session, user_ids: Iterable[int | None]) -> dict[int,
 
 
 def reader_marks(session: Session, user_id: int, question_id: int) -> list[tuple[str, int]]:
-    """What one reader owns and has voted for on one question page, in one statement:
-    ("own_question" | "own_answer" | "voted_question" | "voted_answer", id) rows."""
+    """What one reader owns, has voted for and watches on one question page, in one statement:
+    ("own_question" | "own_answer" | "voted_question" | "voted_answer" | "watching", id) rows."""
     return list(run(session.connection(),
         "SELECT 'own_question', id FROM question WHERE id = ? AND user_id = ?"
         " UNION ALL SELECT 'own_answer', id FROM answer WHERE question_id = ? AND user_id = ?"
         " UNION ALL SELECT 'voted_question', question_id FROM vote WHERE question_id = ? AND user_id = ?"
         " UNION ALL SELECT 'voted_answer', v.answer_id FROM vote AS v JOIN answer AS a ON a.id = v.answer_id"
-        "   WHERE a.question_id = ? AND v.user_id = ?",
-        (question_id, user_id) * 4,
+        "   WHERE a.question_id = ? AND v.user_id = ?"
+        " UNION ALL SELECT 'watching', question_id FROM watch WHERE question_id = ? AND user_id = ?",
+        (question_id, user_id) * 5,
     ).all())
 
 
