@@ -17,13 +17,14 @@ batched along the first dimension. Per seed, curves are medians over repeats and
 from __future__ import annotations
 
 import math
-from typing import Literal
+from dataclasses import dataclass
+from typing import Any, Literal
 
 from pydantic import Field
 
 from app.demos.base import Boundary, Chart, Citation, DemoParams, DemoSpec, Measurement, QuestionRef, Series, Table
 from app.demos.evidence import Claim, summarise
-from app.demos.training import log_spaced_steps
+from app.demos.training import differences, log_spaced_steps
 
 FRESH_SIZE = 2000  # the "real world" the test set is meant to stand for
 CURVE_POINTS = 60
@@ -74,75 +75,96 @@ def _mse_from(moments, degree: int, weights):
     return (quadratic - 2 * (weights * cross[..., :k]).sum(dim=-1) + square).clamp(min=0.0)
 
 
-def run(params: Params, device, progress, seeds) -> Measurement:
+def _data(params: Params, seeds: list[int], device) -> dict[str, tuple[Any, Any]]:
+    """Per set, the Legendre design and the targets, (S*reps, size, ...) seed-major."""
     import torch
 
     from app.demos.batched import generator
 
     dtype = torch.float64
-    seeds = list(seeds)
-    S, reps, top = len(seeds), params.repeats, params.max_degree
     gens = [generator(seed * 7919 + 21) for seed in seeds]
 
     def draw(size: int):
         # Drawn on the CPU from each seed's generator, so the data do not depend on the device.
         xs, ys = [], []
         for gen in gens:
-            x = torch.rand(reps, size, dtype=dtype, generator=gen) * 2 - 1
+            x = torch.rand(params.repeats, size, dtype=dtype, generator=gen) * 2 - 1
             xs.append(x)
-            ys.append(torch.sin(torch.pi * x) + params.noise * torch.randn(reps, size, dtype=dtype, generator=gen))
-        x, y = torch.cat(xs).to(device), torch.cat(ys).to(device)  # (S*reps, size), seed-major
-        return _legendre(torch, x, top), y
+            ys.append(torch.sin(torch.pi * x)
+                      + params.noise * torch.randn(params.repeats, size, dtype=dtype, generator=gen))
+        x, y = torch.cat(xs).to(device), torch.cat(ys).to(device)
+        return _legendre(torch, x, params.max_degree), y
 
-    sets = {name: draw(size) for name, size in (
+    return {name: draw(size) for name, size in (
         ("train", params.n_train), ("val", params.holdout_size), ("test", params.holdout_size),
         ("fresh", FRESH_SIZE),
     )}
 
-    def fit(degree: int, ridge: float):
-        design, targets = sets["train"]
-        design = design[..., : degree + 1]
-        if ridge == 0.0:
-            return (torch.linalg.pinv(design) @ targets.unsqueeze(-1)).squeeze(-1)
-        gram = design.transpose(-1, -2) @ design
-        eye = torch.eye(degree + 1, dtype=dtype, device=device)
-        rhs = design.transpose(-1, -2) @ targets.unsqueeze(-1)
-        return torch.linalg.solve(gram + ridge * params.n_train * eye, rhs).squeeze(-1)
 
-    # Each set's MSE from its moments (XᵀX/n, Xᵀy/n, mean y²), so that scoring a fit costs a (d×d) product
-    # per repeat, not a pass over the 2,000 fresh points; float64 keeps the expansion exact enough.
-    moments = {name: _moments(design, targets) for name, (design, targets) in sets.items()}
+def _fit(params: Params, train: tuple[Any, Any], degree: int, ridge: float, device):
+    """Every repeat's least-squares (ridge > 0: ridge) polynomial of the given degree."""
+    import torch
 
-    def errors(degree: int, weights) -> dict[str, object]:
-        return {name: _mse_from(moment, degree, weights) for name, moment in moments.items()}
+    design, targets = train
+    design = design[..., : degree + 1]
+    if ridge == 0.0:
+        return (torch.linalg.pinv(design) @ targets.unsqueeze(-1)).squeeze(-1)
+    gram = design.transpose(-1, -2) @ design
+    eye = torch.eye(degree + 1, dtype=torch.float64, device=device)
+    rhs = design.transpose(-1, -2) @ targets.unsqueeze(-1)
+    return torch.linalg.solve(gram + ridge * params.n_train * eye, rhs).squeeze(-1)
 
-    # Part 1: error against capacity, (points, S, reps) per set.
+
+def _errors(moments: dict, degree: int, weights) -> dict[str, Any]:
+    return {name: _mse_from(moment, degree, weights) for name, moment in moments.items()}
+
+
+def _capacity_curves(params: Params, sets, moments, S: int, device, progress) -> tuple[list[int], dict, str]:
+    """Part 1: error against capacity, (points, S, reps) per set, and the capacity axis's label."""
+    import torch
+
     if params.capacity_axis == "degree":
-        axis = list(range(top + 1))
-        per_point = [errors(d, fit(d, 0.0)) for d in axis]
-        curve = {name: torch.stack([e[name] for e in per_point]).reshape(len(axis), S, reps).cpu()
+        axis = list(range(params.max_degree + 1))
+        per_point = [_errors(moments, d, _fit(params, sets["train"], d, 0.0, device)) for d in axis]
+        curve = {name: torch.stack([e[name] for e in per_point]).reshape(len(axis), S, params.repeats).cpu()
                  for name in ("train", "val", "fresh")}
-        axis_label = "다항식 차수"
-    else:
-        axis, curve = _epoch_curves(torch, sets, moments, params, S, progress)
-        axis_label = "에폭 (전체 배치 스텝)"
-    progress(0.5, "용량별 오차를 계산했습니다")
-    per_seed = _capacity_metrics(axis, curve)
-    capacity_chart = Chart(
+        return axis, curve, "다항식 차수"
+    axis, curve = _epoch_curves(torch, sets, moments, params, S, progress)
+    return axis, curve, "에폭 (전체 배치 스텝)"
+
+
+def _capacity_chart(params: Params, axis: list[int], curve: dict, axis_label: str, S: int) -> Chart:
+    return Chart(
         key="capacity", title="용량에 따른 학습·검증·새 데이터 오차 (반복 중앙값의 시드 평균, 띠는 시드 최소~최대)",
         x_label=axis_label, y_label="평균제곱오차", log_y=True, log_x=params.capacity_axis == "epochs",
         series=[Series.over_seeds(label, [float(a) for a in axis],
                                   [curve[name][:, s].median(dim=1).values.tolist() for s in range(S)])
                 for name, label in (("train", "학습"), ("val", "검증"), ("fresh", "새 데이터"))],
     )
-    progress(0.6, "후보 모델들을 테스트 세트로 비교합니다", [capacity_chart])
 
-    # Part 2: the whole (degree, ridge) grid is fitted once; each seed compares its own random
-    # n_candidates of it on the test set, in its own order.
+
+@dataclass
+class _Selection:
+    """Per seed and number of candidates k: (test MSE, fresh MSE, mean log10(fresh / test)) of the pick."""
+
+    ks: list[int]
+    by_test: list[list[tuple[float, float, float]]]
+    by_val: list[list[tuple[float, float, float]]]
+    k_all: int
+
+
+def _selection(params: Params, sets, moments, seeds: list[int], device) -> _Selection:
+    """Part 2: the whole (degree, ridge) grid is fitted once; each seed compares its own random
+    n_candidates of it on the test set, in its own order."""
+    import torch
+
+    from app.demos.batched import generator
+
+    S = len(seeds)
     ridges = torch.logspace(-8, 0, RIDGES).tolist()
-    grid = [(d, r) for d in range(top + 1) for r in ridges]
-    scores = [errors(d, fit(d, r)) for d, r in grid]
-    table_of = {name: torch.stack([sc[name] for sc in scores], dim=1).reshape(S, reps, len(grid)).cpu()
+    grid = [(d, r) for d in range(params.max_degree + 1) for r in ridges]
+    scores = [_errors(moments, d, _fit(params, sets["train"], d, r, device)) for d, r in grid]
+    table_of = {name: torch.stack([sc[name] for sc in scores], dim=1).reshape(S, params.repeats, len(grid)).cpu()
                 for name in ("val", "test", "fresh")}
     k_all = min(params.n_candidates, len(grid))
     orders = [torch.randperm(len(grid), generator=generator(seed * 7919 + 22))[:k_all] for seed in seeds]
@@ -157,10 +179,27 @@ def run(params: Params, device, progress, seeds) -> Measurement:
         return test.median().item(), fresh.median().item(), torch.log10(fresh / test).mean().item()
 
     ks = sorted({k for k in (1, 2, 3, 5, 10, 20, 50, 100, 150, 200) if k <= k_all} | {k_all})
-    by_test = [[chosen("test", k, s) for k in ks] for s in range(S)]
-    by_val = [[chosen("val", k, s) for k in ks] for s in range(S)]
-    x = [float(k) for k in ks]
-    contamination_chart = Chart(
+    return _Selection(ks=ks, by_test=[[chosen("test", k, s) for k in ks] for s in range(S)],
+                      by_val=[[chosen("val", k, s) for k in ks] for s in range(S)], k_all=k_all)
+
+
+def _selection_metrics(selection: _Selection, S: int) -> dict[str, list[float | None]]:
+    per_seed: dict[str, list[float | None]] = {}
+    optimism = {}
+    for name, rows in (("test", selection.by_test), ("val", selection.by_val)):
+        optimism[name] = [row[-1][2] for row in rows]
+        per_seed[f"{name}_selected_reported_mse"] = [row[-1][0] for row in rows]
+        per_seed[f"{name}_selected_fresh_mse"] = [row[-1][1] for row in rows]
+        per_seed[f"log10_{name}_selected_optimism"] = list(optimism[name])
+    per_seed["log10_optimism_test_over_val_selected"] = differences(optimism["test"], optimism["val"])
+    per_seed["n_candidates"] = [float(selection.k_all)] * S
+    return per_seed
+
+
+def _contamination_chart(selection: _Selection) -> Chart:
+    x = [float(k) for k in selection.ks]
+    by_test, by_val = selection.by_test, selection.by_val
+    return Chart(
         key="contamination", title="후보 k개 중 가장 좋은 모델을 고른 뒤의 오차 (반복 중앙값의 시드 평균)",
         x_label="비교한 후보 모델 수 k", y_label="평균제곱오차", log_x=True,
         series=[
@@ -170,16 +209,23 @@ def run(params: Params, device, progress, seeds) -> Measurement:
             Series.over_seeds("검증으로 고름: 새 데이터 오차", x, [[c[1] for c in row] for row in by_val]),
         ],
     )
-    optimism = {}
-    for name, rows in (("test", by_test), ("val", by_val)):
-        optimism[name] = [row[-1][2] for row in rows]
-        per_seed[f"{name}_selected_reported_mse"] = [row[-1][0] for row in rows]
-        per_seed[f"{name}_selected_fresh_mse"] = [row[-1][1] for row in rows]
-        per_seed[f"log10_{name}_selected_optimism"] = list(optimism[name])
-    per_seed["log10_optimism_test_over_val_selected"] = [
-        t - v for t, v in zip(optimism["test"], optimism["val"], strict=True)]
-    per_seed["n_candidates"] = [float(k_all)] * S
-    charts = [capacity_chart, contamination_chart]
+
+
+def run(params: Params, device, progress, seeds) -> Measurement:
+    seeds = list(seeds)
+    S = len(seeds)
+    sets = _data(params, seeds, device)
+    # Each set's MSE from its moments (XᵀX/n, Xᵀy/n, mean y²), so that scoring a fit costs a (d×d) product
+    # per repeat, not a pass over the 2,000 fresh points; float64 keeps the expansion exact enough.
+    moments = {name: _moments(design, targets) for name, (design, targets) in sets.items()}
+    axis, curve, axis_label = _capacity_curves(params, sets, moments, S, device, progress)
+    progress(0.5, "용량별 오차를 계산했습니다")
+    per_seed = _capacity_metrics(axis, curve)
+    capacity_chart = _capacity_chart(params, axis, curve, axis_label, S)
+    progress(0.6, "후보 모델들을 테스트 세트로 비교합니다", [capacity_chart])
+    selection = _selection(params, sets, moments, seeds, device)
+    per_seed |= _selection_metrics(selection, S)
+    charts = [capacity_chart, _contamination_chart(selection)]
     progress(1.0, "완료", charts)
     return Measurement(per_seed=per_seed, charts=charts, table=_table(params, per_seed),
                        notes=_notes(params, per_seed))
