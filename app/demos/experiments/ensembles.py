@@ -22,6 +22,8 @@ what none of them learned, and the single wider network wins — that is where t
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from typing import Any
 
 from pydantic import Field
 
@@ -52,86 +54,126 @@ def width_for(params_budget: int) -> int:
     return max(1, round((params_budget - CLASSES) / per_unit))
 
 
-def run(params: Params, device, progress, seeds) -> Measurement:
-    import torch
-
-    from app.demos.batched import (Adam, best_per_seed, generator, init_mlp, mlp_forward, parameter_count,
-                                   per_model_cross_entropy)
+def _data(params: Params, seeds: list[int], device) -> tuple[Any, Any, Any]:
+    """Train on noisy labels; validation and test on the same teacher's clean labels."""
     from app.demos.synthetic import split, teacher_classification
 
-    seeds = list(seeds)
-    S, L, M = len(seeds), 1, params.members
     n = params.n_train + N_VAL + N_TEST
     noisy = teacher_classification(seeds, n, INPUTS, CLASSES, TEACHER_HIDDEN, params.label_noise, device)
     clean = teacher_classification(seeds, n, INPUTS, CLASSES, TEACHER_HIDDEN, 0.0, device)
     train = split(noisy, [params.n_train])[0]
     _, val, test = split(clean, [params.n_train, N_VAL, N_TEST])
-    member_sizes = [INPUTS, params.member_width, CLASSES]
-    budget = M * parameter_count(member_sizes)
-    wide = width_for(budget)
-    single_sizes = [INPUTS, wide, CLASSES]
+    return train, val, test
 
-    # Ensemble stack: model i is member i // S, seed i % S; each member its own initialisation (a
-    # generator per seed and member). L = 1: one learning rate, kept as an axis so a grid could come back.
-    ens_models = L * M * S
-    ens_seed = torch.arange(ens_models, device=device) % S
+
+@dataclass
+class _Stack:
+    """Stacked models with their optimiser; model i reads seed i % S."""
+
+    weights: list
+    optimizer: Any
+    seed_index: Any
+    shape: tuple[int, ...]  # how the model axis splits, seed last
+
+    def probabilities(self, split_):
+        import torch
+
+        from app.demos.batched import mlp_forward
+
+        with torch.no_grad():
+            probs = torch.softmax(mlp_forward(self.weights, split_[0]), dim=2)  # (models, n, C)
+            return probs.reshape(*self.shape, *probs.shape[1:])
+
+
+def _models(params: Params, seeds: list[int], member_sizes: list[int], single_sizes: list[int],
+            device) -> tuple[_Stack, _Stack]:
+    """Ensemble stack: model i is member i // S, seed i % S; each member its own initialisation (a
+    generator per seed and member). L = 1: one learning rate, kept as an axis so a grid could come back.
+    The single wide network: one per seed."""
+    import torch
+
+    from app.demos.batched import Adam, generator, init_mlp
+
+    S, L, M = len(seeds), 1, params.members
     ens_gens = [generator(seeds[i % S] * 1000 + (i // S)) for i in range(M * S)]
     ens_weights = init_mlp(member_sizes, ens_gens, L, device)
-    ens_opt = Adam(ens_weights, params.learning_rate)
-    single_models = L * S
-    single_seed = torch.arange(single_models, device=device) % S
     single_weights = init_mlp(single_sizes, [generator(s * 1000 + 999) for s in seeds], L, device)
-    single_opt = Adam(single_weights, params.learning_rate)
+    return (_Stack(ens_weights, Adam(ens_weights, params.learning_rate),
+                   torch.arange(L * M * S, device=device) % S, (L, M, S)),
+            _Stack(single_weights, Adam(single_weights, params.learning_rate),
+                   torch.arange(L * S, device=device) % S, (L, S)))
+
+
+def _train(params: Params, stacks: tuple[_Stack, ...], train, progress) -> None:
+    from app.demos.batched import mlp_forward, per_model_cross_entropy
+
     for step in range(params.steps):
-        per_model_cross_entropy(mlp_forward(ens_weights, train[0]), train[1][ens_seed]).sum().backward()
-        ens_opt.step()
-        per_model_cross_entropy(mlp_forward(single_weights, train[0]),
-                                train[1][single_seed]).sum().backward()
-        single_opt.step()
+        for stack in stacks:
+            per_model_cross_entropy(mlp_forward(stack.weights, train[0]), train[1][stack.seed_index]).sum().backward()
+            stack.optimizer.step()
         if (step + 1) % 50 == 0:
             progress(0.9 * (step + 1) / params.steps, f"{step + 1}/{params.steps} 스텝")
 
-    def ensemble_probabilities(split_):
-        with torch.no_grad():
-            probs = torch.softmax(mlp_forward(ens_weights, split_[0]), dim=2)  # (L*M*S, n, C)
-            return probs.reshape(L, M, S, *probs.shape[1:])
 
-    def single_probabilities(split_):
-        with torch.no_grad():
-            probs = torch.softmax(mlp_forward(single_weights, split_[0]), dim=2)
-            return probs.reshape(L, S, *probs.shape[1:])
+def _nll(probs, labels):  # probs (..., S, n, C), labels (S, n) → (..., S)
+    import torch
 
-    def nll(probs, labels):  # probs (..., S, n, C), labels (S, n) → (..., S)
-        picked = torch.gather(probs, -1, labels.expand(*probs.shape[:-1]).unsqueeze(-1)).squeeze(-1)
-        return -picked.clamp_min(1e-12).log().mean(dim=-1)
+    picked = torch.gather(probs, -1, labels.expand(*probs.shape[:-1]).unsqueeze(-1)).squeeze(-1)
+    return -picked.clamp_min(1e-12).log().mean(dim=-1)
 
-    def accuracy(probs, labels):
-        return (probs.argmax(dim=-1) == labels).float().mean(dim=-1)
 
-    ens_val, ens_test = ensemble_probabilities(val), ensemble_probabilities(test)
-    single_val, single_test = single_probabilities(val), single_probabilities(test)
-    ens_train, single_train = ensemble_probabilities(train), single_probabilities(train)
-    ens_best = best_per_seed(nll(ens_val.mean(dim=1), val[1]).cpu())
-    single_best = best_per_seed(nll(single_val, val[1]).cpu())
+def _accuracy(probs, labels):
+    return (probs.argmax(dim=-1) == labels).float().mean(dim=-1)
+
+
+def _measure(ensemble: _Stack, single: _Stack, train, val, test,
+             M: int) -> tuple[dict[str, list[float | None]], list[list[float]]]:
+    """Per seed: test loss and accuracy of the averaged ensemble, the single network and a member; and
+    the test NLL of the mean of the first m members."""
+    import torch
+
+    from app.demos.batched import best_per_seed
+
+    ens_val, ens_test = ensemble.probabilities(val), ensemble.probabilities(test)
+    single_val, single_test = single.probabilities(val), single.probabilities(test)
+    ens_train, single_train = ensemble.probabilities(train), single.probabilities(train)
+    ens_best = best_per_seed(_nll(ens_val.mean(dim=1), val[1]).cpu())
+    single_best = best_per_seed(_nll(single_val, val[1]).cpu())
 
     per_seed: dict[str, list[float | None]] = {key: [] for key in (
         "test_loss_ensemble", "test_loss_single", "test_accuracy_ensemble",
         "test_accuracy_single", "test_loss_member", "train_loss_ensemble", "train_loss_single")}
     by_size: list[list[float]] = []  # per seed: test NLL of the mean of the first m members
-    for s in range(S):
+    for s in range(len(test[1])):
         probs = ens_test[ens_best[s], :, s]  # (M, n, C)
         labels = test[1][s]
         average = probs.mean(dim=0)
-        single = single_test[single_best[s], s]
-        per_seed["test_loss_ensemble"].append(nll(average, labels).item())
-        per_seed["test_loss_single"].append(nll(single, labels).item())
-        per_seed["test_accuracy_ensemble"].append(accuracy(average, labels).item())
-        per_seed["test_accuracy_single"].append(accuracy(single, labels).item())
-        per_seed["test_loss_member"].append(nll(probs, labels).mean().item())
-        per_seed["train_loss_ensemble"].append(nll(ens_train[ens_best[s], :, s].mean(dim=0), train[1][s]).item())
-        per_seed["train_loss_single"].append(nll(single_train[single_best[s], s], train[1][s]).item())
+        single_probs = single_test[single_best[s], s]
+        per_seed["test_loss_ensemble"].append(_nll(average, labels).item())
+        per_seed["test_loss_single"].append(_nll(single_probs, labels).item())
+        per_seed["test_accuracy_ensemble"].append(_accuracy(average, labels).item())
+        per_seed["test_accuracy_single"].append(_accuracy(single_probs, labels).item())
+        per_seed["test_loss_member"].append(_nll(probs, labels).mean().item())
+        per_seed["train_loss_ensemble"].append(_nll(ens_train[ens_best[s], :, s].mean(dim=0), train[1][s]).item())
+        per_seed["train_loss_single"].append(_nll(single_train[single_best[s], s], train[1][s]).item())
         running = probs.cumsum(dim=0) / torch.arange(1, M + 1, device=probs.device).reshape(M, 1, 1)
-        by_size.append(nll(running, labels).tolist())
+        by_size.append(_nll(running, labels).tolist())
+    return per_seed, by_size
+
+
+def run(params: Params, device, progress, seeds) -> Measurement:
+    from app.demos.batched import parameter_count
+
+    seeds = list(seeds)
+    S, M = len(seeds), params.members
+    train, val, test = _data(params, seeds, device)
+    member_sizes = [INPUTS, params.member_width, CLASSES]
+    budget = M * parameter_count(member_sizes)
+    wide = width_for(budget)
+    single_sizes = [INPUTS, wide, CLASSES]
+    ensemble, single = _models(params, seeds, member_sizes, single_sizes, device)
+    _train(params, (ensemble, single), train, progress)
+    per_seed, by_size = _measure(ensemble, single, train, val, test, M)
     # log of the ratio: cross-entropy of an overconfident network has a long tail, and the ratio is what
     # compares across seeds whose tasks differ in difficulty.
     per_seed["log_test_loss_ratio"] = [math.log(a / b) for a, b in zip(per_seed["test_loss_single"],
