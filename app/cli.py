@@ -34,7 +34,7 @@ def _cmd_purge(args, settings: Settings) -> int:
     else:
         print(f"지웠습니다: 만료된 로그인 세션 {report.sessions}개, {settings.idempotency_retention_h}시간 지난 "
               f"멱등 키 {report.idempotency_keys}개, {settings.run_retention_days}일 지난 캐시 반복·실패 실행 "
-              f"{report.runs}개")
+              f"{report.runs}개, 쓰였거나 만료된 비밀번호 재설정 링크 {report.reset_links}개")
     return 0
 
 

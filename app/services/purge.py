@@ -1,7 +1,8 @@
 """Purge jobs: `kb purge` once, and a background pass every KB_PURGE_INTERVAL_MIN inside `kb serve`.
 
 Without them the tables only grow: every login leaves a session row after it expires, every replayable
-write an idempotency record, and every cached repeat of an experiment a copy of its result.
+write an idempotency record, every cached repeat of an experiment a copy of its result, and every
+password reset link a row once it is used or expired.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ class PurgeReport:
     sessions: int
     idempotency_keys: int
     runs: int
+    reset_links: int
 
     def to_dict(self) -> dict[str, int]:
         return asdict(self)
@@ -41,6 +43,7 @@ def purge(engine: Engine, settings: Settings, now: datetime | None = None) -> Pu
             idempotency_keys=queries.delete_idempotency_keys_before(
                 session, now - timedelta(hours=settings.idempotency_retention_h)),
             runs=queries.delete_old_runs(session, now - timedelta(days=settings.run_retention_days)),
+            reset_links=queries.delete_dead_reset_links(session, now),
         )
 
 

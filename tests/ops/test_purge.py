@@ -1,5 +1,6 @@
 """Purge jobs delete what has outlived its use, and nothing else: expired sessions, idempotency records
-past their window, cached repeats and failed runs past the retention; computed runs stay."""
+past their window, cached repeats and failed runs past the retention, spent or expired password reset
+links; computed runs and live reset links stay."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from sqlmodel import Session, select
 from app.cli import main
 from app.clock import now_utc
 from app.db.engine import make_engine
-from app.db.models import DemoRun, IdempotencyKey, LoginSession, User
+from app.db.models import DemoRun, IdempotencyKey, LoginSession, PasswordReset, User
 from app.main import create_app
 from app.services.purge import purge
 from tests.conftest import BACKENDS
@@ -33,6 +34,9 @@ def _seed(engine) -> None:
             LoginSession(id="live", user_id=user.id, csrf_token="c", expires_at=NOW + DAY),
             IdempotencyKey(key="old", user_id=user.id, status_code=201, created_at=NOW - 2 * DAY),
             IdempotencyKey(key="recent", user_id=user.id, status_code=201, created_at=NOW - timedelta(hours=1)),
+            PasswordReset(id="reset-expired", user_id=user.id, expires_at=NOW - timedelta(minutes=1)),
+            PasswordReset(id="reset-used", user_id=user.id, expires_at=NOW + DAY, used_at=NOW - timedelta(minutes=1)),
+            PasswordReset(id="reset-live", user_id=user.id, expires_at=NOW + DAY),
         ])
 
         def run(run_id: str, status: str, age_days: float, cached_from: str | None = None, finished: bool = True):
@@ -58,6 +62,7 @@ def _left(engine) -> dict[str, set[str]]:
             "sessions": set(session.exec(select(LoginSession.id)).all()),
             "keys": set(session.exec(select(IdempotencyKey.key)).all()),
             "runs": set(session.exec(select(DemoRun.id)).all()),
+            "resets": set(session.exec(select(PasswordReset.id)).all()),
         }
 
 
@@ -67,12 +72,13 @@ def test_purge_deletes_only_what_has_outlived_its_use(settings):
     try:
         _seed(engine)
         report = purge(engine, settings, now=NOW)
-        assert report.to_dict() == {"sessions": 1, "idempotency_keys": 1, "runs": 3}
+        assert report.to_dict() == {"sessions": 1, "idempotency_keys": 1, "runs": 3, "reset_links": 2}
         assert _left(engine) == {
             "sessions": {"live"}, "keys": {"recent"},
-            "runs": {"computed-old", "copy-recent", "failed-recent", "queued-old"},
+            "runs": {"computed-old", "copy-recent", "failed-recent", "queued-old"}, "resets": {"reset-live"},
         }
-        assert purge(engine, settings, now=NOW).to_dict() == {"sessions": 0, "idempotency_keys": 0, "runs": 0}
+        assert purge(engine, settings, now=NOW).to_dict() == {"sessions": 0, "idempotency_keys": 0, "runs": 0,
+                                                                   "reset_links": 0}
     finally:
         engine.dispose()
 
@@ -94,7 +100,7 @@ def test_kb_purge_prints_what_it_deleted(settings, monkeypatch, capsys):
     _seed(engine)
     monkeypatch.setenv("KB_DATABASE_URL", settings.database_url)
     assert main(["purge", "--json"]) == 0
-    assert json.loads(capsys.readouterr().out) == {"sessions": 1, "idempotency_keys": 1, "runs": 3}
+    assert json.loads(capsys.readouterr().out) == {"sessions": 1, "idempotency_keys": 1, "runs": 3, "reset_links": 2}
     assert main(["purge"]) == 0
     assert capsys.readouterr().out.startswith("지웠습니다: 만료된 로그인 세션 0개")
     engine.dispose()
@@ -106,7 +112,7 @@ def test_the_server_purges_in_the_background(settings):
     with TestClient(create_app(settings.with_overrides(testing=False))) as client:
         purger = client.app.state.purger
         assert purger.first_pass.wait(timeout=120), "the first purge pass never finished"
-        assert purger.last.to_dict() == {"sessions": 1, "idempotency_keys": 1, "runs": 3}
+        assert purger.last.to_dict() == {"sessions": 1, "idempotency_keys": 1, "runs": 3, "reset_links": 2}
     assert not purger.is_running()  # stopped with the app
     assert _left(engine)["sessions"] == {"live"}
     engine.dispose()

@@ -82,14 +82,19 @@ def test_a_new_display_name_signs_every_post_and_the_old_one_is_kept(client_fact
     alice, bob = Account(client_factory, "alice"), Account(client_factory, "bob")
     question = alice.ask()
     answer = alice.answer(question["id"])
+    reader = client_factory()
+    assert reader.get(f"/api/v1/questions/{question['id']}").json()["author"] == "alice"  # cached for everyone
+    assert "alice" in reader.get("/questions").text
     changed = settings_post(alice.client, "display-name", display_name="앨리스")
     assert changed.status_code == 303 and changed.headers["location"] == "/settings?done=display-name"
     page = alice.client.get(changed.headers["location"]).text
     assert "표시 이름을 바꿨습니다" in page and "alice → 앨리스" in page
-    shown = bob.client.get(f"/api/v1/questions/{question['id']}").json()
+    shown = client_factory().get(f"/api/v1/questions/{question['id']}").json()
     assert shown["author"] == "앨리스" and shown["answers"][0]["author"] == "앨리스"
     assert shown["answers"][0]["id"] == answer["id"]
     assert "앨리스" in bob.client.get(f"/questions/{question['id']}").text
+    assert reader.get(f"/api/v1/questions/{question['id']}").json()["author"] == "앨리스"
+    assert "앨리스" in reader.get("/questions").text and ">alice<" not in reader.get("/questions").text
     me = alice.client.get("/api/v1/me", headers=alice.headers).json()
     assert me["display_name"] == "앨리스"
     assert [(c["old_name"], c["new_name"]) for c in me["name_history"]] == [("alice", "앨리스")]
@@ -192,6 +197,10 @@ def test_a_deleted_accounts_posts_show_as_deleted_user(client_factory):
     bob.answer(question["id"])
     bob_laptop = client_factory()
     assert log_in(bob_laptop, "bob", PASSWORD).status_code == 303
+    reader = client_factory()  # anonymous: its pages come from the shared cache, warmed here
+    for path in (f"/questions/{question['id']}", f"/api/v1/questions/{question['id']}", "/users/bob",
+                 "/api/v1/users/bob"):
+        assert reader.get(path).status_code == 200 and "bob" in reader.get(path).text
 
     wrong = settings_post(bob.client, "delete", password="not my password")
     assert wrong.status_code == 403 and "비밀번호가 맞지 않습니다" in wrong.text
@@ -203,6 +212,9 @@ def test_a_deleted_accounts_posts_show_as_deleted_user(client_factory):
     page = alice.client.get(f"/questions/{question['id']}").text
     assert DELETED_NAME in page and "/users/bob" not in page
     assert alice.client.get("/api/v1/users/bob").status_code == 404
+    assert reader.get("/users/bob").status_code == 404 and reader.get("/api/v1/users/bob").status_code == 404
+    assert reader.get(f"/api/v1/questions/{question['id']}").json()["answers"][0]["author"] == DELETED_NAME
+    assert DELETED_NAME in reader.get(f"/questions/{question['id']}").text
     assert not signed_in(bob.client) and not signed_in(bob_laptop)
     assert bob.client.get("/api/v1/me", headers=bob.headers).status_code == 401
     assert log_in(client_factory(), "bob", PASSWORD).status_code == 401

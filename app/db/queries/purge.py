@@ -1,4 +1,5 @@
-"""Deletes of rows whose use has passed: expired login sessions, old idempotency records, old runs."""
+"""Deletes of rows whose use has passed: expired login sessions, old idempotency records, old runs,
+spent or expired password reset links."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import cast
 from sqlalchemy import CursorResult, Delete, delete, or_
 from sqlmodel import Session, col
 
-from app.db.models import DemoRun, IdempotencyKey, LoginSession
+from app.db.models import DemoRun, IdempotencyKey, LoginSession, PasswordReset
 
 # Runs that will never change again and whose result someone could want back from another row.
 PURGEABLE_RUN_FAILURES = ("failed", "timed_out")
@@ -20,6 +21,11 @@ def _deleted(session: Session, statement: Delete) -> int:
 
 def delete_expired_sessions(session: Session, now: datetime) -> int:
     return _deleted(session, delete(LoginSession).where(col(LoginSession.expires_at) < now))
+
+
+def delete_dead_reset_links(session: Session, now: datetime) -> int:
+    return _deleted(session, delete(PasswordReset).where(
+        or_(col(PasswordReset.expires_at) < now, col(PasswordReset.used_at).is_not(None))))
 
 
 def delete_idempotency_keys_before(session: Session, cutoff: datetime) -> int:
