@@ -40,32 +40,3 @@ def test_nonlinearity_conclusion_quotes_the_errors_and_reports_the_sigmoid_tange
     sigmoid = run("nonlinearity", activation="sigmoid")
     assert 0.0 < sigmoid.metrics["tangent_gap_unit_interval"] < 0.02  # |σ(z) − (½ + z/4)| ≤ 0.019 on (−1, 1)
     assert f"{sigmoid.metrics['curved_fraction']:.0%}" in sigmoid.conclusion
-
-
-# batch-size-noise ----------------------------------------------------------------------------------
-
-
-def test_minibatch_gradient_variance_falls_like_one_over_b():
-    m = smallest("batch-size-noise").metrics
-    assert -1.15 < m["variance_slope"] < -0.85
-    assert m["theory_max_relative_error"] < 0.25
-    assert m["variance_b1"] > 40 * m["variance_b64"]
-
-
-def test_big_batches_win_per_step_and_small_batches_per_epoch():
-    m = smallest("batch-size-noise").metrics
-    assert m["loss_at_common_step_bfull"] < 0.8 * m["loss_at_common_step_b1"]
-    assert m["final_loss_b64"] < 0.8 * m["final_loss_bfull"]
-    assert m["best_batch_by_epoch"] not in (1.0, m["n_train"])
-
-
-def test_batch_size_conclusion_follows_the_numbers():
-    result = smallest("batch-size-noise")
-    m = result.metrics
-    assert f"{m['variance_slope']:.2f}" in result.conclusion
-    assert f"배치 {int(m['best_batch_by_epoch'])}의 손실이 가장 낮았고" in result.conclusion
-    assert "더 작은 학습률이 필요합니다" in result.conclusion
-    gentle = run("batch-size-noise", learning_rate=0.05)
-    assert gentle.metrics["best_batch_by_epoch"] == 1.0
-    assert "더 작은 학습률이 필요합니다" not in gentle.conclusion
-    assert "뚜렷이 앞서지 않았습니다" in gentle.conclusion
