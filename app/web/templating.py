@@ -17,6 +17,7 @@ from app.config import Settings
 from app.demos.params import display_value, labelled_values, param_pairs
 from app.demos.registry import get_demo
 from app.ingest.shapes import KIND_NAMES
+from app.services.standing import is_admin, is_moderator, is_suspended
 
 # Times are stored in UTC; readers are in Korea, which has kept UTC+9 without daylight saving since 1988.
 KST = timezone(timedelta(hours=9), "KST")
@@ -113,6 +114,8 @@ def make_templates(settings: Settings) -> Jinja2Templates:
     env.filters["demo_value"] = display_value  # parameter and result values on demo pages and panels
     env.globals["demo_param_pairs"] = param_pairs  # hidden inputs that carry a preset to the run form
     env.globals["demo_param_labels"] = demo_param_labels
+    # Who may see the moderators' buttons and the log link, and whether to say the account is suspended.
+    env.globals.update(is_moderator=is_moderator, is_admin=is_admin, is_suspended=is_suspended)
     return templates
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.conftest import BACKENDS
 from tests.writes.helpers import csrf_from
 
 SPAM = "싸게 파는 그래픽카드 광고입니다. 지금 바로 연락 주세요."
@@ -278,12 +279,16 @@ def test_a_suspended_account_cannot_post_until_the_suspension_is_lifted(alice, b
     form = bob.client.post("/ask", data={"title": "폼으로 질문", "body": "본문입니다", "form_token": "x1",
                                          "csrf_token": csrf_from(bob.client.get("/ask").text)})
     assert form.status_code == 403 and "정지되어" in form.text
-    assert bob.client.get(f"/questions/{qid}").status_code == 200  # still reads
+    reading = bob.client.get(f"/questions/{qid}")
+    assert reading.status_code == 200  # still reads, and every page says why the forms will refuse
+    assert "정지되어 글을 쓰거나 고칠 수 없습니다" in reading.text and "광고 반복" in reading.text
+    assert "정지되어" not in alice.client.get(f"/questions/{qid}").text
 
     queue = mod.client.get("/api/v1/moderation", headers=mod.headers).json()
     assert [s["username"] for s in queue["suspended"]] == ["bob"]
     lifted = mod.client.delete("/api/v1/users/bob/suspension", headers=mod.headers)
     assert lifted.status_code == 200 and lifted.json()["suspended_until"] is None
+    assert "정지되어" not in bob.client.get(f"/questions/{qid}").text
     assert bob.client.post(f"/api/v1/questions/{qid}/answers", json={"body": "이제 답합니다"},
                            headers=bob.headers).status_code == 201
 
@@ -313,6 +318,7 @@ def test_moderators_cannot_suspend_themselves_or_the_staff(mod, admin, app, clie
 # --- the log -----------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_every_moderator_action_is_in_the_admins_log(alice, bob, mod, admin):
     qid = alice.ask()["id"]
     other = bob.ask(title="같은 질문입니다")["id"]

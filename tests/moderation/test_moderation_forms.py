@@ -1,0 +1,67 @@
+"""Moderation through the HTML forms (CSRF token on each): a member's flag, the moderators' buttons,
+and that a member posting to them gets 403; plus the pages that must forget a hidden post."""
+
+from __future__ import annotations
+
+from tests.writes.helpers import csrf_from
+
+
+def form(account, path: str, data: dict, page: str = "/ask"):
+    token = csrf_from(account.client.get(page).text)
+    return account.client.post(path, data={**data, "csrf_token": token}, follow_redirects=False)
+
+
+def test_a_member_flags_through_the_form_and_cannot_use_the_moderators_forms(alice, bob, mod):
+    qid = alice.ask()["id"]
+    answer = alice.answer(qid, body="광고 답변입니다")
+    page = bob.client.get(f"/questions/{qid}").text
+    assert f'action="/answers/{answer["id"]}/flag"' in page and 'action="/moderation/' not in page
+
+    flagged = form(bob, f"/answers/{answer['id']}/flag", {"reason": "광고", "question_id": qid})
+    assert flagged.status_code == 201 and "신고했습니다" in flagged.text
+    assert form(bob, f"/answers/{answer['id']}/flag", {"reason": "광고", "question_id": qid}).status_code == 409
+    missing_token = bob.client.post(f"/questions/{qid}/flag", data={"reason": "광고"})
+    assert missing_token.status_code == 403
+
+    for path, data in [(f"/moderation/answers/{answer['id']}/hide", {"reason": "광고"}),
+                       (f"/moderation/questions/{qid}/close", {"reason": "무관"}),
+                       ("/moderation/suspend", {"username": "alice", "days": "3", "reason": "광고"})]:
+        refused = form(bob, path, data)
+        assert refused.status_code == 403 and "운영자만 할 수 있는 일입니다" in refused.text
+
+    assert 'action="/moderation/answers/' in mod.client.get(f"/questions/{qid}").text
+    hidden = form(mod, f"/moderation/answers/{answer['id']}/hide", {"reason": "광고", "next": "/moderation"})
+    assert hidden.status_code == 303 and hidden.headers["location"] == "/moderation"
+    queue = mod.client.get("/moderation").text
+    assert "광고 답변입니다" in queue and "되살리기" in queue
+
+
+def test_the_close_form_takes_a_number_or_an_address_and_refuses_anything_else(alice, mod):
+    original, duplicate, other = (alice.ask(title=f"같은 질문 {n}")["id"] for n in range(3))
+    closed = form(mod, f"/moderation/questions/{duplicate}/close", {"duplicate_of": f"http://x/questions/{original}"})
+    assert closed.status_code == 303 and closed.headers["location"] == f"/questions/{duplicate}"
+    assert mod.client.get(f"/api/v1/questions/{duplicate}").json()["closed"]["duplicate_of"]["id"] == original
+    refused = form(mod, f"/moderation/questions/{other}/close", {"duplicate_of": "배치 정규화 질문"})
+    assert refused.status_code == 422 and "번호(12)나 주소" in refused.text
+    reopened = form(mod, f"/moderation/questions/{duplicate}/reopen", {})
+    assert reopened.status_code == 303
+
+
+def test_hiding_a_duplicate_drops_it_from_the_originals_cached_page(client, alice, bob, mod):
+    original = alice.ask(title="드롭아웃은 왜 쓰나요?")["id"]
+    duplicate = bob.ask(title="드롭아웃 쓰는 이유")["id"]
+    mod.client.post(f"/api/v1/questions/{duplicate}/close", json={"duplicate_of": original}, headers=mod.headers)
+    assert f'href="/questions/{duplicate}"' in client.get(f"/questions/{original}").text
+    mod.client.post(f"/api/v1/questions/{duplicate}/hide", json={"reason": "광고"}, headers=mod.headers)
+    assert f'href="/questions/{duplicate}"' not in client.get(f"/questions/{original}").text
+    assert client.get(f"/api/v1/questions/{original}").json()["duplicates"] == []
+
+
+def test_a_hidden_question_leaves_its_authors_page_and_the_home_page(client, alice, mod):
+    qid = alice.ask(title="숨겨질 광고 질문입니다")["id"]
+    assert "숨겨질 광고 질문입니다" in client.get("/users/alice").text
+    assert "숨겨질 광고 질문입니다" in client.get("/").text
+    mod.client.post(f"/api/v1/questions/{qid}/hide", json={"reason": "광고"}, headers=mod.headers)
+    assert "숨겨질 광고 질문입니다" not in client.get("/users/alice").text
+    assert "숨겨질 광고 질문입니다" not in client.get("/").text
+    assert client.get("/api/v1/users/alice").json()["question_count"] == 0
