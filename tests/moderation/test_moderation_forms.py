@@ -57,11 +57,12 @@ def test_hiding_a_duplicate_drops_it_from_the_originals_cached_page(client, alic
     assert client.get(f"/api/v1/questions/{original}").json()["duplicates"] == []
 
 
-def test_a_hidden_question_leaves_its_authors_page_and_the_home_page(client, alice, mod):
+def test_a_hidden_question_leaves_its_authors_page_the_home_page_and_the_feed(client, alice, mod):
     qid = alice.ask(title="숨겨질 광고 질문입니다")["id"]
-    assert "숨겨질 광고 질문입니다" in client.get("/users/alice").text
-    assert "숨겨질 광고 질문입니다" in client.get("/").text
+    pages = ("/users/alice", "/", "/feed.atom", "/collections/general/feed.atom")
+    for page in pages:
+        assert "숨겨질 광고 질문입니다" in client.get(page).text, page
     mod.client.post(f"/api/v1/questions/{qid}/hide", json={"reason": "광고"}, headers=mod.headers)
-    assert "숨겨질 광고 질문입니다" not in client.get("/users/alice").text
-    assert "숨겨질 광고 질문입니다" not in client.get("/").text
+    for page in pages:
+        assert "숨겨질 광고 질문입니다" not in client.get(page).text, page
     assert client.get("/api/v1/users/alice").json()["question_count"] == 0
