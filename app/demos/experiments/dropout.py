@@ -23,12 +23,15 @@ from __future__ import annotations
 import math
 import statistics
 import time
+from dataclasses import dataclass
+from typing import Any
 
 from pydantic import Field
 
 from app.demos.base import Boundary, Chart, Citation, DemoParams, DemoSpec, Measurement, QuestionRef, Series, Table
 from app.demos.datasets import DIGIT_CLASSES, digits
 from app.demos.evidence import Claim
+from app.demos.training import differences
 
 VALIDATION_SIZE = 200
 PROBE_EXAMPLES = 32
@@ -37,6 +40,8 @@ LEARNING_RATES = (3e-3, 1e-2)  # each arm gets the better of these, picked on it
 ADAM_BETAS, ADAM_EPS = (0.9, 0.999), 1e-8
 TIMING_STEPS = 15
 ARMS = ("plain", "dropout")
+# Networks are laid out (arm, learning rate, seed): these are the (arm, rate) groups.
+GROUPS = [(arm, lr) for arm in ARMS for lr in LEARNING_RATES]
 
 
 class Params(DemoParams):
@@ -91,71 +96,105 @@ def _losses(torch, logits, labels):
                                              reduction="none").reshape(m, n).mean(1)
 
 
-def run(params: Params, device, progress, seeds) -> Measurement:
+def _data(params: Params, generators, device) -> dict[str, tuple[Any, Any]]:
+    """Per seed a split of the digits, drawn on the CPU so every device sees the same; laid out per
+    network (arm, learning rate, seed)."""
     import torch
 
-    k, p, h = len(seeds), params.drop_probability, params.hidden
-    n, nv = params.n_train, VALIDATION_SIZE
+    n, nv, k = params.n_train, VALIDATION_SIZE, len(generators)
     inputs, labels = digits("cpu")
-    generators = [torch.Generator().manual_seed(seed) for seed in seeds]
-    # Per seed: a split and one initialisation, drawn on the CPU so every device sees the same.
     orders = torch.stack([torch.randperm(len(labels), generator=g) for g in generators])
     split = {"train": orders[:, :n], "val": orders[:, n:n + nv], "test": orders[:, n + nv:]}
+    seed_of = torch.arange(len(GROUPS) * k) % k
+    return {name: (inputs[index][seed_of].to(device), labels[index][seed_of].to(device))
+            for name, index in split.items()}
+
+
+@dataclass
+class _Networks:
+    """Networks in the order (arm, learning rate, seed): arm 0 without dropout, arm 1 with; each seed
+    one initialisation, drawn after its split from the same generator."""
+
+    weights: list
+    lr: Any  # (networks, 1, 1)
+    dropped: Any  # (networks,) bool
+    state: list  # Adam's moments per weight
+
+
+def _model(params: Params, generators, device) -> _Networks:
+    import torch
+
+    h, k = params.hidden, len(generators)
     inits = [[_init(torch, g, a, b) for a, b in ((64, h), (h, h), (h, DIGIT_CLASSES))] for g in generators]
     base = [torch.stack([init[layer][part] for init in inits]) for layer in range(3) for part in range(2)]
-
-    # Networks in the order (arm, learning rate, seed): arm 0 without dropout, arm 1 with.
-    groups = [(arm, lr) for arm in ARMS for lr in LEARNING_RATES]
-    m = len(groups) * k
+    m = len(GROUPS) * k
     seed_of = torch.arange(m) % k
-    data = {name: (inputs[index][seed_of].to(device), labels[index][seed_of].to(device))
-            for name, index in split.items()}
     weights = [tensor[seed_of].clone().to(device).requires_grad_(True) for tensor in base]
-    lr = torch.tensor([lr for _, lr in groups for _ in range(k)], device=device).reshape(m, 1, 1)
-    dropped = torch.tensor([arm == "dropout" for arm, _ in groups for _ in range(k)])
-    state = [(torch.zeros_like(w), torch.zeros_like(w)) for w in weights]
+    return _Networks(
+        weights=weights,
+        lr=torch.tensor([lr for _, lr in GROUPS for _ in range(k)], device=device).reshape(m, 1, 1),
+        dropped=torch.tensor([arm == "dropout" for arm, _ in GROUPS for _ in range(k)]),
+        state=[(torch.zeros_like(w), torch.zeros_like(w)) for w in weights],
+    )
 
-    best_val = torch.full((m,), math.inf, device=device)
-    best_epoch = torch.zeros(m, dtype=torch.long, device=device)
-    best_weights = [w.detach().clone() for w in weights]
-    val_curve = torch.empty(params.epochs, m)
+
+@dataclass
+class _Trained:
+    """Each network's weights at its lowest validation loss, that loss and epoch, and the loss curve."""
+
+    best_val: Any
+    best_epoch: Any
+    best_weights: list
+    val_curve: Any  # (epochs, networks)
+
+
+def _train(params: Params, nets: _Networks, data, generators, device, progress) -> _Trained:
+    """Full-batch Adam, every network at once; each network is kept at its best validation epoch."""
+    import torch
+
+    k, weights = len(generators), nets.weights
+    m = len(nets.dropped)
+    trained = _Trained(best_val=torch.full((m,), math.inf, device=device),
+                       best_epoch=torch.zeros(m, dtype=torch.long, device=device),
+                       best_weights=[w.detach().clone() for w in weights], val_curve=torch.empty(params.epochs, m))
     (train_x, train_y), (val_x, val_y) = data["train"], data["val"]
     for epoch in range(1, params.epochs + 1):
-        masks = _training_masks(torch, generators, dropped, k, n, h, p, device)
+        masks = _training_masks(torch, generators, nets.dropped, k, params.n_train, params.hidden,
+                                params.drop_probability, device)
         loss = _losses(torch, _forward(torch, weights, train_x, masks), train_y).sum()
         grads = torch.autograd.grad(loss, weights)
-        _adam_step(torch, weights, grads, state, lr, epoch)
+        _adam_step(torch, weights, grads, nets.state, nets.lr, epoch)
         with torch.no_grad():
             val_loss = _losses(torch, _forward(torch, weights, val_x), val_y)
-            val_curve[epoch - 1] = val_loss.cpu()
-            improved = val_loss < best_val
-            best_val = torch.where(improved, val_loss, best_val)
-            best_epoch = torch.where(improved, torch.full_like(best_epoch, epoch), best_epoch)
-            for kept, current in zip(best_weights, weights):
+            trained.val_curve[epoch - 1] = val_loss.cpu()
+            improved = val_loss < trained.best_val
+            trained.best_val = torch.where(improved, val_loss, trained.best_val)
+            trained.best_epoch = torch.where(improved, torch.full_like(trained.best_epoch, epoch), trained.best_epoch)
+            for kept, current in zip(trained.best_weights, weights):
                 kept.copy_(torch.where(improved.reshape(m, 1, 1), current, kept))
         if epoch % 25 == 0 or epoch == params.epochs:
             progress(0.7 * epoch / params.epochs, f"{epoch}/{params.epochs} 에폭")
+    return trained
 
-    test_x, test_y = data["test"]
+
+def _measure(nets: _Networks, trained: _Trained, test, k: int) -> tuple[dict[str, list], dict[str, list[int]]]:
+    """Per arm and seed, at the learning rate with the lower validation loss: test loss and accuracy at
+    the best epoch and at the last; also returns that choice (network indices)."""
+    import torch
+
+    test_x, test_y = test
     with torch.no_grad():
-        best_logits = _forward(torch, best_weights, test_x)
+        best_logits = _forward(torch, trained.best_weights, test_x)
         test_loss_best = _losses(torch, best_logits, test_y).cpu()
         test_accuracy_best = (best_logits.argmax(-1) == test_y).float().mean(1).cpu()
-        test_loss_last = _losses(torch, _forward(torch, weights, test_x), test_y).cpu()
-    chosen = _choose(best_val.cpu(), k)  # per arm and seed: the index of the better learning rate
+        test_loss_last = _losses(torch, _forward(torch, nets.weights, test_x), test_y).cpu()
+    chosen = _choose(trained.best_val.cpu(), k)  # per arm and seed: the index of the better learning rate
 
     def per_seed(values, arm: str) -> list[float]:
         return [float(values[chosen[arm][i]]) for i in range(k)]
 
-    best_epochs = best_epoch.cpu()
-    dropout_nets = [chosen["dropout"][i] for i in range(k)]
-    progress(0.75, "마스크 평균과 eval 출력을 비교합니다")
-    expectation = _expectation(torch, best_weights, dropout_nets, data["val"][0], p, params.max_masks, seeds)
-    ensemble = _ensemble(torch, best_weights, dropout_nets, test_x, test_y, p, params.max_subnetworks, seeds)
-    progress(0.9, "스텝 시간을 잽니다")
-    timing = _time_steps(torch, params, device, k)
-
-    per = {
+    best_epochs = trained.best_epoch.cpu()
+    return {
         "test_loss_best_plain": per_seed(test_loss_best, "plain"),
         "test_loss_best_dropout": per_seed(test_loss_best, "dropout"),
         "test_accuracy_best_plain": per_seed(test_accuracy_best, "plain"),
@@ -164,15 +203,31 @@ def run(params: Params, device, progress, seeds) -> Measurement:
         "test_loss_last_dropout": per_seed(test_loss_last, "dropout"),
         "best_epoch_plain": per_seed(best_epochs, "plain"),
         "best_epoch_dropout": per_seed(best_epochs, "dropout"),
-        "learning_rate_plain": [groups[chosen["plain"][i] // k][1] for i in range(k)],
-        "learning_rate_dropout": [groups[chosen["dropout"][i] // k][1] for i in range(k)],
-        **expectation["per_seed"], **ensemble["per_seed"], **timing,
-    }
-    per["test_loss_gain"] = [a - b for a, b in zip(per["test_loss_best_plain"], per["test_loss_best_dropout"])]
+        "learning_rate_plain": [GROUPS[chosen["plain"][i] // k][1] for i in range(k)],
+        "learning_rate_dropout": [GROUPS[chosen["dropout"][i] // k][1] for i in range(k)],
+    }, chosen
+
+
+def run(params: Params, device, progress, seeds) -> Measurement:
+    import torch
+
+    k, p = len(seeds), params.drop_probability
+    generators = [torch.Generator().manual_seed(seed) for seed in seeds]
+    data = _data(params, generators, device)
+    nets = _model(params, generators, device)
+    trained = _train(params, nets, data, generators, device, progress)
+    per, chosen = _measure(nets, trained, data["test"], k)
+    dropout_nets = [chosen["dropout"][i] for i in range(k)]
+    progress(0.75, "마스크 평균과 eval 출력을 비교합니다")
+    expectation = _expectation(torch, trained.best_weights, dropout_nets, data["val"][0], p, params.max_masks, seeds)
+    ensemble = _ensemble(torch, trained.best_weights, dropout_nets, *data["test"], p, params.max_subnetworks, seeds)
+    progress(0.9, "스텝 시간을 잽니다")
+    per |= {**expectation["per_seed"], **ensemble["per_seed"], **_time_steps(torch, params, device, k)}
+    per["test_loss_gain"] = differences(per["test_loss_best_plain"], per["test_loss_best_dropout"])
     per["expectation_error_ratio"] = [a / b for a, b in zip(per["rel_error_max_masks"], per["rel_error_1_mask"])]
 
     charts = [
-        _loss_chart(val_curve, chosen, k, params),
+        _loss_chart(trained.val_curve, chosen, k, params),
         _expectation_chart(expectation),
         _ensemble_chart(ensemble),
     ]
