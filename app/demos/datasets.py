@@ -32,6 +32,24 @@ def digits(device: Any) -> tuple[Any, Any]:
     return inputs, labels
 
 
+def digit_orders(generators: list[Any]) -> Any:
+    """Per seed a random order of all the digits, drawn from that seed's generator: (seeds, 1,797)."""
+    import torch
+
+    count = len(_digits_arrays()[1])
+    return torch.stack([torch.randperm(count, generator=g) for g in generators])
+
+
+def digit_splits(orders: Any, n_train: int, n_val: int, seed_of: Any, device: Any) -> dict[str, tuple[Any, Any]]:
+    """Each seed's order cut into train (the first ``n_train``), val (the next ``n_val``) and test (the rest),
+    as (inputs, labels) laid out per model: model i reads seed ``seed_of[i]``'s examples."""
+    inputs, labels = digits("cpu")
+    split = {"train": orders[:, :n_train], "val": orders[:, n_train:n_train + n_val],
+             "test": orders[:, n_train + n_val:]}
+    return {name: (inputs[index][seed_of].to(device), labels[index][seed_of].to(device))
+            for name, index in split.items()}
+
+
 def random_split(n: int, sizes: list[int], device: Any) -> list[Any]:
     """Disjoint random index sets of the given sizes drawn from range(n) (sizes may sum to less than n)."""
     import torch

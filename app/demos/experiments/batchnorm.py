@@ -24,15 +24,17 @@ from __future__ import annotations
 import copy
 import math
 import statistics
-
-from typing import Literal
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Literal
 
 from pydantic import Field
 
 from app.demos.base import Boundary, Chart, Citation, DemoParams, DemoSpec, Measurement, QuestionRef, Series, Table
 from app.demos.batched import band, generator, per_model_cross_entropy, rows
-from app.demos.datasets import DIGIT_CLASSES, digits
+from app.demos.datasets import DIGIT_CLASSES, digit_orders, digit_splits
 from app.demos.evidence import Claim
+from app.demos.training import differences
 
 VALIDATION_SIZE = 200
 GRID_DIVISORS = (25, 5, 1)  # the rates tried: lr/25, lr/5 and lr itself
@@ -153,33 +155,38 @@ class _Stack:
         return nn.Sequential(*layers).to(w.device).eval()
 
 
-def run(params: Params, device, progress, seeds) -> Measurement:
+@dataclass
+class _Draws:
+    """Per seed, from its generator in this order: a split of the digits, one He initialisation, and the
+    minibatches (seeds, steps, batch)."""
+
+    orders: Any
+    init: list
+    batches: Any
+
+
+def _draw(params: Params, seeds) -> _Draws:
     import torch
 
-    k = len(seeds)
-    rates = [params.learning_rate / d for d in GRID_DIVISORS]
-    inputs, labels = digits("cpu")
     generators = [generator(seed) for seed in seeds]
-    orders = torch.stack([torch.randperm(len(labels), generator=g) for g in generators])
-    n, nv = params.n_train, VALIDATION_SIZE
+    orders = digit_orders(generators)
     sizes = [64] + [params.width] * params.depth + [DIGIT_CLASSES]
     inits = [_he_init(torch, g, sizes) for g in generators]
-    init = [torch.stack([per_seed[i] for per_seed in inits]) for i in range(len(inits[0]))]
-    batches = torch.stack([torch.randint(0, n, (params.steps, params.batch_size), generator=g) for g in generators])
+    return _Draws(
+        orders=orders,
+        init=[torch.stack([per_seed[i] for per_seed in inits]) for i in range(len(inits[0]))],
+        batches=torch.stack([torch.randint(0, params.n_train, (params.steps, params.batch_size), generator=g)
+                             for g in generators]),
+    )
 
-    # Networks ordered (rate, seed) within each arm; each arm is one stack.
-    copies = len(rates)
-    seed_of = torch.arange(copies * k) % k
-    lr = torch.tensor([r for r in rates for _ in range(k)], device=device)
-    split = {"train": orders[:, :n], "val": orders[:, n:n + nv], "test": orders[:, n + nv:]}
-    data = {name: (inputs[index][seed_of].to(device), labels[index][seed_of].to(device))
-            for name, index in split.items()}
-    train_x, train_y = data["train"]
-    batch_index = batches[seed_of].to(device)  # (networks, steps, batch)
 
-    stacks = {arm: _Stack(torch, init, copies, params.width, params.depth, arm == "bn", device, params.placement)
-              for arm, _ in ARMS}
-    losses = {arm: torch.empty(params.steps, copies * k) for arm, _ in ARMS}
+def _train(params: Params, stacks: dict[str, _Stack], train, batch_index, lr, progress,
+           chart: Callable[[dict, int], Chart]) -> dict[str, Any]:
+    """Minibatch SGD for both arms on the same batches; returns each network's loss at every step."""
+    import torch
+
+    train_x, train_y = train
+    losses = {arm: torch.empty(params.steps, len(lr)) for arm, _ in ARMS}
     for step in range(params.steps):
         index = batch_index[:, step]
         x, y = rows(train_x, index), torch.gather(train_y, 1, index)
@@ -191,14 +198,20 @@ def run(params: Params, device, progress, seeds) -> Measurement:
             torch.where(finite, loss, torch.zeros_like(loss)).sum().backward()
             stack.step(torch.where(finite, lr, torch.zeros_like(lr)))
         if (step + 1) % 25 == 0:
-            progress(0.75 * (step + 1) / params.steps, f"{step + 1}/{params.steps} 스텝",
-                     [_loss_chart(losses, step + 1, k, copies, rates)])
+            progress(0.75 * (step + 1) / params.steps, f"{step + 1}/{params.steps} 스텝", [chart(losses, step + 1)])
+    return losses
+
+
+def _scores(params: Params, stacks: dict[str, _Stack], losses: dict[str, Any], data) -> dict[str, dict[str, Any]]:
+    """Per arm and network: training loss (the last tenth of the steps), validation and test loss (a
+    diverged network scores chance), test accuracy, and whether it diverged."""
+    import torch
 
     scores = {}
     with torch.no_grad():
         for arm, stack in stacks.items():
             tail = losses[arm][-max(1, params.steps // 10):]
-            train_loss = torch.where(torch.isfinite(tail).all(0), tail.mean(0), torch.full((copies * k,), math.inf))
+            train_loss = torch.where(torch.isfinite(tail).all(0), tail.mean(0), torch.full((tail.shape[1],), math.inf))
             val_x, val_y = data["val"]
             test_x, test_y = data["test"]
             val_loss = per_model_cross_entropy(stack.forward(val_x, train=False), val_y).cpu()
@@ -211,9 +224,14 @@ def run(params: Params, device, progress, seeds) -> Measurement:
                 "test_accuracy": (test_logits.argmax(-1) == test_y).float().mean(1).cpu(),
                 "diverged": (~torch.isfinite(losses[arm]).all(0)).float(),
             }
-    progress(0.8, "train 모드 예측을 시험합니다")
+    return scores
 
+
+def _measure(scores, rates: list[float], lr, k: int) -> tuple[dict[str, list], dict[str, list[int]]]:
+    """Per seed: each arm at the largest rate and at its best rate on validation; also returns the
+    networks of the best rates."""
     per: dict[str, list] = {}
+    copies = len(rates)
     high = (copies - 1) * k  # offset of the largest rate's networks
     best = {}
     for arm, _ in ARMS:
@@ -228,9 +246,29 @@ def run(params: Params, device, progress, seeds) -> Measurement:
         per[f"gap_best_{arm}"] = [float(s["test"][j] - s["train"][j]) for j in best[arm]]
         for r, rate in enumerate(rates):
             per[f"train_loss_{arm}_lr{r}"] = [float(s["train"][r * k + i]) for i in range(k)]
-    per["high_lr_train_loss_gain"] = [a - b for a, b in zip(per["train_loss_high_lr_plain"], per["train_loss_high_lr_bn"])]
-    per["best_test_loss_gain"] = [a - b for a, b in zip(per["test_loss_best_plain"], per["test_loss_best_bn"])]
+    per["high_lr_train_loss_gain"] = differences(per["train_loss_high_lr_plain"], per["train_loss_high_lr_bn"])
+    per["best_test_loss_gain"] = differences(per["test_loss_best_plain"], per["test_loss_best_bn"])
+    return per, best
 
+
+def run(params: Params, device, progress, seeds) -> Measurement:
+    import torch
+
+    k = len(seeds)
+    rates = [params.learning_rate / d for d in GRID_DIVISORS]
+    drawn = _draw(params, seeds)
+    # Networks ordered (rate, seed) within each arm; each arm is one stack.
+    copies = len(rates)
+    seed_of = torch.arange(copies * k) % k
+    lr = torch.tensor([r for r in rates for _ in range(k)], device=device)
+    data = digit_splits(drawn.orders, params.n_train, VALIDATION_SIZE, seed_of, device)
+    stacks = {arm: _Stack(torch, drawn.init, copies, params.width, params.depth, arm == "bn", device, params.placement)
+              for arm, _ in ARMS}
+    losses = _train(params, stacks, data["train"], drawn.batches[seed_of].to(device), lr, progress,
+                    lambda losses, upto: _loss_chart(losses, upto, k, copies, rates))
+    scores = _scores(params, stacks, losses, data)
+    progress(0.8, "train 모드 예측을 시험합니다")
+    per, best = _measure(scores, rates, lr, k)
     mistakes = [_train_mode_mistakes(torch, stacks["bn"].module(j), data["test"][0][j][:MISTAKE_EXAMPLES],
                                      data["test"][1][j][:MISTAKE_EXAMPLES]) for j in best["bn"]]
     for key in mistakes[0]:

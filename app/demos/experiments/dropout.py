@@ -29,7 +29,7 @@ from typing import Any
 from pydantic import Field
 
 from app.demos.base import Boundary, Chart, Citation, DemoParams, DemoSpec, Measurement, QuestionRef, Series, Table
-from app.demos.datasets import DIGIT_CLASSES, digits
+from app.demos.datasets import DIGIT_CLASSES, digit_orders, digit_splits
 from app.demos.evidence import Claim
 from app.demos.training import differences
 
@@ -101,13 +101,8 @@ def _data(params: Params, generators, device) -> dict[str, tuple[Any, Any]]:
     network (arm, learning rate, seed)."""
     import torch
 
-    n, nv, k = params.n_train, VALIDATION_SIZE, len(generators)
-    inputs, labels = digits("cpu")
-    orders = torch.stack([torch.randperm(len(labels), generator=g) for g in generators])
-    split = {"train": orders[:, :n], "val": orders[:, n:n + nv], "test": orders[:, n + nv:]}
-    seed_of = torch.arange(len(GROUPS) * k) % k
-    return {name: (inputs[index][seed_of].to(device), labels[index][seed_of].to(device))
-            for name, index in split.items()}
+    seed_of = torch.arange(len(GROUPS) * len(generators)) % len(generators)
+    return digit_splits(digit_orders(generators), params.n_train, VALIDATION_SIZE, seed_of, device)
 
 
 @dataclass
