@@ -1,0 +1,84 @@
+"""The inbox in Chromium at 1280 and 375 px: an answer and an @mention raise the asker's unread count in
+the header, /inbox lists them (screenshot), opening one marks it read and lands on the answer, "mark all
+read" clears the count (screenshot); the question page's watch button toggles. No page scrolls
+sideways or logs an error."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.support import no_horizontal_scroll, screenshot
+from tests.browser.test_reading import offline_world
+from tests.browser.test_writing import sign_up
+
+
+def shot(page, name: str) -> None:
+    screenshot(page, name)
+    assert no_horizontal_scroll(page), f"{name}: wider than the screen"
+
+
+def header_count(page) -> str:
+    badge = page.locator(".nav-inbox__count")
+    return badge.inner_text() if badge.count() else ""
+
+
+@pytest.mark.parametrize("width", ["desktop", "phone"])
+def test_inbox(live_server, new_page, width):
+    base = live_server.url
+    phone = width == "phone"
+    asker, answerer = new_page(phone=phone), new_page(phone=phone)
+    for page in (asker, answerer):
+        offline_world(page, base)
+    sign_up(asker, base, f"asker{width}", "Asker Kim" if phone else "Asker Lee")
+    sign_up(answerer, base, f"answerer{width}", "Answerer Kim" if phone else "Answerer Lee")
+    assert header_count(asker) == ""
+
+    asker.goto(base + "/ask")
+    asker.select_option("#collection", "general")
+    asker.fill("#ask-title", f"학습률 웜업은 왜 필요한가요? ({width})")
+    asker.fill("#body", "큰 배치에서 처음 몇 스텝이 불안정합니다.")
+    asker.click("form.write-form button.primary")
+    asker.wait_for_load_state("load")
+    question_url = asker.url
+    assert asker.locator("button.watch").inner_text() == "🔔 지켜보는 중"  # asking watches
+
+    answerer.goto(question_url)
+    answerer.click("button.watch")  # watch it by hand, then unwatch: the button says which
+    answerer.wait_for_load_state("load")
+    assert answerer.locator("button.watch").inner_text() == "🔔 지켜보는 중"
+    answerer.click("button.watch")
+    answerer.wait_for_load_state("load")
+    assert answerer.locator("button.watch").inner_text() == "🔕 지켜보기"
+    answerer.fill("#answer-body", "초기 기울기가 커서 Adam의 분산 추정이 불안정하기 때문입니다.")
+    answerer.click("#answer-form button.primary")
+    answerer.wait_for_load_state("load")
+    answerer.goto(base + "/ask")
+    answerer.select_option("#collection", "general")
+    answerer.fill("#ask-title", f"배치 크기와 학습률 ({width})")
+    answerer.fill("#body", f"@asker{width} 님은 어떻게 생각하세요? 선형 스케일링이 늘 맞나요?")
+    answerer.click("form.write-form button.primary")
+    answerer.wait_for_load_state("load")
+    mention = answerer.locator(f"a.mention[href='/users/asker{width}']")
+    assert mention.count() == 1 and mention.inner_text() == f"@asker{width}"
+
+    asker.goto(base + "/")
+    assert header_count(asker) == "2"
+    asker.click(".nav-inbox")
+    asker.wait_for_load_state("load")
+    assert asker.url == base + "/inbox"
+    items = asker.locator(".inbox-item--unread")
+    assert items.count() == 2
+    assert "나를 언급했습니다" in items.nth(0).inner_text() and "답변을 달았습니다" in items.nth(1).inner_text()
+    shot(asker, f"inbox-{width}-1-unread")
+
+    items.nth(1).locator("button.inbox-item__message").click()  # opens the answer, marked read
+    asker.wait_for_load_state("load")
+    assert asker.url.startswith(question_url + "#answer-")
+    assert header_count(asker) == "1"
+    asker.goto(base + "/inbox")
+    asker.click("text=모두 읽음으로 표시")
+    asker.wait_for_load_state("load")
+    assert header_count(asker) == "" and asker.locator(".inbox-item--unread").count() == 0
+    assert asker.locator(".inbox-item").count() == 2
+    shot(asker, f"inbox-{width}-2-all-read")
+    assert asker.errors == [] and answerer.errors == []
