@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import math
 import statistics
+from collections.abc import Callable
+from typing import Any
 
 from pydantic import Field, model_validator
 
@@ -66,22 +68,27 @@ def _draw(seed: int, params: Params, device):
     return inputs.to(device), labels.to(device)
 
 
-def run(params: Params, device, progress, seeds) -> Measurement:
+def _data(params: Params, seeds, device) -> tuple[Any, Any, Any, Any]:
+    """Train and test inputs and labels, (seeds, n, d) and (seeds, n)."""
     import torch
 
-    d, k, n = params.n_features, params.n_informative, params.n_train
+    n = params.n_train
     drawn = [_draw(seed, params, device) for seed in seeds]
     inputs = torch.stack([x for x, _ in drawn])  # (seeds, n + test, d)
     labels = torch.stack([y for _, y in drawn])
-    train_x, train_y, test_x, test_y = inputs[:, :n], labels[:, :n], inputs[:, n:], labels[:, n:]
+    return inputs[:, :n], labels[:, :n], inputs[:, n:], labels[:, n:]
 
-    # One row per (seed, method), trained side by side from the same start with the same λ, rate and
-    # steps: the rows never interact (the summed loss gives each its own gradient).
-    n_seeds = len(seeds)
+
+def _train(params: Params, train_x, train_y, marks: list[int], device, progress) -> tuple[Any, Any, list]:
+    """One row per (seed, method), trained side by side from the same start with the same λ, rate and
+    steps: the rows never interact (the summed loss gives each its own gradient). Returns the weights,
+    the biases and the weights' norms at the marked steps."""
+    import torch
+
+    n_seeds, d = train_x.shape[0], params.n_features
     weights = torch.zeros(n_seeds, len(METHODS), d, device=device, requires_grad=True)
     bias = torch.zeros(n_seeds, len(METHODS), 1, device=device, requires_grad=True)
     lr, lam = params.learning_rate, params.strength
-    marks = log_spaced_steps(params.steps, CURVE_POINTS)
     norm_curve: list[torch.Tensor] = []  # per mark: (seeds, methods)
     for step in range(1, params.steps + 1):
         logits = torch.einsum("smd,snd->smn", weights, train_x) + bias
@@ -98,8 +105,15 @@ def run(params: Params, device, progress, seeds) -> Measurement:
             norm_curve.append(weights.detach().norm(dim=2))
         if step % 500 == 0:
             progress(step / params.steps, f"{step}/{params.steps} 스텝")
+    return weights.detach(), bias, norm_curve
 
-    final = weights.detach()
+
+def _measure(params: Params, final, bias, norm_curve: list, marks: list[int],
+             data: tuple[Any, Any, Any, Any]) -> dict[str, list[float | None]]:
+    import torch
+
+    train_x, train_y, test_x, test_y = data
+    d, k, n_seeds = params.n_features, params.n_informative, final.shape[0]
     with torch.no_grad():
         def accuracy(x, y):  # (seeds, methods)
             return ((torch.einsum("smd,snd->smn", final, x) + bias > 0).float() == y.unsqueeze(1)).float().mean(2)
@@ -127,7 +141,14 @@ def run(params: Params, device, progress, seeds) -> Measurement:
     per_seed["useless_zero_gap"] = (zero_fraction[:, 2] - zero_fraction[:, 1]).tolist()
     growth = final.norm(dim=2) / norm_curve[half]  # a non-finite ratio is judged as no number
     per_seed["norm_growth_none"], per_seed["norm_growth_l2"] = growth[:, 0].tolist(), growth[:, 1].tolist()
+    return per_seed
 
+
+def _report(params: Params, seeds, final, norm_curve: list, marks: list[int],
+            mean: Callable[[str], float]) -> tuple[list[Chart], Table]:
+    import torch
+
+    d, k = params.n_features, params.n_informative
     steps_x = [float(s) for s in marks]
     curves = torch.stack(norm_curve)  # (marks, seeds, methods)
     charts = [
@@ -139,16 +160,25 @@ def run(params: Params, device, progress, seeds) -> Measurement:
               series=[Series(name=label, x=[float(j) for j in range(d)], y=final[0, i].tolist())
                       for i, (_, label) in enumerate(METHODS)]),
     ]
-
-    def mean(name: str) -> float:
-        values = [v for v in per_seed[name] if v is not None and math.isfinite(v)]
-        return statistics.fmean(values) if values else math.nan
-
     table = Table(columns=["규제 (같은 λ·학습률·스텝)", "정확히 0인 가중치 (평균)", f"|w| < {SMALL_WEIGHT:g} (평균)", "‖w‖₂",
                            "‖w‖₁", "학습 정확도", "테스트 정확도"],
                   rows=[[label, round(mean(f"zeros_{key}"), 1), round(mean(f"small_{key}"), 1),
                          mean(f"norm_{key}"), mean(f"l1_norm_{key}"), round(mean(f"train_accuracy_{key}"), 3),
                          round(mean(f"test_accuracy_{key}"), 3)] for key, label in METHODS])
+    return charts, table
+
+
+def run(params: Params, device, progress, seeds) -> Measurement:
+    data = _data(params, seeds, device)
+    marks = log_spaced_steps(params.steps, CURVE_POINTS)
+    final, bias, norm_curve = _train(params, data[0], data[1], marks, device, progress)
+    per_seed = _measure(params, final, bias, norm_curve, marks, data)
+
+    def mean(name: str) -> float:
+        values = [v for v in per_seed[name] if v is not None and math.isfinite(v)]
+        return statistics.fmean(values) if values else math.nan
+
+    charts, table = _report(params, seeds, final, norm_curve, marks, mean)
     progress(1.0, "완료", charts)
     return Measurement(per_seed=per_seed, charts=charts, table=table, notes=_notes(params, mean))
 
