@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 import platform
 import statistics
+from collections.abc import Callable
 from typing import Literal
 
 from pydantic import Field
@@ -36,6 +37,7 @@ from app.demos.base import (
     Table,
 )
 from app.demos.evidence import Claim
+from app.demos.training import differences
 
 # exp's input ranges: (key, Korean label, low, high)
 RANGES = (
@@ -121,36 +123,42 @@ def _time_one_seed(seed: int, params: Params, device, functions: dict, report) -
     return best, counts
 
 
-def run(params: Params, device, progress, seeds) -> Measurement:
-    import torch
-
-    n = params.n_elements
-    functions = {
+def _functions(torch) -> dict[str, Callable]:
+    return {
         "relu": torch.relu, "sigmoid": torch.sigmoid, "tanh": torch.tanh, "elu": torch.nn.functional.elu,
         "softmax": lambda t: torch.softmax(t.view(-1, SOFTMAX_ROW), dim=1), "exp": torch.exp,
     }
-    where = _device_name(torch, device)
 
-    def per_element(seconds: dict[str, float], name: str) -> float:
-        return seconds[name] / n * 1e9
 
-    def sweep_chart(timed: list[dict[str, float]]) -> Chart:
-        return Chart(
-            key="sweep", title=f"입력값에 따른 원소당 시간 ({where}, 시드 범위)", x_label="입력값 x (±0.5로 흩음)",
-            y_label="ns / 원소", log_y=True,
-            series=[Series.over_seeds(f"{label}(x)", SWEEP, [[per_element(t, f"sweep_{key}_{v:g}") for v in SWEEP]
-                                                             for t in timed])
-                    for key, label in (("exp", "exp"), ("relu", "ReLU"))],
-        )
+def _per_element(seconds: dict[str, float], name: str, n: int) -> float:
+    return seconds[name] / n * 1e9
 
-    def activation_chart(timed: list[dict[str, float]]) -> Chart:
-        return Chart(
-            key="activations", title="보통 입력 [−5, 5]에서 활성화별 원소당 시간 (시드 범위)", x_label="활성화 (순서)",
-            y_label="ns / 원소", log_y=True,
-            series=[Series.over_seeds(label, [float(i + 1)], [[per_element(t, key)] for t in timed])
-                    for i, (key, label) in enumerate(ACTIVATIONS)],
-        )
 
+def _sweep_chart(timed: list[dict[str, float]], n: int, where: str) -> Chart:
+    return Chart(
+        key="sweep", title=f"입력값에 따른 원소당 시간 ({where}, 시드 범위)", x_label="입력값 x (±0.5로 흩음)",
+        y_label="ns / 원소", log_y=True,
+        series=[Series.over_seeds(f"{label}(x)", SWEEP, [[_per_element(t, f"sweep_{key}_{v:g}", n) for v in SWEEP]
+                                                         for t in timed])
+                for key, label in (("exp", "exp"), ("relu", "ReLU"))],
+    )
+
+
+def _activation_chart(timed: list[dict[str, float]], n: int) -> Chart:
+    return Chart(
+        key="activations", title="보통 입력 [−5, 5]에서 활성화별 원소당 시간 (시드 범위)", x_label="활성화 (순서)",
+        y_label="ns / 원소", log_y=True,
+        series=[Series.over_seeds(label, [float(i + 1)], [[_per_element(t, key, n)] for t in timed])
+                for i, (key, label) in enumerate(ACTIVATIONS)],
+    )
+
+
+def _time_seeds(params: Params, device, seeds, where: str,
+                progress) -> tuple[list[dict[str, float]], list[dict[str, tuple[float, float]]], bool]:
+    """Each seed's best times and result counts, and whether flushing subnormals to zero was on."""
+    import torch
+
+    n, functions = params.n_elements, _functions(torch)
     timed: list[dict[str, float]] = []
     counted: list[dict[str, tuple[float, float]]] = []
     # A process-wide CPU switch: on for this run only if asked, and back to PyTorch's default (off) after.
@@ -159,7 +167,7 @@ def run(params: Params, device, progress, seeds) -> Measurement:
         for i, seed in enumerate(seeds):
             def report(done: int, best: dict[str, float], i=i) -> None:
                 progress((i * ROUNDS + done) / (len(seeds) * ROUNDS), f"시드 {i + 1}/{len(seeds)}, 측정 {done}/{ROUNDS}회",
-                         [sweep_chart([*timed, best]), activation_chart([*timed, best])])
+                         [_sweep_chart([*timed, best], n, where), _activation_chart([*timed, best], n)])
 
             best, counts = _time_one_seed(seed, params, device, functions, report)
             timed.append(best)
@@ -167,18 +175,22 @@ def run(params: Params, device, progress, seeds) -> Measurement:
     finally:
         if device.type == "cpu":
             torch.set_flush_denormal(False)
+    return timed, counted, bool(flush_applied)
 
-    per_seed: dict[str, list] = {"flush_denormal_applied": [1.0 if flush_applied else 0.0] * len(seeds)}
+
+def _measure(timed: list[dict[str, float]], counted: list[dict[str, tuple[float, float]]], flush_applied: bool,
+             n: int) -> dict[str, list]:
+    per_seed: dict[str, list] = {"flush_denormal_applied": [1.0 if flush_applied else 0.0] * len(timed)}
     for key, _, _, _ in RANGES:
         per_seed[f"subnormal_fraction_{key}"] = [c[key][0] for c in counted]
         per_seed[f"zero_fraction_{key}"] = [c[key][1] for c in counted]
-        per_seed[f"ns_exp_{key}"] = [per_element(t, f"exp_{key}") for t in timed]
+        per_seed[f"ns_exp_{key}"] = [_per_element(t, f"exp_{key}", n) for t in timed]
     for key, _ in ACTIVATIONS:
-        per_seed[f"ns_{key}"] = [per_element(t, key) for t in timed]
+        per_seed[f"ns_{key}"] = [_per_element(t, key, n) for t in timed]
     per_seed["input_mean_ordinary"] = [c["input_mean"][0] for c in counted]
-    per_seed["ns_sigmoid_tiny_result"] = [per_element(t, "sigmoid_tiny_result") for t in timed]
-    per_seed["subnormal_gap"] = [a - b for a, b in zip(per_seed["subnormal_fraction_to_subnormal"],
-                                                       per_seed["subnormal_fraction_near_zero"])]
+    per_seed["ns_sigmoid_tiny_result"] = [_per_element(t, "sigmoid_tiny_result", n) for t in timed]
+    per_seed["subnormal_gap"] = differences(per_seed["subnormal_fraction_to_subnormal"],
+                                            per_seed["subnormal_fraction_near_zero"])
 
     def ratio(numerator: str, denominator: str) -> list[float | None]:
         return [a / b for a, b in zip(per_seed[numerator], per_seed[denominator])]
@@ -188,11 +200,13 @@ def run(params: Params, device, progress, seeds) -> Measurement:
     per_seed["ratio_subnormal_to_ordinary"] = ratio("ns_exp_to_subnormal", "ns_exp_ordinary")
     per_seed["ratio_zero_to_ordinary"] = ratio("ns_exp_to_zero", "ns_exp_ordinary")
     per_seed["ratio_sigmoid_tiny_to_ordinary"] = ratio("ns_sigmoid_tiny_result", "ns_sigmoid")
+    return per_seed
 
+
+def _table(per_seed: dict[str, list]) -> Table:
     def mean(name: str) -> float:
         return statistics.fmean(per_seed[name])
 
-    charts = [sweep_chart(timed), activation_chart(timed)]
     relu = mean("ns_relu")
     rows = [[f"exp, 입력 {label}", round(mean(f"ns_exp_{key}"), 3), round(mean(f"ns_exp_{key}") / relu, 1),
              f"{mean(f'subnormal_fraction_{key}'):.0%}", f"{mean(f'zero_fraction_{key}'):.0%}"]
@@ -201,9 +215,18 @@ def run(params: Params, device, progress, seeds) -> Measurement:
              for key, label in ACTIVATIONS if key != "exp"]
     rows.append(["시그모이드, 안의 e^(−x)가 서브노멀인 입력 [88, 103]", round(mean("ns_sigmoid_tiny_result"), 3),
                  round(mean("ns_sigmoid_tiny_result") / relu, 1), "—", "—"])
-    table = Table(columns=["연산 (시드 평균)", "ns / 원소", "ReLU 대비", "서브노멀 결과", "0이 된 결과"], rows=rows)
+    return Table(columns=["연산 (시드 평균)", "ns / 원소", "ReLU 대비", "서브노멀 결과", "0이 된 결과"], rows=rows)
+
+
+def run(params: Params, device, progress, seeds) -> Measurement:
+    import torch
+
+    where = _device_name(torch, device)
+    timed, counted, flush_applied = _time_seeds(params, device, seeds, where, progress)
+    per_seed = _measure(timed, counted, flush_applied, params.n_elements)
+    charts = [_sweep_chart(timed, params.n_elements, where), _activation_chart(timed, params.n_elements)]
     progress(1.0, "완료", charts)
-    return Measurement(per_seed=per_seed, charts=charts, table=table, notes=_notes(params, per_seed, where))
+    return Measurement(per_seed=per_seed, charts=charts, table=_table(per_seed), notes=_notes(params, per_seed, where))
 
 
 def _notes(params: Params, per_seed: dict[str, list], where: str) -> list[str]:
