@@ -11,10 +11,16 @@ gives its lowest *validation* loss, and the claim is judged on a separate *test*
 * cosine with warm-up: a linear ramp over the first ``warmup_fraction`` of the steps, then half a
   cosine down to zero (Loshchilov & Hutter 2017; warm-up as in Goyal et al. 2017).
 
+Each seed runs REPLICATES independent tasks (teacher, held-out sets, initial weights, minibatch stream)
+and reports their mean: the final loss of a single run at a constant rate depends on where the last few
+minibatches left the weights, and with one run per seed three seeds could not separate a 20% from a 60%
+cut in the excess loss (the verdict flipped between seed triples). All tasks train as one stacked model.
+
 Why decay helps: with a constant rate, minibatch noise keeps the weights bouncing around the minimum at
 a distance that grows with the rate; lowering the rate at the end lets them settle. The claim therefore
-needs gradient noise: with large batches there is little, and decaying only slows the descent — that
-is where it is expected to break. The largest rate of the grid is also
+needs gradient noise and enough steps to reach the minimum: with a larger batch and few steps
+(``BREAKING``: batch 64, 50 steps) there is little noise to settle and decaying only gives up descent —
+there the cosine schedule ends above the constant rate. The largest rate of the grid is also
 run as a test of the other claim: held constant past the stability limit (about 2 / the largest
 curvature), the loss grows instead of falling.
 """
@@ -22,6 +28,8 @@ curvature), the loss grows instead of falling.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from typing import Any
 
 from pydantic import Field
 
@@ -32,22 +40,28 @@ INPUTS, HIDDEN, TEACHER_HIDDEN = 8, 32, 16
 N_VAL, N_TEST = 1024, 4096
 GRID_POINTS, GRID_FACTOR = 7, 2.0
 NOISE = 0.5
-# A run whose training loss ends this many times above where it started counts as diverged (10^cap);
+# A run whose validation loss ends this many times above where it started counts as diverged (10^cap);
 # a NaN counts as the cap, so every seed gives a number.
 GROWTH_CAP = 6.0
 SCHEDULES = (("constant", "상수"), ("step", "계단 감소"), ("cosine", "웜업+코사인"))
-CURVE_POINTS = 30
+CURVE_POINTS = 20
+# Independent tasks (teacher, held-out sets, initial weights, minibatches) per seed, averaged: the final
+# loss of one SGD run at a constant rate is a noisy witness (where the last minibatches left it), and three
+# such witnesses are too few for a 95% interval to tell 20% from 60%.
+REPLICATES = 4
+CURVE_EXAMPLES = 128  # validation examples behind the loss-curve chart (the verdict uses all N_VAL)
 
 
 class Params(DemoParams):
-    lr_max: float = Field(1.0, ge=0.01, le=10.0, description="학습률 격자의 가장 큰 값 (격자는 이 값부터 3배씩 작아지는 5개)")
+    lr_max: float = Field(1.0, ge=0.01, le=10.0, description="학습률 격자의 가장 큰 값 (격자는 이 값부터 2배씩 작아지는 7개)")
     steps: int = Field(600, ge=50, le=5000, description="SGD 스텝 수 (세 스케줄 모두 같음)")
     batch_size: int = Field(4, ge=1, le=1024, description="미니배치 크기 (클수록 기울기 잡음이 작음)")
     warmup_fraction: float = Field(0.05, ge=0.0, le=0.5, description="코사인 스케줄의 웜업 구간 (전체 스텝 대비 비율)")
 
 
 SMALLEST = Params(steps=300)
-BREAKING = Params(batch_size=256, steps=300)
+# Too few steps for the loss to come down: decaying the rate only slows the descent.
+BREAKING = Params(batch_size=64, steps=50)
 
 
 def schedule_factor(kind: str, step: int, steps: int, warmup_fraction: float) -> float:
@@ -67,70 +81,163 @@ def lr_grid(lr_max: float) -> list[float]:
     return [lr_max / GRID_FACTOR ** (GRID_POINTS - 1 - i) for i in range(GRID_POINTS)]
 
 
-def run(params: Params, device, progress, seeds) -> Measurement:
-    import torch
+def tasks(seeds) -> list[int]:
+    """The seeds of the run's tasks: REPLICATES per seed, task ``s · REPLICATES + r`` the r-th of seed s."""
+    return [seed * 1000 + r for seed in seeds for r in range(REPLICATES)]
 
-    from app.demos.batched import SGD, best_per_seed, generator, init_mlp, mlp_forward, per_model_mse
+
+@dataclass
+class _Data:
+    units: list[int]  # tasks(seeds)
+    teachers: Any
+    val: Any
+    test: Any
+    streams: list[Any]  # per task a generator of its minibatches, the same for every schedule and rate
+
+
+@dataclass
+class _Grid:
+    """Every (schedule, peak rate, task) as one stacked model: model i is schedule i // (L·U), grid point
+    (i // U) % L, task i % U (init_mlp's layout)."""
+
+    lrs: list[float]
+    weights: list[Any]
+    optimizer: Any
+    task_of: Any
+    factors: Any  # (steps, models): each model's schedule multiplier at each step
+
+
+@dataclass
+class _Curves:
+    steps: list[int]
+    val: Any  # (points, A, L, U) validation loss on the chart's examples
+    final_val: Any  # (A, L, U) on the whole validation set
+    growth: Any  # (A, L, U) log10 of the final over the initial loss on the chart's examples, capped
+
+
+def run(params: Params, device, progress, seeds) -> Measurement:
+    from app.demos.batched import best_per_seed
+
+    data = _data(list(seeds), device)
+    grid = _model(params, data, device)
+    curves = _train(params, data, grid, device, progress)
+    picks = [best_per_seed(curves.final_val[a]) for a in range(len(SCHEDULES))]  # (U,) per schedule
+    test = _test(data, grid, picks)
+    per_seed, per_task = _measure(len(seeds), grid.lrs, picks, test, curves)
+    charts = _charts(params, len(seeds), grid.lrs, curves, picks)
+    progress(1.0, "완료", charts)
+    return Measurement(per_seed=per_seed, charts=charts, table=_table(params, grid.lrs, curves, picks, test),
+                       notes=_notes(params, per_seed, per_task))
+
+
+def _data(seeds: list[int], device) -> _Data:
+    from app.demos.batched import generator
     from app.demos.synthetic import regression_teachers, sample_regression
 
-    seeds = list(seeds)
-    S, L, A = len(seeds), GRID_POINTS, len(SCHEDULES)
-    teachers = regression_teachers(seeds, INPUTS, TEACHER_HIDDEN, device)
-    held_out = [generator(s * 7919 + 2) for s in seeds]
+    units = tasks(seeds)
+    teachers = regression_teachers(units, INPUTS, TEACHER_HIDDEN, device)
+    held_out = [generator(u * 7919 + 2) for u in units]
     val, test = (sample_regression(teachers, held_out, count, NOISE, device) for count in (N_VAL, N_TEST))
-    models = A * L * S
-    # Model i: schedule i // (L*S), grid point (i // S) % L, seed i % S (init_mlp's layout).
-    seed_of = torch.arange(models, device=device) % S
-    arm_of = torch.arange(models, device=device) // (L * S)
+    return _Data(units, teachers, val, test, [generator(u * 7919 + 3) for u in units])
+
+
+def _model(params: Params, data: _Data, device) -> _Grid:
+    import torch
+
+    from app.demos.batched import SGD, generator, init_mlp
+
+    U, L, A = len(data.units), GRID_POINTS, len(SCHEDULES)
+    index = torch.arange(A * L * U, device=device)
     grid = lr_grid(params.lr_max)
-    lrs = torch.tensor([grid[(i // S) % L] for i in range(models)], device=device)
-    weights = init_mlp([INPUTS, HIDDEN, 1], [generator(s) for s in seeds], A * L, device)
-    optimizer = SGD(weights, lrs)
-    # Fresh minibatches from each seed's stream, the same ones for every schedule and learning rate of
-    # that seed: the arms differ only in the rate.
-    stream = [generator(s * 7919 + 3) for s in seeds]
+    weights = init_mlp([INPUTS, HIDDEN, 1], [generator(u) for u in data.units], A * L, device)
+    lrs = torch.tensor(grid, device=device)[(index // U) % L]
     factors = torch.tensor([[schedule_factor(kind, step, params.steps, params.warmup_fraction) for kind, _ in SCHEDULES]
-                            for step in range(params.steps)], device=device)[:, arm_of]
+                            for step in range(params.steps)], device=device)[:, index // (L * U)]
+    return _Grid(grid, weights, SGD(weights, lrs), index % U, factors)
 
-    def losses(split) -> torch.Tensor:
-        with torch.no_grad():
-            return per_model_mse(mlp_forward(weights, split[0]), split[1][seed_of])
 
-    initial = losses(val)
+def _losses(grid: _Grid, split) -> Any:
+    import torch
+
+    from app.demos.batched import mlp_forward, per_model_mse
+
+    with torch.no_grad():
+        return per_model_mse(mlp_forward(grid.weights, split[0]), split[1][grid.task_of])
+
+
+def _train(params: Params, data: _Data, grid: _Grid, device, progress) -> _Curves:
+    """SGD on fresh minibatches from each task's stream; the validation curve on the chart's examples."""
+    import torch
+
+    from app.demos.batched import mlp_forward, per_model_mse
+    from app.demos.synthetic import sample_regression
+
+    U, L, A = len(data.units), GRID_POINTS, len(SCHEDULES)
+    shown = (data.val[0][:, :CURVE_EXAMPLES], data.val[1][:, :CURVE_EXAMPLES])
     every = max(params.steps // CURVE_POINTS, 1)
-    curve_steps: list[int] = [0]
-    curves = [initial]
+    steps, curve = [0], [_losses(grid, shown)]
     for step in range(params.steps):
-        x, y = sample_regression(teachers, stream, params.batch_size, NOISE, device)
-        per_model_mse(mlp_forward(weights, x), y[seed_of]).sum().backward()
-        optimizer.step(factors[step])
+        x, y = sample_regression(data.teachers, data.streams, params.batch_size, NOISE, device)
+        per_model_mse(mlp_forward(grid.weights, x), y[grid.task_of]).sum().backward()
+        grid.optimizer.step(grid.factors[step])
         if (step + 1) % every == 0 or step + 1 == params.steps:
-            curve_steps.append(step + 1)
-            curves.append(losses(val))
-            if len(curve_steps) % 10 == 0:
+            steps.append(step + 1)
+            curve.append(_losses(grid, shown))
+            if len(steps) % 5 == 0:
                 progress(0.95 * (step + 1) / params.steps, f"{step + 1}/{params.steps} 스텝")
+    growth = _growth(curve[-1], curve[0])
+    return _Curves(steps, torch.stack(curve).reshape(len(steps), A, L, U).cpu(),
+                   _losses(grid, data.val).reshape(A, L, U).cpu(), growth.reshape(A, L, U).cpu())
 
-    val_grid, test_grid = losses(val).reshape(A, L, S).cpu(), losses(test).reshape(A, L, S).cpu()
-    best = [best_per_seed(val_grid[a]) for a in range(A)]  # (S,) per arm
-    per_seed: dict[str, list[float | None]] = {}
+
+def _test(data: _Data, grid: _Grid, picks) -> Any:
+    """Test MSE (A, U) of each schedule's picked model per task: only those are judged, so only those
+    see the test set."""
+    import torch
+
+    from app.demos.batched import mlp_forward, per_model_mse
+
+    U, L = len(data.units), GRID_POINTS
+    task = torch.arange(U)
+    index = torch.cat([a * L * U + pick * U + task for a, pick in enumerate(picks)]).to(grid.task_of.device)
+    chosen = [w.detach()[index] for w in grid.weights]
+    tasks_of = grid.task_of[index]
+    with torch.no_grad():
+        losses = per_model_mse(mlp_forward(chosen, data.test[0][tasks_of]), data.test[1][tasks_of])
+    return losses.reshape(len(picks), U).cpu()
+
+
+def _measure(S: int, grid: list[float], picks, test, curves: _Curves) -> tuple[dict[str, list[float | None]],
+                                                                                 dict[str, list]]:
+    """Per task, each schedule at the peak rate of its lowest validation loss, judged on the test set; per
+    seed, the mean over its tasks. Returns the per-seed and the per-task metrics."""
+    per_task: dict[str, list] = {}
     for a, (kind, _) in enumerate(SCHEDULES):
-        per_seed[f"test_loss_{kind}"] = [_finite(test_grid[a, best[a][s], s].item()) for s in range(S)]
-        per_seed[f"best_lr_{kind}"] = [grid[best[a][s]] for s in range(S)]
+        per_task[f"test_loss_{kind}"] = [_finite(v) for v in test[a].tolist()]
+        per_task[f"best_lr_{kind}"] = [grid[picks[a][u]] for u in range(len(picks[a]))]
     for kind in ("step", "cosine"):
         # The share of the constant rate's excess test loss (above the noise floor σ², which no model can
         # beat) that the schedule removes: comparable across teachers of different difficulty.
-        per_seed[f"excess_cut_{kind}"] = [
+        per_task[f"excess_cut_{kind}"] = [
             None if c is None or o is None else (c - o) / (c - NOISE ** 2)
-            for c, o in zip(per_seed["test_loss_constant"], per_seed[f"test_loss_{kind}"])]
-    growth = _growth(losses(val), initial).reshape(A, L, S).cpu()
-    per_seed["log10_growth_constant_at_max"] = [growth[0, L - 1, s].item() for s in range(S)]
-    per_seed["log10_growth_cosine_at_max"] = [growth[2, L - 1, s].item() for s in range(S)]
+            for c, o in zip(per_task["test_loss_constant"], per_task[f"test_loss_{kind}"])]
+    top = len(grid) - 1
+    per_task["log10_growth_constant_at_max"] = curves.growth[0, top].tolist()
+    per_task["log10_growth_cosine_at_max"] = curves.growth[2, top].tolist()
+    per_seed = {name: _by_seed(values, S) for name, values in per_task.items() if not name.startswith("best_lr")}
+    for kind, _ in SCHEDULES:  # the picked rates of each seed's tasks, as a geometric mean
+        logs = _by_seed([math.log2(v) for v in per_task[f"best_lr_{kind}"]], S)
+        per_seed[f"best_lr_{kind}"] = [None if v is None else 2 ** v for v in logs]
+    return per_seed, per_task
 
-    charts = _charts(params, grid, test_grid,
-                     torch.stack(curves).reshape(len(curves), A, L, S).cpu(), curve_steps, best)
-    table = _table(params, grid, val_grid, test_grid, growth)
-    progress(1.0, "완료", charts)
-    return Measurement(per_seed=per_seed, charts=charts, table=table, notes=_notes(params, per_seed))
+
+def _by_seed(values: list[float | None], S: int) -> list[float | None]:
+    """The mean of each seed's REPLICATES tasks; None if one of them gave no number."""
+    out: list[float | None] = []
+    for s in range(S):
+        mine = values[s * REPLICATES:(s + 1) * REPLICATES]
+        out.append(None if any(v is None for v in mine) else sum(mine) / REPLICATES)  # type: ignore[arg-type]
+    return out
 
 
 def _finite(value: float) -> float | None:
@@ -138,54 +245,63 @@ def _finite(value: float) -> float | None:
 
 
 def _growth(final, initial):
-    """log10(final / initial) training loss per model, NaN/inf and huge values capped at GROWTH_CAP."""
+    """log10(final / initial) loss per model, NaN/inf and huge values capped at GROWTH_CAP."""
     import torch
 
     ratio = torch.log10(final / initial)
     return torch.where(torch.isfinite(ratio), ratio.clamp(max=GROWTH_CAP), torch.full_like(ratio, GROWTH_CAP))
 
 
-def _charts(params: Params, grid, test_grid, curves, curve_steps, best) -> list[Chart]:
-    from app.demos.batched import band
-
-    S = test_grid.shape[2]
+def _charts(params: Params, S: int, grid: list[float], curves: _Curves, picks) -> list[Chart]:
     by_lr = []
-    for a, (kind, label) in enumerate(SCHEDULES):
-        y, low, high = band([[_finite(test_grid[a, i, s].item()) for i in range(len(grid))] for s in range(S)])
-        by_lr.append(Series(name=label, x=grid, y=y, lower=low, upper=high))
+    for a, (_, label) in enumerate(SCHEDULES):
+        per_task = [[_finite(curves.final_val[a, i, u].item()) for i in range(len(grid))]
+                    for u in range(curves.final_val.shape[2])]
+        by_lr.append(Series.over_seeds(label, grid, _curves_by_seed(per_task, S)))
+    steps = [float(t) for t in curves.steps]
     curve_series = []
-    for a, (kind, label) in enumerate(SCHEDULES):
-        per = [[_finite(curves[t, a, best[a][s], s].item()) for t in range(len(curve_steps))] for s in range(S)]
-        y, low, high = band(per)
-        curve_series.append(Series(name=f"{label} (검증으로 고른 학습률)", x=[float(t) for t in curve_steps], y=y,
-                                   lower=low, upper=high))
-    factor_series = [Series(name=label, x=[float(t) for t in range(0, params.steps, max(params.steps // 100, 1))],
-                            y=[schedule_factor(kind, t, params.steps, params.warmup_fraction)
-                               for t in range(0, params.steps, max(params.steps // 100, 1))])
+    for a, (_, label) in enumerate(SCHEDULES):
+        per_task = [[_finite(curves.val[t, a, picks[a][u], u].item()) for t in range(len(steps))]
+                    for u in range(len(picks[a]))]
+        curve_series.append(Series.over_seeds(f"{label} (검증으로 고른 학습률)", steps, _curves_by_seed(per_task, S)))
+    shown = range(0, params.steps, max(params.steps // 100, 1))
+    factor_series = [Series(name=label, x=[float(t) for t in shown],
+                            y=[schedule_factor(kind, t, params.steps, params.warmup_fraction) for t in shown])
                      for kind, label in SCHEDULES]
     return [
-        Chart(key="test_by_lr", title="최대 학습률별 테스트 손실 (시드 평균, 띠는 최소~최대)", x_label="최대 학습률",
-              y_label="테스트 MSE", log_x=True, log_y=True, series=by_lr),
-        Chart(key="train_curve", title="검증 손실 곡선 (각 스케줄이 고른 학습률)", x_label="스텝", y_label="검증 MSE",
-              log_y=True, series=curve_series),
+        Chart(key="val_by_lr", title="최대 학습률별 검증 손실 (시드 평균, 띠는 최소~최대)", x_label="최대 학습률",
+              y_label="검증 MSE", log_x=True, log_y=True, series=by_lr),
+        Chart(key="train_curve", title=f"검증 손실 곡선 (각 스케줄이 고른 학습률, 검증 예제 {CURVE_EXAMPLES}개)", x_label="스텝",
+              y_label="검증 MSE", log_y=True, series=curve_series),
         Chart(key="schedule", title="학습률 배율 (최대 학습률 대비)", x_label="스텝", y_label="배율", series=factor_series),
     ]
 
 
-def _table(params: Params, grid, val_grid, test_grid, growth) -> Table:
+def _curves_by_seed(per_task: list[list[float | None]], S: int) -> list[list[float | None]]:
+    """Curves per task → per seed (the mean of its tasks at each point, None where one diverged)."""
+    return [[None if any(per_task[s * REPLICATES + r][i] is None for r in range(REPLICATES)) else
+             sum(per_task[s * REPLICATES + r][i] for r in range(REPLICATES)) / REPLICATES  # type: ignore[misc]
+             for i in range(len(per_task[0]))] for s in range(S)]
+
+
+def _table(params: Params, grid: list[float], curves: _Curves, picks, test) -> Table:
+    """Every (schedule, peak rate): its validation loss, how many tasks picked it and their test loss."""
     rows = []
-    S = val_grid.shape[2]
+    U = curves.final_val.shape[2]
     for a, (_, label) in enumerate(SCHEDULES):
         for i, lr in enumerate(grid):
-            diverged = sum(growth[a, i, s].item() > 0 for s in range(S))
-            rows.append([label, float(f"{lr:.4g}"), params.steps, _mean_text(val_grid[a, i]),
-                         _mean_text(test_grid[a, i]), f"{diverged}/{S}"])
-    return Table(columns=["스케줄", "최대 학습률", "스텝", "검증 MSE (시드 평균)", "테스트 MSE (시드 평균)", "손실이 커진 시드"],
-                 rows=rows)
+            diverged = sum(curves.growth[a, i, u].item() > 0 for u in range(U))
+            chosen = [test[a, u].item() for u in range(U) if picks[a][u] == i]
+            rows.append([label, float(f"{lr:.4g}"), params.steps, _mean_text(curves.final_val[a, i]),
+                         f"{len(chosen)}/{U}", _mean_text(chosen) if chosen else "",
+                         f"{diverged}/{U}"])
+    return Table(columns=["스케줄", "최대 학습률", "스텝", "검증 MSE (과제 평균)", "이 학습률을 고른 과제",
+                          "그 과제들의 테스트 MSE", "손실이 커진 과제"], rows=rows)
 
 
 def _mean_text(values) -> str | float:
-    finite = [v for v in values.tolist() if math.isfinite(v)]
+    values = values if isinstance(values, list) else values.tolist()
+    finite = [v for v in values if math.isfinite(v)]
     if len(finite) < len(values):
         return "발산" if not finite else f"{sum(finite) / len(finite):.4g} (발산 {len(values) - len(finite)})"
     return float(f"{sum(finite) / len(finite):.4g}")
@@ -196,12 +312,14 @@ def _mean(values) -> float | None:
     return sum(finite) / len(finite) if finite else None
 
 
-def _notes(params: Params, m: dict[str, list[float | None]]) -> list[str]:
+def _notes(params: Params, m: dict[str, list[float | None]], per_task: dict[str, list]) -> list[str]:
     notes = []
     constant, cosine, step = (_mean(m[f"test_loss_{k}"]) for k in ("constant", "cosine", "step"))
-    lrs = {k: sorted(set(m[f"best_lr_{k}"])) for k, _ in SCHEDULES}
+    lrs = {k: sorted(set(per_task[f"best_lr_{k}"])) for k, _ in SCHEDULES}
     picked = ", ".join(f"{label} {'/'.join(f'{v:.3g}' for v in lrs[k])}" for k, label in SCHEDULES)
-    notes.append(f"검증 손실로 고른 최대 학습률: {picked}.")
+    tasks_run = len(per_task["best_lr_constant"])
+    notes.append(f"시드마다 독립 과제 {REPLICATES}개(교사, 데이터, 초기값이 모두 다름)를 돌려 평균했습니다(모두 {tasks_run}개). "
+                 f"검증 손실로 고른 최대 학습률: {picked}.")
     if constant is not None and cosine is not None and step is not None:
         cut = summarise(m["excess_cut_cosine"])
         if cut.ci95 is not None and cut.ci95[0] > 0:
@@ -209,14 +327,20 @@ def _notes(params: Params, m: dict[str, list[float | None]]) -> list[str]:
                          f"σ² = {NOISE ** 2:g}). 웜업+코사인이 상수 학습률의 초과 손실 중 {cut.mean:.0%}를 없앴습니다: 끝으로 갈수록 "
                          f"학습률을 줄이면 미니배치 잡음으로 최소점 주변을 맴돌던 가중치가 가라앉습니다.")
         else:
+            excess = (constant - NOISE ** 2) / NOISE ** 2
+            worse = -cut.mean if cut.mean is not None and cut.mean < 0 else None
             notes.append(f"이번 설정(배치 {params.batch_size}, 스텝 {params.steps})에서는 학습률을 줄여도 테스트 MSE가 시드마다 "
-                         f"일관되게 낮아지지 않았습니다: 상수 {constant:.3f}, 웜업+코사인 {cosine:.3f}, 계단 감소 {step:.3f}. 감소 스케줄의 이득은 "
-                         f"미니배치 기울기 잡음을 줄이는 데서 오므로, 배치가 커서 잡음이 작으면 줄이는 만큼 덜 내려갈 뿐입니다.")
-    grown = [g for g in m["log10_growth_constant_at_max"] if g is not None and g > 0]
-    seeds = len(m["log10_growth_constant_at_max"])
+                         f"일관되게 낮아지지 않았습니다: 상수 {constant:.3f}, 웜업+코사인 {cosine:.3f}, 계단 감소 {step:.3f}"
+                         + (f" — 웜업+코사인이 초과 손실을 오히려 {worse:.0%} 늘렸습니다." if worse is not None else ".")
+                         + f" 상수 학습률의 초과 손실은 잡음 바닥의 {excess:.2g}배였습니다"
+                         + (": 아직 내려가는 중이라 학습률을 줄인 만큼 덜 내려갔습니다. 감소 스케줄의 이득은 최소점 근처에서 "
+                            "미니배치 잡음으로 맴도는 가중치를 가라앉히는 데서 옵니다."
+                            if excess > 0.5 else
+                            ": 최소점 근처까지 왔지만 배치가 커서 가라앉힐 잡음이 적었습니다."))
+    grown = [g for g in per_task["log10_growth_constant_at_max"] if g > 0]
     if grown:
-        warm = sum(g is not None and g > 0 for g in m["log10_growth_cosine_at_max"])
-        notes.append(f"가장 큰 학습률 {params.lr_max:g}을 상수로 두면 시드 {seeds}개 중 {len(grown)}개에서 손실이 처음보다 "
+        warm = sum(g > 0 for g in per_task["log10_growth_cosine_at_max"])
+        notes.append(f"가장 큰 학습률 {params.lr_max:g}을 상수로 두면 과제 {tasks_run}개 중 {len(grown)}개에서 손실이 처음보다 "
                      f"커졌습니다(발산; 최대 10^{max(grown):.1f}배). 같은 최대 학습률의 웜업+코사인은 {warm}개가 그랬습니다"
                      + (": 웜업으로 작게 시작하고 코사인으로 줄어들어 큰 학습률에 머문 스텝이 적었습니다."
                         if warm < len(grown) else "."))
@@ -254,5 +378,5 @@ DEMO = DemoSpec(
         Citation(authors="Goyal, Dollár, Girshick et al.", year=2017,
                  title="Accurate, Large Minibatch SGD: Training ImageNet in 1 Hour", url="https://arxiv.org/abs/1706.02677"),
     ),
-    version="1",
+    version="2",
 )
