@@ -20,6 +20,8 @@ first steps, not a different method.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from typing import Any
 
 from pydantic import Field
 
@@ -57,32 +59,31 @@ def lr_grid(lr_max: float) -> list[float]:
     return [lr_max / GRID_FACTOR ** (GRID_POINTS - 1 - i) for i in range(GRID_POINTS)]
 
 
-def run(params: Params, device, progress, seeds) -> Measurement:
+def _model(params: Params, seeds: list[int], grid: list[float], device) -> tuple[list, Any, Any]:
+    """One stack for both arms, all starting from the same weights: model i is arm i // (L*S) (0: with the
+    correction), grid point (i // S) % L, seed i % S. Returns the weights, their Adam and each model's seed."""
     import torch
 
-    from app.demos.batched import Adam, best_per_seed, generator, init_mlp, mlp_forward, per_model_cross_entropy
-    from app.demos.synthetic import split, teacher_classification
+    from app.demos.batched import Adam, generator, init_mlp
 
-    seeds = list(seeds)
     S, L, A = len(seeds), GRID_POINTS, len(ARMS)
-    data = teacher_classification(seeds, params.n_train + N_VAL + N_TEST, INPUTS, CLASSES, TEACHER_HIDDEN, 0.0, device)
-    train, val, test = split(data, [params.n_train, N_VAL, N_TEST])
-    grid = lr_grid(params.lr_max)
-    # One stack for both arms, all starting from the same weights: model i is arm i // (L*S) (0: with the
-    # correction), grid point (i // S) % L, seed i % S.
     models = A * L * S
-    seed_of = torch.arange(models, device=device) % S
     lrs = torch.tensor([grid[(i // S) % L] for i in range(models)], device=device)
     corrected = torch.arange(models, device=device) < L * S
     weights = init_mlp([INPUTS, HIDDEN, CLASSES], [generator(s) for s in seeds], A * L, device)
     optimizer = Adam(weights, lrs, betas=(BETA1, params.beta2), bias_correction=corrected)
+    return weights, optimizer, torch.arange(models, device=device) % S
+
+
+def _train(params: Params, weights: list, optimizer, train, seed_of, progress) -> tuple[list, list]:
+    """Returns the training loss before each step, and the update norm of each of the first steps."""
+    import torch
+
+    from app.demos.batched import mlp_forward, per_model_cross_entropy
+
     train_x, train_y = train[0], train[1][seed_of]
-
-    def loss_of(split):
-        return per_model_cross_entropy(mlp_forward(weights, split[0]), split[1][seed_of])
-
     measured = min(params.steps, RATIO_STEPS)
-    curves, sizes = [], []  # train loss before each step (then after the last); update norms of the first steps
+    curves, sizes = [], []
     for step in range(params.steps):
         before = [p.detach().clone() for p in weights] if step < measured else None
         loss = per_model_cross_entropy(mlp_forward(weights, train_x), train_y)
@@ -94,31 +95,65 @@ def run(params: Params, device, progress, seeds) -> Measurement:
                 sizes.append(torch.sqrt(sum(((p - b) ** 2).flatten(1).sum(dim=1) for p, b in zip(weights, before))))
         if (step + 1) % 10 == 0:
             progress(0.95 * (step + 1) / params.steps, f"{step + 1}/{params.steps} 스텝")
+    return curves, sizes
+
+
+@dataclass
+class _ByArm:
+    """Per arm, (grid point, seed) tensors: validation and test loss, test accuracy; (steps, grid point,
+    seed): the training loss curve and the update norms."""
+
+    val_loss: dict[str, Any]
+    test_loss: dict[str, Any]
+    test_acc: dict[str, Any]
+    curve: dict[str, Any]
+    size: dict[str, Any]
+
+
+def _evaluate(weights: list, seed_of, train, val, test, curves: list, sizes: list, S: int) -> _ByArm:
+    import torch
+
+    from app.demos.batched import mlp_forward, per_model_cross_entropy
+
+    A, L = len(ARMS), GRID_POINTS
+
+    def loss_of(split):
+        return per_model_cross_entropy(mlp_forward(weights, split[0]), split[1][seed_of])
+
     with torch.no_grad():
-        curves.append(loss_of(train))
+        curves = [*curves, loss_of(train)]  # and the loss after the last step
         val_all, test_all = loss_of(val).reshape(A, L, S).cpu(), loss_of(test).reshape(A, L, S).cpu()
         acc_all = (mlp_forward(weights, test[0]).argmax(dim=2) == test[1][seed_of]).float().mean(dim=1)
     acc_all = acc_all.reshape(A, L, S).cpu()
     curve_all = torch.stack(curves).reshape(-1, A, L, S).cpu()
     size_all = torch.stack(sizes).reshape(-1, A, L, S).cpu()
     keys = [key for key, _ in ARMS]
-    val_loss = {key: val_all[a] for a, key in enumerate(keys)}
-    test_loss = {key: test_all[a] for a, key in enumerate(keys)}
-    test_acc = {key: acc_all[a] for a, key in enumerate(keys)}
-    curve = {key: curve_all[:, a] for a, key in enumerate(keys)}
-    size = {key: size_all[:, a] for a, key in enumerate(keys)}
+    return _ByArm(
+        val_loss={key: val_all[a] for a, key in enumerate(keys)},
+        test_loss={key: test_all[a] for a, key in enumerate(keys)},
+        test_acc={key: acc_all[a] for a, key in enumerate(keys)},
+        curve={key: curve_all[:, a] for a, key in enumerate(keys)},
+        size={key: size_all[:, a] for a, key in enumerate(keys)},
+    )
 
-    best = {key: best_per_seed(val_loss[key]) for key, _ in ARMS}
+
+def _measure(by_arm: _ByArm, grid: list[float], S: int) -> tuple[dict[str, list[float | None]], dict, Any]:
+    """Per seed, each arm at its own rate picked on validation, and the two arms' steps at the corrected
+    arm's rate; also returns the picks and the ratio of the step sizes."""
+    from app.demos.batched import best_per_seed
+
+    test_loss = by_arm.test_loss
+    best = {key: best_per_seed(by_arm.val_loss[key]) for key, _ in ARMS}
     per_seed: dict[str, list[float | None]] = {}
     for key, _ in ARMS:
         per_seed[f"test_loss_{key}"] = [_finite(test_loss[key][best[key][s], s].item()) for s in range(S)]
-        per_seed[f"test_accuracy_{key}"] = [test_acc[key][best[key][s], s].item() for s in range(S)]
+        per_seed[f"test_accuracy_{key}"] = [by_arm.test_acc[key][best[key][s], s].item() for s in range(S)]
         per_seed[f"best_lr_{key}"] = [grid[best[key][s]] for s in range(S)]
     per_seed["test_loss_gap"] = [None if a is None or b is None else a - b
                                  for a, b in zip(per_seed["test_loss_without"], per_seed["test_loss_with"])]
     # The same learning rate in both arms (the corrected arm's choice): how much larger the uncorrected
     # first step is, and the largest ratio over the first ten steps.
-    ratio = size["without"] / size["with"]
+    ratio = by_arm.size["without"] / by_arm.size["with"]
     same = best["with"]
     per_seed["first_step_ratio"] = [ratio[0, same[s], s].item() for s in range(S)]
     per_seed["peak_step_ratio_first_10"] = [ratio[:10, same[s], s].max().item() for s in range(S)]
@@ -127,9 +162,23 @@ def run(params: Params, device, progress, seeds) -> Measurement:
     per_seed["log10_test_loss_ratio_same_lr"] = [None if a is None or b is None else math.log10(a / b)
                                          for a, b in zip(per_seed["test_loss_without_at_same_lr"],
                                                          per_seed["test_loss_with"])]
+    return per_seed, best, ratio
 
-    charts = _charts(params, grid, curve, ratio, best, test_loss)
-    table = _table(params, grid, val_loss, test_loss, test_acc)
+
+def run(params: Params, device, progress, seeds) -> Measurement:
+    from app.demos.synthetic import split, teacher_classification
+
+    seeds = list(seeds)
+    S = len(seeds)
+    data = teacher_classification(seeds, params.n_train + N_VAL + N_TEST, INPUTS, CLASSES, TEACHER_HIDDEN, 0.0, device)
+    train, val, test = split(data, [params.n_train, N_VAL, N_TEST])
+    grid = lr_grid(params.lr_max)
+    weights, optimizer, seed_of = _model(params, seeds, grid, device)
+    curves, sizes = _train(params, weights, optimizer, train, seed_of, progress)
+    by_arm = _evaluate(weights, seed_of, train, val, test, curves, sizes, S)
+    per_seed, best, ratio = _measure(by_arm, grid, S)
+    charts = _charts(params, grid, by_arm.curve, ratio, best, by_arm.test_loss)
+    table = _table(params, grid, by_arm.val_loss, by_arm.test_loss, by_arm.test_acc)
     progress(1.0, "완료", charts)
     return Measurement(per_seed=per_seed, charts=charts, table=table, notes=_notes(params, per_seed))
 
