@@ -23,12 +23,13 @@ from __future__ import annotations
 
 import math
 from itertools import pairwise
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
 from app.demos.base import Chart, Citation, DemoParams, DemoSpec, Measurement, QuestionRef, Series, Table
 from app.demos.evidence import Claim, summarise
+from app.demos.training import differences
 
 OPTIMIZERS = (
     ("sgd", "SGD"),
@@ -144,69 +145,87 @@ def trajectories(kind: str, lrs, starts, saddle, condition: float, rotation_degr
     return torch.stack(out), rotation
 
 
-def run(params: Params, device, progress, seeds) -> Measurement:
+def _runs(key: str, params: Params, starts, device) -> dict[str, Any]:
+    """One optimiser at every rate of its grid, from every start on both surfaces: rows (lr, seed, surface,
+    start). Returns its paths and gaps, the step each run arrives and escapes, whether it diverged, its
+    tuning score and the rate each seed picks on the tuning start."""
     import torch
 
-    seeds = list(seeds)
-    S = len(seeds)
-    kappa = params.condition
-    starts = _starts(seeds, params)  # (S, surface, start, 2) in the surface's axes
+    kappa, S = params.condition, starts.shape[0]
     angle = math.radians(params.rotation_degrees)
     rotation = torch.tensor([[math.cos(angle), math.sin(angle)], [-math.sin(angle), math.cos(angle)]])
     lowest = torch.tensor([0.0, -0.25 / kappa])
-    per_seed: dict[str, list[float | None]] = {}
-    results = {}
-    for index, (key, _) in enumerate(OPTIMIZERS):
-        rates = grid(key)
-        G = len(rates)
-        # Rows: (lr, seed, surface, start), flattened in that order.
-        shape = (G, S, 2, 2)
-        lr = torch.tensor(rates).reshape(G, 1, 1, 1).expand(shape).reshape(-1)
-        saddle = torch.tensor([False, True]).reshape(1, 1, 2, 1).expand(shape).reshape(-1)
-        aligned_start = starts.unsqueeze(0).expand(G, *starts.shape).reshape(-1, 2)
-        plane_start = aligned_start @ rotation  # u·R: the start sits at the same place relative to the surface
-        path, _ = trajectories(key, lr.to(device), plane_start.to(device), saddle.to(device), kappa,
-                               params.rotation_degrees, params.momentum, params.steps)
-        path = path.cpu()
-        aligned = path @ rotation.T
-        floor = lowest[saddle.long()]
-        f0 = surface_value(aligned[0], saddle, kappa) - floor
-        gap = (surface_value(aligned, saddle, kappa) - floor) / f0
-        gap = torch.nan_to_num(gap, nan=math.inf).clamp(max=DIVERGED * 10)
-        reached = gap <= TOLERANCE
-        arrive = torch.where(reached.any(dim=0), reached.float().argmax(dim=0),
-                             torch.full(reached.shape[1:], params.steps, dtype=torch.long))
-        diverged = gap[-1] > DIVERGED
-        out_u = aligned[..., 0].abs() > ESCAPED
-        escape = torch.where(out_u.any(dim=0), out_u.float().argmax(dim=0),
-                             torch.full(out_u.shape[1:], params.steps, dtype=torch.long))
-        # Tuning score: steps to arrive from the tuning start; without arrival, the steps plus how far it still
-        # was (log scale); a diverged run never wins.
-        score = arrive.float() + torch.where(reached.any(dim=0), torch.zeros_like(gap[-1]),
-                                             1 + torch.log10(gap[-1].clamp(min=1e-30)) + 40)
-        score = torch.where(diverged, torch.full_like(score, math.inf), score)
-        score = score.reshape(shape)
-        best = score[:, :, :, 0].argmin(dim=0)  # (S, surface): chosen on the tuning start
-        results[key] = {"path": path.reshape(-1, *shape, 2), "gap": gap.reshape(-1, *shape),
-                        "arrive": arrive.reshape(shape), "escape": escape.reshape(shape),
-                        "diverged": diverged.reshape(shape), "best": best, "score": score,
-                        "aligned": aligned.reshape(-1, *shape, 2)}
-        for s_index, surface in enumerate(SURFACES):
-            chosen = best[:, s_index]
-            steps = arrive.reshape(shape)[chosen, torch.arange(S), s_index, 1]
-            per_seed[f"steps_{key}_{surface}"] = [float(v) for v in steps.tolist()]
-            per_seed[f"arrived_{key}_{surface}"] = [float(v < params.steps) for v in steps.tolist()]
-            per_seed[f"lr_{key}_{surface}"] = [rates[i] for i in chosen.tolist()]
-        progress(0.9 * (index + 1) / len(OPTIMIZERS), f"{OPTIMIZERS[index][1]}: 학습률 {len(rates)}개 × 시드 {S}개")
+    rates = grid(key)
+    G = len(rates)
+    shape = (G, S, 2, 2)
+    lr = torch.tensor(rates).reshape(G, 1, 1, 1).expand(shape).reshape(-1)
+    saddle = torch.tensor([False, True]).reshape(1, 1, 2, 1).expand(shape).reshape(-1)
+    aligned_start = starts.unsqueeze(0).expand(G, *starts.shape).reshape(-1, 2)
+    plane_start = aligned_start @ rotation  # u·R: the start sits at the same place relative to the surface
+    path, _ = trajectories(key, lr.to(device), plane_start.to(device), saddle.to(device), kappa,
+                           params.rotation_degrees, params.momentum, params.steps)
+    path = path.cpu()
+    aligned = path @ rotation.T
+    floor = lowest[saddle.long()]
+    f0 = surface_value(aligned[0], saddle, kappa) - floor
+    gap = (surface_value(aligned, saddle, kappa) - floor) / f0
+    gap = torch.nan_to_num(gap, nan=math.inf).clamp(max=DIVERGED * 10)
+    reached = gap <= TOLERANCE
+    arrive = torch.where(reached.any(dim=0), reached.float().argmax(dim=0),
+                         torch.full(reached.shape[1:], params.steps, dtype=torch.long))
+    diverged = gap[-1] > DIVERGED
+    out_u = aligned[..., 0].abs() > ESCAPED
+    escape = torch.where(out_u.any(dim=0), out_u.float().argmax(dim=0),
+                         torch.full(out_u.shape[1:], params.steps, dtype=torch.long))
+    # Tuning score: steps to arrive from the tuning start; without arrival, the steps plus how far it still
+    # was (log scale); a diverged run never wins.
+    score = arrive.float() + torch.where(reached.any(dim=0), torch.zeros_like(gap[-1]),
+                                         1 + torch.log10(gap[-1].clamp(min=1e-30)) + 40)
+    score = torch.where(diverged, torch.full_like(score, math.inf), score)
+    score = score.reshape(shape)
+    return {"path": path.reshape(-1, *shape, 2), "gap": gap.reshape(-1, *shape),
+            "arrive": arrive.reshape(shape), "escape": escape.reshape(shape),
+            "diverged": diverged.reshape(shape), "best": score[:, :, :, 0].argmin(dim=0),  # (S, surface)
+            "score": score, "aligned": aligned.reshape(-1, *shape, 2)}
 
+
+def _chosen_metrics(key: str, result: dict[str, Any], params: Params, S: int) -> dict[str, list[float | None]]:
+    """Per surface and seed, from the evaluation start at the rate picked on the tuning start."""
+    import torch
+
+    rates = grid(key)
+    per_seed: dict[str, list[float | None]] = {}
+    for s_index, surface in enumerate(SURFACES):
+        chosen = result["best"][:, s_index]
+        steps = result["arrive"][chosen, torch.arange(S), s_index, 1]
+        per_seed[f"steps_{key}_{surface}"] = [float(v) for v in steps.tolist()]
+        per_seed[f"arrived_{key}_{surface}"] = [float(v < params.steps) for v in steps.tolist()]
+        per_seed[f"lr_{key}_{surface}"] = [rates[i] for i in chosen.tolist()]
+    return per_seed
+
+
+def _savings(per_seed: dict[str, list[float | None]]) -> None:
+    """The claims are judged on steps saved: a difference of step counts is not heavy-tailed the way a
+    ratio is when one arm lands on the minimum in two lucky steps."""
     for surface in SURFACES:
         sgd = per_seed[f"steps_sgd_{surface}"]
         for key in ("momentum", "adam"):
             other = per_seed[f"steps_{key}_{surface}"]
-            # The claims are judged on steps saved: a difference of step counts is not heavy-tailed the way
-            # a ratio is when one arm lands on the minimum in two lucky steps.
-            per_seed[f"steps_saved_{key}_vs_sgd_{surface}"] = [a - b for a, b in zip(sgd, other)]
+            per_seed[f"steps_saved_{key}_vs_sgd_{surface}"] = differences(sgd, other)
             per_seed[f"speedup_{key}_over_sgd_{surface}"] = [a / b for a, b in zip(sgd, other)]
+
+
+def run(params: Params, device, progress, seeds) -> Measurement:
+    seeds = list(seeds)
+    S = len(seeds)
+    starts = _starts(seeds, params)  # (S, surface, start, 2) in the surface's axes
+    per_seed: dict[str, list[float | None]] = {}
+    results = {}
+    for index, (key, label) in enumerate(OPTIMIZERS):
+        results[key] = _runs(key, params, starts, device)
+        per_seed |= _chosen_metrics(key, results[key], params, S)
+        progress(0.9 * (index + 1) / len(OPTIMIZERS), f"{label}: 학습률 {len(grid(key))}개 × 시드 {S}개")
+    _savings(per_seed)
     _shared_rate_metrics(params, results, per_seed, S)
     _ravine_shape_metrics(params, results, per_seed, S)
 
