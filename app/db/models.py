@@ -61,7 +61,7 @@ class User(SQLModel, table=True):
     # their user_id) but it cannot log in, and its name is shown as DELETED_NAME everywhere.
     deleted_at: datetime | None = None
     role: str = Field(default=ROLE_MEMBER, sa_column_kwargs={"server_default": ROLE_MEMBER})  # ROLES
-    # A suspended account reads but cannot post, flag or vote until this moment (app.services.standing).
+    # A suspended account reads but cannot post, edit or flag until this moment (app.services.standing).
     suspended_until: datetime | None = None
     suspended_reason: str | None = None
     # Where notifications are e-mailed, when the owner asked for that (/settings/notifications) and the

@@ -83,6 +83,15 @@ def _target(session: Session, question_id: int | None, answer_id: int | None) ->
     return answer, answer.question_id
 
 
+def _any_post(session: Session, question_id: int | None, answer_id: int | None) -> Question | Answer:
+    """The post whether shown or not (a hidden post is restored, a deleted one's flags dismissed)."""
+    post: Question | Answer | None = (session.get(Question, question_id) if question_id is not None
+                                      else session.get(Answer, answer_id))
+    if post is None:
+        raise AppError(404, "글을 찾을 수 없습니다.")
+    return post
+
+
 # --- members ---------------------------------------------------------------------------------
 
 
@@ -132,10 +141,7 @@ def restore_post(session: Session, moderator: User, *, question_id: int | None =
     if (question_id is None) == (answer_id is None):
         raise AppError(422, "질문이나 답변 중 하나를 골라 주세요.")
     with write_transaction(session):
-        post: Question | Answer | None = (session.get(Question, question_id) if question_id is not None
-                                          else session.get(Answer, answer_id))
-        if post is None:
-            raise AppError(404, "글을 찾을 수 없습니다.")
+        post = _any_post(session, question_id, answer_id)
         if post.hidden_at is None:
             raise AppError(409, "숨긴 글이 아닙니다.", code="not_hidden")
         owner_question = post.id if isinstance(post, Question) else post.question_id
@@ -154,8 +160,11 @@ def dismiss_flags(session: Session, moderator: User, *, question_id: int | None 
                   answer_id: int | None = None) -> int:
     """The flags on this post need no action: they leave the queue; how many did."""
     require_moderator(moderator)
+    if (question_id is None) == (answer_id is None):
+        raise AppError(422, "질문이나 답변 중 하나를 골라 주세요.")
     with write_transaction(session):
-        post, owner_question = _target(session, question_id, answer_id)
+        post = _any_post(session, question_id, answer_id)
+        owner_question = post.id if isinstance(post, Question) else post.question_id
         resolved = queries.resolve_flags(session, question_id=question_id, answer_id=answer_id,
                                          resolution="dismissed", now=now_utc())
         if not resolved:
@@ -280,19 +289,18 @@ def unsuspend_account(session: Session, moderator: User, username: str) -> Accou
     return result
 
 
-def set_role(session: Session, username: str, role: str, *, actor: User | None = None) -> AccountStanding:
-    """`kb user promote` (actor None: whoever runs the command line holds the database already)."""
+def set_role(session: Session, username: str, role: str) -> AccountStanding:
+    """`kb user promote`: whoever runs the command line holds the database already, so the log line
+    names no moderator."""
     if role not in ROLES:
         raise AppError(422, f"역할은 {', '.join(ROLES)} 중 하나입니다.", details=[{"field": "role"}])
-    if actor is not None:
-        require_admin(actor)
     with write_transaction(session):
         target = _account(session, username)
         earlier = target.role
         if earlier != role:
             target.role = role
             session.add(target)
-            _log(session, actor, "role", target_user_id=target.id, before=earlier, after=role)
+            _log(session, None, "role", target_user_id=target.id, before=earlier, after=role)
         session.flush()
         result = _standing(target)
     return result

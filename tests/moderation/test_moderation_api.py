@@ -356,3 +356,16 @@ def test_kb_user_promote_changes_the_role_and_logs_it(settings, bob, admin, monk
     log = admin.client.get("/api/v1/moderation/log", headers=admin.headers).json()["items"]
     assert log[0]["action"] == "role" and log[0]["target_user"] == "bob"
     assert log[0]["details"] == {"before": "member", "after": "moderator"}
+
+
+def test_flags_on_a_post_its_author_deleted_leave_the_queue(alice, bob, mod):
+    qid = alice.ask()["id"]
+    answer = bob.answer(qid)
+    flag(alice, f"answers/{answer['id']}")
+    assert bob.client.delete(f"/api/v1/answers/{answer['id']}", headers=bob.headers).status_code == 204
+    queue = mod.client.get("/api/v1/moderation", headers=mod.headers).json()
+    assert queue["flagged"] == [] and queue["open_flag_count"] == 0
+    # Nothing to hide any more, but the stale flags can still be dismissed.
+    assert hide(mod, f"answers/{answer['id']}").status_code == 404
+    dismissed = mod.client.delete(f"/api/v1/answers/{answer['id']}/flags", headers=mod.headers)
+    assert dismissed.status_code == 200 and dismissed.json() == {"dismissed": 1}

@@ -26,14 +26,22 @@ def open_flag_by(session: Session, user_id: int, *, question_id: int | None = No
     return session.exec(query).first()
 
 
+def _open_on_shown_posts(query):
+    """Unresolved flags on posts still shown: a flag on a post its author deleted has nothing left to act on."""
+    return (query.outerjoin(Question, col(Question.id) == col(Flag.question_id))
+            .outerjoin(Answer, col(Answer.id) == col(Flag.answer_id))
+            .where(col(Flag.resolved_at).is_(None), col(Question.deleted_at).is_(None),
+                   col(Answer.deleted_at).is_(None)))
+
+
 def open_flags(session: Session, limit: int) -> Sequence[Flag]:
     """Unresolved flags, oldest first (the queue is worked from its oldest report)."""
-    return session.exec(select(Flag).where(col(Flag.resolved_at).is_(None))
-                        .order_by(col(Flag.created_at), col(Flag.id)).limit(limit)).all()
+    return session.exec(_open_on_shown_posts(select(Flag)).order_by(col(Flag.created_at), col(Flag.id))
+                        .limit(limit)).all()
 
 
 def open_flag_count(session: Session) -> int:
-    return int(session.exec(select(func.count(col(Flag.id))).where(col(Flag.resolved_at).is_(None))).one())
+    return int(session.exec(_open_on_shown_posts(select(func.count(col(Flag.id))).select_from(Flag))).one())
 
 
 def resolve_flags(session: Session, *, question_id: int | None = None, answer_id: int | None = None,
