@@ -5,22 +5,30 @@ from __future__ import annotations
 import sys
 
 
-def _cmd_reset_password(args, settings) -> int:
+def _in_session(settings, work):
+    """work(session) on the configured database; an AppError's message goes to stderr and becomes None."""
     from sqlmodel import Session
 
     from app.db.engine import make_engine
     from app.errors import AppError
-    from app.services.account_settings import RESET_HOURS, start_reset
 
     engine = make_engine(settings.database_url)
     try:
         with Session(engine) as session:
-            link = start_reset(session, args.username, settings.base_url)
+            return work(session)
     except AppError as exc:
         print(exc.message, file=sys.stderr)
-        return 1
+        return None
     finally:
         engine.dispose()
+
+
+def _cmd_reset_password(args, settings) -> int:
+    from app.services.account_settings import RESET_HOURS, start_reset
+
+    link = _in_session(settings, lambda session: start_reset(session, args.username, settings.base_url))
+    if link is None:
+        return 1
     print(link)
     print(f"이 링크를 @{args.username.strip().lower()}에게 전해 주세요: 한 번만 쓸 수 있고 "
           f"{RESET_HOURS}시간 뒤 만료됩니다. 이 계정의 이전 재설정 링크는 이제 쓸 수 없습니다.", file=sys.stderr)
@@ -28,21 +36,11 @@ def _cmd_reset_password(args, settings) -> int:
 
 
 def _cmd_promote(args, settings) -> int:
-    from sqlmodel import Session
-
-    from app.db.engine import make_engine
-    from app.errors import AppError
     from app.services.moderation import set_role
 
-    engine = make_engine(settings.database_url)
-    try:
-        with Session(engine) as session:
-            standing = set_role(session, args.username, args.role)
-    except AppError as exc:
-        print(f"역할을 바꾸지 못했습니다: {exc.message}", file=sys.stderr)
+    standing = _in_session(settings, lambda session: set_role(session, args.username, args.role))
+    if standing is None:
         return 1
-    finally:
-        engine.dispose()
     print(f"@{standing.username}의 역할: {standing.role}")
     return 0
 

@@ -4,9 +4,9 @@ carries the CSRF token; each route calls one service function (app.services.mode
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from app import urls
@@ -23,6 +23,7 @@ router = APIRouter(include_in_schema=False)
 Reason = Annotated[str, Form(max_length=2000)]
 Next = Annotated[str, Form(max_length=2000)]
 Username = Annotated[str, Form(max_length=100)]
+PostKind = Annotated[Literal["questions", "answers"], Path()]  # the post's kind as its address spells it
 
 
 def back(target: str | None) -> RedirectResponse:
@@ -64,39 +65,25 @@ def flag_answer(request: Request, session: SessionDep, user: HtmlUser, answer_id
     return _flagged(request, question_id, urls.answer(question_id, answer_id))
 
 
-@router.post("/moderation/questions/{question_id}/hide", dependencies=[Csrf])
-def hide_question(session: SessionDep, user: HtmlUser, question_id: IdPath, reason: Reason, next: Next = ""):
-    moderation.hide_post(session, user, question_id=question_id, reason=reason)
+def _post(kind: str, post_id: int) -> dict[str, int]:
+    return {"question_id": post_id} if kind == "questions" else {"answer_id": post_id}
+
+
+@router.post("/moderation/{kind}/{post_id}/hide", dependencies=[Csrf])
+def hide_post(session: SessionDep, user: HtmlUser, kind: PostKind, post_id: IdPath, reason: Reason, next: Next = ""):
+    moderation.hide_post(session, user, **_post(kind, post_id), reason=reason)
     return back(next)
 
 
-@router.post("/moderation/answers/{answer_id}/hide", dependencies=[Csrf])
-def hide_answer(session: SessionDep, user: HtmlUser, answer_id: IdPath, reason: Reason, next: Next = ""):
-    moderation.hide_post(session, user, answer_id=answer_id, reason=reason)
+@router.post("/moderation/{kind}/{post_id}/restore", dependencies=[Csrf])
+def restore_post(session: SessionDep, user: HtmlUser, kind: PostKind, post_id: IdPath, next: Next = ""):
+    moderation.restore_post(session, user, **_post(kind, post_id))
     return back(next)
 
 
-@router.post("/moderation/questions/{question_id}/restore", dependencies=[Csrf])
-def restore_question(session: SessionDep, user: HtmlUser, question_id: IdPath, next: Next = ""):
-    moderation.restore_post(session, user, question_id=question_id)
-    return back(next)
-
-
-@router.post("/moderation/answers/{answer_id}/restore", dependencies=[Csrf])
-def restore_answer(session: SessionDep, user: HtmlUser, answer_id: IdPath, next: Next = ""):
-    moderation.restore_post(session, user, answer_id=answer_id)
-    return back(next)
-
-
-@router.post("/moderation/questions/{question_id}/dismiss", dependencies=[Csrf])
-def dismiss_question_flags(session: SessionDep, user: HtmlUser, question_id: IdPath, next: Next = ""):
-    moderation.dismiss_flags(session, user, question_id=question_id)
-    return back(next)
-
-
-@router.post("/moderation/answers/{answer_id}/dismiss", dependencies=[Csrf])
-def dismiss_answer_flags(session: SessionDep, user: HtmlUser, answer_id: IdPath, next: Next = ""):
-    moderation.dismiss_flags(session, user, answer_id=answer_id)
+@router.post("/moderation/{kind}/{post_id}/dismiss", dependencies=[Csrf])
+def dismiss_flags(session: SessionDep, user: HtmlUser, kind: PostKind, post_id: IdPath, next: Next = ""):
+    moderation.dismiss_flags(session, user, **_post(kind, post_id))
     return back(next)
 
 

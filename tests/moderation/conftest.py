@@ -1,4 +1,4 @@
-"""Fixtures for the moderation tests: an app, two members (alice asks, bob answers), a moderator and
+"""Fixtures for the moderation tests: the writing tests' app and members (alice, bob), a moderator and
 an admin (promoted the way `kb user promote` does it)."""
 
 from __future__ import annotations
@@ -6,20 +6,11 @@ from __future__ import annotations
 import pytest
 from sqlmodel import Session
 
-from tests.conftest import clients_of
+from tests.writes import conftest as writing
 from tests.writes.helpers import Account
 
-
-@pytest.fixture
-def app(settings):
-    from app.main import create_app
-
-    return create_app(settings)
-
-
-@pytest.fixture
-def client_factory(app):
-    yield from clients_of(app)
+# The writing tests' app and members, as fixtures of this folder too.
+app, client_factory, alice, bob = writing.app, writing.client_factory, writing.alice, writing.bob
 
 
 def promoted(app, account: Account, role: str) -> Account:
@@ -28,16 +19,6 @@ def promoted(app, account: Account, role: str) -> Account:
     with Session(app.state.engine) as session:
         set_role(session, account.username, role)
     return account
-
-
-@pytest.fixture
-def alice(client_factory):
-    return Account(client_factory, "alice")
-
-
-@pytest.fixture
-def bob(client_factory):
-    return Account(client_factory, "bob")
 
 
 @pytest.fixture
