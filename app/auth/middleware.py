@@ -10,8 +10,6 @@ ASGI middleware.
 
 from __future__ import annotations
 
-import secrets
-
 from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse
 from sqlmodel import Session
@@ -25,6 +23,7 @@ from app.auth.deps import UNSAFE_METHODS, LoginRequired, login_url
 from app.auth.limits import RateLimiter
 from app.http.asgi import replaying
 from app.http.errors import error_response
+from app.http.slots import shared_render_of
 from app.schemas.limits import MAX_REQUEST_BYTES
 from app.services import accounts
 
@@ -52,7 +51,6 @@ def install_auth(app: FastAPI) -> None:
         app.state.rate_limiter = RedisRateLimiter(shared)
     else:
         app.state.rate_limiter = RateLimiter()
-    app.state.templates.env.globals["new_form_token"] = lambda: secrets.token_urlsafe(16)  # a one-time form id
 
     @app.exception_handler(LoginRequired)
     async def _to_login(request: Request, exc: LoginRequired):
@@ -66,8 +64,6 @@ def install_auth(app: FastAPI) -> None:
 
 # Where a first-time anonymous visitor gets no cookie: the API and files never show a form.
 NO_ANON_COOKIE = ("/api/", "/static/", "/media/")
-# Set by the response cache (app.web.caching) on a render kept for every anonymous reader.
-SHARED_RENDER = "shared_render"
 
 
 class Authenticate:
@@ -79,6 +75,8 @@ class Authenticate:
     hold a form (log in, sign up, a demo's run form). A page the response cache keeps for every
     anonymous reader is rendered for nobody: no token, no cookie, so that any shared cache may keep
     it (the question page's run buttons are checked by origin instead: app.auth.deps.csrf_or_same_origin).
+    One it keeps for every signed-in reader is rendered for a stand-in whose name and token are slots
+    (app.http.slots), filled per request by the cache; nobody is looked up for either.
     """
 
     def __init__(self, app: ASGIApp, engine, secret_key: str) -> None:
@@ -89,12 +87,17 @@ class Authenticate:
             await self.app(scope, receive, send)
             return
         state = scope.setdefault("state", {})
+        shared = shared_render_of(state)
+        if shared is not None:  # a render the response cache keeps: for nobody, or for every signed-in reader
+            state["user"], state["csrf_token"] = shared.user, shared.csrf_token
+            await self.app(scope, receive, send)
+            return
         cookies = cookie_parser(Headers(scope=scope).get("cookie", ""))
         token = cookies.get(accounts.SESSION_COOKIE)
         user, csrf, unread = (await run_in_threadpool(_resolve_cookie_user, self.engine, token)
                               if token else (None, None, 0))
         new_anon = None
-        if user is None and not state.get(SHARED_RENDER):
+        if user is None:
             anon, new = anonymous_id(cookies.get(accounts.ANON_COOKIE))
             new_anon = anon if new else None
             csrf = accounts.anonymous_csrf(self.secret_key, anon)

@@ -6,6 +6,7 @@ import re
 import threading
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass
+from typing import ClassVar
 
 from sqlmodel import Session
 
@@ -245,27 +246,64 @@ class LinkMemo:
 
 @dataclass(frozen=True)
 class ReaderMarks:
-    """The per-reader part of a question page: which posts are theirs and which they voted for."""
+    """The per-reader part of a page: which posts of a question page are theirs, which they voted
+    for, whether they watch it; and, on every page, their unread notifications."""
 
     own_question: bool = False
     voted_question: bool = False
     own_answers: frozenset[int] = frozenset()
     voted_answers: frozenset[int] = frozenset()
     watching: bool = False  # gets the question's new answers in the inbox
+    unread_count: int = 0  # the header's unread notifications (every page has it)
+
+    # The page's per-reader controls (choice slots, app.http.slots) and their variants; "" is the
+    # plain one, which a signed-in reader with no post, vote, watch or notification there sees.
+    VARIANTS: ClassVar[dict[str, tuple[str, ...]]] = {
+        "inbox": ("", "unread"),  # the header's inbox link, with the count when there is one
+        "question-vote": ("", "own", "voted"),  # +1: one's own question cannot be +1'd
+        "question-watch": ("", "watching"),
+        "question-owner": ("", "own"),  # edit and delete
+        "answer-vote": ("", "own", "voted"),  # upvote: one's own answer cannot be voted
+        "answer-accept": ("", "asker"),  # accept: the asker's, on every answer
+        "answer-owner": ("", "own"),  # edit and delete
+    }
+
+    def variant(self, kind: str, item_id: int) -> str:
+        """Which variant of a per-reader control this reader sees: the one rule for a page rendered
+        for them and for the fill of the page shared by every signed-in reader."""
+        if kind == "inbox":
+            return "unread" if self.unread_count else ""
+        if kind == "question-watch":
+            return "watching" if self.watching else ""
+        if kind == "question-vote":
+            return "own" if self.own_question else "voted" if self.voted_question else ""
+        if kind == "question-owner":
+            return "own" if self.own_question else ""
+        if kind == "answer-vote":
+            return "own" if item_id in self.own_answers else "voted" if item_id in self.voted_answers else ""
+        if kind == "answer-accept":
+            return "asker" if self.own_question else ""
+        if kind == "answer-owner":
+            return "own" if item_id in self.own_answers else ""
+        raise ValueError(f"unknown per-reader control {kind!r}")
 
 
 NOBODY = ReaderMarks()
 
 
-def reader_marks(session: Session, user_id: int | None, question_id: int) -> ReaderMarks:
-    if user_id is None:
-        return NOBODY
+def marks_from_rows(rows: list[tuple[str, int]]) -> ReaderMarks:
     found: dict[str, set[int]] = defaultdict(set)
-    for kind, item_id in writes_queries.reader_marks(session, user_id, question_id):
+    for kind, item_id in rows:
         found[kind].add(item_id)
     return ReaderMarks(own_question=bool(found["own_question"]), voted_question=bool(found["voted_question"]),
                        own_answers=frozenset(found["own_answer"]), voted_answers=frozenset(found["voted_answer"]),
                        watching=bool(found["watching"]))
+
+
+def reader_marks(session: Session, user_id: int | None, question_id: int) -> ReaderMarks:
+    if user_id is None:
+        return NOBODY
+    return marks_from_rows(writes_queries.reader_marks(session.connection(), user_id, question_id))
 
 
 def get_question_or_404(session: Session, question_id: int) -> Question:

@@ -18,11 +18,14 @@ server it reaches; a new database (whose versions start again) has another ident
 the old one can never match. Last-Modified is when this process first saw the newest of those versions.
 
 This middleware sits outside the auth middleware, so a hit or a 304 skips the session lookup too. A
-request carrying a session cookie always has its page rendered (the auth middleware inside decides who
-it is); a page rendered for a signed-in user gets `Cache-Control: private, no-store` and no validator
-(its forms carry their token and one-time form ids). A page rendered for the cache is rendered for
-nobody: the auth middleware gives it no CSRF token and sets no cookie, so the bytes are the same for
-every anonymous reader and any shared cache may keep them: anonymous reading pages are
+page for a signed-in reader is kept once per content version for every signed-in reader, with the
+reader's parts as slots (app.http.slots: CSRF token, one-time form ids, name, own posts and votes),
+and filled per request from one lookup of the login session and the reader's marks (two statements,
+no route, no template); it goes out `Cache-Control: private, no-store` with no validator. A cookie of
+no live session has its page rendered for that request, as an anonymous one. A page rendered for
+the anonymous readers is rendered for nobody: the auth middleware gives it no CSRF token and sets no
+cookie, so the bytes are the same for every anonymous reader and any shared cache may keep them:
+anonymous reading pages are
 `public, max-age=PAGE_MAX_AGE, stale-while-revalidate=…` with `Vary: Cookie` (the same URL looks
 different once signed in); read API responses are `public, no-cache` (`private` with credentials).
 Every other HTML response of the app that sets no policy of its own gets `private, no-store`.
@@ -37,22 +40,27 @@ import hashlib
 import re
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from email.utils import format_datetime, parsedate_to_datetime
+from functools import partial
 from urllib.parse import unquote
 
 from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.requests import cookie_parser
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.auth.middleware import SHARED_RENDER
 from app.db.versions import ContentVersions, Key
 from app.http.asgi import answer_head_as_get
 from app.http.cacheable import cacheable_paths
+from app.http.slots import SHARED_RENDER, SharedRender, Slots, SlottedPage
 from app.services.accounts import SESSION_COOKIE
+from app.services.readers import Reader, signed_in_reader
+from app.services.reading import ReaderMarks
 
 QUESTION_PATH = re.compile(r"^/(?:api/v1/)?questions/(\d+)$")
 COLLECTION_PATH = re.compile(r"^/(?:api/v1/)?collections/([^/]+)$")
@@ -76,6 +84,11 @@ class Entry:
     status: int
     headers: list[tuple[bytes, bytes]]
     body: bytes
+    slotted: SlottedPage | None = None  # a page for every signed-in reader, filled per request
+
+    @property
+    def size(self) -> int:
+        return len(self.body) if self.slotted is None else self.slotted.size
 
 
 def _newer(candidate: Key, kept: Key) -> bool:
@@ -125,12 +138,12 @@ class ResponseCache:
             if kept is not None:
                 if not _newer(versions, kept[0]):
                     return
-                self._bytes -= len(self._entries.pop(key)[1].body)
+                self._bytes -= self._entries.pop(key)[1].size
             self._entries[key] = (versions, entry)
-            self._bytes += len(entry.body)
+            self._bytes += entry.size
             while self._entries and (len(self._entries) > self.max_entries or self._bytes > self.max_bytes):
                 _, (_, dropped) = self._entries.popitem(last=False)
-                self._bytes -= len(dropped.body)
+                self._bytes -= dropped.size
 
 
 def _etag(token: str, path: str, query: bytes) -> str:
@@ -154,7 +167,13 @@ def _not_modified_since(header: str, seen_at: datetime) -> bool:
     return seen_at <= since
 
 
+# A login session's token and the question page's id -> the reader and their marks on it, or None
+# for no such (unexpired) session: app.services.readers.signed_in_reader on the app's engine.
+ReaderLookup = Callable[[str, int | None], tuple[Reader, ReaderMarks] | None]
+
 NO_STORE = b"private, no-store"
+# Kept where the page for every signed-in reader would be, when the page is not one (app.http.slots).
+PERSONAL = Entry(0, [], b"")
 NOT_MODIFIED = Entry(304, [], b"")
 # Anonymous pages: fresh for a few seconds in a browser or a shared cache in front (nginx, a CDN),
 # then served stale for up to a minute while the cache revalidates (a 304 costs no render here).
@@ -168,8 +187,9 @@ class ConditionalGet:
     and no per-request task (BaseHTTPMiddleware's), only the content versions' check."""
 
     def __init__(self, app: ASGIApp, versions: ContentVersions, cache: ResponseCache,
-                 routes: list[BaseRoute]) -> None:
-        self.app, self.versions, self.cache = app, versions, cache
+                 routes: list[BaseRoute], readers: ReaderLookup) -> None:
+        self.app, self.versions, self.cache, self.readers = app, versions, cache, readers
+        self.slots = Slots()
         # The routes marked @cacheable (app/http/cacheable.py); anything else passes through untouched.
         # Read at the first request: the routers are included after this middleware is added.
         self._routes = routes
@@ -188,9 +208,13 @@ class ConditionalGet:
 
         headers = Headers(scope=scope)
         api = path.startswith("/api/")
-        has_session = SESSION_COOKIE in cookie_parser(headers.get("cookie", ""))
+        session_token = cookie_parser(headers.get("cookie", "")).get(SESSION_COOKIE)
+        has_session = session_token is not None
         self.versions.refresh()
         versions, seen_at = dependencies(self.versions, path)
+        if session_token is not None and not api and await self._serve_signed_in(
+                scope, receive, send, session_token, versions):
+            return
         etag = _etag(f"{self.versions.identity}.{versions}", path, scope["query_string"])
         if api:
             personal = "authorization" in headers or has_session
@@ -222,7 +246,7 @@ class ConditionalGet:
                     (n, old_etag if n == b"etag" else v) for n, v in validators if n != b"last-modified"]))
                 return
             if reusable:
-                scope.setdefault("state", {})[SHARED_RENDER] = True
+                scope.setdefault("state", {})[SHARED_RENDER] = SharedRender()
             try:
                 rendered = await self._render(scope, receive)
                 entry = self._shareable(scope, rendered, api) if reusable else None
@@ -238,6 +262,43 @@ class ConditionalGet:
             await _send_entry(send, NOT_MODIFIED, validators)
             return
         await _send_entry(send, entry, _replace(entry.headers, validators))
+
+    async def _serve_signed_in(self, scope: Scope, receive: Receive, send: Send, session_token: str,
+                               versions: Key) -> bool:
+        """A signed-in reader's page: the page kept for every signed-in reader at these versions
+        (rendered once per version, with slots), filled with this reader's token, name and marks
+        from one lookup (app.http.slots). False when the session is unknown or expired: that
+        request is rendered as before (for an anonymous reader with a stale cookie)."""
+        path = scope["path"]
+        found = QUESTION_PATH.match(path)
+        question_id = int(found.group(1)) if found is not None else None
+        looked_up = await run_in_threadpool(self.readers, session_token, question_id)
+        if looked_up is None:
+            return False
+        reader, marks = looked_up
+        if not reader.shares_pages:  # a moderator's tools, a suspended account's notice: rendered for them
+            return False
+        key = f"signed-in {path}?{scope['query_string'].decode('latin-1')}"
+        entry = self.cache.get(versions, key)
+        if entry is None:
+            state = scope.setdefault("state", {})
+            shared = state[SHARED_RENDER] = SharedRender(self.slots)
+            rendered = await self._render(scope, receive)
+            del state[SHARED_RENDER]
+            if shared.refused:  # rendered for each reader alone at this version
+                self.cache.put(versions, key, PERSONAL)
+                return False
+            page = self.slots.parse(rendered.body, shared)
+            entry = Entry(rendered.status, rendered.headers, page.body, page)
+            if rendered.status == 200 and page.size <= MAX_BODY and not any(
+                    name.lower() in (b"cache-control", b"set-cookie") for name, _ in rendered.headers):
+                self.cache.put(versions, key, entry)
+        if entry.slotted is None:
+            return False
+        body = entry.slotted.fill(csrf_token=reader.csrf_token, reader=reader, marks=marks)
+        await _send_entry(send, replace(entry, body=body), _replace(entry.headers, [
+            (b"content-length", str(len(body)).encode()), (b"cache-control", NO_STORE)]))
+        return True
 
     async def _render(self, scope: Scope, receive: Receive) -> Entry:
         start: Message | None = None
@@ -311,5 +372,5 @@ def install_conditional_get(app: FastAPI) -> None:
     app.state.content_versions = ContentVersions(app.state.engine)
     app.state.response_cache = ResponseCache()
     app.add_middleware(ConditionalGet, versions=app.state.content_versions, cache=app.state.response_cache,
-                       routes=app.router.routes)
+                       routes=app.router.routes, readers=partial(signed_in_reader, app.state.engine))
     app.add_middleware(AnswerHead)

@@ -14,6 +14,7 @@ from app.errors import AppError
 from app.http.cacheable import cacheable
 from app.http.deps import LinksDep, SessionDep
 from app.http.params import IdPath, PageQuery, PerPageQuery, SortQuery, StatusQuery
+from app.http.slots import shared_render_of
 from app.schemas.content import AuthorDetail, CollectionDetail, QuestionSummary, SectionPublic, UserDetail
 from app.services import concepts, moderation, reading
 from app.web.templating import canonical, render, with_query
@@ -133,20 +134,30 @@ def collection_page(
 @router.get("/questions/{question_id}", response_class=HTMLResponse)
 @cacheable
 def question_page(request: Request, session: SessionDep, links: LinksDep, question_id: IdPath):
-    """The question as everyone sees it (kept per version), plus what is the reader's own (one query).
-    A post a moderator hid is shown, with the reason, only to its author and the moderators."""
+    """The question as everyone sees it (kept per version), plus what is the reader's own (one query;
+    none in the page kept for every signed-in reader, whose marks the response cache fills in per view).
+    A post a moderator hid is shown, with the reason, only to its author and the moderators: a page
+    that may show one is rendered for its reader alone."""
     user = request.state.user
+    shared = shared_render_of(request.state)
+    members = shared if shared is not None and shared.slots is not None else None
     try:
         question = reading.question_detail(session, question_id, links)
     except AppError as exc:
-        hidden = moderation.hidden_question_for(session, user, question_id) if exc.status_code == 404 else None
+        if members is not None and exc.status_code == 404:
+            members.refuse()  # hidden from most, shown to its author: who is asking decides
+        hidden = moderation.hidden_question_for(session, user, question_id) \
+            if exc.status_code == 404 and members is None else None
         if hidden is None:
             raise
         return render(request, "moderation/hidden_question.html", {"post": hidden})
+    if members is not None and question.hidden_answer_ids:
+        members.refuse()  # its hidden answers are shown to their authors
+    signed_in = user is not None and shared is None
     return render(request, "reading/question.html", {
-        "question": question, "marks": reading.reader_marks(session, user.id if user else None, question.id),
+        "question": question, "marks": reading.reader_marks(session, user.id if signed_in else None, question.id),
         "hidden_answers": moderation.hidden_answers_for(session, user, question.id)
-        if question.hidden_answer_ids else [],
+        if question.hidden_answer_ids and signed_in else [],
         "canonical_url": canonical(request, question.url),
         "json_url": urls.api(urls.question(question.id)),
     })

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+import secrets
 from datetime import UTC, datetime, timedelta, timezone
 from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
 from markupsafe import Markup
 from pydantic_core import to_jsonable_python
 
@@ -16,7 +18,9 @@ from app import urls
 from app.config import Settings
 from app.demos.params import display_value, labelled_values, param_pairs
 from app.demos.registry import get_demo
+from app.http.slots import shared_render_of, unread_label
 from app.ingest.shapes import KIND_NAMES
+from app.services.reading import ReaderMarks
 from app.services.standing import is_admin, is_moderator, is_suspended
 
 # Times are stored in UTC; readers are in Korea, which has kept UTC+9 without daylight saving since 1988.
@@ -93,6 +97,42 @@ def demo_param_labels(slug: str, params: dict) -> list[tuple[str, str, str]]:
     return labelled_values(spec.params, params)
 
 
+@pass_context
+def reader_choice(context, kind: str, item_id: int, marks: ReaderMarks, caller) -> Markup:
+    """A per-reader control (a call block given its variant): the reader's own variant in a page
+    rendered for them, every variant as a choice slot in one rendered for every signed-in reader."""
+    shared = shared_render_of(context["request"].state)
+    if shared is None or shared.slots is None:
+        return caller(marks.variant(kind, item_id))
+    return shared.choice(kind, item_id, ReaderMarks.VARIANTS[kind], caller)
+
+
+@pass_context
+def header_marks(context) -> ReaderMarks:
+    """The reader's marks the header shows (unread notifications), for reader_choice in base.html."""
+    return ReaderMarks(unread_count=getattr(context["request"].state, "unread_count", 0) or 0)
+
+
+@pass_context
+def reader_unread(context, shown: str = "unread_label") -> Markup | str:
+    """The header's unread notifications as a number ("unread_count") or as its badge shows it
+    ("unread_label"): the text, or a slot in the page kept for every signed-in reader."""
+    shared = shared_render_of(context["request"].state)
+    if shared is not None and shared.slots is not None:
+        return shared.slots.marker(shown)
+    count = getattr(context["request"].state, "unread_count", 0) or 0
+    return str(count) if shown == "unread_count" else unread_label(count)
+
+
+@pass_context
+def new_form_token(context) -> Markup | str:
+    """A posting form's one-time id (its Idempotency-Key): fresh in each form of each page view."""
+    shared = shared_render_of(context["request"].state)
+    if shared is None or shared.slots is None:
+        return secrets.token_urlsafe(16)
+    return shared.form_token()
+
+
 def make_templates(settings: Settings) -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(settings.templates_dir))
     env = templates.env
@@ -116,6 +156,10 @@ def make_templates(settings: Settings) -> Jinja2Templates:
     env.globals["demo_param_labels"] = demo_param_labels
     # Who may see the moderators' buttons and the log link, and whether to say the account is suspended.
     env.globals.update(is_moderator=is_moderator, is_admin=is_admin, is_suspended=is_suspended)
+    env.globals["reader_choice"] = reader_choice
+    env.globals["header_marks"] = header_marks
+    env.globals["reader_unread"] = reader_unread
+    env.globals["new_form_token"] = new_form_token
     return templates
 
 

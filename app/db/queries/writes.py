@@ -5,8 +5,10 @@ The writes themselves go through the ORM session inside app.services.posting's t
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import cache
 
-from sqlalchemy import and_, func, or_
+from sqlalchemy import Connection, Row, Select, and_, bindparam, func, or_
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from app.db.models import ORIGIN_POSTED, Answer, ApiToken, Collection, LoginSession, Question, Revision, User, Vote
@@ -92,10 +94,27 @@ def display_names(session: Session, user_ids: Iterable[int | None]) -> dict[int,
     return {user.id: user.display_name for user in session.exec(select(User).where(User.id.in_(ids)))}
 
 
-def reader_marks(session: Session, user_id: int, question_id: int) -> list[tuple[str, int]]:
+@cache
+def _reader_statement() -> Select:
+    return (sa_select(col(User.id), col(User.username), col(User.display_name), col(User.role),
+                      col(User.suspended_until), col(LoginSession.csrf_token), col(LoginSession.expires_at),
+                      unread_count_of(col(User.id)).label("unread_count"))
+            .join_from(LoginSession, User, col(LoginSession.user_id) == col(User.id))
+            .where(col(LoginSession.id) == bindparam("session_hash")))
+
+
+def reader_of_login_session(conn: Connection, session_hash: str) -> Row | None:
+    """(id, username, display_name, role, suspended_until, csrf_token, expires_at, unread_count) of a login session and
+    its account (the header shows the unread notifications), in one Core statement on a bare
+    connection, built once: every signed-in page view pays for it, so no ORM objects and no
+    statement construction."""
+    return conn.execute(_reader_statement(), {"session_hash": session_hash}).first()
+
+
+def reader_marks(conn: Connection, user_id: int, question_id: int) -> list[tuple[str, int]]:
     """What one reader owns, has voted for and watches on one question page, in one statement:
     ("own_question" | "own_answer" | "voted_question" | "voted_answer" | "watching", id) rows."""
-    return list(run(session.connection(),
+    return list(run(conn,
         "SELECT 'own_question', id FROM question WHERE id = ? AND user_id = ?"
         " UNION ALL SELECT 'own_answer', id FROM answer WHERE question_id = ? AND user_id = ?"
         " UNION ALL SELECT 'voted_question', question_id FROM vote WHERE question_id = ? AND user_id = ?"
