@@ -22,7 +22,7 @@ the uneven pull no longer hurts, and the notes say which arm won there.
 from __future__ import annotations
 
 import math
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -66,54 +66,74 @@ def _tasks(seeds, params: Params, device):
     return x * params.feature_spread ** exponents, y
 
 
-def run(params: Params, device, progress, seeds) -> Measurement:
+class _DecayedSGD:
+    """Plain SGD with both kinds of weight decay, per model: the L2 arm adds λθ to the gradient, the
+    decoupled arm shrinks θ by lr·λ before the step."""
+
+    def __init__(self, weights: list, lr, decay, decoupled) -> None:
+        self.weights, self.lr = weights, lr
+        self.l2 = decay * (~decoupled)
+        self.shrink = 1 - lr * decay * decoupled
+
+    def step(self) -> None:
+        import torch
+
+        from app.demos.batched import per_model
+
+        with torch.no_grad():
+            for p in self.weights:
+                gradient = p.grad + per_model(self.l2, p) * p
+                p.mul_(per_model(self.shrink, p)).sub_(per_model(self.lr, p) * gradient)
+                p.grad = None
+
+
+def _model(params: Params, seeds: list[int], grid: list[tuple], device) -> tuple[list, Any]:
+    """Model i: grid point i // D on dataset i % D (init_mlp's layout); all grid points of a dataset start
+    from the same weights. Returns the weights and their optimiser (Adam, or SGD, with both decays)."""
     import torch
 
-    from app.demos.batched import Adam, best_per_seed, generator, init_mlp, mlp_forward, per_model
+    from app.demos.batched import Adam, generator, init_mlp
 
-    seeds = list(seeds)
-    S = len(seeds)
-    D = S * TASKS  # datasets; dataset k is seed k // TASKS, task k % TASKS
-    lrs = LEARNING_RATES[params.optimizer]
-    grid = [(arm, lr, decay) for arm, _ in ARMS for lr in lrs for decay in DECAYS]
-    G = len(grid)
-    x, y = _tasks(seeds, params, device)
-    n = params.n_train
-    train, val, test = ((x[:, a:b], y[:, a:b]) for a, b in ((0, n), (n, n + N_VAL), (n + N_VAL, None)))
-    # Model i: grid point i // D on dataset i % D (init_mlp's layout); all grid points of a dataset start
-    # from the same weights.
+    D = len(seeds) * TASKS
     pseudo = [seed * 1000 + task for seed in seeds for task in range(TASKS)]
-    weights = init_mlp([INPUTS, HIDDEN, 1], [generator(p * 1000 + 17) for p in pseudo], G, device)
+    weights = init_mlp([INPUTS, HIDDEN, 1], [generator(p * 1000 + 17) for p in pseudo], len(grid), device)
     lr = torch.tensor([g[1] for g in grid], device=device).repeat_interleave(D)
     decay = torch.tensor([g[2] for g in grid], device=device).repeat_interleave(D)
     decoupled = torch.tensor([g[0] == "decoupled" for g in grid], device=device).repeat_interleave(D)
-    adam = Adam(weights, lr, weight_decay=decay, decoupled=decoupled) if params.optimizer == "adam" else None
-    # SGD: the L2 arm adds λθ to the gradient, the decoupled arm shrinks θ by lr·λ before the step.
-    l2 = decay * (~decoupled)
-    shrink = 1 - lr * decay * decoupled
+    if params.optimizer == "adam":
+        return weights, Adam(weights, lr, weight_decay=decay, decoupled=decoupled)
+    return weights, _DecayedSGD(weights, lr, decay, decoupled)
 
-    def losses(split_):
-        return ((mlp_forward(weights, split_[0]) - split_[1].repeat(G, 1, 1)) ** 2).mean(dim=(1, 2))
 
+def _losses(weights: list, split_, G: int):
+    from app.demos.batched import mlp_forward
+
+    return ((mlp_forward(weights, split_[0]) - split_[1].repeat(G, 1, 1)) ** 2).mean(dim=(1, 2))
+
+
+def _train(params: Params, weights: list, optimizer, train, G: int, progress) -> None:
     for step in range(params.steps):
-        losses(train).sum().backward()
-        if adam is not None:
-            adam.step()
-        else:
-            with torch.no_grad():
-                for p in weights:
-                    gradient = p.grad + per_model(l2, p) * p
-                    p.mul_(per_model(shrink, p)).sub_(per_model(lr, p) * gradient)
-                    p.grad = None
+        _losses(weights, train, G).sum().backward()
+        optimizer.step()
         if (step + 1) % 50 == 0:
             progress(0.95 * (step + 1) / params.steps, f"{step + 1}/{params.steps} 스텝")
 
+
+def _measure(weights: list, grid: list[tuple], train, val, test,
+             S: int) -> tuple[dict[str, list[float | None]], Any, list]:
+    """Per seed, the mean over its tasks of each arm's test loss at its grid point picked on validation,
+    and of predicting the training mean; also the test losses and each dataset's picks."""
+    import torch
+
+    from app.demos.batched import best_per_seed
+
+    G, D, A = len(grid), S * TASKS, len(ARMS)
     with torch.no_grad():
-        val_loss = losses(val).reshape(len(ARMS), G // len(ARMS), D).cpu()
-        test_loss = losses(test).reshape(len(ARMS), G // len(ARMS), D).cpu()
-    per_arm = G // len(ARMS)
-    chosen = [best_per_seed(val_loss[a]) for a in range(len(ARMS))]  # (D,) grid index per dataset
-    best = [[test_loss[a, chosen[a][k], k].item() for k in range(D)] for a in range(len(ARMS))]
+        val_loss = _losses(weights, val, G).reshape(A, G // A, D).cpu()
+        test_loss = _losses(weights, test, G).reshape(A, G // A, D).cpu()
+    per_arm = G // A
+    chosen = [best_per_seed(val_loss[a]) for a in range(A)]  # (D,) grid index per dataset
+    best = [[test_loss[a, chosen[a][k], k].item() for k in range(D)] for a in range(A)]
 
     # What predicting the training mean scores: how much of the task either arm learned at all.
     mean_only = ((test[1] - train[1].mean(dim=1, keepdim=True)) ** 2).mean(dim=(1, 2)).cpu()
@@ -127,7 +147,21 @@ def run(params: Params, device, progress, seeds) -> Measurement:
         per_seed["test_loss_l2"].append(sum(best[0][k] for k in ks) / TASKS)
         per_seed["test_loss_decoupled"].append(sum(best[1][k] for k in ks) / TASKS)
         per_seed["test_loss_mean_only"].append(sum(mean_only[k].item() for k in ks) / TASKS)
-    picks = [[grid[a * per_arm + int(chosen[a][k])][1:] for k in range(D)] for a in range(len(ARMS))]
+    picks = [[grid[a * per_arm + int(chosen[a][k])][1:] for k in range(D)] for a in range(A)]
+    return per_seed, test_loss, picks
+
+
+def run(params: Params, device, progress, seeds) -> Measurement:
+    from app.demos.synthetic import split
+
+    seeds = list(seeds)
+    lrs = LEARNING_RATES[params.optimizer]
+    grid = [(arm, lr, decay) for arm, _ in ARMS for lr in lrs for decay in DECAYS]
+    x, y = _tasks(seeds, params, device)
+    train, val, test = split((x, y), [params.n_train, N_VAL, x.shape[1] - params.n_train - N_VAL])
+    weights, optimizer = _model(params, seeds, grid, device)
+    _train(params, weights, optimizer, train, len(grid), progress)
+    per_seed, test_loss, picks = _measure(weights, grid, train, val, test, len(seeds))
     charts = _charts(test_loss, lrs)
     table = _table(params, per_seed, picks)
     progress(1.0, "완료", charts)
