@@ -17,11 +17,13 @@ are the same run — the breaking preset.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from pydantic import Field
 
 from app.demos.base import Chart, Citation, DemoParams, DemoSpec, Measurement, QuestionRef, Series, Table
 from app.demos.evidence import Claim, summarise
+from app.demos.training import differences
 
 INPUTS, HIDDEN, TEACHER_HIDDEN = 10, 32, 16
 N_VAL, N_TEST = 1000, 4000
@@ -60,28 +62,38 @@ def _data(seeds, params: Params, device):
     return torch.stack(xs).to(device), torch.stack(ys).to(device)
 
 
-def run(params: Params, device, progress, seeds) -> Measurement:
+def _model(seeds: list[int], device) -> tuple[list, Any]:
+    """Model i: arm i // (L·S), learning rate (i // S) % L, seed i % S; every model of a seed starts alike.
+    Returns the weights and their Adam."""
     import torch
 
-    from app.demos.batched import Adam, best_per_seed, generator, init_mlp, mlp_forward
+    from app.demos.batched import Adam, generator, init_mlp
 
-    seeds = list(seeds)
-    S, L = len(seeds), len(LEARNING_RATES)
-    x, y = _data(seeds, params, device)
-    n = params.n_train
-    train, val, test = ((x[:, a:b], y[:, a:b]) for a, b in ((0, n), (n, n + N_VAL), (n + N_VAL, None)))
-    # Model i: arm i // (L·S), learning rate (i // S) % L, seed i % S; every model of a seed starts alike.
-    copies = len(ARMS) * L
-    weights = init_mlp([INPUTS, HIDDEN, 2], [generator(s * 1000 + 23) for s in seeds], copies, device)
-    lr = torch.tensor(LEARNING_RATES, device=device).repeat_interleave(S).repeat(len(ARMS))
-    optimiser = Adam(weights, lr)
-    # Inverse training frequency per seed and class, scaled so the weights average 1 over the examples;
-    # the plain arm's weights are all 1.
+    S = len(seeds)
+    weights = init_mlp([INPUTS, HIDDEN, 2], [generator(s * 1000 + 23) for s in seeds], len(ARMS) * len(LEARNING_RATES),
+                       device)
+    return weights, Adam(weights, torch.tensor(LEARNING_RATES, device=device).repeat_interleave(S).repeat(len(ARMS)))
+
+
+def _example_weights(train, n: int, device):
+    """Each model's weight of each training example: inverse training frequency per seed and class, scaled
+    so the weights average 1 over the examples; the plain arm's weights are all 1. Also the labels per model."""
+    import torch
+
+    S, L = train[1].shape[0], len(LEARNING_RATES)
     counts = torch.stack([(train[1] == c).sum(dim=1) for c in (0, 1)], dim=1).float().clamp_min(1)  # (S, 2)
     inverse = n / (2 * counts)
     class_weight = torch.cat([torch.ones(L * S, 2, device=device), inverse.repeat(L, 1)])  # (models, 2)
-    labels = train[1].repeat(copies, 1)
-    example_weight = torch.gather(class_weight, 1, labels)
+    labels = train[1].repeat(len(ARMS) * L, 1)
+    return torch.gather(class_weight, 1, labels), labels
+
+
+def _train(params: Params, weights: list, optimiser, train, device, progress) -> None:
+    import torch
+
+    from app.demos.batched import mlp_forward
+
+    example_weight, labels = _example_weights(train, params.n_train, device)
     for step in range(params.steps):
         logits = mlp_forward(weights, train[0])
         losses = torch.nn.functional.cross_entropy(logits.transpose(1, 2), labels, reduction="none")
@@ -90,17 +102,33 @@ def run(params: Params, device, progress, seeds) -> Measurement:
         if (step + 1) % 50 == 0:
             progress(0.95 * (step + 1) / params.steps, f"{step + 1}/{params.steps} 스텝")
 
-    def recalls(split_):  # (arms, L, S, 2): recall of each class
-        with torch.no_grad():
-            predicted = mlp_forward(weights, split_[0]).argmax(dim=2)
-        truth = split_[1].repeat(copies, 1)
-        per_class = [((predicted == c) & (truth == c)).sum(dim=1).float() / (truth == c).sum(dim=1).clamp_min(1)
-                     for c in (0, 1)]
-        return torch.stack(per_class, dim=1).reshape(len(ARMS), L, S, 2).cpu()
 
-    val_recall, test_recall = recalls(val), recalls(test)
+def _recalls(weights: list, split_):
+    """(arms, L, S, 2): recall of each class."""
+    import torch
+
+    from app.demos.batched import mlp_forward
+
+    copies = len(ARMS) * len(LEARNING_RATES)
     with torch.no_grad():
-        test_accuracy = (mlp_forward(weights, test[0]).argmax(dim=2) == test[1].repeat(copies, 1)).float().mean(
+        predicted = mlp_forward(weights, split_[0]).argmax(dim=2)
+    truth = split_[1].repeat(copies, 1)
+    per_class = [((predicted == c) & (truth == c)).sum(dim=1).float() / (truth == c).sum(dim=1).clamp_min(1)
+                 for c in (0, 1)]
+    return torch.stack(per_class, dim=1).reshape(len(ARMS), len(LEARNING_RATES), split_[1].shape[0], 2).cpu()
+
+
+def _measure(weights: list, val, test) -> tuple[dict[str, list[float | None]], list[list[float]], Any]:
+    """Per seed and arm, at the rate with the best validation balanced accuracy: test balanced accuracy,
+    recalls and plain accuracy; also each seed's rates and the test recalls."""
+    import torch
+
+    from app.demos.batched import best_per_seed, mlp_forward
+
+    S, L = test[1].shape[0], len(LEARNING_RATES)
+    val_recall, test_recall = _recalls(weights, val), _recalls(weights, test)
+    with torch.no_grad():
+        test_accuracy = (mlp_forward(weights, test[0]).argmax(dim=2) == test[1].repeat(len(ARMS) * L, 1)).float().mean(
             dim=1).reshape(len(ARMS), L, S).cpu()
     per_seed: dict[str, list[float | None]] = {"balanced_accuracy_gain": []}
     for key, _ in ARMS:
@@ -118,7 +146,19 @@ def run(params: Params, device, progress, seeds) -> Measurement:
             per_seed[f"majority_recall_{key}"].append(r[0].item())
             per_seed[f"accuracy_{key}"].append(test_accuracy[a, chosen[s], s].item())
             picks[a].append(LEARNING_RATES[int(chosen[s])])
-    per_seed["balanced_accuracy_gain"] = [w - p for w, p in zip(balanced[1], balanced[0], strict=True)]
+    per_seed["balanced_accuracy_gain"] = differences(balanced[1], balanced[0])
+    return per_seed, picks, test_recall
+
+
+def run(params: Params, device, progress, seeds) -> Measurement:
+    from app.demos.synthetic import split
+
+    seeds = list(seeds)
+    x, y = _data(seeds, params, device)
+    train, val, test = split((x, y), [params.n_train, N_VAL, x.shape[1] - params.n_train - N_VAL])
+    weights, optimiser = _model(seeds, device)
+    _train(params, weights, optimiser, train, device, progress)
+    per_seed, picks, test_recall = _measure(weights, val, test)
     charts = _charts(test_recall)
     table = _table(params, per_seed, picks)
     progress(1.0, "완료", charts)
