@@ -186,8 +186,8 @@ def finish_reset(session: Session, token: str, new: str, *, testing: bool) -> Us
 
 
 def delete_account(session: Session, user: User, *, password: str, testing: bool) -> None:
-    """Password confirmed; the posts stay, signed DELETED_NAME; sessions, tokens and reset links go;
-    the username stays taken."""
+    """Password confirmed; the posts stay, signed DELETED_NAME; sessions, tokens, reset links, the
+    e-mail address, the inbox and the watches go; the username stays taken."""
     row = _fresh(session, user)
     _verify(row, password, testing, "password")
     with write_transaction(session):
@@ -198,5 +198,15 @@ def delete_account(session: Session, user: User, *, password: str, testing: bool
         row.deleted_at = now_utc()
         row.display_name, row.display_key = DELETED_NAME, None
         row.password_hash = "!"  # no hash: nothing verifies against it (authenticate refuses first)
+        row.email, row.email_notifications = None, False  # nothing is mailed to a deleted account
         session.add(row)
         _resign(session, user_id, DELETED_NAME)
+
+
+def accounts_to_reset(session: Session, login: str) -> list[int]:
+    """Who a "forgot password" request is for (by username or e-mail address); the caller mails each
+    a link if it has an address, and says the same whoever it was, so no one learns who has an account."""
+    login = (login or "").strip()
+    if not login or len(login) > 300:
+        raise AppError(422, "아이디나 전자우편 주소를 적어 주세요.", details=[{"field": "login"}])
+    return queries.accounts_to_reset(session, login)

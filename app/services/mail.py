@@ -1,4 +1,4 @@
-"""Notification e-mail, sent by a background job and never inside the request.
+"""Notification e-mail and password reset links, sent by a background job and never inside the request.
 
 After a request whose writes made notifications (app.services.notifications leaves their ids on the
 session), the session dependency hands the ids to the app's `Mailer`. With KB_TASK_QUEUE_URL the
@@ -14,10 +14,11 @@ import logging
 import smtplib
 import ssl
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from email.message import EmailMessage
 from email.utils import formataddr
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -25,8 +26,10 @@ from sqlmodel import Session
 from app import urls
 from app.clock import now_utc
 from app.config import SMTP_DEFAULT_PORTS, Settings
+from app.db.models import User
 from app.db.queries import notifications as queries
 from app.db.transactions import write_transaction
+from app.services.account_settings import RESET_HOURS, start_reset
 from app.services.notifications import message
 
 log = logging.getLogger("app.mail")
@@ -98,6 +101,49 @@ def deliver_queued(notification_ids: list[int]) -> int:
         engine.dispose()
 
 
+# --- password reset links -----------------------------------------------------------------------
+
+RESET_JOB = "app.services.mail.deliver_reset_queued"
+
+
+def _reset_mail(settings: Settings, address: str, username: str, link: str) -> EmailMessage:
+    mail = EmailMessage()
+    mail["Subject"] = "[질문창고] 비밀번호 재설정 링크"
+    mail["From"] = sender(settings)
+    mail["To"] = address
+    mail.set_content(f"@{username} 계정의 비밀번호를 다시 정하려면 아래 링크를 여세요. 한 번만 쓸 수 있고 "
+                     f"{RESET_HOURS}시간 뒤 만료됩니다.\n\n{link}\n\n"
+                     "요청하지 않았다면 이 메일은 무시하셔도 됩니다: 비밀번호는 그대로입니다.\n")
+    return mail
+
+
+def deliver_reset(engine: Engine, settings: Settings, user_id: int) -> int:
+    """Make a reset link for the account and mail it to its address; 0 when it has none (or is gone)."""
+    if not settings.email_enabled:
+        return 0
+    with Session(engine) as session:
+        user = session.get(User, user_id)
+        if user is None or user.deleted_at is not None or not user.email:
+            return 0
+        username, address = user.username, user.email
+        link = start_reset(session, username, settings.base_url)
+    with _connect(settings) as smtp:
+        smtp.send_message(_reset_mail(settings, address, username, link))
+    return 1
+
+
+def deliver_reset_queued(user_id: int) -> int:
+    """The task-queue job for a reset link, in a `kb worker` horse."""
+    from app.db.engine import make_engine
+
+    settings = Settings.from_env()
+    engine = make_engine(settings.database_url)
+    try:
+        return deliver_reset(engine, settings, user_id)
+    finally:
+        engine.dispose()
+
+
 class Mailer:
     """Where the web side hands notification ids after a request: the task queue, or one thread here."""
 
@@ -113,29 +159,37 @@ class Mailer:
 
     def submit(self, notification_ids: Sequence[int]) -> None:
         ids = [int(i) for i in notification_ids]
-        if not ids:
-            return
+        if ids:
+            self._dispatch(JOB, deliver, ids)
+
+    def send_reset(self, user_id: int) -> None:
+        """A password reset link for this account, made and mailed by the job: the token never travels
+        through the queue, and the request that asked for it never waits on the mail server."""
+        self._dispatch(RESET_JOB, deliver_reset, int(user_id))
+
+    def _dispatch(self, job: str, here: Callable[[Engine, Settings, Any], int], argument: Any) -> None:
+        """To the task queue as `job` (a `kb worker` runs it), or to this process's mail thread."""
         if self._settings.task_queue_url is not None:
             from app.demos.queue import enqueue_task
             from app.demos.runner import RunnerUnavailable
 
             try:
-                enqueue_task(self._settings.task_queue_url, JOB, ids)
-            except RunnerUnavailable as exc:  # the post is saved; its e-mail is what is lost
-                log.warning("notification e-mail not queued: %s", exc)
+                enqueue_task(self._settings.task_queue_url, job, argument)
+            except RunnerUnavailable as exc:  # the write is saved; its e-mail is what is lost
+                log.warning("e-mail not queued: %s", exc)
             return
         with self._lock:
             if self._executor is None:
                 self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kb-mail")
-            future = self._executor.submit(self._deliver, ids)
+            future = self._executor.submit(self._deliver, here, argument)
             self._pending.add(future)
         future.add_done_callback(self._done)
 
-    def _deliver(self, ids: list[int]) -> int:
+    def _deliver(self, here: Callable[[Engine, Settings, Any], int], argument: Any) -> int:
         try:
-            return deliver(self._engine, self._settings, ids)
+            return here(self._engine, self._settings, argument)
         except (OSError, smtplib.SMTPException) as exc:
-            log.warning("notification e-mail not sent: %s", exc)
+            log.warning("e-mail not sent: %s", exc)
             return 0
 
     def _done(self, future: Future[int]) -> None:

@@ -176,7 +176,36 @@ def delete_account(request: Request, session: SessionDep, settings: SettingsDep,
     return response
 
 
-# --- password reset (the link `kb user reset-password` prints; JSON twin POST /api/v1/password-reset) ---
+# --- password reset: mailed by a job when SMTP is set (/forgot-password), else the link `kb user
+# reset-password` prints; the page that spends it has the JSON twin POST /api/v1/password-reset ---
+
+FORGOT_SENT = ("그 아이디나 주소의 계정에 전자우편 주소가 있으면 재설정 링크를 보냈습니다. "
+               "메일이 오지 않으면 관리자에게 링크를 부탁하세요.")
+NO_MAIL = "이 사이트는 메일을 보내지 않습니다. 관리자에게 비밀번호 재설정 링크를 부탁하세요."
+
+
+@router.get("/forgot-password", response_class=HTMLResponse)
+def forgot_form(request: Request):
+    mailing = request.app.state.mailer is not None
+    return render(request, "accounts/forgot.html", {"mailing": mailing, "notice": None if mailing else NO_MAIL,
+                                                    "reset_hours": account_settings.RESET_HOURS})
+
+
+@router.post("/forgot-password", dependencies=[Csrf], response_class=HTMLResponse)
+def forgot(request: Request, session: SessionDep, login: Annotated[str, Form(max_length=300)] = ""):
+    """The same answer whoever is named: it does not tell who has an account or an address."""
+    mailer = request.app.state.mailer
+    if mailer is None:
+        return render(request, "accounts/forgot.html", {"mailing": False, "notice": NO_MAIL}, status_code=404)
+    limit_logins(request, "forgot-password")
+    try:
+        user_ids = account_settings.accounts_to_reset(session, login)
+    except AppError as exc:
+        return render(request, "accounts/forgot.html", {"mailing": True, "error": exc.message,
+                                                        "reset_hours": account_settings.RESET_HOURS}, status_code=422)
+    for user_id in user_ids:
+        mailer.send_reset(user_id)
+    return render(request, "accounts/forgot.html", {"mailing": True, "notice": FORGOT_SENT, "sent": True})
 
 
 @router.get("/reset-password", response_class=HTMLResponse)

@@ -8,10 +8,12 @@ import re
 from datetime import timedelta
 from urllib.parse import urlsplit
 
+import pytest
 from sqlmodel import Session
 
 from app.cli import main as kb
 from app.schemas.names import DELETED_NAME
+from tests.conftest import clients_of
 from tests.writes.helpers import Account, bearer, csrf_from, make_token, sign_up
 
 PASSWORD = "correct horse 1"  # tests.writes.helpers.sign_up's
@@ -111,17 +113,18 @@ def test_a_new_display_name_signs_every_post_and_the_old_one_is_kept(client_fact
     assert refused.status_code == 409 and "이미 다른 계정이 쓰는 표시 이름" in refused.text
 
 
-def test_a_source_authors_name_stays_reserved(seeded_settings):
+@pytest.fixture
+def seeded_factory(seeded_settings):
     from app.main import create_app
-    from tests.conftest import clients_of
 
-    factory = clients_of(create_app(seeded_settings))
-    make = next(factory)
-    alice = Account(make, "alice")
+    yield from clients_of(create_app(seeded_settings))
+
+
+def test_a_source_authors_name_stays_reserved(seeded_factory):
+    alice = Account(seeded_factory, "alice")
     refused = alice.client.put("/api/v1/me/display-name", headers=alice.headers, json={"display_name": "민규"})
     assert refused.status_code == 409 and refused.json()["error"]["code"] == "display_name_reserved"
     assert "원본 자료에 글을 쓴 스터디 구성원의 이름" in refused.json()["error"]["message"]
-    factory.close()
 
 
 # --- password reset -----------------------------------------------------------------------------------
@@ -226,15 +229,28 @@ def test_a_deleted_accounts_posts_show_as_deleted_user(client_factory):
     sign_up(client_factory(), "robert", display_name="bob")  # the display name itself is free again
 
 
-def test_the_api_deletes_with_the_password(client_factory):
-    alice = Account(client_factory, "alice")
-    alice.ask()
+def test_the_api_deletes_with_the_password(app, client_factory):
+    from app.db.models import Notification, User, Watch
+
+    alice, bob = Account(client_factory, "alice"), Account(client_factory, "bob")
+    asked = alice.ask()
+    bob.answer(asked["id"])  # alice's inbox gets one, and she watches her question
+    assert alice.client.put("/api/v1/me/notification-settings", headers=alice.headers,
+                            json={"email": "alice@example.org", "email_notifications": False}).status_code == 200
+    assert len(alice.client.get("/api/v1/inbox", headers=alice.headers).json()["items"]) == 1
+    with Session(app.state.engine) as session:
+        assert session.get(Watch, (1, asked["id"])) is not None
     refused = alice.client.request("DELETE", "/api/v1/me", headers=alice.headers, json={"password": "nope"})
     assert refused.status_code == 403 and refused.json()["error"]["code"] == "wrong_password"
     assert alice.client.request("DELETE", "/api/v1/me", headers=alice.headers,
                                 json={"password": PASSWORD}).status_code == 204
     listed = alice.client.get("/api/v1/questions", params={"sort": "newest"}).json()["items"]
     assert listed[0]["author"] == DELETED_NAME and listed[0]["author_url"] is None
+    with Session(app.state.engine) as session:
+        row = session.get(User, 1)
+        assert (row.username, row.email, row.deleted_at is not None) == ("alice", None, True)
+        assert session.get(Watch, (1, asked["id"])) is None
+        assert session.get(Notification, 1) is None  # the one notification alice had
 
 
 def test_an_export_signs_a_deleted_accounts_posts_and_reads_them_back(client_factory, settings, tmp_path,

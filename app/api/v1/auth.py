@@ -91,6 +91,30 @@ def delete_me(request: Request, session: SessionDep, settings: SettingsDep, user
     return Response(status_code=204)
 
 
+class PasswordResetRequest(BaseModel):
+    login: str = Field(max_length=300, description="아이디 또는 계정의 전자우편 주소")
+
+
+class ResetRequested(BaseModel):
+    message: str
+
+
+@router.post("/password-reset/request", status_code=202, response_model=ResetRequested,
+             summary="비밀번호 재설정 링크를 메일로 받기", responses=ERRORS)
+def request_password_reset(request: Request, session: SessionDep, data: PasswordResetRequest):
+    """그 아이디(또는 주소)의 계정에 전자우편 주소가 있으면 한 번 쓰는 재설정 링크를 백그라운드 작업이 메일로
+    보냅니다. 누가 계정이 있는지 알리지 않도록 답은 언제나 같습니다(202). 메일 서버 설정(KB_SMTP_HOST)이 없으면
+    404 `email_unavailable`: 관리자가 `kb user reset-password`로 링크를 만들어 전합니다."""
+    mailer = request.app.state.mailer
+    if mailer is None:
+        raise AppError(404, "이 사이트는 메일을 보내지 않습니다. 관리자에게 비밀번호 재설정 링크를 부탁하세요.",
+                       code="email_unavailable")
+    limit_logins(request, "forgot-password")
+    for user_id in account_settings.accounts_to_reset(session, data.login):
+        mailer.send_reset(user_id)
+    return ResetRequested(message="그 계정에 전자우편 주소가 있으면 재설정 링크를 보냈습니다.")
+
+
 @router.post("/password-reset", response_model=AccountPublic, summary="비밀번호 재설정 마치기",
              responses=ERRORS)
 def finish_password_reset(request: Request, session: SessionDep, settings: SettingsDep,

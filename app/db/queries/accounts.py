@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, func, update
 from sqlmodel import Session, col, select
 
 from app.db.models import (
@@ -16,9 +16,11 @@ from app.db.models import (
     DisplayNameChange,
     IdempotencyKey,
     LoginSession,
+    Notification,
     PasswordReset,
     Question,
     User,
+    Watch,
 )
 
 
@@ -40,8 +42,8 @@ def revoke_api_tokens(session: Session, user_id: int, now: datetime, *, keep: st
 
 
 def forget_credentials(session: Session, user_id: int) -> None:
-    """A deleted account: no token, reset link or remembered request of it stays behind."""
-    for table in (ApiToken, PasswordReset, IdempotencyKey):
+    """A deleted account: no token, reset link, remembered request, inbox or watch of it stays behind."""
+    for table in (ApiToken, PasswordReset, IdempotencyKey, Notification, Watch):
         session.exec(delete(table).where(col(table.user_id) == user_id))
 
 
@@ -91,3 +93,13 @@ def claiming_account(session: Session, author: str) -> User | None:
     """The live account an editor linked to this source author, if any."""
     return session.exec(select(User).join(AuthorClaim, col(AuthorClaim.user_id) == col(User.id))
                         .where(col(AuthorClaim.author) == author, col(User.deleted_at).is_(None))).first()
+
+
+def accounts_to_reset(session: Session, login: str) -> list[int]:
+    """The live accounts a "forgot password" form names: by username, or every one with that e-mail
+    address (compared case-insensitively)."""
+    if "@" in login:
+        found = select(col(User.id)).where(func.lower(col(User.email)) == login.lower())
+    else:
+        found = select(col(User.id)).where(col(User.username) == login.lower())
+    return [int(i) for i in session.exec(found.where(col(User.deleted_at).is_(None))).all() if i is not None]
