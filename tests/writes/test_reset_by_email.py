@@ -14,6 +14,7 @@ import pytest
 
 from app.cli import main as kb
 from tests.conftest import clients_of
+from tests.notify.smtp_sink import smtp_sink
 from tests.writes.helpers import Account, csrf_from
 
 NEW_PASSWORD = "violet kettle orbit 42"
@@ -22,25 +23,8 @@ NEW_PASSWORD = "violet kettle orbit 42"
 @pytest.fixture
 def sink() -> Iterator[tuple[int, list]]:
     """A local SMTP server on 127.0.0.1 in this process, keeping what it receives."""
-    import socket
-    from email import message_from_bytes, policy
-
-    from aiosmtpd.controller import Controller
-
-    received: list = []
-
-    class Keep:
-        async def handle_DATA(self, server, session, envelope) -> str:
-            received.append(message_from_bytes(envelope.content, policy=policy.default))
-            return "250 OK"
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(Keep(), hostname="127.0.0.1", port=port)
-    controller.start()
-    yield port, received
-    controller.stop()
+    with smtp_sink() as (port, received):
+        yield port, received.messages
 
 
 @pytest.fixture
