@@ -60,7 +60,8 @@ def _mail_reset(args, settings) -> int:
     finally:
         engine.dispose()
     if not sent:
-        print(f"@{args.username}에게 전자우편 주소가 없습니다: --email 없이 링크를 출력해 전해 주세요.", file=sys.stderr)
+        print(f"@{args.username}에게 전자우편 주소가 없습니다: --email 없이 링크를 출력해 전해 주세요.",
+              file=sys.stderr)
         return 1
     print(f"@{args.username}의 전자우편 주소로 재설정 링크를 보냈습니다.")
     return 0
