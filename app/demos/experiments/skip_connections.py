@@ -20,6 +20,8 @@ carries it unchanged. In a shallow network there is nothing to vanish: that is w
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from typing import Any
 
 from pydantic import Field
 
@@ -104,46 +106,76 @@ def _forward(weights, inputs, residual):
     return torch.baddbmm(b_out, torch.relu(h), w_out)
 
 
-def run(params: Params, device, progress, seeds) -> Measurement:
+@dataclass
+class _Stack:
+    """Model i: arm i // (L·S), learning rate (i // S) % L, seed i % S."""
+
+    weights: list
+    residual: Any  # (models,) 1.0 where the model has skip connections
+    lrs: Any
+    seed_of: Any
+
+    def loss(self, x, y):
+        return ((_forward(self.weights, x, self.residual) - y) ** 2).mean(dim=(1, 2))
+
+
+def _model(params: Params, seeds: list[int], device) -> _Stack:
     import torch
 
-    from app.demos.batched import Adam, best_per_seed, generator
-
-    seeds = list(seeds)
     S, A, L = len(seeds), len(ARMS), len(LEARNING_RATES)
-    x, y = _data(seeds, device)
-    # Model i: arm i // (L·S), learning rate (i // S) % L, seed i % S.
     models = A * L * S
-    seed_of = torch.arange(models, device=device) % S
-    residual = torch.tensor([float(ARMS[i // (L * S)] == "residual") for i in range(models)], device=device)
-    lrs = torch.tensor([LEARNING_RATES[(i // S) % L] for i in range(models)], device=device)
-    weights = _init(seeds, params, A * L, device)
-    train_x, train_y = x[seed_of, :N_TRAIN], y[seed_of, :N_TRAIN]
-    val = slice(N_TRAIN, N_TRAIN + N_VAL)
-    test = slice(N_TRAIN + N_VAL, None)
+    return _Stack(
+        weights=_init(seeds, params, A * L, device),
+        residual=torch.tensor([float(ARMS[i // (L * S)] == "residual") for i in range(models)], device=device),
+        lrs=torch.tensor([LEARNING_RATES[(i // S) % L] for i in range(models)], device=device),
+        seed_of=torch.arange(models, device=device) % S,
+    )
 
-    # Gradient norms at initialisation, on the whole training set.
-    loss = ((_forward(weights, train_x, residual) - train_y) ** 2).mean(dim=(1, 2))
-    loss.sum().backward()
-    layer_grads = weights[2].grad.flatten(2).norm(dim=2).detach()  # (models, depth)
-    for w in weights:
+
+def _initial_gradients(stack: _Stack, train_x, train_y):
+    """Gradient norms at initialisation, on the whole training set: (models, depth)."""
+    stack.loss(train_x, train_y).sum().backward()
+    layer_grads = stack.weights[2].grad.flatten(2).norm(dim=2).detach()
+    for w in stack.weights:
         w.grad = None
+    return layer_grads
 
-    optimizer = Adam(weights, lr=lrs)
+
+def _train(params: Params, stack: _Stack, train_x, train_y, seeds: list[int], device, progress) -> list:
+    """Minibatch Adam, every model on the same batches; returns (step, loss per model) about 30 times."""
+    import torch
+
+    from app.demos.batched import Adam, generator
+
+    optimizer = Adam(stack.weights, lr=stack.lrs)
     order_gen = generator(seeds[0] * 7919 + 29)
     curve = []
     for step in range(params.steps):
         batch = torch.randint(0, N_TRAIN, (BATCH,), generator=order_gen).to(device)
-        loss = ((_forward(weights, train_x[:, batch], residual) - train_y[:, batch]) ** 2).mean(dim=(1, 2))
+        loss = stack.loss(train_x[:, batch], train_y[:, batch])
         loss.sum().backward()
         optimizer.step()
         if step % max(params.steps // 30, 1) == 0 or step == params.steps - 1:
             curve.append((step, loss.detach().cpu()))
         if (step + 1) % 50 == 0:
             progress(0.9 * (step + 1) / params.steps, f"{step + 1}/{params.steps} 스텝")
+    return curve
+
+
+def _measure(params: Params, stack: _Stack, x, y, layer_grads, S: int) -> tuple[dict[str, list[float | None]], Any,
+                                                                                 dict[str, Any]]:
+    """Per seed and arm, at the rate picked on validation: the test loss as a fraction of the targets'
+    variance; and the first layer's gradient against the last's at the start. Also returns the gradient
+    norms per layer and the picks."""
+    import torch
+
+    from app.demos.batched import best_per_seed
+
+    A, L = len(ARMS), len(LEARNING_RATES)
+    val, test = slice(N_TRAIN, N_TRAIN + N_VAL), slice(N_TRAIN + N_VAL, None)
     with torch.no_grad():
-        val_loss = ((_forward(weights, x[seed_of, val], residual) - y[seed_of, val]) ** 2).mean(dim=(1, 2))
-        test_loss = ((_forward(weights, x[seed_of, test], residual) - y[seed_of, test]) ** 2).mean(dim=(1, 2))
+        val_loss = stack.loss(x[stack.seed_of, val], y[stack.seed_of, val])
+        test_loss = stack.loss(x[stack.seed_of, test], y[stack.seed_of, test])
     variance = y[:, test].var(dim=(1, 2)).cpu()  # (S,)
 
     val_grid = val_loss.cpu().reshape(A, L, S)
@@ -164,8 +196,19 @@ def run(params: Params, device, progress, seeds) -> Measurement:
     per_seed["test_loss_fraction_plain_minus_residual"] = [
         None if p is None or r is None else p - r for p, r in
         zip(per_seed["test_loss_fraction_plain"], per_seed["test_loss_fraction_residual"])]
+    return per_seed, grads, best
 
-    charts = _charts(params, grads, curve, best, S, L)
+
+def run(params: Params, device, progress, seeds) -> Measurement:
+    seeds = list(seeds)
+    S = len(seeds)
+    x, y = _data(seeds, device)
+    stack = _model(params, seeds, device)
+    train_x, train_y = x[stack.seed_of, :N_TRAIN], y[stack.seed_of, :N_TRAIN]
+    layer_grads = _initial_gradients(stack, train_x, train_y)
+    curve = _train(params, stack, train_x, train_y, seeds, device, progress)
+    per_seed, grads, best = _measure(params, stack, x, y, layer_grads, S)
+    charts = _charts(params, grads, curve, best, S, len(LEARNING_RATES))
     table = _table(per_seed, grads)
     progress(1.0, "완료", charts)
     return Measurement(per_seed=per_seed, charts=charts, table=table, notes=_notes(params, per_seed))
