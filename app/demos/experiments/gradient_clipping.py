@@ -22,12 +22,14 @@ has nothing to rescue, which is where the claim breaks.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from pydantic import Field
 
 from app.demos.base import Chart, Citation, DemoParams, DemoSpec, Measurement, QuestionRef, Series, Table
 from app.demos.batched import finite_mean as _mean
 from app.demos.evidence import Claim
+from app.demos.training import differences
 
 ARMS = ("unclipped", "clipped", "slow")
 ARM_NAMES = {"unclipped": "클리핑 없음", "clipped": "노름 클리핑", "slow": "클리핑 없음, 학습률 1/10"}
@@ -67,24 +69,35 @@ def _data(seeds, params: Params, device):
     return train.to(device), target(train).to(device), val.to(device), target(val).to(device)
 
 
-def run(params: Params, device, progress, seeds) -> Measurement:
+def _model(params: Params, seeds: list[int], device) -> tuple[list, Any, Any]:
+    """Model i: arm i // S, seed i % S. Returns the RNN weights, each model's clipping threshold (inf:
+    none) and its learning rate (the slow arm's a tenth)."""
     import torch
 
     from app.demos.batched import generator
-    from app.demos.sequences import clip_per_model, init_rnn, readout, rnn_states
+    from app.demos.sequences import init_rnn
 
-    seeds = list(seeds)
     S, A = len(seeds), len(ARMS)
-    models = A * S  # model i: arm i // S, seed i % S
-    train_x, train_y, val_x, val_y = _data(seeds, params, device)
+    models = A * S
     weights = init_rnn([generator(seed * 7919 + 103) for seed in seeds], A, 1, HIDDEN, 1, 1.0, device)
     inf = float("inf")
     max_norm = torch.tensor([params.max_norm if ARMS[i // S] == "clipped" else inf for i in range(models)],
                             device=device)
     lr = torch.tensor([params.learning_rate / (10 if ARMS[i // S] == "slow" else 1) for i in range(models)],
                       device=device)
+    return weights, max_norm, lr
+
+
+def _train(params: Params, weights: list, max_norm, lr, train_x, train_y, progress) -> tuple[list, list, Any]:
+    """SGD on a fresh minibatch each step, clipped per model; returns each step's losses and gradient norms
+    (before clipping) and how many steps each model clipped."""
+    import torch
+
+    from app.demos.sequences import clip_per_model, readout, rnn_states
+
+    A = len(ARMS)
     losses, norms = [], []
-    clipped_steps = torch.zeros(models, device=device)
+    clipped_steps = torch.zeros(len(lr), device=lr.device)
     for step in range(params.steps):
         rows = slice(step * BATCH, (step + 1) * BATCH)
         x, y = train_x[:, rows].repeat(A, 1, 1, 1), train_y[:, rows].repeat(A, 1, 1)
@@ -100,12 +113,19 @@ def run(params: Params, device, progress, seeds) -> Measurement:
         norms.append(before.detach())
         if (step + 1) % 25 == 0:
             progress(0.95 * (step + 1) / params.steps, f"스텝 {step + 1}/{params.steps}")
+    return losses, norms, clipped_steps
+
+
+def _measure(params: Params, weights: list, val_x, val_y, grad_norms, clipped_steps,
+             S: int) -> dict[str, list[float | None]]:
+    import torch
+
+    from app.demos.sequences import readout, rnn_states
+
+    A = len(ARMS)
     with torch.no_grad():
         val_loss = ((readout(weights, rnn_states(weights, val_x.repeat(A, 1, 1, 1))[-1])
                      - val_y.repeat(A, 1, 1)) ** 2).mean(dim=(1, 2))
-    curves = (torch.stack(losses, dim=1) / TARGET_VARIANCE).cpu()  # (models, steps)
-    grad_norms = torch.stack(norms, dim=1).cpu()
-
     fraction = (val_loss / TARGET_VARIANCE).cpu()
     diverged = ~torch.isfinite(fraction) | (fraction > 1.0)
     counted = torch.where(diverged, torch.ones_like(fraction), fraction)  # a diverged run counts as predicting 0
@@ -114,7 +134,7 @@ def run(params: Params, device, progress, seeds) -> Measurement:
         return values[ARMS.index(name) * S:(ARMS.index(name) + 1) * S].tolist()
 
     per_seed: dict[str, list[float | None]] = {
-        "val_loss_gain_from_clipping": [u - c for u, c in zip(arm(counted, "unclipped"), arm(counted, "clipped"))],
+        "val_loss_gain_from_clipping": differences(arm(counted, "unclipped"), arm(counted, "clipped")),
     }
     for name in ARMS:
         per_seed[f"val_loss_{name}"] = arm(counted, name)
@@ -125,7 +145,20 @@ def run(params: Params, device, progress, seeds) -> Measurement:
     median = finite_norms.nanmedian(dim=1).values
     per_seed["median_grad_norm_clipped"] = arm(median, "clipped")
     per_seed["max_grad_norm_clipped"] = arm(torch.nan_to_num(finite_norms, nan=0.0).max(dim=1).values, "clipped")
+    return per_seed
 
+
+def run(params: Params, device, progress, seeds) -> Measurement:
+    import torch
+
+    seeds = list(seeds)
+    S = len(seeds)
+    train_x, train_y, val_x, val_y = _data(seeds, params, device)
+    weights, max_norm, lr = _model(params, seeds, device)
+    losses, norms, clipped_steps = _train(params, weights, max_norm, lr, train_x, train_y, progress)
+    curves = (torch.stack(losses, dim=1) / TARGET_VARIANCE).cpu()  # (models, steps)
+    grad_norms = torch.stack(norms, dim=1).cpu()
+    per_seed = _measure(params, weights, val_x, val_y, grad_norms, clipped_steps, S)
     charts = _charts(params, curves, grad_norms, S)
     table = _table(params, per_seed)
     progress(1.0, "완료", charts)
