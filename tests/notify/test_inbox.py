@@ -6,6 +6,9 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
+import pytest
+
+from tests.conftest import BACKENDS
 from tests.writes.helpers import csrf_from
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -27,6 +30,7 @@ def header_count(account, path: str = "/") -> int:
     return int(found.group(1)) if found else 0
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_ask_answer_accept_reaches_both_inboxes_and_the_feed(alice, bob):
     question = alice.ask(title="드롭아웃은 추론 때 왜 끄나요?", body="학습 때만 켜는 이유가 궁금합니다.")
     assert inbox(alice)["unread_count"] == 0 and header_count(alice) == 0
@@ -172,3 +176,14 @@ def test_bad_paging_is_a_clear_4xx(alice):
     assert alice.client.get("/api/v1/inbox?per_page=1000", headers=alice.headers).status_code == 422
     beyond = alice.client.get("/api/v1/inbox?page=5", headers=alice.headers)
     assert beyond.status_code == 404 and "error" in beyond.json()
+
+
+def test_a_deleted_answer_leaves_the_inbox_and_its_count(alice, bob):
+    question = alice.ask()
+    kept = bob.answer(question["id"], body="남는 답변입니다.")
+    gone = bob.answer(question["id"], body="지울 답변입니다.")
+    assert inbox(alice)["unread_count"] == 2
+    assert bob.client.delete(f"/api/v1/answers/{gone['id']}", headers=bob.headers).status_code == 204
+    box = inbox(alice)
+    assert box["unread_count"] == 1 and header_count(alice) == 1
+    assert [item["answer_id"] for item in box["items"]] == [kept["id"]]

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
+from tests.conftest import BACKENDS
 from tests.notify.test_inbox import inbox
 from tests.writes.helpers import csrf_from
 
@@ -54,6 +57,7 @@ def test_asking_and_answering_watch_the_question(alice, bob, carol):
     assert inbox(carol)["total"] == 0
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_the_watch_api(alice, bob, carol, client_factory):
     question = alice.ask()
     url = f"/api/v1/questions/{question['id']}/watch"

@@ -58,12 +58,17 @@ def accounts_named(session: Session, usernames: Iterable[str]) -> list[tuple[str
 def unread_count_of(user_id: Any) -> ScalarSelect[int]:
     """How many of the account's notifications are unread, as a scalar subquery (the session lookup
     folds it into its one statement): a count over the (user_id, read_at) index, leaving out those
-    about deleted questions, which the inbox does not list."""
-    return (select(func.count()).select_from(Notification)
-            .join(Question, col(Question.id) == Notification.question_id)
-            .where(Notification.user_id == user_id, col(Notification.read_at).is_(None),
-                   col(Question.deleted_at).is_(None))
+    the inbox does not list (about a deleted or hidden post)."""
+    return (_shown(select(func.count()).select_from(Notification))
+            .where(Notification.user_id == user_id, col(Notification.read_at).is_(None))
             .scalar_subquery())
+
+
+def _shown(query):
+    """Only notifications about posts still shown: their question, and their answer if they have one."""
+    return (query.join(Question, col(Question.id) == Notification.question_id)
+            .outerjoin(Answer, col(Answer.id) == Notification.answer_id)
+            .where(col(Question.deleted_at).is_(None), col(Answer.deleted_at).is_(None)))
 
 
 def unread_count(session: Session, user_id: int) -> int:
@@ -73,10 +78,9 @@ def unread_count(session: Session, user_id: int) -> int:
 def _inbox_rows(user_id: int):
     actor = User.__table__.alias("actor")  # type: ignore[attr-defined]
     return (
-        select(Notification, Question.title, actor.c.display_name, actor.c.username)
-        .join(Question, col(Question.id) == Notification.question_id)
+        _shown(select(Notification, Question.title, actor.c.display_name, actor.c.username))
         .outerjoin(actor, actor.c.id == Notification.actor_id)
-        .where(Notification.user_id == user_id, col(Question.deleted_at).is_(None))
+        .where(Notification.user_id == user_id)
     )
 
 
@@ -113,13 +117,12 @@ def to_email(session: Session, notification_ids: Sequence[int]):
     actor = User.__table__.alias("actor")  # type: ignore[attr-defined]
     recipient = User.__table__.alias("recipient")  # type: ignore[attr-defined]
     return list(session.exec(
-        select(Notification, Question.title, actor.c.display_name, recipient.c.email)
-        .join(Question, col(Question.id) == Notification.question_id)
+        _shown(select(Notification, Question.title, actor.c.display_name, recipient.c.email))
         .join(recipient, recipient.c.id == Notification.user_id)
         .outerjoin(actor, actor.c.id == Notification.actor_id)
         .where(col(Notification.id).in_(list(notification_ids)), col(Notification.emailed_at).is_(None),
                recipient.c.email.is_not(None), recipient.c.email_notifications.is_(True),
-               col(Question.deleted_at).is_(None))
+               recipient.c.deleted_at.is_(None))
         .order_by(col(Notification.id))
     ).all())
 
