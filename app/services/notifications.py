@@ -4,9 +4,10 @@ Events: an answer to a question I asked or watch, a reply to my answer or reply,
 answer, and an @username mention in a question, answer or reply. The posting services call one hook
 per write (`on_question`, `on_answer`, `on_accept`) inside their write transaction, so a post and its
 notifications commit together or not at all. A hook is a few statements whatever the number of
-watchers: one read of the watchers' ids, one batched insert of the rows, one insert of the writer's
-watch. The ids of the new rows are left in `session.info[NEW_NOTIFICATIONS]`; after the request the
-e-mail job gets them (app.services.mail), never the request itself.
+watchers: one INSERT … SELECT of the watchers' rows from the watch table, one insert of the rest
+(asker, mentions), one insert of the writer's watch. The ids of the new rows are left in
+`session.info[NEW_NOTIFICATIONS]`; after the request the e-mail job gets them (app.services.mail),
+never the request itself.
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ from app.db.models import (
     NOTIFY_MENTION,
     NOTIFY_REPLY,
     Answer,
-    Notification,
     Question,
     User,
 )
@@ -50,7 +50,7 @@ MESSAGES = {
 EMAIL_RE = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;.]+$")
 
 
-def _id(row: User | Question) -> int:
+def _id(row: User | Question | Answer) -> int:
     """A stored row's id (typed as optional on the model until it is flushed)."""
     assert row.id is not None
     return row.id
@@ -96,16 +96,13 @@ def mentioned_usernames(html: str) -> set[str]:
 
 def _notify(session: Session, recipients: dict[int, str], *, actor: User, question_id: int,
             answer_id: int | None) -> None:
-    """One row per recipient (never the actor), inserted as one batch."""
+    """One row per recipient (never the actor), inserted as one multi-row statement."""
     now = now_utc()
-    rows = [Notification(user_id=user_id, kind=kind, question_id=question_id, answer_id=answer_id,
-                         actor_id=_id(actor), created_at=now)
+    rows = [{"user_id": user_id, "kind": kind, "question_id": question_id, "answer_id": answer_id,
+             "actor_id": _id(actor), "created_at": now}
             for user_id, kind in recipients.items() if user_id != _id(actor)]
-    if not rows:
-        return
-    session.add_all(rows)
-    session.flush()
-    session.info.setdefault(NEW_NOTIFICATIONS, []).extend(row.id for row in rows)
+    if rows:
+        session.info.setdefault(NEW_NOTIFICATIONS, []).extend(queries.insert_notifications(session, rows))
 
 
 def _mentions(session: Session, html: str, recipients: dict[int, str]) -> None:
@@ -122,19 +119,24 @@ def on_question(session: Session, question: Question, actor: User) -> None:
 
 
 def on_answer(session: Session, answer: Answer, actor: User) -> None:
-    """An answer notifies the asker and the question's watchers; a reply notifies the author of the
+    """An answer notifies the question's watchers and its asker; a reply notifies the author of the
     answer or reply it is under; @mentions notify those named. Answering watches the question."""
     recipients: dict[int, str] = {}
+    done: set[int] = set()
     if answer.parent_id is not None:
         if (owner := queries.answer_owner(session, answer.parent_id)) is not None:
             recipients[owner] = NOTIFY_REPLY
     else:
+        # The watchers' rows straight from the watch table in one statement, however many they are.
+        ids, done = queries.notify_watchers(session, question_id=answer.question_id, answer_id=_id(answer),
+                                            kind=NOTIFY_ANSWER, actor_id=_id(actor), now=now_utc())
+        session.info.setdefault(NEW_NOTIFICATIONS, []).extend(ids)
         question = session.get(Question, answer.question_id)
-        if question is not None and question.user_id is not None:
-            recipients[question.user_id] = NOTIFY_ANSWER
-        for user_id in queries.watchers(session, answer.question_id):
-            recipients.setdefault(user_id, NOTIFY_ANSWER)
+        if question is not None and question.user_id is not None and question.user_id not in done:
+            recipients[question.user_id] = NOTIFY_ANSWER  # the asker hears of answers even after unwatching
     _mentions(session, answer.body_html, recipients)
+    for user_id in done:
+        recipients.pop(user_id, None)  # one notification per person per post
     _notify(session, recipients, actor=actor, question_id=answer.question_id, answer_id=answer.id)
     queries.watch(session, _id(actor), answer.question_id, now_utc())
 
