@@ -74,3 +74,14 @@ def screenshot(page, name: str) -> Path:
 def no_horizontal_scroll(page) -> bool:
     """True when nothing on the page is wider than the viewport (the phone-width check)."""
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+
+
+def ask_in_browser(page, base: str, title: str, body: str, collection: str = "general") -> str:
+    """Post a question through the /ask form as a signed-in reader would; the new question's URL."""
+    page.goto(base + "/ask")
+    page.select_option("#collection", collection)
+    page.fill("#ask-title", title)
+    page.fill("#body", body)
+    page.click("form.write-form button.primary")
+    page.wait_for_load_state("load")
+    return page.url

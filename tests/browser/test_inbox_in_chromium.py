@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.support import no_horizontal_scroll, screenshot
+from tests.browser.support import ask_in_browser, no_horizontal_scroll, screenshot
 from tests.browser.test_reading import offline_world
 from tests.browser.test_writing import sign_up
 
@@ -33,13 +33,8 @@ def test_inbox(live_server, new_page, width):
     sign_up(answerer, base, f"answerer{width}", "Answerer Kim" if phone else "Answerer Lee")
     assert header_count(asker) == ""
 
-    asker.goto(base + "/ask")
-    asker.select_option("#collection", "general")
-    asker.fill("#ask-title", f"학습률 웜업은 왜 필요한가요? ({width})")
-    asker.fill("#body", "큰 배치에서 처음 몇 스텝이 불안정합니다.")
-    asker.click("form.write-form button.primary")
-    asker.wait_for_load_state("load")
-    question_url = asker.url
+    question_url = ask_in_browser(asker, base, f"학습률 웜업은 왜 필요한가요? ({width})",
+                                  "큰 배치에서 처음 몇 스텝이 불안정합니다.")
     assert asker.locator("button.watch").inner_text() == "🔔 지켜보는 중"  # asking watches
 
     answerer.goto(question_url)
@@ -52,12 +47,8 @@ def test_inbox(live_server, new_page, width):
     answerer.fill("#answer-body", "초기 기울기가 커서 Adam의 분산 추정이 불안정하기 때문입니다.")
     answerer.click("#answer-form button.primary")
     answerer.wait_for_load_state("load")
-    answerer.goto(base + "/ask")
-    answerer.select_option("#collection", "general")
-    answerer.fill("#ask-title", f"배치 크기와 학습률 ({width})")
-    answerer.fill("#body", f"@asker{width} 님은 어떻게 생각하세요? 선형 스케일링이 늘 맞나요?")
-    answerer.click("form.write-form button.primary")
-    answerer.wait_for_load_state("load")
+    ask_in_browser(answerer, base, f"배치 크기와 학습률 ({width})",
+                   f"@asker{width} 님은 어떻게 생각하세요? 선형 스케일링이 늘 맞나요?")
     mention = answerer.locator(f"a.mention[href='/users/asker{width}']")
     assert mention.count() == 1 and mention.inner_text() == f"@asker{width}"
 

@@ -1,35 +1,13 @@
-"""Fixtures for the notification tests: one app, accounts that each have their own browser session."""
+"""Fixtures for the notification tests: the writing tests' app and accounts, and a third account."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.conftest import clients_of
+from tests.writes.conftest import alice, app, bob, client_factory  # noqa: F401  (the same fixtures here)
 from tests.writes.helpers import Account
 
 
 @pytest.fixture
-def app(settings):
-    from app.main import create_app
-
-    return create_app(settings)
-
-
-@pytest.fixture
-def client_factory(app):
-    yield from clients_of(app)
-
-
-@pytest.fixture
-def alice(client_factory):
-    return Account(client_factory, "alice")
-
-
-@pytest.fixture
-def bob(client_factory):
-    return Account(client_factory, "bob")
-
-
-@pytest.fixture
-def carol(client_factory):
+def carol(client_factory):  # noqa: F811  (the fixture imported above)
     return Account(client_factory, "carol")
