@@ -15,11 +15,13 @@ as one stacked model.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from pydantic import Field
 
 from app.demos.base import Chart, Citation, DemoParams, DemoSpec, Measurement, QuestionRef, Series, Table
 from app.demos.evidence import Claim, summarise
+from app.demos.training import differences
 
 BATCH_SIZE = 64
 N_VAL = 300
@@ -71,24 +73,32 @@ def _splits(seeds, params: Params, device):
             for name, rows in parts.items()}
 
 
-def run(params: Params, device, progress, seeds) -> Measurement:
+def _model(params: Params, seeds: list[int], grid: list[float], device) -> tuple[list, Any, Any]:
+    """Model i: schedule i // (L*S), grid point (i // S) % L, seed i % S (init_mlp's layout). Returns the
+    weights, their SGD and each model's learning-rate factor at every step, (steps, models)."""
     import torch
 
-    from app.demos.batched import SGD, generator, init_mlp, mlp_forward, per_model_cross_entropy, rows
+    from app.demos.batched import SGD, generator, init_mlp
 
-    seeds = list(seeds)
     S, L, A = len(seeds), len(GRID_FACTORS), len(SCHEDULES)
-    data = _splits(seeds, params, device)
     models = A * L * S
-    # Model i: schedule i // (L*S), grid point (i // S) % L, seed i % S (init_mlp's layout).
-    seed_of = torch.arange(models, device=device) % S
-    grid = [params.max_learning_rate * f for f in GRID_FACTORS]
     lrs = torch.tensor([grid[(i // S) % L] for i in range(models)], device=device)
     weights = init_mlp([64, params.hidden, params.hidden, 10], [generator(s) for s in seeds], A * L, device)
-    optimizer = SGD(weights, lrs, momentum=MOMENTUM)
     total = params.cycles * params.steps_per_cycle
     factors = torch.tensor([[rate_factor(kind, step, params) for kind in SCHEDULES] for step in range(total)],
                            device=device)[:, torch.arange(models, device=device) // (L * S)]
+    return weights, SGD(weights, lrs, momentum=MOMENTUM), factors
+
+
+def _train(params: Params, weights: list, optimizer, factors, data, seeds: list[int], seed_of,
+           progress) -> tuple[dict[str, list], list]:
+    """Minibatch SGD with weight decay on each model's schedule; a snapshot of the validation and test
+    probabilities at the end of every cycle. Returns the snapshots and the loss of every step."""
+    import torch
+
+    from app.demos.batched import generator, mlp_forward, per_model_cross_entropy, rows
+
+    total = params.cycles * params.steps_per_cycle
     stream = [generator(s * 7919 + 6) for s in seeds]
     train_x, train_y = data["train"]
 
@@ -97,10 +107,11 @@ def run(params: Params, device, progress, seeds) -> Measurement:
         with torch.no_grad():
             return torch.softmax(mlp_forward(weights, x[seed_of]), dim=-1)
 
-    snapshots = {"val": [], "test": []}  # per cycle: (models, n, 10)
+    snapshots: dict[str, list] = {"val": [], "test": []}  # per cycle: (models, n, 10)
     losses = []
     for step in range(total):
-        batch = torch.stack([torch.randint(params.n_train, (BATCH_SIZE,), generator=g) for g in stream]).to(device)
+        batch = torch.stack([torch.randint(params.n_train, (BATCH_SIZE,), generator=g) for g in stream])
+        batch = batch.to(seed_of.device)
         x, y = rows(train_x, batch), torch.gather(train_y, 1, batch)
         loss = per_model_cross_entropy(mlp_forward(weights, x[seed_of]), y[seed_of])
         loss.sum().backward()
@@ -114,13 +125,22 @@ def run(params: Params, device, progress, seeds) -> Measurement:
                 snapshots[split].append(probabilities(split))
             cycle = (step + 1) // params.steps_per_cycle
             progress(0.9 * (step + 1) / total, f"스냅샷 {cycle}/{params.cycles} 저장")
+    return snapshots, losses
 
+
+def _measure(params: Params, snapshots: dict[str, list], data, grid: list[float], seed_of,
+             S: int) -> tuple[dict[str, list[float | None]], dict, Any]:
+    """Per seed, each method at its own rate: test NLL and accuracy and the gains of the ensemble; how
+    often its snapshots disagree, and how many snapshots were best. Also the picks and the NLL by size."""
+    import torch
+
+    L, A = len(GRID_FACTORS), len(SCHEDULES)
     scores = {split: _scores(torch, snapshots[split], data[split][1], seed_of, params.cycles) for split in snapshots}
     per_seed, chosen = _choose(scores, grid, A, L, S)
-    per_seed["nll_gain_vs_final_snapshot"] = [f - e for f, e in zip(per_seed["test_nll_final"], per_seed["test_nll_ensemble"])]
-    per_seed["nll_gain_vs_single_cosine"] = [s - e for s, e in zip(per_seed["test_nll_single"], per_seed["test_nll_ensemble"])]
-    per_seed["accuracy_gain_vs_final_snapshot"] = [
-        e - f for e, f in zip(per_seed["test_accuracy_ensemble"], per_seed["test_accuracy_final"])]
+    per_seed["nll_gain_vs_final_snapshot"] = differences(per_seed["test_nll_final"], per_seed["test_nll_ensemble"])
+    per_seed["nll_gain_vs_single_cosine"] = differences(per_seed["test_nll_single"], per_seed["test_nll_ensemble"])
+    per_seed["accuracy_gain_vs_final_snapshot"] = differences(per_seed["test_accuracy_ensemble"],
+                                                              per_seed["test_accuracy_final"])
     # How often two snapshots of the ensemble's run disagree on a test digit.
     test_snaps = torch.stack(snapshots["test"]).argmax(-1)  # (cycles, models, n)
     disagreement = []
@@ -134,7 +154,20 @@ def run(params: Params, device, progress, seeds) -> Measurement:
     by_m = scores["test"]["by_m_nll"]  # (cycles, models)
     per_seed["best_ensemble_size"] = [float(by_m[:, chosen["ensemble"][s] * S + s].argmin().item() + 1)
                                       for s in range(S)]
+    return per_seed, chosen, by_m
 
+
+def run(params: Params, device, progress, seeds) -> Measurement:
+    import torch
+
+    seeds = list(seeds)
+    S, L, A = len(seeds), len(GRID_FACTORS), len(SCHEDULES)
+    data = _splits(seeds, params, device)
+    seed_of = torch.arange(A * L * S, device=device) % S
+    grid = [params.max_learning_rate * f for f in GRID_FACTORS]
+    weights, optimizer, factors = _model(params, seeds, grid, device)
+    snapshots, losses = _train(params, weights, optimizer, factors, data, seeds, seed_of, progress)
+    per_seed, chosen, by_m = _measure(params, snapshots, data, grid, seed_of, S)
     charts = _charts(params, grid, by_m, chosen, torch.stack(losses).cpu(), S, L)
     table = _table(params, grid, per_seed, S)
     progress(1.0, "완료", charts)
