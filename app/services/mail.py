@@ -89,16 +89,20 @@ def deliver(engine: Engine, settings: Settings, notification_ids: Sequence[int])
     return sent
 
 
-def deliver_queued(notification_ids: list[int]) -> int:
-    """The task-queue job, in a `kb worker` horse: the same settings and database as the web side."""
+def _in_worker(send: Callable[[Engine, Settings, Any], int], argument: Any) -> int:
+    """A task-queue job, in a `kb worker` horse: the same settings and database as the web side."""
     from app.db.engine import make_engine
 
     settings = Settings.from_env()
     engine = make_engine(settings.database_url)
     try:
-        return deliver(engine, settings, notification_ids)
+        return send(engine, settings, argument)
     finally:
         engine.dispose()
+
+
+def deliver_queued(notification_ids: list[int]) -> int:
+    return _in_worker(deliver, notification_ids)
 
 
 # --- password reset links -----------------------------------------------------------------------
@@ -133,15 +137,7 @@ def deliver_reset(engine: Engine, settings: Settings, user_id: int) -> int:
 
 
 def deliver_reset_queued(user_id: int) -> int:
-    """The task-queue job for a reset link, in a `kb worker` horse."""
-    from app.db.engine import make_engine
-
-    settings = Settings.from_env()
-    engine = make_engine(settings.database_url)
-    try:
-        return deliver_reset(engine, settings, user_id)
-    finally:
-        engine.dispose()
+    return _in_worker(deliver_reset, user_id)
 
 
 class Mailer:

@@ -11,8 +11,9 @@ import pytest
 from app.schemas.names import DELETED_NAME
 from tests.browser.support import no_horizontal_scroll, screenshot
 from tests.browser.test_reading import offline_world
+from tests.browser.test_writing import sign_up
 
-PASSWORD, NEW_PASSWORD = "correct horse battery", "violet kettle orbit 42"
+PASSWORD, NEW_PASSWORD = "correct horse battery", "violet kettle orbit 42"  # test_writing.sign_up's, a new one
 
 
 def submit(page, form: str) -> None:
@@ -34,12 +35,7 @@ def test_settings_page(live_server, new_page, width):
     page, other = new_page(phone=phone), new_page(phone=phone)
     offline_world(page, base)
     username = f"setter{width}"
-    page.goto(base + "/signup")
-    page.fill("#username", username)
-    page.fill("#display_name", f"Setter {width}")
-    page.fill("#password", PASSWORD)
-    page.click("form.account-form button[type=submit]")
-    page.wait_for_load_state("load")
+    sign_up(page, base, username, f"Setter {width}")
     page.goto(base + "/ask")
     page.select_option("#collection", "general")
     page.fill("#ask-title", f"탈퇴 뒤에도 남을 질문 ({width})")
@@ -105,11 +101,7 @@ def test_reset_page(live_server, new_page, width, monkeypatch, capsys):
     page = new_page(phone=phone)
     offline_world(page, base)
     username = f"forgot{width}"
-    page.goto(base + "/signup")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("form.account-form button[type=submit]")
-    page.wait_for_load_state("load")
+    sign_up(page, base, username, username)
     monkeypatch.setenv("KB_DATABASE_URL", live_server.settings.database_url)
     monkeypatch.setenv("KB_BASE_URL", base)
     assert kb(["user", "reset-password", username]) == 0

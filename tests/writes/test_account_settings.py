@@ -269,3 +269,18 @@ def test_an_export_signs_a_deleted_accounts_posts_and_reads_them_back(client_fac
     thread = parse_document("nodes", text, "nodes/general.md").questions()[0]
     assert thread.author == "alice"
     assert thread.answers[0].author == DELETED_NAME and thread.answers[0].replies[0].author == "alice"
+
+
+# Without SMTP nothing is sent: the form says to ask an admin, and the API answers 404 (a 5xx would say
+# the server failed; it just has no mail to send). With SMTP: test_reset_by_email.
+def test_without_smtp_nothing_is_sent_and_the_cli_link_is_the_way(client_factory, settings, monkeypatch, capsys):
+    client = client_factory()
+    page = client.get("/forgot-password")
+    assert page.status_code == 200 and "관리자에게 비밀번호 재설정 링크를 부탁하세요" in page.text
+    assert 'action="/forgot-password"' not in page.text
+    refused = client.post("/api/v1/password-reset/request", json={"login": "alice"})
+    assert refused.status_code == 404 and refused.json()["error"]["code"] == "email_unavailable"
+    monkeypatch.setenv("KB_DATABASE_URL", settings.database_url)
+    monkeypatch.delenv("KB_SMTP_HOST", raising=False)
+    assert kb(["user", "reset-password", "alice", "--email"]) == 1
+    assert "KB_SMTP_HOST" in capsys.readouterr().err

@@ -1,8 +1,6 @@
 """Password reset by e-mail when SMTP is set: the "forgot password" form (and its JSON twin) has a
 background job make a one-time link and mail it to the account's address, answering the same
-whoever is named; `kb user reset-password --email` mails it too. Without SMTP nothing is sent: the
-form says to ask an admin and the API answers 404 (a 5xx would say the server failed; it just has no
-mail to send)."""
+whoever is named; `kb user reset-password --email` mails it too. (Without SMTP: test_account_settings.)"""
 
 from __future__ import annotations
 
@@ -13,7 +11,6 @@ from urllib.parse import urlsplit
 import pytest
 
 from app.cli import main as kb
-from tests.conftest import clients_of
 from tests.notify.smtp_sink import smtp_sink
 from tests.writes.helpers import Account, csrf_from
 
@@ -28,26 +25,10 @@ def sink() -> Iterator[tuple[int, list]]:
 
 
 @pytest.fixture
-def configured(settings, sink):
+def settings(settings, sink):
+    """The writing fixtures (app, client_factory) with a mail server."""
     return settings.with_overrides(smtp_host="127.0.0.1", smtp_port=sink[0], smtp_security="none",
                                    base_url="https://kb.example.org")
-
-
-@pytest.fixture
-def mailing_app(configured):
-    from app.main import create_app
-
-    return create_app(configured)
-
-
-@pytest.fixture
-def make(mailing_app):
-    yield from clients_of(mailing_app)
-
-
-@pytest.fixture
-def mailing(mailing_app, make, sink, configured):
-    return mailing_app, make, sink[1], configured
 
 
 def with_address(account: Account, address: str) -> None:
@@ -62,8 +43,8 @@ def link_in(message) -> str:
     return found.group(1)
 
 
-def test_the_forgot_form_mails_a_one_time_link(mailing):
-    app, make, received, _ = mailing
+def test_the_forgot_form_mails_a_one_time_link(app, client_factory, sink):
+    make, received = client_factory, sink[1]
     alice = Account(make, "alice")
     with_address(alice, "alice@example.org")
     Account(make, "bob")  # no address: nothing to send to
@@ -91,8 +72,8 @@ def test_the_forgot_form_mails_a_one_time_link(mailing):
     assert stranger.get(latest).status_code == 404
 
 
-def test_the_api_twin_and_the_cli_mail_it_too(mailing, monkeypatch, capsys):
-    app, make, received, configured = mailing
+def test_the_api_twin_and_the_cli_mail_it_too(app, client_factory, sink, settings, monkeypatch, capsys):
+    make, received = client_factory, sink[1]
     alice = Account(make, "alice")
     with_address(alice, "alice@example.org")
     asked = make().post("/api/v1/password-reset/request", json={"login": "alice"})
@@ -101,9 +82,9 @@ def test_the_api_twin_and_the_cli_mail_it_too(mailing, monkeypatch, capsys):
     app.state.mailer.wait()
     assert len(received) == 1
 
-    monkeypatch.setenv("KB_DATABASE_URL", configured.database_url)
+    monkeypatch.setenv("KB_DATABASE_URL", settings.database_url)
     monkeypatch.setenv("KB_SMTP_HOST", "127.0.0.1")
-    monkeypatch.setenv("KB_SMTP_PORT", str(configured.smtp_port))
+    monkeypatch.setenv("KB_SMTP_PORT", str(settings.smtp_port))
     monkeypatch.setenv("KB_SMTP_SECURITY", "none")
     monkeypatch.setenv("KB_BASE_URL", "https://kb.example.org")
     assert kb(["user", "reset-password", "alice", "--email"]) == 0
@@ -112,16 +93,3 @@ def test_the_api_twin_and_the_cli_mail_it_too(mailing, monkeypatch, capsys):
     Account(make, "bob")
     assert kb(["user", "reset-password", "bob", "--email"]) == 1
     assert "전자우편 주소가 없습니다" in capsys.readouterr().err
-
-
-def test_without_smtp_nothing_is_sent_and_the_cli_link_is_the_way(client_factory, settings, monkeypatch, capsys):
-    client = client_factory()
-    page = client.get("/forgot-password")
-    assert page.status_code == 200 and "관리자에게 비밀번호 재설정 링크를 부탁하세요" in page.text
-    assert 'action="/forgot-password"' not in page.text
-    refused = client.post("/api/v1/password-reset/request", json={"login": "alice"})
-    assert refused.status_code == 404 and refused.json()["error"]["code"] == "email_unavailable"
-    monkeypatch.setenv("KB_DATABASE_URL", settings.database_url)
-    monkeypatch.delenv("KB_SMTP_HOST", raising=False)
-    assert kb(["user", "reset-password", "alice", "--email"]) == 1
-    assert "KB_SMTP_HOST" in capsys.readouterr().err
