@@ -6,6 +6,7 @@ pytorch/examples, so each experiment reads as its own idea and not as a framewor
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -93,3 +94,18 @@ def first_reach(curve: Any, target: float) -> Any:
     steps = curve.shape[0]
     step_index = torch.arange(steps, device=curve.device).view(-1, *([1] * (curve.dim() - 1))).expand_as(hit)
     return torch.where(hit, step_index, steps).amin(0)
+
+
+def task_seeds(seeds: Sequence[int], per_seed: int) -> list[int]:
+    """The seeds of ``per_seed`` independent tasks for each run seed: task ``i · per_seed + r`` is the r-th
+    of ``seeds[i]``. A seed's tasks depend on that seed alone, so the seeds beside it change nothing."""
+    return [seed * 1000 + r for seed in seeds for r in range(per_seed)]
+
+
+def mean_over_tasks(values: Sequence[float | None], per_seed: int) -> list[float | None]:
+    """Per-task values (task_seeds' order) → the mean of each seed's tasks; None where one gave no number."""
+    out: list[float | None] = []
+    for start in range(0, len(values), per_seed):
+        mine = [v for v in values[start:start + per_seed] if v is not None and math.isfinite(v)]
+        out.append(sum(mine) / per_seed if len(mine) == per_seed else None)
+    return out

@@ -35,6 +35,7 @@ from pydantic import Field
 
 from app.demos.base import Chart, Citation, DemoParams, DemoSpec, Measurement, QuestionRef, Series, Table
 from app.demos.evidence import Claim, summarise
+from app.demos.training import mean_over_tasks, task_seeds
 
 INPUTS, HIDDEN, TEACHER_HIDDEN = 8, 32, 16
 N_VAL, N_TEST = 1024, 4096
@@ -81,14 +82,9 @@ def lr_grid(lr_max: float) -> list[float]:
     return [lr_max / GRID_FACTOR ** (GRID_POINTS - 1 - i) for i in range(GRID_POINTS)]
 
 
-def tasks(seeds) -> list[int]:
-    """The seeds of the run's tasks: REPLICATES per seed, task ``s · REPLICATES + r`` the r-th of seed s."""
-    return [seed * 1000 + r for seed in seeds for r in range(REPLICATES)]
-
-
 @dataclass
 class _Data:
-    units: list[int]  # tasks(seeds)
+    units: list[int]  # task_seeds(seeds, REPLICATES)
     teachers: Any
     val: Any
     test: Any
@@ -123,8 +119,8 @@ def run(params: Params, device, progress, seeds) -> Measurement:
     curves = _train(params, data, grid, device, progress)
     picks = [best_per_seed(curves.final_val[a]) for a in range(len(SCHEDULES))]  # (U,) per schedule
     test = _test(data, grid, picks)
-    per_seed, per_task = _measure(len(seeds), grid.lrs, picks, test, curves)
-    charts = _charts(params, len(seeds), grid.lrs, curves, picks)
+    per_seed, per_task = _measure(grid.lrs, picks, test, curves)
+    charts = _charts(params, grid.lrs, curves, picks)
     progress(1.0, "완료", charts)
     return Measurement(per_seed=per_seed, charts=charts, table=_table(params, grid.lrs, curves, picks, test),
                        notes=_notes(params, per_seed, per_task))
@@ -134,7 +130,7 @@ def _data(seeds: list[int], device) -> _Data:
     from app.demos.batched import generator
     from app.demos.synthetic import regression_teachers, sample_regression
 
-    units = tasks(seeds)
+    units = task_seeds(seeds, REPLICATES)
     teachers = regression_teachers(units, INPUTS, TEACHER_HIDDEN, device)
     held_out = [generator(u * 7919 + 2) for u in units]
     val, test = (sample_regression(teachers, held_out, count, NOISE, device) for count in (N_VAL, N_TEST))
@@ -207,8 +203,8 @@ def _test(data: _Data, grid: _Grid, picks) -> Any:
     return losses.reshape(len(picks), U).cpu()
 
 
-def _measure(S: int, grid: list[float], picks, test, curves: _Curves) -> tuple[dict[str, list[float | None]],
-                                                                                 dict[str, list]]:
+def _measure(grid: list[float], picks, test, curves: _Curves) -> tuple[dict[str, list[float | None]],
+                                                                         dict[str, list]]:
     """Per task, each schedule at the peak rate of its lowest validation loss, judged on the test set; per
     seed, the mean over its tasks. Returns the per-seed and the per-task metrics."""
     per_task: dict[str, list] = {}
@@ -224,20 +220,12 @@ def _measure(S: int, grid: list[float], picks, test, curves: _Curves) -> tuple[d
     top = len(grid) - 1
     per_task["log10_growth_constant_at_max"] = curves.growth[0, top].tolist()
     per_task["log10_growth_cosine_at_max"] = curves.growth[2, top].tolist()
-    per_seed = {name: _by_seed(values, S) for name, values in per_task.items() if not name.startswith("best_lr")}
+    per_seed = {name: mean_over_tasks(values, REPLICATES) for name, values in per_task.items()
+                if not name.startswith("best_lr")}
     for kind, _ in SCHEDULES:  # the picked rates of each seed's tasks, as a geometric mean
-        logs = _by_seed([math.log2(v) for v in per_task[f"best_lr_{kind}"]], S)
+        logs = mean_over_tasks([math.log2(v) for v in per_task[f"best_lr_{kind}"]], REPLICATES)
         per_seed[f"best_lr_{kind}"] = [None if v is None else 2 ** v for v in logs]
     return per_seed, per_task
-
-
-def _by_seed(values: list[float | None], S: int) -> list[float | None]:
-    """The mean of each seed's REPLICATES tasks; None if one of them gave no number."""
-    out: list[float | None] = []
-    for s in range(S):
-        mine = values[s * REPLICATES:(s + 1) * REPLICATES]
-        out.append(None if any(v is None for v in mine) else sum(mine) / REPLICATES)  # type: ignore[arg-type]
-    return out
 
 
 def _finite(value: float) -> float | None:
@@ -252,18 +240,18 @@ def _growth(final, initial):
     return torch.where(torch.isfinite(ratio), ratio.clamp(max=GROWTH_CAP), torch.full_like(ratio, GROWTH_CAP))
 
 
-def _charts(params: Params, S: int, grid: list[float], curves: _Curves, picks) -> list[Chart]:
+def _charts(params: Params, grid: list[float], curves: _Curves, picks) -> list[Chart]:
     by_lr = []
     for a, (_, label) in enumerate(SCHEDULES):
         per_task = [[_finite(curves.final_val[a, i, u].item()) for i in range(len(grid))]
                     for u in range(curves.final_val.shape[2])]
-        by_lr.append(Series.over_seeds(label, grid, _curves_by_seed(per_task, S)))
+        by_lr.append(Series.over_seeds(label, grid, _curves_by_seed(per_task)))
     steps = [float(t) for t in curves.steps]
     curve_series = []
     for a, (_, label) in enumerate(SCHEDULES):
         per_task = [[_finite(curves.val[t, a, picks[a][u], u].item()) for t in range(len(steps))]
                     for u in range(len(picks[a]))]
-        curve_series.append(Series.over_seeds(f"{label} (검증으로 고른 학습률)", steps, _curves_by_seed(per_task, S)))
+        curve_series.append(Series.over_seeds(f"{label} (검증으로 고른 학습률)", steps, _curves_by_seed(per_task)))
     shown = range(0, params.steps, max(params.steps // 100, 1))
     factor_series = [Series(name=label, x=[float(t) for t in shown],
                             y=[schedule_factor(kind, t, params.steps, params.warmup_fraction) for t in shown])
@@ -277,11 +265,10 @@ def _charts(params: Params, S: int, grid: list[float], curves: _Curves, picks) -
     ]
 
 
-def _curves_by_seed(per_task: list[list[float | None]], S: int) -> list[list[float | None]]:
-    """Curves per task → per seed (the mean of its tasks at each point, None where one diverged)."""
-    return [[None if any(per_task[s * REPLICATES + r][i] is None for r in range(REPLICATES)) else
-             sum(per_task[s * REPLICATES + r][i] for r in range(REPLICATES)) / REPLICATES  # type: ignore[misc]
-             for i in range(len(per_task[0]))] for s in range(S)]
+def _curves_by_seed(per_task: list[list[float | None]]) -> list[list[float | None]]:
+    """Curves per task → per seed: the mean of its tasks at each point, None where one diverged."""
+    columns = [mean_over_tasks(list(column), REPLICATES) for column in zip(*per_task)]
+    return [list(curve) for curve in zip(*columns)]
 
 
 def _table(params: Params, grid: list[float], curves: _Curves, picks, test) -> Table:

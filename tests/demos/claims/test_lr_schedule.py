@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from app.demos.experiments.lr_schedule import REPLICATES, tasks
+from app.demos.experiments.lr_schedule import REPLICATES
 from app.demos.registry import get_demo
+from app.demos.training import mean_over_tasks, task_seeds
 from tests.demos.support import check_seeds_draw_new_data_and_repeat, run, smallest
 
 pytestmark = pytest.mark.slow
@@ -40,9 +41,10 @@ def test_a_grid_below_the_stability_limit_does_not_diverge_and_the_note_says_so(
     assert "발산하지 않았습니다" in result.conclusion
 
 
-def test_each_seed_runs_its_own_independent_tasks():
-    assert tasks([0, 1]) == [r for r in range(REPLICATES)] + [1000 + r for r in range(REPLICATES)]
-    assert len(set(tasks(range(50)))) == 50 * REPLICATES
+def test_each_seed_runs_its_own_independent_tasks_and_reports_their_mean():
+    assert task_seeds([0, 1], REPLICATES) == [r for r in range(REPLICATES)] + [1000 + r for r in range(REPLICATES)]
+    assert len(set(task_seeds(range(50), REPLICATES))) == 50 * REPLICATES
+    assert mean_over_tasks([1.0, 3.0, 2.0, None], 2) == [2.0, None]
 
 
 def test_seeds_change_the_data_and_the_same_seed_repeats():
