@@ -15,27 +15,37 @@ The rule holds while the rate is small against the curvature; once k·η₀ appr
 (about 2 / the largest curvature) the approximation fails and the run stalls or diverges, and the best
 rate stops growing with k (McCandlish et al. 2018's critical batch size). Judged on the test MSE above
 the noise floor σ² (which no model can beat), relative to the base batch.
+
+Each seed runs REPLICATES independent tasks (teacher, held-out sets, initial weights, example stream) and
+reports the mean of their log-ratios: the final loss of one SGD run at a constant rate is wherever the
+last minibatches left it, so one run per seed made the ratio of two such losses swing by 2× between seeds
+and the verdict flip between seed triples. Only the rates that are judged (scaled, unscaled and each
+task's validation pick) see the test set.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from typing import Any
 
 from pydantic import Field
 
 from app.demos.base import Chart, Citation, DemoParams, DemoSpec, Measurement, QuestionRef, Series, Table
 from app.demos.evidence import Claim, summarise
+from app.demos.training import mean_over_tasks, task_seeds
 
 INPUTS, HIDDEN, TEACHER_HIDDEN = 8, 32, 16
 NOISE = 0.5
-N_VAL, N_TEST = 1024, 4096
+N_VAL, N_TEST = 512, 4096
 BASE_BATCH = 8
-GRID = tuple(2.0 ** k for k in range(-9, 4))  # 0.002 … 8
+GRID = tuple(2.0 ** k for k in range(-7, 2))  # 1/128 … 2: the picks at every preset lay between 1/64 and 1/2
 ARMS = (("scaled", "선형 스케일링 (k·η₀)"), ("unscaled", "그대로 (η₀)"), ("tuned", "격자에서 다시 고름"))
 # A non-finite or exploded test loss counts as this ratio to the base excess (log2), so every seed gives a number.
 RATIO_CAP = 10.0
 # The claim's "as good as the base batch": the excess test loss within this factor of the base batch's.
 TOLERANCE = 2.0
+REPLICATES = 4  # independent tasks per seed, averaged (see the module's docstring)
 
 
 class Params(DemoParams):
@@ -57,107 +67,131 @@ def multipliers(top: int) -> list[int]:
     return out + [top]
 
 
-def _train(batch: int, steps: int, lrs, units: list[int], teachers, seeds, device, val, test):
-    """SGD runs at one batch size: ``lrs[i]`` for run i, on seed ``units[i]``'s teacher and stream.
-    Returns (val loss, test loss) per run."""
-    import torch
+@dataclass
+class _Data:
+    units: list[int]  # task_seeds(seeds, REPLICATES)
+    teachers: Any
+    val: Any
+    test: Any
+    stream: Any  # (x, y) per task: every example it will see, in order, the same at every batch size and rate
 
-    from app.demos.batched import SGD, generator, init_mlp, mlp_forward, per_model_mse
-    from app.demos.synthetic import sample_regression
 
-    seed_of = torch.tensor(units, device=device)
-    weights = init_mlp([INPUTS, HIDDEN, 1], [generator(seeds[u]) for u in units], 1, device)
-    optimizer = SGD(weights, torch.tensor(lrs, device=device))
-    # Each seed's stream, the same examples in the same order at every batch size and rate.
-    stream = [generator(s * 7919 + 3) for s in seeds]
-    for _ in range(steps):
-        x, y = sample_regression(teachers, stream, batch, NOISE, device)
-        per_model_mse(mlp_forward(weights, x), y[seed_of]).sum().backward()
-        optimizer.step()
-    with torch.no_grad():
-        out = [per_model_mse(mlp_forward(weights, split[0]), split[1][seed_of]) for split in (val, test)]
-    return [o.cpu() for o in out]
+@dataclass
+class _Batch:
+    """One batch size's runs, per task: the test loss of each arm and the rate it used."""
+
+    loss: dict[str, list[float | None]]
+    lr: dict[str, list[float]]
 
 
 def run(params: Params, device, progress, seeds) -> Measurement:
-    import torch
+    data = _data(params, list(seeds), device)
+    ks = multipliers(params.multiplier)
+    runs: dict[int, _Batch] = {}
+    for n, k in enumerate(ks):
+        runs[k] = _train_batch(params, data, k, device)
+        progress(0.95 * (n + 1) / len(ks), f"배치 {BASE_BATCH * k}")
+    per_seed = _measure(params, runs)
+    charts = _charts(ks, runs)
+    progress(1.0, "완료", charts)
+    return Measurement(per_seed=per_seed, charts=charts, table=_table(ks, runs, params),
+                       notes=_notes(params, per_seed, ks, runs))
 
-    from app.demos.batched import best_per_seed, generator
+
+def _data(params: Params, seeds: list[int], device) -> _Data:
+    from app.demos.batched import generator
     from app.demos.synthetic import regression_teachers, sample_regression
 
-    seeds = list(seeds)
-    S, L = len(seeds), len(GRID)
-    teachers = regression_teachers(seeds, INPUTS, TEACHER_HIDDEN, device)
-    held_out = [generator(s * 7919 + 2) for s in seeds]
+    units = task_seeds(seeds, REPLICATES)
+    teachers = regression_teachers(units, INPUTS, TEACHER_HIDDEN, device)
+    held_out = [generator(u * 7919 + 2) for u in units]
     val, test = (sample_regression(teachers, held_out, count, NOISE, device) for count in (N_VAL, N_TEST))
-    ks = multipliers(params.multiplier)
+    stream = sample_regression(teachers, [generator(u * 7919 + 3) for u in units], params.examples, NOISE, device)
+    return _Data(units, teachers, val, test, stream)
+
+
+def _train_batch(params: Params, data: _Data, k: int, device) -> _Batch:
+    """At batch 8·k, every task trains the whole grid (for the tuned arm) plus k·η₀ and η₀ as one stack:
+    copy c of a task is GRID[c] for c < len(GRID), then scaled, then unscaled (init_mlp's layout)."""
+    import torch
+
+    from app.demos.batched import SGD, best_per_seed, generator, init_mlp, mlp_forward
+
+    U, L = len(data.units), len(GRID)
+    copies = L + 2
+    rates = [*GRID, k * params.base_lr, params.base_lr]
+    weights = init_mlp([INPUTS, HIDDEN, 1], [generator(u) for u in data.units], copies, device)
+    optimizer = SGD(weights, torch.tensor(rates, device=device).repeat_interleave(U))
+    batch = BASE_BATCH * k
+    x, y = data.stream
+    for step in range(max(params.examples // batch, 1)):
+        rows = slice(step * batch, (step + 1) * batch)
+        out = mlp_forward(weights, x[:, rows]).reshape(copies, U, -1, 1)
+        ((out - y[:, rows]) ** 2).mean(dim=(2, 3)).sum().backward()
+        optimizer.step()
+    with torch.no_grad():
+        val = ((mlp_forward(weights, data.val[0]).reshape(copies, U, -1, 1) - data.val[1]) ** 2).mean(dim=(2, 3))
+    tuned = best_per_seed(val[:L].cpu())  # (U,) the grid rate of lowest validation loss per task
+    task = torch.arange(U)
+    judged = {"scaled": L * U + task, "unscaled": (L + 1) * U + task, "tuned": tuned * U + task}
+    return _Batch(loss={arm: _test(weights, data, index) for arm, index in judged.items()},
+                  lr={"scaled": [k * params.base_lr] * U, "unscaled": [params.base_lr] * U,
+                      "tuned": [GRID[i] for i in tuned.tolist()]})
+
+
+def _test(weights, data: _Data, index) -> list[float | None]:
+    """Test MSE of the models ``index`` (one per task, in task order)."""
+    import torch
+
+    from app.demos.batched import mlp_forward, per_model_mse
+
+    index = index.to(weights[0].device)
+    with torch.no_grad():
+        chosen = [w[index] for w in weights]
+        losses = per_model_mse(mlp_forward(chosen, data.test[0]), data.test[1])
+    return [v if math.isfinite(v) else None for v in losses.cpu().tolist()]
+
+
+def _excess_ratio(loss: float | None, base: float | None) -> float:
+    """log2 of the excess test loss (above σ²) over the base batch's, capped: a diverged run gives the cap."""
     floor = NOISE ** 2
+    if loss is None or base is None or loss > floor + 1e3:
+        return RATIO_CAP
+    return min(math.log2(max(loss - floor, 1e-12) / max(base - floor, 1e-12)), RATIO_CAP)
 
-    # Every batch size runs the whole grid (the tuned arm) plus the scaled and unscaled rates.
-    results: dict[int, dict[str, list[float | None]]] = {}
-    base_lr = [params.base_lr] * S
-    base_loss: list[float | None] = []
-    lr_table: dict[int, dict[str, list[float]]] = {}
-    for n, k in enumerate(ks):
-        batch = BASE_BATCH * k
-        steps = max(params.examples // batch, 1)
-        lrs = [GRID[i // S] for i in range(L * S)]
-        units = [i % S for i in range(L * S)]
-        lrs += [k * lr for lr in base_lr] + base_lr
-        units += list(range(S)) * 2
-        val_loss, test_loss = _train(batch, steps, lrs, units, teachers, seeds, device, val, test)
-        grid_val, grid_test = val_loss[:L * S].reshape(L, S), test_loss[:L * S].reshape(L, S)
-        tuned = best_per_seed(grid_val)
-        extra = [_finite(v) for v in test_loss[L * S:].tolist()]
-        results[k] = {"scaled": extra[:S], "unscaled": extra[S:],
-                      "tuned": [_finite(grid_test[tuned[s], s].item()) for s in range(S)]}
-        if k == 1:
-            base_loss = results[k]["scaled"]
-        lr_table[k] = {"scaled": [k * lr for lr in base_lr], "unscaled": base_lr,
-                       "tuned": [GRID[tuned[s]] for s in range(S)]}
-        progress(0.95 * (n + 1) / len(ks), f"배치 {batch}")
 
-    def excess_ratio(loss, base):
-        if loss is None or base is None or loss > floor + 1e3:
-            return RATIO_CAP
-        return min(math.log2(max(loss - floor, 1e-12) / max(base - floor, 1e-12)), RATIO_CAP)
-
-    top = results[params.multiplier]
-    per_seed: dict[str, list[float | None]] = {
-        "log2_excess_ratio_scaled": [excess_ratio(top["scaled"][s], base_loss[s]) for s in range(S)],
-        "log2_excess_ratio_unscaled": [excess_ratio(top["unscaled"][s], base_loss[s]) for s in range(S)],
-        "log2_excess_ratio_tuned": [excess_ratio(top["tuned"][s], base_loss[s]) for s in range(S)],
-        "base_lr": base_lr,
-        "tuned_lr_at_multiplier": lr_table[params.multiplier]["tuned"],
-        "test_loss_base": base_loss,
-    }
-    per_seed["scaled_advantage"] = [u - s for u, s in zip(per_seed["log2_excess_ratio_unscaled"],
-                                                           per_seed["log2_excess_ratio_scaled"])]
+def _measure(params: Params, runs: dict[int, _Batch]) -> dict[str, list[float | None]]:
+    """Per task, the log2 excess ratios at the judged batch against the base batch; per seed, their mean."""
+    base = runs[1].loss["scaled"]
+    top = runs[params.multiplier]
+    per_task: dict[str, list[float | None]] = {
+        f"log2_excess_ratio_{arm}": [_excess_ratio(loss, b) for loss, b in zip(top.loss[arm], base)] for arm, _ in ARMS}
+    per_task["scaled_advantage"] = [u - s for u, s in zip(per_task["log2_excess_ratio_unscaled"],  # type: ignore[operator]
+                                                          per_task["log2_excess_ratio_scaled"])]
+    per_task["log2_tuned_lr_at_multiplier"] = [math.log2(v) for v in top.lr["tuned"]]
+    per_task["test_loss_base"] = base
     for arm, _ in ARMS:
-        per_seed[f"test_loss_{arm}"] = top[arm]
-
-    charts = _charts(ks, results, lr_table, S)
-    table = _table(ks, results, lr_table, params)
-    progress(1.0, "완료", charts)
-    return Measurement(per_seed=per_seed, charts=charts, table=table, notes=_notes(params, per_seed, ks, lr_table))
-
-
-def _finite(value: float) -> float | None:
-    return value if math.isfinite(value) else None
+        per_task[f"test_loss_{arm}"] = top.loss[arm]
+    per_seed = {name: mean_over_tasks(values, REPLICATES) for name, values in per_task.items()}
+    per_seed["tuned_lr_at_multiplier"] = [None if v is None else 2 ** v
+                                          for v in per_seed.pop("log2_tuned_lr_at_multiplier")]
+    return per_seed
 
 
-def _charts(ks, results, lr_table, S) -> list[Chart]:
-    from app.demos.batched import band
+def _by_seed_curves(ks: list[int], values) -> list[list[float | None]]:
+    """``values(k)`` per task at each batch → per seed, the mean of its tasks at each batch."""
+    columns = [mean_over_tasks(values(k), REPLICATES) for k in ks]
+    return [list(curve) for curve in zip(*columns)]
 
+
+def _charts(ks: list[int], runs: dict[int, _Batch]) -> list[Chart]:
     batches = [float(BASE_BATCH * k) for k in ks]
-    loss_series = []
-    for arm, label in ARMS:
-        y, low, high = band([[results[k][arm][s] for k in ks] for s in range(S)])
-        loss_series.append(Series(name=label, x=batches, y=y, lower=low, upper=high))
-    lr_series = []
-    for arm, label in (("tuned", "검증으로 고른 학습률"), ("scaled", "선형 규칙 k·η₀")):
-        y, low, high = band([[lr_table[k][arm][s] for k in ks] for s in range(S)])
-        lr_series.append(Series(name=label, x=batches, y=y, lower=low, upper=high))
+    loss_series = [Series.over_seeds(label, batches, _by_seed_curves(ks, lambda k, arm=arm: runs[k].loss[arm]))
+                   for arm, label in ARMS]
+    lr_series = [Series.over_seeds(label, batches, [[None if v is None else 2 ** v for v in curve] for curve in
+                                                    _by_seed_curves(ks, lambda k, arm=arm: [math.log2(v) for v in
+                                                                                            runs[k].lr[arm]])])
+                 for arm, label in (("tuned", "검증으로 고른 학습률 (과제 기하 평균)"), ("scaled", "선형 규칙 k·η₀"))]
     return [
         Chart(key="test_by_batch", title="같은 예제 수를 본 뒤 테스트 MSE (시드 평균, 띠는 최소~최대)", x_label="배치 크기",
               y_label="테스트 MSE", log_x=True, log_y=True, series=loss_series),
@@ -166,24 +200,26 @@ def _charts(ks, results, lr_table, S) -> list[Chart]:
     ]
 
 
-def _table(ks, results, lr_table, params: Params) -> Table:
+def _table(ks: list[int], runs: dict[int, _Batch], params: Params) -> Table:
     rows = []
     for k in ks:
         steps = max(params.examples // (BASE_BATCH * k), 1)
         for arm, label in ARMS:
             if k == 1 and arm == "unscaled":
                 continue
-            losses = [v for v in results[k][arm] if v is not None]
-            lrs = sorted(set(lr_table[k][arm]))
+            losses = [v for v in runs[k].loss[arm] if v is not None]
+            lrs = sorted(set(runs[k].lr[arm]))
             rows.append([BASE_BATCH * k, steps, label if k > 1 or arm == "tuned" else "기준 배치 (η₀)",
                          "/".join(f"{v:.3g}" for v in lrs),
-                         float(f"{sum(losses) / len(losses):.4g}") if len(losses) == len(results[k][arm]) else "발산"])
-    return Table(columns=["배치", "스텝", "학습률 정하는 법", "학습률", "테스트 MSE (시드 평균)"], rows=rows)
+                         float(f"{sum(losses) / len(losses):.4g}") if len(losses) == len(runs[k].loss[arm]) else
+                         f"발산 {len(runs[k].loss[arm]) - len(losses)}/{len(runs[k].loss[arm])}"])
+    return Table(columns=["배치", "스텝", "학습률 정하는 법", "학습률", "테스트 MSE (과제 평균)"], rows=rows)
 
 
-def _notes(params: Params, m, ks, lr_table) -> list[str]:
-    notes = []
+def _notes(params: Params, m, ks: list[int], runs: dict[int, _Batch]) -> list[str]:
     k = params.multiplier
+    tasks = len(runs[k].lr["scaled"])
+    notes = [f"시드마다 독립 과제 {REPLICATES}개(교사, 데이터, 초기값이 모두 다름)의 로그 비를 평균했습니다(모두 {tasks}개)."]
     base = f"{params.base_lr:g}"
     scaled = summarise(m["log2_excess_ratio_scaled"])
     ratio = 2 ** scaled.mean if scaled.mean is not None else None
@@ -201,15 +237,19 @@ def _notes(params: Params, m, ks, lr_table) -> list[str]:
         notes.append(f"학습률을 η₀로 그대로 두면 스텝이 {k}배 줄어든 만큼 덜 내려가 초과 손실이 기준의 "
                      f"{2 ** _mean(m['log2_excess_ratio_unscaled']):.2f}배였습니다.")
     # Where the best rate stops following the rule: the first batch whose tuned rate is below half of k·η₀.
-    lagging = [kk for kk in ks[1:] if _mean(lr_table[kk]["tuned"]) < 0.5 * _mean(lr_table[kk]["scaled"])]
+    lagging = [kk for kk in ks[1:] if _geometric(runs[kk].lr["tuned"]) < 0.5 * kk * params.base_lr]
     if lagging:
         kk = lagging[0]
         notes.append(f"검증으로 다시 고른 학습률은 배치 {BASE_BATCH * kk}부터 선형 규칙의 절반에도 못 미쳤습니다 "
-                     f"({_mean(lr_table[kk]['tuned']):.3g} 대 {_mean(lr_table[kk]['scaled']):.3g}): 여기서부터는 배치를 키워도 "
+                     f"({_geometric(runs[kk].lr['tuned']):.3g} 대 {kk * params.base_lr:.3g}): 여기서부터는 배치를 키워도 "
                      f"학습률을 그만큼 키울 수 없습니다(안정 한계).")
     else:
         notes.append(f"배치 {BASE_BATCH * ks[-1]}까지 검증으로 고른 학습률이 선형 규칙의 절반 이상을 유지했습니다.")
     return notes
+
+
+def _geometric(values: list[float]) -> float:
+    return 2 ** (sum(math.log2(v) for v in values) / len(values))
 
 
 def _mean(values) -> float:
@@ -245,5 +285,5 @@ DEMO = DemoSpec(
         Citation(authors="McCandlish, Kaplan, Amodei & OpenAI Dota Team", year=2018,
                  title="An Empirical Model of Large-Batch Training", url="https://arxiv.org/abs/1812.06162"),
     ),
-    version="1",
+    version="2",
 )
