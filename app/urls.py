@@ -29,6 +29,11 @@ def api_answer(answer_id: int) -> str:
     return f"{API_PREFIX}/answers/{answer_id}"
 
 
+def hidden_posts(question_id: int) -> str:
+    """What a moderator hid on this question that the reader may see (its author, the moderators)."""
+    return api(f"{question(question_id)}/hidden")
+
+
 def question_revisions(question_id: int) -> str:
     return f"{question(question_id)}/revisions"
 

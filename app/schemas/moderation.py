@@ -43,6 +43,11 @@ class QueueItem(BaseModel):
     api_url: str = Field(description="이 글의 숨기기·되살리기·신고 정리 API의 기준 주소")
 
 
+class HiddenPosts(BaseModel):
+    question: QueueItem | None = Field(None, description="숨긴 질문 (쓴 사람과 운영자에게만)")
+    answers: list[QueueItem] = Field([], description="이 질문의 숨긴 답변·답글 중 내 것 (운영자는 모두)")
+
+
 class ModerationQueue(BaseModel):
     flagged: list[QueueItem] = Field(description="처리를 기다리는 신고 (가장 오래된 신고부터)")
     hidden: list[QueueItem] = Field(description="숨긴 글 (최근에 숨긴 것부터)")

@@ -29,6 +29,7 @@ from app.schemas.moderation import (
     AccountStanding,
     FlagPublic,
     FlagReport,
+    HiddenPosts,
     LogEntry,
     LogPage,
     ModerationQueue,
@@ -385,6 +386,16 @@ def hidden_question_for(session: Session, reader: User | None, question_id: int)
     if question.user_id != reader.id and not is_moderator(reader):
         return None
     return _items(session, [question])[0]
+
+
+def hidden_posts(session: Session, reader: User, question_id: int) -> HiddenPosts:
+    """What of this question a moderator hid that this reader may see, with the reasons: the JSON twin
+    of the hidden question's page and of the question page's box of hidden answers."""
+    question = session.get(Question, question_id)
+    shown_question = hidden_question_for(session, reader, question_id)
+    if question is None or (question.deleted_at is not None and shown_question is None):
+        raise AppError(404, f"{question_id}번 질문을 찾을 수 없습니다.")
+    return HiddenPosts(question=shown_question, answers=hidden_answers_for(session, reader, question_id))
 
 
 def moderation_log(session: Session, admin: User, *, page: int = 1, per_page: int = 50) -> LogPage:

@@ -150,7 +150,8 @@ def question_page(request: Request, session: SessionDep, links: LinksDep, questi
             if exc.status_code == 404 and members is None else None
         if hidden is None:
             raise
-        return render(request, "moderation/hidden_question.html", {"post": hidden})
+        return render(request, "moderation/hidden_question.html", {
+            "post": hidden, "json_url": urls.hidden_posts(question_id)})
     if members is not None and question.hidden_answer_ids:
         members.refuse()  # its hidden answers are shown to their authors
     signed_in = user is not None and shared is None

@@ -149,6 +149,10 @@ def test_a_hidden_question_leaves_lists_search_and_pages_for_everyone_but_its_au
     own = alice.client.get(f"/questions/{qid}")
     assert own.status_code == 200 and "광고 글은 올릴 수 없습니다" in own.text and "그래픽카드" in own.text
     assert mod.client.get(f"/questions/{qid}").status_code == 200
+    twin = alice.client.get(f"/api/v1/questions/{qid}/hidden", headers=alice.headers).json()
+    assert twin["question"]["hidden_reason"] == "광고 글은 올릴 수 없습니다" and twin["answers"] == []
+    assert f'href="/api/v1/questions/{qid}/hidden"' in own.text
+    assert bob.client.get(f"/api/v1/questions/{qid}/hidden", headers=bob.headers).status_code == 404
 
     queue = mod.client.get("/api/v1/moderation", headers=mod.headers).json()
     assert queue["flagged"] == [] and [item["id"] for item in queue["hidden"]] == [qid]
@@ -183,6 +187,11 @@ def test_a_hidden_answer_leaves_the_cached_page_and_its_author_sees_why(client, 
 
     own = bob.client.get(f"/questions/{qid}")
     assert "운영자가 숨긴 답변" in own.text and "광고 답변" in own.text and SPAM in own.text
+    twin = bob.client.get(f"/api/v1/questions/{qid}/hidden", headers=bob.headers).json()
+    assert twin["question"] is None and [(a["id"], a["hidden_reason"]) for a in twin["answers"]] == [
+        (answer["id"], "광고 답변")]
+    assert alice.client.get(f"/api/v1/questions/{qid}/hidden", headers=alice.headers).json()["answers"] == []
+    assert len(mod.client.get(f"/api/v1/questions/{qid}/hidden", headers=mod.headers).json()["answers"]) == 1
 
     assert restore(mod, f"answers/{answer['id']}").status_code == 200
     assert SPAM in client.get(f"/questions/{qid}").text

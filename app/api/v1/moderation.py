@@ -15,7 +15,7 @@ from app.auth.deps import ApiUser
 from app.auth.limits import limit_posts
 from app.http.deps import SessionDep
 from app.http.params import MAX_ID, IdPath, PageQuery
-from app.schemas.moderation import AccountStanding, FlagPublic, LogPage, ModerationQueue, QueueItem
+from app.schemas.moderation import AccountStanding, FlagPublic, HiddenPosts, LogPage, ModerationQueue, QueueItem
 from app.services import moderation
 
 router = APIRouter(tags=["운영"])
@@ -84,6 +84,12 @@ def moderation_queue(session: SessionDep, user: ApiUser):
 @router.get("/moderation/log", response_model=LogPage, summary="운영 기록 (관리자)", responses=ERRORS)
 def moderation_log(session: SessionDep, user: ApiUser, page: PageQuery = 1, per_page: LogPerPage = 50):
     return moderation.moderation_log(session, user, page=page, per_page=per_page)
+
+
+@router.get("/questions/{question_id}/hidden", response_model=HiddenPosts,
+            summary="이 질문에서 숨긴 내 글과 그 사유 (운영자는 모두)", responses=ERRORS)
+def hidden_posts(session: SessionDep, user: ApiUser, question_id: IdPath):
+    return moderation.hidden_posts(session, user, question_id)
 
 
 @router.post("/questions/{question_id}/hide", response_model=QueueItem, summary="질문 숨기기 (운영자)",
