@@ -17,6 +17,7 @@ left to teach: that is where the headline claim breaks.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from pydantic import Field
 
@@ -88,31 +89,36 @@ def shifted_batch(padded, rows, dy, dx, pad: int):
     return torch.take(padded, start[..., None] + window)
 
 
-def run(params: Params, device, progress, seeds) -> Measurement:
+def _model(seeds: list[int], device) -> tuple[list, Any, Any, Any]:
+    """Model i: strength i // (L·S), learning rate (i // S) % L, seed i % S. Returns the weights, their Adam,
+    each model's seed and its augmentation strength."""
     import torch
 
-    from app.demos.batched import Adam, generator, init_mlp, mlp_forward, per_model_cross_entropy
+    from app.demos.batched import Adam, generator, init_mlp
 
-    seeds = list(seeds)
     S, G, L = len(seeds), len(STRENGTHS), len(LEARNING_RATES)
-    data = [_data(seed, params) for seed in seeds]
-    stack = [torch.stack([d[k] for d in data]).to(device) for k in range(6)]
-    train_x, train_y, val_x, val_y, test_x, test_y = stack
-    # Model i: strength i // (L·S), learning rate (i // S) % L, seed i % S.
     models = G * L * S
-    seed_of = torch.arange(models, device=device) % S
     strength = torch.tensor([STRENGTHS[i // (L * S)] for i in range(models)], device=device)
     lrs = torch.tensor([LEARNING_RATES[(i // S) % L] for i in range(models)], device=device)
     weights = init_mlp([SIDE * SIDE, HIDDEN, CLASSES], [generator(seed * 7919 + 43) for seed in seeds], G * L, device)
-    optimizer = Adam(weights, lr=lrs)
+    return weights, Adam(weights, lr=lrs), torch.arange(models, device=device) % S, strength
+
+
+def _train(params: Params, weights: list, optimizer, seed_of, strength, train_x, train_y, seeds: list[int], device,
+           progress) -> None:
+    """Adam on minibatches, each image shifted by a uniform integer in [−a, a] per axis, a = the model's
+    strength."""
+    import torch
+
+    from app.demos.batched import generator, mlp_forward, per_model_cross_entropy
+
     draws = generator(seeds[0] * 7919 + 47)
     n_train = train_x.shape[1]
     pad = max(STRENGTHS)
     padded = torch.nn.functional.pad(train_x, (pad, pad, pad, pad)).flatten(0, 1)  # (S·n, S+2p, S+2p)
     for step in range(params.steps):
         batch = torch.randint(0, n_train, (BATCH,), generator=draws).to(device)
-        offsets = torch.rand(2, models, BATCH, generator=draws).to(device)
-        # A uniform integer in [−a, a] per image, a = the model's strength.
+        offsets = torch.rand(2, len(seed_of), BATCH, generator=draws).to(device)
         dy, dx = (torch.floor(offsets * (2 * strength[:, None] + 1)) - strength[:, None]).long()
         images = shifted_batch(padded, seed_of[:, None] * n_train + batch[None, :], dy, dx, pad)
         logits = mlp_forward(weights, images)
@@ -121,6 +127,15 @@ def run(params: Params, device, progress, seeds) -> Measurement:
         if (step + 1) % 50 == 0:
             progress(0.9 * (step + 1) / params.steps, f"{step + 1}/{params.steps} 스텝")
 
+
+def _by_strength(weights: list, seed_of, val_x, val_y, test_x, test_y) -> tuple[Any, Any, Any]:
+    """Each strength at its better learning rate on validation: validation and test accuracy (G, S), and
+    that rate's index."""
+    import torch
+
+    from app.demos.batched import mlp_forward
+
+    G, L, S = len(STRENGTHS), len(LEARNING_RATES), val_x.shape[0]
     with torch.no_grad():
         def accuracy(x, y):
             logits = mlp_forward(weights, x[seed_of].flatten(2))
@@ -128,10 +143,13 @@ def run(params: Params, device, progress, seeds) -> Measurement:
 
         val_acc = accuracy(val_x, val_y).cpu().reshape(G, L, S)
         test_acc = accuracy(test_x, test_y).cpu().reshape(G, L, S)
-    # Each strength at its better learning rate (on validation), then the strength picked on validation.
     best_lr = val_acc.argmax(dim=1)  # (G, S)
-    val_by_strength = val_acc.gather(1, best_lr[:, None])[:, 0]  # (G, S)
-    test_by_strength = test_acc.gather(1, best_lr[:, None])[:, 0]
+    return val_acc.gather(1, best_lr[:, None])[:, 0], test_acc.gather(1, best_lr[:, None])[:, 0], best_lr
+
+
+def _measure(params: Params, val_by_strength, test_by_strength) -> tuple[dict[str, list[float | None]], Any]:
+    """Per seed: the test accuracy of each strength, and of the strength picked on validation (returned
+    too) against none and the strongest."""
     chosen = val_by_strength.argmax(dim=0)  # (S,)
     per_seed: dict[str, list[float | None]] = {}
     for g, value in enumerate(STRENGTHS):
@@ -141,8 +159,20 @@ def run(params: Params, device, progress, seeds) -> Measurement:
     per_seed["test_acc_chosen"] = chosen_acc.tolist()
     per_seed["test_acc_chosen_minus_none"] = (chosen_acc - test_by_strength[0]).tolist()
     per_seed["test_acc_chosen_minus_strongest"] = (chosen_acc - test_by_strength[-1]).tolist()
-    per_seed["train_positions_cover_test"] = [float(params.train_jitter >= params.test_jitter)] * S
+    per_seed["train_positions_cover_test"] = [float(params.train_jitter >= params.test_jitter)] * len(chosen)
+    return per_seed, chosen
 
+
+def run(params: Params, device, progress, seeds) -> Measurement:
+    import torch
+
+    seeds = list(seeds)
+    data = [_data(seed, params) for seed in seeds]
+    train_x, train_y, val_x, val_y, test_x, test_y = (torch.stack([d[k] for d in data]).to(device) for k in range(6))
+    weights, optimizer, seed_of, strength = _model(seeds, device)
+    _train(params, weights, optimizer, seed_of, strength, train_x, train_y, seeds, device, progress)
+    val_by_strength, test_by_strength, best_lr = _by_strength(weights, seed_of, val_x, val_y, test_x, test_y)
+    per_seed, chosen = _measure(params, val_by_strength, test_by_strength)
     charts = [_chart(test_by_strength, val_by_strength)]
     table = _table(params, test_by_strength, val_by_strength, best_lr, chosen)
     progress(1.0, "완료", charts)
