@@ -19,6 +19,7 @@ learn the task, which is where the claim breaks.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from pydantic import Field
 
@@ -49,31 +50,44 @@ def _data(seeds, params: Params, salt: int, n: int, device):
     return x.to(device), (x[:, :, 0] > 0).float().to(device)  # (S, n, T, 1), (S, n, 1)
 
 
-def run(params: Params, device, progress, seeds) -> Measurement:
+def _model(seeds: list[int], device) -> list:
+    """Model i: forget-gate bias BIASES[i // S], seed i % S; the biases' arms share each seed's start."""
     import torch
-    import torch.nn.functional as F
 
-    from app.demos.batched import Adam, generator
-    from app.demos.sequences import init_lstm, lstm_states, readout, set_forget_bias
+    from app.demos.batched import generator
+    from app.demos.sequences import init_lstm, set_forget_bias
 
-    seeds = list(seeds)
-    S, A = len(seeds), len(BIASES)
-    weights = init_lstm([generator(seed * 7919 + 211) for seed in seeds], A, 1, HIDDEN, 1, device)
-    set_forget_bias(weights, torch.tensor([b for b in BIASES for _ in seeds]))  # model i: bias i // S, seed i % S
+    weights = init_lstm([generator(seed * 7919 + 211) for seed in seeds], len(BIASES), 1, HIDDEN, 1, device)
+    set_forget_bias(weights, torch.tensor([b for b in BIASES for _ in seeds]))
+    return weights
 
-    # Gradient of the last output with respect to each input step, at initialisation.
+
+def _initial_gradients(params: Params, weights: list, seeds: list[int], device) -> tuple[Any, Any]:
+    """At initialisation: the gradient of the last output with respect to each input step (models, T),
+    and each model's mean forget gate."""
+    import torch
+
+    from app.demos.sequences import lstm_states, readout
+
     probe, _ = _data(seeds, params, 223, N_PROBE, device)
-    probe = probe.repeat(A, 1, 1, 1).requires_grad_()
+    probe = probe.repeat(len(BIASES), 1, 1, 1).requires_grad_()
     states, forgets = lstm_states(weights, probe)
     readout(weights, states[-1]).sum().backward()
-    step_grad = probe.grad.norm(dim=3).mean(dim=1).cpu()  # (models, T)
+    step_grad = probe.grad.norm(dim=3).mean(dim=1).cpu()
     mean_forget = torch.stack([f.mean(dim=(1, 2)) for f in forgets], dim=1).mean(dim=1).detach().cpu()
     for w in weights:
         w.grad = None
-    progress(0.05, "초기 기울기")
+    return step_grad, mean_forget
 
+
+def _train(params: Params, weights: list, seeds: list[int], device, progress) -> None:
+    import torch.nn.functional as F
+
+    from app.demos.batched import Adam
+    from app.demos.sequences import lstm_states, readout
+
+    A = len(BIASES)
     train_x, train_y = _data(seeds, params, 227, params.steps * BATCH, device)
-    val_x, val_y = _data(seeds, params, 229, N_VAL, device)
     optimizer = Adam(weights, lr=params.learning_rate)
     for step in range(params.steps):
         rows = slice(step * BATCH, (step + 1) * BATCH)
@@ -83,9 +97,22 @@ def run(params: Params, device, progress, seeds) -> Measurement:
         optimizer.step()
         if (step + 1) % 50 == 0:
             progress(0.05 + 0.9 * (step + 1) / params.steps, f"스텝 {step + 1}/{params.steps}")
+
+
+def _accuracy(params: Params, weights: list, seeds: list[int], device):
+    import torch
+
+    from app.demos.sequences import lstm_states, readout
+
+    A = len(BIASES)
+    val_x, val_y = _data(seeds, params, 229, N_VAL, device)
     with torch.no_grad():
         logits = readout(weights, lstm_states(weights, val_x.repeat(A, 1, 1, 1))[0][-1])
-        accuracy = ((logits > 0).float() == val_y.repeat(A, 1, 1)).float().mean(dim=(1, 2)).cpu()
+        return ((logits > 0).float() == val_y.repeat(A, 1, 1)).float().mean(dim=(1, 2)).cpu()
+
+
+def _measure(step_grad, mean_forget, accuracy, S: int) -> dict[str, list[float | None]]:
+    import torch
 
     def arm(values, bias):
         a = BIASES.index(bias)
@@ -101,8 +128,17 @@ def run(params: Params, device, progress, seeds) -> Measurement:
         per_seed[f"log10_first_step_grad_{key}"] = arm(log_first, bias).tolist()
         per_seed[f"accuracy_{key}"] = arm(accuracy, bias).tolist()
         per_seed[f"mean_forget_gate_{key}"] = arm(mean_forget, bias).tolist()
+    return per_seed
 
-    charts = [_gradient_chart(step_grad, S)]
+
+def run(params: Params, device, progress, seeds) -> Measurement:
+    seeds = list(seeds)
+    weights = _model(seeds, device)
+    step_grad, mean_forget = _initial_gradients(params, weights, seeds, device)
+    progress(0.05, "초기 기울기")
+    _train(params, weights, seeds, device, progress)
+    per_seed = _measure(step_grad, mean_forget, _accuracy(params, weights, seeds, device), len(seeds))
+    charts = [_gradient_chart(step_grad, len(seeds))]
     table = _table(params, per_seed)
     progress(1.0, "완료", charts)
     return Measurement(per_seed=per_seed, charts=charts, table=table, notes=_notes(params, per_seed))
