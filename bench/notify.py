@@ -46,15 +46,15 @@ def setup(database_url: str, watchers: int):
         users = [accounts.sign_up(session, username=f"bench{i:04d}", password="bench-password-long",
                                   display_name=f"bench{i:04d}", testing=True) for i in range(watchers + 2)]
         asker, answerer, others = users[0], users[1], users[2:]
-        quiet = posting.create_question(session, asker, title="지켜보는 사람이 한 명인 질문", body="본문입니다.").payload
-        crowded = posting.create_question(session, asker, title="지켜보는 사람이 많은 질문", body="본문입니다.").payload
+        quiet = posting.create_question(session, asker, title="지켜보는 사람이 한 명인 질문", body="본문입니다.")
+        crowded = posting.create_question(session, asker, title="지켜보는 사람이 많은 질문", body="본문입니다.")
         with write_transaction(session):
             for user in others:
-                notification_queries.watch(session, user.id, crowded["id"], now_utc())
+                notification_queries.watch(session, user.id, crowded.payload["id"], now_utc())
         for user in (asker, answerer):
             session.refresh(user)  # loaded, then detached: the timed sessions use them as the request's user
             session.expunge(user)
-    return engine, asker, answerer, quiet["id"], crowded["id"]
+    return engine, asker, answerer, quiet.payload["id"], crowded.payload["id"]
 
 
 def time_answers(engine, answerer, question_id: int, body: str, count: int) -> list[float]:

@@ -25,6 +25,12 @@ def _back(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303)
 
 
+@router.get("/notifications")
+def notifications_alias():
+    """The address people try first (the issue that asked for the inbox found it 404)."""
+    return RedirectResponse("/inbox", status_code=308)
+
+
 @router.get("/inbox", response_class=HTMLResponse)
 def inbox_page(request: Request, session: SessionDep, user: HtmlUser, page: PageQuery = 1,
                unread: Annotated[bool, Query(description="읽지 않은 것만")] = False):

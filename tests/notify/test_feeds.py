@@ -54,3 +54,10 @@ def test_the_site_feed_of_an_empty_site_is_valid(client):
 def test_an_unknown_collection_has_no_feed(client):
     response = client.get("/collections/no-such-collection/feed.atom")
     assert response.status_code == 404
+
+
+def test_a_collection_page_points_to_its_feed(seeded_client):
+    slug = seeded_client.get("/api/v1/collections").json()[0]["slug"]
+    page = seeded_client.get(f"/collections/{slug}").text
+    assert f'href="/collections/{slug}/feed.atom"' in page and "새 질문 피드(Atom)" in page
+    assert 'type="application/atom+xml"' in page

@@ -187,3 +187,9 @@ def test_a_deleted_answer_leaves_the_inbox_and_its_count(alice, bob):
     box = inbox(alice)
     assert box["unread_count"] == 1 and header_count(alice) == 1
     assert [item["answer_id"] for item in box["items"]] == [kept["id"]]
+
+
+def test_the_address_people_guess_leads_to_the_inbox(alice):
+    moved = alice.client.get("/notifications", follow_redirects=False)
+    assert moved.status_code == 308 and moved.headers["location"] == "/inbox"
+    assert alice.client.get("/notifications").status_code == 200
