@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from app.cli import main as kb
 from app.schemas.names import DELETED_NAME
-from tests.conftest import clients_of
+from tests.conftest import BACKENDS, clients_of
 from tests.writes.helpers import Account, bearer, csrf_from, make_token, sign_up
 
 PASSWORD = "correct horse 1"  # tests.writes.helpers.sign_up's
@@ -62,6 +62,7 @@ def test_a_password_change_logs_the_other_sessions_out(client_factory):
     assert log_in(fresh, "alice", NEW_PASSWORD).status_code == 303
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_the_api_keeps_the_token_that_changed_the_password(client_factory):
     alice = Account(client_factory, "alice")
     other_token = make_token(alice.client, "다른 토큰")
@@ -229,6 +230,7 @@ def test_a_deleted_accounts_posts_show_as_deleted_user(client_factory):
     sign_up(client_factory(), "robert", display_name="bob")  # the display name itself is free again
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_the_api_deletes_with_the_password(app, client_factory):
     from app.db.models import Notification, User, Watch
 
