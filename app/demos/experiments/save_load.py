@@ -20,8 +20,9 @@ from __future__ import annotations
 
 import io
 import json
-
 import statistics
+from dataclasses import dataclass
+from typing import Any
 
 from pydantic import Field
 
@@ -68,118 +69,166 @@ def _from_bytes(torch, data: bytes):
     return torch.load(io.BytesIO(data), weights_only=True)
 
 
-def _one_seed(torch, params: Params, device, seed: int) -> tuple[dict[str, float], dict[str, list[float]], list]:
-    """One seed's split, training, saves and resumes."""
-    torch.manual_seed(seed)  # the split and every initialisation below
-    functional = torch.nn.functional
-    inputs, labels = digits(device)
-    train_i, test_i = random_split(len(labels), [N_TRAIN, len(labels) - N_TRAIN], device)
-    train_x, train_y, test_x, test_y = inputs[train_i], labels[train_i], inputs[test_i], labels[test_i]
+def _step(torch, net, opt, train_x, train_y) -> float:
+    """One full-batch update; the loss before it."""
+    opt.zero_grad(set_to_none=True)
+    loss = torch.nn.functional.cross_entropy(net(train_x), train_y)
+    loss.backward()
+    opt.step()
+    return loss.item()
 
-    config = {"layers": [64, params.hidden, params.hidden, DIGIT_CLASSES]}
-    model = build(torch, config).to(device)
-    optimizer = torch.optim.Adam(model.parameters(), lr=params.learning_rate)
 
-    def step(net, opt) -> float:
-        opt.zero_grad(set_to_none=True)
-        loss = functional.cross_entropy(net(train_x), train_y)
-        loss.backward()
-        opt.step()
-        return loss.item()
+@dataclass
+class _Reference:
+    """The trained model's test logits, which every reloaded model is compared with."""
 
-    for _ in range(params.train_steps):
-        step(model, optimizer)
-    model.eval()
+    test_x: Any
+    test_y: Any
+    logits: Any
 
-    with torch.no_grad():
-        reference_logits = model(test_x)
-    reference_predictions = reference_logits.argmax(1)
-
-    def compare(other) -> tuple[float, float, float]:
+    def compare(self, other) -> tuple[float, float, float]:
         """(accuracy, agreement with the saved model, largest logit difference)."""
+        import torch
+
         with torch.no_grad():
-            logits = other.eval()(test_x)
-        return ((logits.argmax(1) == test_y).float().mean().item(),
-                (logits.argmax(1) == reference_predictions).float().mean().item(),
-                (logits - reference_logits).abs().max().item())
+            logits = other.eval()(self.test_x)
+        predictions = self.logits.argmax(1)
+        return ((logits.argmax(1) == self.test_y).float().mean().item(),
+                (logits.argmax(1) == predictions).float().mean().item(),
+                (logits - self.logits).abs().max().item())
 
-    weights_blob = _to_bytes(torch, model.state_dict())
-    config_json = json.dumps(config)
-    checkpoint_blob = _to_bytes(torch, {"model": model.state_dict(), "optimizer": optimizer.state_dict()})
 
+@dataclass
+class _Saved:
+    """What was written: the weights, the JSON configuration, and a model + optimiser checkpoint."""
+
+    weights: bytes
+    config_json: str
+    checkpoint: bytes
+
+
+@dataclass
+class _Reloaded:
+    """Each way of loading, compared with the saved model, and the error loading into other code."""
+
+    from_state_dict: tuple[float, float, float]
+    from_json_only: tuple[float, float, float]
+    from_json_and_weights: tuple[float, float, float]
+    mismatch_error: str
+
+
+def _reload(torch, params: Params, config: dict, saved: _Saved, reference: _Reference, device) -> _Reloaded:
+    """Models built (in this order: the global generator draws their initial weights) and loaded each way."""
     restored = build(torch, config).to(device)
-    restored.load_state_dict(_from_bytes(torch, weights_blob))
-    from_state_dict = compare(restored)
+    restored.load_state_dict(_from_bytes(torch, saved.weights))
+    from_state_dict = reference.compare(restored)
 
-    from_json_only = compare(build(torch, json.loads(config_json)).to(device))
+    from_json_only = reference.compare(build(torch, json.loads(saved.config_json)).to(device))
 
-    rebuilt = build(torch, json.loads(config_json)).to(device)
-    rebuilt.load_state_dict(_from_bytes(torch, weights_blob))
-    from_json_and_weights = compare(rebuilt)
+    rebuilt = build(torch, json.loads(saved.config_json)).to(device)
+    rebuilt.load_state_dict(_from_bytes(torch, saved.weights))
+    from_json_and_weights = reference.compare(rebuilt)
 
     wrong_code = build(torch, {"layers": [64, 2 * params.hidden, DIGIT_CLASSES]}).to(device)
     try:
-        wrong_code.load_state_dict(_from_bytes(torch, weights_blob))
+        wrong_code.load_state_dict(_from_bytes(torch, saved.weights))
         mismatch_error = ""
     except RuntimeError as error:  # "Error(s) in loading state_dict ... size mismatch / missing keys"
         mismatch_error = str(error).splitlines()[0]
+    return _Reloaded(from_state_dict, from_json_only, from_json_and_weights, mismatch_error)
 
-    # Resuming: the original keeps training; copies resume from the saved bytes.
+
+def _resume(torch, params: Params, config: dict, saved: _Saved, model, optimizer, train,
+            device) -> tuple[dict[str, list[float]], dict[str, Any]]:
+    """The original keeps training; copies resume from the saved bytes, one with its optimiser's state and
+    one with a fresh optimiser. Returns their loss curves and the resumed models."""
     full = build(torch, config).to(device)
     full_optimizer = torch.optim.Adam(full.parameters(), lr=params.learning_rate)
-    saved = _from_bytes(torch, checkpoint_blob)
-    full.load_state_dict(saved["model"])
-    full_optimizer.load_state_dict(saved["optimizer"])
+    checkpoint = _from_bytes(torch, saved.checkpoint)
+    full.load_state_dict(checkpoint["model"])
+    full_optimizer.load_state_dict(checkpoint["optimizer"])
     weights_only = build(torch, config).to(device)
-    weights_only.load_state_dict(_from_bytes(torch, weights_blob))
+    weights_only.load_state_dict(_from_bytes(torch, saved.weights))
     fresh_optimizer = torch.optim.Adam(weights_only.parameters(), lr=params.learning_rate)
 
     curves: dict[str, list[float]] = {"original": [], "full": [], "weights_only": []}
     for net in (model, full, weights_only):
         net.train()
     for _ in range(params.resume_steps):
-        curves["original"].append(step(model, optimizer))
-        curves["full"].append(step(full, full_optimizer))
-        curves["weights_only"].append(step(weights_only, fresh_optimizer))
+        curves["original"].append(_step(torch, model, optimizer, *train))
+        curves["full"].append(_step(torch, full, full_optimizer, *train))
+        curves["weights_only"].append(_step(torch, weights_only, fresh_optimizer, *train))
+    return curves, {"full": full, "weights_only": weights_only}
 
+
+def _metrics(model, reference: _Reference, saved: _Saved, reloaded: _Reloaded, curves: dict[str, list[float]],
+             resumed: dict[str, Any]) -> dict[str, float]:
     def largest_weight_gap(other) -> float:
         return max((a - b).abs().max().item() for a, b in zip(model.parameters(), other.parameters()))
 
-    parameter_count = sum(p.numel() for p in model.parameters())
     metrics = {
-        "accuracy_trained": (reference_predictions == test_y).float().mean().item(),
-        "accuracy_state_dict": from_state_dict[0],
-        "max_logit_diff_state_dict": from_state_dict[2],
-        "accuracy_json_only": from_json_only[0],
-        "agreement_json_only": from_json_only[1],
-        "accuracy_json_and_weights": from_json_and_weights[0],
-        "max_logit_diff_json_and_weights": from_json_and_weights[2],
-        "mismatch_raises": float(bool(mismatch_error)),
-        "resume_full_max_weight_diff": largest_weight_gap(full),
-        "resume_weights_only_max_weight_diff": largest_weight_gap(weights_only),
+        "accuracy_trained": (reference.logits.argmax(1) == reference.test_y).float().mean().item(),
+        "accuracy_state_dict": reloaded.from_state_dict[0],
+        "max_logit_diff_state_dict": reloaded.from_state_dict[2],
+        "accuracy_json_only": reloaded.from_json_only[0],
+        "agreement_json_only": reloaded.from_json_only[1],
+        "accuracy_json_and_weights": reloaded.from_json_and_weights[0],
+        "max_logit_diff_json_and_weights": reloaded.from_json_and_weights[2],
+        "mismatch_raises": float(bool(reloaded.mismatch_error)),
+        "resume_full_max_weight_diff": largest_weight_gap(resumed["full"]),
+        "resume_weights_only_max_weight_diff": largest_weight_gap(resumed["weights_only"]),
         "resume_full_final_loss": curves["full"][-1],
         "resume_weights_only_final_loss": curves["weights_only"][-1],
         "resume_original_final_loss": curves["original"][-1],
         # The loss after the first resumed update: a fresh Adam's first step moves every weight by about lr.
         "resume_weights_only_peak_loss": max(curves["weights_only"][1:]),
         "resume_original_peak_loss": max(curves["original"][1:]),
-        "parameter_count": float(parameter_count),
-        "weights_bytes": float(len(weights_blob)),
-        "checkpoint_bytes": float(len(checkpoint_blob)),
-        "config_bytes": float(len(config_json.encode())),
+        "parameter_count": float(sum(p.numel() for p in model.parameters())),
+        "weights_bytes": float(len(saved.weights)),
+        "checkpoint_bytes": float(len(saved.checkpoint)),
+        "config_bytes": float(len(saved.config_json.encode())),
     }
     metrics["resume_bump_ratio"] = metrics["resume_weights_only_peak_loss"] / metrics["resume_original_peak_loss"]
-    rows = [
-        ["state_dict → 같은 코드로 만든 모델에 load_state_dict", len(weights_blob),
-         round(from_state_dict[0], 4), round(from_state_dict[1], 4), from_state_dict[2]],
-        ["JSON 구성만 → 구성으로 모델 생성", len(config_json.encode()),
-         round(from_json_only[0], 4), round(from_json_only[1], 4), round(from_json_only[2], 4)],
-        ["JSON 구성 + state_dict → 생성 후 가중치 적재", len(config_json.encode()) + len(weights_blob),
-         round(from_json_and_weights[0], 4), round(from_json_and_weights[1], 4), from_json_and_weights[2]],
-        ["state_dict → 다른 구조의 코드", len(weights_blob), None, None, mismatch_error or "오류 없이 적재됨"],
-        ["모델+옵티마이저 체크포인트 (이어서 학습용)", len(checkpoint_blob), None, None, None],
+    return metrics
+
+
+def _rows(saved: _Saved, reloaded: _Reloaded) -> list:
+    config_bytes = len(saved.config_json.encode())
+    by_state_dict, json_only, json_and_weights = (reloaded.from_state_dict, reloaded.from_json_only,
+                                                  reloaded.from_json_and_weights)
+    return [
+        ["state_dict → 같은 코드로 만든 모델에 load_state_dict", len(saved.weights),
+         round(by_state_dict[0], 4), round(by_state_dict[1], 4), by_state_dict[2]],
+        ["JSON 구성만 → 구성으로 모델 생성", config_bytes,
+         round(json_only[0], 4), round(json_only[1], 4), round(json_only[2], 4)],
+        ["JSON 구성 + state_dict → 생성 후 가중치 적재", config_bytes + len(saved.weights),
+         round(json_and_weights[0], 4), round(json_and_weights[1], 4), json_and_weights[2]],
+        ["state_dict → 다른 구조의 코드", len(saved.weights), None, None, reloaded.mismatch_error or "오류 없이 적재됨"],
+        ["모델+옵티마이저 체크포인트 (이어서 학습용)", len(saved.checkpoint), None, None, None],
     ]
-    return metrics, curves, rows
+
+
+def _one_seed(torch, params: Params, device, seed: int) -> tuple[dict[str, float], dict[str, list[float]], list]:
+    """One seed's split, training, saves and resumes."""
+    torch.manual_seed(seed)  # the split and every initialisation below
+    inputs, labels = digits(device)
+    train_i, test_i = random_split(len(labels), [N_TRAIN, len(labels) - N_TRAIN], device)
+    train = inputs[train_i], labels[train_i]
+
+    config = {"layers": [64, params.hidden, params.hidden, DIGIT_CLASSES]}
+    model = build(torch, config).to(device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=params.learning_rate)
+    for _ in range(params.train_steps):
+        _step(torch, model, optimizer, *train)
+    model.eval()
+    with torch.no_grad():
+        reference = _Reference(inputs[test_i], labels[test_i], model(inputs[test_i]))
+
+    saved = _Saved(weights=_to_bytes(torch, model.state_dict()), config_json=json.dumps(config),
+                   checkpoint=_to_bytes(torch, {"model": model.state_dict(), "optimizer": optimizer.state_dict()}))
+    reloaded = _reload(torch, params, config, saved, reference, device)
+    curves, resumed = _resume(torch, params, config, saved, model, optimizer, train, device)
+    return _metrics(model, reference, saved, reloaded, curves, resumed), curves, _rows(saved, reloaded)
 
 
 def run(params: Params, device, progress, seeds) -> Measurement:
