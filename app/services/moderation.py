@@ -123,6 +123,8 @@ def hide_post(session: Session, moderator: User, *, question_id: int | None = No
     require_moderator(moderator)
     reason = check_reason(reason)
     with write_transaction(session):
+        if (question_id is None) != (answer_id is None) and _any_post(session, question_id, answer_id).hidden_at:
+            raise AppError(409, "이미 숨긴 글입니다.", code="already_hidden")  # another moderator was first
         post, owner_question = _target(session, question_id, answer_id)
         now = now_utc()
         post.hidden_at, post.hidden_reason, post.deleted_at = now, reason, now

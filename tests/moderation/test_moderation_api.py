@@ -140,6 +140,8 @@ def test_a_hidden_question_leaves_lists_search_and_pages_for_everyone_but_its_au
     hidden = hide(mod, f"questions/{qid}", "광고 글은 올릴 수 없습니다")
     assert hidden.status_code == 200, hidden.text
     assert hidden.json()["hidden"] is True
+    twice = hide(mod, f"questions/{qid}", "또 숨기기")
+    assert twice.status_code == 409 and error_code(twice) == "already_hidden"
 
     assert client.get(f"/questions/{qid}").status_code == 404
     assert client.get(f"/api/v1/questions/{qid}").status_code == 404
