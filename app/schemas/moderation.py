@@ -66,6 +66,7 @@ class SuspensionPublic(BaseModel):
 class AccountStanding(BaseModel):
     username: str
     role: str = Field(description="member | moderator | admin")
+    suspended: bool = Field(description="지금 정지되어 있는지")
     suspended_until: datetime | None
     suspended_reason: str | None
 

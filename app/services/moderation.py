@@ -252,8 +252,16 @@ def _account(session: Session, username: str) -> User:
 
 
 def _standing(user: User) -> AccountStanding:
-    return AccountStanding(username=user.username, role=user.role, suspended_until=user.suspended_until,
-                           suspended_reason=user.suspended_reason)
+    return AccountStanding(username=user.username, role=user.role, suspended=is_suspended(user),
+                           suspended_until=user.suspended_until, suspended_reason=user.suspended_reason)
+
+
+def standing_for(session: Session, reader: User | None, username: str) -> AccountStanding | None:
+    """An account's role and suspension as its page shows them to a moderator (nobody else sees them)."""
+    if not is_moderator(reader):
+        return None
+    target = writes_queries.user_by_username(session, (username or "").strip().lower())
+    return _standing(target) if target is not None else None
 
 
 def suspend_account(session: Session, moderator: User, username: str, *, days: int, reason: str) -> AccountStanding:

@@ -264,17 +264,19 @@ def user_page(
     per_page: PerPageQuery = 20,
 ):
     user = reading.user_detail(session, username, page=page, per_page=per_page)
-    return _posts_page(request, session, "reading/user.html", user, page=page, per_page=per_page)
+    return _posts_page(request, session, "reading/user.html", user, page=page, per_page=per_page,
+                       standing=moderation.standing_for(session, request.state.user, user.username))
 
 
 def _posts_page(request: Request, session, template: str, who: AuthorDetail | UserDetail, *, page: int,
-                per_page: int):
+                per_page: int, **extra):
     """A source author's or an account's page: two lists (questions, answers) paged together."""
     longer = who.questions if who.questions.total >= who.answers.total else who.answers
     return render(request, template, {
         "author": who, "pager": pager(longer, who.url, 20), "collection_titles": collection_titles(session),
         "canonical_url": canonical(request, who.url, page=page),
         "json_url": with_query(urls.api(who.url), page=page, per_page=None if per_page == 20 else per_page),
+        **extra,
     })
 
 

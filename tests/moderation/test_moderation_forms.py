@@ -66,3 +66,19 @@ def test_a_hidden_question_leaves_its_authors_page_the_home_page_and_the_feed(cl
     for page in pages:
         assert "숨겨질 광고 질문입니다" not in client.get(page).text, page
     assert client.get("/api/v1/users/alice").json()["question_count"] == 0
+
+
+def test_a_moderator_suspends_and_unsuspends_from_the_accounts_page(alice, bob, mod):
+    assert "이 계정 정지" not in alice.client.get("/users/bob").text  # members see no standing
+    page = mod.client.get("/users/bob").text
+    assert "역할 회원" in page and "이 계정 정지" in page
+    suspended = form(mod, "/moderation/suspend", {"username": "bob", "days": "2", "reason": "광고 반복",
+                                                  "next": "/users/bob"})
+    assert suspended.status_code == 303 and suspended.headers["location"] == "/users/bob"
+    page = mod.client.get("/users/bob").text
+    assert "정지됨 (광고 반복)" in page and "정지 풀기" in page
+    assert "정지 풀기" not in mod.client.get("/users/minji").text
+    assert "이 계정 정지" in mod.client.get("/users/alice").text
+    lifted = form(mod, "/moderation/unsuspend", {"username": "bob", "next": "/users/bob"})
+    assert lifted.status_code == 303
+    assert "정지됨" not in mod.client.get("/users/bob").text
