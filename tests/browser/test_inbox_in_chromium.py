@@ -54,6 +54,8 @@ def test_inbox(live_server, new_page, width):
 
     asker.goto(base + "/")
     assert header_count(asker) == "2"
+    asker.goto(question_url)  # a page kept for every signed-in reader shows each their own count
+    assert header_count(asker) == "2" and answerer.locator(".nav-inbox__count").count() == 0
     asker.click(".nav-inbox")
     asker.wait_for_load_state("load")
     assert asker.url == base + "/inbox"
@@ -71,5 +73,7 @@ def test_inbox(live_server, new_page, width):
     asker.wait_for_load_state("load")
     assert header_count(asker) == "" and asker.locator(".inbox-item--unread").count() == 0
     assert asker.locator(".inbox-item").count() == 2
+    asker.goto(question_url)
+    assert header_count(asker) == ""
     shot(asker, f"inbox-{width}-2-all-read")
     assert asker.errors == [] and answerer.errors == []
