@@ -234,11 +234,12 @@ def create_answer(session: Session, user: User, *, question_id: int | None = Non
                         position=_next_answer_position(session, question_id), created_at=now, updated_at=now)
         session.add(answer)
         session.flush()
+        # Read before _finish expires every loaded row: afterwards each field would cost a reload.
+        result = WriteResult(answer_payload(answer))
         session.add(Revision(answer_id=answer.id, user_id=user.id, body_md=body, created_at=now))
         notifications.on_answer(session, answer, user)
         _finish(session, [question_id], reindex_ids=False)
         add_answer_to_index(session, question_id, text, tokens)
-        result = WriteResult(answer_payload(answer))
         _remember(session, key, user, result)
     return result
 
