@@ -18,6 +18,7 @@ back and the two evaluations coincide, which is where the claim breaks.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from pydantic import Field
 
@@ -55,53 +56,82 @@ def _waves(seeds, params: Params, salt: int, n: int, device):
     return torch.stack(out).unsqueeze(-1).to(device)
 
 
-def run(params: Params, device, progress, seeds) -> Measurement:
+def _train(params: Params, weights: list, seeds: list[int], device, progress) -> None:
+    """Teacher forcing: every step reads the true previous value."""
     import torch
 
-    from app.demos.batched import Adam, generator
-    from app.demos.sequences import init_rnn, readout, rnn_states
+    from app.demos.batched import Adam
+    from app.demos.sequences import readout, rnn_states
 
-    seeds = list(seeds)
-    S = len(seeds)
-    weights = init_rnn([generator(seed * 7919 + 401) for seed in seeds], 1, 1, HIDDEN, 1, 1.0, device)
     train = _waves(seeds, params, 403, params.steps * BATCH, device)
     optimizer = Adam(weights, lr=params.learning_rate)
     for step in range(params.steps):
         x = train[:, step * BATCH:(step + 1) * BATCH]
-        states = rnn_states(weights, x[:, :, :-1])  # teacher forcing: every step reads the true value
+        states = rnn_states(weights, x[:, :, :-1])
         predictions = torch.stack([readout(weights, h) for h in states], dim=2)
         ((predictions - x[:, :, 1:]) ** 2).mean(dim=(1, 2, 3)).sum().backward()
         optimizer.step()
         if (step + 1) % 50 == 0:
             progress(0.9 * (step + 1) / params.steps, f"스텝 {step + 1}/{params.steps}")
 
+
+def _free_running(weights: list, val, device):
+    """Predictions that read the true values for the warm-up, then the model's own previous prediction."""
+    import torch
+
+    from app.demos.sequences import readout
+
+    S, n = val.shape[0], val.shape[1]
+    h = torch.zeros(S, n, HIDDEN, device=device)
+    previous, free = val[:, :, 0], []
+    for t in range(val.shape[2] - 1):
+        value = val[:, :, t] if t < WARMUP else previous
+        h = torch.tanh(torch.baddbmm(weights[2], value, weights[0]) + torch.bmm(h, weights[1]))
+        previous = readout(weights, h)
+        free.append(previous)
+    return torch.stack(free, dim=2)
+
+
+def _errors(weights: list, seeds: list[int], params: Params, device) -> tuple[Any, Any]:
+    """Validation MSE at each predicted step after the warm-up, (S, horizon): teacher-forced and free-running."""
+    import torch
+
+    from app.demos.sequences import readout, rnn_states
+
     val = _waves(seeds, params, 409, N_VAL, device)
-    length = val.shape[2] - 1
     with torch.no_grad():
         states = rnn_states(weights, val[:, :, :-1])
         forced = torch.stack([readout(weights, h) for h in states], dim=2)
-        h = torch.zeros(S, N_VAL, HIDDEN, device=device)
-        previous, free = val[:, :, 0], []
-        for t in range(length):
-            value = val[:, :, t] if t < WARMUP else previous  # after the warm-up, its own prediction
-            h = torch.tanh(torch.baddbmm(weights[2], value, weights[0]) + torch.bmm(h, weights[1]))
-            previous = readout(weights, h)
-            free.append(previous)
-        running = torch.stack(free, dim=2)
+        running = _free_running(weights, val, device)
     target = val[:, :, 1:]
-    forced_err = ((forced - target) ** 2).mean(dim=(1, 3))[:, WARMUP - 1:].cpu()  # (S, horizon): predicted steps
+    forced_err = ((forced - target) ** 2).mean(dim=(1, 3))[:, WARMUP - 1:].cpu()
     free_err = ((running - target) ** 2).mean(dim=(1, 3))[:, WARMUP - 1:].cpu()
+    return forced_err, free_err
+
+
+def _measure(forced_err, free_err) -> dict[str, list[float | None]]:
     forced_mse, free_mse = forced_err.mean(dim=1), free_err.mean(dim=1)
 
     def log_ratio(a, b):
         return [math.log10(x / y) if x > 0 and y > 0 and math.isfinite(x) else None for x, y in zip(a, b)]
 
-    per_seed: dict[str, list[float | None]] = {
+    return {
         "log10_free_over_forced": log_ratio(free_mse.tolist(), forced_mse.tolist()),
         "mse_forced": forced_mse.tolist(),
         "mse_free": free_mse.tolist(),
         "log10_free_last_over_first": log_ratio(free_err[:, -1].tolist(), free_err[:, 0].tolist()),
     }
+
+
+def run(params: Params, device, progress, seeds) -> Measurement:
+    from app.demos.batched import generator
+    from app.demos.sequences import init_rnn
+
+    seeds = list(seeds)
+    weights = init_rnn([generator(seed * 7919 + 401) for seed in seeds], 1, 1, HIDDEN, 1, 1.0, device)
+    _train(params, weights, seeds, device, progress)
+    forced_err, free_err = _errors(weights, seeds, params, device)
+    per_seed = _measure(forced_err, free_err)
     charts = [_chart(forced_err, free_err)]
     table = _table(params, per_seed)
     progress(1.0, "완료", charts)
