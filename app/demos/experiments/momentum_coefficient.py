@@ -17,6 +17,8 @@ headline claim breaks.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from typing import Any
 
 from pydantic import Field
 
@@ -61,13 +63,12 @@ def _problem(seeds, params: Params, device):
     return torch.stack(curvatures).to(device), torch.stack(starts).to(device)
 
 
-def run(params: Params, device, progress, seeds) -> Measurement:
+def _descend(params: Params, curvatures, starts, S: int, device, progress):
+    """Heavy-ball gradient descent on every seed's quadratic, run i: β index i // (L*S), learning rate
+    (i // S) % L, seed i % S. Returns the loss over its start after each step, (steps + 1, runs)."""
     import torch
 
-    seeds = list(seeds)
-    S, B, L = len(seeds), len(BETAS), len(LEARNING_RATES)
-    curvatures, starts = _problem(seeds, params, device)
-    # Run i: β index i // (L*S), learning rate (i // S) % L, seed i % S.
+    B, L = len(BETAS), len(LEARNING_RATES)
     models = B * L * S
     seed_of = torch.arange(models, device=device) % S
     beta = torch.tensor([BETAS[i // (L * S)] for i in range(models)], device=device)[:, None]
@@ -84,32 +85,63 @@ def run(params: Params, device, progress, seeds) -> Measurement:
         ratios.append(torch.nan_to_num(ratio, nan=math.inf).clamp(max=DIVERGED * 10))
         if (step + 1) % 500 == 0:
             progress(0.9 * (step + 1) / params.max_steps, f"{step + 1}/{params.max_steps} 스텝")
-    curve = torch.stack(ratios).cpu()  # (steps + 1, models)
+    return torch.stack(ratios).cpu()
+
+
+@dataclass
+class _Outcome:
+    """Per (β, rate, seed): steps to the tolerance, loss increases on the way, divergence; and per (β, seed)
+    the fastest rate's index and its steps and increases."""
+
+    steps: Any
+    increases: Any
+    diverged: Any
+    best: Any
+    best_steps: Any
+    best_ups: Any
+
+
+def _outcome(params: Params, curve, S: int) -> _Outcome:
+    import torch
+
+    B, L, models = len(BETAS), len(LEARNING_RATES), curve.shape[1]
     reached = curve <= params.tolerance
     first = torch.where(reached.any(dim=0), reached.float().argmax(dim=0),
                         torch.full((models,), params.max_steps, dtype=torch.long))
     steps = first.reshape(B, L, S)
     ups = (curve[1:] > curve[:-1]) & (torch.arange(1, curve.shape[0])[:, None] <= first[None, :])
     increases = ups.sum(dim=0).reshape(B, L, S)
-    diverged = (curve[-1] > DIVERGED).reshape(B, L, S)
-
     # Each β its fastest learning rate (ties: the smaller rate), per seed.
     best = steps.argmin(dim=1)  # (B, S)
-    best_steps = torch.gather(steps, 1, best[:, None, :])[:, 0, :].float()  # (B, S)
-    best_ups = torch.gather(increases, 1, best[:, None, :])[:, 0, :].float()
+    return _Outcome(steps=steps, increases=increases, diverged=(curve[-1] > DIVERGED).reshape(B, L, S), best=best,
+                    best_steps=torch.gather(steps, 1, best[:, None, :])[:, 0, :].float(),
+                    best_ups=torch.gather(increases, 1, best[:, None, :])[:, 0, :].float())
+
+
+def _measure(outcome: _Outcome) -> dict[str, list[float | None]]:
+    best_steps = outcome.best_steps
     per_seed: dict[str, list[float | None]] = {}
     for b, value in enumerate(BETAS):
         per_seed[f"steps_beta_{value:g}"] = best_steps[b].tolist()
-        per_seed[f"loss_increases_beta_{value:g}"] = best_ups[b].tolist()
-        per_seed[f"best_lr_beta_{value:g}"] = [LEARNING_RATES[i] for i in best[b].tolist()]
+        per_seed[f"loss_increases_beta_{value:g}"] = outcome.best_ups[b].tolist()
+        per_seed[f"best_lr_beta_{value:g}"] = [LEARNING_RATES[i] for i in outcome.best[b].tolist()]
     index = {value: b for b, value in enumerate(BETAS)}
     per_seed["speedup_beta_0.9_over_0"] = (best_steps[index[0.0]] / best_steps[index[0.9]]).tolist()
     fastest = best_steps.min(dim=0).values
     per_seed["slowdown_beta_0.99_over_fastest"] = (best_steps[index[0.99]] / fastest).tolist()
     per_seed["fastest_beta"] = [BETAS[b] for b in best_steps.argmin(dim=0).tolist()]
+    return per_seed
 
-    charts = _charts(params, curve.reshape(-1, B, L, S), best_steps, best)
-    table = _table(params, best_steps, best_ups, best, diverged)
+
+def run(params: Params, device, progress, seeds) -> Measurement:
+    seeds = list(seeds)
+    S = len(seeds)
+    curvatures, starts = _problem(seeds, params, device)
+    curve = _descend(params, curvatures, starts, S, device, progress)
+    outcome = _outcome(params, curve, S)
+    per_seed = _measure(outcome)
+    charts = _charts(params, curve.reshape(-1, len(BETAS), len(LEARNING_RATES), S), outcome.best_steps, outcome.best)
+    table = _table(params, outcome.best_steps, outcome.best_ups, outcome.best, outcome.diverged)
     progress(1.0, "완료", charts)
     return Measurement(per_seed=per_seed, charts=charts, table=table, notes=_notes(params, per_seed))
 
