@@ -2,7 +2,7 @@
 author's name refused (409, said in Korean above the form), a new name taken and kept in the history;
 a wrong current password refused, then the password changed while a second browser is logged out;
 the account deleted behind a confirm dialog, and its question then signed "탈퇴한 사용자".
-Screenshots kept; no page scrolls sideways or logs an unexpected error."""
+Screenshots kept; no page scrolls sideways, reads too faint in dark mode or logs an unexpected error."""
 
 from __future__ import annotations
 
@@ -10,10 +10,20 @@ import pytest
 
 from app.schemas.names import DELETED_NAME
 from tests.browser.support import no_horizontal_scroll, screenshot
+from tests.browser.test_dark_mode import LOW_CONTRAST
 from tests.browser.test_reading import offline_world
 from tests.browser.test_writing import sign_up
 
 PASSWORD, NEW_PASSWORD = "correct horse battery", "violet kettle orbit 42"  # test_writing.sign_up's, a new one
+
+
+def unreadable_in_dark(page) -> list[str]:
+    """The text test_dark_mode would call too faint, with the system asking for a dark page."""
+    page.emulate_media(color_scheme="dark")
+    try:
+        return page.evaluate(LOW_CONTRAST)
+    finally:
+        page.emulate_media(color_scheme="light")
 
 
 def submit(page, form: str) -> None:
@@ -57,6 +67,7 @@ def test_settings_page(live_server, new_page, width):
     assert "스터디 구성원의 이름" in page.locator(".form-error").inner_text()
     assert page.input_value("#display-name") == "민규"  # what was typed stays
     screenshot(page, f"settings-{width}-2-name-refused")
+    assert unreadable_in_dark(page) == []
     page.fill("#display-name", "가람" if phone else "한 가람")
     submit(page, "/settings/display-name")
     assert "표시 이름을 바꿨습니다" in page.locator(".form-done").inner_text()
@@ -72,6 +83,7 @@ def test_settings_page(live_server, new_page, width):
     submit(page, "/settings/password")
     assert "다른 곳의 로그인 1개를 끝내고" in page.locator(".form-done").inner_text()
     screenshot(page, f"settings-{width}-3-password-changed")
+    assert unreadable_in_dark(page) == []
     assert no_horizontal_scroll(page)
     other.goto(base + "/settings")
     assert other.url.startswith(f"{base}/login")  # the other browser was logged out
