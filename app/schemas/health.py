@@ -15,3 +15,5 @@ class Readiness(BaseModel):
     status: Literal["ready"] = Field(description="요청을 받아도 됨")
     database: Literal["ok"] = Field(description="데이터베이스에 연결됨")
     schema_revision: str = Field(description="데이터베이스의 Alembic 리비전 (코드의 head와 같음)")
+    redis: Literal["ok", "not_configured"] = Field(
+        description="KB_TASK_QUEUE_URL·KB_REDIS_URL의 Redis가 PING에 답함 (설정하지 않았으면 not_configured)")

@@ -1,8 +1,10 @@
-"""/healthz answers while the process runs; /readyz only when the database answers at Alembic's head."""
+"""/healthz answers while the process runs; /readyz only when the database answers at Alembic's head and
+the configured Redis answers."""
 
 from __future__ import annotations
 
 import sqlite3
+from contextlib import ExitStack
 
 import pytest
 from fastapi.testclient import TestClient
@@ -11,6 +13,8 @@ from sqlalchemy import create_engine
 from app.db.migrate import head_revisions
 from app.main import create_app
 from tests.conftest import BACKENDS
+from tests.redis_server import binary as redis_binary
+from tests.redis_server import redis_server
 
 
 def test_healthz_answers_ok(client):
@@ -65,3 +69,29 @@ def test_probes_are_in_the_openapi_document(client):
     assert ready["responses"]["503"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/ErrorEnvelope"}
     assert "not_ready" in ready["responses"]["503"]["description"]
+
+
+def test_readyz_says_the_redis_is_not_configured_without_one(client):
+    assert client.get("/readyz").json()["redis"] == "not_configured"
+
+
+@pytest.mark.skipif(redis_binary() is None, reason="redis-server missing (make test installs it)")
+def test_readyz_checks_the_configured_redis_and_names_the_one_that_is_down(settings, tmp_path):
+    missing = f"unix://{tmp_path / 'no-redis.sock'}"
+    with ExitStack() as stack:
+        with redis_server() as url:
+            client = stack.enter_context(TestClient(create_app(settings.with_overrides(task_queue_url=url))))
+            ready = client.get("/readyz")
+            assert ready.status_code == 200 and ready.json()["redis"] == "ok"
+            # The queue answers, the shared-state Redis (rate limits) does not: not ready, and which setting says so.
+            with TestClient(create_app(settings.with_overrides(task_queue_url=url, redis_url=missing))) as other:
+                refused = other.get("/readyz")
+            assert refused.status_code == 503
+            assert refused.json()["error"]["details"]["setting"] == "KB_REDIS_URL"
+        # The first server, once its Redis has stopped: alive, not ready.
+        down = client.get("/readyz")
+        assert client.get("/healthz").status_code == 200
+    assert down.status_code == 503
+    error = down.json()["error"]
+    assert error["code"] == "not_ready" and error["details"]["redis"] == "unreachable"
+    assert error["details"]["setting"] == "KB_TASK_QUEUE_URL" and "Redis" in error["message"]
