@@ -177,6 +177,10 @@ def _cmd_serve(args, settings: Settings) -> int:
         access_log=False,  # app.http.observe writes one line per request, with its id and duration
         proxy_headers=bool(trusted), forwarded_allow_ips=trusted or None,
         timeout_graceful_shutdown=args.graceful_timeout,
+        # With --workers N, uvicorn's supervisor pings each worker and kills one that does not answer
+        # in time (its default: 5 s). A worker still starting on a busy host (spawned interpreter, app
+        # imports) misses that and is killed, again and again: measured by bench/scale.py at load 10.
+        timeout_worker_healthcheck=args.worker_healthcheck_timeout,
     )
     return 0
 
@@ -184,7 +188,8 @@ def _cmd_serve(args, settings: Settings) -> int:
 def _cmd_worker(args, settings: Settings) -> int:
     from app.demos.queue import work
 
-    return work(settings, concurrency=args.concurrency, device=args.device, threads=args.threads)
+    return work(settings, concurrency=args.concurrency, device=args.device, threads=args.threads,
+                shutdown_timeout_s=args.shutdown_timeout)
 
 
 def _positive_int(text: str) -> int:
@@ -232,6 +237,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="X-Forwarded-For를 믿을 프록시 주소 (쉼표, CIDR; 기본: FORWARDED_ALLOW_IPS, 없으면 아무도)")
     serve.add_argument("--graceful-timeout", type=_positive_int, default=30,
                        help="종료 신호 뒤 진행 중인 요청을 기다리는 최대 초 (기본 30)")
+    serve.add_argument("--worker-healthcheck-timeout", type=_positive_int, default=60,
+                       help="--workers N일 때 응답하지 않는 작업 프로세스를 다시 띄우기까지 기다리는 초 (기본 60)")
     serve.add_argument("--no-access-log", dest="access_log", action="store_false")
     serve.add_argument("--dev", action="store_true",
                        help="개발 모드 (KB_DEV=1): 템플릿 자동 새로고침, 비밀 키 없이 고정 개발 키 — 루프백에서만")
@@ -241,6 +248,8 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument("--concurrency", type=_positive_int, default=1, help="동시에 돌리는 실행 수 (기본 1)")
     worker.add_argument("--device", choices=["cpu", "cuda"], default="cpu", help="이 작업자가 맡는 장치 (기본 cpu)")
     worker.add_argument("--threads", type=_positive_int, default=1, help="실행 하나의 torch 스레드 수 (기본 1)")
+    worker.add_argument("--shutdown-timeout", type=_positive_int, default=30,
+                        help="종료 신호 뒤 진행 중인 실행을 기다리는 최대 초; 넘으면 대기열로 돌려보냄 (기본 30)")
     worker.set_defaults(handler=_cmd_worker)
 
     registers = _area_commands()

@@ -1,4 +1,4 @@
-"""`kb demo …` subcommands: list the experiments, run one in this process."""
+"""`kb demo …` subcommands: list the experiments, run one in this process, cancel a queued run."""
 
 from __future__ import annotations
 
@@ -127,6 +127,31 @@ def _cmd_export(args, settings) -> int:
     return 0
 
 
+def _cmd_cancel(args, settings) -> int:
+    """Cancel a run waiting in or taken from the task queue, from any machine with the two URLs."""
+    if settings.task_queue_url is None:
+        print("KB_TASK_QUEUE_URL이 없습니다 — 작업 대기열 없이 도는 실행은 그 웹 서버의 프로세스 안에 있어 여기서 "
+              "취소할 수 없습니다", file=sys.stderr)
+        return 2
+    from app.db.engine import make_engine
+    from app.demos.engine import DemoEngine
+    from app.demos.queue import QueueRunner
+
+    db = make_engine(settings.database_url)
+    events = DemoEngine(settings, db)
+    runner = QueueRunner(events, settings)
+    try:
+        cancelled = runner.cancel(args.run_id)
+    finally:
+        runner.shutdown()
+        db.dispose()
+    if not cancelled:
+        print(f"취소할 실행이 없습니다: {args.run_id} (대기열에 없거나 이미 끝났습니다)", file=sys.stderr)
+        return 1
+    print(f"실행 {args.run_id}을 취소했습니다")
+    return 0
+
+
 def add_commands(commands):
     """The `kb demo` subcommands; returns their group, where `kb demo relink` (ingest's) joins them."""
     from app.demos.execute import DEFAULT_SEED, DEVICES
@@ -153,4 +178,8 @@ def add_commands(commands):
     export.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"난수 시드 (기본 {DEFAULT_SEED})")
     export.add_argument("-o", "--output", default=None, help="쓸 파일 (기본: 표준 출력)")
     export.set_defaults(handler=_cmd_export)
+
+    cancel = demo.add_parser("cancel", help="작업 대기열(KB_TASK_QUEUE_URL)에서 기다리거나 도는 실행을 취소합니다")
+    cancel.add_argument("run_id", help="실행 id (/runs/{id})")
+    cancel.set_defaults(handler=_cmd_cancel)
     return demo

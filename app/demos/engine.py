@@ -310,6 +310,14 @@ class DemoEngine:
             queries.mark_running(session, run_id, now_utc())
         self._publish(run_id, "status", {"status": "running"})
 
+    def requeued(self, run_id: str) -> bool:
+        """The run's worker stopped before it finished and put it back in the queue: it waits again."""
+        with Session(self._db) as session, write_transaction(session):
+            changed = queries.requeue_run(session, run_id)
+        self._forget(run_id)
+        self._publish(run_id, "status", {"status": "queued"})
+        return changed
+
     def progress(self, run_id: str, fraction: float, message: str, charts: list[dict] | None) -> None:
         report = {"fraction": fraction, "message": message}
         if charts is not None:

@@ -18,13 +18,16 @@ import multiprocessing
 import os
 import signal
 import sys
+import threading
 from contextlib import suppress
 
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue, Worker
-from rq.exceptions import NoSuchJobError
+from rq.command import send_stop_job_command
+from rq.exceptions import InvalidJobOperation, NoSuchJobError
 from rq.job import Job as QueuedJob
+from rq.registry import FailedJobRegistry
 from rq.timeouts import JobTimeoutException, UnixSignalDeathPenalty
 
 from app.config import Settings
@@ -133,16 +136,22 @@ class QueueRunner:
         return Worker.count(connection=self._redis, queue=queue)
 
     def cancel(self, run_id: str) -> bool:
-        """Only a run still waiting in the queue can be withdrawn from here."""
+        """Withdraw a run waiting in the queue, or stop one running: its worker kills the horse (RQ's stop
+        command through Redis) and takes the next run. False when the queue knows no such active run."""
         try:
             queued = QueuedJob.fetch(run_id, connection=self._redis)
-            if queued.get_status() != "queued":
+            status = queued.get_status()
+            if status == "queued":
+                queued.cancel()
+            elif status == "started":
+                send_stop_job_command(self._redis, run_id)
+            else:
                 return False
-            queued.cancel()
-        except (NoSuchJobError, RedisError):
+        except (NoSuchJobError, InvalidJobOperation, RedisError):
             return False
         if queued.args and queued.args[0].get("cache_key"):
             self.release(queued.args[0]["cache_key"], run_id)
+        # A stopped horse reports nothing (RQ marks its job stopped, not failed): the run ends here.
         self._events.finished(run_id, Outcome("failed", error="실행이 취소되었습니다."))
         return True
 
@@ -212,23 +221,59 @@ def execute_queued(job: dict) -> None:
     _release_job(settings, job)
 
 
-def _horse_killed(settings: Settings):
-    def handler(queued: QueuedJob, retpid, ret_val, rusage) -> None:
-        """The horse died without reporting (killed past its limit, out of memory): the run failed."""
-        if queued.origin == TASK_QUEUE:  # not a run: RQ's failed registry keeps it for the operator
-            return
-        run_id = queued.id
-        code = os.WTERMSIG(ret_val) if ret_val and os.WIFSIGNALED(ret_val) else ret_val
-        events = _events_for(settings)
-        events.finished(run_id, Outcome("failed", error=f"작업 프로세스가 비정상 종료했습니다 (signal/exit {code})."))
-        if queued.args:
-            _release_job(settings, queued.args[0])
-
-    return handler
-
-
 class _KbWorker(Worker):
+    """An RQ worker whose warm shutdown has a deadline: on SIGTERM it lets the running run finish, and
+    if that takes longer than `shutdown_timeout_s` it kills the horse and puts the run back in the
+    queue (the database says `queued` again), for another worker or this one after its restart. A run
+    is never failed for a deploy; a second SIGTERM is RQ's cold shutdown."""
+
     death_penalty_class = _RunTimeLimit
+
+    def __init__(self, queues: list[Queue], connection: Redis, *, settings: Settings,
+                 shutdown_timeout_s: float) -> None:
+        super().__init__(queues, connection=connection, work_horse_killed_handler=self._horse_killed)
+        self._settings = settings
+        self._shutdown_timeout_s = shutdown_timeout_s
+        self._handing_back: str | None = None  # the run whose horse this worker killed to requeue it
+        self._handed_back: str | None = None  # ... once the database says it waits again
+
+    def handle_warm_shutdown_request(self) -> None:
+        super().handle_warm_shutdown_request()
+        run_id = self.get_current_job_id()
+        if run_id is not None and self.horse_pid:
+            timer = threading.Timer(self._shutdown_timeout_s, self._hand_back, args=(run_id,))
+            timer.daemon = True
+            timer.start()
+
+    def _hand_back(self, run_id: str) -> None:
+        if self.get_current_job_id() == run_id and self.horse_pid:
+            log.warning("종료 제한(%ss)까지 끝나지 않은 실행 %s을 대기열로 돌려보냅니다",
+                        self._shutdown_timeout_s, run_id)
+            self._handing_back = run_id
+            self.kill_horse()
+
+    def _horse_killed(self, queued: QueuedJob, retpid, ret_val, rusage) -> None:
+        """The horse died without reporting: killed here to hand its run back, or else (killed past its
+        limit, out of memory) the run failed."""
+        if queued.origin == TASK_QUEUE:  # not a run: handed back as it is, or kept in RQ's failed registry
+            if self._handing_back == queued.id:
+                self._handed_back = queued.id
+            return
+        events = _events_for(self._settings)
+        if self._handing_back == queued.id and events.requeued(queued.id):
+            self._handed_back = queued.id
+            return
+        code = os.WTERMSIG(ret_val) if ret_val and os.WIFSIGNALED(ret_val) else ret_val
+        error = f"작업 프로세스가 비정상 종료했습니다 (signal/exit {code})."
+        events.finished(queued.id, Outcome("failed", error=error))
+        if queued.args:
+            _release_job(self._settings, queued.args[0])
+
+    def monitor_work_horse(self, job: QueuedJob, queue: Queue, execution) -> None:
+        super().monitor_work_horse(job, queue, execution)
+        if self._handed_back == job.id:  # RQ has filed the killed job as failed: back to its queue, in front
+            self._handing_back = self._handed_back = None
+            FailedJobRegistry(queue=queue).requeue(job.id, at_front=True)
 
 
 def _probe(device: str, threads: int) -> DeviceProbe:
@@ -245,15 +290,15 @@ def _probe(device: str, threads: int) -> DeviceProbe:
     return DeviceProbe(**{**found.to_dict(), "threads": threads})
 
 
-def _serve_queue(settings: Settings, device: str) -> None:
+def _serve_queue(settings: Settings, device: str, shutdown_timeout_s: float) -> None:
     redis = connect(settings.task_queue_url or "")
     names = [queue_name(device)] + ([TASK_QUEUE] if device == "cpu" else [])  # runs first, then small tasks
-    worker = _KbWorker([Queue(name, connection=redis) for name in names], connection=redis,
-                       work_horse_killed_handler=_horse_killed(settings))
+    worker = _KbWorker([Queue(name, connection=redis) for name in names], connection=redis, settings=settings,
+                       shutdown_timeout_s=shutdown_timeout_s)
     worker.work(logging_level="WARNING", with_scheduler=False)
 
 
-def work(settings: Settings, *, concurrency: int, device: str, threads: int) -> int:
+def work(settings: Settings, *, concurrency: int, device: str, threads: int, shutdown_timeout_s: float) -> int:
     """`kb worker`: import torch once, then `concurrency` RQ workers (each forks a horse per run)."""
     from app.demos.execute import require_deterministic_env
     from app.demos.worker import WORKER_NICENESS
@@ -281,10 +326,11 @@ def work(settings: Settings, *, concurrency: int, device: str, threads: int) -> 
         return 2
     print(f"kb worker: {device}, 동시 실행 {concurrency}, torch 스레드 {threads}", file=sys.stderr, flush=True)
     if concurrency == 1:
-        _serve_queue(settings, device)
+        _serve_queue(settings, device, shutdown_timeout_s)
         return 0
     context = multiprocessing.get_context("fork")  # torch and the experiments are already imported
-    children = [context.Process(target=_serve_queue, args=(settings, device), name="kb-queue-worker")
+    children = [context.Process(target=_serve_queue, args=(settings, device, shutdown_timeout_s),
+                                 name="kb-queue-worker")
                 for _ in range(concurrency)]
     for child in children:
         child.start()

@@ -82,6 +82,13 @@ def test_stops_wait_longer_than_the_graceful_shutdown():
     [(_, words)] = [c for c in _systemd_commands() if c[0] == "kb-web@.service"]
     timeout = int(re.search(r"^TimeoutStopSec=(\d+)$", web_unit, re.M).group(1))
     assert timeout > build_parser().parse_args(words[1:]).graceful_timeout
+    # The worker hands a run back to the queue at --shutdown-timeout: before Docker's or systemd's SIGKILL.
+    worker = build_parser().parse_args(SERVICES["worker"]["command"][1:])
+    assert int(SERVICES["worker"]["stop_grace_period"].removesuffix("s")) > worker.shutdown_timeout
+    worker_unit = (DEPLOY / "systemd" / "kb-worker.service").read_text()
+    [(_, words)] = [c for c in _systemd_commands() if c[0] == "kb-worker.service"]
+    timeout = int(re.search(r"^TimeoutStopSec=(\d+)$", worker_unit, re.M).group(1))
+    assert timeout > build_parser().parse_args(words[1:]).shutdown_timeout
 
 
 def test_health_checks_ask_readyz_and_metrics_stay_inside():

@@ -101,10 +101,13 @@ def test_kb_serve_flags_reach_uvicorn(monkeypatch):
     default = _serve_kwargs(monkeypatch)
     assert default["proxy_headers"] is False and default["forwarded_allow_ips"] is None
     assert default["timeout_graceful_shutdown"] == 30 and default["access_log"] is False
+    # uvicorn's own 5 s kills workers still starting on a busy host (bench/scale.py saw it at load 10)
+    assert default["timeout_worker_healthcheck"] == 60
     assert default["log_config"]["formatters"]["kb"] == {"()": "app.http.logs.JsonFormatter"}
     chosen = _serve_kwargs(monkeypatch, "--forwarded-allow-ips", "10.0.0.2,10.1.0.0/16", "--graceful-timeout", "5",
-                           "--log-format", "text")
+                           "--log-format", "text", "--worker-healthcheck-timeout", "90")
     assert chosen["proxy_headers"] is True and chosen["forwarded_allow_ips"] == "10.0.0.2,10.1.0.0/16"
+    assert chosen["timeout_worker_healthcheck"] == 90
     assert chosen["timeout_graceful_shutdown"] == 5 and "format" in chosen["log_config"]["formatters"]["kb"]
 
 

@@ -39,6 +39,15 @@ def mark_running(session: Session, run_id: str, started_at: datetime) -> None:
     )
 
 
+def requeue_run(session: Session, run_id: str) -> bool:
+    """A running run handed back to the queue (its worker is stopping): waiting again, from the start."""
+    result = session.exec(
+        update(DemoRun).where(col(DemoRun.id) == run_id, col(DemoRun.status) == "running")
+        .values(status="queued", started_at=None, progress_json="")
+    )
+    return bool(result.rowcount)
+
+
 def save_progress(session: Session, run_id: str, progress_json: str) -> None:
     session.exec(
         update(DemoRun).where(col(DemoRun.id) == run_id, col(DemoRun.status).in_(ACTIVE_STATUSES))
