@@ -32,7 +32,7 @@ from app.demos.batched import parameter_count
 from app.demos.base import Chart, Citation, DemoParams, DemoSpec, Measurement, QuestionRef, Series, Table
 from app.demos.evidence import Claim
 
-N_POINTS = 256
+N_POINTS = 128
 TARGETS = {
     "sin": ("sin(x), x ∈ [−2π, 2π]", 2 * math.pi),
     "square": ("x², x ∈ [−2, 2]", 2.0),
@@ -54,7 +54,7 @@ class Params(DemoParams):
     depth: int = Field(8, ge=1, le=32, description="활성화 없는 선형 층을 몇 개 쌓을지")
     activation: Literal["relu", "tanh", "sigmoid"] = Field("relu", description="비선형 망의 은닉 활성화 함수")
     max_units: int = Field(64, ge=4, le=256, description="비선형 망의 최대 은닉 유닛 수 (2, 4, 8, …, 이 값까지)")
-    steps: int = Field(1000, ge=100, le=4000, description="Adam 학습 스텝 수")
+    steps: int = Field(600, ge=100, le=4000, description="Adam 학습 스텝 수")
 
 
 SMALLEST = Params(depth=4, max_units=32, steps=600)
@@ -390,5 +390,5 @@ DEMO = DemoSpec(
                  title="Multilayer Feedforward Networks are Universal Approximators",
                  url="https://doi.org/10.1016/0893-6080(89)90020-8"),
     ),
-    version="2",
+    version="3",
 )
