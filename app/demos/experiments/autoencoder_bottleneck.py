@@ -24,7 +24,7 @@ first k (a switched-off unit gets no gradient and feeds nothing, so it is exactl
 from __future__ import annotations
 
 import math
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 
@@ -104,21 +104,24 @@ def _pca_errors(train, test, widths: int):
     return torch.cat([torch.ones_like(total).unsqueeze(1), 1 - kept / total.unsqueeze(1)], dim=1)
 
 
-def run(params: Params, device, progress, seeds) -> Measurement:
+def _model(params: Params, seeds: list[int], device) -> tuple[list, Any, Any]:
+    """Widths 1 … K = 2·intrinsic_dim, one model per width and seed: model i has width i // S + 1. Returns
+    the weights, each model's code mask (models, 1, K) and its seed."""
     import torch
 
-    from app.demos.batched import Adam, generator, init_mlp
+    from app.demos.batched import generator, init_mlp
 
-    seeds = list(seeds)
-    S, d, D = len(seeds), params.intrinsic_dim, params.ambient_dim
-    K = 2 * d  # widths 1 … K, one model per width and seed: model i has width i // S + 1
-    data = _data(seeds, params, params.n_train + N_TEST, device)
-    train, test = data[:, :params.n_train], data[:, params.n_train:]
-    weights = init_mlp([D, HIDDEN, K, HIDDEN, D], [generator(s * 1000 + 5) for s in seeds], K, device)
+    S, K = len(seeds), 2 * params.intrinsic_dim
+    weights = init_mlp([params.ambient_dim, HIDDEN, K, HIDDEN, params.ambient_dim],
+                       [generator(s * 1000 + 5) for s in seeds], K, device)
     width = torch.arange(K * S, device=device) // S + 1
-    mask = (torch.arange(K, device=device) < width.unsqueeze(1)).float().unsqueeze(1)  # (models, 1, K)
-    model_seed = torch.arange(K * S, device=device) % S
-    x_train, x_test = train[model_seed], test[model_seed]
+    mask = (torch.arange(K, device=device) < width.unsqueeze(1)).float().unsqueeze(1)
+    return weights, mask, torch.arange(K * S, device=device) % S
+
+
+def _train(params: Params, weights: list, mask, x_train, progress) -> None:
+    from app.demos.batched import Adam
+
     optimiser = Adam(weights, params.learning_rate)
     for step in range(params.steps):
         ((_forward(weights, mask, x_train) - x_train) ** 2).mean(dim=(1, 2)).sum().backward()
@@ -126,16 +129,25 @@ def run(params: Params, device, progress, seeds) -> Measurement:
         if (step + 1) % 50 == 0:
             progress(0.95 * (step + 1) / params.steps, f"{step + 1}/{params.steps} 스텝")
 
+
+def _held_out_errors(weights: list, mask, train, test, model_seed, K: int) -> tuple[Any, Any]:
+    """Held-out fraction of variance unexplained by width k = 0 … K, (S, K + 1): the autoencoders' and PCA's."""
+    import torch
+
+    S = train.shape[0]
+    x_test = test[model_seed]
     with torch.no_grad():
         residual = ((_forward(weights, mask, x_test) - x_test) ** 2).sum(dim=(1, 2))
         centred = x_test - train[model_seed].mean(dim=1, keepdim=True)
         fvu = (residual / (centred ** 2).sum(dim=(1, 2))).reshape(K, S).T  # (S, K)
         curves = torch.cat([torch.ones(S, 1, device=fvu.device), fvu], dim=1).cpu()  # k = 0 … K
-        pca = _pca_errors(train, test, K).cpu()
+        return curves, _pca_errors(train, test, K).cpu()
 
+
+def _measure(curves, pca, d: int, K: int) -> dict[str, list[float | None]]:
     per_seed: dict[str, list[float | None]] = {"share_by_intrinsic": [], "knee": [], "error_at_intrinsic": [],
                                                "error_at_widest": [], "pca_error_at_intrinsic": []}
-    for s in range(S):
+    for s in range(curves.shape[0]):
         c = curves[s].tolist()
         # Share of the whole fall (from k = 0, the mean, to the lowest error of any width) already reached
         # at k = d; 0 where no width beats the mean, negative where width d does worse than the mean.
@@ -146,6 +158,18 @@ def run(params: Params, device, progress, seeds) -> Measurement:
         per_seed["error_at_intrinsic"].append(c[d])
         per_seed["error_at_widest"].append(c[K])
         per_seed["pca_error_at_intrinsic"].append(pca[s, d].item())
+    return per_seed
+
+
+def run(params: Params, device, progress, seeds) -> Measurement:
+    seeds = list(seeds)
+    d, K = params.intrinsic_dim, 2 * params.intrinsic_dim
+    data = _data(seeds, params, params.n_train + N_TEST, device)
+    train, test = data[:, :params.n_train], data[:, params.n_train:]
+    weights, mask, model_seed = _model(params, seeds, device)
+    _train(params, weights, mask, train[model_seed], progress)
+    curves, pca = _held_out_errors(weights, mask, train, test, model_seed, K)
+    per_seed = _measure(curves, pca, d, K)
     charts = _charts(curves.tolist(), pca.tolist(), d)
     table = _table(params, curves.tolist(), pca.tolist())
     progress(1.0, "완료", charts)
