@@ -85,6 +85,47 @@ def _measure(config: dict, gen, device) -> tuple[int, set[int] | None]:
     return int(output.shape[-1]), {int(i) for i in (row_gradient == 0).nonzero().flatten().tolist()}
 
 
+def _seed_rows(gen, params: Params, device) -> list[dict]:
+    """One seed's drawn layers, each with its measured output size, both formulas' sizes and the input
+    rows it never read (measured and predicted)."""
+    rows = []
+    for config in _draw(gen, params):
+        measured, zero_rows = _measure(config, gen, device)
+        quoted = quoted_size(config["n"], config["k"], config["p"], config["s"])
+        exact = exact_size(config["n"], config["k"], config["p"], config["s"], config["d"])
+        predicted = unread_rows(config["n"], config["k"], config["p"], config["s"], config["d"])
+        rows.append(dict(config, measured=measured, quoted=quoted, exact=exact, quoted_ok=quoted == measured,
+                         exact_ok=exact == measured, zero_rows=zero_rows, predicted=predicted))
+    return rows
+
+
+def _seed_metrics(rows: list[dict]) -> dict[str, float | None]:
+    """How often each formula matched, and how often the unread rows were predicted and present (convs only)."""
+    convs = [r for r in rows if r["kind"] == "conv"]
+    return {
+        "quoted_match_rate": sum(r["quoted_ok"] for r in rows) / len(rows),
+        "exact_match_rate": sum(r["exact_ok"] for r in rows) / len(rows),
+        "unread_rows_predicted_rate": (sum(r["zero_rows"] == r["predicted"] for r in convs) / len(convs)
+                                       if convs else None),
+        "configs_with_unread_rows": sum(bool(r["zero_rows"]) for r in convs) / len(convs) if convs else None,
+    }
+
+
+def _tally(rows: list[dict], counts: dict[int, list[int]], by_stride: dict[int, list[tuple[float, float]]]) -> None:
+    """Adds one seed's rows to the per-stride counts (configs, quoted ok, exact ok, unread rows) and match rates."""
+    for row in rows:
+        tally = counts[row["s"]]
+        tally[0] += 1
+        tally[1] += row["quoted_ok"]
+        tally[2] += row["exact_ok"]
+        tally[3] += bool(row["zero_rows"])
+    for s in by_stride:
+        chosen = [r for r in rows if r["s"] == s]
+        if chosen:
+            by_stride[s].append((sum(r["quoted_ok"] for r in chosen) / len(chosen),
+                                 sum(r["exact_ok"] for r in chosen) / len(chosen)))
+
+
 def run(params: Params, device, progress, seeds) -> Measurement:
     from app.demos.batched import generator
 
@@ -92,41 +133,17 @@ def run(params: Params, device, progress, seeds) -> Measurement:
     per_seed: dict[str, list[float | None]] = {name: [] for name in (
         "quoted_match_rate", "exact_match_rate", "unread_rows_predicted_rate", "configs_with_unread_rows")}
     by_stride: dict[int, list[tuple[float, float]]] = {s: [] for s in range(1, params.stride + 1)}
+    counts = {s: [0, 0, 0, 0] for s in range(1, params.stride + 1)}
     mismatches: list[dict] = []
     unread_examples: list[dict] = []
-    counts = {s: [0, 0, 0, 0] for s in range(1, params.stride + 1)}  # configs, quoted ok, exact ok, unread rows
     for index, seed in enumerate(seeds):
-        gen = generator(seed * 7919 + 11)
-        rows = []
-        for config in _draw(gen, params):
-            measured, zero_rows = _measure(config, gen, device)
-            quoted = quoted_size(config["n"], config["k"], config["p"], config["s"])
-            exact = exact_size(config["n"], config["k"], config["p"], config["s"], config["d"])
-            predicted = unread_rows(config["n"], config["k"], config["p"], config["s"], config["d"])
-            row = dict(config, measured=measured, quoted=quoted, exact=exact, quoted_ok=quoted == measured,
-                       exact_ok=exact == measured, zero_rows=zero_rows, predicted=predicted)
-            rows.append(row)
-            if not row["quoted_ok"] and index == 0:
-                mismatches.append(row)
-            if zero_rows and index == 0:
-                unread_examples.append(row)
-            tally = counts[config["s"]]
-            tally[0] += 1
-            tally[1] += row["quoted_ok"]
-            tally[2] += row["exact_ok"]
-            tally[3] += bool(zero_rows)
-        convs = [r for r in rows if r["kind"] == "conv"]
-        per_seed["quoted_match_rate"].append(sum(r["quoted_ok"] for r in rows) / len(rows))
-        per_seed["exact_match_rate"].append(sum(r["exact_ok"] for r in rows) / len(rows))
-        per_seed["unread_rows_predicted_rate"].append(
-            sum(r["zero_rows"] == r["predicted"] for r in convs) / len(convs) if convs else None)
-        per_seed["configs_with_unread_rows"].append(
-            sum(bool(r["zero_rows"]) for r in convs) / len(convs) if convs else None)
-        for s in by_stride:
-            chosen = [r for r in rows if r["s"] == s]
-            if chosen:
-                by_stride[s].append((sum(r["quoted_ok"] for r in chosen) / len(chosen),
-                                     sum(r["exact_ok"] for r in chosen) / len(chosen)))
+        rows = _seed_rows(generator(seed * 7919 + 11), params, device)
+        if index == 0:  # the notes quote the first seed's examples
+            mismatches = [row for row in rows if not row["quoted_ok"]]
+            unread_examples = [row for row in rows if row["zero_rows"]]
+        for name, value in _seed_metrics(rows).items():
+            per_seed[name].append(value)
+        _tally(rows, counts, by_stride)
         progress(0.9 * (index + 1) / len(seeds), f"시드 {index + 1}/{len(seeds)}")
     charts = [_sweep_chart(params, device), _stride_chart(by_stride)]
     table = _table(counts)

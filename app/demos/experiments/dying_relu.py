@@ -276,7 +276,8 @@ def _report(copies: _Copies, watched: _Training, outcome: _Outcome,
         ),
         Chart(
             key="accuracy_vs_lr", title="시험 정확도 (시드 범위)", x_label="학습률", y_label="시험 정확도", log_x=True,
-            series=[Series.over_seeds(label, lrs, outcome.test_acc[a].T.tolist()) for a, (_, label) in enumerate(KINDS)],
+            series=[Series.over_seeds(label, lrs, outcome.test_acc[a].T.tolist())
+                    for a, (_, label) in enumerate(KINDS)],
         ),
     ]
 
@@ -289,7 +290,8 @@ def _report(copies: _Copies, watched: _Training, outcome: _Outcome,
         for r, lr in enumerate(lrs):
             accuracy_mean, dead_mean = mean(f"accuracy_{kind}_{r}"), mean(f"dead_{kind}_{r}")
             rows.append([label, lr, f"{dead_mean:.0%}" if dead_mean is not None else "발산",
-                         round(float(outcome.early_count[a, r].mean()), 1), round(float(outcome.revived[a, r].mean()), 1),
+                         round(float(outcome.early_count[a, r].mean()), 1),
+                         round(float(outcome.revived[a, r].mean()), 1),
                          round(accuracy_mean, 3) if accuracy_mean is not None else "발산"])
     table = Table(
         columns=["활성화", "학습률", "끝의 죽은 유닛 (평균)", f"{watched.early_step}스텝에 죽은 유닛 (평균 개수)",

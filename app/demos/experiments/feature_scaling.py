@@ -122,7 +122,8 @@ class _Descent:
 def _train(params: Params, problem: _Problem, n_seeds: int, device, progress) -> _Descent:
     import torch
 
-    n_rates, n_arms, rates, features, goals = len(LEARNING_RATES), len(ARMS), problem.rates, problem.features, problem.goals
+    n_rates, n_arms = len(LEARNING_RATES), len(ARMS)
+    rates, features, goals = problem.rates, problem.features, problem.goals
     best = problem.loss(problem.optimum)
     weights = torch.zeros(len(rates), 2, device=device)
     start_gap = problem.loss(weights) - best

@@ -255,7 +255,8 @@ def _fine_tune(params: Params, fresh: list, optimizers: tuple, train_x, train_y,
 
 
 def _measure(layout: _Layout, tuned: _FineTuned, start, test_x, test_y,
-             pretrain_accuracy: list[float | None]) -> tuple[dict[str, list[float | None]], dict[str, list[list[float]]]]:
+             pretrain_accuracy: list[float | None],
+             ) -> tuple[dict[str, list[float | None]], dict[str, list[list[float]]]]:
     """Per seed and arm, at the head rate with the best validation score: test accuracy and more; and
     the validation curves of those runs."""
     import torch
