@@ -16,7 +16,7 @@ import pytest
 from app.cli import main as kb
 from app.ingest.shapes import parse_document
 from app.services.export import POSTED_SECTION
-from tests.conftest import _settings_for
+from tests.conftest import _copy_of, _settings_for, clients_of
 from tests.writes.helpers import Account
 
 NODES = "deep-hankkeut-nodes"
@@ -309,3 +309,29 @@ def test_posts_that_look_like_signatures_or_marks_read_back_as_written(people, s
     assert len(read_back.answers) == 2 and all(a.author == "bob" for a in read_back.answers)
     assert document["(민수) 괄호 속 이름으로 시작하는 제목"].author == "alice"
     assert titled["title"] == "(민수) 괄호 속 이름으로 시작하는 제목"
+
+
+@pytest.mark.postgres
+def test_export_from_postgresql_writes_the_same_files_as_from_sqlite(request, tmp_path, monkeypatch, capsys):
+    """The same seeds and the same posts on both engines export to byte-identical Markdown."""
+    from app.main import create_app
+
+    exported = {}
+    for backend in ("sqlite", "postgresql"):
+        (tmp_path / backend).mkdir()
+        settings = _copy_of(request, tmp_path / backend, backend, "seeded_template", "pg_seeded_template")
+        factory = clients_of(create_app(settings))
+        make = next(factory)
+        post_everywhere({name: Account(make, name) for name in ("alice", "bob", "carol")})
+        out = tmp_path / backend / "export"
+        monkeypatch.setenv("KB_DATABASE_URL", settings.database_url)
+        assert kb(["export", str(out), "--json"]) == 0
+        report = json.loads(capsys.readouterr().out)
+        assert report["totals"]["problems"] == 0, report
+        exported[backend] = {str(path.relative_to(out)): path.read_bytes()
+                             for path in sorted(out.rglob("*")) if path.is_file()}
+        next(factory, None)  # close the clients
+    assert "nodes/general.md" in exported["postgresql"]
+    assert exported["postgresql"].keys() == exported["sqlite"].keys()
+    for name, content in exported["sqlite"].items():
+        assert exported["postgresql"][name] == content, name
