@@ -19,6 +19,7 @@ from app.services import notifications
 from app.web.templating import render
 
 router = APIRouter(include_in_schema=False)
+SETTINGS_JSON = "/api/v1/me/notification-settings"
 
 
 def _back(url: str) -> RedirectResponse:
@@ -60,7 +61,7 @@ def toggle_watch(session: SessionDep, user: HtmlUser, question_id: IdPath):
 
 @router.get("/settings/notifications", response_class=HTMLResponse)
 def settings_page(request: Request, user: HtmlUser):
-    return render(request, "notifications/settings.html", {
+    return render(request, "notifications/settings.html", {"json_url": SETTINGS_JSON, 
         "settings": notifications.settings_of(user, email_available=request.app.state.mailer is not None)})
 
 
@@ -77,6 +78,6 @@ def save_settings(request: Request, session: SessionDep, user: HtmlUser,
             raise
         shown = notifications.settings_of(user, email_available=available).model_copy(
             update={"email": email, "email_notifications": wanted})
-        return render(request, "notifications/settings.html", {"settings": shown, "error": exc.message},
-                      status_code=422)
-    return render(request, "notifications/settings.html", {"settings": saved, "saved": True})
+        return render(request, "notifications/settings.html",
+                      {"json_url": SETTINGS_JSON, "settings": shown, "error": exc.message}, status_code=422)
+    return render(request, "notifications/settings.html", {"json_url": SETTINGS_JSON, "settings": saved, "saved": True})

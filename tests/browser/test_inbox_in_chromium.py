@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.support import ask_in_browser, no_horizontal_scroll, screenshot
+from tests.browser.test_dark_mode import LOW_CONTRAST
 from tests.browser.test_reading import offline_world
 from tests.browser.test_writing import sign_up
 
@@ -63,6 +64,12 @@ def test_inbox(live_server, new_page, width):
     assert items.count() == 2
     assert "나를 언급했습니다" in items.nth(0).inner_text() and "답변을 달았습니다" in items.nth(1).inner_text()
     shot(asker, f"inbox-{width}-1-unread")
+    assert asker.evaluate(LOW_CONTRAST) == []
+    asker.emulate_media(color_scheme="dark")  # the unread rows keep readable text in dark mode too
+    asker.reload()
+    shot(asker, f"inbox-{width}-1-unread-dark")
+    assert asker.evaluate(LOW_CONTRAST) == []
+    asker.emulate_media(color_scheme="light")
 
     items.nth(1).locator("button.inbox-item__message").click()  # opens the answer, marked read
     asker.wait_for_load_state("load")
@@ -73,7 +80,15 @@ def test_inbox(live_server, new_page, width):
     asker.wait_for_load_state("load")
     assert header_count(asker) == "" and asker.locator(".inbox-item--unread").count() == 0
     assert asker.locator(".inbox-item").count() == 2
+    shot(asker, f"inbox-{width}-2-all-read")
     asker.goto(question_url)
     assert header_count(asker) == ""
-    shot(asker, f"inbox-{width}-2-all-read")
+    asker.goto(base + "/settings/notifications")
+    asker.fill("#notify-email", f"asker-{width}@example.com")
+    asker.check("input[name=email_notifications]")
+    asker.click("form.notify-settings button[type=submit]")
+    asker.wait_for_load_state("load")
+    assert asker.locator(".form-saved").count() == 1
+    assert asker.locator("#notify-email").input_value() == f"asker-{width}@example.com"
+    shot(asker, f"inbox-{width}-3-settings")
     assert asker.errors == [] and answerer.errors == []
