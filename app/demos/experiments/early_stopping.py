@@ -1,8 +1,8 @@
 """Early stopping: stop when the validation loss has not improved for ``patience`` checks, keep the best
 weights, and compare the held-out loss with training to the end (Prechelt 1998; Goodfellow et al. §7.8).
 
-A ReLU MLP (20 → 128 → 128 → 5), far larger than the 200 training points need, learns labels from a
-random teacher network of which ``label_noise`` are replaced at random. Full-batch Adam runs for
+A ReLU MLP (10 → 32 → 32 → 3, about 1,500 weights), far larger than the 200 training points need, learns
+labels from a random teacher network of which ``label_noise`` are replaced at random. Full-batch Adam runs for
 ``steps``; every 10 steps the validation and test losses are recorded. Early stopping is a rule
 applied to the same run: it stops at the first check that is ``patience`` checks past the best
 validation loss so far and returns the weights of that best check. So both arms have the same data,
@@ -15,23 +15,31 @@ at the end is as good as at the stop: that is where the headline claim breaks. (
 still favours stopping there, because a network trained on keeps growing its confidence on the few
 test points it gets wrong — the notes say so when it happens.) The
 patience trade-off is shown too: too little patience stops on the first wiggle.
+
+Each seed trains REPLICATES independent tasks (teacher, data, flipped labels, initial weights) as one
+stacked model and reports their mean: the accuracy one network gains by stopping early varies several-fold
+between tasks, and with one task per seed the verdict flipped between seed triples.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from typing import Any
 
 from pydantic import Field
 
 from app.demos.base import Chart, Citation, DemoParams, DemoSpec, Measurement, QuestionRef, Series, Table
 from app.demos.evidence import Claim, summarise
+from app.demos.training import mean_over_tasks, task_seeds
 
-INPUTS, HIDDEN, CLASSES, TEACHER_HIDDEN = 10, 64, 3, 16
+INPUTS, HIDDEN, CLASSES, TEACHER_HIDDEN = 10, 32, 3, 16
 N_VAL, N_TEST = 200, 1000
 CHECK_EVERY = 10
-LEARNING_RATE = 0.001
+LEARNING_RATE = 0.003
 PATIENCES = (1, 2, 5, 10, 20, 50)
 ACCURACY_MARGIN = 0.01  # the claim: at least one percentage point of test accuracy
+REPLICATES = 4  # independent tasks per seed, averaged (see the module's docstring)
 
 
 class Params(DemoParams):
@@ -41,8 +49,8 @@ class Params(DemoParams):
     steps: int = Field(600, ge=100, le=10000, description="끝까지 학습할 때의 스텝 수 (풀배치 Adam)")
 
 
-SMALLEST = Params(steps=400)
-BREAKING = Params(label_noise=0.0, n_train=1000, steps=400)
+SMALLEST = Params(steps=250)
+BREAKING = Params(label_noise=0.0, n_train=1000, steps=300)
 
 
 def stop_check(val_curve: list[float], patience: int) -> tuple[int, int]:
@@ -56,21 +64,57 @@ def stop_check(val_curve: list[float], patience: int) -> tuple[int, int]:
     return len(val_curve) - 1, best_at
 
 
-def run(params: Params, device, progress, seeds) -> Measurement:
-    import torch
+@dataclass
+class _Data:
+    train: tuple[Any, Any]  # noisy labels
+    val: tuple[Any, Any]  # the teacher's own labels, as the test set's
+    test: tuple[Any, Any]
 
-    from app.demos.batched import Adam, generator, init_mlp, mlp_forward, per_model_cross_entropy
+
+@dataclass
+class _Curves:
+    checks: list[int]  # the steps at which every split was measured
+    loss: dict[str, Any]  # "train" | "val" | "test" → (checks, tasks) cross-entropy
+    accuracy: Any  # (checks, tasks) test accuracy
+
+
+def run(params: Params, device, progress, seeds) -> Measurement:
+    units = task_seeds(list(seeds), REPLICATES)
+    data = _data(params, units, device)
+    curves = _train(params, data, _model(units, device), progress)
+    per_task, by_patience = _measure(params, curves)
+    per_seed = {name: mean_over_tasks(values, REPLICATES) for name, values in per_task.items()}
+    charts = _charts(curves, per_task, per_seed, by_patience)
+    progress(1.0, "완료", charts)
+    return Measurement(per_seed=per_seed, charts=charts, table=_table(params, per_task, by_patience, curves),
+                       notes=_notes(params, per_seed, by_patience))
+
+
+def _data(params: Params, units: list[int], device) -> _Data:
     from app.demos.synthetic import split, teacher_classification
 
-    seeds = list(seeds)
-    S = len(seeds)
     n = params.n_train + N_VAL + N_TEST
-    noisy = teacher_classification(seeds, n, INPUTS, CLASSES, TEACHER_HIDDEN, params.label_noise, device)
-    clean = teacher_classification(seeds, n, INPUTS, CLASSES, TEACHER_HIDDEN, 0.0, device)
+    noisy = teacher_classification(units, n, INPUTS, CLASSES, TEACHER_HIDDEN, params.label_noise, device)
+    clean = teacher_classification(units, n, INPUTS, CLASSES, TEACHER_HIDDEN, 0.0, device)
     # Noise only in the training labels: validation and test labels are the teacher's own.
     train, _, _ = split(noisy, [params.n_train, N_VAL, N_TEST])
     _, val, test = split(clean, [params.n_train, N_VAL, N_TEST])
-    weights = init_mlp([INPUTS, HIDDEN, HIDDEN, CLASSES], [generator(s) for s in seeds], 1, device)
+    return _Data(train, val, test)
+
+
+def _model(units: list[int], device) -> list[Any]:
+    from app.demos.batched import generator, init_mlp
+
+    return init_mlp([INPUTS, HIDDEN, HIDDEN, CLASSES], [generator(u) for u in units], 1, device)
+
+
+def _train(params: Params, data: _Data, weights: list[Any], progress) -> _Curves:
+    """Full-batch Adam to the end, every split measured every CHECK_EVERY steps: early stopping is then a
+    rule applied to the validation curve of this one run."""
+    import torch
+
+    from app.demos.batched import Adam, mlp_forward, per_model_cross_entropy
+
     optimizer = Adam(weights, LEARNING_RATE)
 
     def evaluate(split_):
@@ -78,97 +122,99 @@ def run(params: Params, device, progress, seeds) -> Measurement:
             logits = mlp_forward(weights, split_[0])
             return per_model_cross_entropy(logits, split_[1]), (logits.argmax(dim=2) == split_[1]).float().mean(dim=1)
 
-    checks, train_curve, val_curve, test_curve, acc_curve = [], [], [], [], []
+    checks: list[int] = []
+    measured: dict[str, list[Any]] = {"train": [], "val": [], "test": [], "accuracy": []}
     for step in range(params.steps + 1):
         if step % CHECK_EVERY == 0 or step == params.steps:
             checks.append(step)
-            train_curve.append(evaluate(train)[0])
-            val_curve.append(evaluate(val)[0])
-            loss, acc = evaluate(test)
-            test_curve.append(loss)
-            acc_curve.append(acc)
+            measured["train"].append(evaluate(data.train)[0])
+            measured["val"].append(evaluate(data.val)[0])
+            loss, accuracy = evaluate(data.test)
+            measured["test"].append(loss)
+            measured["accuracy"].append(accuracy)
             if len(checks) % 20 == 0:
                 progress(0.95 * step / params.steps, f"{step}/{params.steps} 스텝")
         if step == params.steps:
             break
-        per_model_cross_entropy(mlp_forward(weights, train[0]), train[1]).sum().backward()
+        per_model_cross_entropy(mlp_forward(weights, data.train[0]), data.train[1]).sum().backward()
         optimizer.step()
-    curves = {name: torch.stack(c).cpu() for name, c in
-              (("train", train_curve), ("val", val_curve), ("test", test_curve), ("acc", acc_curve))}
+    stacked = {name: torch.stack(values).cpu() for name, values in measured.items()}
+    accuracy = stacked.pop("accuracy")
+    return _Curves(checks, stacked, accuracy)
 
-    per_seed: dict[str, list[float | None]] = {key: [] for key in (
+
+def _measure(params: Params, curves: _Curves) -> tuple[dict[str, list[float | None]], dict[int, list[float]]]:
+    """Per task: the weights early stopping keeps against the last ones, on the test set; the test loss
+    early stopping keeps at each patience of PATIENCES."""
+    per_task: dict[str, list[float | None]] = {key: [] for key in (
         "test_loss_early", "test_loss_final", "test_gain", "test_accuracy_early", "test_accuracy_final",
-        "test_accuracy_gain",
-        "stop_step", "kept_step", "best_possible_test_loss")}
+        "test_accuracy_gain", "stop_step", "kept_step", "best_possible_test_loss")}
     by_patience: dict[int, list[float]] = {p: [] for p in PATIENCES}
-    for s in range(S):
-        val_s = curves["val"][:, s].tolist()
-        stop, kept = stop_check(val_s, params.patience)
-        early, final = curves["test"][kept, s].item(), curves["test"][-1, s].item()
-        per_seed["test_loss_early"].append(early)
-        per_seed["test_loss_final"].append(final)
-        per_seed["test_gain"].append(final - early)
-        per_seed["test_accuracy_early"].append(curves["acc"][kept, s].item())
-        per_seed["test_accuracy_final"].append(curves["acc"][-1, s].item())
-        per_seed["test_accuracy_gain"].append(curves["acc"][kept, s].item() - curves["acc"][-1, s].item())
-        per_seed["stop_step"].append(float(checks[stop]))
-        per_seed["kept_step"].append(float(checks[kept]))
-        per_seed["best_possible_test_loss"].append(curves["test"][:, s].min().item())
+    test, accuracy = curves.loss["test"], curves.accuracy
+    for u in range(test.shape[1]):
+        val_u = curves.loss["val"][:, u].tolist()
+        stop, kept = stop_check(val_u, params.patience)
+        early, final = test[kept, u].item(), test[-1, u].item()
+        per_task["test_loss_early"].append(early)
+        per_task["test_loss_final"].append(final)
+        per_task["test_gain"].append(final - early)
+        per_task["test_accuracy_early"].append(accuracy[kept, u].item())
+        per_task["test_accuracy_final"].append(accuracy[-1, u].item())
+        per_task["test_accuracy_gain"].append(accuracy[kept, u].item() - accuracy[-1, u].item())
+        per_task["stop_step"].append(float(curves.checks[stop]))
+        per_task["kept_step"].append(float(curves.checks[kept]))
+        per_task["best_possible_test_loss"].append(test[:, u].min().item())
         for p in PATIENCES:
-            by_patience[p].append(curves["test"][stop_check(val_s, p)[1], s].item())
+            by_patience[p].append(test[stop_check(val_u, p)[1], u].item())
     for p in PATIENCES:
-        per_seed[f"test_loss_patience_{p}"] = by_patience[p]
-
-    charts = _charts(checks, curves, per_seed, by_patience)
-    table = _table(params, per_seed, by_patience, checks, curves)
-    progress(1.0, "완료", charts)
-    return Measurement(per_seed=per_seed, charts=charts, table=table, notes=_notes(params, per_seed, by_patience))
+        per_task[f"test_loss_patience_{p}"] = list(by_patience[p])
+    return per_task, by_patience
 
 
-def _charts(checks, curves, m, by_patience) -> list[Chart]:
-    from app.demos.batched import band
-
-    S = curves["val"].shape[1]
-    x = [float(c) for c in checks]
+def _charts(curves: _Curves, per_task, per_seed, by_patience) -> list[Chart]:
+    x = [float(c) for c in curves.checks]
     series = []
     for key, label in (("train", "학습 (잡음 레이블)"), ("val", "검증"), ("test", "테스트")):
-        y, low, high = band([curves[key][:, s].tolist() for s in range(S)])
-        series.append(Series(name=label, x=x, y=[max(v, 1e-6) for v in y], lower=[max(v, 1e-6) for v in low],
-                             upper=[max(v, 1e-6) for v in high]))
-    stops = m["kept_step"]
-    series.append(Series(name="조기 종료가 남긴 가중치 (시드별)", x=stops,
-                         y=[curves["test"][checks.index(int(step)), s].item() for s, step in enumerate(stops)]))
-    y, low, high = band([[by_patience[p][s] for p in PATIENCES] for s in range(S)])
+        per_check = [mean_over_tasks(row, REPLICATES) for row in curves.loss[key].tolist()]
+        by_seed = [[max(v, 1e-6) if v is not None else None for v in curve] for curve in zip(*per_check)]
+        series.append(Series.over_seeds(label, x, by_seed))
+    kept = per_task["kept_step"]
+    series.append(Series(name="조기 종료가 남긴 가중치 (과제별)", x=kept,
+                         y=[max(curves.loss["test"][curves.checks.index(int(step)), u].item(), 1e-6)
+                            for u, step in enumerate(kept)]))
+    patience_by_seed = [mean_over_tasks(by_patience[p], REPLICATES) for p in PATIENCES]
+    final = per_seed["test_loss_final"]
     return [
         Chart(key="loss", title="손실 곡선 (시드 평균, 띠는 최소~최대)", x_label="스텝", y_label="교차 엔트로피", log_y=True,
               series=series),
         Chart(key="patience", title="인내(patience)별 조기 종료의 테스트 손실", x_label="인내 (확인 횟수)", y_label="테스트 손실",
-              log_x=True, series=[Series(name="조기 종료", x=[float(p) for p in PATIENCES], y=y, lower=low, upper=high),
+              log_x=True, series=[Series.over_seeds("조기 종료", [float(p) for p in PATIENCES],
+                                                    [list(curve) for curve in zip(*patience_by_seed)]),
                                   Series(name="끝까지 학습", x=[float(p) for p in PATIENCES],
-                                         y=[sum(m["test_loss_final"]) / S] * len(PATIENCES))]),
+                                         y=[sum(final) / len(final)] * len(PATIENCES))]),
     ]
 
 
-def _table(params: Params, m, by_patience, checks, curves) -> Table:
-    S = len(m["test_loss_final"])
-
+def _table(params: Params, m, by_patience, curves: _Curves) -> Table:
+    """Means over every task of the run."""
     def mean(values):
         return float(f"{sum(values) / len(values):.4g}")
 
+    train = curves.loss["train"]
     rows = [["끝까지 학습", params.steps, mean(m["test_loss_final"]), mean(m["test_accuracy_final"]),
-             mean(curves["train"][-1].tolist())]]
-    kept_train = [curves["train"][checks.index(int(k)), s].item() for s, k in enumerate(m["kept_step"])]
+             mean(train[-1].tolist())]]
+    kept_train = [train[curves.checks.index(int(k)), u].item() for u, k in enumerate(m["kept_step"])]
     rows.append([f"조기 종료 (인내 {params.patience})", mean(m["kept_step"]), mean(m["test_loss_early"]),
                  mean(m["test_accuracy_early"]), mean(kept_train)])
     for p in PATIENCES:
         if p != params.patience:
             rows.append([f"조기 종료 (인내 {p})", "", mean(by_patience[p]), "", ""])
-    assert S
-    return Table(columns=["방법", "남긴 가중치의 스텝 (평균)", "테스트 손실", "테스트 정확도", "학습 손실"], rows=rows)
+    return Table(columns=["방법", "남긴 가중치의 스텝 (과제 평균)", "테스트 손실", "테스트 정확도", "학습 손실"], rows=rows)
 
 
 def _notes(params: Params, m, by_patience) -> list[str]:
-    notes = []
+    tasks = len(by_patience[PATIENCES[0]])
+    notes = [f"시드마다 독립 과제 {REPLICATES}개(교사, 데이터, 잡음 레이블, 초기값이 모두 다름)를 학습해 평균했습니다(모두 {tasks}개)."]
 
     def mean(values):
         return sum(values) / len(values)
@@ -227,5 +273,5 @@ DEMO = DemoSpec(
         Citation(authors="Goodfellow, Bengio & Courville", year=2016, title="Deep Learning, section 7.8: Early Stopping",
                  url="https://www.deeplearningbook.org/contents/regularization.html"),
     ),
-    version="1",
+    version="2",
 )
