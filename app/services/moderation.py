@@ -73,10 +73,14 @@ def _log(session: Session, moderator: User | None, action: str, *, reason: str =
         details_json=json.dumps(details, ensure_ascii=False, default=str), created_at=now_utc()))
 
 
-def _target(session: Session, question_id: int | None, answer_id: int | None) -> tuple[Question | Answer, int]:
-    """The live post a member flags or a moderator hides, and its question's id."""
+def _one_post(question_id: int | None, answer_id: int | None) -> None:
     if (question_id is None) == (answer_id is None):
         raise AppError(422, "질문이나 답변 중 하나를 골라 주세요.")
+
+
+def _target(session: Session, question_id: int | None, answer_id: int | None) -> tuple[Question | Answer, int]:
+    """The live post a member flags or a moderator hides, and its question's id."""
+    _one_post(question_id, answer_id)
     if question_id is not None:
         question = live_question(session, question_id)
         return question, question_id
@@ -86,6 +90,7 @@ def _target(session: Session, question_id: int | None, answer_id: int | None) ->
 
 def _any_post(session: Session, question_id: int | None, answer_id: int | None) -> Question | Answer:
     """The post whether shown or not (a hidden post is restored, a deleted one's flags dismissed)."""
+    _one_post(question_id, answer_id)
     post: Question | Answer | None = (session.get(Question, question_id) if question_id is not None
                                       else session.get(Answer, answer_id))
     if post is None:
@@ -123,7 +128,7 @@ def hide_post(session: Session, moderator: User, *, question_id: int | None = No
     require_moderator(moderator)
     reason = check_reason(reason)
     with write_transaction(session):
-        if (question_id is None) != (answer_id is None) and _any_post(session, question_id, answer_id).hidden_at:
+        if _any_post(session, question_id, answer_id).hidden_at is not None:
             raise AppError(409, "이미 숨긴 글입니다.", code="already_hidden")  # another moderator was first
         post, owner_question = _target(session, question_id, answer_id)
         now = now_utc()
@@ -141,8 +146,6 @@ def hide_post(session: Session, moderator: User, *, question_id: int | None = No
 def restore_post(session: Session, moderator: User, *, question_id: int | None = None,
                  answer_id: int | None = None) -> QueueItem:
     require_moderator(moderator)
-    if (question_id is None) == (answer_id is None):
-        raise AppError(422, "질문이나 답변 중 하나를 골라 주세요.")
     with write_transaction(session):
         post = _any_post(session, question_id, answer_id)
         if post.hidden_at is None:
@@ -163,8 +166,6 @@ def dismiss_flags(session: Session, moderator: User, *, question_id: int | None 
                   answer_id: int | None = None) -> int:
     """The flags on this post need no action: they leave the queue; how many did."""
     require_moderator(moderator)
-    if (question_id is None) == (answer_id is None):
-        raise AppError(422, "질문이나 답변 중 하나를 골라 주세요.")
     with write_transaction(session):
         post = _any_post(session, question_id, answer_id)
         owner_question = post.id if isinstance(post, Question) else post.question_id
