@@ -108,11 +108,50 @@ def _draw(gen, count: int, w, device):
     return x.to(device), y.to(device)
 
 
-def run(params: Params, device, progress, seeds) -> Measurement:
+def _claim_metrics(holdout, kfold, naive, truth) -> dict[str, float]:
+    """At the claim's n: both estimates' error against the truth, and the naive standard error's honesty."""
+    rmse_h = ((holdout - truth) ** 2).mean().sqrt().item()
+    rmse_k = ((kfold - truth) ** 2).mean().sqrt().item()
+    return {
+        "rmse_holdout": rmse_h,
+        "rmse_kfold": rmse_k,
+        "rmse_gain": rmse_h - rmse_k,
+        "rmse_ratio": rmse_h / max(rmse_k, 1e-12),
+        "naive_se_over_actual": naive.mean().item() / max((kfold - truth).std().item(), 1e-12),
+        "mean_truth": truth.mean().item(),
+        "bias_holdout": (holdout - truth).mean().item(),
+        "bias_kfold": (kfold - truth).mean().item(),
+    }
+
+
+def _one_seed(params: Params, seed: int, sizes: list[int], device) -> tuple[dict[str, list[float]], dict, dict]:
+    """One seed's teacher and truth set, then datasets of every size: both estimates' RMSE per size, the
+    claim's metrics at n, and the sorted deviations at n."""
     import torch
 
     from app.demos.batched import generator
 
+    gen = generator(seed * 7919 + 1)
+    w = torch.randn(INPUTS, generator=gen)
+    w = SIGNAL * w / w.norm()
+    x_truth, y_truth = _draw(gen, N_TRUTH, w, device)
+    rows: dict[str, list[float]] = {"holdout": [], "kfold": []}
+    metrics, deviations = {}, {}
+    for size in sizes:
+        # The claim's n gets every dataset; the other sizes, drawn only for the curve, fewer.
+        count = params.datasets if size == params.n else min(params.datasets, CURVE_DATASETS)
+        x, y = _draw(gen, count * size, w, device)
+        x, y = x.reshape(count, size, INPUTS), y.reshape(count, size)
+        holdout, kfold, naive, truth = estimates(x, y, params.k, x_truth, y_truth)
+        rows["holdout"].append(((holdout - truth) ** 2).mean().sqrt().item())
+        rows["kfold"].append(((kfold - truth) ** 2).mean().sqrt().item())
+        if size == params.n:
+            metrics = _claim_metrics(holdout, kfold, naive, truth)
+            deviations = {"holdout": sorted((holdout - truth).tolist()), "kfold": sorted((kfold - truth).tolist())}
+    return rows, metrics, deviations
+
+
+def run(params: Params, device, progress, seeds) -> Measurement:
     seeds = list(seeds)
     per_seed: dict[str, list[float | None]] = {key: [] for key in (
         "rmse_holdout", "rmse_kfold", "rmse_gain", "rmse_ratio", "naive_se_over_actual", "mean_truth",
@@ -121,34 +160,12 @@ def run(params: Params, device, progress, seeds) -> Measurement:
     deviations: dict[str, list[list[float]]] = {"holdout": [], "kfold": []}
     sizes = sorted({*SIZES, params.n})
     for s, seed in enumerate(seeds):
-        gen = generator(seed * 7919 + 1)
-        w = torch.randn(INPUTS, generator=gen)
-        w = SIGNAL * w / w.norm()
-        x_truth, y_truth = _draw(gen, N_TRUTH, w, device)
-        rows = {"holdout": [], "kfold": []}
-        for size in sizes:
-            # The claim's n gets every dataset; the other sizes, drawn only for the curve, fewer.
-            count = params.datasets if size == params.n else min(params.datasets, CURVE_DATASETS)
-            x, y = _draw(gen, count * size, w, device)
-            x, y = x.reshape(count, size, INPUTS), y.reshape(count, size)
-            holdout, kfold, naive, truth = estimates(x, y, params.k, x_truth, y_truth)
-            rmse_h = ((holdout - truth) ** 2).mean().sqrt().item()
-            rmse_k = ((kfold - truth) ** 2).mean().sqrt().item()
-            rows["holdout"].append(rmse_h)
-            rows["kfold"].append(rmse_k)
-            if size == params.n:
-                per_seed["rmse_holdout"].append(rmse_h)
-                per_seed["rmse_kfold"].append(rmse_k)
-                per_seed["rmse_gain"].append(rmse_h - rmse_k)
-                per_seed["rmse_ratio"].append(rmse_h / max(rmse_k, 1e-12))
-                per_seed["naive_se_over_actual"].append(naive.mean().item() / max((kfold - truth).std().item(), 1e-12))
-                per_seed["mean_truth"].append(truth.mean().item())
-                per_seed["bias_holdout"].append((holdout - truth).mean().item())
-                per_seed["bias_kfold"].append((kfold - truth).mean().item())
-                deviations["holdout"].append(sorted((holdout - truth).tolist()))
-                deviations["kfold"].append(sorted((kfold - truth).tolist()))
+        rows, metrics, seed_deviations = _one_seed(params, seed, sizes, device)
+        for key, value in metrics.items():
+            per_seed[key].append(value)
         for key in rows:
             curves[key].append(rows[key])
+            deviations[key].append(seed_deviations[key])
         progress(0.95 * (s + 1) / len(seeds), f"시드 {s + 1}/{len(seeds)}")
 
     charts = _charts(params, sizes, curves, deviations)
