@@ -17,12 +17,14 @@ which is where the claim breaks.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from pydantic import Field
 
 from app.demos.base import Chart, Citation, DemoParams, DemoSpec, Measurement, QuestionRef, Series, Table
 from app.demos.batched import finite_mean as _mean
 from app.demos.evidence import Claim
+from app.demos.training import differences
 
 ARMS = ("scaled", "unscaled")
 ARM_NAMES = {"scaled": "1/√d로 나눔", "unscaled": "나누지 않음"}
@@ -42,46 +44,61 @@ def dims(params: Params) -> list[int]:
     return sorted({max(1, round(params.dim * f)) for f in FRACTIONS})
 
 
-def run(params: Params, device, progress, seeds) -> Measurement:
+def _draw(seeds: list[int], n: int, d: int, device) -> tuple[Any, Any, Any, Any]:
+    """Per seed queries, keys, values and a random readout, each (S, n, d)."""
     import torch
 
     from app.demos.batched import generator
 
-    seeds = list(seeds)
-    grid = dims(params)
-    n = params.keys
-    results: dict[int, dict[str, list[float]]] = {}
-    for index, d in enumerate(grid):
-        per_seed = []
-        for seed in seeds:
-            gen = generator(seed * 7919 + 307 + d)
-            per_seed.append((torch.randn(n, d, generator=gen), torch.randn(n, d, generator=gen),
-                             torch.randn(n, d, generator=gen), torch.randn(n, d, generator=gen)))
-        q, k, v, r = (torch.stack([t[i] for t in per_seed]).to(device) for i in range(4))  # (S, n, d)
-        raw = torch.bmm(q, k.transpose(1, 2))
-        row = {}
-        for arm in ARMS:
-            logits = (raw / math.sqrt(d) if arm == "scaled" else raw).detach().requires_grad_()
-            weights = torch.softmax(logits, dim=2)
-            loss = (torch.bmm(weights, v) * r).sum(dim=(1, 2))  # a random readout of the output, per seed
-            loss.sum().backward()
-            # the typical query (median): a few unsaturated queries would dominate a mean
-            row[f"grad_{arm}"] = logits.grad.norm(dim=2).median(dim=1).values.cpu().tolist()
-            row[f"max_weight_{arm}"] = weights.detach().max(dim=2).values.mean(dim=1).cpu().tolist()
-            row[f"logit_std_{arm}"] = logits.detach().std(dim=(1, 2)).cpu().tolist()
-        results[d] = row
-        progress(0.9 * (index + 1) / len(grid), f"d = {d}")
+    per_seed = []
+    for seed in seeds:
+        gen = generator(seed * 7919 + 307 + d)
+        per_seed.append((torch.randn(n, d, generator=gen), torch.randn(n, d, generator=gen),
+                         torch.randn(n, d, generator=gen), torch.randn(n, d, generator=gen)))
+    q, k, v, r = (torch.stack([t[i] for t in per_seed]).to(device) for i in range(4))
+    return q, k, v, r
 
-    d = grid[-1]
-    at = results[d]
+
+def _at_dimension(q, k, v, r, d: int) -> dict[str, list[float]]:
+    """Per arm and seed: the typical query's gradient norm at the logits, the largest attention weight
+    and the logits' spread."""
+    import torch
+
+    raw = torch.bmm(q, k.transpose(1, 2))
+    row = {}
+    for arm in ARMS:
+        logits = (raw / math.sqrt(d) if arm == "scaled" else raw).detach().requires_grad_()
+        weights = torch.softmax(logits, dim=2)
+        loss = (torch.bmm(weights, v) * r).sum(dim=(1, 2))  # a random readout of the output, per seed
+        loss.sum().backward()
+        # the typical query (median): a few unsaturated queries would dominate a mean
+        row[f"grad_{arm}"] = logits.grad.norm(dim=2).median(dim=1).values.cpu().tolist()
+        row[f"max_weight_{arm}"] = weights.detach().max(dim=2).values.mean(dim=1).cpu().tolist()
+        row[f"logit_std_{arm}"] = logits.detach().std(dim=(1, 2)).cpu().tolist()
+    return row
+
+
+def _measure(at: dict[str, list[float]]) -> dict[str, list[float | None]]:
+    """At the largest dimension: the gradient ratio and the weight gap, and each arm's numbers."""
     per_seed_metrics: dict[str, list[float | None]] = {
         "log10_grad_ratio": [_log_ratio(s, u) for s, u in zip(at["grad_scaled"], at["grad_unscaled"])],
-        "max_weight_gap": [u - s for s, u in zip(at["max_weight_scaled"], at["max_weight_unscaled"])],
+        "max_weight_gap": differences(at["max_weight_unscaled"], at["max_weight_scaled"]),
     }
     for arm in ARMS:
         per_seed_metrics[f"grad_{arm}"] = list(at[f"grad_{arm}"])
         per_seed_metrics[f"max_weight_{arm}"] = list(at[f"max_weight_{arm}"])
         per_seed_metrics[f"logit_std_{arm}"] = list(at[f"logit_std_{arm}"])
+    return per_seed_metrics
+
+
+def run(params: Params, device, progress, seeds) -> Measurement:
+    seeds = list(seeds)
+    grid = dims(params)
+    results: dict[int, dict[str, list[float]]] = {}
+    for index, d in enumerate(grid):
+        results[d] = _at_dimension(*_draw(seeds, params.keys, d, device), d)
+        progress(0.9 * (index + 1) / len(grid), f"d = {d}")
+    per_seed_metrics = _measure(results[grid[-1]])
     charts = _charts(grid, results)
     table = _table(grid, results)
     progress(1.0, "완료", charts)
