@@ -15,6 +15,7 @@ the product grows instead (the exploding case): there the claim that it vanishes
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from pydantic import Field
 
@@ -39,36 +40,38 @@ def lengths(params: Params) -> list[int]:
     return sorted({max(2, round(params.max_length * f)) for f in LENGTH_FRACTIONS})
 
 
-def run(params: Params, device, progress, seeds) -> Measurement:
+def _backward(weights: list, inputs, T: int) -> list:
+    """The hidden states of the first T steps, with ∂L/∂h_t kept on each, for L the sum of the last output."""
     import torch
 
-    from app.demos.batched import generator
-    from app.demos.sequences import init_rnn, rnn_states
+    from app.demos.sequences import rnn_states
 
-    seeds = list(seeds)
-    weights = init_rnn([generator(seed * 7919 + 59) for seed in seeds], 1, INPUTS, params.hidden, 1,
-                       params.recurrent_gain, device)
-    inputs = torch.stack([torch.randn(BATCH, params.max_length, INPUTS, generator=generator(seed * 7919 + 61))
-                          for seed in seeds]).to(device)
-    grid = lengths(params)
-    first_grad = {}  # T -> (S,) mean ‖∂L/∂h₁‖
-    profile = None  # ‖∂L/∂h_t‖ for every t of the longest sequence: (S, T)
-    saturation = None
+    states = rnn_states(weights, inputs[:, :, :T])
+    for state in states:
+        state.retain_grad()
+    torch.baddbmm(weights[4], states[-1], weights[3]).sum().backward()
+    for w in weights:
+        w.grad = None
+    return states
+
+
+def _gradients(params: Params, weights: list, inputs, grid: list[int], progress) -> tuple[dict, Any, Any]:
+    """Per length T: the mean ‖∂L/∂h₁‖ per seed; for the longest, ‖∂L/∂h_t‖ at every t (S, T) and the mean
+    tanh derivative 1 − h², how much of the recurrent gain each step lets through."""
+    import torch
+
+    first_grad = {}
+    states: list = []
     for index, T in enumerate(grid):
-        states = rnn_states(weights, inputs[:, :, :T])
-        for state in states:
-            state.retain_grad()
-        loss = torch.baddbmm(weights[4], states[-1], weights[3]).sum()
-        loss.backward()
+        states = _backward(weights, inputs, T)
         first_grad[T] = states[0].grad.norm(dim=2).mean(dim=1).detach().cpu()
-        if index == len(grid) - 1:
-            profile = torch.stack([s.grad.norm(dim=2).mean(dim=1) for s in states], dim=1).detach().cpu()
-            # 1 − h² is tanh's derivative: how much of the recurrent gain each step lets through.
-            saturation = torch.stack([(1 - s.detach() ** 2).mean(dim=(1, 2)) for s in states], dim=1).mean(dim=1).cpu()
-        for w in weights:
-            w.grad = None
         progress(0.9 * (index + 1) / len(grid), f"T = {T}")
+    profile = torch.stack([s.grad.norm(dim=2).mean(dim=1) for s in states], dim=1).detach().cpu()
+    saturation = torch.stack([(1 - s.detach() ** 2).mean(dim=(1, 2)) for s in states], dim=1).mean(dim=1).cpu()
+    return first_grad, profile, saturation
 
+
+def _measure(grid: list[int], first_grad: dict, saturation) -> tuple[dict[str, list[float | None]], dict]:
     log_first = {T: [math.log10(v) if v > 0 else None for v in first_grad[T].tolist()] for T in grid}
     per_seed: dict[str, list[float | None]] = {f"log10_grad_h1_T{T}": log_first[T] for T in grid}
     shortest, longest = grid[0], grid[-1]
@@ -77,9 +80,24 @@ def run(params: Params, device, progress, seeds) -> Measurement:
     # The per-step factor, from the slope of log10 ‖∂L/∂h₁‖ against T between the shortest and longest length.
     per_seed["factor_per_step"] = [None if d is None else 10 ** (-d / (longest - shortest))
                                    for d in per_seed["log10_drop_short_to_long"]]
-    assert saturation is not None and profile is not None  # set by the last, longest length
     per_seed["mean_tanh_derivative"] = saturation.tolist()
+    return per_seed, log_first
 
+
+def run(params: Params, device, progress, seeds) -> Measurement:
+    import torch
+
+    from app.demos.batched import generator
+    from app.demos.sequences import init_rnn
+
+    seeds = list(seeds)
+    weights = init_rnn([generator(seed * 7919 + 59) for seed in seeds], 1, INPUTS, params.hidden, 1,
+                       params.recurrent_gain, device)
+    inputs = torch.stack([torch.randn(BATCH, params.max_length, INPUTS, generator=generator(seed * 7919 + 61))
+                          for seed in seeds]).to(device)
+    grid = lengths(params)
+    first_grad, profile, saturation = _gradients(params, weights, inputs, grid, progress)
+    per_seed, log_first = _measure(grid, first_grad, saturation)
     charts = _charts(grid, log_first, profile)
     table = _table(grid, log_first)
     progress(1.0, "완료", charts)
