@@ -141,12 +141,46 @@ def _fit_r2(torch, params: Params, gen, device) -> dict[str, float]:
             "r2_kxk_neighbour": r2(wide, neighbour)}
 
 
-def run(params: Params, device, progress, seeds) -> Measurement:
+def _conv1x1_equals_per_pixel_dense(torch, layer, image) -> float:
+    """1×1 convolution = the same dense layer (C_in → C_out) at every pixel: channel mixing. Equal up to
+    float rounding: the two paths sum in different orders (and the convolution kernel torch picks may
+    depend on memory alignment), so the exact difference is not a stable number."""
+    weight = layer.weight[:, :, 0, 0]
+    with torch.no_grad():
+        by_conv = layer(image)
+        by_pixel = torch.einsum("oc,bchw->bohw", weight, image) + layer.bias[None, :, None, None]
+    scale = by_pixel.abs().max().clamp(min=1e-12)
+    return float((by_conv - by_pixel).abs().max() / scale < TOLERANCE)
+
+
+def _one_seed(torch, params: Params, seed: int, counted: dict, formulas: dict, device) -> dict[str, float | None]:
+    """One seed's layers, probes and fits, drawn from its generator in this order."""
     import math
 
-    import torch
-
     from app.demos.batched import generator
+
+    size = params.image_size
+    gen = generator(seed * 7919 + 5)
+    layers = _real_layers(torch, params, size, gen, device)
+    image = torch.randn(2, params.channels_in, size, size, generator=gen).to(device)
+    measured: dict[str, float | None] = {
+        "conv1x1_equals_per_pixel_dense": _conv1x1_equals_per_pixel_dense(torch, layers["conv1x1"], image),
+        "pixels_seen_conv": float(_pixels_seen(torch, layers["conv"], params, size, gen, device, False)),
+        "pixels_seen_1x1": float(_pixels_seen(torch, layers["conv1x1"], params, size, gen, device, False)),
+        "pixels_seen_dense": (float(_pixels_seen(torch, layers["dense"], params, size, gen, device, True))
+                              if "dense" in layers else None),
+    }
+    ratio = counted["dense"] / counted["conv"]
+    measured |= {"dense_over_conv": ratio, "log10_dense_over_conv": math.log10(ratio),
+                 "counts_match_formulas": float(counted == formulas)}
+    fits = _fit_r2(torch, params, gen, device)
+    measured |= fits
+    measured["r2_gap_1x1_same_minus_neighbour"] = fits["r2_1x1_same_pixel"] - fits["r2_1x1_neighbour"]
+    return measured
+
+
+def run(params: Params, device, progress, seeds) -> Measurement:
+    import torch
 
     size = params.image_size
     formulas = _formulas(params, size)
@@ -156,31 +190,8 @@ def run(params: Params, device, progress, seeds) -> Measurement:
         "pixels_seen_1x1", "pixels_seen_dense", "counts_match_formulas", "r2_1x1_same_pixel", "r2_1x1_neighbour",
         "r2_kxk_neighbour", "r2_gap_1x1_same_minus_neighbour")}
     for index, seed in enumerate(seeds):
-        gen = generator(seed * 7919 + 5)
-        layers = _real_layers(torch, params, size, gen, device)
-        # 1×1 convolution = the same dense layer (C_in → C_out) at every pixel: channel mixing.
-        image = torch.randn(2, params.channels_in, size, size, generator=gen).to(device)
-        weight = layers["conv1x1"].weight[:, :, 0, 0]
-        with torch.no_grad():
-            by_conv = layers["conv1x1"](image)
-            by_pixel = torch.einsum("oc,bchw->bohw", weight, image) + layers["conv1x1"].bias[None, :, None, None]
-        # Equal up to float rounding: the two paths sum in different orders (and the convolution kernel
-        # torch picks may depend on memory alignment), so the exact difference is not a stable number.
-        scale = by_pixel.abs().max().clamp(min=1e-12)
-        per_seed["conv1x1_equals_per_pixel_dense"].append(float((by_conv - by_pixel).abs().max() / scale < TOLERANCE))
-        per_seed["pixels_seen_conv"].append(float(_pixels_seen(torch, layers["conv"], params, size, gen, device, False)))
-        per_seed["pixels_seen_1x1"].append(float(_pixels_seen(torch, layers["conv1x1"], params, size, gen, device,
-                                                              False)))
-        per_seed["pixels_seen_dense"].append(
-            float(_pixels_seen(torch, layers["dense"], params, size, gen, device, True)) if "dense" in layers else None)
-        ratio = counted["dense"] / counted["conv"]
-        per_seed["dense_over_conv"].append(ratio)
-        per_seed["log10_dense_over_conv"].append(math.log10(ratio))
-        per_seed["counts_match_formulas"].append(float(counted == formulas))
-        fits = _fit_r2(torch, params, gen, device)
-        for name, value in fits.items():
+        for name, value in _one_seed(torch, params, seed, counted, formulas, device).items():
             per_seed[name].append(value)
-        per_seed["r2_gap_1x1_same_minus_neighbour"].append(fits["r2_1x1_same_pixel"] - fits["r2_1x1_neighbour"])
         progress(0.8 * (index + 1) / len(seeds), f"시드 {index + 1}/{len(seeds)}")
     charts = [_sweep_chart(torch, params)]
     table = _table(params, counted, formulas, per_seed)
