@@ -163,10 +163,6 @@ def _public(row) -> NotificationPublic:
         url=url, created_at=item.created_at, read=item.read_at is not None, read_at=item.read_at)
 
 
-def unread_count(session: Session, user_id: int) -> int:
-    return queries.unread_count(session, user_id)
-
-
 def inbox(session: Session, user: User, *, page: int = 1, per_page: int = PER_PAGE,
           unread_only: bool = False) -> InboxPage:
     per_page = max(1, min(per_page, MAX_PER_PAGE))
@@ -205,10 +201,6 @@ def _live_question(session: Session, question_id: int) -> Question:
     if question is None or question.deleted_at is not None or question.retired_at is not None:
         raise AppError(404, f"{question_id}번 질문을 찾을 수 없습니다.")
     return question
-
-
-def is_watching(session: Session, user: User | None, question_id: int) -> bool:
-    return user is not None and queries.is_watching(session, _id(user), question_id)
 
 
 def set_watch(session: Session, user: User, question_id: int, watching: bool) -> WatchState:

@@ -49,13 +49,6 @@ def is_watching(session: Session, user_id: int, question_id: int) -> bool:
     return session.get(Watch, (user_id, question_id)) is not None
 
 
-def watchers(session: Session, question_id: int) -> list[int]:
-    # Plain SQL: every answer reads its question's watchers inside the write lock, and the ORM's
-    # select cost several times SQLite's indexed lookup.
-    return list(run(session.connection(), "SELECT user_id FROM watch WHERE question_id = ?",
-                    (question_id,)).scalars().all())
-
-
 def user_ids_by_username(session: Session, usernames: Iterable[str]) -> dict[str, int]:
     names = sorted(set(usernames))
     if not names:
