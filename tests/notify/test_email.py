@@ -87,7 +87,7 @@ def test_a_mail_server_that_is_down_fails_nothing(settings):
         assert inbox(alice)["unread_count"] == 1
         with Session(app.state.engine) as session:
             item = session.get(Notification, inbox(alice)["items"][0]["id"])
-            assert item.emailed_at is None  # a later job would still send it
+            assert item.emailed_at is None  # not marked as sent: it was not
 
 
 def test_without_smtp_settings_nothing_is_sent_and_nothing_fails(app, alice, bob, sink, settings):
