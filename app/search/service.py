@@ -21,6 +21,10 @@ MAX_LIMIT = 50
 TOTAL_CAP = 1000  # results are counted this far ("1,000개 이상"): counting costs a scan of every match
 MAX_OFFSET = TOTAL_CAP
 STATUSES = {"answered": True, "unanswered": False, "all": None, None: None, "": None}
+# The part-of-a-word fallback: words as typed, at least two characters (one Hangul syllable is inside
+# too many words to mean anything), at most a few.
+PARTIAL_MIN_CHARS = 2
+PARTIAL_MAX_WORDS = 5
 
 
 class Vocabulary:
@@ -124,6 +128,13 @@ def search_questions(
         if corrected_count:
             corrected_from, q, parsed = q.strip(), correction[0], correction[1]
             ranked, counted, total = corrected_ranked, corrected_count, min(corrected_count, TOTAL_CAP)
+    if total == 0:
+        # Nothing by the analysed tokens, nor respelled: a part of a word as typed (골짜 of 골짜기, 시그모
+        # of 시그모이드), which the analyser never made a token of, found in the plain text.
+        words = [word for word in q.split() if len(word) >= PARTIAL_MIN_CHARS][:PARTIAL_MAX_WORDS]
+        ranked, counted = queries.partial_matches(conn, words, filters, limit=limit, offset=offset,
+                                                  count_up_to=TOTAL_CAP + 1)
+        total = min(counted, TOTAL_CAP)
     items = _hits(conn, parsed, dictionary, ranked)
     return SearchResults(
         query=q.strip(), items=items, total=total, total_exact=counted <= TOTAL_CAP, limit=limit, offset=offset,

@@ -271,6 +271,37 @@ def scored(
     return [Scored(r[0], round(-r[1], 4)) for r in rows]
 
 
+PLAIN_TEXT = "(t.title || ' ' || t.body || ' ' || t.answers)"  # migration 0017 indexes this expression
+
+
+def _like_pattern(word: str) -> str:
+    """`word` anywhere, with LIKE's own wildcards in it matched as themselves."""
+    return "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def partial_matches(conn: Connection, words: Sequence[str], filters: Filters = NO_FILTERS, *, limit: int = 20,
+                    offset: int = 0, count_up_to: int | None = None) -> tuple[list[Scored], int]:
+    """Questions whose plain text holds every word as typed, also inside a longer word, for when the
+    analysed tokens match nothing: a word in the title counts 2, elsewhere 1, answered ones first on
+    ties. PostgreSQL answers from its pg_trgm index (ILIKE, migration 0017); SQLite scans (LIKE)."""
+    if not words:
+        return [], 0
+    like = "LIKE" if is_sqlite(conn) else "ILIKE"
+    patterns = [_like_pattern(word) for word in words]
+    contains = " AND ".join(f"{PLAIN_TEXT} {like} ? ESCAPE '\\'" for _ in patterns)
+    score = " + ".join(f"CASE WHEN t.title {like} ? ESCAPE '\\' THEN 2 ELSE 1 END" for _ in patterns)
+    where, params = _where(filters)
+    matching = (f" FROM search_text AS t JOIN question AS q ON q.id = t.question_id WHERE {contains}"
+                f" AND q.deleted_at IS NULL AND q.retired_at IS NULL{where}")
+    rows = run(conn,
+        f"SELECT q.id, {score} AS score{matching} ORDER BY score DESC, q.answered DESC, q.id LIMIT ? OFFSET ?",
+        (*patterns, *patterns, *params, limit, offset),
+    ).all()
+    cap = "" if count_up_to is None else f" LIMIT {int(count_up_to)}"
+    total = run(conn, f"SELECT count(*) FROM (SELECT 1{matching}{cap}) AS found", (*patterns, *params)).scalar_one()
+    return [Scored(r[0], float(r[1])) for r in rows], total
+
+
 def indexed_question_upper_bound(conn: Connection) -> int:
     """The highest indexed question id: about the number of indexed questions, in O(log n)."""
     return run(conn, "SELECT coalesce(max(question_id), 0) FROM search_text").scalar_one()
