@@ -60,7 +60,10 @@ class ParamField:
         if value is None:
             return ""
         if self.log_scale:
-            return math.log10(max(float(value), self.minimum))
+            try:
+                return math.log10(max(float(value), self.minimum))
+            except ValueError:  # text the form reports as not a number: leave the slider empty
+                return ""
         return value
 
     def bounds(self) -> dict:

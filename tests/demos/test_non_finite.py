@@ -72,6 +72,13 @@ def test_the_form_and_the_prefilled_page_name_the_parameter(client):
     assert "유한한 수" in response.text and "Internal" not in response.text
 
 
+def test_a_prefilled_log_scale_parameter_that_is_not_a_number_gets_the_form_error_not_a_500(client):
+    # learning_rate has a log-scale slider, whose position is log10 of the typed value.
+    response = client.get("/demos/l1-vs-l2?learning_rate=abc", headers={"accept": "text/html"})
+    assert response.status_code == 200
+    assert 'value="abc"' in response.text and "learning_rate" in response.text
+
+
 def test_validation_messages_survive_json_even_when_they_echo_a_non_finite_value():
     from app.demos.params import ParamsInvalid, validate_params
 
