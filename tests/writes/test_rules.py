@@ -215,3 +215,14 @@ def test_signup_refuses_display_names_that_would_not_read_back(client_factory):
                                            "csrf_token": csrf_from(page.text)})
     assert refused.status_code == 422 and "표시 이름" in refused.text
     Account(client_factory, "jane")  # plain names are fine
+
+
+def test_the_signup_hint_names_every_display_name_the_rule_accepts(client_factory):
+    """The hint once said "no spaces" while "김 철수" was accepted: a reader would not try it."""
+    client = client_factory()
+    page = client.get("/signup")
+    assert "공백 없는" not in page.text and "김 철수" in page.text
+    accepted = client.post("/signup", data={"username": "cheolsu", "password": "correct horse battery",
+                                            "display_name": "김 철수", "csrf_token": csrf_from(page.text)},
+                           follow_redirects=False)
+    assert accepted.status_code == 303
