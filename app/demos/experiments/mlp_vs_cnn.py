@@ -50,7 +50,7 @@ class Params(DemoParams):
         return self
 
 
-SMALLEST = Params(canvas=11, channels=6, steps=100, n_train=600)
+SMALLEST = Params(canvas=11, channels=6, steps=70, n_train=600)
 # Too few steps for the CNN's filters to form: its advantage at unseen positions has not appeared yet.
 BREAKING = Params(canvas=11, channels=6, steps=20, n_train=600)
 
@@ -112,6 +112,8 @@ def run(params: Params, device, progress, seeds) -> Measurement:
     def cnn(images):
         """images (seeds, n, side·side) → logits (seeds, n, classes)."""
         x = images.reshape(n_seeds, -1, side, side).transpose(0, 1)  # (n, seeds, side, side)
+        # Channels-last: CPU's grouped convolution runs about 40% faster in that layout, forward and backward.
+        x = x.contiguous(memory_format=torch.channels_last)
         x = F.relu(F.conv2d(x, w1, b1, padding=1, groups=n_seeds))
         x = F.relu(F.conv2d(x, w2, b2, padding=1, groups=n_seeds))
         pooled = x.amax(dim=(2, 3)).reshape(-1, n_seeds, 2 * c).transpose(0, 1)  # the strongest response anywhere
@@ -278,5 +280,5 @@ DEMO = DemoSpec(
                  title="Gradient-Based Learning Applied to Document Recognition",
                  url="https://doi.org/10.1109/5.726791"),
     ),
-    version="2",
+    version="3",
 )
