@@ -6,8 +6,9 @@ rounds that alternate between the targets, so that load from elsewhere on the ma
 
   bare            a FastAPI route returning a constant (the baseline for everything);
   anon_w{R}       anonymous question pages while R answers a second are posted (R = 0: read-only);
-  user_w{R}       the same for a signed-in reader (session cookie: never served from the page cache,
-                  its shared part comes from the per-version detail cache plus one query of its own);
+  user_w{R}       the same for a signed-in reader (session cookie: the page kept for every signed-in
+                  reader at the question's version, filled with the reader's token, name and marks from
+                  one lookup of two statements, app/http/slots.py);
   posting         one client posting answers back to back over the API (no reads).
 
 Posts go to random questions over the API with a bearer token, paced by a separate thread at R per

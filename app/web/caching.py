@@ -187,8 +187,11 @@ class ConditionalGet:
     and no per-request task (BaseHTTPMiddleware's), only the content versions' check."""
 
     def __init__(self, app: ASGIApp, versions: ContentVersions, cache: ResponseCache,
-                 routes: list[BaseRoute], readers: ReaderLookup) -> None:
+                 routes: list[BaseRoute], readers: ReaderLookup, lookup_inline: bool = False) -> None:
         self.app, self.versions, self.cache, self.readers = app, versions, cache, readers
+        # On SQLite the reader lookup (two indexed reads of a local file, like the versions check before
+        # it) runs on the event loop: handing it to a worker thread and back cost more than the reads.
+        self.lookup_inline = lookup_inline
         self.slots = Slots()
         # The routes marked @cacheable (app/http/cacheable.py); anything else passes through untouched.
         # Read at the first request: the routers are included after this middleware is added.
@@ -272,7 +275,10 @@ class ConditionalGet:
         path = scope["path"]
         found = QUESTION_PATH.match(path)
         question_id = int(found.group(1)) if found is not None else None
-        looked_up = await run_in_threadpool(self.readers, session_token, question_id)
+        if self.lookup_inline:
+            looked_up = self.readers(session_token, question_id)
+        else:
+            looked_up = await run_in_threadpool(self.readers, session_token, question_id)
         if looked_up is None:
             return False
         reader, marks = looked_up
@@ -372,5 +378,6 @@ def install_conditional_get(app: FastAPI) -> None:
     app.state.content_versions = ContentVersions(app.state.engine)
     app.state.response_cache = ResponseCache()
     app.add_middleware(ConditionalGet, versions=app.state.content_versions, cache=app.state.response_cache,
-                       routes=app.router.routes, readers=partial(signed_in_reader, app.state.engine))
+                       routes=app.router.routes, readers=partial(signed_in_reader, app.state.engine),
+                       lookup_inline=app.state.engine.dialect.name == "sqlite")
     app.add_middleware(AnswerHead)
