@@ -89,7 +89,7 @@ def dismiss_flags(session: SessionDep, user: HtmlUser, kind: PostKind, post_id: 
 
 @router.post("/moderation/questions/{question_id}/close", dependencies=[Csrf])
 def close_question(session: SessionDep, user: HtmlUser, question_id: IdPath, reason: Reason = "",
-                   duplicate_of: Annotated[str, Form(max_length=30)] = ""):
+                   duplicate_of: Annotated[str, Form(max_length=2000)] = ""):
     """duplicate_of: the original's id, or its address (/questions/12) as copied from the browser."""
     moderation.close_question(session, user, question_id, reason=reason or None,
                               duplicate_of=moderation.question_ref(duplicate_of))

@@ -3,6 +3,8 @@ and that a member posting to them gets 403; plus the pages that must forget a hi
 
 from __future__ import annotations
 
+import re
+
 from tests.writes.helpers import csrf_from
 
 
@@ -45,6 +47,16 @@ def test_the_close_form_takes_a_number_or_an_address_and_refuses_anything_else(a
     assert refused.status_code == 422 and "번호(12)나 주소" in refused.text
     reopened = form(mod, f"/moderation/questions/{duplicate}/reopen", {})
     assert reopened.status_code == 303
+
+
+def test_the_close_form_takes_a_full_address_copied_from_the_address_bar(alice, mod):
+    original, duplicate = (alice.ask(title=f"주소로 닫을 질문 {n}")["id"] for n in range(2))
+    address = f"https://kb.deep-learning-study.example.org/questions/{original}?sort=votes#answer-1234"
+    maxlength = re.search(r'id="close-duplicate"[^>]*maxlength="(\d+)"', mod.client.get(f"/questions/{duplicate}").text)
+    assert int(maxlength.group(1)) >= len(address)  # the browser would cut a paste at maxlength
+    closed = form(mod, f"/moderation/questions/{duplicate}/close", {"duplicate_of": address})
+    assert closed.status_code == 303
+    assert mod.client.get(f"/api/v1/questions/{duplicate}").json()["closed"]["duplicate_of"]["id"] == original
 
 
 def test_hiding_a_duplicate_drops_it_from_the_originals_cached_page(client, alice, bob, mod):
