@@ -1,6 +1,7 @@
 """Votes: +1 a question ("나도 궁금해요"), upvote an answer, the asker accepts an answer.
 
 One vote per account per item (unique constraints); voting twice is a 409, never a double count.
+A suspended account may neither vote, withdraw a vote nor accept: each is a write the moderator stopped.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from app.db.transactions import write_transaction
 from app.errors import AppError
 from app.services import notifications
 from app.services.posting import _finish, live_answer, live_question
+from app.services.standing import ensure_can_post
 
 
 def _vote_row(session: Session, user: User, *, question_id: int | None = None, answer_id: int | None = None):
@@ -28,6 +30,7 @@ def _refresh_answer_score(session: Session, answer: Answer) -> None:
 
 
 def vote_question(session: Session, user: User, question_id: int) -> dict:
+    ensure_can_post(user)
     try:
         with write_transaction(session):
             question = live_question(session, question_id)
@@ -44,6 +47,7 @@ def vote_question(session: Session, user: User, question_id: int) -> dict:
 
 
 def unvote_question(session: Session, user: User, question_id: int) -> dict:
+    ensure_can_post(user)
     with write_transaction(session):
         live_question(session, question_id)
         row = _vote_row(session, user, question_id=question_id)
@@ -56,6 +60,7 @@ def unvote_question(session: Session, user: User, question_id: int) -> dict:
 
 
 def vote_answer(session: Session, user: User, answer_id: int) -> dict:
+    ensure_can_post(user)
     try:
         with write_transaction(session):
             answer = live_answer(session, answer_id)
@@ -73,6 +78,7 @@ def vote_answer(session: Session, user: User, answer_id: int) -> dict:
 
 
 def unvote_answer(session: Session, user: User, answer_id: int) -> dict:
+    ensure_can_post(user)
     with write_transaction(session):
         answer = live_answer(session, answer_id)
         row = _vote_row(session, user, answer_id=answer_id)
@@ -87,6 +93,7 @@ def unvote_answer(session: Session, user: User, answer_id: int) -> dict:
 
 def accept_answer(session: Session, user: User, question_id: int, answer_id: int | None) -> dict:
     """The asker marks one answer as accepted (answer_id None clears it)."""
+    ensure_can_post(user)
     with write_transaction(session):
         question = live_question(session, question_id)
         if question.user_id is None or question.user_id != user.id:

@@ -380,3 +380,38 @@ def test_flags_on_a_post_its_author_deleted_leave_the_queue(alice, bob, mod):
     assert hide(mod, f"answers/{answer['id']}").status_code == 404
     dismissed = mod.client.delete(f"/api/v1/answers/{answer['id']}/flags", headers=mod.headers)
     assert dismissed.status_code == 200 and dismissed.json() == {"dismissed": 1}
+
+
+def test_a_suspended_account_cannot_vote_or_accept(client, alice, bob, mod):
+    alices = alice.ask()["id"]
+    alices_answer = alice.answer(alices)["id"]
+    bobs = bob.ask(title="드롭아웃은 왜 쓰나요?")["id"]
+    answer_to_bob = alice.answer(bobs)["id"]
+    assert bob.client.post(f"/api/v1/answers/{alices_answer}/votes", headers=bob.headers).status_code == 201
+    assert mod.client.post("/api/v1/users/bob/suspension", json={"days": 3, "reason": "투표 조작"},
+                           headers=mod.headers).status_code == 200
+
+    attempts = [
+        bob.client.post(f"/api/v1/questions/{alices}/votes", headers=bob.headers),
+        bob.client.delete(f"/api/v1/answers/{alices_answer}/votes", headers=bob.headers),
+        bob.client.post(f"/api/v1/questions/{bobs}/accept", json={"answer_id": answer_to_bob}, headers=bob.headers),
+    ]
+    for refused in attempts:
+        assert refused.status_code == 403, (refused.request.url, refused.text)
+        body = refused.json()["error"]
+        assert body["code"] == "account_suspended"
+        assert "정지되어 글을 쓰거나 고칠 수 없습니다" in body["message"] and "투표 조작" in body["message"]
+        assert body["details"]["suspended_until"]
+    page = bob.client.get(f"/questions/{alices}").text
+    form = bob.client.post(f"/questions/{alices}/vote", data={"csrf_token": csrf_from(page)})
+    assert form.status_code == 403 and "정지되어" in form.text
+
+    # Nothing the refused requests asked for was stored.
+    assert client.get(f"/api/v1/questions/{alices}").json()["plus_one_count"] == 0
+    assert client.get(f"/api/v1/questions/{bobs}").json()["accepted_answer_id"] is None
+    assert bob.client.get(f"/api/v1/questions/{alices}").json()["answers"][0]["vote_score"] == 1
+
+    assert mod.client.delete("/api/v1/users/bob/suspension", headers=mod.headers).status_code == 200
+    assert bob.client.post(f"/api/v1/questions/{alices}/votes", headers=bob.headers).status_code == 201
+    assert bob.client.post(f"/api/v1/questions/{bobs}/accept", json={"answer_id": answer_to_bob},
+                           headers=bob.headers).status_code == 200
