@@ -53,7 +53,7 @@ def _form_context(spec, values: dict[str, Any], errors: list[dict], seed: Any, d
     for field in param_fields(spec.params):
         value = values.get(field.name, defaults.get(field.name))
         fields.append({"field": field, "value": value, "shown": display_value(value),
-                       "errors": by_field.pop(field.name, [])})
+                       "errors": [m.removeprefix(f"{field.name}: ") for m in by_field.pop(field.name, [])]})
     return {"fields": fields, "other_errors": [m for ms in by_field.values() for m in ms], "seed": seed,
             "device": device, "devices": DEVICES, "max_seed": MAX_SEED, "form_marker": FORM_MARKER}
 
