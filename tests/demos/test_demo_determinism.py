@@ -63,3 +63,17 @@ def test_cuda_without_a_gpu_fails_clearly_in_the_worker_path():
     spec = get_demo(SLUG)
     with pytest.raises(DeviceUnavailable, match="CUDA GPU가 없습니다"):
         execute(spec, spec.smallest, "cuda", 0)
+
+
+def test_no_experiment_draws_random_numbers_from_the_devices_own_generator():
+    """``torch.randn(..., device=device)`` draws from CUDA's generator on a GPU: other numbers than the CPU
+    run of the same seed. Experiments draw on a CPU generator and move the tensor (app/demos/draws.py)."""
+    import re
+
+    from app.config import PROJECT_ROOT
+
+    on_device = re.compile(r"torch\.(randn|rand|randint|randperm|normal|bernoulli|multinomial)\([^()]*device=")
+    offenders = [f"{path.name}:{number}" for path in sorted((PROJECT_ROOT / "app/demos/experiments").glob("*.py"))
+                 for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+                 if on_device.search(line)]
+    assert offenders == []

@@ -25,6 +25,7 @@ import statistics
 
 from pydantic import Field
 
+from app.demos import draws
 from app.demos.base import Chart, Citation, DemoParams, DemoSpec, Measurement, QuestionRef, Series, Table
 from app.demos.evidence import Claim
 
@@ -71,20 +72,23 @@ def _init(torch, weight, scheme: str, small_std: float) -> None:
 
 def _one_seed(torch, params: Params, device, seed: int) -> dict:
     """Every measurement of one seed: its inputs, initialisations and the symmetry experiment."""
-    torch.manual_seed(seed)  # inputs and every initialisation below draw from it, on CPU and CUDA alike
+    # Inputs and every initialisation below draw from the CPU generator and then move: CUDA's own generator
+    # would give a GPU run other numbers than the CPU run of the same seed.
+    torch.manual_seed(seed)
     act_fn = {"tanh": torch.tanh, "relu": torch.relu}
-    inputs = torch.randn(N_SAMPLES, params.width, device=device)
+    inputs = draws.randn(N_SAMPLES, params.width, device=device)
     # std per layer; None from the layer where float32 overflowed on (a deep ReLU net with large weights)
     stds: dict[tuple[str, str], list[float | None]] = {}
     saturated: dict[str, float] = {}
     weight_std: dict[str, float] = {}
     for activation, _ in ACTIVATIONS:
         for scheme, _ in SCHEMES:
-            weight = torch.empty(params.width, params.width, device=device)
+            drawn = torch.empty(params.width, params.width)
             h, per_layer = inputs, []
             with torch.no_grad():
                 for _ in range(params.depth):
-                    _init(torch, weight, scheme, params.small_std)
+                    _init(torch, drawn, scheme, params.small_std)
+                    weight = drawn.to(device)
                     h = act_fn[activation](h @ weight.T)
                     spread = h.double().std().item()  # float64: the squares of large outputs overflow float32
                     if not math.isfinite(spread):
@@ -162,19 +166,20 @@ def _symmetry(torch, params: Params, device) -> tuple[dict[str, int], dict[str, 
     """Train a small tanh network from each initialisation; count the first layer's distinct units."""
     from torch import nn
 
-    inputs = torch.randn(256, 8, device=device)
-    targets = torch.sin(inputs @ torch.randn(8, 1, device=device))
+    inputs = draws.randn(256, 8, device=device)
+    targets = torch.sin(inputs @ draws.randn(8, 1, device=device))
     distinct, final_loss = {}, {}
     for scheme, _ in SCHEMES:
         sizes = [8] + [SYMMETRY_WIDTH] * SYMMETRY_DEPTH
         layers: list = []
         for fan_in, fan_out in zip(sizes, sizes[1:]):
             layers += [nn.Linear(fan_in, fan_out), nn.Tanh()]
-        model = nn.Sequential(*layers, nn.Linear(SYMMETRY_WIDTH, 1)).to(device)
-        for layer in model:
+        model = nn.Sequential(*layers, nn.Linear(SYMMETRY_WIDTH, 1))
+        for layer in model:  # initialised on the CPU generator, then moved
             if isinstance(layer, nn.Linear):
                 _init(torch, layer.weight, scheme, params.small_std)
                 nn.init.zeros_(layer.bias)
+        model = model.to(device)
         optimizer = torch.optim.SGD(model.parameters(), lr=SYMMETRY_LR)
         for _ in range(SYMMETRY_STEPS):
             optimizer.zero_grad(set_to_none=True)
@@ -281,5 +286,5 @@ DEMO = DemoSpec(
                  title="Delving Deep into Rectifiers: Surpassing Human-Level Performance on ImageNet Classification",
                  url="https://arxiv.org/abs/1502.01852"),
     ),
-    version="2",
+    version="3",
 )
