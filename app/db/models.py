@@ -302,6 +302,12 @@ NOTIFY_ANSWER = "answer"  # an answer to a question I asked or watch
 NOTIFY_REPLY = "reply"  # a reply to my answer or reply
 NOTIFY_ACCEPT = "accept"  # the asker accepted my answer
 NOTIFY_MENTION = "mention"  # @username in a question, answer or reply
+# A moderator acted on my post (app.services.moderation): the reason is in `detail`.
+NOTIFY_HIDE = "hide"  # my post was hidden
+NOTIFY_RESTORE = "restore"  # my hidden post is shown again
+NOTIFY_CLOSE = "close"  # my question was closed to new answers
+NOTIFY_DUPLICATE = "duplicate"  # my question was closed as a duplicate of other_question_id
+NOTIFY_MODERATION = (NOTIFY_HIDE, NOTIFY_RESTORE, NOTIFY_CLOSE, NOTIFY_DUPLICATE)
 
 
 class Notification(SQLModel, table=True):
@@ -313,10 +319,14 @@ class Notification(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user.id", ondelete="CASCADE")
-    kind: str  # answer | reply | accept | mention
+    kind: str  # answer | reply | accept | mention | hide | restore | close | duplicate
     question_id: int = Field(foreign_key="question.id", index=True, ondelete="CASCADE")
     answer_id: int | None = Field(default=None, foreign_key="answer.id", index=True, ondelete="CASCADE")
     actor_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    # A moderator's action: its reason, and for a duplicate the question this one repeats. Stored here
+    # because the post's own hidden_reason/closed_reason change when it is restored or reopened.
+    detail: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    other_question_id: int | None = Field(default=None, foreign_key="question.id", ondelete="SET NULL")
     created_at: datetime = Field(default_factory=now_utc)
     read_at: datetime | None = None
     emailed_at: datetime | None = None  # set by the e-mail job once the message went out

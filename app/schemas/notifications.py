@@ -10,8 +10,9 @@ from pydantic import BaseModel, Field
 class NotificationPublic(BaseModel):
     id: int
     kind: str = Field(description="answer(내 질문이나 지켜보는 질문에 답변) | reply(내 글에 답글)"
-                                  " | accept(내 답변 채택) | mention(@아이디로 언급)")
-    kind_name: str = Field(description="kind를 한국어로 (답변, 답글, 채택, 언급)")
+                                  " | accept(내 답변 채택) | mention(@아이디로 언급) | hide(운영자가 내 글을 숨김)"
+                                  " | restore(숨긴 글을 되살림) | close(내 질문을 닫음) | duplicate(중복으로 닫음)")
+    kind_name: str = Field(description="kind를 한국어로 (답변, 답글, 채택, 언급, 숨김, 되살림, 닫힘, 중복)")
     message: str = Field(description="한 줄 설명 (예: 민규님이 「…」에 답변을 달았습니다.)")
     question_id: int
     question_title: str
@@ -19,6 +20,7 @@ class NotificationPublic(BaseModel):
     actor: str | None = Field(None, description="일으킨 계정의 표시 이름 (탈퇴했으면 null)")
     actor_url: str | None = None
     url: str = Field(description="알림이 가리키는 글의 페이지 주소")
+    other_url: str | None = Field(None, description="중복으로 닫혔으면 원래 질문의 주소 (아니면 null)")
     created_at: datetime
     read: bool
     read_at: datetime | None = None

@@ -30,7 +30,7 @@ from app.db.models import User
 from app.db.queries import notifications as queries
 from app.db.transactions import write_transaction
 from app.services.account_settings import RESET_HOURS, start_reset
-from app.services.notifications import message
+from app.services.notifications import message, other_url
 
 log = logging.getLogger("app.mail")
 SMTP_TIMEOUT_S = 30
@@ -43,9 +43,11 @@ def sender(settings: Settings) -> str:
 
 def _compose(settings: Settings, row) -> EmailMessage:
     item, title, actor_name, address = row
-    text = message(item.kind, actor_name, title)
+    text = message(item.kind, actor_name, title, item.detail)
     link = settings.base_url.rstrip("/") + (
         urls.answer(item.question_id, item.answer_id) if item.answer_id else urls.question(item.question_id))
+    if (other := other_url(item)) is not None:
+        link += f"\n원래 질문: {settings.base_url.rstrip('/')}{other}"
     mail = EmailMessage()
     mail["Subject"] = f"[질문창고] {text}"
     mail["From"] = sender(settings)

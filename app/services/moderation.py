@@ -5,7 +5,9 @@ A hidden post is soft: it keeps its rows, gets hidden_at and hidden_reason, and 
 every reader's query (lists, search, feeds, counters, the related questions) drops it as it drops a
 deleted post, and the same write bumps the content versions that key the page caches. Its author and
 the moderators still see it, with the reason, on its question page. Every moderator action writes
-one ModerationAction row in the same transaction as the action.
+one ModerationAction row in the same transaction as the action, and the post's author gets an inbox
+notification (hidden with the reason, restored, closed, closed as a duplicate with the original) in
+that transaction too.
 """
 
 from __future__ import annotations
@@ -19,7 +21,18 @@ from sqlmodel import Session
 
 from app import urls
 from app.clock import now_utc
-from app.db.models import ROLES, Answer, Flag, ModerationAction, Question, User
+from app.db.models import (
+    NOTIFY_CLOSE,
+    NOTIFY_DUPLICATE,
+    NOTIFY_HIDE,
+    NOTIFY_RESTORE,
+    ROLES,
+    Answer,
+    Flag,
+    ModerationAction,
+    Question,
+    User,
+)
 from app.db.queries import moderation as queries
 from app.db.queries import writes as writes_queries
 from app.db.transactions import write_transaction
@@ -36,6 +49,7 @@ from app.schemas.moderation import (
     QueueItem,
     SuspensionPublic,
 )
+from app.services import notifications
 from app.services.posting import _finish, live_answer, live_question
 from app.services.reading import author_url
 from app.services.standing import (
@@ -138,6 +152,8 @@ def hide_post(session: Session, moderator: User, *, question_id: int | None = No
                                          resolution="hidden", now=now)
         _log(session, moderator, "hide", reason=reason, question_id=owner_question, answer_id=answer_id,
              target_user_id=post.user_id, flags=resolved)
+        notifications.on_moderation(session, NOTIFY_HIDE, author_id=post.user_id, moderator=moderator,
+                                    question_id=owner_question, answer_id=answer_id, reason=reason)
         _finish(session, [owner_question], outline=question_id is not None)
         item = _items(session, [post])[0]
     return item
@@ -157,6 +173,8 @@ def restore_post(session: Session, moderator: User, *, question_id: int | None =
         session.add(post)
         _log(session, moderator, "restore", question_id=owner_question, answer_id=answer_id,
              target_user_id=post.user_id, hidden_reason=earlier)
+        notifications.on_moderation(session, NOTIFY_RESTORE, author_id=post.user_id, moderator=moderator,
+                                    question_id=owner_question, answer_id=answer_id)
         _finish(session, [owner_question], outline=question_id is not None)
         item = _items(session, [post])[0]
     return item
@@ -207,6 +225,9 @@ def close_question(session: Session, moderator: User, question_id: int, *, reaso
         session.add(question)
         _log(session, moderator, "close", reason=reason, question_id=question_id, target_user_id=question.user_id,
              duplicate_of=duplicate_of)
+        notifications.on_moderation(session, NOTIFY_DUPLICATE if duplicate_of is not None else NOTIFY_CLOSE,
+                                    author_id=question.user_id, moderator=moderator, question_id=question_id,
+                                    reason=reason, other_question_id=duplicate_of)
         _finish(session, touched, reindex_ids=False)
     return {"question_id": question_id, "closed": True, "reason": reason, "duplicate_of": duplicate_of,
             "url": urls.question(question_id)}

@@ -1,7 +1,8 @@
 """Notifications: each account's inbox, questions it watches, and @mentions.
 
 Events: an answer to a question I asked or watch, a reply to my answer or reply, an accept of my
-answer, and an @username mention in a question, answer or reply. The posting services call one hook
+answer, an @username mention in a question, answer or reply, and a moderator hiding or restoring my
+post or closing my question (`on_moderation`, in the moderator action's transaction). The posting services call one hook
 per write (`on_question`, `on_answer`, `on_accept`) inside their write transaction, so a post and its
 notifications commit together or not at all. A hook is a few statements whatever the number of
 watchers: one INSERT … SELECT of the watchers' rows from the watch table, one insert of the rest
@@ -23,8 +24,12 @@ from app.clock import now_utc
 from app.db.models import (
     NOTIFY_ACCEPT,
     NOTIFY_ANSWER,
+    NOTIFY_CLOSE,
+    NOTIFY_DUPLICATE,
+    NOTIFY_HIDE,
     NOTIFY_MENTION,
     NOTIFY_REPLY,
+    NOTIFY_RESTORE,
     Answer,
     Question,
     User,
@@ -38,13 +43,19 @@ from app.schemas.notifications import InboxPage, MarkedRead, NotificationPublic,
 
 NEW_NOTIFICATIONS = "new_notifications"
 PER_PAGE, MAX_PER_PAGE = 30, 100
-KIND_NAMES = {NOTIFY_ANSWER: "답변", NOTIFY_REPLY: "답글", NOTIFY_ACCEPT: "채택", NOTIFY_MENTION: "언급"}
-# What each event says, from the reader's side; {actor} and {title} are filled in.
+KIND_NAMES = {NOTIFY_ANSWER: "답변", NOTIFY_REPLY: "답글", NOTIFY_ACCEPT: "채택", NOTIFY_MENTION: "언급",
+              NOTIFY_HIDE: "숨김", NOTIFY_RESTORE: "되살림", NOTIFY_CLOSE: "닫힘", NOTIFY_DUPLICATE: "중복"}
+# What each event says, from the reader's side; {actor}, {title} and {detail} (the moderator's reason)
+# are filled in. A moderator's action is the site's, so it does not name the moderator.
 MESSAGES = {
     NOTIFY_ANSWER: "{actor}님이 「{title}」에 답변을 달았습니다.",
     NOTIFY_REPLY: "{actor}님이 「{title}」의 내 글에 답글을 달았습니다.",
     NOTIFY_ACCEPT: "{actor}님이 「{title}」에서 내 답변을 채택했습니다.",
     NOTIFY_MENTION: "{actor}님이 「{title}」에서 나를 언급했습니다.",
+    NOTIFY_HIDE: "운영자가 「{title}」의 내 글을 숨겼습니다. 사유: {detail}",
+    NOTIFY_RESTORE: "운영자가 「{title}」의 내 글을 다시 보이게 했습니다.",
+    NOTIFY_CLOSE: "운영자가 내 질문 「{title}」을 닫았습니다. 사유: {detail}",
+    NOTIFY_DUPLICATE: "운영자가 내 질문 「{title}」을 다른 질문의 중복으로 닫았습니다. 사유: {detail}",
 }
 # A plain-looking address: something@host.tld, no spaces; what the mail server accepts is its business.
 EMAIL_RE = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;.]+$")
@@ -56,8 +67,14 @@ def _id(row: User | Question | Answer) -> int:
     return row.id
 
 
-def message(kind: str, actor: str | None, title: str) -> str:
-    return MESSAGES.get(kind, "{actor}님의 새 소식: 「{title}」").format(actor=actor or DELETED_NAME, title=title)
+def message(kind: str, actor: str | None, title: str, detail: str | None = None) -> str:
+    return MESSAGES.get(kind, "{actor}님의 새 소식: 「{title}」").format(actor=actor or DELETED_NAME, title=title,
+                                                                   detail=detail or "")
+
+
+def other_url(item) -> str | None:
+    """The question a duplicate repeats (None for every other kind, or once that question is gone)."""
+    return urls.question(item.other_question_id) if item.other_question_id else None
 
 
 # --- mentions ------------------------------------------------------------------------------------
@@ -95,11 +112,11 @@ def mentioned_usernames(html: str) -> set[str]:
 
 
 def _notify(session: Session, recipients: dict[int, str], *, actor: User, question_id: int,
-            answer_id: int | None) -> None:
+            answer_id: int | None, **extra) -> None:
     """One row per recipient (never the actor), inserted as one multi-row statement."""
     now = now_utc()
     rows = [{"user_id": user_id, "kind": kind, "question_id": question_id, "answer_id": answer_id,
-             "actor_id": _id(actor), "created_at": now}
+             "actor_id": _id(actor), "created_at": now, **extra}
             for user_id, kind in recipients.items() if user_id != _id(actor)]
     if rows:
         session.info.setdefault(NEW_NOTIFICATIONS, []).extend(queries.insert_notifications(session, rows))
@@ -150,6 +167,16 @@ def on_accept(session: Session, question: Question, answer_id: int | None, actor
         _notify(session, {owner: NOTIFY_ACCEPT}, actor=actor, question_id=_id(question), answer_id=answer_id)
 
 
+def on_moderation(session: Session, kind: str, *, author_id: int | None, moderator: User, question_id: int,
+                  answer_id: int | None = None, reason: str | None = None,
+                  other_question_id: int | None = None) -> None:
+    """A moderator hid or restored a post, or closed a question: its author hears of it with the
+    reason (a source author without an account, or a moderator acting on their own post, hears nothing)."""
+    if author_id is not None:
+        _notify(session, {author_id: kind}, actor=moderator, question_id=question_id, answer_id=answer_id,
+                detail=reason, other_question_id=other_question_id)
+
+
 # --- the inbox --------------------------------------------------------------------------------------
 
 
@@ -158,9 +185,10 @@ def _public(row) -> NotificationPublic:
     url = urls.answer(item.question_id, item.answer_id) if item.answer_id else urls.question(item.question_id)
     return NotificationPublic(
         id=item.id, kind=item.kind, kind_name=KIND_NAMES.get(item.kind, item.kind),
-        message=message(item.kind, actor_name, title), question_id=item.question_id, question_title=title,
-        answer_id=item.answer_id, actor=actor_name, actor_url=urls.user(actor_username) if actor_username else None,
-        url=url, created_at=item.created_at, read=item.read_at is not None, read_at=item.read_at)
+        message=message(item.kind, actor_name, title, item.detail), question_id=item.question_id,
+        question_title=title, answer_id=item.answer_id, actor=actor_name,
+        actor_url=urls.user(actor_username) if actor_username else None, url=url, other_url=other_url(item),
+        created_at=item.created_at, read=item.read_at is not None, read_at=item.read_at)
 
 
 def inbox(session: Session, user: User, *, page: int = 1, per_page: int = PER_PAGE,

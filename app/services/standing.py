@@ -1,7 +1,8 @@
 """What an account may do by its role and standing: moderators moderate, admins also read the log,
 and a suspended account reads but cannot post, edit, flag, vote or accept until its suspension ends.
 
-Posting, flagging, voting and accepting call `ensure_can_post` first; it reads only the User row the request already holds."""
+Posting, flagging, voting and accepting call `ensure_can_post` first; it reads only the User row the
+request already holds."""
 
 from __future__ import annotations
 

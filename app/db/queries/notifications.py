@@ -10,10 +10,10 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ScalarSelect, func, insert
+from sqlalchemy import ScalarSelect, and_, func, insert, or_
 from sqlmodel import Session, col, select
 
-from app.db.models import Answer, Collection, Notification, Question, User, Watch
+from app.db.models import NOTIFY_MODERATION, Answer, Collection, Notification, Question, User, Watch
 from app.db.sql import run
 
 
@@ -78,10 +78,13 @@ def unread_count_of(user_id: Any) -> ScalarSelect[int]:
 
 
 def _shown(query):
-    """Only notifications about posts still shown: their question, and their answer if they have one."""
+    """Only notifications about posts still shown: their question, and their answer if they have one.
+    A moderator's action on one's own post is shown whatever became of the post: hiding one is what it
+    tells, and its author still sees the hidden post with the reason."""
     return (query.join(Question, col(Question.id) == Notification.question_id)
             .outerjoin(Answer, col(Answer.id) == Notification.answer_id)
-            .where(col(Question.deleted_at).is_(None), col(Answer.deleted_at).is_(None)))
+            .where(or_(col(Notification.kind).in_(NOTIFY_MODERATION),
+                       and_(col(Question.deleted_at).is_(None), col(Answer.deleted_at).is_(None)))))
 
 
 def unread_count(session: Session, user_id: int) -> int:
