@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import math
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -109,6 +110,16 @@ def _validation_details(exc: RequestValidationError) -> list[dict]:
     return details
 
 
+def _way_back(request: Request) -> str | None:
+    """Where a form that failed was sent from (this site's page only), so the error page can lead back to it."""
+    if request.method != "POST":
+        return None
+    sent_from = urlsplit(request.headers.get("referer", ""))
+    if sent_from.netloc != request.headers.get("host") or not sent_from.path.startswith("/"):
+        return None
+    return urlunsplit(("", "", sent_from.path, sent_from.query, ""))
+
+
 def error_response(request: Request, status_code: int, code: str, message: str, details: Any = None,
                    headers: dict[str, str] | None = None, *, page_message: str | None = None):
     """page_message: what the HTML page says instead of `message` (which may name fields in English)."""
@@ -118,7 +129,8 @@ def error_response(request: Request, status_code: int, code: str, message: str, 
             return templates.TemplateResponse(
                 request,
                 "pages/error.html",
-                {"status_code": status_code, "code": code, "message": page_message or message, "details": details},
+                {"status_code": status_code, "code": code, "message": page_message or message, "details": details,
+                 "way_back": _way_back(request)},
                 status_code=status_code,
                 headers=headers,
             )
