@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint
+from sqlalchemy import Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from app.clock import now_utc
@@ -269,7 +269,14 @@ class IdempotencyKey(SQLModel, table=True):
 
 class Flag(SQLModel, table=True):
     """A member's report of a question, answer or reply (exactly one of the two ids), waiting in the
-    moderation queue until a moderator hides the post or dismisses the flags."""
+    moderation queue until a moderator hides the post or dismisses the flags. One open flag per member
+    per post: the partial unique indexes hold it when two of the member's requests race."""
+
+    __table_args__ = tuple(
+        Index(f"uq_flag_open_{column}", "user_id", column, unique=True,
+              sqlite_where=text(f"resolved_at IS NULL AND {column} IS NOT NULL"),
+              postgresql_where=text(f"resolved_at IS NULL AND {column} IS NOT NULL"))
+        for column in ("question_id", "answer_id"))
 
     id: int | None = Field(default=None, primary_key=True)
     question_id: int | None = Field(default=None, foreign_key="question.id", index=True, ondelete="CASCADE")

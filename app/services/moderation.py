@@ -17,6 +17,7 @@ import re
 from collections import OrderedDict
 from datetime import timedelta
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from app import urls
@@ -120,18 +121,27 @@ def flag_post(session: Session, user: User, *, question_id: int | None = None, a
     ensure_can_post(user)
     reason = check_reason(reason)
     assert user.id is not None
-    with write_transaction(session):
-        post, _ = _target(session, question_id, answer_id)
-        if post.user_id is not None and post.user_id == user.id:
-            raise AppError(409, "내가 쓴 글은 신고할 수 없습니다. 고치거나 지울 수 있습니다.", code="own_post")
-        if queries.open_flag_by(session, user.id, question_id=question_id, answer_id=answer_id) is not None:
-            raise AppError(409, "이미 신고한 글입니다. 운영자가 살펴볼 때까지 기다려 주세요.", code="already_flagged")
-        flag = Flag(question_id=question_id, answer_id=answer_id, user_id=user.id, reason=reason, created_at=now_utc())
-        session.add(flag)
-        session.flush()
-        result = FlagPublic(id=flag.id, question_id=question_id, answer_id=answer_id, reason=reason,
-                            created_at=flag.created_at)
+    try:
+        with write_transaction(session):
+            post, _ = _target(session, question_id, answer_id)
+            if post.user_id is not None and post.user_id == user.id:
+                raise AppError(409, "내가 쓴 글은 신고할 수 없습니다. 고치거나 지울 수 있습니다.", code="own_post")
+            if queries.open_flag_by(session, user.id, question_id=question_id, answer_id=answer_id) is not None:
+                raise _already_flagged()
+            flag = Flag(question_id=question_id, answer_id=answer_id, user_id=user.id, reason=reason,
+                        created_at=now_utc())
+            session.add(flag)
+            session.flush()
+            result = FlagPublic(id=flag.id, question_id=question_id, answer_id=answer_id, reason=reason,
+                                created_at=flag.created_at)
+    except IntegrityError:
+        # The same member's other request flagged it between the check and the insert (uq_flag_open_*).
+        raise _already_flagged() from None
     return result
+
+
+def _already_flagged() -> AppError:
+    return AppError(409, "이미 신고한 글입니다. 운영자가 살펴볼 때까지 기다려 주세요.", code="already_flagged")
 
 
 # --- posts -----------------------------------------------------------------------------------

@@ -56,3 +56,27 @@ def test_upgrade_is_repeatable(empty_url):
     with engine.connect() as connection:
         assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
     engine.dispose()
+
+
+def test_one_open_flag_migration_keeps_the_earliest_of_raced_duplicates(tmp_path):
+    """0019 drops the open duplicates a race let in before the unique indexes, keeping the earliest
+    flag, and leaves resolved flags and other members' flags alone."""
+    import sqlite3
+
+    path = tmp_path / "flags.sqlite3"
+    upgrade(f"sqlite:///{path}", "0018")
+    db = sqlite3.connect(path)  # foreign keys off: the flags need no posts for this
+    db.executemany("INSERT INTO flag (question_id, answer_id, user_id, reason, created_at, resolved_at)"
+                   " VALUES (?, ?, ?, ?, '2026-01-01', ?)",
+                   [(1, None, 1, "first", None), (1, None, 1, "raced", None), (1, None, 2, "other member", None),
+                    (None, 5, 1, "dealt with", "2026-01-02"), (None, 5, 1, "again", None),
+                    (None, 5, 1, "again raced", None)])
+    db.commit()
+    db.close()
+    upgrade(f"sqlite:///{path}")
+    db = sqlite3.connect(path)
+    assert [row[0] for row in db.execute("SELECT reason FROM flag ORDER BY id")] == [
+        "first", "other member", "dealt with", "again"]
+    with pytest.raises(sqlite3.IntegrityError):
+        db.execute("INSERT INTO flag (question_id, user_id, reason, created_at) VALUES (1, 1, 'x', '2026-01-03')")
+    db.close()

@@ -106,6 +106,34 @@ def test_a_member_flags_a_question_an_answer_and_a_reply_once_each(alice, bob, m
     assert SPAM in kinds[("answer", answer["id"])]["body_html"]
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_racing_second_flag_is_refused_by_the_database(monkeypatch, app, alice, bob, mod):
+    """Two of a member's requests both pass the service's check before either inserts: the partial
+    unique index refuses the second, which gets the same 409; a dealt-with flag does not count."""
+    from sqlmodel import Session, select
+
+    from app.db.models import Flag
+    from app.services import moderation
+
+    qid = alice.ask()["id"]
+    answer = bob.answer(qid, body=SPAM)
+    assert flag(alice, f"answers/{answer['id']}").status_code == 201
+    assert flag(bob, f"questions/{qid}").status_code == 201
+    monkeypatch.setattr(moderation.queries, "open_flag_by", lambda *args, **kwargs: None)
+    for account, path in ((alice, f"answers/{answer['id']}"), (bob, f"questions/{qid}")):
+        again = flag(account, path, "또 광고")
+        assert again.status_code == 409, again.text
+        assert error_code(again) == "already_flagged"
+        assert again.json()["error"]["message"] == "이미 신고한 글입니다. 운영자가 살펴볼 때까지 기다려 주세요."
+    with Session(app.state.engine) as session:
+        assert len(session.exec(select(Flag)).all()) == 2
+
+    assert mod.client.delete(f"/api/v1/answers/{answer['id']}/flags", headers=mod.headers).status_code == 200
+    assert flag(alice, f"answers/{answer['id']}", "다시 광고").status_code == 201  # the first one was dealt with
+    with Session(app.state.engine) as session:
+        assert len(session.exec(select(Flag).where(Flag.resolved_at == None)).all()) == 2  # noqa: E711
+
+
 def test_flags_are_rate_limited_like_posts(app, alice, bob):
     qid = alice.ask()["id"]
     answers = [alice.answer(qid, body=f"답변 {n}") for n in range(3)]
