@@ -1,9 +1,10 @@
 """Notifications: each account's inbox, questions it watches, and @mentions.
 
 Events: an answer to a question I asked or watch, a reply to my answer or reply, an accept of my
-answer, an @username mention in a question, answer or reply, and a moderator hiding or restoring my
-post or closing my question (`on_moderation`, in the moderator action's transaction). The posting services call one hook
-per write (`on_question`, `on_answer`, `on_accept`) inside their write transaction, so a post and its
+answer, an @username mention in a question, answer or reply (also one an edit adds), and a moderator
+hiding or restoring my post or closing my question (`on_moderation`, in the moderator action's
+transaction). The posting services call one hook per write (`on_question`, `on_answer`, `on_edit`,
+`on_accept`) inside their write transaction, so a post and its
 notifications commit together or not at all. A hook is a few statements whatever the number of
 watchers: one INSERT … SELECT of the watchers' rows from the watch table, one insert of the rest
 (asker, mentions), one insert of the writer's watch. The ids of the new rows are left in
@@ -156,6 +157,19 @@ def on_answer(session: Session, answer: Answer, actor: User) -> None:
         recipients.pop(user_id, None)  # one notification per person per post
     _notify(session, recipients, actor=actor, question_id=answer.question_id, answer_id=answer.id)
     queries.watch(session, _id(actor), answer.question_id, now_utc())
+
+
+def on_edit(session: Session, *, before_html: str, after_html: str, actor: User, question_id: int,
+            answer_id: int | None = None) -> None:
+    """An edit that adds @mentions notifies the newly named: not those the previous version named, nor
+    those already told of a mention in this post (a name removed and put back is not news twice)."""
+    added = mentioned_usernames(after_html) - mentioned_usernames(before_html)
+    if not added:
+        return
+    user_ids = set(queries.user_ids_by_username(session, added).values())
+    user_ids -= queries.mentioned_in(session, user_ids, question_id=question_id, answer_id=answer_id)
+    _notify(session, dict.fromkeys(user_ids, NOTIFY_MENTION), actor=actor, question_id=question_id,
+            answer_id=answer_id)
 
 
 def on_accept(session: Session, question: Question, answer_id: int | None, actor: User) -> None:

@@ -261,6 +261,8 @@ def edit_question(session: Session, user: User, question_id: int, *, title: str 
         if (new_title, new_body) != (question.title, question.body_md):
             title_changed = new_title != question.title
             now = now_utc()
+            notifications.on_edit(session, before_html=question.body_html, after_html=body_html, actor=user,
+                                  question_id=question_id)
             question.title, question.body_md, question.body_html = new_title, new_body, body_html
             question.updated_at = now
             session.add(question)
@@ -281,6 +283,8 @@ def edit_answer(session: Session, user: User, answer_id: int, *, body: str) -> d
         answer = live_answer(session, answer_id)
         if new_body != answer.body_md:
             now = now_utc()
+            notifications.on_edit(session, before_html=answer.body_html, after_html=body_html, actor=user,
+                                  question_id=answer.question_id, answer_id=answer_id)
             answer.body_md, answer.body_html, answer.updated_at = new_body, body_html, now
             session.add(answer)
             session.add(Revision(answer_id=answer.id, user_id=user.id, body_md=new_body, created_at=now))

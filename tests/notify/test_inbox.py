@@ -105,6 +105,36 @@ def test_a_mention_links_the_account_and_lands_in_its_inbox(alice, bob, carol):
     assert mention["url"] == f"/questions/{asked['id']}"
 
 
+def test_an_edit_that_adds_a_mention_notifies_only_the_newly_named(client_factory, alice, bob, carol):
+    from tests.writes.helpers import Account
+
+    dave = Account(client_factory, "dave")
+    question = alice.ask(body="@carol 님, 이것 좀 봐 주세요.")
+    assert [i["kind"] for i in inbox(carol)["items"]] == ["mention"]
+
+    def edit(path: str, **fields):
+        response = alice.client.patch(f"/api/v1/{path}", json=fields, headers=alice.headers)
+        assert response.status_code == 200, response.text
+
+    edit(f"questions/{question['id']}", body="@carol 님, @dave 님 이것 좀 봐 주세요.")
+    [told] = inbox(dave)["items"]
+    assert told["kind"] == "mention" and told["question_id"] == question["id"] and told["answer_id"] is None
+    assert inbox(carol)["total"] == 1  # named before the edit: not told again
+    # Dropping a name and putting it back is not news twice; an edit of the title alone tells nobody.
+    edit(f"questions/{question['id']}", body="@carol 님 이것 좀 봐 주세요.")
+    edit(f"questions/{question['id']}", body="@carol 님, @dave 님 다시 봐 주세요.")
+    edit(f"questions/{question['id']}", title="제목만 고친 질문입니다")
+    assert inbox(dave)["total"] == 1 and inbox(carol)["total"] == 1
+
+    answer = alice.answer(bob.ask(title="정규화 질문입니다")["id"], body="제 생각입니다.")
+    before = inbox(bob)["total"]
+    edit(f"answers/{answer['id']}", body="제 생각입니다. @dave 님 의견은요? @alice")
+    [latest, *_] = inbox(dave)["items"]
+    assert latest["kind"] == "mention" and latest["answer_id"] == answer["id"]
+    assert inbox(dave)["total"] == 2 and inbox(bob)["total"] == before  # the asker was not named
+    assert inbox(alice)["total"] == 0  # nobody is told of naming themselves
+
+
 def test_nobody_is_notified_of_their_own_posts(alice):
     question = alice.ask(body="@alice 스스로에게 묻는 질문입니다.")
     answer = alice.answer(question["id"], body="@alice 스스로 답합니다.")

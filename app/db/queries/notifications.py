@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import ScalarSelect, and_, func, insert, or_
 from sqlmodel import Session, col, select
 
-from app.db.models import NOTIFY_MODERATION, Answer, Collection, Notification, Question, User, Watch
+from app.db.models import NOTIFY_MENTION, NOTIFY_MODERATION, Answer, Collection, Notification, Question, User, Watch
 from app.db.sql import run
 
 
@@ -56,6 +56,18 @@ def user_ids_by_username(session: Session, usernames: Iterable[str]) -> dict[str
     rows = session.exec(select(User.username, User.id).where(col(User.username).in_(names),
                                                              col(User.deleted_at).is_(None))).all()
     return {name: user_id for name, user_id in rows if user_id is not None}
+
+
+def mentioned_in(session: Session, user_ids: Iterable[int], *, question_id: int, answer_id: int | None) -> set[int]:
+    """Those among these accounts already notified of a mention in this post (the question's body when
+    answer_id is None)."""
+    ids = sorted(set(user_ids))
+    if not ids:
+        return set()
+    post = (col(Notification.answer_id).is_(None) if answer_id is None else col(Notification.answer_id) == answer_id)
+    return set(session.exec(select(Notification.user_id).where(
+        col(Notification.user_id).in_(ids), Notification.kind == NOTIFY_MENTION,
+        Notification.question_id == question_id, post)).all())
 
 
 def accounts_named(session: Session, usernames: Iterable[str]) -> list[tuple[str, str]]:
