@@ -34,7 +34,8 @@ def _cmd_purge(args, settings: Settings) -> int:
     else:
         print(f"지웠습니다: 만료된 로그인 세션 {report.sessions}개, {settings.idempotency_retention_h}시간 지난 "
               f"멱등 키 {report.idempotency_keys}개, {settings.run_retention_days}일 지난 캐시 반복·실패 실행 "
-              f"{report.runs}개, 쓰였거나 만료된 비밀번호 재설정 링크 {report.reset_links}개")
+              f"{report.runs}개, 쓰였거나 만료된 비밀번호 재설정 링크 {report.reset_links}개, "
+              f"읽은 지 {settings.notification_retention_days}일 지난 알림 {report.notifications}개")
     return 0
 
 
@@ -217,7 +218,8 @@ def build_parser() -> argparse.ArgumentParser:
     rerender = commands.add_parser("rerender", help="사이트에 올린 글을 지금의 렌더러로 다시 렌더링합니다")
     rerender.set_defaults(handler=_cmd_rerender)
 
-    purge = commands.add_parser("purge", help="만료된 세션, 오래된 멱등 키와 실행을 지웁니다 (kb serve는 주기적으로)")
+    purge = commands.add_parser(
+        "purge", help="만료된 세션, 오래된 멱등 키와 실행, 오래전에 읽은 알림을 지웁니다 (kb serve는 주기적으로)")
     purge.add_argument("--json", action="store_true", help="지운 개수를 JSON으로")
     purge.set_defaults(handler=_cmd_purge)
 

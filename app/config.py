@@ -54,6 +54,7 @@ class Environment(BaseSettings):
     rate_previews_per_min: PositiveInt | None = None
     idempotency_hours: PositiveInt | None = None
     purge_runs_days: PositiveInt | None = None
+    purge_notifications_days: PositiveInt | None = None
     purge_interval_min: PositiveInt | None = None
     dev: bool | None = None
     task_queue_url: str | None = None
@@ -138,6 +139,7 @@ ENV_FIELDS = {
     "rate_previews_per_min": "rate_limit_previews_per_minute",
     "idempotency_hours": "idempotency_retention_h",
     "purge_runs_days": "run_retention_days",
+    "purge_notifications_days": "notification_retention_days",
     "dev": "development",
 }
 
@@ -205,6 +207,7 @@ class Settings:
     # Purge jobs (kb purge, and a pass every purge_interval_min inside kb serve)
     idempotency_retention_h: int = 24  # a client retrying a write later than this makes a second one
     run_retention_days: int = 30  # cached repeats and failed runs; runs that computed their result stay
+    notification_retention_days: int = 90  # read notifications, counted from when they were read
     purge_interval_min: int = 60
     # With a task queue (redis://…) runs wait in Redis for `kb worker` processes on any machine; the web
     # process then starts no workers of its own. Shared state (rate limits) uses redis_url, else this one.

@@ -2,7 +2,8 @@
 
 Without them the tables only grow: every login leaves a session row after it expires, every replayable
 write an idempotency record, every cached repeat of an experiment a copy of its result, and every
-password reset link a row once it is used or expired.
+password reset link a row once it is used or expired, and every notification a row in its reader's
+inbox long after it was read (KB_PURGE_NOTIFICATIONS_DAYS after; unread ones stay).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ class PurgeReport:
     idempotency_keys: int
     runs: int
     reset_links: int
+    notifications: int
 
     def to_dict(self) -> dict[str, int]:
         return asdict(self)
@@ -44,6 +46,8 @@ def purge(engine: Engine, settings: Settings, now: datetime | None = None) -> Pu
                 session, now - timedelta(hours=settings.idempotency_retention_h)),
             runs=queries.delete_old_runs(session, now - timedelta(days=settings.run_retention_days)),
             reset_links=queries.delete_dead_reset_links(session, now),
+            notifications=queries.delete_notifications_read_before(
+                session, now - timedelta(days=settings.notification_retention_days)),
         )
 
 

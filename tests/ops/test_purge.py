@@ -1,6 +1,6 @@
 """Purge jobs delete what has outlived its use, and nothing else: expired sessions, idempotency records
 past their window, cached repeats and failed runs past the retention, spent or expired password reset
-links; computed runs and live reset links stay."""
+links, notifications read long ago; computed runs, live reset links and unread notifications stay."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 from app.cli import main
 from app.clock import now_utc
 from app.db.engine import make_engine
-from app.db.models import DemoRun, IdempotencyKey, LoginSession, PasswordReset, User
+from app.db.models import Collection, DemoRun, IdempotencyKey, LoginSession, Notification, PasswordReset, Question, User
 from app.main import create_app
 from app.services.purge import purge
 from tests.conftest import BACKENDS
@@ -38,6 +38,22 @@ def _seed(engine) -> None:
             PasswordReset(id="reset-used", user_id=user.id, expires_at=NOW + DAY, used_at=NOW - timedelta(minutes=1)),
             PasswordReset(id="reset-live", user_id=user.id, expires_at=NOW + DAY),
         ])
+        collection = Collection(slug="purged", title="purged", kind="general")
+        session.add(collection)
+        session.flush()
+        assert collection.id is not None
+        question = Question(collection_id=collection.id, title="알림이 가리키는 질문")
+        session.add(question)
+        session.flush()
+        assert question.id is not None
+
+        def notification(read_days_ago: float | None) -> Notification:
+            read_at = NOW - timedelta(days=read_days_ago) if read_days_ago is not None else None
+            return Notification(user_id=user.id, kind="answer", question_id=question.id,
+                                created_at=NOW - 200 * DAY, read_at=read_at)
+
+        # Read 100 days ago (purged at the default 90), read 10 days ago, and never read (stays).
+        session.add_all([notification(100), notification(10), notification(None)])
 
         def run(run_id: str, status: str, age_days: float, cached_from: str | None = None, finished: bool = True):
             at = NOW - timedelta(days=age_days)
@@ -63,6 +79,9 @@ def _left(engine) -> dict[str, set[str]]:
             "keys": set(session.exec(select(IdempotencyKey.key)).all()),
             "runs": set(session.exec(select(DemoRun.id)).all()),
             "resets": set(session.exec(select(PasswordReset.id)).all()),
+            # (read, unread) notifications left
+            "notifications": (len(session.exec(select(Notification.id).where(Notification.read_at != None)).all()),  # noqa: E711
+                              len(session.exec(select(Notification.id).where(Notification.read_at == None)).all())),  # noqa: E711
         }
 
 
@@ -72,13 +91,15 @@ def test_purge_deletes_only_what_has_outlived_its_use(settings):
     try:
         _seed(engine)
         report = purge(engine, settings, now=NOW)
-        assert report.to_dict() == {"sessions": 1, "idempotency_keys": 1, "runs": 3, "reset_links": 2}
+        assert report.to_dict() == {"sessions": 1, "idempotency_keys": 1, "runs": 3, "reset_links": 2,
+                                    "notifications": 1}
         assert _left(engine) == {
             "sessions": {"live"}, "keys": {"recent"},
             "runs": {"computed-old", "copy-recent", "failed-recent", "queued-old"}, "resets": {"reset-live"},
+            "notifications": (1, 1),
         }
         assert purge(engine, settings, now=NOW).to_dict() == {"sessions": 0, "idempotency_keys": 0, "runs": 0,
-                                                                   "reset_links": 0}
+                                                                   "reset_links": 0, "notifications": 0}
     finally:
         engine.dispose()
 
@@ -87,10 +108,12 @@ def test_retention_follows_the_settings(settings):
     engine = make_engine(settings.database_url)
     try:
         _seed(engine)
-        shorter = settings.with_overrides(idempotency_retention_h=1, run_retention_days=1)
+        shorter = settings.with_overrides(idempotency_retention_h=1, run_retention_days=1,
+                                          notification_retention_days=1)
         report = purge(engine, shorter, now=NOW + timedelta(hours=2))
-        assert report.idempotency_keys == 2 and report.runs == 5
+        assert report.idempotency_keys == 2 and report.runs == 5 and report.notifications == 2
         assert _left(engine)["runs"] == {"computed-old", "queued-old"}
+        assert _left(engine)["notifications"] == (0, 1)  # unread stays whatever its age
     finally:
         engine.dispose()
 
@@ -100,9 +123,11 @@ def test_kb_purge_prints_what_it_deleted(settings, monkeypatch, capsys):
     _seed(engine)
     monkeypatch.setenv("KB_DATABASE_URL", settings.database_url)
     assert main(["purge", "--json"]) == 0
-    assert json.loads(capsys.readouterr().out) == {"sessions": 1, "idempotency_keys": 1, "runs": 3, "reset_links": 2}
+    assert json.loads(capsys.readouterr().out) == {"sessions": 1, "idempotency_keys": 1, "runs": 3,
+                                                   "reset_links": 2, "notifications": 1}
     assert main(["purge"]) == 0
-    assert capsys.readouterr().out.startswith("지웠습니다: 만료된 로그인 세션 0개")
+    printed = capsys.readouterr().out
+    assert printed.startswith("지웠습니다: 만료된 로그인 세션 0개") and "읽은 지 90일 지난 알림 0개" in printed
     engine.dispose()
 
 
@@ -112,7 +137,8 @@ def test_the_server_purges_in_the_background(settings):
     with TestClient(create_app(settings.with_overrides(testing=False))) as client:
         purger = client.app.state.purger
         assert purger.first_pass.wait(timeout=120), "the first purge pass never finished"
-        assert purger.last.to_dict() == {"sessions": 1, "idempotency_keys": 1, "runs": 3, "reset_links": 2}
+        assert purger.last.to_dict() == {"sessions": 1, "idempotency_keys": 1, "runs": 3, "reset_links": 2,
+                                         "notifications": 1}
     assert not purger.is_running()  # stopped with the app
     assert _left(engine)["sessions"] == {"live"}
     engine.dispose()

@@ -35,6 +35,7 @@ def served(monkeypatch):
     ("KB_RATE_POSTS_PER_MIN", "0", "1 이상의 정수"),
     ("KB_RATE_LOGINS_PER_MIN", "-3", "1 이상의 정수"),
     ("KB_DEMO_TIME_LIMIT_S", "0", "0보다 큰 수"),
+    ("KB_PURGE_NOTIFICATIONS_DAYS", "0", "1 이상의 정수"),
     ("KB_DEMO_PRECOMPUTE", "maybe", "1(켜기) 또는 0(끄기)"),
     ("KB_BASE_URL", "kb.example.org", "http:// 또는 https://"),
     ("KB_DATABASE_URL", "mysql://x/y", "데이터베이스 주소"),
@@ -140,5 +141,7 @@ def test_every_variable_reaches_a_setting(monkeypatch):
     assert {ENV_FIELDS.get(name, name) for name in Environment.model_fields} <= names
     monkeypatch.setenv("KB_PURGE_RUNS_DAYS", "9")
     monkeypatch.setenv("KB_RATE_PREVIEWS_PER_MIN", "8")
+    monkeypatch.setenv("KB_PURGE_NOTIFICATIONS_DAYS", "14")
     settings = Settings.from_env()
     assert (settings.run_retention_days, settings.rate_limit_previews_per_minute) == (9, 8)
+    assert settings.notification_retention_days == 14 and Settings().notification_retention_days == 90

@@ -1,5 +1,5 @@
 """Deletes of rows whose use has passed: expired login sessions, old idempotency records, old runs,
-spent or expired password reset links."""
+spent or expired password reset links, notifications read long ago."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import cast
 from sqlalchemy import CursorResult, Delete, delete, or_
 from sqlmodel import Session, col
 
-from app.db.models import DemoRun, IdempotencyKey, LoginSession, PasswordReset
+from app.db.models import DemoRun, IdempotencyKey, LoginSession, Notification, PasswordReset
 
 # Runs that will never change again and whose result someone could want back from another row.
 PURGEABLE_RUN_FAILURES = ("failed", "timed_out")
@@ -41,3 +41,8 @@ def delete_old_runs(session: Session, cutoff: datetime) -> int:
         col(DemoRun.finished_at) < cutoff,
         or_(col(DemoRun.cached_from).is_not(None), col(DemoRun.status).in_(PURGEABLE_RUN_FAILURES)),
     ))
+
+
+def delete_notifications_read_before(session: Session, cutoff: datetime) -> int:
+    """Notifications their reader marked read before cutoff; unread ones stay whatever their age."""
+    return _deleted(session, delete(Notification).where(col(Notification.read_at) < cutoff))
