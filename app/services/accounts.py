@@ -217,9 +217,10 @@ def revoke_api_token(session: Session, user: User, token_id: int) -> ApiToken:
 def user_for_api_token(session: Session, token: str) -> User | None:
     if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None
-    row = queries.api_token_by_hash(session, sha256(token))
-    if row is None or row.revoked_at is not None:
+    found = queries.api_token_by_hash(session, sha256(token))
+    if found is None or found[0].revoked_at is not None:
         return None
+    row, user = found
     now = now_utc()
     if row.last_used_at is None or (now - row.last_used_at) > timedelta(minutes=5):
         # Throttled (a token in heavy use does not write on every request) and only when the write lock
@@ -229,4 +230,4 @@ def user_for_api_token(session: Session, token: str) -> User | None:
             session.add(row)
 
         write_if_free(session, note_use)
-    return session.get(User, row.user_id)
+    return user
