@@ -1,18 +1,18 @@
-"""Scale-out benchmark (issue 13): question-page throughput with 1 and 2 web processes on one database,
+"""Scale-out benchmark (issue 13): question-page throughput with 1, 2 and 4 web processes on one database,
 while others write, on SQLite and on PostgreSQL.
 
-For each engine a fresh database with the seeds ingested, and two servers on it at once: `kb serve
---workers 1` and `kb serve --workers 2` (two processes sharing the listening socket: each has its own
-response cache and versions reader, as two hosts behind a proxy would). wrk (-t1 -c10) rotates over
-every question page as an anonymous reader and as a signed-in one (session cookie: never served from
-the shared page cache), while 4 API clients post answers to random questions through the same server
-at WRITES_PER_S in total. Rounds alternate between the targets so that load from elsewhere on the
+For each engine a fresh database with the seeds ingested, and one server per process count on it at once
+(`kb serve --workers N` for N in --workers, default 1,2,4: processes sharing the listening socket, each with its own
+response cache and versions reader, as hosts behind a proxy would). wrk (-t1 -c10) rotates over
+every question page as an anonymous reader and as a signed-in one (session cookie: the signed-in page
+kept for all signed-in readers, filled per request), while 4 API clients post answers to random
+questions through the same server at WRITES_PER_S in total. Rounds alternate between the targets so that load from elsewhere on the
 machine hits them alike; the median of the rounds is reported. Before any load, each seed question
 without an answer gets one: a question's first answer changes what every page's links show (the
 outline version), and those first answers would otherwise fall on whichever target runs first.
 
 Ratios, all against a baseline measured in the same run:
-  {engine}_{reader}_2_vs_1         two web processes against one, same engine and reader;
+  {engine}_{reader}_{n}_vs_1       n web processes against one, same engine and reader;
   postgresql_{reader}_1_vs_sqlite  one process on PostgreSQL against one on SQLite.
 
 On a 2-core machine wrk, the writers and the database server share the same two cores with the web
@@ -44,7 +44,7 @@ from bench.pages import run_wrk  # noqa: E402
 from bench.support import free_port, percentile, wrk_medians  # noqa: E402
 
 PYTHON = sys.executable
-WORKERS = (1, 2)
+WORKERS = (1, 2, 4)
 READERS = ("anon", "user")
 WRITES_PER_S = 5
 START_DEADLINE_S = 180
@@ -137,11 +137,14 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds; the median is reported")
     parser.add_argument("--warmup", type=int, default=10, help="seconds of unmeasured load per reader and server")
     parser.add_argument("--engines", default="sqlite,postgresql")
+    parser.add_argument("--workers", default=",".join(map(str, WORKERS)),
+                        help="web process counts to compare, the first is the baseline (default 1,2,4)")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "scale.json"))
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         sys.exit("wrk is missing: `make wrk` (apt-get install wrk)")
     engines = args.engines.split(",")
+    counts = [int(n) for n in args.workers.split(",")]
 
     load_at_start = os.getloadavg()
     workdir = Path(tempfile.mkdtemp(prefix="kb-bench-scale-"))
@@ -166,12 +169,12 @@ def main() -> None:
             for reader, header in (("anon", ""), ("user", f', ["Cookie"] = "kb_session={cookie}"')):
                 scripts[reader] = workdir / f"{engine}-{reader}.lua"
                 scripts[reader].write_text(ROTATE_LUA % {"ids": ", ".join(map(str, ids)), "cookie": header})
-            for workers in WORKERS:
+            for workers in counts:
                 log = workdir / f"{engine}-{workers}.log"
                 server, base = start_serve(env, workers, log)
                 servers.append(server)
                 logs.append((f"{engine}_{workers}", log))
-                if workers == WORKERS[0]:
+                if workers == counts[0]:
                     first_answers[engine] = answer_unanswered(database_url, base, tokens[0])
                 # Warm-up, not measured: every process renders every page for each reader at least once.
                 for reader in READERS:
@@ -202,16 +205,20 @@ def main() -> None:
     ratios = {}
     for engine in engines:
         for reader in READERS:
-            ratios[f"{engine}_{reader}_2_vs_1"] = round(rps[f"{engine}_{reader}_2"] / rps[f"{engine}_{reader}_1"], 3)
+            for workers in counts[1:]:
+                ratios[f"{engine}_{reader}_{workers}_vs_{counts[0]}"] = round(
+                    rps[f"{engine}_{reader}_{workers}"] / rps[f"{engine}_{reader}_{counts[0]}"], 3)
     if {"sqlite", "postgresql"} <= set(engines):
         for reader in READERS:
-            pg, lite = rps[f"postgresql_{reader}_1"], rps[f"sqlite_{reader}_1"]
-            ratios[f"postgresql_{reader}_1_vs_sqlite"] = round(pg / lite, 3)
+            for workers in counts:
+                pg, lite = rps[f"postgresql_{reader}_{workers}"], rps[f"sqlite_{reader}_{workers}"]
+                ratios[f"postgresql_{reader}_{workers}_vs_sqlite"] = round(pg / lite, 3)
     result = {
         "benchmark": "scale",
         "machine": {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count(),
                     "load_average_at_start": load_at_start, "load_average_at_end": os.getloadavg()},
-        "setup": {"servers": "kb serve --workers 1 and --workers 2 on the same database, --no-access-log",
+        "setup": {"servers": f"kb serve --workers {args.workers} (one server each) on the same database, "
+                             "--no-access-log",
                   "load": f"wrk -t1 -c10 -d{args.seconds}s --latency rotating over every question page, "
                           f"{args.rounds} alternating rounds, median",
                   "writers": f"4 API clients posting answers to random questions through the server read, "
