@@ -1,19 +1,19 @@
 """Scale-out benchmark (issue 13): question-page throughput with 1, 2 and 4 web processes on one database,
 while others write, on SQLite and on PostgreSQL.
 
-For each engine a fresh database with the seeds ingested, and one server per process count on it at once
-(`kb serve --workers N` for N in --workers, default 1,2,4: processes sharing the listening socket, each with its own
-response cache and versions reader, as hosts behind a proxy would). wrk (-t1 -c10) rotates over
-every question page as an anonymous reader and as a signed-in one (session cookie: the signed-in page
-kept for all signed-in readers, filled per request), while 4 API clients post answers to random
-questions through the same server at WRITES_PER_S in total. Rounds alternate between the targets so that load from elsewhere on the
-machine hits them alike; the median of the rounds is reported. Before any load, each seed question
-without an answer gets one: a question's first answer changes what every page's links show (the
-outline version), and those first answers would otherwise fall on whichever target runs first.
+For each engine a fresh database with the seeds ingested, and one server per process count on it at once (`kb
+serve --workers N` for N in --workers, default 1,2,4: processes sharing the listening socket, each with its
+own response cache and versions reader, as hosts behind a proxy would). wrk (-t1 -c10) rotates over every
+question page as an anonymous reader and as a signed-in one (session cookie: the signed-in page kept for all
+signed-in readers, filled per request), while 4 API clients post answers to random questions through the same
+server at WRITES_PER_S in total. Rounds alternate between the targets so that load from elsewhere on the
+machine hits them alike; the median of the rounds is reported. Before any load, each seed question without an
+answer gets one: a question's first answer changes what every page's links show (the outline version), and
+those first answers would otherwise fall on whichever target runs first.
 
 Ratios, all against a baseline measured in the same run:
   {engine}_{reader}_{n}_vs_1       n web processes against one, same engine and reader;
-  postgresql_{reader}_1_vs_sqlite  one process on PostgreSQL against one on SQLite.
+  postgresql_{reader}_{n}_vs_sqlite  n processes on PostgreSQL against n on SQLite.
 
 On a 2-core machine wrk, the writers and the database server share the same two cores with the web
 processes, so 2 processes cannot reach 2x there; the ratio says what a second process buys on this
