@@ -6,6 +6,7 @@ whenever the fingerprint stored for posts differs, `kb rerender` on demand.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy.engine import Engine
@@ -56,38 +57,35 @@ def rerender_posts(engine: Engine, *, force: bool = False) -> RerenderSummary:
             session.rollback()
             return RerenderSummary(0, 0, 0, skipped=True)
         session.rollback()
-        checked, questions_changed = _rerender_questions(session)
-        answers_checked, answers_changed = _rerender_answers(session)
+        checked, questions_changed = _rerender(session, "question", _posted_questions)
+        answers_checked, answers_changed = _rerender(session, "answer", _posted_answers)
         with write_transaction(session) as conn:
             fingerprints.put(conn, POSTS_RENDERED_BY, current)
     return RerenderSummary(checked + answers_checked, questions_changed, answers_changed, skipped=False)
 
 
-def _rerender_questions(session: Session) -> tuple[int, int]:
+def _posted_questions(session: Session, after: int) -> list[tuple[int, int, str, str]]:
+    """A question is its own question: the same (id, question_id, body_md, body_html) rows as answers."""
+    return [(row_id, row_id, md, html) for row_id, md, html in queries.posted_questions_after(session, after, BATCH)]
+
+
+def _posted_answers(session: Session, after: int) -> list[tuple[int, int, str, str]]:
+    return queries.posted_answers_after(session, after, BATCH)
+
+
+def _rerender(session: Session, table: str, fetch: Callable[[Session, int], list[tuple[int, int, str, str]]]
+              ) -> tuple[int, int]:
+    """(rows checked, rows whose stored HTML changed) for one table, a batch per write transaction."""
     checked = changed = 0
     after = 0
-    while batch := queries.posted_questions_after(session, after, BATCH):
+    while batch := fetch(session, after):
         session.rollback()  # the read's transaction must not be held open while rendering
-        after = batch[-1][0]
-        checked += len(batch)
-        fresh = [(row_id, html) for row_id, md, old in batch if (html := render(md)) != old]
-        if fresh:
-            _store(session, "question", fresh, [row_id for row_id, _ in fresh])
-            changed += len(fresh)
-    return checked, changed
-
-
-def _rerender_answers(session: Session) -> tuple[int, int]:
-    checked = changed = 0
-    after = 0
-    while batch := queries.posted_answers_after(session, after, BATCH):
-        session.rollback()
         after = batch[-1][0]
         checked += len(batch)
         fresh = [(row_id, question_id, html) for row_id, question_id, md, old in batch
                  if (html := render(md)) != old]
         if fresh:
-            _store(session, "answer", [(row_id, html) for row_id, _, html in fresh],
+            _store(session, table, [(row_id, html) for row_id, _, html in fresh],
                    sorted({question_id for _, question_id, _ in fresh}))
             changed += len(fresh)
     return checked, changed
