@@ -33,13 +33,7 @@ import torch
 torch.set_num_threads(1)
 from app.demos.execute import execute
 from app.demos.registry import all_demos, get_demo
-from app.demos.worker import private_memory_bytes
-
-def status(field):
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) * 1024
+from app.demos.worker import private_memory_bytes, status_bytes as status
 
 all_demos()
 spec = get_demo(sys.argv[1])

@@ -347,7 +347,10 @@ class LocalPoolRunner:
                 self._recent_wall_s.append(time.monotonic() - started)
                 return Outcome("succeeded", result=message[2], meta=message[3]), True
             elif kind == "error":
-                return Outcome("failed", error=message[2]), True
+                spent = len(message) > 3 and bool(message[3])
+                if spent:
+                    worker.stop()  # it is leaving by itself; stop() reaps it
+                return Outcome("failed", error=message[2]), not spent
 
     def _finish_running(self, run_id: str, outcome: Outcome) -> None:
         with self._lock:

@@ -6,7 +6,7 @@ subclass) would import torch into the web process. To the parent (JSON arrays):
   ("fatal", message)                                 torch or the demos could not be loaded
   ("progress", run_id, fraction, message, charts)    charts: list of Chart dicts or None
   ("result", run_id, result, meta)                   result: DemoResult dict, meta: device, timing
-  ("error", run_id, message)                         the demo raised
+  ("error", run_id, message[, spent])                the demo raised; spent: the worker stops after it
 From the parent: a job object (see runner.Job.to_message) or null to stop.
 Module level imports nothing heavy: the parent imports this module only to name the target.
 """
@@ -56,16 +56,21 @@ def _progress_sender(report, run_id: str):
     return progress
 
 
-def private_memory_bytes() -> int | None:
-    """The process's private writable memory (VmData), which RLIMIT_DATA bounds; None where /proc is missing."""
+def status_bytes(field: str) -> int | None:
+    """A memory line of /proc/self/status (VmData, VmRSS, VmHWM ...) in bytes; None where /proc is missing."""
     try:
         with open("/proc/self/status", encoding="ascii") as status:
             for line in status:
-                if line.startswith("VmData:"):
+                if line.startswith(field + ":"):
                     return int(line.split()[1]) * 1024
     except OSError:
         return None
     return None
+
+
+def private_memory_bytes() -> int | None:
+    """The process's private writable memory (VmData), which RLIMIT_DATA bounds."""
+    return status_bytes("VmData")
 
 
 @contextlib.contextmanager
@@ -99,8 +104,13 @@ def out_of_memory(exc: BaseException) -> bool:
     return isinstance(exc, RuntimeError) and ("can't allocate memory" in text or "not enough memory" in text)
 
 
-def run_job(report, job: dict) -> None:
-    """Execute one job, telling ``report`` (a pipe here, the database in `kb worker`) each message."""
+def run_job(report, job: dict) -> bool:
+    """Execute one job, telling ``report`` (a pipe here, the database in `kb worker`) each message.
+
+    Returns whether this process is spent: an allocation refused by the memory budget can strike
+    anywhere, halfway through a lazy import too (torch importing sympy left a module without its
+    attributes), so the process is not trusted with another run.
+    """
     from app.demos.execute import execute, finite_json
     from app.demos.registry import get_demo
 
@@ -118,11 +128,11 @@ def run_job(report, job: dict) -> None:
     except Exception as exc:  # the demo's failure is the run's result, not the worker's death
         if budget_mb and out_of_memory(exc):
             report(("error", run_id, f"메모리 한도({budget_mb} MB)를 넘어 중단했습니다. "
-                                     "크기(너비, 배치, 데이터 수)를 줄여 다시 실행해 주세요."))
-            return
+                                     "크기(너비, 배치, 데이터 수)를 줄여 다시 실행해 주세요.", True))
+            return True
         summary = "".join(traceback.format_exception_only(type(exc), exc)).strip()
         report(("error", run_id, summary[:2000]))
-        return
+        return False
     meta = {
         "device": execution.device, "device_name": execution.device_name,
         "torch_version": execution.torch_version, "seed": execution.seed, "wall_ms": execution.wall_ms,
@@ -131,6 +141,7 @@ def run_job(report, job: dict) -> None:
         report(("result", run_id, finite_json(execution.result.model_dump(mode="json")), meta))
     except (TypeError, ValueError) as exc:  # a value JSON cannot carry
         report(("error", run_id, f"결과를 JSON으로 바꾸지 못했습니다: {exc}"))
+    return False
 
 
 def worker_main(conn, threads: int) -> None:
@@ -162,4 +173,5 @@ def worker_main(conn, threads: int) -> None:
             return
         if job is None:
             return
-        run_job(lambda message: send(conn, message), job)
+        if run_job(lambda message: send(conn, message), job):
+            return  # spent: the pool starts a fresh worker for the next run
