@@ -97,11 +97,21 @@ def memory_limit(megabytes: int | None) -> Iterator[bool]:
 
 
 def out_of_memory(exc: BaseException) -> bool:
-    """An allocation refused: Python's MemoryError, or torch's allocator error (a RuntimeError)."""
-    if isinstance(exc, MemoryError):
-        return True
-    text = str(exc)
-    return isinstance(exc, RuntimeError) and ("can't allocate memory" in text or "not enough memory" in text)
+    """An allocation refused, here or in the exception's chain: Python's MemoryError, torch's allocator
+    error (a RuntimeError), or a SystemError, which is how CPython reports a C function that failed
+    without setting an exception; under a memory budget that is a refused allocation (seen in the
+    import machinery when a run's lazy import met the limit)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, (MemoryError, SystemError)):
+            return True
+        text = str(current)
+        if isinstance(current, RuntimeError) and ("can't allocate memory" in text or "not enough memory" in text):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
 
 
 def run_job(report, job: dict) -> bool:

@@ -69,3 +69,17 @@ def test_a_run_over_its_budget_fails_and_a_fresh_worker_takes_the_next():
         assert runner.worker_pids() and runner.worker_pids() != pid  # a fresh worker took the small run
     finally:
         runner.shutdown()
+
+
+def test_a_refused_allocation_is_recognised_in_every_form_it_takes():
+    try:
+        try:
+            raise MemoryError
+        except MemoryError as inner:
+            raise ValueError("while building the batch") from inner
+    except ValueError as chained:
+        assert out_of_memory(chained)
+    assert out_of_memory(SystemError("error return without exception set"))
+    assert out_of_memory(RuntimeError("DefaultCPUAllocator: can't allocate memory: you tried to allocate 4"))
+    assert not out_of_memory(RuntimeError("mat1 and mat2 shapes cannot be multiplied"))
+    assert not out_of_memory(ValueError("bad parameter"))
