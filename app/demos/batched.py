@@ -15,7 +15,7 @@ torch is imported inside the functions: experiment modules import this file in t
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 
@@ -24,13 +24,6 @@ def generator(seed: int) -> Any:
     import torch
 
     return torch.Generator().manual_seed(int(seed))
-
-
-def stack_per_seed(seeds: Sequence[int], make: Callable[[Any], Any], device: Any, salt: int = 0) -> Any:
-    """``make(generator)`` once per seed (generator seeded with seed + salt), stacked on a new first axis."""
-    import torch
-
-    return torch.stack([make(generator(seed * 7919 + salt)) for seed in seeds]).to(device)
 
 
 def init_mlp(sizes: Sequence[int], generators: Sequence[Any], copies: int, device: Any) -> list[Any]:
@@ -202,10 +195,6 @@ class SGD:
                 velocity.mul_(per_model(self.momentum, p)).add_(p.grad)
                 p.sub_(per_model(self.lr, p) * factor * velocity)
                 p.grad = None
-
-
-def finite_or_none(value: float) -> float | None:
-    return value if math.isfinite(value) else None
 
 
 def finite_mean(values: Sequence[float | None]) -> float:

@@ -20,10 +20,6 @@ FEED_SIZE = 50
 SITE_TITLE = "질문창고"
 
 
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)  # stored naive UTC on SQLite
-
-
 def questions_feed(session: Session, base_url: str, *, collection_slug: str | None = None) -> bytes:
     """The Atom document (UTF-8 bytes) of the newest FEED_SIZE questions, of one collection or all."""
     base = base_url.rstrip("/")
@@ -47,7 +43,7 @@ def questions_feed(session: Session, base_url: str, *, collection_slug: str | No
     feed.generator(SITE_TITLE, uri=base + "/")
     # An empty feed is still valid Atom: its updated time is the epoch rather than "now", so that
     # the document (and its ETag) stays the same until a question arrives.
-    newest = max((_aware(q.updated_at) for q, _ in rows), default=datetime(1970, 1, 1, tzinfo=UTC))
+    newest = max((q.updated_at for q, _ in rows), default=datetime(1970, 1, 1, tzinfo=UTC))
     feed.updated(newest)
     for question, slug in reversed(rows):  # feedgen prepends each entry: oldest first gives newest on top
         entry = feed.add_entry()
@@ -55,8 +51,8 @@ def questions_feed(session: Session, base_url: str, *, collection_slug: str | No
         entry.id(link)
         entry.title(question.title)
         entry.link(href=link, rel="alternate", type="text/html")
-        entry.published(_aware(question.created_at))
-        entry.updated(_aware(question.updated_at))
+        entry.published(question.created_at)
+        entry.updated(question.updated_at)
         entry.author(name=question.author or "익명")
         entry.category(term=slug, label=slug)
         if question.body_html:

@@ -43,10 +43,6 @@ class Pager:
         return with_query(self.path, **self.params, page=page)
 
     @property
-    def first_item(self) -> int:
-        return (self.page - 1) * self.per_page + 1
-
-    @property
     def beyond_end(self) -> bool:
         return self.page > self.pages
 
