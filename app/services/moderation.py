@@ -214,7 +214,7 @@ def close_question(session: Session, moderator: User, question_id: int, *, reaso
     """Close to new answers; as a duplicate, both question pages link to each other."""
     require_moderator(moderator)
     if duplicate_of is not None and duplicate_of == question_id:
-        raise AppError(422, "질문을 자기 자신의 중복으로 닫을 수 없습니다.", details=[{"field": "duplicate_of"}])
+        raise _bad_original("질문을 자기 자신의 중복으로 닫을 수 없습니다. 원래 질문의 번호를 적어 주세요.")
     reason = check_reason(reason or ("중복 질문" if duplicate_of is not None else ""))
     with write_transaction(session):
         question = live_question(session, question_id)
@@ -222,14 +222,15 @@ def close_question(session: Session, moderator: User, question_id: int, *, reaso
             raise AppError(409, "이미 닫힌 질문입니다.", code="already_closed")
         touched = [question_id]
         if duplicate_of is not None:
-            try:
-                original = live_question(session, duplicate_of)
-            except AppError:
-                raise AppError(422, f"{duplicate_of}번 질문을 찾을 수 없습니다.",
-                               details=[{"field": "duplicate_of"}]) from None
+            original = session.get(Question, duplicate_of)
+            if original is not None and original.hidden_at is not None:
+                raise _bad_original(f"{duplicate_of}번 질문은 숨긴 질문이라 원래 질문으로 삼을 수 없습니다.")
+            if original is None or original.deleted_at is not None:
+                raise _bad_original(f"{duplicate_of}번 질문을 찾을 수 없습니다. 번호를 다시 확인해 주세요.")
             if original.duplicate_of_id is not None:
-                raise AppError(409, f"{duplicate_of}번 질문도 {original.duplicate_of_id}번의 중복으로 닫혀 있습니다. "
-                               f"{original.duplicate_of_id}번 질문의 중복으로 닫아 주세요.", code="duplicate_chain")
+                raise _bad_original(f"{duplicate_of}번 질문도 {original.duplicate_of_id}번의 중복으로 닫혀 있습니다. "
+                                    f"{original.duplicate_of_id}번 질문의 중복으로 닫아 주세요.",
+                                    status_code=409, code="duplicate_chain")
             touched.append(duplicate_of)
         question.closed_at, question.closed_reason, question.duplicate_of_id = now_utc(), reason, duplicate_of
         session.add(question)
@@ -252,9 +253,13 @@ def question_ref(text: str | None) -> int | None:
         return None
     found = _QUESTION_REF.match(text)
     if found is None:
-        raise AppError(422, "원래 질문은 번호(12)나 주소(/questions/12)로 적어 주세요.",
-                       details=[{"field": "duplicate_of"}])
+        raise _bad_original("원래 질문은 번호(12)나 주소(/questions/12)로 적어 주세요.")
     return int(found.group(1))
+
+
+def _bad_original(message: str, *, status_code: int = 422, code: str | None = None) -> AppError:
+    """A close refused for its duplicate_of: the form shows the message next to that field."""
+    return AppError(status_code, message, code=code, details=[{"field": "duplicate_of", "message": message}])
 
 
 def reopen_question(session: Session, moderator: User, question_id: int) -> dict:

@@ -12,11 +12,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from app import urls
 from app.auth.deps import Csrf, HtmlUser
 from app.auth.limits import limit_posts
+from app.errors import AppError
 from app.http.deps import SessionDep
 from app.http.params import IdPath, PageQuery
 from app.services import moderation
 from app.web.accounts import safe_next
-from app.web.templating import render, with_query
+from app.web.templating import refused_form, render, with_query
 
 router = APIRouter(include_in_schema=False)
 
@@ -88,11 +89,20 @@ def dismiss_flags(session: SessionDep, user: HtmlUser, kind: PostKind, post_id: 
 
 
 @router.post("/moderation/questions/{question_id}/close", dependencies=[Csrf])
-def close_question(session: SessionDep, user: HtmlUser, question_id: IdPath, reason: Reason = "",
+def close_question(request: Request, session: SessionDep, user: HtmlUser, question_id: IdPath, reason: Reason = "",
                    duplicate_of: Annotated[str, Form(max_length=2000)] = ""):
-    """duplicate_of: the original's id, or its address (/questions/12) as copied from the browser."""
-    moderation.close_question(session, user, question_id, reason=reason or None,
-                              duplicate_of=moderation.question_ref(duplicate_of))
+    """duplicate_of: the original's id, or its address (/questions/12) as copied from the browser. A
+    close refused for one of the form's fields shows the form again with what was typed."""
+    try:
+        moderation.close_question(session, user, question_id, reason=reason or None,
+                                  duplicate_of=moderation.question_ref(duplicate_of))
+    except AppError as exc:
+        shown = refused_form(exc, ("reason", "duplicate_of"))
+        if shown["error"] is not None:
+            raise
+        return render(request, "moderation/close.html", {
+            "question_id": question_id, "reason": reason, "duplicate_of": duplicate_of, **shown},
+            status_code=exc.status_code)
     return back(urls.question(question_id))
 
 

@@ -18,6 +18,7 @@ from app import urls
 from app.config import Settings
 from app.demos.params import display_value, labelled_values, param_pairs
 from app.demos.registry import get_demo
+from app.errors import AppError
 from app.http.slots import shared_render_of, unread_label
 from app.ingest.shapes import KIND_NAMES
 from app.services.reading import ReaderMarks
@@ -161,6 +162,14 @@ def make_templates(settings: Settings) -> Jinja2Templates:
     env.globals["reader_unread"] = reader_unread
     env.globals["new_form_token"] = new_form_token
     return templates
+
+
+def refused_form(exc: AppError, fields: tuple[str, ...]) -> dict:
+    """What a refused form shows: the message next to each of its fields the refusal names
+    ("errors", field -> message), or above the form ("error") when it names none of them."""
+    named = [d for d in exc.details or [] if isinstance(d, dict) and d.get("field") in fields]
+    errors = {d["field"]: (exc.message if len(named) == 1 else d.get("message") or exc.message) for d in named}
+    return {"errors": errors, "error": None if errors else exc.message}
 
 
 def render(request: Request, template: str, context: dict, status_code: int = 200) -> HTMLResponse:

@@ -94,3 +94,40 @@ def test_a_moderator_suspends_and_unsuspends_from_the_accounts_page(alice, bob, 
     lifted = form(mod, "/moderation/unsuspend", {"username": "bob", "next": "/users/bob"})
     assert lifted.status_code == 303
     assert "정지됨" not in mod.client.get("/users/bob").text
+
+
+def test_a_bad_duplicate_reference_shows_the_close_form_again_with_the_reason_kept(alice, bob, mod):
+    duplicate, chained_to, hidden = (alice.ask(title=f"중복 확인용 질문 {n}")["id"] for n in range(3))
+    chained = bob.ask(title="이미 중복으로 닫힌 질문")["id"]
+    mod.client.post(f"/api/v1/questions/{chained}/close", json={"duplicate_of": chained_to}, headers=mod.headers)
+    mod.client.post(f"/api/v1/questions/{hidden}/hide", json={"reason": "광고"}, headers=mod.headers)
+    reason = "같은 내용을 <두 번> 올렸습니다"
+    for ref, said in [("99999", "99999번 질문을 찾을 수 없습니다"), (str(duplicate), "자기 자신의 중복으로"),
+                      (f"/questions/{hidden}", "숨긴 질문이라"), ("배치 정규화 질문", "번호(12)나 주소"),
+                      (str(chained), f"{chained_to}번 질문의 중복으로 닫아 주세요")]:
+        page = form(mod, f"/moderation/questions/{duplicate}/close", {"reason": reason, "duplicate_of": ref},
+                    page=f"/questions/{duplicate}")
+        assert page.status_code in (409, 422), ref
+        assert "<title>질문 닫기" in page.text, ref  # the form, not the general error page
+        field_error = re.search(r'<p class="field-error" id="close-duplicate-error"[^>]*>([^<]+)</p>', page.text)
+        assert field_error and said in field_error.group(1), (ref, page.text)
+        assert 'value="같은 내용을 &lt;두 번&gt; 올렸습니다"' in page.text, ref  # typed reason kept, escaped
+        assert re.search(r'id="close-duplicate"[^>]*aria-invalid="true"', page.text), ref
+        assert f'value="{ref}"' in page.text, ref
+    assert mod.client.get(f"/api/v1/questions/{duplicate}").json()["closed"] is None
+
+    closed = form(mod, f"/moderation/questions/{duplicate}/close", {"reason": reason, "duplicate_of": str(chained_to)},
+                  page=f"/questions/{duplicate}")
+    assert closed.status_code == 303
+
+
+def test_a_bad_duplicate_reference_is_a_4xx_envelope_in_the_api(alice, mod):
+    question, hidden = (alice.ask(title=f"API 중복 확인 {n}")["id"] for n in range(2))
+    mod.client.post(f"/api/v1/questions/{hidden}/hide", json={"reason": "광고"}, headers=mod.headers)
+    for ref in (99999, question, hidden, "배치 정규화 질문"):
+        refused = mod.client.post(f"/api/v1/questions/{question}/close", json={"duplicate_of": ref},
+                                  headers=mod.headers)
+        assert refused.status_code == 422, ref
+        error = refused.json()["error"]
+        assert error["code"] == "validation_error" and error["message"], ref
+        assert [d["field"] for d in error["details"]] == ["duplicate_of"], ref
