@@ -20,9 +20,12 @@ from app.http.deps import SessionDep
 from app.http.params import IdForm, IdPath, PageQuery, RevisionsPerPageQuery
 from app.schemas.limits import check_body, clean_text, clean_title
 from app.services import posting, reading, revisions, voting
+from app.web.templating import refused_form
 
 router = APIRouter(include_in_schema=False)
 
+# An empty field arrives as missing, and FastAPI would refuse it before the form could be shown
+# again: the fields default to "" so that the service's Korean message reaches the re-shown form.
 Title = Annotated[str, Form(max_length=2000)]
 Body = Annotated[str, Form(max_length=100_000)]
 FormToken = Annotated[str, Form(max_length=200)]
@@ -35,9 +38,11 @@ def render(request: Request, template: str, context: dict, status_code: int = 20
                                                         headers=headers)
 
 
-def rejected(request: Request, template: str, context: dict, exc: AppError) -> HTMLResponse:
-    """The form again, with what was typed and why it was refused (and Retry-After on a 429)."""
-    return render(request, template, {**context, "error": exc.message}, status_code=exc.status_code,
+def rejected(request: Request, template: str, context: dict, exc: AppError,
+             fields: tuple[str, ...] = ("body",)) -> HTMLResponse:
+    """The form again, with what was typed and why it was refused, next to the refused field when the
+    refusal names one of `fields` (and Retry-After on a 429)."""
+    return render(request, template, {**context, **refused_form(exc, fields)}, status_code=exc.status_code,
                   headers=exc.headers or None)
 
 
@@ -58,7 +63,8 @@ def ask_form(request: Request, session: SessionDep, user: HtmlUser, collection: 
 
 
 @router.post("/ask", dependencies=[Csrf])
-def ask(request: Request, session: SessionDep, user: HtmlUser, title: Title, body: Body, form_token: FormToken,
+def ask(request: Request, session: SessionDep, user: HtmlUser, form_token: FormToken, title: Title = "",
+        body: Body = "",
         collection: Annotated[str, Form(max_length=200)] = posting.GENERAL_SLUG):
     try:
         limit_posts(request, user)
@@ -69,7 +75,7 @@ def ask(request: Request, session: SessionDep, user: HtmlUser, title: Title, bod
             raise
         return rejected(request, "writes/ask.html", {
             "collections": reading.list_collections(session), "collection": collection, "title": title,
-            "body": body}, exc)
+            "body": body}, exc, ("title", "body"))
     return redirect(result.url)
 
 
@@ -87,13 +93,14 @@ def _answer_or_reply(request, session, user, body, form_token, *, question_id=No
 
 
 @router.post("/questions/{question_id}/answers", dependencies=[Csrf])
-def answer(request: Request, session: SessionDep, user: HtmlUser, question_id: IdPath, body: Body,
-           form_token: FormToken):
+def answer(request: Request, session: SessionDep, user: HtmlUser, question_id: IdPath, form_token: FormToken,
+           body: Body = ""):
     return _answer_or_reply(request, session, user, body, form_token, question_id=question_id)
 
 
 @router.post("/answers/{answer_id}/replies", dependencies=[Csrf])
-def reply(request: Request, session: SessionDep, user: HtmlUser, answer_id: IdPath, body: Body, form_token: FormToken):
+def reply(request: Request, session: SessionDep, user: HtmlUser, answer_id: IdPath, form_token: FormToken,
+          body: Body = ""):
     return _answer_or_reply(request, session, user, body, form_token, parent_answer_id=answer_id)
 
 
@@ -107,7 +114,8 @@ def edit_question_form(request: Request, session: SessionDep, user: HtmlUser, qu
 
 
 @router.post("/questions/{question_id}/edit", dependencies=[Csrf])
-def edit_question(request: Request, session: SessionDep, user: HtmlUser, question_id: IdPath, title: Title, body: Body):
+def edit_question(request: Request, session: SessionDep, user: HtmlUser, question_id: IdPath, title: Title = "",
+                  body: Body = ""):
     try:
         limit_edits(request, user)
         posting.edit_question(session, user, question_id, title=title, body=body)
@@ -115,7 +123,8 @@ def edit_question(request: Request, session: SessionDep, user: HtmlUser, questio
         if not _rejected(exc):
             raise
         return rejected(request, "writes/edit.html", {"kind": "question", "item_id": question_id, "title": title,
-                                                      "body": body, "back": urls.question(question_id)}, exc)
+                                                      "body": body, "back": urls.question(question_id)}, exc,
+                        ("title", "body"))
     return redirect(urls.question(question_id))
 
 
@@ -129,7 +138,7 @@ def edit_answer_form(request: Request, session: SessionDep, user: HtmlUser, answ
 
 
 @router.post("/answers/{answer_id}/edit", dependencies=[Csrf])
-def edit_answer(request: Request, session: SessionDep, user: HtmlUser, answer_id: IdPath, body: Body):
+def edit_answer(request: Request, session: SessionDep, user: HtmlUser, answer_id: IdPath, body: Body = ""):
     try:
         limit_edits(request, user)
         payload = posting.edit_answer(session, user, answer_id, body=body)
