@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from app import urls
 from app.api import health as api_health
 from app.api import v1 as api_v1
 from app.auth.limits import LoginThrottle
@@ -74,7 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                     " [← 질문창고로 돌아가기](/)",  # /docs had no way back to the site
         docs_url=None,  # served by app.web.pages with the vendored Swagger UI (no CDN)
         redoc_url=None,
-        openapi_url="/api/v1/openapi.json",
+        openapi_url=urls.api("/openapi.json"),
         lifespan=lifespan,
         generate_unique_id_function=operation_id,
     )

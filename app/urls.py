@@ -6,7 +6,8 @@ in the data they return, templates call them as `urls.…`, and the API uses the
 
 from __future__ import annotations
 
-from urllib.parse import quote
+from typing import Any
+from urllib.parse import quote, urlencode
 
 API_PREFIX = "/api/v1"
 
@@ -14,6 +15,25 @@ API_PREFIX = "/api/v1"
 def api(page: str) -> str:
     """The JSON twin of a page path."""
     return API_PREFIX + page
+
+
+def with_query(path: str, **params: Any) -> str:
+    """`path?k=v` with the parameters that differ from their defaults (None, "" and page 1 are dropped)."""
+    kept = {k: v for k, v in params.items() if v not in (None, "") and not (k == "page" and v == 1)}
+    return f"{path}?{urlencode(kept)}" if kept else path
+
+
+def home() -> str:
+    return "/"
+
+
+def questions(**query: Any) -> str:
+    """The question list (query: collection, status, author, sort, page, per_page)."""
+    return with_query("/questions", **query)
+
+
+def unanswered() -> str:
+    return "/unanswered"
 
 
 def question(question_id: int) -> str:
@@ -34,6 +54,16 @@ def hidden_posts(question_id: int) -> str:
     return api(f"{question(question_id)}/hidden")
 
 
+def question_results(question_id: int) -> str:
+    """The experiment results panel of a question (a fragment the page loads)."""
+    return f"{question(question_id)}/results"
+
+
+def ask(**query: Any) -> str:
+    """The ask form (query: title, collection)."""
+    return with_query("/ask", **query)
+
+
 def question_revisions(question_id: int) -> str:
     return f"{question(question_id)}/revisions"
 
@@ -46,6 +76,10 @@ def collection(slug: str) -> str:
     return f"/collections/{slug}"
 
 
+def authors() -> str:
+    return "/authors"
+
+
 def author(name: str) -> str:
     return f"/authors/{quote(name, safe='')}"
 
@@ -54,13 +88,47 @@ def user(username: str) -> str:
     return f"/users/{quote(username, safe='')}"
 
 
+def me() -> str:
+    """The signed-in account's JSON (its page is /settings)."""
+    return api("/me")
+
+
+def notification_settings() -> str:
+    """The signed-in account's notification settings, JSON (its page is /settings/notifications)."""
+    return api("/me/notification-settings")
+
+
+def inbox(**query: Any) -> str:
+    """The signed-in account's notifications (query: unread)."""
+    return with_query("/inbox", **query)
+
+
 def reset_password(token: str) -> str:
     # In the query, not the path: the access log writes the path (app/http/observe.py).
     return f"/reset-password?token={quote(token, safe='')}"
 
 
+def demos() -> str:
+    return "/demos"
+
+
 def demo(slug: str) -> str:
     return f"/demos/{slug}"
+
+
+def demo_estimate(slug: str) -> str:
+    """How long a run with the query's parameters would take (JSON)."""
+    return api(f"{demo(slug)}/estimate")
+
+
+def demo_run_form(slug: str) -> str:
+    """Where the demo page's and a question panel's form starts a run (POST, then the run's page)."""
+    return f"{demo(slug)}/runs"
+
+
+def demo_boundary_form(slug: str) -> str:
+    """Where the demo page's boundary form starts a boundary run (POST)."""
+    return f"{demo(slug)}/boundary"
 
 
 def demo_runs(slug: str) -> str:
@@ -80,6 +148,16 @@ def demo_script(slug: str) -> str:
 
 def run(run_id: str) -> str:
     return f"/runs/{run_id}"
+
+
+def run_card(run_id: str) -> str:
+    """A run in a few lines, a fragment that asks for itself again while the run goes on."""
+    return f"{run(run_id)}/card"
+
+
+def runs_compare(a: str | None = None, b: str | None = None) -> str:
+    """Two runs side by side; with only `a`, the page offers runs to compare it with."""
+    return with_query("/runs/compare", a=a, b=b)
 
 
 def run_events(run_id: str) -> str:

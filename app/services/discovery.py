@@ -23,7 +23,7 @@ def sitemap_entries(session: Session) -> list[SitemapEntry]:
     """The home, every collection, every visible question, every concept page and every experiment page."""
     questions = queries.sitemap_questions(session)
     newest = max((changed for _, changed in questions), default=None)
-    entries = [SitemapEntry("/", newest), SitemapEntry("/questions", newest), SitemapEntry("/demos")]
+    entries = [SitemapEntry(urls.home(), newest), SitemapEntry(urls.questions(), newest), SitemapEntry(urls.demos())]
     entries += [SitemapEntry(urls.collection(slug), changed) for slug, changed in queries.sitemap_collections(session)]
     entries += [SitemapEntry(urls.question(question_id), changed) for question_id, changed in questions]
     entries += [SitemapEntry(urls.concepts())] + [SitemapEntry(c.url) for c in list_concepts(session).items]

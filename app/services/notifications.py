@@ -213,10 +213,10 @@ def inbox(session: Session, user: User, *, page: int = 1, per_page: int = PER_PA
     pages = max(1, math.ceil(total / per_page))
     if page > pages:
         raise AppError(404, f"알림은 {pages}쪽까지 있습니다.", details=[{"field": "page"}])
-    query = "?unread=1" if unread_only else ""
     return InboxPage(items=[_public(row) for row in rows], unread_count=queries.unread_count(session, _id(user)),
                      total=total, page=page, per_page=per_page, pages=pages, unread_only=unread_only,
-                     url="/inbox" + query, json_url=urls.api("/inbox") + query)
+                     url=urls.inbox(unread=1 if unread_only else None),
+                     json_url=urls.api(urls.inbox(unread=1 if unread_only else None)))
 
 
 def mark_read(session: Session, user: User, notification_id: int) -> NotificationPublic:

@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from app import urls
 from app.auth.deps import Csrf, HtmlUser, credential_of
 from app.auth.limits import limit_edits, limit_logins, login_failed, login_succeeded
 from app.auth.middleware import cookie_kwargs
@@ -116,7 +117,7 @@ def revoke_token(session: SessionDep, user: HtmlUser, token_id: IdPath):
 
 def _settings_page(request: Request, session, user, status_code: int = 200, **context) -> HTMLResponse:
     account = account_settings.account_view(session, user)
-    return render(request, "accounts/settings.html", {"account": account, "json_url": "/api/v1/me", **context},
+    return render(request, "accounts/settings.html", {"account": account, "json_url": urls.me(), **context},
                   status_code=status_code)
 
 

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import ImmutableMultiDict
 
+from app import urls
 from app.auth.deps import Csrf, CsrfOrSameOrigin
 from app.auth.limits import RunLimit
 from app.demos import cards, service
@@ -84,8 +85,8 @@ def _demo_page(request: Request, session, engine, slug: str, values: dict, error
 
 @router.get("/demos", response_class=HTMLResponse)
 def demo_index(request: Request):
-    return render(request, "demos/index.html", {"demos": service.list_demos(), "json_url": "/api/v1/demos",
-                                                "canonical_url": canonical(request, "/demos")})
+    return render(request, "demos/index.html", {"demos": service.list_demos(), "json_url": urls.api(urls.demos()),
+                                                "canonical_url": canonical(request, urls.demos())})
 
 
 @router.get("/demos/{slug}", response_class=HTMLResponse)
@@ -189,7 +190,7 @@ def compare_page(request: Request, engine: DemoEngineDep, a: str = "", b: str = 
     comparison = cards.compare_runs(engine, a, b)
     return render(request, "demos/compare.html", {
         "comparison": comparison, "a": comparison.a,
-        "canonical_url": canonical(request, "/runs/compare", a=comparison.a.id, b=comparison.b.id),
+        "canonical_url": canonical(request, urls.runs_compare(comparison.a.id, comparison.b.id)),
     })
 
 

@@ -19,7 +19,7 @@ from app.services import notifications
 from app.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-SETTINGS_JSON = "/api/v1/me/notification-settings"
+SETTINGS_JSON = urls.notification_settings()
 
 
 def _back(url: str) -> RedirectResponse:

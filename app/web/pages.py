@@ -99,7 +99,7 @@ def home(request: Request, session: SessionDep):
         "collections": collections, "kinds": kinds, "answered": answered, "unanswered": unanswered,
         "concepts": concepts.most_asked_concepts(session),
         "collection_titles": {c.slug: c.title for c in collections},
-        "canonical_url": canonical(request, "/"), "json_url": "/api/v1/collections",
+        "canonical_url": canonical(request, urls.home()), "json_url": urls.api("/collections"),
     })
 
 
@@ -177,7 +177,7 @@ def _question_list(request: Request, session, *, path: str, heading: str, status
                         for value in (None, "answered", "unanswered")},
         "sort_names": names,
         "canonical_url": canonical(request, path, **filters, page=page),
-        "json_url": with_query("/api/v1/questions", **{**filters, "status": status}, page=page,
+        "json_url": with_query(urls.api(urls.questions()), **{**filters, "status": status}, page=page,
                                per_page=None if per_page == 20 else per_page),
     })
 
@@ -208,7 +208,7 @@ def questions_page(
     per_page: PerPageQuery = 20,
 ):
     status = None if status == "all" else status
-    return _question_list(request, session, path="/questions", heading=STATUS_HEADINGS[status], status=status,
+    return _question_list(request, session, path=urls.questions(), heading=STATUS_HEADINGS[status], status=status,
                           sort=sort, page=page, per_page=per_page, collection=collection or None,
                           author=author or None)
 
@@ -222,7 +222,7 @@ def unanswered_page(
     page: PageQuery = 1,
     per_page: PerPageQuery = 20,
 ):
-    return _question_list(request, session, path="/unanswered", heading="답을 기다리는 질문", status="unanswered",
+    return _question_list(request, session, path=urls.unanswered(), heading="답을 기다리는 질문", status="unanswered",
                           sort=sort, page=page, per_page=per_page)
 
 
@@ -231,9 +231,9 @@ def unanswered_page(
 def authors_page(request: Request, session: SessionDep, page: PageQuery = 1, per_page: PerPageQuery = 50):
     result = reading.list_authors(session, page=page, per_page=per_page)
     return render(request, "reading/authors.html", {
-        "result": result, "pager": pager(result, "/authors", 50),
-        "canonical_url": canonical(request, "/authors", page=page),
-        "json_url": with_query("/api/v1/authors", page=page, per_page=None if per_page == 50 else per_page),
+        "result": result, "pager": pager(result, urls.authors(), 50),
+        "canonical_url": canonical(request, urls.authors(), page=page),
+        "json_url": with_query(urls.api(urls.authors()), page=page, per_page=None if per_page == 50 else per_page),
     })
 
 

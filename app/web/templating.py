@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import secrets
 from datetime import UTC, datetime, timedelta, timezone
-from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -23,6 +22,7 @@ from app.http.slots import shared_render_of, unread_label
 from app.ingest.shapes import KIND_NAMES
 from app.services.reading import ReaderMarks
 from app.services.standing import is_admin, is_moderator, is_suspended
+from app.urls import with_query
 
 # Times are stored in UTC; readers are in Korea, which has kept UTC+9 without daylight saving since 1988.
 KST = timezone(timedelta(hours=9), "KST")
@@ -174,12 +174,6 @@ def refused_form(exc: AppError, fields: tuple[str, ...]) -> dict:
 
 def render(request: Request, template: str, context: dict, status_code: int = 200) -> HTMLResponse:
     return request.app.state.templates.TemplateResponse(request, template, context, status_code=status_code)
-
-
-def with_query(path: str, **params) -> str:
-    """`path?k=v` with the parameters that differ from their defaults (None, "" and page 1 are dropped)."""
-    kept = {k: v for k, v in params.items() if v not in (None, "") and not (k == "page" and v == 1)}
-    return f"{path}?{urlencode(kept)}" if kept else path
 
 
 def canonical(request: Request, path: str, **params) -> str:
