@@ -25,7 +25,8 @@ from sqlalchemy.engine import Connection, Engine
 
 from app.db.queries import ingest as q
 from app.db.queries import versions
-from app.ingest.document import ParsedAnswer, ParsedDocument
+from app.db.queries.ingest import FileReport
+from app.ingest.document import ParsedAnswer, ParsedDocument, ParsedReaction, ParsedReference
 from app.ingest.linking import relink_if_catalogue_changed, relink_questions
 from app.ingest.shapes import SHAPES, parse_document
 from app.ingest.workers import worker_pool
@@ -47,14 +48,6 @@ BULK_CHECKPOINT_PAGES = 10_000  # a WAL of up to ~40 MB while files are written 
 
 
 @dataclass
-class FileReport:
-    line: int | None
-    kind: str  # unplaced | boilerplate | missing_image | error | empty | demo_link
-    message: str
-    text: str = ""
-
-
-@dataclass
 class PreparedAnswer:
     fingerprint: str
     parent_index: int | None  # index into the question's flat answer list (pre-order)
@@ -62,7 +55,7 @@ class PreparedAnswer:
     body_md: str
     body_html: str
     line: int | None
-    reactions: list[tuple[str, str, str | None, int | None]]  # kind, emoji, author, line
+    reactions: list[ParsedReaction]
 
 
 @dataclass
@@ -78,8 +71,8 @@ class PreparedQuestion:
     section_index: int
     parent_label: str | None
     answers: list[PreparedAnswer]
-    reactions: list[tuple[str, str, str | None, int | None]]
-    references: list[tuple[str, str, int | None]]
+    reactions: list[ParsedReaction]
+    references: list[ParsedReference]
     search_doc: object | None
     answered: bool
 
@@ -237,7 +230,7 @@ def _flatten_answers(answers: list[ParsedAnswer], question_fp: str, render) -> l
                     body_md=answer.body_md,
                     body_html=render(answer.body_md),
                     line=answer.line,
-                    reactions=[(r.kind, r.emoji, r.author, r.line) for r in answer.reactions],
+                    reactions=answer.reactions,
                 )
             )
             walk(answer.replies, len(flat) - 1, fingerprint)
@@ -335,8 +328,8 @@ def prepare_file(path: Path, source_path: str, kind: str, content_dir: Path, kno
                     section_index=section_index,
                     parent_label=question.parent_label,
                     answers=answers,
-                    reactions=[(r.kind, r.emoji, r.author, r.line) for r in question.reactions],
-                    references=[(r.title, r.url, r.line) for r in question.references],
+                    reactions=question.reactions,
+                    references=question.references,
                     search_doc=search_doc,
                     answered=bool(answers),
                 )
@@ -359,9 +352,9 @@ def _slug_for(conn, source_path: str, kind: str) -> str:
     return f"{kind}-{slug}-{_digest(source_path)[:6]}"
 
 
-def _match(old: list[tuple[int, str, str | None]], new: list[PreparedQuestion]) -> dict[int, int]:
+def _match(old: list[q.IngestedQuestion], new: list[PreparedQuestion]) -> dict[int, int]:
     """new index -> old id: exact fingerprint first, then the same label (an edited question)."""
-    by_fp = {fp: qid for qid, fp, _ in old}
+    by_fp = {row.fingerprint: row.id for row in old}
     matched: dict[int, int] = {}
     used: set[int] = set()
     for i, question in enumerate(new):
@@ -369,7 +362,7 @@ def _match(old: list[tuple[int, str, str | None]], new: list[PreparedQuestion]) 
         if qid is not None and qid not in used:
             matched[i] = qid
             used.add(qid)
-    by_label = {label: qid for qid, _, label in old if label and qid not in used}
+    by_label = {row.label: row.id for row in old if row.label and row.id not in used}
     for i, question in enumerate(new):
         if i in matched or not question.label:
             continue
@@ -419,7 +412,7 @@ def apply_file(conn: Connection, prepared: PreparedFile, write_search_docs=None,
                 conn, slug=_slug_for(conn, prepared.source_path, prepared.kind), source_path=prepared.source_path,
                 **collection_fields,
             )
-            old: list[tuple[int, str, str | None]] = []
+            old: list[q.IngestedQuestion] = []
         else:
             collection_id = existing[0]
             q.update_collection(conn, collection_id, **collection_fields)
@@ -428,8 +421,8 @@ def apply_file(conn: Connection, prepared: PreparedFile, write_search_docs=None,
         matched = _match(old, prepared.questions)
 
         question_ids: list[int] = []
-        reaction_rows: list[tuple] = []
-        reference_rows: list[tuple] = []
+        reaction_rows: list[q.ReactionRow] = []
+        reference_rows: list[q.ReferenceRow] = []
         for position, question in enumerate(prepared.questions):
             row = q.QuestionRow(
                 section_id=section_ids[question.section_index] if section_ids else None, label=question.label,
@@ -444,12 +437,13 @@ def apply_file(conn: Connection, prepared: PreparedFile, write_search_docs=None,
                 q.update_question(conn, question_id, row, now)
             question_ids.append(question_id)
             answer_ids = _apply_answers(conn, question_id, question.answers, position not in matched, now)
-            reaction_rows.extend((question_id, None, *r) for r in question.reactions)
+            reaction_rows += [q.ReactionRow(question_id, None, r.kind, r.emoji, r.author, r.line)
+                              for r in question.reactions]
             for answer, answer_id in zip(question.answers, answer_ids, strict=True):
-                reaction_rows.extend((None, answer_id, *r) for r in answer.reactions)
-            reference_rows.extend(
-                (question_id, i, title, url, line) for i, (title, url, line) in enumerate(question.references)
-            )
+                reaction_rows += [q.ReactionRow(None, answer_id, r.kind, r.emoji, r.author, r.line)
+                                  for r in answer.reactions]
+            reference_rows += [q.ReferenceRow(question_id, i, r.title, r.url, r.line)
+                               for i, r in enumerate(question.references)]
 
         by_label = {question.label: qid for question, qid in zip(prepared.questions, question_ids, strict=True)
                     if question.label}
@@ -459,7 +453,7 @@ def apply_file(conn: Connection, prepared: PreparedFile, write_search_docs=None,
         q.set_question_parents(conn, [(parent, qid) for position, (parent, qid) in enumerate(parents)
                                       if parent is not None or position in matched])
         kept = set(question_ids)
-        gone = [qid for qid, _, _ in old if qid not in kept]
+        gone = [row.id for row in old if row.id not in kept]
         if gone:
             keep = q.questions_with_posted_rows(conn, gone)
             q.retire_questions(conn, [g for g in gone if g in keep], now)
@@ -470,8 +464,7 @@ def apply_file(conn: Connection, prepared: PreparedFile, write_search_docs=None,
         q.replace_ingested_reactions(conn, kept_from_before, reaction_rows)
         q.replace_references(conn, kept_from_before, reference_rows)
         q.refresh_question_counters(conn, collection_id=collection_id)
-        reports = [(r.line, r.kind, r.message, r.text) for r in prepared.reports]
-        q.replace_reports(conn, prepared.source_path, reports, now)
+        q.replace_reports(conn, prepared.source_path, prepared.reports, now)
         if write_search_docs is not None:
             docs = [(qid, question.search_doc) for qid, question in zip(question_ids, prepared.questions, strict=True)
                     if question.search_doc is not None]
@@ -495,7 +488,7 @@ def _remove_missing(engine: Engine, present: set[str], delete_search_docs) -> li
     for collection_id, source_path in gone_collections:
         with engine.begin() as conn:
             old = q.ingested_questions(conn, collection_id)
-            ids = [qid for qid, _, _ in old]
+            ids = [row.id for row in old]
             keep = q.questions_with_posted_rows(conn, ids)
             q.retire_questions(conn, [i for i in ids if i in keep])
             q.delete_questions(conn, [i for i in ids if i not in keep])
@@ -622,7 +615,7 @@ def _sync_collection_titles(engine: Engine, content_dir: Path) -> list[FileRepor
 
     with engine.begin() as conn:
         reports = [FileReport(p.line, "collection_title", p.message) for p in sync_collection_titles(conn, content_dir)]
-        q.replace_reports(conn, TITLES_FILE, [(r.line, r.kind, r.message, r.text) for r in reports])
+        q.replace_reports(conn, TITLES_FILE, reports)
     return reports
 
 
@@ -655,5 +648,5 @@ def _sync_editorial(engine: Engine, content_dir: Path, sync, file_name: str, kin
         session.commit()
     reports = [FileReport(p.line, kind, p.message) for p in problems]
     with engine.begin() as conn:
-        q.replace_reports(conn, file_name, [(r.line, r.kind, r.message, r.text) for r in reports])
+        q.replace_reports(conn, file_name, reports)
     return reports

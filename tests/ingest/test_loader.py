@@ -13,7 +13,7 @@ from app.cli import main as kb
 from app.db.queries import ingest as ingest_queries
 from app.ingest import loader
 from app.ingest.loader import ingest_directory
-from tests.conftest import BACKENDS, CONTENT_DIR
+from tests.conftest import BACKENDS, CONTENT_DIR, SAMPLES_DIR
 
 pytestmark = pytest.mark.parametrize("backend", BACKENDS)
 
@@ -306,3 +306,20 @@ def test_deleted_file_takes_its_questions_with_it(engine, content):
     with engine.connect() as conn:
         assert conn.execute(text(
             "SELECT count(*) FROM collection WHERE source_path='weeks/study-week-02-questions.md'")).scalar() == 0
+
+
+def test_reactions_are_stored_on_the_question_or_the_answer_they_follow(engine, tmp_path):
+    (tmp_path / "nodes").mkdir()
+    shutil.copy(SAMPLES_DIR / "nodes_reactions_and_plus_ones.md", tmp_path / "nodes" / "reactions.md")
+    ingest_directory(engine, tmp_path, workers=1)
+    with engine.connect() as conn:
+        rows = conn.execute(text(
+            "SELECT r.question_id IS NOT NULL, r.answer_id IS NOT NULL, r.kind, r.emoji, r.author, r.source_line,"
+            " COALESCE(r.question_id, a.question_id) = q.id FROM reaction r LEFT JOIN answer a ON a.id = r.answer_id"
+            " CROSS JOIN question q ORDER BY r.source_line"
+        )).all()
+    assert [tuple(row) for row in rows] == [
+        (True, False, "plus_one", "+1", "하린", 2, True), (True, False, "plus_one", "+1", "도윤", 4, True),
+        (True, False, "plus_one", "+1", None, 6, True),
+        (False, True, "emoji", "👍👍", None, 10, True), (False, True, "emoji", "🎉", None, 12, True),
+    ]

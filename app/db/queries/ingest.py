@@ -44,6 +44,46 @@ class QuestionRow:
 
 
 @dataclass(frozen=True, slots=True)
+class IngestedQuestion:
+    """An ingested question already stored for a file: what a changed file's questions are matched by."""
+
+    id: int
+    fingerprint: str
+    label: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ReactionRow:
+    """An ingested reaction, on a question or on an answer (exactly one of the ids is set)."""
+
+    question_id: int | None
+    answer_id: int | None
+    kind: str
+    emoji: str
+    author: str | None
+    source_line: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ReferenceRow:
+    question_id: int
+    position: int
+    title: str
+    url: str
+    source_line: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class FileReport:
+    """Something ingest could not place or use in a file, kept as the file's report."""
+
+    line: int | None
+    kind: str  # unplaced | boilerplate | missing_image | error | empty | demo_link | ...
+    message: str
+    text: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class AnswerRow:
     parent_id: int | None
     author: str | None
@@ -127,13 +167,13 @@ def replace_sections(conn: Connection, collection_id: int, sections: Sequence[Se
     return [row[0] for row in rows]
 
 
-def ingested_questions(conn: Connection, collection_id: int) -> list[tuple[int, str, str | None]]:
-    """(id, fingerprint, label) of the collection's ingested questions, retired ones included."""
+def ingested_questions(conn: Connection, collection_id: int) -> list[IngestedQuestion]:
+    """The collection's ingested questions, retired ones included."""
     rows = run(conn,
         "SELECT id, fingerprint, label FROM question WHERE collection_id = ? AND origin = 'ingested'",
         (collection_id,),
     )
-    return [tuple(row) for row in rows]
+    return [IngestedQuestion(*row) for row in rows]
 
 
 QUESTION_COLUMNS = tuple(f.name for f in fields(QuestionRow))
@@ -254,10 +294,9 @@ def delete_answers(conn: Connection, answer_ids: Sequence[int]) -> None:
         run(conn, "DELETE FROM answer WHERE id=?", [(answer_id,) for answer_id in answer_ids])
 
 
-def replace_ingested_reactions(conn: Connection, question_ids: Sequence[int], rows: Sequence[tuple]) -> None:
-    """Delete the ingested reactions of these questions (and of their answers), then insert rows:
-    (question_id | None, answer_id | None, kind, emoji, author, line). Questions inserted in this
-    transaction have none to delete and need not be named."""
+def replace_ingested_reactions(conn: Connection, question_ids: Sequence[int], rows: Sequence[ReactionRow]) -> None:
+    """Delete the ingested reactions of these questions (and of their answers), then insert rows.
+    Questions inserted in this transaction have none to delete and need not be named."""
     if question_ids:
         run(conn,
             "DELETE FROM reaction WHERE origin = 'ingested' AND (question_id = ? OR answer_id IN"
@@ -268,29 +307,29 @@ def replace_ingested_reactions(conn: Connection, question_ids: Sequence[int], ro
         run(conn,
             "INSERT INTO reaction (question_id, answer_id, kind, emoji, author, source_line, origin)"
             " VALUES (?,?,?,?,?,?, 'ingested')",
-            list(rows),
+            [(r.question_id, r.answer_id, r.kind, r.emoji, r.author, r.source_line) for r in rows],
         )
 
 
-def replace_references(conn: Connection, question_ids: Sequence[int], rows: Sequence[tuple]) -> None:
-    """Delete the references of these questions, then insert rows: (question_id, position, title,
-    url, line). Questions inserted in this transaction have none to delete and need not be named."""
+def replace_references(conn: Connection, question_ids: Sequence[int], rows: Sequence[ReferenceRow]) -> None:
+    """Delete the references of these questions, then insert rows. Questions inserted in this
+    transaction have none to delete and need not be named."""
     if question_ids:
         run(conn, "DELETE FROM reference WHERE question_id = ?", [(qid,) for qid in question_ids])
     if rows:
         run(conn,
-            "INSERT INTO reference (question_id, position, title, url, source_line) VALUES (?,?,?,?,?)", list(rows)
+            "INSERT INTO reference (question_id, position, title, url, source_line) VALUES (?,?,?,?,?)",
+            [(r.question_id, r.position, r.title, r.url, r.source_line) for r in rows],
         )
 
 
-def replace_reports(conn: Connection, source_path: str, rows: Sequence[tuple], now: str | None = None) -> None:
-    """rows: (line, kind, message, text)."""
+def replace_reports(conn: Connection, source_path: str, rows: Sequence[FileReport], now: str | None = None) -> None:
     run(conn, "DELETE FROM ingestreport WHERE source_path = ?", (source_path,))
     if rows:
         now = now or db_time()
         run(conn,
             "INSERT INTO ingestreport (source_path, line, kind, message, text, created_at) VALUES (?,?,?,?,?,?)",
-            [(source_path, line, kind, message, text, now) for line, kind, message, text in rows],
+            [(source_path, r.line, r.kind, r.message, r.text, now) for r in rows],
         )
 
 
