@@ -19,6 +19,7 @@ the claim says loses.
 from __future__ import annotations
 
 import statistics
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import Field, model_validator
@@ -64,114 +65,192 @@ def _mlp_sizes(params: Params, hidden: int) -> list[int]:
     return [params.canvas ** 2, hidden, DIGIT_CLASSES]
 
 
-def run(params: Params, device, progress, seeds) -> Measurement:
+@dataclass
+class _Data:
+    """Each seed's split, stacked over seeds: training and validation digits at the training offsets
+    (flattened canvases), the held-out test digits still 8×8 (they are placed at every offset later),
+    and the minibatch indices of every step."""
+
+    train_x: Any  # (S, n_train, side²)
+    train_y: Any  # (S, n_train)
+    val_x: Any  # (S, N_VAL, side²)
+    val_y: Any  # (S, N_VAL)
+    test_images: list  # per seed (N_TEST, 64), on the CPU
+    test_y: Any  # (S, N_TEST)
+    batches: Any  # (S, steps, BATCH_SIZE)
+
+
+def _data(params: Params, generators: list, device) -> _Data:
+    """Each seed's order, offsets and minibatches, drawn from its generator in this order."""
     import torch
-    from torch.nn import functional as F
 
-    from app.demos.batched import Adam, generator, init_mlp, mlp_forward, parameter_count, per_model_cross_entropy
+    from app.demos.datasets import digit_orders
 
-    n_seeds, side, c = len(seeds), params.canvas, params.channels
     inputs, labels = digits("cpu")
-    generators = [generator(seed) for seed in seeds]
-    train_x: Any = []  # lists of per-seed tensors, stacked into one tensor below
-    train_y: Any = []  # lists of per-seed tensors, stacked into one tensor below
-    val_x: Any = []  # lists of per-seed tensors, stacked into one tensor below
-    val_y: Any = []  # lists of per-seed tensors, stacked into one tensor below
-    test_images: Any = []  # lists of per-seed tensors, stacked into one tensor below
-    test_y: Any = []  # lists of per-seed tensors, stacked into one tensor below
-    batches: Any = []  # lists of per-seed tensors, stacked into one tensor below
-    for gen in generators:
-        order = torch.randperm(len(labels), generator=gen)
-        parts = order[:params.n_train], order[params.n_train:params.n_train + N_VAL], order[-N_TEST:]
-        for part, xs, ys in ((parts[0], train_x, train_y), (parts[1], val_x, val_y)):
+    parts: dict[str, list[Any]] = {name: [] for name in ("train_x", "train_y", "val_x", "val_y", "test_y", "batches")}
+    test_images: list[Any] = []
+    for gen, order in zip(generators, digit_orders(generators), strict=True):
+        train, val, test = order[:params.n_train], order[params.n_train:params.n_train + N_VAL], order[-N_TEST:]
+        for part, name in ((train, "train"), (val, "val")):
             rows = torch.randint(0, params.train_span, (len(part),), generator=gen)
             cols = torch.randint(0, params.train_span, (len(part),), generator=gen)
-            xs.append(place_on_canvas(inputs[part], side, rows, cols).reshape(len(part), -1))
-            ys.append(labels[part])
-        test_images.append(inputs[parts[2]])
-        test_y.append(labels[parts[2]])
-        batches.append(torch.randint(0, params.n_train, (params.steps, BATCH_SIZE), generator=gen))
-    train_x, train_y, val_x, val_y = (torch.stack(t).to(device) for t in (train_x, train_y, val_x, val_y))
-    test_y, batches = torch.stack(test_y).to(device), torch.stack(batches).to(device)  # (S, m), (S, steps, B)
+            parts[f"{name}_x"].append(place_on_canvas(inputs[part], params.canvas, rows, cols).reshape(len(part), -1))
+            parts[f"{name}_y"].append(labels[part])
+        test_images.append(inputs[test])
+        parts["test_y"].append(labels[test])
+        parts["batches"].append(torch.randint(0, params.n_train, (params.steps, BATCH_SIZE), generator=gen))
+    return _Data(test_images=test_images, **{name: torch.stack(tensors).to(device) for name, tensors in parts.items()})
 
-    # The CNNs of all seeds as one grouped network: group g sees only seed g's images.
+
+@dataclass
+class _GroupedCnn:
+    """The CNNs of all seeds as one grouped network: group g sees only seed g's images."""
+
+    weights: list  # conv1 (w, b), conv2 (w, b), the last layer (w, b)
+    seeds: int
+    side: int
+    channels: int
+
+    def __call__(self, images):
+        """images (seeds, n, side·side) → logits (seeds, n, classes)."""
+        import torch
+        from torch.nn import functional as F
+
+        w1, b1, w2, b2, w3, b3 = self.weights
+        x = images.reshape(self.seeds, -1, self.side, self.side).transpose(0, 1)  # (n, seeds, side, side)
+        # Channels-last: CPU's grouped convolution runs about 40% faster in that layout, forward and backward.
+        x = x.contiguous(memory_format=torch.channels_last)
+        x = F.relu(F.conv2d(x, w1, b1, padding=1, groups=self.seeds))
+        x = F.relu(F.conv2d(x, w2, b2, padding=1, groups=self.seeds))
+        # The strongest response anywhere.
+        pooled = x.amax(dim=(2, 3)).reshape(-1, self.seeds, 2 * self.channels).transpose(0, 1)
+        return torch.baddbmm(b3, pooled, w3)
+
+
+def _cnn(params: Params, generators: list, device) -> _GroupedCnn:
+    """Each seed's CNN drawn from its generator in nn.Conv2d's and nn.Linear's default ranges."""
+    import torch
+
     def conv_init(out_channels: int, in_channels: int):
         bound = 1 / (in_channels * 9) ** 0.5  # nn.Conv2d's default range
         weights = [(torch.rand(out_channels, in_channels, 3, 3, generator=g) * 2 - 1) * bound for g in generators]
         biases = [(torch.rand(out_channels, generator=g) * 2 - 1) * bound for g in generators]
         return torch.cat(weights).to(device).requires_grad_(), torch.cat(biases).to(device).requires_grad_()
 
+    c = params.channels
     w1, b1 = conv_init(c, 1)
     w2, b2 = conv_init(2 * c, c)
     bound = 1 / (2 * c) ** 0.5
     w3 = torch.stack([(torch.rand(2 * c, DIGIT_CLASSES, generator=g) * 2 - 1) * bound for g in generators])
     b3 = torch.stack([(torch.rand(1, DIGIT_CLASSES, generator=g) * 2 - 1) * bound for g in generators])
-    w3, b3 = w3.to(device).requires_grad_(), b3.to(device).requires_grad_()
-    cnn_parameters = [w1, b1, w2, b2, w3, b3]
+    return _GroupedCnn([w1, b1, w2, b2, w3.to(device).requires_grad_(), b3.to(device).requires_grad_()],
+                       len(generators), params.canvas, c)
 
-    def cnn(images):
-        """images (seeds, n, side·side) → logits (seeds, n, classes)."""
-        x = images.reshape(n_seeds, -1, side, side).transpose(0, 1)  # (n, seeds, side, side)
-        # Channels-last: CPU's grouped convolution runs about 40% faster in that layout, forward and backward.
-        x = x.contiguous(memory_format=torch.channels_last)
-        x = F.relu(F.conv2d(x, w1, b1, padding=1, groups=n_seeds))
-        x = F.relu(F.conv2d(x, w2, b2, padding=1, groups=n_seeds))
-        pooled = x.amax(dim=(2, 3)).reshape(-1, n_seeds, 2 * c).transpose(0, 1)  # the strongest response anywhere
-        return torch.baddbmm(b3, pooled, w3)
 
-    # The MLPs: (size, rate, seed) stacked; model i belongs to seed i % n_seeds.
-    matched_hidden = max(1, round((_cnn_parameters(params) - DIGIT_CLASSES) / (side ** 2 + 1 + DIGIT_CLASSES)))
-    mlps = {"mlp": matched_hidden, "mlp_large": LARGE_MLP_HIDDEN}
-    mlp_parameters = {key: init_mlp(_mlp_sizes(params, h), generators, len(MLP_LRS), device) for key, h in mlps.items()}
+def _matched_hidden(params: Params) -> int:
+    """The hidden width whose MLP has about as many parameters as the CNN."""
+    return max(1, round((_cnn_parameters(params) - DIGIT_CLASSES) / (params.canvas ** 2 + 1 + DIGIT_CLASSES)))
+
+
+def _mlps(params: Params, generators: list, device) -> dict[str, list]:
+    """The matched and the large MLP, each as one stack over (rate, seed): model i belongs to seed i % S."""
+    from app.demos.batched import init_mlp
+
+    widths = {"mlp": _matched_hidden(params), "mlp_large": LARGE_MLP_HIDDEN}
+    return {key: init_mlp(_mlp_sizes(params, h), generators, len(MLP_LRS), device) for key, h in widths.items()}
+
+
+def _train(params: Params, cnn: _GroupedCnn, mlps: dict[str, list], data: _Data, progress) -> dict[str, Any]:
+    """Every model on the same minibatches (Adam, the CNN at CNN_LR, the MLPs at each rate of the grid);
+    the loss curves per model, (steps, models) each."""
+    import torch
+
+    from app.demos.batched import Adam, mlp_forward, per_model_cross_entropy
+
+    n_seeds, copies = cnn.seeds, len(MLP_LRS)
     rates = torch.tensor(MLP_LRS).repeat_interleave(n_seeds)
-    optimizers = [torch.optim.Adam(cnn_parameters, lr=CNN_LR)]
-    optimizers += [Adam(p, lr=rates) for p in mlp_parameters.values()]
-    copies = len(MLP_LRS)
-
-    loss_curves: dict[str, list[list[float]]] = {"cnn": [], "mlp": [], "mlp_large": []}
+    optimizers = [torch.optim.Adam(cnn.weights, lr=CNN_LR)]
+    optimizers += [Adam(p, lr=rates) for p in mlps.values()]
+    curves: dict[str, list] = {"cnn": [], **{key: [] for key in mlps}}
     for step in range(params.steps):
-        index = batches[:, step]  # (S, B)
-        x = torch.gather(train_x, 1, index.unsqueeze(-1).expand(-1, -1, train_x.shape[-1]))
-        y = torch.gather(train_y, 1, index)
+        index = data.batches[:, step]  # (S, B)
+        x = torch.gather(data.train_x, 1, index.unsqueeze(-1).expand(-1, -1, data.train_x.shape[-1]))
+        y = torch.gather(data.train_y, 1, index)
         cnn_loss = per_model_cross_entropy(cnn(x), y)  # (S,)
         mlp_losses = {key: per_model_cross_entropy(mlp_forward(p, x.repeat(copies, 1, 1)), y.repeat(copies, 1))
-                      for key, p in mlp_parameters.items()}
+                      for key, p in mlps.items()}
         optimizers[0].zero_grad(set_to_none=True)
         (cnn_loss.sum() + sum(v.sum() for v in mlp_losses.values())).backward()
         for optimizer in optimizers:
             optimizer.step()
-        loss_curves["cnn"].append(cnn_loss.detach())
+        curves["cnn"].append(cnn_loss.detach())
         for key, value in mlp_losses.items():
-            loss_curves[key].append(value.detach())
+            curves[key].append(value.detach())
         if (step + 1) % 50 == 0:
             progress(0.8 * (step + 1) / params.steps, f"{step + 1}/{params.steps} 스텝")
+    return curves
 
+
+def _chosen_rates(mlps: dict[str, list], data: _Data) -> dict[str, Any]:
+    """Per MLP and seed, the index of the rate with the best validation accuracy (at training positions)."""
+    import torch
+
+    from app.demos.batched import mlp_forward
+
+    copies, n_seeds = len(MLP_LRS), data.val_y.shape[0]
+    chosen = {}
     with torch.no_grad():
-        # Each MLP keeps, per seed, the rate with the best validation accuracy (at training positions).
-        chosen = {}
-        for key, p in mlp_parameters.items():
-            correct = mlp_forward(p, val_x.repeat(copies, 1, 1)).argmax(-1) == val_y.repeat(copies, 1)
+        for key, p in mlps.items():
+            correct = mlp_forward(p, data.val_x.repeat(copies, 1, 1)).argmax(-1) == data.val_y.repeat(copies, 1)
             chosen[key] = correct.float().mean(-1).view(copies, n_seeds).argmax(0)  # (S,)
-        # Every test digit at every offset.
-        spread = side - DIGIT_SIDE + 1
-        m = N_TEST
-        by_offset = {key: {} for key in loss_curves}
+    return chosen
+
+
+def _accuracy_by_offset(params: Params, cnn: _GroupedCnn, mlps: dict[str, list], chosen: dict[str, Any],
+                        data: _Data) -> dict[str, dict[tuple[int, int], Any]]:
+    """Test accuracy per model at every offset of the test digits, (S,) each; an MLP at its chosen rate."""
+    import torch
+
+    from app.demos.batched import mlp_forward
+
+    copies, n_seeds, side, m = len(MLP_LRS), cnn.seeds, params.canvas, N_TEST
+    spread = side - DIGIT_SIDE + 1
+    by_offset: dict[str, dict[tuple[int, int], Any]] = {"cnn": {}, **{key: {} for key in mlps}}
+    with torch.no_grad():
         for row in range(spread):
             for col in range(spread):
                 placed = torch.stack([place_on_canvas(t, side, torch.full((m,), row), torch.full((m,), col))
-                                      .reshape(m, -1) for t in test_images]).to(device)
-                by_offset["cnn"][(row, col)] = (cnn(placed).argmax(-1) == test_y).float().mean(-1)
-                for key, p in mlp_parameters.items():
-                    hit = (mlp_forward(p, placed.repeat(copies, 1, 1)).argmax(-1) == test_y.repeat(copies, 1))
+                                      .reshape(m, -1) for t in data.test_images]).to(cnn.weights[0].device)
+                by_offset["cnn"][(row, col)] = (cnn(placed).argmax(-1) == data.test_y).float().mean(-1)
+                for key, p in mlps.items():
+                    hit = (mlp_forward(p, placed.repeat(copies, 1, 1)).argmax(-1) == data.test_y.repeat(copies, 1))
                     accuracy = hit.float().mean(-1).view(copies, n_seeds)
                     by_offset[key][(row, col)] = accuracy.gather(0, chosen[key].unsqueeze(0)).squeeze(0)
-    progress(0.9, "모든 위치에서 평가했습니다")
+    return by_offset
+
+
+def _parameter_counts(params: Params) -> dict[str, int]:
+    from app.demos.batched import parameter_count
+
+    return {"cnn": _cnn_parameters(params), "mlp": parameter_count(_mlp_sizes(params, _matched_hidden(params))),
+            "mlp_large": parameter_count(_mlp_sizes(params, LARGE_MLP_HIDDEN))}
+
+
+def _measure(params: Params, by_offset: dict[str, dict], chosen: dict[str, Any]
+             ) -> tuple[dict[str, list[float | None]], dict[str, list[list[float | None]]]]:
+    """Per seed: accuracy at seen, unseen and the farthest offsets, parameter counts, chosen rates and the
+    CNN's lead at unseen offsets; and per model the accuracy by distance from the corner, (S, distances)."""
+    import torch
+
+    from app.demos.training import differences
+
+    spread = params.canvas - DIGIT_SIDE + 1
+    n_seeds = len(chosen["mlp"])
+    counts = _parameter_counts(params)
 
     def seen(offset) -> bool:
         return offset[0] < params.train_span and offset[1] < params.train_span
 
-    distances = list(range(spread))  # Chebyshev distance of an offset from the top-left corner
-    counts = {"cnn": _cnn_parameters(params), **{k: parameter_count(_mlp_sizes(params, h)) for k, h in mlps.items()}}
     per_seed: dict[str, list[float | None]] = {}
     by_distance: dict[str, list[list[float | None]]] = {}
     unseen: dict[str, list[float]] = {}  # the same numbers as per_seed's, typed for the gaps below
@@ -183,44 +262,78 @@ def run(params: Params, device, progress, seeds) -> Measurement:
         per_seed[f"unseen_accuracy_{key}"] = list(unseen[key])
         per_seed[f"farthest_accuracy_{key}"] = table_of[(spread - 1, spread - 1)].tolist()
         per_seed[f"params_{key}"] = [float(counts[key])] * n_seeds
-        rings = [torch.stack([v for o, v in table_of.items() if max(o) == d]).mean(0) for d in distances]
+        # Chebyshev distance of an offset from the top-left corner.
+        rings = [torch.stack([v for o, v in table_of.items() if max(o) == d]).mean(0) for d in range(spread)]
         by_distance[key] = torch.stack(rings, dim=1).tolist()  # (S, distances)
-    for key in mlps:
-        per_seed[f"lr_{key}"] = [MLP_LRS[int(i)] for i in chosen[key]]
-    per_seed["unseen_gap_mlp"] = [a - b for a, b in zip(unseen["cnn"], unseen["mlp"], strict=True)]
-    per_seed["unseen_gap_mlp_large"] = [a - b for a, b in zip(unseen["cnn"], unseen["mlp_large"], strict=True)]
+    for key, picked in chosen.items():
+        per_seed[f"lr_{key}"] = [MLP_LRS[int(i)] for i in picked]
+    per_seed["unseen_gap_mlp"] = differences(unseen["cnn"], unseen["mlp"])
+    per_seed["unseen_gap_mlp_large"] = differences(unseen["cnn"], unseen["mlp_large"])
+    return per_seed, by_distance
 
-    names = {"cnn": "CNN", "mlp": f"MLP (은닉 {matched_hidden})", "mlp_large": f"큰 MLP (은닉 {LARGE_MLP_HIDDEN})"}
-    losses = {"cnn": torch.stack(loss_curves["cnn"], 1)}  # (S, steps)
-    for key in mlps:
-        stacked = torch.stack(loss_curves[key], 1).view(copies, n_seeds, -1)
-        losses[key] = stacked[chosen[key], torch.arange(n_seeds)]
+
+def _names(params: Params) -> dict[str, str]:
+    return {"cnn": "CNN", "mlp": f"MLP (은닉 {_matched_hidden(params)})",
+            "mlp_large": f"큰 MLP (은닉 {LARGE_MLP_HIDDEN})"}
+
+
+def _charts(params: Params, by_distance: dict[str, list], curves: dict[str, list], chosen: dict[str, Any]
+            ) -> list[Chart]:
+    """Accuracy by shift, and the training loss at each MLP's chosen rate."""
+    import torch
+
+    names, n_seeds = _names(params), len(chosen["mlp"])
+    losses = {"cnn": torch.stack(curves["cnn"], 1)}  # (S, steps)
+    for key, picked in chosen.items():
+        stacked = torch.stack(curves[key], 1).view(len(MLP_LRS), n_seeds, -1)
+        losses[key] = stacked[picked, torch.arange(n_seeds)]
+    distances = [float(d) for d in range(params.canvas - DIGIT_SIDE + 1)]
     steps_x = [float(s + 1) for s in range(params.steps)]
-    charts = [
+    return [
         Chart(key="by_shift", title="테스트 정확도: 숫자를 얼마나 멀리 옮겼나 (시드 범위)",
               x_label="왼쪽 위에서의 이동 (픽셀, 체비셰프 거리)", y_label="테스트 정확도",
-              series=[Series.over_seeds(names[k], [float(d) for d in distances], by_distance[k]) for k in names]
+              series=[Series.over_seeds(names[k], distances, by_distance[k]) for k in names]
               + [Series(name="학습 때 본 위치의 끝", x=[float(params.train_span - 1)] * 2, y=[0.0, 1.0])]),
         Chart(key="loss", title="학습 손실 (미니배치, 고른 학습률, 시드 범위)", x_label="스텝", y_label="교차 엔트로피",
               log_y=True, series=[Series.over_seeds(names[k], steps_x, losses[k].tolist()) for k in names]),
     ]
 
+
+def _table(params: Params, per_seed: dict[str, list]) -> Table:
     def mean(name: str) -> float:
         return statistics.fmean(v for v in per_seed[name] if v is not None)
 
+    names, c, hidden = _names(params), params.channels, _matched_hidden(params)
+    counts = _parameter_counts(params)
     rates_shown = {"cnn": f"{CNN_LR:g} (고정)",
-                   **{k: ", ".join(f"{r:g}" for r in per_seed[f"lr_{k}"]) + " (검증으로 고름)" for k in mlps}}
-    last_layers = {"cnn": f"Linear({2 * c}→{DIGIT_CLASSES})", "mlp": f"Linear({matched_hidden}→{DIGIT_CLASSES})",
+                   **{k: ", ".join(f"{r:g}" for r in per_seed[f"lr_{k}"]) + " (검증으로 고름)" for k in ("mlp", "mlp_large")}}
+    last_layers = {"cnn": f"Linear({2 * c}→{DIGIT_CLASSES})", "mlp": f"Linear({hidden}→{DIGIT_CLASSES})",
                    "mlp_large": f"Linear({LARGE_MLP_HIDDEN}→{DIGIT_CLASSES})"}
-    table = Table(
+    return Table(
         columns=["모델", "파라미터 수", "Adam 학습률 (시드별)", "본 위치 정확도", "처음 보는 위치 정확도", "가장 먼 위치 정확도",
                  "마지막 층"],
         rows=[[names[k], counts[k], rates_shown[k], round(mean(f"seen_accuracy_{k}"), 4),
                round(mean(f"unseen_accuracy_{k}"), 4), round(mean(f"farthest_accuracy_{k}"), 4), last_layers[k]]
               for k in names],
     )
+
+
+def run(params: Params, device, progress, seeds) -> Measurement:
+    from app.demos.batched import generator
+
+    generators = [generator(seed) for seed in seeds]
+    data = _data(params, generators, device)
+    cnn = _cnn(params, generators, device)  # drawn after the data, from the same generators
+    mlps = _mlps(params, generators, device)
+    curves = _train(params, cnn, mlps, data, progress)
+    chosen = _chosen_rates(mlps, data)
+    by_offset = _accuracy_by_offset(params, cnn, mlps, chosen, data)
+    progress(0.9, "모든 위치에서 평가했습니다")
+    per_seed, by_distance = _measure(params, by_offset, chosen)
+    charts = _charts(params, by_distance, curves, chosen)
     progress(1.0, "완료", charts)
-    return Measurement(per_seed=per_seed, charts=charts, table=table,
+    spread = params.canvas - DIGIT_SIDE + 1
+    return Measurement(per_seed=per_seed, charts=charts, table=_table(params, per_seed),
                        notes=_notes(params, per_seed, spread ** 2 - params.train_span ** 2))
 
 
