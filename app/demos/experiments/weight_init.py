@@ -20,8 +20,8 @@ factor of 2, where the claim breaks.
 from __future__ import annotations
 
 import math
-
 import statistics
+from dataclasses import dataclass
 
 from pydantic import Field
 
@@ -70,52 +70,84 @@ def _init(torch, weight, scheme: str, small_std: float) -> None:
         init.kaiming_normal_(weight, nonlinearity="relu")  # std √(2/fan_in), the same formula for both activations
 
 
-def _one_seed(torch, params: Params, device, seed: int) -> dict:
-    """Every measurement of one seed: its inputs, initialisations and the symmetry experiment."""
-    # Inputs and every initialisation below draw from the CPU generator and then move: CUDA's own generator
-    # would give a GPU run other numbers than the CPU run of the same seed.
-    torch.manual_seed(seed)
-    act_fn = {"tanh": torch.tanh, "relu": torch.relu}
+def _forward(torch, params: Params, inputs, activation: str, scheme: str, device):
+    """One network, a fresh weight per layer drawn as ``scheme`` on the CPU generator: the std of each layer's
+    output (None from the layer where float32 overflowed on: a deep ReLU net with large weights), the last
+    layer's output and the last weight."""
+    act_fn = {"tanh": torch.tanh, "relu": torch.relu}[activation]
+    drawn = torch.empty(params.width, params.width)
+    h, per_layer = inputs, []
+    with torch.no_grad():
+        for _ in range(params.depth):
+            _init(torch, drawn, scheme, params.small_std)
+            weight = drawn.to(device)
+            h = act_fn(h @ weight.T)
+            spread = h.double().std().item()  # float64: the squares of large outputs overflow float32
+            if not math.isfinite(spread):
+                break
+            per_layer.append(spread)
+    return per_layer + [None] * (params.depth - len(per_layer)), h, weight
+
+
+@dataclass
+class _Spreads:
+    """One seed's forward passes: std per layer for each (activation, scheme), the tanh nets' saturated
+    share of the last layer and the ReLU nets' last weight std, per scheme."""
+
+    stds: dict[tuple[str, str], list[float | None]]
+    saturated: dict[str, float]
+    weight_std: dict[str, float]
+
+
+def _spreads(torch, params: Params, device) -> _Spreads:
+    """The seed's inputs, then every (activation, scheme) network in turn, all from the global CPU generator
+    (CUDA's own generator would give a GPU run other numbers than the CPU run of the same seed)."""
     inputs = draws.randn(N_SAMPLES, params.width, device=device)
-    # std per layer; None from the layer where float32 overflowed on (a deep ReLU net with large weights)
-    stds: dict[tuple[str, str], list[float | None]] = {}
-    saturated: dict[str, float] = {}
-    weight_std: dict[str, float] = {}
+    out = _Spreads({}, {}, {})
     for activation, _ in ACTIVATIONS:
         for scheme, _ in SCHEMES:
-            drawn = torch.empty(params.width, params.width)
-            h, per_layer = inputs, []
+            out.stds[(activation, scheme)], h, weight = _forward(torch, params, inputs, activation, scheme, device)
             with torch.no_grad():
-                for _ in range(params.depth):
-                    _init(torch, drawn, scheme, params.small_std)
-                    weight = drawn.to(device)
-                    h = act_fn[activation](h @ weight.T)
-                    spread = h.double().std().item()  # float64: the squares of large outputs overflow float32
-                    if not math.isfinite(spread):
-                        break
-                    per_layer.append(spread)
                 if activation == "tanh":
-                    saturated[scheme] = (h.abs() > SATURATED).float().mean().item()
+                    out.saturated[scheme] = (h.abs() > SATURATED).float().mean().item()
                 if activation == "relu":
-                    weight_std[scheme] = weight.std().item()
-            stds[(activation, scheme)] = per_layer + [None] * (params.depth - len(per_layer))
-    distinct, final_loss = _symmetry(torch, params, device)
+                    out.weight_std[scheme] = weight.std().item()
+    return out
+
+
+def _seed_metrics(params: Params, spreads: _Spreads, distinct: dict[str, int],
+                  final_loss: dict[str, float]) -> dict[str, float]:
     metrics: dict[str, float] = {}
-    for (activation, scheme), per_layer in stds.items():
+    for (activation, scheme), per_layer in spreads.stds.items():
         finite = [s for s in per_layer if s is not None]
         metrics[f"first_std_{activation}_{scheme}"] = finite[0] if finite else math.inf
         metrics[f"last_std_{activation}_{scheme}"] = finite[-1] if finite else math.inf
         # The layer from which float32 overflowed (0: it never did); the last std above is the last finite one.
         metrics[f"overflow_layer_{activation}_{scheme}"] = float(len(finite) + 1 if len(finite) < params.depth else 0)
     for scheme, _ in SCHEMES:
-        metrics[f"saturated_tanh_{scheme}"] = saturated[scheme]
-        metrics[f"weight_std_{scheme}"] = weight_std[scheme]
+        metrics[f"saturated_tanh_{scheme}"] = spreads.saturated[scheme]
+        metrics[f"weight_std_{scheme}"] = spreads.weight_std[scheme]
         metrics[f"distinct_units_{scheme}"] = float(distinct[scheme])
         metrics[f"trained_loss_{scheme}"] = final_loss[scheme]
     for activation, scheme in (("relu", "he"), ("tanh", "xavier")):
         first, last = metrics[f"first_std_{activation}_{scheme}"], metrics[f"last_std_{activation}_{scheme}"]
         metrics[f"drift_{activation}_{scheme}"] = abs(math.log(last / first)) if first > 0 and last > 0 else math.inf
-    return {"metrics": metrics, "stds": stds}
+    return metrics
+
+
+@dataclass
+class _Seed:
+    metrics: dict[str, float]
+    stds: dict[tuple[str, str], list[float | None]]  # the chart's curves
+
+
+def _one_seed(torch, params: Params, device, seed: int) -> _Seed:
+    """Every measurement of one seed: its inputs, initialisations and the symmetry experiment, in this order
+    from the seeded global generator."""
+    torch.manual_seed(seed)
+    spreads = _spreads(torch, params, device)
+    distinct, final_loss = _symmetry(torch, params, device)
+    return _Seed(_seed_metrics(params, spreads, distinct, final_loss), spreads.stds)
 
 
 def run(params: Params, device, progress, seeds) -> Measurement:
@@ -125,71 +157,92 @@ def run(params: Params, device, progress, seeds) -> Measurement:
     for i, seed in enumerate(seeds):
         measured.append(_one_seed(torch, params, device, seed))
         progress((i + 1) / (len(seeds) + 1), f"시드 {seed} 완료")
-    per_seed: dict[str, list[float | None]] = {
-        name: [m["metrics"][name] for m in measured] for name in measured[0]["metrics"]}
+    per_seed: dict[str, list[float | None]] = {name: [m.metrics[name] for m in measured] for name in measured[0].metrics}
+    means = {name: _mean(values) for name, values in per_seed.items()}
+    charts = [_std_chart(params, measured, activation, label) for activation, label in ACTIVATIONS]
+    progress(1.0, "완료", charts)
+    return Measurement(per_seed=per_seed, charts=charts, table=_table(means), notes=_notes(params, means))
+
+
+def _mean(values: list[float | None]) -> float:
+    finite = [v for v in values if v is not None and math.isfinite(v)]
+    return statistics.fmean(finite) if finite else math.inf
+
+
+def _std_chart(params: Params, measured: list[_Seed], activation: str, label: str) -> Chart:
     layers = [float(k) for k in range(1, params.depth + 1)]
+    return Chart(
+        key=f"std_{activation}", title=f"{label}: 층별 출력의 표준편차 (시드 범위)", x_label="층", y_label="표준편차",
+        log_y=True,
+        # 0 has no logarithm: an all-zero layer is left out of the log chart (the table shows it).
+        series=[Series.over_seeds(scheme_label, layers,
+                                  [[s if s else None for s in m.stds[(activation, scheme)]] for m in measured])
+                for scheme, scheme_label in SCHEMES],
+    )
 
-    def std_chart(activation: str, label: str) -> Chart:
-        return Chart(
-            key=f"std_{activation}", title=f"{label}: 층별 출력의 표준편차 (시드 범위)", x_label="층", y_label="표준편차",
-            log_y=True,
-            # 0 has no logarithm: an all-zero layer is left out of the log chart (the table shows it).
-            series=[Series.over_seeds(scheme_label, layers,
-                                      [[s if s else None for s in m["stds"][(activation, scheme)]] for m in measured])
-                    for scheme, scheme_label in SCHEMES],
-        )
 
-    def mean(name: str) -> float:
-        values = [v for v in per_seed[name] if v is not None and math.isfinite(v)]
-        return statistics.fmean(values) if values else math.inf
-
-    charts = [std_chart(activation, label) for activation, label in ACTIVATIONS]
-    table = Table(
+def _table(m: dict[str, float]) -> Table:
+    """From the seeds' means."""
+    return Table(
         columns=["초기화 (시드 평균)", "가중치 표준편차", "tanh 마지막 층 std", "tanh 포화 비율 (|a|>0.99)",
                  "ReLU 마지막 층 std", f"학습 {SYMMETRY_STEPS}스텝 뒤 서로 다른 유닛 수 (/{SYMMETRY_WIDTH})"],
-        rows=[[label, float(f"{mean(f'weight_std_{scheme}'):.3g}"), _last_std(mean, "tanh", scheme),
-               f"{mean(f'saturated_tanh_{scheme}'):.0%}", _last_std(mean, "relu", scheme),
-               round(mean(f"distinct_units_{scheme}"), 1)]
+        rows=[[label, float(f"{m[f'weight_std_{scheme}']:.3g}"), _last_std(m, "tanh", scheme),
+               f"{m[f'saturated_tanh_{scheme}']:.0%}", _last_std(m, "relu", scheme),
+               round(m[f"distinct_units_{scheme}"], 1)]
               for scheme, label in SCHEMES],
     )
-    progress(1.0, "완료", charts)
-    return Measurement(per_seed=per_seed, charts=charts, table=table,
-                       notes=_notes(params, {name: mean(name) for name in per_seed}))
 
 
-def _last_std(mean, activation: str, scheme: str) -> float | str:
-    overflow = mean(f"overflow_layer_{activation}_{scheme}")
-    return f"{overflow:.0f}층에서 float32 넘침" if overflow else float(f"{mean(f'last_std_{activation}_{scheme}'):.3g}")
+def _last_std(m: dict[str, float], activation: str, scheme: str) -> float | str:
+    overflow = m[f"overflow_layer_{activation}_{scheme}"]
+    return f"{overflow:.0f}층에서 float32 넘침" if overflow else float(f"{m[f'last_std_{activation}_{scheme}']:.3g}")
+
+
+def _symmetry_net(torch, scheme: str, small_std: float, device):
+    """The small tanh network of the symmetry experiment, built (nn.Linear draws its defaults) and then
+    initialised as ``scheme`` on the CPU generator, biases zero; then moved."""
+    from torch import nn
+
+    sizes = [8] + [SYMMETRY_WIDTH] * SYMMETRY_DEPTH
+    layers: list = []
+    for fan_in, fan_out in zip(sizes, sizes[1:]):
+        layers += [nn.Linear(fan_in, fan_out), nn.Tanh()]
+    model = nn.Sequential(*layers, nn.Linear(SYMMETRY_WIDTH, 1))
+    for layer in model:
+        if isinstance(layer, nn.Linear):
+            _init(torch, layer.weight, scheme, small_std)
+            nn.init.zeros_(layer.bias)
+    return model.to(device)
+
+
+def _fit_mse(torch, model, inputs, targets) -> float:
+    """Full-batch SGD on the squared error for SYMMETRY_STEPS steps; the loss after the last."""
+    optimizer = torch.optim.SGD(model.parameters(), lr=SYMMETRY_LR)
+    for _ in range(SYMMETRY_STEPS):
+        optimizer.zero_grad(set_to_none=True)
+        loss = (model(inputs) - targets).pow(2).mean()
+        loss.backward()
+        optimizer.step()
+    with torch.no_grad():
+        return (model(inputs) - targets).pow(2).mean().item()
+
+
+def _distinct_units(torch, model) -> int:
+    """How many of the first layer's units differ (weights and bias, to six decimals)."""
+    with torch.no_grad():
+        units = torch.cat([model[0].weight, model[0].bias.unsqueeze(1)], dim=1)
+        return int(torch.unique(units.round(decimals=6), dim=0).shape[0])
 
 
 def _symmetry(torch, params: Params, device) -> tuple[dict[str, int], dict[str, float]]:
     """Train a small tanh network from each initialisation; count the first layer's distinct units."""
-    from torch import nn
-
     inputs = draws.randn(256, 8, device=device)
     targets = torch.sin(inputs @ draws.randn(8, 1, device=device))
     distinct, final_loss = {}, {}
     for scheme, _ in SCHEMES:
-        sizes = [8] + [SYMMETRY_WIDTH] * SYMMETRY_DEPTH
-        layers: list = []
-        for fan_in, fan_out in zip(sizes, sizes[1:]):
-            layers += [nn.Linear(fan_in, fan_out), nn.Tanh()]
-        model = nn.Sequential(*layers, nn.Linear(SYMMETRY_WIDTH, 1))
-        for layer in model:  # initialised on the CPU generator, then moved
-            if isinstance(layer, nn.Linear):
-                _init(torch, layer.weight, scheme, params.small_std)
-                nn.init.zeros_(layer.bias)
-        model = model.to(device)
-        optimizer = torch.optim.SGD(model.parameters(), lr=SYMMETRY_LR)
-        for _ in range(SYMMETRY_STEPS):
-            optimizer.zero_grad(set_to_none=True)
-            loss = (model(inputs) - targets).pow(2).mean()
-            loss.backward()
-            optimizer.step()
-        with torch.no_grad():
-            units = torch.cat([model[0].weight, model[0].bias.unsqueeze(1)], dim=1)
-            distinct[scheme] = int(torch.unique(units.round(decimals=6), dim=0).shape[0])
-            final_loss[scheme] = (model(inputs) - targets).pow(2).mean().item()
+        model = _symmetry_net(torch, scheme, params.small_std, device)
+        final_loss[scheme] = _fit_mse(torch, model, inputs, targets)
+        distinct[scheme] = _distinct_units(torch, model)
     return distinct, final_loss
 
 
