@@ -92,45 +92,49 @@ def _optimizer(torch, params: Params, model):
     return torch.optim.SGD(model.parameters(), lr=1e-2, momentum=0.9 if params.optimizer == "momentum" else 0.0)
 
 
-def _measure(torch, params: Params, batch_size: int, device, seed: int) -> dict[str, float]:
-    """One warm-up step (the optimiser's state and the GPU libraries' workspaces come into being),
-    then the measured step, counting what autograd saved and, on CUDA, what the allocator held."""
-    cuda = device.type == "cuda"
+class _SavedTensors:
+    """A saved-tensor hook's pack: the bytes of every storage autograd keeps for backward, each storage once,
+    the parameters' own storages left out (they exist whether or not anything is saved)."""
+
+    def __init__(self, model) -> None:
+        self.parameters = {p.untyped_storage().data_ptr() for p in model.parameters()}
+        self.bytes: dict[int, int] = {}
+
+    def pack(self, tensor):
+        storage = tensor.untyped_storage()
+        if storage.data_ptr() not in self.parameters:
+            self.bytes[storage.data_ptr()] = storage.nbytes()
+        return tensor
+
+    def total(self) -> float:
+        return float(sum(self.bytes.values()))
+
+
+def _setup(torch, params: Params, batch_size: int, device, seed: int):
+    """The seed's model (nn.Linear draws on the CPU from the global generator), its optimiser and one
+    batch drawn from the seed's own generator."""
     gen = generator(seed)
-    torch.manual_seed(seed)  # nn.Linear draws its initial weights on the CPU from the global generator
+    torch.manual_seed(seed)
     model = _network(torch, params).to(device)
     optimizer = _optimizer(torch, params, model)
     inputs = torch.randn(batch_size, params.input_dim, generator=gen).to(device)
     targets = torch.randint(0, CLASSES, (batch_size,), generator=gen).to(device)
-    parameter_storages = {p.untyped_storage().data_ptr() for p in model.parameters()}
-    saved: dict[int, int] = {}
-    losses: list[float] = []
+    return model, optimizer, inputs, targets
 
-    def pack(tensor):
-        storage = tensor.untyped_storage()
-        if storage.data_ptr() not in parameter_storages:
-            saved[storage.data_ptr()] = storage.nbytes()
-        return tensor
 
-    def train_step():
-        optimizer.zero_grad(set_to_none=True)
-        with torch.autograd.graph.saved_tensors_hooks(pack, lambda tensor: tensor):
-            loss = torch.nn.functional.cross_entropy(model(inputs), targets)
-        loss.backward()
-        optimizer.step()
-        losses.append(loss.item())
-
-    train_step()  # warm-up
+def _train_step(torch, model, optimizer, inputs, targets, saved: _SavedTensors) -> float:
     optimizer.zero_grad(set_to_none=True)
-    saved.clear()
-    if cuda:
-        torch.cuda.synchronize(device)
-        before = torch.cuda.memory_allocated(device)  # weights, optimiser state, workspaces; no gradients
-        torch.cuda.reset_peak_memory_stats(device)
-    train_step()
-    result = {
-        "first_loss": losses[0],
-        "saved_activation_bytes": float(sum(saved.values())),
+    with torch.autograd.graph.saved_tensors_hooks(saved.pack, lambda tensor: tensor):
+        loss = torch.nn.functional.cross_entropy(model(inputs), targets)
+    loss.backward()
+    optimizer.step()
+    return loss.item()
+
+
+def _counted(torch, model, optimizer, saved: _SavedTensors) -> dict[str, float]:
+    """Bytes counted on the tensors after a step: saved activations, gradients, optimiser state, weights."""
+    return {
+        "saved_activation_bytes": saved.total(),
         "grad_bytes": float(sum(p.grad.numel() * p.grad.element_size() for p in model.parameters())),
         "optimizer_state_bytes": float(sum(
             value.numel() * value.element_size()
@@ -139,19 +143,75 @@ def _measure(torch, params: Params, batch_size: int, device, seed: int) -> dict[
         )),
         "param_bytes": float(sum(p.numel() * p.element_size() for p in model.parameters())),
     }
-    if cuda:
-        torch.cuda.synchronize(device)
-        step_peak = torch.cuda.max_memory_allocated(device) - before
-        result["cuda_step_peak_bytes"] = float(step_peak)
+
+
+def _cuda_reading(torch, device, before: int, counted: dict[str, float]) -> dict[str, float]:
+    """What the caching allocator held during the measured step (``before``: allocated at its start)."""
+    torch.cuda.synchronize(device)
+    step_peak = torch.cuda.max_memory_allocated(device) - before
+    free, total = torch.cuda.mem_get_info(device)
+    return {
+        "cuda_step_peak_bytes": float(step_peak),
         # The model's own memory on the GPU: what persists (weights, state) plus the step's peak.
-        result["cuda_allocated_total_bytes"] = float(result["param_bytes"] + result["optimizer_state_bytes"]
-                                                     + step_peak)
-        result["cuda_reserved_peak_bytes"] = float(torch.cuda.max_memory_reserved(device))
-        free, total = torch.cuda.mem_get_info(device)
+        "cuda_allocated_total_bytes": float(counted["param_bytes"] + counted["optimizer_state_bytes"] + step_peak),
+        "cuda_reserved_peak_bytes": float(torch.cuda.max_memory_reserved(device)),
         # Device memory in use that the allocator did not reserve: the CUDA context and libraries'
         # handles (on a GPU shared with other processes, theirs too).
-        result["cuda_context_bytes"] = float(max(0, total - free - torch.cuda.memory_reserved(device)))
+        "cuda_context_bytes": float(max(0, total - free - torch.cuda.memory_reserved(device))),
+    }
+
+
+def _measure(torch, params: Params, batch_size: int, device, seed: int) -> dict[str, float]:
+    """One warm-up step (the optimiser's state and the GPU libraries' workspaces come into being),
+    then the measured step, counting what autograd saved and, on CUDA, what the allocator held."""
+    cuda = device.type == "cuda"
+    model, optimizer, inputs, targets = _setup(torch, params, batch_size, device, seed)
+    saved = _SavedTensors(model)
+    first_loss = _train_step(torch, model, optimizer, inputs, targets, saved)  # warm-up
+    optimizer.zero_grad(set_to_none=True)
+    saved.bytes.clear()
+    before = 0
+    if cuda:
+        torch.cuda.synchronize(device)
+        before = torch.cuda.memory_allocated(device)  # weights, optimiser state, workspaces; no gradients
+        torch.cuda.reset_peak_memory_stats(device)
+    _train_step(torch, model, optimizer, inputs, targets, saved)
+    result = {"first_loss": first_loss, **_counted(torch, model, optimizer, saved)}
+    if cuda:
+        result |= _cuda_reading(torch, device, before, result)
     return result
+
+
+def _seed_values(est: dict[str, int], measured: dict[str, float], device) -> dict[str, float]:
+    """One seed's metrics from its counted bytes against the formula's estimate."""
+    total = (measured["param_bytes"] + measured["grad_bytes"] + measured["optimizer_state_bytes"]
+             + measured["saved_activation_bytes"])
+    values = {
+        "first_step_loss": measured["first_loss"],
+        "measured_saved_activation_bytes": measured["saved_activation_bytes"],
+        "measured_grad_bytes": measured["grad_bytes"],
+        "measured_optimizer_state_bytes": measured["optimizer_state_bytes"],
+        "measured_total_bytes": total,
+        "activation_measured_over_estimate": measured["saved_activation_bytes"] / est["activation_bytes"],
+        "activation_estimate_error": abs(measured["saved_activation_bytes"] / est["activation_bytes"] - 1),
+        "measured_over_naive": total / est["naive_bytes"],
+        "activation_share": measured["saved_activation_bytes"] / total,
+    }
+    if device.type == "cuda":
+        values |= {key: measured[key] for key in CUDA_METRICS if key in measured}
+        values["cuda_allocated_over_estimate"] = measured["cuda_allocated_total_bytes"] / est["total_bytes"]
+    return values
+
+
+def _sweep(torch, params: Params, device, seed: int, progress) -> tuple[list[int], list[float]]:
+    """Saved activations at each batch size up to the chosen one (sizes do not depend on the seed: the first
+    seed stands for all)."""
+    sizes = sorted({s for s in SWEEP if s <= params.batch_size} | {params.batch_size})
+    saved = []
+    for i, size in enumerate(sizes):
+        saved.append(_measure(torch, params, size, device, seed)["saved_activation_bytes"])
+        progress(0.4 + 0.55 * (i + 1) / len(sizes), f"배치 {size}")
+    return sizes, saved
 
 
 def run(params: Params, device, progress, seeds) -> Measurement:
@@ -160,34 +220,11 @@ def run(params: Params, device, progress, seeds) -> Measurement:
     est = estimate(params, params.batch_size)
     per: dict[str, list] = {}
     for i, seed in enumerate(seeds):
-        measured = _measure(torch, params, params.batch_size, device, seed)
-        total = (measured["param_bytes"] + measured["grad_bytes"] + measured["optimizer_state_bytes"]
-                 + measured["saved_activation_bytes"])
-        values = {
-            "first_step_loss": measured["first_loss"],
-            "measured_saved_activation_bytes": measured["saved_activation_bytes"],
-            "measured_grad_bytes": measured["grad_bytes"],
-            "measured_optimizer_state_bytes": measured["optimizer_state_bytes"],
-            "measured_total_bytes": total,
-            "activation_measured_over_estimate": measured["saved_activation_bytes"] / est["activation_bytes"],
-            "activation_estimate_error": abs(measured["saved_activation_bytes"] / est["activation_bytes"] - 1),
-            "measured_over_naive": total / est["naive_bytes"],
-            "activation_share": measured["saved_activation_bytes"] / total,
-        }
-        if device.type == "cuda":
-            values |= {key: measured[key] for key in CUDA_METRICS if key in measured}
-            values["cuda_allocated_over_estimate"] = measured["cuda_allocated_total_bytes"] / est["total_bytes"]
+        values = _seed_values(est, _measure(torch, params, params.batch_size, device, seed), device)
         for key, value in values.items():
             per.setdefault(key, []).append(value)
         progress(0.4 * (i + 1) / len(seeds), f"시드 {seed}: 배치 {params.batch_size}에서 측정했습니다")
-
-    sizes = sorted({s for s in SWEEP if s <= params.batch_size} | {params.batch_size})
-    sweep_saved = []
-    for i, size in enumerate(sizes):  # sizes do not depend on the seed: the first seed stands for all
-        sweep_saved.append(_measure(torch, params, size, device, seeds[0])["saved_activation_bytes"])
-        progress(0.4 + 0.55 * (i + 1) / len(sizes), f"배치 {size}")
-
-    charts = [_chart(params, sizes, sweep_saved)]
+    charts = [_chart(params, *_sweep(torch, params, device, seeds[0], progress))]
     progress(1.0, "완료", charts)
     return Measurement(per_seed=per, charts=charts, table=_table(params, est, per, device),
                        notes=_notes(params, est, per, device))
