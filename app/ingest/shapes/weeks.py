@@ -151,72 +151,94 @@ def _parse_heading_layout(lines: list[Line], headings: list[tuple[int, int, str]
     elif headings and (title_index := standalone_title(lines, headings[0][0])) is not None:
         document.title = plain_title(lines[title_index].stripped)
     by_index = {i: (level, text) for i, level, text in headings}
-    labels = LabelBook()
-    intro: list[Line] = []
-    section: ParsedSection | None = None
-    section_lines: list[Line] = []
-    question: ParsedQuestion | None = None
-    answer_lines: list[Line] = []
-    section_ordinal = 0
-
-    def close_question() -> None:
-        nonlocal question, answer_lines
-        if question is not None and not question.title:
-            # "### ✅ `민지` `p.40`" with the question on the next line: its first paragraph asks.
-            start = next((k for k, ln in enumerate(answer_lines) if not ln.blank), None)
-            if start is not None and heading(answer_lines[start]) is None and not answer_lines[start].in_fence:
-                end = next((k for k in range(start, len(answer_lines)) if answer_lines[k].blank), len(answer_lines))
-                question.body_md = join_lines(answer_lines[start:end])
-                question.title = first_line(question.body_md)
-                answer_lines = answer_lines[end:]
-        if question is not None:
-            body = join_lines(strip_trailing_rules(drop_boilerplate(answer_lines, document.unplaced)))
-            if body:
-                first = next(ln.number for ln in answer_lines if not ln.blank)
-                question.answers.append(ParsedAnswer(body_md=body, author=None, line=first))
-        question, answer_lines = None, []
-
-    def close_section_intro() -> None:
-        nonlocal section_lines
-        if section is not None and section_lines:
-            section.intro_md = join_lines(strip_trailing_rules(drop_boilerplate(section_lines, document.unplaced)))
-        section_lines = []
-
+    reader = _HeadingReader(document)
     for index, line in enumerate(lines):
         found = by_index.get(index)
         if index == title_index:
             continue
-        if found and found[0] <= question_level:
-            close_question()
-            level, text = found
-            if level < question_level:
-                close_section_intro()
-                section_ordinal += 1
-                section = ParsedSection(title=text, line=line.number)
-                document.sections.append(section)
-                continue
-            if section is None:
-                section_ordinal += 1
-                section = ParsedSection(title=None, line=line.number)
-                document.sections.append(section)
-            close_section_intro()
-            meta = _read_question_heading(text)
-            prefix = number_in(section.title) or (f"{section_ordinal}" if section.title is not None else None)
-            ordinal = len(section.questions) + 1
-            question = ParsedQuestion(
-                label=labels.take(f"{prefix}-{ordinal}" if prefix else str(ordinal)),
-                title=meta.title, body_md=meta.title, author=meta.author, line=line.number, page_ref=meta.page_ref,
-            )
-            section.questions.append(question)
-        elif question is not None:
-            answer_lines.append(line)
-        elif section is not None:
-            section_lines.append(line)
+        if found and found[0] < question_level:
+            reader.open_section(found[1], line)
+        elif found and found[0] == question_level:
+            reader.open_question(found[1], line)
         else:
-            intro.append(line)
-    close_question()
-    close_section_intro()
-    document.intro_md = join_lines(strip_trailing_rules(drop_boilerplate(intro, document.unplaced, preamble=True)))
+            reader.add(line)
+    reader.close_question()
+    reader.close_section_intro()
+    document.intro_md = join_lines(strip_trailing_rules(drop_boilerplate(reader.intro, document.unplaced,
+                                                                         preamble=True)))
+
+
+@dataclass
+class _HeadingReader:
+    """Layout (a) read line by line: a heading above the question level opens a section, one at it opens
+    a question, and any other line belongs to the open question's answer, the section's intro or the
+    file's intro, whichever is open."""
+
+    document: ParsedDocument
+    labels: LabelBook = field(default_factory=LabelBook)
+    intro: list[Line] = field(default_factory=list)
+    section: ParsedSection | None = None
+    section_lines: list[Line] = field(default_factory=list)
+    question: ParsedQuestion | None = None
+    answer_lines: list[Line] = field(default_factory=list)
+    section_ordinal: int = 0
+
+    def open_section(self, title: str | None, line: Line) -> ParsedSection:
+        self.close_question()
+        self.close_section_intro()
+        self.section_ordinal += 1
+        self.section = ParsedSection(title=title, line=line.number)
+        self.document.sections.append(self.section)
+        return self.section
+
+    def open_question(self, text: str, line: Line) -> None:
+        self.close_question()
+        section = self.section or self.open_section(None, line)
+        self.close_section_intro()
+        meta = _read_question_heading(text)
+        prefix = number_in(section.title) or (f"{self.section_ordinal}" if section.title is not None else None)
+        ordinal = len(section.questions) + 1
+        self.question = ParsedQuestion(
+            label=self.labels.take(f"{prefix}-{ordinal}" if prefix else str(ordinal)),
+            title=meta.title, body_md=meta.title, author=meta.author, line=line.number, page_ref=meta.page_ref,
+        )
+        section.questions.append(self.question)
+
+    def add(self, line: Line) -> None:
+        if self.question is not None:
+            self.answer_lines.append(line)
+        elif self.section is not None:
+            self.section_lines.append(line)
+        else:
+            self.intro.append(line)
+
+    def close_question(self) -> None:
+        question = self.question
+        if question is not None and not question.title:
+            self._title_from_first_paragraph(question)
+        if question is not None:
+            body = join_lines(strip_trailing_rules(drop_boilerplate(self.answer_lines, self.document.unplaced)))
+            if body:
+                first = next(ln.number for ln in self.answer_lines if not ln.blank)
+                question.answers.append(ParsedAnswer(body_md=body, author=None, line=first))
+        self.question, self.answer_lines = None, []
+
+    def _title_from_first_paragraph(self, question: ParsedQuestion) -> None:
+        """"### ✅ `민지` `p.40`" with the question on the next line: its first paragraph asks."""
+        lines = self.answer_lines
+        start = next((k for k, ln in enumerate(lines) if not ln.blank), None)
+        if start is None or heading(lines[start]) is not None or lines[start].in_fence:
+            return
+        end = next((k for k in range(start, len(lines)) if lines[k].blank), len(lines))
+        question.body_md = join_lines(lines[start:end])
+        question.title = first_line(question.body_md)
+        self.answer_lines = lines[end:]
+
+    def close_section_intro(self) -> None:
+        if self.section is not None and self.section_lines:
+            self.section.intro_md = join_lines(
+                strip_trailing_rules(drop_boilerplate(self.section_lines, self.document.unplaced)))
+        self.section_lines = []
 
 
 # --- layout (b): numbered list, then answers that point back at it -----------------------------
