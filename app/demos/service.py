@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from dataclasses import dataclass
 
+from anyio import to_thread
 from sqlmodel import Session
-from starlette.concurrency import run_in_threadpool
 
 from app import urls
 from app.db.models import LINK_AUTO, DemoRun
@@ -47,7 +48,6 @@ from app.schemas.content import (
 )
 
 EVENT_POLL_S = 1.0  # how often a stream re-reads the database when no live event comes
-KEEPALIVE_EVERY = 15  # polls between SSE comments that keep proxies from closing the stream
 
 
 def demo_url(slug: str) -> str:
@@ -348,7 +348,7 @@ def _submit(engine: DemoEngine, spec: DemoSpec, params: DemoParams, request: Run
     except QueueFull as exc:
         seconds = exc.retry_after_s
         raise AppError(429, f"실험 대기열이 가득 찼습니다. {seconds}초 후에 다시 시도해 주세요.", code="queue_full",
-                       headers={"Retry-After": str(seconds)}, details={"retry_after": seconds}) from None
+                       retry_after=seconds) from None
     except RunnerUnavailable as exc:
         raise AppError(503, f"실험 실행기를 쓸 수 없습니다: {exc}", code="runner_unavailable") from None
 
@@ -368,65 +368,84 @@ def recent_runs(engine: DemoEngine, slug: str, limit: int = 10) -> list[RunPubli
     return [run_public(run) for run in engine.recent(slug, limit)]
 
 
-def _sse(event: str, data: dict | str) -> str:
-    payload = data if isinstance(data, str) else json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    return f"event: {event}\ndata: {payload}\n\n"
+@dataclass(frozen=True)
+class RunEvent:
+    """What a follower of a run is told: `status`, `progress` (fraction, message, partial charts) or the
+    final `result` (the run as GET /api/v1/runs/{id} gives it, JSON text); `waiting` after each EVENT_POLL_S
+    without a live report, the run still going (a stream's chance to keep an idle connection open)."""
+
+    name: str
+    data: dict | str | None = None
+
+
+@dataclass
+class _Shown:
+    """What a follower has been told so far."""
+
+    status: str
+    progress: dict | None
+    ended: bool = False
 
 
 async def run_events(engine: DemoEngine, run_id: str,
-                     is_disconnected: Callable[[], Awaitable[bool]]) -> AsyncIterator[str]:
-    """Server-sent events: `status`, `progress` (fraction, message, partial charts), then `result`
-    (the whole run, as GET /api/v1/runs/{id} returns it), after which the stream ends.
+                     is_disconnected: Callable[[], Awaitable[bool]]) -> AsyncIterator[RunEvent]:
+    """The run's status and progress as they change, then its result, after which the events end.
 
     Live reports come from this process's runner; a run being executed elsewhere (another web
     process) is followed by re-reading the database.
     """
     queue = engine.subscribe(run_id)
     try:
-        run = await run_in_threadpool(engine.get, run_id)
+        run = await to_thread.run_sync(engine.get, run_id)
         if run is None:
             return
-        yield "retry: 2000\n\n"
-        yield _sse("status", {"status": run.status})
+        yield RunEvent("status", {"status": run.status})
         if run.status in TERMINAL_STATUSES:
-            yield _sse("result", run_public(run).model_dump_json())
+            yield RunEvent("result", run_public(run).model_dump_json())
             return
-        shown_progress = engine.latest_progress(run_id) or (json.loads(run.progress_json) if run.progress_json else None)
-        if shown_progress:
-            yield _sse("progress", shown_progress)
-        shown_status, quiet_polls = run.status, 0
-        while True:
+        shown = _Shown(run.status, engine.latest_progress(run_id) or _stored_progress(run))
+        if shown.progress:
+            yield RunEvent("progress", shown.progress)
+        while not shown.ended:
             try:
-                event, data = await asyncio.wait_for(queue.get(), timeout=EVENT_POLL_S)
+                name, data = await asyncio.wait_for(queue.get(), timeout=EVENT_POLL_S)
             except TimeoutError:
                 if await is_disconnected():
                     return
-                run = await run_in_threadpool(engine.get, run_id)
-                if run is None:
-                    return
-                if run.status in TERMINAL_STATUSES:
-                    yield _sse("result", run_public(run).model_dump_json())
-                    return
-                if run.status != shown_status:
-                    shown_status = run.status
-                    yield _sse("status", {"status": run.status})
-                stored = json.loads(run.progress_json) if run.progress_json else None
-                if stored and stored != shown_progress and engine.latest_progress(run_id) is None:
-                    shown_progress = stored
-                    yield _sse("progress", stored)
-                quiet_polls += 1
-                if quiet_polls % KEEPALIVE_EVERY == 0:
-                    yield ": keepalive\n\n"
+                async for event in _from_database(engine, run_id, shown):
+                    yield event
                 continue
-            if event == "done":
-                run = await run_in_threadpool(engine.get, run_id)
+            if name == "done":
+                run = await to_thread.run_sync(engine.get, run_id)
                 if run is not None:
-                    yield _sse("result", run_public(run).model_dump_json())
+                    yield RunEvent("result", run_public(run).model_dump_json())
                 return
-            if event == "status":
-                shown_status = data["status"]
-            elif event == "progress":
-                shown_progress = data
-            yield _sse(event, data)
+            if name == "status":
+                shown.status = data["status"]
+            elif name == "progress":
+                shown.progress = data
+            yield RunEvent(name, data)
     finally:
         engine.unsubscribe(run_id, queue)
+
+
+def _stored_progress(run: DemoRun) -> dict | None:
+    return json.loads(run.progress_json) if run.progress_json else None
+
+
+async def _from_database(engine: DemoEngine, run_id: str, shown: _Shown) -> AsyncIterator[RunEvent]:
+    """No live report came: what the database says of the run (executed by another process, or gone)."""
+    run = await to_thread.run_sync(engine.get, run_id)
+    if run is None or run.status in TERMINAL_STATUSES:
+        shown.ended = True
+        if run is not None:
+            yield RunEvent("result", run_public(run).model_dump_json())
+        return
+    if run.status != shown.status:
+        shown.status = run.status
+        yield RunEvent("status", {"status": run.status})
+    stored = _stored_progress(run)
+    if stored and stored != shown.progress and engine.latest_progress(run_id) is None:
+        shown.progress = stored
+        yield RunEvent("progress", stored)
+    yield RunEvent("waiting")

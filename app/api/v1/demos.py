@@ -22,6 +22,7 @@ from app.demos.schemas import (
 )
 from app.http.deps import DemoEngineDep, SessionDep, SettingsDep
 from app.http.params import IdPath
+from app.http.sse import event_stream
 
 router = APIRouter(tags=["실험"])
 
@@ -101,7 +102,7 @@ async def run_events(run_id: RunId, request: Request, engine: DemoEngineDep):
     보내고 스트림을 닫습니다."""
     await run_in_threadpool(service.get_run_or_404, engine, run_id)
     return StreamingResponse(
-        service.run_events(engine, run_id, request.is_disconnected),
+        event_stream(service.run_events(engine, run_id, request.is_disconnected)),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
     )
