@@ -48,13 +48,16 @@ class AppError(Exception):
         code: str | None = None,
         details: Any = None,
         headers: dict[str, str] | None = None,
+        retry_after: int | None = None,
     ) -> None:
+        """`retry_after`: seconds after which the same request may succeed (a full queue, a rate limit,
+        a busy database); it becomes the Retry-After header and, unless `details` says more, the details."""
         super().__init__(message or KOREAN_MESSAGES.get(status_code, ""))
         self.status_code = status_code
         self.message = message or KOREAN_MESSAGES.get(status_code, "오류가 발생했습니다.")
         self.code = code or STATUS_CODES.get(status_code, "error")
-        self.details = details
-        self.headers = headers or {}
+        self.details: Any = {"retry_after": retry_after} if details is None and retry_after is not None else details
+        self.headers = {**({"Retry-After": str(retry_after)} if retry_after is not None else {}), **(headers or {})}
 
 
 def envelope(code: str, message: str, details: Any = None) -> dict[str, Any]:

@@ -37,7 +37,7 @@ class RateLimiter:
             if retry_after:
                 seconds = max(1, math.ceil(retry_after))
                 raise AppError(429, f"요청이 너무 많습니다. {seconds}초 후에 다시 시도해 주세요.",
-                               headers={"Retry-After": str(seconds)}, details={"retry_after": seconds})
+                               retry_after=seconds)
             for key, _limit in keys:
                 self._hits[key].append(now)
             if len(self._hits) > 50_000:  # forget idle keys
@@ -121,7 +121,7 @@ class LoginThrottle:
         if wait > 0:
             seconds = max(1, math.ceil(wait))
             raise AppError(429, f"로그인 실패가 많아 {seconds}초 뒤에 다시 시도할 수 있습니다.",
-                           headers={"Retry-After": str(seconds)}, details={"retry_after": seconds})
+                           retry_after=seconds)
 
     def failed(self, username: str, address: str) -> None:
         now = self._clock()

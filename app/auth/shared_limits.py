@@ -71,7 +71,7 @@ class RedisRateLimiter:
         if wait_ms > 0:
             seconds = max(1, math.ceil(wait_ms / 1000))
             raise AppError(429, f"요청이 너무 많습니다. {seconds}초 후에 다시 시도해 주세요.",
-                           headers={"Retry-After": str(seconds)}, details={"retry_after": seconds})
+                           retry_after=seconds)
 
 
 class RedisLoginThrottle(LoginThrottle):

@@ -48,8 +48,7 @@ def is_lock_error(exc: BaseException) -> bool:
 
 def busy_error() -> AppError:
     message = f"지금은 데이터를 정리하는 중이라 저장하지 못했습니다. {RETRY_AFTER_S}초 뒤에 다시 보내 주세요."
-    return AppError(503, message, code="busy", headers={"Retry-After": str(RETRY_AFTER_S)},
-                    details={"retry_after": RETRY_AFTER_S})
+    return AppError(503, message, code="busy", retry_after=RETRY_AFTER_S)
 
 
 @contextmanager
