@@ -24,6 +24,8 @@ import queue
 import statistics
 import threading
 import time
+from dataclasses import dataclass
+from typing import Any
 
 from pydantic import Field
 
@@ -74,86 +76,97 @@ def run(params: Params, device, progress, seeds) -> Measurement:
         progress(0.9 * (r + 1) / len(seeds), f"반복 {r + 1}/{len(seeds)}: 느린 파이프라인 "
                  f"{repetition['slow']['samples_per_s']:,.0f} 샘플/초", [_timeline_chart(results[0])])
     per_seed = _measure(params, device, results, cpu_compute)
-    charts = [_timeline_chart(results[0]), Chart(
-        key="wait", title="배치마다 데이터를 기다린 시간 (반복 평균, 띠는 최소~최대)", x_label="배치 번호",
-        y_label="대기 시간 (ms)",
-        series=[Series.over_seeds(label, [float(i + 1) for i in range(params.batches)],
-                                  [rep[key]["waits_ms"] for rep in results]) for key, label in PIPELINES],
-    )]
+    charts = [_timeline_chart(results[0]), _wait_chart(params, results)]
     means = {name: statistics.fmean(values) for name, values in per_seed.items()}  # type: ignore[arg-type]
-    table = Table(
-        columns=["파이프라인", "샘플/초 (반복 평균)", "데이터 대기 비율", "배치당 대기 (ms)", "배치당 계산 (ms)"],
-        rows=[[label, round(means[f"samples_per_s_{k}"], 1), round(means[f"wait_fraction_{k}"], 3),
-               round(means[f"wait_ms_per_batch_{k}"], 2),
-               round(statistics.fmean(rep[k]["compute_ms_per_batch"] for rep in results), 2)]
-              for k, label in PIPELINES],
-    )
     gpu_name = torch.cuda.get_device_name(device) if device.type == "cuda" else None
     progress(1.0, "완료", charts)
     notes = [f"세 파이프라인을 {len(seeds)}번 번갈아 쟀습니다(시드마다 데이터와 초기 가중치가 다름); 아래 수치는 그 평균입니다.",
              conclusion(params, means, device.type, gpu_name)]
-    return Measurement(per_seed=per_seed, charts=charts, table=table, notes=notes)
+    return Measurement(per_seed=per_seed, charts=charts, table=_table(results, means), notes=notes)
+
+
+@dataclass
+class _Storage:
+    """One seed's dataset: "on disk" (CPU, not yet preprocessed) and already on the compute device."""
+
+    x: Any
+    y: Any
+    device_x: Any
+    device_y: Any
+
+    def rows(self, params: Params, i: int) -> slice:
+        return slice(i * params.batch_size, (i + 1) * params.batch_size)
+
+
+def _storage(torch, params: Params, device, seed: int) -> _Storage:
+    n = params.batches * params.batch_size
+    generator = torch.Generator().manual_seed(seed)
+    x = torch.rand(n, INPUT_DIM, generator=generator)
+    y = torch.randint(0, CLASSES, (n,), generator=generator)
+    return _Storage(x, y, x.to(device), y.to(device))
+
+
+def _read_batch(torch, params: Params, storage: _Storage, i: int, noise, device):
+    """Batch ``i`` as a slow pipeline delivers it: a wait, then per-sample augmentation on the CPU, then the copy."""
+    if params.load_delay_ms:
+        time.sleep(params.load_delay_ms / 1000)  # waiting on storage: the CPU is idle, so is the model
+    rows = storage.rows(params, i)
+    samples = []
+    for sample in storage.x[rows]:  # per-sample augmentation, the usual transforms loop
+        for op in range(params.augment_ops_per_sample):
+            if op % 2 == 0:
+                sample = sample.flip(0)
+            else:
+                sample = (sample + 0.05 * torch.randn(sample.shape, generator=noise)).clamp_(0, 1)
+        samples.append(sample)
+    return torch.stack(samples).to(device), storage.y[rows].to(device)
+
+
+def _in_memory(params: Params, storage: _Storage):
+    for i in range(params.batches):
+        rows = storage.rows(params, i)
+        yield storage.device_x[rows], storage.device_y[rows]
+
+
+def _slow(torch, params: Params, storage: _Storage, seed: int, device):
+    noise = torch.Generator().manual_seed(seed * 7919 + 1)
+    for i in range(params.batches):
+        yield _read_batch(torch, params, storage, i, noise, device)
+
+
+def _prefetched(torch, params: Params, storage: _Storage, seed: int, device):
+    """Worker j reads batches j, j+W, j+2W, ... into its own queue; reading the queues in turn keeps the
+    batch order."""
+    workers = params.loader_workers
+    ready: list[queue.Queue] = [queue.Queue(maxsize=PREFETCH_DEPTH) for _ in range(workers)]
+
+    def produce(j: int):
+        noise = torch.Generator().manual_seed(seed * 7919 + 1 + j)  # one per thread: they are not thread-safe
+        for i in range(j, params.batches, workers):
+            ready[j].put(_read_batch(torch, params, storage, i, noise, device))
+
+    threads = [threading.Thread(target=produce, args=(j,), daemon=True) for j in range(workers)]
+    for thread in threads:
+        thread.start()
+    for i in range(params.batches):
+        yield ready[i % workers].get()
+    for thread in threads:
+        thread.join()
 
 
 def _repeat(torch, params: Params, device, seed: int, first: bool) -> tuple[dict[str, dict], float | None]:
     """One repetition: the seed's data, then each pipeline trains a fresh MLP from the seed's start."""
-    n = params.batches * params.batch_size
-    generator = torch.Generator().manual_seed(seed)
-    storage_x = torch.rand(n, INPUT_DIM, generator=generator)  # "on disk": CPU, not yet preprocessed
-    storage_y = torch.randint(0, CLASSES, (n,), generator=generator)
-    device_x, device_y = storage_x.to(device), storage_y.to(device)
-
-    def read_batch(i: int, noise):
-        if params.load_delay_ms:
-            time.sleep(params.load_delay_ms / 1000)  # waiting on storage: the CPU is idle, so is the model
-        rows = slice(i * params.batch_size, (i + 1) * params.batch_size)
-        samples = []
-        for sample in storage_x[rows]:  # per-sample augmentation, the usual transforms loop
-            for op in range(params.augment_ops_per_sample):
-                if op % 2 == 0:
-                    sample = sample.flip(0)
-                else:
-                    sample = (sample + 0.05 * torch.randn(sample.shape, generator=noise)).clamp_(0, 1)
-            samples.append(sample)
-        return torch.stack(samples).to(device), storage_y[rows].to(device)
-
-    def in_memory():
-        for i in range(params.batches):
-            rows = slice(i * params.batch_size, (i + 1) * params.batch_size)
-            yield device_x[rows], device_y[rows]
-
-    def slow():
-        noise = torch.Generator().manual_seed(seed * 7919 + 1)
-        for i in range(params.batches):
-            yield read_batch(i, noise)
-
-    def prefetched():
-        # Worker j reads batches j, j+W, j+2W, ... into its own queue; reading the queues in turn keeps
-        # the batch order.
-        workers = params.loader_workers
-        ready = [queue.Queue(maxsize=PREFETCH_DEPTH) for _ in range(workers)]
-
-        def produce(j: int):
-            noise = torch.Generator().manual_seed(seed * 7919 + 1 + j)  # one per thread: they are not thread-safe
-            for i in range(j, params.batches, workers):
-                ready[j].put(read_batch(i, noise))
-
-        threads = [threading.Thread(target=produce, args=(j,), daemon=True) for j in range(workers)]
-        for thread in threads:
-            thread.start()
-        for i in range(params.batches):
-            yield ready[i % workers].get()
-        for thread in threads:
-            thread.join()
-
-    if first:
-        _train(torch, params, device, (batch for batch, _ in zip(in_memory(), range(3))), seed)  # warm-up, not timed
-    sources = {"memory": in_memory, "slow": slow, "prefetch": prefetched}
+    storage = _storage(torch, params, device, seed)
+    if first:  # warm-up, not timed
+        _train(torch, params, device, (batch for batch, _ in zip(_in_memory(params, storage), range(3))), seed)
+    sources = {"memory": lambda: _in_memory(params, storage),
+               "slow": lambda: _slow(torch, params, storage, seed, device),
+               "prefetch": lambda: _prefetched(torch, params, storage, seed, device)}
     results = {key: _train(torch, params, device, sources[key](), seed) for key, _ in PIPELINES}
     cpu = None
-    if device.type == "cuda":
-        cpu_batches = ((storage_x[i * params.batch_size:(i + 1) * params.batch_size],
-                        storage_y[i * params.batch_size:(i + 1) * params.batch_size]) for i in range(params.batches))
+    if device.type == "cuda":  # the same batches and start, computed on the CPU
+        cpu_batches = ((storage.x[storage.rows(params, i)], storage.y[storage.rows(params, i)])
+                       for i in range(params.batches))
         cpu = _train(torch, params, torch.device("cpu"), cpu_batches, seed)["samples_per_s"]
     return results, cpu
 
@@ -234,6 +247,25 @@ def _timeline_chart(results: dict) -> Chart:
     return Chart(
         key="timeline", title="시간에 따라 학습한 샘플 수", x_label="경과 시간 (초)", y_label="학습한 샘플 수",
         series=[Series(name=labels[k], x=r["elapsed_s"], y=r["samples_done"]) for k, r in results.items()],
+    )
+
+
+def _wait_chart(params: Params, results: list[dict[str, dict]]) -> Chart:
+    return Chart(
+        key="wait", title="배치마다 데이터를 기다린 시간 (반복 평균, 띠는 최소~최대)", x_label="배치 번호",
+        y_label="대기 시간 (ms)",
+        series=[Series.over_seeds(label, [float(i + 1) for i in range(params.batches)],
+                                  [rep[key]["waits_ms"] for rep in results]) for key, label in PIPELINES],
+    )
+
+
+def _table(results: list[dict[str, dict]], means: dict[str, float]) -> Table:
+    return Table(
+        columns=["파이프라인", "샘플/초 (반복 평균)", "데이터 대기 비율", "배치당 대기 (ms)", "배치당 계산 (ms)"],
+        rows=[[label, round(means[f"samples_per_s_{k}"], 1), round(means[f"wait_fraction_{k}"], 3),
+               round(means[f"wait_ms_per_batch_{k}"], 2),
+               round(statistics.fmean(rep[k]["compute_ms_per_batch"] for rep in results), 2)]
+              for k, label in PIPELINES],
     )
 
 
