@@ -108,6 +108,7 @@ class BoundaryResult(BaseModel):
     param: str
     label: str  # the parameter's Korean label
     metric: str  # the headline claim's metric
+    metric_label: str | None = None  # the same in Korean (None in results stored before claims had labels)
     margin: float
     direction: str
     points: list[BoundaryPoint]

@@ -95,7 +95,8 @@ def _cmd_run(args, settings) -> int:
         "demo_slug": spec.slug, "demo_title": spec.title, "demo_version": spec.version,
         "params": params.model_dump(mode="json"), "seed": execution.seed, "device": execution.device,
         "device_name": execution.device_name, "torch_version": execution.torch_version,
-        "wall_ms": execution.wall_ms, "result": result_public(execution.result, execution.seed).model_dump(mode="json"),
+        "wall_ms": execution.wall_ms,
+        "result": result_public(execution.result, execution.seed, spec).model_dump(mode="json"),
     })
     if args.json:
         print(json.dumps(run, ensure_ascii=False, indent=2))

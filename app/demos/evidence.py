@@ -43,6 +43,8 @@ class Claim:
     direction: Direction
     margin: float
     statement: str
+    # What the metric measures, in Korean, as the verdict lines name it (the code name stays for the API).
+    metric_label: str
 
 
 class ClaimOutcome(BaseModel):
@@ -50,6 +52,7 @@ class ClaimOutcome(BaseModel):
     direction: Direction
     margin: float
     statement: str
+    metric_label: str | None = None  # None in results stored before claims had labels
     verdict: Verdict
     mean: float | None
     ci95: tuple[float, float] | None
@@ -100,9 +103,9 @@ def outcomes(claims: tuple[Claim, ...], summaries: dict[str, MetricSummary]) -> 
     out = []
     for claim in claims:
         summary = summaries[claim.metric]
-        out.append(ClaimOutcome(metric=claim.metric, direction=claim.direction, margin=claim.margin,
-                                statement=claim.statement, verdict=judge(claim, summary), mean=summary.mean,
-                                ci95=summary.ci95))
+        out.append(ClaimOutcome(metric=claim.metric, metric_label=claim.metric_label, direction=claim.direction,
+                                margin=claim.margin, statement=claim.statement, verdict=judge(claim, summary),
+                                mean=summary.mean, ci95=summary.ci95))
     return out
 
 
@@ -110,16 +113,29 @@ def _number(value: float) -> str:
     return f"{value:.3g}"
 
 
+def _numbers(outcome: ClaimOutcome, seeds: int) -> str:
+    if outcome.mean is None:
+        return f"시드 {seeds}개 모두 수치를 내지 못했습니다"
+    if outcome.ci95 is None:
+        return f"평균 {_number(outcome.mean)}, 구간을 낼 시드가 모자랍니다"
+    low, high = outcome.ci95
+    return f"평균 {_number(outcome.mean)}, 95% 구간 [{_number(low)}, {_number(high)}], 시드 {seeds}개"
+
+
 def verdict_sentence(outcome: ClaimOutcome, seeds: int) -> str:
     """The conclusion's first sentence: the verdict in plain Korean, then the interval it rests on."""
-    word = VERDICT_WORDS[outcome.verdict]
+    side = "보다 커야" if outcome.direction == "greater" else "보다 작아야"
+    metric = outcome.metric_label or outcome.metric
+    return (f"판정: {VERDICT_WORDS[outcome.verdict]} — {outcome.statement} (기준: ‘{metric}’ 값이 "
+            f"{_number(outcome.margin)}{side} 성립; {_numbers(outcome, seeds)}).")
+
+
+def relabelled_conclusion(conclusion: str, outcome: ClaimOutcome, seeds: int) -> str:
+    """A conclusion stored before claims had Korean labels opens with a verdict sentence that names the
+    metric by its code name; that sentence is given again as verdict_sentence writes it now."""
     side = "보다 큼" if outcome.direction == "greater" else "보다 작음"
-    if outcome.mean is None:
-        numbers = f"시드 {seeds}개 모두 수치를 내지 못했습니다"
-    elif outcome.ci95 is None:
-        numbers = f"평균 {_number(outcome.mean)}, 구간을 낼 시드가 모자랍니다"
-    else:
-        low, high = outcome.ci95
-        numbers = f"평균 {_number(outcome.mean)}, 95% 구간 [{_number(low)}, {_number(high)}], 시드 {seeds}개"
-    return (f"판정: {word} — {outcome.statement} ({outcome.metric} {_number(outcome.margin)}{side} 기준; "
-            f"{numbers}).")
+    before = (f"판정: {VERDICT_WORDS[outcome.verdict]} — {outcome.statement} ({outcome.metric} "
+              f"{_number(outcome.margin)}{side} 기준; {_numbers(outcome, seeds)}).")
+    if not conclusion.startswith(before):
+        return conclusion
+    return verdict_sentence(outcome, seeds) + conclusion[len(before):]

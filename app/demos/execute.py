@@ -222,13 +222,13 @@ def run_boundary(spec: DemoSpec, base: DemoParams, param: str, values: list, dev
         judged.append(judged_result(spec, spec.run(params, device, scaled, seeds), seeds))
     headline = spec.claims[0]
     label = next((f.short_label for f in param_fields(spec.params) if f.name == param), param)
-    result = BoundaryResult(param=param, label=label, metric=headline.metric, margin=headline.margin,
-                            direction=headline.direction, points=[
+    result = BoundaryResult(param=param, label=label, metric=headline.metric, metric_label=headline.metric_label,
+                            margin=headline.margin, direction=headline.direction, points=[
         BoundaryPoint(value=value, verdict=r.claims[0].verdict, verdict_word=evidence.VERDICT_WORDS[r.claims[0].verdict],
                       mean=r.claims[0].mean, ci95=r.claims[0].ci95, claim_verdicts=[c.verdict for c in r.claims])
         for value, r in zip(values, judged)])
     charts = [_boundary_chart(result, values)]
-    columns = [label, "판정", f"{headline.metric} 평균", "95% 하한", "95% 상한"]
+    columns = [label, "판정", f"{headline.metric_label} 평균", "95% 하한", "95% 상한"]
     columns += [f"주장 {i + 2} 판정" for i in range(len(spec.claims) - 1)]
     rows = [[value, point.verdict_word, point.mean, *(point.ci95 or (None, None)),
              *(evidence.VERDICT_WORDS[v] for v in point.claim_verdicts[1:])]
@@ -245,7 +245,8 @@ def _boundary_chart(result: BoundaryResult, values: list) -> Chart:
     x = [float(v) for v in values] if numeric else [float(i) for i in range(len(values))]
     log_x = numeric and min(x) > 0 and max(x) / min(x) >= 10
     means = [p.mean for p in result.points]
-    series = [Series(name=f"{result.metric} 평균 (띠: 95% 구간)", x=x, y=means,
+    metric_label = result.metric_label or result.metric
+    series = [Series(name=f"{metric_label} 평균 (띠: 95% 구간)", x=x, y=means,
                      lower=[p.ci95[0] if p.ci95 else None for p in result.points],
                      upper=[p.ci95[1] if p.ci95 else None for p in result.points]),
               Series(name=f"기준 {result.margin:g}", x=x, y=[result.margin] * len(x))]
@@ -254,5 +255,5 @@ def _boundary_chart(result: BoundaryResult, values: list) -> Chart:
         if any(v is not None for v in picked):
             series.append(Series(name=f"판정: {word}", x=x, y=picked))
     x_label = result.label + ("" if numeric else " (" + ", ".join(str(v) for v in values) + ")")
-    return Chart(key="boundary", title=f"경계: {result.label}에 따른 판정", x_label=x_label, y_label=result.metric,
+    return Chart(key="boundary", title=f"경계: {result.label}에 따른 판정", x_label=x_label, y_label=metric_label,
                  log_x=log_x, series=series)

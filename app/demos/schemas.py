@@ -7,8 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
-from app.demos.base import BoundaryResult, Chart, Citation, DemoResult, Determinism, Table
-from app.demos.evidence import VERDICT_WORDS, Direction, MetricSummary, Verdict
+from app.demos.base import BoundaryResult, Chart, Citation, DemoResult, DemoSpec, Determinism, Table
+from app.demos.evidence import VERDICT_WORDS, Direction, MetricSummary, Verdict, relabelled_conclusion
 from app.demos.execute import MAX_SEED
 from app.schemas.content import DemoLinkPublic
 
@@ -48,6 +48,7 @@ class ClaimSpecPublic(BaseModel):
 
     statement: str
     metric: str
+    metric_label: str
     direction: Direction
     margin: float
 
@@ -116,7 +117,8 @@ class ClaimPublic(BaseModel):
     statement: str  # the claim in Korean
     verdict: Verdict
     verdict_word: str  # 성립 | 성립하지 않음 | 엇갈림
-    metric: str  # the per-seed quantity the claim is judged on
+    metric: str  # the per-seed quantity the claim is judged on, by its code name
+    metric_label: str  # the same in Korean, as the pages name it
     direction: Direction
     margin: float
     mean: float | None
@@ -142,8 +144,9 @@ class ResultPublic(BaseModel):
     boundary: BoundaryResult | None  # a boundary run's verdict at each point of its sweep
 
 
-def result_public(result: DemoResult, seed: int) -> ResultPublic:
-    """The stored DemoResult (of any version: older ones carry single numbers) in its public shape."""
+def result_public(result: DemoResult, seed: int, spec: DemoSpec | None = None) -> ResultPublic:
+    """The stored DemoResult (of any version: older ones carry single numbers or claims without labels,
+    which ``spec``, the experiment now, supplies) in its public shape."""
     if result.summaries:
         metrics = dict(result.summaries)
         seeds = list(result.seeds)
@@ -151,13 +154,23 @@ def result_public(result: DemoResult, seed: int) -> ResultPublic:
         metrics = {name: MetricSummary(mean=value, ci95=None, per_seed=[value])
                    for name, value in result.metrics.items()}
         seeds = list(result.seeds) or [seed]
+    labels = {c.metric: c.metric_label for c in spec.claims} if spec is not None else {}
+    outcomes = [c if c.metric_label else c.model_copy(update={"metric_label": labels.get(c.metric)})
+                for c in result.claims]
     claims = [ClaimPublic(statement=c.statement, verdict=c.verdict, verdict_word=VERDICT_WORDS[c.verdict],
-                          metric=c.metric, direction=c.direction, margin=c.margin, mean=c.mean, ci95=c.ci95)
-              for c in result.claims]
+                          metric=c.metric, metric_label=c.metric_label or c.metric, direction=c.direction,
+                          margin=c.margin, mean=c.mean, ci95=c.ci95)
+              for c in outcomes]
+    conclusion = result.conclusion
+    if outcomes and outcomes[0].metric_label and not result.claims[0].metric_label:
+        conclusion = relabelled_conclusion(conclusion, outcomes[0], len(result.seeds))
+    boundary = result.boundary
+    if boundary is not None and boundary.metric_label is None:
+        boundary = boundary.model_copy(update={"metric_label": labels.get(boundary.metric)})
     return ResultPublic(
         verdict=result.verdict, verdict_word=VERDICT_WORDS[result.verdict] if result.verdict else None,
-        claims=claims, seeds=seeds, metrics=metrics, conclusion=result.conclusion, charts=result.charts,
-        table=result.table, determinism=result.determinism, boundary=result.boundary,
+        claims=claims, seeds=seeds, metrics=metrics, conclusion=conclusion, charts=result.charts,
+        table=result.table, determinism=result.determinism, boundary=boundary,
     )
 
 

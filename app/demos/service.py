@@ -99,7 +99,7 @@ def _preset_verdict(session: Session, spec: DemoSpec, params: DemoParams) -> Pre
     run = queries.latest_result(session, spec.slug, spec.version, params_json(params))
     if run is None or not run.result_json:
         return None
-    result = result_public(DemoResult.model_validate_json(run.result_json), run.seed)
+    result = result_public(DemoResult.model_validate_json(run.result_json), run.seed, spec)
     if result.verdict is None:
         return None
     return PresetVerdict(run_id=run.id, run_url=run_url(run.id), verdict=result.verdict,
@@ -121,8 +121,8 @@ def demo_detail(session: Session, slug: str) -> DemoDetail:
         params_schema=spec.params.model_json_schema(),
         defaults=canonical_params(spec.params()),
         smallest=canonical_params(spec.smallest),
-        claims=[ClaimSpecPublic(statement=c.statement, metric=c.metric, direction=c.direction, margin=c.margin)
-                for c in spec.claims],
+        claims=[ClaimSpecPublic(statement=c.statement, metric=c.metric, metric_label=c.metric_label,
+                                direction=c.direction, margin=c.margin) for c in spec.claims],
         breaking=canonical_params(spec.breaking) if spec.breaking is not None else None,
         breaking_changes=changed_params(spec, spec.breaking) if spec.breaking is not None else None,
         breaking_url=breaking_url(spec),
@@ -183,6 +183,7 @@ def _correction_demo(session: Session, slug: str | None, params: dict, claim_met
             result = DemoResult.model_validate_json(run.result_json)
             outcome = next((c for c in result.claims if c.metric == claim.metric), None)
             if outcome is not None:
+                outcome = outcome.model_copy(update={"metric_label": claim.metric_label})
                 measured = CorrectionMeasured(
                     verdict=outcome.verdict, sentence=verdict_sentence(outcome, len(result.seeds)), mean=outcome.mean,
                     ci95=outcome.ci95, seeds=result.seeds, run_url=run_url(run.id))
@@ -220,7 +221,7 @@ def run_public(run: DemoRun, live_progress: dict | None = None) -> RunPublic:
         progress = RunProgress.model_validate(live_progress)
     else:
         progress = RunProgress.model_validate_json(run.progress_json) if run.progress_json else None
-    result = (result_public(DemoResult.model_validate_json(run.result_json), run.seed) if run.result_json
+    result = (result_public(DemoResult.model_validate_json(run.result_json), run.seed, spec) if run.result_json
               else None)
     return RunPublic(
         kind="boundary" if run.kind == "boundary" else "run",

@@ -84,10 +84,12 @@
       item.appendChild(document.createTextNode(" " + claim.statement));
       var numbers = document.createElement("span");
       numbers.className = "demo-verdict__numbers";
-      var code = document.createElement("code");
-      code.textContent = claim.metric;
-      numbers.appendChild(code);
-      var text = claim.mean === null ? " — 발산 (유한한 값을 낸 시드 없음)" : " 평균 " + formatNumber(claim.mean) +
+      var metric = document.createElement("span");
+      metric.className = "demo-verdict__metric";
+      metric.title = claim.metric;
+      metric.textContent = claim.metric_label;
+      numbers.appendChild(metric);
+      var text = claim.mean === null ? " — 발산 (유한한 값을 낸 시드 없음)" : ": 평균 " + formatNumber(claim.mean) +
         (claim.ci95 ? ", 95% 구간 [" + formatNumber(claim.ci95[0]) + ", " + formatNumber(claim.ci95[1]) + "]" : "");
       text += " (기준: " + formatNumber(claim.margin) + "보다 " + (claim.direction === "greater" ? "커야" : "작아야") +
         " 성립, 시드 " + result.seeds.length + "개)";
@@ -115,9 +117,14 @@
       word.textContent = point.verdict_word;
       var numbers = document.createElement("span");
       numbers.className = "demo-verdict__numbers";
-      numbers.textContent = result.boundary.metric + (point.mean === null ? " — 발산 (유한한 값을 낸 시드 없음)" : " 평균 " +
+      var metric = document.createElement("span");
+      metric.className = "demo-verdict__metric";
+      metric.title = result.boundary.metric;
+      metric.textContent = result.boundary.metric_label || result.boundary.metric;
+      numbers.appendChild(metric);
+      numbers.appendChild(document.createTextNode(point.mean === null ? " — 발산 (유한한 값을 낸 시드 없음)" : ": 평균 " +
         formatNumber(point.mean) + (point.ci95 ? ", 95% 구간 [" + formatNumber(point.ci95[0]) + ", " +
-        formatNumber(point.ci95[1]) + "]" : ""));
+        formatNumber(point.ci95[1]) + "]" : "")));
       item.appendChild(code);
       item.appendChild(document.createTextNode(" "));
       item.appendChild(word);

@@ -59,6 +59,10 @@ def check_well_formed_and_seeded(slug: str) -> None:
     assert first.table.rows and first.conclusion
     assert all(len(row) == len(first.table.columns) for row in first.table.rows), "a table row has the wrong length"
     assert HANGUL.search(first.conclusion), "the conclusion is not Korean"
+    # The verdict sentence and the notes name metrics in Korean (the claims' labels), not by code name.
+    named = [name for name in {*first.metrics, *first.summaries}
+             if re.search(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])", first.conclusion)]
+    assert named == [], f"the conclusion names metrics by their code names: {named}"
     for chart in first.charts:
         assert chart.series
         for series in chart.series:

@@ -28,7 +28,7 @@ def measure(params: Params, device, progress, seeds) -> Measurement:
                        charts=[Chart(key="c", title="c", x_label="x", y_label="y", series=[Series(name="s", x=[1], y=[1])])])
 
 
-CLAIM = Claim("gain", "greater", 0.0, "예산이 넉넉하면 이긴다")
+CLAIM = Claim("gain", "greater", 0.0, "예산이 넉넉하면 이긴다", metric_label="이득")
 SPEC = DemoSpec(slug="fake", title="가짜", summary="가짜", params=Params, smallest=Params(), run=measure,
                 claims=(CLAIM,), breaking=Params(budget=10))
 

@@ -20,9 +20,10 @@ from app.demos.execute import judged_result
 from app.demos.registry import get_demo
 from tests.demos.conftest import demo_settings, running_app
 
-CLAIM = Claim("gain", "greater", 0.0, "드롭아웃이 검증 손실을 낮춘다")
+CLAIM = Claim("gain", "greater", 0.0, "드롭아웃이 검증 손실을 낮춘다", metric_label="검증 손실 이득")
 SPEC = DemoSpec(slug="dropout", title="t", summary="s", params=DemoParams, smallest=DemoParams(), run=None,
-                claims=(CLAIM, Claim("cost", "less", 2.0, "스텝 시간이 두 배를 넘지 않는다")))
+                claims=(CLAIM, Claim("cost", "less", 2.0, "스텝 시간이 두 배를 넘지 않는다",
+                                     metric_label="스텝 시간 비")))
 
 
 def judged(gains: list[float]) -> str:

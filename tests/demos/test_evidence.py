@@ -8,8 +8,10 @@ import pytest
 
 from app.demos.evidence import Claim, judge, outcomes, overall, summarise, verdict_sentence
 
-GAIN_IS_POSITIVE = Claim(metric="gain", direction="greater", margin=0.0, statement="BN이 손실을 줄인다")
-LOSS_IS_SMALL = Claim(metric="loss", direction="less", margin=0.5, statement="손실이 0.5 아래로 내려간다")
+GAIN_IS_POSITIVE = Claim(metric="gain", direction="greater", margin=0.0, statement="BN이 손실을 줄인다",
+                         metric_label="손실 이득")
+LOSS_IS_SMALL = Claim(metric="loss", direction="less", margin=0.5, statement="손실이 0.5 아래로 내려간다",
+                      metric_label="손실")
 
 
 def test_interval_is_the_t_interval_of_the_mean():

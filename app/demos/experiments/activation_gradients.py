@@ -329,9 +329,11 @@ DEMO = DemoSpec(
     run=run,
     claims=(
         Claim(metric="orders_sigmoid_below_relu", direction="greater", margin=VANISHED_ORDERS,
-              statement="깊은 망의 1층에서 sigmoid의 기울기는 ReLU(He 초기화)보다 두 자릿수 넘게 작다"),
+              statement="깊은 망의 1층에서 sigmoid의 기울기는 ReLU(He 초기화)보다 두 자릿수 넘게 작다",
+              metric_label="1층 기울기의 자릿수 차 (ReLU − sigmoid)"),
         Claim(metric="orders_drift_relu", direction="less", margin=KEPT_ORDERS,
-              statement="ReLU + He 초기화는 1층 기울기를 마지막 층의 한 자릿수 안에서 지킨다"),
+              statement="ReLU + He 초기화는 1층 기울기를 마지막 층의 한 자릿수 안에서 지킨다",
+              metric_label="ReLU 망의 1층과 마지막 층 기울기 자릿수 차"),
     ),
     breaking=BREAKING,
     boundary=Boundary("depth", (2, 3, 4, 6, 10, 20)),

@@ -282,9 +282,11 @@ DEMO = DemoSpec(
     run=run,
     claims=(
         Claim(metric="first_step_ratio", direction="greater", margin=1.5,
-              statement="편향 보정이 없으면 같은 학습률에서 첫 스텝이 1.5배보다 크다"),
+              statement="편향 보정이 없으면 같은 학습률에서 첫 스텝이 1.5배보다 크다",
+              metric_label="첫 스텝 크기 비 (보정 없음 ÷ 보정)"),
         Claim(metric="log10_test_loss_ratio_same_lr", direction="greater", margin=0.0,
-              statement="같은 학습률이면 보정 없는 Adam이 짧은 학습 뒤 테스트 손실이 더 높다"),
+              statement="같은 학습률이면 보정 없는 Adam이 짧은 학습 뒤 테스트 손실이 더 높다",
+              metric_label="같은 학습률의 테스트 손실 비 (보정 없음 ÷ 보정, log10)"),
     ),
     concepts=("adam", "bias_correction", "ema", "unbiased_estimation", "learning_rate", "optimizer"),
     questions=(

@@ -241,7 +241,8 @@ DEMO = DemoSpec(
     run=run,
     claims=(
         Claim(metric="log_test_loss_ratio", direction="greater", margin=MARGIN,
-              statement="Adam에서 분리된 가중치 감쇠(AdamW)가 손실에 더한 L2보다 테스트 손실이 낮다"),
+              statement="Adam에서 분리된 가중치 감쇠(AdamW)가 손실에 더한 L2보다 테스트 손실이 낮다",
+              metric_label="테스트 손실 비 (L2 ÷ AdamW, 로그)"),
     ),
     concepts=("adamw", "weight_decay", "l2_regularization", "adam", "regularization"),
     questions=(QuestionRef("면접 #17", "SGD, RMSprop, Adam"), QuestionRef("면접 #15-3", "Regularization이란")),

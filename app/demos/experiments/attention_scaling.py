@@ -173,9 +173,11 @@ DEMO = DemoSpec(
     run=run,
     claims=(
         Claim(metric="log10_grad_ratio", direction="greater", margin=1.0,
-              statement="1/√d로 나눈 어텐션에서 로짓으로 돌아가는 기울기가 나누지 않은 것보다 10배 이상 크다"),
+              statement="1/√d로 나눈 어텐션에서 로짓으로 돌아가는 기울기가 나누지 않은 것보다 10배 이상 크다",
+              metric_label="로짓 기울기 비 (나눔 ÷ 나누지 않음, log10)"),
         Claim(metric="max_weight_gap", direction="greater", margin=0.2,
-              statement="나누지 않으면 쿼리마다 가장 큰 어텐션 가중치가 0.2 이상 더 크다(한 키로 쏠림)"),
+              statement="나누지 않으면 쿼리마다 가장 큰 어텐션 가중치가 0.2 이상 더 크다(한 키로 쏠림)",
+              metric_label="가장 큰 어텐션 가중치의 차 (나누지 않음 − 나눔)"),
     ),
     concepts=("scaled_dot_product_attention", "attention", "softmax", "self_attention", "dot_product"),
     questions=(

@@ -246,9 +246,11 @@ DEMO = DemoSpec(
     run=run,
     claims=(
         Claim(metric="share_by_intrinsic", direction="greater", margin=SHARE_MARGIN,
-              statement="재구성 오차의 하락 대부분(90% 넘게)이 병목 너비가 내재 차원에 닿을 때까지 일어난다"),
+              statement="재구성 오차의 하락 대부분(90% 넘게)이 병목 너비가 내재 차원에 닿을 때까지 일어난다",
+              metric_label="내재 차원까지 일어난 오차 하락의 비율"),
         Claim(metric="knee", direction="greater", margin=KNEE_MARGIN,
-              statement="오차 곡선이 내재 차원에서 꺾인다 (그 앞 한 칸의 로그 하락이 그 뒤 한 칸보다 크다)"),
+              statement="오차 곡선이 내재 차원에서 꺾인다 (그 앞 한 칸의 로그 하락이 그 뒤 한 칸보다 크다)",
+              metric_label="내재 차원에서 꺾인 정도 (앞뒤 로그 하락의 차)"),
     ),
     concepts=("autoencoder", "reconstruction_error", "latent_space", "dimensionality_reduction",
               "manifold", "pca", "generative_model"),

@@ -65,9 +65,11 @@ BREAKING = Params(learning_rate=0.05)
 
 CLAIMS = (
     Claim("high_lr_train_loss_gain", "greater", 0.1,
-          "가장 큰 학습률에서 BN을 넣은 망이 BN 없는 망보다 학습 손실을 0.1 넘게 낮춘다 (학습 가능성)"),
+          "가장 큰 학습률에서 BN을 넣은 망이 BN 없는 망보다 학습 손실을 0.1 넘게 낮춘다 (학습 가능성)",
+          metric_label="가장 큰 학습률에서 BN의 학습 손실 이득"),
     Claim("best_test_loss_gain", "greater", 0.0,
-          "각자 가장 좋은 학습률에서 BN을 넣은 망의 테스트 손실이 더 낮다 (과대적합 억제)"),
+          "각자 가장 좋은 학습률에서 BN을 넣은 망의 테스트 손실이 더 낮다 (과대적합 억제)",
+          metric_label="각자 최적 학습률에서 BN의 테스트 손실 이득"),
 )
 
 

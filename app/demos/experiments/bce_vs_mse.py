@@ -308,9 +308,11 @@ DEMO = DemoSpec(
     claims=(
         Claim(metric="step_ratio", direction="greater", margin=SPEEDUP_MARGIN,
               statement="잘못 초기화된 로지스틱 회귀는 각자 고른 학습률에서 BCE로 MSE의 절반도 안 되는 스텝 만에 "
-                        "시험 정확도 85%에 닿는다"),
+                        "시험 정확도 85%에 닿는다",
+                        metric_label="정확도 85%까지 걸린 스텝 비 (MSE ÷ BCE)"),
         Claim(metric="gradient_ratio", direction="greater", margin=10.0,
-              statement="확신하며 틀린 로짓에서 BCE의 기울기가 MSE보다 10배 넘게 크다"),
+              statement="확신하며 틀린 로짓에서 BCE의 기울기가 MSE보다 10배 넘게 크다",
+              metric_label="확신하며 틀린 로짓의 기울기 비 (BCE ÷ MSE)"),
     ),
     breaking=BREAKING,
     concepts=("bce", "mse", "cross_entropy", "loss_function", "sigmoid", "logistic_regression"),

@@ -311,9 +311,11 @@ DEMO = DemoSpec(
     claims=(
         Claim(metric="unit_log_ratio", direction="greater", margin=RATIO_MARGIN,
               statement="원점에서 벗어난 계단을 편향 없는 시그모이드 유닛은 편향 있는 유닛보다 10배 넘게 못 맞춘다 "
-                        "(시험 오차 비의 log10)"),
+                        "(시험 오차 비의 log10)",
+                        metric_label="시험 오차 비 (편향 없는 유닛 ÷ 편향 있는 유닛, log10)"),
         Claim(metric="net_log_ratio", direction="greater", margin=NET_RATIO_MARGIN,
-              statement="편향 없는 ReLU 망도 편향 있는 망보다 3배 넘게 못 맞춘다 (시험 오차 비의 log10)"),
+              statement="편향 없는 ReLU 망도 편향 있는 망보다 3배 넘게 못 맞춘다 (시험 오차 비의 log10)",
+              metric_label="시험 오차 비 (편향 없는 ReLU 망 ÷ 편향 있는 망, log10)"),
     ),
     breaking=BREAKING,
     concepts=("bias", "weighted_sum", "neuron"),

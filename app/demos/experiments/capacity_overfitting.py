@@ -384,9 +384,11 @@ DEMO = DemoSpec(
     run=run,
     claims=(
         Claim(metric="log10_fresh_max_over_picked", direction="greater", margin=math.log10(OVERFIT_FACTOR),
-              statement="가장 큰 용량의 모델은 검증으로 고른 모델보다 새 데이터에서 오차가 10% 넘게 크다"),
+              statement="가장 큰 용량의 모델은 검증으로 고른 모델보다 새 데이터에서 오차가 10% 넘게 크다",
+              metric_label="새 데이터 오차 비 (가장 큰 모델 ÷ 검증으로 고른 모델, log10)"),
         Claim(metric="log10_optimism_test_over_val_selected", direction="greater", margin=0.0,
-              statement="테스트 점수로 고른 모델의 테스트 점수는 검증으로 고른 모델의 것보다 더 낙관적이다"),
+              statement="테스트 점수로 고른 모델의 테스트 점수는 검증으로 고른 모델의 것보다 더 낙관적이다",
+              metric_label="낙관 정도의 차 (테스트로 고름 − 검증으로 고름, log10)"),
     ),
     concepts=(
         "overfitting", "underfitting", "model_capacity", "validation_set", "test_set", "bias_variance_tradeoff",

@@ -229,7 +229,8 @@ DEMO = DemoSpec(
     run=run,
     claims=(
         Claim(metric="balanced_accuracy_gain", direction="greater", margin=MARGIN,
-              statement="불균형 데이터에서 클래스 가중 손실이 가중치 없는 손실보다 균형 정확도가 2%p 이상 높다"),
+              statement="불균형 데이터에서 클래스 가중 손실이 가중치 없는 손실보다 균형 정확도가 2%p 이상 높다",
+              metric_label="균형 정확도 이득 (클래스 가중 − 가중치 없음)"),
     ),
     concepts=("class_imbalance", "recall", "f1_score", "precision", "oversampling"),
     questions=(QuestionRef("면접 #2", "Cost Function과 Activation Function"),),

@@ -258,9 +258,11 @@ DEMO = DemoSpec(
     run=run,
     claims=(
         Claim(metric="quoted_match_rate", direction="greater", margin=0.99,
-              statement="흔히 인용되는 식 (n+2p−k)/s+1이 실제 출력 크기와 맞는다"),
+              statement="흔히 인용되는 식 (n+2p−k)/s+1이 실제 출력 크기와 맞는다",
+              metric_label="흔히 인용되는 식의 일치율"),
         Claim(metric="exact_match_rate", direction="greater", margin=0.99,
-              statement="⌊(n+2p−d(k−1)−1)/s⌋+1 식이 실제 출력 크기와 맞는다"),
+              statement="⌊(n+2p−d(k−1)−1)/s⌋+1 식이 실제 출력 크기와 맞는다",
+              metric_label="팽창까지 넣은 식의 일치율"),
     ),
     concepts=("convolution", "padding", "stride", "kernel", "feature_map", "pooling", "shape", "dilated_convolution"),
     questions=(QuestionRef("면접 #18-3", "filter 크기, padding, stride"),),

@@ -248,9 +248,11 @@ DEMO = DemoSpec(
     run=run,
     claims=(
         Claim(metric="test_acc_chosen_minus_none", direction="greater", margin=0.02,
-              statement="검증으로 고른 증강 강도가 증강 없음보다 테스트 정확도가 높다"),
+              statement="검증으로 고른 증강 강도가 증강 없음보다 테스트 정확도가 높다",
+              metric_label="테스트 정확도 차 (고른 강도 − 증강 없음)"),
         Claim(metric="test_acc_chosen_minus_strongest", direction="greater", margin=0.02,
-              statement="너무 센 증강은 고른 강도보다 테스트 정확도가 낮다"),
+              statement="너무 센 증강은 고른 강도보다 테스트 정확도가 낮다",
+              metric_label="테스트 정확도 차 (고른 강도 − 가장 센 증강)"),
     ),
     concepts=("data_augmentation", "overfitting", "generalization", "regularization", "translation_invariance",
               "test_set", "validation_set"),

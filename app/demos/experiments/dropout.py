@@ -59,9 +59,11 @@ BREAKING = Params(epochs=60)
 
 CLAIMS = (
     Claim("test_loss_gain", "greater", 0.0,
-          "드롭아웃 망이 조기 종료한 드롭아웃 없는 망보다 테스트 손실이 낮다 (각자 최적 에폭에서)"),
+          "드롭아웃 망이 조기 종료한 드롭아웃 없는 망보다 테스트 손실이 낮다 (각자 최적 에폭에서)",
+          metric_label="테스트 손실 이득 (드롭아웃 없음 − 드롭아웃)"),
     Claim("expectation_error_ratio", "less", 0.25,
-          "역드롭아웃의 eval 출력은 train 출력의 기댓값이다 (마스크 M개 평균의 오차가 마스크 1개의 1/4 아래로 준다)"),
+          "역드롭아웃의 eval 출력은 train 출력의 기댓값이다 (마스크 M개 평균의 오차가 마스크 1개의 1/4 아래로 준다)",
+          metric_label="기댓값 오차 비 (마스크 M개 평균 ÷ 마스크 1개)"),
 )
 
 

@@ -399,9 +399,11 @@ DEMO = DemoSpec(
     run=run,
     claims=(
         Claim(metric="dead_increase_relu", direction="greater", margin=DEAD_MARGIN,
-              statement="학습률을 8배 키우면 ReLU 망의 죽은 유닛 비율이 5%p 넘게 늘어난다"),
+              statement="학습률을 8배 키우면 ReLU 망의 죽은 유닛 비율이 5%p 넘게 늘어난다",
+              metric_label="학습률을 키웠을 때 ReLU 죽은 유닛 비율의 증가"),
         Claim(metric="dead_gap_top", direction="greater", margin=DEAD_MARGIN,
-              statement="가장 큰 학습률에서 LeakyReLU는 ReLU보다 죽은(모든 예제에서 음수인) 유닛이 5%p 넘게 적다"),
+              statement="가장 큰 학습률에서 LeakyReLU는 ReLU보다 죽은(모든 예제에서 음수인) 유닛이 5%p 넘게 적다",
+              metric_label="가장 큰 학습률의 죽은 유닛 비율 차 (ReLU − LeakyReLU)"),
     ),
     breaking=BREAKING,
     concepts=("dead_relu", "relu", "leaky_relu", "learning_rate"),

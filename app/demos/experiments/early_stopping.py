@@ -257,9 +257,11 @@ DEMO = DemoSpec(
     run=run,
     claims=(
         Claim(metric="test_accuracy_gain", direction="greater", margin=ACCURACY_MARGIN,
-              statement="조기 종료로 남긴 가중치가 끝까지 학습한 가중치보다 테스트 정확도가 1%p 넘게 높다"),
+              statement="조기 종료로 남긴 가중치가 끝까지 학습한 가중치보다 테스트 정확도가 1%p 넘게 높다",
+              metric_label="테스트 정확도 이득 (조기 종료 − 끝까지 학습)"),
         Claim(metric="test_gain", direction="greater", margin=0.0,
-              statement="조기 종료로 남긴 가중치가 끝까지 학습한 가중치보다 테스트 손실이 낮다"),
+              statement="조기 종료로 남긴 가중치가 끝까지 학습한 가중치보다 테스트 손실이 낮다",
+              metric_label="테스트 손실 이득 (끝까지 학습 − 조기 종료)"),
     ),
     concepts=("early_stopping", "overfitting", "validation_set", "regularization", "epoch", "learning_curve", "noise"),
     questions=(

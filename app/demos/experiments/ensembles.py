@@ -254,7 +254,8 @@ DEMO = DemoSpec(
     run=run,
     claims=(
         Claim(metric="log_test_loss_ratio", direction="greater", margin=0.0,
-              statement="작은 망들의 앙상블이 같은 파라미터 수의 단일 망보다 테스트 손실이 낮다"),
+              statement="작은 망들의 앙상블이 같은 파라미터 수의 단일 망보다 테스트 손실이 낮다",
+              metric_label="테스트 손실 비 (단일 망 ÷ 앙상블, 로그)"),
     ),
     concepts=("ensemble", "parameter_count", "variance", "overfitting", "hidden_size", "model_capacity"),
     questions=(

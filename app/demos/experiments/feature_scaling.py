@@ -283,9 +283,11 @@ DEMO = DemoSpec(
     run=run,
     claims=(
         Claim(metric="step_ratio", direction="greater", margin=SPEEDUP_MARGIN,
-              statement="크기가 다른 특성은 표준화한 특성보다 각자 가장 좋은 학습률에서도 3배 넘게 많은 스텝을 들여야 수렴한다"),
+              statement="크기가 다른 특성은 표준화한 특성보다 각자 가장 좋은 학습률에서도 3배 넘게 많은 스텝을 들여야 수렴한다",
+              metric_label="수렴까지 스텝 비 (표준화 전 ÷ 표준화 후)"),
         Claim(metric="condition_ratio", direction="greater", margin=10.0,
-              statement="표준화가 손실 헤시안의 조건수를 10배 넘게 줄인다"),
+              statement="표준화가 손실 헤시안의 조건수를 10배 넘게 줄인다",
+              metric_label="헤시안 조건수 비 (표준화 전 ÷ 표준화 후)"),
     ),
     breaking=BREAKING,
     concepts=("feature_scaling", "standardization", "data_normalization", "condition_number", "preprocessing"),

@@ -52,9 +52,11 @@ BREAKING = Params(depth=1, width=16, input_dim=2048, batch_size=1024, optimizer=
 
 CLAIMS = (
     Claim("activation_estimate_error", "less", 0.1,
-          "층마다 저장되는 활성값 공식이 autograd가 실제로 저장한 크기를 10% 안으로 맞힌다"),
+          "층마다 저장되는 활성값 공식이 autograd가 실제로 저장한 크기를 10% 안으로 맞힌다",
+          metric_label="활성값 공식의 상대 오차"),
     Claim("measured_over_naive", "greater", 1.5,
-          "'모델 크기 + 데이터 × 배치' 어림식은 실제 학습 메모리를 1.5배 넘게 과소평가한다"),
+          "'모델 크기 + 데이터 × 배치' 어림식은 실제 학습 메모리를 1.5배 넘게 과소평가한다",
+          metric_label="학습 메모리 비 (실측 ÷ 어림식)"),
 )
 
 

@@ -248,7 +248,8 @@ DEMO = DemoSpec(
     run=run,
     claims=(
         Claim(metric="val_loss_gain_from_clipping", direction="greater", margin=0.25,
-              statement="같은 학습률에서 클리핑한 망의 검증 손실이 클리핑 없는 망보다 목표 분산의 25% 이상 낮다"),
+              statement="같은 학습률에서 클리핑한 망의 검증 손실이 클리핑 없는 망보다 목표 분산의 25% 이상 낮다",
+              metric_label="클리핑의 검증 손실 이득 (목표 분산 대비)"),
     ),
     concepts=("gradient_clipping", "exploding_gradient", "divergence", "rnn", "learning_rate"),
     questions=(

@@ -253,7 +253,8 @@ DEMO = DemoSpec(
     run=run,
     claims=(
         Claim(metric="rmse_gain", direction="greater", margin=MARGIN,
-              statement="k-fold 추정의 오차(RMSE)가 한 번 나누기보다 1%p 넘게 작다"),
+              statement="k-fold 추정의 오차(RMSE)가 한 번 나누기보다 1%p 넘게 작다",
+              metric_label="추정 오차(RMSE) 이득 (한 번 나누기 − k-fold)"),
     ),
     concepts=("cross_validation", "validation_set", "train_test_split", "variance", "unbiased_estimation",
               "test_set"),

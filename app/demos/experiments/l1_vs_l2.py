@@ -230,9 +230,11 @@ DEMO = DemoSpec(
     run=run,
     claims=(
         Claim(metric="useless_zero_gap", direction="greater", margin=ZERO_GAP_MARGIN,
-              statement="같은 λ에서 L1은 쓸모없는 가중치의 절반 넘게를 L2보다 더 정확히 0으로 만든다 (L2는 0으로 만들지 않는다)"),
+              statement="같은 λ에서 L1은 쓸모없는 가중치의 절반 넘게를 L2보다 더 정확히 0으로 만든다 (L2는 0으로 만들지 않는다)",
+              metric_label="쓸모없는 가중치 중 0이 된 비율의 차 (L1 − L2)"),
         Claim(metric="norm_growth_none", direction="greater", margin=GROWTH_MARGIN,
-              statement="규제가 없으면 분리 가능한 데이터에서 학습 후반에도 가중치 크기 ‖w‖₂가 계속 커진다"),
+              statement="규제가 없으면 분리 가능한 데이터에서 학습 후반에도 가중치 크기 ‖w‖₂가 계속 커진다",
+              metric_label="규제 없을 때 학습 후반 ‖w‖₂ 증가 배율"),
     ),
     breaking=BREAKING,
     concepts=("l1_regularization", "l2_regularization", "regularization", "sparsity", "weight_decay"),

@@ -270,9 +270,11 @@ DEMO = DemoSpec(
     run=run,
     claims=(
         Claim(metric="scaled_advantage", direction="greater", margin=0.0,
-              statement="배치를 k배 키울 때 학습률도 k배 하면 그대로 둔 것보다 테스트 손실이 낮다"),
+              statement="배치를 k배 키울 때 학습률도 k배 하면 그대로 둔 것보다 테스트 손실이 낮다",
+              metric_label="테스트 손실 이득 (학습률 그대로 − 학습률 k배)"),
         Claim(metric="log2_excess_ratio_scaled", direction="less", margin=math.log2(TOLERANCE),
-              statement="배치를 k배 키우고 학습률도 k배 하면 초과 테스트 손실이 작은 배치의 2배 안에 든다"),
+              statement="배치를 k배 키우고 학습률도 k배 하면 초과 테스트 손실이 작은 배치의 2배 안에 든다",
+              metric_label="초과 테스트 손실 비 (큰 배치·학습률 k배 ÷ 작은 배치, log2)"),
     ),
     concepts=("batch_size", "learning_rate", "mini_batch", "sgd", "divergence", "full_batch"),
     questions=(

@@ -350,9 +350,11 @@ DEMO = DemoSpec(
     run=run,
     claims=(
         Claim(metric="excess_cut_cosine", direction="greater", margin=0.0,
-              statement="웜업+코사인으로 학습률을 줄이면 상수 학습률보다 테스트 손실(잡음 바닥 위 초과분)이 낮다"),
+              statement="웜업+코사인으로 학습률을 줄이면 상수 학습률보다 테스트 손실(잡음 바닥 위 초과분)이 낮다",
+              metric_label="초과 테스트 손실 감소 (상수 − 웜업+코사인)"),
         Claim(metric="log10_growth_constant_at_max", direction="greater", margin=0.0,
-              statement="가장 큰 학습률을 상수로 두면 손실이 처음보다 커진다(발산)"),
+              statement="가장 큰 학습률을 상수로 두면 손실이 처음보다 커진다(발산)",
+              metric_label="가장 큰 상수 학습률의 손실 증가 (끝 ÷ 처음, log10)"),
     ),
     concepts=("learning_rate", "learning_rate_schedule", "warmup", "divergence", "sgd", "mini_batch"),
     questions=(

@@ -198,9 +198,11 @@ DEMO = DemoSpec(
     run=run,
     claims=(
         Claim(metric="log10_first_step_grad_gain", direction="greater", margin=1.0,
-              statement="초기화 직후 첫 입력에 닿는 기울기가 망각 게이트 편향 1에서 편향 0보다 10배 이상 크다"),
+              statement="초기화 직후 첫 입력에 닿는 기울기가 망각 게이트 편향 1에서 편향 0보다 10배 이상 크다",
+              metric_label="첫 입력 기울기 비 (편향 1 ÷ 편향 0, log10)"),
         Claim(metric="accuracy_gain", direction="greater", margin=0.1,
-              statement="같은 스텝 학습 뒤 편향 1의 검증 정확도가 편향 0보다 0.1 이상 높다"),
+              statement="같은 스텝 학습 뒤 편향 1의 검증 정확도가 편향 0보다 0.1 이상 높다",
+              metric_label="검증 정확도 이득 (편향 1 − 편향 0)"),
     ),
     concepts=("forget_gate", "lstm", "bptt", "vanishing_gradient", "rnn"),
     questions=(

@@ -381,9 +381,11 @@ DEMO = DemoSpec(
     run=run,
     claims=(
         Claim(metric="unseen_gap_mlp", direction="greater", margin=GAP_MARGIN,
-              statement="처음 보는 위치의 숫자를 CNN이 비슷한 크기의 MLP보다 10%p 넘게 더 알아본다"),
+              statement="처음 보는 위치의 숫자를 CNN이 비슷한 크기의 MLP보다 10%p 넘게 더 알아본다",
+              metric_label="처음 보는 위치의 정확도 차 (CNN − MLP)"),
         Claim(metric="unseen_gap_mlp_large", direction="greater", margin=GAP_MARGIN,
-              statement="파라미터가 훨씬 많은 MLP보다도 10%p 넘게 더 알아본다"),
+              statement="파라미터가 훨씬 많은 MLP보다도 10%p 넘게 더 알아본다",
+              metric_label="처음 보는 위치의 정확도 차 (CNN − 큰 MLP)"),
     ),
     breaking=BREAKING,
     concepts=("cnn", "mlp", "weight_sharing", "pooling", "parameter_count", "inductive_bias"),

@@ -223,9 +223,11 @@ DEMO = DemoSpec(
     run=run,
     claims=(
         Claim(metric="speedup_beta_0.9_over_0", direction="greater", margin=1.0,
-              statement="β = 0.9가 모멘텀 없는 GD보다 적은 스텝으로 목표에 닿는다"),
+              statement="β = 0.9가 모멘텀 없는 GD보다 적은 스텝으로 목표에 닿는다",
+              metric_label="걸린 스텝 비 (β = 0 ÷ β = 0.9)"),
         Claim(metric="slowdown_beta_0.99_over_fastest", direction="greater", margin=1.0,
-              statement="β = 0.99는 가장 빠른 β보다 느리다"),
+              statement="β = 0.99는 가장 빠른 β보다 느리다",
+              metric_label="걸린 스텝 비 (β = 0.99 ÷ 가장 빠른 β)"),
     ),
     concepts=("momentum", "condition_number", "velocity", "ema", "convergence", "gradient_descent", "zigzag"),
     questions=(

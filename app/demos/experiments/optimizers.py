@@ -438,9 +438,11 @@ DEMO = DemoSpec(
     run=run,
     claims=(
         Claim(metric="steps_saved_momentum_vs_sgd_ravine", direction="greater", margin=0.0,
-              statement="골짜기에서 모멘텀이 SGD보다 적은 스텝으로 최소점에 닿는다 (각자 고른 학습률)"),
+              statement="골짜기에서 모멘텀이 SGD보다 적은 스텝으로 최소점에 닿는다 (각자 고른 학습률)",
+              metric_label="골짜기에서 줄어든 스텝 수 (SGD − 모멘텀)"),
         Claim(metric="steps_saved_adam_vs_sgd_saddle", direction="greater", margin=0.0,
-              statement="안장점 옆에서 출발하면 Adam이 SGD보다 적은 스텝으로 최소점에 닿는다 (각자 고른 학습률)"),
+              statement="안장점 옆에서 출발하면 Adam이 SGD보다 적은 스텝으로 최소점에 닿는다 (각자 고른 학습률)",
+              metric_label="안장점 옆에서 줄어든 스텝 수 (SGD − Adam)"),
     ),
     concepts=(
         "optimizer", "sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "saddle_point", "zigzag",

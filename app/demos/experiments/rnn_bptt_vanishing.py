@@ -179,7 +179,8 @@ DEMO = DemoSpec(
     run=run,
     claims=(
         Claim(metric="log10_drop_short_to_long", direction="greater", margin=2.0,
-              statement="가장 긴 시퀀스에서 첫 스텝 기울기가 가장 짧은 시퀀스보다 100배 이상 작다"),
+              statement="가장 긴 시퀀스에서 첫 스텝 기울기가 가장 짧은 시퀀스보다 100배 이상 작다",
+              metric_label="첫 스텝 기울기 비 (가장 짧은 시퀀스 ÷ 가장 긴 시퀀스, log10)"),
     ),
     concepts=("rnn", "bptt", "vanishing_gradient", "jacobian"),
     questions=(

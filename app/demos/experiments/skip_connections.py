@@ -294,9 +294,11 @@ DEMO = DemoSpec(
     run=run,
     claims=(
         Claim(metric="log10_gradient_flow_gain", direction="greater", margin=1.0,
-              statement="잔차 망의 첫 층 기울기(마지막 층 대비)가 평범한 망보다 10배 이상 크다"),
+              statement="잔차 망의 첫 층 기울기(마지막 층 대비)가 평범한 망보다 10배 이상 크다",
+              metric_label="첫 층 기울기 비 (잔차 망 ÷ 평범한 망, log10)"),
         Claim(metric="test_loss_fraction_plain_minus_residual", direction="greater", margin=0.0,
-              statement="같은 스텝을 학습한 뒤 잔차 망의 테스트 손실이 더 낮다"),
+              statement="같은 스텝을 학습한 뒤 잔차 망의 테스트 손실이 더 낮다",
+              metric_label="테스트 손실 비율의 차 (평범한 망 − 잔차 망)"),
     ),
     concepts=("skip_connection", "resnet", "vanishing_gradient", "depth", "backpropagation", "gradient",
               "stochastic_depth"),

@@ -311,9 +311,11 @@ DEMO = DemoSpec(
     run=run,
     claims=(
         Claim(metric="nll_gain_vs_final_snapshot", direction="greater", margin=0.0,
-              statement="스냅샷 앙상블이 같은 학습의 마지막 스냅샷보다 평가 NLL이 낮다"),
+              statement="스냅샷 앙상블이 같은 학습의 마지막 스냅샷보다 평가 NLL이 낮다",
+              metric_label="평가 NLL 이득 (마지막 스냅샷 − 앙상블)"),
         Claim(metric="nll_gain_vs_single_cosine", direction="greater", margin=0.0,
-              statement="스냅샷 앙상블이 같은 스텝의 긴 코사인 단일 모델보다 평가 NLL이 낮다"),
+              statement="스냅샷 앙상블이 같은 스텝의 긴 코사인 단일 모델보다 평가 NLL이 낮다",
+              metric_label="평가 NLL 이득 (긴 코사인 단일 모델 − 앙상블)"),
     ),
     concepts=("snapshot", "ensemble", "learning_rate_schedule", "calibration"),
     questions=(QuestionRef("4주차 p56", "snapshot이 뭐지?"),),

@@ -188,7 +188,8 @@ DEMO = DemoSpec(
     run=run,
     claims=(
         Claim(metric="log10_free_over_forced", direction="greater", margin=0.5,
-              statement="티처 포싱으로 학습한 RNN의 자유 생성 MSE가 참값 입력 MSE보다 3배(10^0.5) 이상 크다"),
+              statement="티처 포싱으로 학습한 RNN의 자유 생성 MSE가 참값 입력 MSE보다 3배(10^0.5) 이상 크다",
+              metric_label="MSE 비 (자유 생성 ÷ 참값 입력, log10)"),
     ),
     concepts=("teacher_forcing", "exposure_bias", "seq2seq", "rnn"),
     questions=(

@@ -345,9 +345,11 @@ DEMO = DemoSpec(
     run=run,
     claims=(
         Claim(metric="wait_fraction_slow", direction="greater", margin=WAIT_MARGIN,
-              statement="느린 입력 파이프라인에서는 학습 시간의 절반 넘게 다음 배치를 기다린다(병목은 계산이 아니라 입력)"),
+              statement="느린 입력 파이프라인에서는 학습 시간의 절반 넘게 다음 배치를 기다린다(병목은 계산이 아니라 입력)",
+              metric_label="느린 파이프라인에서 배치를 기다린 시간의 비율"),
         Claim(metric="prefetch_speedup", direction="greater", margin=1.0,
-              statement="작업 스레드로 미리 읽으면 느린 파이프라인보다 처리량이 높다"),
+              statement="작업 스레드로 미리 읽으면 느린 파이프라인보다 처리량이 높다",
+              metric_label="처리량 비 (미리 읽기 ÷ 느린 파이프라인)"),
     ),
     concepts=("bottleneck", "dataloader", "gpu_utilization", "preprocessing"),
     questions=(QuestionRef("면접 #20", "GPU를 쓰면 좋은 이유"), QuestionRef("면접 #20-1", "GPU를 100% 쓰지 않는 이유")),

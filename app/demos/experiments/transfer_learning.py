@@ -405,9 +405,11 @@ DEMO = DemoSpec(
     run=run,
     claims=(
         Claim(metric="gain_tuned_vs_scratch", direction="greater", margin=0.02,
-              statement="레이블이 적을 때 사전학습한 몸통을 미세 조정하면 처음부터 학습보다 정확도가 2%p 넘게 높다"),
+              statement="레이블이 적을 때 사전학습한 몸통을 미세 조정하면 처음부터 학습보다 정확도가 2%p 넘게 높다",
+              metric_label="정확도 이득 (미세 조정 − 처음부터 학습)"),
         Claim(metric="gain_frozen_vs_scratch", direction="greater", margin=0.0,
-              statement="몸통을 고정해도 처음부터 학습보다 정확도가 높다"),
+              statement="몸통을 고정해도 처음부터 학습보다 정확도가 높다",
+              metric_label="정확도 이득 (몸통 고정 − 처음부터 학습)"),
     ),
     concepts=("transfer_learning", "fine_tuning", "pretrained_model", "learning_rate"),
     questions=(QuestionRef("4주차 p87", "전이 학습과 적은 데이터"), QuestionRef("4주차 p90", "사전학습 가중치의 학습률")),

@@ -316,11 +316,14 @@ DEMO = DemoSpec(
     run=run,
     claims=(
         Claim(metric="drift_relu_he", direction="less", margin=DRIFT_MARGIN,
-              statement="ReLU 망에서 He 초기화는 마지막 층 출력의 표준편차를 첫 층의 2배 안에서 지킨다 (|log 비율| < log 2)"),
+              statement="ReLU 망에서 He 초기화는 마지막 층 출력의 표준편차를 첫 층의 2배 안에서 지킨다 (|log 비율| < log 2)",
+              metric_label="He 초기화 ReLU 망의 표준편차 비 (마지막 층 ÷ 첫 층, |로그|)"),
         Claim(metric="last_std_tanh_small", direction="less", margin=VANISHED,
-              statement="작은 가중치(표준편차 0.01)로 초기화하면 tanh 망의 신호가 마지막 층에서 0.001 아래로 사라진다"),
+              statement="작은 가중치(표준편차 0.01)로 초기화하면 tanh 망의 신호가 마지막 층에서 0.001 아래로 사라진다",
+              metric_label="작은 가중치 tanh 망의 마지막 층 출력 표준편차"),
         Claim(metric="distinct_units_zeros", direction="less", margin=1.5,
-              statement="0으로 초기화하면 학습한 뒤에도 첫 층의 유닛이 모두 똑같다 (서로 다른 유닛 1개)"),
+              statement="0으로 초기화하면 학습한 뒤에도 첫 층의 유닛이 모두 똑같다 (서로 다른 유닛 1개)",
+              metric_label="0으로 초기화한 망에서 서로 다른 첫 층 유닛 수"),
     ),
     breaking=BREAKING,
     concepts=(

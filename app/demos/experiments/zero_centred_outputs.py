@@ -304,9 +304,11 @@ DEMO = DemoSpec(
     claims=(
         Claim(metric="slowdown_sigmoid_vs_tanh", direction="greater", margin=SLOWDOWN_MARGIN,
               statement="부호가 섞인 목표를 찾을 때 시그모이드 출력(모두 양수)을 받은 유닛은 tanh 출력(0 중심)을 받은 유닛보다 "
-                        "두 배 넘게 오래 걸린다"),
+                        "두 배 넘게 오래 걸린다",
+                        metric_label="걸린 스텝 비 (시그모이드 ÷ tanh)"),
         Claim(metric="slowdown_sigmoid_vs_sigmoid_centred", direction="greater", margin=SLOWDOWN_MARGIN,
-              statement="시그모이드에서 0.5만 빼도 두 배 넘게 빨라진다: 원인은 곡선 모양이 아니라 0이 아닌 평균이다"),
+              statement="시그모이드에서 0.5만 빼도 두 배 넘게 빨라진다: 원인은 곡선 모양이 아니라 0이 아닌 평균이다",
+              metric_label="걸린 스텝 비 (시그모이드 ÷ 0.5를 뺀 시그모이드)"),
     ),
     breaking=BREAKING,
     concepts=("zero_centered", "sigmoid", "tanh", "zigzag"),
