@@ -315,6 +315,9 @@ NOTIFY_RESTORE = "restore"  # my hidden post is shown again
 NOTIFY_CLOSE = "close"  # my question was closed to new answers
 NOTIFY_DUPLICATE = "duplicate"  # my question was closed as a duplicate of other_question_id
 NOTIFY_MODERATION = (NOTIFY_HIDE, NOTIFY_RESTORE, NOTIFY_CLOSE, NOTIFY_DUPLICATE)
+# A question I asked or watch was reopened. Not among NOTIFY_MODERATION, which its author sees whatever
+# became of the post: the watchers are told too, and they hear nothing of a question hidden since.
+NOTIFY_REOPEN = "reopen"
 
 
 class Notification(SQLModel, table=True):
@@ -326,7 +329,7 @@ class Notification(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user.id", ondelete="CASCADE")
-    kind: str  # answer | reply | accept | mention | hide | restore | close | duplicate
+    kind: str  # answer | reply | accept | mention | hide | restore | close | duplicate | reopen
     question_id: int = Field(foreign_key="question.id", index=True, ondelete="CASCADE")
     answer_id: int | None = Field(default=None, foreign_key="answer.id", index=True, ondelete="CASCADE")
     actor_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")

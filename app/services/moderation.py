@@ -7,7 +7,7 @@ deleted post, and the same write bumps the content versions that key the page ca
 the moderators still see it, with the reason, on its question page. Every moderator action writes
 one ModerationAction row in the same transaction as the action, and the post's author gets an inbox
 notification (hidden with the reason, restored, closed, closed as a duplicate with the original) in
-that transaction too.
+that transaction too; a reopened question tells its asker and its watchers.
 """
 
 from __future__ import annotations
@@ -274,6 +274,7 @@ def reopen_question(session: Session, moderator: User, question_id: int) -> dict
         session.add(question)
         _log(session, moderator, "reopen", question_id=question_id, target_user_id=question.user_id,
              closed_reason=earlier)
+        notifications.on_reopen(session, question, moderator)
         _finish(session, touched, reindex_ids=False)
     return {"question_id": question_id, "closed": False, "url": urls.question(question_id)}
 

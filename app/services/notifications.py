@@ -1,15 +1,15 @@
 """Notifications: each account's inbox, questions it watches, and @mentions.
 
 Events: an answer to a question I asked or watch, a reply to my answer or reply, an accept of my
-answer, an @username mention in a question, answer or reply (also one an edit adds), and a moderator
+answer, an @username mention in a question, answer or reply (also one an edit adds), a moderator
 hiding or restoring my post or closing my question (`on_moderation`, in the moderator action's
-transaction). The posting services call one hook per write (`on_question`, `on_answer`, `on_edit`,
-`on_accept`) inside their write transaction, so a post and its
-notifications commit together or not at all. A hook is a few statements whatever the number of
-watchers: one INSERT … SELECT of the watchers' rows from the watch table, one insert of the rest
-(asker, mentions), one insert of the writer's watch. The ids of the new rows are left in
-`session.info[NEW_NOTIFICATIONS]`; after the request the e-mail job gets them (app.services.mail),
-never the request itself.
+transaction), and a moderator reopening a question I asked or watch (`on_reopen`). The posting
+services call one hook per write (`on_question`, `on_answer`, `on_edit`, `on_accept`) inside their
+write transaction, so a post and its notifications commit together or not at all. A hook is a few
+statements whatever the number of watchers: one INSERT … SELECT of the watchers' rows from the watch
+table, one insert of the rest (asker, mentions), one insert of the writer's watch. The ids of the new
+rows are left in `session.info[NEW_NOTIFICATIONS]`; after the request the e-mail job gets them
+(app.services.mail), never the request itself.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from app.db.models import (
     NOTIFY_DUPLICATE,
     NOTIFY_HIDE,
     NOTIFY_MENTION,
+    NOTIFY_REOPEN,
     NOTIFY_REPLY,
     NOTIFY_RESTORE,
     Answer,
@@ -45,7 +46,8 @@ from app.schemas.notifications import InboxPage, MarkedRead, NotificationPublic,
 NEW_NOTIFICATIONS = "new_notifications"
 PER_PAGE, MAX_PER_PAGE = 30, 100
 KIND_NAMES = {NOTIFY_ANSWER: "답변", NOTIFY_REPLY: "답글", NOTIFY_ACCEPT: "채택", NOTIFY_MENTION: "언급",
-              NOTIFY_HIDE: "숨김", NOTIFY_RESTORE: "되살림", NOTIFY_CLOSE: "닫힘", NOTIFY_DUPLICATE: "중복"}
+              NOTIFY_HIDE: "숨김", NOTIFY_RESTORE: "되살림", NOTIFY_CLOSE: "닫힘", NOTIFY_DUPLICATE: "중복",
+              NOTIFY_REOPEN: "다시 엶"}
 # What each event says, from the reader's side; {actor}, {title} and {detail} (the moderator's reason)
 # are filled in. A moderator's action is the site's, so it does not name the moderator.
 MESSAGES = {
@@ -57,6 +59,7 @@ MESSAGES = {
     NOTIFY_RESTORE: "운영자가 「{title}」의 내 글을 다시 보이게 했습니다.",
     NOTIFY_CLOSE: "운영자가 내 질문 「{title}」을 닫았습니다. 사유: {detail}",
     NOTIFY_DUPLICATE: "운영자가 내 질문 「{title}」을 다른 질문의 중복으로 닫았습니다. 사유: {detail}",
+    NOTIFY_REOPEN: "운영자가 닫혀 있던 질문 「{title}」을 다시 열었습니다. 이제 답변을 달 수 있습니다.",
 }
 # A plain-looking address: something@host.tld, no spaces; what the mail server accepts is its business.
 EMAIL_RE = re.compile(r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;.]+$")
@@ -189,6 +192,17 @@ def on_moderation(session: Session, kind: str, *, author_id: int | None, moderat
     if author_id is not None:
         _notify(session, {author_id: kind}, actor=moderator, question_id=question_id, answer_id=answer_id,
                 detail=reason, other_question_id=other_question_id)
+
+
+def on_reopen(session: Session, question: Question, moderator: User) -> None:
+    """A moderator reopened a closed question: its watchers (one INSERT … SELECT, however many) and its
+    asker, even one who stopped watching, hear that it takes answers again; the moderator does not."""
+    ids, done = queries.notify_watchers(session, question_id=_id(question), answer_id=None, kind=NOTIFY_REOPEN,
+                                        actor_id=_id(moderator), now=now_utc())
+    session.info.setdefault(NEW_NOTIFICATIONS, []).extend(ids)
+    if question.user_id is not None and question.user_id not in done:
+        _notify(session, {question.user_id: NOTIFY_REOPEN}, actor=moderator, question_id=_id(question),
+                answer_id=None)
 
 
 # --- the inbox --------------------------------------------------------------------------------------

@@ -74,3 +74,28 @@ def test_closing_and_closing_as_a_duplicate_tell_the_asker(alice, bob, mod):
     assert item["kind"] == "close" and item["question_id"] == plain and "딥러닝과 무관" in item["message"]
     assert item["other_url"] is None
     assert inbox(alice)["total"] == 0  # the original's asker was not the one acted on
+
+
+def test_reopening_a_question_tells_its_asker_and_its_watchers(alice, bob, client_factory, mod):
+    from tests.writes.helpers import Account
+
+    carol = Account(client_factory, "carol")
+    qid = alice.ask(title="닫혔다가 다시 열릴 질문")["id"]
+    assert bob.client.post(f"/api/v1/questions/{qid}/watch", headers=bob.headers).status_code == 201
+    carol.answer(qid, body="답변하면 지켜보게 됩니다.")
+    alice.client.delete(f"/api/v1/questions/{qid}/watch", headers=alice.headers)  # the asker stops watching
+    mod.client.post(f"/api/v1/questions/{qid}/close", json={"reason": "잠시 닫습니다"}, headers=mod.headers)
+    before = {name: inbox(account)["total"] for name, account in (("alice", alice), ("bob", bob), ("carol", carol))}
+
+    reopened = mod.client.post(f"/api/v1/questions/{qid}/reopen", headers=mod.headers)
+    assert reopened.status_code == 200, reopened.text
+    for name, account in (("alice", alice), ("bob", bob), ("carol", carol)):
+        box = inbox(account)
+        assert box["total"] == before[name] + 1, name  # one each, the asker too
+        item = box["items"][0]
+        assert item["kind"] == "reopen" and item["kind_name"] == "다시 엶" and item["question_id"] == qid, name
+        assert item["message"] == ("운영자가 닫혀 있던 질문 「닫혔다가 다시 열릴 질문」을 다시 열었습니다. "
+                                   "이제 답변을 달 수 있습니다.")
+        assert item["url"] == f"/questions/{qid}"
+    assert inbox(mod)["total"] == 0  # not the moderator who reopened it
+    assert "다시 열었습니다" in bob.client.get("/inbox").text

@@ -173,3 +173,27 @@ def test_with_a_task_queue_the_email_is_a_job_for_the_worker(settings, sink, mon
             monkeypatch.setenv(name, value)
         SimpleWorker([queue], connection=queue.connection).work(burst=True)
         assert [mail["To"] for mail in received.messages] == ["alice@example.com"]
+
+
+def test_a_reopened_question_is_emailed_like_the_other_moderator_actions(mail_app, mail_factory, sink):
+    from tests.moderation.conftest import promoted
+
+    _, received = sink
+    alice, bob = Account(mail_factory, "alice"), Account(mail_factory, "bob")
+    mod = promoted(mail_app, Account(mail_factory, "minji"), "moderator")
+    ask_for_email(alice, "alice@example.com")
+    ask_for_email(bob, "bob@example.com")
+    question = alice.ask(title="다시 열리면 메일이 오나요?")
+    bob.client.post(f"/api/v1/questions/{question['id']}/watch", headers=bob.headers)
+    mod.client.post(f"/api/v1/questions/{question['id']}/close", json={"reason": "잠시 닫음"}, headers=mod.headers)
+    mail_app.state.mailer.wait()
+    assert [mail["To"] for mail in received.messages] == ["alice@example.com"]  # closing tells the asker
+
+    assert mod.client.post(f"/api/v1/questions/{question['id']}/reopen", headers=mod.headers).status_code == 200
+    mail_app.state.mailer.wait()
+    reopened = received.messages[1:]
+    assert sorted(mail["To"] for mail in reopened) == ["alice@example.com", "bob@example.com"]
+    assert {mail["Subject"] for mail in reopened} == {
+        "[질문창고] 운영자가 닫혀 있던 질문 「다시 열리면 메일이 오나요?」을 다시 열었습니다. "
+        "이제 답변을 달 수 있습니다."}
+    assert f"https://kb.test/questions/{question['id']}" in reopened[0].get_content()

@@ -22,7 +22,7 @@ def insert_notifications(session: Session, rows: list[dict[str, Any]]) -> list[i
     return list(session.execute(insert(Notification).returning(col(Notification.id)), rows).scalars())
 
 
-def notify_watchers(session: Session, *, question_id: int, answer_id: int, kind: str, actor_id: int,
+def notify_watchers(session: Session, *, question_id: int, answer_id: int | None, kind: str, actor_id: int,
                     now: datetime) -> tuple[list[int], set[int]]:
     """A notification for every watcher of the question but the actor, in one INSERT … SELECT: the new
     rows' ids and their recipients."""
