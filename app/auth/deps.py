@@ -26,7 +26,8 @@ async def check_csrf(request: Request) -> None:
     """HTML forms: the posted csrf_token (or X-CSRF-Token header, for htmx) must match."""
     sent = request.headers.get("x-csrf-token")
     if sent is None and "form" in request.headers.get("content-type", ""):
-        sent = (await request.form()).get("csrf_token")
+        posted = (await request.form()).get("csrf_token")
+        sent = posted if isinstance(posted, str) else None  # a file part named csrf_token is no token
     expected = getattr(request.state, "csrf_token", None)
     if not sent or not expected or not secrets.compare_digest(str(sent), expected):
         raise AppError(403, "보안 토큰(CSRF)이 없거나 맞지 않습니다. 페이지를 새로 고친 뒤 다시 시도해 주세요.",

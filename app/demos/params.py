@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from app.demos.base import DIVERGED, DemoParams
 
@@ -59,7 +60,7 @@ class ParamField:
         """Where `value` sits on this field's slider: log10 of it on a log-scale slider."""
         if value is None:
             return ""
-        if self.log_scale:
+        if self.log_scale and self.minimum is not None:  # log_scale holds only with a positive minimum
             try:
                 return math.log10(max(float(value), self.minimum))
             except ValueError:  # text the form reports as not a number: leave the slider empty
@@ -174,7 +175,7 @@ class ParamsInvalid(ValueError):
         return "매개변수가 올바르지 않습니다: " + "; ".join(d["message"] for d in self.details)
 
 
-def _problem(error: dict, fields: dict[str, ParamField]) -> dict:
+def _problem(error: ErrorDetails, fields: dict[str, ParamField]) -> dict:
     loc = [str(part) for part in error.get("loc", ())]
     name = loc[0] if loc else ""
     path = ".".join(loc)

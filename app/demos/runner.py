@@ -224,7 +224,7 @@ class LocalPoolRunner:
     # --- introspection for tests and the bench -------------------------------------------------
 
     def worker_pids(self) -> list[int]:
-        return sorted(w.pid for w in list(self._workers.values()) if w.process.is_alive())
+        return sorted(w.pid for w in list(self._workers.values()) if w.process.is_alive() and w.pid is not None)
 
     # --- internals -------------------------------------------------------------------------------
 

@@ -78,7 +78,7 @@ def relink_questions(conn: Connection, question_ids: Sequence[int], catalogue: C
     catalogue = catalogue or default_catalogue()
     docs = search_queries.stored_docs(conn, question_ids)
     editorial = demo_queries.editorial_slugs(conn, question_ids)
-    rows = []
+    rows: list[tuple[int, str, str, int, float, str]] = []  # question, demo, params, position, score, concepts
     shared_updates = []
     linked = 0
     for question_id in question_ids:

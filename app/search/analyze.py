@@ -359,7 +359,8 @@ def build_search_docs(items: Iterable[tuple[str, str, str]], workers: int = 0) -
                    lambda words, pretokenized: _pool_kiwi(workers).tokenize(
                        words, z_coda=False, pretokenized=_in_turn(pretokenized)))
     tokens = [analyser.column(norm, matches) if norm else Tokens([], []) for norm, matches in columns]
-    return [SearchDoc.from_tokens(*tokens[3 * i:3 * i + 3], texts=item) for i, item in enumerate(items)]
+    return [SearchDoc.from_tokens(tokens[3 * i], tokens[3 * i + 1], tokens[3 * i + 2], texts=item)
+            for i, item in enumerate(items)]
 
 
 def _pool_kiwi(workers: int):

@@ -70,7 +70,7 @@ def clauses_for(parsed: ParsedQuery, frequencies: dict[str, int], documents: int
     for term in parsed.terms:
         star = "*" if term.prefix else ""
         found = sum(frequencies.get(token, 0) for token in term.tokens)
-        fallbacks = ()
+        fallbacks: tuple[str, ...] = ()
         if term.broader and found < BROADER_BELOW_DF:
             fallbacks = tuple(quote(parent) for parent in term.broader if frequencies.get(parent))
         if not term.prefix and not found and not fallbacks:

@@ -10,7 +10,8 @@ are searched too.
 from __future__ import annotations
 
 import math
-from collections import Counter
+from collections import defaultdict
+from collections.abc import Mapping
 
 from sqlmodel import Session
 
@@ -54,7 +55,7 @@ def related_tokens(
     stored = queries.indexed_terms(conn, question_id)
     if stored is None:
         return []
-    weights: Counter[str] = Counter()
+    weights: defaultdict[str, float] = defaultdict(float)
     for column, weight in column_weights.items():
         for token in stored[column].split():
             weights[token] += weight
@@ -71,19 +72,20 @@ def related_tokens(
     return [(token, importance, _kind_weight(token, dictionary)) for importance, token in best]
 
 
-def concept_weights(columns: dict[str, str], dictionary: TermDictionary) -> Counter[str]:
+def concept_weights(columns: dict[str, str], dictionary: TermDictionary) -> dict[str, float]:
     """Topic concept → how much a question is about it, from its stored index columns: what two
     questions must share to be related (an everyday word like 원리 or 차이 does not count)."""
-    weights: Counter[str] = Counter()
+    weights: defaultdict[str, float] = defaultdict(float)
     for column, weight in CONCEPT_WEIGHTS.items():
         for token in columns.get(column, "").split():
             term = dictionary.terms.get(token)
             if term is not None and not term.general:
                 weights[token] += weight
-    return weights
+    return dict(weights)
 
 
-def concept_overlap(mine: Counter[str], theirs: Counter[str], frequencies: dict[str, int], documents: int) -> float:
+def concept_overlap(mine: Mapping[str, float], theirs: Mapping[str, float], frequencies: dict[str, int],
+                    documents: int) -> float:
     """How much two questions are about the same things: the cosine of their concept weights, each
     concept weighted by how rare it is (a shared 배치 정규화 says more than a shared 학습). A cosine,
     not a sum, so a long thread that touches twenty concepts once does not beat a question about
@@ -107,7 +109,7 @@ def related_questions(session: Session, question_id: int, limit: int = 5) -> lis
     if len(ids) < limit:
         dictionary = default_dictionary()
         stored = queries.indexed_terms(conn, question_id)
-        mine = concept_weights(stored, dictionary) if stored else Counter()
+        mine = concept_weights(stored, dictionary) if stored else {}
         candidates: list[int] = []
         for column_weights in (QUESTION_WEIGHTS, WITH_ANSWERS_WEIGHTS):
             clauses = token_clauses(related_tokens(conn, question_id, column_weights))

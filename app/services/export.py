@@ -195,7 +195,8 @@ def _unique(path: str, used: set[str]) -> str:
 
 
 def plan(session: Session) -> list[_Plan]:
-    plans, used = [], set()
+    plans: list[_Plan] = []
+    used: set[str] = set()
     for collection in queries.collections(session):
         sections, questions = _load(session, collection)
         path = _file_path(collection, used)

@@ -101,7 +101,8 @@ def demo_page(slug: str, request: Request, session: SessionDep, engine: DemoEngi
             values = validate_params(spec.params, values).model_dump(mode="json")
         except ParamsInvalid as exc:
             errors = exc.details
-    device = query.get("device") if query.get("device") in DEVICES else "auto"
+    requested = query.get("device", "auto")
+    device = requested if requested in DEVICES else "auto"
     return _demo_page(request, session, engine, slug, values, errors, query.get("seed", DEFAULT_SEED), device)
 
 

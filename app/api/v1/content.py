@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
+from fastapi.routing import APIRoute
 
 from app.http.cacheable import cacheable
 from app.http.deps import LinksDep, SessionDep
@@ -119,4 +120,5 @@ def get_user(
 
 
 for _route in router.routes:  # every read route answers conditional requests (app/web/caching.py)
-    _route.description += CONDITIONAL
+    if isinstance(_route, APIRoute):
+        _route.description += CONDITIONAL

@@ -23,10 +23,10 @@ from app.db.models import (
 
 QUESTION_SORTS = {
     "source": (Question.collection_id, Question.position, Question.id),
-    "newest": (Question.created_at.desc(), Question.id.desc()),
-    "activity": (Question.last_activity_at.desc(), Question.id.desc()),
-    "answers": (Question.answer_count.desc(), Question.id),
-    "plus_ones": (Question.plus_one_count.desc(), Question.id),
+    "newest": (col(Question.created_at).desc(), col(Question.id).desc()),
+    "activity": (col(Question.last_activity_at).desc(), col(Question.id).desc()),
+    "answers": (col(Question.answer_count).desc(), Question.id),
+    "plus_ones": (col(Question.plus_one_count).desc(), Question.id),
 }
 
 

@@ -147,7 +147,7 @@ def editorial_links(session: Session) -> set[tuple[int, str, str]]:
     """(question id, demo slug, match) of every row content/demos.toml made."""
     rows = session.exec(select(col(DemoLink.question_id), col(DemoLink.demo_slug), col(DemoLink.match))
                         .where(col(DemoLink.match).in_(EDITORIAL))).all()
-    return {tuple(row) for row in rows}
+    return {(question_id, slug, match) for question_id, slug, match in rows}
 
 
 def replace_editorial_links(session: Session, links: Iterable[DemoLink]) -> None:

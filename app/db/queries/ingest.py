@@ -341,6 +341,7 @@ def refresh_question_counters(conn: Connection, *, collection_id: int | None = N
     Shared by ingest and the write services so both count the same way: an answer counts when it
     is neither deleted nor retired; +1s are ingested "2222" reactions plus account votes.
     """
+    params: tuple[int, ...]
     if collection_id is not None:
         where, params, returning = "collection_id = ?", (collection_id,), ""
     elif question_ids:
