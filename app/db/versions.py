@@ -74,6 +74,12 @@ class ContentVersions:
             self._identity = secrets.token_hex(8)
         return self._identity
 
+    def commits(self) -> int | None:
+        """SQLite's data_version as of the last refresh(): it moves with every commit to the file by
+        any connection but this read-only one, content or not (a login, a logout, a vote). None on
+        PostgreSQL, which has no such counter."""
+        return self._data_version if isinstance(self._connection, sqlite3.Connection) else None
+
     def refresh(self) -> None:
         """Catch up with every commit made so far (by any connection, in any process)."""
         if self._connection is None:

@@ -9,10 +9,10 @@ the reader's marks (app.services.readers): a hit runs no route, no template and 
 
 Two kinds of slot:
 
-* Text slots: a marker that stands for one value of the reader everywhere in the page, replaced by a
-  `bytes.replace` per request. `csrf` (the login session's token), `display_name`, `username`, and
-  `form`, a prefix: each posting form's one-time id is the request's random prefix plus the form's
-  number in the page, so every form of every page view gets its own (they are Idempotency-Keys).
+* Text slots: a marker that stands for one value of the reader everywhere in the page: `csrf` (the
+  login session's token), `display_name`, `username`, and `form`, a prefix: each posting form's
+  one-time id is the request's random prefix plus the form's number in the page, so every form of
+  every page view gets its own (they are Idempotency-Keys).
 * Choice slots: a small part rendered in each of its variants ("" the plain one, "own", "voted",
   "asker"), kept beside the page; the plain one stands in the page and a reader whose marks pick
   another variant gets it spliced in. Templates write them as a call block, which a normal render
@@ -28,8 +28,10 @@ lookup into `Reader` (app.services.readers) and in the normal render's `request.
 TEXT_SLOTS below with how a Reader spells it, and have `SharedReader` answer the attribute the
 template reads with `marker(name)`. The fill then writes it; nothing else changes.
 
-The markers carry a random per-process nonce that never leaves the process: posted text cannot
-forge one, and a page in which one is left after the fill is refused (SlotLeak), not sent.
+The page is cut at its markers once per version (Slots.parse), so a fill only joins the pieces with
+the reader's values and variants. The markers carry a random per-process nonce that never leaves the
+process: posted text cannot forge one, and a page in which one is left outside a slot is refused
+(SlotLeak), not kept or sent.
 """
 
 from __future__ import annotations
@@ -66,6 +68,10 @@ class SlotLeak(RuntimeError):
     (a filter that cut or rewrote it). Never sent to a reader."""
 
 
+# A piece of a page kept for every signed-in reader: bytes as they are, or a text slot's name.
+Part = bytes | str
+
+
 class Marks(Protocol):
     def variant(self, kind: str, item_id: int) -> str: ...
 
@@ -77,6 +83,7 @@ class Slots:
         self.nonce = secrets.token_hex(8)
         self.prefix = f"[kb{self.nonce}"
         self._choice = re.compile(rf"\[kb{self.nonce}([<>])(\d+)\]".encode())
+        self._text = re.compile(rf"\[kb{self.nonce}:(\w+)\]".encode())
 
     def marker(self, name: str) -> Markup:
         return Markup(f"{self.prefix}:{name}]")
@@ -85,67 +92,79 @@ class Slots:
         return f"{self.prefix}<{index}]", f"{self.prefix}>{index}]"
 
     def parse(self, body: bytes, render: SharedRender) -> SlottedPage:
-        """The rendered page with each choice's plain variant in place and where it stands."""
-        pieces: list[bytes] = []
-        choices: list[Choice] = []
-        position = length = 0
+        """The rendered page cut once into what every reader gets and where their parts go, so that a
+        fill only joins pieces: no pass over the page per slot."""
+        parts: list[Part | Choice] = []
+        position = 0
         opened: int | None = None
         start = 0
         for found in self._choice.finditer(body):
-            pieces.append(body[position:found.start()])
-            length += found.start() - position
-            position = found.end()
             index = int(found.group(2))
             if found.group(1) == b"<":
                 if opened is not None:
                     raise ValueError("choice slots do not nest")
-                opened, start = index, length
+                parts += self._split(body[position:found.start()])
+                opened, start = index, found.end()
             else:
                 if opened != index:
                     raise ValueError("a choice slot closes that was not open")
                 kind, item_id, variants = render.choices[index]
-                choices.append(Choice(start, length, kind, item_id, variants))
+                parts.append(Choice(kind, item_id, self._split(body[start:found.start()]),
+                                    {name: self._split(html) for name, html in variants.items()}))
                 opened = None
-        pieces.append(body[position:])
-        return SlottedPage(b"".join(pieces), choices, self)
+            position = found.end()
+        parts += self._split(body[position:])
+        return SlottedPage(self._choice.sub(b"", body), parts)
+
+    def _split(self, html: bytes) -> tuple[Part, ...]:
+        """Literal bytes and the names of the text slots between them. A marker left in a literal (a
+        template filter cut or rewrote it) would reach a reader: refused here, once per version."""
+        parts: list[Part] = []
+        position = 0
+        for found in self._text.finditer(html):
+            name = found.group(1).decode()
+            if name not in TEXT_SLOTS and name not in ("csrf", "form"):
+                raise SlotLeak(f"unknown per-reader slot {name!r}")
+            parts += (html[position:found.start()], name)
+            position = found.end()
+        parts.append(html[position:])
+        if any(self.prefix.encode() in part for part in parts if isinstance(part, bytes)):
+            raise SlotLeak("a per-reader slot was left in the page")
+        return tuple(part for part in parts if part != b"")
 
 
 @dataclass(frozen=True)
 class Choice:
-    start: int
-    end: int
     kind: str
     item_id: int
-    variants: dict[str, bytes]  # the variants other than the plain one
+    plain: tuple[Part, ...]
+    variants: dict[str, tuple[Part, ...]]  # the variants other than the plain one
 
 
 @dataclass
 class SlottedPage:
-    body: bytes
-    choices: list[Choice]
-    slots: Slots
+    body: bytes  # as rendered, the plain variant of each choice in place (its size is what is kept)
+    parts: list[Part | Choice]
 
     @property
     def size(self) -> int:
-        return len(self.body) + sum(len(v) for c in self.choices for v in c.variants.values())
+        return len(self.body) + sum(len(part) for choice in self.parts if isinstance(choice, Choice)
+                                    for variant in choice.variants.values() for part in variant)
 
     def fill(self, *, csrf_token: str, reader: Any, marks: Marks) -> bytes:
-        pieces: list[bytes] = []
-        position = 0
-        for choice in self.choices:
-            variant = marks.variant(choice.kind, choice.item_id)
-            if variant:
-                pieces += (self.body[position:choice.start], choice.variants[variant])
-                position = choice.end
-        body = b"".join(pieces) + self.body[position:] if pieces else self.body
-        marker = self.slots.marker
-        body = body.replace(marker("csrf").encode(), escape(csrf_token).encode())
-        body = body.replace(marker("form").encode(), secrets.token_urlsafe(12).encode() + b".")
-        for name, value_of in TEXT_SLOTS.items():
-            body = body.replace(marker(name).encode(), escape(value_of(reader)).encode())
-        if self.slots.prefix.encode() in body:
-            raise SlotLeak("a per-reader slot was left in the page")
-        return body
+        values = {"csrf": escape(csrf_token).encode(), "form": secrets.token_urlsafe(12).encode() + b".",
+                  **{name: escape(value_of(reader)).encode() for name, value_of in TEXT_SLOTS.items()}}
+        out: list[bytes] = []
+        for part in self.parts:
+            if isinstance(part, bytes):
+                out.append(part)
+            elif isinstance(part, str):
+                out.append(values[part])
+            else:
+                variant = marks.variant(part.kind, part.item_id)
+                for piece in part.variants[variant] if variant else part.plain:
+                    out.append(piece if isinstance(piece, bytes) else values[piece])
+        return b"".join(out)
 
 
 class SharedReader:

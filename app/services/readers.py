@@ -1,14 +1,23 @@
 """Who a signed-in reader is and what of a question page is theirs: what the response cache needs to
 fill a page shared by every signed-in reader (app.http.slots), in one connection and at most two
-statements, with no ORM objects (this runs for every signed-in page view).
+statements, with no ORM objects.
 
 It answers what accounts.user_for_session and reading.reader_marks answer for a normal render: the
 same login session (unexpired), the same marks.
+
+Every signed-in page view needs the answer, and between two commits to the database it cannot change
+but by the clock (a session expiring, a suspension ending, both checked at each view): SignedInReaders
+keeps what it found until the next commit by anyone, which the response cache learns of anyway at each
+request (app.db.versions: SQLite's data_version). So a logout, a password change or a vote is seen by
+the next request of every process, as before, and a reader between commits costs no statement.
 """
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import datetime
 
 from sqlalchemy.engine import Engine
 
@@ -29,7 +38,12 @@ class Reader:
     csrf_token: str
     role: str
     unread_count: int
-    suspended: bool
+    suspended_until: datetime | None
+    expires_at: datetime  # the login session's end
+
+    @property
+    def suspended(self) -> bool:
+        return self.suspended_until is not None and self.suspended_until > now_utc()
 
     @property
     def shares_pages(self) -> bool:
@@ -44,12 +58,73 @@ def signed_in_reader(engine: Engine, session_token: str, question_id: int | None
     if not session_token or len(session_token) > MAX_SESSION_TOKEN:
         return None
     with engine.connect() as conn:
-        row = queries.reader_of_login_session(conn, sha256(session_token))
-        if row is None or row.expires_at < now_utc():
+        reader = _reader(conn, sha256(session_token))
+        if reader is None or reader.expires_at < now_utc():
             return None
-        reader = Reader(user_id=row.id, username=row.username, display_name=row.display_name,
-                        csrf_token=row.csrf_token, role=row.role, unread_count=int(row.unread_count or 0),
-                        suspended=row.suspended_until is not None and row.suspended_until > now_utc())
-        marks = NOBODY if question_id is None else marks_from_rows(
-            queries.reader_marks(conn, reader.user_id, question_id))
-        return reader, replace(marks, unread_count=reader.unread_count)
+        return reader, _marks(conn, reader, question_id)
+
+
+def _reader(conn, session_hash: str) -> Reader | None:
+    row = queries.reader_of_login_session(conn, session_hash)
+    if row is None:
+        return None
+    return Reader(user_id=row.id, username=row.username, display_name=row.display_name, csrf_token=row.csrf_token,
+                  role=row.role, unread_count=int(row.unread_count or 0), suspended_until=row.suspended_until,
+                  expires_at=row.expires_at)
+
+
+def _marks(conn, reader: Reader, question_id: int | None) -> ReaderMarks:
+    marks = NOBODY if question_id is None else marks_from_rows(queries.reader_marks(conn, reader.user_id, question_id))
+    return replace(marks, unread_count=reader.unread_count)
+
+
+# Past this many readers (or marks) kept between two commits, they are all dropped and looked up
+# again: a commit drops them anyway, this bounds what a flood of made-up cookies can make us keep.
+MAX_KEPT = 20_000
+
+
+class SignedInReaders:
+    """signed_in_reader, with each session's reader and each (reader, question)'s marks kept until the
+    database's next commit. `commits()` says how many commits this process has seen (read by the
+    response cache's versions check at the start of the request), or None where it cannot know
+    (PostgreSQL has no data_version): then every view looks the reader up, as signed_in_reader does.
+
+    What is looked up goes into the dicts of the commit count read before the lookup, which a later
+    count has replaced: a lookup racing a commit is never served past it."""
+
+    def __init__(self, engine: Engine, commits: Callable[[], int | None], max_kept: int = MAX_KEPT) -> None:
+        self.engine, self.commits, self.max_kept = engine, commits, max_kept
+        self._lock = threading.Lock()
+        self._seen: int | None = None
+        self._readers: dict[str, Reader | None] = {}  # None: no such session
+        self._marks: dict[tuple[int, int | None], ReaderMarks] = {}
+
+    def __call__(self, session_token: str, question_id: int | None) -> tuple[Reader, ReaderMarks] | None:
+        seen = self.commits()
+        if seen is None:
+            return signed_in_reader(self.engine, session_token, question_id)
+        if not session_token or len(session_token) > MAX_SESSION_TOKEN:
+            return None
+        session_hash = sha256(session_token)
+        with self._lock:
+            if seen != self._seen:
+                self._readers, self._marks, self._seen = {}, {}, seen
+            readers, kept_marks = self._readers, self._marks
+        known = session_hash in readers
+        reader = readers.get(session_hash)
+        marks = None if reader is None else kept_marks.get((reader.user_id, question_id))
+        if not known or (reader is not None and marks is None):
+            with self.engine.connect() as conn:
+                if not known:
+                    reader = self._keep(readers, session_hash, _reader(conn, session_hash))
+                if reader is not None:
+                    marks = self._keep(kept_marks, (reader.user_id, question_id), _marks(conn, reader, question_id))
+        if reader is None or marks is None or reader.expires_at < now_utc():
+            return None
+        return reader, marks
+
+    def _keep(self, kept: dict, key, value):
+        if len(kept) >= self.max_kept:
+            kept.clear()
+        kept[key] = value
+        return value

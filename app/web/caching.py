@@ -57,9 +57,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.db.versions import ContentVersions, Key
 from app.http.asgi import answer_head_as_get
 from app.http.cacheable import cacheable_paths
+from app.http.singleflight import SingleFlight
 from app.http.slots import SHARED_RENDER, SharedRender, Slots, SlottedPage
 from app.services.accounts import SESSION_COOKIE
-from app.services.readers import Reader, signed_in_reader
+from app.services.readers import Reader, SignedInReaders
 from app.services.reading import ReaderMarks
 
 QUESTION_PATH = re.compile(r"^/(?:api/v1/)?questions/(\d+)$")
@@ -168,7 +169,7 @@ def _not_modified_since(header: str, seen_at: datetime) -> bool:
 
 
 # A login session's token and the question page's id -> the reader and their marks on it, or None
-# for no such (unexpired) session: app.services.readers.signed_in_reader on the app's engine.
+# for no such (unexpired) session: app.services.readers.SignedInReaders on the app's engine.
 ReaderLookup = Callable[[str, int | None], tuple[Reader, ReaderMarks] | None]
 
 NO_STORE = b"private, no-store"
@@ -193,6 +194,7 @@ class ConditionalGet:
         # it) runs on the event loop: handing it to a worker thread and back cost more than the reads.
         self.lookup_inline = lookup_inline
         self.slots = Slots()
+        self.shared_renders: SingleFlight[Entry] = SingleFlight()
         # The routes marked @cacheable (app/http/cacheable.py); anything else passes through untouched.
         # Read at the first request: the routers are included after this middleware is added.
         self._routes = routes
@@ -286,25 +288,34 @@ class ConditionalGet:
             return False
         key = f"signed-in {path}?{scope['query_string'].decode('latin-1')}"
         entry = self.cache.get(versions, key)
-        if entry is None:
-            state = scope.setdefault("state", {})
-            shared = state[SHARED_RENDER] = SharedRender(self.slots)
-            rendered = await self._render(scope, receive)
-            del state[SHARED_RENDER]
-            if shared.refused:  # rendered for each reader alone at this version
-                self.cache.put(versions, key, PERSONAL)
-                return False
-            page = self.slots.parse(rendered.body, shared)
-            entry = Entry(rendered.status, rendered.headers, page.body, page)
-            if rendered.status == 200 and page.size <= MAX_BODY and not any(
-                    name.lower() in (b"cache-control", b"set-cookie") for name, _ in rendered.headers):
-                self.cache.put(versions, key, entry)
+        while entry is None:
+            # After a write every signed-in reader of the question misses at once: one renders the
+            # new version, the others wait for it (None: that render failed, so try again).
+            entry = await self.shared_renders.run((key, versions), partial(
+                self._render_for_members, scope, receive, versions, key))
         if entry.slotted is None:
             return False
         body = entry.slotted.fill(csrf_token=reader.csrf_token, reader=reader, marks=marks)
         await _send_entry(send, replace(entry, body=body), _replace(entry.headers, [
             (b"content-length", str(len(body)).encode()), (b"cache-control", NO_STORE)]))
         return True
+
+    async def _render_for_members(self, scope: Scope, receive: Receive, versions: Key, key: str) -> Entry:
+        """The page for every signed-in reader at these versions, kept (PERSONAL when it shows
+        something of its reader that no slot covers: then each is rendered for its reader alone)."""
+        state = scope.setdefault("state", {})
+        shared = state[SHARED_RENDER] = SharedRender(self.slots)
+        rendered = await self._render(scope, receive)
+        del state[SHARED_RENDER]
+        if shared.refused:
+            self.cache.put(versions, key, PERSONAL)
+            return PERSONAL
+        page = self.slots.parse(rendered.body, shared)
+        entry = Entry(rendered.status, rendered.headers, page.body, page)
+        if rendered.status == 200 and page.size <= MAX_BODY and not any(
+                name.lower() in (b"cache-control", b"set-cookie") for name, _ in rendered.headers):
+            self.cache.put(versions, key, entry)
+        return entry
 
     async def _render(self, scope: Scope, receive: Receive) -> Entry:
         start: Message | None = None
@@ -377,7 +388,8 @@ def install_conditional_get(app: FastAPI) -> None:
     """Call after install_auth, so that this middleware runs first (outside it): a hit needs no session."""
     app.state.content_versions = ContentVersions(app.state.engine)
     app.state.response_cache = ResponseCache()
+    readers = SignedInReaders(app.state.engine, app.state.content_versions.commits)
     app.add_middleware(ConditionalGet, versions=app.state.content_versions, cache=app.state.response_cache,
-                       routes=app.router.routes, readers=partial(signed_in_reader, app.state.engine),
+                       routes=app.router.routes, readers=readers,
                        lookup_inline=app.state.engine.dialect.name == "sqlite")
     app.add_middleware(AnswerHead)
