@@ -70,6 +70,27 @@ def _key_of(variant: str) -> tuple[str, frozenset[int]]:
     return "".join(chars), frozenset(gaps)
 
 
+def _term_of_line(number: int, raw: str, seen_lines: dict[str, int]) -> Term:
+    """One line of the dictionary: id, label, variants, `>broader` concepts and `@general`, tab-separated."""
+    cells = [c.strip() for c in raw.split("\t") if c.strip()]
+    if len(cells) < 2:
+        raise TermDictionaryError(number, "id와 대표 표기가 탭으로 나뉘어 있어야 합니다")
+    term_id = cells[0]
+    if not term_id.replace("_", "").isalnum() or not term_id.isascii() or term_id != term_id.lower():
+        raise TermDictionaryError(number, f"id '{term_id}'는 영문 소문자, 숫자, _만 쓸 수 있습니다")
+    if term_id in seen_lines:
+        raise TermDictionaryError(number, f"id '{term_id}'가 {seen_lines[term_id]}번째 줄에도 있습니다")
+    broader = tuple(c[1:].strip() for c in cells[1:] if c.startswith(">"))
+    flags = {c[1:].strip() for c in cells[1:] if c.startswith("@")}
+    if flags - {GENERAL_FLAG}:
+        raise TermDictionaryError(
+            number, f"알 수 없는 표시 {sorted(flags - {GENERAL_FLAG})}: @{GENERAL_FLAG}만 쓸 수 있습니다")
+    variants = [c for c in cells[1:] if not c.startswith((">", "@"))]
+    if not variants:
+        raise TermDictionaryError(number, "대표 표기가 없습니다")
+    return Term(term_id, variants[0], tuple(variants[1:]), broader, GENERAL_FLAG in flags)
+
+
 class TermDictionary:
     def __init__(self, terms: list[Term]) -> None:
         self.terms: dict[str, Term] = {}
@@ -109,31 +130,16 @@ class TermDictionary:
             line = raw.strip()
             if not line or line.startswith("#"):
                 continue
-            cells = [c.strip() for c in raw.split("\t") if c.strip()]
-            if len(cells) < 2:
-                raise TermDictionaryError(number, "id와 대표 표기가 탭으로 나뉘어 있어야 합니다")
-            term_id = cells[0]
-            if not term_id.replace("_", "").isalnum() or not term_id.isascii() or term_id != term_id.lower():
-                raise TermDictionaryError(number, f"id '{term_id}'는 영문 소문자, 숫자, _만 쓸 수 있습니다")
-            if term_id in seen_lines:
-                raise TermDictionaryError(number, f"id '{term_id}'가 {seen_lines[term_id]}번째 줄에도 있습니다")
-            seen_lines[term_id] = number
-            broader = tuple(c[1:].strip() for c in cells[1:] if c.startswith(">"))
-            flags = {c[1:].strip() for c in cells[1:] if c.startswith("@")}
-            if flags - {GENERAL_FLAG}:
-                raise TermDictionaryError(
-                    number, f"알 수 없는 표시 {sorted(flags - {GENERAL_FLAG})}: @{GENERAL_FLAG}만 쓸 수 있습니다")
-            variants = [c for c in cells[1:] if not c.startswith((">", "@"))]
-            if not variants:
-                raise TermDictionaryError(number, "대표 표기가 없습니다")
-            for variant in variants:
+            term = _term_of_line(number, raw, seen_lines)
+            seen_lines[term.id] = number
+            for variant in (term.label, *term.variants):
                 key, _ = _key_of(variant)
-                owner = owners.setdefault(key, (term_id, number))
-                if owner[0] != term_id:
+                owner = owners.setdefault(key, (term.id, number))
+                if owner[0] != term.id:
                     raise TermDictionaryError(
                         number, f"표기 '{variant}'가 {owner[1]}번째 줄 '{owner[0]}'에도 있습니다"
                     )
-            terms.append(Term(term_id, variants[0], tuple(variants[1:]), broader, GENERAL_FLAG in flags))
+            terms.append(term)
         for term in terms:
             for parent in term.broader:
                 if parent not in seen_lines:
