@@ -292,20 +292,32 @@ def prepare_file(path: Path, source_path: str, kind: str, content_dir: Path, kno
         notes_html=render(document.notes_md),
         sections=[q.SectionRow(s.title, s.line, s.intro_md, render(s.intro_md)) for s in document.sections],
     )
+    prepared.reports += _document_reports(document, resolve_image)
+    prepared.questions += _prepare_questions(document, render, build_search_doc)
+    if not prepared.questions:
+        prepared.reports.append(
+            FileReport(None, "empty", "질문을 하나도 찾지 못했습니다 (빈 파일이거나 제목만 있는 파일)."))
+    return prepared
+
+
+def _document_reports(document: ParsedDocument, resolve_image) -> list[FileReport]:
+    """What the reader left unplaced, and the local images the file points at that do not exist."""
+    reports = []
     for item in document.unplaced:
         kind_name = "boilerplate" if "boilerplate" in item.reason.lower() else "unplaced"
-        prepared.reports.append(FileReport(item.line, kind_name, item.reason, item.text[:500]))
-    for image in document.images:
-        if image.is_local and resolve_image(image.src) is None:
-            prepared.reports.append(FileReport(image.line, "missing_image", f"이미지 파일이 없습니다: {image.src}",
-                                               image.alt))
+        reports.append(FileReport(item.line, kind_name, item.reason, item.text[:500]))
+    reports += [FileReport(image.line, "missing_image", f"이미지 파일이 없습니다: {image.src}", image.alt)
+                for image in document.images if image.is_local and resolve_image(image.src) is None]
+    return reports
 
-    fingerprints = _question_fingerprints(document)
-    index = 0
+
+def _prepare_questions(document: ParsedDocument, render, build_search_doc) -> list[PreparedQuestion]:
+    """Each question rendered, fingerprinted and (with `build_search_doc`) analysed for the index."""
+    fingerprints = iter(_question_fingerprints(document))
+    prepared = []
     for section_index, section in enumerate(document.sections):
         for question in section.questions:
-            fingerprint = fingerprints[index]
-            index += 1
+            fingerprint = next(fingerprints)
             answers = _flatten_answers(question.answers, fingerprint, render)
             body_html = render(question.body_md)
             search_doc = None
@@ -315,7 +327,7 @@ def prepare_file(path: Path, source_path: str, kind: str, content_dir: Path, kno
                     extract_text(body_html),
                     "\n".join(extract_text(a.body_html) for a in answers),
                 )
-            prepared.questions.append(
+            prepared.append(
                 PreparedQuestion(
                     fingerprint=fingerprint,
                     label=question.label,
@@ -334,9 +346,6 @@ def prepare_file(path: Path, source_path: str, kind: str, content_dir: Path, kno
                     answered=bool(answers),
                 )
             )
-    if not prepared.questions:
-        prepared.reports.append(
-            FileReport(None, "empty", "질문을 하나도 찾지 못했습니다 (빈 파일이거나 제목만 있는 파일)."))
     return prepared
 
 
