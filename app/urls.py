@@ -103,6 +103,11 @@ def inbox(**query: Any) -> str:
     return with_query("/inbox", **query)
 
 
+def login(**query: Any) -> str:
+    """The login form (query: next, the page to return to; reset and username, after a password reset)."""
+    return with_query("/login", **query)
+
+
 def reset_password(token: str) -> str:
     # In the query, not the path: the access log writes the path (app/http/observe.py).
     return f"/reset-password?token={quote(token, safe='')}"

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import secrets
 from typing import Annotated
-from urllib.parse import urlencode
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPBearer
 
+from app import urls
 from app.db.models import User
 from app.errors import AppError
 from app.http.deps import SessionDep
@@ -69,7 +69,7 @@ def html_user(request: Request) -> User:
 
 def login_url(request: Request) -> str:
     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return f"/login?{urlencode({'next': target})}"
+    return urls.login(next=target)
 
 
 def api_user(request: Request, session: SessionDep, _documented: Annotated[object, Depends(BEARER)] = None) -> User:

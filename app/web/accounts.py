@@ -4,7 +4,6 @@ deleting the account) and the password reset page. Every form carries the CSRF t
 from __future__ import annotations
 
 from typing import Annotated
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -233,6 +232,6 @@ def reset_password(request: Request, session: SessionDep, settings: SettingsDep,
         username = account_settings.reset_account(session, token).username
         return render(request, "accounts/reset.html", {"token": token, "username": username, "error": exc.message},
                       status_code=422)
-    response = RedirectResponse(f"/login?{urlencode({'reset': '1', 'username': user.username})}", status_code=303)
+    response = RedirectResponse(urls.login(reset=1, username=user.username), status_code=303)
     response.delete_cookie(accounts.SESSION_COOKIE, path="/")
     return response

@@ -165,7 +165,7 @@ def demo_script(slug: str, request: Request):
 def _with_origin(run_url: str, question: Any) -> str:
     """The run page's address, remembering the question it was started from (its way back)."""
     text = str(question or "")
-    return f"{run_url}?question={text}" if text.isdigit() and len(text) <= 12 else run_url
+    return urls.with_query(run_url, question=text) if text.isdigit() and len(text) <= 12 else run_url
 
 
 def _question_id(text: str | None) -> int | None:

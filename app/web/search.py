@@ -14,7 +14,6 @@ The last word is treated as unfinished (prefix match), so suggestions appear whi
 from __future__ import annotations
 
 from typing import Annotated, Literal
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
@@ -58,9 +57,8 @@ def search_page(
         "previous_url": with_query(urls.search(), **filters, page=page - 1) if page > 1 else None,
         "next_url": with_query(urls.search(), **filters, page=page + 1) if page < pages else None,
         "canonical_url": canonical(request, urls.search(), **filters, page=page),
-        "json_url": urls.api(urls.search()) + "?" + urlencode(
-            {k: v for k, v in {**filters, "limit": PER_PAGE, "offset": (page - 1) * PER_PAGE}.items() if v}
-        ),
+        "json_url": with_query(urls.api(urls.search()), **{
+            k: v for k, v in {**filters, "limit": PER_PAGE, "offset": (page - 1) * PER_PAGE}.items() if v}),
     }
     return request.app.state.templates.TemplateResponse(request, "search/results.html", context)
 

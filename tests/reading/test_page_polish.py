@@ -107,3 +107,12 @@ def test_search_without_results_offers_to_ask_it(seeded_client):
     [asked] = page.hrefs("이 내용으로 질문해 보세요")
     address = urlsplit(asked)
     assert address.path == "/ask" and parse_qs(address.query) == {"title": ["블록체인 합의"]}
+
+
+def test_the_search_page_links_its_json_twin_with_the_same_query(seeded_client):
+    page = Page(seeded_client.get("/search", params={"q": "드롭아웃", "page": 2}, headers=HTML).text)
+    [twin] = page.hrefs("JSON으로 보기")
+    address = urlsplit(twin.replace("&amp;", "&"))
+    assert address.path == "/api/v1/search"
+    assert parse_qs(address.query) == {"q": ["드롭아웃"], "limit": ["20"], "offset": ["20"]}
+    assert seeded_client.get(twin.replace("&amp;", "&")).status_code == 200
