@@ -118,17 +118,7 @@ def _classify(line: Line, known_authors: Container[str]) -> _Block | None:
         return _Block("reply", [line], line.indent, head=f"[{link_reply.group(1)}]({link_reply.group(2)}")
     reply = _REPLY.match(text)
     if reply:
-        content = reply.group(1).strip()
-        bare, reactor = split_author(content)
-        emoji = emoji_only(bare)
-        if emoji:
-            return _Block("reaction", [line], line.indent, head=emoji, name=reactor)
-        # "-> 지호: 감사합니다" / "-> (민수) …": the reply's author written after the arrow.
-        named = _named(content, known_authors)
-        if named:
-            return _Block("reply", [line], line.indent, head=named[1], name=named[0])
-        content, leading = split_leading_author(content, known_authors)
-        return _Block("reply", [line], line.indent, head=content, name=leading)
+        return _arrow_block(line, reply.group(1).strip(), known_authors)
     marked = _ANSWER_MARK.match(text)
     if marked:
         content, leading = split_leading_author(marked.group(2), known_authors)
@@ -153,6 +143,20 @@ def _classify(line: Line, known_authors: Container[str]) -> _Block | None:
     if found:
         return _Block("text", [line], line.indent, head=found[1])
     return None
+
+
+def _arrow_block(line: Line, content: str, known_authors: Container[str]) -> _Block:
+    """What follows an arrow (`-> …`): a bare reaction, or a reply whose author may be written after it."""
+    bare, reactor = split_author(content)
+    emoji = emoji_only(bare)
+    if emoji:
+        return _Block("reaction", [line], line.indent, head=emoji, name=reactor)
+    # "-> 지호: 감사합니다" / "-> (민수) …": the reply's author written after the arrow.
+    named = _named(content, known_authors)
+    if named:
+        return _Block("reply", [line], line.indent, head=named[1], name=named[0])
+    content, leading = split_leading_author(content, known_authors)
+    return _Block("reply", [line], line.indent, head=content, name=leading)
 
 
 def _named(text: str, known_authors: Container[str]) -> tuple[str, str] | None:
