@@ -20,6 +20,7 @@ from app.config import Settings
 from app.db.engine import make_engine
 from app.demos.engine import DemoEngine
 from app.http import errors
+from app.http.compression import CompressResponses
 from app.http.finite import RejectNonFiniteJSON
 from app.http.metrics import Metrics
 from app.http.observe import ObserveRequests
@@ -95,6 +96,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.login_throttle = LoginThrottle()
     install_auth(app)  # session user, CSRF token, request size cap, rate limiter
     app.add_middleware(BodyReadTimeout)  # outside the size cap, which reads the body
+    # Per-request gzip/brotli for what the response cache does not keep; it compresses its own entries once.
+    app.add_middleware(CompressResponses)
     install_conditional_get(app)  # ETag/304 + response cache for reads, outside auth: a hit skips it
     app.add_middleware(HeadAndOptions, router_app=app)  # HEAD as GET without a body, OPTIONS with Allow
     app.add_middleware(SecurityHeaders)  # on every response, cached or not

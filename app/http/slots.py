@@ -151,20 +151,28 @@ class SlottedPage:
         return len(self.body) + sum(len(part) for choice in self.parts if isinstance(choice, Choice)
                                     for variant in choice.variants.values() for part in variant)
 
-    def fill(self, *, csrf_token: str, reader: Any, marks: Marks) -> bytes:
-        values = {"csrf": escape(csrf_token).encode(), "form": secrets.token_urlsafe(12).encode() + b".",
-                  **{name: escape(value_of(reader)).encode() for name, value_of in TEXT_SLOTS.items()}}
-        out: list[bytes] = []
+    def values(self, *, csrf_token: str, reader: Any) -> dict[str, bytes]:
+        """What each text slot becomes for this request (HTML-escaped), by name."""
+        return {"csrf": escape(csrf_token).encode(), "form": secrets.token_urlsafe(12).encode() + b".",
+                **{name: escape(value_of(reader)).encode() for name, value_of in TEXT_SLOTS.items()}}
+
+    def layout(self, marks: Marks) -> tuple[tuple[str, ...], list[Part]]:
+        """This reader's variant of each choice slot, and the page they make as literal bytes and the
+        names of the text slots between them (app.http.compression gzips a layout once)."""
+        variants: list[str] = []
+        out: list[Part] = []
         for part in self.parts:
-            if isinstance(part, bytes):
-                out.append(part)
-            elif isinstance(part, str):
-                out.append(values[part])
-            else:
+            if isinstance(part, Choice):
                 variant = marks.variant(part.kind, part.item_id)
-                for piece in part.variants[variant] if variant else part.plain:
-                    out.append(piece if isinstance(piece, bytes) else values[piece])
-        return b"".join(out)
+                variants.append(variant)
+                out += part.variants[variant] if variant else part.plain
+            else:
+                out.append(part)
+        return tuple(variants), out
+
+    def fill(self, *, csrf_token: str, reader: Any, marks: Marks) -> bytes:
+        values = self.values(csrf_token=csrf_token, reader=reader)
+        return b"".join(part if isinstance(part, bytes) else values[part] for part in self.layout(marks)[1])
 
 
 class SharedReader:

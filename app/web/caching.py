@@ -28,6 +28,9 @@ cookie, so the bytes are the same for every anonymous reader and any shared cach
 anonymous reading pages are
 `public, max-age=PAGE_MAX_AGE, stale-while-revalidate=…` with `Vary: Cookie` (the same URL looks
 different once signed in); read API responses are `public, no-cache` (`private` with credentials).
+Each encoding is its own representation (app.http.compression): the ETag names the encoding the
+request accepts, every kept response says `Vary: Accept-Encoding`, and an entry is rendered without
+Accept-Encoding and compressed at the first request for each encoding, then sent from memory.
 Every other HTML response of the app that sets no policy of its own gets `private, no-store`.
 HEAD is answered for every GET route with the GET's headers and no body (AnswerHead). While one
 request renders a page a write made stale, readers without credentials get the last kept one (stale
@@ -41,7 +44,7 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.utils import format_datetime, parsedate_to_datetime
 from functools import partial
@@ -57,6 +60,17 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.db.versions import ContentVersions, Key
 from app.http.asgi import answer_head_as_get
 from app.http.cacheable import cacheable_paths
+from app.http.compression import (
+    MIN_SIZE,
+    THREAD_ABOVE,
+    SlottedGzip,
+    compress,
+    compressible,
+    encoded_etag,
+    encoded_headers,
+    request_encoding,
+    without_accept_encoding,
+)
 from app.http.singleflight import SingleFlight
 from app.http.slots import SHARED_RENDER, SharedRender, Slots, SlottedPage
 from app.services.accounts import SESSION_COOKIE
@@ -86,10 +100,19 @@ class Entry:
     headers: list[tuple[bytes, bytes]]
     body: bytes
     slotted: SlottedPage | None = None  # a page for every signed-in reader, filled per request
+    # The body in each encoding a reader asked for, compressed at the first such request (gzip of a
+    # slotted page: per layout, in `spliced`); kept with the entry, so a hit never compresses.
+    encoded: dict[str, bytes] = field(default_factory=dict)
+    spliced: SlottedGzip | None = None
+    kept_bytes: int = 0  # what the cache counts for this entry (set by put, grown by charge)
 
     @property
     def size(self) -> int:
         return len(self.body) if self.slotted is None else self.slotted.size
+
+    @property
+    def compressible(self) -> bool:
+        return self.status == 200 and len(self.body) >= MIN_SIZE and compressible(Headers(raw=self.headers))
 
 
 def _newer(candidate: Key, kept: Key) -> bool:
@@ -139,17 +162,33 @@ class ResponseCache:
             if kept is not None:
                 if not _newer(versions, kept[0]):
                     return
-                self._bytes -= self._entries.pop(key)[1].size
+                self._bytes -= self._entries.pop(key)[1].kept_bytes
             self._entries[key] = (versions, entry)
-            self._bytes += entry.size
-            while self._entries and (len(self._entries) > self.max_entries or self._bytes > self.max_bytes):
-                _, (_, dropped) = self._entries.popitem(last=False)
-                self._bytes -= dropped.size
+            entry.kept_bytes = entry.size
+            self._bytes += entry.kept_bytes
+            self._evict()
+
+    def charge(self, key: str, entry: Entry, extra: int) -> None:
+        """Count `extra` bytes kept with an entry after it was put (a compressed body), if it is still kept."""
+        if extra == 0:
+            return
+        with self._lock:
+            kept = self._entries.get(key)
+            if kept is None or kept[1] is not entry:
+                return
+            entry.kept_bytes += extra
+            self._bytes += extra
+            self._evict()
+
+    def _evict(self) -> None:
+        while self._entries and (len(self._entries) > self.max_entries or self._bytes > self.max_bytes):
+            _, (_, dropped) = self._entries.popitem(last=False)
+            self._bytes -= dropped.kept_bytes
 
 
-def _etag(token: str, path: str, query: bytes) -> str:
+def _etag(token: str, path: str, query: bytes, encoding: str | None) -> str:
     digest = hashlib.blake2b(f"{token}\n{path}\n".encode() + query, digest_size=12).hexdigest()
-    return f'"{digest}"'
+    return encoded_etag(f'"{digest}"', encoding)
 
 
 def _etag_matches(header: str, etag: str) -> bool:
@@ -220,14 +259,15 @@ class ConditionalGet:
         if session_token is not None and not api and await self._serve_signed_in(
                 scope, receive, send, session_token, versions):
             return
-        etag = _etag(f"{self.versions.identity}.{versions}", path, scope["query_string"])
+        encoding = request_encoding(scope)
+        etag = _etag(f"{self.versions.identity}.{versions}", path, scope["query_string"], encoding)
         if api:
             personal = "authorization" in headers or has_session
             policy = b"private, no-cache" if personal else b"public, no-cache"
         else:
             policy = PUBLIC_PAGE
         validators = [(b"etag", etag.encode()), (b"last-modified", format_datetime(seen_at, usegmt=True).encode()),
-                      (b"cache-control", policy)] + ([] if api else [(b"vary", b"Cookie")])
+                      (b"cache-control", policy), (b"vary", b"Accept-Encoding" if api else b"Cookie, Accept-Encoding")]
         # A page for someone who may be signed in is rendered for them (the auth middleware inside says).
         reusable = api or not has_session
 
@@ -246,9 +286,10 @@ class ConditionalGet:
             # so a burst of readers after a write renders it once, not once each.
             owner, stale = self.cache.claim(key) if reusable else (False, None)
             if stale is not None and not ("authorization" in headers or has_session):
-                old_etag = _etag(f"{self.versions.identity}.{stale[0]}", path, scope["query_string"]).encode()
-                await _send_entry(send, stale[1], _replace(stale[1].headers, [
-                    (n, old_etag if n == b"etag" else v) for n, v in validators if n != b"last-modified"]))
+                old_etag = _etag(f"{self.versions.identity}.{stale[0]}", path, scope["query_string"], encoding).encode()
+                await self._send(send, stale[1], _replace(stale[1].headers, [
+                    (n, old_etag if n == b"etag" else v) for n, v in validators if n != b"last-modified"]),
+                    encoding, key)
                 return
             if reusable:
                 scope.setdefault("state", {})[SHARED_RENDER] = SharedRender()
@@ -261,12 +302,31 @@ class ConditionalGet:
                 if owner:
                     self.cache.release(key)
             if entry is None:
-                await _send_entry(send, rendered, _replace(rendered.headers, [(b"cache-control", NO_STORE)]))
+                await self._send(send, rendered, _replace(rendered.headers, [(b"cache-control", NO_STORE)]), encoding)
                 return
         if if_none_match is not None and if_none_match.strip() == "*":  # "any current representation": there is one
             await _send_entry(send, NOT_MODIFIED, validators)
             return
-        await _send_entry(send, entry, _replace(entry.headers, validators))
+        await self._send(send, entry, _replace(entry.headers, validators), encoding, key)
+
+    async def _send(self, send: Send, entry: Entry, headers: list[tuple[bytes, bytes]], encoding: str | None,
+                    key: str | None = None) -> None:
+        """The entry's body in `encoding` when it is worth compressing: compressed at its first such
+        request and kept with it (and counted by the cache when the entry is kept under `key`)."""
+        body = entry.body
+        if encoding is not None and entry.compressible:
+            encoded = entry.encoded.get(encoding)
+            if encoded is None:
+                if len(body) > THREAD_ABOVE:
+                    encoded = await run_in_threadpool(compress, body, encoding)
+                else:
+                    encoded = compress(body, encoding)
+                entry.encoded[encoding] = encoded
+                if key is not None:
+                    self.cache.charge(key, entry, len(encoded))
+            body, headers = encoded, encoded_headers(headers, encoding, len(encoded), retag=False)
+        await send({"type": "http.response.start", "status": entry.status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
 
     async def _serve_signed_in(self, scope: Scope, receive: Receive, send: Send, session_token: str,
                                versions: Key) -> bool:
@@ -295,9 +355,17 @@ class ConditionalGet:
                 self._render_for_members, scope, receive, versions, key))
         if entry.slotted is None:
             return False
-        body = entry.slotted.fill(csrf_token=reader.csrf_token, reader=reader, marks=marks)
-        await _send_entry(send, replace(entry, body=body), _replace(entry.headers, [
-            (b"content-length", str(len(body)).encode()), (b"cache-control", NO_STORE)]))
+        headers = _replace(entry.headers, [(b"cache-control", NO_STORE)])
+        if entry.spliced is not None and request_encoding(scope, ("gzip",)) is not None:
+            kept = entry.spliced.size
+            body = entry.spliced.body(csrf_token=reader.csrf_token, reader=reader, marks=marks)
+            self.cache.charge(key, entry, entry.spliced.size - kept)
+            headers = encoded_headers(headers, "gzip", len(body))
+        else:
+            body = entry.slotted.fill(csrf_token=reader.csrf_token, reader=reader, marks=marks)
+            headers = _replace(headers, [(b"content-length", str(len(body)).encode())])
+        await send({"type": "http.response.start", "status": entry.status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
         return True
 
     async def _render_for_members(self, scope: Scope, receive: Receive, versions: Key, key: str) -> Entry:
@@ -312,6 +380,8 @@ class ConditionalGet:
             return PERSONAL
         page = self.slots.parse(rendered.body, shared)
         entry = Entry(rendered.status, rendered.headers, page.body, page)
+        if entry.compressible:
+            entry.spliced = SlottedGzip(page)
         if rendered.status == 200 and page.size <= MAX_BODY and not any(
                 name.lower() in (b"cache-control", b"set-cookie") for name, _ in rendered.headers):
             self.cache.put(versions, key, entry)
@@ -328,7 +398,8 @@ class ConditionalGet:
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
 
-        await self.app(scope, receive, collect)
+        scope.setdefault("state", {})  # shared with the copy: the route's state is read here afterwards
+        await self.app(without_accept_encoding(scope), receive, collect)
         assert start is not None
         return Entry(start["status"], list(start.get("headers", [])), b"".join(chunks))
 
