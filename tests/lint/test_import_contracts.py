@@ -33,6 +33,19 @@ def test_private_names_from_another_package_break_it_and_the_own_package_does_no
     ]
 
 
+def test_private_names_reached_through_an_imported_name_break_it_too():
+    source = ("from app.ingest.shapes import nodes, weeks as w\nimport app.search.terms\nfrom . import export\n"
+              "import app.ingest.shapes._lines as lines\n"
+              "nodes._classify(line)\nw._NUMBERED.match(text)\napp.search.terms._key_of('x')\n"
+              "export._plan()\nnodes.parse(text)\nself._cache\nlines._split(text)\n")
+    assert contracts.private_imports("app.services.export", source, "app") == [
+        (4, "app.ingest.shapes._lines"),
+        (5, "app.ingest.shapes.nodes._classify"),
+        (6, "app.ingest.shapes.weeks._NUMBERED"),
+        (7, "app.search.terms._key_of"),
+    ]
+
+
 def test_inside_one_package_private_names_are_shared():
     source = "from app.ingest.shapes._lines import Line\nfrom .._links import settle\n"
     assert contracts.private_imports("app.ingest.shapes.nodes", source, "app") == []
