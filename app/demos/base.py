@@ -93,6 +93,10 @@ class Determinism(BaseModel):
     cudnn_deterministic: bool
     cudnn_benchmark: bool
     cublas_workspace_config: str | None
+    # torch's intra-op threads: a CPU reduction or matrix product over enough numbers is split into one
+    # partial sum per thread, so another count adds in another order and gives other last bits (which a
+    # training at a high learning rate grows into percents). None in older results.
+    threads: int | None = None
 
 
 class BoundaryPoint(BaseModel):

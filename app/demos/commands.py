@@ -115,7 +115,8 @@ def _cmd_export(args, settings) -> int:
         print(f"--params는 JSON 객체여야 합니다: {exc}", file=sys.stderr)
         return 2
     try:
-        name, text = standalone_script(args.slug, params, args.seed)
+        threads = settings.demo_threads_per_worker if args.threads is None else args.threads
+        name, text = standalone_script(args.slug, params, args.seed, threads)
     except AppError as exc:
         print(f"! {exc.message}", file=sys.stderr)  # a bad parameter's message names each one
         return 2
@@ -177,6 +178,8 @@ def add_commands(commands):
     export.add_argument("--params", default="{}", metavar="JSON",
                         help='매개변수 JSON (예: \'{"epochs": 60}\'; 빠진 것은 기본값)')
     export.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"난수 시드 (기본 {DEFAULT_SEED})")
+    export.add_argument("--threads", type=int, default=None,
+                        help="스크립트가 기본으로 쓸 torch 스레드 수 (기본: KB_DEMO_THREADS, 서버의 실행과 같게)")
     export.add_argument("-o", "--output", default=None, help="쓸 파일 (기본: 표준 출력)")
     export.set_defaults(handler=_cmd_export)
 

@@ -116,6 +116,7 @@ def make_deterministic() -> Determinism:
         cudnn_deterministic=bool(torch.backends.cudnn.deterministic),
         cudnn_benchmark=bool(torch.backends.cudnn.benchmark),
         cublas_workspace_config=os.environ.get("CUBLAS_WORKSPACE_CONFIG"),
+        threads=torch.get_num_threads(),
     )
 
 

@@ -191,23 +191,32 @@ def _correction_demo(session: Session, slug: str | None, params: dict, claim_met
                           claim=claim.statement if claim else None, measured=measured)
 
 
-def standalone_script(slug: str, params: dict, seed: int) -> tuple[str, str]:
+# The most torch threads a script may be asked to default to (more than any machine here has cores).
+MAX_SCRIPT_THREADS = 256
+
+
+def standalone_script(slug: str, params: dict, seed: int, threads: int) -> tuple[str, str]:
     """`kb demo export` and the page's download: (file name, script) for the experiment at ``params``
-    (validated here; a 422 names each bad one) from ``seed``."""
+    (validated here; a 422 names each bad one) from ``seed``, on ``threads`` torch threads by default
+    (the engine's: with another count the numbers may differ in their last bits, or more)."""
     from app.demos.standalone.bundle import standalone_script as script_text
 
     spec = get_spec_or_404(slug)
     if not 0 <= seed <= MAX_SEED:
         raise AppError(422, f"시드는 0 이상 {MAX_SEED} 이하의 정수여야 합니다")
+    if not 1 <= threads <= MAX_SCRIPT_THREADS:
+        raise AppError(422, f"스레드 수는 1 이상 {MAX_SCRIPT_THREADS} 이하의 정수여야 합니다")
     try:
         validated = validate_params(spec.params, params)
     except ParamsInvalid as exc:
         raise params_error(exc, prefix="") from None
-    return f"{slug}-seed{seed}.py", script_text(spec, validated, seed)
+    return f"{slug}-seed{seed}.py", script_text(spec, validated, seed, threads)
 
 
-def script_url(slug: str, params: dict, seed: int) -> str:
-    return urls.demo_script(slug) + "?" + query_string(params, seed=seed)
+def script_url(slug: str, params: dict, seed: int, threads: int | None = None) -> str:
+    """The script's address; ``threads`` where a run recorded its own count (else the server's applies)."""
+    extra = {"seed": seed} if threads is None else {"seed": seed, "threads": threads}
+    return urls.demo_script(slug) + "?" + query_string(params, **extra)
 
 
 # --- runs ---------------------------------------------------------------------------------------

@@ -33,7 +33,7 @@ from app.web.templating import RUN_STATUS_NAMES, canonical, render
 router = APIRouter(include_in_schema=False)
 
 FORM_MARKER = "_form"  # present when every field of the model was on the page (unticked boxes mean False)
-RESERVED = {"csrf_token", "seed", "device", "question", FORM_MARKER}
+RESERVED = {"csrf_token", "seed", "device", "question", "threads", FORM_MARKER}
 
 
 def _param_values(spec, form: ImmutableMultiDict, *, full_form: bool) -> dict[str, Any]:
@@ -59,10 +59,11 @@ def _form_context(spec, values: dict[str, Any], errors: list[dict], seed: Any, d
             "device": device, "devices": DEVICES, "max_seed": MAX_SEED, "form_marker": FORM_MARKER}
 
 
-def _code_panel(slug: str, params: dict, seed: Any) -> dict:
-    """The "코드 보기" panel: the module's source and its standalone script at these parameters."""
+def _code_panel(slug: str, params: dict, seed: Any, threads: int | None = None) -> dict:
+    """The "코드 보기" panel: the module's source and its standalone script at these parameters (on the
+    torch threads a stored run recorded; without them, the server's)."""
     seed = int(seed) if str(seed).isdigit() and int(seed) <= MAX_SEED else DEFAULT_SEED
-    return {"source": experiment_source(slug), "script_url": service.script_url(slug, params, seed)}
+    return {"source": experiment_source(slug), "script_url": service.script_url(slug, params, seed, threads)}
 
 
 def _demo_page(request: Request, session, engine, slug: str, values: dict, errors: list[dict], seed: Any,
@@ -150,16 +151,27 @@ async def submit_boundary_form(slug: str, request: Request, engine: DemoEngineDe
 
 
 @router.get("/demos/{slug}/script")
-def demo_script(slug: str, request: Request):
-    """The experiment as one Python file that runs with python + torch (`kb demo export` writes the same)."""
+def demo_script(slug: str, request: Request, settings: SettingsDep):
+    """The experiment as one Python file that runs with python + torch (`kb demo export` writes the same),
+    on the torch threads of the run it reproduces (``threads``), else of this server's workers."""
     spec = service.get_spec_or_404(slug)
     query = request.query_params
     seed_text = query.get("seed", str(DEFAULT_SEED)).strip()
     if not seed_text.isdigit():
         raise AppError(422, f"시드는 0 이상 {MAX_SEED} 이하의 정수여야 합니다")
-    name, text = service.standalone_script(slug, _param_values(spec, query, full_form=False), int(seed_text))
+    threads_text = query.get("threads", str(settings.demo_threads_per_worker)).strip()
+    if not threads_text.isdigit() or len(threads_text) > 4:
+        raise AppError(422, f"스레드 수는 1 이상 {service.MAX_SCRIPT_THREADS} 이하의 정수여야 합니다")
+    name, text = service.standalone_script(slug, _param_values(spec, query, full_form=False), int(seed_text),
+                                           int(threads_text))
     return Response(text, media_type="text/x-python; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def _recorded_threads(run) -> int | None:
+    """The torch threads a finished run measured with (None for a run still going, or an older result)."""
+    determinism = run.result.determinism if run.result is not None else None
+    return determinism.threads if determinism is not None else None
 
 
 def _with_origin(run_url: str, question: Any) -> str:
@@ -209,7 +221,7 @@ def run_page(run_id: str, request: Request, engine: DemoEngineDep, session: Sess
     spec = service.get_spec_or_404(run.demo_slug)
     return render(request, "demos/run.html", {
         "origin": cards.question_ref(session, _question_id(question)),
-        **_code_panel(run.demo_slug, run.params, run.seed),
+        **_code_panel(run.demo_slug, run.params, run.seed, _recorded_threads(run)),
         "run": run, "demo": spec, "params_shown": labelled_values(spec.params, run.params),
         "status_names": RUN_STATUS_NAMES,
         "json_url": run.api_url, "canonical_url": canonical(request, run.url),

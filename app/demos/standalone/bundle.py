@@ -10,6 +10,11 @@ seeds and sets torch's determinism flags as the engine does (app/demos/execute.p
 experiment on the engine's seeds and prints the metrics as JSON: for an experiment with claims, each
 metric's mean, 95% interval and per-seed values, the claims' verdicts and the overall verdict; for an
 older one, its metrics.
+
+The script runs on as many torch threads as the engine's run did (``threads``, written in as the
+default of ``--threads``): with another count a CPU reduction adds its per-thread partial sums in
+another order, and a training that amplifies the last bits (batchnorm at a high learning rate, the
+resumed Adam of save-load) ends percents or 1e-4 away from the engine's numbers.
 """
 
 from __future__ import annotations
@@ -148,13 +153,14 @@ def _bundle(root: str) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...], st
     return tuple(bundled.items()), tuple(sorted(map(_script_name, packages))), ", ".join(sorted(sources))
 
 
-def standalone_script(spec: DemoSpec, params: DemoParams, seed: int) -> str:
-    """The text of a script that runs ``spec`` at ``params`` from ``seed`` and prints its metrics."""
+def standalone_script(spec: DemoSpec, params: DemoParams, seed: int, threads: int = 1) -> str:
+    """The text of a script that runs ``spec`` at ``params`` from ``seed`` on ``threads`` torch threads
+    (by default: the engine run's count) and prints its metrics."""
     root = module_of(spec).__name__
     bundled, packages, names = _bundle(root)
     seeds = list(run_seeds(seed)) if spec.claims else [seed]
     return _TEMPLATE.format(
-        title=spec.title, slug=spec.slug, version=spec.version, seed=seed, seeds=seeds,
+        title=spec.title, slug=spec.slug, version=spec.version, seed=seed, seeds=seeds, threads=threads,
         params=_params_literal(params), module=_script_name(root), packages=list(packages),
         modules="\n".join(f"    {name!r}: {source!r}," for name, source in bundled), module_names=names,
     )
@@ -166,6 +172,8 @@ _TEMPLATE = '''#!/usr/bin/env python3
 `kb demo export`가 만들었습니다. 실험 모듈과 그 모듈이 쓰는 앱 모듈의 소스를 그대로 담았고
 ({module_names}), `app.`은 `_kb.`로, pydantic은 작은 대역으로 바꿨습니다.
 서버와 같은 방식으로 시드를 정하고 결정적 연산을 켠 뒤 돌려서 측정값을 JSON으로 출력합니다.
+torch 스레드 수도 서버의 실행과 같게(THREADS) 맞춥니다: 스레드 수가 다르면 CPU의 합이 다른 순서로 더해져
+마지막 자리가 달라지고, 학습이 그 차이를 키워 측정값이 서버와 달라질 수 있습니다.
 
     python this_script.py [--device cpu|cuda] [--threads N]
 """
@@ -183,6 +191,7 @@ SLUG = {slug!r}
 VERSION = {version!r}
 SEED = {seed!r}
 SEEDS = {seeds!r}  # the engine's seeds for SEED (app/demos/execute.py: run_seeds)
+THREADS = {threads!r}  # torch threads of the engine's run: another count sums in another order
 PARAMS = {params}
 MODULE = {module!r}
 PACKAGES = {packages!r}
@@ -220,7 +229,9 @@ def _finite(value):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default="cpu", help="cpu (기본) 또는 cuda")
-    parser.add_argument("--threads", type=int, default=1, help="torch 스레드 수 (서버의 작업 프로세스는 1)")
+    parser.add_argument("--threads", type=int, default=THREADS,
+                        help=f"torch 스레드 수 (기본 {{THREADS}}: 서버의 실행과 같은 수; "
+                             "다르면 측정값이 조금 달라질 수 있습니다)")
     parser.add_argument("--quiet", action="store_true", help="진행 상황을 찍지 않습니다")
     args = parser.parse_args(argv)
 
@@ -256,14 +267,15 @@ def main(argv=None):
         summaries = evidence.summarise_all(measurement.per_seed)
         outcomes = evidence.outcomes(spec.claims, summaries)
         out = {{
-            "slug": SLUG, "version": VERSION, "params": PARAMS, "seeds": SEEDS,
+            "slug": SLUG, "version": VERSION, "params": PARAMS, "seeds": SEEDS, "threads": torch.get_num_threads(),
             "metrics": {{name: s.model_dump() for name, s in summaries.items()}},
             "claims": [c.model_dump() for c in outcomes],
             "verdict": evidence.overall([c.verdict for c in outcomes]),
         }}
     else:
         result = spec.run(params, device, progress)
-        out = {{"slug": SLUG, "version": VERSION, "params": PARAMS, "seeds": SEEDS, "metrics": dict(result.metrics)}}
+        out = {{"slug": SLUG, "version": VERSION, "params": PARAMS, "seeds": SEEDS, "threads": torch.get_num_threads(),
+               "metrics": dict(result.metrics)}}
     print(json.dumps(_finite(out), ensure_ascii=False, indent=2))
     return 0
 
