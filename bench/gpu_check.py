@@ -99,7 +99,8 @@ def check_standalone(slug: str) -> dict:
     engine = execute(spec, spec.smallest, "cuda", 7).result
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "exported.py"
-        path.write_text(standalone_script(spec, spec.smallest, 7), encoding="utf-8")
+        # On the engine run's CPU threads: CPU-side sums split per thread, so another count changes last bits.
+        path.write_text(standalone_script(spec, spec.smallest, 7, engine.determinism.threads or 1), encoding="utf-8")
         done = subprocess.run([sys.executable, str(path), "--device", "cuda", "--quiet"], capture_output=True,
                               text=True, cwd=folder, check=False)
     if done.returncode != 0:
