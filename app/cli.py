@@ -97,12 +97,14 @@ def _cmd_ingest(args, settings: Settings) -> int:
     if not content_dir.is_dir():
         print(f"content 폴더가 없습니다: {content_dir}", file=sys.stderr)
         return 2
+    from app.services.indexing import drain
     from app.services.rerender import rerender_posts
 
     engine = make_engine(settings.database_url)
     try:
         summary = ingest_directory(engine, content_dir, force=args.force, workers=args.workers)
         posts = rerender_posts(engine, force=args.force)
+        drain(engine)  # search index work a stopped web process left behind
     finally:
         engine.dispose()
     if args.json:

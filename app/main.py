@@ -28,6 +28,7 @@ from app.http.openapi import HeadAndOptions, install_openapi, operation_id
 from app.http.security import SecurityHeaders
 from app.http.timeouts import BodyReadTimeout
 from app.search.service import warm_up as search_warm_up
+from app.services.indexing import SearchIndexer
 from app.services.mail import Mailer
 from app.services.purge import PeriodicPurge
 from app.services.reading import LinkMemo
@@ -60,9 +61,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.purger = None if settings.testing else PeriodicPurge(app.state.engine, settings)
         if app.state.purger is not None:
             app.state.purger.start()
+        app.state.search_indexer.wake()  # index work a stopped process left behind
         yield
         if app.state.purger is not None:
             app.state.purger.stop()
+        app.state.search_indexer.shutdown()
         if app.state.mailer is not None:
             app.state.mailer.shutdown()  # the e-mail already handed to its thread still goes out
         app.state.demo_engine.shutdown()  # stops the worker processes, if a run ever started them
@@ -86,6 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.templates = make_templates(settings)
     app.state.demo_engine = DemoEngine(settings, app.state.engine)  # its worker pool starts with the first run
     app.state.mailer = Mailer.for_settings(settings, app.state.engine)  # None without SMTP settings
+    app.state.search_indexer = SearchIndexer(app.state.engine)  # search index work after the writes' commits
     errors.install_error_handlers(app)
     app.add_middleware(RejectNonFiniteJSON)  # inside install_auth's size cap, which reads the body first
     if settings.shared_redis_url is not None:  # several web servers: one failure count for all

@@ -414,6 +414,18 @@ class ContentVersion(SQLModel, table=True):
     version: int = Field(index=True)  # one sequence over the table: max + 1 at each bump
 
 
+class SearchPending(SQLModel, table=True):
+    """Search index work a write left for after its commit (app.services.indexing): the question's
+    whole document again (answer_id None), or one new answer's text appended to it. No foreign keys:
+    a row outliving its question or answer is dropped by the drain, which finds nothing to index."""
+
+    __tablename__ = "search_pending"
+
+    id: int | None = Field(default=None, primary_key=True)
+    question_id: int = Field(index=True)
+    answer_id: int | None = None
+
+
 class Correction(SQLModel, table=True):
     """A known factual error in an ingested answer, from content/corrections.toml: the sentence quoted
     from the answer and what is right instead. Shown beside the answer; the source file is never edited."""

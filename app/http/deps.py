@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from app.config import Settings
 from app.demos.engine import DemoEngine
-from app.services import notifications
+from app.services import indexing, notifications
 from app.services.reading import LinkMemo
 
 
@@ -25,6 +25,9 @@ def get_session(request: Request) -> Iterator[Session]:
         # The request's writes made notifications: their e-mail goes to a background job, not this request.
         if (ids := notifications.new_notification_ids(session)) and request.app.state.mailer is not None:
             request.app.state.mailer.submit(ids)
+        # Its search index work too: the indexer's thread, once the response has gone.
+        if indexing.left_work(session):
+            request.app.state.search_indexer.wake()
 
 
 def get_engine(request: Request) -> Engine:

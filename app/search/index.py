@@ -1,8 +1,9 @@
 """Keeping the index in step with the database outside ingest: one question, or everything.
 
-The ingest loader writes search documents itself (app.ingest.loader → write_search_docs). The
-write services call `reindex_question` after a question or one of its answers changes; `kb search
-reindex` calls `reindex_all` after the term dictionary changed or the index was lost.
+The ingest loader writes search documents itself (app.ingest.loader → write_search_docs). After a
+write's commit, app.services.indexing calls `reindex_question` for a question that changed and
+`append_answers` for new answers; `kb search reindex` calls `reindex_all` after the term dictionary
+changed or the index was lost.
 """
 
 from __future__ import annotations
@@ -54,52 +55,75 @@ def reindex_question(session: Session, question_id: int, *, use_kiwi: bool | Non
     if use_kiwi:
         doc = build_search_doc(*texts)
     else:
-        doc = light_search_doc(*texts, known=lambda tokens: queries.known_terms(conn, tokens))
+        doc = light_search_doc(*texts, known=KnownTerms(conn))
     queries.write_search_docs(conn, [(question_id, doc)])
     return True
 
 
-def analyse_post(session: Session, html: str) -> tuple[str, Tokens]:
-    """The plain text of a post and its light index tokens: computed before the write transaction
-    (they read only the index's vocabulary), so the write lock is held for the writes alone."""
+def analyse_answer(conn, html: str, known=None) -> tuple[str, Tokens]:
+    """The plain text of an answer and its index tokens. Reads only the index's vocabulary (through
+    `known`, tokens → those the index holds, when the caller keeps one for several answers), so it
+    runs before the transaction that appends them (app.services.indexing)."""
     text = analyze._clip(extract_text(html))
-    return text, _analyse_answer(session.connection(), text)
+    return text, _analyse_answer(conn, text, known)
 
 
-def _analyse_answer(conn, text: str) -> Tokens:
+class KnownTerms:
+    """The index's vocabulary as asked for while analysing a batch of answers: each token looked up
+    once per batch (a vocabulary lookup costs tens of microseconds per token)."""
+
+    def __init__(self, conn) -> None:
+        self.conn = conn
+        self.seen: dict[str, bool] = {}
+
+    def __call__(self, tokens) -> set[str]:
+        tokens = set(tokens)
+        missing = [token for token in tokens if token not in self.seen]
+        if missing:
+            found = queries.known_terms(self.conn, missing)
+            self.seen.update((token, token in found) for token in missing)
+        return {token for token in tokens if self.seen[token]}
+
+
+def _analyse_answer(conn, text: str, known=None) -> Tokens:
     if analyze.kiwi_loaded():  # a process that has Kiwi anyway (ingest, tests) uses it, as reindex_question does
         return analyze.analyse(text)
-    return analyse_light(text, default_dictionary(), lambda words: queries.known_terms(conn, words))
+    return analyse_light(text, default_dictionary(), known or KnownTerms(conn))
 
 
-def add_answer_to_index(session: Session, question_id: int, text: str, tokens: Tokens) -> None:
-    """A new answer's tokens appended to its question's document, without analysing the answers
-    already there: posting costs the same on the 300th answer as on the first. A question without
-    a document yet is indexed whole."""
+def append_answers(session: Session, question_id: int, answers: list[tuple[str, Tokens]]) -> None:
+    """New answers' texts and tokens appended to their question's document, without analysing the
+    answers already there: posting costs the same on the 300th answer as on the first. A question
+    without a document yet is indexed whole (which takes in these answers too)."""
     conn = session.connection()
     columns = queries.search_doc_columns(conn, question_id)
     if columns is None:
         reindex_question(session, question_id)
         return
     answers_terms, text_broader, answers_text = columns[2], columns[4], columns[7]
+    exact, broader, texts = [answers_terms], [text_broader], [answers_text]
     budget = MAX_TEXT_CHARS - len(answers_text)
-    if budget <= 0:
-        return  # the column is full: a full reindex would clip this answer away too
-    if len(text) > budget:
-        text = text[:budget]
-        tokens = _analyse_answer(conn, text)
-    queries.update_search_answers(
-        conn, question_id,
-        " ".join(filter(None, (answers_terms, *tokens.exact))),
-        " ".join(filter(None, (text_broader, *tokens.broader))),
-        display_text(f"{answers_text}\n{text}" if answers_text else text),
-    )
+    for text, tokens in answers:
+        if budget <= 0:
+            break  # the column is full: a full reindex would clip this answer away too
+        if len(text) > budget:
+            text = text[:budget]
+            tokens = _analyse_answer(conn, text)
+        budget -= len(text) + 1
+        exact.extend(tokens.exact)
+        broader.extend(tokens.broader)
+        texts.append(text)
+    if len(texts) == 1:
+        return
+    queries.update_search_answers(conn, question_id, " ".join(filter(None, exact)),
+                                  " ".join(filter(None, broader)), display_text("\n".join(filter(None, texts))))
 
 
 def reindex_all(session: Session, *, workers: int = 1, progress=None) -> int:
     """Rebuild the whole index from the database with Kiwi; returns how many questions it holds."""
     conn = session.connection()
     queries.clear_search_index(conn)
+    queries.clear_pending(conn)  # every document is made whole from the rows below: nothing waits any more
     total, after = 0, 0
     while True:
         ids = queries.visible_question_ids(conn, after, BATCH)

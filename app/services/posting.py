@@ -22,13 +22,11 @@ from app.db.queries import writes as queries
 from app.db.queries.ingest import refresh_question_counters
 from app.db.transactions import write_transaction
 from app.errors import AppError
-from app.ingest.linking import relink_questions
 from app.ingest.shapes import GENERAL_KIND
 from app.render import render_markdown
 from app.schemas.limits import check_body, check_title, clean_text, clean_title
 from app.search.glossary import concept_glossary
-from app.search.index import add_answer_to_index, analyse_post, reindex_question
-from app.services import notifications
+from app.services import indexing, notifications
 from app.services.standing import ensure_can_post
 
 GENERAL_SLUG = "general"
@@ -59,13 +57,6 @@ def render(markdown: str, session: Session | None = None) -> str:
     # No resolver: posted Markdown cannot point at server files, so a local image is a placeholder.
     mentions = notifications.account_mentions(session, markdown) if session is not None else None
     return render_markdown(markdown, glossary=concept_glossary(), mentions=mentions)
-
-
-def reindex(session: Session, question_ids: list[int]) -> None:
-    """The search document and, from it, the automatic demo links, in the write's transaction."""
-    for question_id in question_ids:
-        reindex_question(session, question_id)
-    relink_questions(session.connection(), question_ids)
 
 
 # --- idempotency ----------------------------------------------------------------------------
@@ -169,7 +160,8 @@ def _next_answer_position(session: Session, question_id: int) -> int:
 def _finish(session: Session, question_ids: list[int], *, outline: bool = False, reindex_ids: bool = True) -> None:
     """After a write to these questions: their counters from the rows, their content versions
     bumped (the outline too when one became answered or unanswered: links elsewhere show that), and
-    their search documents rewritten (unless the caller updates the index itself)."""
+    their search documents queued to be made again after the commit (app.services.indexing; unless
+    the write leaves the text alone, or queues its own index work)."""
     answered_before = {qid: question.answered for qid in question_ids
                        if (question := session.get(Question, qid)) is not None}  # loaded already: no SQL
     session.flush()
@@ -179,7 +171,7 @@ def _finish(session: Session, question_ids: list[int], *, outline: bool = False,
     versions.bump(conn, questions=question_ids, collections={cid for _, cid, _ in rows}, outline=outline or flipped)
     session.expire_all()  # the counters were written by SQL behind the ORM's back
     if reindex_ids:
-        reindex(session, question_ids)
+        indexing.queue_documents(session, question_ids)
 
 
 # --- use cases ------------------------------------------------------------------------------
@@ -218,7 +210,6 @@ def create_answer(session: Session, user: User, *, question_id: int | None = Non
     body = check_body(clean_text(body))
     key = _idem_key(user, f"reply{parent_answer_id}" if parent_answer_id else f"answer{question_id}", idempotency_key)
     body_html = render(body, session)
-    text, tokens = analyse_post(session, body_html)  # outside the lock too: it only reads the vocabulary
     with write_transaction(session):
         if (earlier := _recall(session, key)) is not None:
             return earlier
@@ -239,7 +230,8 @@ def create_answer(session: Session, user: User, *, question_id: int | None = Non
         session.add(Revision(answer_id=answer.id, user_id=user.id, body_md=body, created_at=now))
         notifications.on_answer(session, answer, user)
         _finish(session, [question_id], reindex_ids=False)
-        add_answer_to_index(session, question_id, text, tokens)
+        # Analysed and added to the question's search document after the commit (app.services.indexing).
+        indexing.queue_answer(session, result.payload["question_id"], result.payload["id"])
         _remember(session, key, user, result)
     return result
 

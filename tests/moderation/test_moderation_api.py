@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import BACKENDS
-from tests.writes.helpers import csrf_from
+from tests.writes.helpers import csrf_from, indexed
 
 SPAM = "싸게 파는 그래픽카드 광고입니다. 지금 바로 연락 주세요."
 
@@ -24,6 +24,7 @@ def restore(account, path: str):
 
 
 def search_ids(client, query: str) -> list[int]:
+    indexed(client)
     return [hit["question_id"] for hit in client.get("/api/v1/search", params={"q": query}).json()["items"]]
 
 

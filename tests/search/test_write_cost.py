@@ -6,7 +6,7 @@ import pytest
 
 from app.search import index, query
 from app.search.terms import TermDictionary, default_dictionary
-from tests.writes.helpers import Account
+from tests.writes.helpers import Account, indexed
 
 
 class CountingDictionary(TermDictionary):
@@ -58,11 +58,13 @@ def test_posting_an_answer_analyses_only_its_own_text(writer, monkeypatch):
     monkeypatch.setattr(index.analyze, "analyse",
                         lambda text, *a, **k: analysed.append(len(text)) or full(text, *a, **k))
     qid = writer.ask(title="답이 많이 달리는 질문", body="본문입니다")["id"]
+    indexed(writer.client)
     body = "드롭아웃과 배치 정규화를 함께 쓰면 어떻게 되는지 적어 둡니다."
     per_answer = []
     for _ in range(12):
         analysed.clear()
         writer.answer(qid, body=body)
+        indexed(writer.client)
         per_answer.append(sum(analysed))
     assert per_answer[0] > 0 and per_answer[-1] == per_answer[0]  # the 12th costs what the first did
     found = writer.client.get("/api/v1/search", params={"q": "드롭아웃"}).json()["items"]

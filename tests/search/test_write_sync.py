@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.writes.helpers import Account
+from tests.writes.helpers import Account, indexed
 
 
 @pytest.fixture
@@ -27,6 +27,7 @@ def writer(sample_settings):
 
 
 def found(account: Account, q: str, **params) -> list[int]:
+    indexed(account.client)
     response = account.client.get("/api/v1/search", params={"q": q, "limit": 50, **params})
     assert response.status_code == 200, response.text
     return [item["question_id"] for item in response.json()["items"]]

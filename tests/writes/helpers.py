@@ -31,6 +31,12 @@ def make_token(client, name: str = "test") -> str:
     return NEW_TOKEN_RE.search(response.text).group(1)
 
 
+def indexed(client) -> None:
+    """Let the search index catch up with the writes so far: the web process indexes on a thread a
+    moment after each write's response; the tests drain that work at once instead of waiting."""
+    client.app.state.search_indexer.flush()
+
+
 def bearer(token: str) -> dict:
     return {"Authorization": f"Bearer {token}"}
 

@@ -163,22 +163,22 @@ def test_double_submits_of_answers_and_replies_make_one_row(alice, bob, settings
 
 def test_a_write_that_fails_halfway_leaves_nothing(alice, app, settings, monkeypatch):
     question = alice.ask()
-    before = [count(settings, f"SELECT count(*) FROM {table}") for table in ("question", "answer", "revision",
-                                                                             "idempotencykey")]
+    tables = ("question", "answer", "revision", "idempotencykey", "search_pending")
+    before = [count(settings, f"SELECT count(*) FROM {table}") for table in tables]
     counters = count(settings, "SELECT answer_count FROM question WHERE id = ?", question["id"])
 
-    def broken_index(*args):
-        raise RuntimeError("search index unavailable (simulated)")
+    def broken_queue(*args):
+        raise RuntimeError("search index queue unavailable (simulated)")
 
-    monkeypatch.setattr("app.services.posting.reindex", broken_index)  # a question's document
-    monkeypatch.setattr("app.services.posting.add_answer_to_index", broken_index)  # an answer added to one
+    # The index work is queued last in the write's transaction, after the rows and the counters.
+    monkeypatch.setattr("app.db.queries.search.queue_documents", broken_queue)  # a question's document
+    monkeypatch.setattr("app.db.queries.search.queue_answer", broken_queue)  # an answer added to one
     client = TestClient(app, raise_server_exceptions=False)
     for url, body in (("/api/v1/questions", {"title": "실패할 질문입니다", "body": "x"}),
                       (f"/api/v1/questions/{question['id']}/answers", {"body": "실패할 답변"})):
         failed = client.post(url, json=body, headers={**alice.headers, "Idempotency-Key": f"k-{url}"})
         envelope(failed, 500, "internal_error")
-    after = [count(settings, f"SELECT count(*) FROM {table}") for table in ("question", "answer", "revision",
-                                                                            "idempotencykey")]
+    after = [count(settings, f"SELECT count(*) FROM {table}") for table in tables]
     assert after == before
     assert count(settings, "SELECT answer_count FROM question WHERE id = ?", question["id"]) == counters
 

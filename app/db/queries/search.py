@@ -425,3 +425,67 @@ def update_search_answers(conn: Connection, question_id: int, answers_terms: str
     run(conn, "UPDATE search_index SET answers = ?, text_broader = ? WHERE rowid = ?",
                          (answers_terms, text_broader_terms, question_id))
     run(conn, "UPDATE search_text SET answers = ? WHERE question_id = ?", (answers_text, question_id))
+
+
+# --- index work left for after a write's commit (search_pending, migration 0020) -------------
+
+
+@dataclass(frozen=True)
+class Pending:
+    id: int
+    question_id: int
+    answer_id: int | None  # None: the question's whole document again
+
+
+def queue_documents(conn: Connection, question_ids: Iterable[int]) -> None:
+    """These questions' documents to be made again from their rows (in the write's transaction)."""
+    rows = [(int(qid),) for qid in sorted(set(question_ids))]
+    if rows:
+        run(conn, "INSERT INTO search_pending (question_id) VALUES (?)", rows)
+
+
+def queue_answer(conn: Connection, question_id: int, answer_id: int) -> None:
+    """One new answer's text to be appended to its question's document (in the write's transaction)."""
+    run(conn, "INSERT INTO search_pending (question_id, answer_id) VALUES (?, ?)", (question_id, answer_id))
+
+
+def pending_work(conn: Connection, limit: int) -> list[Pending]:
+    """The oldest waiting index work."""
+    return [Pending(*row) for row in run(conn,
+        "SELECT id, question_id, answer_id FROM search_pending ORDER BY id LIMIT ?", (limit,))]
+
+
+def has_pending_work(conn: Connection) -> bool:
+    return run(conn, "SELECT 1 FROM search_pending LIMIT 1").first() is not None
+
+
+def claim_pending(conn: Connection, ids: Sequence[int]) -> list[Pending]:
+    """Delete these rows, returning those that were still there (another process may have done them)."""
+    claimed: list[Pending] = []
+    for chunk in _chunks(sorted(set(ids))):
+        claimed.extend(Pending(*row) for row in run(conn,
+            f"DELETE FROM search_pending WHERE id IN ({_marks(len(chunk))}) RETURNING id, question_id, answer_id",
+            tuple(chunk)))
+    return sorted(claimed, key=lambda row: row.id)
+
+
+def drop_pending_for(conn: Connection, question_ids: Sequence[int]) -> None:
+    """Forget the waiting work of questions whose documents were just made whole from their rows."""
+    for chunk in _chunks(sorted(set(question_ids))):
+        run(conn, f"DELETE FROM search_pending WHERE question_id IN ({_marks(len(chunk))})", tuple(chunk))
+
+
+def clear_pending(conn: Connection) -> None:
+    run(conn, "DELETE FROM search_pending")
+
+
+def visible_answer_htmls(conn: Connection, answer_ids: Sequence[int]) -> dict[int, tuple[int, str]]:
+    """answer id → (question id, body HTML) of those answers that are neither deleted nor retired."""
+    found: dict[int, tuple[int, str]] = {}
+    for chunk in _chunks(sorted(set(answer_ids))):
+        for answer_id, question_id, body_html in run(conn,
+            f"SELECT id, question_id, body_html FROM answer WHERE id IN ({_marks(len(chunk))})"
+            " AND deleted_at IS NULL AND retired_at IS NULL", tuple(chunk),
+        ):
+            found[answer_id] = (question_id, body_html or "")
+    return found

@@ -51,10 +51,17 @@ def bump(conn: Connection, *, questions: Iterable[int] = (), collections: Iterab
         rows.append((OUTLINE, 0))
     if everything:
         rows.append((ALL, 0))
-    if not is_sqlite(conn):
-        run(conn, "SELECT pg_advisory_xact_lock(?)", (VERSION_LOCK,))
+    hold_sequence(conn)
     sql = _BUMP.format(more=" UNION ALL SELECT ?, ?" * (len(rows) - 1))
     run(conn, sql, tuple(value for row in rows for value in row))
+
+
+def hold_sequence(conn: Connection) -> None:
+    """PostgreSQL: take the sequence's lock now, until the transaction ends. Every write bumps before
+    it commits, so once this returns no write commits until this transaction has: its reads see every
+    write that committed, and no other (SQLite's write lock does the same by itself)."""
+    if not is_sqlite(conn):
+        run(conn, "SELECT pg_advisory_xact_lock(?)", (VERSION_LOCK,))
 
 
 def question_scopes(conn: Connection, question_ids: Iterable[int]) -> tuple[list[int], list[int]]:

@@ -1,0 +1,176 @@
+"""Search index work after a write's commit, not inside it.
+
+A write records what it changed for search in its own transaction (table search_pending: the
+question's whole document again, or one new answer to append), so the post itself holds the write
+lock only for its rows. After the response, the web process's SearchIndexer drains the table on a
+thread of its own: a moment's posts in one batch, each answer analysed before the batch's write
+transaction (the analysis only reads the vocabulary), then appended to its question's document
+without analysing the answers already there. The rows are the durable part: a process that stops
+before draining leaves them for the next start or `kb ingest`, and a drain that fails leaves them for
+the next try. Searches find a new answer once its batch commits (a fraction of a second later);
+`SearchIndexer.flush` drains at once, for tests and shutdown.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from app.db.queries import search as queries
+from app.db.queries import versions
+from app.db.transactions import write_transaction
+from app.ingest.linking import relink_questions
+from app.search.analyze import Tokens
+from app.search.index import KnownTerms, analyse_answer, append_answers, reindex_question
+
+log = logging.getLogger("kb.indexing")
+
+BATCH = 200  # pending rows per write transaction
+LINGER_S = 0.2  # after a wake-up, wait this long so the posts of the next moments share one batch
+IDLE_EXIT_S = 30.0  # a thread with nothing to do for this long ends; the next wake-up starts another
+RETRY_S = 1.0  # after a failed drain (the database busy with an ingest): the rows wait, then again
+PENDING = "search_pending"  # session.info flag: this session's writes left index work
+
+
+def queue_documents(session: Session, question_ids: list[int]) -> None:
+    """In a write's transaction: these questions' documents are to be made again from their rows."""
+    queries.queue_documents(session.connection(), question_ids)
+    session.info[PENDING] = True
+
+
+def queue_answer(session: Session, question_id: int, answer_id: int) -> None:
+    """In a write's transaction: this new answer is to be appended to its question's document."""
+    queries.queue_answer(session.connection(), question_id, answer_id)
+    session.info[PENDING] = True
+
+
+def left_work(session: Session) -> bool:
+    """Whether this session's writes left index work (and forgets it): the request then wakes the indexer."""
+    return bool(session.info.pop(PENDING, False))
+
+
+@dataclass(frozen=True)
+class _Analysed:
+    html: str
+    text: str
+    tokens: Tokens
+
+
+def drain(engine: Engine) -> int:
+    """Every waiting piece of index work, batch by batch; returns how many rows were done."""
+    done = 0
+    while batch := drain_batch(engine):
+        done += batch
+    return done
+
+
+def drain_batch(engine: Engine, limit: int = BATCH) -> int:
+    """The oldest `limit` waiting rows; 0 when none waits."""
+    with Session(engine) as session:
+        conn = session.connection()
+        waiting = queries.pending_work(conn, limit)
+        if not waiting:
+            return 0
+        rewritten = {row.question_id for row in waiting if row.answer_id is None}
+        new = queries.visible_answer_htmls(conn, [row.answer_id for row in waiting
+                                                  if row.answer_id is not None and row.question_id not in rewritten])
+        # Analysed before the write lock, like a post's rendering: reading the vocabulary needs no lock.
+        known = KnownTerms(conn)
+        analysed = {answer_id: _Analysed(html, *analyse_answer(conn, html, known))
+                    for answer_id, (_, html) in new.items()}
+        session.commit()
+        with write_transaction(session) as conn:
+            versions.hold_sequence(conn)  # PostgreSQL: no write commits between the reads below
+            claimed = queries.claim_pending(conn, [row.id for row in waiting])
+            whole = sorted({row.question_id for row in claimed if row.answer_id is None})
+            for question_id in whole:
+                reindex_question(session, question_id)
+            queries.drop_pending_for(conn, whole)  # their documents now hold every answer committed so far
+            appends = [row for row in claimed if row.answer_id is not None and row.question_id not in whole]
+            current = queries.visible_answer_htmls(conn, [row.answer_id for row in appends if row.answer_id])
+            by_question: dict[int, list[tuple[str, Tokens]]] = {}
+            for row in appends:
+                if row.answer_id is None or row.answer_id not in current:
+                    continue  # deleted or hidden since: that write queued its question's whole document
+                html = current[row.answer_id][1]
+                done = analysed.get(row.answer_id)
+                if done is None or done.html != html:  # edited since the analysis above
+                    done = _Analysed(html, *analyse_answer(conn, html))
+                by_question.setdefault(row.question_id, []).append((done.text, done.tokens))
+            for question_id, answers in by_question.items():
+                append_answers(session, question_id, answers)
+            relink_questions(conn, whole)  # the automatic demo links come from the documents
+            # Pages and searches read between the post's commit and now may be cached from the older
+            # index: the search results (site), and for rewritten documents their pages and related lists.
+            versions.bump(conn, questions=whole, outline=bool(whole))
+        return len(waiting)
+
+
+def has_pending_work(engine: Engine) -> bool:
+    with engine.connect() as conn:
+        return queries.has_pending_work(conn)
+
+
+class SearchIndexer:
+    """The web process's drain of search_pending: a thread woken after each request that left index
+    work, which waits LINGER_S to gather what follows into one batch. At most one drain at a time in
+    the process; several processes may drain the same table (each row is claimed by one)."""
+
+    def __init__(self, engine: Engine, linger_s: float = LINGER_S) -> None:
+        self.engine, self.linger_s = engine, linger_s
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._drain_lock = threading.Lock()
+        self._thread_lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def wake(self) -> None:
+        """There is work: drain it soon (starts the thread if none runs)."""
+        if self._stop.is_set():
+            return
+        self._wake.set()
+        with self._thread_lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._loop, name="kb-search-index", daemon=True)
+                self._thread.start()
+
+    def flush(self) -> int:
+        """Drain everything waiting now, in the caller's thread; returns how many rows were done."""
+        with self._drain_lock:
+            return drain(self.engine)
+
+    def shutdown(self) -> None:
+        """Stop the thread; what waits is drained here (or, if that fails, left for the next start)."""
+        self._stop.set()
+        self._wake.set()
+        with self._thread_lock:
+            thread = self._thread
+        if thread is not None:
+            thread.join(timeout=30)
+        try:
+            self.flush()
+        except Exception:
+            log.exception("search index work left for the next start")
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            if not self._wake.wait(IDLE_EXIT_S):
+                with self._thread_lock:
+                    if not self._wake.is_set():
+                        self._thread = None
+                        return
+                continue
+            if self._stop.wait(self.linger_s):
+                return
+            self._wake.clear()
+            try:
+                self.flush()
+            except Exception:
+                log.exception("search index work failed; it waits for the next try")
+                if self._stop.wait(RETRY_S):
+                    return
+                self._wake.set()
