@@ -9,6 +9,11 @@ Every client also re-sends some posts with the same Idempotency-Key (a retried r
 answers a 503 by waiting its Retry-After and re-sending with the same key (counted as a 5xx).
 Checks: zero 5xx, no lost row (every 201 is in the database), no duplicated row (one row per
 idempotency key), counters equal to a recount. Rate limits are raised through the environment.
+  3. a long post against a short one (issue 12): answers of 200 and of 20,000 characters, alternating,
+     as prose and as the one-word body that once took 37 s. Two measures, each as a ratio of the
+     20,000-character post to the 200-character one (goal <= 20x): the API request the writer waits
+     for (the search indexing runs after its response), and the whole work of a post in one process:
+     the service call plus the draining of the search index work it queued, in CPU time.
 Writes bench/results/writes.json.
 """
 
@@ -145,6 +150,73 @@ def check_database(db_path: Path, records: list[dict], run: str) -> dict:
     }
 
 
+LONG_GOAL = 20.0
+PROSE = "드롭아웃은 학습할 때만 뉴런을 무작위로 끄고, 테스트할 때는 모든 뉴런을 쓰되 출력의 크기를 맞춥니다. "
+
+
+def long_bodies(size: int) -> dict[str, str]:
+    return {"prose": (PROSE * (size // len(PROSE) + 1))[:size], "one_word": "가" * size}
+
+
+def _long_summary(times: dict[tuple[str, int], list[float]]) -> dict:
+    return {kind: {"p50_ms_200": percentile(times[(kind, 200)], 50),
+                   "p50_ms_20000": percentile(times[(kind, 20_000)], 50),
+                   "ratio": round(percentile(times[(kind, 20_000)], 50) / percentile(times[(kind, 200)], 50), 1)}
+            for kind in ("prose", "one_word")}
+
+
+def long_post_requests(base: str, token: str, repeats: int) -> dict:
+    """p50 of the API request for each answer body, short and long taking turns, each to a question of
+    its own asked just before (untimed): an empty document, so the whole text is indexed."""
+    times: dict[tuple[str, int], list[float]] = {}
+    with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=120) as client:
+        for n in range(repeats):
+            for size in (200, 20_000):
+                for kind, body in long_bodies(size).items():
+                    asked = client.post("/api/v1/questions", json={"title": f"긴 글 벤치 {n} {size} {kind}",
+                                                                   "body": "본문"})
+                    assert asked.status_code == 201, asked.text
+                    started = time.perf_counter()
+                    response = client.post(f"/api/v1/questions/{asked.json()['id']}/answers", json={"body": body})
+                    assert response.status_code == 201, response.text
+                    times.setdefault((kind, size), []).append((time.perf_counter() - started) * 1000)
+    return _long_summary(times)
+
+
+def long_post_work(database_url: str, repeats: int) -> dict:
+    """CPU time of the whole work of an answer in this process: the service call and the draining of
+    the search work it queued (what the web process's indexer thread does after the response); each
+    to a question of its own, asked and indexed before the clock starts."""
+    from sqlmodel import Session
+
+    from app.db.queries.writes import user_by_username
+    from app.search.service import warm_up
+    from app.services import indexing, posting
+
+    warm_up()
+    engine = make_engine(database_url)
+    times: dict[tuple[str, int], list[float]] = {}
+    try:
+        for n in range(repeats + 1):  # the first round warms the caches and is not counted
+            for size in (200, 20_000):
+                for kind, body in long_bodies(size).items():
+                    with Session(engine) as session:
+                        user = user_by_username(session, "bench00")
+                        question_id = posting.create_question(session, user, title=f"긴 글 작업 {n} {size} {kind}",
+                                                              body="본문").payload["id"]
+                    indexing.drain(engine)
+                    started = time.process_time()
+                    with Session(engine) as session:
+                        posting.create_answer(session, user_by_username(session, "bench00"),
+                                              question_id=question_id, body=body)
+                    indexing.drain(engine)
+                    if n:
+                        times.setdefault((kind, size), []).append((time.process_time() - started) * 1000)
+    finally:
+        engine.dispose()
+    return _long_summary(times)
+
+
 def bench_run(name: str, base: str, tokens: list[str], total: int, db_path: Path, seed_questions: list[int]) -> dict:
     per_client = total // len(tokens)
     records: list[dict] = []
@@ -181,6 +253,8 @@ def main() -> int:
     parser.add_argument("--posts", type=int, default=2000)
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--files", type=int, default=2000, help="content files the forced re-ingest goes through")
+    parser.add_argument("--long-repeats", type=int, default=9, help="posts of each size and kind in the long-post part")
+    parser.add_argument("--only-long", action="store_true", help="only the long-post part (a quick look)")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "writes.json"))
     args = parser.parse_args()
 
@@ -197,11 +271,15 @@ def main() -> int:
     connection.close()
     tokens = make_accounts(database_url, args.clients)
     port = free_port()
-    server = start_server(env, port)
+    server = start_server(env, port, timeout_s=120)  # a loaded machine imports slowly
     base = f"http://127.0.0.1:{port}"
     runs, ingest_loops = [], []
     load_at_start = os.getloadavg()
+    long_posts: dict = {}
     try:
+        long_posts["api_request"] = long_post_requests(base, tokens[0], args.long_repeats)
+        if args.only_long:
+            return _report_long(long_posts, server, database_url, args)
         runs.append(bench_run("quiet", base, tokens, args.posts, db_path, seed_questions))
         stop = threading.Event()
 
@@ -224,6 +302,7 @@ def main() -> int:
     finally:
         server.terminate()
         server.wait(timeout=30)
+    long_posts["post_and_index_cpu"] = long_post_work(database_url, args.long_repeats)
     result = {
         "benchmark": "writes", "machine": {"python": platform.python_version(), "platform": platform.platform(),
                                            "cpus": os.cpu_count()},
@@ -233,13 +312,24 @@ def main() -> int:
         "load_average_1_5_15": {"start": [round(v, 2) for v in load_at_start],
                                 "end": [round(v, 2) for v in os.getloadavg()]},
         "runs": runs,
+        "long_post_vs_short": {"goal_ratio_at_most": LONG_GOAL, **long_posts},
         "ok": all(r["errors_5xx"] == 0 and r["lost_rows"] == 0 and r["duplicated_rows"] == 0 and r["extra_rows"] == 0
                   for r in runs),
     }
     Path(args.out).write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     print(json.dumps({r["name"]: {k: r[k] for k in ("errors_5xx", "lost_rows", "duplicated_rows", "latency_ms",
                                                       "writes_per_s")} for r in runs}, ensure_ascii=False, indent=1))
+    print(json.dumps(long_posts, ensure_ascii=False, indent=1))
     return 0 if result["ok"] else 1
+
+
+def _report_long(long_posts: dict, server, database_url: str, args) -> int:
+    """--only-long: the long-post part alone, printed (bench/results is left as it is)."""
+    server.terminate()
+    server.wait(timeout=30)
+    long_posts["post_and_index_cpu"] = long_post_work(database_url, args.long_repeats)
+    print(json.dumps(long_posts, ensure_ascii=False, indent=1))
+    return 0
 
 
 if __name__ == "__main__":

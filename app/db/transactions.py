@@ -24,7 +24,6 @@ from contextlib import contextmanager
 from typing import cast
 
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from app.db.engine import BUSY_TIMEOUT_MS
@@ -105,15 +104,18 @@ def _write_transaction(session: Session, budget_s: float) -> Iterator[Connection
 
 
 def _begin_immediate(connection: Connection, budget_s: float) -> None:
+    # On the DB-API connection itself: every write pays for these three statements, and SQLAlchemy's
+    # execution path costs several times SQLite's own work for them (SQLAlchemy does not track BEGIN).
+    raw = cast(sqlite3.Connection, connection.connection.dbapi_connection)
     deadline = time.monotonic() + budget_s
     tries = 0
-    connection.exec_driver_sql("PRAGMA busy_timeout=0")
+    raw.execute("PRAGMA busy_timeout=0")
     try:
         while True:
             try:
-                connection.exec_driver_sql("BEGIN IMMEDIATE")
+                raw.execute("BEGIN IMMEDIATE")
                 return
-            except OperationalError as exc:
+            except sqlite3.OperationalError as exc:
                 if not is_lock_error(exc):
                     raise
                 if time.monotonic() >= deadline:
@@ -121,4 +123,4 @@ def _begin_immediate(connection: Connection, budget_s: float) -> None:
                 time.sleep(_POLL_S[min(tries, len(_POLL_S) - 1)])
                 tries += 1
     finally:
-        connection.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        raw.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")

@@ -60,11 +60,12 @@ def reindex_question(session: Session, question_id: int, *, use_kiwi: bool | Non
     return True
 
 
-def analyse_answer(conn, html: str, known=None) -> tuple[str, Tokens]:
-    """The plain text of an answer and its index tokens. Reads only the index's vocabulary (through
-    `known`, tokens → those the index holds, when the caller keeps one for several answers), so it
-    runs before the transaction that appends them (app.services.indexing)."""
-    text = analyze._clip(extract_text(html))
+def analyse_answer(conn, html: str, known=None, room: int = MAX_TEXT_CHARS) -> tuple[str, Tokens]:
+    """The plain text of an answer, cut to the `room` left in its question's document, and its index
+    tokens. Reads only the index's vocabulary (through `known`, tokens → those the index holds, when
+    the caller keeps one for several answers), so it runs before the transaction that appends them
+    (app.services.indexing)."""
+    text = extract_text(html)[:max(0, min(room, MAX_TEXT_CHARS))]
     return text, _analyse_answer(conn, text, known)
 
 
@@ -106,7 +107,7 @@ def append_answers(session: Session, question_id: int, answers: list[tuple[str, 
     for text, tokens in answers:
         if budget <= 0:
             break  # the column is full: a full reindex would clip this answer away too
-        if len(text) > budget:
+        if len(text) > budget:  # another process appended since the text was cut to the room left
             text = text[:budget]
             tokens = _analyse_answer(conn, text)
         budget -= len(text) + 1

@@ -390,7 +390,7 @@ def analyse_light(text: str, dictionary: TermDictionary, known: Callable[[Iterab
         return Tokens([], [])
     matches = dictionary.find(norm)
     words = _light_words(norm, matches)
-    forms_of = {word.text: _forms(word.text) for word in words}
+    forms_of = {text: _forms(text) for text in {word.text for word in words}}  # a word repeats: once each
     present = known(
         {s for forms in forms_of.values() for s in forms.stems if len(s) >= 2}
         | {form for forms in forms_of.values() for form in forms.lemmas}

@@ -24,7 +24,7 @@ from app.db.queries import search as queries
 from app.db.queries import versions
 from app.db.transactions import write_transaction
 from app.ingest.linking import relink_questions
-from app.search.analyze import Tokens
+from app.search.analyze import MAX_TEXT_CHARS, Tokens
 from app.search.index import KnownTerms, analyse_answer, append_answers, reindex_question
 
 log = logging.getLogger("kb.indexing")
@@ -33,6 +33,7 @@ BATCH = 200  # pending rows per write transaction
 LINGER_S = 0.2  # after a wake-up, wait this long so the posts of the next moments share one batch
 IDLE_EXIT_S = 30.0  # a thread with nothing to do for this long ends; the next wake-up starts another
 RETRY_S = 1.0  # after a failed drain (the database busy with an ingest): the rows wait, then again
+MAX_FAILURES = 5  # in a row: then the thread ends, and the rows wait for the next wake-up
 PENDING = "search_pending"  # session.info flag: this session's writes left index work
 
 
@@ -79,9 +80,14 @@ def drain_batch(engine: Engine, limit: int = BATCH) -> int:
         new = queries.visible_answer_htmls(conn, [row.answer_id for row in waiting
                                                   if row.answer_id is not None and row.question_id not in rewritten])
         # Analysed before the write lock, like a post's rendering: reading the vocabulary needs no lock.
+        # Each text is cut first to the room its document has left, so no analysis is thrown away.
         known = KnownTerms(conn)
-        analysed = {answer_id: _Analysed(html, *analyse_answer(conn, html, known))
-                    for answer_id, (_, html) in new.items()}
+        used = queries.answers_text_lengths(conn, [question_id for question_id, _ in new.values()])
+        analysed: dict[int, _Analysed] = {}
+        for answer_id, (question_id, html) in sorted(new.items()):
+            room = MAX_TEXT_CHARS - used.get(question_id, 0)
+            analysed[answer_id] = done = _Analysed(html, *analyse_answer(conn, html, known, room))
+            used[question_id] = used.get(question_id, 0) + len(done.text) + 1
         session.commit()
         with write_transaction(session) as conn:
             versions.hold_sequence(conn)  # PostgreSQL: no write commits between the reads below
@@ -97,10 +103,10 @@ def drain_batch(engine: Engine, limit: int = BATCH) -> int:
                 if row.answer_id is None or row.answer_id not in current:
                     continue  # deleted or hidden since: that write queued its question's whole document
                 html = current[row.answer_id][1]
-                done = analysed.get(row.answer_id)
-                if done is None or done.html != html:  # edited since the analysis above
-                    done = _Analysed(html, *analyse_answer(conn, html))
-                by_question.setdefault(row.question_id, []).append((done.text, done.tokens))
+                ready = analysed.get(row.answer_id)
+                if ready is None or ready.html != html:  # edited since the analysis above
+                    ready = _Analysed(html, *analyse_answer(conn, html))
+                by_question.setdefault(row.question_id, []).append((ready.text, ready.tokens))
             for question_id, answers in by_question.items():
                 append_answers(session, question_id, answers)
             relink_questions(conn, whole)  # the automatic demo links come from the documents
@@ -108,11 +114,6 @@ def drain_batch(engine: Engine, limit: int = BATCH) -> int:
             # index: the search results (site), and for rewritten documents their pages and related lists.
             versions.bump(conn, questions=whole, outline=bool(whole))
         return len(waiting)
-
-
-def has_pending_work(engine: Engine) -> bool:
-    with engine.connect() as conn:
-        return queries.has_pending_work(conn)
 
 
 class SearchIndexer:
@@ -157,6 +158,7 @@ class SearchIndexer:
             log.exception("search index work left for the next start")
 
     def _loop(self) -> None:
+        failures = 0
         while not self._stop.is_set():
             if not self._wake.wait(IDLE_EXIT_S):
                 with self._thread_lock:
@@ -169,8 +171,12 @@ class SearchIndexer:
             self._wake.clear()
             try:
                 self.flush()
+                failures = 0
             except Exception:
+                failures += 1
                 log.exception("search index work failed; it waits for the next try")
+                if failures >= MAX_FAILURES:
+                    return  # the rows stay: the next wake-up (a write, the next start) tries again
                 if self._stop.wait(RETRY_S):
                     return
                 self._wake.set()

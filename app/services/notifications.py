@@ -139,27 +139,28 @@ def on_question(session: Session, question: Question, actor: User) -> None:
     _notify(session, recipients, actor=actor, question_id=_id(question), answer_id=None)
 
 
-def on_answer(session: Session, answer: Answer, actor: User) -> None:
+def on_answer(session: Session, *, answer_id: int, question_id: int, parent_id: int | None, body_html: str,
+              actor: User, asker_id: int | None, parent_author_id: int | None = None) -> None:
     """An answer notifies the question's watchers and its asker; a reply notifies the author of the
-    answer or reply it is under; @mentions notify those named. Answering watches the question."""
+    answer or reply it is under; @mentions notify those named. Answering watches the question.
+    The caller read the question's asker and the parent's author already (posting's lookups)."""
     recipients: dict[int, str] = {}
     done: set[int] = set()
-    if answer.parent_id is not None:
-        if (owner := queries.answer_owner(session, answer.parent_id)) is not None:
-            recipients[owner] = NOTIFY_REPLY
+    if parent_id is not None:
+        if parent_author_id is not None:
+            recipients[parent_author_id] = NOTIFY_REPLY
     else:
         # The watchers' rows straight from the watch table in one statement, however many they are.
-        ids, done = queries.notify_watchers(session, question_id=answer.question_id, answer_id=_id(answer),
+        ids, done = queries.notify_watchers(session, question_id=question_id, answer_id=answer_id,
                                             kind=NOTIFY_ANSWER, actor_id=_id(actor), now=now_utc())
         session.info.setdefault(NEW_NOTIFICATIONS, []).extend(ids)
-        question = session.get(Question, answer.question_id)
-        if question is not None and question.user_id is not None and question.user_id not in done:
-            recipients[question.user_id] = NOTIFY_ANSWER  # the asker hears of answers even after unwatching
-    _mentions(session, answer.body_html, recipients)
+        if asker_id is not None and asker_id not in done:
+            recipients[asker_id] = NOTIFY_ANSWER  # the asker hears of answers even after unwatching
+    _mentions(session, body_html, recipients)
     for user_id in done:
         recipients.pop(user_id, None)  # one notification per person per post
-    _notify(session, recipients, actor=actor, question_id=answer.question_id, answer_id=answer.id)
-    queries.watch(session, _id(actor), answer.question_id, now_utc())
+    _notify(session, recipients, actor=actor, question_id=question_id, answer_id=answer_id)
+    queries.watch(session, _id(actor), question_id, now_utc())
 
 
 def on_edit(session: Session, *, before_html: str, after_html: str, actor: User, question_id: int,

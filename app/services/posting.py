@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session
@@ -83,11 +84,11 @@ def _recall(session: Session, key: str | None) -> WriteResult | None:
     return WriteResult(data.get("payload", {}), replayed=True)
 
 
-def _remember(session: Session, key: str | None, user: User, result: WriteResult) -> None:
+def _remember(session: Session, key: str | None, user_id: int, result: WriteResult) -> None:
     if key is None:
         return
     # status_code and location are columns of the table; every write that can be replayed is a creation.
-    session.add(IdempotencyKey(key=key, user_id=user.id, created_at=now_utc(), status_code=201,
+    session.add(IdempotencyKey(key=key, user_id=user_id, created_at=now_utc(), status_code=201,
                                location=result.api_url,
                                response_json=json.dumps({"payload": result.payload}, ensure_ascii=False, default=str)))
 
@@ -106,15 +107,27 @@ def question_payload(question: Question, collection: Collection) -> dict:
 
 
 def answer_payload(answer: Answer) -> dict:
-    deleted = answer.deleted_at is not None
+    return _answer_fields(_id(answer), answer.question_id, answer.parent_id, answer.body_md, answer.body_html,
+                          answer.author, answer.origin, answer.vote_score, answer.created_at, answer.updated_at,
+                          answer.deleted_at is not None)
+
+
+def _answer_fields(answer_id: int, question_id: int, parent_id: int | None, body_md: str, body_html: str,
+                   author: str | None, origin: str, vote_score: int, created_at: datetime, updated_at: datetime,
+                   deleted: bool) -> dict:
     return {
-        "id": answer.id, "question_id": answer.question_id, "parent_id": answer.parent_id,
-        "body_md": "" if deleted else answer.body_md, "body_html": "" if deleted else answer.body_html,
-        "author": None if deleted else answer.author, "origin": answer.origin, "vote_score": answer.vote_score,
-        "created_at": answer.created_at.isoformat(), "updated_at": answer.updated_at.isoformat(),
-        "deleted": deleted, "url": urls.answer(answer.question_id, answer.id),
-        "api_url": urls.api_answer(answer.id),
+        "id": answer_id, "question_id": question_id, "parent_id": parent_id,
+        "body_md": "" if deleted else body_md, "body_html": "" if deleted else body_html,
+        "author": None if deleted else author, "origin": origin, "vote_score": vote_score,
+        "created_at": created_at.isoformat(), "updated_at": updated_at.isoformat(),
+        "deleted": deleted, "url": urls.answer(question_id, answer_id), "api_url": urls.api_answer(answer_id),
     }
+
+
+def _id(row: User | Answer) -> int:
+    """A stored row's id (optional on the model only until it is flushed)."""
+    assert row.id is not None
+    return row.id
 
 
 def live_question(session: Session, question_id: int) -> Question:
@@ -152,9 +165,14 @@ def _next_question_position(session: Session, collection_id: int) -> int:
     return max(POSTED_POSITION_BASE, (top or 0) + 1)
 
 
-def _next_answer_position(session: Session, question_id: int) -> int:
-    top = queries.last_answer_position(session, question_id)
-    return max(POSTED_POSITION_BASE, (top or 0) + 1)
+def _count_and_bump(session: Session, question_ids: list[int], answered_before: dict[int, bool], *,
+                    outline: bool = False) -> None:
+    """The questions' counters recounted from their rows, and their content versions bumped (the
+    outline too when one became answered or unanswered: links elsewhere show that)."""
+    conn = session.connection()
+    rows = refresh_question_counters(conn, question_ids=question_ids)
+    flipped = any(answered_before.get(qid, answered) != answered for qid, _, answered in rows)
+    versions.bump(conn, questions=question_ids, collections={cid for _, cid, _ in rows}, outline=outline or flipped)
 
 
 def _finish(session: Session, question_ids: list[int], *, outline: bool = False, reindex_ids: bool = True) -> None:
@@ -165,10 +183,7 @@ def _finish(session: Session, question_ids: list[int], *, outline: bool = False,
     answered_before = {qid: question.answered for qid in question_ids
                        if (question := session.get(Question, qid)) is not None}  # loaded already: no SQL
     session.flush()
-    conn = session.connection()
-    rows = refresh_question_counters(conn, question_ids=question_ids)
-    flipped = any(answered_before.get(qid, answered) != answered for qid, _, answered in rows)
-    versions.bump(conn, questions=question_ids, collections={cid for _, cid, _ in rows}, outline=outline or flipped)
+    _count_and_bump(session, question_ids, answered_before, outline=outline)
     session.expire_all()  # the counters were written by SQL behind the ORM's back
     if reindex_ids:
         indexing.queue_documents(session, question_ids)
@@ -199,40 +214,48 @@ def create_question(session: Session, user: User, *, title: str, body: str, coll
         _finish(session, [question.id], outline=True)
         session.refresh(question)
         result = WriteResult(question_payload(question, target))
-        _remember(session, key, user, result)
+        _remember(session, key, _id(user), result)
     return result
 
 
 def create_answer(session: Session, user: User, *, question_id: int | None = None, parent_answer_id: int | None = None,
                   body: str, idempotency_key: str | None = None) -> WriteResult:
-    """An answer to a question, or (with parent_answer_id) a nested reply to an answer."""
+    """An answer to a question, or (with parent_answer_id) a nested reply to an answer.
+
+    Every answer pays for this path, so inside the write lock it is plain statements, no ORM unit of
+    work: the question's state, the row with its position, its revision, the notifications, the
+    counters and versions, and the search work queued for after the commit."""
     ensure_can_post(user)
     body = check_body(clean_text(body))
     key = _idem_key(user, f"reply{parent_answer_id}" if parent_answer_id else f"answer{question_id}", idempotency_key)
     body_html = render(body, session)
+    user_id, author = _id(user), user.display_name
     with write_transaction(session):
         if (earlier := _recall(session, key)) is not None:
             return earlier
+        parent_author_id = None
         if parent_answer_id is not None:
-            parent = live_answer(session, parent_answer_id)
-            question_id = parent.question_id
-        question = live_question(session, question_id)  # the reply's question is loaded already: no SQL
-        if question.closed_at is not None:
+            if (parent := queries.live_answer_ref(session, parent_answer_id)) is None:
+                raise AppError(404, f"{parent_answer_id}번 답변을 찾을 수 없습니다.")
+            question_id, parent_author_id = parent
+        assert question_id is not None
+        state = queries.question_for_answer(session, question_id)
+        if state is None or state[0]:
+            raise AppError(404, f"{question_id}번 질문을 찾을 수 없습니다.")
+        if state[1]:
             raise AppError(409, "운영자가 닫은 질문이라 새 답변이나 답글을 받지 않습니다.", code="question_closed")
         now = now_utc()
-        answer = Answer(question_id=question_id, parent_id=parent_answer_id, author=user.display_name,
-                        user_id=user.id, body_md=body, body_html=body_html, origin=ORIGIN_POSTED,
-                        position=_next_answer_position(session, question_id), created_at=now, updated_at=now)
-        session.add(answer)
-        session.flush()
-        # Read before _finish expires every loaded row: afterwards each field would cost a reload.
-        result = WriteResult(answer_payload(answer))
-        session.add(Revision(answer_id=answer.id, user_id=user.id, body_md=body, created_at=now))
-        notifications.on_answer(session, answer, user)
-        _finish(session, [question_id], reindex_ids=False)
-        # Analysed and added to the question's search document after the commit (app.services.indexing).
-        indexing.queue_answer(session, result.payload["question_id"], result.payload["id"])
-        _remember(session, key, user, result)
+        answer_id = queries.insert_answer(session, question_id=question_id, parent_id=parent_answer_id, author=author,
+                                          user_id=user_id, body_md=body, body_html=body_html,
+                                          position_base=POSTED_POSITION_BASE, now=now)
+        queries.insert_revision(session, answer_id=answer_id, user_id=user_id, body_md=body, now=now)
+        notifications.on_answer(session, answer_id=answer_id, question_id=question_id, parent_id=parent_answer_id,
+                                body_html=body_html, actor=user, asker_id=state[3], parent_author_id=parent_author_id)
+        _count_and_bump(session, [question_id], {question_id: bool(state[2])})
+        indexing.queue_answer(session, question_id, answer_id)  # analysed and indexed after the commit
+        result = WriteResult(_answer_fields(
+            answer_id, question_id, parent_answer_id, body, body_html, author, ORIGIN_POSTED, 0, now, now, False))
+        _remember(session, key, user_id, result)
     return result
 
 

@@ -19,7 +19,7 @@ from app.demos.registry import all_demos, get_demo
 from app.ingest.demo_links import sync_demo_links
 from app.ingest.loader import ingest_directory
 from tests.conftest import clients_of
-from tests.writes.helpers import Account
+from tests.writes.helpers import Account, indexed
 
 WEEK_FILE = "weeks/study-week-09-linking.md"
 WEEK_TEXT = """# 9주차 질문
@@ -46,10 +46,11 @@ def auto_links(detail: dict) -> list[str]:
     return [demo["slug"] for demo in detail["demos"] if demo["match"] == "auto"]
 
 
-def test_a_posted_question_is_linked_at_once_and_relinked_when_edited(factory):
+def test_a_posted_question_is_linked_once_indexed_and_relinked_when_edited(factory):
     alice = Account(factory, "alice")
     posted = alice.ask(title="배치 정규화를 쓰면 학습률을 크게 해도 되나요?",
                        body="Batch Normalization을 넣으면 learning rate를 키워도 학습이 안정적이라는데 왜 그런가요?")
+    indexed(alice.client)  # the links come from the search document, made just after the post's commit
     detail = alice.client.get(f"/api/v1/questions/{posted['id']}").json()
     first = detail["demos"][0]
     assert first["slug"] == "batchnorm" and first["match"] == "auto"
@@ -61,6 +62,7 @@ def test_a_posted_question_is_linked_at_once_and_relinked_when_edited(factory):
     edited = alice.client.patch(f"/api/v1/questions/{posted['id']}", headers=alice.headers, json={
         "title": "드롭아웃은 테스트할 때 왜 끄나요?", "body": "dropout을 추론할 때 끄는 이유와 inverted dropout이 궁금합니다."})
     assert edited.status_code == 200, edited.text
+    indexed(alice.client)
     detail = alice.client.get(f"/api/v1/questions/{posted['id']}").json()
     assert auto_links(detail)[0] == "dropout" and "batchnorm" not in auto_links(detail)
 
@@ -68,6 +70,7 @@ def test_a_posted_question_is_linked_at_once_and_relinked_when_edited(factory):
 def test_a_question_no_experiment_fits_gets_no_link(factory):
     alice = Account(factory, "alice")
     posted = alice.ask(title="스터디 모임 장소를 바꿀 수 있을까요?", body="다음 주부터는 온라인으로 모이면 좋겠습니다.")
+    indexed(alice.client)
     assert alice.client.get(f"/api/v1/questions/{posted['id']}").json()["demos"] == []
 
 
@@ -189,6 +192,7 @@ def test_the_issues_posted_rnn_question_shows_an_experiment(factory):
     alice = Account(factory, "alice")
     posted = alice.ask(title="RNN에서 시퀀스가 길어지면 기울기가 사라지는 이유",
                        body="긴 문장을 넣으면 앞쪽 단어까지 학습이 안 되는 것 같습니다.")
+    indexed(alice.client)
     demos = alice.client.get(f"/api/v1/questions/{posted['id']}").json()["demos"]
     assert demos and demos[0]["match"] == "auto"
     assert {"rnn", "vanishing_gradient"} & set(demos[0]["concepts"])
@@ -254,6 +258,7 @@ def test_a_posted_question_opens_the_experiment_at_its_concepts_preset(factory):
     alice = Account(factory, "alice")
     posted = alice.ask(title="안장점 근처에서 SGD가 느려지는 이유가 뭔가요?",
                        body="saddle point에서는 기울기가 거의 0이라 잘 못 빠져나온다고 들었습니다.")
+    indexed(alice.client)
     demos = alice.client.get(f"/api/v1/questions/{posted['id']}").json()["demos"]
     [optimizers] = [demo for demo in demos if demo["slug"] == "optimizers"]
     assert optimizers["match"] == "auto" and optimizers["params"] == {"surface": "saddle"}

@@ -419,6 +419,15 @@ def search_doc_columns(conn: Connection, question_id: int) -> tuple[str, ...] | 
     return None if row is None else tuple(value or "" for value in row)
 
 
+def answers_text_lengths(conn: Connection, question_ids: Sequence[int]) -> dict[int, int]:
+    """question id → characters its document's answer text holds (questions without one left out)."""
+    found: dict[int, int] = {}
+    for chunk in _chunks(sorted(set(question_ids))):
+        found.update(run(conn, f"SELECT question_id, length(answers) FROM search_text"
+                               f" WHERE question_id IN ({_marks(len(chunk))})", tuple(chunk)).all())
+    return found
+
+
 def update_search_answers(conn: Connection, question_id: int, answers_terms: str, text_broader_terms: str,
                           answers_text: str) -> None:
     """Rewrite the answer columns of one document in place (FTS5 updates its row by rowid)."""
@@ -453,10 +462,6 @@ def pending_work(conn: Connection, limit: int) -> list[Pending]:
     """The oldest waiting index work."""
     return [Pending(*row) for row in run(conn,
         "SELECT id, question_id, answer_id FROM search_pending ORDER BY id LIMIT ?", (limit,))]
-
-
-def has_pending_work(conn: Connection) -> bool:
-    return run(conn, "SELECT 1 FROM search_pending LIMIT 1").first() is not None
 
 
 def claim_pending(conn: Connection, ids: Sequence[int]) -> list[Pending]:

@@ -5,11 +5,13 @@ The writes themselves go through the ORM session inside app.services.posting's t
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from functools import cache
 
-from sqlalchemy import Connection, Row, Select, and_, bindparam, func, or_
+from sqlalchemy import Connection, Row, Select, TextClause, and_, bindparam, func, or_, text
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
+from sqlmodel.sql.sqltypes import UTCDateTime
 
 from app.db.models import ORIGIN_POSTED, Answer, ApiToken, Collection, LoginSession, Question, Revision, User, Vote
 from app.db.queries.notifications import unread_count_of
@@ -66,11 +68,61 @@ def last_question_position(session: Session, collection_id: int) -> int | None:
     return session.exec(select(func.max(Question.position)).where(Question.collection_id == collection_id)).one()
 
 
-def last_answer_position(session: Session, question_id: int) -> int | None:
-    _lock_row(session, "question", question_id)
-    # Plain SQL: every answer pays for this statement, and the ORM's select costs more than SQLite's max().
-    return run(session.connection(), "SELECT max(position) FROM answer WHERE question_id = ?",
-               (question_id,)).scalar_one()
+def question_for_answer(session: Session, question_id: int) -> Row | None:
+    """(deleted, closed, answered, user_id) of the question a new answer goes to, in one plain
+    statement (the ORM would load and track the whole row); held until commit on PostgreSQL, where
+    two answers must not take the same position."""
+    # NO KEY UPDATE: the next poster waits, while a foreign key check on the row (the search indexer
+    # writing the question's demo links while it holds the version sequence) does not deadlock with it.
+    lock = "" if session.get_bind().dialect.name == "sqlite" else " FOR NO KEY UPDATE"
+    return run(session.connection(),
+        "SELECT deleted_at IS NOT NULL, closed_at IS NOT NULL, answered, user_id FROM question WHERE id = ?" + lock,
+        (question_id,)).first()
+
+
+def live_answer_ref(session: Session, answer_id: int) -> Row | None:
+    """(question_id, user_id) of an answer that is neither deleted nor retired: what a reply to it needs."""
+    return run(session.connection(),
+        "SELECT question_id, user_id FROM answer WHERE id = ? AND deleted_at IS NULL AND retired_at IS NULL",
+        (answer_id,)).first()
+
+
+@cache
+def _insert_answer_statement(dialect: str) -> TextClause:
+    # Text with typed binds: no ORM bulk path and no per-call cache key of a Core tree, and the times
+    # stored in the very form the ORM stores them. The next position in the same statement: posted
+    # rows sort after every ingested one (the base).
+    larger = "max" if dialect == "sqlite" else "greatest"
+    return text(
+        "INSERT INTO answer (question_id, parent_id, author, user_id, body_md, body_html, position, origin,"
+        " vote_score, created_at, updated_at) VALUES (:question_id, :parent_id, :author, :user_id, :body_md,"
+        f" :body_html, (SELECT {larger}(:base, coalesce(max(position), 0) + 1) FROM answer"
+        " WHERE question_id = :question_id), :origin, 0, :now, :now) RETURNING id"
+    ).bindparams(bindparam("now", type_=UTCDateTime()))
+
+
+@cache
+def _insert_revision_statement() -> TextClause:
+    return text(
+        "INSERT INTO revision (question_id, answer_id, user_id, title, body_md, created_at)"
+        " VALUES (:question_id, :answer_id, :user_id, :title, :body_md, :now)"
+    ).bindparams(bindparam("now", type_=UTCDateTime()))
+
+
+def insert_answer(session: Session, *, question_id: int, parent_id: int | None, author: str, user_id: int,
+                  body_md: str, body_html: str, position_base: int, now: datetime) -> int:
+    """A posted answer or reply, at the end of its question, in one statement; its id."""
+    return session.connection().execute(_insert_answer_statement(session.get_bind().dialect.name), {
+        "question_id": question_id, "parent_id": parent_id, "author": author, "user_id": user_id,
+        "body_md": body_md, "body_html": body_html, "base": position_base, "origin": ORIGIN_POSTED,
+        "now": now}).scalar_one()
+
+
+def insert_revision(session: Session, *, user_id: int, body_md: str, now: datetime, answer_id: int | None = None,
+                    question_id: int | None = None, title: str | None = None) -> None:
+    session.connection().execute(_insert_revision_statement(), {
+        "question_id": question_id, "answer_id": answer_id, "user_id": user_id, "title": title,
+        "body_md": body_md, "now": now})
 
 
 def vote_of(session: Session, user_id: int, *, question_id: int | None = None,
