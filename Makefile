@@ -61,16 +61,22 @@ lint: install-test
 	PYTHONPATH=.ci $(BIN)/python -c "from importlinter.cli import lint_imports_command; lint_imports_command()"
 	$(BIN)/python .ci/mypy_baseline.py
 
-test: lint chromium postgresql redis
-	$(BIN)/python -m pytest -n 2 --dist loadgroup
+# pytest keeps each test module with its asserts rewritten in __pycache__, as Python keeps bytecode; where
+# PYTHONDONTWRITEBYTECODE is set it re-parses and rewrites every module on every run (about 9 s of CPU
+# per xdist worker), so the test targets let Python write its caches.
+PYTEST := env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest
 
-# The quick loop: everything but the browser tests and the slow ones (torch experiments, real servers).
-test-fast: install-test postgresql
-	$(BIN)/python -m pytest -n 2 --dist loadgroup -m "not slow and not browser"
+test: lint chromium postgresql redis
+	$(PYTEST) -n 2 --dist loadgroup
+
+# The quick loop: everything but the browser tests and the slow ones (torch, PostgreSQL and other real
+# servers); tests/conftest.py fails a test that imports torch without the slow mark.
+test-fast: install-test
+	$(PYTEST) -n 2 --dist loadgroup -m "not slow and not browser"
 
 # Schemathesis against the OpenAPI document with many more generated requests per operation than `make test`.
 fuzz: install-test
-	KB_FUZZ_EXAMPLES=300 $(BIN)/python -m pytest tests/reading/test_openapi_conformance.py
+	KB_FUZZ_EXAMPLES=300 $(PYTEST) tests/reading/test_openapi_conformance.py
 
 # bench/pages.py drives uvicorn with wrk (Debian's package): a C load generator leaves the CPU to the server.
 wrk:

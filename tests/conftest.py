@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+import sys
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,35 @@ from tests.postgres import Cluster, binaries
 CONTENT_DIR = PROJECT_ROOT / "content"
 SAMPLES_DIR = Path(__file__).parent / "samples"
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+def pytest_collection_modifyitems(items):
+    # A PostgreSQL case runs beside its SQLite twin against a real server (a cluster, a database copied
+    # per test): `make test` runs both, the quick loop the SQLite one.
+    for item in items:
+        if item.get_closest_marker("postgres") is not None or "pg_cluster" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_setup(item):
+    yield from _torch_only_when_slow(item)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    yield from _torch_only_when_slow(item)
+
+
+def _torch_only_when_slow(item):
+    """Importing torch takes seconds of CPU: a test (or its fixtures) that does must be marked slow, so
+    `make test-fast` never loads it. Caught in the test process only; one that runs torch in a child
+    process is marked by hand."""
+    before = "torch" in sys.modules
+    result = yield
+    if not before and "torch" in sys.modules and item.get_closest_marker("slow") is None:
+        pytest.fail("this test imported torch: mark it @pytest.mark.slow (make test runs it, make test-fast not)")
+    return result
 
 
 def _settings_for(db_path: Path | str, content_dir: Path = CONTENT_DIR) -> Settings:

@@ -60,6 +60,7 @@ def test_bad_sweeps_are_refused_in_korean(param, values, says):
     assert says in refused.value.message
 
 
+@pytest.mark.slow  # torch: a sweep of four runs
 def test_the_verdict_is_judged_at_each_point_and_the_text_says_where_it_flips():
     import torch
 

@@ -18,6 +18,7 @@ def test_list(capsys):
     assert "activation-gradients" in [d["slug"] for d in listed]
 
 
+@pytest.mark.slow  # torch
 def test_run_json(capsys):
     code = main(["demo", "run", "activation-gradients", "--param", "depth=6", "--param", "width=32",
                  "--param", "batch_size=16", "--param", "trials=1", "--param", "activations=sigmoid,relu",
@@ -29,6 +30,7 @@ def test_run_json(capsys):
     assert run["torch_version"].startswith("2.")
 
 
+@pytest.mark.slow  # torch
 def test_run_text_prints_table_and_conclusion(capsys):
     assert main(["demo", "run", "activation-gradients", "--param", "depth=6", "--param", "width=32",
                  "--param", "trials=1", "--device", "cpu"]) == 0
@@ -47,6 +49,7 @@ def test_refusals_exit_2_with_a_korean_reason(capsys, argv, says):
     assert says in capsys.readouterr().err
 
 
+@pytest.mark.slow  # torch
 def test_cuda_without_a_gpu_is_refused(capsys):
     import torch
 

@@ -19,6 +19,7 @@ from tests.demos.test_demo_runner import SMALL, Recorder, job
 LARGEST_GPU_MEMORY = {"depth": 6, "width": 1024, "input_dim": 2048, "batch_size": 1024, "optimizer": "adam"}
 
 
+@pytest.mark.slow  # torch
 def test_an_allocation_past_the_budget_is_refused_and_the_limit_lifted_afterwards():
     torch = pytest.importorskip("torch")
     if private_memory_bytes() is None:
@@ -36,6 +37,7 @@ def test_no_budget_means_no_limit():
         assert not limited
 
 
+@pytest.mark.slow  # a fresh interpreter importing torch
 def test_run_job_names_the_budget_in_korean_and_says_the_process_is_spent():
     pytest.importorskip("torch")
     # In a process of its own: a refused allocation may break a half-done import, as it would here.

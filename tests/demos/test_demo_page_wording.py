@@ -46,6 +46,7 @@ def test_demo_page_crumbs_device_and_recent_runs_read_in_korean(pool_client):
     assert "depth=4" not in recent and "seed 404" not in recent
 
 
+@pytest.mark.slow  # torch: a whole run
 def test_snapshot_ensemble_reports_progress_at_every_snapshot():
     """The run page sat at one message for half the run: every snapshot is reported as it is saved,
     in order, and the bar only moves forward."""

@@ -45,6 +45,7 @@ def test_the_shipped_model_names_real_experiments_with_sane_numbers():
     assert model[SLUG]["version"] == get_demo(SLUG).version, "refit: python bench/demo_costs.py --slugs " + SLUG
 
 
+@pytest.mark.slow  # a posted run asks the pool for its device: a worker importing torch
 def test_the_issues_slow_setting_is_refused_naming_what_to_lower(client):
     response = client.post(f"/api/v1/demos/{SLUG}/runs", json={"params": TOO_SLOW})
     assert response.status_code == 422
@@ -70,6 +71,7 @@ def test_the_estimate_endpoint_follows_the_form(client):
     assert unknown.status_code == 404
 
 
+@pytest.mark.slow  # a posted run asks the pool for its device: a worker importing torch
 def test_the_demo_page_shows_the_estimate_and_the_form_refusal_names_the_field(client):
     page = client.get(f"/demos/{SLUG}").text
     assert 'id="run-estimate"' in page and "예상 시간 약" in page
