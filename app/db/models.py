@@ -340,6 +340,7 @@ class Notification(SQLModel, table=True):
     created_at: datetime = Field(default_factory=now_utc)
     read_at: datetime | None = None
     emailed_at: datetime | None = None  # set by the e-mail job once the message went out
+    email_failed_at: datetime | None = None  # set when the e-mail job gave up on it after its retries
 
 
 class Watch(SQLModel, table=True):

@@ -19,11 +19,12 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Sequence
 from contextlib import suppress
 
 from redis import Redis
 from redis.exceptions import RedisError
-from rq import Queue, Worker
+from rq import Callback, Queue, Retry, Worker
 from rq.command import send_stop_job_command
 from rq.exceptions import InvalidJobOperation, NoSuchJobError
 from rq.job import Job as QueuedJob
@@ -58,12 +59,17 @@ TASK_QUEUE = "kb-tasks"
 TASK_TIMEOUT_S = 120
 
 
-def enqueue_task(url: str, function: str, *args: object) -> None:
+def enqueue_task(url: str, function: str, *args: object, retry_delays_s: Sequence[float] = (),
+                 on_failure: str | None = None) -> None:
     """Hand `function` (a dotted path the worker imports) and its JSON-able arguments to `kb worker`.
+    A job that raises is tried again after each of `retry_delays_s` (RQ's Retry, scheduled by the
+    worker's scheduler); `on_failure` (a dotted path) is called after every failed try, with the job.
     Raises RunnerUnavailable when Redis cannot be reached."""
+    retry = Retry(max=len(retry_delays_s), interval=[math.ceil(d) for d in retry_delays_s]) if retry_delays_s else None
     try:
         Queue(TASK_QUEUE, connection=connect(url)).enqueue(
-            function, *args, job_timeout=TASK_TIMEOUT_S, result_ttl=0, failure_ttl=FAILURE_TTL_S)
+            function, *args, job_timeout=TASK_TIMEOUT_S, result_ttl=0, failure_ttl=FAILURE_TTL_S, retry=retry,
+            on_failure=Callback(on_failure) if on_failure else None)
     except RedisError as exc:
         raise RunnerUnavailable(f"작업 대기열(Redis)에 연결하지 못했습니다: {exc}") from None
 
@@ -295,7 +301,8 @@ def _serve_queue(settings: Settings, device: str, shutdown_timeout_s: float) -> 
     names = [queue_name(device)] + ([TASK_QUEUE] if device == "cpu" else [])  # runs first, then small tasks
     worker = _KbWorker([Queue(name, connection=redis) for name in names], connection=redis, settings=settings,
                        shutdown_timeout_s=shutdown_timeout_s)
-    worker.work(logging_level="WARNING", with_scheduler=False)
+    # The scheduler moves tasks whose retry is due (a mail server that refused) back onto their queue.
+    worker.work(logging_level="WARNING", with_scheduler=device == "cpu")
 
 
 def work(settings: Settings, *, concurrency: int, device: str, threads: int, shutdown_timeout_s: float) -> int:

@@ -5,7 +5,10 @@ session), the session dependency hands the ids to the app's `Mailer`. With KB_TA
 job goes to the Redis task queue and a `kb worker` sends it (app.demos.queue.enqueue_task); without
 one, a thread of this process sends it. Either way the job reads the rows again, sends to the
 recipients who asked for e-mail and have an address, and stamps `emailed_at`, so a repeated job
-sends nothing twice. Without KB_SMTP_HOST there is no Mailer: nothing is sent and nothing fails.
+sends nothing twice. A job the mail server refused is tried again after each of RETRY_DELAYS_S (a
+timer here, RQ's Retry on the queue); after the last try it is logged as an error and its
+notifications are stamped `email_failed_at`, which /metrics counts. Without KB_SMTP_HOST there is
+no Mailer: nothing is sent and nothing fails.
 """
 
 from __future__ import annotations
@@ -35,6 +38,10 @@ from app.services.notifications import message, other_url
 log = logging.getLogger("app.mail")
 SMTP_TIMEOUT_S = 30
 JOB = "app.services.mail.deliver_queued"  # the dotted path `kb worker` imports
+FAILED_TRY = "app.services.mail.failed_try"  # RQ calls it after each failed try of a mail job
+# A job the mail server refused (or that could not reach it) is tried again after each of these waits,
+# then given up: its notifications are stamped email_failed_at (kb_notification_emails_failed).
+RETRY_DELAYS_S = (30.0, 120.0, 600.0)
 
 
 def sender(settings: Settings) -> str:
@@ -91,6 +98,15 @@ def deliver(engine: Engine, settings: Settings, notification_ids: Sequence[int])
     return sent
 
 
+def gave_up(engine: Engine, job: str, argument: Any, tries: int, exc: BaseException | None) -> None:
+    """The last try of a mail job failed: say so in the log, and stamp the notifications whose e-mail
+    never went out (a reset link is only logged: the account may ask for another)."""
+    log.error("e-mail given up after %d tries (%s): %s", tries, job.rsplit(".", 1)[-1], exc)
+    if job == JOB:
+        with Session(engine) as session, write_transaction(session):
+            queries.mark_email_failed(session, [int(i) for i in argument], now_utc())
+
+
 def _in_worker(send: Callable[[Engine, Settings, Any], int], argument: Any) -> int:
     """A task-queue job, in a `kb worker` horse: the same settings and database as the web side."""
     from app.db.engine import make_engine
@@ -105,6 +121,20 @@ def _in_worker(send: Callable[[Engine, Settings, Any], int], argument: Any) -> i
 
 def deliver_queued(notification_ids: list[int]) -> int:
     return _in_worker(deliver, notification_ids)
+
+
+def failed_try(job, connection, exc_type, exc, traceback) -> None:
+    """RQ's failure callback, in the `kb worker` horse, after every failed try of a mail job: nothing
+    while RQ still has a retry for it; after the last one, gave_up."""
+    if job.should_retry:
+        log.warning("e-mail not sent, RQ tries again later (%d tries left): %s", job.retries_left, exc)
+        return
+
+    def give_up(engine: Engine, settings: Settings, argument: Any) -> int:
+        gave_up(engine, job.func_name, argument, (job.number_of_retries or 0) + 1, exc)
+        return 0
+
+    _in_worker(give_up, job.args[0])
 
 
 # --- password reset links -----------------------------------------------------------------------
@@ -149,7 +179,10 @@ class Mailer:
         self._settings, self._engine = settings, engine
         self._executor: ThreadPoolExecutor | None = None
         self._pending: set[Future[int]] = set()
+        self._timers: set[threading.Timer] = set()
+        self._closed = False
         self._lock = threading.Lock()
+        self.retry_delays_s: tuple[float, ...] = RETRY_DELAYS_S
 
     @classmethod
     def for_settings(cls, settings: Settings, engine: Engine) -> Mailer | None:
@@ -172,35 +205,68 @@ class Mailer:
             from app.demos.runner import RunnerUnavailable
 
             try:
-                enqueue_task(self._settings.task_queue_url, job, argument)
+                enqueue_task(self._settings.task_queue_url, job, argument, retry_delays_s=self.retry_delays_s,
+                             on_failure=FAILED_TRY)
             except RunnerUnavailable as exc:  # the write is saved; its e-mail is what is lost
                 log.warning("e-mail not queued: %s", exc)
             return
+        self._submit(job, here, argument, 1)
+
+    def _submit(self, job: str, here: Callable[[Engine, Settings, Any], int], argument: Any, attempt: int) -> None:
         with self._lock:
             if self._executor is None:
                 self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kb-mail")
-            future = self._executor.submit(self._deliver, here, argument)
+            future = self._executor.submit(self._deliver, job, here, argument, attempt)
             self._pending.add(future)
         future.add_done_callback(self._done)
 
-    def _deliver(self, here: Callable[[Engine, Settings, Any], int], argument: Any) -> int:
+    def _deliver(self, job: str, here: Callable[[Engine, Settings, Any], int], argument: Any, attempt: int) -> int:
         try:
             return here(self._engine, self._settings, argument)
         except (OSError, smtplib.SMTPException) as exc:
-            log.warning("e-mail not sent: %s", exc)
+            if attempt > len(self.retry_delays_s):
+                gave_up(self._engine, job, argument, attempt, exc)
+                return 0
+            delay = self.retry_delays_s[attempt - 1]
+            log.warning("e-mail not sent (try %d), trying again in %g s: %s", attempt, delay, exc)
+            # A timer, not a sleep: the mail thread goes on with other jobs meanwhile.
+            timer = threading.Timer(delay, self._retry, (job, here, argument, attempt + 1))
+            timer.daemon = True
+            with self._lock:
+                self._timers.add(timer)
+            timer.start()
             return 0
+
+    def _retry(self, job: str, here: Callable[[Engine, Settings, Any], int], argument: Any, attempt: int) -> None:
+        timer = threading.current_thread()
+        if not self._closed:
+            self._submit(job, here, argument, attempt)  # pending before the timer leaves, for wait()
+        with self._lock:
+            self._timers.discard(timer)
 
     def _done(self, future: Future[int]) -> None:
         with self._lock:
             self._pending.discard(future)
 
     def wait(self) -> None:
-        """Until every job handed to this process's thread so far has ended (tests, shutdown)."""
-        with self._lock:
-            pending = list(self._pending)
-        for future in pending:
-            future.result()
+        """Until every job handed to this process's thread so far has ended, its retries included (tests)."""
+        while True:
+            with self._lock:
+                pending, timers = list(self._pending), list(self._timers)
+            if not pending and not timers:
+                return
+            for future in pending:
+                future.result()
+            for timer in timers:
+                timer.join()
 
     def shutdown(self) -> None:
+        self._closed = True
+        with self._lock:
+            timers = list(self._timers)
+        for timer in timers:  # a retry still waiting is dropped: its notifications stay unsent, not lost
+            timer.cancel()
+        with self._lock:
+            self._timers.clear()
         if self._executor is not None:
             self._executor.shutdown(wait=True)

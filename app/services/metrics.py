@@ -1,5 +1,5 @@
-"""What /metrics reports about experiment runs, read from the database at scrape time, so every web
-server (and a `kb worker` elsewhere) agrees on the numbers."""
+"""What /metrics reports about experiment runs and notification e-mail, read from the database at scrape
+time, so every web server (and a `kb worker` elsewhere) agrees on the numbers."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from app.db.queries import metrics as queries
+from app.db.queries import notifications as notification_queries
 
 RUN_STATUSES = ("queued", "running", "succeeded", "failed", "timed_out")
 
@@ -23,3 +24,9 @@ def run_counts(engine: Engine) -> RunCounts:
     with Session(engine) as session:
         by_status, reused = queries.run_counts(session)
     return RunCounts({status: by_status.get(status, 0) for status in (*RUN_STATUSES, *by_status)}, reused)
+
+
+def failed_email_count(engine: Engine) -> int:
+    """Notification e-mails the job gave up on after its retries (whichever process sent them)."""
+    with Session(engine) as session:
+        return notification_queries.failed_email_count(session)

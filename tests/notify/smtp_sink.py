@@ -13,10 +13,18 @@ from aiosmtpd.controller import Controller
 
 
 class Received:
+    """What the sink accepted. `refuse`: how many messages to turn away first with a temporary error
+    (451, as a busy or greylisting server answers) before accepting; `refused` counts them."""
+
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
+        self.refuse = 0
+        self.refused = 0
 
     async def handle_DATA(self, server, session, envelope) -> str:  # aiosmtpd's handler hook
+        if self.refused < self.refuse:
+            self.refused += 1
+            return "451 4.3.0 Try again later"
         self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
         return "250 OK"
 

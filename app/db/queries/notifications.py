@@ -162,6 +162,21 @@ def mark_emailed(session: Session, notification_ids: Sequence[int], now: datetim
             (now, *notification_ids))
 
 
+def mark_email_failed(session: Session, notification_ids: Sequence[int], now: datetime) -> int:
+    """Stamps those of these notifications whose e-mail never went out; how many."""
+    if not notification_ids:
+        return 0
+    return run(session.connection(),
+               f"UPDATE notification SET email_failed_at = ? WHERE emailed_at IS NULL"
+               f" AND id IN ({','.join('?' * len(notification_ids))})", (now, *notification_ids)).rowcount
+
+
+def failed_email_count(session: Session) -> int:
+    """Notifications whose e-mail the job gave up on (and that never went out later)."""
+    return int(session.exec(select(func.count()).select_from(Notification).where(
+        col(Notification.email_failed_at).is_not(None), col(Notification.emailed_at).is_(None))).one())
+
+
 def answer_owner(session: Session, answer_id: int) -> int | None:
     answer = session.get(Answer, answer_id)
     return None if answer is None else answer.user_id
