@@ -46,11 +46,14 @@ def canonical_params(params: DemoParams) -> dict:
 
 
 def cache_key(slug: str, params: DemoParams, seed: int, device: str, version: str, device_name: str | None = None,
-              kind: str = "run", sweep: dict | None = None) -> str:
+              kind: str = "run", sweep: dict | None = None, cpu_threads: int | None = None) -> str:
     """Runs that would measure the same numbers share a key: a GPU model (or CPU) of its own, since
-    kernels and their reduction orders differ between devices even under deterministic settings."""
-    payload = json.dumps([slug, canonical_params(params), seed, device, device_name, version, kind, sweep],
-                         sort_keys=True, separators=(",", ":"))
+    kernels and their reduction orders differ between devices even under deterministic settings, and
+    on the CPU a thread count of its own, since torch splits large sums into one partial sum per thread."""
+    identity = [slug, canonical_params(params), seed, device, device_name, version, kind, sweep]
+    if cpu_threads is not None:
+        identity.append(cpu_threads)
+    payload = json.dumps(identity, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
@@ -120,6 +123,15 @@ class DemoEngine:
             return self.probe().gpu_name
         return self.probe().cpu_name if self.settings.task_queue_url is not None else cpu_name()
 
+    def cpu_threads(self, resolved: str) -> int | None:
+        """The torch thread count a CPU run on ``resolved`` uses (with a task queue, what the workers
+        reported); None for a GPU run."""
+        if resolved != "cpu":
+            return None
+        if self.settings.task_queue_url is not None:
+            return self.probe().threads
+        return self.settings.demo_threads_per_worker
+
     def resolve_device(self, requested: str) -> str:
         """cpu needs no worker; auto and cuda ask the worker's probe (raises DeviceUnavailable)."""
         if requested == "cpu":
@@ -137,7 +149,8 @@ class DemoEngine:
         """
         resolved = self.resolve_device(device)
         kind = "boundary" if sweep is not None else "run"
-        key = cache_key(spec.slug, params, seed, resolved, spec.version, self.device_name(resolved), kind, sweep)
+        key = cache_key(spec.slug, params, seed, resolved, spec.version, self.device_name(resolved), kind, sweep,
+                        self.cpu_threads(resolved))
         stored_params = params_json(params)
         with self._submit_lock:
             with Session(self._db) as session:

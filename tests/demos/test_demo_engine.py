@@ -8,6 +8,7 @@ web process (auto → cuda, the cache key per device, the recorded GPU name) are
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
@@ -82,6 +83,21 @@ def test_a_result_from_one_gpu_model_never_answers_for_another(make_engine):
     a = first.submit(DEMO, DEMO.smallest, device="cuda", seed=0).run.cache_key
     assert other.submit(DEMO, DEMO.smallest, device="cuda", seed=0).run.cache_key != a
     assert first.submit(DEMO, DEMO.smallest, device="cuda", seed=0, use_cache=False).run.cache_key == a
+
+
+def test_a_cpu_result_never_answers_for_another_thread_count(settings, engine):
+    """torch splits a large CPU sum into one partial sum per thread, so the last bits (and, through a
+    high learning rate, whole percents) depend on the thread count: the key names it."""
+    made = []
+    for threads in (1, 1, 3):
+        threaded = dataclasses.replace(settings, demo_threads_per_worker=threads)
+        made.append(DemoEngine(threaded, engine, runner_factory=lambda events: FakeRunner(events, cuda=False)))
+    try:
+        keys = [e.submit(DEMO, DEMO.smallest, device="cpu", seed=0, use_cache=False).run.cache_key for e in made]
+    finally:
+        for demo_engine in made:
+            demo_engine.shutdown()
+    assert keys[0] == keys[1] != keys[2]
 
 
 def test_cuda_without_a_gpu_is_refused_before_anything_is_stored(make_engine, engine):
