@@ -9,7 +9,6 @@ import gc
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
 
 from app import urls
 from app.api import health as api_health
@@ -20,6 +19,8 @@ from app.config import Settings
 from app.db.engine import make_engine
 from app.demos.engine import DemoEngine
 from app.http import errors
+from app.http.assets import PREFIX as STATIC_PREFIX
+from app.http.assets import Assets
 from app.http.compression import CompressResponses
 from app.http.finite import RejectNonFiniteJSON
 from app.http.metrics import Metrics
@@ -86,7 +87,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_openapi(app)
     app.state.settings = settings
     app.state.engine = make_engine(settings.database_url)
-    app.state.templates = make_templates(settings)
+    app.state.assets = Assets.load(settings.static_dir, settings.development)  # hashed names computed once, here
+    app.state.templates = make_templates(settings, app.state.assets)
     app.state.demo_engine = DemoEngine(settings, app.state.engine)  # its worker pool starts with the first run
     app.state.mailer = Mailer.for_settings(settings, app.state.engine)  # None without SMTP settings
     app.state.search_indexer = SearchIndexer(app.state.engine)  # search index work after the writes' commits
@@ -109,7 +111,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Outermost: the request id, access-log line and latency cover cached answers and errors too.
     app.add_middleware(ObserveRequests, router_app=app, metrics=app.state.metrics)
     app.state.link_memo = LinkMemo(app.state.content_versions)  # related and neighbour questions per version
-    app.mount("/static", StaticFiles(directory=settings.static_dir), name="static")
+    app.mount(STATIC_PREFIX, app.state.assets, name="static")
     app.include_router(api_v1.router)
     app.include_router(api_health.router)
     app.include_router(web_pages.router)

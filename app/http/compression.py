@@ -96,7 +96,8 @@ def compressible(headers: Headers) -> bool:
 def compress(body: bytes, encoding: str, *, best: bool = False) -> bytes:
     """`best` for what is compressed once per process (static files): slower, a little smaller."""
     if encoding == "br":
-        return brotli.compress(body, quality=9 if best else BROTLI_QUALITY)
+        compressed: bytes = brotli.compress(body, quality=9 if best else BROTLI_QUALITY)  # brotli ships no types
+        return compressed
     if encoding == "gzip":
         return gzip_bytes(body, 9 if best else GZIP_LEVEL)
     raise ValueError(f"unknown encoding {encoding!r}")

@@ -22,7 +22,6 @@ from app.web.templating import canonical, render, with_query
 router = APIRouter(include_in_schema=False)
 
 HOME_LIST_SIZE = 8
-SWAGGER = "/static/vendor/swagger-ui"
 
 
 @dataclass
@@ -280,4 +279,4 @@ def _posts_page(request: Request, session, template: str, who: AuthorDetail | Us
 def api_docs(request: Request):
     """Swagger UI from static/vendor/swagger-ui (FastAPI's default points at a CDN we cannot reach, and
     starts it with an inline script that the Content-Security-Policy would not run)."""
-    return render(request, "pages/docs.html", {"swagger": SWAGGER, "openapi_url": request.app.openapi_url})
+    return render(request, "pages/docs.html", {"openapi_url": request.app.openapi_url})

@@ -18,6 +18,7 @@ from app.config import Settings
 from app.demos.params import display_value, labelled_values, param_pairs
 from app.demos.registry import get_demo
 from app.errors import AppError
+from app.http.assets import Assets
 from app.http.slots import shared_render_of, unread_label
 from app.ingest.shapes import KIND_NAMES
 from app.services.reading import ReaderMarks
@@ -134,7 +135,9 @@ def new_form_token(context) -> Markup | str:
     return shared.form_token()
 
 
-def make_templates(settings: Settings) -> Jinja2Templates:
+def make_templates(settings: Settings, assets: Assets | None = None) -> Jinja2Templates:
+    """`assets`: the app's static files (their hashed names); a template rendered alone gets its own."""
+    assets = assets or Assets.load(settings.static_dir)
     templates = Jinja2Templates(directory=str(settings.templates_dir))
     env = templates.env
     # Checking every template file's mtime on each render cost ~4% of a page; only a developer
@@ -143,6 +146,7 @@ def make_templates(settings: Settings) -> Jinja2Templates:
     env.globals["KIND_NAMES"] = KIND_NAMES
     env.globals["site_name"] = "질문창고"
     env.globals["urls"] = urls  # templates build addresses as the services do
+    env.globals["static"] = assets.url  # every link to static/: its content-hashed name
     env.filters["datetime"] = format_datetime
     env.filters["excerpt"] = excerpt
     env.filters["first_sentence"] = first_sentence
