@@ -208,8 +208,8 @@ def test_reindex_question_without_kiwi_uses_known_stems(sample_session, sample_i
 # --- the API --------------------------------------------------------------------------------
 
 
-def test_api_contract(sample_client):
-    response = sample_client.get("/api/v1/search", params={"q": "드롭아웃은 테스트할 때 어떻게 동작해"})
+def test_api_contract(read_only_sample_client):
+    response = read_only_sample_client.get("/api/v1/search", params={"q": "드롭아웃은 테스트할 때 어떻게 동작해"})
     assert response.status_code == 200
     body = response.json()
     assert set(body) == {"query", "items", "total", "total_exact", "limit", "offset", "took_ms", "corrected_from"}
@@ -234,71 +234,71 @@ def test_service_never_fails_on_odd_queries(sample_session, text):
 
 
 @pytest.mark.parametrize("text", HOSTILE)
-def test_api_and_pages_never_fail_on_odd_queries(sample_client, text):
-    response = sample_client.get(f"/api/v1/search?q={raw_query(text)}")
+def test_api_and_pages_never_fail_on_odd_queries(read_only_sample_client, text):
+    response = read_only_sample_client.get(f"/api/v1/search?q={raw_query(text)}")
     assert response.status_code == 200, response.text
     assert isinstance(response.json()["items"], list)
-    assert sample_client.get(f"/search?q={raw_query(text)}").status_code == 200
-    assert sample_client.get(f"/search/suggest?q={raw_query(text)}").status_code == 200
+    assert read_only_sample_client.get(f"/search?q={raw_query(text)}").status_code == 200
+    assert read_only_sample_client.get(f"/search/suggest?q={raw_query(text)}").status_code == 200
 
 
-def test_overlong_queries_get_a_clear_4xx(sample_client):
-    response = sample_client.get("/api/v1/search", params={"q": "드" * 2001})
+def test_overlong_queries_get_a_clear_4xx(read_only_sample_client):
+    response = read_only_sample_client.get("/api/v1/search", params={"q": "드" * 2001})
     assert response.status_code == 422 and "error" in response.json()
 
 
-def test_api_rejects_bad_filters_with_the_envelope(sample_client):
-    answer = sample_client.get("/api/v1/search", params={"q": "a", "collection": "nope"})
+def test_api_rejects_bad_filters_with_the_envelope(read_only_sample_client):
+    answer = read_only_sample_client.get("/api/v1/search", params={"q": "a", "collection": "nope"})
     assert answer.json()["error"]["code"] == "not_found"
-    assert sample_client.get("/api/v1/search", params={"q": "a", "limit": 0}).status_code == 422
-    assert sample_client.get("/api/v1/search", params={"q": "a", "status": "x"}).status_code == 422
+    assert read_only_sample_client.get("/api/v1/search", params={"q": "a", "limit": 0}).status_code == 422
+    assert read_only_sample_client.get("/api/v1/search", params={"q": "a", "status": "x"}).status_code == 422
 
 
-def test_search_page_shows_highlights_filters_and_json_twin(sample_client):
-    page = sample_client.get("/search", params={"q": "배치 정규화", "status": "answered"},
+def test_search_page_shows_highlights_filters_and_json_twin(read_only_sample_client):
+    page = read_only_sample_client.get("/search", params={"q": "배치 정규화", "status": "answered"},
                              headers={"accept": "text/html"})
     assert page.status_code == 200
     assert "<mark>" in page.text and 'href="/api/v1/search?' in page.text
     assert 'value="answered" checked' in page.text and 'value="배치 정규화"' in page.text
-    base = sample_client.app.state.settings.base_url
+    base = read_only_sample_client.app.state.settings.base_url
     canonical = (f'<link rel="canonical" href="{base}/search?q=%EB%B0%B0%EC%B9%98+%EC%A0%95%EA%B7%9C%ED%99%94'
                  '&amp;status=answered">')
     assert canonical in page.text
-    typo = sample_client.get("/search", params={"q": "드롭아욷"})
+    typo = read_only_sample_client.get("/search", params={"q": "드롭아욷"})
     assert "<strong>드롭아웃</strong>(으)로 고쳐 찾은 결과입니다. 입력한 검색어: 드롭아욷" in typo.text
     assert 'class="search-result"' in typo.text
-    assert sample_client.get("/search").status_code == 200
+    assert read_only_sample_client.get("/search").status_code == 200
 
 
-def test_suggest_fragment(sample_client):
-    fragment = sample_client.get("/search/suggest", params={"q": "드롭아웃은 테스트"})
+def test_suggest_fragment(read_only_sample_client):
+    fragment = read_only_sample_client.get("/search/suggest", params={"q": "드롭아웃은 테스트"})
     assert fragment.status_code == 200 and "<html" not in fragment.text and "<mark>" in fragment.text
-    assert sample_client.get("/search/suggest", params={"title": "배치정규"}).text.count("<li>") >= 1
-    assert sample_client.get("/search/suggest", params={"q": ""}).text == ""
+    assert read_only_sample_client.get("/search/suggest", params={"title": "배치정규"}).text.count("<li>") >= 1
+    assert read_only_sample_client.get("/search/suggest", params={"q": ""}).text == ""
 
 
 @pytest.mark.parametrize("path, status", [("/", 200), ("/login", 200), ("/signup", 200), ("/no-such-page", 404)])
-def test_every_page_has_the_search_box(sample_client, path, status):
-    page = sample_client.get(path, headers={"accept": "text/html"})
+def test_every_page_has_the_search_box(read_only_sample_client, path, status):
+    page = read_only_sample_client.get(path, headers={"accept": "text/html"})
     assert page.status_code == status
     assert '<form class="site-header__search" action="/search" method="get" role="search">' in page.text
     assert 'name="q"' in page.text
 
 
-def test_search_page_has_one_search_box_its_own(sample_client):
+def test_search_page_has_one_search_box_its_own(read_only_sample_client):
     """The header's box only repeated the page's own form (which also holds the filters)."""
-    page = sample_client.get("/search", params={"q": "드롭아웃"}, headers={"accept": "text/html"})
+    page = read_only_sample_client.get("/search", params={"q": "드롭아웃"}, headers={"accept": "text/html"})
     assert 'class="site-header__search"' not in page.text
     assert page.text.count('name="q"') == 1 and 'class="search-filters"' in page.text
 
 
-def test_search_page_collection_filter(sample_client, sample_ids):
-    page = sample_client.get("/search", params={"q": "드롭아웃", "collection": "interview"})
+def test_search_page_collection_filter(read_only_sample_client, sample_ids):
+    page = read_only_sample_client.get("/search", params={"q": "드롭아웃", "collection": "interview"})
     assert page.status_code == 200
     assert f'href="/questions/{sample_ids["dropout_effect"]}"' in page.text
     assert f'href="/questions/{sample_ids["dropout_test_time"]}"' not in page.text  # collection "study"
     assert '<option value="interview" selected>' in page.text
-    assert sample_client.get("/search", params={"q": "드롭아웃", "collection": "nope"}).status_code == 404
+    assert read_only_sample_client.get("/search", params={"q": "드롭아웃", "collection": "nope"}).status_code == 404
 
 
 def test_the_app_builds_the_spelling_index_at_start_up(settings):
