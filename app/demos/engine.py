@@ -28,7 +28,7 @@ from app.db.queries import demos as queries
 from app.db.transactions import write_transaction
 from app.demos.base import DemoParams, DemoSpec
 from app.demos.execute import DeviceProbe, cpu_name, resolve_device
-from app.demos.runner import Job, LocalPoolRunner, Outcome, Runner, RunnerUnavailable
+from app.demos.runner import Job, LocalPoolRunner, Outcome, QueueFull, Runner, RunnerUnavailable
 
 if TYPE_CHECKING:
     from app.demos.queue import QueueRunner
@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 PROGRESS_SAVE_INTERVAL_S = 5.0
 STALE_MARGIN_S = 120.0
 TERMINAL_STATUSES = ("succeeded", "failed", "timed_out")
+QUEUE_FULL_MESSAGE = "실험 대기열이 가득 찼습니다. 잠시 후 다시 실행해 주세요."
 
 
 def canonical_params(params: DemoParams) -> dict:
@@ -138,6 +139,14 @@ class DemoEngine:
             return "cpu"
         return resolve_device(requested, self.probe().cuda)
 
+    def known_device(self, requested: str) -> str | None:
+        """What `requested` resolves to when the workers have said what they have, else None (they are
+        still starting): never waits for them. Raises DeviceUnavailable as resolve_device."""
+        if requested == "cpu":
+            return "cpu"
+        probe = self.runner.known_probe()
+        return None if probe is None else resolve_device(requested, probe.cuda)
+
     # --- runs -----------------------------------------------------------------------------------
 
     def submit(self, spec: DemoSpec, params: DemoParams, *, device: str, seed: int,
@@ -146,7 +155,45 @@ class DemoEngine:
 
         ``sweep`` ({"param", "values"}, already validated) makes it a boundary run.
         Raises QueueFull, DeviceUnavailable, RunnerUnavailable.
+
+        Only the workers can say what "auto" (or "cuda") means, and on a fresh server they are still
+        starting (a new interpreter importing torch: seconds): the run is then stored queued at once
+        and handed on from a thread when they answer, so the request never waits for them.
         """
+        if device != "cpu" and self.known_device(device) is None:
+            return self._submit_while_workers_start(spec, params, device=device, seed=seed, use_cache=use_cache,
+                                                    sweep=sweep)
+        return self._submit(spec, params, device=device, seed=seed, use_cache=use_cache, sweep=sweep)
+
+    def _submit_while_workers_start(self, spec: DemoSpec, params: DemoParams, *, device: str, seed: int,
+                                    use_cache: bool, sweep: dict | None) -> Submitted:
+        run_id = new_run_id()
+        run = DemoRun(
+            id=run_id, demo_slug=spec.slug, demo_version=spec.version, params_json=params_json(params), seed=seed,
+            device_requested=device, cache_key=f"starting:{run_id}", created_at=now_utc(),
+            kind="boundary" if sweep is not None else "run", sweep_json=_dumps(sweep) if sweep is not None else None,
+        )
+        with Session(self._db) as session:
+            with write_transaction(session):
+                queries.insert_run(session, run)
+            session.refresh(run)
+            session.expunge(run)
+
+        def hand_on() -> None:
+            try:
+                self._submit(spec, params, device=device, seed=seed, use_cache=use_cache, sweep=sweep, stored=run)
+            except QueueFull:
+                self.finished(run_id, Outcome("failed", error=QUEUE_FULL_MESSAGE))
+            except Exception as exc:  # DeviceUnavailable, RunnerUnavailable: said where the run is followed
+                self.finished(run_id, Outcome("failed", error=str(exc) or type(exc).__name__))
+
+        threading.Thread(target=hand_on, name="kb-demo-hand-on", daemon=True).start()
+        return Submitted(run, "queued")
+
+    def _submit(self, spec: DemoSpec, params: DemoParams, *, device: str, seed: int, use_cache: bool,
+                sweep: dict | None, stored: DemoRun | None = None) -> Submitted:
+        """submit() once the workers have answered; `stored` is the run already stored for this request
+        while they started, which this one becomes (it is not joined to another: its id was handed out)."""
         resolved = self.resolve_device(device)
         kind = "boundary" if sweep is not None else "run"
         key = cache_key(spec.slug, params, seed, resolved, spec.version, self.device_name(resolved), kind, sweep,
@@ -154,7 +201,7 @@ class DemoEngine:
         stored_params = params_json(params)
         with self._submit_lock:
             with Session(self._db) as session:
-                active_id = self._active_by_key.get(key) if use_cache else None
+                active_id = self._active_by_key.get(key) if use_cache and stored is None else None
                 if active_id is not None:
                     run = queries.get_run(session, active_id)
                     if run is not None and run.status not in TERMINAL_STATUSES:
@@ -163,8 +210,9 @@ class DemoEngine:
                 cached = queries.find_cached(session, key) if use_cache else None
                 now = now_utc()
                 run = DemoRun(
-                    id=new_run_id(), demo_slug=spec.slug, demo_version=spec.version, params_json=stored_params,
-                    seed=seed, device_requested=device, cache_key=key, created_at=now, kind=kind,
+                    id=new_run_id() if stored is None else stored.id, demo_slug=spec.slug, demo_version=spec.version,
+                    params_json=stored_params, seed=seed, device_requested=device, cache_key=key,
+                    created_at=now if stored is None else stored.created_at, kind=kind,
                     sweep_json=_dumps(sweep) if sweep is not None else None,
                 )
                 if cached is not None:
@@ -175,15 +223,17 @@ class DemoEngine:
                     run.torch_version, run.wall_ms = cached.torch_version, cached.wall_ms
                     run.started_at = run.finished_at = now
                     with write_transaction(session):
-                        queries.insert_run(session, run)
+                        self._store(session, run, stored)
                     session.refresh(run)
                     session.expunge(run)
+                    if stored is not None:
+                        self._publish(run.id, "done", {"status": run.status})
                     return Submitted(run, "cached")
                 with write_transaction(session):
-                    queries.insert_run(session, run)
+                    self._store(session, run, stored)
                 session.refresh(run)
                 session.expunge(run)
-                if use_cache and self.settings.task_queue_url is not None:
+                if use_cache and self.settings.task_queue_url is not None and stored is None:
                     joined = self._join_elsewhere(session, key, run.id)
                     if joined is not None:
                         return Submitted(joined, "joined")
@@ -201,10 +251,17 @@ class DemoEngine:
                 self._forget(run.id)
                 if self.settings.task_queue_url is not None:
                     cast("QueueRunner", self.runner).release(key, run.id)
-                with Session(self._db) as session, write_transaction(session):
-                    queries.delete_run(session, run.id)  # refused, so never a run
+                if stored is None:  # refused, so never a run (a stored one is failed by its hand_on)
+                    with Session(self._db) as session, write_transaction(session):
+                        queries.delete_run(session, run.id)
                 raise
         return Submitted(run, "queued")
+
+    @staticmethod
+    def _store(session: Session, run: DemoRun, stored: DemoRun | None) -> None:
+        if stored is not None:  # the row stored while the workers started: replaced in one transaction
+            queries.delete_run(session, stored.id)
+        queries.insert_run(session, run)
 
     def _join_elsewhere(self, session: Session, key: str, run_id: str) -> DemoRun | None:
         """With a task queue, identical requests to any web server share one run: each stores its run,

@@ -102,6 +102,9 @@ class QueueRunner:
             return DeviceProbe(**{**found, "cuda": cuda})
         return DeviceProbe(torch_version="", cuda=False, gpu_name=None, cpu_name=cpu_name(), threads=1)
 
+    def known_probe(self) -> DeviceProbe | None:
+        return self.probe()  # one Redis round trip: nothing to wait for
+
     def submit(self, job: Job) -> None:
         queue = self._queues[job.device]
         try:

@@ -82,6 +82,9 @@ class RunnerUnavailable(Exception):
 class Runner(Protocol):
     def probe(self) -> DeviceProbe: ...
 
+    # The probe if the workers have already answered it, else None: never waits (starts them if need be).
+    def known_probe(self) -> DeviceProbe | None: ...
+
     def submit(self, job: Job) -> None: ...  # raises QueueFull / RunnerUnavailable
 
     def cancel(self, run_id: str) -> bool: ...
@@ -179,6 +182,12 @@ class LocalPoolRunner:
         self._start()
         self._probe_ready.wait(WORKER_START_TIMEOUT_S)
         if self._probe is None:
+            raise RunnerUnavailable(self._probe_error or "작업 프로세스가 준비되지 않았습니다.")
+        return self._probe
+
+    def known_probe(self) -> DeviceProbe | None:
+        self._start()  # the workers start in the background, on their slots' threads
+        if self._probe is None and self._probe_ready.is_set():  # the first worker could not start
             raise RunnerUnavailable(self._probe_error or "작업 프로세스가 준비되지 않았습니다.")
         return self._probe
 

@@ -269,19 +269,20 @@ def run_estimate(engine: DemoEngine, spec: DemoSpec, params: DemoParams, device:
                  probe: bool = False) -> RunEstimate:
     """The cost model's time for these parameters; runs on a GPU are not estimated (nor refused).
 
-    Whether "auto" means a GPU is the workers' to say: `probe` asks them (starting the pool, which a run is
-    about to do anyway); a page only showing the estimate asks a pool already running, else assumes the CPU.
+    Whether "auto" means a GPU is the workers' to say: `probe` starts the pool (a run is about to need it)
+    and a page only showing the estimate asks a pool already running; until the workers have answered,
+    "auto" is taken for the CPU (a run never waits for them to start).
     """
     limit = engine.settings.demo_time_limit_s
+    resolved: str | None = None
     if device == "cpu":
-        on_cpu = True
+        resolved = "cpu"
     elif probe or engine.runner_started:
-        try:
-            on_cpu = engine.resolve_device(device) == "cpu"
+        try:  # what the workers said, if they have: a run's request never waits for them to start
+            resolved = engine.known_device(device)
         except DeviceUnavailable:  # said by the run itself, with the device's own message
-            on_cpu = False
-    else:
-        on_cpu = device == "auto"
+            resolved = "cuda"
+    on_cpu = resolved == "cpu" if resolved is not None else device == "auto"
     found = costs.estimate(spec, params) if on_cpu else None
     if found is None:
         return RunEstimate(seconds=None, limit_s=limit, over_limit=False)

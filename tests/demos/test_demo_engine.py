@@ -34,6 +34,9 @@ class FakeRunner:
         return DeviceProbe(torch_version="2.13.0", cuda=self.cuda, gpu_name=self.gpu_name if self.cuda else None,
                            cpu_name="Fake CPU", threads=1)
 
+    def known_probe(self) -> DeviceProbe | None:
+        return self.probe()
+
     def submit(self, job) -> None:
         if self.full:
             raise QueueFull(7)
