@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import ImmutableMultiDict
 
 from app import urls
-from app.auth.deps import Csrf, CsrfOrSameOrigin
+from app.auth.deps import CsrfOrSameOrigin
 from app.auth.limits import RunLimit
 from app.demos import cards, service
 from app.demos.execute import DEFAULT_SEED, DEVICES, MAX_SEED
@@ -143,7 +143,7 @@ async def submit_run_form(slug: str, request: Request, session: SessionDep, engi
     return _demo_page(request, session, engine, slug, values, errors, seed_text, device, status_code=422)
 
 
-@router.post("/demos/{slug}/boundary", dependencies=[Csrf, RunLimit])
+@router.post("/demos/{slug}/boundary", dependencies=[CsrfOrSameOrigin, RunLimit])
 async def submit_boundary_form(slug: str, request: Request, engine: DemoEngineDep):
     """The demo page's "경계 찾기" button: the declared sweep at the defaults, then the run page."""
     submitted = service.start_boundary_run(engine, slug, BoundaryRequest())

@@ -118,6 +118,12 @@ def test_the_run_form_posts_without_a_cookie_while_the_workers_start(slow_app):
     refused = client.post(f"/demos/{DEMO.slug}/runs", data={}, headers={"Sec-Fetch-Site": "cross-site"},
                           follow_redirects=False)
     assert refused.status_code == 403
+    # The demo page's other run button ("경계 찾기") likewise: a shared page carries no reader's token.
+    boundary = client.post(f"/demos/{DEMO.slug}/boundary", data={}, headers={"Origin": "http://testserver"},
+                           follow_redirects=False)
+    assert boundary.status_code == 303 and boundary.headers["location"].startswith("/runs/"), boundary.text
+    assert client.post(f"/demos/{DEMO.slug}/boundary", data={}, headers={"Origin": "https://elsewhere.example"},
+                       follow_redirects=False).status_code == 403
 
 
 def test_workers_that_never_start_fail_the_stored_run_with_their_reason(slow_app):
