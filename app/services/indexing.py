@@ -88,7 +88,8 @@ def drain_batch(engine: Engine, limit: int = BATCH) -> int:
             room = MAX_TEXT_CHARS - used.get(question_id, 0)
             analysed[answer_id] = done = _Analysed(html, *analyse_answer(conn, html, known, room))
             used[question_id] = used.get(question_id, 0) + len(done.text) + 1
-        session.commit()
+        # The session keeps its connection into the write transaction: a connection taken from the pool
+        # after the write lock would wait on requests that hold theirs while they wait on the lock.
         with write_transaction(session) as conn:
             versions.hold_sequence(conn)  # PostgreSQL: no write commits between the reads below
             claimed = queries.claim_pending(conn, [row.id for row in waiting])

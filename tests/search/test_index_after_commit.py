@@ -96,3 +96,24 @@ def test_the_indexer_thread_drains_after_a_wake_up(sample_engine, monkeypatch):
     finally:
         indexer.shutdown()
     assert waiting(sample_engine) == [] and qid in found(sample_engine, "학습이 멈춘")
+
+
+def test_the_drain_takes_no_pool_connection_while_it_holds_the_write_lock(sample_engine):
+    """Requests hold their connection while they wait for the write lock: a drain that asked the pool
+    for one after taking the lock would wait on them, and they on it, until the pool timed out."""
+    from sqlalchemy import event
+
+    from app.db import transactions
+
+    with Session(sample_engine) as session:
+        user = poster(session)
+        qid = ask(session, user)
+        posting.create_answer(session, user, question_id=qid, body="플래토 구간일 수 있습니다.")
+    under_lock: list[bool] = []
+    record = lambda *args: under_lock.append(transactions._WRITE_LOCK.locked())  # noqa: E731
+    event.listen(sample_engine, "checkout", record)
+    try:
+        assert indexing.drain(sample_engine) == 2
+    finally:
+        event.remove(sample_engine, "checkout", record)
+    assert under_lock and not any(under_lock)
