@@ -215,3 +215,7 @@ class DemoSpec:
     # Metrics that are wall-clock or memory readings of this machine: they differ run to run, so
     # determinism checks skip them and tests never assert on them (bench/ measures speed).
     timing_metrics: tuple[str, ...] = ()
+    # Korean names of the metrics that are not a claim's (a claim's is its metric_label), as the run and
+    # compare pages show them. A "{}" in a name stands for a part that varies with the parameters
+    # (a batch size, an activation) and is carried into the label: {"test_loss_b{}": "테스트 손실 (배치 {})"}.
+    metric_labels: dict[str, str] = field(default_factory=dict, hash=False)

@@ -22,6 +22,7 @@ from app.demos.base import Chart
 from app.demos.engine import TERMINAL_STATUSES, DemoEngine, params_json
 from app.demos.evidence import MetricSummary
 from app.demos.execute import DEFAULT_SEED, DeviceUnavailable
+from app.demos.metric_names import metric_label
 from app.demos.params import ParamsInvalid, param_fields, validate_params
 from app.demos.runner import QueueFull, RunnerUnavailable
 from app.demos.schemas import (
@@ -140,10 +141,10 @@ def _metrics(a: RunPublic, b: RunPublic) -> list[MetricComparison]:
     left = a.result.metrics if a.result else {}
     right = b.result.metrics if b.result else {}
     names = list(left) + [name for name in right if name not in left]
-    return [_metric(name, left.get(name), right.get(name)) for name in names]
+    return [_metric(a.demo_slug, name, left.get(name), right.get(name)) for name in names]
 
 
-def _metric(name: str, a: MetricSummary | None, b: MetricSummary | None) -> MetricComparison:
+def _metric(slug: str, name: str, a: MetricSummary | None, b: MetricSummary | None) -> MetricComparison:
     difference = None
     if a is not None and b is not None and a.mean is not None and b.mean is not None:
         difference = b.mean - a.mean
@@ -152,7 +153,8 @@ def _metric(name: str, a: MetricSummary | None, b: MetricSummary | None) -> Metr
     overlap = None
     if a is not None and b is not None and a.ci95 is not None and b.ci95 is not None:
         overlap = a.ci95[0] <= b.ci95[1] and b.ci95[0] <= a.ci95[1]
-    return MetricComparison(name=name, a=a, b=b, difference=difference, intervals_overlap=overlap)
+    return MetricComparison(name=name, label=metric_label(slug, name) or name, a=a, b=b, difference=difference,
+                            intervals_overlap=overlap)
 
 
 def _overlaid_charts(a: RunPublic, b: RunPublic) -> list[Chart]:

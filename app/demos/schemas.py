@@ -239,6 +239,7 @@ class ParamDifference(BaseModel):
 
 class MetricComparison(BaseModel):
     name: str
+    label: str = Field(description="지표의 한국어 이름 (이름이 없는 지표는 name과 같음)")
     a: MetricSummary | None
     b: MetricSummary | None
     difference: float | None = Field(description="b의 평균 - a의 평균")

@@ -15,6 +15,7 @@ from pydantic_core import to_jsonable_python
 
 from app import urls
 from app.config import Settings
+from app.demos.metric_names import metric_label
 from app.demos.params import display_value, labelled_values, param_pairs
 from app.demos.registry import get_demo
 from app.errors import AppError
@@ -99,6 +100,11 @@ def demo_param_labels(slug: str, params: dict) -> list[tuple[str, str, str]]:
     return labelled_values(spec.params, params)
 
 
+def demo_metric_label(slug: str, name: str) -> str:
+    """A metric as the reader reads it: its Korean name, else the code name."""
+    return metric_label(slug, name) or name
+
+
 @pass_context
 def reader_choice(context, kind: str, item_id: int, marks: ReaderMarks, caller) -> Markup:
     """A per-reader control (a call block given its variant): the reader's own variant in a page
@@ -159,6 +165,7 @@ def make_templates(settings: Settings, assets: Assets | None = None) -> Jinja2Te
     env.filters["demo_value"] = display_value  # parameter and result values on demo pages and panels
     env.globals["demo_param_pairs"] = param_pairs  # hidden inputs that carry a preset to the run form
     env.globals["demo_param_labels"] = demo_param_labels
+    env.globals["demo_metric_label"] = demo_metric_label
     # Who may see the moderators' buttons and the log link, and whether to say the account is suspended.
     env.globals.update(is_moderator=is_moderator, is_admin=is_admin, is_suspended=is_suspended)
     env.globals["reader_choice"] = reader_choice

@@ -10,6 +10,7 @@ import re
 import pytest
 
 from app.demos.base import DIVERGED, Chart, DemoResult, Series, Table
+from app.demos.metric_names import metric_label
 from app.demos.params import param_fields
 from app.demos.registry import all_demos as list_demos
 from app.demos.schemas import result_public
@@ -119,7 +120,11 @@ def test_l1_vs_l2_at_learning_rate_5_and_strength_1_is_stored_and_every_page_rea
     assert DIVERGED in [cell for row in run["result"]["table"]["rows"] for cell in row]
     html = {"accept": "text/html"}
     page = pool_client.get(f"/runs/{run['id']}", headers=html)
-    assert page.status_code == 200 and DIVERGED in page.text and "norm_l2" in page.text
+    assert page.status_code == 200 and DIVERGED in page.text
+    # The diverged list names the metric in Korean; the code name stays only in its title.
+    shown = re.search(r'<p class="demo-note" id="run-diverged">(.*?)</p>', page.text).group(1)
+    assert f'<span title="norm_l2">{metric_label("l1-vs-l2", "norm_l2")}</span>' in shown
+    assert re.search("[가-힣]", metric_label("l1-vs-l2", "norm_l2") or "")
     assert pool_client.get("/demos/l1-vs-l2", headers=html).status_code == 200
     assert pool_client.get("/api/v1/demos/l1-vs-l2").status_code == 200
     repeat = pool_client.post("/api/v1/demos/l1-vs-l2/runs", json={"params": params})

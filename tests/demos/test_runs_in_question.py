@@ -174,6 +174,9 @@ def test_compare_two_runs_of_one_demo(precomputing):
     page = client.get("/runs/compare", params={"a": a["id"], "b": b["id"]})
     assert page.status_code == 200
     assert 'id="compare-params"' in page.text and 'id="compare-metrics"' in page.text
+    for metric in body["metrics"]:  # each row named in Korean, the code name kept as its title
+        assert metric["label"] != metric["name"] and re.search("[가-힣]", metric["label"]), metric
+        assert f'<th scope="row" title="{metric["name"]}">{metric["label"]}</th>' in page.text
     picker = client.get("/runs/compare", params={"a": a["id"]}).text
     assert f'b={b["id"]}' in picker  # with only A, the demo's other runs are offered
 

@@ -264,6 +264,10 @@ DEMO = DemoSpec(
               statement="⌊(n+2p−d(k−1)−1)/s⌋+1 식이 실제 출력 크기와 맞는다",
               metric_label="팽창까지 넣은 식의 일치율"),
     ),
+    metric_labels={
+        "unread_rows_predicted_rate": "읽히지 않는 입력 행이 예측과 맞은 비율 (합성곱)",
+        "configs_with_unread_rows": "읽히지 않는 입력 행이 있는 설정의 비율 (합성곱)",
+    },
     concepts=("convolution", "padding", "stride", "kernel", "feature_map", "pooling", "shape", "dilated_convolution"),
     questions=(QuestionRef("면접 #18-3", "filter 크기, padding, stride"),),
     citations=(

@@ -237,6 +237,16 @@ DEMO = DemoSpec(
               metric_label="규제 없을 때 학습 후반 ‖w‖₂ 증가 배율"),
     ),
     breaking=BREAKING,
+    metric_labels={
+        **{f"{name}_{key}": f"{label} ({method})" for key, method in METHODS for name, label in (
+            ("zeros", "정확히 0인 가중치 수"), ("small", f"|w| < {SMALL_WEIGHT:g}인 가중치 수"),
+            ("zeros_among_useless", "쓸모없는 가중치 중 0인 수"),
+            ("zero_fraction_useless", "쓸모없는 가중치 중 0인 비율"), ("norm", "학습 끝 ‖w‖₂"),
+            ("norm_half", "학습 중간의 ‖w‖₂"), ("min_abs", "가장 작은 |w|"), ("l1_norm", "학습 끝 ‖w‖₁"),
+            ("train_accuracy", "학습 정확도"), ("test_accuracy", "테스트 정확도"))},
+        "n_useless": "쓸모없는 특성 수",
+        "norm_growth_l2": "L2일 때 학습 후반 ‖w‖₂ 증가 배율",
+    },
     concepts=("l1_regularization", "l2_regularization", "regularization", "sparsity", "weight_decay"),
     questions=(
         QuestionRef("면접 #15-3", "Regularization"), QuestionRef("2주차 질문 5", "L1과 모델 압축"),
