@@ -8,8 +8,9 @@ rounds that alternate between the targets, so that load from elsewhere on the ma
   anon_w{R}       anonymous question pages while R answers a second are posted (R = 0: read-only, after
                   an unmeasured pass over every question: the steady state with no writes);
   user_w{R}       the same for a signed-in reader (session cookie: the page kept for every signed-in
-                  reader at the question's version, filled with the reader's token, name and marks from
-                  one lookup of two statements, app/http/slots.py);
+                  reader at the question's version, filled with the reader's token, name and marks,
+                  app/http/slots.py; the reader and marks are kept until the next commit, after which
+                  one lookup of two statements, app/services/readers.py);
   posting         one client posting answers back to back over the API (no reads).
 
 Posts go to random questions over the API with a bearer token, paced by a separate thread at R per

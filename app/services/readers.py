@@ -7,9 +7,12 @@ same login session (unexpired), the same marks.
 
 Every signed-in page view needs the answer, and between two commits to the database it cannot change
 but by the clock (a session expiring, a suspension ending, both checked at each view): SignedInReaders
-keeps what it found until the next commit by anyone, which the response cache learns of anyway at each
-request (app.db.versions: SQLite's data_version). So a logout, a password change or a vote is seen by
-the next request of every process, as before, and a reader between commits costs no statement.
+keeps the reader (with the questions they watch) until the next commit by anyone, which the response
+cache learns of anyway at each request (app.db.versions: SQLite's data_version), and their own posts
+and votes on a question until that question's content version moves (every post, vote, edit, delete
+or hide on it bumps it in its own transaction). So a logout, a password change or a vote is seen by
+the next request of every process, as before; a reader between commits costs no statement, and after
+a commit elsewhere one per reader, not one per question they read.
 """
 
 from __future__ import annotations
@@ -19,11 +22,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from app.clock import now_utc
 from app.db.models import ROLE_MEMBER
 from app.db.queries import writes as queries
+from app.db.versions import Key
 from app.services.accounts import sha256
 from app.services.reading import NOBODY, ReaderMarks, marks_from_rows
 
@@ -40,6 +44,7 @@ class Reader:
     unread_count: int
     suspended_until: datetime | None
     expires_at: datetime  # the login session's end
+    watched: frozenset[int] = frozenset()  # the questions whose new answers reach their inbox
 
     @property
     def suspended(self) -> bool:
@@ -70,7 +75,7 @@ def _reader(conn, session_hash: str) -> Reader | None:
         return None
     return Reader(user_id=row.id, username=row.username, display_name=row.display_name, csrf_token=row.csrf_token,
                   role=row.role, unread_count=int(row.unread_count or 0), suspended_until=row.suspended_until,
-                  expires_at=row.expires_at)
+                  expires_at=row.expires_at, watched=frozenset(int(i) for i in (row.watched or "").split(",") if i))
 
 
 def _marks(conn, reader: Reader, question_id: int | None) -> ReaderMarks:
@@ -84,22 +89,26 @@ MAX_KEPT = 20_000
 
 
 class SignedInReaders:
-    """signed_in_reader, with each session's reader and each (reader, question)'s marks kept until the
-    database's next commit. `commits()` says how many commits this process has seen (read by the
-    response cache's versions check at the start of the request), or None where it cannot know
-    (PostgreSQL has no data_version): then every view looks the reader up, as signed_in_reader does.
+    """signed_in_reader, with each session's reader kept until the database's next commit and each
+    (reader, question)'s own posts and votes until the question's content version moves. `commits()`
+    says how many commits this process has seen (read by the response cache's versions check at the
+    start of the request), or None where it cannot know (PostgreSQL has no data_version): then every
+    view looks the reader up, as signed_in_reader does.
 
-    What is looked up goes into the dicts of the commit count read before the lookup, which a later
-    count has replaced: a lookup racing a commit is never served past it."""
+    What is looked up is kept under the commit count or version read before the lookup: a lookup
+    racing a commit may be newer than its key says, never older, and the next request's newer key
+    looks it up again."""
 
     def __init__(self, engine: Engine, commits: Callable[[], int | None], max_kept: int = MAX_KEPT) -> None:
         self.engine, self.commits, self.max_kept = engine, commits, max_kept
         self._lock = threading.Lock()
         self._seen: int | None = None
         self._readers: dict[str, Reader | None] = {}  # None: no such session
-        self._marks: dict[tuple[int, int | None], ReaderMarks] = {}
+        self._marks: dict[tuple[int, int], tuple[Key, ReaderMarks]] = {}
 
-    def __call__(self, session_token: str, question_id: int | None) -> tuple[Reader, ReaderMarks] | None:
+    def __call__(self, session_token: str, question_id: int | None,
+                 versions: Key = ()) -> tuple[Reader, ReaderMarks] | None:
+        """`versions`: the question page's content versions (app.db.versions.ContentVersions.question)."""
         seen = self.commits()
         if seen is None:
             return signed_in_reader(self.engine, session_token, question_id)
@@ -108,20 +117,32 @@ class SignedInReaders:
         session_hash = sha256(session_token)
         with self._lock:
             if seen != self._seen:
-                self._readers, self._marks, self._seen = {}, {}, seen
-            readers, kept_marks = self._readers, self._marks
-        known = session_hash in readers
-        reader = readers.get(session_hash)
-        marks = None if reader is None else kept_marks.get((reader.user_id, question_id))
-        if not known or (reader is not None and marks is None):
-            with self.engine.connect() as conn:
-                if not known:
-                    reader = self._keep(readers, session_hash, _reader(conn, session_hash))
-                if reader is not None:
-                    marks = self._keep(kept_marks, (reader.user_id, question_id), _marks(conn, reader, question_id))
-        if reader is None or marks is None or reader.expires_at < now_utc():
+                self._readers, self._seen = {}, seen
+            readers = self._readers
+        conn: Connection | None = None  # opened only for what is not kept
+        try:
+            if session_hash in readers:
+                reader = readers[session_hash]
+            else:
+                conn = self.engine.connect()
+                reader = self._keep(readers, session_hash, _reader(conn, session_hash))
+            own = None
+            if reader is not None and question_id is not None:
+                kept = self._marks.get((reader.user_id, question_id))
+                own = kept[1] if kept is not None and kept[0] == versions else None
+                if own is None:
+                    conn = conn or self.engine.connect()
+                    own = marks_from_rows(queries.reader_marks(conn, reader.user_id, question_id))
+                    self._keep(self._marks, (reader.user_id, question_id), (versions, own))
+        finally:
+            if conn is not None:
+                conn.close()
+        if reader is None or reader.expires_at < now_utc():
             return None
-        return reader, marks
+        if question_id is None or own is None:
+            return reader, replace(NOBODY, unread_count=reader.unread_count)
+        # Watching is the reader's (kept per commit): a watch changes no question's version.
+        return reader, replace(own, watching=question_id in reader.watched, unread_count=reader.unread_count)
 
     def _keep(self, kept: dict, key, value):
         if len(kept) >= self.max_kept:

@@ -207,9 +207,9 @@ def _not_modified_since(header: str, seen_at: datetime) -> bool:
     return seen_at <= since
 
 
-# A login session's token and the question page's id -> the reader and their marks on it, or None
-# for no such (unexpired) session: app.services.readers.SignedInReaders on the app's engine.
-ReaderLookup = Callable[[str, int | None], tuple[Reader, ReaderMarks] | None]
+# A login session's token, the question page's id and its content versions -> the reader and their
+# marks on it, or None for no such (unexpired) session: app.services.readers.SignedInReaders.
+ReaderLookup = Callable[[str, int | None, Key], tuple[Reader, ReaderMarks] | None]
 
 NO_STORE = b"private, no-store"
 # Kept where the page for every signed-in reader would be, when the page is not one (app.http.slots).
@@ -338,9 +338,9 @@ class ConditionalGet:
         found = QUESTION_PATH.match(path)
         question_id = int(found.group(1)) if found is not None else None
         if self.lookup_inline:
-            looked_up = self.readers(session_token, question_id)
+            looked_up = self.readers(session_token, question_id, versions)
         else:
-            looked_up = await run_in_threadpool(self.readers, session_token, question_id)
+            looked_up = await run_in_threadpool(self.readers, session_token, question_id, versions)
         if looked_up is None:
             return False
         reader, marks = looked_up

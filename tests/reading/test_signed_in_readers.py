@@ -131,6 +131,21 @@ def test_votes_posts_and_the_inbox_count_follow_each_write(app, client_factory, 
         who.username: {who.csrf()} for who in (alice, bob, carol)}
 
 
+def test_a_watch_shows_at_once_though_no_question_changed(app, client_factory, question):
+    """Watching changes no content version (nobody else sees it): the kept reader carries the
+    questions they watch, read again after any commit."""
+    alice, qid = question
+    bob = Account(client_factory, "bob")
+    path = f"/questions/{qid}"
+    assert "watch--on" in alice.client.get(path, headers=HTML).text  # the asker watches
+    assert "watch--on" not in bob.client.get(path, headers=HTML).text
+    for expected in (True, False):
+        method = bob.client.post if expected else bob.client.delete
+        assert method(f"/api/v1/questions/{qid}/watch", headers=bob.headers).status_code in (200, 201)
+        assert ("watch--on" in bob.client.get(path, headers=HTML).text) is expected
+        assert "watch--on" in alice.client.get(path, headers=HTML).text
+
+
 def test_readers_who_miss_together_after_a_write_cause_one_render(app, client_factory, question, monkeypatch):
     """Five signed-in readers ask for the question right after a write. The first renders the page
     for every signed-in reader; the route is held until the other four are waiting for that render,
@@ -190,7 +205,7 @@ def test_without_a_commit_counter_every_view_looks_the_reader_up(app, question):
     readers = SignedInReaders(app.state.engine, lambda: None)
     for _ in range(2):
         with StatementCounter(app.state.engine) as counter:
-            reader, marks = readers(cookie, qid)
+            reader, marks = readers(cookie, qid, (1, 1, 1))
         assert (reader.username, marks.own_question, counter.count) == ("alice", True, 2)
     assert readers("not-a-session", qid) is None
 
@@ -201,7 +216,7 @@ def test_a_flood_of_unknown_cookies_keeps_a_bounded_number_of_readers(app, quest
     alice, qid = question
     readers = SignedInReaders(app.state.engine, lambda: 1, max_kept=10)
     for n in range(50):
-        assert readers(f"made-up-{n}", qid) is None
+        assert readers(f"made-up-{n}", qid, (1, 1, 1)) is None
     assert len(readers._readers) <= 10
-    assert readers(alice.client.cookies["kb_session"], qid)[0].username == "alice"
+    assert readers(alice.client.cookies["kb_session"], qid, (1, 1, 1))[0].username == "alice"
 

@@ -74,7 +74,7 @@ def test_readers_get_the_last_page_while_one_request_renders_the_new_one():
         page = Page(versions)
         app = ConditionalGet(page, versions=versions, cache=ResponseCache(),
                              routes=[Route("/questions/{question_id:int}", endpoint)],
-                             readers=lambda token, question_id: None)  # no such login session
+                             readers=lambda token, question_id, versions: None)  # no such login session
         first, first_headers = await get(app)
         assert first == b"version 1" and page.renders == 1
 

@@ -8,12 +8,23 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from functools import cache
 
-from sqlalchemy import Connection, Row, Select, TextClause, and_, bindparam, func, or_, text
+from sqlalchemy import Connection, Row, Select, String, TextClause, and_, bindparam, cast, func, or_, text
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 from sqlmodel.sql.sqltypes import UTCDateTime
 
-from app.db.models import ORIGIN_POSTED, Answer, ApiToken, Collection, LoginSession, Question, Revision, User, Vote
+from app.db.models import (
+    ORIGIN_POSTED,
+    Answer,
+    ApiToken,
+    Collection,
+    LoginSession,
+    Question,
+    Revision,
+    User,
+    Vote,
+    Watch,
+)
 from app.db.queries.notifications import unread_count_of
 from app.db.sql import run
 
@@ -153,18 +164,21 @@ def display_names(session: Session, user_ids: Iterable[int | None]) -> dict[int,
 
 @cache
 def _reader_statement() -> Select:
+    watched = (sa_select(func.aggregate_strings(cast(col(Watch.question_id), String), ","))
+               .where(col(Watch.user_id) == col(User.id)).scalar_subquery())
     return (sa_select(col(User.id), col(User.username), col(User.display_name), col(User.role),
                       col(User.suspended_until), col(LoginSession.csrf_token), col(LoginSession.expires_at),
-                      unread_count_of(col(User.id)).label("unread_count"))
+                      unread_count_of(col(User.id)).label("unread_count"), watched.label("watched"))
             .join_from(LoginSession, User, col(LoginSession.user_id) == col(User.id))
             .where(col(LoginSession.id) == bindparam("session_hash")))
 
 
 def reader_of_login_session(conn: Connection, session_hash: str) -> Row | None:
-    """(id, username, display_name, role, suspended_until, csrf_token, expires_at, unread_count) of a login session and
-    its account (the header shows the unread notifications), in one Core statement on a bare
-    connection, built once: every signed-in page view pays for it, so no ORM objects and no
-    statement construction."""
+    """(id, username, display_name, role, suspended_until, csrf_token, expires_at, unread_count, watched)
+    of a login session and its account (the header shows the unread notifications; `watched` is the
+    ids of the questions it watches, comma-separated, or None), in one Core statement on a bare
+    connection, built once: every signed-in page view after a commit pays for it, so no ORM objects
+    and no statement construction."""
     return conn.execute(_reader_statement(), {"session_hash": session_hash}).first()
 
 
