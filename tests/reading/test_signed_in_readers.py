@@ -35,7 +35,10 @@ def conditional_get(app):
 
 
 @pytest.fixture
-def question(client_factory):
+def question(app, client_factory):
+    # These tests count statements and renders between commits: no search indexing thread may commit
+    # behind them (the writes' index work waits in search_pending).
+    app.state.search_indexer.shutdown()
     alice = Account(client_factory, "alice")
     return alice, alice.ask(title="세션이 끝나는 순간을 보는 질문", body="본문")["id"]
 
