@@ -244,6 +244,10 @@ DEMO = DemoSpec(
               statement="Adam에서 분리된 가중치 감쇠(AdamW)가 손실에 더한 L2보다 테스트 손실이 낮다",
               metric_label="테스트 손실 비 (L2 ÷ AdamW, 로그)"),
     ),
+    metric_labels={
+        "test_loss_l2": "테스트 손실 (L2, 과제 평균)", "test_loss_decoupled": "테스트 손실 (AdamW, 과제 평균)",
+        "test_loss_mean_only": "평균만 예측할 때의 테스트 손실 (과제 평균)",
+    },
     concepts=("adamw", "weight_decay", "l2_regularization", "adam", "regularization"),
     questions=(QuestionRef("면접 #17", "SGD, RMSprop, Adam"), QuestionRef("면접 #15-3", "Regularization이란")),
     citations=(

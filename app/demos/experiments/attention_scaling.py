@@ -179,6 +179,11 @@ DEMO = DemoSpec(
               statement="나누지 않으면 쿼리마다 가장 큰 어텐션 가중치가 0.2 이상 더 크다(한 키로 쏠림)",
               metric_label="가장 큰 어텐션 가중치의 차 (나누지 않음 − 나눔)"),
     ),
+    metric_labels={
+        **{f"grad_{arm}": f"로짓 기울기 노름 중앙값 ({name})" for arm, name in ARM_NAMES.items()},
+        **{f"max_weight_{arm}": f"가장 큰 어텐션 가중치 ({name})" for arm, name in ARM_NAMES.items()},
+        **{f"logit_std_{arm}": f"로짓 표준편차 ({name})" for arm, name in ARM_NAMES.items()},
+    },
     concepts=("scaled_dot_product_attention", "attention", "softmax", "self_attention", "dot_product"),
     questions=(
         QuestionRef("CS224n 어텐션", "어텐션에서 √d로 나누는 이유는?"),

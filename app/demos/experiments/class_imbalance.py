@@ -232,6 +232,10 @@ DEMO = DemoSpec(
               statement="불균형 데이터에서 클래스 가중 손실이 가중치 없는 손실보다 균형 정확도가 2%p 이상 높다",
               metric_label="균형 정확도 이득 (클래스 가중 − 가중치 없음)"),
     ),
+    metric_labels={
+        f"{name}_{key}": f"{label} ({arm})" for key, arm in (("plain", "가중치 없음"), ("weighted", "클래스 가중"))
+        for name, label in (("balanced_accuracy", "균형 정확도"), ("minority_recall", "소수 클래스 재현율"),
+                            ("majority_recall", "다수 클래스 재현율"), ("accuracy", "테스트 정확도"))},
     concepts=("class_imbalance", "recall", "f1_score", "precision", "oversampling"),
     questions=(QuestionRef("면접 #2", "Cost Function과 Activation Function"),),
     citations=(

@@ -257,6 +257,13 @@ DEMO = DemoSpec(
               statement="작은 망들의 앙상블이 같은 파라미터 수의 단일 망보다 테스트 손실이 낮다",
               metric_label="테스트 손실 비 (단일 망 ÷ 앙상블, 로그)"),
     ),
+    metric_labels={
+        "test_loss_ensemble": "테스트 손실 (앙상블)", "test_loss_single": "테스트 손실 (같은 파라미터 수의 단일 망)",
+        "test_accuracy_ensemble": "테스트 정확도 (앙상블)", "test_accuracy_single": "테스트 정확도 (단일 망)",
+        "test_loss_member": "멤버 하나의 테스트 손실 (멤버 평균)",
+        "train_loss_ensemble": "학습 손실 (앙상블)", "train_loss_single": "학습 손실 (단일 망)",
+        "parameters_ensemble": "파라미터 수 (앙상블 전체)", "parameters_single": "파라미터 수 (단일 망)",
+    },
     concepts=("ensemble", "parameter_count", "variance", "overfitting", "hidden_size", "model_capacity"),
     questions=(
         QuestionRef("4주차 p56", "스냅샷 앙상블"),

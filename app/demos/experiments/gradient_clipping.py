@@ -251,6 +251,13 @@ DEMO = DemoSpec(
               statement="같은 학습률에서 클리핑한 망의 검증 손실이 클리핑 없는 망보다 목표 분산의 25% 이상 낮다",
               metric_label="클리핑의 검증 손실 이득 (목표 분산 대비)"),
     ),
+    metric_labels={
+        **{f"val_loss_{name}": f"검증 손실 ÷ 목표 분산 ({arm}, 발산은 1)" for name, arm in ARM_NAMES.items()},
+        **{f"diverged_{name}": f"발산 여부 ({arm}, 1이면 발산)" for name, arm in ARM_NAMES.items()},
+        "clipped_step_fraction": "클리핑이 걸린 스텝 비율",
+        "median_grad_norm_clipped": "기울기 노름 중앙값 (노름 클리핑)",
+        "max_grad_norm_clipped": "기울기 노름 최댓값 (노름 클리핑)",
+    },
     concepts=("gradient_clipping", "exploding_gradient", "divergence", "rnn", "learning_rate"),
     questions=(
         QuestionRef("CS224n 6강", "기울기 폭주가 생기면 loss가 NaN이 되는데 클리핑은 어떻게 막나요?"),

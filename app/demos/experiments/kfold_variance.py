@@ -256,6 +256,13 @@ DEMO = DemoSpec(
               statement="k-fold 추정의 오차(RMSE)가 한 번 나누기보다 1%p 넘게 작다",
               metric_label="추정 오차(RMSE) 이득 (한 번 나누기 − k-fold)"),
     ),
+    metric_labels={
+        "rmse_holdout": "추정 오차 RMSE (한 번 나누기)", "rmse_kfold": "추정 오차 RMSE (k-fold)",
+        "rmse_ratio": "추정 오차 RMSE 비 (한 번 나누기 ÷ k-fold)",
+        "naive_se_over_actual": "k-fold 단순 표준오차 ÷ 실제 추정 오차의 표준편차",
+        "mean_truth": "참 일반화 오차 (평균)",
+        "bias_holdout": "추정 편향 (한 번 나누기 − 참값)", "bias_kfold": "추정 편향 (k-fold − 참값)",
+    },
     concepts=("cross_validation", "validation_set", "train_test_split", "variance", "unbiased_estimation",
               "test_set"),
     questions=(

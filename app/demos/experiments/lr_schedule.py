@@ -351,11 +351,17 @@ DEMO = DemoSpec(
     claims=(
         Claim(metric="excess_cut_cosine", direction="greater", margin=0.0,
               statement="웜업+코사인으로 학습률을 줄이면 상수 학습률보다 테스트 손실(잡음 바닥 위 초과분)이 낮다",
-              metric_label="초과 테스트 손실 감소 (상수 − 웜업+코사인)"),
+              metric_label="상수 학습률의 초과 테스트 손실 중 웜업+코사인이 줄인 비율"),
         Claim(metric="log10_growth_constant_at_max", direction="greater", margin=0.0,
               statement="가장 큰 학습률을 상수로 두면 손실이 처음보다 커진다(발산)",
               metric_label="가장 큰 상수 학습률의 손실 증가 (끝 ÷ 처음, log10)"),
     ),
+    metric_labels={
+        **{f"test_loss_{kind}": f"테스트 손실 ({name})" for kind, name in SCHEDULES},
+        **{f"best_lr_{kind}": f"고른 학습률 ({name}, 기하 평균)" for kind, name in SCHEDULES},
+        "excess_cut_step": "상수 학습률의 초과 테스트 손실 중 계단 감소가 줄인 비율",
+        "log10_growth_cosine_at_max": "가장 큰 학습률에서 웜업+코사인의 손실 증가 (끝 ÷ 처음, log10)",
+    },
     concepts=("learning_rate", "learning_rate_schedule", "warmup", "divergence", "sgd", "mini_batch"),
     questions=(
         QuestionRef("면접 #13-2", "GD 중에 Loss가 증가하는 이유"),

@@ -204,6 +204,11 @@ DEMO = DemoSpec(
               statement="같은 스텝 학습 뒤 편향 1의 검증 정확도가 편향 0보다 0.1 이상 높다",
               metric_label="검증 정확도 이득 (편향 1 − 편향 0)"),
     ),
+    metric_labels={
+        "log10_first_step_grad_bias{}": "첫 입력의 기울기 노름 (log10, 망각 게이트 편향 {})",
+        "accuracy_bias{}": "검증 정확도 (망각 게이트 편향 {})",
+        "mean_forget_gate_bias{}": "망각 게이트 평균 출력 (편향 {})",
+    },
     concepts=("forget_gate", "lstm", "bptt", "vanishing_gradient", "rnn"),
     questions=(
         QuestionRef("CS224n 6강", "LSTM의 forget gate는 무슨 역할을 하나요?"),
