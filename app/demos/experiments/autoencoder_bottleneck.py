@@ -252,6 +252,10 @@ DEMO = DemoSpec(
               statement="오차 곡선이 내재 차원에서 꺾인다 (그 앞 한 칸의 로그 하락이 그 뒤 한 칸보다 크다)",
               metric_label="내재 차원에서 꺾인 정도 (앞뒤 로그 하락의 차)"),
     ),
+    metric_labels={
+        "error_at_intrinsic": "재구성 오차 (병목 = 내재 차원)", "error_at_widest": "재구성 오차 (가장 넓은 병목)",
+        "pca_error_at_intrinsic": "PCA 재구성 오차 (성분 수 = 내재 차원)",
+    },
     concepts=("autoencoder", "reconstruction_error", "latent_space", "dimensionality_reduction",
               "manifold", "pca", "generative_model"),
     questions=(QuestionRef("노드 03-3", "dense 유닛 수가 많을 때와 적을 때의 차이"),),

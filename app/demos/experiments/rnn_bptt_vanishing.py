@@ -182,6 +182,11 @@ DEMO = DemoSpec(
               statement="가장 긴 시퀀스에서 첫 스텝 기울기가 가장 짧은 시퀀스보다 100배 이상 작다",
               metric_label="첫 스텝 기울기 비 (가장 짧은 시퀀스 ÷ 가장 긴 시퀀스, log10)"),
     ),
+    metric_labels={
+        "log10_grad_h1_T{}": "첫 은닉 상태의 기울기 (log10, 시퀀스 길이 {})",
+        "factor_per_step": "한 스텝 거슬러 갈 때마다 곱해지는 기울기 배율",
+        "mean_tanh_derivative": "tanh 미분의 평균",
+    },
     concepts=("rnn", "bptt", "vanishing_gradient", "jacobian"),
     questions=(
         QuestionRef("CS224n 6강", "RNN에서 시퀀스가 길어지면 기울기가 사라지는 이유"),

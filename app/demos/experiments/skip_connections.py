@@ -300,6 +300,12 @@ DEMO = DemoSpec(
               statement="같은 스텝을 학습한 뒤 잔차 망의 테스트 손실이 더 낮다",
               metric_label="테스트 손실 비율의 차 (평범한 망 − 잔차 망)"),
     ),
+    metric_labels={
+        **{f"test_loss_fraction_{arm}": f"테스트 손실 비율 ({name})" for arm, name in ARM_NAMES.items()},
+        **{f"best_lr_{arm}": f"고른 학습률 ({name})" for arm, name in ARM_NAMES.items()},
+        **{f"log10_first_over_last_grad_{arm}": f"첫 층 ÷ 마지막 층 기울기 (log10, {name})"
+           for arm, name in ARM_NAMES.items()},
+    },
     concepts=("skip_connection", "resnet", "vanishing_gradient", "depth", "backpropagation", "gradient",
               "stochastic_depth"),
     questions=(

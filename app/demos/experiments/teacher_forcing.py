@@ -191,6 +191,10 @@ DEMO = DemoSpec(
               statement="티처 포싱으로 학습한 RNN의 자유 생성 MSE가 참값 입력 MSE보다 3배(10^0.5) 이상 크다",
               metric_label="MSE 비 (자유 생성 ÷ 참값 입력, log10)"),
     ),
+    metric_labels={
+        "mse_forced": "MSE (참값 입력)", "mse_free": "MSE (자유 생성)",
+        "log10_free_last_over_first": "자유 생성 오차 비 (마지막 스텝 ÷ 첫 스텝, log10)",
+    },
     concepts=("teacher_forcing", "exposure_bias", "seq2seq", "rnn"),
     questions=(
         QuestionRef("CS224n 7강", "Teacher forcing의 장단점은?"),
