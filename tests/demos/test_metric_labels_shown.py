@@ -35,7 +35,6 @@ NOT_YET_LABELLED = frozenset({
     "exp-vs-relu-cost",
     "feature-scaling",
     "gpu-memory",
-    "lr-batch-scaling",
     "mlp-vs-cnn",
     "momentum-coefficient",
     "nonlinearity",

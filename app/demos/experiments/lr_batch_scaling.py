@@ -271,11 +271,18 @@ DEMO = DemoSpec(
     claims=(
         Claim(metric="scaled_advantage", direction="greater", margin=0.0,
               statement="배치를 k배 키울 때 학습률도 k배 하면 그대로 둔 것보다 테스트 손실이 낮다",
-              metric_label="테스트 손실 이득 (학습률 그대로 − 학습률 k배)"),
+              metric_label="초과 테스트 손실 비의 차 (학습률 그대로 − 학습률 k배, log2)"),
         Claim(metric="log2_excess_ratio_scaled", direction="less", margin=math.log2(TOLERANCE),
               statement="배치를 k배 키우고 학습률도 k배 하면 초과 테스트 손실이 작은 배치의 2배 안에 든다",
               metric_label="초과 테스트 손실 비 (큰 배치·학습률 k배 ÷ 작은 배치, log2)"),
     ),
+    metric_labels={
+        "log2_excess_ratio_unscaled": "초과 테스트 손실 비 (큰 배치·학습률 그대로 ÷ 작은 배치, log2)",
+        "log2_excess_ratio_tuned": "초과 테스트 손실 비 (큰 배치·학습률 다시 고름 ÷ 작은 배치, log2)",
+        "test_loss_base": "테스트 손실 (작은 배치)",
+        **{f"test_loss_{arm}": f"테스트 손실 (큰 배치, {name})" for arm, name in ARMS},
+        "tuned_lr_at_multiplier": "큰 배치에서 다시 고른 학습률 (기하 평균)",
+    },
     concepts=("batch_size", "learning_rate", "mini_batch", "sgd", "divergence", "full_batch"),
     questions=(
         QuestionRef("면접 #17-2", "미니배치를 작게 할 때의 장단점"),
