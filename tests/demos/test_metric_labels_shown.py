@@ -31,7 +31,6 @@ NOT_YET_LABELLED = frozenset({
     "data-augmentation",
     "dropout",
     "dying-relu",
-    "early-stopping",
     "exp-vs-relu-cost",
     "feature-scaling",
     "gpu-memory",

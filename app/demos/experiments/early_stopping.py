@@ -263,6 +263,13 @@ DEMO = DemoSpec(
               statement="조기 종료로 남긴 가중치가 끝까지 학습한 가중치보다 테스트 손실이 낮다",
               metric_label="테스트 손실 이득 (끝까지 학습 − 조기 종료)"),
     ),
+    metric_labels={
+        "test_loss_early": "테스트 손실 (조기 종료)", "test_loss_final": "테스트 손실 (끝까지 학습)",
+        "test_accuracy_early": "테스트 정확도 (조기 종료)", "test_accuracy_final": "테스트 정확도 (끝까지 학습)",
+        "stop_step": "학습을 멈춘 스텝", "kept_step": "조기 종료가 남긴 가중치의 스텝",
+        "best_possible_test_loss": "가장 낮았던 테스트 손실 (모든 확인 시점 중)",
+        "test_loss_patience_{}": "테스트 손실 (조기 종료, 인내 {})",
+    },
     concepts=("early_stopping", "overfitting", "validation_set", "regularization", "epoch", "learning_curve", "noise"),
     questions=(
         QuestionRef("면접 #6", "오버피팅일 경우 대처"),
