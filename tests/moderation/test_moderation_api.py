@@ -444,3 +444,16 @@ def test_a_suspended_account_cannot_vote_or_accept(client, alice, bob, mod):
     assert bob.client.post(f"/api/v1/questions/{alices}/votes", headers=bob.headers).status_code == 201
     assert bob.client.post(f"/api/v1/questions/{bobs}/accept", json={"answer_id": answer_to_bob},
                            headers=bob.headers).status_code == 200
+
+
+def test_a_question_whose_only_answer_is_hidden_waits_for_an_answer_again(client, alice, bob, mod):
+    # A reply under the hidden answer is not an answer to the question: it must not keep it "answered".
+    qid = alice.ask()["id"]
+    answer = bob.answer(qid, body=SPAM)
+    alice.client.post(f"/api/v1/answers/{answer['id']}/replies", json={"body": "이건 광고 같아요"},
+                      headers=alice.headers)
+    assert client.get(f"/api/v1/questions/{qid}").json()["answered"] is True
+    hide(mod, f"answers/{answer['id']}")
+    assert client.get(f"/api/v1/questions/{qid}").json()["answered"] is False
+    waiting = client.get("/api/v1/questions", params={"status": "unanswered"}).json()["items"]
+    assert qid in [q["id"] for q in waiting]

@@ -354,7 +354,8 @@ def refresh_question_counters(conn: Connection, *, collection_id: int | None = N
     replies = ("(SELECT count(*) FROM answer a WHERE a.question_id = question.id AND a.parent_id IS NOT NULL"
                " AND a.deleted_at IS NULL AND a.retired_at IS NULL)")
     result = run(conn,
-        f"UPDATE question SET answer_count = {answers}, reply_count = {replies}, answered = ({answers} > 0),"
+        # Answered means an answer of its own: replies left under a hidden or deleted answer do not count.
+        f"UPDATE question SET answer_count = {answers}, reply_count = {replies}, answered = ({answers} > {replies}),"
         " plus_one_count = (SELECT count(*) FROM reaction r WHERE r.question_id = question.id AND r.kind = 'plus_one')"
         "   + (SELECT count(*) FROM vote v WHERE v.question_id = question.id),"
         f" last_activity_at = {greatest(conn)}(question.created_at, coalesce((SELECT max(a.updated_at) FROM answer a"
