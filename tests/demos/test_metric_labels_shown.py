@@ -39,7 +39,6 @@ NOT_YET_LABELLED = frozenset({
     "nonlinearity",
     "optimizers",
     "save-load",
-    "snapshot-ensemble",
     "throughput-bottleneck",
     "transfer-learning",
     "weight-init",

@@ -317,6 +317,14 @@ DEMO = DemoSpec(
               statement="스냅샷 앙상블이 같은 스텝의 긴 코사인 단일 모델보다 평가 NLL이 낮다",
               metric_label="평가 NLL 이득 (긴 코사인 단일 모델 − 앙상블)"),
     ),
+    metric_labels={
+        **{f"{name}_{method}": f"{label} ({arm})" for method, arm in (
+            ("ensemble", "스냅샷 앙상블"), ("final", "마지막 스냅샷"), ("single", "긴 코사인 단일 모델"))
+           for name, label in (("test_nll", "평가 NLL"), ("test_accuracy", "평가 정확도"), ("lr", "고른 최대 학습률"))},
+        "accuracy_gain_vs_final_snapshot": "평가 정확도 이득 (앙상블 − 마지막 스냅샷)",
+        "mean_pairwise_disagreement": "두 스냅샷의 예측이 다른 비율 (모든 쌍의 평균)",
+        "best_ensemble_size": "평가 NLL이 가장 낮은 앙상블의 스냅샷 수 (마지막 m개)",
+    },
     concepts=("snapshot", "ensemble", "learning_rate_schedule", "calibration"),
     questions=(QuestionRef("4주차 p56", "snapshot이 뭐지?"),),
     citations=(
