@@ -8,7 +8,7 @@ import pytest
 
 from app.web.caching import Entry, ResponseCache
 from tests.conftest import BACKENDS
-from tests.writes.helpers import Account
+from tests.writes.helpers import Account, indexed
 
 HTML = {"Accept": "text/html"}
 
@@ -22,6 +22,7 @@ def kept_versions(app, path: str):
 def test_a_post_refreshes_its_question_and_keeps_the_others(app, reader, client_factory, sample):
     alice = Account(client_factory, "alice")
     other = alice.ask(title="다른 모음의 질문입니다", body="본문")  # the general collection
+    indexed(alice.client)  # the new question's search document (and the links it changes) is done first
     pages = [f"/questions/{sample.open}", f"/questions/{sample.parent}", f"/questions/{other['id']}",
              "/collections/general", f"/collections/{sample.collection}", f"/api/v1/questions/{sample.parent}"]
     before = {path: reader.get(path, headers=HTML) for path in pages}
@@ -29,6 +30,7 @@ def test_a_post_refreshes_its_question_and_keeps_the_others(app, reader, client_
     assert all(version is not None for version in kept.values())
 
     alice.answer(sample.parent, body="부모 질문에 새로 단 답변")
+    indexed(alice.client)
 
     # Untouched: the other questions' pages and the other collection keep their entries and ETags.
     for path in (f"/questions/{sample.open}", f"/questions/{other['id']}", "/collections/general"):
