@@ -10,6 +10,7 @@ from app.db.models import DemoRun
 from app.demos import service
 from app.demos.service import RunEvent
 from app.http.sse import KEEPALIVE_EVERY, event_stream
+from tests.loops import run_in_own_loop
 
 
 def _framed(events: list[RunEvent]) -> list[str]:
@@ -20,7 +21,7 @@ def _framed(events: list[RunEvent]) -> list[str]:
     async def collect():
         return [chunk async for chunk in event_stream(source())]
 
-    return asyncio.run(collect())
+    return run_in_own_loop(collect)
 
 
 def test_events_are_framed_after_a_retry_hint_and_waiting_becomes_a_keepalive_now_and_then():
@@ -80,7 +81,7 @@ def test_a_run_followed_through_the_database_reports_what_changed_then_its_resul
     async def follow():
         return [(event.name, event.data) async for event in service.run_events(engine, "r1", disconnected)]
 
-    events = asyncio.run(follow())
+    events = run_in_own_loop(follow)
     assert [name for name, _ in events] == ["status", "status", "progress", "waiting", "waiting", "result"]
     assert events[1][1] == {"status": "running"} and events[2][1] == half
     assert json.loads(events[-1][1])["status"] == "failed" and engine.unsubscribed

@@ -15,6 +15,7 @@ from starlette.routing import Route
 
 from app.http import compression
 from app.http.compression import CompressResponses, negotiate
+from tests.loops import run_in_own_loop
 from tests.writes.helpers import Account
 
 HTML = {"Accept": "text/html"}
@@ -160,7 +161,7 @@ def test_a_server_sent_event_stream_is_neither_compressed_nor_held():
         with anyio.fail_after(60):
             await app(scope, receive, send)
 
-    anyio.run(scenario)
+    run_in_own_loop(scenario)
     headers = dict(sent[0]["headers"])
     assert b"content-encoding" not in headers and headers[b"content-type"].startswith(b"text/event-stream")
     bodies = b"".join(message.get("body", b"") for message in sent[1:])
