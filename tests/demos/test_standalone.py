@@ -212,6 +212,7 @@ def test_the_run_page_offers_the_script_at_the_runs_own_parameters_and_seed(clie
     assert link.startswith(f"/demos/{CHEAP}/script?") and "dims=9" in link and "seed=11" in link
 
 
+@pytest.mark.slow  # runs the experiment with torch in this process
 def test_the_script_of_a_finished_run_runs_on_the_threads_the_run_recorded(client, settings):
     """A run measured on 3 threads (a server started with KB_DEMO_THREADS=3) offers a script that defaults to 3,
     whatever this server's count is now: on another count its numbers could differ."""
