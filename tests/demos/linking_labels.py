@@ -127,12 +127,13 @@ def add(result: Score, specs, name: str, wanted: set[str] | frozenset[str], link
 def score_posted(make_client, specs, result: Score | None = None) -> Score:
     """Post the labelled questions through the API (`make_client` gives TestClients on one app) and
     score the automatic links their detail JSON shows, added to `result`."""
-    from tests.writes.helpers import Account
+    from tests.writes.helpers import Account, indexed
 
     result = result or Score()
     author = Account(make_client, "linking_labels")
     for item in load_posted():
         posted = author.ask(title=item.title, body=item.body)
+        indexed(author.client)  # automatic links are found by the indexer, a moment after the post's response
         detail = author.client.get(f"/api/v1/questions/{posted['id']}").json()
         links = [(demo["slug"], demo["concepts"]) for demo in detail["demos"] if demo["match"] == "auto"]
         add(result, specs, f"posted «{item.title}»", item.concepts, links)

@@ -4,7 +4,7 @@ those questions, ordered by how much each is about it, with its experiments, pap
 from __future__ import annotations
 
 from tests.reading.page_reader import Page
-from tests.writes.helpers import Account
+from tests.writes.helpers import Account, indexed
 
 HTML = {"Accept": "text/html"}
 
@@ -42,6 +42,7 @@ def test_questions_about_a_concept_come_before_questions_that_mention_it_in_answ
     in_title = asker.ask(title="드롭아웃은 왜 테스트 때 끄나요?", body="궁금합니다.")
     in_answer = asker.ask(title="정칙화 기법에는 무엇이 있나요?", body="여러 가지가 궁금합니다.")
     asker.answer(in_answer["id"], body="가중치 감쇠나 드롭아웃 같은 것들이 있습니다.")
+    indexed(asker.client)  # concepts are read by the indexer, after each post's response
     ids = [q["id"] for q in asker.client.get("/api/v1/concepts/dropout").json()["questions"]]
     assert in_title["id"] in ids and in_answer["id"] in ids
     assert ids.index(in_title["id"]) < ids.index(in_answer["id"])

@@ -42,7 +42,9 @@ def bearer(token: str) -> dict:
 
 
 class Account:
-    """A TestClient logged in through the form, with its API token."""
+    """A TestClient logged in through the form, with its API token. Its posts wait for the search
+    indexer (search documents, concept and experiment links are written a moment after the response),
+    as a reader who looks a moment later sees them; tests of that delay itself post without it."""
 
     def __init__(self, app_client_factory, username: str):
         self.client = app_client_factory()
@@ -58,12 +60,14 @@ class Account:
         response = self.client.post("/api/v1/questions", json={"title": title, "body": body, **extra},
                                     headers=self.headers)
         assert response.status_code == 201, response.text
+        indexed(self.client)
         return response.json()
 
     def answer(self, question_id: int, body="답변입니다."):
         response = self.client.post(f"/api/v1/questions/{question_id}/answers", json={"body": body},
                                     headers=self.headers)
         assert response.status_code == 201, response.text
+        indexed(self.client)
         return response.json()
 
 
