@@ -4,18 +4,23 @@ token, or the browser session plus an X-CSRF-Token header) and Csrf (an HTML for
 from __future__ import annotations
 
 import secrets
-from typing import Annotated
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPBearer
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
 from app import urls
 from app.db.models import User
 from app.errors import AppError
-from app.http.deps import SessionDep
+from app.http.deps import SessionDep, hand_on
 from app.services import accounts
 from app.services.account_settings import Credential
 
+T = TypeVar("T")
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 # Declares the Bearer scheme in OpenAPI, so /docs shows "Authorize" and sends the token; api_user reads
 # the header itself (a cookie session is accepted too), hence auto_error=False.
@@ -72,16 +77,58 @@ def login_url(request: Request) -> str:
     return urls.login(next=target)
 
 
-def api_user(request: Request, session: SessionDep, _documented: Annotated[object, Depends(BEARER)] = None) -> User:
-    """API: `Authorization: Bearer kbt_...`, or the browser session plus an X-CSRF-Token header."""
+def _invalid_token() -> AppError:
+    return AppError(401, "API 토큰이 올바르지 않거나 폐기되었습니다.", code="invalid_token",
+                    headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+
+
+@dataclass(frozen=True)
+class ApiCall:
+    """An API request's credential, read from its headers without I/O, and `run`, which does the
+    rest of the request in one worker thread: a session for the whole of it, the bearer token's
+    account looked up on that session, then the route's service. A write thus hops to a thread once,
+    where a sync session dependency, a sync account lookup and a sync route hopped four times."""
+
+    request: Request
+    token: str | None  # a bearer token, looked up in the thread
+    user: User | None  # else the browser session's account (its CSRF header already checked)
+
+    def account(self, session: Session) -> User:
+        if self.token is None:
+            assert self.user is not None
+            return self.user
+        user = accounts.user_for_api_token(session, self.token)
+        if user is None:
+            raise _invalid_token()
+        return user
+
+    async def run(self, service: Callable[..., T], *args: Any,
+                  limit: Callable[[Request, User], None] | None = None, **kwargs: Any) -> T:
+        """`service(session, account, *args, **kwargs)` in a worker thread, after `limit(request,
+        account)` (a rate limit) when given; what the writes left to do afterwards is handed on."""
+        return await run_in_threadpool(self._run, service, args, limit, kwargs)
+
+    def _run(self, service: Callable[..., T], args: tuple[Any, ...],
+             limit: Callable[[Request, User], None] | None, kwargs: dict[str, Any]) -> T:
+        with Session(self.request.app.state.engine) as session:
+            user = self.account(session)
+            if limit is not None:
+                limit(self.request, user)
+            result = service(session, user, *args, **kwargs)
+            hand_on(self.request, session)
+            return result
+
+
+def api_call(request: Request, _documented: Annotated[object, Depends(BEARER)] = None) -> ApiCall:
+    """API: `Authorization: Bearer kbt_...`, or the browser session plus an X-CSRF-Token header.
+    Everything here is read from the request: an unknown or revoked token is found in the thread."""
     header = request.headers.get("authorization", "")
     if header:
         scheme, _, token = header.partition(" ")
-        user = accounts.user_for_api_token(session, token.strip()) if scheme.lower() == "bearer" else None
-        if user is None:
-            raise AppError(401, "API 토큰이 올바르지 않거나 폐기되었습니다.", code="invalid_token",
-                           headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
-        return user
+        token = token.strip()
+        if scheme.lower() != "bearer" or not accounts.may_be_api_token(token):
+            raise _invalid_token()
+        return ApiCall(request, token, None)
     user = getattr(request.state, "user", None)
     if user is None:
         raise AppError(401, "로그인이 필요합니다. `Authorization: Bearer <토큰>` 헤더를 보내 주세요.",
@@ -90,10 +137,21 @@ def api_user(request: Request, session: SessionDep, _documented: Annotated[objec
         sent = request.headers.get("x-csrf-token", "")
         if not secrets.compare_digest(sent, request.state.csrf_token or ""):
             raise AppError(403, "쿠키로 로그인한 요청에는 X-CSRF-Token 헤더가 필요합니다.", code="csrf_failed")
-    return user
+    return ApiCall(request, None, user)
+
+
+async def api_call_async(request: Request, _documented: Annotated[object, Depends(BEARER)] = None) -> ApiCall:
+    """api_call on the event loop: it reads headers only, so it needs no thread of its own."""
+    return api_call(request)
+
+
+def api_user(request: Request, session: SessionDep, _documented: Annotated[object, Depends(BEARER)] = None) -> User:
+    """The account of an API request, for a route that takes a session dependency of its own."""
+    return api_call(request).account(session)
 
 
 ApiUser = Annotated[User, Depends(api_user)]
+ApiCallDep = Annotated[ApiCall, Depends(api_call_async)]
 HtmlUser = Annotated[User, Depends(html_user)]
 Csrf = Depends(check_csrf)
 CsrfOrSameOrigin = Depends(check_csrf_or_same_origin)

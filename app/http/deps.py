@@ -22,12 +22,17 @@ def get_settings(request: Request) -> Settings:
 def get_session(request: Request) -> Iterator[Session]:
     with Session(request.app.state.engine) as session:
         yield session
-        # The request's writes made notifications: their e-mail goes to a background job, not this request.
-        if (ids := notifications.new_notification_ids(session)) and request.app.state.mailer is not None:
-            request.app.state.mailer.submit(ids)
-        # Its search index work too: the indexer's thread, once the response has gone.
-        if indexing.left_work(session):
-            request.app.state.search_indexer.wake()
+        hand_on(request, session)
+
+
+def hand_on(request: Request, session: Session) -> None:
+    """After a request's work on `session`, what it leaves for others to do."""
+    # The request's writes made notifications: their e-mail goes to a background job, not this request.
+    if (ids := notifications.new_notification_ids(session)) and request.app.state.mailer is not None:
+        request.app.state.mailer.submit(ids)
+    # Its search index work too: the indexer's thread, once the response has gone.
+    if indexing.left_work(session):
+        request.app.state.search_indexer.wake()
 
 
 def get_engine(request: Request) -> Engine:

@@ -16,6 +16,7 @@ from datetime import timedelta
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session
 
 from app.clock import now_utc
@@ -27,6 +28,7 @@ from app.errors import AppError
 from app.ingest.shapes import nodes
 from app.schemas.names import DELETED_NAME
 
+USER_COLUMNS = tuple(User.__table__.columns.keys())  # type: ignore[attr-defined]
 SESSION_COOKIE = "kb_session"
 ANON_COOKIE = "kb_anon"
 ANON_COOKIE_MAX_AGE = 7 * 24 * 3600
@@ -214,20 +216,25 @@ def revoke_api_token(session: Session, user: User, token_id: int) -> ApiToken:
     return row
 
 
+def may_be_api_token(token: str) -> bool:
+    """Whether `token` has the shape of one this site issues (else it is refused without a lookup)."""
+    return token.startswith(TOKEN_PREFIX) and len(token) <= 200
+
+
 def user_for_api_token(session: Session, token: str) -> User | None:
-    if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
+    """The account of an unrevoked API token, detached from the session (like the browser session's
+    account that the auth middleware hands on): built from one plain row, so a write's commit does not
+    expire it and no ORM load runs per request."""
+    if not may_be_api_token(token):
         return None
-    found = queries.api_token_by_hash(session, sha256(token))
-    if found is None or found[0].revoked_at is not None:
+    row = queries.api_token_account(session.connection(), sha256(token))
+    if row is None:
         return None
-    row, user = found
+    user = User(**{name: row._mapping[name] for name in USER_COLUMNS})
+    make_transient_to_detached(user)  # a stored row: a service that changes it updates, never inserts
     now = now_utc()
-    if row.last_used_at is None or (now - row.last_used_at) > timedelta(minutes=5):
+    if row.token_used_at is None or now - row.token_used_at > timedelta(minutes=5):
         # Throttled (a token in heavy use does not write on every request) and only when the write lock
         # is free at once: looking a token up is a read, and must not wait behind `kb ingest` or fail.
-        def note_use(_connection) -> None:
-            row.last_used_at = now
-            session.add(row)
-
-        write_if_free(session, note_use)
+        write_if_free(session, lambda connection: queries.note_token_use(connection, row.token_id, now))
     return user

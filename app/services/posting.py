@@ -60,6 +60,12 @@ def render(markdown: str, session: Session | None = None) -> str:
     return render_markdown(markdown, glossary=concept_glossary(), mentions=mentions)
 
 
+def preview(_session: Session, _user: User, body: str) -> str:
+    """What posting `body` would store as its HTML, stored nowhere (an API service: called with the
+    caller's session and account, which only the rate limit before it needed)."""
+    return render(check_body(clean_text(body), required=False))
+
+
 # --- idempotency ----------------------------------------------------------------------------
 
 

@@ -1,21 +1,24 @@
-"""Write API: ask, answer, reply, edit, delete, vote, accept, preview. Thin: parse, call a service."""
+"""Write API: ask, answer, reply, edit, delete, vote, accept, preview. Thin: parse, call a service.
+
+The write routes are async and hand their whole work to one worker thread (app.auth.deps.ApiCall):
+the account lookup, the rate limit and the service share that thread and one session."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Request, Response
+from fastapi import APIRouter, Header, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import JsonDict
 
 from app import urls
-from app.auth.deps import ApiUser
+from app.auth.deps import ApiCallDep
 from app.auth.limits import limit_edits, limit_posts, limit_previews
 from app.http.deps import SessionDep
 from app.http.params import MAX_ID, IdPath, PageQuery, RevisionsPerPageQuery
 from app.schemas.content import RevisionHistory
-from app.schemas.limits import BODY_MAX, TITLE_MAX, TITLE_MIN, check_body, clean_text
+from app.schemas.limits import BODY_MAX, TITLE_MAX, TITLE_MIN
 from app.services import posting, revisions, voting
 
 router = APIRouter(tags=["쓰기"])
@@ -75,27 +78,21 @@ def created(result: posting.WriteResult) -> JSONResponse:
 
 
 @router.post("/questions", status_code=201, summary="질문하기", responses=ERRORS)
-def create_question(request: Request, session: SessionDep, user: ApiUser, data: QuestionCreate,
-                    idempotency_key: IdemHeader = None):
-    limit_posts(request, user)
-    return created(posting.create_question(session, user, title=data.title, body=data.body,
-                                           collection=data.collection, idempotency_key=idempotency_key))
+async def create_question(call: ApiCallDep, data: QuestionCreate, idempotency_key: IdemHeader = None):
+    return created(await call.run(posting.create_question, limit=limit_posts, title=data.title, body=data.body,
+                                  collection=data.collection, idempotency_key=idempotency_key))
 
 
 @router.post("/questions/{question_id}/answers", status_code=201, summary="답변하기", responses=ERRORS)
-def create_answer(request: Request, session: SessionDep, user: ApiUser, question_id: IdPath, data: AnswerCreate,
-                  idempotency_key: IdemHeader = None):
-    limit_posts(request, user)
-    return created(posting.create_answer(session, user, question_id=question_id, body=data.body,
-                                         idempotency_key=idempotency_key))
+async def create_answer(call: ApiCallDep, question_id: IdPath, data: AnswerCreate, idempotency_key: IdemHeader = None):
+    return created(await call.run(posting.create_answer, limit=limit_posts, question_id=question_id, body=data.body,
+                                  idempotency_key=idempotency_key))
 
 
 @router.post("/answers/{answer_id}/replies", status_code=201, summary="답글 달기", responses=ERRORS)
-def create_reply(request: Request, session: SessionDep, user: ApiUser, answer_id: IdPath, data: AnswerCreate,
-                 idempotency_key: IdemHeader = None):
-    limit_posts(request, user)
-    return created(posting.create_answer(session, user, parent_answer_id=answer_id, body=data.body,
-                                         idempotency_key=idempotency_key))
+async def create_reply(call: ApiCallDep, answer_id: IdPath, data: AnswerCreate, idempotency_key: IdemHeader = None):
+    return created(await call.run(posting.create_answer, limit=limit_posts, parent_answer_id=answer_id,
+                                  body=data.body, idempotency_key=idempotency_key))
 
 
 @router.get("/answers/{answer_id}", summary="답변 하나", responses=ERRORS)
@@ -104,54 +101,52 @@ def get_answer(session: SessionDep, answer_id: IdPath):
 
 
 @router.patch("/questions/{question_id}", summary="내 질문 고치기", responses=ERRORS)
-def edit_question(request: Request, session: SessionDep, user: ApiUser, question_id: IdPath, data: QuestionUpdate):
-    limit_edits(request, user)
-    return posting.edit_question(session, user, question_id, title=data.title, body=data.body)
+async def edit_question(call: ApiCallDep, question_id: IdPath, data: QuestionUpdate):
+    return await call.run(posting.edit_question, question_id, limit=limit_edits, title=data.title, body=data.body)
 
 
 @router.delete("/questions/{question_id}", status_code=204, summary="내 질문 지우기", responses=ERRORS)
-def delete_question(session: SessionDep, user: ApiUser, question_id: IdPath):
-    posting.delete_question(session, user, question_id)
+async def delete_question(call: ApiCallDep, question_id: IdPath):
+    await call.run(posting.delete_question, question_id)
     return Response(status_code=204)
 
 
 @router.patch("/answers/{answer_id}", summary="내 답변 고치기", responses=ERRORS)
-def edit_answer(request: Request, session: SessionDep, user: ApiUser, answer_id: IdPath, data: AnswerCreate):
-    limit_edits(request, user)
-    return posting.edit_answer(session, user, answer_id, body=data.body)
+async def edit_answer(call: ApiCallDep, answer_id: IdPath, data: AnswerCreate):
+    return await call.run(posting.edit_answer, answer_id, limit=limit_edits, body=data.body)
 
 
 @router.delete("/answers/{answer_id}", status_code=204, summary="내 답변 지우기", responses=ERRORS)
-def delete_answer(session: SessionDep, user: ApiUser, answer_id: IdPath):
-    posting.delete_answer(session, user, answer_id)
+async def delete_answer(call: ApiCallDep, answer_id: IdPath):
+    await call.run(posting.delete_answer, answer_id)
     return Response(status_code=204)
 
 
 @router.post("/questions/{question_id}/votes", status_code=201, summary="나도 궁금해요 (+1)", responses=ERRORS)
-def vote_question(session: SessionDep, user: ApiUser, question_id: IdPath):
-    result = voting.vote_question(session, user, question_id)
+async def vote_question(call: ApiCallDep, question_id: IdPath):
+    result = await call.run(voting.vote_question, question_id)
     return JSONResponse(result, status_code=201, headers={"Location": urls.api(urls.question(question_id))})
 
 
 @router.delete("/questions/{question_id}/votes", summary="+1 취소", responses=ERRORS)
-def unvote_question(session: SessionDep, user: ApiUser, question_id: IdPath):
-    return voting.unvote_question(session, user, question_id)
+async def unvote_question(call: ApiCallDep, question_id: IdPath):
+    return await call.run(voting.unvote_question, question_id)
 
 
 @router.post("/answers/{answer_id}/votes", status_code=201, summary="답변 추천", responses=ERRORS)
-def vote_answer(session: SessionDep, user: ApiUser, answer_id: IdPath):
-    result = voting.vote_answer(session, user, answer_id)
+async def vote_answer(call: ApiCallDep, answer_id: IdPath):
+    result = await call.run(voting.vote_answer, answer_id)
     return JSONResponse(result, status_code=201, headers={"Location": urls.api_answer(answer_id)})
 
 
 @router.delete("/answers/{answer_id}/votes", summary="추천 취소", responses=ERRORS)
-def unvote_answer(session: SessionDep, user: ApiUser, answer_id: IdPath):
-    return voting.unvote_answer(session, user, answer_id)
+async def unvote_answer(call: ApiCallDep, answer_id: IdPath):
+    return await call.run(voting.unvote_answer, answer_id)
 
 
 @router.post("/questions/{question_id}/accept", summary="답변 채택 (질문한 사람만)", responses=ERRORS)
-def accept_answer(session: SessionDep, user: ApiUser, question_id: IdPath, data: AcceptRequest):
-    return voting.accept_answer(session, user, question_id, data.answer_id)
+async def accept_answer(call: ApiCallDep, question_id: IdPath, data: AcceptRequest):
+    return await call.run(voting.accept_answer, question_id, data.answer_id)
 
 
 @router.get("/questions/{question_id}/revisions", summary="질문 수정 이력 (누가, 언제, 앞 판과의 차이)",
@@ -170,6 +165,5 @@ def answer_revisions(session: SessionDep, answer_id: IdPath, page: PageQuery = 1
 
 @router.post("/preview", summary="Markdown 미리보기 (수식 포함, 저장하지 않음; 글을 쓸 수 있는 계정만)",
              responses=ERRORS)
-def preview(request: Request, user: ApiUser, data: PreviewRequest):
-    limit_previews(request, user)
-    return {"html": posting.render(check_body(clean_text(data.body), required=False))}
+async def preview(call: ApiCallDep, data: PreviewRequest):
+    return {"html": await call.run(posting.preview, data.body, limit=limit_previews)}
