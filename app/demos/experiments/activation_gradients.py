@@ -333,9 +333,17 @@ DEMO = DemoSpec(
               metric_label="1층 기울기의 자릿수 차 (ReLU − sigmoid)"),
         Claim(metric="orders_drift_relu", direction="less", margin=KEPT_ORDERS,
               statement="ReLU + He 초기화는 1층 기울기를 마지막 층의 한 자릿수 안에서 지킨다",
-              metric_label="ReLU 망의 1층과 마지막 층 기울기 자릿수 차"),
+              metric_label="ReLU 망의 1층과 마지막 은닉층 기울기 자릿수 차 (절댓값)"),
     ),
     breaking=BREAKING,
+    metric_labels={
+        **{f"{name}_{key}": f"{label} ({shown})" for key, shown in ACTIVATION_NAMES.items() for name, label in (
+            ("first_layer_grad_norm", "1층 가중치 기울기 노름 ‖∂L/∂W‖"),
+            ("last_layer_grad_norm", "마지막 은닉층 가중치 기울기 노름 ‖∂L/∂W‖"),
+            ("last_to_first_ratio", "기울기 노름 비 (마지막 은닉층 ÷ 1층)"),
+            ("orders_lost", "1층까지 줄어든 기울기 자릿수 (log10 마지막 은닉층 ÷ 1층)"))},
+        "sigmoid_to_relu_first_layer_ratio": "1층 기울기 노름 비 (Sigmoid ÷ ReLU)",
+    },
     boundary=Boundary("depth", (2, 3, 4, 6, 10, 20)),
     concepts=(
         "vanishing_gradient", "sigmoid", "tanh", "relu", "activation_function", "backpropagation",

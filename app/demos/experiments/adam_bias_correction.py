@@ -283,11 +283,20 @@ DEMO = DemoSpec(
     claims=(
         Claim(metric="first_step_ratio", direction="greater", margin=1.5,
               statement="편향 보정이 없으면 같은 학습률에서 첫 스텝이 1.5배보다 크다",
-              metric_label="첫 스텝 크기 비 (보정 없음 ÷ 보정)"),
+              metric_label="같은 학습률에서 첫 스텝 크기 ‖Δθ‖ 비 (보정 없음 ÷ 보정 있음)"),
         Claim(metric="log10_test_loss_ratio_same_lr", direction="greater", margin=0.0,
               statement="같은 학습률이면 보정 없는 Adam이 짧은 학습 뒤 테스트 손실이 더 높다",
               metric_label="같은 학습률의 테스트 손실 비 (보정 없음 ÷ 보정, log10)"),
     ),
+    metric_labels={
+        **{f"{name}_{key}": label.format(arm) for key, arm in ARMS for name, label in (
+            ("test_loss", "자기 학습률의 테스트 교차 엔트로피 ({})"),
+            ("test_accuracy", "자기 학습률의 테스트 정확도 ({}, 0–1)"),
+            ("best_lr", "검증 손실로 고른 학습률 ({})"))},
+        "test_loss_gap": "각자 학습률의 테스트 손실 차 (보정 없음 − 보정 있음)",
+        "peak_step_ratio_first_10": "같은 학습률에서 처음 10스텝 중 가장 큰 스텝 크기 비 (보정 없음 ÷ 보정 있음)",
+        "test_loss_without_at_same_lr": "보정 있음이 고른 학습률에서 보정 없는 Adam의 테스트 교차 엔트로피",
+    },
     concepts=("adam", "bias_correction", "ema", "unbiased_estimation", "learning_rate", "optimizer"),
     questions=(
         QuestionRef("면접 #17", "SGD, RMSprop, Adam"),

@@ -386,15 +386,30 @@ DEMO = DemoSpec(
     claims=(
         Claim(metric="epoch_gain_of_minibatch", direction="greater", margin=EPOCH_MARGIN,
               statement="같은 에폭(계산량)이면 검증으로 고른 미니배치가 전체 배치보다 테스트 손실이 낮다",
-              metric_label="같은 에폭에서 미니배치의 테스트 손실 이득"),
+              metric_label="같은 에폭에서 미니배치의 테스트 손실 이득 (전체 배치 − 고른 미니배치)"),
         Claim(metric="step_gain_of_full_batch", direction="greater", margin=STEP_MARGIN,
               statement="같은 업데이트 횟수면 전체 배치가 가장 작은 배치보다 테스트 손실이 낮다",
-              metric_label="같은 업데이트 횟수에서 전체 배치의 테스트 손실 이득"),
+              metric_label=f"같은 업데이트 횟수에서 전체 배치의 테스트 손실 이득 (배치 {CHUNK} − 전체 배치)"),
         Claim(metric="variance_slope_error", direction="less", margin=SLOPE_TOLERANCE,
               statement="미니배치 기울기의 분산은 1/B로 줄어든다 (로그-로그 기울기가 −1에서 0.15 안)",
               metric_label="기울기 분산의 로그-로그 기울기와 −1의 차이"),
     ),
     breaking=BREAKING,
+    # Exact names for the full batch first: the "{}" patterns would carry its code word "full".
+    metric_labels={
+        **{f"{name}_b{key}": f"{label} ({part})" for key, part in (("full", "전체 배치"), ("{}", "배치 {}"))
+           for name, label in (
+               ("test_loss", "학습 끝 테스트 교차 엔트로피"),
+               ("final_loss", "학습 끝 학습 교차 엔트로피"),
+               ("chosen_lr", "검증 손실로 고른 학습률"),
+               ("test_loss_at_common_step", "에폭 수만큼 업데이트한 뒤 테스트 교차 엔트로피"),
+               ("steps", "업데이트 횟수"))},
+        "best_minibatch": "검증 손실로 고른 미니배치 크기",
+        "test_loss_best_minibatch": "고른 미니배치의 테스트 교차 엔트로피",
+        "variance_slope": "기울기 분산의 로그-로그 기울기 (B ≤ N/16)",
+        "theory_max_relative_error": "기울기 분산의 이론값 σ²/B·(N−B)/(N−1) 대비 최대 상대 오차",
+        "variance_b{}": "미니배치 기울기 분산 E‖g_B − g‖² (배치 {})",
+    },
     boundary=Boundary("epochs", (2, 5, 20, 50)),
     concepts=("batch_size", "mini_batch", "sgd", "full_batch", "mini_batch_gradient_descent", "gradient"),
     questions=(

@@ -66,10 +66,10 @@ BREAKING = Params(learning_rate=0.05)
 CLAIMS = (
     Claim("high_lr_train_loss_gain", "greater", 0.1,
           "가장 큰 학습률에서 BN을 넣은 망이 BN 없는 망보다 학습 손실을 0.1 넘게 낮춘다 (학습 가능성)",
-          metric_label="가장 큰 학습률에서 BN의 학습 손실 이득"),
+          metric_label="가장 큰 학습률에서 BN의 학습 손실 이득 (BN 없음 − BN)"),
     Claim("best_test_loss_gain", "greater", 0.0,
           "각자 가장 좋은 학습률에서 BN을 넣은 망의 테스트 손실이 더 낮다 (과대적합 억제)",
-          metric_label="각자 최적 학습률에서 BN의 테스트 손실 이득"),
+          metric_label="각자 최적 학습률에서 BN의 테스트 손실 이득 (BN 없음 − BN)"),
 )
 
 
@@ -453,6 +453,24 @@ DEMO = DemoSpec(
     run=run,
     claims=CLAIMS,
     breaking=BREAKING,
+    # The training loss is the mean of the last tenth of the steps' minibatch losses (ln 10 if diverged).
+    metric_labels={
+        **{f"{name}_{arm}": label.format(shown) for arm, shown in ARMS for name, label in (
+            ("train_loss_high_lr", "가장 큰 학습률의 학습 손실 ({})"),
+            ("diverged_high_lr", "가장 큰 학습률에서 발산 ({}, 1 = 발산)"),
+            ("best_lr", "검증 손실로 고른 학습률 ({})"),
+            ("test_loss_best", "고른 학습률의 테스트 교차 엔트로피 ({})"),
+            ("test_accuracy_best", "고른 학습률의 테스트 정확도 ({}, 0–1)"),
+            ("gap_best", "고른 학습률의 테스트 − 학습 손실 ({})"))},
+        **{f"train_loss_{arm}_lr{r}": f"학습 손실 ({shown}, 학습률 {'lr' if d == 1 else f'lr/{d}'})"
+           for arm, shown in ARMS for r, d in enumerate(GRID_DIVISORS)},
+        "batch1_raises": "train 모드에서 예제 1개 예측이 오류를 냄 (1 = 예)",
+        "train_mode_accuracy_sorted": f"train 모드, 같은 클래스끼리 {SORTED_BATCH}개씩 예측한 정확도 (0–1)",
+        "train_mode_accuracy_b{}": "train 모드, 섞인 배치 {}개씩 예측한 정확도 (0–1)",
+        "changed_vs_eval_sorted": f"같은 클래스끼리 {SORTED_BATCH}개씩 train 모드로 예측해 eval()과 달라진 비율 (0–1)",
+        "running_mean_shift": "train 모드 예측으로 바뀐 첫 BN층 이동 평균 ‖Δμ‖ / ‖μ‖",
+        "eval_accuracy_after_forgotten_eval": "train 모드로 예측한 뒤 다시 eval()한 정확도 (0–1)",
+    },
     boundary=Boundary("learning_rate", (0.05, 0.2, 0.5, 1.0, 2.0)),
     concepts=("batch_normalization", "learning_rate", "eval_mode", "internal_covariate_shift"),
     questions=(

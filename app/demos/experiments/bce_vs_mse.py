@@ -309,12 +309,25 @@ DEMO = DemoSpec(
         Claim(metric="step_ratio", direction="greater", margin=SPEEDUP_MARGIN,
               statement="잘못 초기화된 로지스틱 회귀는 각자 고른 학습률에서 BCE로 MSE의 절반도 안 되는 스텝 만에 "
                         "시험 정확도 85%에 닿는다",
-                        metric_label="정확도 85%까지 걸린 스텝 비 (MSE ÷ BCE)"),
+              metric_label=f"테스트 정확도 {TARGET_ACCURACY:.0%}까지 걸린 스텝 비 (MSE ÷ BCE)"),
         Claim(metric="gradient_ratio", direction="greater", margin=10.0,
               statement="확신하며 틀린 로짓에서 BCE의 기울기가 MSE보다 10배 넘게 크다",
               metric_label="확신하며 틀린 로짓의 기울기 비 (BCE ÷ MSE)"),
     ),
     breaking=BREAKING,
+    metric_labels={
+        **{f"{name}_{key}": label.format(key.upper()) for key, _ in LOSSES for name, label in (
+            ("steps_to_target", f"테스트 정확도 {TARGET_ACCURACY:.0%}까지 걸린 스텝 수 ({{}}, 못 닿으면 스텝 예산)"),
+            ("reached", f"스텝 예산 안에 테스트 정확도 {TARGET_ACCURACY:.0%} 도달 ({{}}, 1 = 도달)"),
+            ("final_accuracy", "학습 끝 테스트 정확도 ({}, 0–1)"),
+            ("final_mse", "학습 끝 테스트 예측 확률의 평균제곱오차 ({})"),
+            ("start_accuracy", "학습 전 테스트 정확도 ({}, 0–1)"))},
+        "extra_steps_mse": f"테스트 정확도 {TARGET_ACCURACY:.0%}까지 더 걸린 스텝 수 (MSE − BCE)",
+        "accuracy_gap": "학습 끝 테스트 정확도 차 (BCE − MSE, 0–1)",
+        "start_saturation": "시작점 학습 데이터의 평균 p(1 − p) (MSE 기울기에 곱해지는 인자)",
+        "grad_bce_at_wrong": "확신하며 틀린 로짓에서 BCE 기울기 |∂L/∂z|",
+        "grad_mse_at_wrong": "확신하며 틀린 로짓에서 MSE 기울기 |∂L/∂z|",
+    },
     concepts=("bce", "mse", "cross_entropy", "loss_function", "sigmoid", "logistic_regression"),
     questions=(
         QuestionRef("면접 #19-3", "학습은 BCE loss로 하되 상황을 MSE loss로 보고 싶다면?"),

@@ -312,12 +312,19 @@ DEMO = DemoSpec(
         Claim(metric="unit_log_ratio", direction="greater", margin=RATIO_MARGIN,
               statement="원점에서 벗어난 계단을 편향 없는 시그모이드 유닛은 편향 있는 유닛보다 10배 넘게 못 맞춘다 "
                         "(시험 오차 비의 log10)",
-                        metric_label="시험 오차 비 (편향 없는 유닛 ÷ 편향 있는 유닛, log10)"),
+              metric_label="시험 평균제곱오차 비 (편향 없는 유닛 ÷ 편향 있는 유닛, log10)"),
         Claim(metric="net_log_ratio", direction="greater", margin=NET_RATIO_MARGIN,
               statement="편향 없는 ReLU 망도 편향 있는 망보다 3배 넘게 못 맞춘다 (시험 오차 비의 log10)",
-              metric_label="시험 오차 비 (편향 없는 ReLU 망 ÷ 편향 있는 망, log10)"),
+              metric_label="시험 평균제곱오차 비 (편향 없는 ReLU 망 ÷ 편향 있는 망, log10)"),
     ),
     breaking=BREAKING,
+    metric_labels={
+        **{f"{name}_{key}": label.format(shown) for key, shown in MODELS for name, label in (
+            ("mse", "깨끗한 계단과의 시험 평균제곱오차 ({})"),
+            ("output_at_0", "x = 0에서의 출력 ({})"))},
+        "learned_bias": "학습된 편향 b (σ(wx + b))",
+        "learned_shift": "학습된 계단 중심 x = −b/w (σ(wx + b))",
+    },
     concepts=("bias", "weighted_sum", "neuron"),
     questions=(QuestionRef("면접 #12-4", "편향(bias)는 왜 있는걸까?"),),
     version="2",
