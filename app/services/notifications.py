@@ -131,12 +131,12 @@ def _mentions(session: Session, html: str, recipients: dict[int, str]) -> None:
         recipients.setdefault(user_id, NOTIFY_MENTION)  # an answer or reply to them says more
 
 
-def on_question(session: Session, question: Question, actor: User) -> None:
+def on_question(session: Session, *, question_id: int, body_html: str, actor: User) -> None:
     """Asking watches the question; @mentions in its body notify those accounts."""
-    queries.watch(session, _id(actor), _id(question), now_utc())
+    queries.watch(session, _id(actor), question_id, now_utc())
     recipients: dict[int, str] = {}
-    _mentions(session, question.body_html, recipients)
-    _notify(session, recipients, actor=actor, question_id=_id(question), answer_id=None)
+    _mentions(session, body_html, recipients)
+    _notify(session, recipients, actor=actor, question_id=question_id, answer_id=None)
 
 
 def on_answer(session: Session, *, answer_id: int, question_id: int, parent_id: int | None, body_html: str,

@@ -112,6 +112,17 @@ def question_payload(question: Question, collection: Collection) -> dict:
     }
 
 
+def _question_fields(question_id: int, title: str, body_md: str, body_html: str, author: str, collection: str,
+                     now: datetime) -> dict:
+    """question_payload of a question just posted, from what was written (no read back)."""
+    return {
+        "id": question_id, "title": title, "body_md": body_md, "body_html": body_html, "author": author,
+        "origin": ORIGIN_POSTED, "collection": collection, "created_at": now.isoformat(),
+        "updated_at": now.isoformat(), "deleted": False,
+        "url": urls.question(question_id), "api_url": urls.api(urls.question(question_id)),
+    }
+
+
 def answer_payload(answer: Answer) -> dict:
     return _answer_fields(_id(answer), answer.question_id, answer.parent_id, answer.body_md, answer.body_html,
                           answer.author, answer.origin, answer.vote_score, answer.created_at, answer.updated_at,
@@ -130,7 +141,7 @@ def _answer_fields(answer_id: int, question_id: int, parent_id: int | None, body
     }
 
 
-def _id(row: User | Answer) -> int:
+def _id(row: User | Answer | Collection) -> int:
     """A stored row's id (optional on the model only until it is flushed)."""
     assert row.id is not None
     return row.id
@@ -151,11 +162,12 @@ def live_answer(session: Session, answer_id: int) -> Answer:
     return answer
 
 
-def _collection_for(session: Session, slug: str | None) -> Collection:
+def _collection_for(session: Session, slug: str | None) -> tuple[int, str]:
+    """(id, slug) of the collection a question is posted to; the general one is made on first use."""
     slug = (slug or GENERAL_SLUG).strip()
-    collection = queries.collection_by_slug(session, slug)
-    if collection is not None:
-        return collection
+    collection_id = queries.collection_id_by_slug(session, slug)
+    if collection_id is not None:
+        return collection_id, slug
     if slug != GENERAL_SLUG:
         raise AppError(404, f"'{slug}' 모음을 찾을 수 없습니다.", details=[{"field": "collection"}])
     now = now_utc()
@@ -163,12 +175,7 @@ def _collection_for(session: Session, slug: str | None) -> Collection:
                             origin=ORIGIN_POSTED, created_at=now, updated_at=now)
     session.add(collection)
     session.flush()
-    return collection
-
-
-def _next_question_position(session: Session, collection_id: int) -> int:
-    top = queries.last_question_position(session, collection_id)
-    return max(POSTED_POSITION_BASE, (top or 0) + 1)
+    return _id(collection), GENERAL_SLUG
 
 
 def _count_and_bump(session: Session, question_ids: list[int], answered_before: dict[int, bool], *,
@@ -200,27 +207,28 @@ def _finish(session: Session, question_ids: list[int], *, outline: bool = False,
 
 def create_question(session: Session, user: User, *, title: str, body: str, collection: str | None = None,
                     idempotency_key: str | None = None) -> WriteResult:
+    """A question, in plain statements like an answer (no ORM unit of work inside the write lock): the
+    row with its position, its revision, the notifications, the counters and versions, and its search
+    document queued for after the commit."""
     ensure_can_post(user)
     title, body = check_title(clean_title(title)), check_body(clean_text(body))
     key = _idem_key(user, "question", idempotency_key)
     body_html = render(body, session)  # outside the lock: rendering is the slow part
+    user_id, author = _id(user), user.display_name
     with write_transaction(session):
         if (earlier := _recall(session, key)) is not None:
             return earlier
-        target = _collection_for(session, collection)
+        collection_id, slug = _collection_for(session, collection)
         now = now_utc()
-        question = Question(collection_id=target.id, title=title, body_md=body, body_html=body_html,
-                            author=user.display_name, user_id=user.id, origin=ORIGIN_POSTED,
-                            position=_next_question_position(session, target.id),
-                            created_at=now, updated_at=now, last_activity_at=now)
-        session.add(question)
-        session.flush()
-        session.add(Revision(question_id=question.id, user_id=user.id, title=title, body_md=body, created_at=now))
-        notifications.on_question(session, question, user)
-        _finish(session, [question.id], outline=True)
-        session.refresh(question)
-        result = WriteResult(question_payload(question, target))
-        _remember(session, key, _id(user), result)
+        question_id = queries.insert_question(session, collection_id=collection_id, title=title, author=author,
+                                              user_id=user_id, body_md=body, body_html=body_html,
+                                              position_base=POSTED_POSITION_BASE, now=now)
+        queries.insert_revision(session, question_id=question_id, user_id=user_id, title=title, body_md=body, now=now)
+        notifications.on_question(session, question_id=question_id, body_html=body_html, actor=user)
+        _count_and_bump(session, [question_id], {question_id: False}, outline=True)
+        indexing.queue_documents(session, [question_id])
+        result = WriteResult(_question_fields(question_id, title, body, body_html, author, slug, now))
+        _remember(session, key, user_id, result)
     return result
 
 

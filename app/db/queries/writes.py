@@ -8,7 +8,21 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from functools import cache
 
-from sqlalchemy import Connection, Row, Select, String, TextClause, and_, bindparam, cast, func, or_, text, update
+from sqlalchemy import (
+    Boolean,
+    Connection,
+    Row,
+    Select,
+    String,
+    TextClause,
+    and_,
+    bindparam,
+    cast,
+    func,
+    or_,
+    text,
+    update,
+)
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 from sqlmodel.sql.sqltypes import UTCDateTime
@@ -84,10 +98,32 @@ def lock_idempotency_key(session: Session, key: str) -> None:
         run(session.connection(), "SELECT pg_advisory_xact_lock(hashtextextended(?, 0))", (key,))
 
 
-def last_question_position(session: Session, collection_id: int) -> int | None:
-    """The last position in a collection (locked on PostgreSQL: two posts must not take the same one)."""
+def collection_id_by_slug(session: Session, slug: str) -> int | None:
+    return run(session.connection(), "SELECT id FROM collection WHERE slug = ?", (slug,)).scalar()
+
+
+@cache
+def _insert_question_statement(dialect: str) -> TextClause:
+    # Like the answer's: every column the model would fill, the next position in the same statement.
+    larger = "max" if dialect == "sqlite" else "greatest"
+    return text(
+        "INSERT INTO question (collection_id, title, body_md, body_html, author, user_id, position, origin,"
+        " answer_count, reply_count, answered, plus_one_count, last_activity_at, created_at, updated_at)"
+        " VALUES (:collection_id, :title, :body_md, :body_html, :author, :user_id,"
+        f" (SELECT {larger}(:base, coalesce(max(position), 0) + 1) FROM question WHERE collection_id = :collection_id),"
+        " :origin, 0, 0, :answered, 0, :now, :now, :now) RETURNING id"
+    ).bindparams(bindparam("now", type_=UTCDateTime()), bindparam("answered", type_=Boolean()))
+
+
+def insert_question(session: Session, *, collection_id: int, title: str, author: str, user_id: int, body_md: str,
+                    body_html: str, position_base: int, now: datetime) -> int:
+    """A posted question at the end of its collection, in one statement; its id. The collection's row
+    is locked first on PostgreSQL: two posts must not take the same position."""
     _lock_row(session, "collection", collection_id)
-    return session.exec(select(func.max(Question.position)).where(Question.collection_id == collection_id)).one()
+    return session.connection().execute(_insert_question_statement(session.get_bind().dialect.name), {
+        "collection_id": collection_id, "title": title, "body_md": body_md, "body_html": body_html,
+        "author": author, "user_id": user_id, "base": position_base, "origin": ORIGIN_POSTED, "answered": False,
+        "now": now}).scalar_one()
 
 
 def question_for_answer(session: Session, question_id: int) -> Row | None:

@@ -1,0 +1,119 @@
+"""What one API post costs, counted, not timed: SQL statements through the engine and hops to a
+worker thread. An answer's count does not grow with the answers already on its question, and the
+whole request (account lookup, rate limit, service) hops to a thread once."""
+
+from __future__ import annotations
+
+import threading
+from contextlib import contextmanager
+from datetime import datetime
+
+import anyio.to_thread
+import pytest
+from sqlalchemy import event
+from starlette.testclient import TestClient
+
+from tests.writes.helpers import indexed
+
+# Token lookup; the question's state, the row, its revision, the watchers' notifications, the
+# poster's watch, the counters, the versions, the search work: one statement each.
+ANSWER_STATEMENTS = 9
+# Token lookup; the collection, the row, its revision, the poster's watch, the counters, the
+# versions, the search work.
+QUESTION_STATEMENTS = 8
+
+
+@pytest.fixture
+def app(settings):
+    """The writing tests' app, with room for the posts that make a long thread."""
+    from app.main import create_app
+
+    return create_app(settings.with_overrides(rate_limit_posts_per_minute=1000, rate_limit_ip_posts_per_minute=1000))
+
+
+@contextmanager
+def counting_statements(app):
+    """Statements the request threads run on the app's engine (the search indexer's thread, which
+    drains the post's index work after the response, is not the post)."""
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args) -> None:
+        if threading.current_thread().name != "kb-search-index":
+            statements.append(statement)
+
+    engine = app.state.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+@contextmanager
+def counting_thread_hops(monkeypatch):
+    hops: list[object] = []
+    real = anyio.to_thread.run_sync
+
+    async def counted(func, *args, **kwargs):
+        hops.append(func)
+        return await real(func, *args, **kwargs)
+
+    monkeypatch.setattr(anyio.to_thread, "run_sync", counted)
+    yield hops
+
+
+def api_client(alice) -> TestClient:
+    """A client with the token and no cookies: what a script posting over the API is."""
+    client = TestClient(alice.client.app, headers=alice.headers)
+    client.__enter__()
+    return client
+
+
+def test_an_answer_runs_the_same_few_statements_however_long_its_thread(alice):
+    question = alice.ask()
+    client = api_client(alice)
+    try:
+        path = f"/api/v1/questions/{question['id']}/answers"
+        assert client.post(path, json={"body": "먼저 한 번: 토큰의 마지막 사용이 적힙니다"}).status_code == 201
+        counts = []
+        for round_ in range(3):
+            with counting_statements(client.app) as statements:
+                response = client.post(path, json={"body": f"답변 {round_}: 짧은 글"})
+            assert response.status_code == 201, response.text
+            counts.append(len(statements))
+            for n in range(20):  # a longer thread before the next count
+                assert client.post(path, json={"body": f"채우는 답변 {round_}-{n}"}).status_code == 201
+            indexed(client)
+        assert counts == [ANSWER_STATEMENTS] * 3, counts
+        assert client.get(f"/api/v1/questions/{question['id']}").json()["answer_count"] == 3 * 21 + 1
+    finally:
+        client.__exit__(None, None, None)
+
+
+def test_a_question_runs_a_fixed_number_of_statements(alice):
+    client = api_client(alice)
+    try:
+        assert client.post("/api/v1/questions", json={"title": "먼저 묻기", "body": "본문"}).status_code == 201
+        with counting_statements(client.app) as statements:
+            response = client.post("/api/v1/questions", json={"title": "셈하는 질문", "body": "본문입니다"})
+        assert response.status_code == 201, response.text
+        assert len(statements) == QUESTION_STATEMENTS, statements
+        posted = response.json()
+        indexed(client)
+        shown = client.get(posted["api_url"]).json()
+        assert shown["title"] == "셈하는 질문"
+        assert datetime.fromisoformat(shown["created_at"]) == datetime.fromisoformat(posted["created_at"])
+    finally:
+        client.__exit__(None, None, None)
+
+
+def test_an_api_post_hops_to_a_worker_thread_once(alice, monkeypatch):
+    question = alice.ask()
+    client = api_client(alice)
+    try:
+        with counting_thread_hops(monkeypatch) as hops:
+            response = client.post(f"/api/v1/questions/{question['id']}/answers", json={"body": "한 번만 건너갑니다"})
+        assert response.status_code == 201, response.text
+        assert len(hops) == 1, hops
+    finally:
+        client.__exit__(None, None, None)
