@@ -390,6 +390,27 @@ DEMO = DemoSpec(
               statement="테스트 점수로 고른 모델의 테스트 점수는 검증으로 고른 모델의 것보다 더 낙관적이다",
               metric_label="낙관 정도의 차 (테스트로 고름 − 검증으로 고름, log10)"),
     ),
+    # Capacity is the polynomial degree or the largest model's epoch, as capacity_axis says; the errors
+    # are medians over a seed's repeats.
+    metric_labels={
+        "best_capacity": "검증 오차가 가장 낮은 용량 (차수 또는 에폭)",
+        "picked_capacity_median": "반복마다 검증으로 고른 용량의 중앙값 (차수 또는 에폭)",
+        "max_capacity": "가장 큰 용량 (차수 또는 에폭)",
+        "val_peak_capacity": "검증 최저점 뒤 검증 오차가 가장 높은 용량 (차수 또는 에폭)",
+        "train_mse_at_best": "검증 최저 용량의 학습 평균제곱오차",
+        "train_mse_at_max": "가장 큰 용량의 학습 평균제곱오차",
+        "val_mse_at_best": "검증 최저 용량의 검증 평균제곱오차",
+        "val_mse_at_max": "가장 큰 용량의 검증 평균제곱오차",
+        "val_mse_at_peak": "검증 최저점 뒤 정점 용량의 검증 평균제곱오차",
+        "fresh_mse_at_max": "가장 큰 용량의 새 데이터 평균제곱오차",
+        "fresh_mse_at_picked": "반복마다 검증으로 고른 용량의 새 데이터 평균제곱오차",
+        **{name.format(by): label.format(shown) for by, shown in (("test", "테스트로"), ("val", "검증으로"))
+           for name, label in (
+               ("{}_selected_reported_mse", "후보 중 {} 고른 모델의 테스트 평균제곱오차"),
+               ("{}_selected_fresh_mse", "후보 중 {} 고른 모델의 새 데이터 평균제곱오차"),
+               ("log10_{}_selected_optimism", "{} 고른 모델의 낙관 정도 (log10 새 데이터 ÷ 테스트 오차)"))},
+        "n_candidates": "비교한 후보 모델 수",
+    },
     concepts=(
         "overfitting", "underfitting", "model_capacity", "validation_set", "test_set", "bias_variance_tradeoff",
         "hyperparameter_tuning",

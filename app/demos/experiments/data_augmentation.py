@@ -254,6 +254,12 @@ DEMO = DemoSpec(
               statement="너무 센 증강은 고른 강도보다 테스트 정확도가 낮다",
               metric_label="테스트 정확도 차 (고른 강도 − 가장 센 증강)"),
     ),
+    metric_labels={
+        "test_acc_shift_{}": "테스트 정확도 (이동 증강 ±{}픽셀, 0–1)",
+        "chosen_strength": "검증으로 고른 증강 강도 (±픽셀)",
+        "test_acc_chosen": "고른 강도의 테스트 정확도 (0–1)",
+        "train_positions_cover_test": "학습 이미지 위치가 테스트 위치를 덮는지 (덮으면 1)",
+    },
     concepts=("data_augmentation", "overfitting", "generalization", "regularization", "translation_invariance",
               "test_set", "validation_set"),
     questions=(

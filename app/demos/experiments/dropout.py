@@ -490,5 +490,26 @@ DEMO = DemoSpec(
                  url="https://jmlr.org/papers/v15/srivastava14a.html"),
     ),
     timing_metrics=("ms_per_step_plain", "ms_per_step_dropout", "time_ratio_per_step"),
+    # M masks and K sub-networks: the largest powers of two within max_masks and max_subnetworks.
+    metric_labels={
+        **{f"{name}_{arm}": label.format(shown) for arm, shown in zip(ARMS, ("드롭아웃 없음", "드롭아웃"), strict=True)
+           for name, label in (
+               ("test_loss_best", "최적 검증 에폭의 테스트 교차 엔트로피 ({})"),
+               ("test_accuracy_best", "최적 검증 에폭의 테스트 정확도 ({}, 0–1)"),
+               ("test_loss_last", "마지막 에폭의 테스트 교차 엔트로피 ({})"),
+               ("best_epoch", "검증 손실이 가장 낮은 에폭 ({})"),
+               ("learning_rate", "검증 손실로 고른 학습률 ({})"),
+               ("ms_per_step", "순전파·역전파 한 번의 시간 ({}, ms)"))},
+        "rel_error_1_mask": "마스크 1개 출력과 eval 출력의 상대 오차 (첫 드롭아웃 다음 층)",
+        "rel_error_max_masks": "마스크 M개 평균과 eval 출력의 상대 오차 (첫 드롭아웃 다음 층)",
+        "rel_error_unscaled_max_masks": "1/(1−p) 없이 마스크 M개 평균과 eval 출력의 상대 오차",
+        "error_slope": "상대 오차의 로그-로그 기울기 (마스크 수에 대해, 이론 −0.5)",
+        "ensemble_accuracy_1": "무작위 부분망 1개의 테스트 정확도 (0–1)",
+        "ensemble_accuracy_max": "무작위 부분망 K개 평균의 테스트 정확도 (0–1)",
+        "agreement_with_eval_1": "부분망 1개의 예측이 eval()과 같은 비율 (0–1)",
+        "agreement_with_eval_max": "부분망 K개 평균의 예측이 eval()과 같은 비율 (0–1)",
+        "eval_accuracy_dropout": "드롭아웃 망의 eval() 테스트 정확도 (0–1)",
+        "time_ratio_per_step": "순전파·역전파 한 번의 시간 비 (드롭아웃 ÷ 없음)",
+    },
     version="2",  # 2: seeds, held-out loss at each network's best epoch against early stopping
 )

@@ -400,12 +400,29 @@ DEMO = DemoSpec(
     claims=(
         Claim(metric="dead_increase_relu", direction="greater", margin=DEAD_MARGIN,
               statement="학습률을 8배 키우면 ReLU 망의 죽은 유닛 비율이 5%p 넘게 늘어난다",
-              metric_label="학습률을 키웠을 때 ReLU 죽은 유닛 비율의 증가"),
+              metric_label="ReLU 죽은 유닛 비율의 증가 (가장 큰 학습률 − 그 1/8)"),
         Claim(metric="dead_gap_top", direction="greater", margin=DEAD_MARGIN,
               statement="가장 큰 학습률에서 LeakyReLU는 ReLU보다 죽은(모든 예제에서 음수인) 유닛이 5%p 넘게 적다",
               metric_label="가장 큰 학습률의 죽은 유닛 비율 차 (ReLU − LeakyReLU)"),
     ),
     breaking=BREAKING,
+    # A dead unit: its pre-activation ≤ 0 on every training example. Rates are named as fractions of the
+    # largest; the early-death counts add up the four rates' networks.
+    metric_labels={
+        **{f"{name}_{kind}_{r}": label.format(shown, "가장 큰 학습률" if f == 1 else f"가장 큰 학습률의 1/{round(1 / f)}")
+           for kind, shown in KINDS for r, f in enumerate(LR_FRACTIONS) for name, label in (
+               ("dead", "학습 끝 죽은 유닛 비율 ({}, {}, 0–1)"),
+               ("accuracy", "테스트 정확도 ({}, {}, 0–1)"),
+               ("diverged", "발산 ({}, {}, 1 = 발산)"))},
+        **{f"{name}_{kind}": label.format(shown) for kind, shown in KINDS for name, label in (
+            ("early_dead", f"학습 {EARLY_FRACTION:.0%} 시점에 죽어 있던 유닛 수 ({{}}, 네 학습률 합)"),
+            ("revived", f"학습 {EARLY_FRACTION:.0%} 시점에 죽었다가 끝에 되살아난 유닛 수 ({{}}, 네 학습률 합)"),
+            ("early_dead_weight_change", "일찍 죽은 유닛 가중치가 그 뒤 움직인 최대 |Δw| ({})"),
+            ("best_rate", "검증 정확도로 고른 학습률 ({})"),
+            ("best_accuracy", "고른 학습률의 테스트 정확도 ({}, 0–1)"))},
+        "accuracy_gap_best": "각자 고른 학습률의 테스트 정확도 차 (LeakyReLU − ReLU)",
+        "accuracy_gap_top": "가장 큰 학습률의 테스트 정확도 차 (LeakyReLU − ReLU)",
+    },
     concepts=("dead_relu", "relu", "leaky_relu", "learning_rate"),
     questions=(
         QuestionRef("면접 #12-3", "ReLU의 문제점: 죽은 뉴런"),

@@ -304,7 +304,7 @@ DEMO = DemoSpec(
         Claim(metric="subnormal_gap", direction="greater", margin=0.5,
               statement="exp의 결과가 서브노멀(1.18e-38 미만)이 되는 것은 입력이 0 근처일 때가 아니라 −87.3 아래일 때다 "
                         "(두 입력 범위의 서브노멀 비율 차)",
-                        metric_label="서브노멀 결과 비율의 차 (−87.3 아래 입력 − 0 근처 입력)"),
+              metric_label="exp의 서브노멀 결과 비율 차 (입력 [−103, −88] − 0 근처 입력, 0–1)"),
         Claim(metric="ratio_subnormal_to_ordinary", direction="greater", margin=SLOW_SUBNORMAL,
               statement="결과가 서브노멀이 되는 입력에서 exp가 보통 입력보다 2배 넘게 느리다",
               metric_label="exp 시간 비 (서브노멀이 되는 입력 ÷ 보통 입력)"),
@@ -315,6 +315,18 @@ DEMO = DemoSpec(
               metric_label="원소당 시간 비 (exp ÷ ReLU)"),
     ),
     breaking=BREAKING,
+    metric_labels={
+        "flush_denormal_applied": "서브노멀을 0으로 바꾸는 CPU 설정이 적용됨 (1 = 적용)",
+        **{f"{name}_{key}": label.format(shown) for key, shown, _, _ in RANGES for name, label in (
+            ("subnormal_fraction", "exp 결과 중 서브노멀 비율 ({} 입력, 0–1)"),
+            ("zero_fraction", "exp 결과 중 0으로 underflow된 비율 ({} 입력, 0–1)"),
+            ("ns_exp", "exp 원소당 시간 ({} 입력, ns)"))},
+        **{f"ns_{key}": f"{shown} 원소당 시간 (입력 [−5, 5], ns)" for key, shown in ACTIVATIONS},
+        "input_mean_ordinary": "이 시드가 뽑은 보통 입력 [−5, 5]의 평균",
+        "ns_sigmoid_tiny_result": "시그모이드 원소당 시간 (안의 e^(−x)가 서브노멀인 입력 [88, 103], ns)",
+        "ratio_zero_to_ordinary": "exp 시간 비 (결과가 0이 되는 입력 ÷ 보통 입력)",
+        "ratio_sigmoid_tiny_to_ordinary": "시그모이드 시간 비 (e^(−x)가 서브노멀인 입력 ÷ 보통 입력)",
+    },
     concepts=("computational_cost", "exponential", "relu", "sigmoid", "activation_function"),
     questions=(
         QuestionRef("노드 03-2", "0 근처에서 exponential 연산 비용"),
