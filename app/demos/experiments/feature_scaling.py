@@ -290,6 +290,16 @@ DEMO = DemoSpec(
               metric_label="헤시안 조건수 비 (표준화 전 ÷ 표준화 후)"),
     ),
     breaking=BREAKING,
+    metric_labels={
+        **{f"{name}_{key}": label.format(shown) for key, shown in ARMS for name, label in (
+            ("steps", f"허용 오차 {TOLERANCE:g}까지 걸린 스텝 수 ({{}}, 못 닿으면 최대 스텝)"),
+            ("converged", "최대 스텝 안에 수렴 ({}, 1 = 수렴)"),
+            ("condition", "손실 헤시안 조건수 κ = λ_max / λ_min ({})"),
+            ("lambda_max", "손실 헤시안의 가장 큰 고윳값 λ_max ({})"),
+            ("lr", "가장 빨리 수렴한 학습률 ({})"),
+            ("largest_stable_lr", "발산하지 않은 가장 큰 학습률 ({})"))},
+        "diverged_raw_at_scaled_lr": "표준화 쪽이 고른 학습률에서 원래 특성이 발산 (1 = 발산)",
+    },
     concepts=("feature_scaling", "standardization", "data_normalization", "condition_number", "preprocessing"),
     questions=(
         QuestionRef("면접 #4", "Data Normalization은 왜 필요한가"),

@@ -53,10 +53,10 @@ BREAKING = Params(depth=1, width=16, input_dim=2048, batch_size=1024, optimizer=
 CLAIMS = (
     Claim("activation_estimate_error", "less", 0.1,
           "층마다 저장되는 활성값 공식이 autograd가 실제로 저장한 크기를 10% 안으로 맞힌다",
-          metric_label="활성값 공식의 상대 오차"),
+          metric_label="저장된 활성값 공식의 상대 오차 |autograd가 저장한 크기 ÷ 공식 − 1|"),
     Claim("measured_over_naive", "greater", 1.5,
           "'모델 크기 + 데이터 × 배치' 어림식은 실제 학습 메모리를 1.5배 넘게 과소평가한다",
-          metric_label="학습 메모리 비 (실측 ÷ 어림식)"),
+          metric_label="학습 메모리 비 (텐서에서 센 크기 ÷ 모델 + 데이터 × 배치 어림식)"),
 )
 
 
@@ -327,6 +327,21 @@ DEMO = DemoSpec(
     run=run,
     claims=CLAIMS,
     breaking=BREAKING,
+    # Bytes counted on the tensors after the measured step; the cuda_ readings come from the allocator.
+    metric_labels={
+        "first_step_loss": "첫 학습 스텝의 손실 (교차 엔트로피)",
+        "measured_saved_activation_bytes": "autograd가 역전파용으로 저장한 활성값 (바이트)",
+        "measured_grad_bytes": "기울기 (바이트)",
+        "measured_optimizer_state_bytes": "옵티마이저 상태 (바이트)",
+        "measured_total_bytes": "가중치 + 기울기 + 옵티마이저 상태 + 저장된 활성값 (바이트)",
+        "activation_measured_over_estimate": "저장된 활성값 비 (autograd가 저장한 크기 ÷ 공식)",
+        "activation_share": "학습 메모리 중 저장된 활성값의 비율 (0–1)",
+        "cuda_step_peak_bytes": "측정한 스텝 동안 CUDA 할당이 늘어난 최고치 (바이트)",
+        "cuda_allocated_total_bytes": "가중치 + 옵티마이저 상태 + 스텝 최고치 (CUDA 할당, 바이트)",
+        "cuda_reserved_peak_bytes": "CUDA 할당기가 예약한 최고치 (바이트)",
+        "cuda_context_bytes": "할당기 밖에서 쓰인 GPU 메모리: CUDA 컨텍스트 등 (바이트)",
+        "cuda_allocated_over_estimate": "CUDA 할당 합계 ÷ 공식의 학습 메모리",
+    },
     concepts=("gpu_memory", "batch_size", "memory", "gpu"),
     questions=(QuestionRef("면접 #20-3", "학습 시 필요한 GPU 메모리"), QuestionRef("면접 #20-2", "GPU 두 개 쓰기")),
     citations=(

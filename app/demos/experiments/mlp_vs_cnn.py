@@ -388,6 +388,16 @@ DEMO = DemoSpec(
               metric_label="처음 보는 위치의 정확도 차 (CNN − 큰 MLP)"),
     ),
     breaking=BREAKING,
+    metric_labels={
+        **{f"{name}_{key}": label.format(shown)
+           for key, shown in (("cnn", "CNN"), ("mlp", "비슷한 크기의 MLP"), ("mlp_large", f"큰 MLP, 은닉 {LARGE_MLP_HIDDEN}"))
+           for name, label in (
+               ("seen_accuracy", "학습 때 본 위치의 테스트 정확도 ({}, 0–1)"),
+               ("unseen_accuracy", "처음 보는 위치의 테스트 정확도 ({}, 0–1)"),
+               ("farthest_accuracy", "가장 먼 위치(오른쪽 아래 끝)의 테스트 정확도 ({}, 0–1)"),
+               ("params", "파라미터 수 ({})"),
+               ("lr", "검증으로 고른 Adam 학습률 ({})"))},
+    },
     concepts=("cnn", "mlp", "weight_sharing", "pooling", "parameter_count", "inductive_bias"),
     questions=(QuestionRef("면접 #19-1", "CNN이 아닌 MLP로 해도 될까"), QuestionRef("면접 #19-2", "마지막 레이어")),
     citations=(

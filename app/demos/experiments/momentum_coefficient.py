@@ -229,6 +229,13 @@ DEMO = DemoSpec(
               statement="β = 0.99는 가장 빠른 β보다 느리다",
               metric_label="걸린 스텝 비 (β = 0.99 ÷ 가장 빠른 β)"),
     ),
+    # Each β at its fastest learning rate; "steps" count up to loss ≤ tolerance × f(start) (max_steps if never).
+    metric_labels={
+        "steps_beta_{}": "목표 손실까지 걸린 스텝 수 (β = {})",
+        "loss_increases_beta_{}": "목표까지 가는 동안 손실이 오른 스텝 수 (β = {})",
+        "best_lr_beta_{}": "가장 빨리 닿은 학습률 η (β = {}, 1/λ_max 단위)",
+        "fastest_beta": "가장 적은 스텝으로 닿은 β",
+    },
     concepts=("momentum", "condition_number", "velocity", "ema", "convergence", "gradient_descent", "zigzag"),
     questions=(
         QuestionRef("4주차 p15", "condition number"),

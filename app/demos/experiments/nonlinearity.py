@@ -382,6 +382,20 @@ DEMO = DemoSpec(
               metric_label="오차 비의 자릿수 (가장 좁은 망 ÷ 가장 넓은 망)"),
     ),
     breaking=BREAKING,
+    # Errors are mean squared errors on the fitted curve's points.
+    metric_labels={
+        "best_line_mse": "최소제곱 직선의 평균제곱오차",
+        "linear_stack_mse": "선형 층 쌓기의 평균제곱오차",
+        "collapse_gap": "선형 층 쌓기와 그 행렬을 곱한 아핀 변환 하나의 최대 출력 차",
+        "widest_mse": "가장 넓은 망의 평균제곱오차",
+        "narrowest_mse": "가장 좁은 망의 평균제곱오차",
+        "line_vs_widest": "오차 비 (직선 ÷ 가장 넓은 망)",
+        "improving_doublings": "유닛 수를 두 배로 늘려 오차가 줄어든 횟수",
+        "mse_{}_units": "은닉 {}유닛 망의 평균제곱오차",
+        "curved_fraction": "가장 넓은 망의 은닉 입력 중 (−1, 1) 밖에 있는 비율 (0–1)",
+        "tangent_gap_unit_interval": "(−1, 1)에서 활성화와 0에서의 접선의 최대 차",
+        "activation_range": "(−1, 1)에서 활성화 값의 폭 f(1) − f(−1)",
+    },
     concepts=("non_linearity", "activation_function", "linearity", "universal_approximation"),
     questions=(
         QuestionRef("면접 #12-1", "Non-Linearity의 의미와 필요성"),

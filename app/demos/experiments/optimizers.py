@@ -444,6 +444,25 @@ DEMO = DemoSpec(
               statement="안장점 옆에서 출발하면 Adam이 SGD보다 적은 스텝으로 최소점에 닿는다 (각자 고른 학습률)",
               metric_label="안장점 옆에서 줄어든 스텝 수 (SGD − Adam)"),
     ),
+    # Steps are counted from the evaluation start, at the rate each optimiser picked on the tuning start.
+    metric_labels={
+        **{f"{name}_{key}_{surface}": label.format(shown, where)
+           for key, shown in OPTIMIZERS for surface, where in (("ravine", "골짜기"), ("saddle", "안장점 옆"))
+           for name, label in (
+               ("steps", f"남은 손실 {TOLERANCE:g}까지 걸린 스텝 수 ({{}}, {{}}, 못 닿으면 스텝 예산)"),
+               ("arrived", "스텝 예산 안에 도착 ({}, {}, 1 = 도착)"),
+               ("lr", "튜닝용 출발점에서 고른 학습률 ({}, {})"))},
+        **{f"{name}_{key}_{infix}_{surface}": label.format(shown, where)
+           for key, shown in OPTIMIZERS if key in ("momentum", "adam")
+           for surface, where in (("ravine", "골짜기"), ("saddle", "안장점 옆"))
+           for name, infix, label in (
+               ("steps_saved", "vs_sgd", "줄어든 스텝 수 (SGD − {}, {})"),
+               ("speedup", "over_sgd", "걸린 스텝 비 (SGD ÷ {}, {})"))},
+        **{f"steps_adagrad_shared_lr_{surface}": f"학습률 {SHARED_ADAPTIVE_LR:g}로 고정한 AdaGrad가 도착까지 걸린 스텝 수 ({where})"
+           for surface, where in (("ravine", "골짜기"), ("saddle", "안장점 옆"))},
+        "bounces_sgd_ravine": "골짜기를 가로지르는 좌표의 부호가 바뀐 횟수 (SGD, 도착까지)",
+        "adagrad_step_shrink_shared_lr_ravine": f"AdaGrad 보폭 비 (마지막 5스텝 ÷ 처음 5스텝, 학습률 {SHARED_ADAPTIVE_LR:g}, 골짜기)",
+    },
     concepts=(
         "optimizer", "sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "saddle_point", "zigzag",
         "taco_shell",
