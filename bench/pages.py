@@ -107,8 +107,8 @@ def parse_wrk(output: str) -> dict:
     }
 
 
-def run_wrk(url: str, seconds: int, script: Path | None = None) -> dict:
-    command = ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s", "--latency"]
+def run_wrk(url: str, seconds: int, script: Path | None = None, connections: int = CONNECTIONS) -> dict:
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency"]
     if script is not None:
         command += ["-s", str(script)]
     done = subprocess.run(command + [url], capture_output=True, text=True, check=True)
