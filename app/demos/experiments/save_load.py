@@ -325,6 +325,26 @@ DEMO = DemoSpec(
               metric_label="예측 일치율 (구조만 저장해 다시 만든 모델)"),
     ),
     breaking=BREAKING,
+    # Accuracies on the test split; a resumed run's losses are the full-batch training loss before each step.
+    metric_labels={
+        "accuracy_trained": "저장한 모델의 테스트 정확도 (0–1)",
+        "accuracy_state_dict": "state_dict로 불러온 모델의 테스트 정확도 (0–1)",
+        "accuracy_json_only": "구조(JSON)만으로 다시 만든 모델의 테스트 정확도 (0–1)",
+        "accuracy_json_and_weights": "JSON 구조 + 가중치로 불러온 모델의 테스트 정확도 (0–1)",
+        "max_logit_diff_json_and_weights": "원래 모델과의 로짓 최대 차이 (JSON 구조 + 가중치로 불러온 모델)",
+        "mismatch_raises": "다른 구조를 만드는 코드에 가중치를 불러오면 오류 (1 = 오류)",
+        "resume_weights_only_max_weight_diff": "끊지 않은 학습과의 가중치 최대 차이 (가중치만 불러와 새 Adam으로 재개)",
+        **{f"resume_{key}_{name}": label.format(shown)
+           for key, shown in (("full", "모델·옵티마이저 함께 저장해 재개"), ("weights_only", "가중치만 불러와 재개"),
+                              ("original", "끊지 않은 학습"))
+           for name, label in (("final_loss", "재개 구간 마지막 스텝의 학습 손실 ({})"),
+                               ("peak_loss", "재개 구간 첫 갱신 뒤 최고 학습 손실 ({})"))
+           if (key, name) != ("full", "peak_loss")},
+        "parameter_count": "파라미터 수",
+        "weights_bytes": "저장한 state_dict 크기 (바이트)",
+        "checkpoint_bytes": "모델 + 옵티마이저 체크포인트 크기 (바이트)",
+        "config_bytes": "JSON 구조 설정 크기 (바이트)",
+    },
     concepts=("model_save", "model_load", "checkpoint", "save"),
     questions=(QuestionRef("노드 05-1", "json으로 저장 후 예측이 안 됨"), QuestionRef("노드 05-2", "서브클래싱 모델은 가중치만")),
     citations=(

@@ -346,11 +346,30 @@ DEMO = DemoSpec(
     claims=(
         Claim(metric="wait_fraction_slow", direction="greater", margin=WAIT_MARGIN,
               statement="느린 입력 파이프라인에서는 학습 시간의 절반 넘게 다음 배치를 기다린다(병목은 계산이 아니라 입력)",
-              metric_label="느린 파이프라인에서 배치를 기다린 시간의 비율"),
+              metric_label="느린 파이프라인에서 다음 배치를 기다린 시간의 비율 (0–1)"),
         Claim(metric="prefetch_speedup", direction="greater", margin=1.0,
               statement="작업 스레드로 미리 읽으면 느린 파이프라인보다 처리량이 높다",
               metric_label="처리량 비 (미리 읽기 ÷ 느린 파이프라인)"),
     ),
+    # A pipeline's wait is the time spent getting the next batch (reading and augmenting included).
+    metric_labels={
+        "batch_size": "배치 크기",
+        "flops_per_batch": "배치 하나의 순전파+역전파 FLOP (행렬곱, 어림)",
+        "augment_ops_per_batch": "배치 하나의 CPU 증강 연산 수",
+        "configured_delay_ms_per_batch": "설정한 배치당 읽기 대기 (ms)",
+        "delay_cap_samples_per_s": "읽기 대기만으로 정해지는 처리량 상한 (샘플/초, 대기 없으면 0)",
+        "loader_workers": "미리 읽기 작업 스레드 수",
+        "gpu_compared": "GPU에서 재고 CPU 계산과 비교함 (1 = 예)",
+        "final_loss_memory": "메모리에 올려 둔 데이터로 학습한 마지막 배치의 손실 (교차 엔트로피)",
+        **{f"{name}_{key}": label.format(shown) for key, shown in PIPELINES for name, label in (
+            ("samples_per_s", "처리량 ({}, 샘플/초)"),
+            ("wait_fraction", "다음 배치를 기다린 시간의 비율 ({}, 0–1)"),
+            ("wait_ms_per_batch", "배치당 기다린 시간 ({}, ms)"))},
+        "compute_ms_per_batch": "배치당 계산 시간 (메모리에 올려 둔 데이터, ms)",
+        "slowdown_slow": "처리량 비 (메모리에 올려 둔 데이터 ÷ 느린 파이프라인)",
+        "samples_per_s_cpu_compute": "같은 배치를 CPU에서 계산한 처리량 (메모리에 올려 둔 데이터, 샘플/초)",
+        "gpu_over_cpu": "계산 처리량 비 (GPU ÷ CPU, 메모리에 올려 둔 데이터)",
+    },
     concepts=("bottleneck", "dataloader", "gpu_utilization", "preprocessing"),
     questions=(QuestionRef("면접 #20", "GPU를 쓰면 좋은 이유"), QuestionRef("면접 #20-1", "GPU를 100% 쓰지 않는 이유")),
     citations=(

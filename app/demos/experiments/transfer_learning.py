@@ -406,11 +406,21 @@ DEMO = DemoSpec(
     claims=(
         Claim(metric="gain_tuned_vs_scratch", direction="greater", margin=0.02,
               statement="레이블이 적을 때 사전학습한 몸통을 미세 조정하면 처음부터 학습보다 정확도가 2%p 넘게 높다",
-              metric_label="정확도 이득 (미세 조정 − 처음부터 학습)"),
+              metric_label="5–9 테스트 정확도 이득 (미세 조정 − 처음부터 학습)"),
         Claim(metric="gain_frozen_vs_scratch", direction="greater", margin=0.0,
               statement="몸통을 고정해도 처음부터 학습보다 정확도가 높다",
-              metric_label="정확도 이득 (몸통 고정 − 처음부터 학습)"),
+              metric_label="5–9 테스트 정확도 이득 (몸통 고정 − 처음부터 학습)"),
     ),
+    # Per seed, the mean over its labelled sets, each at the head rate and checkpoint picked on validation.
+    metric_labels={
+        "pretrain_accuracy": "0–4 사전학습 데이터에서의 정확도 (학습 데이터, 0–1)",
+        **{f"{name}_{arm}": label.format(shown) for arm, shown in ARMS for name, label in (
+            ("accuracy", "5–9 테스트 정확도 ({}, 0–1)"),
+            ("log10_head_lr", "검증으로 고른 헤드 학습률 ({}, log10)"),
+            ("best_step", "검증 정확도가 가장 높은 체크포인트의 스텝 ({})"),
+            ("first_layer_change", "미세 조정 동안 첫 층 가중치의 상대 변화 ‖ΔW₁‖ / ‖W₁‖ ({})"))},
+        "gain_tuned_vs_frozen": "5–9 테스트 정확도 이득 (미세 조정 − 몸통 고정)",
+    },
     concepts=("transfer_learning", "fine_tuning", "pretrained_model", "learning_rate"),
     questions=(QuestionRef("4주차 p87", "전이 학습과 적은 데이터"), QuestionRef("4주차 p90", "사전학습 가중치의 학습률")),
     citations=(

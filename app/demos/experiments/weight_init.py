@@ -323,9 +323,23 @@ DEMO = DemoSpec(
               metric_label="작은 가중치 tanh 망의 마지막 층 출력 표준편차"),
         Claim(metric="distinct_units_zeros", direction="less", margin=1.5,
               statement="0으로 초기화하면 학습한 뒤에도 첫 층의 유닛이 모두 똑같다 (서로 다른 유닛 1개)",
-              metric_label="0으로 초기화한 망에서 서로 다른 첫 층 유닛 수"),
+              metric_label="0으로 초기화해 학습한 작은 tanh 망의 서로 다른 첫 층 유닛 수"),
     ),
     breaking=BREAKING,
+    # Stds are of a layer's output after the activation; the small tanh net is the symmetry experiment's.
+    metric_labels={
+        **{f"{name}_{activation}_{scheme}": label.format(shown, named.split(" (")[0])
+           for activation, shown in ACTIVATIONS for scheme, named in SCHEMES for name, label in (
+               ("first_std", "1층 출력의 표준편차 ({}, {})"),
+               ("last_std", "마지막 층 출력의 표준편차 ({}, {}; float32가 넘치면 그 전 층)"),
+               ("overflow_layer", "float32가 넘친 층 ({}, {}; 0 = 넘치지 않음)"))},
+        **{f"{name}_{scheme}": label.format(named.split(" (")[0]) for scheme, named in SCHEMES for name, label in (
+            ("saturated_tanh", f"tanh 망 마지막 층 출력 중 |h| > {SATURATED:g}인 비율 ({{}}, 0–1)"),
+            ("weight_std", "ReLU 망 마지막 층 가중치의 표준편차 ({})"),
+            ("distinct_units", "학습 뒤 서로 다른 첫 층 유닛 수 (작은 tanh 망, {})"),
+            ("trained_loss", f"작은 tanh 망의 {SYMMETRY_STEPS}스텝 학습 뒤 평균제곱오차 ({{}})"))},
+        "drift_tanh_xavier": "Xavier 초기화 tanh 망의 표준편차 비 (마지막 층 ÷ 첫 층, |로그|)",
+    },
     concepts=(
         "weight_initialization", "xavier_initialization", "he_initialization", "vanishing_gradient",
         "exploding_gradient",

@@ -305,12 +305,24 @@ DEMO = DemoSpec(
         Claim(metric="slowdown_sigmoid_vs_tanh", direction="greater", margin=SLOWDOWN_MARGIN,
               statement="부호가 섞인 목표를 찾을 때 시그모이드 출력(모두 양수)을 받은 유닛은 tanh 출력(0 중심)을 받은 유닛보다 "
                         "두 배 넘게 오래 걸린다",
-                        metric_label="걸린 스텝 비 (시그모이드 ÷ tanh)"),
+              metric_label="목표까지 걸린 스텝 비 (시그모이드 ÷ tanh)"),
         Claim(metric="slowdown_sigmoid_vs_sigmoid_centred", direction="greater", margin=SLOWDOWN_MARGIN,
               statement="시그모이드에서 0.5만 빼도 두 배 넘게 빨라진다: 원인은 곡선 모양이 아니라 0이 아닌 평균이다",
-              metric_label="걸린 스텝 비 (시그모이드 ÷ 0.5를 뺀 시그모이드)"),
+              metric_label="목표까지 걸린 스텝 비 (시그모이드 ÷ 0.5를 뺀 시그모이드)"),
     ),
     breaking=BREAKING,
+    # Per seed, the mean of its REPLICATES runs.
+    metric_labels={
+        **{f"{name}_{key}": label.format(shown.split(" (")[0]) for key, shown in INPUTS for name, label in (
+            ("same_sign_fraction", "모든 가중치를 같은 방향으로 움직인 업데이트 비율 ({}, 0–1)"),
+            ("steps_to_target", f"목표 w*까지 거리가 ‖w*‖의 {REACHED:.0%} 안에 들기까지 스텝 수 ({{}}, 못 닿으면 스텝 예산)"),
+            ("reached", "스텝 예산 안에 목표에 닿은 실행 비율 ({}, 0–1)"),
+            ("path_ratio", "목표까지 간 경로 길이 ÷ 처음 거리 ({})"),
+            ("final_distance", "마지막 스텝의 목표까지 거리 ÷ 처음 거리 ({})"),
+            ("condition", "입력의 2차 모멘트 E[hhᵀ]의 조건수 ({})"),
+            ("input_mean", "입력 h의 평균 ({})"))},
+        "slowdown_sigmoid_vs_relu": "목표까지 걸린 스텝 비 (시그모이드 ÷ ReLU)",
+    },
     concepts=("zero_centered", "sigmoid", "tanh", "zigzag"),
     questions=(
         QuestionRef("2주차 질문 1", "tanh의 평균이 0이면 왜 좋은가"),
