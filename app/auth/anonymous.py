@@ -1,5 +1,5 @@
 """The anonymous reader's cookie, made in one place: the auth middleware hands it to a first-time
-visitor with a page that may hold a form (pages kept for every reader get none)."""
+visitor with a page whose form is posted with the anonymous CSRF token (app.auth.deps.AnonymousForm)."""
 
 from __future__ import annotations
 

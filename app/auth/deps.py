@@ -39,6 +39,17 @@ async def check_csrf(request: Request) -> None:
                        code="csrf_failed")
 
 
+# Set in the request state by AnonymousForm: the auth middleware then hands a first-time visitor the
+# anonymous cookie with the response (app.auth.middleware.Authenticate).
+ANONYMOUS_FORM = "anonymous_form"
+
+
+def anonymous_form(request: Request) -> None:
+    """A page whose form a visitor without a session posts with the anonymous CSRF token (log in, sign
+    up, the password reset pages): its token only matches while the visitor keeps the cookie it comes from."""
+    setattr(request.state, ANONYMOUS_FORM, True)
+
+
 def same_origin(request: Request) -> bool:
     """Did the browser say the request comes from one of this site's own pages? Fetch metadata
     first (every current browser sends it), else the Origin header against the Host."""
@@ -155,6 +166,7 @@ ApiCallDep = Annotated[ApiCall, Depends(api_call_async)]
 HtmlUser = Annotated[User, Depends(html_user)]
 Csrf = Depends(check_csrf)
 CsrfOrSameOrigin = Depends(check_csrf_or_same_origin)
+AnonymousForm = Depends(anonymous_form)
 
 
 def credential_of(request: Request) -> Credential:

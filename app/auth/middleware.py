@@ -4,8 +4,9 @@ install_auth(app) adds RequestSizeLimit (bodies over MAX_REQUEST_BYTES get 413 b
 them, chunked or not) and Authenticate, which for every request sets request.state.user (User or
 None) and request.state.csrf_token, so any template can show login state and put the token in its
 forms. Logged in, the token is per login session (stored server-side); anonymous, it is derived
-from an HttpOnly "kb_anon" cookie, so the login and sign-up forms are protected too. Both are pure
-ASGI middleware.
+from an HttpOnly "kb_anon" cookie, which only the pages whose form an anonymous visitor posts with
+that token hand out (app.auth.deps.AnonymousForm), so the login and sign-up forms are protected too.
+Both are pure ASGI middleware.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.auth.anonymous import anonymous_cookie, anonymous_id
-from app.auth.deps import UNSAFE_METHODS, LoginRequired, login_url
+from app.auth.deps import ANONYMOUS_FORM, UNSAFE_METHODS, LoginRequired, login_url
 from app.auth.limits import RateLimiter
 from app.http.asgi import replaying
 from app.http.errors import error_response
@@ -62,19 +63,16 @@ def install_auth(app: FastAPI) -> None:
     app.add_middleware(RequestSizeLimit, max_bytes=MAX_REQUEST_BYTES)
 
 
-# Where a first-time anonymous visitor gets no cookie: the API and files never show a form.
-NO_ANON_COOKIE = ("/api/", "/static/", "/media/")
-
-
 class Authenticate:
     """Pure ASGI middleware (no BaseHTTPMiddleware task and stream per request): the session cookie
     -> scope state `user` and `csrf_token`.
 
     Signed in, the token is the login session's (stored server-side). Anonymous, it is derived from
-    an HttpOnly "kb_anon" cookie, which a first-time visitor is given with the first page that may
-    hold a form (log in, sign up, a demo's run form). A page the response cache keeps for every
-    anonymous reader is rendered for nobody: no token, no cookie, so that any shared cache may keep
-    it (the question page's run buttons are checked by origin instead: app.auth.deps.csrf_or_same_origin).
+    an HttpOnly "kb_anon" cookie, which a first-time visitor is given only with a page whose route
+    declares AnonymousForm (log in, sign up, the password reset pages); every other response sets no
+    cookie, so a shared cache may keep it. The demo run forms, which anonymous readers post from any
+    page, are checked by origin for them instead (app.auth.deps.check_csrf_or_same_origin). A page
+    the response cache keeps for every anonymous reader is rendered for nobody: no token, no cookie.
     One it keeps for every signed-in reader is rendered for a stand-in whose name and token are slots
     (app.http.slots), filled per request by the cache; nobody is looked up for either.
     """
@@ -102,14 +100,14 @@ class Authenticate:
             new_anon = anon if new else None
             csrf = accounts.anonymous_csrf(self.secret_key, anon)
         state["user"], state["csrf_token"], state["unread_count"] = user, csrf, unread
-        if new_anon is None or scope["path"].startswith(NO_ANON_COOKIE):
+        if new_anon is None:
             await self.app(scope, receive, send)
             return
-        cookie = anonymous_cookie(new_anon, https=scope.get("scheme") == "https").encode()
 
         async def with_cookie(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message.setdefault("headers", []).append((b"set-cookie", cookie))
+            if message["type"] == "http.response.start" and state.get(ANONYMOUS_FORM):
+                cookie = anonymous_cookie(new_anon, https=scope.get("scheme") == "https")
+                message.setdefault("headers", []).append((b"set-cookie", cookie.encode()))
             await send(message)
 
         await self.app(scope, receive, with_cookie)

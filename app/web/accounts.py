@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from app import urls
-from app.auth.deps import Csrf, HtmlUser, credential_of
+from app.auth.deps import AnonymousForm, Csrf, HtmlUser, credential_of
 from app.auth.limits import limit_edits, limit_logins, login_failed, login_succeeded
 from app.auth.middleware import cookie_kwargs
 from app.errors import AppError
@@ -38,7 +38,7 @@ def _logged_in(request: Request, session, user, target: str) -> RedirectResponse
     return response
 
 
-@router.get("/signup", response_class=HTMLResponse)
+@router.get("/signup", dependencies=[AnonymousForm], response_class=HTMLResponse)
 def signup_form(request: Request, next: str = "/"):
     return render(request, "accounts/signup.html", {"next": safe_next(next)})
 
@@ -60,7 +60,7 @@ def signup(request: Request, session: SessionDep, settings: SettingsDep,
     return _logged_in(request, session, user, next)
 
 
-@router.get("/login", response_class=HTMLResponse)
+@router.get("/login", dependencies=[AnonymousForm], response_class=HTMLResponse)
 def login_form(request: Request, next: str = "/", reset: bool = False,
                username: Annotated[str, Query(max_length=100)] = ""):
     notice = "비밀번호를 바꿨습니다. 새 비밀번호로 로그인해 주세요." if reset else None
@@ -184,7 +184,7 @@ FORGOT_SENT = ("그 아이디나 주소의 계정에 전자우편 주소가 있�
 NO_MAIL = "이 사이트는 메일을 보내지 않습니다. 관리자에게 비밀번호 재설정 링크를 부탁하세요."
 
 
-@router.get("/forgot-password", response_class=HTMLResponse)
+@router.get("/forgot-password", dependencies=[AnonymousForm], response_class=HTMLResponse)
 def forgot_form(request: Request):
     mailing = request.app.state.mailer is not None
     return render(request, "accounts/forgot.html", {"mailing": mailing, "notice": None if mailing else NO_MAIL,
@@ -208,7 +208,7 @@ def forgot(request: Request, session: SessionDep, login: Annotated[str, Form(max
     return render(request, "accounts/forgot.html", {"mailing": True, "notice": FORGOT_SENT, "sent": True})
 
 
-@router.get("/reset-password", response_class=HTMLResponse)
+@router.get("/reset-password", dependencies=[AnonymousForm], response_class=HTMLResponse)
 def reset_form(request: Request, session: SessionDep, token: Annotated[str, Query(max_length=200)] = ""):
     try:
         user = account_settings.reset_account(session, token)

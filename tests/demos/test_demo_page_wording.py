@@ -12,7 +12,7 @@ from app.demos.params import param_fields
 from app.demos.registry import all_demos
 from tests.demos.conftest import SLUG, TERMINAL
 
-HTML = {"accept": "text/html"}
+HTML = {"accept": "text/html", "sec-fetch-site": "same-origin"}  # as a browser posts the run form
 HANGUL = re.compile(r"[가-힣]")
 
 

@@ -74,9 +74,6 @@ def test_no_anonymous_get_of_a_cacheable_page_sets_a_cookie(app, client_factory,
             assert response.status_code == 200 and "set-cookie" not in response.headers, (route, attempt)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 12 item 3: app/auth/middleware.py gives a first-time visitor the "
-                   "kb_anon cookie on every non-API GET it does not keep (demo pages, concepts, runs, revisions, "
-                   "robots.txt, sitemap.xml, healthz ...), not only on the form pages that need it")
 def test_no_anonymous_get_sets_a_cookie_but_a_form_page(client_factory, addresses):
     for route, path in addresses.items():
         if route in FORM_PAGES:
@@ -84,6 +81,14 @@ def test_no_anonymous_get_sets_a_cookie_but_a_form_page(client_factory, addresse
         for attempt in range(2):  # rendered, then (where cacheable) from the cache
             response = client_factory().get(path, headers=HTML, follow_redirects=False)
             assert "set-cookie" not in response.headers, (route, attempt, response.headers.get("set-cookie"))
+
+
+def test_every_form_page_gives_a_first_time_visitor_the_cookie_its_token_needs(client_factory, addresses):
+    assert set(addresses) >= FORM_PAGES
+    for route in FORM_PAGES:
+        response = client_factory().get(addresses[route], headers=HTML, follow_redirects=False)
+        assert response.headers.get("set-cookie", "").startswith("kb_anon="), route
+        assert response.headers["cache-control"] == "private, no-store", route
 
 
 def test_every_cacheable_page_may_be_kept_by_a_shared_cache(app, reader, addresses):
