@@ -19,13 +19,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import re
-import shutil
-import sqlite3
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import httpx
@@ -33,11 +28,17 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.mixed import make_people  # noqa: E402
-from bench.pages import run_wrk, start_uvicorn  # noqa: E402
-from bench.support import stop_all, wrk_medians  # noqa: E402
+from bench.support import (  # noqa: E402
+    machine,
+    make_people,
+    require_wrk,
+    run_wrk,
+    seeded_site,
+    stop_all,
+    write_result,
+    wrk_medians,
+)
 
-PYTHON = sys.executable
 GOAL = 0.9  # compressed reads of cached pages vs uncompressed, same run
 ENCODINGS = ("identity", "gzip", "br")
 
@@ -73,22 +74,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds; the median is reported")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "compress.json"))
     args = parser.parse_args()
-    if shutil.which("wrk") is None:
-        sys.exit("wrk is missing: `make wrk` (apt-get install wrk)")
+    require_wrk()
 
     load_at_start = os.getloadavg()
-    workdir = Path(tempfile.mkdtemp(prefix="kb-bench-compress-"))
-    db_path = workdir / "kb.sqlite3"
-    database_url = f"sqlite:///{db_path}"
-    env = {**os.environ, "KB_DATABASE_URL": database_url, "KB_CONTENT_DIR": str(ROOT / "content"),
-           "PYTHONPATH": str(ROOT)}
-    for command in (["db", "upgrade"], ["ingest", "--workers", "1"]):
-        subprocess.run([PYTHON, "-m", "app.cli", *command], cwd=ROOT, env=env, check=True, capture_output=True)
-    connection = sqlite3.connect(db_path)
-    ids = [row[0] for row in connection.execute(
-        "SELECT id FROM question WHERE deleted_at IS NULL AND retired_at IS NULL ORDER BY id")]
-    connection.close()
-    _, session_cookie = make_people(database_url)
+    site = seeded_site("compress")
+    workdir, ids = site.workdir, site.ids
+    _, session_cookie = make_people(site.database_url)
 
     scripts: dict[str, Path] = {}
     for reader, cookie in (("anon", ""), ("user", f', ["Cookie"] = "kb_session={session_cookie}"')):
@@ -98,7 +89,7 @@ def main() -> None:
             scripts[name] = workdir / f"{name}.lua"
             scripts[name].write_text(ROTATE_LUA % {"ids": ", ".join(map(str, ids)), "extra": extra})
 
-    server, base = start_uvicorn(["app.main:create_app", "--factory"], env, ROOT, "/api/v1/collections")
+    server, base = site.start()
     rounds: list[dict] = []
     try:
         with httpx.Client(base_url=base, timeout=60) as client:
@@ -132,8 +123,7 @@ def main() -> None:
     ratios = {reader: round(rate[f"{reader}_gzip"] / rate[f"{reader}_identity"], 3) for reader in ("anon", "user")}
     result = {
         "benchmark": "compress",
-        "machine": {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count(),
-                    "load_average_at_start": load_at_start, "load_average_at_end": os.getloadavg()},
+        "machine": machine(load_at_start),
         "setup": {"server": "uvicorn 1 worker, --no-access-log",
                   "load": f"wrk -t1 -c10 -d{args.seconds}s, {args.rounds} alternating rounds, median",
                   "questions_rotated": len(ids),
@@ -146,8 +136,7 @@ def main() -> None:
         "errors": {name: sum(r[name]["non_2xx"] for r in rounds) for name in scripts},
         "rounds": rounds,
     }
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    write_result(args.out, result)
     print(json.dumps({"wire_bytes": wire, "summary": summary, "ratios": ratios}, ensure_ascii=False, indent=1))
 
 

@@ -28,14 +28,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import random
-import shutil
-import sqlite3
 import statistics
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -45,10 +40,19 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.pages import BARE_APP, run_wrk, start_uvicorn  # noqa: E402
-from bench.support import percentile, stop_all, wrk_medians  # noqa: E402
+from bench.support import (  # noqa: E402
+    machine,
+    make_people,
+    percentile,
+    require_wrk,
+    run_wrk,
+    seeded_site,
+    start_bare,
+    stop_all,
+    write_result,
+    wrk_medians,
+)
 
-PYTHON = sys.executable
 RATES = (0, 1, 2, 5, 10)
 GOALS = {"anon_w10_vs_read_only": 0.5, "user_w0_vs_bare": 0.2, "posting_vs_bare": 0.05}
 
@@ -62,27 +66,6 @@ request = function()
   return wrk.format("GET", "/questions/" .. ids[(n %% #ids) + 1], headers)
 end
 '''
-
-
-def make_people(database_url: str) -> tuple[list[str], str]:
-    """API tokens for the writers, and a session cookie for the signed-in reader."""
-    from sqlmodel import Session
-
-    from app.db.engine import make_engine
-    from app.services import accounts
-
-    engine = make_engine(database_url)
-    tokens = []
-    with Session(engine) as session:
-        for i in range(4):
-            user = accounts.sign_up(session, username=f"writer{i}", password="bench-password",
-                                    display_name=f"writer{i}", testing=True)
-            tokens.append(accounts.create_api_token(session, user, "bench")[0])
-        reader = accounts.sign_up(session, username="reader", password="bench-password", display_name="reader",
-                                  testing=True)
-        cookie = accounts.start_session(session, reader)[0]
-    engine.dispose()
-    return tokens, cookie
 
 
 class Writers:
@@ -145,30 +128,19 @@ def main() -> None:
     parser.add_argument("--only", default="", help="comma-separated targets to run besides bare (a quick look; "
                                                    "the ratios of the others are left out)")
     args = parser.parse_args()
-    if shutil.which("wrk") is None:
-        sys.exit("wrk is missing: `make wrk` (apt-get install wrk)")
+    require_wrk()
 
     load_at_start = os.getloadavg()
-    workdir = Path(tempfile.mkdtemp(prefix="kb-bench-mixed-"))
-    db_path = workdir / "kb.sqlite3"
-    database_url = f"sqlite:///{db_path}"
-    env = {**os.environ, "KB_DATABASE_URL": database_url, "KB_CONTENT_DIR": str(ROOT / "content"),
-           "KB_RATE_POSTS_PER_MIN": "1000000", "KB_RATE_IP_POSTS_PER_MIN": "1000000", "PYTHONPATH": str(ROOT)}
-    for command in (["db", "upgrade"], ["ingest", "--workers", "1"]):
-        subprocess.run([PYTHON, "-m", "app.cli", *command], cwd=ROOT, env=env, check=True, capture_output=True)
-    connection = sqlite3.connect(db_path)
-    ids = [row[0] for row in connection.execute(
-        "SELECT id FROM question WHERE deleted_at IS NULL AND retired_at IS NULL ORDER BY id")]
-    connection.close()
-    tokens, session_cookie = make_people(database_url)
-    (workdir / "bare_app.py").write_text(BARE_APP, encoding="utf-8")
+    site = seeded_site("mixed", KB_RATE_POSTS_PER_MIN="1000000", KB_RATE_IP_POSTS_PER_MIN="1000000")
+    workdir, ids = site.workdir, site.ids
+    tokens, session_cookie = make_people(site.database_url)
     scripts = {}
     for reader, cookie in (("anon", ""), ("user", f', ["Cookie"] = "kb_session={session_cookie}"')):
         scripts[reader] = workdir / f"{reader}.lua"
         scripts[reader].write_text(ROTATE_LUA % {"ids": ", ".join(map(str, ids)), "cookie": cookie})
 
-    app_server, app_base = start_uvicorn(["app.main:create_app", "--factory"], env, ROOT, "/api/v1/collections")
-    bare_server, bare_base = start_uvicorn(["bare_app:app"], {**env, "PYTHONPATH": str(workdir)}, workdir, "/bare")
+    app_server, app_base = site.start()
+    bare_server, bare_base = start_bare(workdir, site.env)
 
     cookies = {"anon": {}, "user": {"kb_session": session_cookie}}
 
@@ -231,8 +203,7 @@ def main() -> None:
     goals_met = {name: ratios[name] >= goal for name, goal in GOALS.items() if name in ratios}
     result = {
         "benchmark": "mixed",
-        "machine": {"python": platform.python_version(), "platform": platform.platform(), "cpus": os.cpu_count(),
-                    "load_average_at_start": load_at_start, "load_average_at_end": os.getloadavg()},
+        "machine": machine(load_at_start),
         "setup": {"server": "uvicorn 1 worker, --no-access-log, same flags for the app and the bare endpoint",
                   "load": f"wrk -t1 -c10 -d{args.seconds}s --latency rotating over every question, "
                           f"{args.rounds} alternating rounds, median",
@@ -242,8 +213,7 @@ def main() -> None:
         "errors": {name: sum(r[name]["non_2xx"] for r in rounds) for name in targets},
         "rounds": rounds,
     }
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    write_result(args.out, result)
     print(json.dumps({"summary": summary, "ratios": ratios, "goals_met": goals_met}, ensure_ascii=False, indent=1))
 
 

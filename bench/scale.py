@@ -39,9 +39,8 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.mixed import ROTATE_LUA, Writers, make_people  # noqa: E402
-from bench.pages import run_wrk  # noqa: E402
-from bench.support import free_port, percentile, wrk_medians  # noqa: E402
+from bench.mixed import ROTATE_LUA, Writers  # noqa: E402
+from bench.support import free_port, make_people, percentile, run_wrk, wrk_medians  # noqa: E402
 
 PYTHON = sys.executable
 WORKERS = (1, 2, 4)
