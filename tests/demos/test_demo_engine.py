@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -21,6 +20,7 @@ from app.demos.engine import DemoEngine, cache_key
 from app.demos.execute import DeviceProbe, DeviceUnavailable
 from app.demos.experiments.activation_gradients import DEMO, Params
 from app.demos.runner import Outcome, QueueFull
+from tests.loops import run_in_own_loop
 
 RESULT = {"charts": [], "table": {"columns": ["a"], "rows": [[1.0]]}, "conclusion": "결론", "metrics": {"m": 1.0}}
 
@@ -137,10 +137,7 @@ def test_reports_are_stored_and_published(make_engine):
         demo_engine.unsubscribe(run_id, queue)
         return seen
 
-    # A thread of its own: Playwright's sync API (browser tests in the same process) keeps a loop
-    # running on this one.
-    with ThreadPoolExecutor(1) as pool:
-        seen = pool.submit(asyncio.run, follow()).result(timeout=30)
+    seen = run_in_own_loop(follow)
     assert [name for name, _ in seen] == ["status", "progress", "done"]
     assert seen[1][1]["fraction"] == 0.5 and seen[1][1]["charts"][0]["key"] == "k"
     run = demo_engine.get(run_id)

@@ -5,12 +5,12 @@ render. Driven at the ASGI level with events, so the overlap is certain, not tim
 from __future__ import annotations
 
 import asyncio
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 from starlette.routing import Route
 
 from app.web.caching import ConditionalGet, ResponseCache
+from tests.loops import run_in_own_loop
 
 
 class Versions:
@@ -94,7 +94,4 @@ def test_readers_get_the_last_page_while_one_request_renders_the_new_one():
         after, _ = await get(app)
         assert after == b"version 2" and page.renders == 3  # kept by the render that finished
 
-    # In a thread of its own: in the same pytest worker, Playwright's sync API may hold this thread's
-    # event loop, and asyncio.run refuses to start inside a running loop.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pool.submit(asyncio.run, scenario()).result()
+    run_in_own_loop(scenario)

@@ -7,6 +7,7 @@ import unicodedata
 import pytest
 
 from app.schemas.limits import BODY_MAX, MAX_REQUEST_BYTES, clean_text
+from tests.loops import run_in_own_loop
 
 
 def post(account, **data):
@@ -101,9 +102,6 @@ def test_login_rate_limit(client_factory, app):
 
 def test_a_chunked_body_over_the_cap_is_refused_unread():
     """No Content-Length (a chunked upload): the body is read only up to the cap, the app never runs."""
-    import asyncio
-    import threading
-
     from app.auth.middleware import RequestSizeLimit
 
     called, pulled, sent = [], [], []
@@ -120,11 +118,7 @@ def test_a_chunked_body_over_the_cap_is_refused_unread():
 
     scope = {"type": "http", "method": "POST", "path": "/api/v1/questions", "headers": [], "query_string": b"",
              "state": {}}
-    # In its own thread: Playwright's sync API keeps an event loop running in this worker's main thread.
-    runner = threading.Thread(target=asyncio.run, args=(RequestSizeLimit(app, max_bytes=MAX_REQUEST_BYTES)(
-        scope, receive, send),))
-    runner.start()
-    runner.join()
+    run_in_own_loop(lambda: RequestSizeLimit(app, max_bytes=MAX_REQUEST_BYTES)(scope, receive, send))
     assert called == [] and len(pulled) == MAX_REQUEST_BYTES // (16 * 1024) + 1
     assert sent[0]["status"] == 413 and b"payload_too_large" in sent[1]["body"]
 
@@ -171,7 +165,6 @@ def test_edits_and_previews_are_rate_limited_per_account(alice, bob, app):
 def test_a_body_that_stops_arriving_is_a_408_and_a_prompt_one_passes():
     """A chunked upload whose last chunk never comes no longer holds the connection for as long as the client likes."""
     import asyncio
-    import threading
 
     from app.http.timeouts import BodyReadTimeout
 
@@ -199,9 +192,7 @@ def test_a_body_that_stops_arriving_is_a_408_and_a_prompt_one_passes():
         scope = {"type": "http", "method": "POST", "path": "/api/v1/questions", "headers": [], "query_string": b"",
                  "state": {}}
         # The limit is short here so the test is quick; the server's is BODY_READ_TIMEOUT_S.
-        runner = threading.Thread(target=asyncio.run, args=(BodyReadTimeout(app, timeout_s=0.2)(scope, receive, send),))
-        runner.start()
-        runner.join()
+        run_in_own_loop(lambda: BodyReadTimeout(app, timeout_s=0.2)(scope, receive, send))
         return seen, sent
 
     seen, sent = drive([b"{", b'"a"'], stall=True)
