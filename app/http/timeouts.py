@@ -36,7 +36,8 @@ class BodyReadTimeout:
             if body_done:
                 return await receive()
             try:
-                message = await asyncio.wait_for(receive(), self.timeout_s)
+                async with asyncio.timeout(self.timeout_s):  # no task per chunk, as wait_for made
+                    message = await receive()
             except TimeoutError:
                 raise _BodyTooSlow from None
             if message["type"] != "http.request" or not message.get("more_body", False):
