@@ -49,10 +49,12 @@ from app.web.caching import install_conditional_get
 from app.web.templating import make_templates
 
 # How long a thread may hold the GIL while another waits for it (CPython's default is 5 ms). The search
-# indexer drains a batch of posts on a thread of this process, CPU-bound for tens of milliseconds; a
-# request needs the GIL several times (read, hand to a worker thread, answer) and waited the whole
-# interval each time: posting back to back ran at about 60% of its rate without the indexer.
-GIL_SWITCH_INTERVAL_S = 0.0005
+# indexer drains a batch of posts on a thread of this process, and a page missing from the cache renders
+# in the thread pool, each CPU-bound for milliseconds; a request needs the GIL several times (read, hand
+# to a worker thread, answer) and waited the whole interval each time: posting back to back ran at about
+# 60% of its rate without the indexer, and cached pages slowed while others rendered. Between 0.5 and
+# 1 ms both did better in side-by-side runs (bench/mixed.py rounds); 1 ms switches least of those.
+GIL_SWITCH_INTERVAL_S = 0.001
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
