@@ -11,6 +11,7 @@ from __future__ import annotations
 import shutil
 import sqlite3
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -140,13 +141,25 @@ def _copy_of(request, tmp_path: Path, backend: str, sqlite_template: str, pg_tem
     return _settings_for(cluster.url(name))
 
 
+def read_only(request) -> bool:
+    """Whether the test is marked read_only: it only reads, anonymously, and shares an app (read_only_apps)."""
+    return request.node.get_closest_marker("read_only") is not None
+
+
+def _own_database(request, backend: str) -> None:
+    if read_only(request) and backend == "sqlite":
+        pytest.fail("a read_only test shares an app and has no database of its own: drop the mark or the fixture")
+
+
 @pytest.fixture
 def settings(request, tmp_path, backend) -> Settings:
+    _own_database(request, backend)
     return _copy_of(request, tmp_path, backend, "migrated_template", "pg_migrated_template")
 
 
 @pytest.fixture
 def seeded_settings(request, tmp_path, backend) -> Settings:
+    _own_database(request, backend)
     return _copy_of(request, tmp_path, backend, "seeded_template", "pg_seeded_template")
 
 
@@ -188,10 +201,59 @@ def _client(settings: Settings):
 
 
 @pytest.fixture
-def client(settings):
-    yield from _client(settings)
+def client(request, backend):
+    """A client on an app over an empty migrated database: its own, or a shared one for a read_only test."""
+    yield from _client_for(request, backend, "migrated_template", "settings")
 
 
 @pytest.fixture
-def seeded_client(seeded_settings):
-    yield from _client(seeded_settings)
+def seeded_client(request, backend):
+    """A client on an app over the ingested seeds: its own, or a shared one for a read_only test."""
+    yield from _client_for(request, backend, "seeded_template", "seeded_settings")
+
+
+def _client_for(request, backend: str, template: str, settings: str):
+    if read_only(request) and backend == "sqlite":
+        yield request.getfixturevalue("read_only_apps")(request, request.getfixturevalue(template))
+    else:
+        yield from _client(request.getfixturevalue(settings))
+
+
+@pytest.fixture(scope="session")
+def read_only_apps(tmp_path_factory):
+    """`client_on(request, template)`: a client on one app per test process and SQLite template (over its own
+    copy), for tests marked read_only; fresh cookies each time. An app's first request builds the dependencies of
+    its routes, about a quarter of a second of CPU: paid once per process here instead of once per test.
+    A test that commits to the copy fails at teardown (it must have an app of its own: the next test would
+    see its writes)."""
+    from app.main import create_app
+
+    with ExitStack() as stack:
+        clients: dict[Path, tuple[TestClient, sqlite3.Connection]] = {}
+
+        def client_on(request, template: Path) -> TestClient:
+            if template not in clients:
+                db_path = tmp_path_factory.mktemp("read-only") / template.name
+                shutil.copy(template, db_path)
+                client = stack.enter_context(TestClient(create_app(_settings_for(db_path))))
+                # SQLite's data_version changes on this connection when any other connection commits.
+                watcher = sqlite3.connect(db_path)
+                stack.callback(watcher.close)
+                clients[template] = client, watcher
+            client, watcher = clients[template]
+            client.cookies.clear()
+            before = _data_version(watcher)
+
+            def unwritten() -> None:
+                assert _data_version(watcher) == before, (
+                    f"{request.node.nodeid} wrote to the database of the app shared by read_only tests: "
+                    "drop its read_only mark")
+
+            request.addfinalizer(unwritten)
+            return client
+
+        yield client_on
+
+
+def _data_version(connection: sqlite3.Connection) -> int:
+    return connection.execute("PRAGMA data_version").fetchone()[0]

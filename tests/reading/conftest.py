@@ -1,18 +1,38 @@
-"""Reading fixtures: an app over a migrated database holding tests/reading/sample.py's collection."""
+"""Reading fixtures: an app over a migrated database holding tests/reading/sample.py's collection; a test
+marked read_only gets a reader on one app per process over a copy of it (tests/conftest.py read_only_apps)."""
 
 from __future__ import annotations
+
+import shutil
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from app.db.engine import make_engine
-from tests.conftest import clients_of
+from tests.conftest import _checkpoint, clients_of, read_only
 from tests.reading.sample import SampleIds, insert_sample
 
 
+@pytest.fixture(scope="session")
+def sample_template(tmp_path_factory, migrated_template) -> tuple[Path, SampleIds]:
+    path = tmp_path_factory.mktemp("reading-sample") / "sample.sqlite3"
+    shutil.copy(migrated_template, path)
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        ids = insert_sample(engine)
+    finally:
+        engine.dispose()
+    _checkpoint(path)
+    return path, ids
+
+
+# Each takes `backend` (unused when read_only) so that a module parametrising it reaches them.
 @pytest.fixture
-def sample(settings) -> SampleIds:
-    engine = make_engine(settings.database_url)
+def sample(request, backend) -> SampleIds:
+    if read_only(request):
+        return request.getfixturevalue("sample_template")[1]
+    engine = make_engine(request.getfixturevalue("settings").database_url)
     try:
         return insert_sample(engine)
     finally:
@@ -20,15 +40,20 @@ def sample(settings) -> SampleIds:
 
 
 @pytest.fixture
-def app(settings, sample):
+def app(request, backend, sample):
     from app.main import create_app
 
-    return create_app(settings)
+    if read_only(request):
+        return request.getfixturevalue("reader").app
+    return create_app(request.getfixturevalue("settings"))
 
 
 @pytest.fixture
-def reader(app):
-    with TestClient(app) as client:
+def reader(request, backend):
+    if read_only(request):
+        yield request.getfixturevalue("read_only_apps")(request, request.getfixturevalue("sample_template")[0])
+        return
+    with TestClient(request.getfixturevalue("app")) as client:
         yield client
 
 

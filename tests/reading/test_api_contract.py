@@ -20,6 +20,7 @@ def non_empty(value, *path):
     return value
 
 
+@pytest.mark.read_only
 def test_collections(reader, sample):
     body = reader.get("/api/v1/collections").json()
     contract.check(body, [contract.COLLECTION])
@@ -28,6 +29,7 @@ def test_collections(reader, sample):
     assert collection["source_path"] == "interview/sample-interview.md"
 
 
+@pytest.mark.read_only
 def test_collection_detail(reader, sample):
     body = reader.get(f"/api/v1/collections/{sample.collection}").json()
     contract.check(body, contract.COLLECTION_DETAIL)
@@ -35,6 +37,7 @@ def test_collection_detail(reader, sample):
     non_empty(body, "questions", "items")
 
 
+@pytest.mark.read_only
 def test_questions_page(reader, sample):
     body = reader.get("/api/v1/questions", params={"collection": sample.collection}).json()
     contract.check(body, contract.QUESTION_PAGE)
@@ -43,6 +46,7 @@ def test_questions_page(reader, sample):
     assert non_empty(body, "items")[1]["parent_id"] == sample.parent
 
 
+@pytest.mark.read_only
 def test_question_detail(reader, sample):
     body = reader.get(f"/api/v1/questions/{sample.parent}").json()
     contract.check(body, contract.QUESTION_DETAIL)
@@ -79,6 +83,7 @@ def test_question_detail_demo_links(reader, sample, settings, monkeypatch):
                               "concepts": [], "match": "editor", "score": None}]
 
 
+@pytest.mark.read_only
 def test_authors(reader, sample):
     body = reader.get("/api/v1/authors").json()
     contract.check(body, contract.AUTHOR_PAGE)

@@ -3,6 +3,7 @@ routes instead of keeping its own list of their paths. The anonymous cookie is m
 
 from __future__ import annotations
 
+import pytest
 from fastapi import APIRouter, FastAPI
 
 from app.auth.anonymous import anonymous_cookie, anonymous_id
@@ -13,6 +14,7 @@ READING = {"/", "/collections/{slug}", "/questions", "/questions/{question_id}",
            "/api/v1/questions/{question_id}", "/api/v1/authors", "/api/v1/authors/{name}", "/api/v1/search"}
 
 
+@pytest.mark.read_only
 def test_the_reading_routes_and_only_they_are_cacheable(app):
     pattern = cacheable_paths(app.routes)
     for path in ["/", "/collections/sample-interview", "/questions", "/questions/1", "/unanswered", "/authors",
@@ -49,6 +51,7 @@ def test_a_route_marked_in_an_included_router_is_found_with_its_prefix():
     assert not cacheable_paths(FastAPI().routes).match("/")
 
 
+@pytest.mark.read_only
 def test_a_form_page_sets_the_anonymous_cookie_made_in_one_place(reader):
     page = reader.get("/login", headers={"Accept": "text/html"})
     anon = page.cookies.get("kb_anon")

@@ -17,6 +17,7 @@ def db_path(settings) -> str:
     return settings.database_url.removeprefix("sqlite:///")
 
 
+@pytest.mark.read_only
 @pytest.mark.parametrize("path", ["/", "/collections/sample-interview", "/questions/1", "/questions", "/unanswered",
                                   "/authors", "/authors/%EC%84%9C%EC%97%B0", "/api/v1/collections",
                                   "/api/v1/collections/sample-interview", "/api/v1/questions?status=answered",
@@ -38,6 +39,7 @@ def test_etag_round_trip(reader, path):
     assert reader.get(path, headers={**HTML, "If-Modified-Since": "not a date"}).status_code == 200
 
 
+@pytest.mark.read_only
 def test_validators_differ_by_query(reader):
     one = reader.get("/api/v1/questions?per_page=1").headers["etag"]
     two = reader.get("/api/v1/questions?per_page=2").headers["etag"]
@@ -45,6 +47,7 @@ def test_validators_differ_by_query(reader):
     assert reader.get("/api/v1/questions?per_page=2", headers={"If-None-Match": one}).status_code == 200
 
 
+@pytest.mark.read_only
 def test_cache_policies(reader):
     api = reader.get("/api/v1/questions/1")
     # The ETag names the encoding the request accepts (app.http.compression), hence Vary.
@@ -120,6 +123,7 @@ def test_signed_in_pages_are_never_cached_nor_shared(reader, client_factory, sam
     assert "alice" not in again.text and "로그아웃" not in again.text
 
 
+@pytest.mark.read_only
 def test_forms_of_other_pages_are_no_store(reader):
     for path in ("/login", "/signup"):
         response = reader.get(path, headers=HTML)
@@ -195,6 +199,7 @@ def test_a_form_page_gives_a_first_time_visitor_the_cookie_its_token_needs(clien
     assert "kb_anon=" in page.headers["set-cookie"] and page.headers["cache-control"] == "private, no-store"
 
 
+@pytest.mark.read_only
 def test_head_answers_every_get_with_its_headers_and_no_body(reader, sample):
     for path in ("/", f"/questions/{sample.parent}", "/api/v1/questions/1", "/login", "/static/css/app.css"):
         got = reader.get(path, headers=HTML)

@@ -48,12 +48,14 @@ def test_a_compressed_response_decodes_to_the_uncompressed_bytes(reader, path, e
         assert len(body) < len(expected) and DECODE[encoding](body) == expected, path
 
 
+@pytest.mark.read_only
 def test_a_small_response_is_not_compressed(reader):
     status, sent, body = raw(reader, "/healthz", "gzip, br")
     assert status == 200 and len(body) < compression.MIN_SIZE
     assert "content-encoding" not in sent and body.startswith(b"{")
 
 
+@pytest.mark.read_only
 def test_images_and_fonts_are_not_compressed_again(reader):
     for path in ("/static/vendor/stix-two-math/STIXTwoMath-Regular.woff2",
                  "/static/vendor/swagger-ui/favicon-32x32.png"):
@@ -61,6 +63,7 @@ def test_images_and_fonts_are_not_compressed_again(reader):
         assert status == 200 and "content-encoding" not in sent and body == plain(reader, path), path
 
 
+@pytest.mark.read_only
 def test_each_encoding_has_its_own_etag_and_revalidates_with_it(reader):
     path = "/questions/1"
     etags = {encoding: raw(reader, path, encoding)[1]["etag"] for encoding in ("identity", "gzip", "br")}
@@ -72,6 +75,7 @@ def test_each_encoding_has_its_own_etag_and_revalidates_with_it(reader):
     assert status == 200 and "content-encoding" not in sent and sent["etag"] == etags["identity"]
 
 
+@pytest.mark.read_only
 def test_head_of_a_compressed_page_has_the_gets_headers_and_no_body(reader):
     for path in ("/questions/1", "/login", "/api/v1/questions/1"):
         _, got, body = raw(reader, path, "gzip")

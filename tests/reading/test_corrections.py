@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
+import pytest
 from sqlmodel import Session
 
 from app.db.engine import make_engine
@@ -25,6 +26,7 @@ def question_id(client, label: str) -> int:
     return next(item["id"] for item in items["items"] if item["label"] == label)
 
 
+@pytest.mark.read_only
 def test_the_dropout_answer_carries_its_correction_beside_it(seeded_client):
     qid = question_id(seeded_client, "#16-1")
     body = seeded_client.get(f"/api/v1/questions/{qid}").json()
@@ -47,6 +49,7 @@ def test_the_dropout_answer_carries_its_correction_beside_it(seeded_client):
     assert "이 설정으로 저장된 실행이 아직 없습니다" in shown
 
 
+@pytest.mark.read_only
 def test_a_question_without_corrections_has_none(seeded_client):
     body = seeded_client.get(f"/api/v1/questions/{question_id(seeded_client, '#16')}").json()
     assert body["corrections"] == []

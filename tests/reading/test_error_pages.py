@@ -9,6 +9,8 @@ import pytest
 
 from tests.reading.page_reader import Page
 
+pytestmark = pytest.mark.read_only  # every test here only reads: one shared app
+
 HTML = {"Accept": "text/html"}
 
 

@@ -18,6 +18,7 @@ def assert_envelope(response, status: int, code: str) -> dict:
     return body["error"]
 
 
+@pytest.mark.read_only
 @pytest.mark.parametrize("path", [
     "/api/v1/collections/no-such-collection",
     "/api/v1/questions/999999",
@@ -30,6 +31,7 @@ def test_unknown_things_are_404_envelopes(reader, path):
     assert "찾을 수 없" in error["message"]
 
 
+@pytest.mark.read_only
 @pytest.mark.parametrize("path", ["/collections/no-such-collection", "/questions/999999", "/authors/nobody-here"])
 def test_html_routes_answer_json_clients_with_the_envelope(reader, path):
     assert_envelope(reader.get(path, headers={"Accept": "application/json"}), 404, "not_found")
@@ -38,6 +40,7 @@ def test_html_routes_answer_json_clients_with_the_envelope(reader, path):
     assert '<html lang="ko">' in page.text and "찾을 수 없" in page.text
 
 
+@pytest.mark.read_only
 @pytest.mark.parametrize("path, field", [
     ("/api/v1/questions?page=0", "page"),
     ("/api/v1/questions?page=abc", "page"),
@@ -61,6 +64,7 @@ def test_bad_parameters_are_422_naming_the_field(reader, path, field):
     assert field in error["message"]
 
 
+@pytest.mark.read_only
 @pytest.mark.parametrize("path, message", [
     ("/api/v1/questions/abc", "정수여야 합니다."),
     ("/api/v1/questions?page=0", "1 이상이어야 합니다."),
@@ -74,12 +78,14 @@ def test_validation_details_are_in_korean(reader, path, message):
     assert page.status_code == 422 and message.replace("'", "&#39;") in page.text
 
 
+@pytest.mark.read_only
 def test_422_details_carry_the_bounds(reader):
     error = assert_envelope(reader.get("/api/v1/questions?per_page=500"), 422, "validation_error")
     detail = next(d for d in error["details"] if d["field"] == "per_page")
     assert detail["le"] == 100
 
 
+@pytest.mark.read_only
 @pytest.mark.parametrize("path", ["/unanswered?page=0", "/questions?status=x",
                                   "/collections/sample-interview?per_page=0", "/questions/abc",
                                   "/authors?per_page=9999"])
@@ -89,12 +95,14 @@ def test_html_pages_show_422_in_korean(reader, path):
     assert_envelope(reader.get(path), 422, "validation_error")  # and their JSON form is the envelope
 
 
+@pytest.mark.read_only
 def test_wrong_method_is_405_envelope(reader):
     for path in ("/api/v1/collections", "/api/v1/authors"):
         assert_envelope(reader.post(path), 405, "method_not_allowed")
     assert_envelope(reader.delete("/api/v1/collections/sample-interview"), 405, "method_not_allowed")
 
 
+@pytest.mark.read_only
 def test_errors_are_not_cached_or_validated(reader):
     response = reader.get("/api/v1/questions/999999")
     assert "etag" not in response.headers

@@ -43,6 +43,7 @@ def test_every_operation_answers_as_declared(seeded_client):
     assert len(checked) >= 30
 
 
+@pytest.mark.read_only
 def test_operation_ids_and_error_responses_are_declared(seeded_client):
     spec = seeded_client.get("/api/v1/openapi.json").json()
     operations = [op for item in spec["paths"].values() for op in item.values()]
@@ -56,6 +57,7 @@ def test_operation_ids_and_error_responses_are_declared(seeded_client):
     assert (body["title"]["minLength"], body["title"]["maxLength"], body["body"]["maxLength"]) == (3, 200, 20_000)
 
 
+@pytest.mark.read_only
 @pytest.mark.parametrize("path", ["/", "/questions", "/api/v1/collections", "/api/v1/questions/1", "/docs",
                                   "/static/js/confirm.js"])
 def test_head_answers_every_get_without_a_body(seeded_client, path):
@@ -64,6 +66,7 @@ def test_head_answers_every_get_without_a_body(seeded_client, path):
     assert head.headers["content-type"] == got.headers["content-type"]
 
 
+@pytest.mark.read_only
 def test_options_lists_the_allowed_methods(seeded_client):
     answer = seeded_client.options("/api/v1/questions/1")
     assert answer.status_code == 204
@@ -72,6 +75,7 @@ def test_options_lists_the_allowed_methods(seeded_client):
     assert seeded_client.options("/no/such/page").status_code == 404
 
 
+@pytest.mark.read_only
 def test_fresh_must_be_a_real_boolean(seeded_client):
     refused = seeded_client.post("/api/v1/demos/dropout/runs", json={"fresh": 0})
     assert refused.status_code == 422 and refused.json()["error"]["details"][0]["field"] == "fresh"

@@ -6,7 +6,11 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
+
 from tests.reading.page_reader import Page
+
+pytestmark = pytest.mark.read_only  # every test here only reads: one shared app
 
 HTML = {"Accept": "text/html"}
 

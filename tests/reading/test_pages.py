@@ -19,6 +19,7 @@ def page(reader, path: str) -> tuple[Page, str]:
     return Page(response.text), response.text
 
 
+@pytest.mark.read_only
 @pytest.mark.parametrize("path, title, canonical, twin", [
     ("/", "질문창고 — 딥러닝 질문과 답변", "/", "/api/v1/collections"),
     ("/collections/sample-interview", "샘플 면접 질문 · 질문창고", "/collections/sample-interview",
@@ -45,6 +46,7 @@ def test_title_canonical_and_json_twin(reader, sample, path, title, canonical, t
     assert json_twin.status_code == 200 and json_twin.headers["content-type"] == "application/json"
 
 
+@pytest.mark.read_only
 def test_every_page_loads_the_stylesheets(reader, sample):
     for path in ("/", "/questions/1", "/authors"):
         hrefs = {link["href"] for link in page(reader, path)[0].links if link.get("rel") == "stylesheet"}
@@ -53,12 +55,14 @@ def test_every_page_loads_the_stylesheets(reader, sample):
     assert reader.get("/static/css/app.css").status_code == 200
 
 
+@pytest.mark.read_only
 def test_every_page_header_leads_to_the_demo_catalogue(reader, sample):
     """The experiments were reachable only from a question's demo panel; the header links them everywhere."""
     for path in ("/", "/questions/1", "/authors", "/unanswered"):
         assert "/demos" in page(reader, path)[0].hrefs("실험")
 
 
+@pytest.mark.read_only
 def test_question_page_thread(reader, sample):
     parsed, text = page(reader, f"/questions/{sample.parent}")
     answer, reply, nested = (f"answer-{i}" for i in (sample.answer, sample.reply, sample.nested_reply))
@@ -70,6 +74,7 @@ def test_question_page_thread(reader, sample):
     assert "답변 1개 · 답글 2개" in text  # one answer, a reply and a reply to that
 
 
+@pytest.mark.read_only
 def test_question_page_structure(reader, sample):
     parsed, text = page(reader, f"/questions/{sample.parent}")
     assert f"/questions/{sample.child}" in parsed.hrefs("ReLU의 문제점은?")  # sub-question listed
@@ -88,6 +93,7 @@ def test_question_page_structure(reader, sample):
     assert "/collections/sample-interview" in child.hrefs("샘플 면접 질문")  # breadcrumb
 
 
+@pytest.mark.read_only
 def test_question_page_includes_write_controls_and_demo_slot(reader, sample):
     _, text = page(reader, f"/questions/{sample.open}")
     assert "아직 답변이 없습니다" in text and 'id="answer-form"' in text
@@ -110,6 +116,7 @@ def test_signed_in_question_page_has_working_forms(reader, client_factory, sampl
     assert "페이지의 폼으로 단 답변" in reader.get(answered.headers["location"], headers=HTML).text
 
 
+@pytest.mark.read_only
 def test_collection_page_outline(reader, sample):
     parsed, text = page(reader, "/collections/sample-interview")
     assert text.index("기초") < text.index("비어 있는 섹션") < text.index("심화")
@@ -121,6 +128,7 @@ def test_collection_page_outline(reader, sample):
     assert "답변 1 · 답글 2" in text and "미답변" in text
 
 
+@pytest.mark.read_only
 def test_collection_page_filter(reader, sample):
     _, text = page(reader, "/collections/sample-interview?status=unanswered")
     assert "아직 답이 없는 질문" in text and "ReLU를 쓰는 이유는?" not in text
@@ -128,6 +136,7 @@ def test_collection_page_filter(reader, sample):
     assert 'aria-current="page">미답변 1' in text
 
 
+@pytest.mark.read_only
 def test_home_groups_collections_and_lists_questions(reader, sample):
     parsed, text = page(reader, "/")
     # Group names a newcomer understands, each with a line on what such a collection is.
@@ -140,6 +149,7 @@ def test_home_groups_collections_and_lists_questions(reader, sample):
     assert "/unanswered" in parsed.hrefs("미답변 질문 모두 보기 (1)")
 
 
+@pytest.mark.read_only
 def test_author_pages(reader, sample):
     parsed, text = page(reader, "/authors")
     assert "/authors/%EC%84%9C%EC%97%B0" in parsed.hrefs("서연")
@@ -151,6 +161,7 @@ def test_author_pages(reader, sample):
     assert f"/questions/{sample.parent}" in asker.hrefs("ReLU를 쓰는 이유는?") and "쓴 답변이 없습니다" in asker_text
 
 
+@pytest.mark.read_only
 def test_docs_work_offline(reader):
     docs = reader.get("/docs")
     assert docs.status_code == 200

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from app.services.reading import MAX_PER_PAGE
+
+pytestmark = pytest.mark.read_only  # every test here only reads: one shared app
 
 HTML = {"Accept": "text/html"}
 

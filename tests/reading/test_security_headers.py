@@ -17,6 +17,7 @@ def check(response) -> None:
     assert "'unsafe-inline'" not in script and "'unsafe-eval'" not in script
 
 
+@pytest.mark.read_only
 @pytest.mark.parametrize("path", ["/", "/questions", "/api/v1/collections", "/api/v1/openapi.json", "/docs",
                                   "/questions/999999", "/api/v1/questions/999999", "/api/v1/questions/x",
                                   "/static/js/confirm.js", "/sitemap.xml", "/robots.txt", "/login"])
@@ -24,6 +25,7 @@ def test_every_response_carries_the_headers(client, path):
     check(client.get(path))
 
 
+@pytest.mark.read_only
 def test_errors_caches_and_refusals_carry_them_too(client):
     first = client.get("/questions")
     again = client.get("/questions", headers={"if-none-match": first.headers["etag"]})

@@ -42,6 +42,7 @@ def interview(seeds):
     return collection, {q["label"]: q for q in items}
 
 
+@pytest.mark.read_only
 def test_seed_counts_on_the_home_page(seeded_client, seeds):
     text = seeded_client.get("/", headers=HTML).text
     for collections in seeds.values():
@@ -52,6 +53,7 @@ def test_seed_counts_on_the_home_page(seeded_client, seeds):
     assert counts == [(10, 10), (14, 9), (18, 18), (47, 36)]  # issue 3's table
 
 
+@pytest.mark.read_only
 def test_every_seed_question_keeps_the_contract(seeded_client, seeds):
     for collections in seeds.values():
         for _, items in collections:
@@ -59,6 +61,7 @@ def test_every_seed_question_keeps_the_contract(seeded_client, seeds):
                 contract.check(seeded_client.get(f"/api/v1/questions/{item['id']}").json(), contract.QUESTION_DETAIL)
 
 
+@pytest.mark.read_only
 def test_interview_4_math_is_mathml(seeded_client, seeds):
     """#4 writes its two formulas as LaTeX in <!-- $…$ --> comments next to dead rendered-image links."""
     _, by_label = interview(seeds)
@@ -68,6 +71,7 @@ def test_interview_4_math_is_mathml(seeded_client, seeds):
     assert "render.githubusercontent.com" not in text  # the dead formula images are gone
 
 
+@pytest.mark.read_only
 def test_missing_image_shows_its_placeholder(seeded_client, seeds):
     _, by_label = interview(seeds)
     text = seeded_client.get(by_label["#1"]["url"], headers=HTML).text
@@ -75,6 +79,7 @@ def test_missing_image_shows_its_placeholder(seeded_client, seeds):
     assert 'src="/images/sally' not in text
 
 
+@pytest.mark.read_only
 def test_sub_questions_and_parent(seeded_client, seeds):
     _, by_label = interview(seeds)
     page = Page(seeded_client.get(by_label["#12"]["url"], headers=HTML).text)
@@ -86,6 +91,7 @@ def test_sub_questions_and_parent(seeded_client, seeds):
     assert f'href="{by_label["#12-4"]["url"]}" rel="next"' in child
 
 
+@pytest.mark.read_only
 def test_nodes_thread_reactions_and_plus_ones(seeded_client, seeds):
     (collection, items), = seeds["nodes"]
     batch_norm = next(q for q in items if q["title"].startswith("batch normalization"))
@@ -97,6 +103,7 @@ def test_nodes_thread_reactions_and_plus_ones(seeded_client, seeds):
     assert "노드 04" in outline and "이 섹션에는 질문이 없습니다" in outline
 
 
+@pytest.mark.read_only
 def test_weeks_notes_and_page_refs(seeded_client, seeds):
     weeks = {c["source_path"]: (c, items) for c, items in seeds["weeks"]}
     free = next(v for k, v in weeks.items() if "week-02" in k)
@@ -109,6 +116,7 @@ def test_weeks_notes_and_page_refs(seeded_client, seeds):
     assert 'class="page-ref"' in first
 
 
+@pytest.mark.read_only
 def test_no_script_from_content_reaches_a_page(seeded_client, seeds):
     for collections in seeds.values():
         for collection, items in collections:

@@ -22,6 +22,7 @@ HASHED = re.compile(r"^/static/.+\.[0-9a-f]{8}\.\w+$")
 IMMUTABLE = "public, max-age=31536000, immutable"
 
 
+@pytest.mark.read_only
 @pytest.mark.parametrize("path", ["/", "/questions/1", "/docs", "/login", "/ask", "/demos", "/search?q=x"])
 def test_every_static_link_is_a_hashed_name_kept_forever(reader, path):
     page = reader.get(path, headers=HTML)
@@ -34,12 +35,14 @@ def test_every_static_link_is_a_hashed_name_kept_forever(reader, path):
         assert got.status_code == 200 and got.headers["cache-control"] == IMMUTABLE, link
 
 
+@pytest.mark.read_only
 def test_the_question_page_links_the_chart_library_and_htmx(reader, sample):
     links = STATIC_LINK.findall(reader.get(f"/questions/{sample.parent}", headers=HTML).text)
     for plain in ("vendor/uplot/uPlot.iife.min", "vendor/htmx/htmx.min", "css/app", "favicon"):
         assert any(link.startswith(f"/static/{plain}.") for link in links), plain
 
 
+@pytest.mark.read_only
 def test_a_stylesheets_font_resolves_to_its_hashed_name(reader):
     stylesheet = next(link for link in STATIC_LINK.findall(reader.get("/", headers=HTML).text) if "/render." in link)
     css = reader.get(stylesheet).text
@@ -70,6 +73,7 @@ def test_a_changed_file_gets_a_new_name(tmp_path):
         after.url("css/missing.css")
 
 
+@pytest.mark.read_only
 def test_the_plain_name_still_works_briefly_and_revalidates(reader):
     plain = reader.get("/static/css/app.css")
     assert plain.status_code == 200 and plain.headers["cache-control"] == "public, max-age=300"
