@@ -217,6 +217,9 @@ class PasswordReset(SQLModel, table=True):
     created_at: datetime = Field(default_factory=now_utc)
     expires_at: datetime
     used_at: datetime | None = None
+    # The mail job gave up on this link: it never reached anyone, never opens the form, and is kept so
+    # that /metrics counts the failure (kb_emails_failed) like a notification's.
+    email_failed_at: datetime | None = None
 
 
 class AuthorClaim(SQLModel, table=True):

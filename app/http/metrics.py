@@ -18,7 +18,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from app.services.metrics import failed_email_count, run_counts
+from app.services.metrics import failed_email_counts, run_counts
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -36,7 +36,7 @@ class _StateCollector(Collector):
         cache.add_metric(["miss"], self.response_cache.misses)
         yield cache
         try:
-            counts, failed_emails = run_counts(self.engine), failed_email_count(self.engine)
+            counts, failed_emails = run_counts(self.engine), failed_email_counts(self.engine)
         except SQLAlchemyError:
             log.warning("run counts unavailable for /metrics", exc_info=True)
             return
@@ -46,9 +46,11 @@ class _StateCollector(Collector):
         yield runs
         yield GaugeMetricFamily("kb_demo_runs_reused", "저장된 결과를 다시 쓴 실행 수 (실험 결과 캐시 적중)",
                                 value=counts.reused)
-        yield GaugeMetricFamily("kb_notification_emails_failed",
-                                "다시 보내도 끝내 보내지 못한 알림 전자우편 수 (메일 서버를 살펴볼 것)",
-                                value=failed_emails)
+        emails = GaugeMetricFamily("kb_emails_failed", "다시 보내도 끝내 보내지 못한 전자우편 수, 종류별 "
+                                   "(알림, 비밀번호 재설정 링크): 메일 서버를 살펴볼 것", labels=["kind"])
+        for kind, count in failed_emails.items():
+            emails.add_metric([kind], count)
+        yield emails
 
 
 class Metrics:

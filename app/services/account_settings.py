@@ -153,9 +153,10 @@ def start_reset(session: Session, username: str, base_url: str) -> str:
 
 
 def reset_account(session: Session, token: str) -> User:
-    """The account a reset token is for, while the token is unused and unexpired; 404 otherwise."""
+    """The account a reset token is for, while the token is unused, unexpired and was not a mail that
+    failed; 404 otherwise."""
     row = session.get(PasswordReset, sha256(token or "")) if token and len(token) <= 200 else None
-    if row is None or row.used_at is not None or row.expires_at < now_utc():
+    if row is None or row.used_at is not None or row.email_failed_at is not None or row.expires_at < now_utc():
         raise AppError(404, "비밀번호 재설정 링크가 없거나, 이미 쓰였거나, 만료되었습니다. "
                             "관리자에게 새 링크를 받아 주세요.", code="reset_invalid")
     user = session.get(User, row.user_id)

@@ -7,7 +7,7 @@ one, a thread of this process sends it. Either way the job reads the rows again,
 recipients who asked for e-mail and have an address, and stamps `emailed_at`, so a repeated job
 sends nothing twice. A job the mail server refused is tried again after each of RETRY_DELAYS_S (a
 timer here, RQ's Retry on the queue); after the last try it is logged as an error and its
-notifications are stamped `email_failed_at`, which /metrics counts. Without KB_SMTP_HOST there is
+notifications (or its reset link) are stamped `email_failed_at`, which /metrics counts. Without KB_SMTP_HOST there is
 no Mailer: nothing is sent and nothing fails.
 """
 
@@ -30,6 +30,7 @@ from app import urls
 from app.clock import now_utc
 from app.config import SMTP_DEFAULT_PORTS, Settings
 from app.db.models import User
+from app.db.queries import accounts as account_queries
 from app.db.queries import notifications as queries
 from app.db.transactions import write_transaction
 from app.services.account_settings import RESET_HOURS, start_reset
@@ -40,7 +41,7 @@ SMTP_TIMEOUT_S = 30
 JOB = "app.services.mail.deliver_queued"  # the dotted path `kb worker` imports
 FAILED_TRY = "app.services.mail.failed_try"  # RQ calls it after each failed try of a mail job
 # A job the mail server refused (or that could not reach it) is tried again after each of these waits,
-# then given up: its notifications are stamped email_failed_at (kb_notification_emails_failed).
+# then given up: its notifications or reset link are stamped email_failed_at (kb_emails_failed).
 RETRY_DELAYS_S = (30.0, 120.0, 600.0)
 
 
@@ -100,11 +101,13 @@ def deliver(engine: Engine, settings: Settings, notification_ids: Sequence[int])
 
 def gave_up(engine: Engine, job: str, argument: Any, tries: int, exc: BaseException | None) -> None:
     """The last try of a mail job failed: say so in the log, and stamp the notifications whose e-mail
-    never went out (a reset link is only logged: the account may ask for another)."""
+    never went out, or the reset link that never did (the account may ask for another)."""
     log.error("e-mail given up after %d tries (%s): %s", tries, job.rsplit(".", 1)[-1], exc)
-    if job == JOB:
-        with Session(engine) as session, write_transaction(session):
+    with Session(engine) as session, write_transaction(session):
+        if job == JOB:
             queries.mark_email_failed(session, [int(i) for i in argument], now_utc())
+        elif job == RESET_JOB:
+            account_queries.mark_reset_email_failed(session, int(argument), now_utc())
 
 
 def _in_worker(send: Callable[[Engine, Settings, Any], int], argument: Any) -> int:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from app.db.queries import accounts as account_queries
 from app.db.queries import metrics as queries
 from app.db.queries import notifications as notification_queries
 
@@ -26,7 +27,8 @@ def run_counts(engine: Engine) -> RunCounts:
     return RunCounts({status: by_status.get(status, 0) for status in (*RUN_STATUSES, *by_status)}, reused)
 
 
-def failed_email_count(engine: Engine) -> int:
-    """Notification e-mails the job gave up on after its retries (whichever process sent them)."""
+def failed_email_counts(engine: Engine) -> dict[str, int]:
+    """E-mails the job gave up on after its retries (whichever process sent them), by kind."""
     with Session(engine) as session:
-        return notification_queries.failed_email_count(session)
+        return {"notification": notification_queries.failed_email_count(session),
+                "password_reset": account_queries.failed_reset_email_count(session)}

@@ -1,6 +1,7 @@
 """A failed notification e-mail is tried again with a growing wait (a timer of the web process, or
 RQ's Retry on the task queue), a bounded number of times; the last failure is logged as an error and
-stamped on its notifications, which /metrics counts. The aiosmtpd sink turns the first tries away."""
+stamped on its notifications, which /metrics counts. A password reset link's mail goes the same way
+and is counted under its own kind. The aiosmtpd sink turns the first tries away."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ import re
 from contextlib import contextmanager
 
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, select
 
-from app.db.models import Notification
+from app.db.models import Notification, PasswordReset
 from app.services.mail import RETRY_DELAYS_S
 from tests.conftest import clients_of
 from tests.notify.smtp_sink import smtp_sink
@@ -42,9 +43,9 @@ def stored(app, notification_id: int) -> Notification:
         return session.get(Notification, notification_id)
 
 
-def failed_metric(app) -> float:
+def failed_metric(app, kind: str = "notification") -> float:
     text = app.state.metrics.exposition().decode()
-    return float(re.search(r"^kb_notification_emails_failed (\S+)$", text, re.M).group(1))
+    return float(re.search(rf'^kb_emails_failed{{kind="{kind}"}} (\S+)$', text, re.M).group(1))
 
 
 def test_the_schedule_is_bounded_and_grows():
@@ -84,6 +85,38 @@ def test_the_last_failure_is_logged_stamped_and_counted(settings, caplog):
         errors = [r for r in caplog.records if r.levelno == logging.ERROR]
         assert len(errors) == 1 and "given up after 4 tries" in errors[0].getMessage()
         assert inbox(alice)["unread_count"] == 1  # the notification itself is untouched
+        assert failed_metric(app, "password_reset") == 0
+
+
+def test_a_reset_link_whose_mail_failed_is_counted_and_a_new_request_still_works(settings, caplog):
+    from app.main import create_app
+
+    with smtp_sink() as (port, received):
+        received.refuse = len(QUICK) + 1  # every try of the first request
+        app = create_app(mail_settings(settings, port))
+        app.state.mailer.retry_delays_s = QUICK
+        with caplog.at_level(logging.WARNING, logger="app.mail"), contextmanager(clients_of)(app) as make:
+            alice = Account(make, "alice")
+            ask_for_email(alice, "alice@example.com", wanted=False)
+            stranger = make()
+            assert stranger.post("/api/v1/password-reset/request", json={"login": "alice"}).status_code == 202
+            app.state.mailer.wait()
+            assert received.refused == len(QUICK) + 1 and received.messages == []
+            errors = [r for r in caplog.records if r.levelno == logging.ERROR]
+            assert len(errors) == 1 and "given up after 4 tries (deliver_reset_queued)" in errors[0].getMessage()
+            assert failed_metric(app, "password_reset") == 1 and failed_metric(app) == 0
+
+            # The mail server is back: a new request mails a link that opens the form, and the failure
+            # stays counted (the failed link is kept as its record, not dropped with the earlier links).
+            assert stranger.post("/api/v1/password-reset/request", json={"login": "alice"}).status_code == 202
+            app.state.mailer.wait()
+            assert [mail["To"] for mail in received.messages] == ["alice@example.com"]
+            link = re.search(r"https://kb\.test(/reset-password\?token=[\w-]+)", received.messages[0].get_content())
+            assert stranger.get(link.group(1)).status_code == 200
+        with Session(app.state.engine) as session:
+            links = session.exec(select(PasswordReset).order_by(PasswordReset.created_at)).all()
+        assert [row.email_failed_at is not None for row in links] == [True, False]
+        assert failed_metric(app, "password_reset") == 1
 
 
 @pytest.mark.slow  # a real redis-server

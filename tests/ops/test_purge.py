@@ -1,6 +1,7 @@
 """Purge jobs delete what has outlived its use, and nothing else: expired sessions, idempotency records
 past their window, cached repeats and failed runs past the retention, spent or expired password reset
-links, notifications read long ago; computed runs, live reset links and unread notifications stay."""
+links, notifications read long ago; computed runs, live reset links, reset links whose mail failed and
+unread notifications stay."""
 
 from __future__ import annotations
 
@@ -37,6 +38,9 @@ def _seed(engine) -> None:
             PasswordReset(id="reset-expired", user_id=user.id, expires_at=NOW - timedelta(minutes=1)),
             PasswordReset(id="reset-used", user_id=user.id, expires_at=NOW + DAY, used_at=NOW - timedelta(minutes=1)),
             PasswordReset(id="reset-live", user_id=user.id, expires_at=NOW + DAY),
+            # its mail failed: kept past its expiry as the record /metrics counts
+            PasswordReset(id="reset-mail-failed", user_id=user.id, expires_at=NOW - timedelta(minutes=1),
+                          email_failed_at=NOW - timedelta(hours=2)),
         ])
         collection = Collection(slug="purged", title="purged", kind="general")
         session.add(collection)
@@ -95,7 +99,8 @@ def test_purge_deletes_only_what_has_outlived_its_use(settings):
                                     "notifications": 1}
         assert _left(engine) == {
             "sessions": {"live"}, "keys": {"recent"},
-            "runs": {"computed-old", "copy-recent", "failed-recent", "queued-old"}, "resets": {"reset-live"},
+            "runs": {"computed-old", "copy-recent", "failed-recent", "queued-old"},
+            "resets": {"reset-live", "reset-mail-failed"},
             "notifications": (1, 1),
         }
         assert purge(engine, settings, now=NOW).to_dict() == {"sessions": 0, "idempotency_keys": 0, "runs": 0,

@@ -65,7 +65,21 @@ def display_name_changes(session: Session, user_id: int) -> Sequence[DisplayName
 
 
 def drop_password_resets(session: Session, user_id: int) -> None:
-    session.exec(delete(PasswordReset).where(col(PasswordReset.user_id) == user_id))
+    """The account's earlier links; those whose mail failed stay, as the record /metrics counts."""
+    session.exec(delete(PasswordReset).where(col(PasswordReset.user_id) == user_id,
+                                             col(PasswordReset.email_failed_at).is_(None)))
+
+
+def mark_reset_email_failed(session: Session, user_id: int, now: datetime) -> int:
+    """Stamps the account's unused link, whose mail the job gave up on; how many."""
+    return int(session.exec(update(PasswordReset).where(
+        col(PasswordReset.user_id) == user_id, col(PasswordReset.used_at).is_(None),
+        col(PasswordReset.email_failed_at).is_(None)).values(email_failed_at=now)).rowcount or 0)
+
+
+def failed_reset_email_count(session: Session) -> int:
+    return int(session.exec(select(func.count()).select_from(PasswordReset).where(
+        col(PasswordReset.email_failed_at).is_not(None))).one())
 
 
 # --- content/authors.toml -------------------------------------------------------------------------

@@ -24,8 +24,10 @@ def delete_expired_sessions(session: Session, now: datetime) -> int:
 
 
 def delete_dead_reset_links(session: Session, now: datetime) -> int:
+    """Spent or expired links; one whose mail failed is kept, as the record /metrics counts."""
     return _deleted(session, delete(PasswordReset).where(
-        or_(col(PasswordReset.expires_at) < now, col(PasswordReset.used_at).is_not(None))))
+        or_(col(PasswordReset.expires_at) < now, col(PasswordReset.used_at).is_not(None)),
+        col(PasswordReset.email_failed_at).is_(None)))
 
 
 def delete_idempotency_keys_before(session: Session, cutoff: datetime) -> int:
