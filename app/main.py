@@ -6,7 +6,6 @@ Importing this module does no work: no database is opened and torch is never imp
 from __future__ import annotations
 
 import gc
-import sys
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
@@ -48,14 +47,6 @@ from app.web import writes as web_writes
 from app.web.caching import install_conditional_get
 from app.web.templating import make_templates
 
-# How long a thread may hold the GIL while another waits for it (CPython's default is 5 ms). The search
-# indexer drains a batch of posts on a thread of this process, and a page missing from the cache renders
-# in the thread pool, each CPU-bound for milliseconds; a request needs the GIL several times (read, hand
-# to a worker thread, answer) and waited the whole interval each time: posting back to back ran at about
-# 60% of its rate without the indexer, and cached pages slowed while others rendered. Between 0.5 and
-# 1 ms both did better in side-by-side runs (bench/mixed.py rounds); 1 ms switches least of those.
-GIL_SWITCH_INTERVAL_S = 0.001
-
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
@@ -63,7 +54,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         search_warm_up()
-        sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
         # Everything built so far lives as long as the process: keep it out of the cyclic GC, whose
         # full passes over it (~100k objects, tens of ms) otherwise set the p99 of every page.
         gc.collect()
