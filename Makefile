@@ -2,9 +2,13 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
-# The CPU torch wheel lies in /opt/wheels on our machines; constraints.txt pins it so pip
-# can never fall back to PyPI's multi-GB CUDA build.
-PIP_INSTALL := $(BIN)/python -m pip install --quiet -c constraints.txt $(if $(wildcard /opt/wheels),--find-links /opt/wheels)
+# constraints.txt pins torch's CPU build (2.13.0+cpu), so pip can never fall back to PyPI's multi-GB
+# CUDA build. PyPI does not carry +cpu builds: pip takes it from WHEELS where that folder exists (our
+# machines keep the wheel there), and from PyTorch's CPU index everywhere else.
+WHEELS ?= /opt/wheels
+TORCH_CPU_INDEX := https://download.pytorch.org/whl/cpu
+PIP_INSTALL := $(BIN)/python -m pip install --quiet -c constraints.txt \
+  $(if $(wildcard $(WHEELS)),--find-links $(WHEELS),--extra-index-url $(TORCH_CPU_INDEX))
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
