@@ -38,25 +38,28 @@ ingest: db
 run: ingest
 	$(BIN)/kb serve --dev --host $(HOST) --port $(PORT)
 
+# A missing Debian package is installed as root: through sudo for a user who is not root.
+APT_GET := $(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get
+
 # Browser tests drive Debian's Chromium; Playwright's own browser download is never used.
 BROWSER_PACKAGES := chromium fonts-noto-cjk fonts-noto-color-emoji
 chromium:
 	@dpkg -s $(BROWSER_PACKAGES) >/dev/null 2>&1 || { \
 	  echo "installing Debian's $(BROWSER_PACKAGES) for the browser tests"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(BROWSER_PACKAGES) >/dev/null; }
+	  $(APT_GET) update -qq && $(APT_GET) install -y -qq $(BROWSER_PACKAGES) >/dev/null; }
 	@test -x /usr/bin/chromium
 
 # The PostgreSQL tests start a throwaway cluster from Debian's server binaries (tests/postgres.py).
 postgresql:
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || { \
 	  echo "installing Debian's postgresql for the PostgreSQL tests"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
+	  $(APT_GET) update -qq && $(APT_GET) install -y -qq postgresql >/dev/null; }
 
 # The task-queue tests start a throwaway redis-server on a Unix socket in a temporary directory (tests/redis_server.py).
 redis:
 	@command -v redis-server >/dev/null || { \
 	  echo "installing Debian's redis-server for the task-queue tests"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }
+	  $(APT_GET) update -qq && $(APT_GET) install -y -qq redis-server >/dev/null; }
 
 # The gates (pyproject.toml): ruff, the import-linter layers contract, and mypy against the checked-in
 # baseline .ci/mypy-baseline.txt, which may only shrink. A few seconds, so `make test` runs them first.
@@ -86,7 +89,7 @@ fuzz: install-test
 wrk:
 	@command -v wrk >/dev/null || { \
 	  echo "installing Debian's wrk package for bench/pages.py"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+	  $(APT_GET) update -qq && $(APT_GET) install -y -qq wrk >/dev/null; }
 
 bench: install-test wrk
 	$(BIN)/python bench/ingest.py

@@ -1,9 +1,11 @@
 """`make install` takes torch's CPU build from a wheel folder where there is one, and from PyTorch's CPU
 index elsewhere: PyPI carries no +cpu build, so on a newcomer's machine the pin in constraints.txt would
-otherwise find nothing to install. `make -n -B` prints the commands without running any."""
+otherwise find nothing to install. A missing Debian package for the tests is installed through sudo by a
+user who is not root. `make -n -B` prints the commands without running any."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -27,3 +29,13 @@ def test_torch_comes_from_the_wheel_folder_or_pytorchs_cpu_index(tmp_path):
     assert "--extra-index-url https://download.pytorch.org/whl/cpu" in without and "--find-links" not in without
     assert "-c constraints.txt" in without
     assert "torch==2.13.0+cpu" in (ROOT / "constraints.txt").read_text().splitlines()
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make missing")
+def test_a_missing_debian_package_is_installed_through_sudo_unless_root():
+    printed = subprocess.run(["make", "-n", "-B", "chromium", "postgresql", "redis"], cwd=ROOT, capture_output=True,
+                             text=True, check=True).stdout
+    installs = [line for line in printed.splitlines() if "apt-get install" in line]
+    assert len(installs) == 3
+    for line in installs:
+        assert ("sudo env DEBIAN_FRONTEND=noninteractive apt-get install" in line) == (os.getuid() != 0), line
