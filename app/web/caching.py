@@ -10,7 +10,9 @@ request we can
     the route at all, and
   * serve the bytes rendered for the same path and query at the same versions from memory. A post
     to one question leaves every other question's entry valid; a commit that changes no content (a
-    login, a demo run's progress) leaves all of them valid.
+    login, a demo run's progress) leaves all of them valid. The home page, which any write anywhere
+    changes, keeps the versions it was shown at for a few seconds (FreshnessWindow), so a burst of
+    writes renders it once per window.
 
 ETag = hash(the database's identity, the versions the response depends on, path, query): every web
 server on one database gives the same ETag for the same content, so a revalidation is a 304 whichever
@@ -57,6 +59,7 @@ from starlette.requests import cookie_parser
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app import clock
 from app.db.versions import ContentVersions, Key
 from app.http.asgi import answer_head_as_get
 from app.http.cacheable import cacheable_paths
@@ -84,13 +87,38 @@ MAX_BYTES = 64 * 1024 * 1024
 MAX_BODY = 2 * 1024 * 1024  # a response bigger than this is served but not kept
 
 
-def dependencies(versions: ContentVersions, path: str) -> tuple[Key, datetime]:
+class FreshnessWindow:
+    """The site versions the home page is shown at: the ones it was last shown at, until `seconds`
+    have passed since it took them. Every write anywhere moves the site version, so under a burst of
+    writes the home page would be rendered once per commit; here it is rendered at most once per
+    window and is never more than `seconds` behind. A write after a quiet spell shows at once."""
+
+    def __init__(self, seconds: float, clock: Callable[[], float]) -> None:
+        self.seconds, self.clock = seconds, clock
+        self._shown: tuple[Key, datetime] | None = None
+        self._since = 0.0
+        self._lock = threading.Lock()
+
+    def __call__(self, current: tuple[Key, datetime]) -> tuple[Key, datetime]:
+        if self.seconds <= 0:
+            return current
+        with self._lock:
+            now = self.clock()
+            if self._shown is None or (self._shown[0] != current[0] and now - self._since >= self.seconds):
+                self._shown, self._since = current, now
+            return self._shown
+
+
+def dependencies(versions: ContentVersions, path: str, home: FreshnessWindow | None = None) -> tuple[Key, datetime]:
     """The content versions a reading response shows, from its path: a question's page depends on
-    that question (and the links it shows), a collection's on that collection, the rest on the site."""
+    that question (and the links it shows), a collection's on that collection, the rest on the site
+    (the home page through its freshness window, when given)."""
     if (found := QUESTION_PATH.match(path)) is not None:
         return versions.question(int(found.group(1)))
     if (found := COLLECTION_PATH.match(path)) is not None:
         return versions.collection(unquote(found.group(1)))
+    if path == "/" and home is not None:
+        return home(versions.site())
     return versions.site()
 
 
@@ -227,8 +255,9 @@ class ConditionalGet:
     and no per-request task (BaseHTTPMiddleware's), only the content versions' check."""
 
     def __init__(self, app: ASGIApp, versions: ContentVersions, cache: ResponseCache,
-                 routes: list[BaseRoute], readers: ReaderLookup, lookup_inline: bool = False) -> None:
-        self.app, self.versions, self.cache, self.readers = app, versions, cache, readers
+                 routes: list[BaseRoute], readers: ReaderLookup, lookup_inline: bool = False,
+                 home: FreshnessWindow | None = None) -> None:
+        self.app, self.versions, self.cache, self.readers, self.home = app, versions, cache, readers, home
         # On SQLite the reader lookup (two indexed reads of a local file, like the versions check before
         # it) runs on the event loop: handing it to a worker thread and back cost more than the reads.
         self.lookup_inline = lookup_inline
@@ -255,7 +284,7 @@ class ConditionalGet:
         session_token = cookie_parser(headers.get("cookie", "")).get(SESSION_COOKIE)
         has_session = session_token is not None
         self.versions.refresh()
-        versions, seen_at = dependencies(self.versions, path)
+        versions, seen_at = dependencies(self.versions, path, self.home)
         if session_token is not None and not api and await self._serve_signed_in(
                 scope, receive, send, session_token, versions):
             return
@@ -460,7 +489,8 @@ def install_conditional_get(app: FastAPI) -> None:
     app.state.content_versions = ContentVersions(app.state.engine)
     app.state.response_cache = ResponseCache()
     readers = SignedInReaders(app.state.engine, app.state.content_versions.commits)
+    home = FreshnessWindow(app.state.settings.home_fresh_s, clock.monotonic)
     app.add_middleware(ConditionalGet, versions=app.state.content_versions, cache=app.state.response_cache,
                        routes=app.router.routes, readers=readers,
-                       lookup_inline=app.state.engine.dialect.name == "sqlite")
+                       lookup_inline=app.state.engine.dialect.name == "sqlite", home=home)
     app.add_middleware(AnswerHead)
