@@ -105,13 +105,12 @@ def collection_id_by_slug(session: Session, slug: str) -> int | None:
 @cache
 def _insert_question_statement(dialect: str) -> TextClause:
     # Like the answer's: every column the model would fill, the next position in the same statement.
-    larger = "max" if dialect == "sqlite" else "greatest"
     return text(
         "INSERT INTO question (collection_id, title, body_md, body_html, author, user_id, position, origin,"
         " answer_count, reply_count, answered, plus_one_count, last_activity_at, created_at, updated_at)"
         " VALUES (:collection_id, :title, :body_md, :body_html, :author, :user_id,"
-        f" (SELECT {larger}(:base, coalesce(max(position), 0) + 1) FROM question WHERE collection_id = :collection_id),"
-        " :origin, 0, 0, :answered, 0, :now, :now, :now) RETURNING id"
+        f" {_next_position(dialect, 'question', 'collection_id')}, :origin, 0, 0, :answered, 0, :now, :now, :now)"
+        " RETURNING id"
     ).bindparams(bindparam("now", type_=UTCDateTime()), bindparam("answered", type_=Boolean()))
 
 
@@ -145,17 +144,21 @@ def live_answer_ref(session: Session, answer_id: int) -> Row | None:
         (answer_id,)).first()
 
 
+def _next_position(dialect: str, table: str, parent: str) -> str:
+    """The position after the last row of `table` under the same `parent` (a bind of that name), and
+    never below :base: posted rows sort after every ingested one."""
+    larger = "max" if dialect == "sqlite" else "greatest"
+    return f"(SELECT {larger}(:base, coalesce(max(position), 0) + 1) FROM {table} WHERE {parent} = :{parent})"
+
+
 @cache
 def _insert_answer_statement(dialect: str) -> TextClause:
     # Text with typed binds: no ORM bulk path and no per-call cache key of a Core tree, and the times
-    # stored in the very form the ORM stores them. The next position in the same statement: posted
-    # rows sort after every ingested one (the base).
-    larger = "max" if dialect == "sqlite" else "greatest"
+    # stored in the very form the ORM stores them. The next position in the same statement.
     return text(
         "INSERT INTO answer (question_id, parent_id, author, user_id, body_md, body_html, position, origin,"
         " vote_score, created_at, updated_at) VALUES (:question_id, :parent_id, :author, :user_id, :body_md,"
-        f" :body_html, (SELECT {larger}(:base, coalesce(max(position), 0) + 1) FROM answer"
-        " WHERE question_id = :question_id), :origin, 0, :now, :now) RETURNING id"
+        f" :body_html, {_next_position(dialect, 'answer', 'question_id')}, :origin, 0, :now, :now) RETURNING id"
     ).bindparams(bindparam("now", type_=UTCDateTime()))
 
 
