@@ -12,7 +12,10 @@ Three kinds of response, three ways:
   back-reference of the text around it still lands where it should. What a request computes is the
   CRC-32 of the filled page and a few block headers. The compressed page depends only on which variant
   of each choice slot the reader gets and on how long each value is (the name in the header), so it
-  is kept per such layout, a few per page. Gzip only: a brotli stream cannot be spliced like this.
+  is kept per such layout, a few per page. Gzip only: a brotli stream cannot be spliced like this
+  (its literals are coded in the context of the bytes before them, and its distances may repeat
+  earlier ones, so the bytes after a slot decode by what the slot held); a client that takes brotli
+  and not gzip gets the filled page compressed for its request alone.
 * Anything else (`CompressResponses`) is compressed per request, being rendered per request anyway;
   a streamed body (server-sent events) goes out untouched and unbuffered.
 

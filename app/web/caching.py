@@ -346,11 +346,7 @@ class ConditionalGet:
         if encoding is not None and entry.compressible:
             encoded = entry.encoded.get(encoding)
             if encoded is None:
-                if len(body) > THREAD_ABOVE:
-                    encoded = await run_in_threadpool(compress, body, encoding)
-                else:
-                    encoded = compress(body, encoding)
-                entry.encoded[encoding] = encoded
+                encoded = entry.encoded[encoding] = await _compressed(body, encoding)
                 if key is not None:
                     self.cache.charge(key, entry, len(encoded))
             body, headers = encoded, encoded_headers(headers, encoding, len(encoded), retag=False)
@@ -392,7 +388,14 @@ class ConditionalGet:
             headers = encoded_headers(headers, "gzip", len(body))
         else:
             body = entry.slotted.fill(csrf_token=reader.csrf_token, reader=reader, marks=marks)
-            headers = _replace(headers, [(b"content-length", str(len(body)).encode())])
+            if entry.spliced is not None and request_encoding(scope, ("br",)) is not None:
+                # A client that takes brotli but not gzip (no browser; a proxy or a script may): a
+                # brotli stream cannot be spliced (app.http.compression), so this reader's page is
+                # compressed for this request alone.
+                body = await _compressed(body, "br")
+                headers = encoded_headers(headers, "br", len(body))
+            else:
+                headers = _replace(headers, [(b"content-length", str(len(body)).encode())])
         await send({"type": "http.response.start", "status": entry.status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
         return True
@@ -443,6 +446,13 @@ class ConditionalGet:
         if any(name.lower() in (b"cache-control", b"set-cookie") for name, _ in entry.headers):
             return None
         return entry
+
+
+async def _compressed(body: bytes, encoding: str) -> bytes:
+    """`body` in `encoding`; a big one on a worker thread, not on the event loop."""
+    if len(body) > THREAD_ABOVE:
+        return await run_in_threadpool(compress, body, encoding)
+    return compress(body, encoding)
 
 
 def _replace(headers: list[tuple[bytes, bytes]], extra: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:

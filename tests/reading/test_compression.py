@@ -120,9 +120,30 @@ def test_the_signed_in_page_is_gzipped_once_and_filled_per_reader(app, client_fa
         assert len(set(FORM_TOKEN.findall(page)) & set(FORM_TOKEN.findall(expected))) == 0  # one-time ids stay fresh
     # One layout for both (same variants, names of the same length): compressed once for four views.
     assert len(built) == 1 and built[0] > 0
-    # A brotli-only client gets the filled page as it is: it is never compressed per request.
-    status, sent, _ = raw(alice.client, path, "br")
-    assert status == 200 and "content-encoding" not in sent
+
+
+def test_a_brotli_only_client_gets_the_signed_in_page_in_brotli(app, client_factory, monkeypatch):
+    """A brotli stream cannot be spliced like the gzip one, so the filled page is compressed for
+    that request; a client that takes both still gets the spliced gzip."""
+    calls = []
+
+    def counted(body, encoding):
+        calls.append(encoding)
+        return compression.compress(body, encoding)
+
+    monkeypatch.setattr("app.web.caching.compress", counted)
+    alice = Account(client_factory, "alice")
+    path = "/questions/1"
+    for _ in range(2):
+        status, sent, body = raw(alice.client, path, "br")
+        assert status == 200 and sent["content-encoding"] == "br" and sent["cache-control"] == "private, no-store"
+        assert sent["content-length"] == str(len(body)) and "accept-encoding" in sent["vary"].lower()
+        page = brotli.decompress(body)
+        expected = plain(alice.client, path)
+        assert len(body) < len(expected) and alice.csrf().encode() in page
+        assert FORM_TOKEN.sub(b"", page) == FORM_TOKEN.sub(b"", expected)  # the same bytes but one-time ids
+    assert calls == ["br", "br"]
+    assert raw(alice.client, path, "br, gzip")[1]["content-encoding"] == "gzip" and calls == ["br", "br"]
 
 
 def test_negotiation_honours_weights():
