@@ -195,9 +195,9 @@ def clients_of(app):
 
 
 def _client(settings: Settings):
-    from app.main import create_app
+    from tests.apps import new_app
 
-    with TestClient(create_app(settings)) as client:
+    with TestClient(new_app(settings)) as client:
         yield client
 
 
@@ -227,7 +227,7 @@ def read_only_apps(tmp_path_factory):
     its routes, about a quarter of a second of CPU: paid once per process here instead of once per test.
     A test that commits to the copy fails at teardown (it must have an app of its own: the next test would
     see its writes)."""
-    from app.main import create_app
+    from tests.apps import new_app
 
     with ExitStack() as stack:
         clients: dict[Path, tuple[TestClient, sqlite3.Connection]] = {}
@@ -236,7 +236,7 @@ def read_only_apps(tmp_path_factory):
             if template not in clients:
                 db_path = tmp_path_factory.mktemp("read-only") / template.name
                 shutil.copy(template, db_path)
-                client = stack.enter_context(TestClient(create_app(_settings_for(db_path))))
+                client = stack.enter_context(TestClient(new_app(_settings_for(db_path))))
                 # SQLite's data_version changes on this connection when any other connection commits.
                 watcher = sqlite3.connect(db_path)
                 stack.callback(watcher.close)

@@ -43,10 +43,10 @@ def workers_left() -> list:
 @contextmanager
 def running_app(settings: Settings) -> Iterator[TestClient]:
     """A TestClient with the app's lifespan; on the way out, no demo worker may be left running."""
-    from app.main import create_app
+    from tests.apps import new_app
 
     before = {p.pid for p in workers_left()}  # another app's pool (the shared one) may be running
-    with TestClient(create_app(settings)) as client:
+    with TestClient(new_app(settings)) as client:
         yield client
     left = [p for p in workers_left() if p.pid not in before]
     assert left == [], "the app's lifespan left demo workers running"

@@ -36,10 +36,10 @@ WEEK_TEXT = """# 9주차 질문
 
 @pytest.fixture
 def factory(seeded_settings):
-    from app.main import create_app
+    from tests.apps import new_app
 
     settings = seeded_settings.with_overrides(rate_limit_posts_per_minute=10_000, rate_limit_ip_posts_per_minute=10_000)
-    yield from clients_of(create_app(settings))
+    yield from clients_of(new_app(settings))
 
 
 def auto_links(detail: dict) -> list[str]:

@@ -20,11 +20,11 @@ SCRIPT = textwrap.dedent('''
     def main(db_url):
         from fastapi.testclient import TestClient
         from app.config import Settings
-        from app.main import create_app
+        from tests.apps import new_app
 
         settings = Settings(database_url=db_url, testing=True, secret_key="x", demo_workers=1)
         seen = {}
-        with TestClient(create_app(settings)) as client:
+        with TestClient(new_app(settings)) as client:
             seen["list"] = client.get("/api/v1/demos").status_code
             seen["page"] = client.get("/demos/activation-gradients", headers={"accept": "text/html"}).status_code
             run = client.post("/api/v1/demos/activation-gradients/runs",

@@ -58,9 +58,9 @@ class SlowStartRunner:
 @pytest.fixture
 def slow_app(settings):
     """The app with its demo engine on a runner whose workers have not started yet."""
-    from app.main import create_app
+    from tests.apps import new_app
 
-    app = create_app(settings.with_overrides(demo_refuse_too_slow=False))
+    app = new_app(settings.with_overrides(demo_refuse_too_slow=False))
     made: dict[str, SlowStartRunner] = {}
 
     def factory(events) -> SlowStartRunner:

@@ -24,7 +24,7 @@ def test_the_labelled_set_is_large_and_has_negatives():
 
 
 def test_automatic_links_on_the_labelled_set(settings, engine, tmp_path):
-    from app.main import create_app
+    from tests.apps import new_app
 
     root = build_content(tmp_path / "content")
     shutil.copytree(PROJECT_ROOT / "content" / "search", root / "search")
@@ -34,7 +34,7 @@ def test_automatic_links_on_the_labelled_set(settings, engine, tmp_path):
     assert not result.unlabelled, result.unlabelled
     assert result.questions == len(load_labels())
 
-    app = create_app(settings.with_overrides(rate_limit_posts_per_minute=10_000, rate_limit_ip_posts_per_minute=10_000))
+    app = new_app(settings.with_overrides(rate_limit_posts_per_minute=10_000, rate_limit_ip_posts_per_minute=10_000))
     for make_client in clients_of(app):
         score_posted(make_client, all_demos(), result)
     assert result.questions == len(load_labels()) + len(load_posted())

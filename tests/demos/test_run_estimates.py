@@ -84,8 +84,8 @@ def test_the_demo_page_shows_the_estimate_and_the_form_refusal_names_the_field(c
 def test_refusing_can_be_switched_off_for_servers_with_faster_workers(settings):
     from fastapi.testclient import TestClient
 
-    from app.main import create_app
+    from tests.apps import new_app
 
-    with TestClient(create_app(settings.with_overrides(demo_refuse_too_slow=False))) as client:
+    with TestClient(new_app(settings.with_overrides(demo_refuse_too_slow=False))) as client:
         slow = client.get(f"/api/v1/demos/{SLUG}/estimate", params=TOO_SLOW).json()
     assert slow["seconds"] > slow["limit_s"] and slow["over_limit"] is False

@@ -16,9 +16,9 @@ SLUG = "deep-hankkeut-nodes"
 
 @pytest.fixture
 def app(seeded_settings):
-    from app.main import create_app
+    from tests.apps import new_app
 
-    return create_app(seeded_settings)
+    return new_app(seeded_settings)
 
 
 @pytest.fixture

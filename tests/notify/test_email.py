@@ -34,10 +34,10 @@ def sink():
 
 @pytest.fixture
 def mail_app(settings, sink):
-    from app.main import create_app
+    from tests.apps import new_app
 
     port, _ = sink
-    return create_app(settings.with_overrides(smtp_host="127.0.0.1", smtp_port=port, smtp_security="none",
+    return new_app(settings.with_overrides(smtp_host="127.0.0.1", smtp_port=port, smtp_security="none",
                                               smtp_from="질문창고 <noreply@kb.test>", base_url="https://kb.test"))
 
 
@@ -75,9 +75,9 @@ def test_an_answer_is_emailed_to_the_asker_who_asked_for_it(mail_app, mail_facto
 
 def test_a_mail_server_that_is_down_fails_nothing(settings):
     from app.db.models import Notification
-    from app.main import create_app
+    from tests.apps import new_app
 
-    app = create_app(settings.with_overrides(smtp_host="127.0.0.1", smtp_port=free_port(), smtp_security="none"))
+    app = new_app(settings.with_overrides(smtp_host="127.0.0.1", smtp_port=free_port(), smtp_security="none"))
     with contextmanager(clients_of)(app) as make:
         alice, bob = Account(make, "alice"), Account(make, "bob")
         ask_for_email(alice, "alice@example.com")
@@ -155,11 +155,11 @@ def test_with_a_task_queue_the_email_is_a_job_for_the_worker(settings, sink, mon
     from rq import Queue, SimpleWorker
 
     from app.demos.queue import TASK_QUEUE, connect
-    from app.main import create_app
+    from tests.apps import new_app
 
     port, received = sink
     with redis_server() as url:
-        app = create_app(settings.with_overrides(smtp_host="127.0.0.1", smtp_port=port, smtp_security="none",
+        app = new_app(settings.with_overrides(smtp_host="127.0.0.1", smtp_port=port, smtp_security="none",
                                                  task_queue_url=url))
         with contextmanager(clients_of)(app) as make:
             alice, bob = Account(make, "alice"), Account(make, "bob")

@@ -53,11 +53,11 @@ def test_the_schedule_is_bounded_and_grows():
 
 
 def test_a_refused_email_is_sent_on_a_later_try(settings):
-    from app.main import create_app
+    from tests.apps import new_app
 
     with smtp_sink() as (port, received):
         received.refuse = 2  # the first two tries are turned away
-        app = create_app(mail_settings(settings, port))
+        app = new_app(mail_settings(settings, port))
         app.state.mailer.retry_delays_s = QUICK
         with contextmanager(clients_of)(app) as make:
             _, notification_id = answered_question(make)
@@ -69,11 +69,11 @@ def test_a_refused_email_is_sent_on_a_later_try(settings):
 
 
 def test_the_last_failure_is_logged_stamped_and_counted(settings, caplog):
-    from app.main import create_app
+    from tests.apps import new_app
 
     with smtp_sink() as (port, received):
         received.refuse = 100
-        app = create_app(mail_settings(settings, port))
+        app = new_app(mail_settings(settings, port))
         app.state.mailer.retry_delays_s = QUICK
         with caplog.at_level(logging.WARNING, logger="app.mail"), contextmanager(clients_of)(app) as make:
             alice, notification_id = answered_question(make)
@@ -128,11 +128,11 @@ def test_on_the_task_queue_rq_retries_and_the_worker_records_the_last_failure(se
     from rq import Queue, SimpleWorker
 
     from app.demos.queue import TASK_QUEUE, connect
-    from app.main import create_app
+    from tests.apps import new_app
 
     with smtp_sink() as (port, received), redis_server() as url:
         received.refuse = refuse
-        app = create_app(mail_settings(settings, port, task_queue_url=url))
+        app = new_app(mail_settings(settings, port, task_queue_url=url))
         app.state.mailer.retry_delays_s = (0.0, 0.0)
         with contextmanager(clients_of)(app) as make:
             _, notification_id = answered_question(make)

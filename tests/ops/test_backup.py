@@ -16,8 +16,8 @@ from app.cli import main
 from app.db.engine import make_engine
 from app.db.models import Question, User
 from app.db.queries.versions import database_identity
-from app.main import create_app
 from app.services.health import readiness
+from tests.apps import new_app
 from tests.conftest import BACKENDS
 
 
@@ -86,7 +86,7 @@ def test_a_backup_restores_to_the_site_as_it_was(request, backend, tmp_path, mon
     # not match validators the original handed out (app.db.queries.versions, database_identity).
     assert _identity(restored) != _identity(url)
     if backend == "sqlite":
-        with TestClient(create_app(settings.with_overrides(database_url=restored))) as client:
+        with TestClient(new_app(settings.with_overrides(database_url=restored))) as client:
             assert client.get("/readyz").status_code == 200
             assert client.get("/api/v1/questions", params={"limit": 1}).json()["total"] == expected[0]
 

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine
 
 from app.db.migrate import head_revisions
-from app.main import create_app
+from tests.apps import new_app
 from tests.conftest import BACKENDS
 from tests.redis_server import binary as redis_binary
 from tests.redis_server import redis_server
@@ -33,7 +33,7 @@ def test_readyz_is_ready_at_head(client):
 
 def test_readyz_refuses_a_schema_behind_the_code(settings):
     path = settings.database_url.removeprefix("sqlite:///")
-    with TestClient(create_app(settings)) as client:
+    with TestClient(new_app(settings)) as client:
         connection = sqlite3.connect(path)
         connection.execute("UPDATE alembic_version SET version_num = '0001'")
         connection.commit()
@@ -48,7 +48,7 @@ def test_readyz_refuses_a_schema_behind_the_code(settings):
 
 
 def test_readyz_refuses_an_unreachable_database(settings, tmp_path):
-    with TestClient(create_app(settings)) as client:
+    with TestClient(new_app(settings)) as client:
         kept = client.app.state.engine
         client.app.state.engine = create_engine(f"sqlite:///{tmp_path / 'missing' / 'kb.sqlite3'}")
         try:
@@ -80,11 +80,11 @@ def test_readyz_checks_the_configured_redis_and_names_the_one_that_is_down(setti
     missing = f"unix://{tmp_path / 'no-redis.sock'}"
     with ExitStack() as stack:
         with redis_server() as url:
-            client = stack.enter_context(TestClient(create_app(settings.with_overrides(task_queue_url=url))))
+            client = stack.enter_context(TestClient(new_app(settings.with_overrides(task_queue_url=url))))
             ready = client.get("/readyz")
             assert ready.status_code == 200 and ready.json()["redis"] == "ok"
             # The queue answers, the shared-state Redis (rate limits) does not: not ready, and which setting says so.
-            with TestClient(create_app(settings.with_overrides(task_queue_url=url, redis_url=missing))) as other:
+            with TestClient(new_app(settings.with_overrides(task_queue_url=url, redis_url=missing))) as other:
                 refused = other.get("/readyz")
             assert refused.status_code == 503
             assert refused.json()["error"]["details"]["setting"] == "KB_REDIS_URL"

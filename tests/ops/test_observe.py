@@ -19,7 +19,7 @@ from app.db.engine import make_engine
 from app.db.models import DemoRun
 from app.http.logs import JsonFormatter, log_config
 from app.http.observe import RequestIdFilter
-from app.main import create_app
+from tests.apps import new_app
 from tests.conftest import BACKENDS
 
 
@@ -73,7 +73,7 @@ def test_metrics_report_latency_runs_and_cache_hits(settings):
             DemoRun(id="c1", demo_slug="s", cache_key="k", status="succeeded", cached_from="f1", created_at=at)])
         session.commit()
     engine.dispose()
-    with TestClient(create_app(settings)) as client:
+    with TestClient(new_app(settings)) as client:
         for _ in range(3):
             assert client.get("/api/v1/collections").status_code == 200
         client.get("/questions/999999")
@@ -113,7 +113,7 @@ def test_kb_serve_flags_reach_uvicorn(monkeypatch):
 
 def _login_codes(settings, served: dict, peer: str, forwarded_for: list[str]) -> list[int]:
     """Failed logins through the app as uvicorn would wrap it with `served` (kb serve's arguments)."""
-    app = create_app(settings.with_overrides(rate_limit_logins_per_minute=3))
+    app = new_app(settings.with_overrides(rate_limit_logins_per_minute=3))
     if served["proxy_headers"]:
         app = ProxyHeadersMiddleware(app, trusted_hosts=served["forwarded_allow_ips"])
     codes = []

@@ -16,8 +16,8 @@ from app.cli import main
 from app.clock import now_utc
 from app.db.engine import make_engine
 from app.db.models import Collection, DemoRun, IdempotencyKey, LoginSession, Notification, PasswordReset, Question, User
-from app.main import create_app
 from app.services.purge import purge
+from tests.apps import new_app
 from tests.conftest import BACKENDS
 
 NOW = now_utc()
@@ -139,7 +139,7 @@ def test_kb_purge_prints_what_it_deleted(settings, monkeypatch, capsys):
 def test_the_server_purges_in_the_background(settings):
     engine = make_engine(settings.database_url)
     _seed(engine)
-    with TestClient(create_app(settings.with_overrides(testing=False))) as client:
+    with TestClient(new_app(settings.with_overrides(testing=False))) as client:
         purger = client.app.state.purger
         assert purger.first_pass.wait(timeout=120), "the first purge pass never finished"
         assert purger.last.to_dict() == {"sessions": 1, "idempotency_keys": 1, "runs": 3, "reset_links": 2,

@@ -41,11 +41,11 @@ def sample(request, backend) -> SampleIds:
 
 @pytest.fixture
 def app(request, backend, sample):
-    from app.main import create_app
+    from tests.apps import new_app
 
     if read_only(request):
         return request.getfixturevalue("reader").app
-    return create_app(request.getfixturevalue("settings"))
+    return new_app(request.getfixturevalue("settings"))
 
 
 @pytest.fixture
@@ -66,7 +66,7 @@ def client_factory(app):
 @pytest.fixture
 def seeded_factory(seeded_settings):
     """Clients on one app over the ingested seeds (post limits raised: some tests post a lot)."""
-    from app.main import create_app
+    from tests.apps import new_app
 
     settings = seeded_settings.with_overrides(rate_limit_posts_per_minute=10_000, rate_limit_ip_posts_per_minute=10_000)
-    yield from clients_of(create_app(settings))
+    yield from clients_of(new_app(settings))

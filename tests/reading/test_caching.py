@@ -175,10 +175,10 @@ def test_an_anonymous_page_with_a_run_form_is_the_same_for_everyone_and_its_post
 def test_cached_bytes_equal_fresh_bytes(reader, settings, sample):
     from fastapi.testclient import TestClient
 
-    from app.main import create_app
+    from tests.apps import new_app
 
     cached = [reader.get(f"/questions/{sample.parent}", headers=HTML) for _ in range(2)]
-    with TestClient(create_app(settings)) as fresh_client:
+    with TestClient(new_app(settings)) as fresh_client:
         fresh = fresh_client.get(f"/questions/{sample.parent}", headers=HTML)
     assert cached[0].content == cached[1].content == fresh.content
     # another process on the same database: the same bytes, so the same validator

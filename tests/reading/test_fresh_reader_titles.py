@@ -82,9 +82,9 @@ def test_an_unseen_file_reads_cleanly_on_its_pages(tmp_path, migrated_template):
     engine = make_engine(settings.database_url)
     assert not ingest_directory(engine, content, workers=1).failed
     engine.dispose()
-    from app.main import create_app
+    from tests.apps import new_app
 
-    clients = clients_of(create_app(settings))
+    clients = clients_of(new_app(settings))
     client = next(clients)()
     collection = client.get("/api/v1/collections/cv-study-nodes").json()
     assert collection["title"] == "CV 스터디 노드 정리"

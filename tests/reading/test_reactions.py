@@ -12,9 +12,9 @@ from app.schemas.content import ReactionPublic
 
 @pytest.fixture
 def render_reactions(settings):
-    from app.main import create_app
+    from tests.apps import new_app
 
-    env = create_app(settings).state.templates.env
+    env = new_app(settings).state.templates.env
     template = env.from_string('{% from "reading/_macros.html" import reactions %}{{ reactions(items) }}')
 
     def render(*items: ReactionPublic) -> str:

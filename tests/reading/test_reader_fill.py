@@ -52,9 +52,9 @@ def test_each_reader_sees_their_own_posts_and_votes_and_no_one_elses(reader, cli
 @pytest.fixture
 def busy_app(settings, sample):
     """The reading app with post limits raised: one test posts 22 answers in a row."""
-    from app.main import create_app
+    from tests.apps import new_app
 
-    return create_app(settings.with_overrides(rate_limit_posts_per_minute=10_000,
+    return new_app(settings.with_overrides(rate_limit_posts_per_minute=10_000,
                                               rate_limit_ip_posts_per_minute=10_000))
 
 

@@ -46,12 +46,12 @@ def question(app, client_factory):
 def test_a_logout_ends_the_session_at_once_on_every_web_process(app, settings, question):
     """Two apps on one database stand for two web processes: both keep alice's session after her
     first view; she logs out through one, and the other refuses the cookie at its next request."""
-    from app.main import create_app
+    from tests.apps import new_app
 
     alice, qid = question
     path = f"/questions/{qid}"
     cookie = alice.client.cookies["kb_session"]
-    with TestClient(create_app(settings), cookies={"kb_session": cookie}) as other_process:
+    with TestClient(new_app(settings), cookies={"kb_session": cookie}) as other_process:
         for _ in range(2):  # the second view is served from what each process kept
             assert signed_in_as(alice.client.get(path, headers=HTML).text) == ["alice"]
             assert signed_in_as(other_process.get(path, headers=HTML).text) == ["alice"]

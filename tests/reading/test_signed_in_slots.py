@@ -48,10 +48,10 @@ def thread(client_factory):
 
 
 def test_the_filled_page_is_the_page_rendered_for_that_reader(app, settings, thread):
-    from app.main import create_app
+    from tests.apps import new_app
 
     qid, _, _, readers = thread
-    uncached = create_app(settings)
+    uncached = new_app(settings)
     uncached.state.content_versions.close()  # no versions: every page is rendered for its reader
     path = f"/questions/{qid}"
     for round_ in range(2):  # the first fills the cache from one reader's request, the second reads it

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from app.db.engine import make_engine
 from app.db.migrate import upgrade
-from app.main import create_app
+from tests.apps import new_app
 from tests.conftest import BACKENDS, _settings_for
 from tests.reading.sample import insert_sample
 from tests.writes.helpers import Account
@@ -22,7 +22,7 @@ HTML = {"Accept": "text/html"}
 @pytest.fixture
 def two_servers(settings, sample):
     """Two apps on one database, as two `kb serve` processes: each its own caches and versions reader."""
-    with TestClient(create_app(settings)) as first, TestClient(create_app(settings)) as second:
+    with TestClient(new_app(settings)) as first, TestClient(new_app(settings)) as second:
         yield first, second
 
 
@@ -40,7 +40,7 @@ def test_a_write_through_one_server_changes_both_alike(two_servers, sample, sett
     first, second = two_servers
     path = f"/questions/{sample.open}"
     before = second.get(path, headers=HTML).headers["etag"]
-    factory_app = create_app(settings)
+    factory_app = new_app(settings)
     with TestClient(factory_app) as writer_client:
         Account(lambda: writer_client, "alice").answer(sample.open, body="서버 A로 올린 답변입니다")
     on_second = second.get(path, headers={**HTML, "If-None-Match": before})
@@ -67,6 +67,6 @@ def test_another_database_with_the_same_versions_never_matches(request, backend,
     assert other_sample.parent == sample.parent
     path = f"/questions/{sample.parent}"
     etag = first.get(path, headers=HTML).headers["etag"]
-    with TestClient(create_app(_settings_for(url))) as other:
+    with TestClient(new_app(_settings_for(url))) as other:
         answer = other.get(path, headers={**HTML, "If-None-Match": etag})
     assert answer.status_code == 200 and answer.headers["etag"] != etag

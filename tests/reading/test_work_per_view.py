@@ -28,7 +28,7 @@ def test_rendering_a_question_again_does_not_search_its_related_questions_again(
 
 
 def test_templates_are_not_checked_on_disk_unless_in_development(settings):
-    from app.main import create_app
+    from tests.apps import new_app
 
-    assert create_app(settings).state.templates.env.auto_reload is False
-    assert create_app(settings.with_overrides(development=True)).state.templates.env.auto_reload is True
+    assert new_app(settings).state.templates.env.auto_reload is False
+    assert new_app(settings.with_overrides(development=True)).state.templates.env.auto_reload is True

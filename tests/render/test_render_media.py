@@ -8,9 +8,9 @@ import os
 import pytest
 from fastapi.testclient import TestClient
 
-from app.main import create_app
 from app.render import render_markdown
 from app.render.media import image_resolver
+from tests.apps import new_app
 
 # A 1x1 transparent PNG.
 PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=")
@@ -32,7 +32,7 @@ def content_dir(tmp_path):
 
 @pytest.fixture
 def media_client(settings, content_dir):
-    with TestClient(create_app(settings.with_overrides(content_dir=content_dir))) as client:
+    with TestClient(new_app(settings.with_overrides(content_dir=content_dir))) as client:
         yield client
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
-from contextlib import ExitStack
 from datetime import datetime
 from pathlib import Path
 
@@ -119,36 +118,20 @@ def sample_session(sample_engine):
 
 @pytest.fixture
 def sample_client(sample_settings):
-    from app.main import create_app
+    from tests.apps import new_app
 
-    with TestClient(create_app(sample_settings)) as client:
+    with TestClient(new_app(sample_settings)) as client:
         yield client
 
 
-@pytest.fixture(scope="session")
-def _read_only_clients():
-    with ExitStack() as stack:
-        yield stack, {}
-
-
 @pytest.fixture
-def read_only_sample_client(request, backend, tmp_path_factory, _read_only_clients):
+def read_only_sample_client(request, backend, read_only_apps):
     """A client on one app per test process over its own copy of the sample, for tests that only read
-    (fresh cookies each time). An app's first request builds its routes, about a quarter of a second of
-    CPU: paid once here instead of once per odd query. PostgreSQL cases keep an app each (the cluster
-    may stop before a session-long app would be closed)."""
+    (tests/conftest.py read_only_apps). PostgreSQL cases keep an app each (the cluster may stop before a
+    session-long app would be closed)."""
     if backend != "sqlite":
         return request.getfixturevalue("sample_client")
-    stack, clients = _read_only_clients
-    if backend not in clients:
-        from app.main import create_app
-
-        db_path = tmp_path_factory.mktemp("search-read-only") / "search.sqlite3"
-        shutil.copy(request.getfixturevalue("sample_template")[0], db_path)
-        clients[backend] = stack.enter_context(TestClient(create_app(_settings_for(db_path))))
-    client = clients[backend]
-    client.cookies.clear()
-    return client
+    return read_only_apps(request, request.getfixturevalue("sample_template")[0])
 
 
 @pytest.fixture(scope="session")

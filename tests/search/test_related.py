@@ -40,9 +40,9 @@ def test_web_process_never_loads_kiwi(sample_settings, sample_ids):
 import sys
 from fastapi.testclient import TestClient
 from app.config import Settings
-from app.main import create_app
+from tests.apps import new_app
 settings = Settings(database_url={sample_settings.database_url!r})
-with TestClient(create_app(settings)) as client:
+with TestClient(new_app(settings)) as client:
     assert client.get('/api/v1/search', params={{'q': '드롭아웃은 테스트할 때'}}).json()['items']
     assert client.get('/search/suggest', params={{'q': '배치 정'}}).status_code == 200
     assert client.get('/api/v1/questions/{sample_ids['saddle']}').status_code == 200

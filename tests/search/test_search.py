@@ -305,9 +305,9 @@ def test_the_app_builds_the_spelling_index_at_start_up(settings):
     """The first "did you mean" built it inside a reader's request: ~0.25 s for one unlucky search."""
     from fastapi.testclient import TestClient
 
-    from app.main import create_app
     from app.search.terms import default_dictionary
+    from tests.apps import new_app
 
     default_dictionary().__dict__.pop("_spelled", None)
-    with TestClient(create_app(settings)):
+    with TestClient(new_app(settings)):
         assert "_spelled" in default_dictionary().__dict__

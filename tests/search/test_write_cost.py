@@ -40,10 +40,10 @@ def test_a_ten_times_longer_post_costs_at_most_ten_times_the_lookups(unit):
 
 @pytest.fixture
 def writer(sample_settings):
-    from app.main import create_app
+    from tests.apps import new_app
     from tests.conftest import clients_of
 
-    app = create_app(sample_settings.with_overrides(rate_limit_posts_per_minute=10_000,
+    app = new_app(sample_settings.with_overrides(rate_limit_posts_per_minute=10_000,
                                                     rate_limit_ip_posts_per_minute=10_000))
     factory = clients_of(app)
     yield Account(next(factory), "costly")

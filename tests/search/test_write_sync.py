@@ -10,9 +10,9 @@ from tests.writes.helpers import Account, indexed
 
 @pytest.fixture
 def writer(sample_settings):
-    from app.main import create_app
+    from tests.apps import new_app
 
-    app = create_app(sample_settings)
+    app = new_app(sample_settings)
     clients: list[TestClient] = []
 
     def make() -> TestClient:

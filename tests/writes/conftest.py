@@ -10,9 +10,9 @@ from tests.writes.helpers import Account
 
 @pytest.fixture
 def app(settings):
-    from app.main import create_app
+    from tests.apps import new_app
 
-    return create_app(settings)
+    return new_app(settings)
 
 
 @pytest.fixture

@@ -116,9 +116,9 @@ def test_a_new_display_name_signs_every_post_and_the_old_one_is_kept(client_fact
 
 @pytest.fixture
 def seeded_factory(seeded_settings):
-    from app.main import create_app
+    from tests.apps import new_app
 
-    yield from clients_of(create_app(seeded_settings))
+    yield from clients_of(new_app(seeded_settings))
 
 
 def test_a_source_authors_name_stays_reserved(seeded_factory):

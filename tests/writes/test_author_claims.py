@@ -20,9 +20,9 @@ AUTHOR = "태하"  # signs questions and answers in content/nodes/deep-hankkeut-
 
 @pytest.fixture
 def factory(seeded_settings):
-    from app.main import create_app
+    from tests.apps import new_app
 
-    yield from clients_of(create_app(seeded_settings))
+    yield from clients_of(new_app(seeded_settings))
 
 
 @pytest.fixture

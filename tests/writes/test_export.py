@@ -314,13 +314,13 @@ def test_posts_that_look_like_signatures_or_marks_read_back_as_written(people, s
 @pytest.mark.postgres
 def test_export_from_postgresql_writes_the_same_files_as_from_sqlite(request, tmp_path, monkeypatch, capsys):
     """The same seeds and the same posts on both engines export to byte-identical Markdown."""
-    from app.main import create_app
+    from tests.apps import new_app
 
     exported = {}
     for backend in ("sqlite", "postgresql"):
         (tmp_path / backend).mkdir()
         settings = _copy_of(request, tmp_path / backend, backend, "seeded_template", "pg_seeded_template")
-        factory = clients_of(create_app(settings))
+        factory = clients_of(new_app(settings))
         make = next(factory)
         post_everywhere({name: Account(make, name) for name in ("alice", "bob", "carol")})
         out = tmp_path / backend / "export"

@@ -13,9 +13,9 @@ from tests.writes.helpers import Account, csrf_from, sign_up
 
 @pytest.fixture
 def seeded_factory(seeded_settings):
-    from app.main import create_app
+    from tests.apps import new_app
 
-    yield from clients_of(create_app(seeded_settings))
+    yield from clients_of(new_app(seeded_settings))
 
 
 def _try_sign_up(client, username: str, display_name: str):

@@ -37,9 +37,9 @@ def engine(tmp_path, migrated_template, content):
 
 @pytest.fixture
 def client_factory(engine, content):
-    from app.main import create_app
+    from tests.apps import new_app
 
-    yield from clients_of(create_app(_settings_for(engine.url.database, content)))
+    yield from clients_of(new_app(_settings_for(engine.url.database, content)))
 
 
 def posted_rows(engine):

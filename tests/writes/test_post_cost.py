@@ -26,9 +26,9 @@ QUESTION_STATEMENTS = 8
 @pytest.fixture
 def app(settings):
     """The writing tests' app, with room for the posts that make a long thread."""
-    from app.main import create_app
+    from tests.apps import new_app
 
-    return create_app(settings.with_overrides(rate_limit_posts_per_minute=1000, rate_limit_ip_posts_per_minute=1000))
+    return new_app(settings.with_overrides(rate_limit_posts_per_minute=1000, rate_limit_ip_posts_per_minute=1000))
 
 
 @contextmanager

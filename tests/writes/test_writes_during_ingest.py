@@ -68,7 +68,7 @@ def big_content(tmp_path):
 
 @pytest.mark.slow
 def test_posts_from_several_clients_during_a_forced_reingest(tmp_path, migrated_template, big_content):
-    from app.main import create_app
+    from tests.apps import new_app
     from tests.conftest import _settings_for, clients_of
 
     database = tmp_path / "kb.sqlite3"
@@ -80,7 +80,7 @@ def test_posts_from_several_clients_during_a_forced_reingest(tmp_path, migrated_
     kb = [sys.executable, "-m", "app.cli", "ingest"]
     assert subprocess.run(kb + ["--workers", "1"], env=env, capture_output=True, cwd=PROJECT_ROOT).returncode == 0
 
-    factory = clients_of(create_app(settings))
+    factory = clients_of(new_app(settings))
     make = next(factory)
     accounts = [Account(make, f"writer{n}") for n in range(4)]
     ingest = subprocess.Popen(kb + ["--force", "--workers", "2"], env=env, cwd=PROJECT_ROOT,
