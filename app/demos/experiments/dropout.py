@@ -11,8 +11,8 @@ beat early stopping, not a network left to overfit.
 Also measured on the trained dropout networks: the eval-mode output of the layer after a dropout is
 the average of its train-mode outputs over random masks (the error of the average falls like 1/√M;
 without the 1/(1-p) rescaling it stays off), the average of k random sub-networks approaches the
-eval prediction (4주차 p62), and the measured cost: time per training step and epochs to the best
-epoch (4주차 p71).
+eval prediction (4주차 p62), and the measured cost: time per training step (forward, backward and the
+Adam update of one network on the full training batch) and epochs to the best epoch (4주차 p71).
 
 All 2 arms × 2 learning rates × seeds networks train as one batched model (stacked weights, one
 ``bmm`` per layer); Adam is written out so each network keeps its own learning rate.
@@ -39,6 +39,9 @@ ENSEMBLE_EXAMPLES = 300  # of the test set: enough to read agreement to a percen
 LEARNING_RATES = (3e-3, 1e-2)  # each arm gets the better of these, picked on its validation loss
 ADAM_BETAS, ADAM_EPS = (0.9, 0.999), 1e-8
 TIMING_STEPS = 15
+# Mask draws after training come from generators of their own, one per seed (seed·7919 + salt), so a seed's
+# numbers depend on that seed alone and not on which seeds ran beside it.
+EXPECTATION_SALT, ENSEMBLE_SALT = 1, 2
 ARMS = ("plain", "dropout")
 # Networks are laid out (arm, learning rate, seed): these are the (arm, rate) groups.
 GROUPS = [(arm, lr) for arm in ARMS for lr in LEARNING_RATES]
@@ -270,6 +273,8 @@ def _choose(best_val, k: int) -> dict[str, list[int]]:
 def _expectation(torch, weights, nets: list[int], val_x, p: float, max_masks: int, seeds) -> dict:
     """Relative error between the mean over M train-mode masks and the eval-mode output of the layer
     after the first dropout, with and without the 1/(1-p) rescaling, for each seed's dropout net."""
+    from app.demos.batched import generator
+
     w1, b1, w2, b2 = (w[nets] for w in weights[:4])
     probe = val_x[nets][:, :PROBE_EXAMPLES]
     masks_at = _powers_of_two(max_masks)
@@ -278,10 +283,11 @@ def _expectation(torch, weights, nets: list[int], val_x, p: float, max_masks: in
         hidden = torch.relu(torch.baddbmm(b1, probe, w1))  # (k, probe, h): what the first dropout sees
         reference = torch.baddbmm(b2, hidden, w2)  # eval mode: dropout is the identity
         sums = {"inverted": torch.zeros_like(reference), "unscaled": torch.zeros_like(reference)}
-        generator = torch.Generator().manual_seed(seeds[0] + 1)
+        generators = [generator(seed * 7919 + EXPECTATION_SALT) for seed in seeds]
         drawn = 0
         for count in masks_at:
-            keep = (torch.rand(count - drawn, *hidden.shape, generator=generator) >= p).float().to(hidden.device)
+            draws = torch.stack([torch.rand(count - drawn, *hidden.shape[1:], generator=g) for g in generators], dim=1)
+            keep = (draws >= p).float().to(hidden.device)
             kept = hidden.unsqueeze(0) * keep  # (new, k, probe, h)
             sums["inverted"] += (kept / (1 - p) @ w2.unsqueeze(0) + b2.unsqueeze(0)).sum(0)
             sums["unscaled"] += (kept @ w2.unsqueeze(0) + b2.unsqueeze(0)).sum(0)
@@ -300,10 +306,12 @@ def _expectation(torch, weights, nets: list[int], val_x, p: float, max_masks: in
 
 def _ensemble(torch, weights, nets: list[int], test_x, test_y, p: float, max_k: int, seeds) -> dict:
     """Accuracy of the average of k random sub-networks' probabilities, and agreement with eval()."""
+    from app.demos.batched import generator
+
     chosen = [w[nets] for w in weights]
     x, y = test_x[nets][:, :ENSEMBLE_EXAMPLES], test_y[nets][:, :ENSEMBLE_EXAMPLES]
     h = chosen[0].shape[-1]
-    generator = torch.Generator().manual_seed(seeds[0] + 2)
+    generators = [generator(seed * 7919 + ENSEMBLE_SALT) for seed in seeds]
     ks = _powers_of_two(max_k)
     accuracy, agreement, drawn = [], [], 0
     with torch.no_grad():
@@ -311,8 +319,8 @@ def _ensemble(torch, weights, nets: list[int], test_x, test_y, p: float, max_k: 
         total = torch.zeros(*x.shape[:2], DIGIT_CLASSES, device=x.device)
         for count in ks:
             for _ in range(count - drawn):
-                masks = [((torch.rand(*x.shape[:2], h, generator=generator) >= p).float() / (1 - p)).to(x.device)
-                         for _ in range(2)]
+                masks = [((torch.stack([torch.rand(x.shape[1], h, generator=g) for g in generators]) >= p).float()
+                          / (1 - p)).to(x.device) for _ in range(2)]
                 total += torch.softmax(_forward(torch, chosen, x, masks), dim=-1)
             drawn = count
             predictions = total.argmax(-1)
@@ -327,16 +335,19 @@ def _ensemble(torch, weights, nets: list[int], test_x, test_y, p: float, max_k: 
 
 
 def _time_steps(torch, params: Params, device, repeats: int) -> dict[str, list[float]]:
-    """Measured time of one training step of one network, with and without dropout: ``repeats``
+    """Measured time of one training step of one network, with and without dropout: forward, backward
+    and an Adam update on the full training batch, as each epoch of the training above does. ``repeats``
     blocks (one per seed) of alternating steps, the median of each block, so both arms see the same
     machine load."""
     nn = torch.nn
-    models = {}
+    models, optimizers = {}, {}
     for arm in ARMS:
         p = params.drop_probability if arm == "dropout" else 0.0
         models[arm] = nn.Sequential(nn.Linear(64, params.hidden), nn.ReLU(), nn.Dropout(p),
                                     nn.Linear(params.hidden, params.hidden), nn.ReLU(), nn.Dropout(p),
                                     nn.Linear(params.hidden, DIGIT_CLASSES)).to(device).train()
+        optimizers[arm] = torch.optim.Adam(models[arm].parameters(), lr=LEARNING_RATES[0], betas=ADAM_BETAS,
+                                           eps=ADAM_EPS)
     x = torch.zeros(params.n_train, 64, device=device)
     y = torch.zeros(params.n_train, dtype=torch.long, device=device)
     out: dict[str, list[float]] = {"ms_per_step_plain": [], "ms_per_step_dropout": [], "time_ratio_per_step": []}
@@ -347,8 +358,9 @@ def _time_steps(torch, params: Params, device, repeats: int) -> dict[str, list[f
                 if device.type == "cuda":
                     torch.cuda.synchronize(device)
                 started = time.perf_counter()
-                models[arm].zero_grad(set_to_none=True)
+                optimizers[arm].zero_grad(set_to_none=True)
                 torch.nn.functional.cross_entropy(models[arm](x), y).backward()
+                optimizers[arm].step()
                 if device.type == "cuda":
                     torch.cuda.synchronize(device)
                 if step >= 2:  # the first steps pay for allocation
@@ -499,7 +511,7 @@ DEMO = DemoSpec(
                ("test_loss_last", "마지막 에폭의 테스트 교차 엔트로피 ({})"),
                ("best_epoch", "검증 손실이 가장 낮은 에폭 ({})"),
                ("learning_rate", "검증 손실로 고른 학습률 ({})"),
-               ("ms_per_step", "순전파·역전파 한 번의 시간 ({}, ms)"))},
+               ("ms_per_step", "학습 스텝 한 번(순전파·역전파·Adam 갱신)의 시간 ({}, ms)"))},
         "rel_error_1_mask": "마스크 1개 출력과 eval 출력의 상대 오차 (첫 드롭아웃 다음 층)",
         "rel_error_max_masks": "마스크 M개 평균과 eval 출력의 상대 오차 (첫 드롭아웃 다음 층)",
         "rel_error_unscaled_max_masks": "1/(1−p) 없이 마스크 M개 평균과 eval 출력의 상대 오차",
@@ -509,7 +521,9 @@ DEMO = DemoSpec(
         "agreement_with_eval_1": "부분망 1개의 예측이 eval()과 같은 비율 (0–1)",
         "agreement_with_eval_max": "부분망 K개 평균의 예측이 eval()과 같은 비율 (0–1)",
         "eval_accuracy_dropout": "드롭아웃 망의 eval() 테스트 정확도 (0–1)",
-        "time_ratio_per_step": "순전파·역전파 한 번의 시간 비 (드롭아웃 ÷ 없음)",
+        "time_ratio_per_step": "학습 스텝 한 번(순전파·역전파·Adam 갱신)의 시간 비 (드롭아웃 ÷ 없음)",
     },
-    version="2",  # 2: seeds, held-out loss at each network's best epoch against early stopping
+    # 2: seeds, held-out loss at each network's best epoch against early stopping; 3: mask draws per seed,
+    # the timed step includes the optimiser's update
+    version="3",
 )
