@@ -112,17 +112,22 @@ def _train(params: Params, weights: list, optimizer, seed_of, strength, train_x,
 
     from app.demos.batched import generator, mlp_forward, per_model_cross_entropy
 
-    draws = generator(seeds[0] * 7919 + 47)
+    # Each seed draws its own batches and shifts, so a seed's numbers do not depend on the seeds run beside it.
+    draws = [generator(seed * 7919 + 47) for seed in seeds]
     n_train = train_x.shape[1]
     pad = max(STRENGTHS)
     padded = torch.nn.functional.pad(train_x, (pad, pad, pad, pad)).flatten(0, 1)  # (S·n, S+2p, S+2p)
+    copies = len(seed_of) // len(seeds)  # models per seed: strengths × learning rates
     for step in range(params.steps):
-        batch = torch.randint(0, n_train, (BATCH,), generator=draws).to(device)
-        offsets = torch.rand(2, len(seed_of), BATCH, generator=draws).to(device)
+        per_seed = [(torch.randint(0, n_train, (BATCH,), generator=g), torch.rand(2, copies, BATCH, generator=g))
+                    for g in draws]
+        batch = torch.stack([b for b, _ in per_seed]).to(device)[seed_of]  # (models, BATCH)
+        # (2, copies, S, BATCH) → (2, models, BATCH): model i is copy i // S of seed i % S
+        offsets = torch.stack([o for _, o in per_seed], dim=2).flatten(1, 2).to(device)
         dy, dx = (torch.floor(offsets * (2 * strength[:, None] + 1)) - strength[:, None]).long()
-        images = shifted_batch(padded, seed_of[:, None] * n_train + batch[None, :], dy, dx, pad)
+        images = shifted_batch(padded, seed_of[:, None] * n_train + batch, dy, dx, pad)
         logits = mlp_forward(weights, images)
-        per_model_cross_entropy(logits, train_y[seed_of][:, batch]).sum().backward()
+        per_model_cross_entropy(logits, train_y[seed_of[:, None], batch]).sum().backward()
         optimizer.step()
         if (step + 1) % 50 == 0:
             progress(0.9 * (step + 1) / params.steps, f"{step + 1}/{params.steps} 스텝")
@@ -273,5 +278,5 @@ DEMO = DemoSpec(
                  title="Best Practices for Convolutional Neural Networks Applied to Visual Document Analysis",
                  url="https://doi.org/10.1109/ICDAR.2003.1227801"),
     ),
-    version="1",
+    version="2",  # 2: each seed draws its own batches and shifts (they came from the first seed's generator)
 )

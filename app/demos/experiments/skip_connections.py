@@ -142,17 +142,21 @@ def _initial_gradients(stack: _Stack, train_x, train_y):
 
 
 def _train(params: Params, stack: _Stack, train_x, train_y, seeds: list[int], device, progress) -> list:
-    """Minibatch Adam, every model on the same batches; returns (step, loss per model) about 30 times."""
+    """Minibatch Adam, every model of a seed on that seed's batches; returns (step, loss per model) about 30 times."""
     import torch
 
     from app.demos.batched import Adam, generator
 
     optimizer = Adam(stack.weights, lr=stack.lrs)
-    order_gen = generator(seeds[0] * 7919 + 29)
+    # Each seed draws its own batches, so a seed's numbers do not depend on the seeds run beside it; the
+    # models of one seed (arms, learning rates) all see the same batches.
+    order_gens = [generator(seed * 7919 + 29) for seed in seeds]
+    rows = torch.arange(len(stack.seed_of), device=device)[:, None]
     curve = []
     for step in range(params.steps):
-        batch = torch.randint(0, N_TRAIN, (BATCH,), generator=order_gen).to(device)
-        loss = stack.loss(train_x[:, batch], train_y[:, batch])
+        per_seed = torch.stack([torch.randint(0, N_TRAIN, (BATCH,), generator=g) for g in order_gens]).to(device)
+        batch = per_seed[stack.seed_of]  # (models, BATCH)
+        loss = stack.loss(train_x[rows, batch], train_y[rows, batch])
         loss.sum().backward()
         optimizer.step()
         if step % max(params.steps // 30, 1) == 0 or step == params.steps - 1:
@@ -318,5 +322,5 @@ DEMO = DemoSpec(
         Citation(authors="He, Zhang, Ren, Sun", year=2016, title="Deep Residual Learning for Image Recognition",
                  url="https://arxiv.org/abs/1512.03385"),
     ),
-    version="1",
+    version="2",  # 2: each seed draws its own batches (they came from the first seed's generator)
 )
