@@ -32,7 +32,7 @@ from app.search.service import warm_up as search_warm_up
 from app.services.indexing import SearchIndexer
 from app.services.mail import Mailer
 from app.services.purge import PeriodicPurge
-from app.services.reading import LinkMemo
+from app.services.reading import DetailMemo
 from app.web import accounts as web_accounts
 from app.web import concepts as web_concepts
 from app.web import demos as web_demos
@@ -110,7 +110,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.metrics = Metrics(app.state.engine, app.state.response_cache)
     # Outermost: the request id, access-log line and latency cover cached answers and errors too.
     app.add_middleware(ObserveRequests, router_app=app, metrics=app.state.metrics)
-    app.state.link_memo = LinkMemo(app.state.content_versions)  # related and neighbour questions per version
+    app.state.detail_memo = DetailMemo(app.state.content_versions)  # question pages' data per question version
     app.mount(STATIC_PREFIX, app.state.assets, name="static")
     app.include_router(api_v1.router)
     app.include_router(api_health.router)

@@ -430,6 +430,20 @@ class SearchPending(SQLModel, table=True):
     answer_id: int | None = None
 
 
+class RelatedQuestion(SQLModel, table=True):
+    """A question's related questions as its page shows them, in order (app.search.related): computed
+    when the question is ingested, posted or edited, not per view. score is the concept overlap that
+    ranked it (None: an editors' same-experiment link, which comes first), so a new question can tell
+    whose list it may enter without ranking every other question again."""
+
+    __tablename__ = "related_question"
+
+    question_id: int = Field(foreign_key="question.id", primary_key=True, ondelete="CASCADE")
+    position: int = Field(primary_key=True)
+    related_id: int = Field(foreign_key="question.id", index=True, ondelete="CASCADE")
+    score: float | None = None
+
+
 class Correction(SQLModel, table=True):
     """A known factual error in an ingested answer, from content/corrections.toml: the sentence quoted
     from the answer and what is right instead. Shown beside the answer; the source file is never edited."""

@@ -99,8 +99,8 @@ class ContentVersions:
             for scope, key, version in rows:
                 self._versions[(scope, key)] = version
                 self._seen_at[(scope, key)] = now
-                if scope in (ALL, OUTLINE):
-                    self._slugs = None  # a collection may have been added or renamed
+                if scope in (ALL, OUTLINE) or (scope == COLLECTION and key not in (self._slugs or {}).values()):
+                    self._slugs = None  # a collection may have been added (the first post to it) or renamed
             self._seen = max(self._seen, rows[-1][2])
 
     def _parts(self, *scopes: tuple[str, int]) -> tuple[Key, datetime]:
@@ -116,10 +116,6 @@ class ContentVersions:
     def question(self, question_id: int) -> tuple[Key, datetime]:
         """A question's page: the question and its thread, and the links it shows to others."""
         return self._parts((ALL, 0), (OUTLINE, 0), (QUESTION, question_id))
-
-    def links(self) -> tuple[Key, datetime]:
-        """Neighbour, child and related links: titles and answered state of other questions."""
-        return self._parts((ALL, 0), (OUTLINE, 0))
 
     def collection(self, slug: str) -> tuple[Key, datetime]:
         """A collection's page: its own questions (their titles, counts, order) and the ingest."""

@@ -12,7 +12,7 @@ from sqlmodel import Session
 from app.config import Settings
 from app.demos.engine import DemoEngine
 from app.services import indexing, notifications
-from app.services.reading import LinkMemo
+from app.services.reading import DetailMemo
 
 
 def get_settings(request: Request) -> Settings:
@@ -43,12 +43,12 @@ def get_demo_engine(request: Request) -> DemoEngine:
     return request.app.state.demo_engine
 
 
-def get_link_memo(request: Request) -> LinkMemo:
-    return request.app.state.link_memo
+def get_detail_memo(request: Request) -> DetailMemo:
+    return request.app.state.detail_memo
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 SessionDep = Annotated[Session, Depends(get_session)]
 EngineDep = Annotated[Engine, Depends(get_engine)]  # for checks that must see a failed connection themselves
 DemoEngineDep = Annotated[DemoEngine, Depends(get_demo_engine)]
-LinksDep = Annotated[LinkMemo, Depends(get_link_memo)]
+DetailMemoDep = Annotated[DetailMemo, Depends(get_detail_memo)]

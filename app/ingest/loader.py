@@ -24,6 +24,7 @@ from pathlib import Path, PurePosixPath
 from sqlalchemy.engine import Connection, Engine
 
 from app.db.queries import ingest as q
+from app.db.queries import related as related_store
 from app.db.queries import versions
 from app.db.queries.ingest import FileReport
 from app.ingest.document import ParsedAnswer, ParsedDocument, ParsedReaction, ParsedReference
@@ -34,6 +35,7 @@ from app.render import extract_text, render_markdown
 from app.render.media import image_resolver
 from app.render.version import renderer_fingerprint
 from app.search.glossary import concept_glossary
+from app.search.related import rank_all
 from app.search.version import analyzer_fingerprint
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -584,6 +586,12 @@ def ingest_directory(engine: Engine, content_dir: Path, *, force: bool = False, 
     if with_search:  # the links are scored from the search documents
         with engine.begin() as conn:
             summary.relinked = relink_if_catalogue_changed(conn)
+        # After the files, the removals and the editors' demo links, which all decide the lists.
+        with engine.connect() as conn:
+            lists = rank_all(conn)
+            conn.rollback()
+        with engine.begin() as conn:
+            related_store.replace_all(conn, lists)
     with engine.begin() as conn:  # removed files, collection titles and demo links change pages too
         versions.bump(conn, everything=True)
     summary.files.sort(key=lambda f: f.source_path)

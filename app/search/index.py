@@ -16,6 +16,7 @@ from app.render import extract_text
 from app.search import analyze
 from app.search.analyze import MAX_TEXT_CHARS, SearchDoc, Tokens, build_search_doc, build_search_docs
 from app.search.query import analyse_light
+from app.search.related import store_all
 from app.search.terms import default_dictionary
 from app.search.text import display_text
 
@@ -138,6 +139,7 @@ def reindex_all(session: Session, *, workers: int = 1, progress=None) -> int:
         if progress is not None:
             progress(total)
     queries.optimize_search_index(conn)
-    versions.bump(conn, everything=True)  # related questions come from the index
+    store_all(conn)  # related questions come from the index
+    versions.bump(conn, everything=True)
     session.commit()
     return total

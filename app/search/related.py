@@ -1,5 +1,8 @@
 """Related questions for a question page: the same demo first, then the most similar terms.
 
+Ranked when a question is ingested, posted or edited and stored (app.db.queries.related); a page
+view only reads the stored list, with the linked questions' titles as they are now.
+
 No analysis happens here (so no Kiwi in the web process): the question's own stored tokens
 become the query. Tokens are weighted by how often the question uses them (a title token counts
 three times, an answer token a quarter) over how many documents hold them, and the four best
@@ -12,11 +15,15 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Mapping
+from dataclasses import dataclass
 
+from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 from app import urls
+from app.db.queries import related as related_store
 from app.db.queries import search as queries
+from app.db.queries.related import Entry
 from app.schemas.content import QuestionLink
 from app.search.query import WEIGHT_PLAIN, WEIGHT_TOPIC
 from app.search.ranking import rank, token_clauses
@@ -101,12 +108,25 @@ def concept_overlap(mine: Mapping[str, float], theirs: Mapping[str, float], freq
     return shared / (norm_mine * norm_theirs)
 
 
-def related_questions(session: Session, question_id: int, limit: int = 5) -> list[QuestionLink]:
+LIMIT = 5  # related questions a page shows
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """One question's related list, and the concept overlap of every candidate it weighed (whose
+    lists this question may enter: the overlap is symmetric)."""
+
+    entries: list[Entry]  # (question id, overlap; None for an editors' same-experiment link), in order
+    overlaps: dict[int, float]
+
+
+def rank_related(conn: Connection, question_id: int, limit: int = LIMIT) -> Ranked:
     """Editors' same-experiment questions first; then the search's candidates that share a topic
     concept with this question, the largest concept overlap first (search rank breaks ties)."""
-    conn = session.connection()
-    ids = queries.same_demo_question_ids(conn, question_id, limit)
-    if len(ids) < limit:
+    entries: list[Entry] = [(qid, None) for qid in queries.same_demo_question_ids(conn, question_id, limit)]
+    overlaps: dict[int, float] = {}
+    if len(entries) < limit:
+        pinned = {qid for qid, _ in entries}
         dictionary = default_dictionary()
         stored = queries.indexed_terms(conn, question_id)
         mine = concept_weights(stored, dictionary) if stored else {}
@@ -115,16 +135,75 @@ def related_questions(session: Session, question_id: int, limit: int = 5) -> lis
             clauses = token_clauses(related_tokens(conn, question_id, column_weights))
             hits, _ = rank(conn, clauses, limit=CANDIDATES)
             candidates.extend(hit.question_id for hit in hits
-                              if hit.question_id not in candidates and hit.question_id not in ids
+                              if hit.question_id not in candidates and hit.question_id not in pinned
                               and hit.question_id != question_id)
         if mine and candidates:
             theirs = {qid: concept_weights(columns, dictionary)
                       for qid, columns in queries.indexed_terms_of(conn, candidates).items()}
             frequencies = queries.document_frequencies(conn, set(mine).union(*theirs.values()))
             documents = queries.document_count(conn)
-            scored = [(concept_overlap(mine, theirs[qid], frequencies, documents), -order, qid)
-                      for order, qid in enumerate(candidates) if qid in theirs]
-            ids.extend(qid for score, _, qid in sorted(scored, reverse=True) if score >= MIN_OVERLAP)
-    ids = ids[:limit]
+            overlaps = {qid: concept_overlap(mine, theirs[qid], frequencies, documents)
+                        for qid in candidates if qid in theirs}
+            scored = [(overlaps[qid], -order, qid) for order, qid in enumerate(candidates) if qid in theirs]
+            entries.extend((qid, score) for score, _, qid in sorted(scored, reverse=True) if score >= MIN_OVERLAP)
+    return Ranked(entries[:limit], overlaps)
+
+
+def related_questions(session: Session, question_id: int, limit: int = LIMIT) -> list[QuestionLink]:
+    """The related list ranked now, as links (what the stored list would become)."""
+    conn = session.connection()
+    ids = [qid for qid, _ in rank_related(conn, question_id, limit).entries]
     links = queries.question_links(conn, ids)
     return [_link(qid, *links[qid]) for qid in ids if qid in links]
+
+
+def stored_related(conn: Connection, question_id: int) -> list[QuestionLink]:
+    """What a question page shows: the list stored at ingest, post or edit, with today's titles."""
+    return [_link(*row) for row in related_store.related_links(conn, question_id)]
+
+
+def rank_all(conn: Connection) -> dict[int, list[Entry]]:
+    """Every visible question's list, for an ingest or a reindex (reads only: stored by the caller)."""
+    lists: dict[int, list[Entry]] = {}
+    after = 0
+    while ids := queries.visible_question_ids(conn, after, 200):
+        for question_id in ids:
+            lists[question_id] = rank_related(conn, question_id).entries
+        after = ids[-1]
+    return lists
+
+
+def store_all(conn: Connection) -> int:
+    """rank_all stored in place of every list; returns how many questions were ranked."""
+    lists = rank_all(conn)
+    related_store.replace_all(conn, lists)
+    return len(lists)
+
+
+def rerank_around(conn: Connection, changed: list[int]) -> dict[int, list[Entry]]:
+    """After these questions' documents were made again (posted, edited): their own lists, and the
+    lists of the other questions they now enter or leave, ranked again; no other list (reads only).
+
+    Leaving: the lists that name a changed question are ranked again. Entering: the overlap is
+    symmetric, so a list may take a changed question only if it is among that question's own
+    candidates with an overlap above the weakest entry of the list (or the list has room)."""
+    lists: dict[int, list[Entry]] = {}
+    maybe: set[int] = set(related_store.naming(conn, changed))
+    for question_id in changed:
+        ranked = rank_related(conn, question_id)
+        lists[question_id] = ranked.entries
+        weighed = {qid: score for qid, score in ranked.overlaps.items() if score >= MIN_OVERLAP}
+        stored = related_store.stored_entries(conn, weighed)
+        for qid, score in weighed.items():
+            scores = [s for _, s in stored.get(qid, []) if s is not None]
+            if len(stored.get(qid, [])) < LIMIT or (scores and score >= min(scores)):
+                maybe.add(qid)
+    maybe.difference_update(changed)
+    before = related_store.stored_entries(conn, maybe)
+    for question_id in sorted(maybe):
+        entries = rank_related(conn, question_id).entries
+        old = {qid for qid, _ in before.get(question_id, [])}
+        new = {qid for qid, _ in entries}
+        if any((qid in old) != (qid in new) for qid in changed):
+            lists[question_id] = entries
+    return lists

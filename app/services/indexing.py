@@ -9,6 +9,11 @@ without analysing the answers already there. The rows are the durable part: a pr
 before draining leaves them for the next start or `kb ingest`, and a drain that fails leaves them for
 the next try. Searches find a new answer once its batch commits (a fraction of a second later);
 `SearchIndexer.flush` drains at once, for tests and shutdown.
+
+A question whose whole document was made again (posted, edited) then gets its related list ranked
+again, and so do the questions whose lists it enters or leaves (app.search.related.rerank_around), in
+a second short transaction that bumps just those pages. Should that one fail, the lists stay as they
+were until the question's next edit or the next `kb ingest`: they are derived, never the only copy.
 """
 
 from __future__ import annotations
@@ -20,12 +25,14 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from app.db.queries import related as related_store
 from app.db.queries import search as queries
 from app.db.queries import versions
 from app.db.transactions import write_transaction
 from app.ingest.linking import relink_questions
 from app.search.analyze import MAX_TEXT_CHARS, Tokens
 from app.search.index import KnownTerms, analyse_answer, append_answers, reindex_question
+from app.search.related import rerank_around
 
 log = logging.getLogger("kb.indexing")
 
@@ -112,9 +119,22 @@ def drain_batch(engine: Engine, limit: int = BATCH) -> int:
                 append_answers(session, question_id, answers)
             relink_questions(conn, whole)  # the automatic demo links come from the documents
             # Pages and searches read between the post's commit and now may be cached from the older
-            # index: the search results (site), and for rewritten documents their pages and related lists.
-            versions.bump(conn, questions=whole, outline=bool(whole))
+            # index: the search results (site), and the pages of the rewritten documents (their links).
+            versions.bump(conn, questions=whole)
+        if whole:
+            store_related(session, whole)
         return len(waiting)
+
+
+def store_related(session: Session, changed: list[int]) -> None:
+    """The related lists of questions whose documents were made again (posted, edited), and of the
+    questions they now enter or leave: ranked from the committed index before the write lock (a few
+    ms a list), stored with those pages' versions bumped in one short transaction. No other page
+    changes: a list a changed question neither enters nor leaves keeps what it shows."""
+    lists = rerank_around(session.connection(), changed)
+    with write_transaction(session) as conn:
+        related_store.replace(conn, lists)
+        versions.bump(conn, questions=lists)
 
 
 class SearchIndexer:

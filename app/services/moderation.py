@@ -164,7 +164,7 @@ def hide_post(session: Session, moderator: User, *, question_id: int | None = No
              target_user_id=post.user_id, flags=resolved)
         notifications.on_moderation(session, NOTIFY_HIDE, author_id=post.user_id, moderator=moderator,
                                     question_id=owner_question, answer_id=answer_id, reason=reason)
-        _finish(session, [owner_question], outline=question_id is not None)
+        _finish(session, [owner_question], linked=question_id is not None)
         item = _items(session, [post])[0]
     return item
 
@@ -185,7 +185,7 @@ def restore_post(session: Session, moderator: User, *, question_id: int | None =
              target_user_id=post.user_id, hidden_reason=earlier)
         notifications.on_moderation(session, NOTIFY_RESTORE, author_id=post.user_id, moderator=moderator,
                                     question_id=owner_question, answer_id=answer_id)
-        _finish(session, [owner_question], outline=question_id is not None)
+        _finish(session, [owner_question], linked=question_id is not None)
         item = _items(session, [post])[0]
     return item
 

@@ -179,24 +179,26 @@ def _collection_for(session: Session, slug: str | None) -> tuple[int, str]:
 
 
 def _count_and_bump(session: Session, question_ids: list[int], answered_before: dict[int, bool], *,
-                    outline: bool = False) -> None:
-    """The questions' counters recounted from their rows, and their content versions bumped (the
-    outline too when one became answered or unanswered: links elsewhere show that)."""
+                    linked: bool = False) -> None:
+    """The questions' counters recounted from their rows, and their content versions bumped; with
+    `linked` (a question added, retitled, deleted or hidden) or when one became answered or unanswered,
+    the pages that link to them too, since the links show that (no other page)."""
     conn = session.connection()
     rows = refresh_question_counters(conn, question_ids=question_ids)
     flipped = any(answered_before.get(qid, answered) != answered for qid, _, answered in rows)
-    versions.bump(conn, questions=question_ids, collections={cid for _, cid, _ in rows}, outline=outline or flipped)
+    linking = versions.linking_questions(conn, question_ids) if linked or flipped else []
+    versions.bump(conn, questions=[*question_ids, *linking], collections={cid for _, cid, _ in rows})
 
 
-def _finish(session: Session, question_ids: list[int], *, outline: bool = False, reindex_ids: bool = True) -> None:
+def _finish(session: Session, question_ids: list[int], *, linked: bool = False, reindex_ids: bool = True) -> None:
     """After a write to these questions: their counters from the rows, their content versions
-    bumped (the outline too when one became answered or unanswered: links elsewhere show that), and
-    their search documents queued to be made again after the commit (app.services.indexing; unless
-    the write leaves the text alone, or queues its own index work)."""
+    bumped (and the pages linking to them, as _count_and_bump says), and their search documents queued
+    to be made again after the commit (app.services.indexing; unless the write leaves the text alone,
+    or queues its own index work)."""
     answered_before = {qid: question.answered for qid in question_ids
                        if (question := session.get(Question, qid)) is not None}  # loaded already: no SQL
     session.flush()
-    _count_and_bump(session, question_ids, answered_before, outline=outline)
+    _count_and_bump(session, question_ids, answered_before, linked=linked)
     session.expire_all()  # the counters were written by SQL behind the ORM's back
     if reindex_ids:
         indexing.queue_documents(session, question_ids)
@@ -225,7 +227,7 @@ def create_question(session: Session, user: User, *, title: str, body: str, coll
                                               position_base=POSTED_POSITION_BASE, now=now)
         queries.insert_revision(session, question_id=question_id, user_id=user_id, title=title, body_md=body, now=now)
         notifications.on_question(session, question_id=question_id, body_html=body_html, actor=user)
-        _count_and_bump(session, [question_id], {question_id: False}, outline=True)
+        _count_and_bump(session, [question_id], {question_id: False}, linked=True)
         indexing.queue_documents(session, [question_id])
         result = WriteResult(_question_fields(question_id, title, body, body_html, author, slug, now))
         _remember(session, key, user_id, result)
@@ -297,7 +299,7 @@ def edit_question(session: Session, user: User, question_id: int, *, title: str 
             session.add(question)
             session.add(Revision(question_id=question.id, user_id=user.id, title=new_title, body_md=new_body,
                                  created_at=now))
-            _finish(session, [question.id], outline=title_changed)
+            _finish(session, [question.id], linked=title_changed)
         payload = question_payload(question, session.get(Collection, question.collection_id))
     return payload
 
@@ -328,7 +330,7 @@ def delete_question(session: Session, user: User, question_id: int) -> None:
         _owned(question, user)
         question.deleted_at = now_utc()
         session.add(question)
-        _finish(session, [question.id], outline=True)
+        _finish(session, [question.id], linked=True)
 
 
 def delete_answer(session: Session, user: User, answer_id: int) -> int:

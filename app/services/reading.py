@@ -42,7 +42,7 @@ from app.schemas.content import (
     SourceRef,
     UserDetail,
 )
-from app.search.related import related_questions
+from app.search.related import stored_related
 from app.services.concepts import question_concepts
 
 MAX_PER_PAGE = 100
@@ -213,24 +213,22 @@ def _answer_tree(answers: list[Answer], reactions: list[Reaction], accepted_id: 
     return [node for node in (build(i) for i in children.get(None, [])) if node is not None]
 
 
-class LinkMemo:
-    """What question pages share, kept per content version (app.db.versions): related and
-    neighbour questions per links version (other questions' titles and answered state, which a
-    post to this question does not change), and each question's whole detail per its page version,
-    so a signed-in reader's page reads only what is theirs (reader_marks) and a thread being written
-    to is not searched for its related questions on each view."""
+class DetailMemo:
+    """Each question's whole detail, kept per its page version (app.db.versions), so a signed-in
+    reader's page reads only what is theirs (reader_marks) and a burst of views after a write builds it
+    once. Everything the detail shows of other questions (neighbours, parent, children, related list)
+    bumps this question's version when it changes, so no part of it is kept under a wider scope."""
 
     def __init__(self, versions: ContentVersions | None, size: int = 4096) -> None:
         self.versions, self.size = versions, size
         self._kept: OrderedDict[tuple, tuple] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, kind: str, question_id: int, compute):
+    def get(self, question_id: int, compute):
         if self.versions is None or not self.versions.enabled:
             return compute()
         self.versions.refresh()
-        scope = self.versions.question(question_id) if kind == "detail" else self.versions.links()
-        key = (kind, question_id, scope[0])
+        key = (question_id, self.versions.question(question_id)[0])
         with self._lock:
             found = self._kept.get(key)
             if found is not None:
@@ -313,20 +311,19 @@ def get_question_or_404(session: Session, question_id: int) -> Question:
     return question
 
 
-def question_detail(session: Session, question_id: int, links: LinkMemo | None = None) -> QuestionDetail:
-    links = links or LinkMemo(None)
-    return links.get("detail", question_id, lambda: _question_detail(session, question_id, links))
+def question_detail(session: Session, question_id: int, memo: DetailMemo | None = None) -> QuestionDetail:
+    memo = memo or DetailMemo(None)
+    return memo.get(question_id, lambda: _question_detail(session, question_id))
 
 
-def _question_detail(session: Session, question_id: int, links: LinkMemo) -> QuestionDetail:
+def _question_detail(session: Session, question_id: int) -> QuestionDetail:
     question = get_question_or_404(session, question_id)
     collection = session.get(Collection, question.collection_id)
     section = session.get(queries.content.Section, question.section_id) if question.section_id else None
     answers = list(content.question_answers(session, question.id))
     reactions = list(content.reactions_for(session, question.id, [a.id for a in answers]))
     parent = content.question_link(session, question.parent_id) if question.parent_id else None
-    previous, following = links.get("neighbours", question.id, lambda: tuple(
-        _link(row) for row in content.neighbour_questions(session, question)))
+    previous, following = (_link(row) for row in content.neighbour_questions(session, question))
     source_path = collection.source_path if question.origin == "ingested" else None
     usernames = writes_queries.usernames(session, [question.user_id, *(a.user_id for a in answers)])
     return QuestionDetail(
@@ -360,7 +357,7 @@ def _question_detail(session: Session, question_id: int, links: LinkMemo) -> Que
         demos=question_demo_links(session, question.id),
         corrections=question_corrections(session, question_id),
         concepts=question_concepts(session, question_id),
-        related=links.get("related", question.id, lambda: related_questions(session, question.id)),
+        related=stored_related(session.connection(), question_id),
         created_at=question.created_at,
         updated_at=question.updated_at,
         last_activity_at=question.last_activity_at,

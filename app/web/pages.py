@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse
 from app import urls
 from app.errors import AppError
 from app.http.cacheable import cacheable
-from app.http.deps import LinksDep, SessionDep
+from app.http.deps import DetailMemoDep, SessionDep
 from app.http.params import IdPath, PageQuery, PerPageQuery, SortQuery, StatusQuery
 from app.http.slots import shared_render_of
 from app.schemas.content import AuthorDetail, CollectionDetail, QuestionSummary, SectionPublic, UserDetail
@@ -128,7 +128,7 @@ def collection_page(
 
 @router.get("/questions/{question_id}", response_class=HTMLResponse)
 @cacheable
-def question_page(request: Request, session: SessionDep, links: LinksDep, question_id: IdPath):
+def question_page(request: Request, session: SessionDep, memo: DetailMemoDep, question_id: IdPath):
     """The question as everyone sees it (kept per version), plus what is the reader's own (one query;
     none in the page kept for every signed-in reader, whose marks the response cache fills in per view).
     A post a moderator hid is shown, with the reason, only to its author and the moderators: a page
@@ -137,7 +137,7 @@ def question_page(request: Request, session: SessionDep, links: LinksDep, questi
     shared = shared_render_of(request.state)
     members = shared if shared is not None and shared.slots is not None else None
     try:
-        question = reading.question_detail(session, question_id, links)
+        question = reading.question_detail(session, question_id, memo)
     except AppError as exc:
         if members is not None and exc.status_code == 404:
             members.refuse()  # hidden from most, shown to its author: who is asking decides

@@ -55,14 +55,8 @@ def _accept(alice, bob, ids):
     return None
 
 
-EDIT_MOVES_THE_OUTLINE = pytest.mark.xfail(strict=True, reason=(
-    "issue 12 item 1: after an edit of A's body the search indexer's drain (app/services/indexing.py, "
-    "versions.bump(conn, questions=whole, outline=bool(whole))) bumps the outline, on which every question "
-    "page depends (its related list is searched per links version, not stored at post/edit)"))
-
-
 @pytest.mark.parametrize("write", [_answer, _reply, _vote_answer, _vote_question,
-                                   pytest.param(_edit, marks=EDIT_MOVES_THE_OUTLINE), _accept],
+                                   _edit, _accept],
                          ids=["answer", "reply", "vote-answer", "vote-question", "edit", "accept"])
 def test_a_write_to_one_question_refreshes_it_and_keeps_the_others(app, reader, client_factory, sample, write):
     alice, bob = Account(client_factory, "alice"), Account(client_factory, "bob")

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Path, Query
 from fastapi.routing import APIRoute
 
 from app.http.cacheable import cacheable
-from app.http.deps import LinksDep, SessionDep
+from app.http.deps import DetailMemoDep, SessionDep
 from app.http.params import MAX_ID, PageQuery, PerPageQuery, SortQuery, StatusQuery
 from app.schemas.content import (
     AuthorDetail,
@@ -80,11 +80,11 @@ def list_questions(
 @router.get("/questions/{question_id}", response_model=QuestionDetail, summary="질문 상세",
             responses={**NOT_FOUND, **BAD_INPUT})
 @cacheable
-def get_question(session: SessionDep, links: LinksDep,
+def get_question(session: SessionDep, memo: DetailMemoDep,
                  question_id: Annotated[int, Path(ge=1, le=MAX_ID, description="질문 id")]):
     """질문과 답변 트리(중첩 답글), 반응(👍, +1 같은 질문), 참고 문헌, 원본 파일과 줄, 상위·하위 질문,
     모음 안의 이전·다음 질문, 관련 질문, 연결된 실험(`demos`)."""
-    return reading.question_detail(session, question_id, links)
+    return reading.question_detail(session, question_id, memo)
 
 
 @router.get("/authors", response_model=AuthorPage, summary="작성자 목록", responses=BAD_INPUT)

@@ -4,8 +4,9 @@ Table `content_version` (migration 0006) holds one row per scope that has ever c
 
   ("all", 0)          an ingest, a search reindex: anything may have changed
   ("site", 0)         any post, edit, vote or delete (home, lists, authors, search)
-  ("outline", 0)      a question added, deleted, retitled, or answered for the first time /
-                      no longer answered: what links to a question (neighbours, related, children) show
+  ("outline", 0)      every question page at once (an account's new display name); a question
+                      added, retitled, answered, deleted or hidden bumps instead the questions whose
+                      pages link to it (linking_questions)
   ("collection", id)  one collection's list of questions and their counts
   ("question", id)    one question's page: the question, its answers, replies, votes, acceptance
 
@@ -108,3 +109,26 @@ def renew_identity(connection: sqlite3.Connection) -> None:
     versions go on from where the copy was made and must not match validators of the original."""
     connection.execute("UPDATE stored_fingerprint SET value = ? WHERE name = ?", (secrets.token_hex(16), IDENTITY))
     connection.commit()
+
+
+def linking_questions(conn: Connection, question_ids: Iterable[int]) -> list[int]:
+    """The questions whose pages show a link to one of these (its title, its answered state): the
+    neighbours before and after it in its collection, its parent, its children, the questions closed
+    as its duplicates or it as theirs, and the questions whose stored related list names it. Bumped
+    instead of every question page when a question is added, retitled, answered, deleted or hidden."""
+    ids = sorted(set(question_ids))
+    if not ids:
+        return []
+    marks = ",".join("?" * len(ids))
+    visible = "p.collection_id = q.collection_id AND p.deleted_at IS NULL AND p.retired_at IS NULL"
+    rows = run(conn,
+        f"SELECT (SELECT p.id FROM question AS p WHERE {visible} AND (p.position < q.position"
+        " OR (p.position = q.position AND p.id < q.id)) ORDER BY p.position DESC, p.id DESC LIMIT 1),"
+        f" (SELECT p.id FROM question AS p WHERE {visible} AND (p.position > q.position"
+        " OR (p.position = q.position AND p.id > q.id)) ORDER BY p.position, p.id LIMIT 1),"
+        f" q.parent_id, q.duplicate_of_id FROM question AS q WHERE q.id IN ({marks})", tuple(ids)).all()
+    others = run(conn,
+        f"SELECT id FROM question WHERE parent_id IN ({marks}) OR duplicate_of_id IN ({marks})"
+        f" UNION SELECT question_id FROM related_question WHERE related_id IN ({marks})", tuple(ids) * 3).scalars()
+    found = {value for row in rows for value in row if value is not None} | set(others)
+    return sorted(found - set(ids))
