@@ -35,7 +35,7 @@ from app.render import extract_text, render_markdown
 from app.render.media import image_resolver
 from app.render.version import renderer_fingerprint
 from app.search.glossary import concept_glossary
-from app.search.related import rank_all
+from app.search.related import rank_all, rerank_around
 from app.search.version import analyzer_fingerprint
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -586,12 +586,17 @@ def ingest_directory(engine: Engine, content_dir: Path, *, force: bool = False, 
     if with_search:  # the links are scored from the search documents
         with engine.begin() as conn:
             summary.relinked = relink_if_catalogue_changed(conn)
-        # After the files, the removals and the editors' demo links, which all decide the lists.
+        # After the files, the removals and the editors' demo links, which all decide the lists: the
+        # questions of the files read again, and the lists they enter or leave (every list the first time).
         with engine.connect() as conn:
-            lists = rank_all(conn)
+            if related_store.any_stored(conn):
+                lists = rerank_around(conn, q.visible_question_ids_of(
+                    conn, [f.source_path for f in summary.files if f.status == "ingested"]))
+            else:
+                lists = rank_all(conn)
             conn.rollback()
         with engine.begin() as conn:
-            related_store.replace_all(conn, lists)
+            related_store.replace(conn, lists)
     with engine.begin() as conn:  # removed files, collection titles and demo links change pages too
         versions.bump(conn, everything=True)
     summary.files.sort(key=lambda f: f.source_path)

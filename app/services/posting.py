@@ -186,8 +186,8 @@ def _count_and_bump(session: Session, question_ids: list[int], answered_before: 
     conn = session.connection()
     rows = refresh_question_counters(conn, question_ids=question_ids)
     flipped = any(answered_before.get(qid, answered) != answered for qid, _, answered in rows)
-    linking = versions.linking_questions(conn, question_ids) if linked or flipped else []
-    versions.bump(conn, questions=[*question_ids, *linking], collections={cid for _, cid, _ in rows})
+    versions.bump(conn, questions=question_ids, collections={cid for _, cid, _ in rows},
+                  linked_to=question_ids if linked or flipped else ())
 
 
 def _finish(session: Session, question_ids: list[int], *, linked: bool = False, reindex_ids: bool = True) -> None:

@@ -389,3 +389,13 @@ def delete_collection_if_empty(conn: Connection, collection_id: int) -> bool:
         return False
     run(conn, "DELETE FROM collection WHERE id = ?", (collection_id,))
     return True
+
+
+def visible_question_ids_of(conn: Connection, source_paths: Sequence[str]) -> list[int]:
+    """The visible questions of the collections read from these files."""
+    if not source_paths:
+        return []
+    return list(run(conn,
+        "SELECT q.id FROM question AS q JOIN collection AS c ON c.id = q.collection_id"
+        f" WHERE c.source_path IN ({','.join('?' * len(source_paths))})"
+        " AND q.deleted_at IS NULL AND q.retired_at IS NULL ORDER BY q.id", tuple(source_paths)).scalars())

@@ -67,3 +67,7 @@ def replace_all(conn: Connection, lists: Mapping[int, Sequence[Entry]]) -> None:
     """Every stored list again: the questions absent from `lists` keep none."""
     run(conn, "DELETE FROM related_question")
     replace(conn, lists)
+
+
+def any_stored(conn: Connection) -> bool:
+    return run(conn, "SELECT 1 FROM related_question LIMIT 1").first() is not None

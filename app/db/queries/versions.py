@@ -6,7 +6,7 @@ Table `content_version` (migration 0006) holds one row per scope that has ever c
   ("site", 0)         any post, edit, vote or delete (home, lists, authors, search)
   ("outline", 0)      every question page at once (an account's new display name); a question
                       added, retitled, answered, deleted or hidden bumps instead the questions whose
-                      pages link to it (linking_questions)
+                      pages link to it (bump's linked_to)
   ("collection", id)  one collection's list of questions and their counts
   ("question", id)    one question's page: the question, its answers, replies, votes, acceptance
 
@@ -39,22 +39,48 @@ VERSION_LOCK = 0x6B62_7665  # PostgreSQL advisory lock key of the version sequen
 _BUMP = (
     "INSERT INTO content_version (scope, key, version)"
     " SELECT scope, key, (SELECT coalesce(max(version), 0) + 1 FROM content_version)"
-    " FROM (SELECT ? AS scope, ? AS key{more}) AS changed WHERE true"
+    " FROM (SELECT ? AS scope, ? AS key{more}) AS changed WHERE key IS NOT NULL"
     " ON CONFLICT (scope, key) DO UPDATE SET version = excluded.version"
 )
+# The pages that show a link to a question (its title, its answered state): the neighbours before
+# and after it in its collection, its parent, its children, the questions closed as its duplicates
+# or it as theirs, and the questions whose stored related list names it.
+_VISIBLE = "p.collection_id = q.collection_id AND p.deleted_at IS NULL AND p.retired_at IS NULL"
+_LINKING = (
+    f" UNION SELECT 'question', (SELECT p.id FROM question AS p WHERE {_VISIBLE} AND (p.position < q.position"
+    " OR (p.position = q.position AND p.id < q.id)) ORDER BY p.position DESC, p.id DESC LIMIT 1)"
+    " FROM question AS q WHERE q.id IN ({marks})"
+    f" UNION SELECT 'question', (SELECT p.id FROM question AS p WHERE {_VISIBLE} AND (p.position > q.position"
+    " OR (p.position = q.position AND p.id > q.id)) ORDER BY p.position, p.id LIMIT 1)"
+    " FROM question AS q WHERE q.id IN ({marks})"
+    " UNION SELECT 'question', parent_id FROM question WHERE id IN ({marks})"
+    " UNION SELECT 'question', duplicate_of_id FROM question WHERE id IN ({marks})"
+    " UNION SELECT 'question', id FROM question WHERE parent_id IN ({marks}) OR duplicate_of_id IN ({marks})"
+    " UNION SELECT 'question', question_id FROM related_question WHERE related_id IN ({marks})"
+)
+_LINKING_SETS = 7  # how many times the ids are bound in _LINKING
 
 
 def bump(conn: Connection, *, questions: Iterable[int] = (), collections: Iterable[int] = (),
-         outline: bool = False, everything: bool = False) -> None:
-    """Mark these scopes changed (the site scope always), inside the caller's write transaction."""
+         linked_to: Iterable[int] = (), outline: bool = False, everything: bool = False) -> None:
+    """Mark these scopes changed (the site scope always), inside the caller's write transaction, in
+    one statement. `linked_to`: questions added, retitled, answered or unanswered, deleted or hidden,
+    whose links on other pages change: those pages are bumped too (instead of every question page's
+    outline, which is left for changes that reach every page)."""
     rows = [(SITE, 0)] + [(QUESTION, int(q)) for q in set(questions)] + [(COLLECTION, int(c)) for c in set(collections)]
     if outline:
         rows.append((OUTLINE, 0))
     if everything:
         rows.append((ALL, 0))
     hold_sequence(conn)
-    sql = _BUMP.format(more=" UNION ALL SELECT ?, ?" * (len(rows) - 1))
-    run(conn, sql, tuple(value for row in rows for value in row))
+    # UNION, not UNION ALL: a row twice would be a second update of it in one INSERT (PostgreSQL refuses).
+    more = " UNION SELECT ?, ?" * (len(rows) - 1)
+    params = [value for row in rows for value in row]
+    linking = sorted({int(q) for q in linked_to})
+    if linking:
+        more += _LINKING.format(marks=",".join("?" * len(linking)))
+        params.extend(linking * _LINKING_SETS)
+    run(conn, _BUMP.format(more=more), tuple(params))
 
 
 def hold_sequence(conn: Connection) -> None:
@@ -110,25 +136,3 @@ def renew_identity(connection: sqlite3.Connection) -> None:
     connection.execute("UPDATE stored_fingerprint SET value = ? WHERE name = ?", (secrets.token_hex(16), IDENTITY))
     connection.commit()
 
-
-def linking_questions(conn: Connection, question_ids: Iterable[int]) -> list[int]:
-    """The questions whose pages show a link to one of these (its title, its answered state): the
-    neighbours before and after it in its collection, its parent, its children, the questions closed
-    as its duplicates or it as theirs, and the questions whose stored related list names it. Bumped
-    instead of every question page when a question is added, retitled, answered, deleted or hidden."""
-    ids = sorted(set(question_ids))
-    if not ids:
-        return []
-    marks = ",".join("?" * len(ids))
-    visible = "p.collection_id = q.collection_id AND p.deleted_at IS NULL AND p.retired_at IS NULL"
-    rows = run(conn,
-        f"SELECT (SELECT p.id FROM question AS p WHERE {visible} AND (p.position < q.position"
-        " OR (p.position = q.position AND p.id < q.id)) ORDER BY p.position DESC, p.id DESC LIMIT 1),"
-        f" (SELECT p.id FROM question AS p WHERE {visible} AND (p.position > q.position"
-        " OR (p.position = q.position AND p.id > q.id)) ORDER BY p.position, p.id LIMIT 1),"
-        f" q.parent_id, q.duplicate_of_id FROM question AS q WHERE q.id IN ({marks})", tuple(ids)).all()
-    others = run(conn,
-        f"SELECT id FROM question WHERE parent_id IN ({marks}) OR duplicate_of_id IN ({marks})"
-        f" UNION SELECT question_id FROM related_question WHERE related_id IN ({marks})", tuple(ids) * 3).scalars()
-    found = {value for row in rows for value in row if value is not None} | set(others)
-    return sorted(found - set(ids))
