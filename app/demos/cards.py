@@ -68,7 +68,7 @@ def question_results(session: Session, engine: DemoEngine, question_id: int, *,
             item = item.model_copy(update={
                 "state": "unavailable", "run": run_public(attempt),
                 "message": "최근 실행이 끝나지 못했습니다. '실행'으로 다시 시도할 수 있습니다."})
-        elif start_missing:
+        elif start_missing and engine.room() > 0:  # the rest stay "not run" with their button
             item = _start_preset(engine, item, spec, params)
         items.append(item)
     return QuestionResults(question_id=question_id, items=items)
@@ -77,9 +77,8 @@ def question_results(session: Session, engine: DemoEngine, question_id: int, *,
 def _start_preset(engine: DemoEngine, item: QuestionDemoResult, spec, params) -> QuestionDemoResult:
     try:
         submitted = engine.submit(spec, params, device="auto", seed=DEFAULT_SEED)
-    except QueueFull:
-        return item.model_copy(update={"state": "unavailable",
-                                       "message": "실험 대기열이 가득 찼습니다. 잠시 뒤에 다시 열어 보세요."})
+    except QueueFull:  # filled by other pages meanwhile: not run yet, its button starts it later
+        return item
     except (RunnerUnavailable, DeviceUnavailable) as exc:
         return item.model_copy(update={"state": "unavailable", "message": f"실험 실행기를 쓸 수 없습니다: {exc}"})
     run = run_public(submitted.run)

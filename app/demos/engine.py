@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import math
 import secrets
 import threading
 import time
@@ -39,7 +40,6 @@ if TYPE_CHECKING:
 PROGRESS_SAVE_INTERVAL_S = 5.0
 STALE_MARGIN_S = 120.0
 TERMINAL_STATUSES = ("succeeded", "failed", "timed_out")
-QUEUE_FULL_MESSAGE = "실험 대기열이 가득 찼습니다. 잠시 후 다시 실행해 주세요."
 
 
 def canonical_params(params: DemoParams) -> dict:
@@ -88,6 +88,7 @@ class DemoEngine:
         self._submit_lock = threading.Lock()
         self._active_by_key: dict[str, str] = {}
         self._key_by_run: dict[str, str] = {}
+        self._starting: dict[str, str] = {}  # request key -> run stored while the workers start
         self._latest_progress: dict[str, dict] = {}
         self._progress_saved_at: dict[str, float] = {}
         self._listeners: dict[str, set[tuple[asyncio.AbstractEventLoop, asyncio.Queue]]] = {}
@@ -165,30 +166,67 @@ class DemoEngine:
                                                     sweep=sweep)
         return self._submit(spec, params, device=device, seed=seed, use_cache=use_cache, sweep=sweep)
 
+    def room(self) -> int:
+        """How many more runs this process may hand to the runner before it refuses them: a page that
+        starts several presets asks for no more, so loading a page alone never meets a full queue."""
+        capacity = max(1, self.settings.demo_workers) + max(0, self.settings.demo_queue_size)
+        with self._lock:
+            return capacity - len(self._key_by_run) - len(self._starting)
+
     def _submit_while_workers_start(self, spec: DemoSpec, params: DemoParams, *, device: str, seed: int,
                                     use_cache: bool, sweep: dict | None) -> Submitted:
-        run_id = new_run_id()
-        run = DemoRun(
-            id=run_id, demo_slug=spec.slug, demo_version=spec.version, params_json=params_json(params), seed=seed,
-            device_requested=device, cache_key=f"starting:{run_id}", created_at=now_utc(),
-            kind="boundary" if sweep is not None else "run", sweep_json=_dumps(sweep) if sweep is not None else None,
-        )
-        with Session(self._db) as session:
-            with write_transaction(session):
-                queries.insert_run(session, run)
-            session.refresh(run)
-            session.expunge(run)
+        kind = "boundary" if sweep is not None else "run"
+        # The device is not resolved yet, so identical requests are known by what they asked for.
+        request_key = _dumps([spec.slug, spec.version, params_json(params), seed, device, kind, sweep])
+        with self._submit_lock:
+            joined = self._starting_run(request_key) if use_cache else None
+            if joined is not None:
+                return Submitted(joined, "joined")
+            if self.room() <= 0:  # refused before anything is stored: the request is told, nothing fails later
+                raise QueueFull(max(1, math.ceil(self.settings.demo_time_limit_s)))
+            run_id = new_run_id()
+            run = DemoRun(
+                id=run_id, demo_slug=spec.slug, demo_version=spec.version, params_json=params_json(params),
+                seed=seed, device_requested=device, cache_key=f"starting:{run_id}", created_at=now_utc(), kind=kind,
+                sweep_json=_dumps(sweep) if sweep is not None else None,
+            )
+            with Session(self._db) as session:
+                with write_transaction(session):
+                    queries.insert_run(session, run)
+                session.refresh(run)
+                session.expunge(run)
+            with self._lock:
+                self._starting[request_key] = run_id
 
         def hand_on() -> None:
             try:
                 self._submit(spec, params, device=device, seed=seed, use_cache=use_cache, sweep=sweep, stored=run)
-            except QueueFull:
-                self.finished(run_id, Outcome("failed", error=QUEUE_FULL_MESSAGE))
+            except QueueFull:  # another process filled the queue meanwhile: a refusal, not a failed run
+                with Session(self._db) as session, write_transaction(session):
+                    queries.delete_run(session, run_id)
+                self._publish(run_id, "done", {"status": "refused"})
             except Exception as exc:  # DeviceUnavailable, RunnerUnavailable: said where the run is followed
                 self.finished(run_id, Outcome("failed", error=str(exc) or type(exc).__name__))
+            finally:
+                with self._lock:
+                    if self._starting.get(request_key) == run_id:
+                        del self._starting[request_key]
 
         threading.Thread(target=hand_on, name="kb-demo-hand-on", daemon=True).start()
         return Submitted(run, "queued")
+
+    def _starting_run(self, request_key: str) -> DemoRun | None:
+        """The run an identical request stored while the workers start, while it is not finished."""
+        with self._lock:
+            run_id = self._starting.get(request_key)
+        if run_id is None:
+            return None
+        with Session(self._db) as session:
+            run = queries.get_run(session, run_id)
+            if run is None or run.status in TERMINAL_STATUSES:
+                return None
+            session.expunge(run)
+            return run
 
     def _submit(self, spec: DemoSpec, params: DemoParams, *, device: str, seed: int, use_cache: bool,
                 sweep: dict | None, stored: DemoRun | None = None) -> Submitted:
