@@ -3,8 +3,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 # constraints.txt pins torch's CPU build (2.13.0+cpu), so pip can never fall back to PyPI's multi-GB
-# CUDA build. PyPI does not carry +cpu builds: pip takes it from WHEELS where that folder exists (our
-# machines keep the wheel there), and from PyTorch's CPU index everywhere else.
+# CUDA build. PyPI does not carry +cpu builds: pip takes it from WHEELS where that folder exists (a
+# local wheel cache, e.g. on CI), and from PyTorch's CPU index everywhere else.
 WHEELS ?= /opt/wheels
 TORCH_CPU_INDEX := https://download.pytorch.org/whl/cpu
 PIP_INSTALL := $(BIN)/python -m pip install --quiet -c constraints.txt \
