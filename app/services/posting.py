@@ -103,22 +103,19 @@ def _remember(session: Session, key: str | None, user_id: int, result: WriteResu
 
 
 def question_payload(question: Question, collection: Collection) -> dict:
-    return {
-        "id": question.id, "title": question.title, "body_md": question.body_md, "body_html": question.body_html,
-        "author": question.author, "origin": question.origin, "collection": collection.slug,
-        "created_at": question.created_at.isoformat(), "updated_at": question.updated_at.isoformat(),
-        "deleted": question.deleted_at is not None,
-        "url": urls.question(question.id), "api_url": urls.api(urls.question(question.id)),
-    }
+    return _question_fields(_id(question), question.title, question.body_md, question.body_html, question.author,
+                            question.origin, collection.slug, question.created_at, question.updated_at,
+                            deleted=question.deleted_at is not None)
 
 
-def _question_fields(question_id: int, title: str, body_md: str, body_html: str, author: str, collection: str,
-                     now: datetime) -> dict:
-    """question_payload of a question just posted, from what was written (no read back)."""
+def _question_fields(question_id: int, title: str, body_md: str, body_html: str, author: str | None, origin: str,
+                     collection: str, created_at: datetime, updated_at: datetime, *, deleted: bool) -> dict:
+    """A question's payload from its fields: a stored row's, or a question just posted from what was
+    written (no read back)."""
     return {
         "id": question_id, "title": title, "body_md": body_md, "body_html": body_html, "author": author,
-        "origin": ORIGIN_POSTED, "collection": collection, "created_at": now.isoformat(),
-        "updated_at": now.isoformat(), "deleted": False,
+        "origin": origin, "collection": collection, "created_at": created_at.isoformat(),
+        "updated_at": updated_at.isoformat(), "deleted": deleted,
         "url": urls.question(question_id), "api_url": urls.api(urls.question(question_id)),
     }
 
@@ -141,7 +138,7 @@ def _answer_fields(answer_id: int, question_id: int, parent_id: int | None, body
     }
 
 
-def _id(row: User | Answer | Collection) -> int:
+def _id(row: User | Question | Answer | Collection) -> int:
     """A stored row's id (optional on the model only until it is flushed)."""
     assert row.id is not None
     return row.id
@@ -229,7 +226,8 @@ def create_question(session: Session, user: User, *, title: str, body: str, coll
         notifications.on_question(session, question_id=question_id, body_html=body_html, actor=user)
         _count_and_bump(session, [question_id], {question_id: False}, linked=True)
         indexing.queue_documents(session, [question_id])
-        result = WriteResult(_question_fields(question_id, title, body, body_html, author, slug, now))
+        result = WriteResult(_question_fields(question_id, title, body, body_html, author, ORIGIN_POSTED, slug,
+                                                    now, now, deleted=False))
         _remember(session, key, user_id, result)
     return result
 
