@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -49,8 +50,11 @@ def test_serving_pages_and_runs_never_imports_torch(tmp_path, migrated_template)
     shutil.copy(migrated_template, tmp_path / "kb.sqlite3")
     script = tmp_path / "web_process.py"
     script.write_text(SCRIPT, encoding="utf-8")
+    # The script lives outside the checkout, so the checkout's tests package is reachable only through PYTHONPATH
+    # (an installed project puts app on the path, never tests).
     done = subprocess.run([sys.executable, str(script), f"sqlite:///{tmp_path / 'kb.sqlite3'}"], cwd=PROJECT_ROOT,
-                          capture_output=True, text=True, timeout=300)
+                          env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}, capture_output=True, text=True,
+                          timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     seen = json.loads(done.stdout.strip().splitlines()[-1])
     assert seen["list"] == seen["page"] == seen["run_page"] == 200

@@ -7,6 +7,7 @@ import sys
 
 import pytest
 
+from app.config import PROJECT_ROOT
 from app.search.related import related_questions
 from tests.conftest import BACKENDS
 
@@ -48,7 +49,8 @@ with TestClient(new_app(settings)) as client:
     assert client.get('/api/v1/questions/{sample_ids['saddle']}').status_code == 200
 print('kiwipiepy' in sys.modules)
 """
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    result = subprocess.run([sys.executable, "-c", script], cwd=PROJECT_ROOT, capture_output=True, text=True,
+                            timeout=600)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False"
 
