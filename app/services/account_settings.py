@@ -34,6 +34,9 @@ from app.services.accounts import (
 )
 
 RESET_HOURS = 24  # long enough for an admin to pass the link on by chat; used once, then dead
+# Live links an account may hold at once: room for a double click, a second tab and a retry, while a
+# flood of requests still leaves a bounded number of rows and of working links.
+RESET_LIVE_LINKS = 3
 
 
 @dataclass(frozen=True)
@@ -135,9 +138,18 @@ def account_view(session: Session, user: User) -> AccountPublic:
 # --- password reset --------------------------------------------------------------------------------
 
 
-def start_reset(session: Session, username: str, base_url: str) -> str:
-    """A one-time reset link for an account (an admin passes it on, or it is mailed); any earlier
-    unused link of the account stops working."""
+@dataclass(frozen=True)
+class ResetLink:
+    id: str  # what the database keeps: the sha256 of the token
+    url: str
+
+
+def start_reset(session: Session, username: str, base_url: str, *, replace: bool = False) -> ResetLink:
+    """A one-time reset link for an account (an admin passes it on, or it is mailed). Each link stands
+    on its own: a newer one leaves the account's other live links working, up to the newest
+    RESET_LIVE_LINKS (two requests a moment apart must not kill the mail that already went out), unless
+    `replace` (an admin handing over a new link) ends them all. Spent and expired links of the account
+    are cleared on the way."""
     from app.db.queries import writes as writes_queries
 
     user = writes_queries.user_by_username(session, (username or "").strip().lower())
@@ -145,11 +157,12 @@ def start_reset(session: Session, username: str, base_url: str) -> str:
         raise AppError(404, f"'{username}' 계정을 찾을 수 없습니다.")
     token = secrets.token_urlsafe(32)
     now = now_utc()
+    link = ResetLink(id=sha256(token), url=base_url.rstrip("/") + urls.reset_password(token))
     with write_transaction(session):
-        queries.drop_password_resets(session, user.id)  # type: ignore[arg-type]
-        session.add(PasswordReset(id=sha256(token), user_id=user.id, created_at=now,  # type: ignore[arg-type]
+        queries.make_room_for_reset(session, user.id, now, 0 if replace else RESET_LIVE_LINKS - 1)  # type: ignore[arg-type]
+        session.add(PasswordReset(id=link.id, user_id=user.id, created_at=now,  # type: ignore[arg-type]
                                   expires_at=now + timedelta(hours=RESET_HOURS)))
-    return base_url.rstrip("/") + urls.reset_password(token)
+    return link
 
 
 def reset_account(session: Session, token: str) -> User:
@@ -176,6 +189,8 @@ def finish_reset(session: Session, token: str, new: str, *, testing: bool) -> Us
             raise AppError(404, "비밀번호 재설정 링크가 이미 쓰였습니다.", code="reset_invalid")
         row.used_at = now_utc()
         session.add(row)
+        # The password is reset: the account's other links would reset it again behind the owner's back.
+        queries.drop_password_resets(session, row.user_id, keep=row.id)
         user = _fresh(session, user)
         user.password_hash = new_hash
         session.add(user)

@@ -28,10 +28,11 @@ def _cmd_reset_password(args, settings) -> int:
 
     if args.email:
         return _mail_reset(args, settings)
-    link = _in_session(settings, lambda session: start_reset(session, args.username, settings.base_url))
+    link = _in_session(settings, lambda session: start_reset(session, args.username, settings.base_url,
+                                                                   replace=True))
     if link is None:
         return 1
-    print(link)
+    print(link.url)
     print(f"이 링크를 @{args.username.strip().lower()}에게 전해 주세요: 한 번만 쓸 수 있고 "
           f"{RESET_HOURS}시간 뒤 만료됩니다. 이 계정의 이전 재설정 링크는 이제 쓸 수 없습니다.", file=sys.stderr)
     return 0

@@ -7,7 +7,10 @@ one, a thread of this process sends it. Either way the job reads the rows again,
 recipients who asked for e-mail and have an address, and stamps `emailed_at`, so a repeated job
 sends nothing twice. A job the mail server refused is tried again after each of RETRY_DELAYS_S (a
 timer here, RQ's Retry on the queue); after the last try it is logged as an error and its
-notifications (or its reset link) are stamped `email_failed_at`, which /metrics counts. Without KB_SMTP_HOST there is
+notifications (or its reset link) are stamped `email_failed_at`, which /metrics counts. A reset job
+makes a fresh link on each try (the token never travels through the queue), so a failed try deletes
+its own link, and only the last try's link is stamped: never the account's other links, which other
+requests may have mailed. Without KB_SMTP_HOST there is
 no Mailer: nothing is sent and nothing fails.
 """
 
@@ -101,13 +104,26 @@ def deliver(engine: Engine, settings: Settings, notification_ids: Sequence[int])
 
 def gave_up(engine: Engine, job: str, argument: Any, tries: int, exc: BaseException | None) -> None:
     """The last try of a mail job failed: say so in the log, and stamp the notifications whose e-mail
-    never went out, or the reset link that never did (the account may ask for another)."""
+    never went out, or the reset link of that last try (the account's other links are other requests'
+    and may well have arrived; the account may ask for another)."""
     log.error("e-mail given up after %d tries (%s): %s", tries, job.rsplit(".", 1)[-1], exc)
     with Session(engine) as session, write_transaction(session):
         if job == JOB:
             queries.mark_email_failed(session, [int(i) for i in argument], now_utc())
-        elif job == RESET_JOB:
-            account_queries.mark_reset_email_failed(session, int(argument), now_utc())
+        elif isinstance(exc, ResetMailNotSent):
+            account_queries.mark_reset_email_failed(session, exc.link_id, now_utc())
+
+
+def try_failed(engine: Engine, exc: BaseException | None) -> None:
+    """A try that will be tried again: the reset link it made never reached anyone, so it goes now
+    (the next try makes its own); a notification needs nothing."""
+    if not isinstance(exc, ResetMailNotSent):
+        return
+    try:
+        with Session(engine) as session, write_transaction(session):
+            account_queries.drop_unsent_reset(session, exc.link_id)
+    except Exception:  # the retry matters more: a link left behind reached no one and expires unused
+        log.warning("reset link of a failed try not dropped", exc_info=True)
 
 
 def _in_worker(send: Callable[[Engine, Settings, Any], int], argument: Any) -> int:
@@ -127,22 +143,37 @@ def deliver_queued(notification_ids: list[int]) -> int:
 
 
 def failed_try(job, connection, exc_type, exc, traceback) -> None:
-    """RQ's failure callback, in the `kb worker` horse, after every failed try of a mail job: nothing
-    while RQ still has a retry for it; after the last one, gave_up."""
-    if job.should_retry:
+    """RQ's failure callback, in the `kb worker` horse, after every failed try of a mail job: while RQ
+    still has a retry for it, only the reset link of this try goes (try_failed); after the last one,
+    gave_up."""
+    retried = job.should_retry
+    if retried:
         log.warning("e-mail not sent, RQ tries again later (%d tries left): %s", job.retries_left, exc)
-        return
+        if not isinstance(exc, ResetMailNotSent):
+            return
 
-    def give_up(engine: Engine, settings: Settings, argument: Any) -> int:
-        gave_up(engine, job.func_name, argument, (job.number_of_retries or 0) + 1, exc)
+    def record(engine: Engine, settings: Settings, argument: Any) -> int:
+        if retried:
+            try_failed(engine, exc)
+        else:
+            gave_up(engine, job.func_name, argument, (job.number_of_retries or 0) + 1, exc)
         return 0
 
-    _in_worker(give_up, job.args[0])
+    _in_worker(record, job.args[0])
 
 
 # --- password reset links -----------------------------------------------------------------------
 
 RESET_JOB = "app.services.mail.deliver_reset_queued"
+
+
+class ResetMailNotSent(smtplib.SMTPException):
+    """A reset link's mail did not go out on this try: which link, so that only it is dropped (before a
+    retry) or stamped failed (after the last), never the account's other links."""
+
+    def __init__(self, link_id: str, cause: BaseException) -> None:
+        super().__init__(str(cause))
+        self.link_id = link_id
 
 
 def _reset_mail(settings: Settings, address: str, username: str, link: str) -> EmailMessage:
@@ -166,8 +197,21 @@ def deliver_reset(engine: Engine, settings: Settings, user_id: int) -> int:
             return 0
         username, address = user.username, user.email
         link = start_reset(session, username, settings.base_url)
-    with _connect(settings) as smtp:
-        smtp.send_message(_reset_mail(settings, address, username, link))
+    try:
+        smtp = _connect(settings)
+        try:
+            smtp.send_message(_reset_mail(settings, address, username, link.url))
+        except BaseException:
+            smtp.close()
+            raise
+    except (OSError, smtplib.SMTPException) as exc:
+        raise ResetMailNotSent(link.id, exc) from exc
+    # The server took the mail: the link is out, so a failure to hang up must not have a retry drop it.
+    try:
+        smtp.quit()
+    except (OSError, smtplib.SMTPException) as exc:
+        log.warning("reset mail sent, but the mail server did not close cleanly: %s", exc)
+        smtp.close()
     return 1
 
 
@@ -230,6 +274,7 @@ class Mailer:
             if attempt > len(self.retry_delays_s):
                 gave_up(self._engine, job, argument, attempt, exc)
                 return 0
+            try_failed(self._engine, exc)
             delay = self.retry_delays_s[attempt - 1]
             log.warning("e-mail not sent (try %d), trying again in %g s: %s", attempt, delay, exc)
             # A timer, not a sleep: the mail thread goes on with other jobs meanwhile.

@@ -61,7 +61,7 @@ def test_the_forgot_form_mails_a_one_time_link(app, client_factory, sink):
     assert received[0]["Subject"] == "[질문창고] 비밀번호 재설정 링크" and "@alice" in received[0].get_content()
 
     first, latest = link_in(received[0]), link_in(received[1])
-    assert stranger.get(first).status_code == 404  # the newer link replaced it
+    assert stranger.get(first).status_code == 200  # the newer link did not end the one mailed before it
     page = stranger.get(latest)
     assert page.status_code == 200 and "@alice 계정의 새 비밀번호" in page.text
     done = stranger.post("/reset-password", data={"token": urlsplit(latest).query.removeprefix("token="),
@@ -70,6 +70,7 @@ def test_the_forgot_form_mails_a_one_time_link(app, client_factory, sink):
     assert done.status_code == 303
     assert alice.client.get("/api/v1/me", headers=alice.headers).status_code == 401  # every credential ended
     assert stranger.get(latest).status_code == 404
+    assert stranger.get(first).status_code == 404  # the password is reset: the account's other links end
 
 
 def test_the_api_twin_and_the_cli_mail_it_too(app, client_factory, sink, settings, monkeypatch, capsys):

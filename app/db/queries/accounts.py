@@ -64,16 +64,41 @@ def display_name_changes(session: Session, user_id: int) -> Sequence[DisplayName
                         .order_by(col(DisplayNameChange.changed_at).desc(), col(DisplayNameChange.id).desc())).all()
 
 
-def drop_password_resets(session: Session, user_id: int) -> None:
-    """The account's earlier links; those whose mail failed stay, as the record /metrics counts."""
-    session.exec(delete(PasswordReset).where(col(PasswordReset.user_id) == user_id,
-                                             col(PasswordReset.email_failed_at).is_(None)))
+def drop_password_resets(session: Session, user_id: int, *, keep: str | None = None) -> int:
+    """The account's unused links but `keep` (a link id) stop working; how many. Records of mail that
+    failed stay (/metrics counts them), and so do spent links (a second submit of one is told so)."""
+    statement = delete(PasswordReset).where(col(PasswordReset.user_id) == user_id,
+                                            col(PasswordReset.used_at).is_(None),
+                                            col(PasswordReset.email_failed_at).is_(None))
+    if keep is not None:
+        statement = statement.where(col(PasswordReset.id) != keep)
+    return int(session.exec(statement).rowcount or 0)
 
 
-def mark_reset_email_failed(session: Session, user_id: int, now: datetime) -> int:
-    """Stamps the account's unused link, whose mail the job gave up on; how many."""
+def make_room_for_reset(session: Session, user_id: int, now: datetime, live: int) -> int:
+    """Before the account gets a new link: its spent and expired links go, and of its live ones only the
+    newest `live` stay (an older link mailed a moment ago keeps working); how many went. Records of
+    mail that failed are left to the purge job."""
+    newest = (select(col(PasswordReset.id))
+              .where(col(PasswordReset.user_id) == user_id, col(PasswordReset.used_at).is_(None),
+                     col(PasswordReset.email_failed_at).is_(None), col(PasswordReset.expires_at) >= now)
+              .order_by(col(PasswordReset.created_at).desc(), col(PasswordReset.id).desc()).limit(live))
+    return int(session.exec(delete(PasswordReset).where(
+        col(PasswordReset.user_id) == user_id, col(PasswordReset.email_failed_at).is_(None),
+        col(PasswordReset.id).not_in(newest))).rowcount or 0)
+
+
+def drop_unsent_reset(session: Session, link_id: str) -> int:
+    """A link whose mail did not go out on this try: no one has it, and the next try makes its own."""
+    return int(session.exec(delete(PasswordReset).where(
+        col(PasswordReset.id) == link_id, col(PasswordReset.used_at).is_(None))).rowcount or 0)
+
+
+def mark_reset_email_failed(session: Session, link_id: str, now: datetime) -> int:
+    """Stamps the link whose mail the job gave up on (that one only: the account's other links may
+    have been mailed by other requests); how many."""
     return int(session.exec(update(PasswordReset).where(
-        col(PasswordReset.user_id) == user_id, col(PasswordReset.used_at).is_(None),
+        col(PasswordReset.id) == link_id, col(PasswordReset.used_at).is_(None),
         col(PasswordReset.email_failed_at).is_(None)).values(email_failed_at=now)).rowcount or 0)
 
 
