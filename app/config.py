@@ -209,7 +209,8 @@ class Settings:
     # Purge jobs (kb purge, and a pass every purge_interval_min inside kb serve)
     idempotency_retention_h: int = 24  # a client retrying a write later than this makes a second one
     run_retention_days: int = 30  # cached repeats and failed runs; runs that computed their result stay
-    notification_retention_days: int = 90  # read notifications, counted from when they were read
+    # read notifications (counted from when they were read) and records of reset mail that failed
+    notification_retention_days: int = 90
     purge_interval_min: int = 60
     # The home page shows every write anywhere: while writes come in a burst it is shown as it was for up
     # to this many seconds, so it is rendered once per window instead of once per commit (0: every commit).

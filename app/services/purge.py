@@ -2,8 +2,9 @@
 
 Without them the tables only grow: every login leaves a session row after it expires, every replayable
 write an idempotency record, every cached repeat of an experiment a copy of its result, and every
-password reset link a row once it is used or expired, and every notification a row in its reader's
-inbox long after it was read (KB_PURGE_NOTIFICATIONS_DAYS after; unread ones stay).
+password reset link a row once it is used or expired (or, when its mail failed, a record of that),
+and every notification a row in its reader's inbox long after it was read. Read notifications and
+failed reset mail go KB_PURGE_NOTIFICATIONS_DAYS after (unread notifications stay).
 """
 
 from __future__ import annotations
@@ -39,15 +40,17 @@ class PurgeReport:
 def purge(engine: Engine, settings: Settings, now: datetime | None = None) -> PurgeReport:
     """One pass, in one write transaction: what it deleted, per kind."""
     now = now or now_utc()
+    # A failed notification e-mail stays on record as long as its read notification does; a failed reset
+    # mail's record is kept as long, so kb_emails_failed's two kinds count over the same window.
+    mail_records_before = now - timedelta(days=settings.notification_retention_days)
     with Session(engine) as session, write_transaction(session):
         return PurgeReport(
             sessions=queries.delete_expired_sessions(session, now),
             idempotency_keys=queries.delete_idempotency_keys_before(
                 session, now - timedelta(hours=settings.idempotency_retention_h)),
             runs=queries.delete_old_runs(session, now - timedelta(days=settings.run_retention_days)),
-            reset_links=queries.delete_dead_reset_links(session, now),
-            notifications=queries.delete_notifications_read_before(
-                session, now - timedelta(days=settings.notification_retention_days)),
+            reset_links=queries.delete_dead_reset_links(session, now, failed_before=mail_records_before),
+            notifications=queries.delete_notifications_read_before(session, mail_records_before),
         )
 
 

@@ -1,7 +1,7 @@
 """Purge jobs delete what has outlived its use, and nothing else: expired sessions, idempotency records
 past their window, cached repeats and failed runs past the retention, spent or expired password reset
-links, notifications read long ago; computed runs, live reset links, reset links whose mail failed and
-unread notifications stay."""
+links and old records of reset mail that failed, notifications read long ago; computed runs, live reset
+links, recent records of failed reset mail and unread notifications stay."""
 
 from __future__ import annotations
 
@@ -38,9 +38,12 @@ def _seed(engine) -> None:
             PasswordReset(id="reset-expired", user_id=user.id, expires_at=NOW - timedelta(minutes=1)),
             PasswordReset(id="reset-used", user_id=user.id, expires_at=NOW + DAY, used_at=NOW - timedelta(minutes=1)),
             PasswordReset(id="reset-live", user_id=user.id, expires_at=NOW + DAY),
-            # its mail failed: kept past its expiry as the record /metrics counts
+            # its mail failed: kept past its expiry as the record /metrics counts, for as long as a read
+            # notification (90 days by default), then purged
             PasswordReset(id="reset-mail-failed", user_id=user.id, expires_at=NOW - timedelta(minutes=1),
                           email_failed_at=NOW - timedelta(hours=2)),
+            PasswordReset(id="reset-mail-failed-long-ago", user_id=user.id, expires_at=NOW - 99 * DAY,
+                          email_failed_at=NOW - 100 * DAY),
         ])
         collection = Collection(slug="purged", title="purged", kind="general")
         session.add(collection)
@@ -95,7 +98,7 @@ def test_purge_deletes_only_what_has_outlived_its_use(settings):
     try:
         _seed(engine)
         report = purge(engine, settings, now=NOW)
-        assert report.to_dict() == {"sessions": 1, "idempotency_keys": 1, "runs": 3, "reset_links": 2,
+        assert report.to_dict() == {"sessions": 1, "idempotency_keys": 1, "runs": 3, "reset_links": 3,
                                     "notifications": 1}
         assert _left(engine) == {
             "sessions": {"live"}, "keys": {"recent"},
@@ -119,6 +122,9 @@ def test_retention_follows_the_settings(settings):
         assert report.idempotency_keys == 2 and report.runs == 5 and report.notifications == 2
         assert _left(engine)["runs"] == {"computed-old", "queued-old"}
         assert _left(engine)["notifications"] == (0, 1)  # unread stays whatever its age
+        assert _left(engine)["resets"] == {"reset-live", "reset-mail-failed"}
+        assert purge(engine, shorter, now=NOW + timedelta(hours=23)).reset_links == 1  # failed a day ago
+        assert _left(engine)["resets"] == {"reset-live"}
     finally:
         engine.dispose()
 
@@ -129,7 +135,7 @@ def test_kb_purge_prints_what_it_deleted(settings, monkeypatch, capsys):
     monkeypatch.setenv("KB_DATABASE_URL", settings.database_url)
     assert main(["purge", "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == {"sessions": 1, "idempotency_keys": 1, "runs": 3,
-                                                   "reset_links": 2, "notifications": 1}
+                                                   "reset_links": 3, "notifications": 1}
     assert main(["purge"]) == 0
     printed = capsys.readouterr().out
     assert printed.startswith("지웠습니다: 만료된 로그인 세션 0개") and "읽은 지 90일 지난 알림 0개" in printed
@@ -142,7 +148,7 @@ def test_the_server_purges_in_the_background(settings):
     with TestClient(new_app(settings.with_overrides(testing=False))) as client:
         purger = client.app.state.purger
         assert purger.first_pass.wait(timeout=120), "the first purge pass never finished"
-        assert purger.last.to_dict() == {"sessions": 1, "idempotency_keys": 1, "runs": 3, "reset_links": 2,
+        assert purger.last.to_dict() == {"sessions": 1, "idempotency_keys": 1, "runs": 3, "reset_links": 3,
                                          "notifications": 1}
     assert not purger.is_running()  # stopped with the app
     assert _left(engine)["sessions"] == {"live"}

@@ -20,6 +20,7 @@ from app.services import account_settings
 from app.services.account_settings import RESET_HOURS, RESET_LIVE_LINKS, ResetLink, reset_account, start_reset
 from app.services.mail import RESET_JOB, ResetMailNotSent, gave_up, try_failed
 from app.services.metrics import failed_email_counts
+from app.services.purge import purge
 from tests.conftest import BACKENDS, clients_of
 from tests.notify.smtp_sink import smtp_sink
 from tests.notify.test_email import ask_for_email
@@ -147,6 +148,30 @@ def test_a_link_lives_its_lifetime_and_a_new_one_clears_the_dead(engine, monkeyp
     # The spent link went with the next issue; the record of the failed mail stays for /metrics.
     assert _rows(engine) == {failed.id: True, fourth.id: False}
     assert _opens(engine, fourth)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_the_purge_clears_expired_links_and_old_failure_records(engine, settings):
+    user_id = _account(engine)
+    start = now_utc()
+    expired, failed, live = _issue(engine), _issue(engine), _issue(engine)
+    gave_up(engine, RESET_JOB, user_id, 4, ResetMailNotSent(failed.id, OSError("down")))
+    with Session(engine) as session:
+        row = session.get(PasswordReset, expired.id)
+        row.expires_at = start - timedelta(minutes=1)
+        session.add(row)
+        session.commit()
+
+    assert purge(engine, settings, now=start).reset_links == 1
+    assert _rows(engine) == {failed.id: True, live.id: False}
+    assert failed_email_counts(engine)["password_reset"] == 1
+
+    kept = timedelta(days=settings.notification_retention_days)
+    assert purge(engine, settings, now=start + kept - timedelta(hours=1)).reset_links == 1  # the live one expired
+    assert _rows(engine) == {failed.id: True}
+    assert purge(engine, settings, now=start + kept + timedelta(hours=1)).reset_links == 1
+    assert _rows(engine) == {}
+    assert failed_email_counts(engine)["password_reset"] == 0
 
 
 # --- end to end: the forgot-password form's requests, the mail thread and its retries (SQLite) ----

@@ -1,12 +1,13 @@
 """Deletes of rows whose use has passed: expired login sessions, old idempotency records, old runs,
-spent or expired password reset links, notifications read long ago."""
+spent or expired password reset links and old records of reset mail that failed, notifications read
+long ago."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import CursorResult, Delete, delete, or_
+from sqlalchemy import CursorResult, Delete, and_, delete, or_
 from sqlmodel import Session, col
 
 from app.db.models import DemoRun, IdempotencyKey, LoginSession, Notification, PasswordReset
@@ -23,11 +24,13 @@ def delete_expired_sessions(session: Session, now: datetime) -> int:
     return _deleted(session, delete(LoginSession).where(col(LoginSession.expires_at) < now))
 
 
-def delete_dead_reset_links(session: Session, now: datetime) -> int:
-    """Spent or expired links; one whose mail failed is kept, as the record /metrics counts."""
-    return _deleted(session, delete(PasswordReset).where(
-        or_(col(PasswordReset.expires_at) < now, col(PasswordReset.used_at).is_not(None)),
-        col(PasswordReset.email_failed_at).is_(None)))
+def delete_dead_reset_links(session: Session, now: datetime, failed_before: datetime) -> int:
+    """Spent or expired links, and records of mail that failed before `failed_before` (kept until then
+    as what /metrics counts; such a link never opened the form)."""
+    return _deleted(session, delete(PasswordReset).where(or_(
+        and_(or_(col(PasswordReset.expires_at) < now, col(PasswordReset.used_at).is_not(None)),
+             col(PasswordReset.email_failed_at).is_(None)),
+        col(PasswordReset.email_failed_at) < failed_before)))
 
 
 def delete_idempotency_keys_before(session: Session, cutoff: datetime) -> int:
