@@ -8,6 +8,8 @@ changed or the index was lost.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlmodel import Session
 
 from app.db.queries import search as queries
@@ -15,7 +17,7 @@ from app.db.queries import versions
 from app.render import extract_text
 from app.search import analyze
 from app.search.analyze import MAX_TEXT_CHARS, SearchDoc, Tokens, build_search_doc, build_search_docs
-from app.search.query import analyse_light
+from app.search.query import analyse_light_many
 from app.search.related import store_all
 from app.search.terms import default_dictionary
 from app.search.text import display_text
@@ -33,9 +35,9 @@ def _texts(source: queries.QuestionSource) -> tuple[str, str, str]:
 
 def light_search_doc(title: str, body_text: str, answers_text: str, known) -> SearchDoc:
     """A search document made without Kiwi (web process): dictionary terms and known stems."""
-    dictionary = default_dictionary()
-    texts = tuple(analyze._clip(text or "") for text in (title, body_text, answers_text))
-    return SearchDoc.from_tokens(*(analyse_light(text, dictionary, known) for text in texts), texts=texts)
+    texts = (analyze._clip(title or ""), analyze._clip(body_text or ""), analyze._clip(answers_text or ""))
+    title_tokens, body_tokens, answers_tokens = analyse_light_many(texts, default_dictionary(), known)
+    return SearchDoc.from_tokens(title_tokens, body_tokens, answers_tokens, texts=texts)
 
 
 def reindex_question(session: Session, question_id: int, *, use_kiwi: bool | None = None) -> bool:
@@ -61,18 +63,22 @@ def reindex_question(session: Session, question_id: int, *, use_kiwi: bool | Non
     return True
 
 
-def analyse_answer(conn, html: str, known=None, room: int = MAX_TEXT_CHARS) -> tuple[str, Tokens]:
-    """The plain text of an answer, cut to the `room` left in its question's document, and its index
-    tokens. Reads only the index's vocabulary (through `known`, tokens → those the index holds, when
-    the caller keeps one for several answers), so it runs before the transaction that appends them
-    (app.services.indexing)."""
-    text = extract_text(html)[:max(0, min(room, MAX_TEXT_CHARS))]
-    return text, _analyse_answer(conn, text, known)
+def answer_text(html: str, room: int = MAX_TEXT_CHARS) -> str:
+    """The plain text of an answer, cut to the `room` left in its question's document."""
+    return extract_text(html)[:max(0, min(room, MAX_TEXT_CHARS))]
+
+
+def analyse_texts(conn, texts: Sequence[str]) -> list[Tokens]:
+    """Index tokens of answers' texts. Reads only the index's vocabulary, once for all of them, so
+    it runs before the transaction that appends them (app.services.indexing)."""
+    if analyze.kiwi_loaded():  # a process that has Kiwi anyway (ingest, tests) uses it, as reindex_question does
+        return [analyze.analyse(text) for text in texts]
+    return analyse_light_many(texts, default_dictionary(), KnownTerms(conn))
 
 
 class KnownTerms:
-    """The index's vocabulary as asked for while analysing a batch of answers: each token looked up
-    once per batch (a vocabulary lookup costs tens of microseconds per token)."""
+    """The index's vocabulary as asked for while analysing: each token looked up once (a vocabulary
+    lookup costs tens of microseconds per token)."""
 
     def __init__(self, conn) -> None:
         self.conn = conn
@@ -87,38 +93,35 @@ class KnownTerms:
         return {token for token in tokens if self.seen[token]}
 
 
-def _analyse_answer(conn, text: str, known=None) -> Tokens:
-    if analyze.kiwi_loaded():  # a process that has Kiwi anyway (ingest, tests) uses it, as reindex_question does
-        return analyze.analyse(text)
-    return analyse_light(text, default_dictionary(), known or KnownTerms(conn))
-
-
-def append_answers(session: Session, question_id: int, answers: list[tuple[str, Tokens]]) -> None:
-    """New answers' texts and tokens appended to their question's document, without analysing the
-    answers already there: posting costs the same on the 300th answer as on the first. A question
-    without a document yet is indexed whole (which takes in these answers too)."""
+def append_answers(session: Session, answers: dict[int, list[tuple[str, Tokens]]]) -> None:
+    """New answers' texts and tokens (by question id) added to the end of their questions' documents,
+    without reading or analysing the answers already there: the database appends to the columns,
+    so the statements and the text that goes through Python are those of the new answers alone,
+    on the 300th answer as on the first. A question without a document yet is indexed whole (which
+    takes in these answers too)."""
     conn = session.connection()
-    columns = queries.search_doc_columns(conn, question_id)
-    if columns is None:
-        reindex_question(session, question_id)
-        return
-    answers_terms, text_broader, answers_text = columns[2], columns[4], columns[7]
-    exact, broader, texts = [answers_terms], [text_broader], [answers_text]
-    budget = MAX_TEXT_CHARS - len(answers_text)
-    for text, tokens in answers:
-        if budget <= 0:
-            break  # the column is full: a full reindex would clip this answer away too
-        if len(text) > budget:  # another process appended since the text was cut to the room left
-            text = text[:budget]
-            tokens = _analyse_answer(conn, text)
-        budget -= len(text) + 1
-        exact.extend(tokens.exact)
-        broader.extend(tokens.broader)
-        texts.append(text)
-    if len(texts) == 1:
-        return
-    queries.update_search_answers(conn, question_id, " ".join(filter(None, exact)),
-                                  " ".join(filter(None, broader)), display_text("\n".join(filter(None, texts))))
+    used = queries.answers_text_lengths(conn, list(answers))
+    for question_id, new in answers.items():
+        if question_id not in used:
+            reindex_question(session, question_id)
+            continue
+        exact: list[str] = []
+        broader: list[str] = []
+        texts: list[str] = []
+        budget = MAX_TEXT_CHARS - used[question_id]
+        for text, tokens in new:
+            if budget <= 0:
+                break  # the column is full: a full reindex would clip this answer away too
+            if len(text) > budget:  # another process appended since the text was cut to the room left
+                text = text[:budget]
+                tokens = analyse_texts(conn, [text])[0]
+            budget -= len(text) + 1
+            exact.extend(tokens.exact)
+            broader.extend(tokens.broader)
+            texts.append(text)
+        if texts:
+            queries.append_search_answers(conn, question_id, " ".join(filter(None, exact)),
+                                          " ".join(filter(None, broader)), display_text("\n".join(filter(None, texts))))
 
 
 def reindex_all(session: Session, *, workers: int = 1, progress=None) -> int:

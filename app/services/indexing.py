@@ -31,7 +31,7 @@ from app.db.queries import versions
 from app.db.transactions import write_transaction
 from app.ingest.linking import relink_questions
 from app.search.analyze import MAX_TEXT_CHARS, Tokens
-from app.search.index import KnownTerms, analyse_answer, append_answers, reindex_question
+from app.search.index import analyse_texts, answer_text, append_answers, reindex_question
 from app.search.related import rerank_around
 
 log = logging.getLogger("kb.indexing")
@@ -71,9 +71,11 @@ class _Analysed:
 def drain(engine: Engine) -> int:
     """Every waiting piece of index work, batch by batch; returns how many rows were done."""
     done = 0
-    while batch := drain_batch(engine):
+    while True:
+        batch = drain_batch(engine)
         done += batch
-    return done
+        if batch < BATCH:  # the last batch was not full: nothing else was waiting when it was read
+            return done
 
 
 def drain_batch(engine: Engine, limit: int = BATCH) -> int:
@@ -88,13 +90,15 @@ def drain_batch(engine: Engine, limit: int = BATCH) -> int:
                                                   if row.answer_id is not None and row.question_id not in rewritten])
         # Analysed before the write lock, like a post's rendering: reading the vocabulary needs no lock.
         # Each text is cut first to the room its document has left, so no analysis is thrown away.
-        known = KnownTerms(conn)
         used = queries.answers_text_lengths(conn, [question_id for question_id, _ in new.values()])
-        analysed: dict[int, _Analysed] = {}
+        texts: dict[int, tuple[str, str]] = {}
         for answer_id, (question_id, html) in sorted(new.items()):
-            room = MAX_TEXT_CHARS - used.get(question_id, 0)
-            analysed[answer_id] = done = _Analysed(html, *analyse_answer(conn, html, known, room))
-            used[question_id] = used.get(question_id, 0) + len(done.text) + 1
+            text = answer_text(html, MAX_TEXT_CHARS - used.get(question_id, 0))
+            texts[answer_id] = (html, text)
+            used[question_id] = used.get(question_id, 0) + len(text) + 1
+        tokens = analyse_texts(conn, [text for _, text in texts.values()])  # one vocabulary lookup for all
+        analysed = {answer_id: _Analysed(html, text, found)
+                    for (answer_id, (html, text)), found in zip(texts.items(), tokens, strict=True)}
         # The session keeps its connection into the write transaction: a connection taken from the pool
         # after the write lock would wait on requests that hold theirs while they wait on the lock.
         with write_transaction(session) as conn:
@@ -113,10 +117,10 @@ def drain_batch(engine: Engine, limit: int = BATCH) -> int:
                 html = current[row.answer_id][1]
                 ready = analysed.get(row.answer_id)
                 if ready is None or ready.html != html:  # edited since the analysis above
-                    ready = _Analysed(html, *analyse_answer(conn, html))
+                    text = answer_text(html)
+                    ready = _Analysed(html, text, analyse_texts(conn, [text])[0])
                 by_question.setdefault(row.question_id, []).append((ready.text, ready.tokens))
-            for question_id, answers in by_question.items():
-                append_answers(session, question_id, answers)
+            append_answers(session, by_question)
             relink_questions(conn, whole)  # the automatic demo links come from the documents
             # Pages and searches read between the post's commit and now may be cached from the older
             # index: the search results (site), and the pages of the rewritten documents (their links).

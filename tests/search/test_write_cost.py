@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import event
+from sqlmodel import Session
 
+from app.db.queries import search as search_queries
+from app.db.queries.writes import user_by_username
 from app.search import index, query
 from app.search.terms import TermDictionary, default_dictionary
+from app.services import accounts, indexing, posting
+from tests.conftest import BACKENDS
 from tests.writes.helpers import Account, indexed
 
 
@@ -52,9 +58,9 @@ def writer(sample_settings):
 
 def test_posting_an_answer_analyses_only_its_own_text(writer, monkeypatch):
     analysed: list[int] = []
-    light, full = index.analyse_light, index.analyze.analyse
-    monkeypatch.setattr(index, "analyse_light",
-                        lambda text, *a, **k: analysed.append(len(text)) or light(text, *a, **k))
+    light, full = index.analyse_light_many, index.analyze.analyse
+    monkeypatch.setattr(index, "analyse_light_many",
+                        lambda texts, *a, **k: analysed.extend(map(len, texts)) or light(texts, *a, **k))
     monkeypatch.setattr(index.analyze, "analyse",
                         lambda text, *a, **k: analysed.append(len(text)) or full(text, *a, **k))
     qid = writer.ask(title="답이 많이 달리는 질문", body="본문입니다")["id"]
@@ -69,3 +75,59 @@ def test_posting_an_answer_analyses_only_its_own_text(writer, monkeypatch):
     assert per_answer[0] > 0 and per_answer[-1] == per_answer[0]  # the 12th costs what the first did
     found = writer.client.get("/api/v1/search", params={"q": "드롭아웃"}).json()["items"]
     assert qid in [item["question_id"] for item in found]
+
+
+class Work:
+    """What the indexer hands the database: statements, and the characters of the text bound to them
+    (a document's earlier answers sent again would show here), counted by a SQLAlchemy event."""
+
+    def __init__(self, engine) -> None:
+        self.statements = self.characters = 0
+        event.listen(engine, "before_cursor_execute", self.seen)
+
+    def seen(self, conn, cursor, statement, parameters, context, executemany) -> None:
+        self.statements += 1
+        rows = parameters if executemany else [parameters]
+        self.characters += sum(len(value) for row in rows for value in (row.values() if isinstance(row, dict)
+                                                                           else row or ()) if isinstance(value, str))
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("kiwi", [False, True], ids=["light", "kiwi"])
+def test_indexing_an_answer_costs_the_same_on_the_40th_as_on_the_2nd(sample_engine, kiwi, monkeypatch):
+    """Issue 12: the indexer reads, analyses and sends to the database the new answer's text only;
+    the document's earlier answers are joined to it by the database."""
+    monkeypatch.setattr(index.analyze, "kiwi_loaded", lambda: kiwi)  # the web process has no Kiwi
+    analysed: list[int] = []
+    light, full = index.analyse_light_many, index.analyze.analyse
+    monkeypatch.setattr(index, "analyse_light_many",
+                        lambda texts, *a, **k: analysed.extend(map(len, texts)) or light(texts, *a, **k))
+    monkeypatch.setattr(index.analyze, "analyse",
+                        lambda text, *a, **k: analysed.append(len(text)) or full(text, *a, **k))
+    with Session(sample_engine) as session:
+        user = accounts.sign_up(session, username="answerer", password="correct horse 1", display_name="answerer",
+                                testing=True)
+        qid = posting.create_question(session, user, title="답이 많이 달리는 질문", body="본문입니다").payload["id"]
+    indexing.drain(sample_engine)
+    work = Work(sample_engine)
+    body = "드롭아웃과 배치 정규화를 함께 쓰면 어떻게 되는지 적어 둡니다."
+    cost = []
+    for _ in range(40):
+        with Session(sample_engine) as session:
+            posting.create_answer(session, user_by_username(session, "answerer"), question_id=qid, body=body)
+        work.statements = work.characters = 0
+        analysed.clear()
+        assert indexing.drain(sample_engine) == 1
+        cost.append((work.statements, work.characters, sum(analysed)))
+    assert cost[1][2] == len("드롭아웃과 배치 정규화를 함께 쓰면 어떻게 되는지 적어 둡니다.")
+    assert cost[-1] == cost[1], cost  # statements, bound characters and analysed characters alike
+
+    # The document built by appending is the one a whole reindex makes from the same answers.
+    with Session(sample_engine) as session:
+        conn = session.connection()
+        appended = search_queries.stored_docs(conn, [qid])[qid], search_queries.search_texts(conn, [qid])[qid]
+        index.reindex_question(session, qid, use_kiwi=kiwi)
+        whole = search_queries.stored_docs(conn, [qid])[qid], search_queries.search_texts(conn, [qid])[qid]
+        session.rollback()
+    assert appended == whole
+    assert appended[1][2] == " ".join([body] * 40)

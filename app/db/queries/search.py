@@ -408,17 +408,6 @@ def question_links(conn: Connection, question_ids: Sequence[int]) -> dict[int, t
 # --- one question's document, for a post that adds to it -------------------------------------
 
 
-def search_doc_columns(conn: Connection, question_id: int) -> tuple[str, ...] | None:
-    """(title, body, answers, title_broader, text_broader) tokens and (title, body, answers) text
-    of one indexed question, or None when it has no document."""
-    row = run(conn,
-        "SELECT i.title, i.body, i.answers, i.title_broader, i.text_broader, t.title, t.body, t.answers"
-        " FROM search_index AS i JOIN search_text AS t ON t.question_id = i.rowid WHERE i.rowid = ?",
-        (question_id,),
-    ).first()
-    return None if row is None else tuple(value or "" for value in row)
-
-
 def answers_text_lengths(conn: Connection, question_ids: Sequence[int]) -> dict[int, int]:
     """question id → characters its document's answer text holds (questions without one left out)."""
     found: dict[int, int] = {}
@@ -428,12 +417,22 @@ def answers_text_lengths(conn: Connection, question_ids: Sequence[int]) -> dict[
     return found
 
 
-def update_search_answers(conn: Connection, question_id: int, answers_terms: str, text_broader_terms: str,
+def _appended(column: str) -> str:
+    """`column` with a parameter's words after its own, one space between (nothing added for '')."""
+    return f"CASE WHEN ? = '' THEN {column} WHEN {column} = '' THEN ? ELSE {column} || ' ' || ? END"
+
+
+def append_search_answers(conn: Connection, question_id: int, answers_terms: str, text_broader_terms: str,
                           answers_text: str) -> None:
-    """Rewrite the answer columns of one document in place (FTS5 updates its row by rowid)."""
-    run(conn, "UPDATE search_index SET answers = ?, text_broader = ? WHERE rowid = ?",
-                         (answers_terms, text_broader_terms, question_id))
-    run(conn, "UPDATE search_text SET answers = ? WHERE question_id = ?", (answers_text, question_id))
+    """New answers' tokens and text added to the end of one document's answer columns. The database
+    joins the strings: the document's earlier text never comes through Python. (FTS5, like the
+    PostgreSQL tsvector, still makes the row's index entries again from the whole new row, in C, over a
+    column capped at MAX_TEXT_CHARS.)"""
+    run(conn, f"UPDATE search_index SET answers = {_appended('answers')}, text_broader = {_appended('text_broader')}"
+              " WHERE rowid = ?",
+        (*[answers_terms] * 3, *[text_broader_terms] * 3, question_id))
+    run(conn, f"UPDATE search_text SET answers = {_appended('answers')} WHERE question_id = ?",
+        (*[answers_text] * 3, question_id))
 
 
 # --- index work left for after a write's commit (search_pending, migration 0020) -------------
