@@ -78,7 +78,8 @@ def _end_others(session: Session, user_id: int, keep: Credential | None) -> Ende
 def change_password(session: Session, user: User, *, current: str, new: str, keep: Credential,
                     testing: bool) -> Ended:
     """The current password is required (a borrowed session must not lock the owner out); the new one
-    follows the sign-up rules. Every other session and API token ends."""
+    follows the sign-up rules. Every other session and API token ends, and so does every unused reset
+    link: one mailed before the change must not set the password back behind the owner."""
     row = _fresh(session, user)
     _verify(row, current, testing, "current_password")
     check_password(new or "", row.username)
@@ -88,6 +89,7 @@ def change_password(session: Session, user: User, *, current: str, new: str, kee
         row.password_hash = new_hash
         session.add(row)
         ended = _end_others(session, row.id, keep)  # type: ignore[arg-type]
+        queries.drop_password_resets(session, row.id)  # type: ignore[arg-type]
     return ended
 
 

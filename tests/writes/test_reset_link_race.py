@@ -117,6 +117,20 @@ def test_finishing_a_reset_ends_the_accounts_other_links(engine):
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
+def test_changing_the_password_ends_every_unused_link(engine):
+    user_id = _account(engine)
+    links = [_issue(engine), _issue(engine)]
+    with Session(engine) as session:
+        user = session.get(User, user_id)
+        user.password_hash = account_settings.password_hasher(True).hash("plum garden tiger 17")
+        session.add(user)
+        session.commit()
+        account_settings.change_password(session, user, current="plum garden tiger 17", new=NEW_PASSWORD,
+                                         keep=account_settings.Credential(), testing=True)
+    assert not any(_opens(engine, link) for link in links)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_an_admins_printed_link_replaces_the_earlier_ones(engine):
     _account(engine)
     mailed = _issue(engine)
