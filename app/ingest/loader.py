@@ -505,6 +505,7 @@ def _remove_missing(engine: Engine, present: set[str], delete_search_docs) -> li
             q.delete_questions(conn, [i for i in ids if i not in keep])
             if delete_search_docs is not None and ids:
                 delete_search_docs(conn, ids)
+                versions.bump(conn, search=True)  # the vocabulary an indexer remembers may have lost words
             q.replace_reports(conn, source_path, [])
             q.delete_collection_if_empty(conn, collection_id)
         results.append(FileResult(source_path, "removed"))

@@ -8,6 +8,7 @@ changed or the index was lost.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 
 from sqlmodel import Session
@@ -68,21 +69,23 @@ def answer_text(html: str, room: int = MAX_TEXT_CHARS) -> str:
     return extract_text(html)[:max(0, min(room, MAX_TEXT_CHARS))]
 
 
-def analyse_texts(conn, texts: Sequence[str]) -> list[Tokens]:
-    """Index tokens of answers' texts. Reads only the index's vocabulary, once for all of them, so
-    it runs before the transaction that appends them (app.services.indexing)."""
+def analyse_texts(conn, texts: Sequence[str], known: KnownTerms | None = None) -> list[Tokens]:
+    """Index tokens of answers' texts. Reads only the index's vocabulary (through `known`, when the
+    caller keeps one), once for all of them, so it runs before the transaction that appends them
+    (app.services.indexing)."""
     if analyze.kiwi_loaded():  # a process that has Kiwi anyway (ingest, tests) uses it, as reindex_question does
         return [analyze.analyse(text) for text in texts]
-    return analyse_light_many(texts, default_dictionary(), KnownTerms(conn))
+    return analyse_light_many(texts, default_dictionary(), known or KnownTerms(conn))
 
 
 class KnownTerms:
-    """The index's vocabulary as asked for while analysing: each token looked up once (a vocabulary
-    lookup costs tens of microseconds per token)."""
+    """The index's vocabulary as asked for while analysing: each token looked up once (a lookup costs
+    tens of microseconds per token), in `seen` (token → in the index), which a VocabularyMemory
+    keeps from one batch to the next."""
 
-    def __init__(self, conn) -> None:
+    def __init__(self, conn, seen: dict[str, bool] | None = None) -> None:
         self.conn = conn
-        self.seen: dict[str, bool] = {}
+        self.seen: dict[str, bool] = {} if seen is None else seen
 
     def __call__(self, tokens) -> set[str]:
         tokens = set(tokens)
@@ -93,17 +96,59 @@ class KnownTerms:
         return {token for token in tokens if self.seen[token]}
 
 
-def append_answers(session: Session, answers: dict[int, list[tuple[str, Tokens]]]) -> None:
+class VocabularyMemory:
+    """What one process has learnt of the index's vocabulary, kept across the indexer's batches: most
+    words of a post were in earlier posts, and asking the index again costs more than analysing them.
+
+    Valid for one search generation (versions.search_generation, bumped by every commit that writes
+    search documents, in any process). A batch that finds the generation moved forgets everything;
+    a batch whose own commit only appended answers, on the generation it analysed against, adds the
+    tokens it wrote and moves to its commit's generation: appending removes no word, so what was
+    known stays known, and what was unknown stays so unless the batch wrote it. Use by one drain at
+    a time (`lock`)."""
+
+    MAX_TOKENS = 200_000  # a few tens of MB at most; past it, start again
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.generation: int | None = None
+        self.seen: dict[str, bool] = {}
+
+    def known(self, conn) -> KnownTerms:
+        """At the start of a batch, before its analysis: the vocabulary, as far as it is still valid."""
+        generation = versions.search_generation(conn)
+        if generation != self.generation or len(self.seen) > self.MAX_TOKENS:
+            self.seen.clear()
+            self.generation = generation
+        return KnownTerms(conn, self.seen)
+
+    def unchanged(self, conn) -> bool:
+        """In the batch's write transaction, before its bump: no other write of documents since `known`."""
+        return versions.search_generation(conn) == self.generation
+
+    def committed(self, generation: int, appended: set[str] | None) -> None:
+        """After the batch's commit at `generation`: the tokens its appends wrote, or None when it also
+        rewrote or removed documents (or another process wrote some meanwhile): then forget."""
+        if appended is None:
+            self.seen.clear()
+        else:
+            self.seen.update(dict.fromkeys(appended, True))
+        self.generation = generation
+
+
+def append_answers(session: Session, answers: dict[int, list[tuple[str, Tokens]]]) -> set[str] | None:
     """New answers' texts and tokens (by question id) added to the end of their questions' documents,
     without reading or analysing the answers already there: the database appends to the columns,
     so the statements and the text that goes through Python are those of the new answers alone,
     on the 300th answer as on the first. A question without a document yet is indexed whole (which
-    takes in these answers too)."""
+    takes in these answers too). Returns the tokens written, or None if a document was made whole."""
     conn = session.connection()
     used = queries.answers_text_lengths(conn, list(answers))
+    written: set[str] | None = set()
     for question_id, new in answers.items():
         if question_id not in used:
             reindex_question(session, question_id)
+            written = None
             continue
         exact: list[str] = []
         broader: list[str] = []
@@ -122,6 +167,9 @@ def append_answers(session: Session, answers: dict[int, list[tuple[str, Tokens]]
         if texts:
             queries.append_search_answers(conn, question_id, " ".join(filter(None, exact)),
                                           " ".join(filter(None, broader)), display_text("\n".join(filter(None, texts))))
+            if written is not None:
+                written.update(exact, broader)
+    return written
 
 
 def reindex_all(session: Session, *, workers: int = 1, progress=None) -> int:

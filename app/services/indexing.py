@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -31,7 +32,7 @@ from app.db.queries import versions
 from app.db.transactions import write_transaction
 from app.ingest.linking import relink_questions
 from app.search.analyze import MAX_TEXT_CHARS, Tokens
-from app.search.index import analyse_texts, answer_text, append_answers, reindex_question
+from app.search.index import VocabularyMemory, analyse_texts, answer_text, append_answers, reindex_question
 from app.search.related import rerank_around
 
 log = logging.getLogger("kb.indexing")
@@ -80,7 +81,8 @@ def drain(engine: Engine) -> int:
 
 def drain_batch(engine: Engine, limit: int = BATCH) -> int:
     """The oldest `limit` waiting rows; 0 when none waits."""
-    with Session(engine) as session:
+    vocabulary = _vocabulary(engine)
+    with vocabulary.lock, Session(engine) as session:
         conn = session.connection()
         waiting = queries.pending_work(conn, limit)
         if not waiting:
@@ -96,13 +98,14 @@ def drain_batch(engine: Engine, limit: int = BATCH) -> int:
             text = answer_text(html, MAX_TEXT_CHARS - used.get(question_id, 0))
             texts[answer_id] = (html, text)
             used[question_id] = used.get(question_id, 0) + len(text) + 1
-        tokens = analyse_texts(conn, [text for _, text in texts.values()])  # one vocabulary lookup for all
+        tokens = analyse_texts(conn, [text for _, text in texts.values()], vocabulary.known(conn)) if texts else []
         analysed = {answer_id: _Analysed(html, text, found)
                     for (answer_id, (html, text)), found in zip(texts.items(), tokens, strict=True)}
         # The session keeps its connection into the write transaction: a connection taken from the pool
         # after the write lock would wait on requests that hold theirs while they wait on the lock.
         with write_transaction(session) as conn:
             versions.hold_sequence(conn)  # PostgreSQL: no write commits between the reads below
+            unchanged = vocabulary.unchanged(conn)
             claimed = queries.claim_pending(conn, [row.id for row in waiting])
             whole = sorted({row.question_id for row in claimed if row.answer_id is None})
             for question_id in whole:
@@ -120,14 +123,29 @@ def drain_batch(engine: Engine, limit: int = BATCH) -> int:
                     text = answer_text(html)
                     ready = _Analysed(html, text, analyse_texts(conn, [text])[0])
                 by_question.setdefault(row.question_id, []).append((ready.text, ready.tokens))
-            append_answers(session, by_question)
+            appended = append_answers(session, by_question)
             relink_questions(conn, whole)  # the automatic demo links come from the documents
             # Pages and searches read between the post's commit and now may be cached from the older
             # index: the search results (site), and the pages of the rewritten documents (their links).
-            versions.bump(conn, questions=whole)
+            versions.bump(conn, questions=whole, search=True)
+            generation = versions.search_generation(conn)
+        vocabulary.committed(generation, appended if unchanged and not whole else None)
         if whole:
             store_related(session, whole)
         return len(waiting)
+
+
+_VOCABULARIES: WeakKeyDictionary[Engine, VocabularyMemory] = WeakKeyDictionary()
+_VOCABULARIES_LOCK = threading.Lock()
+
+
+def _vocabulary(engine: Engine) -> VocabularyMemory:
+    """This process's memory of one database's index vocabulary (tests open many databases)."""
+    with _VOCABULARIES_LOCK:
+        memory = _VOCABULARIES.get(engine)
+        if memory is None:
+            memory = _VOCABULARIES[engine] = VocabularyMemory()
+        return memory
 
 
 def store_related(session: Session, changed: list[int]) -> None:

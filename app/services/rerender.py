@@ -98,4 +98,4 @@ def _store(session: Session, table: str, rows: list[tuple[int, str]], question_i
         for question_id in question_ids:
             reindex_question(session, question_id)
         changed_questions, collections = versions.question_scopes(conn, question_ids)
-        versions.bump(conn, questions=changed_questions, collections=collections)
+        versions.bump(conn, questions=changed_questions, collections=collections, search=bool(question_ids))

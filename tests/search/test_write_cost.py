@@ -7,8 +7,10 @@ from sqlalchemy import event
 from sqlmodel import Session
 
 from app.db.queries import search as search_queries
+from app.db.queries import versions
 from app.db.queries.writes import user_by_username
 from app.search import index, query
+from app.search.analyze import SearchDoc
 from app.search.terms import TermDictionary, default_dictionary
 from app.services import accounts, indexing, posting
 from tests.conftest import BACKENDS
@@ -131,3 +133,55 @@ def test_indexing_an_answer_costs_the_same_on_the_40th_as_on_the_2nd(sample_engi
         session.rollback()
     assert appended == whole
     assert appended[1][2] == " ".join([body] * 40)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_the_vocabulary_lookup_finds_exactly_the_indexed_tokens(sample_engine):
+    """known_terms asks whether each token is in some document (existence, not a count)."""
+    with Session(sample_engine) as session:
+        conn = session.connection()
+        first = search_queries.visible_question_ids(conn, limit=1)[0]
+        indexed_tokens = sorted(set(" ".join(search_queries.stored_docs(conn, [first])[first]).split()))[:5]
+        asked = [*indexed_tokens, "없는낱말", "zzqqxx", "two words", 'quo"te', ""]
+        assert search_queries.known_terms(conn, asked) == set(indexed_tokens)
+        assert search_queries.known_terms(conn, []) == set()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_the_indexer_remembers_the_vocabulary_until_documents_are_written_elsewhere(sample_engine, monkeypatch):
+    """The vocabulary the light analyser asks about is kept from one batch to the next (the index is
+    asked only about words it was not asked about before), and forgotten once another process writes
+    search documents: a word that became known there is then analysed as known."""
+    monkeypatch.setattr(index.analyze, "kiwi_loaded", lambda: False)  # the web process has no Kiwi
+    asked: list[set[str]] = []
+    lookup = search_queries.known_terms
+    monkeypatch.setattr(search_queries, "known_terms",
+                        lambda conn, tokens: asked.append(set(tokens)) or lookup(conn, tokens))
+    with Session(sample_engine) as session:
+        user = accounts.sign_up(session, username="answerer", password="correct horse 1", display_name="answerer",
+                                testing=True)
+        qid, other = (posting.create_question(session, user, title=title, body="본문입니다").payload["id"]
+                      for title in ("사원수 회전", "팔원수는 어디에 쓰나요"))
+    indexing.drain(sample_engine)
+
+    def answer_and_drain(body: str) -> str:
+        with Session(sample_engine) as session:
+            posting.create_answer(session, user_by_username(session, "answerer"), question_id=qid, body=body)
+        asked.clear()
+        assert indexing.drain(sample_engine) == 1
+        with sample_engine.connect() as conn:
+            return search_queries.stored_docs(conn, [qid])[qid][2]
+
+    assert answer_and_drain("옥토니언은 결합법칙이 없습니다").split()[0] == "옥토니언"  # 옥토니언은 is unknown
+    assert asked and "옥토니언은" in set().union(*asked)
+    answer_and_drain("옥토니언은 결합법칙이 없습니다")
+    assert not asked  # every word was asked about in the batch before (or written by it)
+
+    # Another process (an ingest) writes a document holding 옥토니언은 as a token, and says so.
+    with Session(sample_engine) as session:
+        conn = session.connection()
+        search_queries.write_search_docs(conn, [(other, SearchDoc("옥토니언은", "", "", "팔원수", "", ""))])
+        versions.bump(conn, search=True)
+        session.commit()
+    assert answer_and_drain("옥토니언은 결합법칙이 없습니다").split()[-2:] == ["옥토니언은", "결합법칙"]
+    assert asked and "옥토니언은" in set().union(*asked)

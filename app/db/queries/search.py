@@ -10,6 +10,7 @@ service's session). MATCH expressions come only from app.search.query, which quo
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -143,9 +144,29 @@ def stored_docs(conn: Connection, question_ids: Sequence[int]) -> dict[int, tupl
 # --- reads ---------------------------------------------------------------------------------
 
 
+# One index token: what unicode61 (with '_' as a token character) keeps whole. Anything else is never
+# in the vocabulary, and quoted in MATCH it would be a phrase, which detail=column cannot answer.
+_ONE_TOKEN = re.compile(r"\w+")
+_PG_PRESENT = (
+    "SELECT t.term FROM unnest(CAST(? AS text[])) AS t(term) WHERE EXISTS"
+    " (SELECT 1 FROM search_index AS i WHERE i.document @@ CAST(quote_literal(t.term) AS tsquery))"
+)
+
+
 def known_terms(conn: Connection, tokens: Iterable[str]) -> set[str]:
-    """The tokens that occur in the index (vocabulary lookups, one query)."""
-    return set(document_frequencies(conn, tokens))
+    """The tokens that occur in the index, in one statement. Each is an existence test that stops at
+    the first document holding it; search_vocab would count every document of a common token (tens
+    of milliseconds for a hundred tokens on a 20,000-question index, against under two)."""
+    values = sorted({token for token in tokens if _ONE_TOKEN.fullmatch(token)})
+    found: set[str] = set()
+    for chunk in _chunks(values):
+        if not is_sqlite(conn):
+            found.update(run(conn, _PG_PRESENT, (list(chunk),)).scalars())
+            continue
+        one = "SELECT ? WHERE EXISTS (SELECT 1 FROM search_index WHERE search_index MATCH ?)"
+        params = [value for token in chunk for value in (token, '"' + token.replace('"', '""') + '"')]
+        found.update(run(conn, " UNION ALL ".join([one] * len(chunk)), tuple(params)).scalars())
+    return found
 
 
 # PostgreSQL has no vocabulary table: a token's documents are found through the GIN index on the

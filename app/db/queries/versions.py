@@ -9,6 +9,8 @@ Table `content_version` (migration 0006) holds one row per scope that has ever c
                       pages link to it (bump's linked_to)
   ("collection", id)  one collection's list of questions and their counts
   ("question", id)    one question's page: the question, its answers, replies, votes, acceptance
+  ("search", 0)       the search index's documents (with "all": whatever wrote them), for the
+                      indexer's memory of the index vocabulary (app.services.indexing)
 
 `version` is one sequence over the whole table: a bump sets every row it touches to max + 1,
 in the writer's own transaction, so a reader that saw sequence N asks only for rows above N. SQLite
@@ -32,7 +34,7 @@ from sqlalchemy.engine import Connection
 from app.db.engine import is_sqlite
 from app.db.sql import run
 
-ALL, SITE, OUTLINE, COLLECTION, QUESTION = "all", "site", "outline", "collection", "question"
+ALL, SITE, OUTLINE, COLLECTION, QUESTION, SEARCH = "all", "site", "outline", "collection", "question", "search"
 IDENTITY = "database_identity"  # the stored_fingerprint row migration 0013 writes
 VERSION_LOCK = 0x6B62_7665  # PostgreSQL advisory lock key of the version sequence ("kbve")
 
@@ -62,16 +64,20 @@ _LINKING_SETS = 7  # how many times the ids are bound in _LINKING
 
 
 def bump(conn: Connection, *, questions: Iterable[int] = (), collections: Iterable[int] = (),
-         linked_to: Iterable[int] = (), outline: bool = False, everything: bool = False) -> None:
+         linked_to: Iterable[int] = (), outline: bool = False, everything: bool = False,
+         search: bool = False) -> None:
     """Mark these scopes changed (the site scope always), inside the caller's write transaction, in
     one statement. `linked_to`: questions added, retitled, answered or unanswered, deleted or hidden,
     whose links on other pages change: those pages are bumped too (instead of every question page's
-    outline, which is left for changes that reach every page)."""
+    outline, which is left for changes that reach every page). `search`: search documents were
+    written or deleted (everything implies it)."""
     rows = [(SITE, 0)] + [(QUESTION, int(q)) for q in set(questions)] + [(COLLECTION, int(c)) for c in set(collections)]
     if outline:
         rows.append((OUTLINE, 0))
     if everything:
         rows.append((ALL, 0))
+    if search:
+        rows.append((SEARCH, 0))
     hold_sequence(conn)
     # UNION, not UNION ALL: a row twice would be a second update of it in one INSERT (PostgreSQL refuses).
     more = " UNION SELECT ?, ?" * (len(rows) - 1)
@@ -81,6 +87,13 @@ def bump(conn: Connection, *, questions: Iterable[int] = (), collections: Iterab
         more += _LINKING.format(marks=",".join("?" * len(linking)))
         params.extend(linking * _LINKING_SETS)
     run(conn, _BUMP.format(more=more), tuple(params))
+
+
+def search_generation(conn: Connection) -> int:
+    """Changes whenever any process commits a write of search documents (bump's `search` or
+    `everything`): what was read from the index's vocabulary before still holds while it is the same."""
+    return run(conn, "SELECT coalesce(max(version), 0) FROM content_version WHERE scope IN (?, ?)",
+               (ALL, SEARCH)).scalar_one()
 
 
 def hold_sequence(conn: Connection) -> None:
