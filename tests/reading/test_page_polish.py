@@ -4,7 +4,7 @@ say what a number is, the way to ask in plain sight."""
 from __future__ import annotations
 
 import re
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 
@@ -28,6 +28,29 @@ def test_header_offers_asking_to_logged_out_readers(reader, sample):
     assert 'href="/ask">질문하기</a>' in header
     redirect = reader.get("/ask", follow_redirects=False)
     assert redirect.status_code == 303 and redirect.headers["location"] == "/login?next=%2Fask"
+
+
+def header_link_next(reader, path: str, label: str) -> str:
+    """Where the header's 로그인/가입하기 link on `path` sends the reader back to once they are in."""
+    page, _ = get(reader, path)
+    href = next(href for href, text in page.anchors if text == label)
+    return parse_qs(urlsplit(href).query)["next"][0]
+
+
+def test_header_login_returns_to_the_same_search_and_filter(reader, sample):
+    """Logging in from search results came back to an empty /search, from a filtered list to the whole list."""
+    assert header_link_next(reader, "/search?q=ReLU", "로그인") == "/search?q=ReLU"
+    korean = "/search?q=%EC%A0%95%EA%B7%9C%ED%99%94&status=answered"  # 정규화, as the browser sent it
+    assert header_link_next(reader, korean, "가입하기") == korean
+    assert header_link_next(reader, f"/questions/{sample.parent}", "로그인") == f"/questions/{sample.parent}"
+
+
+def test_header_signup_on_the_login_page_keeps_where_the_login_was_going(reader, sample):
+    """Sent to /login from a question, a newcomer who took the header's 가입하기 landed on the home page."""
+    target = f"/questions/{sample.parent}#answer-{sample.answer}"
+    assert header_link_next(reader, f"/login?next={quote(target)}", "가입하기") == target
+    assert header_link_next(reader, f"/signup?next={quote(target)}", "로그인") == target
+    assert header_link_next(reader, "/login", "가입하기") == "/"
 
 
 def test_every_page_starts_with_a_skip_link_to_main(reader, sample):
