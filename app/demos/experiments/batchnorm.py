@@ -81,6 +81,10 @@ def _he_init(torch, gen, sizes):
     return layers
 
 
+def _contiguous(grad):
+    return grad.contiguous()
+
+
 class _Stack:
     """``count`` networks, with or without BN after each hidden linear layer, as stacked tensors.
 
@@ -106,6 +110,12 @@ class _Stack:
         h = x
         for layer in range(self.depth):
             h = torch.baddbmm(self.weights[2 * layer + 1], h, self.weights[2 * layer])
+            if self.bn and h.requires_grad:
+                # BN's gradient comes back laid out (batch, networks × width); summed over the batch in that
+                # layout for the bias, a network's sum depended on how many networks stood beside it (the
+                # bias's true gradient is 0 before BN, so only those last bits are left, and the top rate grew
+                # them into percents): summed per network, a seed gives the same numbers alone.
+                h.register_hook(_contiguous)
             if self.after:
                 h = torch.relu(h)
             if self.bn:
@@ -212,8 +222,10 @@ def _scores(params: Params, stacks: dict[str, _Stack], losses: dict[str, Any], d
     scores = {}
     with torch.no_grad():
         for arm, stack in stacks.items():
-            tail = losses[arm][-max(1, params.steps // 10):]
-            train_loss = torch.where(torch.isfinite(tail).all(0), tail.mean(0), torch.full((tail.shape[1],), math.inf))
+            # One row per network: a mean down a column of (steps, networks) adds in an order that depends on
+            # how many networks there are, so a seed alone got other last bits than beside the others.
+            tail = losses[arm][-max(1, params.steps // 10):].T.contiguous()
+            train_loss = torch.where(torch.isfinite(tail).all(1), tail.mean(1), torch.full((tail.shape[0],), math.inf))
             val_x, val_y = data["val"]
             test_x, test_y = data["test"]
             val_loss = per_model_cross_entropy(stack.forward(val_x, train=False), val_y).cpu()
@@ -484,5 +496,7 @@ DEMO = DemoSpec(
         Citation(authors="Bjorck, Gomes, Selman & Weinberger", year=2018, title="Understanding Batch Normalization",
                  url="https://arxiv.org/abs/1806.02375"),
     ),
-    version="2",  # 2: seeds, a learning-rate grid per arm, overfitting judged apart from trainability
+    # 3: a seed gives the same numbers alone as beside other seeds; 2: seeds, a learning-rate grid per arm,
+    # overfitting judged apart from trainability
+    version="3",
 )

@@ -22,12 +22,16 @@ from typing import Literal
 
 from pydantic import Field
 
+from app.demos import draws
 from app.demos.base import Chart, Citation, DemoParams, DemoSpec, Measurement, QuestionRef, Series, Table
 from app.demos.batched import generator
 from app.demos.evidence import Claim
 
 FLOAT_BYTES = 4
 LABEL_BYTES = 8  # int64 class labels, saved by the loss
+# The initial weights' stream (seed·7919 + salt): the seed's own generator draws its batch, and seeding the
+# weights with the seed itself made them the same uniform numbers as the batch's.
+INIT_SALT = 131
 CLASSES = 10
 STATE_COPIES = {"sgd": 0, "momentum": 1, "adam": 2}  # optimiser tensors kept per parameter
 OPTIMIZER_NAMES = {"sgd": "SGD", "momentum": "모멘텀 SGD", "adam": "Adam"}
@@ -113,11 +117,11 @@ class _SavedTensors:
 
 
 def _setup(torch, params: Params, batch_size: int, device, seed: int):
-    """The seed's model (nn.Linear draws on the CPU from the global generator), its optimiser and one
-    batch drawn from the seed's own generator."""
+    """The seed's model (nn.Linear draws on the CPU from the global generator, seeded for this seed alone),
+    its optimiser and one batch drawn from the seed's own generator."""
     gen = generator(seed)
-    torch.manual_seed(seed)
-    model = _network(torch, params).to(device)
+    with draws.seeded(seed * 7919 + INIT_SALT):
+        model = _network(torch, params).to(device)
     optimizer = _optimizer(torch, params, model)
     inputs = torch.randn(batch_size, params.input_dim, generator=gen).to(device)
     targets = torch.randint(0, CLASSES, (batch_size,), generator=gen).to(device)
@@ -353,5 +357,7 @@ DEMO = DemoSpec(
     ),
     gpu_aware=True,
     timing_metrics=CUDA_METRICS,
-    version="3",  # 3: seeds, claims, a warm-up before the GPU reading, reserved memory and the CUDA context
+    # 4: the initial weights no longer share the batch's stream; 3: seeds, claims, a warm-up before the GPU
+    # reading, reserved memory and the CUDA context
+    version="4",
 )

@@ -26,6 +26,7 @@ from typing import Any
 
 from pydantic import Field
 
+from app.demos import draws
 from app.demos.base import Chart, Citation, DemoParams, DemoSpec, Measurement, QuestionRef, Series, Table
 from app.demos.evidence import Claim
 from app.demos.datasets import DIGIT_CLASSES, digits, random_split
@@ -209,8 +210,13 @@ def _rows(saved: _Saved, reloaded: _Reloaded) -> list:
 
 
 def _one_seed(torch, params: Params, device, seed: int) -> tuple[dict[str, float], dict[str, list[float]], list]:
-    """One seed's split, training, saves and resumes."""
-    torch.manual_seed(seed)  # the split and every initialisation below
+    """One seed's split, training, saves and resumes, all drawn from the global generator seeded with the
+    seed alone (the split and every initialisation), restored after."""
+    with draws.seeded(seed):
+        return _drawn_seed(torch, params, device)
+
+
+def _drawn_seed(torch, params: Params, device) -> tuple[dict[str, float], dict[str, list[float]], list]:
     inputs, labels = digits(device)
     train_i, test_i = random_split(len(labels), [N_TRAIN, len(labels) - N_TRAIN], device)
     train = inputs[train_i], labels[train_i]

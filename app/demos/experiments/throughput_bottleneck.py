@@ -29,10 +29,16 @@ from typing import Any
 
 from pydantic import Field
 
+from app.demos import draws
 from app.demos.base import Chart, Citation, DemoParams, DemoSpec, Measurement, QuestionRef, Series, Table
 from app.demos.evidence import Claim
 
 INPUT_DIM = 784
+# Streams of one seed beside its data's own generator (seed·7919 + salt, never a seed a run uses, so a seed's
+# augmentation noise is not the next seed's data): the initial weights (seeded with the seed itself they were
+# the data's own uniform numbers, the first layer a copy of the first inputs) and the augmentation noise.
+INIT_SALT = 107
+NOISE_SALT = 109
 CLASSES = 10
 PREFETCH_DEPTH = 2
 PIPELINES = (("memory", "메모리에 올려 둔 데이터"), ("slow", "느린 파이프라인"), ("prefetch", "느린 파이프라인 + 미리 읽기"))
@@ -128,8 +134,14 @@ def _in_memory(params: Params, storage: _Storage):
         yield storage.device_x[rows], storage.device_y[rows]
 
 
+def _noise(torch, seed: int, reader: int):
+    """Reader ``reader``'s augmentation noise (one generator per thread: they are not thread-safe); the slow
+    pipeline reads as reader 0, so it adds the first prefetching thread's noise."""
+    return torch.Generator().manual_seed(seed * 7919 + NOISE_SALT + reader)
+
+
 def _slow(torch, params: Params, storage: _Storage, seed: int, device):
-    noise = torch.Generator().manual_seed(seed * 7919 + 1)
+    noise = _noise(torch, seed, 0)
     for i in range(params.batches):
         yield _read_batch(torch, params, storage, i, noise, device)
 
@@ -141,7 +153,7 @@ def _prefetched(torch, params: Params, storage: _Storage, seed: int, device):
     ready: list[queue.Queue] = [queue.Queue(maxsize=PREFETCH_DEPTH) for _ in range(workers)]
 
     def produce(j: int):
-        noise = torch.Generator().manual_seed(seed * 7919 + 1 + j)  # one per thread: they are not thread-safe
+        noise = _noise(torch, seed, j)
         for i in range(j, params.batches, workers):
             ready[j].put(_read_batch(torch, params, storage, i, noise, device))
 
@@ -204,9 +216,9 @@ def _train(torch, params: Params, device, batches, seed: int) -> dict:
     """Train one fresh MLP (the seed's start, drawn on the CPU) on the given batches, timing the wait for
     each batch apart from the step."""
     nn = torch.nn
-    torch.manual_seed(seed)
-    model = nn.Sequential(nn.Linear(INPUT_DIM, params.width), nn.ReLU(), nn.Linear(params.width, params.width),
-                          nn.ReLU(), nn.Linear(params.width, CLASSES)).to(device)
+    with draws.seeded(seed * 7919 + INIT_SALT):
+        model = nn.Sequential(nn.Linear(INPUT_DIM, params.width), nn.ReLU(), nn.Linear(params.width, params.width),
+                              nn.ReLU(), nn.Linear(params.width, CLASSES)).to(device)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
     cuda = device.type == "cuda"
     waits, computes, elapsed = [], [], []
@@ -383,5 +395,5 @@ DEMO = DemoSpec(
         "wait_ms_per_batch_memory", "wait_ms_per_batch_slow", "wait_ms_per_batch_prefetch",
         "compute_ms_per_batch", "slowdown_slow", "prefetch_speedup", "samples_per_s_cpu_compute", "gpu_over_cpu",
     ),
-    version="2",
+    version="3",
 )

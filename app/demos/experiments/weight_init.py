@@ -143,10 +143,11 @@ class _Seed:
 
 def _one_seed(torch, params: Params, device, seed: int) -> _Seed:
     """Every measurement of one seed: its inputs, initialisations and the symmetry experiment, in this order
-    from the seeded global generator."""
-    torch.manual_seed(seed)
-    spreads = _spreads(torch, params, device)
-    distinct, final_loss = _symmetry(torch, params, device)
+    from the global generator seeded with the seed alone (and restored after, so nothing that follows
+    draws on from where this seed stopped)."""
+    with draws.seeded(seed):
+        spreads = _spreads(torch, params, device)
+        distinct, final_loss = _symmetry(torch, params, device)
     return _Seed(_seed_metrics(params, spreads, distinct, final_loss), spreads.stds)
 
 

@@ -84,25 +84,3 @@ def test_seeds_change_the_data_and_the_same_seed_reproduces():
     assert same == {k: v.per_seed for k, v in again.summaries.items() if k not in timing}
     assert first.summaries["test_loss_best_plain"].per_seed != other.summaries["test_loss_best_plain"].per_seed
     assert len(set(first.summaries["test_loss_best_plain"].per_seed)) == 3
-
-
-def test_a_seeds_numbers_depend_on_that_seed_alone():
-    # The mask draws after training were once seeded from the run's first seed, so seed 2 measured other
-    # masks beside seed 1 than beside seed 3.
-    import torch
-
-    from app.demos.base import no_progress
-
-    spec = get_demo(SLUG)
-    timing = set(spec.timing_metrics)
-    torch.set_num_threads(1)
-
-    def seed_2(seeds: list[int]) -> dict:
-        per_seed = spec.run(spec.smallest, torch.device("cpu"), no_progress, seeds).per_seed
-        return {name: values[seeds.index(2)] for name, values in per_seed.items() if name not in timing}
-
-    after_1, before_3 = seed_2([1, 2]), seed_2([2, 3])
-    # Not bit for bit: a batch of networks at another index sums in another order (test losses moved by 1e-7
-    # relative); the shared generator moved the mask numbers by 1e-2 and more.
-    assert after_1 == pytest.approx(before_3, rel=1e-5, abs=1e-6)
-    assert {"rel_error_1_mask", "ensemble_accuracy_max", "test_loss_gain"} <= set(after_1)
