@@ -20,6 +20,7 @@ from app.db.queries import writes as writes_queries
 from app.db.versions import ContentVersions
 from app.demos.service import question_corrections, question_demo_links
 from app.errors import AppError
+from app.render.text import extract_text
 from app.schemas.content import (
     AccountLink,
     AnswerNode,
@@ -399,15 +400,15 @@ def list_authors(session: Session, *, page: int = 1, per_page: int = 50) -> Auth
 _SPACES = re.compile(r"\s+")
 
 
-def excerpt(markdown: str, limit: int = EXCERPT_CHARS) -> str:
-    text = _SPACES.sub(" ", markdown).strip()
+def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
+    text = _SPACES.sub(" ", text).strip()
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def _answer_refs(rows: list[tuple[Answer, Question]]) -> list[AnswerRef]:
     return [
         AnswerRef(
-            id=answer.id, question=_link(question), excerpt=excerpt(answer.body_md),
+            id=answer.id, question=_link(question), excerpt=excerpt(extract_text(answer.body_html)),
             is_reply=answer.parent_id is not None, created_at=answer.created_at,
             url=urls.answer(question.id, answer.id),
         )
