@@ -40,6 +40,10 @@ BODIES = (
 )
 
 
+TITLES = ("배치 정규화와 드롭아웃을 같이 써도 되나요?", "Adam의 bias correction은 왜 필요한가요?",
+          "학습률 스케줄은 어떻게 고르나요?", "과적합을 막는 방법이 궁금합니다")
+
+
 class Statements:
     """SQL statements this process runs while counting (a SQLAlchemy event)."""
 
@@ -103,6 +107,25 @@ def growth_round(engine, statements: Statements, user_name: str, answers: int, w
             "first_statements": statistics.median(sql[first]), "last_statements": statistics.median(sql[last])}
 
 
+def questions_round(engine, user_name: str, questions: int, batch: int, seed: int) -> dict:
+    from sqlmodel import Session
+
+    from app.db.queries.writes import user_by_username
+    from app.services import indexing, posting
+
+    rng = random.Random(seed)
+    index_cpu = 0.0
+    for n in range(questions):
+        with Session(engine) as session:
+            posting.create_question(session, user_by_username(session, user_name),
+                                    title=f"{rng.choice(TITLES)} ({seed}-{n})", body=rng.choice(BODIES).format(n=n))
+        if (n + 1) % batch == 0 or n == questions - 1:
+            started = time.process_time()
+            indexing.drain(engine)
+            index_cpu += time.process_time() - started
+    return {"index_cpu_ms_per_question": index_cpu / questions * 1000}
+
+
 def median_of(rounds: list[dict]) -> dict:
     return {key: round(statistics.median(r[key] for r in rounds), 3) for key in rounds[0]}
 
@@ -114,6 +137,8 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=30, help="posts per drain in the spread rounds")
     parser.add_argument("--answers", type=int, default=200, help="answers to one question per growth round")
     parser.add_argument("--window", type=int, default=20, help="answers compared at each end of a growth round")
+    parser.add_argument("--questions", type=int, default=30, help="questions per questions round")
+    parser.add_argument("--question-batch", type=int, default=5, help="questions per drain in the questions rounds")
     parser.add_argument("--out", default=str(ROOT / "bench" / "results" / "indexer.json"))
     args = parser.parse_args()
 
@@ -132,28 +157,31 @@ def main() -> None:
                          testing=True)
     statements = Statements(engine)
     spread_round(engine, "indexer", site.ids, args.batch, args.batch, seed=0)  # warms the caches, not counted
-    spreads, growths = [], []
+    spreads, growths, askings = [], [], []
     for n in range(args.rounds):
         spreads.append(spread_round(engine, "indexer", site.ids, args.posts, args.batch, seed=n + 1))
         growths.append(growth_round(engine, statements, "indexer", args.answers, args.window, seed=n + 1))
-    spread, growth = median_of(spreads), median_of(growths)
+        askings.append(questions_round(engine, "indexer", args.questions, args.question_batch, seed=n + 1))
+    spread, growth, asking = median_of(spreads), median_of(growths), median_of(askings)
     result = {
         "benchmark": "indexer",
         "machine": machine(load_at_start),
         "setup": {"questions": len(site.ids), "rounds": args.rounds, "posts_per_round": args.posts,
                   "batch": args.batch, "growth_answers": args.answers, "growth_window": args.window,
+                  "questions_per_round": args.questions, "question_batch": args.question_batch,
                   "clock": "time.process_time of this process (Python and SQLite), medians over rounds"},
         "spread": spread,
         "growth": growth,
+        "questions": asking,
         "ratios": {
             "index_cpu_vs_post_cpu": round(spread["index_cpu_ms"] / spread["post_cpu_ms"], 3),
             "growth_last_vs_first_cpu": round(growth["last_cpu_ms"] / growth["first_cpu_ms"], 2),
             "growth_last_vs_first_statements": round(growth["last_statements"] / growth["first_statements"], 2),
         },
-        "rounds": {"spread": spreads, "growth": growths},
+        "rounds": {"spread": spreads, "growth": growths, "questions": askings},
     }
     write_result(args.out, result)
-    print({"spread": spread, "growth": growth, "ratios": result["ratios"]})
+    print({"spread": spread, "growth": growth, "questions": asking, "ratios": result["ratios"]})
     engine.dispose()
 
 

@@ -54,12 +54,43 @@ def _kind_weight(token: str, dictionary: TermDictionary) -> int:
     return WEIGHT_TOPIC if token.isascii() else WEIGHT_PLAIN
 
 
+class IndexReads:
+    """The index reads of one ranking pass over several questions, each token's frequency and each
+    question's stored tokens asked once: ranking the questions around a posted one weighs the same
+    tokens and candidates again and again. Only for a pass that writes nothing meanwhile."""
+
+    def __init__(self, conn) -> None:
+        self.conn = conn
+        self._frequencies: dict[str, int] = {}
+        self._terms: dict[int, dict[str, str] | None] = {}
+
+    def document_frequencies(self, tokens) -> dict[str, int]:
+        """As queries.document_frequencies: the tokens the index knows → how many documents hold them."""
+        tokens = set(tokens)
+        missing = [token for token in tokens if token not in self._frequencies]
+        if missing:
+            found = queries.document_frequencies(self.conn, missing)
+            self._frequencies.update((token, found.get(token, 0)) for token in missing)
+        return {token: self._frequencies[token] for token in tokens if self._frequencies[token]}
+
+    def indexed_terms_of(self, question_ids) -> dict[int, dict[str, str]]:
+        missing = [qid for qid in set(question_ids) if qid not in self._terms]
+        if missing:
+            found = queries.indexed_terms_of(self.conn, missing)
+            self._terms.update((qid, found.get(qid)) for qid in missing)
+        return {qid: terms for qid in question_ids if (terms := self._terms[qid]) is not None}
+
+    def indexed_terms(self, question_id: int) -> dict[str, str] | None:
+        return self.indexed_terms_of([question_id]).get(question_id)
+
+
 def related_tokens(
-    conn, question_id: int, column_weights: dict[str, float] = QUESTION_WEIGHTS
+    conn, question_id: int, column_weights: dict[str, float] = QUESTION_WEIGHTS, reads: IndexReads | None = None
 ) -> list[tuple[str, float, int]]:
     """The question's most telling index tokens: (token, importance, kind weight), importance being
     how much the question uses it, times its kind weight, over how many documents hold it."""
-    stored = queries.indexed_terms(conn, question_id)
+    reads = reads or IndexReads(conn)
+    stored = reads.indexed_terms(question_id)
     if stored is None:
         return []
     weights: defaultdict[str, float] = defaultdict(float)
@@ -68,7 +99,7 @@ def related_tokens(
             weights[token] += weight
     if not weights:
         return []
-    frequencies = queries.document_frequencies(conn, weights)
+    frequencies = reads.document_frequencies(weights)
     dictionary = default_dictionary()
     scored = [
         (count * _kind_weight(token, dictionary) / math.log(1 + frequencies[token]), token)
@@ -120,27 +151,28 @@ class Ranked:
     overlaps: dict[int, float]
 
 
-def rank_related(conn: Connection, question_id: int, limit: int = LIMIT) -> Ranked:
+def rank_related(conn: Connection, question_id: int, limit: int = LIMIT, reads: IndexReads | None = None) -> Ranked:
     """Editors' same-experiment questions first; then the search's candidates that share a topic
     concept with this question, the largest concept overlap first (search rank breaks ties)."""
+    reads = reads or IndexReads(conn)
     entries: list[Entry] = [(qid, None) for qid in queries.same_demo_question_ids(conn, question_id, limit)]
     overlaps: dict[int, float] = {}
     if len(entries) < limit:
         pinned = {qid for qid, _ in entries}
         dictionary = default_dictionary()
-        stored = queries.indexed_terms(conn, question_id)
+        stored = reads.indexed_terms(question_id)
         mine = concept_weights(stored, dictionary) if stored else {}
         candidates: list[int] = []
         for column_weights in (QUESTION_WEIGHTS, WITH_ANSWERS_WEIGHTS):
-            clauses = token_clauses(related_tokens(conn, question_id, column_weights))
+            clauses = token_clauses(related_tokens(conn, question_id, column_weights, reads))
             hits, _ = rank(conn, clauses, limit=CANDIDATES)
             candidates.extend(hit.question_id for hit in hits
                               if hit.question_id not in candidates and hit.question_id not in pinned
                               and hit.question_id != question_id)
         if mine and candidates:
             theirs = {qid: concept_weights(columns, dictionary)
-                      for qid, columns in queries.indexed_terms_of(conn, candidates).items()}
-            frequencies = queries.document_frequencies(conn, set(mine).union(*theirs.values()))
+                      for qid, columns in reads.indexed_terms_of(candidates).items()}
+            frequencies = reads.document_frequencies(set(mine).union(*theirs.values()))
             documents = queries.document_count(conn)
             overlaps = {qid: concept_overlap(mine, theirs[qid], frequencies, documents)
                         for qid in candidates if qid in theirs}
@@ -188,9 +220,10 @@ def rerank_around(conn: Connection, changed: list[int]) -> dict[int, list[Entry]
     symmetric, so a list may take a changed question only if it is among that question's own
     candidates with an overlap above the weakest entry of the list (or the list has room)."""
     lists: dict[int, list[Entry]] = {}
+    reads = IndexReads(conn)
     maybe: set[int] = set(related_store.naming(conn, changed))
     for question_id in changed:
-        ranked = rank_related(conn, question_id)
+        ranked = rank_related(conn, question_id, LIMIT, reads)
         lists[question_id] = ranked.entries
         weighed = {qid: score for qid, score in ranked.overlaps.items() if score >= MIN_OVERLAP}
         stored = related_store.stored_entries(conn, weighed)
@@ -201,7 +234,7 @@ def rerank_around(conn: Connection, changed: list[int]) -> dict[int, list[Entry]
     maybe.difference_update(changed)
     before = related_store.stored_entries(conn, maybe)
     for question_id in sorted(maybe):
-        entries = rank_related(conn, question_id).entries
+        entries = rank_related(conn, question_id, LIMIT, reads).entries
         old = {qid for qid, _ in before.get(question_id, [])}
         new = {qid for qid, _ in entries}
         if any((qid in old) != (qid in new) for qid in changed):
