@@ -51,7 +51,8 @@ def digit_splits(orders: Any, n_train: int, n_val: int, seed_of: Any, device: An
 
 
 def random_split(n: int, sizes: list[int], device: Any) -> list[Any]:
-    """Disjoint random index sets of the given sizes drawn from range(n) (sizes may sum to less than n)."""
+    """Disjoint random index sets of the given sizes drawn from range(n) (sizes may sum to less than n), from
+    torch's global generator: call it inside ``draws.seeded(seed)`` so that a seed's split is its own."""
     import torch
 
     if sum(sizes) > n:

@@ -1,4 +1,4 @@
-"""Small training helpers the experiments share: full-batch or minibatch classifier fitting and scoring.
+"""Small training helpers the experiments share: step grids, scoring, SGD steps and per-seed differences.
 
 Kept deliberately plain (a loop over steps, cross-entropy, one optimiser) in the style of
 pytorch/examples, so each experiment reads as its own idea and not as a framework.
@@ -7,7 +7,7 @@ pytorch/examples, so each experiment reads as its own idea and not as a framewor
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 
@@ -22,48 +22,6 @@ def accuracy(model: Any, inputs: Any, labels: Any) -> float:
 
     with torch.no_grad():
         return (model(inputs).argmax(dim=1) == labels).float().mean().item()
-
-
-def fit_classifier(
-    model: Any,
-    inputs: Any,
-    labels: Any,
-    *,
-    optimizer: Any,
-    steps: int,
-    batch_size: int | None = None,
-    scheduler: Any = None,
-    after_step: Callable[[int, float], None] | None = None,
-) -> list[float]:
-    """Train with cross-entropy for ``steps`` updates and return the loss of each step.
-
-    ``batch_size=None`` means full batch; otherwise each step takes a fresh random minibatch drawn
-    from torch's seeded generator. ``after_step(step, loss)`` runs after each update (record a curve,
-    save a snapshot, report progress).
-    """
-    import torch
-
-    losses: list[float] = []
-    model.train()
-    n = inputs.shape[0]
-    for step in range(steps):
-        if batch_size is None or batch_size >= n:
-            batch_inputs, batch_labels = inputs, labels
-        else:
-            # Drawn on the CPU generator, which the caller can save and restore to replay the same batches.
-            index = torch.randint(0, n, (batch_size,)).to(inputs.device)
-            batch_inputs, batch_labels = inputs[index], labels[index]
-        optimizer.zero_grad(set_to_none=True)
-        loss = torch.nn.functional.cross_entropy(model(batch_inputs), batch_labels)
-        loss.backward()
-        optimizer.step()
-        if scheduler is not None:
-            scheduler.step()
-        value = loss.item()
-        losses.append(value)
-        if after_step is not None:
-            after_step(step, value)
-    return losses
 
 
 def equal_splits(size: int, parts: int) -> tuple[slice, ...]:
