@@ -33,7 +33,7 @@
       out.push({ name: s.name, x: s.x, y: s.y, colour: colour });
       if (s.lower && s.upper) {
         out.push({ name: s.name + " (구간 위)", x: s.x, y: s.upper, colour: colour, edge: "upper", main: out.length - 1 });
-        out.push({ name: s.name + " (구간 아래)", x: s.x, y: s.lower, colour: colour, edge: "lower" });
+        out.push({ name: s.name + " (구간 아래)", x: s.x, y: s.lower, colour: colour, edge: "lower", main: out.length - 2 });
       }
     });
     return out;
@@ -102,14 +102,24 @@
       series: [{ label: chart.x_label, value: shown(chart.log_x) }].concat(
         lines.map(function (s) {
           if (s.edge) {
+            // The band's edges stay out of the legend (a class static/css/demos.css hides): three entries per
+            // line read as three measurements. They follow their line when the legend toggles it.
             return { label: s.name, stroke: s.colour + "66", width: 1, spanGaps: false, points: { show: false },
-                     value: shown(chart.log_y) };
+                     value: shown(chart.log_y), class: "u-series--band-edge" };
           }
           return { label: s.name, stroke: s.colour, width: 2, spanGaps: false,
                    points: { show: points }, value: shown(chart.log_y) };
         })),
       bands: bands,
       legend: { live: false },
+      hooks: { setSeries: [function (u, index, change) {
+        if (!index || !change || change.show === undefined || lines[index - 1].edge) return;
+        lines.forEach(function (s, j) {
+          if (s.edge && s.main === index - 1 && u.series[j + 1].show !== change.show) {
+            u.setSeries(j + 1, { show: change.show });
+          }
+        });
+      }] },
     };
   }
 
