@@ -98,6 +98,7 @@ bench: install-test wrk
 	$(BIN)/python bench/mixed.py
 	$(BIN)/python bench/search.py
 	$(BIN)/python bench/writes.py
+	$(BIN)/python bench/indexer.py
 	$(BIN)/python bench/notify.py
 	$(BIN)/python bench/demos.py
 

@@ -58,13 +58,19 @@ def writer(sample_settings):
     next(factory, None)
 
 
-def test_posting_an_answer_analyses_only_its_own_text(writer, monkeypatch):
-    analysed: list[int] = []
+@pytest.fixture
+def analysed(monkeypatch) -> list[int]:
+    """The lengths of the texts the index analyses from now on (light analyser or Kiwi)."""
+    lengths: list[int] = []
     light, full = index.analyse_light_many, index.analyze.analyse
     monkeypatch.setattr(index, "analyse_light_many",
-                        lambda texts, *a, **k: analysed.extend(map(len, texts)) or light(texts, *a, **k))
+                        lambda texts, *a, **k: lengths.extend(map(len, texts)) or light(texts, *a, **k))
     monkeypatch.setattr(index.analyze, "analyse",
-                        lambda text, *a, **k: analysed.append(len(text)) or full(text, *a, **k))
+                        lambda text, *a, **k: lengths.append(len(text)) or full(text, *a, **k))
+    return lengths
+
+
+def test_posting_an_answer_analyses_only_its_own_text(writer, analysed):
     qid = writer.ask(title="답이 많이 달리는 질문", body="본문입니다")["id"]
     indexed(writer.client)
     body = "드롭아웃과 배치 정규화를 함께 쓰면 어떻게 되는지 적어 둡니다."
@@ -96,16 +102,10 @@ class Work:
 
 @pytest.mark.parametrize("backend", BACKENDS)
 @pytest.mark.parametrize("kiwi", [False, True], ids=["light", "kiwi"])
-def test_indexing_an_answer_costs_the_same_on_the_40th_as_on_the_2nd(sample_engine, kiwi, monkeypatch):
+def test_indexing_an_answer_costs_the_same_on_the_40th_as_on_the_2nd(sample_engine, kiwi, analysed, monkeypatch):
     """Issue 12: the indexer reads, analyses and sends to the database the new answer's text only;
     the document's earlier answers are joined to it by the database."""
     monkeypatch.setattr(index.analyze, "kiwi_loaded", lambda: kiwi)  # the web process has no Kiwi
-    analysed: list[int] = []
-    light, full = index.analyse_light_many, index.analyze.analyse
-    monkeypatch.setattr(index, "analyse_light_many",
-                        lambda texts, *a, **k: analysed.extend(map(len, texts)) or light(texts, *a, **k))
-    monkeypatch.setattr(index.analyze, "analyse",
-                        lambda text, *a, **k: analysed.append(len(text)) or full(text, *a, **k))
     with Session(sample_engine) as session:
         user = accounts.sign_up(session, username="answerer", password="correct horse 1", display_name="answerer",
                                 testing=True)
