@@ -15,6 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app import urls
 from app.db.models import User
+from app.db.transactions import WouldWait, writes_without_waiting
 from app.errors import AppError
 from app.http.deps import SessionDep, hand_on
 from app.services import accounts
@@ -22,6 +23,9 @@ from app.services.account_settings import Credential
 
 T = TypeVar("T")
 UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+# An API write whose text arguments together stay under this many characters runs on the event loop
+# (SQLite): rendering Markdown costs about 3 ms per 1,000 characters, and that is the loop's pause.
+INLINE_TEXT_CHARS = 1_000
 # Declares the Bearer scheme in OpenAPI, so /docs shows "Authorize" and sends the token; api_user reads
 # the header itself (a cookie session is accepted too), hence auto_error=False.
 BEARER = HTTPBearer(auto_error=False, scheme_name="apiToken", description="설정 → API 토큰에서 만든 `kbt_…` 토큰")
@@ -96,13 +100,22 @@ def _invalid_token() -> AppError:
 @dataclass(frozen=True)
 class ApiCall:
     """An API request's credential, read from its headers without I/O, and `run`, which does the
-    rest of the request in one worker thread: a session for the whole of it, the bearer token's
-    account looked up on that session, then the route's service. A write thus hops to a thread once,
-    where a sync session dependency, a sync account lookup and a sync route hopped four times."""
+    rest of the request in one go: a session for the whole of it, the bearer token's account looked
+    up on that session, then the route's service.
+
+    Where: on SQLite a short write (a few ms of CPU: local reads, one write transaction) is done on
+    the event loop when the write lock is free at that moment. On a worker thread the same write
+    took several times as long while pages were being read: the thread and the loop take turns at
+    the interpreter lock, and a thread that wants it back from a busy loop waits for the switch
+    interval (5 ms) each time, at the hop there, after each SQLite call and at the hop back
+    (bench/mixed.py: a post's p50 under reads 30-60 ms, with 3-5 ms of CPU). A write that would
+    wait for the lock, a long text, or PostgreSQL (whose statements wait on the network) goes to a
+    worker thread as before."""
 
     request: Request
-    token: str | None  # a bearer token, looked up in the thread
+    token: str | None  # a bearer token, looked up on the session of the call
     user: User | None  # else the browser session's account (its CSRF header already checked)
+    inline: bool = False  # short writes may run on the event loop (SQLite)
 
     def account(self, session: Session) -> User:
         if self.token is None:
@@ -115,8 +128,14 @@ class ApiCall:
 
     async def run(self, service: Callable[..., T], *args: Any,
                   limit: Callable[[Request, User], None] | None = None, **kwargs: Any) -> T:
-        """`service(session, account, *args, **kwargs)` in a worker thread, after `limit(request,
-        account)` (a rate limit) when given; what the writes left to do afterwards is handed on."""
+        """`service(session, account, *args, **kwargs)`, after `limit(request, account)` (a rate limit)
+        when given; what the writes left to do afterwards is handed on."""
+        if self.inline and _text_chars(args, kwargs) <= INLINE_TEXT_CHARS:
+            try:
+                with writes_without_waiting():
+                    return self._run(service, args, limit, kwargs)
+            except WouldWait:
+                limit = None  # counted by the try, which wrote nothing: the whole work again, waiting allowed
         return await run_in_threadpool(self._run, service, args, limit, kwargs)
 
     def _run(self, service: Callable[..., T], args: tuple[Any, ...],
@@ -130,16 +149,20 @@ class ApiCall:
             return result
 
 
+def _text_chars(args: tuple[Any, ...], kwargs: dict[str, Any]) -> int:
+    return sum(len(value) for value in (*args, *kwargs.values()) if isinstance(value, str))
+
+
 def api_call(request: Request, _documented: Annotated[object, Depends(BEARER)] = None) -> ApiCall:
     """API: `Authorization: Bearer kbt_...`, or the browser session plus an X-CSRF-Token header.
-    Everything here is read from the request: an unknown or revoked token is found in the thread."""
+    Everything here is read from the request: an unknown or revoked token is found by ApiCall.run."""
     header = request.headers.get("authorization", "")
     if header:
         scheme, _, token = header.partition(" ")
         token = token.strip()
         if scheme.lower() != "bearer" or not accounts.may_be_api_token(token):
             raise _invalid_token()
-        return ApiCall(request, token, None)
+        return ApiCall(request, token, None, _inline(request))
     user = getattr(request.state, "user", None)
     if user is None:
         raise AppError(401, "로그인이 필요합니다. `Authorization: Bearer <토큰>` 헤더를 보내 주세요.",
@@ -148,7 +171,11 @@ def api_call(request: Request, _documented: Annotated[object, Depends(BEARER)] =
         sent = request.headers.get("x-csrf-token", "")
         if not secrets.compare_digest(sent, request.state.csrf_token or ""):
             raise AppError(403, "쿠키로 로그인한 요청에는 X-CSRF-Token 헤더가 필요합니다.", code="csrf_failed")
-    return ApiCall(request, None, user)
+    return ApiCall(request, None, user, _inline(request))
+
+
+def _inline(request: Request) -> bool:
+    return request.app.state.engine.dialect.name == "sqlite"
 
 
 async def api_call_async(request: Request, _documented: Annotated[object, Depends(BEARER)] = None) -> ApiCall:

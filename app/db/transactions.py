@@ -8,6 +8,11 @@ per file) may never find the lock free and fail after the busy timeout. Here the
 few milliseconds instead (ingest leaves it free for a moment now and then: app/ingest/loader.py),
 for at most WRITE_BUDGET_S; past that the write is refused with a 503 and Retry-After, never a 500.
 
+Work on the event loop (app.auth.deps.ApiCall: a short write on SQLite) must never wait: inside
+writes_without_waiting() a write transaction that would wait for the lock raises WouldWait instead,
+having written nothing, and the caller does the whole work again on a worker thread, where waiting is
+fine.
+
 PostgreSQL: writers run side by side (no process-wide lock: a writer waiting on one would hold its
 pooled connection, and sixty of them exhaust the pool). What must take turns takes a row or advisory
 lock inside the transaction (app.db.queries.writes, app.db.queries.versions), waited for at most
@@ -21,6 +26,8 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import cast
 
 from sqlalchemy.engine import Connection
@@ -33,6 +40,30 @@ _WRITE_LOCK = threading.Lock()
 WRITE_BUDGET_S = 10.0
 RETRY_AFTER_S = 2
 _POLL_S = (0.001, 0.002, 0.004)
+
+
+class WouldWait(Exception):  # noqa: N818 (a signal to the caller, not an error it reports)
+    """A write inside writes_without_waiting() found the write lock taken; it wrote nothing."""
+
+
+@dataclass
+class _NoWait:
+    committed: bool = False
+
+
+_NO_WAIT: ContextVar[_NoWait | None] = ContextVar("kb_writes_without_waiting", default=None)
+
+
+@contextmanager
+def writes_without_waiting() -> Iterator[None]:
+    """SQLite writes inside raise WouldWait where they would wait for the write lock, until one of
+    them has committed: after that the work cannot be started again elsewhere, so the next one waits
+    as usual (every API write is one transaction, so that wait never comes up there)."""
+    token = _NO_WAIT.set(_NoWait())
+    try:
+        yield
+    finally:
+        _NO_WAIT.reset(token)
 
 
 def is_lock_error(exc: BaseException) -> bool:
@@ -61,8 +92,18 @@ def write_transaction(session: Session) -> Iterator[Connection]:
     if session.get_bind().dialect.name != "sqlite":
         yield from _write_transaction(session, WRITE_BUDGET_S)
         return
-    with _WRITE_LOCK:
-        yield from _write_transaction(session, WRITE_BUDGET_S)
+    no_wait = _NO_WAIT.get()
+    if no_wait is None or no_wait.committed:
+        with _WRITE_LOCK:
+            yield from _write_transaction(session, WRITE_BUDGET_S)
+        return
+    if not _WRITE_LOCK.acquire(blocking=False):
+        raise WouldWait
+    try:
+        yield from _write_transaction(session, 0.0, would_wait=True)
+        no_wait.committed = True
+    finally:
+        _WRITE_LOCK.release()
 
 
 def write_if_free(session: Session, write: Callable[[Connection], None]) -> bool:
@@ -82,14 +123,14 @@ def write_if_free(session: Session, write: Callable[[Connection], None]) -> bool
             _WRITE_LOCK.release()
 
 
-def _write_transaction(session: Session, budget_s: float) -> Iterator[Connection]:
+def _write_transaction(session: Session, budget_s: float, would_wait: bool = False) -> Iterator[Connection]:
     connection = session.connection()
     if connection.dialect.name == "sqlite":
         raw = cast(sqlite3.Connection, connection.connection.dbapi_connection)
         if raw.in_transaction:
             session.commit()
             connection = session.connection()
-        _begin_immediate(connection, budget_s)
+        _begin_immediate(connection, budget_s, would_wait)
     else:
         # lock_timeout 0 means "wait forever" to PostgreSQL: a write that must not wait asks for 1 ms.
         connection.exec_driver_sql(f"SET LOCAL lock_timeout = '{max(1, int(budget_s * 1000))}ms'")
@@ -103,7 +144,7 @@ def _write_transaction(session: Session, budget_s: float) -> Iterator[Connection
         raise
 
 
-def _begin_immediate(connection: Connection, budget_s: float) -> None:
+def _begin_immediate(connection: Connection, budget_s: float, would_wait: bool = False) -> None:
     # On the DB-API connection itself: every write pays for these three statements, and SQLAlchemy's
     # execution path costs several times SQLite's own work for them (SQLAlchemy does not track BEGIN).
     raw = cast(sqlite3.Connection, connection.connection.dbapi_connection)
@@ -118,6 +159,8 @@ def _begin_immediate(connection: Connection, budget_s: float) -> None:
             except sqlite3.OperationalError as exc:
                 if not is_lock_error(exc):
                     raise
+                if would_wait:
+                    raise WouldWait from None
                 if time.monotonic() >= deadline:
                     raise busy_error() from None
                 time.sleep(_POLL_S[min(tries, len(_POLL_S) - 1)])

@@ -1,6 +1,7 @@
 """What one API post costs, counted, not timed: SQL statements through the engine and hops to a
 worker thread. An answer's count does not grow with the answers already on its question, and the
-whole request (account lookup, rate limit, service) hops to a thread once."""
+whole request (account lookup, rate limit, service) is done on the event loop (SQLite, a short
+text) or hops to a thread once (a long text)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 from sqlalchemy import event
 from starlette.testclient import TestClient
 
+from app.auth.deps import INLINE_TEXT_CHARS
 from tests.writes.helpers import indexed
 
 # Token lookup; the question's state, the row, its revision, the watchers' notifications, the
@@ -75,6 +77,7 @@ def test_an_answer_runs_the_same_few_statements_however_long_its_thread(alice):
     try:
         path = f"/api/v1/questions/{question['id']}/answers"
         assert client.post(path, json={"body": "먼저 한 번: 토큰의 마지막 사용이 적힙니다"}).status_code == 201
+        indexed(client)  # as below: no index work holds the write lock while a post is counted
         counts = []
         for round_ in range(3):
             with counting_statements(client.app) as statements:
@@ -94,6 +97,9 @@ def test_a_question_runs_a_fixed_number_of_statements(alice):
     client = api_client(alice)
     try:
         assert client.post("/api/v1/questions", json={"title": "먼저 묻기", "body": "본문"}).status_code == 201
+        # Its index work done now: the indexer's write lock would send the counted post to a worker
+        # thread, which starts it again (app.auth.deps.ApiCall) and so reads the token twice.
+        indexed(client)
         with counting_statements(client.app) as statements:
             response = client.post("/api/v1/questions", json={"title": "셈하는 질문", "body": "본문입니다"})
         assert response.status_code == 201, response.text
@@ -107,13 +113,16 @@ def test_a_question_runs_a_fixed_number_of_statements(alice):
         client.__exit__(None, None, None)
 
 
-def test_an_api_post_hops_to_a_worker_thread_once(alice, monkeypatch):
+def test_an_api_post_hops_to_a_worker_thread_at_most_once(alice, monkeypatch):
     question = alice.ask()
     client = api_client(alice)
     try:
-        with counting_thread_hops(monkeypatch) as hops:
-            response = client.post(f"/api/v1/questions/{question['id']}/answers", json={"body": "한 번만 건너갑니다"})
-        assert response.status_code == 201, response.text
-        assert len(hops) == 1, hops
+        hops_per_post = []
+        for body in ("짧은 글은 건너가지 않습니다", "긴 글은 한 번만 건너갑니다 " * (INLINE_TEXT_CHARS // 10)):
+            with counting_thread_hops(monkeypatch) as hops:
+                response = client.post(f"/api/v1/questions/{question['id']}/answers", json={"body": body})
+            assert response.status_code == 201, response.text
+            hops_per_post.append(len(hops))
+        assert hops_per_post == [0, 1], hops_per_post
     finally:
         client.__exit__(None, None, None)

@@ -1,7 +1,8 @@
 """Write API: ask, answer, reply, edit, delete, vote, accept, preview. Thin: parse, call a service.
 
-The write routes are async and hand their whole work to one worker thread (app.auth.deps.ApiCall):
-the account lookup, the rate limit and the service share that thread and one session."""
+The write routes are async and hand their whole work to app.auth.deps.ApiCall: the account lookup,
+the rate limit and the service share one session, on the event loop for a short write on SQLite and
+on one worker thread otherwise."""
 
 from __future__ import annotations
 
