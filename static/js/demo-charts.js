@@ -55,10 +55,12 @@
     return exponent >= -2 && exponent <= 4 ? formatNumber(Math.pow(10, exponent)) : "1e" + exponent;
   }
 
-  // Whole exponents between the scale's ends, at most about eight of them.
-  function decadeSplits(u, axisIdx, min, max) {
+  // Whole exponents between the scale's ends, at most about eight of them, and no closer than the
+  // increment uPlot found to keep its labels apart (in decades here): a run card's short chart once
+  // stacked eight labels, 1e-9 to 1e19, into the height of three.
+  function decadeSplits(u, axisIdx, min, max, foundIncr) {
     var low = Math.ceil(min), high = Math.floor(max);
-    var step = Math.max(1, Math.ceil((high - low) / 8));
+    var step = Math.max(1, Math.ceil((foundIncr || 1) - 1e-9), Math.ceil((high - low) / 8));
     var splits = [];
     for (var k = low; k <= high; k += step) splits.push(k);
     return splits.length ? splits : [min];
@@ -75,6 +77,7 @@
                     ticks: { stroke: cssColour("--chart-grid", "rgba(0, 0, 0, .07)"), width: 1 } };
     if (log) {
       options.splits = decadeSplits;
+      options.space = 22;  // px between labels: a label is one line of 12 px type, so decades can sit closer than uPlot's 30
       options.values = function (u, splits) {
         return splits.map(function (k) { return Number.isInteger(k) ? powerOfTen(k) : ""; });
       };

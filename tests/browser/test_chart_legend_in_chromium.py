@@ -3,6 +3,7 @@ no run is needed: one legend entry per measured line, and log axes whose labels 
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 STATIC = Path(__file__).resolve().parents[2] / "static"
@@ -41,3 +42,13 @@ def test_a_band_is_one_legend_entry_and_hides_with_its_line(page):
     assert page.evaluate("made[0].series.map(s => s.show)") == [True, False, False, False, True]
     legend.first.click()
     assert page.evaluate("made[0].series.map(s => s.show)") == [True, True, True, True, True]
+
+
+def test_log_axis_labels_keep_their_distance_on_a_short_chart(page):
+    """A run card's chart (170 px) stacked eight labels, 1e-9 up to 1e19, 9 px apart."""
+    draw(charts_page(page), 170)
+    splits, low, high, plot_height = page.evaluate(
+        "[made[0].axes[1]._splits, made[0].scales.y.min, made[0].scales.y.max, made[0].bbox.height / devicePixelRatio]")
+    px_per_decade = plot_height / (high - low)
+    gaps = [(b - a) * px_per_decade for a, b in itertools.pairwise(splits)]
+    assert len(splits) >= 2 and min(gaps) >= 20, (splits, gaps)  # a 12 px line of type and room around it
