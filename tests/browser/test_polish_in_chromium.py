@@ -45,6 +45,17 @@ def test_list_titles_underline_only_on_hover(page, live_server):
     assert title.evaluate(decoration) == "underline"
 
 
+def test_question_body_stands_clear_of_its_concept_chips(page, live_server):
+    """A question with a body (06-1) had its first line flush against the row of concept chips above it."""
+    listing = page.request.get(live_server.url + "/api/v1/collections/deep-hankkeut-nodes?per_page=100").json()
+    question = next(q for q in listing["questions"]["items"] if q["label"] == "06-1")
+    page.goto(live_server.url + question["url"])
+    gap = page.evaluate("""() => document.querySelector('.question__body').getBoundingClientRect().top
+                                 - document.querySelector('.concept-cloud--question').getBoundingClientRect().bottom""")
+    assert gap >= 8
+    screenshot(page, "polish-question-body")
+
+
 def test_editor_writes_korean_in_the_page_font(page, live_server):
     page.goto(live_server.url + "/signup")
     page.fill("#username", "polish")
