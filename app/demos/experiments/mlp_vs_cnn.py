@@ -255,15 +255,17 @@ def _measure(params: Params, by_offset: dict[str, dict], chosen: dict[str, Any]
     by_distance: dict[str, list[list[float | None]]] = {}
     unseen: dict[str, list[float]] = {}  # the same numbers as per_seed's, typed for the gaps below
     for key, table_of in by_offset.items():
-        seen_mean = torch.stack([v for o, v in table_of.items() if seen(o)]).mean(0)
-        unseen_mean = torch.stack([v for o, v in table_of.items() if not seen(o)]).mean(0)
+        # Offsets along each seed's row: a mean down a (offsets, seeds) column adds in an order that depends
+        # on how many seeds ran, so a seed alone got other last bits.
+        seen_mean = torch.stack([v for o, v in table_of.items() if seen(o)], dim=1).mean(1)
+        unseen_mean = torch.stack([v for o, v in table_of.items() if not seen(o)], dim=1).mean(1)
         per_seed[f"seen_accuracy_{key}"] = seen_mean.tolist()
         unseen[key] = unseen_mean.tolist()
         per_seed[f"unseen_accuracy_{key}"] = list(unseen[key])
         per_seed[f"farthest_accuracy_{key}"] = table_of[(spread - 1, spread - 1)].tolist()
         per_seed[f"params_{key}"] = [float(counts[key])] * n_seeds
         # Chebyshev distance of an offset from the top-left corner.
-        rings = [torch.stack([v for o, v in table_of.items() if max(o) == d]).mean(0) for d in range(spread)]
+        rings = [torch.stack([v for o, v in table_of.items() if max(o) == d], dim=1).mean(1) for d in range(spread)]
         by_distance[key] = torch.stack(rings, dim=1).tolist()  # (S, distances)
     for key, picked in chosen.items():
         per_seed[f"lr_{key}"] = [MLP_LRS[int(i)] for i in picked]
@@ -405,5 +407,6 @@ DEMO = DemoSpec(
                  title="Gradient-Based Learning Applied to Document Recognition",
                  url="https://doi.org/10.1109/5.726791"),
     ),
-    version="3",
+    # 4: the means over offsets taken per seed, so a seed alone gives the numbers it gives beside others
+    version="4",
 )
