@@ -107,13 +107,17 @@ class _Streams:
 
 
 @pytest.fixture
-def one_thread():
+def engine_settings():
+    """One thread and deterministic kernels, as a worker runs; the test process gets its own back after."""
     import torch
 
-    threads = torch.get_num_threads()
+    threads, deterministic = torch.get_num_threads(), torch.are_deterministic_algorithms_enabled()
+    warn_only, cudnn = torch.is_deterministic_algorithms_warn_only_enabled(), torch.backends.cudnn.deterministic
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(threads)
+    torch.use_deterministic_algorithms(deterministic, warn_only=warn_only)
+    torch.backends.cudnn.deterministic = cudnn
 
 
 def _seed_numbers(slug: str, seeds: tuple[int, ...], seed: int,
@@ -142,7 +146,7 @@ def _same(alone, beside, rounding: bool) -> bool:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("slug", CLAIMED)
-def test_a_seed_alone_gives_the_numbers_it_gives_beside_other_seeds(slug, monkeypatch, one_thread):
+def test_a_seed_alone_gives_the_numbers_it_gives_beside_other_seeds(slug, monkeypatch, engine_settings):
     from app.demos.execute import DEFAULT_SEED, run_seeds
 
     seeds = run_seeds(DEFAULT_SEED)
