@@ -189,7 +189,8 @@ def toggle_answer_vote(session: SessionDep, user: HtmlUser, answer_id: IdPath):
 @router.post("/questions/{question_id}/accept", dependencies=[Csrf])
 def accept(session: SessionDep, user: HtmlUser, question_id: IdPath, answer_id: IdForm):
     voting.accept_answer(session, user, question_id, answer_id or None)
-    return redirect(urls.question(question_id))
+    # Back to the answer just accepted, as a vote goes back to its answer; a withdrawn acceptance names none.
+    return redirect(urls.answer(question_id, answer_id) if answer_id else urls.question(question_id))
 
 
 @router.post("/preview", dependencies=[Csrf], response_class=HTMLResponse)

@@ -125,7 +125,9 @@ def test_ask_answer_reply_edit_vote_accept_through_forms(alice, bob):
     alice.client.post(f"/answers/{answer_id}/vote", data={"csrf_token": alice.csrf()})
     accepted = alice.client.post(f"/questions/{question_id}/accept", follow_redirects=False,
                                  data={"answer_id": answer_id, "csrf_token": alice.csrf()})
+    # back where the asker pressed 채택, not at the top of a long thread
     assert accepted.status_code == 303
+    assert accepted.headers["location"] == f"/questions/{question_id}#answer-{answer_id}"
     detail = alice.client.get(f"/api/v1/questions/{question_id}").json()
     assert detail["title"] == "고친 제목입니다" and detail["plus_one_count"] == 1
     assert detail["accepted_answer_id"] == answer_id and detail["answer_count"] == 2
