@@ -5,6 +5,7 @@ Importing this module does no work: no database is opened and torch is never imp
 
 from __future__ import annotations
 
+import asyncio
 import gc
 from contextlib import asynccontextmanager
 
@@ -63,7 +64,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if app.state.purger is not None:
             app.state.purger.start()
         app.state.search_indexer.wake()  # index work a stopped process left behind
+        loop_probe = asyncio.create_task(app.state.metrics.probe_loop())
         yield
+        loop_probe.cancel()
         if app.state.purger is not None:
             app.state.purger.stop()
         app.state.search_indexer.shutdown()

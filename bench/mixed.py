@@ -16,6 +16,11 @@ rounds that alternate between the targets, so that load from elsewhere on the ma
                   ratio compares the servers and not a Python client's own cost per request (httpx
                   spent about 1.4 ms of CPU per post, a quarter of a post's round trip).
 
+Each app round also records the app's event-loop lag (/metrics, kb_event_loop_lag_seconds: a probe
+that sleeps 50 ms and counts how late it wakes) over that round: the share of wake-ups more than 10,
+50 and 100 ms late, which the wrk percentiles of one route blur (a stall of the loop delays every
+connection at once). The probe runs in the app only; the bare endpoint has none.
+
 Posts go to random questions over the API with a bearer token, paced by a separate thread at R per
 second; each post changes its question's version and the site's, so it invalidates that question's
 page and the lists, nothing else. Ratios: under writes vs the read-only rate of the same reader, and
@@ -41,6 +46,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.support import (  # noqa: E402
+    loop_lag_between,
+    loop_lag_counts,
     machine,
     make_people,
     percentile,
@@ -166,13 +173,21 @@ def main() -> None:
             return result
         return run
 
+    def with_loop_lag(run):
+        def measured() -> dict:
+            before = loop_lag_counts(app_base)
+            result = run()
+            result["loop_lag"] = loop_lag_between(before, loop_lag_counts(app_base))
+            return result
+        return measured
+
     targets = {"bare": lambda: run_wrk(f"{bare_base}/bare", args.seconds)}
     for reader in ("anon", "user"):
         for rate in RATES:
-            targets[f"{reader}_w{rate}"] = reads(reader, rate)
+            targets[f"{reader}_w{rate}"] = with_loop_lag(reads(reader, rate))
     scripts["posting"] = workdir / "posting.lua"
     scripts["posting"].write_text(POSTING_LUA % {"ids": ", ".join(map(str, ids)), "token": tokens[0]}, encoding="utf-8")
-    targets["posting"] = lambda: run_wrk(app_base, args.seconds, scripts["posting"], connections=1)
+    targets["posting"] = with_loop_lag(lambda: run_wrk(app_base, args.seconds, scripts["posting"], connections=1))
     if args.only:
         chosen = {"bare", *args.only.split(",")}
         targets = {name: run for name, run in targets.items() if name in chosen}
@@ -201,6 +216,8 @@ def main() -> None:
             posts_p50 = statistics.median(r[f"{reader}_w10"]["posts"]["p50_ms"] for r in rounds)
             ratios[f"{reader}_w10_post_p50_vs_bare_p50"] = round(posts_p50 / summary["bare"]["p50_ms"], 1)
     goals_met = {name: ratios[name] >= goal for name, goal in GOALS.items() if name in ratios}
+    loop_lag = {name: {key: statistics.median(r[name]["loop_lag"][key] for r in rounds)
+                       for key in ("late_10ms", "late_50ms", "late_100ms")} for name in targets if name != "bare"}
     result = {
         "benchmark": "mixed",
         "machine": machine(load_at_start),
@@ -209,12 +226,13 @@ def main() -> None:
                           f"{args.rounds} alternating rounds, median",
                   "writers": f"{len(tokens)} API clients posting answers to random questions, paced together at "
                              f"R per second", "questions_rotated": len(ids)},
-        "goals": GOALS, "summary": summary, "ratios": ratios, "goals_met": goals_met,
+        "goals": GOALS, "summary": summary, "ratios": ratios, "goals_met": goals_met, "loop_lag": loop_lag,
         "errors": {name: sum(r[name]["non_2xx"] for r in rounds) for name in targets},
         "rounds": rounds,
     }
     write_result(args.out, result)
-    print(json.dumps({"summary": summary, "ratios": ratios, "goals_met": goals_met}, ensure_ascii=False, indent=1))
+    print(json.dumps({"summary": summary, "ratios": ratios, "goals_met": goals_met, "loop_lag": loop_lag},
+                     ensure_ascii=False, indent=1))
 
 
 if __name__ == "__main__":

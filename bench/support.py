@@ -154,6 +154,28 @@ def run_wrk(url: str, seconds: int, script: Path | None = None, connections: int
     return parse_wrk(done.stdout)
 
 
+def loop_lag_counts(base: str) -> dict[str, float]:
+    """The app's event-loop lag histogram (/metrics, app.http.metrics): cumulative counts by upper bound."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    text = httpx.get(base + "/metrics", timeout=60).text
+    for family in text_string_to_metric_families(text):
+        if family.name == "kb_event_loop_lag_seconds":
+            return {sample.labels["le"]: sample.value for sample in family.samples if sample.name.endswith("_bucket")}
+    raise RuntimeError("the app reports no kb_event_loop_lag_seconds")
+
+
+def loop_lag_between(before: dict[str, float], after: dict[str, float]) -> dict:
+    """What the loop-lag probe saw between two scrapes: how many wake-ups, and the share of them that
+    came more than 10, 50 and 100 ms late (every request in flight then waited as long)."""
+    probes = after["+Inf"] - before["+Inf"]
+
+    def late(bound: str) -> float:
+        return round((probes - (after[bound] - before[bound])) / probes, 4) if probes else 0.0
+
+    return {"probes": int(probes), "late_10ms": late("0.01"), "late_50ms": late("0.05"), "late_100ms": late("0.1")}
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return round(ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))], 2) if ordered else 0.0

@@ -8,6 +8,7 @@ worker per container or unit and scrape each (deploy/), as the compose file does
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterator
 from typing import Any
@@ -22,6 +23,8 @@ from app.services.metrics import failed_email_counts, run_counts
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+LOOP_LAG_BUCKETS = (0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0)
+LOOP_PROBE_S = 0.05  # 20 wake-ups a second: a few tens of microseconds of CPU each
 log = logging.getLogger("kb.metrics")
 
 
@@ -59,7 +62,21 @@ class Metrics:
         self.request_latency = Histogram(
             "kb_request_duration_seconds", "요청 처리 시간 (라우트 템플릿별)", ["method", "route", "status"],
             buckets=LATENCY_BUCKETS, registry=self.registry)
+        self.loop_lag = Histogram(
+            "kb_event_loop_lag_seconds", "이벤트 루프가 늦게 깨어난 시간 (LOOP_PROBE_S마다 잼): 긴 값은 모든 요청이 "
+            "그만큼 멈췄다는 뜻", buckets=LOOP_LAG_BUCKETS, registry=self.registry)
         self.registry.register(_StateCollector(engine, response_cache))
+
+    async def probe_loop(self, period_s: float = LOOP_PROBE_S) -> None:
+        """Until cancelled: how late the event loop wakes from a sleep of `period_s`. A request that
+        holds the loop (work done on it, or a thread holding the interpreter lock) delays this wake-up
+        as it delays every other request, so the histogram shows the stalls that latency percentiles
+        of one route hide."""
+        loop = asyncio.get_running_loop()
+        while True:
+            due = loop.time() + period_s
+            await asyncio.sleep(period_s)
+            self.loop_lag.observe(max(0.0, loop.time() - due))
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)

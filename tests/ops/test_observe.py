@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
+import time
 from datetime import timedelta
 
 import pytest
@@ -18,6 +20,7 @@ from app.clock import now_utc
 from app.db.engine import make_engine
 from app.db.models import DemoRun
 from app.http.logs import JsonFormatter, log_config
+from app.http.metrics import Metrics
 from app.http.observe import RequestIdFilter
 from tests.apps import new_app
 from tests.conftest import BACKENDS
@@ -85,6 +88,29 @@ def test_metrics_report_latency_runs_and_cache_hits(settings):
     assert 'kb_response_cache_lookups_total{result="hit"} 2.0' in text
     # Misses: the first collections read, and the question page (a reading page too, whatever its status).
     assert 'kb_response_cache_lookups_total{result="miss"} 2.0' in text
+
+
+def test_a_stalled_event_loop_shows_in_the_loop_lag_histogram():
+    """The stall is the stimulus here (the loop held as a long request on it would hold it); the check
+    is a lower bound, which a loaded machine only makes easier to meet."""
+    metrics = Metrics(engine=None, response_cache=None)  # the histogram alone: no scrape of the state
+
+    async def scenario() -> None:
+        probe = asyncio.create_task(metrics.probe_loop(period_s=0.01))
+        await asyncio.sleep(0.03)  # the probe is asleep, due in 10 ms
+        time.sleep(0.2)  # noqa: ASYNC251 (the stall itself)
+        await asyncio.sleep(0.02)  # the overdue probe wakes first and records how late it was
+        probe.cancel()
+
+    asyncio.run(scenario())
+    samples = {(sample.name, sample.labels.get("le")): sample.value for sample in metrics.loop_lag.collect()[0].samples}
+    probes = samples[("kb_event_loop_lag_seconds_count", None)]
+    assert probes >= 2 and probes - samples[("kb_event_loop_lag_seconds_bucket", "0.1")] >= 1
+
+
+def test_a_running_app_reports_its_loop_lag(settings):
+    with TestClient(new_app(settings)) as client:
+        assert "kb_event_loop_lag_seconds_bucket" in client.get("/metrics").text
 
 
 def _serve_kwargs(monkeypatch, *flags: str) -> dict:
