@@ -129,9 +129,14 @@ def _refused(request: Request, session, user, exc: AppError, form: str, **typed)
                           **typed)
 
 
+# How many sessions and tokens a password change ended, carried to the page it redirects to.
+EndedCount = Annotated[int, Query(ge=0, le=1_000_000)]
+
+
 @router.get("/settings", response_class=HTMLResponse)
-def settings_page(request: Request, session: SessionDep, user: HtmlUser, done: str = ""):
-    return _settings_page(request, session, user, done=done)
+def settings_page(request: Request, session: SessionDep, user: HtmlUser, done: str = "",
+                  sessions: EndedCount = 0, tokens: EndedCount = 0):
+    return _settings_page(request, session, user, done=done, ended=account_settings.Ended(sessions, tokens))
 
 
 @router.post("/settings/display-name", dependencies=[Csrf], response_class=HTMLResponse)
@@ -157,7 +162,10 @@ def change_password(request: Request, session: SessionDep, settings: SettingsDep
         if exc.code == "wrong_password":
             login_failed(request, user.username)
         return _refused(request, session, user, exc, "password")
-    return _settings_page(request, session, user, done="password", ended=ended)
+    # Redirected, as a name change is: reloading a page the POST drew sent the old password again, which
+    # now failed and counted as a failed login against the owner.
+    return RedirectResponse(f"/settings?done=password&sessions={ended.sessions}&tokens={ended.tokens}",
+                            status_code=303)
 
 
 @router.post("/settings/delete", dependencies=[Csrf], response_class=HTMLResponse)

@@ -52,7 +52,10 @@ def test_a_password_change_logs_the_other_sessions_out(client_factory):
     assert signed_in(laptop)  # refused changes end nothing
 
     done = settings_post(alice.client, "password", current_password=PASSWORD, new_password=NEW_PASSWORD)
-    assert done.status_code == 200 and "다른 곳의 로그인 1개를 끝내고 API 토큰 1개를 폐기했습니다" in done.text
+    # a redirect to the settings page: reloading it does not send the (now old) password again
+    assert done.status_code == 303 and done.headers["location"] == "/settings?done=password&sessions=1&tokens=1"
+    shown = alice.client.get(done.headers["location"]).text
+    assert "다른 곳의 로그인 1개를 끝내고 API 토큰 1개를 폐기했습니다" in shown
     assert signed_in(alice.client)  # the session that changed it stays
     assert not signed_in(laptop)
     assert laptop.get("/settings", follow_redirects=False).headers["location"].startswith("/login")
