@@ -25,6 +25,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from app.db.queries import ingest as q
 from app.db.queries import related as related_store
+from app.db.queries import search as search_queries
 from app.db.queries import versions
 from app.db.queries.ingest import FileReport
 from app.ingest.document import ParsedAnswer, ParsedDocument, ParsedReaction, ParsedReference
@@ -480,8 +481,12 @@ def apply_file(conn: Connection, prepared: PreparedFile, write_search_docs=None,
             docs = [(qid, question.search_doc) for qid, question in zip(question_ids, prepared.questions, strict=True)
                     if question.search_doc is not None]
             if docs:
+                written = [qid for qid, _ in docs]
                 write_search_docs(conn, docs)
-                relink_questions(conn, [qid for qid, _ in docs])
+                relink_questions(conn, written)
+                # Posted answers are not in the file: those questions' documents are made again from their
+                # rows after this commit (kb ingest drains the queue; so does the web process's indexer).
+                search_queries.queue_documents(conn, q.questions_with_visible_posted_answers(conn, written))
         versions.bump(conn, everything=True)  # a file rewrites many questions: drop every cached page
 
     answered = sum(1 for question in prepared.questions if question.answered)

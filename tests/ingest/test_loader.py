@@ -162,6 +162,36 @@ def test_posted_rows_survive_when_their_question_leaves_the_file(engine, content
     assert ingested_left == 1  # a retired question keeps its ingested thread as context for the posted answer
 
 
+def test_a_file_read_again_keeps_the_posted_answers_in_its_questions_search_documents(engine, content):
+    """The file's search documents hold only the file's text: a question that also has posted answers is
+    made again from its rows after the file's commit, or those answers could no longer be found."""
+    from sqlmodel import Session
+
+    from app.db.queries import search as search_queries
+    from app.services import accounts, indexing, posting
+
+    ingest_directory(engine, content, workers=1)
+    rel = "weeks/study-week-02-questions.md"
+    with engine.connect() as conn:
+        question_id = conn.execute(text(
+            "SELECT min(q.id) FROM question q JOIN collection c ON c.id = q.collection_id WHERE c.source_path = :p"),
+            {"p": rel}).scalar_one()
+    with Session(engine) as session:
+        user = accounts.sign_up(session, username="poster", password="correct horse 1", display_name="포스터",
+                                testing=True)
+        posting.create_answer(session, user, question_id=question_id, body="옥토니언은 결합법칙이 없습니다")
+    indexing.drain(engine)
+    path = content / rel
+    path.write_text(path.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert not ingest_directory(engine, content, workers=1).failed
+    indexing.drain(engine)  # as kb ingest does after the files
+    with engine.connect() as conn:
+        answers_text = search_queries.search_texts(conn, [question_id])[question_id][2]
+        answers_tokens = search_queries.stored_docs(conn, [question_id])[question_id][2].split()
+    assert "옥토니언은 결합법칙이 없습니다" in answers_text
+    assert "결합법칙" in answers_tokens
+
+
 def test_one_file_transaction_stamps_every_row_it_writes_with_one_time(engine, content):
     ingest_directory(engine, content, workers=1)
     rel = "weeks/study-week-04-cs231n-lecture-7.md"

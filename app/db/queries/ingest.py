@@ -220,6 +220,18 @@ def questions_with_posted_rows(conn: Connection, question_ids: Sequence[int]) ->
     return {row[0] for row in rows}
 
 
+def questions_with_visible_posted_answers(conn: Connection, question_ids: Sequence[int]) -> list[int]:
+    """Those of the questions under which a posted answer is shown: a file's search document holds the
+    file's text only, so theirs must be made again from the rows."""
+    if not question_ids:
+        return []
+    marks = ",".join("?" * len(question_ids))
+    return sorted(run(conn,
+        f"SELECT DISTINCT question_id FROM answer WHERE origin = 'posted' AND question_id IN ({marks})"
+        " AND deleted_at IS NULL AND retired_at IS NULL", tuple(question_ids),
+    ).scalars())
+
+
 def retire_questions(conn: Connection, question_ids: Sequence[int], now: str | None = None) -> None:
     if question_ids:
         now = now or db_time()
