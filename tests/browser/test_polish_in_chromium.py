@@ -4,7 +4,7 @@ editor writes Korean in a proportional font."""
 
 from __future__ import annotations
 
-from tests.browser.support import screenshot
+from tests.browser.support import no_horizontal_scroll, screenshot
 
 
 def test_first_tab_offers_skip_to_content(page, live_server):
@@ -86,6 +86,20 @@ def test_api_docs_lead_back_to_the_site(page, live_server):
     back = page.locator(".swagger-ui .info a", has_text="질문창고로 돌아가기")
     back.wait_for(timeout=30_000)
     assert back.get_attribute("href") == "/"  # Swagger UI opens description links in a new tab
+
+
+def test_api_docs_keep_korean_words_whole_on_a_phone(phone_page, live_server):
+    """Swagger UI's stylesheet broke Korean lines inside words ("모든 오 / 류는"), unlike every other page."""
+    phone_page.goto(live_server.url + "/docs")
+    intro = phone_page.locator(".swagger-ui .info .description p").first
+    intro.wait_for(timeout=30_000)
+    assert intro.evaluate("el => getComputedStyle(el).wordBreak") == "keep-all"
+    phone_page.locator(".opblock-summary").first.click()
+    described = phone_page.locator(".opblock-description-wrapper p").first
+    described.wait_for()
+    assert described.evaluate("el => getComputedStyle(el).wordBreak") == "keep-all"
+    assert no_horizontal_scroll(phone_page)
+    screenshot(phone_page, "polish-docs-phone")
 
 
 def test_primary_button_stands_out(page, live_server):
