@@ -109,8 +109,8 @@ class ApiCall:
     the interpreter lock, and a thread that wants it back from a busy loop waits for the switch
     interval (5 ms) each time, at the hop there, after each SQLite call and at the hop back
     (bench/mixed.py: a post's p50 under reads 30-60 ms, with 3-5 ms of CPU). A write that would
-    wait for the lock, a long text, or PostgreSQL (whose statements wait on the network) goes to a
-    worker thread as before."""
+    wait for the lock, a long text, PostgreSQL or Redis (network round trips: writes_on_loop) goes
+    to a worker thread as before."""
 
     request: Request
     token: str | None  # a bearer token, looked up on the session of the call
@@ -174,8 +174,15 @@ def api_call(request: Request, _documented: Annotated[object, Depends(BEARER)] =
     return ApiCall(request, None, user, _inline(request))
 
 
+def writes_on_loop(app: Any) -> bool:
+    """Whether short API writes run on the event loop: only where everything they touch is local (a
+    SQLite file, the rate limit and the mail hand-off in process memory); Redis, like PostgreSQL, is a
+    network round trip that would hold every other request while it waits."""
+    return app.state.engine.dialect.name == "sqlite" and app.state.settings.shared_redis_url is None
+
+
 def _inline(request: Request) -> bool:
-    return request.app.state.engine.dialect.name == "sqlite"
+    return writes_on_loop(request.app)
 
 
 async def api_call_async(request: Request, _documented: Annotated[object, Depends(BEARER)] = None) -> ApiCall:

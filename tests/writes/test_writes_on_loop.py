@@ -10,7 +10,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from app.auth.deps import INLINE_TEXT_CHARS
+from app.auth.deps import INLINE_TEXT_CHARS, writes_on_loop
 from app.db import transactions
 from app.errors import AppError
 from app.services import posting
@@ -101,3 +101,13 @@ def test_after_a_commit_without_waiting_a_later_write_waits_as_usual(engine, set
         with lock_held(database), pytest.raises(AppError) as refused, transactions.write_transaction(session):
             pass
     assert refused.value.status_code == 503
+
+
+def test_writes_stay_off_the_loop_where_they_would_reach_redis(settings):
+    """With Redis the rate limit and the mail hand-off are network round trips (held on the loop,
+    every reader would wait for them); the app is only built here, nothing connects."""
+    from tests.apps import new_app
+
+    assert writes_on_loop(new_app(settings))
+    assert not writes_on_loop(new_app(settings.with_overrides(redis_url="redis://127.0.0.1:6399/0")))
+    assert not writes_on_loop(new_app(settings.with_overrides(task_queue_url="redis://127.0.0.1:6399/1")))
