@@ -55,15 +55,46 @@
     return exponent >= -2 && exponent <= 4 ? formatNumber(Math.pow(10, exponent)) : "1e" + exponent;
   }
 
+  var LABEL_GAP = 22;  // px between a log y axis's labels
+
+  // Leading digits to mark inside each decade, densest first (see decadeSplits).
+  var DIGIT_SETS = [[1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 2, 3, 5, 7], [1, 2, 5]];
+
   // Whole exponents between the scale's ends, at most about eight of them, and no closer than the
   // increment uPlot found to keep its labels apart (in decades here): a run card's short chart once
-  // stacked eight labels, 1e-9 to 1e19, into the height of three.
-  function decadeSplits(u, axisIdx, min, max, foundIncr) {
+  // stacked eight labels, 1e-9 to 1e19, into the height of three. Fewer than three whole decades in
+  // view, the axis also marks values inside them (2×, 5×, or more where they fit): a loss between 0.6
+  // and 2 was labelled "1" alone, one from 0.22 to 0.9 not at all.
+  function decadeSplits(u, axisIdx, min, max, foundIncr, foundSpace) {
     var low = Math.ceil(min), high = Math.floor(max);
     var step = Math.max(1, Math.ceil((foundIncr || 1) - 1e-9), Math.ceil((high - low) / 8));
     var splits = [];
     for (var k = low; k <= high; k += step) splits.push(k);
+    var pxPerDecade = foundIncr > 0 && foundSpace > 0 ? foundSpace / foundIncr : 0;
+    for (var i = 0; splits.length < 3 && i < DIGIT_SETS.length; i++) {
+      var digits = DIGIT_SETS[i], closest = Infinity;
+      for (var j = 0; j < digits.length; j++) {
+        closest = Math.min(closest, Math.log10((digits[j + 1] || 10) / digits[j]));
+      }
+      if (closest * pxPerDecade < (axisIdx === 0 ? 50 : LABEL_GAP)) continue;  // x labels sit side by side
+      var inside = [];
+      for (var d = Math.floor(min); d <= Math.ceil(max); d++) {
+        digits.forEach(function (digit) {
+          var at = d + Math.log10(digit);
+          if (at >= min - 1e-9 && at <= max + 1e-9) inside.push(at);
+        });
+      }
+      if (inside.length > splits.length) splits = inside;
+      break;
+    }
     return splits.length ? splits : [min];
+  }
+
+  // A split's label: 10^k for a whole k, else its leading digit and decade (2, 50, 0.2, 5e-7).
+  function logLabel(k) {
+    if (Number.isInteger(k)) return powerOfTen(k);
+    var decade = Math.floor(k), digit = Math.round(Math.pow(10, k - decade));
+    return decade >= -2 && decade <= 4 ? formatNumber(digit * Math.pow(10, decade)) : digit + "e" + decade;
   }
 
   // The page's colours, so the axes stay readable under static/css/dark.css too.
@@ -77,10 +108,7 @@
                     ticks: { stroke: cssColour("--chart-grid", "rgba(0, 0, 0, .07)"), width: 1 } };
     if (log) {
       options.splits = decadeSplits;
-      options.space = 22;  // px between labels: a label is one line of 12 px type, so decades can sit closer than uPlot's 30
-      options.values = function (u, splits) {
-        return splits.map(function (k) { return Number.isInteger(k) ? powerOfTen(k) : ""; });
-      };
+      options.values = function (u, splits) { return splits.map(logLabel); };
     } else {
       options.values = function (u, splits) { return splits.map(formatNumber); };
     }
@@ -101,7 +129,9 @@
     return {
       width: width, height: height,
       scales: { x: { time: false } },
-      axes: [axis(chart.x_label, chart.log_x), axis(chart.y_label, chart.log_y, { size: 64 })],
+      // A log y axis's labels are one line of 12 px type each: LABEL_GAP apart, closer than uPlot's 30.
+      axes: [axis(chart.x_label, chart.log_x), axis(chart.y_label, chart.log_y,
+                                                     chart.log_y ? { size: 64, space: LABEL_GAP } : { size: 64 })],
       series: [{ label: chart.x_label, value: shown(chart.log_x) }].concat(
         lines.map(function (s) {
           if (s.edge) {

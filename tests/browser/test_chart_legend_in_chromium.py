@@ -25,10 +25,10 @@ def charts_page(page):
     return page
 
 
-def draw(page, height: int) -> None:
-    page.evaluate("""([band, plain, height]) => DemoCharts.board(document.getElementById('board'), height).draw(
-        {key: 'k', title: '손실', x_label: '스텝', y_label: '손실', log_x: false, log_y: true,
-         series: [band, plain]})""", [BAND, PLAIN, height])
+def draw(page, height: int, series=(BAND, PLAIN)) -> None:
+    page.evaluate("""([series, height]) => DemoCharts.board(document.getElementById('board'), height).draw(
+        {key: 'k', title: '손실', x_label: '스텝', y_label: '손실', log_x: false, log_y: true, series: series})""",
+                  [list(series), height])
 
 
 def test_a_band_is_one_legend_entry_and_hides_with_its_line(page):
@@ -52,3 +52,15 @@ def test_log_axis_labels_keep_their_distance_on_a_short_chart(page):
     px_per_decade = plot_height / (high - low)
     gaps = [(b - a) * px_per_decade for a, b in itertools.pairwise(splits)]
     assert len(splits) >= 2 and min(gaps) >= 20, (splits, gaps)  # a 12 px line of type and room around it
+
+
+def labels_of(page, ys: list[float], height: int = 240) -> list[str]:
+    draw(charts_page(page), height, [{"name": "검증 손실", "x": list(range(len(ys))), "y": ys}])
+    return [v for v in page.evaluate("made[0].axes[1]._values") if v]
+
+
+def test_a_log_axis_within_a_decade_or_two_is_labelled_in_between(page):
+    """A validation loss from 0.25 to 0.8 on a log axis had no label at all, one from 0.6 to 2 only "1"."""
+    assert labels_of(page, [0.8, 0.5, 0.3, 0.25]) == ["0.3", "0.5", "0.7"]
+    assert labels_of(page, [2, 1, 0.7, 0.6]) == ["0.7", "1", "2"]
+    assert labels_of(page, [1e-3, 1e-1, 1, 30]) == ["1e-3", "0.01", "0.1", "1", "10", "100"]  # whole decades
