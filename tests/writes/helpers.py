@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import sqlite3
+from contextlib import contextmanager
 
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 FORM_TOKEN_RE = re.compile(r'name="form_token" value="([^"]+)"')
@@ -71,3 +73,15 @@ class Account:
         return response.json()
 
 
+
+
+@contextmanager
+def lock_held(database: str):
+    """Another connection (as another process would) holds SQLite's write lock until the block ends."""
+    other = sqlite3.connect(database, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    finally:
+        other.execute("ROLLBACK")
+        other.close()

@@ -11,25 +11,12 @@ import subprocess
 import sys
 import threading
 import uuid
-from contextlib import contextmanager
 
 import pytest
 
 from app.config import PROJECT_ROOT
 from app.db import transactions
-from tests.writes.helpers import Account
-
-
-@contextmanager
-def lock_held(database: str):
-    """Another connection (as another process would) holds the write lock until the block ends."""
-    other = sqlite3.connect(database, isolation_level=None)
-    other.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-    finally:
-        other.execute("ROLLBACK")
-        other.close()
+from tests.writes.helpers import Account, lock_held
 
 
 def question_count(database: str, title: str) -> int:

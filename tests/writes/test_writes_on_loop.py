@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from contextlib import contextmanager
 
 import pytest
 
@@ -14,7 +13,7 @@ from app.auth.deps import INLINE_TEXT_CHARS, writes_on_loop
 from app.db import transactions
 from app.errors import AppError
 from app.services import posting
-from tests.writes.helpers import Account
+from tests.writes.helpers import Account, lock_held
 
 
 def where() -> str:
@@ -37,18 +36,6 @@ def places(monkeypatch) -> list[str]:
 
     monkeypatch.setattr(posting, "create_question", recorded)
     return seen
-
-
-@contextmanager
-def lock_held(database: str):
-    """Another connection (as another process would) holds SQLite's write lock until the block ends."""
-    other = sqlite3.connect(database, isolation_level=None)
-    other.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-    finally:
-        other.execute("ROLLBACK")
-        other.close()
 
 
 def titles(database: str, title: str) -> int:
