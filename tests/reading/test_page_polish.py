@@ -61,6 +61,14 @@ def test_every_page_starts_with_a_skip_link_to_main(reader, sample):
         assert '<main class="page" id="main">' in text
 
 
+def test_an_experiments_questions_are_titled_as_on_their_own_pages(seeded_client):
+    """The experiment page listed week 2's question 9 as "9 Q1) 정규화 방법": the writer's own numbering, which
+    the question's page and every list drop beside the label."""
+    page = seeded_client.get("/demos/feature-scaling", headers=HTML).text
+    listed = page.split('id="demo-questions-title"', 1)[1].split("</ul>", 1)[0]
+    assert '<span class="demo-chip">9</span> 정규화 방법</a>' in listed and "Q1)" not in listed
+
+
 def test_question_plus_one_reads_as_a_sentence(reader, sample):
     _, text = get(reader, f"/questions/{sample.parent}")
     assert "김산 님도 궁금해요" in text and "같은 질문 (김산)" not in text
