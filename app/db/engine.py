@@ -34,6 +34,9 @@ def normalized_url(database_url: str) -> str:
     return database_url
 
 
+SQLITE_OVERFLOW = 60
+
+
 def make_engine(database_url: str) -> Engine:
     database_url = normalized_url(database_url)
     url = make_url(database_url)
@@ -41,11 +44,19 @@ def make_engine(database_url: str) -> Engine:
         # A stale pooled connection (server restart, idle timeout) is replaced instead of failing a request;
         # up to 40 connections, one per thread of the server's thread pool (anyio's default limit).
         return create_engine(database_url, pool_pre_ping=True, pool_size=5, max_overflow=35)
-    if url.database not in (None, "", ":memory:"):
+    in_memory = url.database in (None, "", ":memory:")
+    if url.database and not in_memory:
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+    # A file database's pool has room for every thread of the server's pool (anyio's default: 40) and
+    # the background threads at once: a short API write takes its connection on the event loop
+    # (app.auth.deps.ApiCall), and a full pool would make the loop itself wait for one while the
+    # requests that would give one back need that loop to finish. Past pool_size a connection is
+    # closed when given back. (In memory, SQLAlchemy keeps one connection per thread.)
+    pool = {} if in_memory else {"pool_size": 5, "max_overflow": SQLITE_OVERFLOW}
     engine = create_engine(
         database_url,
         connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
+        **pool,
     )
     event.listen(engine, "connect", _set_sqlite_pragmas)
     return engine

@@ -204,7 +204,7 @@ def deliver_reset(engine: Engine, settings: Settings, user_id: int) -> int:
         except BaseException:
             smtp.close()
             raise
-    except (OSError, smtplib.SMTPException) as exc:
+    except Exception as exc:  # whatever failed (the server, composing the mail), this try's link went nowhere
         raise ResetMailNotSent(link.id, exc) from exc
     # The server took the mail: the link is out, so a failure to hang up must not have a retry drop it.
     try:

@@ -284,6 +284,28 @@ def test_a_mail_the_server_took_counts_as_sent_even_if_hanging_up_fails(settings
         assert reset_account(session, link.split("token=", 1)[1]).id == user_id
 
 
+def test_a_reset_mail_that_cannot_be_composed_fails_its_own_try(settings, engine, monkeypatch):
+    """Not only the mail server's errors: whatever stops this try's mail is this try's link's failure,
+    so the retries and the failure count see it."""
+    from app.services import mail
+
+    user_id = _account(engine)
+
+    def broken(*args, **kwargs):
+        raise ValueError("bad header")
+
+    monkeypatch.setattr(mail, "_reset_mail", broken)
+    with smtp_sink() as (port, received):
+        with pytest.raises(ResetMailNotSent) as caught:
+            mail.deliver_reset(engine, settings.with_overrides(smtp_host="127.0.0.1", smtp_port=port,
+                                                               smtp_security="none", base_url="https://kb.test"),
+                               user_id)
+        assert received.messages == []
+    gave_up(engine, RESET_JOB, user_id, 4, caught.value)
+    assert _rows(engine) == {caught.value.link_id: True}
+    assert failed_email_counts(engine)["password_reset"] == 1
+
+
 def test_requests_stay_rate_limited(settings):
     with smtp_sink() as (port, received):
         app = _mail_app(settings, port)
