@@ -265,7 +265,7 @@ def test_search_page_shows_highlights_filters_and_json_twin(read_only_sample_cli
                  '&amp;status=answered">')
     assert canonical in page.text
     typo = read_only_sample_client.get("/search", params={"q": "드롭아욷"})
-    assert "<strong>드롭아웃</strong>(으)로 고쳐 찾은 결과입니다. 입력한 검색어: 드롭아욷" in typo.text
+    assert "<strong>드롭아웃</strong>으로 고쳐 찾은 결과입니다. 입력한 검색어: 드롭아욷" in typo.text
     assert 'class="search-result"' in typo.text
     assert read_only_sample_client.get("/search").status_code == 200
 
