@@ -158,8 +158,9 @@ def parse_query(
             terms += _prefix_terms(plan, present, dictionary)
             continue
         found = _word_terms(plan, present, dictionary)
-        if found:
-            terms += found
+        begun = _begun_concepts(plan, found, dictionary)
+        if found or begun:
+            terms += found + begun
         else:
             unknown.append(word)
 
@@ -303,6 +304,17 @@ def _prefix_terms(plan: _Plan, present: set[str], dictionary: TermDictionary) ->
     stem = next((s for s in plan.stems if s in present), plan.stems[-1] if plan.stems else word)
     return [QueryTerm((stem,), word, prefix=True),
             *(_concept_term(concept, word, dictionary) for concept in dictionary.concepts_starting_with(word))]
+
+
+def _begun_concepts(plan: _Plan, found: list[QueryTerm], dictionary: TermDictionary) -> list[QueryTerm]:
+    """A finished Hangul word that is no concept but begins some (드롭 of 드롭아웃, 과적 of 과적합): the
+    reader wrote part of a term, so the term is asked for too, at the weight of a plain word (the
+    word's own documents still count, and a whole word found as typed ranks no lower)."""
+    word = plan.word.text
+    if not is_hangul(word[0]) or len(word) < MIN_PREFIX or any(term.concept for term in found):
+        return []
+    return [replace(_concept_term(concept, word, dictionary), weight=WEIGHT_PLAIN)
+            for concept in dictionary.concepts_starting_with(word)]
 
 
 def _word_terms(plan: _Plan, present: set[str], dictionary: TermDictionary) -> list[QueryTerm]:

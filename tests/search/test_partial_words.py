@@ -15,13 +15,24 @@ pytestmark = pytest.mark.parametrize("backend", BACKENDS)
 
 @pytest.mark.parametrize(("query", "expected"), [
     ("골짜", "local_minima"),  # 얕은 골짜기, in an answer
-    ("시그모", "sigmoid_output"),  # 시그모이드, in the title
     ("초기", "weight_init"),  # 초기화
     ("이동 평", "bn_inference"),  # two words, both parts: 이동 평균
 ])
 def test_a_part_of_a_word_finds_its_question(sample_session, sample_ids, query, expected):
     results = search_questions(sample_session, query)
     assert results.total >= 1 and results.items[0].question_id == sample_ids[expected]
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ("시그모", {"sigmoid_output", "relu_vs_sigmoid"}),  # 시그모이드, and sigmoid in Latin letters
+    ("드롭", {"dropout_test_time", "dropout_effect"}),  # 드롭아웃 / dropout
+    ("과적", {"bn_overfitting", "dropout_effect", "overfitting_unanswered"}),  # 과적합 / overfitting
+])
+def test_the_beginning_of_a_term_finds_the_terms_questions(sample_session, sample_ids, query, expected):
+    """A word that begins a dictionary term stands for the term, in either spelling: the index knows
+    드롭 from one stray word, but the reader means 드롭아웃."""
+    found = {item.question_id for item in search_questions(sample_session, query, limit=50).items}
+    assert {sample_ids[key] for key in expected} <= found
 
 
 def test_the_fallback_keeps_the_filters_and_treats_wildcards_as_text(sample_session, sample_ids):
