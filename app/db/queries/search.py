@@ -484,6 +484,10 @@ def pending_work(conn: Connection, limit: int) -> list[Pending]:
         "SELECT id, question_id, answer_id FROM search_pending ORDER BY id LIMIT ?", (limit,))]
 
 
+def pending_count(conn: Connection) -> int:
+    return run(conn, "SELECT count(*) FROM search_pending").scalar_one()
+
+
 def claim_pending(conn: Connection, ids: Sequence[int]) -> list[Pending]:
     """Delete these rows, returning those that were still there (another process may have done them)."""
     claimed: list[Pending] = []
