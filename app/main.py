@@ -22,13 +22,12 @@ from app.demos.engine import DemoEngine
 from app.http import errors
 from app.http.assets import PREFIX as STATIC_PREFIX
 from app.http.assets import Assets
+from app.http.body import RequestBody
 from app.http.compression import CompressResponses
-from app.http.finite import RejectNonFiniteJSON
 from app.http.metrics import Metrics
 from app.http.observe import ObserveRequests
 from app.http.openapi import HeadAndOptions, install_openapi, operation_id
 from app.http.security import SecurityHeaders
-from app.http.timeouts import BodyReadTimeout
 from app.search.service import warm_up as search_warm_up
 from app.services.indexing import SearchIndexer
 from app.services.mail import Mailer
@@ -96,15 +95,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.mailer = Mailer.for_settings(settings, app.state.engine)  # None without SMTP settings
     app.state.search_indexer = SearchIndexer(app.state.engine)  # search index work after the writes' commits
     errors.install_error_handlers(app)
-    app.add_middleware(RejectNonFiniteJSON)  # inside install_auth's size cap, which reads the body first
     if settings.shared_redis_url is not None:  # several web servers: one failure count for all
         from app.auth.shared_limits import RedisLoginThrottle
 
         app.state.login_throttle = RedisLoginThrottle(settings.shared_redis_url)
     else:
         app.state.login_throttle = LoginThrottle()
-    install_auth(app)  # session user, CSRF token, request size cap, rate limiter
-    app.add_middleware(BodyReadTimeout)  # outside the size cap, which reads the body
+    install_auth(app)  # session user, CSRF token, rate limiter
+    # The body read once, outside auth (a refusal looks nobody up): its time, size and numbers checked.
+    app.add_middleware(RequestBody)
     # Per-request gzip/brotli for what the response cache does not keep; it compresses its own entries once.
     app.add_middleware(CompressResponses)
     install_conditional_get(app)  # ETag/304 + response cache for reads, outside auth: a hit skips it

@@ -1,12 +1,11 @@
-"""The request side of auth: session cookie -> request.state.user and its CSRF token; a body size cap.
+"""The request side of auth: session cookie -> request.state.user and its CSRF token.
 
-install_auth(app) adds RequestSizeLimit (bodies over MAX_REQUEST_BYTES get 413 before the app reads
-them, chunked or not) and Authenticate, which for every request sets request.state.user (User or
+install_auth(app) adds Authenticate, which for every request sets request.state.user (User or
 None) and request.state.csrf_token, so any template can show login state and put the token in its
 forms. Logged in, the token is per login session (stored server-side); anonymous, it is derived
 from an HttpOnly "kb_anon" cookie, which only the pages whose form an anonymous visitor posts with
 that token hand out (app.auth.deps.AnonymousForm), so the login and sign-up forms are protected too.
-Both are pure ASGI middleware.
+It is pure ASGI middleware; the request body is read and capped before it (app.http.body).
 """
 
 from __future__ import annotations
@@ -20,12 +19,10 @@ from starlette.requests import cookie_parser
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.auth.anonymous import anonymous_cookie, anonymous_id
-from app.auth.deps import ANONYMOUS_FORM, UNSAFE_METHODS, LoginRequired, login_url
+from app.auth.deps import ANONYMOUS_FORM, LoginRequired, login_url
 from app.auth.limits import RateLimiter
-from app.http.asgi import replaying
 from app.http.errors import error_response
 from app.http.slots import shared_render_of
-from app.schemas.limits import MAX_REQUEST_BYTES
 from app.services import accounts
 
 
@@ -60,7 +57,6 @@ def install_auth(app: FastAPI) -> None:
         return error_response(request, exc.status_code, exc.code, exc.message)
 
     app.add_middleware(Authenticate, engine=app.state.engine, secret_key=app.state.settings.secret_key)
-    app.add_middleware(RequestSizeLimit, max_bytes=MAX_REQUEST_BYTES)
 
 
 class Authenticate:
@@ -111,45 +107,3 @@ class Authenticate:
             await send(message)
 
         await self.app(scope, receive, with_cookie)
-
-
-class RequestSizeLimit:
-    """Refuses a request body over `max_bytes` with 413 before the app reads any of it.
-
-    Content-Length alone cannot be trusted (a chunked upload has none), so the body is read here up
-    to the limit and handed on from memory; nothing past the limit is ever read.
-    """
-
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app, self.max_bytes = app, max_bytes
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in UNSAFE_METHODS:
-            await self.app(scope, receive, send)
-            return
-        length = Headers(scope=scope).get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
-            await self._refuse(scope, receive, send)
-            return
-        chunks, size = [], 0
-        while True:
-            message = await receive()
-            if message["type"] != "http.request":  # the client went away: nothing to answer
-                return
-            chunks.append(message.get("body", b""))
-            size += len(chunks[-1])
-            if size > self.max_bytes:
-                await self._refuse(scope, receive, send)
-                return
-            if not message.get("more_body", False):
-                break
-        body = b"".join(chunks)
-        await self.app(scope, replaying(body, receive), send)
-
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        request = Request(scope)
-        request.state.user = None  # the error page's header reads it; nobody was looked up
-        request.state.csrf_token = None
-        response = error_response(request, 413, "payload_too_large",
-                                  f"요청 본문은 {self.max_bytes // 1024}KiB 이하여야 합니다.")
-        await response(scope, receive, send)

@@ -102,7 +102,7 @@ def test_login_rate_limit(client_factory, app):
 
 def test_a_chunked_body_over_the_cap_is_refused_unread():
     """No Content-Length (a chunked upload): the body is read only up to the cap, the app never runs."""
-    from app.auth.middleware import RequestSizeLimit
+    from app.http.body import RequestBody
 
     called, pulled, sent = [], [], []
 
@@ -118,7 +118,7 @@ def test_a_chunked_body_over_the_cap_is_refused_unread():
 
     scope = {"type": "http", "method": "POST", "path": "/api/v1/questions", "headers": [], "query_string": b"",
              "state": {}}
-    run_in_own_loop(lambda: RequestSizeLimit(app, max_bytes=MAX_REQUEST_BYTES)(scope, receive, send))
+    run_in_own_loop(lambda: RequestBody(app, max_bytes=MAX_REQUEST_BYTES)(scope, receive, send))
     assert called == [] and len(pulled) == MAX_REQUEST_BYTES // (16 * 1024) + 1
     assert sent[0]["status"] == 413 and b"payload_too_large" in sent[1]["body"]
 
@@ -163,10 +163,11 @@ def test_edits_and_previews_are_rate_limited_per_account(alice, bob, app):
 
 
 def test_a_body_that_stops_arriving_is_a_408_and_a_prompt_one_passes():
-    """A chunked upload whose last chunk never comes no longer holds the connection for as long as the client likes."""
+    """A chunked upload whose last chunk never comes no longer holds the connection for as long as the client
+    likes, and the app never sees the half of it that came; a prompt one reaches the app whole."""
     import asyncio
 
-    from app.http.timeouts import BodyReadTimeout
+    from app.http.body import RequestBody
 
     def drive(chunks: list[bytes], stall: bool) -> tuple[list, list]:
         seen, sent = [], []
@@ -192,10 +193,11 @@ def test_a_body_that_stops_arriving_is_a_408_and_a_prompt_one_passes():
         scope = {"type": "http", "method": "POST", "path": "/api/v1/questions", "headers": [], "query_string": b"",
                  "state": {}}
         # The limit is short here so the test is quick; the server's is BODY_READ_TIMEOUT_S.
-        run_in_own_loop(lambda: BodyReadTimeout(app, timeout_s=0.2)(scope, receive, send))
+        run_in_own_loop(lambda: RequestBody(app, timeout_s=0.2)(scope, receive, send))
         return seen, sent
 
     seen, sent = drive([b"{", b'"a"'], stall=True)
-    assert seen == [b"{", b'"a"'] and sent[0]["status"] == 408 and b"request_timeout" in sent[1]["body"]
-    seen, sent = drive([b"{}"], stall=False)
-    assert sent[0]["status"] == 201
+    assert seen == [] and sent[0]["status"] == 408 and b"request_timeout" in sent[1]["body"]
+    assert (b"connection", b"close") in sent[0]["headers"]
+    seen, sent = drive([b"{", b"}"], stall=False)
+    assert seen == [b"{}"] and sent[0]["status"] == 201
