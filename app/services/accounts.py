@@ -16,7 +16,6 @@ from datetime import timedelta
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel import Session
 
 from app.clock import now_utc
@@ -28,7 +27,6 @@ from app.errors import AppError
 from app.ingest.shapes import nodes
 from app.schemas.names import DELETED_NAME
 
-USER_COLUMNS = tuple(User.__table__.columns.keys())  # type: ignore[attr-defined]
 SESSION_COOKIE = "kb_session"
 ANON_COOKIE = "kb_anon"
 ANON_COOKIE_MAX_AGE = 7 * 24 * 3600
@@ -227,14 +225,13 @@ def user_for_api_token(session: Session, token: str) -> User | None:
     expire it and no ORM load runs per request."""
     if not may_be_api_token(token):
         return None
-    row = queries.api_token_account(session.connection(), sha256(token))
-    if row is None:
+    found = queries.api_token_account(session.connection(), sha256(token))
+    if found is None:
         return None
-    user = User(**{name: row._mapping[name] for name in USER_COLUMNS})
-    make_transient_to_detached(user)  # a stored row: a service that changes it updates, never inserts
+    user, token_id, used_at = found
     now = now_utc()
-    if row.token_used_at is None or now - row.token_used_at > timedelta(minutes=5):
+    if used_at is None or now - used_at > timedelta(minutes=5):
         # Throttled (a token in heavy use does not write on every request) and only when the write lock
         # is free at once: looking a token up is a read, and must not wait behind `kb ingest` or fail.
-        write_if_free(session, lambda connection: queries.note_token_use(connection, row.token_id, now))
+        write_if_free(session, lambda connection: queries.note_token_use(connection, token_id, now))
     return user

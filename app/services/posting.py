@@ -265,7 +265,11 @@ def create_answer(session: Session, user: User, *, question_id: int | None = Non
         queries.insert_revision(session, answer_id=answer_id, user_id=user_id, body_md=body, now=now)
         notifications.on_answer(session, answer_id=answer_id, question_id=question_id, parent_id=parent_answer_id,
                                 body_html=body_html, actor=user, asker_id=state[3], parent_author_id=parent_author_id)
-        _count_and_bump(session, [question_id], {question_id: bool(state[2])})
+        collection_id, answered = queries.count_new_answer(session, question_id, reply=parent_answer_id is not None,
+                                                           now=now)
+        # The pages linking to the question show whether it is answered: bumped only when that changed.
+        versions.bump(session.connection(), questions=[question_id], collections=[collection_id],
+                      linked_to=[question_id] if answered != bool(state[2]) else ())
         indexing.queue_answer(session, question_id, answer_id)  # analysed and indexed after the commit
         result = WriteResult(_answer_fields(
             answer_id, question_id, parent_answer_id, body, body_html, author, ORIGIN_POSTED, 0, now, now, False))

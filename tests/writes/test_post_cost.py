@@ -1,7 +1,7 @@
-"""What one API post costs, counted, not timed: SQL statements through the engine and hops to a
-worker thread. An answer's count does not grow with the answers already on its question, and the
-whole request (account lookup, rate limit, service) is done on the event loop (SQLite, a short
-text) or hops to a thread once (a long text)."""
+"""What one API post costs, counted, not timed: SQL statements through the engine, SQLite's own work
+for them, and hops to a worker thread. An answer's statements and their work do not grow with the
+answers already on its question, and the whole request (account lookup, rate limit, service) is done
+on the event loop (SQLite, a short text) or hops to a thread once (a long text)."""
 
 from __future__ import annotations
 
@@ -52,6 +52,34 @@ def counting_statements(app):
 
 
 @contextmanager
+def counting_sqlite_steps(app):
+    """SQLite virtual-machine instructions (in steps of STEP) that the request runs (on the event loop or
+    a worker thread, not the search indexer's): the work of the statements themselves, which a statement
+    count does not see (a recount scans the thread)."""
+    counted = [0]
+    counting = [True]
+
+    def tick() -> int:
+        if counting[0] and threading.current_thread().name != "kb-search-index":
+            counted[0] += 1
+        return 0  # go on
+
+    def on_checkout(dbapi_connection, _record, _proxy) -> None:
+        dbapi_connection.set_progress_handler(tick, STEP)
+
+    engine = app.state.engine
+    event.listen(engine, "checkout", on_checkout)
+    try:
+        yield counted
+    finally:
+        counting[0] = False
+        event.remove(engine, "checkout", on_checkout)
+
+
+STEP = 10
+
+
+@contextmanager
 def counting_thread_hops(monkeypatch):
     hops: list[object] = []
     real = anyio.to_thread.run_sync
@@ -89,6 +117,33 @@ def test_an_answer_runs_the_same_few_statements_however_long_its_thread(alice):
             indexed(client)
         assert counts == [ANSWER_STATEMENTS] * 3, counts
         assert client.get(f"/api/v1/questions/{question['id']}").json()["answer_count"] == 3 * 21 + 1
+    finally:
+        client.__exit__(None, None, None)
+
+
+def test_an_answer_costs_sqlite_the_same_however_long_its_thread(alice):
+    if alice.client.app.state.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's instruction count")
+    question = alice.ask()
+    client = api_client(alice)
+    try:
+        path = f"/api/v1/questions/{question['id']}/answers"
+        assert client.post(path, json={"body": "먼저 한 번: 토큰의 마지막 사용이 적힙니다"}).status_code == 201
+        indexed(client)  # as above: no index work holds the write lock while a post is counted
+        steps = []
+        for round_ in range(2):
+            with counting_sqlite_steps(client.app) as counted:
+                response = client.post(path, json={"body": f"답변 {round_}: 짧은 글"})
+            assert response.status_code == 201, response.text
+            steps.append(counted[0])
+            for n in range(60):  # a much longer thread before the next count
+                assert client.post(path, json={"body": f"채우는 답변 {round_}-{n}"}).status_code == 201
+            indexed(client)
+        # A recount of the thread's rows took about 60 more rows times five scans; the index seeks of
+        # a longer thread may take a few more steps, nothing in proportion to it.
+        assert steps[1] <= steps[0] * 1.1 + 20, steps
+        shown = client.get(f"/api/v1/questions/{question['id']}").json()
+        assert (shown["answer_count"], shown["answered"]) == (2 * 61 + 1, True)
     finally:
         client.__exit__(None, None, None)
 

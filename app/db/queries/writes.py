@@ -9,23 +9,22 @@ from datetime import datetime
 from functools import cache
 
 from sqlalchemy import (
-    Boolean,
     Connection,
     Row,
     Select,
     String,
-    TextClause,
     and_,
     bindparam,
     cast,
     func,
     or_,
-    text,
     update,
 )
 from sqlalchemy import select as sa_select
+from sqlalchemy.orm import make_transient_to_detached
+from sqlalchemy.orm.attributes import instance_dict
+from sqlalchemy.orm.instrumentation import manager_of_class
 from sqlmodel import Session, col, select
-from sqlmodel.sql.sqltypes import UTCDateTime
 
 from app.db.models import (
     ORIGIN_POSTED,
@@ -40,7 +39,7 @@ from app.db.models import (
     Watch,
 )
 from app.db.queries.notifications import unread_count_of
-from app.db.sql import run
+from app.db.sql import greatest, run, stored_time
 
 
 def user_by_username(session: Session, username: str) -> User | None:
@@ -65,10 +64,23 @@ def _token_account_statement() -> Select:
             .where(col(ApiToken.token_hash) == bindparam("token_hash"), col(ApiToken.revoked_at).is_(None)))
 
 
-def api_token_account(conn: Connection, token_hash: str) -> Row | None:
-    """An unrevoked token's id and last use, then every column of its account, in one Core statement
-    built once (typed columns, no ORM objects): every API write pays for it."""
-    return conn.execute(_token_account_statement(), {"token_hash": token_hash}).first()
+def api_token_account(conn: Connection, token_hash: str) -> tuple[User, int, datetime | None] | None:
+    """An unrevoked token's account, its id and its last use, in one Core statement built once (typed
+    columns): every API write pays for it. The account is detached and built as the ORM builds a row
+    it loads (no model __init__, which sets every field through the instrumentation, several times the
+    statement's cost): a write's commit does not expire it, and a service that changes it updates."""
+    row = conn.execute(_token_account_statement(), {"token_hash": token_hash}).first()
+    if row is None:
+        return None
+    values = row._mapping
+    user = _USERS.new_instance()
+    instance_dict(user).update({name: values[name] for name in _USER_COLUMNS})
+    make_transient_to_detached(user)
+    return user, row.token_id, row.token_used_at
+
+
+_USERS = manager_of_class(User)
+_USER_COLUMNS = tuple(User.__table__.columns.keys())  # type: ignore[attr-defined]
 
 
 def note_token_use(conn: Connection, token_id: int, now: datetime) -> None:
@@ -102,27 +114,20 @@ def collection_id_by_slug(session: Session, slug: str) -> int | None:
     return run(session.connection(), "SELECT id FROM collection WHERE slug = ?", (slug,)).scalar()
 
 
-@cache
-def _insert_question_statement(dialect: str) -> TextClause:
-    # Like the answer's: every column the model would fill, the next position in the same statement.
-    return text(
-        "INSERT INTO question (collection_id, title, body_md, body_html, author, user_id, position, origin,"
-        " answer_count, reply_count, answered, plus_one_count, last_activity_at, created_at, updated_at)"
-        " VALUES (:collection_id, :title, :body_md, :body_html, :author, :user_id,"
-        f" {_next_position(dialect, 'question', 'collection_id')}, :origin, 0, 0, :answered, 0, :now, :now, :now)"
-        " RETURNING id"
-    ).bindparams(bindparam("now", type_=UTCDateTime()), bindparam("answered", type_=Boolean()))
-
-
 def insert_question(session: Session, *, collection_id: int, title: str, author: str, user_id: int, body_md: str,
                     body_html: str, position_base: int, now: datetime) -> int:
     """A posted question at the end of its collection, in one statement; its id. The collection's row
     is locked first on PostgreSQL: two posts must not take the same position."""
     _lock_row(session, "collection", collection_id)
-    return session.connection().execute(_insert_question_statement(session.get_bind().dialect.name), {
-        "collection_id": collection_id, "title": title, "body_md": body_md, "body_html": body_html,
-        "author": author, "user_id": user_id, "base": position_base, "origin": ORIGIN_POSTED, "answered": False,
-        "now": now}).scalar_one()
+    conn = session.connection()
+    at = stored_time(conn, now)
+    return run(conn,
+        "INSERT INTO question (collection_id, title, body_md, body_html, author, user_id, position, origin,"
+        " answer_count, reply_count, answered, plus_one_count, last_activity_at, created_at, updated_at)"
+        f" VALUES (?, ?, ?, ?, ?, ?, {_next_position(conn, 'question', 'collection_id')}, ?, 0, 0, ?, 0, ?, ?, ?)"
+        " RETURNING id",
+        (collection_id, title, body_md, body_html, author, user_id, position_base, collection_id, ORIGIN_POSTED,
+         False, at, at, at)).scalar_one()
 
 
 def question_for_answer(session: Session, question_id: int) -> Row | None:
@@ -144,46 +149,46 @@ def live_answer_ref(session: Session, answer_id: int) -> Row | None:
         (answer_id,)).first()
 
 
-def _next_position(dialect: str, table: str, parent: str) -> str:
-    """The position after the last row of `table` under the same `parent` (a bind of that name), and
-    never below :base: posted rows sort after every ingested one."""
-    larger = "max" if dialect == "sqlite" else "greatest"
-    return f"(SELECT {larger}(:base, coalesce(max(position), 0) + 1) FROM {table} WHERE {parent} = :{parent})"
+def _next_position(conn: Connection, table: str, parent: str) -> str:
+    """The position after the last row of `table` under the same `parent`, and never below the base
+    (its binds: the base, then the parent's id): posted rows sort after every ingested one."""
+    return f"(SELECT {greatest(conn)}(?, coalesce(max(position), 0) + 1) FROM {table} WHERE {parent} = ?)"
 
 
-@cache
-def _insert_answer_statement(dialect: str) -> TextClause:
-    # Text with typed binds: no ORM bulk path and no per-call cache key of a Core tree, and the times
-    # stored in the very form the ORM stores them. The next position in the same statement.
-    return text(
-        "INSERT INTO answer (question_id, parent_id, author, user_id, body_md, body_html, position, origin,"
-        " vote_score, created_at, updated_at) VALUES (:question_id, :parent_id, :author, :user_id, :body_md,"
-        f" :body_html, {_next_position(dialect, 'answer', 'question_id')}, :origin, 0, :now, :now) RETURNING id"
-    ).bindparams(bindparam("now", type_=UTCDateTime()))
-
-
-@cache
-def _insert_revision_statement() -> TextClause:
-    return text(
-        "INSERT INTO revision (question_id, answer_id, user_id, title, body_md, created_at)"
-        " VALUES (:question_id, :answer_id, :user_id, :title, :body_md, :now)"
-    ).bindparams(bindparam("now", type_=UTCDateTime()))
-
-
+# The inserts every post pays for are plain statements (no ORM unit of work, no Core tree), their times
+# bound as the ORM binds them (stored_time), the next position computed in the same statement.
 def insert_answer(session: Session, *, question_id: int, parent_id: int | None, author: str, user_id: int,
                   body_md: str, body_html: str, position_base: int, now: datetime) -> int:
     """A posted answer or reply, at the end of its question, in one statement; its id."""
-    return session.connection().execute(_insert_answer_statement(session.get_bind().dialect.name), {
-        "question_id": question_id, "parent_id": parent_id, "author": author, "user_id": user_id,
-        "body_md": body_md, "body_html": body_html, "base": position_base, "origin": ORIGIN_POSTED,
-        "now": now}).scalar_one()
+    conn = session.connection()
+    at = stored_time(conn, now)
+    return run(conn,
+        "INSERT INTO answer (question_id, parent_id, author, user_id, body_md, body_html, position, origin,"
+        " vote_score, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?,"
+        f" {_next_position(conn, 'answer', 'question_id')}, ?, 0, ?, ?) RETURNING id",
+        (question_id, parent_id, author, user_id, body_md, body_html, position_base, question_id, ORIGIN_POSTED,
+         at, at)).scalar_one()
+
+
+def count_new_answer(session: Session, question_id: int, *, reply: bool, now: datetime) -> tuple[int, bool]:
+    """The question's counters moved on by one new live answer or reply, from the counters themselves
+    (every write keeps them as refresh_question_counters would count them, so a post's cost does not
+    grow with its thread): (collection id, answered afterwards)."""
+    conn = session.connection()
+    row = run(conn,
+        "UPDATE question SET answer_count = answer_count + 1, reply_count = reply_count + ?,"
+        " answered = (answer_count + 1 > reply_count + ?),"
+        f" last_activity_at = {greatest(conn)}(coalesce(last_activity_at, created_at), ?)"
+        " WHERE id = ? RETURNING collection_id, answered",
+        (int(reply), int(reply), stored_time(conn, now), question_id)).one()
+    return row[0], bool(row[1])
 
 
 def insert_revision(session: Session, *, user_id: int, body_md: str, now: datetime, answer_id: int | None = None,
                     question_id: int | None = None, title: str | None = None) -> None:
-    session.connection().execute(_insert_revision_statement(), {
-        "question_id": question_id, "answer_id": answer_id, "user_id": user_id, "title": title,
-        "body_md": body_md, "now": now})
+    conn = session.connection()
+    run(conn, "INSERT INTO revision (question_id, answer_id, user_id, title, body_md, created_at)"
+              " VALUES (?, ?, ?, ?, ?, ?)", (question_id, answer_id, user_id, title, body_md, stored_time(conn, now)))
 
 
 def vote_of(session: Session, user_id: int, *, question_id: int | None = None,
