@@ -21,6 +21,7 @@ from sqlmodel import Session
 from app.db.queries import accounts as account_queries
 from app.db.queries import writes as writes_queries
 from app.ingest.editorial import TableProblem, checked_entries, read_tables
+from app.korean import particle
 
 AUTHORS_FILE = "authors.toml"
 KEYS = ("name", "username")
@@ -48,7 +49,8 @@ def sync_author_claims(session: Session, content_dir: Path) -> list[TableProblem
             report("username", f"'{username}' 계정이 없습니다 (가입한 아이디를 적어 주세요)")
         elif name in claims:
             first = first_line[name]
-            report("name", f"'{name}'은(는) 이미 다른 항목이 이었습니다" + (f" ({first}번째 줄)" if first else ""))
+            report("name", f"'{name}'{particle(name, '은')} 이미 다른 항목이 이었습니다"
+                           + (f" ({first}번째 줄)" if first else ""))
         else:
             claims[name], first_line[name] = user.id, header
     account_queries.replace_author_claims(session, claims)

@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 
 from app.db.queries import ingest as queries
 from app.ingest.editorial import TableProblem, checked_entries, read_tables
+from app.korean import particle
 from app.schemas.limits import TITLE_MAX, clean_title
 
 TITLES_FILE = "collections.toml"
@@ -37,7 +38,7 @@ def read_titles(content_dir: Path, known_files: set[str]) -> tuple[dict[str, str
         file = entry["file"].strip().removeprefix("./")
         title = clean_title(entry["title"])
         if file not in known_files:
-            report("file", f"불러온 파일 중에 '{file}'이(가) 없습니다 (content/ 기준 경로)")
+            report("file", f"불러온 파일 중에 '{file}'{particle(file, '이')} 없습니다 (content/ 기준 경로)")
         elif not title:
             report("title", "제목이 비어 있습니다")
         elif len(title) > TITLE_MAX:

@@ -30,6 +30,7 @@ from app.db.queries import demos as queries
 from app.demos import registry
 from app.ingest.editorial import QuestionFinder, TableProblem, checked_entries, preset_ok, read_tables
 from app.ingest.linking import relink_questions
+from app.korean import particle
 
 LINKS_FILE = "demos.toml"
 KEYS = ("demo", "file", "question", "params", "hide")
@@ -37,7 +38,7 @@ KEYS = ("demo", "file", "question", "params", "hide")
 
 def _suggest(slug: str) -> str:
     close = difflib.get_close_matches(slug, [d.slug for d in registry.all_demos()], n=1)
-    return f" ('{close[0]}'을(를) 뜻했나요?)" if close else ""
+    return f" ('{close[0]}'{particle(close[0], '을')} 뜻했나요?)" if close else ""
 
 
 def sync_demo_links(session: Session, content_dir: Path) -> list[TableProblem]:

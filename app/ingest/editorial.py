@@ -18,6 +18,7 @@ from sqlmodel import Session
 from app.db.queries import demos as demo_queries
 from app.demos.base import DemoSpec
 from app.demos.params import ParamsInvalid, validate_params
+from app.korean import particle
 
 _TOML_LINE = re.compile(r"at line (\d+)")
 
@@ -111,7 +112,7 @@ class QuestionFinder:
             self.labels_by_file[file] = demo_queries.visible_question_labels(self.session, file)
         labels = self.labels_by_file[file]
         if labels is None:
-            report("file", f"불러온 파일 중에 '{file}'이(가) 없습니다 (content/ 기준 경로)")
+            report("file", f"불러온 파일 중에 '{file}'{particle(file, '이')} 없습니다 (content/ 기준 경로)")
             return None
         question_id = labels.get(label)
         if question_id is None:

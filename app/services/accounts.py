@@ -25,6 +25,7 @@ from app.db.queries import writes as queries
 from app.db.transactions import write_if_free
 from app.errors import AppError
 from app.ingest.shapes import nodes
+from app.korean import particle
 from app.schemas.names import DELETED_NAME
 
 SESSION_COOKIE = "kb_session"
@@ -75,18 +76,18 @@ def check_display_name(session: Session, name: str, *, user: User | None = None)
                             "영문 이름 두 단어까지(예: MK, Jane Doe)입니다.", details=[{"field": "display_name"}])
     key = display_key(name)
     if key == display_key(DELETED_NAME):
-        raise AppError(409, f"'{name}'은(는) 탈퇴한 계정의 글에 쓰는 이름이라 쓸 수 없습니다.",
+        raise AppError(409, f"'{name}'{particle(name, '은')} 탈퇴한 계정의 글에 쓰는 이름이라 쓸 수 없습니다.",
                        code="display_name_reserved", details=[{"field": "display_name"}])
     holder = queries.user_by_display_key(session, key)
     if holder is not None and (user is None or holder.id != user.id):
-        raise AppError(409, f"'{name}'은(는) 이미 다른 계정이 쓰는 표시 이름입니다.", code="display_name_taken",
-                       details=[{"field": "display_name"}])
+        raise AppError(409, f"'{name}'{particle(name, '은')} 이미 다른 계정이 쓰는 표시 이름입니다.",
+                       code="display_name_taken", details=[{"field": "display_name"}])
     # A source author an editor linked to this account (content/authors.toml) is this account's own name.
     claimed = set(claim_queries.claimed_authors(session, user.id)) if user is not None and user.id else set()
     for author in queries.source_author_names(session) - claimed:
         if display_key(author) == key:
-            raise AppError(409, f"'{name}'은(는) 원본 자료에 글을 쓴 스터디 구성원의 이름이라 쓸 수 없습니다. "
-                                "다른 이름을 골라 주세요.",
+            raise AppError(409, f"'{name}'{particle(name, '은')} 원본 자료에 글을 쓴 스터디 구성원의 이름이라 "
+                                "쓸 수 없습니다. 다른 이름을 골라 주세요.",
                            code="display_name_reserved", details=[{"field": "display_name"}])
     return key
 

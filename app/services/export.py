@@ -31,6 +31,7 @@ from app.db.models import ORIGIN_POSTED, Answer, Collection
 from app.db.queries import export as queries
 from app.ingest.shapes import parse_document, write_document
 from app.ingest.shapes.writing import FileDump, QuestionItem, SectionItem, ThreadItem
+from app.korean import particle
 from app.render.images import MEDIA_PREFIX
 from app.render.media import image_resolver
 
@@ -279,9 +280,10 @@ def _differences(dump: FileDump, document) -> list[str]:
     for want, have in zip(wanted, got, strict=True):
         name = f"'{want.title[:40]}'"
         if have.title != want.title:
-            problems.append(f"질문 {name}의 제목이 '{have.title[:40]}'(으)로 읽힙니다")
+            problems.append(f"질문 {name}의 제목이 '{have.title[:40]}'{particle(have.title[:40], '으로')} 읽힙니다")
         if want.continues is None and want.origin != ORIGIN_POSTED and want.label and have.label != want.label:
-            problems.append(f"질문 {name}의 라벨 {want.label}이(가) {have.label}(으)로 읽힙니다")
+            problems.append(f"질문 {name}의 라벨 {want.label}{particle(want.label, '이')} "
+                            f"{have.label}{particle(have.label, '으로')} 읽힙니다")
         if _shape_of(want.answers) != _shape_of(have.answers):
             problems.append(
                 f"질문 {name}의 답변 구조가 다릅니다: {_shape_of(want.answers)} → {_shape_of(have.answers)}")

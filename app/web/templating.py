@@ -22,6 +22,7 @@ from app.errors import AppError
 from app.http.assets import Assets
 from app.http.slots import shared_render_of, unread_label
 from app.ingest.shapes import KIND_NAMES
+from app.korean import ro_particle
 from app.services.reading import ReaderMarks
 from app.services.standing import is_admin, is_moderator, is_suspended
 from app.urls import with_query
@@ -61,24 +62,6 @@ def format_datetime(value: datetime | None) -> str:
 RUN_STATUS_NAMES = {"queued": "대기 중", "running": "실행 중", "succeeded": "완료", "failed": "실패",
                     "timed_out": "시간 초과"}
 _SENTENCE_END = re.compile(r"(?<=[.!?。])\s+")
-
-
-# How each digit is read (영, 일, 이, 삼, …): whether it ends in a consonant, and whether that consonant is ㄹ.
-_DIGIT_FINALS = {"0": 21, "1": 8, "2": 0, "3": 16, "4": 0, "5": 0, "6": 1, "7": 8, "8": 0, "9": 0}
-
-
-def ro_particle(word: str) -> str:
-    """The particle (으)로 as a Korean reader writes it after `word`: 으로 after a final consonant other
-    than ㄹ, else 로 (드롭아웃으로, 기울기로, 모델로, 6으로, 7로). After a word whose reading the page cannot
-    know (a Latin letter, a symbol), both stay written: "(으)로"."""
-    last = word.rstrip()[-1:] if word and word.strip() else ""
-    if "\uac00" <= last <= "\ud7a3":
-        final = (ord(last) - 0xAC00) % 28
-    elif last in _DIGIT_FINALS:
-        final = _DIGIT_FINALS[last]
-    else:
-        return "(으)로"
-    return "으로" if final and final != 8 else "로"
 
 
 # "14-2. …", "3) …", "Q1) …" in front of a title: the writer's own numbering, which the label beside

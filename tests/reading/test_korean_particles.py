@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.web.templating import ro_particle
+from app.korean import particle, ro_particle
 
 HTML = {"Accept": "text/html"}
 pytestmark = pytest.mark.read_only  # only reads: one shared app
@@ -17,6 +17,14 @@ pytestmark = pytest.mark.read_only  # only reads: one shared app
 ])
 def test_ro_follows_the_last_syllable(word, particle):
     assert ro_particle(word) == particle
+
+
+@pytest.mark.parametrize(("word", "with_final", "expected"), [
+    ("김산", "은", "은"), ("민규", "은", "는"), ("Jane", "은", "은(는)"), ("배치 정규화", "이", "가"),
+    ("dropout", "을", "을(를)"), ("드롭아웃", "을", "을"), ("13", "이", "이"), ("2", "을", "를"),
+])
+def test_each_pair_follows_the_last_syllable(word, with_final, expected):
+    assert particle(word, with_final) == expected
 
 
 def test_a_corrected_search_names_the_correction_with_the_right_particle(seeded_client):

@@ -108,7 +108,7 @@ def test_a_new_display_name_signs_every_post_and_the_old_one_is_kept(client_fact
     # the sign-up rules hold: another account's name (in any case), a reserved one
     taken = bob.client.put("/api/v1/me/display-name", headers=bob.headers, json={"display_name": "앨리스"})
     assert taken.status_code == 409 and taken.json()["error"]["code"] == "display_name_taken"
-    assert "이미 다른 계정이 쓰는 표시 이름" in taken.json()["error"]["message"]
+    assert taken.json()["error"]["message"].startswith("'앨리스'는 이미 다른 계정이 쓰는 표시 이름")  # not 은(는)
     gone = bob.client.put("/api/v1/me/display-name", headers=bob.headers, json={"display_name": DELETED_NAME})
     assert gone.status_code == 409 and gone.json()["error"]["code"] == "display_name_reserved"
     form = settings_post(bob.client, "display-name", display_name="ALICE")  # alice's name is free again
