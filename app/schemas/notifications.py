@@ -13,7 +13,7 @@ class NotificationPublic(BaseModel):
                                   " | accept(내 답변 채택) | mention(@아이디로 언급) | hide(운영자가 내 글을 숨김)"
                                   " | restore(숨긴 글을 되살림) | close(내 질문을 닫음) | duplicate(중복으로 닫음)")
     kind_name: str = Field(description="kind를 한국어로 (답변, 답글, 채택, 언급, 숨김, 되살림, 닫힘, 중복)")
-    message: str = Field(description="한 줄 설명 (예: 민규님이 「…」에 답변을 달았습니다.)")
+    message: str = Field(description="한 줄 설명 (예: 민규 님이 「…」에 답변을 달았습니다.)")
     question_id: int
     question_title: str
     answer_id: int | None = Field(None, description="알림이 가리키는 답변·답글 (질문 본문의 언급이면 null)")

@@ -51,10 +51,10 @@ KIND_NAMES = {NOTIFY_ANSWER: "답변", NOTIFY_REPLY: "답글", NOTIFY_ACCEPT: "�
 # What each event says, from the reader's side; {actor}, {title} and {detail} (the moderator's reason)
 # are filled in. A moderator's action is the site's, so it does not name the moderator.
 MESSAGES = {
-    NOTIFY_ANSWER: "{actor}님이 「{title}」에 답변을 달았습니다.",
-    NOTIFY_REPLY: "{actor}님이 「{title}」의 내 글에 답글을 달았습니다.",
-    NOTIFY_ACCEPT: "{actor}님이 「{title}」에서 내 답변을 채택했습니다.",
-    NOTIFY_MENTION: "{actor}님이 「{title}」에서 나를 언급했습니다.",
+    NOTIFY_ANSWER: "{actor} 님이 「{title}」에 답변을 달았습니다.",
+    NOTIFY_REPLY: "{actor} 님이 「{title}」의 내 글에 답글을 달았습니다.",
+    NOTIFY_ACCEPT: "{actor} 님이 「{title}」에서 내 답변을 채택했습니다.",
+    NOTIFY_MENTION: "{actor} 님이 「{title}」에서 나를 언급했습니다.",
     NOTIFY_HIDE: "운영자가 「{title}」의 내 글을 숨겼습니다. 사유: {detail}",
     NOTIFY_RESTORE: "운영자가 「{title}」의 내 글을 다시 보이게 했습니다.",
     NOTIFY_CLOSE: "운영자가 내 질문 「{title}」을 닫았습니다. 사유: {detail}",

@@ -61,7 +61,7 @@ def test_an_answer_is_emailed_to_the_asker_who_asked_for_it(mail_app, mail_facto
     assert len(received.messages) == 1
     [mail] = received.messages
     assert mail["To"] == "alice@example.com" and "noreply@kb.test" in mail["From"]
-    assert mail["Subject"] == "[질문창고] bob님이 「가중치 감쇠는 L2와 같나요?」에 답변을 달았습니다."
+    assert mail["Subject"] == "[질문창고] bob 님이 「가중치 감쇠는 L2와 같나요?」에 답변을 달았습니다."
     body = mail.get_content()
     assert f"https://kb.test/questions/{question['id']}#answer-{answer['id']}" in body
     assert "https://kb.test/settings/notifications" in body
