@@ -18,6 +18,7 @@ from app.db.models import User
 from app.db.transactions import WouldWait, writes_without_waiting
 from app.errors import AppError
 from app.http.deps import SessionDep, hand_on
+from app.http.errors import invalid_token
 from app.services import accounts
 from app.services.account_settings import Credential
 
@@ -92,11 +93,6 @@ def login_url(request: Request) -> str:
     return urls.login(next=target)
 
 
-def _invalid_token() -> AppError:
-    return AppError(401, "API 토큰이 올바르지 않거나 폐기되었습니다.", code="invalid_token",
-                    headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
-
-
 @dataclass(frozen=True)
 class ApiCall:
     """An API request's credential, read from its headers without I/O, and `run`, which does the
@@ -123,7 +119,7 @@ class ApiCall:
             return self.user
         user = accounts.user_for_api_token(session, self.token)
         if user is None:
-            raise _invalid_token()
+            raise invalid_token()
         return user
 
     async def run(self, service: Callable[..., T], *args: Any,
@@ -161,7 +157,7 @@ def api_call(request: Request, _documented: Annotated[object, Depends(BEARER)] =
         scheme, _, token = header.partition(" ")
         token = token.strip()
         if scheme.lower() != "bearer" or not accounts.may_be_api_token(token):
-            raise _invalid_token()
+            raise invalid_token()
         return ApiCall(request, token, None, _inline(request))
     user = getattr(request.state, "user", None)
     if user is None:

@@ -13,10 +13,13 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.db.transactions import busy_error, is_lock_error
 from app.errors import KOREAN_MESSAGES, STATUS_CODES, AppError, envelope
+from app.services import accounts
 
 
 def _spelled_out(value: Any) -> Any:
@@ -137,6 +140,28 @@ def error_response(request: Request, status_code: int, code: str, message: str, 
     return EnvelopeResponse(envelope(code, message, details), status_code=status_code, headers=headers)
 
 
+def invalid_token() -> AppError:
+    return AppError(401, "API 토큰이 올바르지 않거나 폐기되었습니다.", code="invalid_token",
+                    headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
+
+
+async def _unknown_token(request: Request) -> bool:
+    """Whether the request carries a bearer token of the site's shape that names no live account. A
+    token of another shape is refused before the body is read (app.auth.deps.api_call); this one is
+    looked up with the write, so a body FastAPI refuses first would have answered 422 to a caller who
+    may not write at all."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not accounts.may_be_api_token(token):
+        return False
+
+    def lookup() -> bool:
+        with Session(request.app.state.engine) as session:
+            return accounts.user_for_api_token(session, token) is None
+
+    return await run_in_threadpool(lookup)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def _app_error(request: Request, exc: AppError):
@@ -151,6 +176,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError):
+        if await _unknown_token(request):  # who asks comes before what they sent
+            refused = invalid_token()
+            return error_response(request, 401, refused.code, refused.message, headers=refused.headers)
         details = _validation_details(exc)
         fields = ", ".join(d["field"] for d in details if d["field"])
         message = KOREAN_MESSAGES[422] + (f" ({fields})" if fields else "")

@@ -75,6 +75,22 @@ def test_stolen_absent_and_revoked_tokens(alice, client):
     assert after.status_code == 401 and error_code(after) == "invalid_token"
 
 
+def test_an_unknown_token_is_refused_before_its_body_is_judged(alice, client):
+    """Who asks comes first: a token that names no account gets 401 whatever it sent, as a missing one
+    does, not the 422 that would tell a stranger what the endpoint accepts; a known token's bad body
+    is still a 422."""
+    question = alice.ask()
+    stranger = bearer("kbt_" + "x" * 43)
+    for body in ({"nonsense": 1}, {"body": 5}, {}):
+        refused = client.post(f"/api/v1/questions/{question['id']}/answers", json=body, headers=stranger)
+        assert refused.status_code == 401 and error_code(refused) == "invalid_token", body
+        assert refused.headers["www-authenticate"] == 'Bearer error="invalid_token"'
+    broken = client.post("/api/v1/questions", content=b"{not json", headers={**stranger, "content-type": "application/json"})
+    assert broken.status_code == 401 and error_code(broken) == "invalid_token"
+    judged = client.post(f"/api/v1/questions/{question['id']}/answers", json={"nonsense": 1}, headers=alice.headers)
+    assert judged.status_code == 422 and error_code(judged) == "validation_error"
+
+
 def test_cookie_session_needs_csrf_header_on_api(alice):
     alice.client.headers.pop("Authorization", None)
     no_header = alice.client.post("/api/v1/questions", json={"title": "제목입니다", "body": "본문"})
