@@ -8,7 +8,9 @@ from pydantic import BaseModel, Field
 class SearchHit(BaseModel):
     question_id: int
     title: str
-    title_html: str = Field(description="제목 (HTML 이스케이프, 찾은 낱말은 <mark>)")
+    label: str | None = Field(None, description="질문 번호 (원본 파일의 라벨: 9-1, #4 …; 올린 질문은 없음)")
+    title_html: str = Field(description="label 옆에 보일 제목: 라벨과 겹치는 원본의 번호(\"Q1) \")는 빼고,"
+                                        " HTML 이스케이프, 찾은 낱말은 <mark>")
     collection: str = Field(description="모음 slug")
     collection_title: str = Field("", description="모음 이름")
     answered: bool

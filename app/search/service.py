@@ -10,6 +10,7 @@ from sqlmodel import Session
 from app import urls
 from app.db.queries import search as queries
 from app.errors import AppError
+from app.render.titles import display_title
 from app.search.highlight import Highlighter
 from app.search.query import ParsedQuery, corrected_query, parse_query, quote
 from app.search.ranking import FREQUENCY_CAP, clauses_for, rank
@@ -60,11 +61,11 @@ def _hits(conn, parsed: ParsedQuery, dictionary: TermDictionary, ranked: list[qu
     ids = [row.question_id for row in ranked]
     rows = queries.question_rows(conn, ids)
     texts = queries.search_texts(conn, ids)
-    slugs = queries.collection_slugs(conn, [collection_id for _, collection_id, _ in rows.values()])
+    slugs = queries.collection_slugs(conn, [row[1] for row in rows.values()])
     highlighter = Highlighter.for_query(parsed, dictionary)
     items = []
     for row in ranked:
-        title, collection_id, answered = rows[row.question_id]
+        title, collection_id, answered, label = rows[row.question_id]
         indexed_title, body, answers = texts.get(row.question_id, ("", "", ""))
         if body == indexed_title:  # a question that is only its title: show its answer instead
             body = ""
@@ -72,7 +73,8 @@ def _hits(conn, parsed: ParsedQuery, dictionary: TermDictionary, ranked: list[qu
             SearchHit(
                 question_id=row.question_id,
                 title=title,
-                title_html=str(highlighter.mark(title)),
+                label=label,
+                title_html=str(highlighter.mark(display_title(title, label))),
                 collection=slugs.get(collection_id, ("", ""))[0],
                 collection_title=slugs.get(collection_id, ("", ""))[1],
                 answered=answered,

@@ -23,6 +23,7 @@ from app.http.assets import Assets
 from app.http.slots import shared_render_of, unread_label
 from app.ingest.shapes import KIND_NAMES
 from app.korean import ro_particle
+from app.render.titles import display_title
 from app.services.reading import ReaderMarks
 from app.services.standing import is_admin, is_moderator, is_suspended
 from app.urls import with_query
@@ -62,19 +63,6 @@ def format_datetime(value: datetime | None) -> str:
 RUN_STATUS_NAMES = {"queued": "대기 중", "running": "실행 중", "succeeded": "완료", "failed": "실패",
                     "timed_out": "시간 초과"}
 _SENTENCE_END = re.compile(r"(?<=[.!?。])\s+")
-
-
-# "14-2. …", "3) …", "Q1) …" in front of a title: the writer's own numbering, which the label beside
-# the title already shows (and which may disagree with it, when the file numbers differently).
-_NUMBERING_DEBRIS = re.compile(r"\s*(?:Q\s?\d{1,3}|\d{1,3}(?:[-.]\d{1,3})*)\s*[.):：]\s+(?=\S)", re.IGNORECASE)
-
-
-def display_title(title: str, label: str | None) -> str:
-    """A labelled question's title without the numbering it starts with; the stored title keeps it (the
-    source text, export and the API are unchanged). A question without a label keeps its title as written."""
-    if not label:
-        return title
-    return _NUMBERING_DEBRIS.sub("", title, count=1) if _NUMBERING_DEBRIS.match(title) else title
 
 
 def first_sentence(text: str, limit: int = 240) -> str:

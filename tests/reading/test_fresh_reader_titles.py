@@ -11,7 +11,7 @@ import pytest
 from app.db.engine import make_engine
 from app.ingest.loader import ingest_directory
 from app.ingest.shapes import nodes, weeks
-from app.web.templating import display_title
+from app.render.titles import display_title
 from tests.conftest import _settings_for, clients_of
 
 NODES_TEXT = """CV 스터디 노드 정리
@@ -96,3 +96,14 @@ def test_an_unseen_file_reads_cleanly_on_its_pages(tmp_path, migrated_template):
     assert "<h1>CV 스터디 노드 정리</h1>" in client.get("/collections/cv-study-nodes").text.replace(
         ' id="collection-title"', "")
     next(clients, None)  # closes the clients
+
+
+@pytest.mark.read_only
+def test_search_results_title_a_question_as_its_page_does(seeded_client):
+    """Label, then the title without the writer's own numbering: week 2's question 9 was listed in the
+    results as 'Q1) 정규화 방법' with no label, the only list on the site that did."""
+    found = seeded_client.get("/api/v1/search", params={"q": "정규화 방법"}).json()["items"]
+    hit = next(item for item in found if item["title"].startswith("Q1) 정규화 방법"))
+    assert hit["label"] and "Q1)" not in hit["title_html"] and "<mark>" in hit["title_html"]
+    page = seeded_client.get("/search", params={"q": "정규화 방법"}, headers={"accept": "text/html"}).text
+    assert f'<span class="qlabel">{hit["label"]}</span> {hit["title_html"]}</a>' in page

@@ -215,7 +215,8 @@ def test_api_contract(read_only_sample_client):
     assert set(body) == {"query", "items", "total", "total_exact", "limit", "offset", "took_ms", "corrected_from"}
     assert body["total_exact"] is True
     assert set(body["items"][0]) == {
-        "question_id", "title", "title_html", "collection", "collection_title", "answered", "snippet", "score", "url"
+        "question_id", "title", "label", "title_html", "collection", "collection_title", "answered", "snippet", "score",
+        "url",
     }
     assert body["items"][0]["score"] >= body["items"][-1]["score"]
     assert "<mark>" in body["items"][0]["snippet"] + body["items"][0]["title_html"]

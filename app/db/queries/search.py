@@ -328,15 +328,15 @@ def indexed_question_upper_bound(conn: Connection) -> int:
     return run(conn, "SELECT coalesce(max(question_id), 0) FROM search_text").scalar_one()
 
 
-def question_rows(conn: Connection, question_ids: Sequence[int]) -> dict[int, tuple[str, int, bool]]:
-    """id → (title, collection id, answered) for these questions."""
+def question_rows(conn: Connection, question_ids: Sequence[int]) -> dict[int, tuple[str, int, bool, str | None]]:
+    """id → (title, collection id, answered, label) for these questions."""
     if not question_ids:
         return {}
     rows = run(conn,
-        f"SELECT id, title, collection_id, answered FROM question WHERE id IN ({_marks(len(question_ids))})",
+        f"SELECT id, title, collection_id, answered, label FROM question WHERE id IN ({_marks(len(question_ids))})",
         tuple(question_ids),
     )
-    return {r[0]: (r[1], r[2], bool(r[3])) for r in rows}
+    return {r[0]: (r[1], r[2], bool(r[3]), r[4]) for r in rows}
 
 
 def search_texts(conn: Connection, question_ids: Sequence[int]) -> dict[int, tuple[str, str, str]]:
