@@ -99,24 +99,31 @@ def api_client(alice) -> TestClient:
     return client
 
 
-def test_an_answer_runs_the_same_few_statements_however_long_its_thread(alice):
+def answer_costs(alice, counting, measure, rounds: int, filler: int) -> tuple[list, TestClient, int]:
+    """`measure` of what `counting(app)` counts for one short answer, `rounds` times, with `filler` more answers on
+    the thread before each next count; no index work holds the write lock while a post is counted."""
     question = alice.ask()
     client = api_client(alice)
+    path = f"/api/v1/questions/{question['id']}/answers"
+    assert client.post(path, json={"body": "먼저 한 번: 토큰의 마지막 사용이 적힙니다"}).status_code == 201
+    indexed(client)
+    counts = []
+    for round_ in range(rounds):
+        with counting(client.app) as counted:
+            response = client.post(path, json={"body": f"답변 {round_}: 짧은 글"})
+        assert response.status_code == 201, response.text
+        counts.append(measure(counted))
+        for n in range(filler):  # a longer thread before the next count
+            assert client.post(path, json={"body": f"채우는 답변 {round_}-{n}"}).status_code == 201
+        indexed(client)
+    return counts, client, question["id"]
+
+
+def test_an_answer_runs_the_same_few_statements_however_long_its_thread(alice):
+    counts, client, question_id = answer_costs(alice, counting_statements, len, rounds=3, filler=20)
     try:
-        path = f"/api/v1/questions/{question['id']}/answers"
-        assert client.post(path, json={"body": "먼저 한 번: 토큰의 마지막 사용이 적힙니다"}).status_code == 201
-        indexed(client)  # as below: no index work holds the write lock while a post is counted
-        counts = []
-        for round_ in range(3):
-            with counting_statements(client.app) as statements:
-                response = client.post(path, json={"body": f"답변 {round_}: 짧은 글"})
-            assert response.status_code == 201, response.text
-            counts.append(len(statements))
-            for n in range(20):  # a longer thread before the next count
-                assert client.post(path, json={"body": f"채우는 답변 {round_}-{n}"}).status_code == 201
-            indexed(client)
         assert counts == [ANSWER_STATEMENTS] * 3, counts
-        assert client.get(f"/api/v1/questions/{question['id']}").json()["answer_count"] == 3 * 21 + 1
+        assert client.get(f"/api/v1/questions/{question_id}").json()["answer_count"] == 3 * 21 + 1
     finally:
         client.__exit__(None, None, None)
 
@@ -124,25 +131,13 @@ def test_an_answer_runs_the_same_few_statements_however_long_its_thread(alice):
 def test_an_answer_costs_sqlite_the_same_however_long_its_thread(alice):
     if alice.client.app.state.engine.dialect.name != "sqlite":
         pytest.skip("SQLite's instruction count")
-    question = alice.ask()
-    client = api_client(alice)
+    steps, client, question_id = answer_costs(alice, counting_sqlite_steps, lambda counted: counted[0], rounds=2,
+                                                  filler=60)
     try:
-        path = f"/api/v1/questions/{question['id']}/answers"
-        assert client.post(path, json={"body": "먼저 한 번: 토큰의 마지막 사용이 적힙니다"}).status_code == 201
-        indexed(client)  # as above: no index work holds the write lock while a post is counted
-        steps = []
-        for round_ in range(2):
-            with counting_sqlite_steps(client.app) as counted:
-                response = client.post(path, json={"body": f"답변 {round_}: 짧은 글"})
-            assert response.status_code == 201, response.text
-            steps.append(counted[0])
-            for n in range(60):  # a much longer thread before the next count
-                assert client.post(path, json={"body": f"채우는 답변 {round_}-{n}"}).status_code == 201
-            indexed(client)
         # A recount of the thread's rows took about 60 more rows times five scans; the index seeks of
         # a longer thread may take a few more steps, nothing in proportion to it.
         assert steps[1] <= steps[0] * 1.1 + 20, steps
-        shown = client.get(f"/api/v1/questions/{question['id']}").json()
+        shown = client.get(f"/api/v1/questions/{question_id}").json()
         assert (shown["answer_count"], shown["answered"]) == (2 * 61 + 1, True)
     finally:
         client.__exit__(None, None, None)
