@@ -18,7 +18,7 @@ from app.db.models import User
 from app.db.transactions import WouldWait, writes_without_waiting
 from app.errors import AppError
 from app.http.deps import SessionDep, hand_on
-from app.http.errors import invalid_token
+from app.http.errors import invalid_token, needs_account
 from app.services import accounts
 from app.services.account_settings import Credential
 
@@ -181,11 +181,13 @@ def _inline(request: Request) -> bool:
     return writes_on_loop(request.app)
 
 
+@needs_account
 async def api_call_async(request: Request, _documented: Annotated[object, Depends(BEARER)] = None) -> ApiCall:
     """api_call on the event loop: it reads headers only, so it needs no thread of its own."""
     return api_call(request)
 
 
+@needs_account
 def api_user(request: Request, session: SessionDep, _documented: Annotated[object, Depends(BEARER)] = None) -> User:
     """The account of an API request, for a route that takes a session dependency of its own."""
     return api_call(request).account(session)

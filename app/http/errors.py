@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 from fastapi import FastAPI, Request
+from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
@@ -145,11 +147,33 @@ def invalid_token() -> AppError:
                     headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
 
 
+# Route dependencies that refuse a request without a valid account (app.auth.deps marks them): only a
+# route that declares one answers an unknown token's invalid input with 401 rather than 422.
+_ACCOUNT_DEPENDENCIES: set[Callable[..., Any]] = set()
+
+D = TypeVar("D", bound=Callable[..., Any])
+
+
+def needs_account(dependency: D) -> D:
+    """Marks a route dependency as one that refuses a caller without a valid account."""
+    _ACCOUNT_DEPENDENCIES.add(dependency)
+    return dependency
+
+
+def _declares_account(dependant: Dependant | None) -> bool:
+    if dependant is None:
+        return False
+    return any(sub.call in _ACCOUNT_DEPENDENCIES or _declares_account(sub) for sub in dependant.dependencies)
+
+
 async def _unknown_token(request: Request) -> bool:
-    """Whether the request carries a bearer token of the site's shape that names no live account. A
-    token of another shape is refused before the body is read (app.auth.deps.api_call); this one is
-    looked up with the write, so a body FastAPI refuses first would have answered 422 to a caller who
-    may not write at all."""
+    """Whether the request, to a route that needs an account, carries a bearer token of the site's
+    shape that names no live account. A token of another shape is refused before the body is read
+    (app.auth.deps.api_call); this one is looked up with the write, so a body FastAPI refuses first
+    would have answered 422 to a caller who may not write at all. A route open to everyone judges
+    its input as it would for anyone, token or not."""
+    if not _declares_account(getattr(request.scope.get("route"), "dependant", None)):
+        return False
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     token = token.strip()
     if scheme.lower() != "bearer" or not accounts.may_be_api_token(token):

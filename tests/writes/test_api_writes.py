@@ -91,6 +91,18 @@ def test_an_unknown_token_is_refused_before_its_body_is_judged(alice, client):
     assert judged.status_code == 422 and error_code(judged) == "validation_error"
 
 
+def test_an_unknown_token_on_a_public_read_gets_the_422_of_its_query(alice, client):
+    """The 401-first rule is for routes that need an account: a public list that needs none judges
+    its query as it would for anyone, whatever token came with it; a route that needs an account
+    (the inbox) still refuses the stranger first."""
+    stranger = bearer("kbt_" + "x" * 43)
+    for url in ("/api/v1/questions?page=abc", "/api/v1/authors?per_page=0"):
+        judged = client.get(url, headers=stranger)
+        assert judged.status_code == 422 and error_code(judged) == "validation_error", url
+    inbox = client.get("/api/v1/inbox?page=abc", headers=stranger)
+    assert inbox.status_code == 401 and error_code(inbox) == "invalid_token"
+
+
 def test_cookie_session_needs_csrf_header_on_api(alice):
     alice.client.headers.pop("Authorization", None)
     no_header = alice.client.post("/api/v1/questions", json={"title": "제목입니다", "body": "본문"})
