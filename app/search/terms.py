@@ -112,6 +112,8 @@ class TermDictionary:
                 gaps = gaps | previous.gaps if previous else gaps
                 word_start = len(key) <= 2 and all(is_hangul(ch) for ch in key)
                 self._surface[key] = _Key(term.id, gaps, word_start)
+        # Every whole-word key in order: the keys that begin with a word lie together from its bisect point.
+        self._sorted_keys = sorted(self._exact)
         # Aho-Corasick over every surface key: one pass over a text finds all their occurrences.
         self._automaton = ahocorasick.Automaton()
         for key, info in self._surface.items():
@@ -203,7 +205,11 @@ class TermDictionary:
         if len(key) < 2:
             return []
         found: list[str] = []
-        for candidate in sorted(k for k in self._exact if k.startswith(key)):
+        keys = self._sorted_keys
+        for index in range(bisect_left(keys, key), len(keys)):
+            candidate = keys[index]
+            if not candidate.startswith(key):
+                break  # the keys that start with `key` sit together from where it would be inserted
             term_id = self._exact[candidate]
             if term_id not in found:
                 found.append(term_id)

@@ -7,7 +7,7 @@ import unicodedata
 
 import pytest
 
-from app.search.terms import TermDictionary, TermDictionaryError, _key_of, terms_path
+from app.search.terms import TermDictionary, TermDictionaryError, _key_of, compact, terms_path
 from app.search.text import SEPARATORS, is_ascii_alnum, is_hangul, normalise
 
 
@@ -183,3 +183,57 @@ def test_find_agrees_with_a_plain_scan_on_random_text(dictionary):
     surface = _surface_keys(dictionary)
     for text in texts:
         assert [(m.start, m.end, m.term_id) for m in dictionary.find(text)] == _reference_find(surface, text), text
+
+
+def _scanned_concepts_starting_with(dictionary, keys: list[str], word: str, limit: int = 5) -> list[str]:
+    """The prefix lookup as a scan of every variant (`keys`, sorted): what the sorted lookup must agree with."""
+    key = compact(normalise(word))
+    if len(key) < 2:
+        return []
+    found: list[str] = []
+    for candidate in (k for k in keys if k.startswith(key)):
+        term_id = dictionary.lookup(candidate)
+        if term_id not in found:
+            found.append(term_id)
+    return found[:limit]
+
+
+def _exact_keys(dictionary) -> set[str]:
+    return {_key_of(variant)[0] for term in dictionary.terms.values()
+            for variant in (term.label, *term.variants)} - {""}
+
+
+def test_concepts_starting_with_agrees_with_a_scan_of_every_variant(dictionary):
+    keys = sorted(_exact_keys(dictionary))
+    words = {key[:n] for key in keys for n in range(0, 5)} | set(keys)
+    words |= {"드롭", "Drop", "drop out", "정규", "역전", "과적", "없는말", "zz", "가", "ab cd"}
+    for word in sorted(words):
+        scanned = _scanned_concepts_starting_with(dictionary, keys, word, limit=5)
+        assert dictionary.concepts_starting_with(word) == scanned, word
+        assert dictionary.concepts_starting_with(word, limit=1) == scanned[:1], word
+
+
+class _CountedScans(dict):
+    scans = 0
+
+    def __iter__(self):
+        type(self).scans += 1
+        return super().__iter__()
+
+    def keys(self):
+        type(self).scans += 1
+        return super().keys()
+
+    def items(self):
+        type(self).scans += 1
+        return super().items()
+
+
+def test_a_prefix_lookup_does_not_scan_the_whole_dictionary():
+    """A search word's begun concepts are found by position in the sorted variants, built once per
+    dictionary: a query of several words used to walk all ~2,000 variants once per word."""
+    dictionary = TermDictionary.load(terms_path())
+    dictionary._exact = _CountedScans(dictionary._exact)
+    for word in ("드롭", "정규", "역전", "과적", "batch", "없는말"):
+        dictionary.concepts_starting_with(word)
+    assert _CountedScans.scans == 0
