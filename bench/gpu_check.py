@@ -65,6 +65,34 @@ def check_experiment(spec) -> dict:
     }
 
 
+def claim_rows(result) -> list[dict]:
+    return [{"metric": c.metric, "verdict": c.verdict, "mean": c.mean, "ci95": c.ci95, "margin": c.margin}
+            for c in result.claims]
+
+
+def check_focus(slug: str, seeds: tuple[int, ...]) -> dict:
+    """A verdict that differs between devices, looked at closely: at the smallest and the default settings,
+    for several base seeds, each claim's interval on either device, and the conclusion the reader gets."""
+    from app.demos.execute import execute
+    from app.demos.registry import get_demo
+
+    spec = get_demo(slug)
+    report: dict = {}
+    for label, params in (("smallest", spec.smallest), ("default", spec.params())):
+        rows = []
+        for seed in seeds:
+            row: dict = {"seed": seed}
+            for device in ("cuda", "cpu"):
+                done = execute(spec, params, device, seed)
+                row[device] = {"verdict": done.result.verdict, "claims": claim_rows(done.result),
+                               "wall_ms": round(done.wall_ms, 1), "conclusion": done.result.conclusion}
+            row["same_verdict"] = row["cuda"]["verdict"] == row["cpu"]["verdict"]
+            rows.append(row)
+            print(slug, label, seed, row["cuda"]["verdict"], row["cpu"]["verdict"], flush=True)
+        report[label] = rows
+    return report
+
+
 def check_draws() -> bool:
     import torch
 
@@ -120,10 +148,21 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--budget-s", type=float, default=300.0)
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "gpu_check.json")
+    parser.add_argument("--focus", default="", help="comma-separated slugs whose verdicts differed between devices: "
+                        "run only these, at the smallest and default settings, several seeds (writes --out)")
+    parser.add_argument("--seeds", default="0,1,2", help="base seeds for --focus")
     args = parser.parse_args()
     if not torch.cuda.is_available():
         print("no CUDA GPU here: run this on a machine with one", file=sys.stderr)
         return 2
+    if args.focus:
+        seeds = tuple(int(s) for s in args.seeds.split(","))
+        focus = {"gpu": torch.cuda.get_device_name(0), "torch": str(torch.__version__), "seeds": list(seeds),
+                 "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                 "experiments": {slug: check_focus(slug, seeds) for slug in args.focus.split(",")}}
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(focus, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        return 0
     started = time.monotonic()
     report: dict = {
         "machine": {"python": platform.python_version(), "torch": str(torch.__version__),

@@ -97,6 +97,9 @@ class Determinism(BaseModel):
     # partial sum per thread, so another count adds in another order and gives other last bits (which a
     # training at a high learning rate grows into percents). None in older results.
     threads: int | None = None
+    # Whether a GPU's float32 matrix products or convolutions could use TensorFloat-32 (fewer mantissa
+    # bits than the CPU's float32). None in older results.
+    tf32: bool | None = None
 
 
 class BoundaryPoint(BaseModel):

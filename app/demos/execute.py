@@ -110,6 +110,12 @@ def make_deterministic() -> Determinism:
     torch.use_deterministic_algorithms(True, warn_only=True)
     torch.backends.cudnn.deterministic = True
     torch.backends.cudnn.benchmark = False
+    # TensorFloat-32 keeps 10 mantissa bits in a GPU's float32 matrix products and convolutions (off for
+    # matrix products by default, on for cuDNN's convolutions, and any imported library may turn it on).
+    # Turned on, it flipped dying-relu's and save-load's verdicts against the CPU's on an H200: a CUDA run
+    # computes in full float32, like the CPU.
+    torch.backends.cuda.matmul.allow_tf32 = False
+    torch.backends.cudnn.allow_tf32 = False
     return Determinism(
         deterministic_algorithms=torch.are_deterministic_algorithms_enabled(),
         warn_only=torch.is_deterministic_algorithms_warn_only_enabled(),
@@ -117,6 +123,7 @@ def make_deterministic() -> Determinism:
         cudnn_benchmark=bool(torch.backends.cudnn.benchmark),
         cublas_workspace_config=os.environ.get("CUBLAS_WORKSPACE_CONFIG"),
         threads=torch.get_num_threads(),
+        tf32=bool(torch.backends.cuda.matmul.allow_tf32 or torch.backends.cudnn.allow_tf32),
     )
 
 

@@ -20,6 +20,22 @@ def test_a_result_records_the_determinism_it_was_measured_under():
     determinism = execute(spec, spec.smallest, "cpu", 0).result.determinism
     assert determinism.deterministic_algorithms and determinism.warn_only
     assert determinism.cudnn_deterministic and not determinism.cudnn_benchmark
+    assert determinism.tf32 is False
+
+
+def test_a_run_turns_tensorfloat32_off_even_where_something_turned_it_on():
+    """TF32 on a GPU flipped two verdicts against the CPU's (bench/results/gpu_check.json): the engine pins
+    full float32 whatever the process had set before."""
+    import torch
+
+    before = torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32
+    torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = True
+    try:
+        spec = get_demo(SLUG)
+        assert execute(spec, spec.smallest, "cpu", 0).result.determinism.tf32 is False
+        assert not torch.backends.cuda.matmul.allow_tf32 and not torch.backends.cudnn.allow_tf32
+    finally:
+        torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = before
 
 
 def test_worker_runs_use_a_fixed_cublas_workspace(pool_client):

@@ -241,6 +241,8 @@ def main(argv=None):
     torch.use_deterministic_algorithms(True, warn_only=True)
     torch.backends.cudnn.deterministic = True
     torch.backends.cudnn.benchmark = False
+    torch.backends.cuda.matmul.allow_tf32 = False  # full float32 on a GPU, as the server's run
+    torch.backends.cudnn.allow_tf32 = False
     random.seed(SEED)
     try:
         import numpy
