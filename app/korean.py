@@ -29,7 +29,3 @@ def particle(word: str, with_final: str) -> str:
     if with_final == "으로":
         return "으로" if final and final != _RIEUL else "로"
     return with_final if final else without
-
-
-def ro_particle(word: str) -> str:
-    return particle(word, "으로")

@@ -22,7 +22,7 @@ from app.errors import AppError
 from app.http.assets import Assets
 from app.http.slots import shared_render_of, unread_label
 from app.ingest.shapes import KIND_NAMES
-from app.korean import ro_particle
+from app.korean import particle
 from app.render.titles import display_title
 from app.services.reading import ReaderMarks
 from app.services.standing import is_admin, is_moderator, is_suspended
@@ -146,7 +146,7 @@ def make_templates(settings: Settings, assets: Assets | None = None) -> Jinja2Te
     env.filters["excerpt"] = excerpt
     env.filters["first_sentence"] = first_sentence
     env.filters["display_title"] = display_title
-    env.filters["ro_particle"] = ro_particle
+    env.filters["particle"] = particle  # {{ word }}{{ word | particle("으로") }}: 드롭아웃으로, 모델로
     env.filters["jsonable"] = to_jsonable_python  # pydantic models for `tojson` (charts in run cards)
     env.globals["run_status_names"] = RUN_STATUS_NAMES
     env.filters["kind_name"] = lambda kind: KIND_NAMES.get(kind, kind)

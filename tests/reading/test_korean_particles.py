@@ -5,18 +5,37 @@ from __future__ import annotations
 
 import pytest
 
-from app.korean import particle, ro_particle
+from app.korean import particle
 
 HTML = {"Accept": "text/html"}
 pytestmark = pytest.mark.read_only  # only reads: one shared app
 
 
-@pytest.mark.parametrize(("word", "particle"), [
+@pytest.mark.parametrize(("word", "expected"), [
     ("드롭아웃", "으로"), ("기울기", "로"), ("배치 정규화", "로"), ("모델", "로"), ("경사 하강법", "으로"),
     ("ReLU", "(으)로"), ("6", "으로"), ("7", "로"), ("top-1", "로"), ("", "(으)로"),
 ])
-def test_ro_follows_the_last_syllable(word, particle):
-    assert ro_particle(word) == particle
+def test_ro_follows_the_last_syllable(word, expected):
+    assert particle(word, "으로") == expected
+
+
+# A final consonant (받침), a final ㄹ (which takes 로 as no final does) and no final (모음).
+TEMPLATE_CASES = [
+    ("드롭아웃", "으로", "드롭아웃으로"), ("손실 함수", "으로", "손실 함수로"), ("모델", "으로", "모델로"),
+    ("기울기", "으로", "기울기로"), ("김산", "은", "김산은"), ("레이블", "은", "레이블은"), ("민규", "은", "민규는"),
+    ("드롭아웃", "을", "드롭아웃을"), ("모델", "이", "모델이"), ("배치 정규화", "이", "배치 정규화가"),
+    ("ReLU", "으로", "ReLU(으)로"),
+]
+
+
+def test_templates_pick_particles_with_the_same_function(seeded_client):
+    """Templates choose a particle through the `particle` filter, which is app.korean.particle itself."""
+    env = seeded_client.app.state.templates.env
+    assert env.filters["particle"] is particle
+    shown = env.from_string(
+        "{% for word, with_final in cases %}{{ word }}{{ word | particle(with_final) }}|{% endfor %}")
+    rendered = shown.render(cases=[(word, with_final) for word, with_final, _ in TEMPLATE_CASES]).split("|")[:-1]
+    assert rendered == [expected for _, _, expected in TEMPLATE_CASES]
 
 
 @pytest.mark.parametrize(("word", "with_final", "expected"), [
