@@ -182,7 +182,7 @@ def _question_list(request: Request, session, *, path: str, heading: str, status
 
 
 SORT_NAMES = {None: "원본 순서", "activity": "최근 활동", "newest": "최근 질문", "answers": "답변 많은 순",
-              "plus_ones": "+1 많은 순"}
+              "plus_ones": "궁금해요 많은 순"}
 
 
 def sort_names(collection: str | None) -> dict[str | None, str]:

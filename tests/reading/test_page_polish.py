@@ -125,7 +125,7 @@ def test_default_sort_says_what_order_it_is(reader, sample):
     assert sort_chips(text)[0] == "원본 순서" and "최근 활동" in sort_chips(text)
     assert '<span class="filters__name" aria-hidden="true">정렬</span>' in text
     _, text = get(reader, "/unanswered")
-    assert sort_chips(text) == ["최근 활동", "최근 질문", "답변 많은 순", "+1 많은 순"]
+    assert sort_chips(text) == ["최근 활동", "최근 질문", "답변 많은 순", "궁금해요 많은 순"]
     _, text = get(reader, "/questions?sort=activity")
     assert 'aria-current="page">최근 활동</a>' in text  # the old link still lights its chip
 
@@ -151,3 +151,13 @@ def test_the_search_page_links_its_json_twin_with_the_same_query(seeded_client):
     assert address.path == "/api/v1/search"
     assert parse_qs(address.query) == {"q": ["드롭아웃"], "limit": ["20"], "offset": ["20"]}
     assert seeded_client.get(twin.replace("&amp;", "&")).status_code == 200
+
+
+def test_list_rows_say_what_the_plus_one_count_is(seeded_client):
+    """A row read "답변 5 +1 1": two numbers side by side, the second in the source's shorthand. It now says
+    what the question page's button says, after a separator like every other part of the line."""
+    text = seeded_client.get("/collections/deep-hankkeut-nodes", headers=HTML).text
+    row = next(li for li in text.split('<li class="qrow') if "과적합을 방지하는데 왜 유용한지" in li)
+    meta = re.sub(r"<[^>]+>", "", row.split('class="qrow__meta">', 1)[1].split("</span>\n</li>", 1)[0])
+    assert re.search(r"답변 5 · 나도 궁금해요 1 · 민규", " ".join(meta.split())), meta
+    assert "+1" not in meta
