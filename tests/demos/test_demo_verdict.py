@@ -105,7 +105,7 @@ def test_the_demo_page_leads_with_the_claims_their_latest_verdict_and_the_breaki
     assert "판정: <strong>성립</strong>" in verdict_box and 'href="/runs/at-defaults"' in verdict_box
     assert "95% 구간 [" in verdict_box and "시드 3개" in verdict_box
     breaking = get_demo("dropout").breaking
-    assert "여기서는 성립하지 않음" in verdict_box and f"epochs={breaking.epochs}" in verdict_box
+    assert "주장이 깨지는 설정</a>" in verdict_box and f"epochs={breaking.epochs}" in verdict_box
     detail = stored.get("/api/v1/demos/dropout").json()
     assert detail["verdict_at_defaults"]["run_id"] == "at-defaults"
     assert detail["verdict_at_defaults"]["verdict_word"] == "성립"

@@ -161,3 +161,14 @@ def test_list_rows_say_what_the_plus_one_count_is(seeded_client):
     meta = re.sub(r"<[^>]+>", "", row.split('class="qrow__meta">', 1)[1].split("</span>\n</li>", 1)[0])
     assert re.search(r"답변 5 · 나도 궁금해요 1 · 민규", " ".join(meta.split())), meta
     assert "+1" not in meta
+
+
+def test_demo_panel_link_to_the_breaking_preset_reads_as_a_way_not_a_verdict(seeded_client):
+    """The link to the preset where a claim breaks said "여기서는 성립하지 않음", just above a card whose verdict
+    was 성립: a reader took it for the result of this very question's setting."""
+    query = {"collection": "deep-learning-interview", "per_page": 100}
+    items = seeded_client.get("/api/v1/questions", params=query).json()["items"]
+    question = next(q for q in items if q["label"] == "#16")
+    panel = seeded_client.get(question["url"], headers=HTML).text.split('<section class="demo-panel"', 1)[1]
+    link = panel.split('class="demo-panel__breaking"', 1)[1].split("</a>", 1)[0]
+    assert link.endswith(">주장이 깨지는 설정 보기") and "여기서는" not in panel.split("</section>", 1)[0]
