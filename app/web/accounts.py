@@ -31,6 +31,20 @@ def safe_next(target: str | None) -> str:
     return target
 
 
+# Pages that send a reader without an account to /login?next=… (app.auth.deps.login_url), and what the reader
+# was trying to do there: a newcomer who clicked 질문하기 met a bare login form that never said why.
+_NEEDS_ACCOUNT = (("/ask", "질문을 올리려면"), ("/inbox", "알림을 보려면"), ("/settings", "설정을 바꾸려면"),
+                  ("/moderation", "운영 화면을 보려면"))
+
+
+def login_reason(target: str) -> str | None:
+    """What the page at `target` (a safe_next path) needs an account for, or None for a page anyone may read."""
+    path = target.split("?", 1)[0].split("#", 1)[0]
+    if path.endswith("/edit") and path.startswith(("/questions/", "/answers/")):
+        return "글을 고치려면"
+    return next((why for prefix, why in _NEEDS_ACCOUNT if path == prefix or path.startswith(prefix + "/")), None)
+
+
 def _logged_in(request: Request, session, user, target: str) -> RedirectResponse:
     token, _row = accounts.start_session(session, user)
     response = RedirectResponse(safe_next(target), status_code=303)
@@ -40,7 +54,8 @@ def _logged_in(request: Request, session, user, target: str) -> RedirectResponse
 
 @router.get("/signup", dependencies=[AnonymousForm], response_class=HTMLResponse)
 def signup_form(request: Request, next: str = "/"):
-    return render(request, "accounts/signup.html", {"next": safe_next(next)})
+    target = safe_next(next)
+    return render(request, "accounts/signup.html", {"next": target, "reason": login_reason(target)})
 
 
 @router.post("/signup", dependencies=[Csrf])
@@ -64,7 +79,9 @@ def signup(request: Request, session: SessionDep, settings: SettingsDep,
 def login_form(request: Request, next: str = "/", reset: bool = False,
                username: Annotated[str, Query(max_length=100)] = ""):
     notice = "비밀번호를 바꿨습니다. 새 비밀번호로 로그인해 주세요." if reset else None
-    return render(request, "accounts/login.html", {"next": safe_next(next), "notice": notice, "username": username})
+    target = safe_next(next)
+    return render(request, "accounts/login.html", {"next": target, "notice": notice, "username": username,
+                                                   "reason": None if reset else login_reason(target)})
 
 
 @router.post("/login", dependencies=[Csrf])

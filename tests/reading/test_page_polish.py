@@ -172,3 +172,26 @@ def test_demo_panel_link_to_the_breaking_preset_reads_as_a_way_not_a_verdict(see
     panel = seeded_client.get(question["url"], headers=HTML).text.split('<section class="demo-panel"', 1)[1]
     link = panel.split('class="demo-panel__breaking"', 1)[1].split("</a>", 1)[0]
     assert link.endswith(">주장이 깨지는 설정 보기") and "여기서는" not in panel.split("</section>", 1)[0]
+
+
+def form_note(text: str) -> str | None:
+    found = re.search(r'<p class="form-note" role="status">(.*?)</p>', text, re.S)
+    return re.sub(r"<[^>]+>", "", found.group(1)) if found else None
+
+
+def test_login_says_why_when_a_page_that_needs_an_account_sent_the_reader(reader, sample):
+    """A newcomer who clicked 질문하기 landed on a bare login form that never said why; now it says what the
+    account is for and points to sign-up, which keeps the way back. A login from a reading page says nothing."""
+    login = reader.get("/ask", headers=HTML)  # follows the 303 to /login?next=/ask
+    assert login.status_code == 200 and str(login.url).endswith("/login?next=%2Fask")
+    note = form_note(login.text)
+    assert note and note.startswith("질문을 올리려면 로그인이 필요합니다.") and "가입" in note
+    signup_href = re.search(r'<p class="form-note"[^>]*>.*?<a href="([^"]+)">가입</a>', login.text, re.S).group(1)
+    assert signup_href == "/signup?next=/ask"
+    assert form_note(reader.get(signup_href, headers=HTML).text).startswith("질문을 올리려면 계정이 필요합니다.")
+    assert form_note(get(reader, "/login?next=%2Finbox%3Funread%3D1")[1]).startswith("알림을 보려면")
+    assert form_note(get(reader, f"/login?next=/questions/{sample.parent}/edit")[1]).startswith("글을 고치려면")
+    assert form_note(get(reader, "/login?next=/settings/tokens")[1]).startswith("설정을 바꾸려면")
+    for quiet in (f"/login?next=/questions/{sample.parent}", "/login", "/login?next=/asked", "/signup?next=/search",
+                  "/login?next=/ask&reset=1&username=a"):
+        assert form_note(get(reader, quiet)[1]) is None, quiet
