@@ -327,8 +327,8 @@ def _prepare_questions(document: ParsedDocument, render, build_search_doc) -> li
             if build_search_doc is not None:
                 search_doc = build_search_doc(
                     question.title,
-                    extract_text(body_html),
-                    "\n".join(extract_text(a.body_html) for a in answers),
+                    extract_text(body_html, math="both"),
+                    "\n".join(extract_text(a.body_html, math="both") for a in answers),
                 )
             prepared.append(
                 PreparedQuestion(

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
+from app.render.text import math_shown
 from app.search.query import ParsedQuery
 from app.search.terms import TermDictionary
 from app.search.text import SEPARATORS, is_ascii_alnum, is_hangul, normalise
@@ -80,8 +81,9 @@ class Highlighter:
 
     def snippet(self, *texts: str, width: int = SNIPPET_CHARS) -> Markup:
         """The `width` characters around the densest matches of the first text that has any
-        (looked for in its first SNIPPET_SCAN_CHARS: a long answer's opening is enough)."""
-        texts = tuple(t for t in texts if t)
+        (looked for in its first SNIPPET_SCAN_CHARS: a long answer's opening is enough). Formulas
+        show as the page draws them (γ, ∂L/∂w), not as their LaTeX."""
+        texts = tuple(shown for t in texts if t and (shown := math_shown(t)))
         for text in texts:
             spans = self.spans(text[:SNIPPET_SCAN_CHARS])
             if spans:

@@ -29,8 +29,8 @@ BATCH = 500
 def _texts(source: queries.QuestionSource) -> tuple[str, str, str]:
     return (
         source.title,
-        extract_text(source.body_html),
-        "\n".join(extract_text(answer) for answer in source.answer_htmls),
+        extract_text(source.body_html, math="both"),
+        "\n".join(extract_text(answer, math="both") for answer in source.answer_htmls),
     )
 
 
@@ -66,7 +66,7 @@ def reindex_question(session: Session, question_id: int, *, use_kiwi: bool | Non
 
 def answer_text(html: str, room: int = MAX_TEXT_CHARS) -> str:
     """The plain text of an answer, cut to the `room` left in its question's document."""
-    return extract_text(html)[:max(0, min(room, MAX_TEXT_CHARS))]
+    return extract_text(html, math="both")[:max(0, min(room, MAX_TEXT_CHARS))]
 
 
 def analyse_texts(conn, texts: Sequence[str], known: KnownTerms | None = None) -> list[Tokens]:

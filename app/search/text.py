@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from app.render.text import math_source
+
 _SPACE = re.compile(r"\s+")
 # Control characters become spaces; format characters (zero-width space, BOM, soft hyphen) and
 # lone surrogates vanish, so "드롭\u200b아웃" is one word and nothing unencodable goes further.
@@ -20,13 +22,15 @@ def clean(text: str) -> str:
 def normalise(text: str) -> str:
     """NFKC (full-width → ASCII, NFD jamo → syllables), lower case, one space between words.
 
-    Length can change (NFKC composes), so offsets into the result refer to the result only.
+    Length can change (NFKC composes), so offsets into the result refer to the result only. A search
+    document's formulas (marked by extract_text(..., math="both")) are read as their LaTeX source.
     """
-    return _SPACE.sub(" ", unicodedata.normalize("NFKC", clean(text))).strip().lower()
+    return _SPACE.sub(" ", unicodedata.normalize("NFKC", clean(math_source(text)))).strip().lower()
 
 
 def display_text(text: str) -> str:
-    """What snippets show: NFC, whitespace collapsed, case and width kept."""
+    """What snippets show: NFC, whitespace collapsed, case and width kept (formulas keep their marks:
+    the snippet shows them drawn, Highlighter.snippet)."""
     return _SPACE.sub(" ", unicodedata.normalize("NFC", text)).strip()
 
 

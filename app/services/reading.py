@@ -408,7 +408,7 @@ def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
 def _answer_refs(rows: list[tuple[Answer, Question]]) -> list[AnswerRef]:
     return [
         AnswerRef(
-            id=answer.id, question=_link(question), excerpt=excerpt(extract_text(answer.body_html)),
+            id=answer.id, question=_link(question), excerpt=excerpt(extract_text(answer.body_html, math="shown")),
             is_reply=answer.parent_id is not None, created_at=answer.created_at,
             url=urls.answer(question.id, answer.id),
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from app.render import extract_text, render_markdown
+from app.render.text import MATH_SHOWN, math_shown, math_source
 
 
 def test_blocks_are_separated_and_words_are_not_split():
@@ -33,3 +34,21 @@ def test_entities_are_decoded_and_code_is_kept():
 
 def test_empty_input():
     assert extract_text("") == "" and extract_text(None) == ""  # type: ignore[arg-type]
+
+
+def test_math_shown_reads_as_the_page_draws_it():
+    html = render_markdown("식 $x_{min} + \\mu$ 과 $\\frac{\\partial L}{\\partial w}$, "
+                           "$\\gamma$로 $\\sqrt{x^2+1}$ $\\hat{y}$")
+    assert extract_text(html, math="shown") == "식 xₘᵢₙ + μ 과 ∂L/∂w, γ로 √(x² + 1) ŷ"
+    assert extract_text(render_markdown("$a < b$ 와\n\n$\\left( x$"), math="shown") == "a < b 와 \\left( x"
+
+
+def test_math_both_is_the_source_for_the_index_and_the_drawing_for_snippets():
+    html = render_markdown("앞 $\\sigma^2$로 &amp; $a < b$ 뒤\n\n$$x_{t+1} = \\frac{a+b}{c}$$")
+    both = extract_text(html, math="both")
+    assert math_source(both).split() == extract_text(html).split()
+    assert math_shown(both) == extract_text(html, math="shown") == "앞 σ²로 & a < b 뒤 xₜ₊₁ = (a + b)/c"
+    cut = both[:both.index(MATH_SHOWN) + 2]  # a document clipped inside a formula
+    assert math_shown(cut) == "앞 σ" and math_source(cut).split() == ["앞", "\\sigma^2"]
+    stray = extract_text("<p>a\ue000b\ue002c</p>", math="both")
+    assert stray == "abc"
