@@ -195,3 +195,15 @@ def test_login_says_why_when_a_page_that_needs_an_account_sent_the_reader(reader
     for quiet in (f"/login?next=/questions/{sample.parent}", "/login", "/login?next=/asked", "/signup?next=/search",
                   "/login?next=/ask&reset=1&username=a"):
         assert form_note(get(reader, quiet)[1]) is None, quiet
+
+
+def test_search_results_offer_asking_and_page_only_when_there_is_a_second_page(seeded_client):
+    """One page of results ended in a lone "1 / 1", and the way to ask was offered only when nothing was
+    found, though results that miss the point are just as common."""
+    one_page = seeded_client.get("/search", params={"q": "배치 정규화는"}, headers=HTML).text
+    assert 'class="search-result"' in one_page and 'class="search-pages"' not in one_page
+    assert ('<p class="search-ask">찾는 답이 없나요? <a href="/ask?title=%EB%B0%B0%EC%B9%98+'
+            '%EC%A0%95%EA%B7%9C%ED%99%94%EB%8A%94">이 내용으로 질문하기</a></p>') in one_page
+    two_pages = seeded_client.get("/search", params={"q": "학습"}, headers=HTML).text
+    pager = two_pages.split('class="search-pages"', 1)[1].split("</nav>", 1)[0]
+    assert "<span>1 / 2</span>" in pager and 'rel="next"' in pager
