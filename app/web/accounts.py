@@ -4,9 +4,10 @@ deleting the account) and the password reset page. Every form carries the CSRF t
 from __future__ import annotations
 
 from typing import Annotated
+from urllib.parse import quote, unquote
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app import urls
 from app.auth.deps import AnonymousForm, Csrf, HtmlUser, credential_of
@@ -146,6 +147,30 @@ def _refused(request: Request, session, user, exc: AppError, form: str, **typed)
                           **typed)
 
 
+# A refused password form's error, carried to the settings page it redirects to and shown there once.
+# Redirected rather than drawn as the POST's response: reloading that page sent the password again,
+# one more failed login against the owner. Only the settings pages see the cookie.
+FLASH_COOKIE = "kb_flash"
+_FLASH_FORMS = ("password", "delete")
+
+
+def _refused_password(request: Request, exc: AppError, form: str) -> Response:
+    """A password form's refusal (a wrong password, a weak new one): back to the settings page, where
+    the error waits in a cookie (anything else propagates)."""
+    if exc.status_code not in (403, 409, 422):
+        raise exc
+    response = RedirectResponse("/settings", status_code=303)
+    response.set_cookie(FLASH_COOKIE, quote(f"{form}:{exc.message}"[:500]), max_age=300,
+                        **{**cookie_kwargs(request), "path": "/settings"})
+    return response
+
+
+def _flash(request: Request) -> tuple[str, str] | None:
+    """(form, error) a refused password form left for this page, if any."""
+    form, _, error = unquote(request.cookies.get(FLASH_COOKIE, "")).partition(":")
+    return (form, error) if form in _FLASH_FORMS and error else None
+
+
 # How many sessions and tokens a password change ended, carried to the page it redirects to.
 EndedCount = Annotated[int, Query(ge=0, le=1_000_000)]
 
@@ -153,7 +178,12 @@ EndedCount = Annotated[int, Query(ge=0, le=1_000_000)]
 @router.get("/settings", response_class=HTMLResponse)
 def settings_page(request: Request, session: SessionDep, user: HtmlUser, done: str = "",
                   sessions: EndedCount = 0, tokens: EndedCount = 0):
-    return _settings_page(request, session, user, done=done, ended=account_settings.Ended(sessions, tokens))
+    form, error = _flash(request) or (None, None)
+    response = _settings_page(request, session, user, done=done, ended=account_settings.Ended(sessions, tokens),
+                              error=error, error_form=form)
+    if FLASH_COOKIE in request.cookies:
+        response.delete_cookie(FLASH_COOKIE, **{**cookie_kwargs(request), "path": "/settings"})
+    return response
 
 
 @router.post("/settings/display-name", dependencies=[Csrf], response_class=HTMLResponse)
@@ -178,7 +208,7 @@ def change_password(request: Request, session: SessionDep, settings: SettingsDep
     except AppError as exc:
         if exc.code == "wrong_password":
             login_failed(request, user.username)
-        return _refused(request, session, user, exc, "password")
+        return _refused_password(request, exc, "password")
     # Redirected, as a name change is: reloading a page the POST drew sent the old password again, which
     # now failed and counted as a failed login against the owner.
     return RedirectResponse(f"/settings?done=password&sessions={ended.sessions}&tokens={ended.tokens}",
@@ -194,7 +224,7 @@ def delete_account(request: Request, session: SessionDep, settings: SettingsDep,
     except AppError as exc:
         if exc.code == "wrong_password":
             login_failed(request, user.username)
-        return _refused(request, session, user, exc, "delete")
+        return _refused_password(request, exc, "delete")
     request.state.user = None  # the page below is for nobody now: its header shows no account
     response = render(request, "accounts/deleted.html", {})
     response.delete_cookie(accounts.SESSION_COOKIE, path="/")

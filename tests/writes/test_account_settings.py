@@ -9,9 +9,10 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from app.cli import main as kb
+from app.db.models import User
 from app.schemas.names import DELETED_NAME
 from tests.conftest import BACKENDS, clients_of
 from tests.writes.helpers import Account, bearer, csrf_from, make_token, sign_up
@@ -40,15 +41,50 @@ def signed_in(client) -> bool:
 # --- password change ---------------------------------------------------------------------------------
 
 
+def refused_then_shown(client, refused) -> str:
+    """A refused password form redirects to the settings page, which shows why once (a flash): the
+    page a reload asks for again is that GET, not the POST with the password."""
+    assert refused.status_code == 303 and refused.headers["location"] == "/settings", refused.text[:300]
+    shown = client.get(refused.headers["location"])
+    assert shown.status_code == 200
+    error = shown.text.split('class="form-error" role="alert">', 1)[1].split("</p>", 1)[0]
+    again = client.get("/settings").text
+    assert 'class="form-error"' not in again  # shown once: a later visit is a plain settings page
+    return error
+
+
+def test_a_wrong_current_password_redirects_and_changes_nothing(client_factory, engine):
+    alice = Account(client_factory, "alice")
+    laptop = client_factory()
+    assert log_in(laptop, "alice", PASSWORD).status_code == 303
+    with Session(engine) as session:
+        before = session.exec(select(User.password_hash).where(User.username == "alice")).one()
+
+    wrong = settings_post(alice.client, "password", current_password="not my password", new_password=NEW_PASSWORD)
+    assert "flash" in wrong.headers.get("set-cookie", "")
+    error = refused_then_shown(alice.client, wrong)
+    assert "비밀번호가 맞지 않습니다" in error
+    with Session(engine) as session:
+        assert session.exec(select(User.password_hash).where(User.username == "alice")).one() == before
+    assert signed_in(laptop) and signed_in(alice.client)
+    assert alice.client.get("/api/v1/me", headers=alice.headers).status_code == 200
+    assert log_in(client_factory(), "alice", PASSWORD).status_code == 303  # the old password still works
+
+    gone = settings_post(alice.client, "delete", password="not my password")  # the other password form
+    assert "비밀번호가 맞지 않습니다" in refused_then_shown(alice.client, gone)
+    assert signed_in(alice.client)
+
+
+
 def test_a_password_change_logs_the_other_sessions_out(client_factory):
     alice = Account(client_factory, "alice")  # a session and an API token
     laptop = client_factory()
     assert log_in(laptop, "alice", PASSWORD).status_code == 303 and signed_in(laptop)
 
     wrong = settings_post(alice.client, "password", current_password="not my password", new_password=NEW_PASSWORD)
-    assert wrong.status_code == 403 and "비밀번호가 맞지 않습니다" in wrong.text
+    assert "비밀번호가 맞지 않습니다" in refused_then_shown(alice.client, wrong)
     weak = settings_post(alice.client, "password", current_password=PASSWORD, new_password="alice12345678")
-    assert weak.status_code == 422 and "아이디를 넣을 수 없습니다" in weak.text
+    assert "아이디를 넣을 수 없습니다" in refused_then_shown(alice.client, weak)
     assert signed_in(laptop)  # refused changes end nothing
 
     done = settings_post(alice.client, "password", current_password=PASSWORD, new_password=NEW_PASSWORD)
@@ -210,7 +246,7 @@ def test_a_deleted_accounts_posts_show_as_deleted_user(client_factory):
         assert reader.get(path).status_code == 200 and "bob" in reader.get(path).text
 
     wrong = settings_post(bob.client, "delete", password="not my password")
-    assert wrong.status_code == 403 and "비밀번호가 맞지 않습니다" in wrong.text
+    assert "비밀번호가 맞지 않습니다" in refused_then_shown(bob.client, wrong)
     gone = settings_post(bob.client, "delete", password=PASSWORD)
     assert gone.status_code == 200 and "탈퇴했습니다" in gone.text
 
