@@ -76,11 +76,13 @@ def phone_page(browser):
 
 @pytest.fixture
 def new_page(browser):
-    """More pages, each in its own context (its own cookies: another person); phone=True for 375 px."""
+    """More pages, each in its own context (its own cookies: another person); phone=True for 375 px,
+    width= for a phone of another width (360 px, the narrowest common one)."""
     contexts = []
 
-    def make(*, phone: bool = False):
-        context, page = _new_page(browser, PHONE if phone else DESKTOP, is_mobile=phone)
+    def make(*, phone: bool = False, width: int | None = None):
+        viewport = {**PHONE, "width": width} if width else PHONE if phone else DESKTOP
+        context, page = _new_page(browser, viewport, is_mobile=phone or width is not None)
         contexts.append(context)
         return page
 

@@ -92,3 +92,36 @@ def test_inbox(live_server, new_page, width):
     assert asker.locator("#notify-email").input_value() == f"asker-{width}@example.com"
     shot(asker, f"inbox-{width}-3-settings")
     assert asker.errors == [] and answerer.errors == []
+
+
+# Where a text's characters sit, one rectangle per line box it spans.
+LINE_TOPS = """(needle) => {
+  const lead = document.querySelector('p.lead');
+  const walker = document.createTreeWalker(lead, NodeFilter.SHOW_TEXT);
+  let at = 0, text = '';
+  const nodes = [];
+  while (walker.nextNode()) { nodes.push([walker.currentNode, text.length]); text += walker.currentNode.data; }
+  const start = text.indexOf(needle);
+  if (start < 0) return null;
+  const tops = new Set();
+  for (let i = start; i < start + needle.length; i++) {
+    const [node, offset] = nodes.filter(([, begin]) => begin <= i).pop();
+    const range = document.createRange();
+    range.setStart(node, i - offset);
+    range.setEnd(node, i - offset + 1);
+    for (const rect of range.getClientRects()) tops.add(Math.round(rect.top));
+  }
+  return [...tops];
+}"""
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_the_inbox_lead_keeps_a_handle_on_one_line(live_server, new_page, width):
+    """'@아이디' in the inbox's lead is one word: at 360 px the line broke after the '@'."""
+    page = new_page(width=width) if width < 1000 else new_page()
+    offline_world(page, live_server.url)
+    sign_up(page, live_server.url, f"handle{width}", "핸들")
+    page.goto(live_server.url + "/inbox")
+    shot(page, f"inbox-{width}-lead")
+    assert page.evaluate(LINE_TOPS, "@아이디") is not None
+    assert len(page.evaluate(LINE_TOPS, "@아이디")) == 1
