@@ -223,3 +223,15 @@ def test_the_address_people_guess_leads_to_the_inbox(alice):
     moved = alice.client.get("/notifications", follow_redirects=False)
     assert moved.status_code == 308 and moved.headers["location"] == "/inbox"
     assert alice.client.get("/notifications").status_code == 200
+
+
+def test_the_mark_read_button_says_it_is_an_action(alice, bob):
+    """Each unread item's button said "읽음", the word a read item's line shows as its state."""
+    bob.answer(alice.ask()["id"])
+    page = alice.client.get("/inbox").text
+    mark = page.split('class="inline-form inbox-item__mark">', 1)[1].split("</form>", 1)[0]
+    assert re.search(r"<button [^>]*>읽음 표시</button>", mark), mark
+    item = inbox(alice)["items"][0]
+    alice.client.post(f"/inbox/{item['id']}/read", data={"csrf_token": csrf_from(page)})
+    page = alice.client.get("/inbox").text
+    assert "inbox-item__mark" not in page and "· 읽음" in page
