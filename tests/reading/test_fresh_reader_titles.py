@@ -106,4 +106,4 @@ def test_search_results_title_a_question_as_its_page_does(seeded_client):
     hit = next(item for item in found if item["title"].startswith("Q1) 정규화 방법"))
     assert hit["label"] and "Q1)" not in hit["title_html"] and "<mark>" in hit["title_html"]
     page = seeded_client.get("/search", params={"q": "정규화 방법"}, headers={"accept": "text/html"}).text
-    assert f'<span class="qlabel">{hit["label"]}</span> {hit["title_html"]}</a>' in page
+    assert f'<span class="qlabel">{hit["label"]} </span>{hit["title_html"]}</a>' in page

@@ -66,7 +66,8 @@ def test_an_experiments_questions_are_titled_as_on_their_own_pages(seeded_client
     the question's page and every list drop beside the label."""
     page = seeded_client.get("/demos/feature-scaling", headers=HTML).text
     listed = page.split('id="demo-questions-title"', 1)[1].split("</ul>", 1)[0]
-    assert '<span class="demo-chip">9</span> 정규화 방법</a>' in listed and "Q1)" not in listed
+    assert re.search(r'<span class="demo-chip">9</span> <a href="/questions/\d+">정규화 방법</a>', listed)
+    assert "Q1)" not in listed
 
 
 def test_question_plus_one_reads_as_a_sentence(reader, sample):
@@ -207,3 +208,20 @@ def test_search_results_offer_asking_and_page_only_when_there_is_a_second_page(s
     two_pages = seeded_client.get("/search", params={"q": "학습"}, headers=HTML).text
     pager = two_pages.split('class="search-pages"', 1)[1].split("</nav>", 1)[0]
     assert "<span>1 / 2</span>" in pager and 'rel="next"' in pager
+
+
+def test_a_linked_titles_underline_starts_at_the_title_not_at_the_space_after_its_label(seeded_client):
+    """In search results and other underlined links, "#16 Batch…" was underlined from the space after the
+    label: the space was the link's own text, the label an inline-block the underline skips. The space now
+    sits inside the label (white-space: pre), and an experiment's question chip sits outside its link."""
+    query = {"collection": "deep-learning-interview", "per_page": 100}
+    items = seeded_client.get("/api/v1/questions", params=query).json()["items"]
+    question = next(q for q in items if q["label"] == "#16")["url"]
+    for path, params in (("/search", {"q": "배치 정규화는"}), ("/search/suggest", {"title": "배치 정규화"}),
+                         (question, {}), ("/authors/민규", {}), ("/collections/deep-learning-interview", {})):
+        text = seeded_client.get(path, params=params, headers=HTML).text
+        labels = re.findall(r'<span class="qlabel">([^<]*)</span>(.?)', text)
+        assert labels, path
+        assert all(label.endswith(" ") and after != " " for label, after in labels), (path, labels[:3])
+    css = seeded_client.get("/static/css/app.css").text
+    assert re.search(r"\.qlabel \{[^}]*white-space: pre;", css)
