@@ -26,7 +26,10 @@ class SearchResults(BaseModel):
     total_exact: bool = Field(True, description="false면 결과가 total(1,000)개보다 많습니다")
     limit: int
     offset: int
-    took_ms: float
+    took_ms: float = Field(
+        description="이 결과를 계산한 검색에 걸린 시간(ms). 내용이 바뀌기 전까지 같은 검색은 캐시에 둔 응답을"
+                    " 그대로 보내므로, 이 값은 이 응답을 보낸 시간이 아니라 처음 계산할 때 잰 시간입니다",
+    )
     corrected_from: str | None = Field(
         None, description="오타로 보여 고친 검색어(`query`)로 찾았을 때, 사용자가 친 원래 검색어"
                           " (원래 검색어로는 결과가 없었거나, 복합어 속 오타였을 때)",
