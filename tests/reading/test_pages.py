@@ -154,7 +154,7 @@ def test_author_pages(reader, sample):
     parsed, text = page(reader, "/authors")
     assert "/authors/%EC%84%9C%EC%97%B0" in parsed.hrefs("서연")
     author, author_text = page(reader, "/authors/%EC%84%9C%EC%97%B0")
-    assert "질문 0개 · 답변 2개" in author_text
+    assert "질문 0개 · 답변·답글 2개" in author_text  # one answer and one reply: "답변 2개" misled
     assert f"/questions/{sample.parent}#answer-{sample.nested_reply}" in author.hrefs("ReLU를 쓰는 이유는?")
     assert "음수 쪽은 0입니다." in author_text and "답글" in author_text
     asker, asker_text = page(reader, "/authors/%ED%83%9C%ED%95%98")
