@@ -225,3 +225,18 @@ def test_a_linked_titles_underline_starts_at_the_title_not_at_the_space_after_it
         assert all(label.endswith(" ") and after != " " for label, after in labels), (path, labels[:3])
     css = seeded_client.get("/static/css/app.css").text
     assert re.search(r"\.qlabel \{[^}]*white-space: pre;", css)
+
+
+def test_the_answer_count_under_a_question_links_down_to_the_answers(seeded_client):
+    """On a phone a question's answers began some 2,000 px down, after the experiments' cards, and the
+    count under the title was plain text; it now jumps there. A question with no answer has no link."""
+    query = {"collection": "deep-learning-interview", "per_page": 100}
+    items = seeded_client.get("/api/v1/questions", params=query).json()["items"]
+    answered = next(q for q in items if q["label"] == "#16")
+    text = seeded_client.get(answered["url"], headers=HTML).text
+    link = '<a class="answer-count-link" href="#answers-title"><span class="answer-count">답변 1</span>'
+    assert link in text and 'id="answers-title"' in text
+    assert text.index('class="demo-panel"') < text.index('id="answers-title"')  # why the link is needed
+    unanswered = next(q for q in items if not q["answered"])
+    text = seeded_client.get(unanswered["url"], headers=HTML).text
+    assert 'class="answer-count"' in text and "answer-count-link" not in text
