@@ -218,7 +218,7 @@ class PasswordReset(SQLModel, table=True):
     expires_at: datetime
     used_at: datetime | None = None
     # The mail job gave up on this link: it never reached anyone, never opens the form, and is kept so
-    # that /metrics counts the failure (kb_emails_failed) like a notification's.
+    # that /metrics counts the failure (kb_emails_failed_on_record) like a notification's.
     email_failed_at: datetime | None = None
 
 

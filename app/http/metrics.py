@@ -49,8 +49,13 @@ class _StateCollector(Collector):
         yield runs
         yield GaugeMetricFamily("kb_demo_runs_reused", "저장된 결과를 다시 쓴 실행 수 (실험 결과 캐시 적중)",
                                 value=counts.reused)
-        emails = GaugeMetricFamily("kb_emails_failed", "다시 보내도 끝내 보내지 못한 전자우편 수, 종류별 "
-                                   "(알림, 비밀번호 재설정 링크): 메일 서버를 살펴볼 것", labels=["kind"])
+        # A gauge of records, not a counter of events: a failure's record is kept for the notification
+        # retention and then purged, so the number drops without any mail having gone out.
+        emails = GaugeMetricFamily(
+            "kb_emails_failed_on_record",
+            "다시 보내도 끝내 보내지 못한 전자우편 중 기록이 남아 있는 수, 종류별 (알림, 비밀번호 재설정 링크): "
+            "기록은 알림 보관 기간(KB_PURGE_NOTIFICATIONS_DAYS, 기본 90일) 동안 남고 purge가 지우면 줄어듭니다 "
+            "(누적 수가 아님: 늘면 메일 서버를 살펴볼 것)", labels=["kind"])
         for kind, count in failed_emails.items():
             emails.add_metric([kind], count)
         yield emails

@@ -44,7 +44,7 @@ SMTP_TIMEOUT_S = 30
 JOB = "app.services.mail.deliver_queued"  # the dotted path `kb worker` imports
 FAILED_TRY = "app.services.mail.failed_try"  # RQ calls it after each failed try of a mail job
 # A job the mail server refused (or that could not reach it) is tried again after each of these waits,
-# then given up: its notifications or reset link are stamped email_failed_at (kb_emails_failed).
+# then given up: its notifications or reset link are stamped email_failed_at (kb_emails_failed_on_record).
 RETRY_DELAYS_S = (30.0, 120.0, 600.0)
 
 

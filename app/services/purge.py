@@ -41,7 +41,7 @@ def purge(engine: Engine, settings: Settings, now: datetime | None = None) -> Pu
     """One pass, in one write transaction: what it deleted, per kind."""
     now = now or now_utc()
     # A failed notification e-mail stays on record as long as its read notification does; a failed reset
-    # mail's record is kept as long, so kb_emails_failed's two kinds count over the same window.
+    # mail's record is kept as long, so kb_emails_failed_on_record's two kinds count over the same window.
     mail_records_before = now - timedelta(days=settings.notification_retention_days)
     with Session(engine) as session, write_transaction(session):
         return PurgeReport(

@@ -45,7 +45,7 @@ def stored(app, notification_id: int) -> Notification:
 
 def failed_metric(app, kind: str = "notification") -> float:
     text = app.state.metrics.exposition().decode()
-    return float(re.search(rf'^kb_emails_failed{{kind="{kind}"}} (\S+)$', text, re.M).group(1))
+    return float(re.search(rf'^kb_emails_failed_on_record{{kind="{kind}"}} (\S+)$', text, re.M).group(1))
 
 
 def test_the_schedule_is_bounded_and_grows():

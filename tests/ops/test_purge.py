@@ -6,6 +6,7 @@ links, recent records of failed reset mail and unread notifications stay."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -157,3 +158,30 @@ def test_the_server_purges_in_the_background(settings):
 
 def test_tests_apps_start_no_purge(client):
     assert client.app.state.purger is None
+
+
+def _failed_mail_metric(app) -> tuple[str, float]:
+    """The failed-mail metric's TYPE line and its password_reset value."""
+    text = app.state.metrics.exposition().decode()
+    assert not re.search(r"^kb_emails_failed\{", text, re.M)  # the old name read as a running total
+    kind = re.search(r"^# TYPE kb_emails_failed_on_record (\w+)$", text, re.M).group(1)
+    value = float(re.search(r'^kb_emails_failed_on_record\{kind="password_reset"\} (\S+)$', text, re.M).group(1))
+    return kind, value
+
+
+def test_the_failed_mail_metric_is_a_gauge_of_the_records_kept(settings):
+    """Failed mails are counted from their records, which purge deletes after the retention: the count
+    drops then, which a counter may never do. So it is a gauge named for what it counts (the failures on
+    record), and its help says a drop is the purge, not mail delivered."""
+    engine = make_engine(settings.database_url)
+    try:
+        _seed(engine)
+        app = new_app(settings)
+        assert _failed_mail_metric(app) == ("gauge", 2.0)
+        text = app.state.metrics.exposition().decode()
+        help_line = re.search(r"^# HELP kb_emails_failed_on_record (.+)$", text, re.M).group(1)
+        assert "지우면 줄어듭니다" in help_line and "누적" in help_line
+        purge(engine, settings, now=NOW)  # the record of 100 days ago goes
+        assert _failed_mail_metric(app) == ("gauge", 1.0)
+    finally:
+        engine.dispose()

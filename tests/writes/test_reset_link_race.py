@@ -211,7 +211,7 @@ def _ask(client, login: str = "alice") -> None:
 
 def _failed_metric(app) -> float:
     text = app.state.metrics.exposition().decode()
-    return float(re.search(r'^kb_emails_failed\{kind="password_reset"\} (\S+)$', text, re.M).group(1))
+    return float(re.search(r'^kb_emails_failed_on_record\{kind="password_reset"\} (\S+)$', text, re.M).group(1))
 
 
 def test_a_request_whose_mail_fails_leaves_the_mailed_link_working(settings, caplog):
