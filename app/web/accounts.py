@@ -38,11 +38,20 @@ _NEEDS_ACCOUNT = (("/ask", "질문을 올리려면"), ("/inbox", "알림을 보�
                   ("/moderation", "운영 화면을 보려면"))
 
 
+# A question page's own login links come back to the control they stand for (templates/writes/): its fragment
+# says which. The header's login link from the same page has none, and says nothing.
+_NEEDS_ACCOUNT_HERE = (("answer-form", "답변을 쓰려면"), ("question-actions", "'나도 궁금해요'를 누르려면"),
+                       ("answer-", "답글을 쓰려면"))
+
+
 def login_reason(target: str) -> str | None:
     """What the page at `target` (a safe_next path) needs an account for, or None for a page anyone may read."""
-    path = target.split("?", 1)[0].split("#", 1)[0]
+    path, _, fragment = target.partition("#")
+    path = path.split("?", 1)[0]
     if path.endswith("/edit") and path.startswith(("/questions/", "/answers/")):
         return "글을 고치려면"
+    if fragment and path.startswith("/questions/"):
+        return next((why for prefix, why in _NEEDS_ACCOUNT_HERE if fragment.startswith(prefix)), None)
     return next((why for prefix, why in _NEEDS_ACCOUNT if path == prefix or path.startswith(prefix + "/")), None)
 
 

@@ -148,7 +148,7 @@ def test_writing_flow(live_server, new_page, width):
     assert asker.locator("textarea").count() == 0 and asker.locator("button.upvote, button.accept").count() == 0
     assert asker.locator(".write-actions--question >> text=고치기").count() == 0
     plus_one = asker.locator("a.plus-one")
-    assert plus_one.get_attribute("href") == f"/login?next=/questions/{question_id}"
+    assert plus_one.get_attribute("href") == f"/login?next=/questions/{question_id}%23question-actions"
     asker.locator("#answer-form a", has_text="로그인").click()
     asker.wait_for_load_state("load")
     assert asker.url.startswith(f"{base}/login")
@@ -157,7 +157,7 @@ def test_writing_flow(live_server, new_page, width):
     asker.fill("#password", "correct horse battery")
     asker.click("form.account-form button[type=submit]")
     asker.wait_for_load_state("load")
-    assert asker.url == question_url and asker.locator("#answer-body").count() == 1
+    assert asker.url == question_url + "#answer-form" and asker.locator("#answer-body").count() == 1
     asker.click("nav button.linklike")
     asker.wait_for_load_state("load")
     asker.goto(base + "/ask")

@@ -193,6 +193,13 @@ def test_login_says_why_when_a_page_that_needs_an_account_sent_the_reader(reader
     assert form_note(get(reader, "/login?next=%2Finbox%3Funread%3D1")[1]).startswith("알림을 보려면")
     assert form_note(get(reader, f"/login?next=/questions/{sample.parent}/edit")[1]).startswith("글을 고치려면")
     assert form_note(get(reader, "/login?next=/settings/tokens")[1]).startswith("설정을 바꾸려면")
+    # A question page's own login links come back to their control, and the login page says which.
+    question = get(reader, f"/questions/{sample.parent}")[1]
+    for fragment, why in (("answer-form", "답변을 쓰려면"), ("question-actions", "'나도 궁금해요'를 누르려면"),
+                          (f"answer-{sample.answer}", "답글을 쓰려면")):
+        href = f"/login?next=/questions/{sample.parent}%23{fragment}"
+        assert f'href="{href}"' in question, fragment
+        assert form_note(get(reader, href)[1]).replace("&#39;", "'").startswith(why), fragment
     for quiet in (f"/login?next=/questions/{sample.parent}", "/login", "/login?next=/asked", "/signup?next=/search",
                   "/login?next=/ask&reset=1&username=a"):
         assert form_note(get(reader, quiet)[1]) is None, quiet
