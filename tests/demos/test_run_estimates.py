@@ -89,3 +89,19 @@ def test_refusing_can_be_switched_off_for_servers_with_faster_workers(settings):
     with TestClient(new_app(settings.with_overrides(demo_refuse_too_slow=False))) as client:
         slow = client.get(f"/api/v1/demos/{SLUG}/estimate", params=TOO_SLOW).json()
     assert slow["seconds"] > slow["limit_s"] and slow["over_limit"] is False
+
+
+def test_a_refused_form_brings_its_first_error_into_view(client):
+    """The refused form came back scrolled to the page's top, the form and its errors screens below on a
+    phone: the first error now takes the focus (autofocus), which the browser scrolls to. A page without
+    errors takes no focus, and only one element ever asks for it."""
+    assert "autofocus" not in client.get(f"/demos/{SLUG}").text
+    origin = {"Origin": str(client.base_url)}
+    too_slow = {name: str(value) for name, value in TOO_SLOW.items()}
+    refused = client.post(f"/demos/{SLUG}/runs", data=too_slow, headers=origin).text
+    assert refused.count("autofocus") == 1
+    focused = refused.split("autofocus", 1)[0].rsplit("<", 1)[1]
+    assert focused.startswith('div class="demo-field demo-field--error"') and 'tabindex="-1"' in focused
+    bad_seed = client.post(f"/demos/{SLUG}/runs", data={"seed": "-1"}, headers=origin).text
+    assert bad_seed.count("autofocus") == 1
+    assert '<ul class="demo-errors" role="alert" tabindex="-1" autofocus>' in bad_seed
