@@ -34,6 +34,7 @@ from app.db.queries.versions import (
     OUTLINE,
     QUESTION,
     SITE,
+    THREAD,
     changed_since,
     collection_ids_by_slug,
     database_identity,
@@ -115,7 +116,12 @@ class ContentVersions:
 
     def question(self, question_id: int) -> tuple[Key, datetime]:
         """A question's page: the question and its thread, and the links it shows to others."""
-        return self._parts((ALL, 0), (OUTLINE, 0), (QUESTION, question_id))
+        return self._parts((ALL, 0), (OUTLINE, 0), (QUESTION, question_id), (THREAD, question_id))
+
+    def question_frame(self, question_id: int) -> Key:
+        """What a question's page shows besides its thread (links to other questions, the demo panel,
+        references, concepts): a new answer or vote leaves it as it was."""
+        return self._parts((ALL, 0), (OUTLINE, 0), (QUESTION, question_id))[0]
 
     def collection(self, slug: str) -> tuple[Key, datetime]:
         """A collection's page: its own questions (their titles, counts, order) and the ingest."""

@@ -176,18 +176,20 @@ def _collection_for(session: Session, slug: str | None) -> tuple[int, str]:
 
 
 def _count_and_bump(session: Session, question_ids: list[int], answered_before: dict[int, bool], *,
-                    linked: bool = False) -> None:
-    """The questions' counters recounted from their rows, and their content versions bumped; with
+                    linked: bool = False, thread_only: bool = False) -> None:
+    """The questions' counters recounted from their rows, and their content versions bumped (only
+    their threads' with `thread_only`: a vote or an acceptance changes nothing else of the page); with
     `linked` (a question added, retitled, deleted or hidden) or when one became answered or unanswered,
     the pages that link to them too, since the links show that (no other page)."""
     conn = session.connection()
     rows = refresh_question_counters(conn, question_ids=question_ids)
     flipped = any(answered_before.get(qid, answered) != answered for qid, _, answered in rows)
-    versions.bump(conn, questions=question_ids, collections={cid for _, cid, _ in rows},
-                  linked_to=question_ids if linked or flipped else ())
+    versions.bump(conn, questions=() if thread_only else question_ids, threads=question_ids if thread_only else (),
+                  collections={cid for _, cid, _ in rows}, linked_to=question_ids if linked or flipped else ())
 
 
-def _finish(session: Session, question_ids: list[int], *, linked: bool = False, reindex_ids: bool = True) -> None:
+def _finish(session: Session, question_ids: list[int], *, linked: bool = False, reindex_ids: bool = True,
+            thread_only: bool = False) -> None:
     """After a write to these questions: their counters from the rows, their content versions
     bumped (and the pages linking to them, as _count_and_bump says), and their search documents queued
     to be made again after the commit (app.services.indexing; unless the write leaves the text alone,
@@ -195,7 +197,7 @@ def _finish(session: Session, question_ids: list[int], *, linked: bool = False, 
     answered_before = {qid: question.answered for qid in question_ids
                        if (question := session.get(Question, qid)) is not None}  # loaded already: no SQL
     session.flush()
-    _count_and_bump(session, question_ids, answered_before, linked=linked)
+    _count_and_bump(session, question_ids, answered_before, linked=linked, thread_only=thread_only)
     session.expire_all()  # the counters were written by SQL behind the ORM's back
     if reindex_ids:
         indexing.queue_documents(session, question_ids)
@@ -267,8 +269,9 @@ def create_answer(session: Session, user: User, *, question_id: int | None = Non
                                 body_html=body_html, actor=user, asker_id=state[3], parent_author_id=parent_author_id)
         collection_id, answered = queries.count_new_answer(session, question_id, reply=parent_answer_id is not None,
                                                            now=now)
-        # The pages linking to the question show whether it is answered: bumped only when that changed.
-        versions.bump(session.connection(), questions=[question_id], collections=[collection_id],
+        # Its thread alone changed: the rest of its page (links, panels) stays valid. The pages linking
+        # to the question show whether it is answered: bumped only when that changed.
+        versions.bump(session.connection(), threads=[question_id], collections=[collection_id],
                       linked_to=[question_id] if answered != bool(state[2]) else ())
         indexing.queue_answer(session, question_id, answer_id)  # analysed and indexed after the commit
         result = WriteResult(_answer_fields(

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import ClassVar, TypeVar
 
 from sqlmodel import Session
 
@@ -33,6 +34,9 @@ from app.schemas.content import (
     CollectionDetail,
     CollectionPublic,
     CollectionRef,
+    ConceptChip,
+    CorrectionPublic,
+    DemoLinkPublic,
     QuestionDetail,
     QuestionLink,
     QuestionPage,
@@ -47,6 +51,7 @@ from app.search.related import stored_related
 from app.services.concepts import question_concepts
 
 MAX_PER_PAGE = 100
+T = TypeVar("T")
 EXCERPT_CHARS = 140
 
 
@@ -215,27 +220,36 @@ def _answer_tree(answers: list[Answer], reactions: list[Reaction], accepted_id: 
 
 
 class DetailMemo:
-    """Each question's whole detail, kept per its page version (app.db.versions), so a signed-in
-    reader's page reads only what is theirs (reader_marks) and a burst of views after a write builds it
-    once. Everything the detail shows of other questions (neighbours, parent, children, related list)
-    bumps this question's version when it changes, so no part of it is kept under a wider scope."""
+    """Each question's whole detail kept per its page version (app.db.versions), so a signed-in reader's
+    page reads only what is theirs (reader_marks) and a burst of views after a write builds it once;
+    and, apart, the rest of its page (QuestionFrame) kept per the version without the thread, so a new
+    answer or vote reads the question's thread again and nothing else. Everything the detail shows of
+    other questions (neighbours, parent, children, related list) bumps this question's version when it
+    changes, so no part of it is kept under a wider scope."""
 
     def __init__(self, versions: ContentVersions | None, size: int = 4096) -> None:
         self.versions, self.size = versions, size
         self._kept: OrderedDict[tuple, tuple] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, question_id: int, compute):
+    def keys(self, question_id: int) -> tuple[tuple | None, tuple | None]:
+        """(the whole page's key, the frame's key) as of now; (None, None) when nothing is kept. Read
+        before anything is computed: a value computed afterwards is never older than its key."""
         if self.versions is None or not self.versions.enabled:
-            return compute()
+            return None, None
         self.versions.refresh()
-        key = (question_id, self.versions.question(question_id)[0])
+        return (("detail", question_id, self.versions.question(question_id)[0]),
+                ("frame", question_id, self.versions.question_frame(question_id)))
+
+    def get(self, key: tuple | None, compute: Callable[[], T]) -> T:
+        if key is None:
+            return compute()
         with self._lock:
             found = self._kept.get(key)
             if found is not None:
                 self._kept.move_to_end(key)
                 return found[0]
-        value = compute()  # read after the version: never older than its key
+        value = compute()
         with self._lock:
             self._kept[key] = (value,)
             while len(self._kept) > self.size:
@@ -314,18 +328,74 @@ def get_question_or_404(session: Session, question_id: int) -> Question:
 
 def question_detail(session: Session, question_id: int, memo: DetailMemo | None = None) -> QuestionDetail:
     memo = memo or DetailMemo(None)
-    return memo.get(question_id, lambda: _question_detail(session, question_id))
+    page_key, frame_key = memo.keys(question_id)
+
+    def frame_of(question: Question) -> QuestionFrame:
+        return memo.get(frame_key, lambda: _question_frame(session, question_id, question))
+
+    return memo.get(page_key, lambda: _question_detail(session, question_id, frame_of))
 
 
-def _question_detail(session: Session, question_id: int) -> QuestionDetail:
-    question = get_question_or_404(session, question_id)
+@dataclass(frozen=True)
+class QuestionFrame:
+    """What a question page shows besides the question's own row and its thread: its place (collection,
+    section, neighbours, parent, children), its panels (demos, corrections, references, concepts,
+    related questions) and its closing. None of it moves with an answer, a reply, a vote or an
+    acceptance (those bump only the question's thread version, app.db.queries.versions)."""
+
+    collection: CollectionRef
+    source_path: str | None  # the collection's source file
+    section: str | None
+    parent: QuestionLink | None
+    children: list[QuestionLink]
+    previous: QuestionLink | None
+    next: QuestionLink | None
+    references: list[ReferencePublic]
+    demos: list[DemoLinkPublic]
+    corrections: list[CorrectionPublic]
+    concepts: list[ConceptChip]
+    related: list[QuestionLink]
+    closed: ClosedState | None
+    duplicates: list[QuestionLink]
+
+
+def _links(rows) -> list[QuestionLink]:
+    return [link for link in map(_link, rows) if link is not None]
+
+
+def _question_frame(session: Session, question_id: int, question: Question) -> QuestionFrame:
     collection = session.get(Collection, question.collection_id)
     section = session.get(queries.content.Section, question.section_id) if question.section_id else None
-    answers = list(content.question_answers(session, question.id))
-    reactions = list(content.reactions_for(session, question.id, [a.id for a in answers]))
     parent = content.question_link(session, question.parent_id) if question.parent_id else None
     previous, following = (_link(row) for row in content.neighbour_questions(session, question))
-    source_path = collection.source_path if question.origin == "ingested" else None
+    return QuestionFrame(
+        collection=CollectionRef(
+            slug=collection.slug, title=collection.title, kind=collection.kind, url=urls.collection(collection.slug)
+        ),
+        source_path=collection.source_path,
+        section=section.title if section else None,
+        parent=_link(parent),
+        children=_links(content.child_questions(session, question_id)),
+        previous=previous,
+        next=following,
+        references=[ReferencePublic(title=r.title, url=r.url)
+                    for r in content.question_references(session, question_id)],
+        demos=question_demo_links(session, question_id),
+        corrections=question_corrections(session, question_id),
+        concepts=question_concepts(session, question_id),
+        related=stored_related(session.connection(), question_id),
+        closed=_closed(session, question),
+        duplicates=_links(moderation_queries.duplicates_of(session, question_id)),
+    )
+
+
+def _question_detail(session: Session, question_id: int,
+                     frame_of: Callable[[Question], QuestionFrame]) -> QuestionDetail:
+    question = get_question_or_404(session, question_id)
+    frame = frame_of(question)
+    answers = list(content.question_answers(session, question.id))
+    reactions = list(content.reactions_for(session, question.id, [a.id for a in answers]))
+    source_path = frame.source_path if question.origin == "ingested" else None
     usernames = writes_queries.usernames(session, [question.user_id, *(a.user_id for a in answers)])
     return QuestionDetail(
         id=question.id,
@@ -342,29 +412,26 @@ def _question_detail(session: Session, question_id: int) -> QuestionDetail:
         plus_one_count=question.plus_one_count,
         accepted_answer_id=question.accepted_answer_id,
         origin=question.origin,
-        collection=CollectionRef(
-            slug=collection.slug, title=collection.title, kind=collection.kind, url=urls.collection(collection.slug)
-        ),
-        section=section.title if section else None,
+        collection=frame.collection,
+        section=frame.section,
         source=SourceRef(path=source_path, line=question.source_line),
-        parent=_link(parent),
-        children=[_link(c) for c in content.child_questions(session, question.id)],
-        previous=previous,
-        next=following,
-        answers=_answer_tree(answers, reactions, question.accepted_answer_id, collection.source_path, usernames),
+        parent=frame.parent,
+        children=frame.children,
+        previous=frame.previous,
+        next=frame.next,
+        answers=_answer_tree(answers, reactions, question.accepted_answer_id, frame.source_path, usernames),
         reactions=_group_reactions([r for r in reactions if r.answer_id is None]),
-        references=[ReferencePublic(title=r.title, url=r.url)
-                    for r in content.question_references(session, question.id)],
-        demos=question_demo_links(session, question.id),
-        corrections=question_corrections(session, question_id),
-        concepts=question_concepts(session, question_id),
-        related=stored_related(session.connection(), question_id),
+        references=frame.references,
+        demos=frame.demos,
+        corrections=frame.corrections,
+        concepts=frame.concepts,
+        related=frame.related,
         created_at=question.created_at,
         updated_at=question.updated_at,
         last_activity_at=question.last_activity_at,
         newest_answer_id=_newest_posted(answers),
-        closed=_closed(session, question),
-        duplicates=[_link(row) for row in moderation_queries.duplicates_of(session, question_id)],
+        closed=frame.closed,
+        duplicates=frame.duplicates,
         hidden_answer_ids=[a.id for a in answers if a.hidden_at is not None],
         url=urls.question(question.id),
     )

@@ -39,7 +39,8 @@ def vote_question(session: Session, user: User, question_id: int) -> dict:
             if _vote_row(session, user, question_id=question_id) is not None:
                 raise AppError(409, "이미 '나도 궁금해요'를 눌렀습니다.", code="already_voted")
             session.add(Vote(user_id=user.id, question_id=question_id, created_at=now_utc()))
-            _finish(session, [question_id], reindex_ids=False)  # votes and acceptance leave the search text alone
+            # Votes and acceptance leave the search text and everything on the page but the thread alone.
+            _finish(session, [question_id], reindex_ids=False, thread_only=True)
             count = session.get(Question, question_id).plus_one_count
     except IntegrityError:
         raise AppError(409, "이미 '나도 궁금해요'를 눌렀습니다.", code="already_voted") from None
@@ -54,7 +55,7 @@ def unvote_question(session: Session, user: User, question_id: int) -> dict:
         if row is None:
             raise AppError(404, "누른 '나도 궁금해요'가 없습니다.")
         session.delete(row)
-        _finish(session, [question_id], reindex_ids=False)
+        _finish(session, [question_id], reindex_ids=False, thread_only=True)
         count = session.get(Question, question_id).plus_one_count
     return {"question_id": question_id, "plus_one_count": count, "voted": False}
 
@@ -70,7 +71,7 @@ def vote_answer(session: Session, user: User, answer_id: int) -> dict:
                 raise AppError(409, "이미 추천했습니다.", code="already_voted")
             session.add(Vote(user_id=user.id, answer_id=answer_id, created_at=now_utc()))
             _refresh_answer_score(session, answer)
-            _finish(session, [answer.question_id], reindex_ids=False)
+            _finish(session, [answer.question_id], reindex_ids=False, thread_only=True)
             score = answer.vote_score
     except IntegrityError:
         raise AppError(409, "이미 추천했습니다.", code="already_voted") from None
@@ -86,7 +87,7 @@ def unvote_answer(session: Session, user: User, answer_id: int) -> dict:
             raise AppError(404, "추천한 적이 없습니다.")
         session.delete(row)
         _refresh_answer_score(session, answer)
-        _finish(session, [answer.question_id], reindex_ids=False)
+        _finish(session, [answer.question_id], reindex_ids=False, thread_only=True)
         score = answer.vote_score
     return {"answer_id": answer_id, "vote_score": score, "voted": False}
 
@@ -110,5 +111,5 @@ def accept_answer(session: Session, user: User, question_id: int, answer_id: int
         session.add(question)
         if newly:
             notifications.on_accept(session, question, answer_id, user)
-        _finish(session, [question_id], reindex_ids=False)
+        _finish(session, [question_id], reindex_ids=False, thread_only=True)
     return {"question_id": question_id, "accepted_answer_id": answer_id}

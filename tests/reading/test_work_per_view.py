@@ -20,7 +20,8 @@ def test_rendering_a_question_ranks_no_related_questions(app, reader, client_fac
     assert reader.get(path, headers=HTML).status_code == 200
     assert reader.get(f"/api/v1/questions/{sample.parent}").status_code == 200  # a second render, JSON
     assert alice.client.get(path, headers=HTML).status_code == 200  # a third, for the signed-in readers
-    # A vote changes the question's page, not its text: rendered again, its stored list read again.
+    # A vote changes the question's thread, not its text: rendered again, its related list (kept with the
+    # rest of the page, app.services.reading.QuestionFrame) neither ranked nor read again.
     assert alice.client.post(f"/api/v1/questions/{sample.parent}/votes", headers=alice.headers).status_code == 201
     page = reader.get(path, headers=HTML)
     assert page.status_code == 200 and ranked == []

@@ -8,7 +8,11 @@ Table `content_version` (migration 0006) holds one row per scope that has ever c
                       added, retitled, answered, deleted or hidden bumps instead the questions whose
                       pages link to it (bump's linked_to)
   ("collection", id)  one collection's list of questions and their counts
-  ("question", id)    one question's page: the question, its answers, replies, votes, acceptance
+  ("question", id)    one question's page as a whole: its text, its links, its panels, its thread
+  ("thread", id)      one question's thread alone: its answers, replies, votes, acceptance and the
+                      counters they move; a page depends on both, the rest of the page (neighbour and
+                      related links, demo panel, references, concepts) only on "question" and wider,
+                      so a new answer leaves that part valid (app.services.reading.DetailMemo)
   ("search", 0)       the search index's documents (with "all": whatever wrote them), for the
                       indexer's memory of the index vocabulary (app.services.indexing)
 
@@ -34,7 +38,8 @@ from sqlalchemy.engine import Connection
 from app.db.engine import is_sqlite
 from app.db.sql import run
 
-ALL, SITE, OUTLINE, COLLECTION, QUESTION, SEARCH = "all", "site", "outline", "collection", "question", "search"
+ALL, SITE, OUTLINE, COLLECTION, QUESTION, THREAD, SEARCH = (
+    "all", "site", "outline", "collection", "question", "thread", "search")
 IDENTITY = "database_identity"  # the stored_fingerprint row migration 0013 writes
 VERSION_LOCK = 0x6B62_7665  # PostgreSQL advisory lock key of the version sequence ("kbve")
 
@@ -63,15 +68,17 @@ _LINKING = (
 _LINKING_SETS = 7  # how many times the ids are bound in _LINKING
 
 
-def bump(conn: Connection, *, questions: Iterable[int] = (), collections: Iterable[int] = (),
-         linked_to: Iterable[int] = (), outline: bool = False, everything: bool = False,
-         search: bool = False) -> None:
+def bump(conn: Connection, *, questions: Iterable[int] = (), threads: Iterable[int] = (),
+         collections: Iterable[int] = (), linked_to: Iterable[int] = (), outline: bool = False,
+         everything: bool = False, search: bool = False) -> None:
     """Mark these scopes changed (the site scope always), inside the caller's write transaction, in
-    one statement. `linked_to`: questions added, retitled, answered or unanswered, deleted or hidden,
-    whose links on other pages change: those pages are bumped too (instead of every question page's
-    outline, which is left for changes that reach every page). `search`: search documents were
-    written or deleted (everything implies it)."""
-    rows = [(SITE, 0)] + [(QUESTION, int(q)) for q in set(questions)] + [(COLLECTION, int(c)) for c in set(collections)]
+    one statement. `threads`: questions whose thread alone changed (answers, replies, votes,
+    acceptance and the question's counters), nothing else their pages show. `linked_to`: questions
+    added, retitled, answered or unanswered, deleted or hidden, whose links on other pages change:
+    those pages are bumped too (instead of every question page's outline, which is left for changes
+    that reach every page). `search`: search documents were written or deleted (everything implies it)."""
+    rows = [(SITE, 0)] + [(QUESTION, int(q)) for q in set(questions)] + [(THREAD, int(q)) for q in set(threads)]
+    rows += [(COLLECTION, int(c)) for c in set(collections)]
     if outline:
         rows.append((OUTLINE, 0))
     if everything:
