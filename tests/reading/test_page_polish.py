@@ -82,7 +82,7 @@ def test_answer_source_line_is_a_tooltip_not_meta_text(reader, sample):
     meta = answer.split('class="answer__meta">', 1)[1].split("</div>", 1)[0]
     assert "번째 줄</span>" not in meta
     assert 'title="원본 7번째 줄">#</a>' in meta
-    assert "interview/sample-interview.md</code>, 5번째 줄" in text
+    assert "interview/<wbr>sample-interview.md</code>, 5번째 줄" in text
 
 
 def test_references_come_before_sub_questions_and_the_answer_form(reader, sample):
@@ -247,3 +247,13 @@ def test_the_answer_count_under_a_question_links_down_to_the_answers(seeded_clie
     unanswered = next(q for q in items if not q["answered"])
     text = seeded_client.get(unanswered["url"], headers=HTML).text
     assert 'class="answer-count"' in text and "answer-count-link" not in text
+
+
+def test_a_source_path_breaks_after_a_slash_not_mid_word(seeded_client):
+    """At 360 px a collection's "원본 interview/deep-learning-interview.md" broke as "interv|iew/…" (word-break:
+    break-all); the path now offers a break after each slash and breaks elsewhere only where it must."""
+    text = seeded_client.get("/collections/deep-learning-interview", headers=HTML).text
+    assert '원본 <code class="path">interview/<wbr>deep-learning-interview.md</code>' in text
+    css = seeded_client.get("/static/css/app.css").text
+    path_rule = re.search(r"\n\.path \{([^}]*)\}", css).group(1)
+    assert "overflow-wrap: anywhere" in path_rule and "break-all" not in path_rule

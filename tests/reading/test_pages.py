@@ -80,7 +80,7 @@ def test_question_page_structure(reader, sample):
     assert f"/questions/{sample.child}" in parsed.hrefs("ReLU의 문제점은?")  # sub-question listed
     assert "하위 질문" in text
     assert "https://cs231n.github.io/" in parsed.hrefs("CS231n 강의 노트")  # references
-    assert "interview/sample-interview.md</code>, 5번째 줄" in text  # source file and line
+    assert "interview/<wbr>sample-interview.md</code>, 5번째 줄" in text  # source file and line
     assert "/authors/%ED%83%9C%ED%95%98" in parsed.hrefs("태하")
     assert f"/questions/{sample.child}" in parsed.hrefs("다음 →")
     assert not parsed.hrefs("← 이전")  # the first question of its collection
