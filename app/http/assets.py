@@ -38,6 +38,9 @@ IMMUTABLE = b"public, max-age=31536000, immutable"
 PLAIN = b"public, max-age=300"  # the unhashed name: an old link still works, and soon sees a new file
 DIGITS = 8
 CSS_URL = re.compile(r"""url\(\s*(['"]?)([^'")]+)\1\s*\)""")
+# A hashed name whose digest is not the file's any more ("css/app.1a2b3c4d.css"): a page rendered before a
+# deploy, kept a minute by a shared cache (stale-while-revalidate) or open in a tab, still names it.
+SUPERSEDED = re.compile(rf"^(?P<stem>.+)\.[0-9a-f]{{{DIGITS}}}(?P<suffix>\.[^./]+)?$")
 
 
 @dataclass
@@ -101,6 +104,15 @@ class Assets:
             raise LookupError(f"no static file {path!r}")
         return f"{PREFIX}/{asset.hashed}"
 
+    def _superseded(self, name: str) -> tuple[Asset, bool] | None:
+        """The file an old hashed name stood for, served as under its plain name (kept 5 minutes, not
+        forever): such a page got its stylesheet back as a 404 and showed unstyled until it was reloaded."""
+        old = SUPERSEDED.match(name)
+        if old is None:
+            return None
+        found = self._by_name.get(old["stem"] + (old["suffix"] or ""))
+        return (found[0], False) if found is not None else None
+
     def _rewrite_css(self, path: str, body: bytes) -> bytes:
         def hashed(found: re.Match[str]) -> str:
             quote, reference = found.group(1), found.group(2)
@@ -126,7 +138,10 @@ class Assets:
         if scope["method"] not in ("GET", "HEAD"):
             raise HTTPException(405, headers={"Allow": "GET, HEAD"})
         name = scope["path"][len(scope.get("root_path", "")):].lstrip("/")
-        found = self._now()._by_name.get(name)
+        assets = self._now()
+        found = assets._by_name.get(name)
+        if found is None:
+            found = assets._superseded(name)
         if found is None:
             raise HTTPException(404)
         asset, hashed = found

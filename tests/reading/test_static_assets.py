@@ -83,6 +83,19 @@ def test_the_plain_name_still_works_briefly_and_revalidates(reader):
     assert reader.get("/static/../app/main.py").status_code == 404
 
 
+@pytest.mark.read_only
+def test_an_old_hashed_name_still_gets_the_file_for_a_page_rendered_before_a_deploy(reader):
+    """A page kept by a shared cache or open in a tab across a deploy names the stylesheet of before: it got a
+    404 and showed unstyled. The file's current body comes back, kept minutes like the plain name, not forever."""
+    current = reader.get("/static/css/app.css")
+    old = reader.get("/static/css/app.0123abcd.css")
+    assert old.status_code == 200 and old.content == current.content
+    assert old.headers["cache-control"] == "public, max-age=300" and old.headers["content-type"].startswith("text/css")
+    assert reader.get("/static/vendor/htmx/htmx.min.0123abcd.js").status_code == 200
+    assert reader.get("/static/css/nothing-here.0123abcd.css").status_code == 404
+    assert reader.get("/static/css/app.0123abc.css").status_code == 404  # not a digest of ours
+
+
 def test_a_static_file_is_compressed_once_per_encoding(monkeypatch):
     calls = []
     real = assets_module.compress
