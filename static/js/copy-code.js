@@ -32,22 +32,38 @@
     button.className = "copy-code";
     button.textContent = "복사";
     button.setAttribute("aria-label", "코드 복사");
+    copyOnClick(button, function () { return pre.innerText.replace(/\n$/, ""); });
+    frame.appendChild(button);
+  }
+
+  function copyOnClick(button, text) {
+    var label = button.textContent;
     button.addEventListener("click", function () {
-      copyText(pre.innerText.replace(/\n$/, "")).then(function () {
+      copyText(text()).then(function () {
         button.textContent = "복사됨";
       }, function () {
         button.textContent = "복사 실패";
       }).then(function () {
-        setTimeout(function () { button.textContent = "복사"; }, 2000);
+        setTimeout(function () { button.textContent = label; }, 2000);
       });
     });
-    frame.appendChild(button);
+  }
+
+  // A button that copies another element's text, hidden until this script can do it: the API token shown
+  // once (data-copy-from="new-token"), a 47-character string that is fiddly to select by hand on a phone.
+  function wireCopyFrom(root) {
+    root.querySelectorAll("button[data-copy-from]").forEach(function (button) {
+      var source = document.getElementById(button.dataset.copyFrom);
+      if (!source || !button.hidden) return;
+      copyOnClick(button, function () { return source.textContent.trim(); });
+      button.hidden = false;
+    });
   }
 
   function addButtons(root) {
     root.querySelectorAll(".rendered pre").forEach(addButton);
   }
 
-  document.addEventListener("DOMContentLoaded", function () { addButtons(document); });
+  document.addEventListener("DOMContentLoaded", function () { addButtons(document); wireCopyFrom(document); });
   document.addEventListener("htmx:load", function (event) { addButtons(event.target); });
 })();

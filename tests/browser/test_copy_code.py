@@ -53,3 +53,24 @@ def test_preview_code_gets_a_copy_button(live_server, page):
     page.locator("#body-preview .copy-code", has_text="복사됨").wait_for()
     assert page.evaluate("navigator.clipboard.readText()") == "import torch\nprint(torch.ones(2))"
     assert page.errors == []
+
+
+def test_a_new_api_token_has_a_copy_button(live_server, phone_page):
+    """The token is shown once, 47 characters in a wrapped line: selecting it by hand on a phone was fiddly."""
+    from tests.browser.test_writing import sign_up
+
+    page = phone_page
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
+    sign_up(page, live_server.url, "tokencopier", "토큰왕", next_path="/settings/tokens")
+    page.fill("#token-name", "노트북")
+    page.click("form.write-form button[type=submit]")
+    page.wait_for_load_state("load")
+    token = page.locator("#new-token").inner_text()
+    button = page.locator("button.copy-token")
+    assert token.startswith("kbt_") and button.is_visible() and button.inner_text() == "토큰 복사"
+    button.click()
+    page.locator("button.copy-token", has_text="복사됨").wait_for()
+    assert page.evaluate("navigator.clipboard.readText()") == token
+    assert no_horizontal_scroll(page)
+    screenshot(page, "copy-token-phone")
+    assert page.errors == []
