@@ -130,6 +130,16 @@ def verdict_sentence(outcome: ClaimOutcome, seeds: int) -> str:
             f"{_number(outcome.margin)}{side} 성립; {_numbers(outcome, seeds)}).")
 
 
+def dissent_sentence(headline: ClaimOutcome, others: list[ClaimOutcome], seeds: int) -> str | None:
+    """The claims judged otherwise than the headline, named right after it: a conclusion that opens with
+    '판정: 성립' while another claim came out '엇갈림' would otherwise read as the run's whole verdict."""
+    differing = [o for o in others if o.verdict != headline.verdict]
+    if not differing:
+        return None
+    named = [f"‘{o.statement}’ — {VERDICT_WORDS[o.verdict]}({_numbers(o, seeds)})" for o in differing]
+    return f"다른 주장: {'; '.join(named)}."
+
+
 def relabelled_conclusion(conclusion: str, outcome: ClaimOutcome, seeds: int) -> str:
     """A conclusion stored before claims had Korean labels opens with a verdict sentence that names the
     metric by its code name; that sentence is given again as verdict_sentence writes it now."""

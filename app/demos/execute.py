@@ -194,7 +194,9 @@ def judged_result(spec: DemoSpec, measurement: Measurement, seeds: tuple[int, ..
     summaries = evidence.summarise_all(measurement.per_seed)
     claims = evidence.outcomes(spec.claims, summaries)
     verdict = evidence.overall([c.verdict for c in claims])
-    conclusion = " ".join([evidence.verdict_sentence(claims[0], len(seeds)), *measurement.notes])
+    dissent = evidence.dissent_sentence(claims[0], claims[1:], len(seeds))
+    conclusion = " ".join([evidence.verdict_sentence(claims[0], len(seeds)), *([dissent] if dissent else []),
+                           *measurement.notes])
     means = {name: s.mean for name, s in summaries.items() if s.mean is not None}
     return DemoResult(charts=measurement.charts, table=measurement.table, conclusion=conclusion, metrics=means,
                       seeds=list(seeds), summaries=summaries, claims=claims, verdict=verdict)

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from app.demos.evidence import Claim, judge, outcomes, overall, summarise, verdict_sentence
+from app.demos.evidence import Claim, dissent_sentence, judge, outcomes, overall, summarise, verdict_sentence
 
 GAIN_IS_POSITIVE = Claim(metric="gain", direction="greater", margin=0.0, statement="BN이 손실을 줄인다",
                          metric_label="손실 이득")
@@ -53,3 +53,18 @@ def test_verdict_sentence_leads_with_the_verdict_and_quotes_the_interval():
     sentence = verdict_sentence(outcome, 3)
     assert sentence.startswith("판정: 성립하지 않음 — BN이 손실을 줄인다")
     assert "95% 구간 [-0.848, -0.352]" in sentence and "시드 3개" in sentence
+
+
+def test_a_claim_judged_otherwise_than_the_headline_is_named_after_it():
+    """lstm-forget-gate on an H200 opened with '판정: 성립' (the gradient claim) while its accuracy claim
+    came out '엇갈림': the conclusion names that claim and its interval right after the headline."""
+    accuracy = Claim(metric="accuracy", direction="greater", margin=0.1, statement="정확도가 0.1 이상 높다",
+                     metric_label="정확도 이득")
+    headline, other = outcomes((GAIN_IS_POSITIVE, accuracy), {"gain": summarise([0.5, 0.6, 0.7]),
+                                                              "accuracy": summarise([0.01, 0.29, 0.1])})
+    assert headline.verdict == "holds" and other.verdict == "mixed"
+    sentence = dissent_sentence(headline, [other], 3)
+    assert sentence.startswith("다른 주장: ‘정확도가 0.1 이상 높다’ — 엇갈림(평균 0.133, 95% 구간 [")
+    assert sentence.endswith("시드 3개).")
+    agreeing = outcomes((accuracy,), {"accuracy": summarise([0.3, 0.31, 0.35])})[0]
+    assert dissent_sentence(headline, [agreeing], 3) is None

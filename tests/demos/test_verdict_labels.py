@@ -10,7 +10,7 @@ import re
 import pytest
 
 from app.demos.base import DemoResult, Measurement, Table
-from app.demos.evidence import outcomes, summarise_all
+from app.demos.evidence import outcomes, summarise_all, verdict_sentence
 from app.demos.execute import judged_result
 from app.demos.registry import all_demos, get_demo
 from app.demos.schemas import result_public
@@ -67,7 +67,9 @@ def test_a_result_stored_before_the_labels_reads_with_them():
     # The verdict sentence as it was written before claims had labels.
     old_sentence = (f"판정: 성립 — {headline.statement} ({headline.metric} 0보다 큼 기준; 평균 "
                     f"{headline.mean:.3g}, 95% 구간 [{headline.ci95[0]:.3g}, {headline.ci95[1]:.3g}], 시드 3개).")
-    stored = fresh.model_copy(update={"claims": legacy_claims, "conclusion": old_sentence + " 세부 설명."})
+    # What followed the headline (another claim's verdict, the notes) is kept as it was.
+    rest = fresh.conclusion[len(verdict_sentence(fresh.claims[0], 3)):]
+    stored = fresh.model_copy(update={"claims": legacy_claims, "conclusion": old_sentence + rest})
     result = result_public(DemoResult.model_validate_json(stored.model_dump_json()), 0, spec)
     assert [c.metric_label for c in result.claims] == [c.metric_label for c in spec.claims]
     assert result.conclusion == fresh.conclusion

@@ -50,3 +50,22 @@ def test_notes_name_the_device_and_quote_what_was_measured():
 
 def test_seeds_draw_new_inputs_and_the_same_seed_repeats():
     check_seeds_draw_new_data_and_repeat(SLUG, "input_mean_ordinary")
+
+
+def test_where_exp_costs_what_relu_costs_the_note_says_the_claim_breaks():
+    """The H200's reading (0.21 ns against 0.23 ns per element) fed to the notes, and this CPU's kind."""
+    from app.demos.experiments.exp_vs_relu_cost import ACTIVATIONS, RANGES, Params, _notes
+
+    def per_seed(exp_ns: float, relu_ns: float) -> dict[str, list]:
+        numbers: dict[str, list] = {"flush_denormal_applied": [0.0] * 3, "ns_exp": [exp_ns] * 3,
+                                    "ns_relu": [relu_ns] * 3, "ratio_exp_to_relu": [exp_ns / relu_ns] * 3}
+        for key, _, _, _ in RANGES:
+            numbers |= {f"subnormal_fraction_{key}": [0.0] * 3, f"zero_fraction_{key}": [0.0] * 3}
+        for name in ("near_zero_to_ordinary", "subnormal_to_ordinary", "zero_to_ordinary", "sigmoid_tiny_to_ordinary"):
+            numbers[f"ratio_{name}"] = [1.0] * 3
+        return numbers | {f"ns_{key}": [relu_ns] * 3 for key, _ in ACTIVATIONS if key not in ("exp", "relu")}
+
+    on_gpu = " ".join(_notes(Params(), per_seed(0.208, 0.228), "GPU NVIDIA H200"))
+    assert "'exp가 ReLU보다 비싸다'는 주장이 무너집니다: 원소당 0.21 ns 대 0.23 ns" in on_gpu
+    on_cpu = " ".join(_notes(Params(), per_seed(2.0, 0.5), "CPU"))
+    assert "주장이 무너집니다: 원소당" not in on_cpu and "ReLU(0.5 ns)의 4.0배" in on_cpu
