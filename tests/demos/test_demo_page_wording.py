@@ -4,13 +4,12 @@ panel show it), breadcrumbs start at 처음 and end on a link, the device and se
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 
 from app.demos.params import param_fields
 from app.demos.registry import all_demos
-from tests.demos.conftest import SLUG, TERMINAL
+from tests.demos.conftest import SLUG, wait_for_run
 
 HTML = {"accept": "text/html", "sec-fetch-site": "same-origin"}  # as a browser posts the run form
 HANGUL = re.compile(r"[가-힣]")
@@ -37,10 +36,7 @@ def test_demo_page_crumbs_device_and_recent_runs_read_in_korean(pool_client):
     run_page = pool_client.get(run_url, headers=HTML).text
     crumbs = re.search(r'<nav class="breadcrumb" aria-label="위치">(.*?)</nav>', run_page).group(1)
     assert crumbs.startswith('<a href="/">처음</a> › <a href="/demos">실험</a> › ') and crumbs.endswith("</a>")
-    deadline = time.monotonic() + 60
-    while pool_client.get(f"/api/v1{run_url}").json()["status"] not in TERMINAL:
-        assert time.monotonic() < deadline
-        time.sleep(0.1)
+    wait_for_run(pool_client, run_url.rsplit("/", 1)[1])
     recent = pool_client.get(f"/demos/{SLUG}", headers=HTML).text.split('id="demo-recent-title"', 1)[1]
     assert "은닉층 수 4" in recent and "· 시드 404" in recent
     assert "depth=4" not in recent and "seed 404" not in recent

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from tests.demos.conftest import SLUG, TERMINAL
+from tests.demos.conftest import RUN_WAIT_S, SLUG, TERMINAL
 
 pytestmark = pytest.mark.slow
 
@@ -72,7 +72,7 @@ def test_submit_without_javascript_then_the_page_refreshes_to_the_result(pool_cl
     assert response.status_code == 303
     run_url = response.headers["location"]
     assert re.fullmatch(r"/runs/[\w-]+", run_url)
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + RUN_WAIT_S
     while True:
         page = pool_client.get(run_url, headers=HTML)
         assert page.status_code == 200

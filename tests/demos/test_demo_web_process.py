@@ -30,7 +30,7 @@ SCRIPT = textwrap.dedent('''
             seen["page"] = client.get("/demos/activation-gradients", headers={"accept": "text/html"}).status_code
             run = client.post("/api/v1/demos/activation-gradients/runs",
                               json={"params": {"depth": 6, "width": 32, "batch_size": 16, "trials": 1}}).json()
-            deadline = time.monotonic() + 90
+            deadline = time.monotonic() + 600  # past the worker's own run time limit
             while run["status"] not in ("succeeded", "failed", "timed_out") and time.monotonic() < deadline:
                 time.sleep(0.05)
                 run = client.get(f"/api/v1/runs/{run['id']}").json()
