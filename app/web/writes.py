@@ -134,6 +134,7 @@ def edit_answer_form(request: Request, session: SessionDep, user: HtmlUser, answ
     if answer.user_id != user.id:
         raise AppError(403, "내가 쓴 글만 고칠 수 있습니다.", code="not_owner")
     return render(request, "writes/edit.html", {"kind": "answer", "item_id": answer_id, "body": answer.body_md,
+                                                "is_reply": answer.parent_id is not None,
                                                 "back": urls.answer(answer.question_id, answer_id)})
 
 
@@ -147,6 +148,7 @@ def edit_answer(request: Request, session: SessionDep, user: HtmlUser, answer_id
             raise
         answer = posting.live_answer(session, answer_id)
         return rejected(request, "writes/edit.html", {"kind": "answer", "item_id": answer_id, "body": body,
+                                                      "is_reply": answer.parent_id is not None,
                                                       "back": urls.answer(answer.question_id, answer_id)}, exc)
     return redirect(payload["url"])
 

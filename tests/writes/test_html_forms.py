@@ -211,3 +211,21 @@ def test_ids_beyond_sqlite_integers_are_422_on_every_writing_page(alice):
     api = alice.client.post(f"/api/v1/questions/{question_id}/accept", json={"answer_id": int(big)},
                             headers=alice.headers)
     assert api.status_code == 422 and api.json()["error"]["details"][0]["field"] == "answer_id"
+
+
+def test_edit_pages_name_what_is_edited(alice, bob):
+    """A reply's edit page said "답변 고치기", and every edit page's tab a bare "고치기"."""
+    question_id = ask(alice.client)
+    answer = bob.client.post(f"/questions/{question_id}/answers", follow_redirects=False,
+                             data={"body": "폼 답변", "csrf_token": bob.csrf(), "form_token": "n1"})
+    answer_id = int(answer.headers["location"].rsplit("answer-", 1)[1])
+    reply = alice.client.post(f"/answers/{answer_id}/replies", follow_redirects=False,
+                              data={"body": "폼 답글", "csrf_token": alice.csrf(), "form_token": "n2"})
+    reply_id = int(reply.headers["location"].rsplit("answer-", 1)[1])
+    pages = ((alice, f"/questions/{question_id}/edit", "질문"), (bob, f"/answers/{answer_id}/edit", "답변"),
+             (alice, f"/answers/{reply_id}/edit", "답글"))
+    for account, path, noun in pages:
+        text = account.client.get(path).text
+        assert f"<title>{noun} 고치기 · " in text and f"<h1>{noun} 고치기</h1>" in text, path
+    refused = alice.client.post(f"/answers/{reply_id}/edit", data={"body": "", "csrf_token": alice.csrf()})
+    assert refused.status_code == 422 and "<h1>답글 고치기</h1>" in refused.text
