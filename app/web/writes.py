@@ -88,8 +88,21 @@ def _answer_or_reply(request, session, user, body, form_token, *, question_id=No
         if not _rejected(exc):
             raise
         return rejected(request, "writes/answer_retry.html", {
-            "question_id": question_id, "parent_answer_id": parent_answer_id, "body": body}, exc)
+            "question_id": question_id, "parent_answer_id": parent_answer_id, "body": body,
+            "back": _retry_back(session, question_id, parent_answer_id)}, exc)
     return redirect(result.url)
+
+
+def _retry_back(session, question_id: int | None, parent_answer_id: int | None) -> str | None:
+    """Where the refused answer or reply was being written: the retry page stood alone, with no word of which
+    question it was for and no way back but the browser's."""
+    if question_id is not None:
+        return f"{urls.question(question_id)}#answer-form"
+    try:
+        parent = posting.live_answer(session, parent_answer_id or 0)
+    except AppError:  # gone meanwhile: the page still keeps what was typed
+        return None
+    return urls.answer(parent.question_id, parent.id)
 
 
 @router.post("/questions/{question_id}/answers", dependencies=[Csrf])

@@ -229,3 +229,19 @@ def test_edit_pages_name_what_is_edited(alice, bob):
         assert f"<title>{noun} 고치기 · " in text and f"<h1>{noun} 고치기</h1>" in text, path
     refused = alice.client.post(f"/answers/{reply_id}/edit", data={"body": "", "csrf_token": alice.csrf()})
     assert refused.status_code == 422 and "<h1>답글 고치기</h1>" in refused.text
+
+
+def test_a_refused_answer_or_reply_links_back_to_where_it_was_written(alice, bob):
+    """The retry page stood alone: no word of which question it was for, and no way back but the browser's."""
+    question_id = ask(alice.client)
+    refused = bob.client.post(f"/questions/{question_id}/answers",
+                              data={"body": " ", "csrf_token": bob.csrf(), "form_token": "b1"})
+    assert refused.status_code == 422
+    assert f'<a href="/questions/{question_id}#answer-form">질문으로 돌아가기</a>' in refused.text
+    answer = bob.client.post(f"/questions/{question_id}/answers", follow_redirects=False,
+                             data={"body": "폼 답변", "csrf_token": bob.csrf(), "form_token": "b2"})
+    answer_id = int(answer.headers["location"].rsplit("answer-", 1)[1])
+    refused = alice.client.post(f"/answers/{answer_id}/replies",
+                                data={"body": " ", "csrf_token": alice.csrf(), "form_token": "b3"})
+    assert refused.status_code == 422
+    assert f'<a href="/questions/{question_id}#answer-{answer_id}">질문으로 돌아가기</a>' in refused.text
