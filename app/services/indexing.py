@@ -123,15 +123,20 @@ def drain_batch(engine: Engine, limit: int = BATCH) -> int:
                     text = answer_text(html)
                     ready = _Analysed(html, text, analyse_texts(conn, [text])[0])
                 by_question.setdefault(row.question_id, []).append((ready.text, ready.tokens))
+            # A question with no document yet has it made whole by the append (app.search.index): its
+            # page's concepts and links come from it, as for the rewritten ones.
+            made = sorted(set(by_question) - set(queries.answers_text_lengths(conn, list(by_question)))) \
+                if by_question else []
             appended = append_answers(session, by_question)
-            relink_questions(conn, whole)  # the automatic demo links come from the documents
+            relink_questions(conn, whole + made)  # the automatic demo links come from the documents
             # Pages and searches read between the post's commit and now may be cached from the older
-            # index: the search results (site), and the pages of the rewritten documents (their links).
-            versions.bump(conn, questions=whole, search=True)
+            # index: the search results (site), and the pages of the documents made whole (their links,
+            # concepts); an appended answer changes neither.
+            versions.bump(conn, questions=whole + made, search=True)
             generation = versions.search_generation(conn)
         vocabulary.committed(generation, appended if unchanged and not whole else None)
-        if whole:
-            store_related(session, whole)
+        if whole or made:
+            store_related(session, whole + made)
         return len(waiting)
 
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, timezone
 
 from fastapi import Request
@@ -24,6 +28,7 @@ from app.http.slots import shared_render_of, unread_label
 from app.ingest.shapes import KIND_NAMES
 from app.korean import particle
 from app.render.titles import display_title
+from app.schemas.content import AnswerNode
 from app.services.reading import ReaderMarks
 from app.services.standing import is_admin, is_moderator, is_suspended
 from app.urls import with_query
@@ -130,6 +135,54 @@ def new_form_token(context) -> Markup | str:
     return shared.form_token()
 
 
+class AnswerFragments:
+    """Each answer of a question page as rendered for anonymous readers (with its replies), kept by what it
+    shows: its content and its replies' (AnswerNode as JSON), its depth, whether it or a reply is the
+    newest activity, the corrections on them, its question. Anonymous pages are rendered for nobody in
+    particular (no token, no marks, no editor), so the same content is the same markup: after a new answer
+    the page is rendered again with only that answer (and the one that stops being the newest) rendered,
+    the others taken from here. A page for a signed-in reader is always rendered whole."""
+
+    def __init__(self, enabled: bool, size: int = 8192) -> None:
+        self.enabled, self.size = enabled, size
+        self._kept: OrderedDict[bytes, Markup] = OrderedDict()
+        self._lock = threading.Lock()
+        self.rendered = 0  # answers rendered (not taken from here): what the tests count
+
+    def __call__(self, context, macro: Callable[[AnswerNode, int], Markup], answer: AnswerNode, depth: int) -> Markup:
+        request = context.get("request")
+        if not self.enabled or request is None or getattr(request.state, "user", None) is not None:
+            self.rendered += 1
+            return macro(answer, depth)
+        question = context["question"]
+        ids = _subtree_ids(answer)
+        newest = question.newest_answer_id if question.newest_answer_id in ids else None
+        parts = [answer.model_dump_json(), f"{depth} {newest} {question.id} {question.closed is not None}",
+                 *(c.model_dump_json() for c in question.corrections if c.answer_id in ids)]
+        key = hashlib.blake2b("\0".join(parts).encode(), digest_size=16).digest()
+        with self._lock:
+            found = self._kept.get(key)
+            if found is not None:
+                self._kept.move_to_end(key)
+                return found
+        markup = macro(answer, depth)
+        with self._lock:
+            self.rendered += 1
+            self._kept[key] = markup
+            while len(self._kept) > self.size:
+                self._kept.popitem(last=False)
+        return markup
+
+
+def _subtree_ids(answer: AnswerNode) -> set[int]:
+    ids, waiting = set(), [answer]
+    while waiting:
+        node = waiting.pop()
+        ids.add(node.id)
+        waiting.extend(node.replies)
+    return ids
+
+
 def make_templates(settings: Settings, assets: Assets | None = None) -> Jinja2Templates:
     """`assets`: the app's static files (their hashed names); a template rendered alone gets its own."""
     assets = assets or Assets.load(settings.static_dir)
@@ -162,6 +215,8 @@ def make_templates(settings: Settings, assets: Assets | None = None) -> Jinja2Te
     env.globals["header_marks"] = header_marks
     env.globals["reader_unread"] = reader_unread
     env.globals["new_form_token"] = new_form_token
+    # Kept answers would outlive a template edited under a development server: off there.
+    env.globals["answer_item"] = pass_context(AnswerFragments(enabled=not settings.development))
     return templates
 
 

@@ -102,11 +102,24 @@ def test_a_first_answer_refreshes_the_links_to_its_question_and_a_second_does_no
     assert reader.get(neighbour).json()["next"]["answered"] is True
     assert frames_built == [sample.child]  # its link to #2 changed: read again
     assert reader.get(answered).json()["answer_count"] == 1
-    assert frames_built == [sample.child]  # #2's own page: its thread read again, the rest kept
+    # #2's own page: the sample's rows have no search document, which this answer's index work made
+    # (its concepts come from it): read again too, once.
+    assert frames_built == [sample.child, sample.open]
     page = reader.get(f"/questions/{sample.child}", headers=HTML)
 
     alice.answer(sample.open, body="두 번째 답변")  # #2 was answered already: no link to it changes
     again = reader.get(f"/questions/{sample.child}", headers={**HTML, "If-None-Match": page.headers["etag"]})
     assert again.status_code == 304
     assert reader.get(answered).json()["answer_count"] == 2
-    assert frames_built == [sample.child]
+    assert frames_built == [sample.child, sample.open]
+
+
+def test_a_question_whose_document_an_answer_makes_shows_its_concepts(reader, client_factory, sample, frames_built):
+    """The sample's rows have no search document: the first answer's index work makes it whole, and the
+    concepts the question's page shows come from it, so that page's rest is read again."""
+    path = f"/api/v1/questions/{sample.parent}"
+    assert reader.get(path).json()["concepts"] == []
+    frames_built.clear()
+    Account(client_factory, "alice").answer(sample.parent, body="새 답변")  # waits for the index work
+    assert [chip["id"] for chip in reader.get(path).json()["concepts"]] == ["relu"]
+    assert frames_built == [sample.parent]
