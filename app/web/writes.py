@@ -98,11 +98,13 @@ def _retry_back(session, question_id: int | None, parent_answer_id: int | None) 
     question it was for and no way back but the browser's."""
     if question_id is not None:
         return f"{urls.question(question_id)}#answer-form"
+    if parent_answer_id is None:
+        return None
     try:
-        parent = posting.live_answer(session, parent_answer_id or 0)
+        parent = posting.live_answer(session, parent_answer_id)
     except AppError:  # gone meanwhile: the page still keeps what was typed
         return None
-    return urls.answer(parent.question_id, parent.id)
+    return urls.answer(parent.question_id, parent_answer_id)
 
 
 @router.post("/questions/{question_id}/answers", dependencies=[Csrf])

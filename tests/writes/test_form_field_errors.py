@@ -61,7 +61,7 @@ def test_the_edit_forms_come_back_with_the_field_error_and_the_other_field(alice
     answer = alice.answer(question, body="고치기 전의 답변")["id"]
     edit = f"/questions/{question}/edit"
     page = post_form(alice, edit, edit, {"title": TYPED_TITLE, "body": blank})
-    assert page.status_code == 422 and "<title>고치기" in page.text
+    assert page.status_code == 422 and "<title>질문 고치기" in page.text
     assert field_error(page.text, "body") == "본문을 입력해 주세요."
     assert 'value="드롭아웃은 &lt;추론&gt; 때 왜 끄나요?"' in page.text
 
@@ -71,7 +71,7 @@ def test_the_edit_forms_come_back_with_the_field_error_and_the_other_field(alice
 
     edit = f"/answers/{answer}/edit"
     page = post_form(alice, edit, edit, {"body": blank})
-    assert page.status_code == 422 and "<title>고치기" in page.text
+    assert page.status_code == 422 and "<title>답변 고치기" in page.text
     assert field_error(page.text, "body") == "본문을 입력해 주세요."
     unchanged = alice.client.get(f"/api/v1/questions/{question}").json()
     assert unchanged["title"] == "고치기 전의 제목입니다"
