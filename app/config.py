@@ -57,6 +57,7 @@ class Environment(BaseSettings):
     purge_notifications_days: PositiveInt | None = None
     purge_interval_min: PositiveInt | None = None
     home_fresh_s: float | None = Field(default=None, ge=0)
+    wal_checkpoint_s: float | None = Field(default=None, ge=0)
     dev: bool | None = None
     task_queue_url: str | None = None
     redis_url: str | None = None
@@ -152,6 +153,7 @@ _ERROR_MEANINGS = {
     "base_url": "http:// 또는 https://로 시작하는 주소여야 합니다",
     "secret_key": "16자 이상이어야 합니다",
     "home_fresh_s": "0 이상의 초여야 합니다 (0이면 쓰기마다 새로 그림)",
+    "wal_checkpoint_s": "0 이상의 초여야 합니다 (0이면 SQLite가 쓰기의 커밋 안에서 체크포인트)",
     "task_queue_url": "redis://호스트:포트/번호 형식의 Redis 주소여야 합니다",
     "redis_url": "redis://호스트:포트/번호 형식의 Redis 주소여야 합니다",
     "smtp_host": "메일 서버의 호스트 이름이어야 합니다 (예: smtp.example.com)",
@@ -215,6 +217,9 @@ class Settings:
     # The home page shows every write anywhere: while writes come in a burst it is shown as it was for up
     # to this many seconds, so it is rendered once per window instead of once per commit (0: every commit).
     home_fresh_s: float = 3.0
+    # SQLite: the web process copies its write-ahead log into the database on a thread of its own every
+    # this many seconds after a commit (app.db.checkpoint), not in a post's commit (0: in the commit).
+    wal_checkpoint_s: float = 1.0
     # With a task queue (redis://…) runs wait in Redis for `kb worker` processes on any machine; the web
     # process then starts no workers of its own. Shared state (rate limits) uses redis_url, else this one.
     task_queue_url: str | None = None

@@ -17,6 +17,7 @@ from app.api import v1 as api_v1
 from app.auth.limits import LoginThrottle
 from app.auth.middleware import install_auth
 from app.config import Settings
+from app.db.checkpoint import WalCheckpointer, database_file
 from app.db.engine import make_engine
 from app.demos.engine import DemoEngine
 from app.http import errors
@@ -63,12 +64,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if app.state.purger is not None:
             app.state.purger.start()
         app.state.search_indexer.wake()  # index work a stopped process left behind
+        wal_file = database_file(app.state.engine)
+        app.state.checkpointer = WalCheckpointer(wal_file, settings.wal_checkpoint_s) \
+            if wal_file is not None and settings.wal_checkpoint_s > 0 else None
+        if app.state.checkpointer is not None:
+            app.state.checkpointer.start()
         loop_probe = asyncio.create_task(app.state.metrics.probe_loop())
         yield
         loop_probe.cancel()
         if app.state.purger is not None:
             app.state.purger.stop()
         app.state.search_indexer.shutdown()
+        if app.state.checkpointer is not None:
+            app.state.checkpointer.stop()
         if app.state.mailer is not None:
             app.state.mailer.shutdown()  # the e-mail already handed to its thread still goes out
         app.state.demo_engine.shutdown()  # stops the worker processes, if a run ever started them
@@ -88,7 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_openapi(app)
     app.state.settings = settings
-    app.state.engine = make_engine(settings.database_url)
+    app.state.engine = make_engine(settings.database_url, background_checkpoints=settings.wal_checkpoint_s > 0)
     app.state.assets = Assets.load(settings.static_dir, settings.development)  # hashed names computed once, here
     app.state.templates = make_templates(settings, app.state.assets)
     app.state.demo_engine = DemoEngine(settings, app.state.engine)  # its worker pool starts with the first run

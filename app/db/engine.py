@@ -3,22 +3,27 @@ PostgreSQL through psycopg 3 (`postgresql+psycopg://…`); the SQLite settings a
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlmodel import create_engine
 
+from app.db.checkpoint import FALLBACK_PAGES
+
 BUSY_TIMEOUT_MS = 10_000
 
 
-def _set_sqlite_pragmas(dbapi_connection, _record) -> None:
+def _set_sqlite_pragmas(dbapi_connection, _record, *, checkpoint_pages: int | None = None) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     # WAL + NORMAL is durable against application crashes, and much faster than FULL.
     cursor.execute("PRAGMA synchronous=NORMAL")
+    if checkpoint_pages is not None:
+        cursor.execute(f"PRAGMA wal_autocheckpoint={checkpoint_pages}")
     cursor.close()
 
 
@@ -37,7 +42,9 @@ def normalized_url(database_url: str) -> str:
 SQLITE_OVERFLOW = 60
 
 
-def make_engine(database_url: str) -> Engine:
+def make_engine(database_url: str, *, background_checkpoints: bool = False) -> Engine:
+    """`background_checkpoints`: a SQLite file's writers leave WAL checkpoints to a WalCheckpointer
+    (app.db.checkpoint) up to its fallback size, instead of checkpointing in their commits."""
     database_url = normalized_url(database_url)
     url = make_url(database_url)
     if url.get_backend_name() != "sqlite":
@@ -58,5 +65,6 @@ def make_engine(database_url: str) -> Engine:
         connect_args={"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000},
         **pool,
     )
-    event.listen(engine, "connect", _set_sqlite_pragmas)
+    pages = FALLBACK_PAGES if background_checkpoints and not in_memory else None
+    event.listen(engine, "connect", partial(_set_sqlite_pragmas, checkpoint_pages=pages))
     return engine

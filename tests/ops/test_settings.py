@@ -36,6 +36,7 @@ def served(monkeypatch):
     ("KB_RATE_LOGINS_PER_MIN", "-3", "1 이상의 정수"),
     ("KB_DEMO_TIME_LIMIT_S", "0", "0보다 큰 수"),
     ("KB_HOME_FRESH_S", "-1", "0 이상의 초"),
+    ("KB_WAL_CHECKPOINT_S", "-0.5", "0 이상의 초"),
     ("KB_PURGE_NOTIFICATIONS_DAYS", "0", "1 이상의 정수"),
     ("KB_DEMO_PRECOMPUTE", "maybe", "1(켜기) 또는 0(끄기)"),
     ("KB_BASE_URL", "kb.example.org", "http:// 또는 https://"),
@@ -66,11 +67,13 @@ def test_good_values_reach_the_settings(monkeypatch):
     monkeypatch.setenv("KB_RATE_POSTS_PER_MIN", "7")
     monkeypatch.setenv("KB_DEMO_PRECOMPUTE", "0")
     monkeypatch.setenv("KB_HOME_FRESH_S", "0")
+    monkeypatch.setenv("KB_WAL_CHECKPOINT_S", "0")
     monkeypatch.setenv("KB_BASE_URL", "https://kb.example.org/")
     monkeypatch.setenv("KB_DATABASE_URL", "postgresql+psycopg://kb@db/kb")
     settings = Settings.from_env()
     assert (settings.demo_workers, settings.rate_limit_posts_per_minute, settings.demo_precompute) == (3, 7, False)
     assert settings.home_fresh_s == 0.0 and Settings().home_fresh_s > 0
+    assert settings.wal_checkpoint_s == 0.0 and Settings().wal_checkpoint_s > 0
     assert settings.base_url == "https://kb.example.org"
     assert settings.database_url == "postgresql+psycopg://kb@db/kb"
 
