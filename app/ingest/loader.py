@@ -37,6 +37,7 @@ from app.render.media import image_resolver
 from app.render.version import renderer_fingerprint
 from app.search.glossary import concept_glossary
 from app.search.related import rank_all, rerank_around
+from app.search.terms import recheck_dictionary
 from app.search.version import analyzer_fingerprint
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -549,6 +550,7 @@ def ingest_directory(engine: Engine, content_dir: Path, *, force: bool = False, 
                      with_search: bool = True, sync_demo_links: bool = True) -> IngestSummary:
     content_dir = Path(content_dir)
     files = discover(content_dir)
+    recheck_dictionary()  # the terms file as it is now, however recently this process looked
     search_doc_builder = write_search_docs = delete_search_docs = None
     if with_search:
         search_doc_builder, write_search_docs, delete_search_docs = _search_hooks()

@@ -9,6 +9,7 @@ a whole word ("GD" not inside "SGD"), a two-syllable Korean variant only at the 
 
 from __future__ import annotations
 
+import os
 import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import ahocorasick
 
+from app import clock
 from app.config import PROJECT_ROOT, content_dir_from_env
 from app.search.text import SEPARATORS, is_ascii_alnum, is_hangul, normalise
 
@@ -353,7 +355,37 @@ def _load_cached(path: str, mtime_ns: int) -> TermDictionary:
     return TermDictionary.load(Path(path))
 
 
+# How long the dictionary in use stands before the file is looked at again (two stats and a path). A
+# post renders and analyses with it, and that look on every call was 3-4% of a post's work on the
+# event loop; an edited terms.tsv reaches a running server within this, and `kb ingest` looks at once.
+RECHECK_S = 1.0
+
+
+@dataclass(frozen=True)
+class _InUse:
+    content_dir: str | None  # KB_CONTENT_DIR when it was looked up
+    dictionary: TermDictionary
+    checked_at: float
+
+
+_in_use: _InUse | None = None
+
+
 def default_dictionary() -> TermDictionary:
-    """The dictionary file, loaded once per process (and again if the file changes)."""
+    """The dictionary file, loaded once per process, and again once the file has changed (looked at
+    RECHECK_S after the last look, or at once after recheck_dictionary() or a change of KB_CONTENT_DIR)."""
+    global _in_use
+    in_use, content_dir, now = _in_use, os.environ.get("KB_CONTENT_DIR"), clock.monotonic()
+    if in_use is not None and in_use.content_dir == content_dir and now - in_use.checked_at < RECHECK_S:
+        return in_use.dictionary
     path = terms_path()
-    return _load_cached(str(path), path.stat().st_mtime_ns)
+    dictionary = _load_cached(str(path), path.stat().st_mtime_ns)
+    _in_use = _InUse(content_dir, dictionary, now)
+    return dictionary
+
+
+def recheck_dictionary() -> None:
+    """The next default_dictionary() looks at the file, whenever it last did (before an ingest: an
+    editor may have just extended it)."""
+    global _in_use
+    _in_use = None

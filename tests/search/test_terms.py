@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import os
 import random
 import unicodedata
 
 import pytest
 
-from app.search.terms import TermDictionary, TermDictionaryError, _key_of, compact, terms_path
+from app import clock
+from app.search import terms
+from app.search.terms import (
+    TermDictionary,
+    TermDictionaryError,
+    _key_of,
+    compact,
+    default_dictionary,
+    recheck_dictionary,
+    terms_path,
+)
 from app.search.text import SEPARATORS, is_ascii_alnum, is_hangul, normalise
 
 
@@ -33,6 +44,49 @@ def test_the_dictionary_follows_kb_content_dir_while_the_process_runs(tmp_path, 
     assert terms_path() == shipped
     monkeypatch.delenv("KB_CONTENT_DIR")
     assert terms_path() == shipped
+
+
+def test_the_dictionary_file_is_looked_at_once_a_recheck_interval_and_at_once_on_demand(tmp_path, monkeypatch):
+    """A post renders and analyses with the dictionary several times; the file is looked at (stats)
+    at most once per RECHECK_S, at once after recheck_dictionary() (an ingest starting) or when
+    KB_CONTENT_DIR changes, and an edited file is loaded at the next look."""
+    shipped = terms_path()
+    (tmp_path / "search").mkdir()
+    edited = tmp_path / "search" / "terms.tsv"
+    edited.write_text(shipped.read_text(encoding="utf-8"), encoding="utf-8")
+    now, looks = [0.0], []
+
+    def counted_terms_path():
+        looks.append(now[0])
+        return terms_path()
+
+    monkeypatch.setattr(clock, "monotonic", lambda: now[0])
+    monkeypatch.setattr(terms, "terms_path", counted_terms_path)
+    recheck_dictionary()
+    try:
+        first = default_dictionary()
+        for _ in range(50):
+            assert default_dictionary() is first
+        assert len(looks) == 1
+
+        monkeypatch.setenv("KB_CONTENT_DIR", str(tmp_path))  # another folder: looked at at once
+        assert default_dictionary() is not first and len(looks) == 2
+        assert found(default_dictionary(), "떨굼층") == []
+        lines = [line + "\t떨굼층" if line.startswith("dropout\t") else line
+                 for line in edited.read_text(encoding="utf-8").splitlines()]
+        edited.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        os.utime(edited, ns=(edited.stat().st_atime_ns, edited.stat().st_mtime_ns + 1_000_000_000))
+        now[0] += terms.RECHECK_S / 2
+        assert found(default_dictionary(), "떨굼층") == [] and len(looks) == 2  # not yet
+        now[0] += terms.RECHECK_S / 2
+        assert found(default_dictionary(), "떨굼층") == ["dropout"] and len(looks) == 3
+
+        edited.write_text("\n".join(lines[:-1]) + "\n", encoding="utf-8")
+        os.utime(edited, ns=(edited.stat().st_atime_ns, edited.stat().st_mtime_ns + 2_000_000_000))
+        recheck_dictionary()  # as an ingest does first
+        assert len(default_dictionary().terms) == len(first.terms) - 1 and len(looks) == 4
+    finally:
+        recheck_dictionary()
 
 
 @pytest.mark.parametrize(
