@@ -143,16 +143,18 @@ class AnswerFragments:
     the page is rendered again with only that answer (and the one that stops being the newest) rendered,
     the others taken from here. A page for a signed-in reader is always rendered whole."""
 
-    def __init__(self, enabled: bool, size: int = 8192) -> None:
-        self.enabled, self.size = enabled, size
+    def __init__(self, enabled: bool, size: int = 8192, max_chars: int = 16 * 1024 * 1024) -> None:
+        self.enabled, self.size, self.max_chars = enabled, size, max_chars
         self._kept: OrderedDict[bytes, Markup] = OrderedDict()
+        self._chars = 0  # of the markup kept: long answers are bounded by their size, not their number
         self._lock = threading.Lock()
         self.rendered = 0  # answers rendered (not taken from here): what the tests count
 
     def __call__(self, context, macro: Callable[[AnswerNode, int], Markup], answer: AnswerNode, depth: int) -> Markup:
         request = context.get("request")
         if not self.enabled or request is None or getattr(request.state, "user", None) is not None:
-            self.rendered += 1
+            with self._lock:
+                self.rendered += 1
             return macro(answer, depth)
         question = context["question"]
         ids = _subtree_ids(answer)
@@ -168,9 +170,11 @@ class AnswerFragments:
         markup = macro(answer, depth)
         with self._lock:
             self.rendered += 1
-            self._kept[key] = markup
-            while len(self._kept) > self.size:
-                self._kept.popitem(last=False)
+            if key not in self._kept:  # another thread may have rendered the same meanwhile
+                self._kept[key] = markup
+                self._chars += len(markup)
+            while len(self._kept) > self.size or self._chars > self.max_chars:
+                self._chars -= len(self._kept.popitem(last=False)[1])
         return markup
 
 

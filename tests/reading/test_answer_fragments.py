@@ -76,3 +76,33 @@ def test_a_development_server_keeps_no_answers(settings, sample):
         before = rendered(dev)
         assert client.get(path, headers=HTML).status_code == 200
         assert rendered(dev) - before == 3
+
+
+def test_kept_answers_are_bounded_by_their_size():
+    from datetime import UTC, datetime
+    from types import SimpleNamespace
+
+    from markupsafe import Markup
+
+    from app.schemas.content import AnswerNode, SourceRef
+    from app.web.templating import AnswerFragments
+
+    fragments = AnswerFragments(enabled=True, max_chars=2500)
+    context = {"request": SimpleNamespace(state=SimpleNamespace(user=None)),
+               "question": SimpleNamespace(id=1, newest_answer_id=None, closed=None, corrections=[])}
+    now = datetime.now(UTC)
+
+    def node(answer_id: int) -> AnswerNode:
+        return AnswerNode(id=answer_id, author=None, body_html="<p>긴 답변</p>", body_md="긴 답변", origin="posted",
+                          source=SourceRef(path=None, line=None), vote_score=0, accepted=False, created_at=now,
+                          updated_at=now, deleted=False, hidden=False, reactions=[])
+
+    def markup(answer: AnswerNode, depth: int) -> Markup:
+        return Markup("x" * 1000)
+
+    # 1000 characters each, so two are kept: 3 makes room by dropping 2, the least recently used, not 1.
+    for answer_id in (1, 2, 1, 3, 1):
+        fragments(context, markup, node(answer_id), 1)
+    assert fragments.rendered == 3
+    fragments(context, markup, node(2), 1)
+    assert fragments.rendered == 4
