@@ -68,7 +68,7 @@ def question_results(session: Session, engine: DemoEngine, question_id: int, *,
             item = item.model_copy(update={
                 "state": "unavailable", "run": run_public(attempt),
                 "message": "최근 실행이 끝나지 못했습니다. '실행'으로 다시 시도할 수 있습니다."})
-        elif start_missing and engine.room() > 0:  # the rest stay "not run" with their button
+        elif start_missing and engine.room_for_presets() > 0:  # the rest stay "not run" with their button
             item = _start_preset(engine, item, spec, params)
         items.append(item)
     return QuestionResults(question_id=question_id, items=items)

@@ -166,12 +166,19 @@ class DemoEngine:
                                                     sweep=sweep)
         return self._submit(spec, params, device=device, seed=seed, use_cache=use_cache, sweep=sweep)
 
+    def capacity(self) -> int:
+        return max(1, self.settings.demo_workers) + max(0, self.settings.demo_queue_size)
+
     def room(self) -> int:
         """How many more runs this process may hand to the runner before it refuses them: a page that
         starts several presets asks for no more, so loading a page alone never meets a full queue."""
-        capacity = max(1, self.settings.demo_workers) + max(0, self.settings.demo_queue_size)
         with self._lock:
-            return capacity - len(self._key_by_run) - len(self._starting)
+            return self.capacity() - len(self._key_by_run) - len(self._starting)
+
+    def room_for_presets(self) -> int:
+        """The room a page load may fill with its experiments' presets: one place stays for a run a reader
+        starts (after a dozen question pages had filled the queue, a reader's own 실행 was told to wait)."""
+        return self.room() - (1 if self.capacity() > 1 else 0)
 
     def _submit_while_workers_start(self, spec: DemoSpec, params: DemoParams, *, device: str, seed: int,
                                     use_cache: bool, sweep: dict | None) -> Submitted:
