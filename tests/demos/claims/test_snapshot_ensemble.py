@@ -27,9 +27,13 @@ def test_the_ensemble_beats_its_last_snapshot_and_a_single_schedule_at_the_defau
     assert f"앙상블이 마지막 스냅샷보다 NLL을 {m['nll_gain_vs_final_snapshot']:.3g} 낮췄습니다" in defaults.conclusion
 
 
-def test_at_the_smallest_size_the_headline_still_holds():
+def test_at_the_smallest_size_every_seed_gains_though_three_seeds_may_not_settle_it():
+    """At the smallest size the headline's interval sits on its margin: from seed 0 it was 'holds' in float32
+    and 'mixed' in float64 (the same draws; bench/results/precision.json), as another device's last bits
+    would make it, so the verdict is not asserted. That every seed's ensemble beats its last snapshot is."""
     result = smallest(SLUG)
-    assert result.claims[0].verdict == "holds"
+    assert result.claims[0].verdict in ("holds", "mixed")
+    assert all(gain > 0 for gain in result.summaries["nll_gain_vs_final_snapshot"].per_seed)
 
 
 def test_each_method_reports_its_own_peak_rate_from_the_grid(defaults):
