@@ -24,8 +24,10 @@ connection at once). The probe runs in the app only; the bare endpoint has none.
 Posts go to random questions over the API with a bearer token, paced by a separate thread at R per
 second; each post changes its question's version and the site's, so it invalidates that question's
 page and the lists, nothing else. Ratios: under writes vs the read-only rate of the same reader, and
-each vs bare. Goals from the issue: anonymous under 10 posts/s >= 0.5x read-only, signed-in >= 0.2x
-bare, sequential posting >= 0.05x bare. Writes bench/results/mixed.json.
+each vs bare; and the same under writes in the server's CPU per request (`*_cpu_vs_read_only`: read-only
+CPU per request over that under writes), which a busy machine moves far less than the rates. Goals from
+the issue: anonymous under 10 posts/s >= 0.5x read-only, signed-in >= 0.2x bare, sequential posting >=
+0.05x bare. Writes bench/results/mixed.json.
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ from bench.support import (  # noqa: E402
     machine,
     make_people,
     percentile,
+    process_cpu_s,
     require_wrk,
     run_wrk,
     seeded_site,
@@ -159,13 +162,22 @@ def main() -> None:
             for question_id in ids:
                 assert client.get(f"/questions/{question_id}").status_code == 200
 
+    def served(result: dict, cpu_before: float) -> dict:
+        """The server's CPU per request served over the wrk run (writes and their index work included):
+        the cost ratio of two rounds, which other load on the machine hardly moves, unlike their rates."""
+        cpu_ms = (process_cpu_s(app_server.pid) - cpu_before) * 1000
+        result["server_cpu_ms_per_request"] = round(cpu_ms / max(result["requests"], 1), 4)
+        return result
+
     def reads(reader: str, rate: int):
         def run() -> dict:
             if rate == 0:
                 warm(reader)
-                return run_wrk(app_base, args.seconds, scripts[reader])
+            cpu_before = process_cpu_s(app_server.pid)
+            if rate == 0:
+                return served(run_wrk(app_base, args.seconds, scripts[reader]), cpu_before)
             with Writers(app_base, tokens, ids, rate) as writers:
-                result = run_wrk(app_base, args.seconds, scripts[reader])
+                result = served(run_wrk(app_base, args.seconds, scripts[reader]), cpu_before)
             posted = [ms for status, ms in writers.records if status == 201]
             result["posts"] = {"per_s": round(len(writers.records) / args.seconds, 2), "created": len(posted),
                                "failed": len(writers.records) - len(posted), "p50_ms": percentile(posted, 50),
@@ -209,6 +221,11 @@ def main() -> None:
         for rate in RATES[1:]:
             if f"{reader}_w{rate}" in rps and f"{reader}_w0" in rps:
                 ratios[f"{reader}_w{rate}_vs_read_only"] = round(rps[f"{reader}_w{rate}"] / rps[f"{reader}_w0"], 3)
+    for reader in ("anon", "user"):  # the same in CPU: read-only CPU per request over that under writes
+        if f"{reader}_w10" in rps and f"{reader}_w0" in rps:
+            cpu = {rate: statistics.median(r[f"{reader}_w{rate}"]["server_cpu_ms_per_request"] for r in rounds)
+                   for rate in (0, 10)}
+            ratios[f"{reader}_w10_cpu_vs_read_only"] = round(cpu[0] / cpu[10], 3) if cpu[10] else None
     if "posting" in summary:
         ratios["posting_p50_vs_bare_p50"] = round(summary["posting"]["p50_ms"] / summary["bare"]["p50_ms"], 1)
     for reader in ("anon", "user"):  # a post's latency while 10 a second are posted and the pages are read
