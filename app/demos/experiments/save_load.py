@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import statistics
 from dataclasses import dataclass
 from typing import Any
@@ -190,6 +191,11 @@ def _metrics(model, reference: _Reference, saved: _Saved, reloaded: _Reloaded, c
         "config_bytes": float(len(saved.config_json.encode())),
     }
     metrics["resume_bump_ratio"] = metrics["resume_weights_only_peak_loss"] / metrics["resume_original_peak_loss"]
+    # The claim is judged on the log: from seed to seed the ratio spans orders of magnitude (5 to 1,000 at the
+    # defaults), and a t-interval of the ratios themselves straddled 1.5 or not by the arithmetic's last bits
+    # ('mixed' in float32, 'holds' in float64 from seed 0; bench/results/precision.json).
+    metrics["log10_resume_bump_ratio"] = math.log10(metrics["resume_bump_ratio"]) \
+        if metrics["resume_bump_ratio"] > 0 else float("nan")
     return metrics
 
 
@@ -317,9 +323,9 @@ DEMO = DemoSpec(
     smallest=SMALLEST,
     run=run,
     claims=(
-        Claim(metric="resume_bump_ratio", direction="greater", margin=BUMP_MARGIN,
+        Claim(metric="log10_resume_bump_ratio", direction="greater", margin=math.log10(BUMP_MARGIN),
               statement="가중치만 불러와 새 Adam으로 이어서 학습하면 손실이 튄다 (재개 뒤 최고 손실이 끊지 않은 학습의 1.5배 넘게)",
-              metric_label="재개 뒤 최고 손실 비 (가중치만 불러옴 ÷ 끊지 않은 학습)"),
+              metric_label="재개 뒤 최고 손실 비의 log10 (가중치만 불러옴 ÷ 끊지 않은 학습)"),
         Claim(metric="resume_full_max_weight_diff", direction="less", margin=1e-6,
               statement="모델과 옵티마이저 상태를 함께 저장해 재개하면 끊지 않은 학습과 가중치가 똑같다",
               metric_label="끊지 않은 학습과의 가중치 최대 차이 (모델·옵티마이저 함께 저장해 재개)"),
@@ -333,6 +339,7 @@ DEMO = DemoSpec(
     breaking=BREAKING,
     # Accuracies on the test split; a resumed run's losses are the full-batch training loss before each step.
     metric_labels={
+        "resume_bump_ratio": "재개 뒤 최고 손실 비 (가중치만 불러옴 ÷ 끊지 않은 학습)",
         "accuracy_trained": "저장한 모델의 테스트 정확도 (0–1)",
         "accuracy_state_dict": "state_dict로 불러온 모델의 테스트 정확도 (0–1)",
         "accuracy_json_only": "구조(JSON)만으로 다시 만든 모델의 테스트 정확도 (0–1)",
@@ -357,5 +364,5 @@ DEMO = DemoSpec(
         Citation(authors="Kingma & Ba", year=2015, title="Adam: A Method for Stochastic Optimization",
                  url="https://arxiv.org/abs/1412.6980"),
     ),
-    version="2",
+    version="3",
 )
