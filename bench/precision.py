@@ -251,7 +251,7 @@ def main() -> int:
     parser.add_argument("--default-fragile-s", type=float, default=8.0,
                         help="... or at most this where the smallest run looked fragile")
     parser.add_argument("--force-default", action="store_true",
-                        help="treat every experiment as fragile (with --slugs: the ones to look at closely)")
+                        help="run the defaults whatever their estimate (with --slugs: the ones to look at closely)")
     parser.add_argument("--fragile-difference", type=float, default=0.01)
     parser.add_argument("--budget-s", type=float, default=3600.0, help="start no experiment after this")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "precision.json")
@@ -292,7 +292,7 @@ def main() -> int:
                 looked_fragile = args.force_default or fragile(entry.get("smallest", {}).get("rows", []),
                                                                args.fragile_difference)
                 cap = args.default_fragile_s if looked_fragile else args.default_cheap_s
-                if seconds is None or seconds > cap:
+                if not args.force_default and (seconds is None or seconds > cap):
                     entry["default"] = {"skipped": f"estimated {seconds} s > {cap} s"
                                         f"{' (fragile)' if looked_fragile else ''}"}
                     continue
