@@ -240,7 +240,7 @@ def _notes(params: Params, per_seed: dict[str, list], where: str) -> list[str]:
         f"ReLU({mean('ns_relu'):.3g} ns)의 {mean('ratio_exp_to_relu'):.1f}배였습니다."
     )]
     if mean("ratio_exp_to_relu") < NOT_DEARER:
-        # Measured on an H200 at 32,768 elements: 0.21 ns against 0.23 ns (bench/results/gpu_check.json).
+        # Measured on an H200 at 32,768 elements: 0.21 ns against 0.23 ns (bench/results/gpu_verdicts.json).
         notes.append(
             f"여기서는 'exp가 ReLU보다 비싸다'는 주장이 무너집니다: 원소당 {mean('ns_exp'):.2g} ns 대 {mean('ns_relu'):.2g} ns로, "
             f"한 번의 연산 시간이 계산보다 메모리 접근과 커널 실행에 묶인 장치(GPU가 흔히 그렇습니다)에서는 두 연산의 비용 "
